@@ -1,0 +1,3 @@
+module github.com/ccaas/ccaas
+
+go 1.26.8
