@@ -9,15 +9,15 @@ import (
 // Sentinels for ARI's HTTP statuses. An *Error wraps the one that matches its
 // status, so callers test with errors.Is(err, ari.ErrNotFound).
 var (
-	ErrBadRequest       = errors.New("ari: bad request")                 // 400: missing or invalid parameter, unknown channel in addChannel
-	ErrUnauthorized     = errors.New("ari: authentication required")     // 401
-	ErrForbidden        = errors.New("ari: forbidden")                   // 403: e.g. push config without a writable sorcery mapping
-	ErrNotFound         = errors.New("ari: not found")                   // 404: channel, bridge, playback or variable gone
-	ErrMethodNotAllowed = errors.New("ari: method not allowed")          // 405
-	ErrConflict         = errors.New("ari: conflict")                    // 409: channel not in Stasis, id already in use
-	ErrUnprocessable    = errors.New("ari: unprocessable")               // 422: channel not in this bridge / not in Stasis
-	ErrServer           = errors.New("ari: asterisk internal error")     // 500: e.g. originate "Allocation failed"
-	ErrUnavailable      = errors.New("ari: asterisk not available")      // 503: not booted yet
+	ErrBadRequest       = errors.New("ari: bad request")                // 400: missing or invalid parameter, unknown channel in addChannel
+	ErrUnauthorized     = errors.New("ari: authentication required")    // 401
+	ErrForbidden        = errors.New("ari: forbidden")                  // 403: e.g. push config without a writable sorcery mapping
+	ErrNotFound         = errors.New("ari: not found")                  // 404: channel, bridge, playback or variable gone
+	ErrMethodNotAllowed = errors.New("ari: method not allowed")         // 405
+	ErrConflict         = errors.New("ari: conflict")                   // 409: channel not in Stasis, id already in use
+	ErrUnprocessable    = errors.New("ari: unprocessable")              // 422: channel not in this bridge / not in Stasis
+	ErrServer           = errors.New("ari: asterisk internal error")    // 500: e.g. originate "Allocation failed"
+	ErrUnavailable      = errors.New("ari: asterisk not available")     // 503: not booted yet
 	ErrUnexpectedStatus = errors.New("ari: unexpected response status") // anything else
 )
 

@@ -1,0 +1,122 @@
+package ari
+
+import (
+	"context"
+	"net/url"
+)
+
+// BridgeRequest describes a new bridge. Choose ID yourself so the bridge's
+// events can be matched before the create call returns. Type is
+// BridgeMixing ("mixing") for calls or BridgeHolding ("holding") for an
+// agent's parked line; "" is Asterisk's default (mixing).
+type BridgeRequest struct {
+	ID   string
+	Type string
+	Name string
+}
+
+// CreateBridge creates a bridge with query parameters, as the traces do. An
+// id already in use is ErrConflict. No BridgeCreated event follows.
+func (c *Client) CreateBridge(ctx context.Context, req BridgeRequest) (*Bridge, error) {
+	q := query("bridgeId", req.ID, "type", req.Type, "name", req.Name)
+	var b Bridge
+	if err := c.post(ctx, "/bridges", q, nil, &b); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// ListBridges returns every bridge, for reconciliation after a reconnect.
+func (c *Client) ListBridges(ctx context.Context) ([]Bridge, error) {
+	var bs []Bridge
+	if err := c.get(ctx, "/bridges", nil, &bs); err != nil {
+		return nil, err
+	}
+	return bs, nil
+}
+
+// GetBridge returns a bridge's snapshot; ErrNotFound once it is gone.
+func (c *Client) GetBridge(ctx context.Context, id string) (*Bridge, error) {
+	p, err := resourcePath("/bridges/%s", id)
+	if err != nil {
+		return nil, err
+	}
+	var b Bridge
+	if err := c.get(ctx, p, nil, &b); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// DestroyBridge deletes a bridge; its channels stay up. Remove a channel that
+// was moved out by a bare AddChannel first, or BridgeDestroyed comes seconds
+// late.
+func (c *Client) DestroyBridge(ctx context.Context, id string) error {
+	p, err := resourcePath("/bridges/%s", id)
+	if err != nil {
+		return err
+	}
+	return c.del(ctx, p, nil, nil)
+}
+
+// AddChannel puts channels into a bridge in one request. A channel that is in
+// another bridge is moved (ChannelLeftBridge, then ChannelEnteredBridge). A
+// gone channel is ErrBadRequest, one not in Stasis ErrUnprocessable.
+func (c *Client) AddChannel(ctx context.Context, bridgeID string, channelIDs ...string) error {
+	return c.bridgeChannels(ctx, bridgeID, "addChannel", channelIDs)
+}
+
+// RemoveChannel takes channels out of a bridge; a channel that is not in
+// this bridge is ErrUnprocessable.
+func (c *Client) RemoveChannel(ctx context.Context, bridgeID string, channelIDs ...string) error {
+	return c.bridgeChannels(ctx, bridgeID, "removeChannel", channelIDs)
+}
+
+func (c *Client) bridgeChannels(ctx context.Context, bridgeID, op string, channelIDs []string) error {
+	p, err := resourcePath("/bridges/%s/"+op, bridgeID)
+	if err != nil {
+		return err
+	}
+	list, err := joinIDs("channel", channelIDs)
+	if err != nil {
+		return err
+	}
+	return c.post(ctx, p, url.Values{"channel": {list}}, nil, nil)
+}
+
+// BridgeStartMOH plays music on hold into a bridge so every member hears it;
+// class "" is the default class.
+func (c *Client) BridgeStartMOH(ctx context.Context, bridgeID, class string) error {
+	p, err := resourcePath("/bridges/%s/moh", bridgeID)
+	if err != nil {
+		return err
+	}
+	return c.post(ctx, p, query("mohClass", class), nil, nil)
+}
+
+// BridgeStopMOH stops a bridge's music on hold.
+func (c *Client) BridgeStopMOH(ctx context.Context, bridgeID string) error {
+	p, err := resourcePath("/bridges/%s/moh", bridgeID)
+	if err != nil {
+		return err
+	}
+	return c.del(ctx, p, nil, nil)
+}
+
+// BridgePlay plays media to every member of a bridge (e.g. a beep when a
+// conference participant joins).
+func (c *Client) BridgePlay(ctx context.Context, bridgeID string, req PlayRequest) (*Playback, error) {
+	p, err := resourcePath("/bridges/%s/play", bridgeID)
+	if err != nil {
+		return nil, err
+	}
+	q, err := req.values()
+	if err != nil {
+		return nil, err
+	}
+	var pb Playback
+	if err := c.post(ctx, p, q, nil, &pb); err != nil {
+		return nil, err
+	}
+	return &pb, nil
+}

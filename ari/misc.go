@@ -1,0 +1,156 @@
+package ari
+
+import "context"
+
+// Ping answers once Asterisk is fully booted; before that it is ErrUnavailable
+// (503 "Asterisk not booted") or, very early, ErrNotFound (ARI not yet
+// registered). Use it as the readiness probe after a restart.
+func (c *Client) Ping(ctx context.Context) (*AsteriskPing, error) {
+	var p AsteriskPing
+	if err := c.get(ctx, "/asterisk/ping", nil, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// Info returns what Asterisk says about itself (version, entity id).
+func (c *Client) Info(ctx context.Context) (*AsteriskInfo, error) {
+	var info AsteriskInfo
+	if err := c.get(ctx, "/asterisk/info", nil, &info); err != nil {
+		return nil, err
+	}
+	return &info, nil
+}
+
+// Modules lists loaded modules, to check at start that what we rely on
+// (res_pjsip, res_musiconhold ...) is there.
+func (c *Client) Modules(ctx context.Context) ([]Module, error) {
+	var ms []Module
+	if err := c.get(ctx, "/asterisk/modules", nil, &ms); err != nil {
+		return nil, err
+	}
+	return ms, nil
+}
+
+// configBody is the body of PUT /asterisk/config/dynamic/...
+type configBody struct {
+	Fields []ConfigTuple `json:"fields"`
+}
+
+// GetConfig reads a sorcery object, e.g. class "res_pjsip", type "endpoint".
+// An unknown class, type or id is ErrNotFound.
+func (c *Client) GetConfig(ctx context.Context, class, typ, id string) ([]ConfigTuple, error) {
+	p, err := resourcePath("/asterisk/config/dynamic/%s/%s/%s", class, typ, id)
+	if err != nil {
+		return nil, err
+	}
+	var fields []ConfigTuple
+	if err := c.get(ctx, p, nil, &fields); err != nil {
+		return nil, err
+	}
+	return fields, nil
+}
+
+// PutConfig creates or updates a sorcery object (push configuration, used for
+// agents' one-time SIP credentials) and returns all its fields. Without a
+// writable sorcery mapping it is ErrForbidden; an unknown attribute is
+// ErrBadRequest. Pushed objects live in memory and vanish on restart.
+func (c *Client) PutConfig(ctx context.Context, class, typ, id string, fields []ConfigTuple) ([]ConfigTuple, error) {
+	p, err := resourcePath("/asterisk/config/dynamic/%s/%s/%s", class, typ, id)
+	if err != nil {
+		return nil, err
+	}
+	if fields == nil {
+		fields = []ConfigTuple{} // Asterisk wants an array, not null
+	}
+	var out []ConfigTuple
+	if err := c.put(ctx, p, configBody{Fields: fields}, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeleteConfig deletes a pushed sorcery object; ErrNotFound if it is gone.
+func (c *Client) DeleteConfig(ctx context.Context, class, typ, id string) error {
+	p, err := resourcePath("/asterisk/config/dynamic/%s/%s/%s", class, typ, id)
+	if err != nil {
+		return err
+	}
+	return c.del(ctx, p, nil, nil)
+}
+
+// GetPlayback returns a playback's state; ErrNotFound once it finished.
+func (c *Client) GetPlayback(ctx context.Context, id string) (*Playback, error) {
+	p, err := resourcePath("/playbacks/%s", id)
+	if err != nil {
+		return nil, err
+	}
+	var pb Playback
+	if err := c.get(ctx, p, nil, &pb); err != nil {
+		return nil, err
+	}
+	return &pb, nil
+}
+
+// StopPlayback stops a playback early.
+func (c *Client) StopPlayback(ctx context.Context, id string) error {
+	p, err := resourcePath("/playbacks/%s", id)
+	if err != nil {
+		return err
+	}
+	return c.del(ctx, p, nil, nil)
+}
+
+// ListEndpoints returns every endpoint with its state and channels.
+func (c *Client) ListEndpoints(ctx context.Context) ([]Endpoint, error) {
+	var es []Endpoint
+	if err := c.get(ctx, "/endpoints", nil, &es); err != nil {
+		return nil, err
+	}
+	return es, nil
+}
+
+// GetEndpoint returns one endpoint, e.g. ("PJSIP", "1001"); its State tells
+// whether an agent's phone is registered ("online").
+func (c *Client) GetEndpoint(ctx context.Context, tech, resource string) (*Endpoint, error) {
+	p, err := resourcePath("/endpoints/%s/%s", tech, resource)
+	if err != nil {
+		return nil, err
+	}
+	var e Endpoint
+	if err := c.get(ctx, p, nil, &e); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// Subscribe adds an event source to our application, e.g.
+// "endpoint:PJSIP/1001" to learn when an agent's phone goes away (and, as a
+// side effect, to receive that endpoint's channel events twice).
+func (c *Client) Subscribe(ctx context.Context, eventSource string) (*Application, error) {
+	return c.subscription(ctx, true, eventSource)
+}
+
+// Unsubscribe removes an event source; one that was not subscribed is
+// ErrUnprocessable.
+func (c *Client) Unsubscribe(ctx context.Context, eventSource string) (*Application, error) {
+	return c.subscription(ctx, false, eventSource)
+}
+
+func (c *Client) subscription(ctx context.Context, add bool, eventSource string) (*Application, error) {
+	p, err := resourcePath("/applications/%s/subscription", c.app)
+	if err != nil {
+		return nil, err
+	}
+	q := query("eventSource", eventSource)
+	var app Application
+	if add {
+		err = c.post(ctx, p, q, nil, &app)
+	} else {
+		err = c.del(ctx, p, q, &app)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &app, nil
+}
