@@ -46,29 +46,31 @@ type Input int
 
 // The inputs.
 const (
-	InLogin     Input = iota // the agent logged in
-	InReady                  // the agent asks for Ready
-	InNotReady               // the agent asks for Not Ready (with a reason)
-	InLogout                 // the agent asks to log out
-	InOffer                  // the ACD offers a call
-	InWithdraw               // the offer was taken back (caller gone, or ring time over)
-	InAnswer                 // the agent answers the offer
-	InConnected              // the agent's line and the caller are bridged
-	InCallEnded              // the call the agent had is over
-	InForceLogout            // the session ended (socket closed, second login): always allowed
+	InLogin        Input = iota // the agent logged in
+	InReady                     // the agent asks for Ready
+	InNotReady                  // the agent asks for Not Ready (with a reason)
+	InLogout                    // the agent asks to log out
+	InOffer                     // the ACD offers a call
+	InWithdraw                  // the offer was taken back (caller gone, or ring time over)
+	InAnswer                    // the agent answers the offer
+	InConnected                 // the agent's line and the caller are bridged
+	InCallEnded                 // the call the agent had is over
+	InForceLogout               // the session ended (socket closed, second login): always allowed
+	InRingNoAnswer              // the offer was not answered in the ring time
 )
 
 var inputNames = [...]string{
-	InLogin:       "login",
-	InReady:       "ready",
-	InNotReady:    "not ready",
-	InLogout:      "logout",
-	InOffer:       "offer",
-	InWithdraw:    "withdraw",
-	InAnswer:      "answer",
-	InConnected:   "connected",
-	InCallEnded:   "call ended",
-	InForceLogout: "forced logout",
+	InLogin:        "login",
+	InReady:        "ready",
+	InNotReady:     "not ready",
+	InLogout:       "logout",
+	InOffer:        "offer",
+	InWithdraw:     "withdraw",
+	InAnswer:       "answer",
+	InConnected:    "connected",
+	InCallEnded:    "call ended",
+	InForceLogout:  "forced logout",
+	InRingNoAnswer: "ring no answer",
 }
 
 func (in Input) String() string {
@@ -152,6 +154,8 @@ func (m *Machine) next(in Input, reason string) (State, string, bool) {
 		return Ready, "", s == Offered || s == Connecting || s == Talking
 	case InForceLogout:
 		return LoggedOut, "", s != LoggedOut
+	case InRingNoAnswer:
+		return NotReady, ReasonMissedCall, s == Offered
 	}
 	return s, "", false
 }

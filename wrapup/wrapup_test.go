@@ -43,6 +43,8 @@ func TestStepTable(t *testing.T) {
 		{name: "call ends while connecting", path: []Input{InLogin, InReady, InOffer, InAnswer}, in: InCallEnded, want: Ready},
 		{name: "call ended when idle refused", path: []Input{InLogin, InReady}, in: InCallEnded, refused: true},
 		{name: "forced logout while talking", path: []Input{InLogin, InReady, InOffer, InAnswer, InConnected}, in: InForceLogout, want: LoggedOut},
+		{name: "ring no answer goes not ready", path: []Input{InLogin, InReady, InOffer}, in: InRingNoAnswer, want: NotReady, wantReason: ReasonMissedCall},
+		{name: "ring no answer after answer refused", path: []Input{InLogin, InReady, InOffer, InAnswer}, in: InRingNoAnswer, refused: true},
 		{name: "forced logout when logged out refused", in: InForceLogout, refused: true},
 	}
 	for _, tt := range tests {

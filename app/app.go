@@ -1,0 +1,341 @@
+// Package app is the Stasis application: it owns every tenant's agents,
+// queues and calls, one event loop per tenant, and carries out the decisions
+// of the wrapup (agent states) and queue (ACD) packages through ARI.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/ccaas/ccaas/ari"
+)
+
+// ARI is what the app needs of Asterisk; *ari.Client provides it.
+type ARI interface {
+	Originate(ctx context.Context, req ari.OriginateRequest) (*ari.Channel, error)
+	Hangup(ctx context.Context, id, reason string) error
+	Answer(ctx context.Context, id string) error
+	StartMOH(ctx context.Context, id, class string) error
+	StopMOH(ctx context.Context, id string) error
+	CreateBridge(ctx context.Context, req ari.BridgeRequest) (*ari.Bridge, error)
+	DestroyBridge(ctx context.Context, id string) error
+	AddChannel(ctx context.Context, bridgeID string, channelIDs ...string) error
+	PutConfig(ctx context.Context, class, typ, id string, fields []ari.ConfigTuple) ([]ari.ConfigTuple, error)
+	DeleteConfig(ctx context.Context, class, typ, id string) error
+	Connected() bool
+}
+
+// Config is what New needs.
+type Config struct {
+	ARI    ARI
+	Store  Store
+	Logger *slog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Application is the Stasis application name; default "ccaas".
+	Application string
+	// LineFields are the PJSIP endpoint attributes pushed for every agent
+	// login, besides auth and aors; default DefaultLineFields.
+	LineFields []ari.ConfigTuple
+	// RequestTimeout bounds each ARI operation; default 5s.
+	RequestTimeout time.Duration
+	// LineRetry is the wait before a lost agent line is originated again; default 2s.
+	LineRetry time.Duration
+}
+
+// DefaultLineFields make a WebRTC endpoint as the shipped pjsip.conf's agent
+// template does (asterisk-etc).
+var DefaultLineFields = []ari.ConfigTuple{
+	{Attribute: "transport", Value: "transport-ws"},
+	{Attribute: "context", Value: "agents"},
+	{Attribute: "disallow", Value: "all"},
+	{Attribute: "allow", Value: "opus,ulaw,alaw"},
+	{Attribute: "webrtc", Value: "yes"},
+	{Attribute: "dtls_auto_generate_cert", Value: "yes"},
+}
+
+// Errors the app's callers tell apart.
+var (
+	ErrBadLogin     = errors.New("wrong username, password or domain")
+	ErrNoSession    = errors.New("no such session")
+	ErrNotAllowed   = errors.New("not allowed")
+	ErrNoSuchCall   = errors.New("no such call")
+	ErrBadCommand   = errors.New("bad command")
+	ErrShuttingDown = errors.New("shutting down")
+)
+
+// Session is one login of an agent; its ID is the secret the browser holds.
+type Session struct {
+	ID         string
+	Tenant     TenantID
+	Agent      Agent
+	Domain     string
+	TenantName string
+}
+
+// App is the contact center's call logic.
+type App struct {
+	cfg   Config
+	log   *slog.Logger
+	ari   ARI
+	store Store
+	now   func() time.Time
+
+	mu       sync.RWMutex
+	tenants  map[TenantID]*tenant
+	dids     map[string]TenantID
+	sessions map[string]*Session
+
+	// customers maps a dialplan channel to its tenant. Only the events
+	// reader goroutine touches it.
+	customers map[string]TenantID
+
+	ctx  context.Context // the Run context, for the tenants' ARI operations
+	wg   sync.WaitGroup
+	done chan struct{}
+}
+
+// dummyHash is compared against when the user does not exist, so a login
+// takes as long for an unknown user as for a wrong password.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("no such user"), bcrypt.DefaultCost)
+
+// New returns an App; Run starts it.
+func New(cfg Config) (*App, error) {
+	if cfg.ARI == nil || cfg.Store == nil {
+		return nil, errors.New("app: ARI and Store are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Application == "" {
+		cfg.Application = "ccaas"
+	}
+	if cfg.LineFields == nil {
+		cfg.LineFields = DefaultLineFields
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 5 * time.Second
+	}
+	if cfg.LineRetry <= 0 {
+		cfg.LineRetry = 2 * time.Second
+	}
+	return &App{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		ari:       cfg.ARI,
+		store:     cfg.Store,
+		now:       cfg.Now,
+		tenants:   make(map[TenantID]*tenant),
+		dids:      make(map[string]TenantID),
+		sessions:  make(map[string]*Session),
+		customers: make(map[string]TenantID),
+		ctx:       context.Background(),
+		done:      make(chan struct{}),
+	}, nil
+}
+
+// Load reads every tenant's configuration and starts its event loop. It must
+// be called once, before Run and before the ARI events are connected.
+func (a *App) Load(ctx context.Context) error {
+	ts, err := a.store.Tenants(ctx)
+	if err != nil {
+		return fmt.Errorf("load tenants: %w", err)
+	}
+	for _, t := range ts {
+		cfg, err := a.store.TenantConfig(ctx, t.ID)
+		if err != nil {
+			return fmt.Errorf("load tenant %s: %w", t.Domain, err)
+		}
+		a.addTenant(cfg)
+	}
+	return nil
+}
+
+func (a *App) addTenant(cfg TenantConfig) {
+	t := newTenant(a, cfg)
+	a.mu.Lock()
+	a.tenants[cfg.Tenant.ID] = t
+	for _, q := range cfg.Queues {
+		for _, did := range q.DIDs {
+			a.dids[did] = cfg.Tenant.ID
+		}
+	}
+	a.mu.Unlock()
+}
+
+// Run runs the tenant loops until ctx ends, then ends every session.
+// The caller runs the ARI events (ari.Client.RunEvents) with a as handler.
+func (a *App) Run(ctx context.Context) error {
+	a.mu.Lock()
+	a.ctx = ctx
+	ts := make([]*tenant, 0, len(a.tenants))
+	for _, t := range a.tenants {
+		ts = append(ts, t)
+	}
+	a.mu.Unlock()
+	loopCtx, stop := context.WithCancel(context.Background())
+	defer stop()
+	for _, t := range ts {
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			t.run(loopCtx)
+		}()
+	}
+	<-ctx.Done()
+	// End the sessions inside the loops, then let the loops go.
+	shutdown, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	for _, t := range ts {
+		done := make(chan error, 1)
+		t.inbox.post(msgShutdown{done: done})
+		select {
+		case <-done:
+		case <-shutdown.Done():
+		}
+	}
+	stop()
+	a.wg.Wait()
+	close(a.done)
+	return nil
+}
+
+// opContext returns a context for one ARI operation.
+func (a *App) opContext() (context.Context, context.CancelFunc) {
+	a.mu.RLock()
+	ctx := a.ctx
+	a.mu.RUnlock()
+	// Operations started during shutdown must still reach Asterisk (hang up lines).
+	return context.WithTimeout(context.WithoutCancel(ctx), a.cfg.RequestTimeout)
+}
+
+// Healthy reports whether the app is connected to Asterisk.
+func (a *App) Healthy() bool { return a.ari.Connected() }
+
+func (a *App) tenant(id TenantID) *tenant {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.tenants[id]
+}
+
+// Login checks an agent's password and starts a session: the agent is Not
+// Ready and their line is being set up. A session the agent had before ends.
+func (a *App) Login(ctx context.Context, domain, username, password string) (*Session, error) {
+	if domain == "" || username == "" || password == "" || len(password) > 72 {
+		return nil, ErrBadLogin
+	}
+	ten, err := a.store.TenantByDomain(ctx, domain)
+	var ag Agent
+	if err == nil {
+		ag, err = a.store.AgentByUsername(ctx, ten.ID, username)
+	}
+	if err != nil {
+		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		if errors.Is(err, ErrNotFound) {
+			return nil, ErrBadLogin
+		}
+		return nil, fmt.Errorf("login %s@%s: %w", username, domain, err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(ag.PasswordHash), []byte(password)) != nil {
+		return nil, ErrBadLogin
+	}
+	t := a.tenant(ten.ID)
+	if t == nil {
+		return nil, fmt.Errorf("login %s@%s: tenant not loaded", username, domain)
+	}
+	s := &Session{ID: randomHex(32), Tenant: ten.ID, Agent: ag, Domain: ten.Domain, TenantName: ten.Name}
+	if err := t.ask(ctx, func(done chan error) any { return msgLogin{s: s, done: done} }); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Session returns the live session with this id.
+func (a *App) Session(id string) (*Session, bool) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	s, ok := a.sessions[id]
+	return s, ok
+}
+
+func (a *App) setSession(s *Session) {
+	a.mu.Lock()
+	a.sessions[s.ID] = s
+	a.mu.Unlock()
+}
+
+func (a *App) dropSession(s *Session) {
+	a.mu.Lock()
+	delete(a.sessions, s.ID)
+	a.mu.Unlock()
+}
+
+// Attach connects the agent's CTI socket: the sink gets a snapshot and then
+// every change. A sink attached before to the same session is replaced.
+func (a *App) Attach(ctx context.Context, s *Session, sink Sink) error {
+	t := a.tenant(s.Tenant)
+	if t == nil {
+		return ErrNoSession
+	}
+	return t.ask(ctx, func(done chan error) any { return msgAttach{s: s, sink: sink, done: done} })
+}
+
+// Detach tells the app that the sink's socket closed. Closing the socket ends
+// the session (DESIGN.md: a refresh or a closed tab logs the agent out).
+func (a *App) Detach(s *Session, sink Sink) {
+	if t := a.tenant(s.Tenant); t != nil {
+		t.inbox.post(msgDetach{s: s, sink: sink})
+	}
+}
+
+// Command hands an agent's CTI command to its tenant; the answer goes to the
+// session's sink as a reply.
+func (a *App) Command(s *Session, cmd Command) {
+	if t := a.tenant(s.Tenant); t != nil {
+		t.inbox.post(msgCommand{s: s, cmd: cmd})
+	}
+}
+
+// Logout ends a session at the agent's request; refused while the agent has
+// a call or an offer.
+func (a *App) Logout(ctx context.Context, s *Session) error {
+	t := a.tenant(s.Tenant)
+	if t == nil {
+		return ErrNoSession
+	}
+	return t.ask(ctx, func(done chan error) any { return msgLogout{s: s, done: done} })
+}
+
+// CustomerChannel returns the customer's channel of the session's current
+// call (for the demo's "customer hangs up" control).
+func (a *App) CustomerChannel(ctx context.Context, s *Session) (string, error) {
+	t := a.tenant(s.Tenant)
+	if t == nil {
+		return "", ErrNoSession
+	}
+	var ch string
+	err := t.ask(ctx, func(done chan error) any {
+		return msgQueryCustomer{s: s, done: done, out: &ch}
+	})
+	return ch, err
+}
+
+// DIDs returns every DID that routes to a queue, for the demo's callers.
+func (a *App) DIDs() []string {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	out := make([]string, 0, len(a.dids))
+	for d := range a.dids {
+		out = append(out, d)
+	}
+	return out
+}

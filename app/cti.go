@@ -1,0 +1,134 @@
+package app
+
+import "time"
+
+// Message is one server-to-client message of the CTI protocol
+// (docs/cti-protocol.md). The app fills it; the socket writer stamps Seq.
+type Message struct {
+	Type    string     `json:"type"`
+	Seq     uint64     `json:"seq"`
+	Agent   *AgentView `json:"agent,omitempty"`
+	State   *StateView `json:"state,omitempty"`
+	Line    *LineView  `json:"line,omitempty"`
+	Call    *CallView  `json:"call,omitempty"`
+	Reasons []string   `json:"reasons,omitempty"`
+	ID      string     `json:"id,omitempty"` // reply: the command's id
+	OK      *bool      `json:"ok,omitempty"` // reply
+	Error   *ErrorView `json:"error,omitempty"`
+	Reason  string     `json:"reason,omitempty"` // bye
+}
+
+// Message types.
+const (
+	MsgSnapshot = "snapshot"
+	MsgState    = "state"
+	MsgOffer    = "offer"
+	MsgCall     = "call"
+	MsgLine     = "line"
+	MsgReply    = "reply"
+	MsgBye      = "bye"
+)
+
+// AgentView is who the agent is.
+type AgentView struct {
+	ID        AgentID `json:"id"`
+	Username  string  `json:"username"`
+	Name      string  `json:"name"`
+	Extension string  `json:"extension"`
+	Domain    string  `json:"domain"`
+	Tenant    string  `json:"tenant"`
+}
+
+// StateView is the agent's state.
+type StateView struct {
+	State  string    `json:"state"`
+	Reason string    `json:"reason"`
+	Since  time.Time `json:"since"`
+}
+
+// LineView is the state of the agent's persistent line.
+type LineView struct {
+	State string `json:"state"`
+}
+
+// CallView is a call as the agent sees it.
+type CallView struct {
+	ID          CallID     `json:"id"`
+	State       string     `json:"state"`
+	Direction   string     `json:"direction"`
+	Caller      PartyView  `json:"caller"`
+	Queue       *QueueView `json:"queue"`
+	DID         string     `json:"did"`
+	Data        []DataItem `json:"data"`
+	OfferedAt   *time.Time `json:"offeredAt"`
+	AnsweredAt  *time.Time `json:"answeredAt"`
+	EndedAt     *time.Time `json:"endedAt"`
+	RingSeconds int        `json:"ringSeconds"`
+	EndReason   string     `json:"endReason"`
+}
+
+// PartyView is a caller's number and name.
+type PartyView struct {
+	Number string `json:"number"`
+	Name   string `json:"name"`
+}
+
+// QueueView names a queue.
+type QueueView struct {
+	ID   QueueID `json:"id"`
+	Name string  `json:"name"`
+}
+
+// DataItem is one attached-data value of a call: plain text.
+type DataItem struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// ErrorView is a refused command's reason.
+type ErrorView struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Error codes of refused commands.
+const (
+	CodeBadCommand = "bad_command"
+	CodeNotAllowed = "not_allowed"
+	CodeNoSuchCall = "no_such_call"
+	CodeInternal   = "internal"
+)
+
+// Bye reasons.
+const (
+	ByeLogout   = "logout"
+	ByeReplaced = "replaced"
+	ByeShutdown = "shutdown"
+	ByeClosed   = "closed"
+)
+
+// Command is one client-to-server CTI message.
+type Command struct {
+	ID     string `json:"id"`
+	Cmd    string `json:"cmd"`
+	Reason string `json:"reason,omitempty"`
+	Call   CallID `json:"call,omitempty"`
+}
+
+// Command names.
+const (
+	CmdReady    = "ready"
+	CmdNotReady = "not_ready"
+	CmdAnswer   = "answer"
+	CmdHangup   = "hangup"
+	CmdLogout   = "logout"
+)
+
+// Sink receives an agent's CTI messages: the agent's open socket.
+type Sink interface {
+	// Send queues m for the client. It must not block: a client that cannot
+	// keep up is dropped by the sink itself.
+	Send(m Message)
+	// Close ends the connection after the queued messages are written.
+	Close()
+}

@@ -1,0 +1,71 @@
+package app
+
+import (
+	"context"
+	"errors"
+)
+
+// TenantID names a tenant (a customer company; its domain is what agents type at login).
+type TenantID int64
+
+// AgentID names an agent within the whole system.
+type AgentID int64
+
+// QueueID names a queue.
+type QueueID int64
+
+// Tenant is one company using the contact center.
+type Tenant struct {
+	ID     TenantID `db:"id"`
+	Domain string   `db:"domain"`
+	Name   string   `db:"name"`
+}
+
+// Roles of a user.
+const (
+	RoleAgent      = "agent"
+	RoleSupervisor = "supervisor"
+	RoleAdmin      = "admin"
+)
+
+// Agent is a user who takes calls.
+type Agent struct {
+	ID            AgentID  `db:"id"`
+	TenantID      TenantID `db:"tenant_id"`
+	Username      string   `db:"username"`
+	Name          string   `db:"name"`
+	Extension     string   `db:"extension"`
+	PasswordHash  string   `db:"password_hash"`
+	Role          string   `db:"role"`
+	WrapupSeconds int      `db:"wrapup_seconds"`
+}
+
+// Queue is where inbound calls wait for an agent.
+type Queue struct {
+	ID          QueueID   `db:"id"`
+	TenantID    TenantID  `db:"tenant_id"`
+	Name        string    `db:"name"`
+	RingSeconds int       `db:"ring_seconds"`
+	MOHClass    string    `db:"moh_class"`
+	DIDs        []string  `db:"-"`
+	Members     []AgentID `db:"-"`
+}
+
+// TenantConfig is everything a tenant's event loop needs to route calls.
+type TenantConfig struct {
+	Tenant  Tenant
+	Agents  []Agent
+	Queues  []Queue
+	Reasons []string // Not Ready reasons offered to agents
+}
+
+// ErrNotFound is returned by a Store when the asked-for record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store is the persistence the app needs.
+type Store interface {
+	TenantByDomain(ctx context.Context, domain string) (Tenant, error)
+	AgentByUsername(ctx context.Context, tenant TenantID, username string) (Agent, error)
+	Tenants(ctx context.Context) ([]Tenant, error)
+	TenantConfig(ctx context.Context, tenant TenantID) (TenantConfig, error)
+}

@@ -1,0 +1,79 @@
+package app
+
+import (
+	"github.com/ccaas/ccaas/ari"
+)
+
+// Connected implements ari.EventHandler: the events socket is open.
+func (a *App) Connected() { a.log.Info("ARI events connected") }
+
+// Disconnected implements ari.EventHandler.
+func (a *App) Disconnected(err error) { a.log.Warn("ARI events disconnected", "err", err) }
+
+// Event implements ari.EventHandler. It runs on the events reader goroutine:
+// it only finds the event's tenant and posts it there, never blocking.
+func (a *App) Event(ev ari.Event) {
+	tid, ok := a.route(ev)
+	if !ok {
+		return
+	}
+	if t := a.tenant(tid); t != nil {
+		t.inbox.post(msgARI{ev: ev})
+	}
+}
+
+// route finds the tenant an event belongs to: from the ids we chose for our
+// own channels and bridges, or from the DID a customer dialled.
+func (a *App) route(ev ari.Event) (TenantID, bool) {
+	switch e := ev.(type) {
+	case *ari.StasisStart:
+		if len(e.Args) >= 2 && e.Args[0] == "inbound" {
+			a.mu.RLock()
+			tid, ok := a.dids[e.Args[1]]
+			a.mu.RUnlock()
+			if !ok {
+				a.log.Warn("call to a number no queue has; hanging up", "did", e.Args[1], "channel", e.Channel.ID)
+				go a.hangupStray(e.Channel.ID)
+				return 0, false
+			}
+			a.customers[e.Channel.ID] = tid
+			return tid, true
+		}
+		if tid, ok := a.channelTenant(e.Channel.ID); ok {
+			return tid, true
+		}
+		a.log.Warn("unknown channel entered the application; hanging up", "channel", e.Channel.ID, "args", e.Args)
+		go a.hangupStray(e.Channel.ID)
+		return 0, false
+	case *ari.StasisEnd:
+		tid, ok := a.channelTenant(e.Channel.ID)
+		delete(a.customers, e.Channel.ID)
+		return tid, ok
+	case *ari.ChannelDestroyed:
+		return a.channelTenant(e.Channel.ID)
+	case *ari.ChannelEnteredBridge:
+		return tenantOfID(e.Bridge.ID)
+	case *ari.ChannelLeftBridge:
+		return tenantOfID(e.Bridge.ID)
+	case *ari.BridgeDestroyed:
+		return tenantOfID(e.Bridge.ID)
+	case *ari.ContactStatusChange:
+		return tenantOfID(e.Endpoint.Resource)
+	}
+	return 0, false
+}
+
+func (a *App) channelTenant(id string) (TenantID, bool) {
+	if tid, ok := a.customers[id]; ok {
+		return tid, true
+	}
+	return tenantOfID(id)
+}
+
+func (a *App) hangupStray(id string) {
+	ctx, cancel := a.opContext()
+	defer cancel()
+	if err := a.ari.Hangup(ctx, id, ""); err != nil {
+		a.log.Warn("hang up stray channel", "channel", id, "err", err)
+	}
+}

@@ -1,0 +1,104 @@
+package app
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// mailbox is an unbounded FIFO of inputs to a tenant loop. Posting never
+// blocks, so the ARI events reader and HTTP handlers are never held up by a
+// busy tenant.
+type mailbox struct {
+	mu     sync.Mutex
+	items  []any
+	signal chan struct{}
+}
+
+func newMailbox() *mailbox { return &mailbox{signal: make(chan struct{}, 1)} }
+
+func (m *mailbox) post(x any) {
+	m.mu.Lock()
+	m.items = append(m.items, x)
+	m.mu.Unlock()
+	select {
+	case m.signal <- struct{}{}:
+	default:
+	}
+}
+
+func (m *mailbox) drain() []any {
+	m.mu.Lock()
+	items := m.items
+	m.items = nil
+	m.mu.Unlock()
+	return items
+}
+
+// randomHex returns n random bytes as hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return hex.EncodeToString(b)
+}
+
+// Ids we give Asterisk resources carry the tenant, so an event can be routed
+// to its tenant without a shared map: "<kind><tenant>-<16 hex>". The random
+// part has a fixed width, so no id is a prefix of another one (Asterisk 22
+// refuses such channel ids).
+const (
+	kindLine       = "ln"
+	kindHomeBridge = "hb"
+	kindCallBridge = "cb"
+	kindCall       = "c"
+	kindEndpoint   = "ag"
+)
+
+func newID(kind string, t TenantID) string {
+	return kind + strconv.FormatInt(int64(t), 10) + "-" + randomHex(8)
+}
+
+// tenantOfID returns the tenant encoded in an id made by newID.
+func tenantOfID(id string) (TenantID, bool) {
+	i := strings.IndexFunc(id, func(r rune) bool { return r >= '0' && r <= '9' })
+	if i <= 0 || i > 2 {
+		return 0, false
+	}
+	kind := id[:i]
+	if kind != kindLine && kind != kindHomeBridge && kind != kindCallBridge && kind != kindCall && kind != kindEndpoint {
+		return 0, false
+	}
+	num, rest, ok := strings.Cut(id[i:], "-")
+	if !ok || len(rest) != 16 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, false
+	}
+	return TenantID(n), true
+}
+
+// serial runs functions one after another, each in its own goroutine after
+// the previous one finished, so that the ARI requests of one call (or one
+// line) reach Asterisk in the order the loop decided them.
+type serial struct {
+	last chan struct{}
+}
+
+func (s *serial) run(fn func()) {
+	prev := s.last
+	done := make(chan struct{})
+	s.last = done
+	go func() {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		fn()
+	}()
+}

@@ -1,0 +1,109 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/ccaas/ccaas/app"
+)
+
+func openTest(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestTenantConfigRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	ten, err := db.CreateTenant(ctx, app.Tenant{Domain: "acme.example", Name: "Acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := db.CreateAgent(ctx, app.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 15, MOHClass: "default",
+		DIDs: []string{"5550001"}, Members: []app.AgentID{a.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := db.TenantConfig(ctx, ten.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Agents) != 1 || cfg.Agents[0].Role != app.RoleAgent || len(cfg.Queues) != 1 {
+		t.Fatalf("config = %+v", cfg)
+	}
+	got := cfg.Queues[0]
+	if got.ID != q.ID || got.RingSeconds != 15 || len(got.DIDs) != 1 || got.DIDs[0] != "5550001" || len(got.Members) != 1 || got.Members[0] != a.ID {
+		t.Fatalf("queue = %+v", got)
+	}
+	if byDomain, err := db.TenantByDomain(ctx, "ACME.example"); err != nil || byDomain.ID != ten.ID {
+		t.Fatalf("TenantByDomain is not case-insensitive: %+v %v", byDomain, err)
+	}
+}
+
+func TestTenantIsolation(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	t1, _ := db.CreateTenant(ctx, app.Tenant{Domain: "one.example", Name: "One"})
+	t2, _ := db.CreateTenant(ctx, app.Tenant{Domain: "two.example", Name: "Two"})
+	a1, err := db.CreateAgent(ctx, app.Agent{TenantID: t1.ID, Username: "sam", Name: "Sam", Extension: "1001", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the same username and extension in another tenant is fine
+	if _, err := db.CreateAgent(ctx, app.Agent{TenantID: t2.ID, Username: "sam", Name: "Sam Two", Extension: "1001", PasswordHash: "y"}); err != nil {
+		t.Fatalf("same extension in another tenant: %v", err)
+	}
+	if _, err := db.CreateAgent(ctx, app.Agent{TenantID: t1.ID, Username: "other", Name: "O", Extension: "1001", PasswordHash: "x"}); err == nil {
+		t.Fatal("duplicate extension within a tenant accepted")
+	}
+	if _, err := db.AgentByUsername(ctx, t2.ID, "nobody"); !errors.Is(err, app.ErrNotFound) {
+		t.Fatalf("missing agent: %v", err)
+	}
+	got, err := db.AgentByUsername(ctx, t2.ID, "sam")
+	if err != nil || got.TenantID != t2.ID || got.Name != "Sam Two" {
+		t.Fatalf("AgentByUsername crossed tenants: %+v %v", got, err)
+	}
+	// another tenant's agent cannot be made a member of this tenant's queue
+	if _, err := db.CreateQueue(ctx, app.Queue{TenantID: t2.ID, Name: "Q", RingSeconds: 10, MOHClass: "default", Members: []app.AgentID{a1.ID}}); !errors.Is(err, app.ErrNotFound) {
+		t.Fatalf("cross-tenant member: %v", err)
+	}
+	// a DID belongs to one queue only
+	if _, err := db.CreateQueue(ctx, app.Queue{TenantID: t1.ID, Name: "A", RingSeconds: 10, MOHClass: "default", DIDs: []string{"100"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateQueue(ctx, app.Queue{TenantID: t2.ID, Name: "B", RingSeconds: 10, MOHClass: "default", DIDs: []string{"100"}}); err == nil {
+		t.Fatal("a DID was given to two queues")
+	}
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "keep.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateTenant(ctx, app.Tenant{Domain: "keep.example", Name: "Keep"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatalf("reopen (migrations must be idempotent): %v", err)
+	}
+	defer db.Close()
+	if _, err := db.TenantByDomain(ctx, "keep.example"); err != nil {
+		t.Fatal(err)
+	}
+}

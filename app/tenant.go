@@ -1,0 +1,449 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ccaas/ccaas/ari"
+	"github.com/ccaas/ccaas/queue"
+	"github.com/ccaas/ccaas/wrapup"
+)
+
+// Inputs of a tenant loop. Everything that changes a tenant's state arrives
+// as one of these, so the loop is the only goroutine that touches it.
+type (
+	msgARI   struct{ ev ari.Event }
+	msgLogin struct {
+		s    *Session
+		done chan error
+	}
+	msgAttach struct {
+		s    *Session
+		sink Sink
+		done chan error
+	}
+	msgDetach struct {
+		s    *Session
+		sink Sink
+	}
+	msgCommand struct {
+		s   *Session
+		cmd Command
+	}
+	msgLogout struct {
+		s    *Session
+		done chan error
+	}
+	msgQueryCustomer struct {
+		s    *Session
+		done chan error
+		out  *string
+	}
+	msgShutdown    struct{ done chan error }
+	msgRingTimeout struct {
+		call CallID
+		gen  uint64
+	}
+	msgLineRetry struct {
+		agent AgentID
+		gen   uint64
+	}
+	// msgDone carries the outcome of ARI operations back into the loop.
+	msgDone struct{ then func() }
+)
+
+// CallID names a call.
+type CallID string
+
+type lineState int
+
+const (
+	lineDown lineState = iota
+	lineConnecting
+	lineUp
+)
+
+func (s lineState) String() string {
+	return [...]string{"down", "connecting", "up"}[s]
+}
+
+// line is an agent's persistent line: a call to the agent's phone that rests
+// in the home bridge and is moved into each call's bridge.
+type line struct {
+	state    lineState
+	endpoint string // PJSIP endpoint pushed for this login
+	password string // its one-time SIP password
+	channel  string // current line channel
+	home     string // home (holding) bridge
+	gen      uint64 // bumps on every (re)origination; stale results are dropped
+	ops      serial
+}
+
+type agent struct {
+	cfg     Agent
+	queues  []queue.ID
+	fsm     wrapup.Machine
+	session *Session
+	sink    Sink
+	line    line
+	call    *call
+}
+
+type callState int
+
+const (
+	callWaiting callState = iota
+	callOffered
+	callConnecting
+	callConnected
+	callEnded
+)
+
+var callStateNames = [...]string{"waiting", "offered", "connecting", "connected", "ended"}
+
+func (s callState) String() string { return callStateNames[s] }
+
+// End reasons (docs/cti-protocol.md).
+const (
+	endCallerHangup = "caller_hangup"
+	endAgentHangup  = "agent_hangup"
+	endWithdrawn    = "withdrawn"
+	endFailed       = "failed"
+)
+
+type call struct {
+	id         CallID
+	customer   string // the customer's channel
+	caller     ari.CallerID
+	did        string
+	queue      *Queue
+	state      callState
+	agent      *agent
+	bridge     string // mixing bridge, once answered
+	arrived    time.Time
+	offeredAt  time.Time
+	answeredAt time.Time
+	endedAt    time.Time
+	endReason  string
+	data       []DataItem
+	ringTimer  *time.Timer
+	gen        uint64 // bumps on every offer; stale ring timeouts are dropped
+	ops        serial
+}
+
+type tenant struct {
+	app    *App
+	cfg    TenantConfig
+	log    *slog.Logger
+	inbox  *mailbox
+	agents map[AgentID]*agent
+	queues map[QueueID]*Queue
+	dids   map[string]*Queue
+	router *queue.Router
+	calls  map[CallID]*call
+	byChan map[string]*call  // customer channel → call
+	lines  map[string]*agent // line channel → agent
+}
+
+func newTenant(a *App, cfg TenantConfig) *tenant {
+	t := &tenant{
+		app:    a,
+		cfg:    cfg,
+		log:    a.log.With("tenant", cfg.Tenant.Domain),
+		inbox:  newMailbox(),
+		agents: make(map[AgentID]*agent),
+		queues: make(map[QueueID]*Queue),
+		dids:   make(map[string]*Queue),
+		router: queue.NewRouter(),
+		calls:  make(map[CallID]*call),
+		byChan: make(map[string]*call),
+		lines:  make(map[string]*agent),
+	}
+	for i := range cfg.Queues {
+		q := &cfg.Queues[i]
+		t.queues[q.ID] = q
+		for _, did := range q.DIDs {
+			t.dids[did] = q
+		}
+	}
+	for _, ag := range cfg.Agents {
+		t.agents[ag.ID] = &agent{cfg: ag}
+	}
+	for _, q := range cfg.Queues {
+		for _, m := range q.Members {
+			if ag := t.agents[m]; ag != nil {
+				ag.queues = append(ag.queues, queue.ID(q.ID))
+			}
+		}
+	}
+	return t
+}
+
+func (t *tenant) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.inbox.signal:
+			for _, m := range t.inbox.drain() {
+				t.handle(m)
+			}
+		}
+	}
+}
+
+// ask posts a request and waits for the loop's answer.
+func (t *tenant) ask(ctx context.Context, mk func(done chan error) any) error {
+	done := make(chan error, 1)
+	t.inbox.post(mk(done))
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.app.done:
+		return ErrShuttingDown
+	}
+}
+
+func (t *tenant) handle(m any) {
+	switch m := m.(type) {
+	case msgARI:
+		t.onARI(m.ev)
+	case msgLogin:
+		m.done <- t.login(m.s)
+	case msgAttach:
+		m.done <- t.attach(m.s, m.sink)
+	case msgDetach:
+		if ag := t.agentOf(m.s); ag != nil && ag.sink == m.sink {
+			ag.sink = nil
+			t.endSession(ag, ByeClosed)
+		}
+	case msgCommand:
+		t.command(m.s, m.cmd)
+	case msgLogout:
+		m.done <- t.logout(m.s)
+	case msgQueryCustomer:
+		ag := t.agentOf(m.s)
+		if ag == nil || ag.call == nil || ag.call.state == callEnded {
+			m.done <- ErrNoSuchCall
+			return
+		}
+		*m.out = ag.call.customer
+		m.done <- nil
+	case msgShutdown:
+		for _, ag := range t.agents {
+			if ag.session != nil {
+				t.endSession(ag, ByeShutdown)
+			}
+		}
+		m.done <- nil
+	case msgRingTimeout:
+		t.ringTimeout(m.call, m.gen)
+	case msgLineRetry:
+		if ag := t.agents[m.agent]; ag != nil && ag.session != nil && ag.line.gen == m.gen && ag.line.state == lineDown {
+			t.originateLine(ag)
+		}
+	case msgDone:
+		m.then()
+	default:
+		t.log.Error("tenant loop: unknown input", "type", fmt.Sprintf("%T", m))
+	}
+}
+
+// exec runs an ARI operation outside the loop, in order after the earlier
+// operations of the same serial, and brings its error back into the loop.
+func (t *tenant) exec(s *serial, what string, op func(ctx context.Context) error, then func(err error)) {
+	s.run(func() {
+		ctx, cancel := t.app.opContext()
+		err := op(ctx)
+		cancel()
+		if err != nil {
+			t.log.Warn("ARI operation failed", "op", what, "err", err)
+		}
+		if then != nil {
+			t.inbox.post(msgDone{then: func() { then(err) }})
+		}
+	})
+}
+
+func (t *tenant) now() time.Time { return t.app.now() }
+
+func (t *tenant) agentOf(s *Session) *agent {
+	ag := t.agents[s.Agent.ID]
+	if ag == nil || ag.session != s {
+		return nil
+	}
+	return ag
+}
+
+// --- sessions -------------------------------------------------------------
+
+func (t *tenant) login(s *Session) error {
+	ag := t.agents[s.Agent.ID]
+	if ag == nil {
+		// an agent created after the tenant was loaded
+		ag = &agent{cfg: s.Agent}
+		t.agents[s.Agent.ID] = ag
+	}
+	if ag.session != nil {
+		t.endSession(ag, ByeReplaced)
+	}
+	ag.cfg = s.Agent
+	ag.session = s
+	t.app.setSession(s)
+	if _, err := ag.fsm.Step(wrapup.InLogin, "", t.now()); err != nil {
+		return fmt.Errorf("login %s: %w", ag.cfg.Username, err)
+	}
+	t.log.Info("agent logged in", "agent", ag.cfg.Username)
+	t.startLine(ag)
+	return nil
+}
+
+func (t *tenant) attach(s *Session, sink Sink) error {
+	ag := t.agentOf(s)
+	if ag == nil {
+		return ErrNoSession
+	}
+	if ag.sink != nil && ag.sink != sink {
+		old := ag.sink
+		old.Send(Message{Type: MsgBye, Reason: ByeReplaced})
+		old.Close()
+	}
+	ag.sink = sink
+	sink.Send(t.snapshot(ag))
+	return nil
+}
+
+func (t *tenant) logout(s *Session) error {
+	ag := t.agentOf(s)
+	if ag == nil {
+		return ErrNoSession
+	}
+	if ag.fsm.Busy() {
+		return fmt.Errorf("%w: you have a call: hang up before logging out", ErrNotAllowed)
+	}
+	t.endSession(ag, ByeLogout)
+	return nil
+}
+
+// endSession logs the agent out whatever they are doing: a call they had goes
+// back to the head of its queue, and their line is torn down.
+func (t *tenant) endSession(ag *agent, reason string) {
+	if c := ag.call; c != nil {
+		t.requeue(c, endWithdrawn)
+	}
+	t.router.SetUnavailable(queue.AgentID(ag.cfg.ID))
+	if ag.fsm.State() != wrapup.LoggedOut {
+		ag.fsm.Step(wrapup.InForceLogout, "", t.now())
+	}
+	t.stopLine(ag)
+	if ag.sink != nil {
+		ag.sink.Send(Message{Type: MsgBye, Reason: reason})
+		ag.sink.Close()
+		ag.sink = nil
+	}
+	if ag.session != nil {
+		t.app.dropSession(ag.session)
+		ag.session = nil
+	}
+	t.log.Info("agent logged out", "agent", ag.cfg.Username, "reason", reason)
+	t.route()
+}
+
+// --- commands -------------------------------------------------------------
+
+func (t *tenant) command(s *Session, cmd Command) {
+	ag := t.agentOf(s)
+	if ag == nil {
+		return
+	}
+	err := t.apply(ag, cmd)
+	if err == nil {
+		if cmd.ID != "" {
+			ok := true
+			t.send(ag, Message{Type: MsgReply, ID: cmd.ID, OK: &ok})
+		}
+		return
+	}
+	ok := false
+	code := CodeInternal
+	switch {
+	case errors.Is(err, ErrBadCommand):
+		code = CodeBadCommand
+	case errors.Is(err, ErrNoSuchCall):
+		code = CodeNoSuchCall
+	case errors.Is(err, ErrNotAllowed), errors.Is(err, wrapup.ErrNotAllowed):
+		code = CodeNotAllowed
+	}
+	t.send(ag, Message{Type: MsgReply, ID: cmd.ID, OK: &ok, Error: &ErrorView{Code: code, Message: err.Error()}})
+}
+
+func (t *tenant) apply(ag *agent, cmd Command) error {
+	switch cmd.Cmd {
+	case CmdReady:
+		if ag.fsm.State() == wrapup.Ready {
+			return nil
+		}
+		if err := t.step(ag, wrapup.InReady, ""); err != nil {
+			return fmt.Errorf("%w: you can go Ready only from Not Ready (you are %s)", ErrNotAllowed, ag.fsm.State())
+		}
+		t.route()
+		return nil
+	case CmdNotReady:
+		if cmd.Reason != "" && !t.knownReason(cmd.Reason) {
+			return fmt.Errorf("%w: unknown Not Ready reason", ErrBadCommand)
+		}
+		if err := t.step(ag, wrapup.InNotReady, cmd.Reason); err != nil {
+			return fmt.Errorf("%w: you can go Not Ready only from Ready or Not Ready (you are %s)", ErrNotAllowed, ag.fsm.State())
+		}
+		return nil
+	case CmdLogout:
+		return t.logout(ag.session)
+	case CmdAnswer:
+		return t.answer(ag, cmd.Call)
+	case CmdHangup:
+		return t.agentHangup(ag, cmd.Call)
+	}
+	return fmt.Errorf("%w: unknown command", ErrBadCommand)
+}
+
+func (t *tenant) knownReason(r string) bool {
+	for _, k := range t.cfg.Reasons {
+		if k == r {
+			return true
+		}
+	}
+	return false
+}
+
+// step moves the agent's state machine, keeps the router in line with it and
+// tells the agent.
+func (t *tenant) step(ag *agent, in wrapup.Input, reason string) error {
+	if _, err := ag.fsm.Step(in, reason, t.now()); err != nil {
+		return err
+	}
+	t.syncRouting(ag)
+	t.send(ag, Message{Type: MsgState, State: stateView(ag)})
+	return nil
+}
+
+// syncRouting makes the router see the agent as available exactly when they
+// are Ready with their line up.
+func (t *tenant) syncRouting(ag *agent) {
+	id := queue.AgentID(ag.cfg.ID)
+	if ag.fsm.State() == wrapup.Ready && ag.line.state == lineUp && ag.call == nil {
+		t.router.SetReady(id, ag.queues, ag.fsm.Since())
+		return
+	}
+	t.router.SetUnavailable(id)
+}
+
+func (t *tenant) send(ag *agent, m Message) {
+	if ag.sink != nil {
+		ag.sink.Send(m)
+	}
+}

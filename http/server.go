@@ -1,0 +1,166 @@
+// Package http is the contact center's web front: login and sessions, the
+// CTI WebSocket, the demo controls, health, and the embedded agent page.
+// Callers import it under another name (e.g. cchttp), as it shadows net/http.
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/static"
+)
+
+// Agents is what the web front needs of the call logic; *app.App provides it.
+type Agents interface {
+	Login(ctx context.Context, domain, username, password string) (*app.Session, error)
+	Session(id string) (*app.Session, bool)
+	Attach(ctx context.Context, s *app.Session, sink app.Sink) error
+	Detach(s *app.Session, sink app.Sink)
+	Command(s *app.Session, cmd app.Command)
+	Logout(ctx context.Context, s *app.Session) error
+	Healthy() bool
+}
+
+// Demo is the simulated world of `ccaas demo`: customers who call and hang up.
+type Demo interface {
+	// PlaceCall makes a simulated customer call a DID ("" for the demo queue's).
+	PlaceCall(did, from string) (channel string, err error)
+	// HangupCustomer makes the customer on the session's current call hang up.
+	HangupCustomer(ctx context.Context, s *app.Session) error
+}
+
+// Config is what New needs.
+type Config struct {
+	Agents  Agents
+	Demo    Demo // nil outside demo mode
+	Logger  *slog.Logger
+	Version string
+}
+
+// SessionCookie is the name of the cookie that holds the session id.
+const SessionCookie = "ccaas_session"
+
+// maxBody bounds every JSON request body.
+const maxBody = 4 << 10
+
+// Server serves the web front.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	engine *gin.Engine
+}
+
+// New builds the routes.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New()}
+	e := s.engine
+	e.Use(s.logRequests, gin.Recovery())
+	e.GET("/healthz", s.healthz)
+	api := e.Group("/api")
+	api.GET("/info", s.info)
+	api.POST("/login", s.login)
+	api.POST("/logout", s.withSession, s.logout)
+	api.GET("/me", s.withSession, s.me)
+	api.GET("/cti", s.cti)
+	api.POST("/demo/calls", s.demoCall)
+	api.POST("/demo/hangup", s.withSession, s.demoHangup)
+	files := http.FileServer(http.FS(static.Files))
+	e.NoRoute(func(c *gin.Context) {
+		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead || strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			fail(c, http.StatusNotFound, "not found")
+			return
+		}
+		files.ServeHTTP(c.Writer, c.Request)
+	})
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+func (s *Server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	s.log.Debug("http", "method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(), "took", time.Since(start))
+}
+
+// fail answers with the error shape every endpoint uses.
+func fail(c *gin.Context, status int, msg string) {
+	c.AbortWithStatusJSON(status, gin.H{"error": msg})
+}
+
+// statusOf maps the app's errors to HTTP statuses, in one place; the message
+// shown is safe for users, the cause is logged once by the caller.
+func statusOf(err error) (int, string) {
+	switch {
+	case errors.Is(err, app.ErrBadLogin):
+		return http.StatusUnauthorized, app.ErrBadLogin.Error()
+	case errors.Is(err, app.ErrNoSession):
+		return http.StatusUnauthorized, "not logged in"
+	case errors.Is(err, app.ErrNotAllowed):
+		return http.StatusConflict, strings.TrimPrefix(err.Error(), app.ErrNotAllowed.Error()+": ")
+	case errors.Is(err, app.ErrNoSuchCall):
+		return http.StatusConflict, "there is no call"
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, app.ErrShuttingDown):
+		return http.StatusServiceUnavailable, "the server is busy or stopping; try again"
+	}
+	return http.StatusInternalServerError, "internal error"
+}
+
+func (s *Server) failErr(c *gin.Context, err error) {
+	status, msg := statusOf(err)
+	if status >= 500 {
+		s.log.Error("request failed", "path", c.Request.URL.Path, "err", err)
+	}
+	fail(c, status, msg)
+}
+
+// readJSON decodes a small JSON body into v. An empty body leaves v as is.
+func readJSON(c *gin.Context, v any) bool {
+	if c.Request.ContentLength != 0 {
+		mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+		if mt != "application/json" {
+			fail(c, http.StatusUnsupportedMediaType, "send the body as application/json")
+			return false
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	if err != nil {
+		fail(c, http.StatusRequestEntityTooLarge, "request body too large")
+		return false
+	}
+	if len(body) == 0 {
+		return true
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		fail(c, http.StatusBadRequest, "malformed JSON body")
+		return false
+	}
+	return true
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	if s.cfg.Agents.Healthy() {
+		c.JSON(http.StatusOK, gin.H{"ari": "connected"})
+		return
+	}
+	c.JSON(http.StatusServiceUnavailable, gin.H{"ari": "disconnected"})
+}
+
+func (s *Server) info(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"demo": s.cfg.Demo != nil, "version": s.cfg.Version})
+}

@@ -1,0 +1,95 @@
+package http
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ccaas/ccaas/app"
+)
+
+const sessionKey = "session"
+
+type agentJSON struct {
+	ID        app.AgentID `json:"id"`
+	Username  string      `json:"username"`
+	Name      string      `json:"name"`
+	Extension string      `json:"extension"`
+	Domain    string      `json:"domain"`
+	Tenant    string      `json:"tenant"`
+}
+
+func agentOf(s *app.Session) agentJSON {
+	return agentJSON{
+		ID: s.Agent.ID, Username: s.Agent.Username, Name: s.Agent.Name, Extension: s.Agent.Extension,
+		Domain: s.Domain, Tenant: s.TenantName,
+	}
+}
+
+// sessionOf returns the request's live session, if any.
+func (s *Server) sessionOf(r *http.Request) (*app.Session, bool) {
+	ck, err := r.Cookie(SessionCookie)
+	if err != nil || ck.Value == "" || len(ck.Value) > 128 {
+		return nil, false
+	}
+	return s.cfg.Agents.Session(ck.Value)
+}
+
+func (s *Server) withSession(c *gin.Context) {
+	sess, ok := s.sessionOf(c.Request)
+	if !ok {
+		fail(c, http.StatusUnauthorized, "not logged in")
+		return
+	}
+	c.Set(sessionKey, sess)
+	c.Next()
+}
+
+func session(c *gin.Context) *app.Session { return c.MustGet(sessionKey).(*app.Session) }
+
+func setSessionCookie(c *gin.Context, value string, maxAge int) {
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name:     SessionCookie,
+		Value:    value,
+		Path:     "/",
+		MaxAge:   maxAge,
+		HttpOnly: true,
+		Secure:   c.Request.TLS != nil,
+		SameSite: http.SameSiteStrictMode,
+	})
+}
+
+func (s *Server) login(c *gin.Context) {
+	var req struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+		Domain   string `json:"domain"`
+	}
+	if !readJSON(c, &req) {
+		return
+	}
+	if req.Username == "" || req.Password == "" || req.Domain == "" {
+		fail(c, http.StatusBadRequest, "username, password and domain are required")
+		return
+	}
+	sess, err := s.cfg.Agents.Login(c.Request.Context(), req.Domain, req.Username, req.Password)
+	if err != nil {
+		s.failErr(c, err)
+		return
+	}
+	setSessionCookie(c, sess.ID, 0)
+	c.JSON(http.StatusOK, gin.H{"agent": agentOf(sess)})
+}
+
+func (s *Server) me(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"agent": agentOf(session(c))})
+}
+
+func (s *Server) logout(c *gin.Context) {
+	if err := s.cfg.Agents.Logout(c.Request.Context(), session(c)); err != nil {
+		s.failErr(c, err)
+		return
+	}
+	setSessionCookie(c, "", -1)
+	c.Status(http.StatusNoContent)
+}
