@@ -1,7 +1,7 @@
 // Agent toolbar: login, then one CTI WebSocket (docs/cti-protocol.md) that
 // drives everything shown. The page keeps no state of its own beyond what the
 // server last said; every message updates `model` and calls render().
-'use strict';
+// Loaded as a module: its own scope, strict mode, run after the document is parsed.
 
 const $ = (id) => document.getElementById(id);
 
@@ -146,7 +146,8 @@ function renderCall(call) {
   // The bottom-right notification lives exactly as long as the offer.
   $('notification').hidden = !offered;
   if (offered) {
-    setText($('notif-caller'), callerText(call));
+    setText($('notif-caller'), (call.caller && call.caller.number) || 'Unknown number');
+    setText($('notif-name'), (call.caller && call.caller.name) || '');
     setText($('notif-queue'), call.queue ? `Queue: ${call.queue.name}` : 'Direct call');
     startRinging(call);
   } else {
@@ -269,13 +270,15 @@ function connect() {
     if (sock !== ws) return; // a replaced socket: ignore what it still says
     let msg;
     try { msg = JSON.parse(ev.data); } catch { return; }
-    if (msg.seq !== seq + 1) {
-      // A gap means we missed a delta: a fresh socket brings a fresh snapshot.
-      console.warn(`CTI seq gap: expected ${seq + 1}, got ${msg.seq}; reconnecting`);
-      connect();
-      return;
+    if (typeof msg.seq === 'number') {
+      if (msg.seq !== seq + 1) {
+        // A gap means we missed a delta: a fresh socket brings a fresh snapshot.
+        console.warn(`CTI seq gap: expected ${seq + 1}, got ${msg.seq}; reconnecting`);
+        connect();
+        return;
+      }
+      seq = msg.seq;
     }
-    seq = msg.seq;
     handle(msg);
   };
   sock.onclose = () => {
