@@ -1,0 +1,440 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/app/sqlite"
+	"github.com/ccaas/ccaas/ari"
+	"github.com/ccaas/ccaas/ari/asterisksim"
+)
+
+const (
+	testDomain = "acme.example"
+	testDID    = "5550001"
+	waitFor    = 5 * time.Second
+)
+
+// world is the app wired to the Asterisk simulator over real HTTP and
+// WebSocket through our real ARI client, with a real sqlite store.
+type world struct {
+	t     *testing.T
+	sim   *asterisksim.Sim
+	app   *app.App
+	ari   *ari.Client
+	agent map[string]app.Agent
+}
+
+type worldOpts struct {
+	ringSeconds int
+}
+
+func newWorld(t *testing.T, opts worldOpts) *world {
+	t.Helper()
+	if opts.ringSeconds == 0 {
+		opts.ringSeconds = 30
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	sim := asterisksim.New(asterisksim.Config{AutoAnswerPushed: true, Logger: slog.New(slog.DiscardHandler)})
+	srv := httptest.NewServer(sim)
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	client, err := ari.New(ari.Config{URL: srv.URL + "/ari", Username: "ccaas", Password: "ccaas", Application: "ccaas", Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ccaas.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{t: t, sim: sim, ari: client, agent: map[string]app.Agent{}}
+	ten, err := db.CreateTenant(ctx, app.Tenant{Domain: testDomain, Name: "Acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var members []app.AgentID
+	for i, name := range []string{"alice", "bob"} {
+		hash, _ := bcrypt.GenerateFromPassword([]byte(name+"-pw"), bcrypt.MinCost)
+		ag, err := db.CreateAgent(ctx, app.Agent{TenantID: ten.ID, Username: name, Name: strings.ToUpper(name[:1]) + name[1:],
+			Extension: fmt.Sprint(1001 + i), PasswordHash: string(hash)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.agent[name] = ag
+		members = append(members, ag.ID)
+	}
+	if _, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: opts.ringSeconds, MOHClass: "default",
+		DIDs: []string{testDID}, Members: members}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(app.Config{ARI: client, Store: db, LineRetry: 50 * time.Millisecond, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w.app = a
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a.Run(ctx) }()
+	go func() { defer wg.Done(); client.RunEvents(ctx, a) }()
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+		sim.Close()
+		srv.Close()
+		db.Close()
+	})
+	deadline := time.Now().Add(waitFor)
+	for !client.Connected() {
+		if time.Now().After(deadline) {
+			t.Fatal("ARI events never connected")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return w
+}
+
+// sink records what the app sends to an agent's socket.
+type sink struct {
+	ch     chan app.Message
+	mu     sync.Mutex
+	closed bool
+}
+
+func newSink() *sink { return &sink{ch: make(chan app.Message, 1024)} }
+
+func (s *sink) Send(m app.Message) { s.ch <- m }
+func (s *sink) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+}
+
+// next waits for the first message that matches, skipping others.
+func (s *sink) next(t *testing.T, what string, match func(app.Message) bool) app.Message {
+	t.Helper()
+	timeout := time.After(waitFor)
+	for {
+		select {
+		case m := <-s.ch:
+			if match(m) {
+				return m
+			}
+		case <-timeout:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func (s *sink) state(t *testing.T, want string) app.Message {
+	t.Helper()
+	return s.next(t, "state "+want, func(m app.Message) bool { return m.Type == app.MsgState && m.State.State == want })
+}
+
+func (s *sink) call(t *testing.T, want string) app.Message {
+	t.Helper()
+	return s.next(t, "call "+want, func(m app.Message) bool {
+		return (m.Type == app.MsgCall || m.Type == app.MsgOffer) && m.Call.State == want
+	})
+}
+
+func (s *sink) reply(t *testing.T, id string) app.Message {
+	t.Helper()
+	return s.next(t, "reply "+id, func(m app.Message) bool { return m.Type == app.MsgReply && m.ID == id })
+}
+
+// login logs an agent in, attaches a sink and waits until the line is up.
+func (w *world) login(name string) (*app.Session, *sink) {
+	w.t.Helper()
+	ctx := context.Background()
+	s, err := w.app.Login(ctx, testDomain, name, name+"-pw")
+	if err != nil {
+		w.t.Fatalf("login %s: %v", name, err)
+	}
+	k := newSink()
+	if err := w.app.Attach(ctx, s, k); err != nil {
+		w.t.Fatalf("attach %s: %v", name, err)
+	}
+	snap := k.next(w.t, "snapshot", func(m app.Message) bool { return m.Type == app.MsgSnapshot })
+	if snap.State.State != "not_ready" || snap.State.Reason != "login" || snap.Agent.Username != name {
+		w.t.Fatalf("snapshot = %+v %+v", snap.State, snap.Agent)
+	}
+	if snap.Line.State != "up" {
+		k.next(w.t, "line up", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+	}
+	return s, k
+}
+
+func (w *world) ready(s *app.Session, k *sink) {
+	w.t.Helper()
+	w.app.Command(s, app.Command{ID: "r", Cmd: app.CmdReady})
+	k.state(w.t, "ready")
+}
+
+// lineOf returns the simulator's channel of the one agent line that is up.
+func (w *world) lineOf() ari.Channel {
+	w.t.Helper()
+	var lines []ari.Channel
+	for _, ch := range w.sim.Channels() {
+		if strings.HasPrefix(ch.ID, "ln") {
+			lines = append(lines, ch)
+		}
+	}
+	if len(lines) != 1 {
+		w.t.Fatalf("%d line channels, want 1: %+v", len(lines), lines)
+	}
+	return lines[0]
+}
+
+func TestInboundCallAnsweredAndCallerHangsUp(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	s, k := w.login("alice")
+	line := w.lineOf()
+	home := w.sim.BridgeOf(line.ID)
+	if b, _ := w.sim.Bridge(home); b.BridgeType != "holding" {
+		t.Fatalf("line parked in %+v, want a holding bridge", b)
+	}
+	w.ready(s, k)
+
+	cust, err := w.sim.PlaceCall(asterisksim.CallSpec{From: "+4930123456", Name: "Jane", DID: testDID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.state(t, "offered")
+	offer := k.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	if offer.Call.Caller.Number != "+4930123456" || offer.Call.Queue == nil || offer.Call.Queue.Name != "Support" || offer.Call.DID != testDID {
+		t.Fatalf("offer = %+v", offer.Call)
+	}
+	waitUntil(t, "customer answered and hearing the queue's music on hold", func() bool {
+		class, on := w.sim.MOH(cust)
+		ch, _ := w.sim.Channel(cust)
+		return on && class == "default" && ch.State == ari.StateUp
+	})
+
+	w.app.Command(s, app.Command{ID: "a", Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	k.state(t, "connecting")
+	k.call(t, "connecting")
+	k.state(t, "talking")
+	k.call(t, "connected")
+	bridge := w.sim.BridgeOf(cust)
+	if bridge == "" || w.sim.BridgeOf(line.ID) != bridge {
+		t.Fatalf("customer in %q, line in %q: not bridged together", bridge, w.sim.BridgeOf(line.ID))
+	}
+	if b, _ := w.sim.Bridge(bridge); b.BridgeType != "mixing" {
+		t.Fatalf("call bridge type %q", b.BridgeType)
+	}
+	if _, on := w.sim.MOH(cust); on {
+		t.Fatal("customer still hears music on hold while talking")
+	}
+
+	if err := w.sim.Hangup(cust); err != nil {
+		t.Fatal(err)
+	}
+	ended := k.call(t, "ended")
+	if ended.Call.EndReason != "caller_hangup" {
+		t.Fatalf("end reason %q", ended.Call.EndReason)
+	}
+	k.state(t, "ready")
+	waitUntil(t, "line back home and call bridge gone", func() bool {
+		_, exists := w.sim.Bridge(bridge)
+		return w.sim.BridgeOf(line.ID) == home && !exists
+	})
+}
+
+func TestAgentHangsUp(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	s, k := w.login("alice")
+	w.ready(s, k)
+	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "100", DID: testDID})
+	offer := k.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	w.app.Command(s, app.Command{ID: "a", Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	k.call(t, "connected")
+
+	w.app.Command(s, app.Command{ID: "h", Cmd: app.CmdHangup, Call: offer.Call.ID})
+	if m := k.call(t, "ended"); m.Call.EndReason != "agent_hangup" {
+		t.Fatalf("end reason %q", m.Call.EndReason)
+	}
+	k.state(t, "ready")
+	if m := k.reply(t, "h"); m.OK == nil || !*m.OK {
+		t.Fatalf("hangup refused: %+v", m.Error)
+	}
+	waitUntil(t, "customer hung up", func() bool { _, ok := w.sim.Channel(cust); return !ok })
+}
+
+func TestCommandsRefused(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	s, k := w.login("alice")
+	tests := []struct {
+		name string
+		cmd  app.Command
+		code string
+	}{
+		{name: "answer without offer", cmd: app.Command{ID: "1", Cmd: app.CmdAnswer, Call: "c1-0000000000000000"}, code: app.CodeNoSuchCall},
+		{name: "hangup without call", cmd: app.Command{ID: "2", Cmd: app.CmdHangup, Call: "c1-0000000000000000"}, code: app.CodeNoSuchCall},
+		{name: "unknown command", cmd: app.Command{ID: "3", Cmd: "launch"}, code: app.CodeBadCommand},
+		{name: "unknown reason", cmd: app.Command{ID: "4", Cmd: app.CmdNotReady, Reason: "<script>"}, code: app.CodeBadCommand},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w.app.Command(s, tt.cmd)
+			m := k.reply(t, tt.cmd.ID)
+			if m.OK == nil || *m.OK || m.Error == nil || m.Error.Code != tt.code {
+				t.Fatalf("reply = %+v %+v, want code %s", m.OK, m.Error, tt.code)
+			}
+		})
+	}
+}
+
+func TestLogoutRefusedDuringCall(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	s, k := w.login("alice")
+	w.ready(s, k)
+	w.sim.PlaceCall(asterisksim.CallSpec{From: "100", DID: testDID})
+	offer := k.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	if err := w.app.Logout(context.Background(), s); !errors.Is(err, app.ErrNotAllowed) {
+		t.Fatalf("logout while offered: %v", err)
+	}
+	w.app.Command(s, app.Command{ID: "a", Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	k.call(t, "connected")
+	if err := w.app.Logout(context.Background(), s); !errors.Is(err, app.ErrNotAllowed) {
+		t.Fatalf("logout while talking: %v", err)
+	}
+	if _, ok := w.app.Session(s.ID); !ok {
+		t.Fatal("refused logout ended the session")
+	}
+}
+
+func TestLogoutTearsDownLine(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	s, k := w.login("alice")
+	line := w.lineOf()
+	home := w.sim.BridgeOf(line.ID)
+	if err := w.app.Logout(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	if m := k.next(t, "bye", func(m app.Message) bool { return m.Type == app.MsgBye }); m.Reason != "logout" {
+		t.Fatalf("bye reason %q", m.Reason)
+	}
+	if _, ok := w.app.Session(s.ID); ok {
+		t.Fatal("session still valid after logout")
+	}
+	waitUntil(t, "line, home bridge and endpoint gone", func() bool {
+		_, lineUp := w.sim.Channel(line.ID)
+		_, homeUp := w.sim.Bridge(home)
+		return !lineUp && !homeUp
+	})
+}
+
+func TestRingNoAnswerRequeuesToNextAgent(t *testing.T) {
+	w := newWorld(t, worldOpts{ringSeconds: 1})
+	sa, ka := w.login("alice")
+	w.ready(sa, ka)
+	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "200", DID: testDID})
+	first := ka.next(t, "offer to alice", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	sb, kb := w.login("bob")
+	w.ready(sb, kb)
+	// alice does not answer: withdrawn after the ring time, alice Not Ready (missed call), bob gets it
+	if m := ka.call(t, "ended"); m.Call.EndReason != "withdrawn" {
+		t.Fatalf("end reason %q", m.Call.EndReason)
+	}
+	if m := ka.state(t, "not_ready"); m.State.Reason != "missed_call" {
+		t.Fatalf("reason %q", m.State.Reason)
+	}
+	second := kb.next(t, "offer to bob", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	if second.Call.ID != first.Call.ID {
+		t.Fatalf("bob got %s, want the same call %s", second.Call.ID, first.Call.ID)
+	}
+	if _, on := w.sim.MOH(cust); !on {
+		t.Fatal("requeued customer hears no music")
+	}
+}
+
+func TestClosedSocketRequeuesCall(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	sa, ka := w.login("alice")
+	w.ready(sa, ka)
+	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "300", DID: testDID})
+	offer := ka.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	w.app.Command(sa, app.Command{ID: "a", Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	ka.call(t, "connected")
+
+	// alice's tab closes: she is logged out, the customer goes back to the queue, bob gets the call
+	w.app.Detach(sa, ka)
+	waitUntil(t, "alice's session ended", func() bool { _, ok := w.app.Session(sa.ID); return !ok })
+	waitUntil(t, "customer back on music", func() bool { _, on := w.sim.MOH(cust); return on })
+	sb, kb := w.login("bob")
+	w.ready(sb, kb)
+	got := kb.next(t, "offer to bob", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	if got.Call.ID != offer.Call.ID {
+		t.Fatalf("bob offered %s, want %s", got.Call.ID, offer.Call.ID)
+	}
+}
+
+func TestSecondLoginReplacesFirst(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	s1, k1 := w.login("alice")
+	s2, _ := w.login("alice")
+	if m := k1.next(t, "bye", func(m app.Message) bool { return m.Type == app.MsgBye }); m.Reason != "replaced" {
+		t.Fatalf("bye reason %q", m.Reason)
+	}
+	if _, ok := w.app.Session(s1.ID); ok {
+		t.Fatal("first session still valid")
+	}
+	if _, ok := w.app.Session(s2.ID); !ok {
+		t.Fatal("second session not valid")
+	}
+}
+
+func TestBadLogin(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	tests := []struct{ name, domain, user, pass string }{
+		{"wrong password", testDomain, "alice", "nope"},
+		{"unknown user", testDomain, "mallory", "alice-pw"},
+		{"unknown domain", "other.example", "alice", "alice-pw"},
+		{"empty password", testDomain, "alice", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := w.app.Login(context.Background(), tt.domain, tt.user, tt.pass); !errors.Is(err, app.ErrBadLogin) {
+				t.Fatalf("err = %v, want ErrBadLogin", err)
+			}
+		})
+	}
+}
+
+func TestCallerAbandonsWhileOffered(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	s, k := w.login("alice")
+	w.ready(s, k)
+	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "400", DID: testDID})
+	k.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	w.sim.Hangup(cust)
+	if m := k.call(t, "ended"); m.Call.EndReason != "caller_hangup" {
+		t.Fatalf("end reason %q", m.Call.EndReason)
+	}
+	k.state(t, "ready")
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitFor)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// config is every setting of the binary: defaults, then the environment,
+// then flags, then validate. The README lists each key.
+type config struct {
+	Addr         string        // CCAAS_ADDR, --addr
+	DB           string        // CCAAS_DB, --db
+	ARIURL       string        // CCAAS_ARI_URL, --ari-url
+	ARIUser      string        // CCAAS_ARI_USER, --ari-user
+	ARIPassword  string        // CCAAS_ARI_PASSWORD, --ari-password
+	ARIApp       string        // CCAAS_ARI_APP, --ari-app
+	LogLevel     string        // CCAAS_LOG_LEVEL, --log-level
+	LogFormat    string        // CCAAS_LOG_FORMAT, --log-format
+	CallersEvery time.Duration // CCAAS_DEMO_CALLERS_EVERY, --callers-every (demo only)
+}
+
+func defaultConfig() config {
+	return config{
+		Addr:         "127.0.0.1:8080",
+		DB:           "ccaas.db",
+		ARIURL:       "http://127.0.0.1:8088/ari",
+		ARIUser:      "ccaas",
+		ARIApp:       "ccaas",
+		LogLevel:     "info",
+		LogFormat:    "text",
+		CallersEvery: 20 * time.Second,
+	}
+}
+
+func (c *config) fromEnv(getenv func(string) string) {
+	set := func(dst *string, key string) {
+		if v := getenv(key); v != "" {
+			*dst = v
+		}
+	}
+	set(&c.Addr, "CCAAS_ADDR")
+	set(&c.DB, "CCAAS_DB")
+	set(&c.ARIURL, "CCAAS_ARI_URL")
+	set(&c.ARIUser, "CCAAS_ARI_USER")
+	set(&c.ARIPassword, "CCAAS_ARI_PASSWORD")
+	set(&c.ARIApp, "CCAAS_ARI_APP")
+	set(&c.LogLevel, "CCAAS_LOG_LEVEL")
+	set(&c.LogFormat, "CCAAS_LOG_FORMAT")
+	if v := getenv("CCAAS_DEMO_CALLERS_EVERY"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			c.CallersEvery = d
+		}
+	}
+}
+
+func (c *config) flags(fs *flag.FlagSet, command string) {
+	fs.StringVar(&c.DB, "db", c.DB, "sqlite database file (created and migrated if needed)")
+	if command == "migrate" {
+		return
+	}
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address of the web server")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
+	if command == "demo" {
+		fs.DurationVar(&c.CallersEvery, "callers-every", c.CallersEvery, "mean time between simulated callers (0 turns them off)")
+		return
+	}
+	fs.StringVar(&c.ARIURL, "ari-url", c.ARIURL, "Asterisk ARI base URL")
+	fs.StringVar(&c.ARIUser, "ari-user", c.ARIUser, "ARI user (ari.conf)")
+	fs.StringVar(&c.ARIPassword, "ari-password", c.ARIPassword, "ARI password (better given as CCAAS_ARI_PASSWORD)")
+	fs.StringVar(&c.ARIApp, "ari-app", c.ARIApp, "Stasis application name used in the dialplan")
+}
+
+func (c *config) validate(command string) error {
+	var errs []error
+	if c.DB == "" {
+		errs = append(errs, errors.New("--db must name a file"))
+	}
+	if command != "migrate" {
+		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+			errs = append(errs, fmt.Errorf("--addr %q: want host:port", c.Addr))
+		}
+		if _, err := parseLevel(c.LogLevel); err != nil {
+			errs = append(errs, err)
+		}
+		if c.LogFormat != "text" && c.LogFormat != "json" {
+			errs = append(errs, fmt.Errorf("--log-format %q: want text or json", c.LogFormat))
+		}
+	}
+	if command == "serve" {
+		if u, err := url.Parse(c.ARIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("--ari-url %q: want http(s)://host:port/ari", c.ARIURL))
+		}
+		if c.ARIUser == "" || c.ARIPassword == "" {
+			errs = append(errs, errors.New("ARI credentials missing: set --ari-user and CCAAS_ARI_PASSWORD (or --ari-password)"))
+		}
+		if c.ARIApp == "" {
+			errs = append(errs, errors.New("--ari-app must not be empty"))
+		}
+	}
+	if command == "demo" && c.CallersEvery < 0 {
+		errs = append(errs, errors.New("--callers-every must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(s))); err != nil {
+		return l, fmt.Errorf("--log-level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+func (c *config) logger(w io.Writer) *slog.Logger {
+	level, _ := parseLevel(c.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

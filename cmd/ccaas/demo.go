@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/app/sqlite"
+	"github.com/ccaas/ccaas/ari"
+	"github.com/ccaas/ccaas/ari/asterisksim"
+)
+
+// The demo tenant that `ccaas demo` seeds (once; an existing one is kept).
+const (
+	demoDomain = "demo.local"
+	demoDID    = "5550001"
+)
+
+var demoAgents = []struct{ username, password, name, extension string }{
+	{"alice", "alice-demo", "Alice Anders", "1001"},
+	{"bob", "bob-demo", "Bob Berger", "1002"},
+}
+
+// runDemo starts the Asterisk simulator on a loopback port, seeds the demo
+// tenant, and runs the very same app and web server as `serve` against it.
+func runDemo(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+	if err := seedDemo(ctx, cfg.DB); err != nil {
+		return err
+	}
+	cfg.ARIUser, cfg.ARIPassword, cfg.ARIApp = "ccaas", "demo-"+fmt.Sprint(rand.Uint64()), "ccaas"
+	sim := asterisksim.New(asterisksim.Config{
+		Username:         cfg.ARIUser,
+		Password:         cfg.ARIPassword,
+		AutoAnswerPushed: true, // the simulated browser phones answer their lines
+		Logger:           log.With("component", "asterisksim"),
+	})
+	defer sim.Close()
+	simLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("simulator listener: %w", err)
+	}
+	simSrv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	go simSrv.Serve(simLn)
+	defer simSrv.Close()
+	client, err := ari.New(ari.Config{
+		URL: "http://" + simLn.Addr().String() + "/ari", Username: cfg.ARIUser, Password: cfg.ARIPassword,
+		Application: cfg.ARIApp, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	world := &demoWorld{sim: sim, log: log}
+	return serve(ctx, cfg, log, client, world, func(a *app.App, url string) {
+		world.app = a
+		fmt.Fprintf(stdout, "\nccaas demo is running: open %s\n\n", url)
+		fmt.Fprintf(stdout, "  domain   %s\n", demoDomain)
+		for _, ag := range demoAgents {
+			fmt.Fprintf(stdout, "  agent    %-6s password %-11s extension %s\n", ag.username, ag.password, ag.extension)
+		}
+		fmt.Fprintf(stdout, "  queue    Support, DID %s\n", demoDID)
+		if cfg.CallersEvery > 0 {
+			fmt.Fprintf(stdout, "\nA simulated customer calls about every %s; the page's demo panel places more.\n\n", cfg.CallersEvery)
+			go world.trickle(ctx, cfg.CallersEvery)
+		} else {
+			fmt.Fprint(stdout, "\nSimulated callers are off; the page's demo panel places calls.\n\n")
+		}
+	})
+}
+
+// seedDemo creates the demo tenant, its agents and its queue if missing.
+func seedDemo(ctx context.Context, path string) error {
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.TenantByDomain(ctx, demoDomain); err == nil {
+		return nil
+	} else if !errors.Is(err, app.ErrNotFound) {
+		return err
+	}
+	t, err := db.CreateTenant(ctx, app.Tenant{Domain: demoDomain, Name: "Demo Company"})
+	if err != nil {
+		return err
+	}
+	var members []app.AgentID
+	for _, a := range demoAgents {
+		hash, err := bcrypt.GenerateFromPassword([]byte(a.password), bcrypt.DefaultCost)
+		if err != nil {
+			return err
+		}
+		ag, err := db.CreateAgent(ctx, app.Agent{TenantID: t.ID, Username: a.username, Name: a.name, Extension: a.extension, PasswordHash: string(hash)})
+		if err != nil {
+			return err
+		}
+		members = append(members, ag.ID)
+	}
+	_, err = db.CreateQueue(ctx, app.Queue{TenantID: t.ID, Name: "Support", RingSeconds: 20, MOHClass: "default", DIDs: []string{demoDID}, Members: members})
+	return err
+}
+
+// demoWorld is the simulated outside world: customers who call the DID,
+// wait, talk for a while and hang up.
+type demoWorld struct {
+	sim *asterisksim.Sim
+	app *app.App
+	log *slog.Logger
+}
+
+func randomCaller() string { return fmt.Sprintf("+4930%07d", rand.IntN(10_000_000)) }
+
+// PlaceCall implements cchttp.Demo.
+func (w *demoWorld) PlaceCall(did, from string) (string, error) {
+	if did == "" {
+		did = demoDID
+	}
+	if from == "" {
+		from = randomCaller()
+	}
+	return w.sim.PlaceCall(asterisksim.CallSpec{From: from, Name: "Demo caller", DID: did})
+}
+
+// HangupCustomer implements cchttp.Demo.
+func (w *demoWorld) HangupCustomer(ctx context.Context, s *app.Session) error {
+	if w.app == nil {
+		return app.ErrNoSuchCall
+	}
+	ch, err := w.app.CustomerChannel(ctx, s)
+	if err != nil {
+		return err
+	}
+	return w.sim.Hangup(ch)
+}
+
+// trickle places a simulated caller about every mean interval.
+func (w *demoWorld) trickle(ctx context.Context, mean time.Duration) {
+	for {
+		wait := mean/2 + rand.N(mean)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		ch, err := w.PlaceCall("", "")
+		if err != nil {
+			w.log.Warn("demo caller could not call", "err", err)
+			continue
+		}
+		go w.caller(ctx, ch)
+	}
+}
+
+// caller plays one customer: talks 15-45 s once connected to an agent, or
+// gives up after 3 minutes of waiting.
+func (w *demoWorld) caller(ctx context.Context, ch string) {
+	talk := 15*time.Second + rand.N(30*time.Second)
+	giveUp := time.Now().Add(3 * time.Minute)
+	var connectedAt time.Time
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if _, ok := w.sim.Channel(ch); !ok {
+			return // the agent hung up
+		}
+		bridged := w.sim.BridgeOf(ch) != ""
+		switch {
+		case bridged && connectedAt.IsZero():
+			connectedAt = time.Now()
+		case !bridged:
+			connectedAt = time.Time{}
+		}
+		if (!connectedAt.IsZero() && time.Since(connectedAt) > talk) || (connectedAt.IsZero() && time.Now().After(giveUp)) {
+			w.sim.Hangup(ch)
+			return
+		}
+	}
+}

@@ -1,0 +1,158 @@
+// Command ccaas is the contact center: one binary that serves the agents'
+// pages and runs the Stasis application against Asterisk's ARI.
+//
+//	ccaas serve    run against a real Asterisk
+//	ccaas demo     run against the embedded Asterisk simulator with a demo tenant and simulated callers
+//	ccaas migrate  create or upgrade the sqlite database and exit
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/app/sqlite"
+	"github.com/ccaas/ccaas/ari"
+	cchttp "github.com/ccaas/ccaas/http"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal now ends the process at once
+	}()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "ccaas:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+const usage = `usage: ccaas <command> [flags]
+
+commands:
+  serve     run the contact center against a real Asterisk (ARI)
+  demo      run it against the embedded Asterisk simulator, with a demo tenant and simulated callers
+  migrate   create or upgrade the sqlite database, then exit
+
+Run "ccaas <command> -h" for the flags of a command.
+`
+
+// run runs one command until it is done or ctx ends.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("missing command")
+	}
+	cfg := defaultConfig()
+	cfg.fromEnv(os.Getenv)
+	fs := flag.NewFlagSet("ccaas "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.flags(fs, args[0])
+	switch args[0] {
+	case "serve", "demo", "migrate":
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := cfg.validate(args[0]); err != nil {
+		return err
+	}
+	log := cfg.logger(stderr)
+	switch args[0] {
+	case "migrate":
+		db, err := sqlite.Open(ctx, cfg.DB)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "database %s is up to date\n", cfg.DB)
+		return db.Close()
+	case "demo":
+		return runDemo(ctx, cfg, log, stdout)
+	}
+	return runServe(ctx, cfg, log, stdout)
+}
+
+func runServe(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+	client, err := ari.New(ari.Config{URL: cfg.ARIURL, Username: cfg.ARIUser, Password: cfg.ARIPassword, Application: cfg.ARIApp, Logger: log})
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, log, client, nil, func(_ *app.App, url string) {
+		fmt.Fprintf(stdout, "ccaas is running: open %s\n", url)
+	})
+}
+
+// serve runs the app and the web server until ctx ends; ready is called once
+// the port is bound (binding before serving makes a busy port fail at start).
+func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client, demo cchttp.Demo, ready func(a *app.App, url string)) error {
+	db, err := sqlite.Open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	a, err := app.New(app.Config{ARI: client, Store: db, Logger: log, Application: cfg.ARIApp})
+	if err != nil {
+		return err
+	}
+	if err := a.Load(ctx); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	web := &http.Server{
+		Handler:           cchttp.New(cchttp.Config{Agents: a, Demo: demo, Logger: log, Version: version}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	appDone := make(chan error, 1)
+	go func() { appDone <- a.Run(ctx) }()
+	go func() {
+		if err := client.RunEvents(ctx, a); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("ARI events stopped", "err", err)
+		}
+	}()
+	webDone := make(chan error, 1)
+	go func() { webDone <- web.Serve(ln) }()
+	url := "http://" + ln.Addr().String() + "/"
+	log.Info("listening", "url", url)
+	ready(a, url)
+	select {
+	case <-ctx.Done():
+	case err := <-webDone:
+		return fmt.Errorf("web server: %w", err)
+	}
+	log.Info("shutting down")
+	<-appDone // ends every session (their sockets get "bye") before the web server goes
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return web.Shutdown(shutdown)
+}

@@ -1,0 +1,345 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// lockedBuffer collects what the command prints.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var urlLine = regexp.MustCompile(`open (http://[^\s]+)`)
+
+// startDemo runs the real `ccaas demo` on port 0 with a temporary database
+// and returns its base URL.
+func startDemo(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr lockedBuffer
+	done := make(chan error, 1)
+	args := []string{"demo", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "demo.db"), "--callers-every", "0", "--log-level", "warn"}
+	go func() { done <- run(ctx, args, &stdout, &stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("ccaas demo ended with %v\n%s", err, stderr.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("ccaas demo did not stop within 10s of its context ending")
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if m := urlLine.FindStringSubmatch(stdout.String()); m != nil {
+			base := strings.TrimSuffix(m[1], "/")
+			for !healthy(base) {
+				if time.Now().After(deadline) {
+					t.Fatalf("/healthz never answered 200\n%s", stderr.String())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if out := stdout.String(); !strings.Contains(out, "alice") || !strings.Contains(out, "demo.local") {
+				t.Fatalf("demo did not print its logins:\n%s", out)
+			}
+			return base
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("ccaas demo exited: %v\n%s", err, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ccaas demo printed no URL\n%s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func healthy(base string) bool {
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+type browser struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func newBrowser(t *testing.T, base string) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, base: base, http: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+}
+
+func (b *browser) post(path, body string) (int, string) {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.base+path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := b.http.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data)
+}
+
+// cti opens the CTI socket as the page would: with its cookie and its origin.
+func (b *browser) cti() *socket {
+	b.t.Helper()
+	u, _ := url.Parse(b.base)
+	h := http.Header{"Origin": {b.base}}
+	for _, c := range b.http.Jar.Cookies(u) {
+		h.Add("Cookie", c.Name+"="+c.Value)
+	}
+	conn, resp, err := websocket.DefaultDialer.Dial("ws://"+u.Host+"/api/cti", h)
+	if err != nil {
+		b.t.Fatalf("dial CTI: %v (%v)", err, resp)
+	}
+	b.t.Cleanup(func() { conn.Close() })
+	return &socket{t: b.t, conn: conn}
+}
+
+type socket struct {
+	t    *testing.T
+	conn *websocket.Conn
+	seq  float64
+}
+
+type msg map[string]any
+
+func (m msg) sub(k string) msg { v, _ := m[k].(map[string]any); return v }
+
+// next reads until a message matches, checking that seq never skips.
+func (s *socket) next(what string, match func(msg) bool) msg {
+	s.t.Helper()
+	s.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		_, data, err := s.conn.ReadMessage()
+		if err != nil {
+			s.t.Fatalf("waiting for %s: %v", what, err)
+		}
+		var m msg
+		if err := json.Unmarshal(data, &m); err != nil {
+			s.t.Fatalf("not JSON: %s", data)
+		}
+		seq, _ := m["seq"].(float64)
+		if seq != s.seq+1 {
+			s.t.Fatalf("seq %v after %v: a message was skipped", seq, s.seq)
+		}
+		s.seq = seq
+		if match(m) {
+			return m
+		}
+	}
+}
+
+func (s *socket) send(cmd string) {
+	s.t.Helper()
+	if err := s.conn.WriteMessage(websocket.TextMessage, []byte(cmd)); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func isState(want string) func(msg) bool {
+	return func(m msg) bool { return m["type"] == "state" && m.sub("state")["state"] == want }
+}
+
+func isCall(want string) func(msg) bool {
+	return func(m msg) bool { return (m["type"] == "call" || m["type"] == "offer") && m.sub("call")["state"] == want }
+}
+
+// TestDemoQueueCallEndToEnd runs the real binary's demo mode and takes a
+// queue call the way the agent page does, over real HTTP and WebSocket.
+func TestDemoQueueCallEndToEnd(t *testing.T) {
+	base := startDemo(t)
+	b := newBrowser(t, base)
+
+	if code, _ := b.post("/api/login", `{"username":"alice","password":"wrong","domain":"demo.local"}`); code != http.StatusUnauthorized {
+		t.Fatalf("bad password: %d", code)
+	}
+	code, body := b.post("/api/login", `{"username":"alice","password":"alice-demo","domain":"demo.local"}`)
+	if code != http.StatusOK || !strings.Contains(body, `"extension":"1001"`) {
+		t.Fatalf("login: %d %s", code, body)
+	}
+	ws := b.cti()
+	snap := ws.next("snapshot", func(m msg) bool { return true })
+	if snap["type"] != "snapshot" || snap.sub("state")["state"] != "not_ready" || snap.sub("agent")["name"] != "Alice Anders" {
+		t.Fatalf("first message = %v", snap)
+	}
+	if snap.sub("line")["state"] != "up" {
+		ws.next("line up", func(m msg) bool { return m["type"] == "line" && m.sub("line")["state"] == "up" })
+	}
+	ws.send(`{"id":"1","cmd":"ready"}`)
+	ws.next("ready", isState("ready"))
+
+	// a simulated customer calls the queue's DID
+	if code, body := b.post("/api/demo/calls", `{"from":"+4930111222"}`); code != http.StatusCreated {
+		t.Fatalf("demo call: %d %s", code, body)
+	}
+	offer := ws.next("offer", func(m msg) bool { return m["type"] == "offer" })
+	call := offer.sub("call")
+	if call.sub("caller")["number"] != "+4930111222" || call.sub("queue")["name"] != "Support" {
+		t.Fatalf("offer = %v", call)
+	}
+	id := call["id"].(string)
+	ws.send(`{"id":"2","cmd":"answer","call":"` + id + `"}`)
+	ws.next("connecting", isCall("connecting"))
+	ws.next("talking", isState("talking"))
+	ws.next("connected", isCall("connected"))
+
+	// the customer hangs up
+	if code, body := b.post("/api/demo/hangup", ""); code != http.StatusNoContent {
+		t.Fatalf("demo hangup: %d %s", code, body)
+	}
+	if m := ws.next("ended", isCall("ended")); m.sub("call")["endReason"] != "caller_hangup" {
+		t.Fatalf("end = %v", m)
+	}
+	ws.next("ready again", isState("ready"))
+
+	// a second call, which the agent hangs up
+	b.post("/api/demo/calls", `{}`)
+	offer = ws.next("second offer", func(m msg) bool { return m["type"] == "offer" })
+	id = offer.sub("call")["id"].(string)
+	ws.send(`{"id":"3","cmd":"answer","call":"` + id + `"}`)
+	ws.next("connected", isCall("connected"))
+	if code, _ := b.post("/api/logout", ""); code != http.StatusConflict {
+		t.Fatalf("logout during a call: %d, want 409", code)
+	}
+	ws.send(`{"id":"4","cmd":"hangup","call":"` + id + `"}`)
+	if m := ws.next("ended", isCall("ended")); m.sub("call")["endReason"] != "agent_hangup" {
+		t.Fatalf("end = %v", m)
+	}
+	ws.next("ready again", isState("ready"))
+
+	ws.send(`{"id":"5","cmd":"logout"}`)
+	if m := ws.next("bye", func(m msg) bool { return m["type"] == "bye" }); m["reason"] != "logout" {
+		t.Fatalf("bye = %v", m)
+	}
+	if code, _ := b.post("/api/demo/hangup", ""); code != http.StatusUnauthorized {
+		t.Fatalf("after logout the session still works: %d", code)
+	}
+}
+
+func TestCTISocketRefusals(t *testing.T) {
+	base := startDemo(t)
+	u, _ := url.Parse(base)
+	tests := []struct {
+		name   string
+		login  bool
+		origin string
+		want   int
+	}{
+		{name: "no session", origin: base, want: http.StatusUnauthorized},
+		{name: "foreign origin", login: true, origin: "http://evil.example", want: http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBrowser(t, base)
+			h := http.Header{"Origin": {tt.origin}}
+			if tt.login {
+				if code, body := b.post("/api/login", `{"username":"bob","password":"bob-demo","domain":"demo.local"}`); code != http.StatusOK {
+					t.Fatalf("login: %d %s", code, body)
+				}
+				for _, c := range b.http.Jar.Cookies(u) {
+					h.Add("Cookie", c.Name+"="+c.Value)
+				}
+			}
+			_, resp, err := websocket.DefaultDialer.Dial("ws://"+u.Host+"/api/cti", h)
+			if err == nil || resp == nil || resp.StatusCode != tt.want {
+				t.Fatalf("dial: err %v, resp %v; want status %d", err, resp, tt.want)
+			}
+		})
+	}
+}
+
+func TestHostileRequests(t *testing.T) {
+	base := startDemo(t)
+	b := newBrowser(t, base)
+	tests := []struct {
+		name, path, body string
+		want             int
+	}{
+		{name: "broken JSON login", path: "/api/login", body: `{"username":`, want: http.StatusBadRequest},
+		{name: "missing domain", path: "/api/login", body: `{"username":"alice","password":"alice-demo"}`, want: http.StatusBadRequest},
+		{name: "wrong domain", path: "/api/login", body: `{"username":"alice","password":"alice-demo","domain":"other.example"}`, want: http.StatusUnauthorized},
+		{name: "injected caller number", path: "/api/demo/calls", body: `{"from":"123&Local/evil"}`, want: http.StatusBadRequest},
+		{name: "demo hangup without session", path: "/api/demo/hangup", want: http.StatusUnauthorized},
+		{name: "logout without session", path: "/api/logout", want: http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if code, body := b.post(tt.path, tt.body); code != tt.want || !strings.Contains(body, `"error"`) {
+				t.Fatalf("%s: %d %s, want %d with an error message", tt.path, code, body, tt.want)
+			}
+		})
+	}
+	// a form post (what another site could send) is refused before parsing
+	resp, err := http.Post(base+"/api/login", "application/x-www-form-urlencoded", strings.NewReader("username=alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Fatalf("form login: %d", resp.StatusCode)
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	t.Setenv("CCAAS_ARI_PASSWORD", "")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "unknown command", args: []string{"launch"}, want: "unknown command"},
+		{name: "bad addr", args: []string{"demo", "--addr", "nope"}, want: "--addr"},
+		{name: "serve without ARI password", args: []string{"serve", "--db", "x.db"}, want: "ARI credentials"},
+		{name: "bad ARI URL", args: []string{"serve", "--ari-url", "ftp://x", "--ari-password", "p"}, want: "--ari-url"},
+		{name: "bad log level", args: []string{"demo", "--log-level", "loud"}, want: "--log-level"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := run(context.Background(), tt.args, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}
