@@ -182,7 +182,9 @@ func isState(want string) func(msg) bool {
 }
 
 func isCall(want string) func(msg) bool {
-	return func(m msg) bool { return (m["type"] == "call" || m["type"] == "offer") && m.sub("call")["state"] == want }
+	return func(m msg) bool {
+		return (m["type"] == "call" || m["type"] == "offer") && m.sub("call")["state"] == want
+	}
 }
 
 // TestDemoQueueCallEndToEnd runs the real binary's demo mode and takes a
