@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -16,6 +18,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/ccaas/ccaas/ari/asterisksim"
 )
 
 // lockedBuffer collects what the command prints.
@@ -343,5 +347,55 @@ func TestConfigValidation(t *testing.T) {
 				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestServeHealthFollowsARI runs `ccaas serve` against a simulator on its own
+// port: /healthz is 200 while the events socket is up and 503 once Asterisk
+// is gone.
+func TestServeHealthFollowsARI(t *testing.T) {
+	sim := asterisksim.New(asterisksim.Config{Username: "ccaas", Password: "secret", Logger: slog.New(slog.DiscardHandler)})
+	srv := httptest.NewServer(sim)
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr lockedBuffer
+	done := make(chan error, 1)
+	t.Setenv("CCAAS_ARI_PASSWORD", "secret")
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "serve.db"), "--ari-url", srv.URL + "/ari", "--log-level", "error"}
+	go func() { done <- run(ctx, args, &stdout, &stderr) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	var base string
+	waitUntil(t, "serve prints its URL", func() bool {
+		m := urlLine.FindStringSubmatch(stdout.String())
+		if m != nil {
+			base = strings.TrimSuffix(m[1], "/")
+		}
+		return m != nil
+	})
+	waitUntil(t, "/healthz 200 while connected", func() bool { return healthy(base) })
+	sim.Close()
+	srv.Close()
+	waitUntil(t, "/healthz 503 once Asterisk is gone", func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusServiceUnavailable
+	})
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
