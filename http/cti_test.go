@@ -1,0 +1,84 @@
+package http
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/ccaas/ccaas/app"
+)
+
+func TestDecodeCommand(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    string
+		want  app.Command
+		valid bool
+	}{
+		{name: "ready", in: `{"id":"1","cmd":"ready"}`, want: app.Command{ID: "1", Cmd: "ready"}, valid: true},
+		{name: "not ready with reason", in: `{"cmd":"not_ready","reason":"lunch"}`, want: app.Command{Cmd: "not_ready", Reason: "lunch"}, valid: true},
+		{name: "answer", in: `{"id":"x","cmd":"answer","call":"c1-00"}`, want: app.Command{ID: "x", Cmd: "answer", Call: "c1-00"}, valid: true},
+		{name: "unknown fields are ignored", in: `{"cmd":"logout","extra":[1,2]}`, want: app.Command{Cmd: "logout"}, valid: true},
+		{name: "answer without call", in: `{"id":"2","cmd":"answer"}`, want: app.Command{ID: "2"}},
+		{name: "hangup without call", in: `{"cmd":"hangup"}`},
+		{name: "unknown cmd keeps id for the reply", in: `{"id":"3","cmd":"dial","number":"123"}`, want: app.Command{ID: "3"}},
+		{name: "missing cmd", in: `{"id":"4"}`, want: app.Command{ID: "4"}},
+		{name: "broken JSON", in: `{"cmd":`},
+		{name: "not an object", in: `["ready"]`},
+		{name: "wrong type", in: `{"cmd":7}`},
+		{name: "long id", in: `{"id":"` + longString(65) + `","cmd":"ready"}`},
+		{name: "long call", in: `{"cmd":"answer","call":"` + longString(65) + `"}`},
+		{name: "empty", in: ``},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DecodeCommand([]byte(tt.in))
+			if tt.valid {
+				if err != nil || got != tt.want {
+					t.Fatalf("DecodeCommand = %+v, %v; want %+v", got, err, tt.want)
+				}
+				return
+			}
+			if !errors.Is(err, ErrBadCommand) {
+				t.Fatalf("err = %v, want ErrBadCommand", err)
+			}
+			if got.ID != tt.want.ID || got.Cmd != "" {
+				t.Fatalf("refused command = %+v, want only the id %q", got, tt.want.ID)
+			}
+		})
+	}
+}
+
+func longString(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = 'a'
+	}
+	return string(b)
+}
+
+// FuzzDecodeCommand: whatever a client sends, the decoder never panics and
+// lets through only known commands with bounded fields.
+func FuzzDecodeCommand(f *testing.F) {
+	for _, s := range []string{
+		`{"id":"1","cmd":"ready"}`, `{"cmd":"answer","call":"c1-0123456789abcdef"}`, `{"cmd":"not_ready","reason":"break"}`,
+		`{"cmd":"hangup","call":""}`, `{"id":null,"cmd":"logout"}`, `{"cmd":"\u0000"}`, `[]`, `null`, `{"cmd":"ready","cmd":"launch"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	known := map[string]bool{app.CmdReady: true, app.CmdNotReady: true, app.CmdAnswer: true, app.CmdHangup: true, app.CmdLogout: true}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cmd, err := DecodeCommand(data)
+		if err != nil {
+			if !errors.Is(err, ErrBadCommand) || cmd.Cmd != "" {
+				t.Fatalf("refusal %v with command %+v", err, cmd)
+			}
+			return
+		}
+		if !known[cmd.Cmd] || len(cmd.ID) > 64 || len(cmd.Reason) > 64 || len(cmd.Call) > 64 {
+			t.Fatalf("accepted %+v", cmd)
+		}
+		if (cmd.Cmd == app.CmdAnswer || cmd.Cmd == app.CmdHangup) && cmd.Call == "" {
+			t.Fatalf("accepted %s without a call", cmd.Cmd)
+		}
+	})
+}
