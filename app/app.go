@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ccaas/ccaas/ari"
+	"github.com/ccaas/ccaas/wrapup"
 )
 
 // ARI is what the app needs of Asterisk; *ari.Client provides it.
@@ -64,7 +65,7 @@ var DefaultLineFields = []ari.ConfigTuple{
 var (
 	ErrBadLogin     = errors.New("wrong username, password or domain")
 	ErrNoSession    = errors.New("no such session")
-	ErrNotAllowed   = errors.New("not allowed")
+	ErrNotAllowed   = wrapup.ErrNotAllowed // the agent's state forbids it; the message says why
 	ErrNoSuchCall   = errors.New("no such call")
 	ErrBadCommand   = errors.New("bad command")
 	ErrShuttingDown = errors.New("shutting down")
@@ -95,6 +96,8 @@ type App struct {
 	// customers maps a dialplan channel to its tenant. Only the events
 	// reader goroutine touches it.
 	customers map[string]TenantID
+
+	states *stateLog
 
 	ctx  context.Context // the Run context, for the tenants' ARI operations
 	wg   sync.WaitGroup
@@ -128,7 +131,7 @@ func New(cfg Config) (*App, error) {
 	if cfg.LineRetry <= 0 {
 		cfg.LineRetry = 2 * time.Second
 	}
-	return &App{
+	a := &App{
 		cfg:       cfg,
 		log:       cfg.Logger,
 		ari:       cfg.ARI,
@@ -140,7 +143,9 @@ func New(cfg Config) (*App, error) {
 		customers: make(map[string]TenantID),
 		ctx:       context.Background(),
 		done:      make(chan struct{}),
-	}, nil
+	}
+	a.states = &stateLog{app: a, inbox: newMailbox()}
+	return a, nil
 }
 
 // Load reads every tenant's configuration and starts its event loop. It must
@@ -184,6 +189,11 @@ func (a *App) Run(ctx context.Context) error {
 	a.mu.Unlock()
 	loopCtx, stop := context.WithCancel(context.Background())
 	defer stop()
+	logDone := make(chan struct{})
+	go func() {
+		defer close(logDone)
+		a.states.run(loopCtx)
+	}()
 	for _, t := range ts {
 		a.wg.Add(1)
 		go func() {
@@ -205,6 +215,8 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	stop()
 	a.wg.Wait()
+	<-logDone
+	a.states.flush() // what the loops logged while stopping
 	close(a.done)
 	return nil
 }

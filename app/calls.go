@@ -71,7 +71,6 @@ func (t *tenant) inbound(ch ari.Channel, did string) {
 		return t.app.ari.StartMOH(ctx, ch.ID, q.MOHClass)
 	}, nil)
 	t.router.Enqueue(queue.CallID(c.id), queue.ID(q.ID), c.arrived)
-	t.route()
 }
 
 // route offers waiting calls to Ready agents until no match is left.
@@ -94,46 +93,27 @@ func (t *tenant) route() {
 }
 
 func (t *tenant) offer(c *call, ag *agent) {
-	t.router.Remove(queue.CallID(c.id))
-	c.state, c.agent, c.offeredAt = callOffered, ag, t.now()
-	ag.call = c
-	if err := t.step(ag, wrapup.InOffer, ""); err != nil {
-		// the router only holds Ready agents; put things back as they were
-		t.log.Error("offer refused by state machine", "agent", ag.cfg.Username, "err", err)
-		ag.call, c.agent, c.state = nil, nil, callWaiting
-		t.router.Enqueue(queue.CallID(c.id), queue.ID(c.queue.ID), c.arrived)
+	now := t.now()
+	trs, err := ag.fsm.Offer(now, now.Add(time.Duration(c.queue.RingSeconds)*time.Second))
+	if err != nil {
+		// the router holds only Ready agents; this is a bug to surface
+		t.log.Error("offer refused by the state machine", "agent", ag.cfg.Username, "err", err)
+		t.applied(ag, trs)
 		return
 	}
+	t.router.Remove(queue.CallID(c.id))
+	c.state, c.agent, c.offeredAt = callOffered, ag, now
 	c.gen++
-	gen, id := c.gen, c.id
-	c.ringTimer = time.AfterFunc(time.Duration(c.queue.RingSeconds)*time.Second, func() {
-		t.inbox.post(msgRingTimeout{call: id, gen: gen})
-	})
+	ag.call = c
+	t.applied(ag, trs)
 	t.log.Info("call offered", "call", c.id, "agent", ag.cfg.Username)
 	t.send(ag, Message{Type: MsgOffer, Call: callView(c)})
-}
-
-func (t *tenant) ringTimeout(id CallID, gen uint64) {
-	c := t.calls[id]
-	if c == nil || c.state != callOffered || c.gen != gen {
-		return // answered, withdrawn or re-offered meanwhile
-	}
-	ag := c.agent
-	t.log.Info("ring no answer", "call", c.id, "agent", ag.cfg.Username)
-	t.detach(c, endWithdrawn)
-	t.step(ag, wrapup.InRingNoAnswer, "")
-	t.backToQueue(c)
-	t.route()
 }
 
 // detach takes the call away from its agent and tells the agent it ended for
 // them; the agent's state is the caller's business.
 func (t *tenant) detach(c *call, reason string) {
 	ag := c.agent
-	if c.ringTimer != nil {
-		c.ringTimer.Stop()
-		c.ringTimer = nil
-	}
 	if ag == nil {
 		return
 	}
@@ -173,12 +153,9 @@ func (t *tenant) requeue(c *call, reason string) {
 		}, nil)
 	}
 	t.detach(c, reason)
-	if ag != nil {
-		if ag.fsm.Busy() {
-			ag.fsm.Step(wrapup.InCallEnded, "", t.now())
-			t.send(ag, Message{Type: MsgState, State: stateView(ag)})
-		}
-		t.syncRouting(ag)
+	if ag != nil && ag.fsm.OnCall() {
+		trs, _ := ag.fsm.EndCall(t.now(), 0) // no wrapup: the agent did not handle the call
+		t.applied(ag, trs)
 	}
 	t.backToQueue(c)
 }
@@ -196,10 +173,6 @@ func (t *tenant) answer(ag *agent, id CallID) error {
 	}
 	if err := t.step(ag, wrapup.InAnswer, ""); err != nil {
 		return err
-	}
-	if c.ringTimer != nil {
-		c.ringTimer.Stop()
-		c.ringTimer = nil
 	}
 	c.state = callConnecting
 	c.bridge = newID(kindCallBridge, t.cfg.Tenant.ID)
@@ -227,7 +200,6 @@ func (t *tenant) connected(c *call, gen uint64, err error) {
 	if err != nil {
 		t.log.Warn("could not connect call; back to queue", "call", c.id, "err", err)
 		t.requeue(c, endFailed)
-		t.route()
 		return
 	}
 	c.state, c.answeredAt = callConnected, t.now()
@@ -265,7 +237,6 @@ func (t *tenant) callerHungUp(c *call) {
 		t.step(ag, wrapup.InWithdraw, "")
 		c.state, c.endedAt, c.endReason = callEnded, t.now(), endCallerHangup
 		delete(t.calls, c.id)
-		t.route()
 	case callConnecting, callConnected:
 		t.finish(c, endCallerHangup)
 	case callEnded:
@@ -277,13 +248,20 @@ func (t *tenant) callerHungUp(c *call) {
 // home, the bridge goes, and the agent is free again.
 func (t *tenant) finish(c *call, reason string) {
 	ag := c.agent
+	handled := c.state == callConnected // the agent talked to the caller
 	c.state, c.endedAt, c.endReason = callEnded, t.now(), reason
 	bridge := c.bridge
 	if ag != nil {
 		home, lineCh := ag.line.home, ag.line.channel
 		t.send(ag, Message{Type: MsgCall, Call: callView(c)})
 		ag.call, c.agent = nil, nil
-		t.step(ag, wrapup.InCallEnded, "")
+		// Wrapup follows only an inbound queue call the agent handled.
+		var wrap time.Duration
+		if handled && c.queue != nil {
+			wrap = time.Duration(ag.cfg.WrapupSeconds) * time.Second
+		}
+		trs, _ := ag.fsm.EndCall(t.now(), wrap)
+		t.applied(ag, trs)
 		if ag.line.state == lineUp {
 			t.exec(&c.ops, "line home", func(ctx context.Context) error {
 				return t.app.ari.AddChannel(ctx, home, lineCh)
@@ -301,7 +279,6 @@ func (t *tenant) finish(c *call, reason string) {
 		delete(t.calls, c.id)
 	} // else the customer's StasisEnd is still to come and removes the call
 	t.log.Info("call ended", "call", c.id, "reason", reason)
-	t.route()
 }
 
 // --- the agent's line -----------------------------------------------------
@@ -402,7 +379,6 @@ func (t *tenant) lineAnswered(ag *agent, ch string) {
 		ag.line.state = lineUp
 		t.send(ag, Message{Type: MsgLine, Line: &LineView{State: lineUp.String()}})
 		t.syncRouting(ag)
-		t.route()
 	})
 }
 
@@ -420,7 +396,6 @@ func (t *tenant) lineLost(ag *agent, ch string) {
 		return
 	}
 	t.lineDown(ag)
-	t.route()
 }
 
 func (t *tenant) lineDown(ag *agent) {
@@ -466,7 +441,11 @@ func (t *tenant) stopLine(ag *agent) {
 // --- views ----------------------------------------------------------------
 
 func stateView(ag *agent) *StateView {
-	return &StateView{State: ag.fsm.State().String(), Reason: ag.fsm.Reason(), Since: ag.fsm.Since().UTC()}
+	v := &StateView{State: ag.fsm.State().String(), Reason: ag.fsm.Reason(), Since: ag.fsm.Since().UTC(), Pending: ag.fsm.Pending()}
+	if d, ok := ag.fsm.Deadline(); ok {
+		v.Until = timePtr(d)
+	}
+	return v
 }
 
 func timePtr(t time.Time) *time.Time {

@@ -41,9 +41,11 @@ type AgentView struct {
 
 // StateView is the agent's state.
 type StateView struct {
-	State  string    `json:"state"`
-	Reason string    `json:"reason"`
-	Since  time.Time `json:"since"`
+	State   string     `json:"state"`
+	Reason  string     `json:"reason"`
+	Since   time.Time  `json:"since"`
+	Pending string     `json:"pending,omitempty"` // Pending Not Ready reason
+	Until   *time.Time `json:"until,omitempty"`   // end of the ring time (offered) or of wrapup
 }
 
 // LineView is the state of the agent's persistent line.
@@ -122,6 +124,8 @@ const (
 	CmdAnswer   = "answer"
 	CmdHangup   = "hangup"
 	CmdLogout   = "logout"
+	// CmdCancelPending takes back a Pending Not Ready.
+	CmdCancelPending = "cancel_pending"
 )
 
 // Sink receives an agent's CTI messages: the agent's open socket.

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // TenantID names a tenant (a customer company; its domain is what agents type at login).
@@ -68,4 +69,17 @@ type Store interface {
 	AgentByUsername(ctx context.Context, tenant TenantID, username string) (Agent, error)
 	Tenants(ctx context.Context) ([]Tenant, error)
 	TenantConfig(ctx context.Context, tenant TenantID) (TenantConfig, error)
+	AppendStateLog(ctx context.Context, changes []StateChange) error
+}
+
+// StateChange is one row of the agent-state log.
+type StateChange struct {
+	Tenant  TenantID  `db:"tenant_id"`
+	Agent   AgentID   `db:"agent_id"`
+	At      time.Time `db:"at"`
+	From    string    `db:"from_state"`
+	To      string    `db:"to_state"`
+	Reason  string    `db:"reason"`
+	Pending string    `db:"pending"`
+	Cause   string    `db:"cause"`
 }

@@ -42,10 +42,10 @@ type (
 		done chan error
 		out  *string
 	}
-	msgShutdown    struct{ done chan error }
-	msgRingTimeout struct {
-		call CallID
-		gen  uint64
+	msgShutdown   struct{ done chan error }
+	msgAgentTimer struct {
+		agent AgentID
+		gen   uint64
 	}
 	msgLineRetry struct {
 		agent AgentID
@@ -83,13 +83,15 @@ type line struct {
 }
 
 type agent struct {
-	cfg     Agent
-	queues  []queue.ID
-	fsm     wrapup.Machine
-	session *Session
-	sink    Sink
-	line    line
-	call    *call
+	cfg      Agent
+	queues   []queue.ID
+	fsm      wrapup.Machine
+	session  *Session
+	sink     Sink
+	line     line
+	call     *call
+	timer    *time.Timer // fires at the state machine's next deadline
+	timerGen uint64      // bumps on every re-arm; stale timer messages are dropped
 }
 
 type callState int
@@ -129,8 +131,7 @@ type call struct {
 	endedAt    time.Time
 	endReason  string
 	data       []DataItem
-	ringTimer  *time.Timer
-	gen        uint64 // bumps on every offer; stale ring timeouts are dropped
+	gen        uint64 // bumps on every offer; stale operation results are dropped
 	ops        serial
 }
 
@@ -190,6 +191,9 @@ func (t *tenant) run(ctx context.Context) {
 		case <-t.inbox.signal:
 			for _, m := range t.inbox.drain() {
 				t.handle(m)
+				// Whatever changed, a waiting call and a Ready agent never
+				// stay apart: route after every input.
+				t.route()
 			}
 		}
 	}
@@ -241,8 +245,10 @@ func (t *tenant) handle(m any) {
 			}
 		}
 		m.done <- nil
-	case msgRingTimeout:
-		t.ringTimeout(m.call, m.gen)
+	case msgAgentTimer:
+		if ag := t.agents[m.agent]; ag != nil && ag.timerGen == m.gen {
+			t.advance(ag)
+		}
 	case msgLineRetry:
 		if ag := t.agents[m.agent]; ag != nil && ag.session != nil && ag.line.gen == m.gen && ag.line.state == lineDown {
 			t.originateLine(ag)
@@ -293,11 +299,11 @@ func (t *tenant) login(s *Session) error {
 		t.endSession(ag, ByeReplaced)
 	}
 	ag.cfg = s.Agent
-	ag.session = s
-	t.app.setSession(s)
-	if _, err := ag.fsm.Step(wrapup.InLogin, "", t.now()); err != nil {
+	if err := t.step(ag, wrapup.InLogin, ""); err != nil {
 		return fmt.Errorf("login %s: %w", ag.cfg.Username, err)
 	}
+	ag.session = s
+	t.app.setSession(s)
 	t.log.Info("agent logged in", "agent", ag.cfg.Username)
 	t.startLine(ag)
 	return nil
@@ -323,8 +329,11 @@ func (t *tenant) logout(s *Session) error {
 	if ag == nil {
 		return ErrNoSession
 	}
+	t.advance(ag)
 	if ag.fsm.Busy() {
-		return fmt.Errorf("%w: you have a call: hang up before logging out", ErrNotAllowed)
+		// the machine explains why (a call, an offer, wrapup)
+		_, err := ag.fsm.Step(wrapup.InLogout, "", t.now())
+		return err
 	}
 	t.endSession(ag, ByeLogout)
 	return nil
@@ -336,10 +345,10 @@ func (t *tenant) endSession(ag *agent, reason string) {
 	if c := ag.call; c != nil {
 		t.requeue(c, endWithdrawn)
 	}
-	t.router.SetUnavailable(queue.AgentID(ag.cfg.ID))
 	if ag.fsm.State() != wrapup.LoggedOut {
-		ag.fsm.Step(wrapup.InForceLogout, "", t.now())
+		t.step(ag, wrapup.InForceLogout, "")
 	}
+	t.router.SetUnavailable(queue.AgentID(ag.cfg.ID))
 	t.stopLine(ag)
 	if ag.sink != nil {
 		ag.sink.Send(Message{Type: MsgBye, Reason: reason})
@@ -351,7 +360,6 @@ func (t *tenant) endSession(ag *agent, reason string) {
 		ag.session = nil
 	}
 	t.log.Info("agent logged out", "agent", ag.cfg.Username, "reason", reason)
-	t.route()
 }
 
 // --- commands -------------------------------------------------------------
@@ -361,6 +369,7 @@ func (t *tenant) command(s *Session, cmd Command) {
 	if ag == nil {
 		return
 	}
+	t.advance(ag) // a deadline that passed decides before the command does
 	err := t.apply(ag, cmd)
 	if err == nil {
 		if cmd.ID != "" {
@@ -388,19 +397,14 @@ func (t *tenant) apply(ag *agent, cmd Command) error {
 		if ag.fsm.State() == wrapup.Ready {
 			return nil
 		}
-		if err := t.step(ag, wrapup.InReady, ""); err != nil {
-			return fmt.Errorf("%w: you can go Ready only from Not Ready (you are %s)", ErrNotAllowed, ag.fsm.State())
-		}
-		t.route()
-		return nil
+		return t.step(ag, wrapup.InReady, "")
 	case CmdNotReady:
 		if cmd.Reason != "" && !t.knownReason(cmd.Reason) {
 			return fmt.Errorf("%w: unknown Not Ready reason", ErrBadCommand)
 		}
-		if err := t.step(ag, wrapup.InNotReady, cmd.Reason); err != nil {
-			return fmt.Errorf("%w: you can go Not Ready only from Ready or Not Ready (you are %s)", ErrNotAllowed, ag.fsm.State())
-		}
-		return nil
+		return t.step(ag, wrapup.InNotReady, cmd.Reason)
+	case CmdCancelPending:
+		return t.step(ag, wrapup.InCancelPending, "")
 	case CmdLogout:
 		return t.logout(ag.session)
 	case CmdAnswer:
@@ -420,15 +424,53 @@ func (t *tenant) knownReason(r string) bool {
 	return false
 }
 
-// step moves the agent's state machine, keeps the router in line with it and
-// tells the agent.
+// step moves the agent's state machine and applies what changed.
 func (t *tenant) step(ag *agent, in wrapup.Input, reason string) error {
-	if _, err := ag.fsm.Step(in, reason, t.now()); err != nil {
-		return err
+	trs, err := ag.fsm.Step(in, reason, t.now())
+	t.applied(ag, trs)
+	return err
+}
+
+// advance applies the agent's deadlines that have passed.
+func (t *tenant) advance(ag *agent) { t.applied(ag, ag.fsm.Advance(t.now())) }
+
+// applied carries out the consequences of state transitions: the state log,
+// a withdrawn offer when the ring time ran out, routing, the deadline timer,
+// and the agent's screen.
+func (t *tenant) applied(ag *agent, trs []wrapup.Transition) {
+	if len(trs) == 0 {
+		return
+	}
+	for _, tr := range trs {
+		t.app.logState(t.cfg.Tenant.ID, ag.cfg.ID, tr)
+		if tr.RingNoAnswer() {
+			if c := ag.call; c != nil && c.state == callOffered {
+				t.log.Info("ring no answer", "call", c.id, "agent", ag.cfg.Username)
+				t.detach(c, endWithdrawn)
+				t.backToQueue(c)
+			}
+		}
 	}
 	t.syncRouting(ag)
+	t.armTimer(ag)
 	t.send(ag, Message{Type: MsgState, State: stateView(ag)})
-	return nil
+}
+
+// armTimer schedules a timer message for the machine's next deadline.
+func (t *tenant) armTimer(ag *agent) {
+	if ag.timer != nil {
+		ag.timer.Stop()
+		ag.timer = nil
+	}
+	ag.timerGen++
+	deadline, ok := ag.fsm.Deadline()
+	if !ok {
+		return
+	}
+	// at least a millisecond, so a clock behind the timers cannot spin the loop
+	wait := max(deadline.Sub(t.now()), time.Millisecond)
+	id, gen := ag.cfg.ID, ag.timerGen
+	ag.timer = time.AfterFunc(wait, func() { t.inbox.post(msgAgentTimer{agent: id, gen: gen}) })
 }
 
 // syncRouting makes the router see the agent as available exactly when they

@@ -89,7 +89,7 @@ func DecodeCommand(data []byte) (app.Command, error) {
 		return app.Command{ID: cmd.ID}, fmt.Errorf("%w: field too long", ErrBadCommand)
 	}
 	switch cmd.Cmd {
-	case app.CmdReady, app.CmdNotReady, app.CmdLogout:
+	case app.CmdReady, app.CmdNotReady, app.CmdLogout, app.CmdCancelPending:
 	case app.CmdAnswer, app.CmdHangup:
 		if cmd.Call == "" {
 			return app.Command{ID: cmd.ID}, fmt.Errorf("%w: %s needs a call", ErrBadCommand, cmd.Cmd)

@@ -65,7 +65,7 @@ func FuzzDecodeCommand(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	known := map[string]bool{app.CmdReady: true, app.CmdNotReady: true, app.CmdAnswer: true, app.CmdHangup: true, app.CmdLogout: true}
+	known := map[string]bool{app.CmdReady: true, app.CmdNotReady: true, app.CmdAnswer: true, app.CmdHangup: true, app.CmdLogout: true, app.CmdCancelPending: true}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cmd, err := DecodeCommand(data)
 		if err != nil {

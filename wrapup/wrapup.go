@@ -1,6 +1,31 @@
-// Package wrapup is the agent state machine: Logged out, Not Ready, Ready,
-// Offered, Connecting, Talking and Wrapup. It is pure logic: no goroutines,
-// no I/O, no clock of its own (callers pass the time in).
+// Package wrapup is the agent state machine: Logged out, Not Ready (with a
+// reason), Ready, Offered, Connecting, Talking, Wrapup, and Pending Not Ready
+// (a "next status" that rides along with Offered, Connecting, Talking and
+// Wrapup and applies when the call and its wrapup are over).
+//
+// It is pure logic: no goroutines, no I/O, no clock of its own. The machine
+// keeps its own deadlines (the offer's ring time, the end of wrapup); the
+// caller passes the time into every step and calls Advance when a deadline
+// may have passed. Because every input first checks the deadlines against
+// the time it is given, the outcome of a race (an Answer arriving as the ring
+// time runs out, Not Ready asked in the last millisecond of wrapup) depends
+// only on the times, never on which timer message was delivered first.
+//
+// Rules (../DESIGN.md, Agent states):
+//   - Login lands in Not Ready (reason "login"). Ready and Not Ready switch
+//     freely; Logout from either, never with a call or an offer or in wrapup.
+//   - Only a Ready agent is offered a call. The offer ends by Answer
+//     (Connecting, then Talking once bridged), by withdrawal (the caller hung
+//     up: back to Ready), or by the ring time running out: Not Ready with
+//     reason "missed_call".
+//   - When a call ends the agent goes to Wrapup for the given time if it is
+//     more than zero (the caller decides: only after an inbound queue call the
+//     agent handled), else straight on.
+//   - In Wrapup the only request allowed is Not Ready, which becomes Pending
+//     Not Ready. Pending Not Ready can also be asked for while Offered,
+//     Connecting or Talking, and cancelled until it applies. When the call
+//     (and any wrapup) ends, a pending agent lands in Not Ready with the
+//     pending reason, any other agent in Ready.
 package wrapup
 
 import (
@@ -41,36 +66,41 @@ func (s State) String() string {
 	return stateNames[s]
 }
 
-// Input is what happens to an agent.
+// Input is what happens to an agent, for Step.
 type Input int
 
-// The inputs.
+// The inputs of Step. Offer and EndCall have their own methods because they
+// carry a time.
 const (
-	InLogin        Input = iota // the agent logged in
-	InReady                     // the agent asks for Ready
-	InNotReady                  // the agent asks for Not Ready (with a reason)
-	InLogout                    // the agent asks to log out
-	InOffer                     // the ACD offers a call
-	InWithdraw                  // the offer was taken back (caller gone, or ring time over)
-	InAnswer                    // the agent answers the offer
-	InConnected                 // the agent's line and the caller are bridged
-	InCallEnded                 // the call the agent had is over
-	InForceLogout               // the session ended (socket closed, second login): always allowed
-	InRingNoAnswer              // the offer was not answered in the ring time
+	InLogin         Input = iota // the agent logged in
+	InReady                      // the agent asks for Ready
+	InNotReady                   // the agent asks for Not Ready (with a reason); becomes Pending Not Ready during a call or wrapup
+	InCancelPending              // the agent takes back a Pending Not Ready
+	InLogout                     // the agent asks to log out
+	InWithdraw                   // the offer was taken back before the ring time (the caller hung up)
+	InAnswer                     // the agent answers the offer
+	InConnected                  // the agent's line and the caller are bridged
+	InForceLogout                // the session ended (socket closed, second login, supervisor): always allowed
+	inOffer                      // through Offer
+	inEndCall                    // through EndCall
+	inRingNoAnswer               // through Advance
+	inWrapupOver                 // through Advance
 )
 
 var inputNames = [...]string{
-	InLogin:        "login",
-	InReady:        "ready",
-	InNotReady:     "not ready",
-	InLogout:       "logout",
-	InOffer:        "offer",
-	InWithdraw:     "withdraw",
-	InAnswer:       "answer",
-	InConnected:    "connected",
-	InCallEnded:    "call ended",
-	InForceLogout:  "forced logout",
-	InRingNoAnswer: "ring no answer",
+	InLogin:         "login",
+	InReady:         "ready",
+	InNotReady:      "not ready",
+	InCancelPending: "cancel pending not ready",
+	InLogout:        "logout",
+	InWithdraw:      "withdraw",
+	InAnswer:        "answer",
+	InConnected:     "connected",
+	InForceLogout:   "forced logout",
+	inOffer:         "offer",
+	inEndCall:       "call ended",
+	inRingNoAnswer:  "ring no answer",
+	inWrapupOver:    "wrapup over",
 }
 
 func (in Input) String() string {
@@ -80,8 +110,11 @@ func (in Input) String() string {
 	return inputNames[in]
 }
 
-// ErrNotAllowed is returned (wrapped) when an input is refused in the current state.
-var ErrNotAllowed = errors.New("not allowed")
+// Errors. Refusals wrap ErrNotAllowed and say why in words an agent understands.
+var (
+	ErrNotAllowed = errors.New("not allowed")
+	ErrRingOver   = errors.New("the ring time is over")
+)
 
 // Reasons the machine sets by itself.
 const (
@@ -92,9 +125,11 @@ const (
 
 // Machine is one agent's state. The zero value is a logged-out agent.
 type Machine struct {
-	state  State
-	reason string
-	since  time.Time
+	state    State
+	reason   string    // Not Ready reason
+	since    time.Time // when state began
+	pending  string    // Pending Not Ready reason; "" when none
+	deadline time.Time // Offered: end of ring time; Wrapup: end of wrapup
 }
 
 // State returns the current state.
@@ -106,61 +141,191 @@ func (m *Machine) Reason() string { return m.reason }
 // Since returns when the current state began.
 func (m *Machine) Since() time.Time { return m.since }
 
-// Transition is one change of state, for the state log and the agent's screen.
+// Pending returns the Pending Not Ready reason, or "" if none is pending.
+func (m *Machine) Pending() string { return m.pending }
+
+// Deadline returns when the machine next changes by itself (end of the ring
+// time or of wrapup), if it will.
+func (m *Machine) Deadline() (time.Time, bool) {
+	if m.state == Offered || m.state == Wrapup {
+		return m.deadline, true
+	}
+	return time.Time{}, false
+}
+
+// Busy reports whether the agent has a call, an offer or is in wrapup, when
+// no other call may reach them and they may not log out.
+func (m *Machine) Busy() bool {
+	return m.state == Offered || m.state == Connecting || m.state == Talking || m.state == Wrapup
+}
+
+// OnCall reports whether the agent has an offer or a call.
+func (m *Machine) OnCall() bool {
+	return m.state == Offered || m.state == Connecting || m.state == Talking
+}
+
+// Transition is one change, for the state log and the agent's screen.
+// A change of Pending alone has From == To.
 type Transition struct {
 	From, To State
-	Reason   string
+	Reason   string // Not Ready reason when To is NotReady
+	Pending  string // Pending Not Ready reason after the change
+	Input    Input
 	At       time.Time
 }
 
-// Step applies in at time now. reason is used by InNotReady (default
-// ReasonBreak). A refused input changes nothing and returns an error wrapping
-// ErrNotAllowed.
-func (m *Machine) Step(in Input, reason string, now time.Time) (Transition, error) {
-	to, toReason, ok := m.next(in, reason)
-	if !ok {
-		return Transition{}, fmt.Errorf("%w: %s while %s", ErrNotAllowed, in, m.state)
+// RingNoAnswer reports whether the transition withdrew an offer whose ring
+// time ran out.
+func (t Transition) RingNoAnswer() bool { return t.Input == inRingNoAnswer }
+
+// Advance applies what is due at now: the ring time running out (Not Ready,
+// missed call) or the end of wrapup. It returns the transitions made.
+func (m *Machine) Advance(now time.Time) []Transition {
+	if m.state == Offered && !now.Before(m.deadline) {
+		m.pending = "" // the agent is Not Ready now anyway
+		return []Transition{m.move(NotReady, ReasonMissedCall, inRingNoAnswer, m.deadline)}
 	}
-	t := Transition{From: m.state, To: to, Reason: toReason, At: now}
-	m.state, m.reason, m.since = to, toReason, now
-	return t, nil
+	if m.state == Wrapup && !now.Before(m.deadline) {
+		return []Transition{m.settle(inWrapupOver, m.deadline)}
+	}
+	return nil
 }
 
-// next is the transition table: for each input, the states it is allowed in
-// and where it leads.
-func (m *Machine) next(in Input, reason string) (State, string, bool) {
+// Offer offers a call to a Ready agent; it rings until ringUntil.
+func (m *Machine) Offer(now, ringUntil time.Time) ([]Transition, error) {
+	trs := m.Advance(now)
+	if m.state != Ready {
+		return trs, m.refuse(inOffer)
+	}
+	if !ringUntil.After(now) {
+		return trs, fmt.Errorf("offer: %w", ErrRingOver)
+	}
+	m.deadline = ringUntil
+	return append(trs, m.move(Offered, "", inOffer, now)), nil
+}
+
+// EndCall ends the agent's offer or call. With wrapupFor > 0 the agent goes
+// to Wrapup until now+wrapupFor; otherwise straight to Ready, or to Not Ready
+// if Pending Not Ready was asked for.
+func (m *Machine) EndCall(now time.Time, wrapupFor time.Duration) ([]Transition, error) {
+	trs := m.Advance(now)
+	if m.state != Offered && m.state != Connecting && m.state != Talking {
+		return trs, m.refuse(inEndCall)
+	}
+	if wrapupFor > 0 && m.state != Offered {
+		m.deadline = now.Add(wrapupFor)
+		return append(trs, m.move(Wrapup, "", inEndCall, now)), nil
+	}
+	return append(trs, m.settle(inEndCall, now)), nil
+}
+
+// Step applies an agent's request or a call event at time now (after
+// applying what is due). reason is used by InNotReady (default "break"). A
+// refused input changes nothing but what was due, and returns an error
+// wrapping ErrNotAllowed.
+func (m *Machine) Step(in Input, reason string, now time.Time) ([]Transition, error) {
+	trs := m.Advance(now)
+	tr, err := m.step(in, reason, now)
+	if err != nil {
+		return trs, err
+	}
+	return append(trs, tr), nil
+}
+
+func (m *Machine) step(in Input, reason string, now time.Time) (Transition, error) {
 	s := m.state
 	switch in {
 	case InLogin:
-		return NotReady, ReasonLogin, s == LoggedOut
+		if s == LoggedOut {
+			return m.move(NotReady, ReasonLogin, in, now), nil
+		}
 	case InReady:
-		return Ready, "", s == NotReady
+		if s == NotReady {
+			return m.move(Ready, "", in, now), nil
+		}
 	case InNotReady:
 		if reason == "" {
 			reason = ReasonBreak
 		}
-		return NotReady, reason, s == Ready || s == NotReady
+		switch s {
+		case Ready, NotReady:
+			return m.move(NotReady, reason, in, now), nil
+		case Offered, Connecting, Talking, Wrapup:
+			m.pending = reason
+			return m.mark(in, now), nil
+		}
+	case InCancelPending:
+		if m.pending != "" {
+			m.pending = ""
+			return m.mark(in, now), nil
+		}
 	case InLogout:
-		return LoggedOut, "", s == Ready || s == NotReady
-	case InOffer:
-		return Offered, "", s == Ready
+		if s == Ready || s == NotReady {
+			return m.move(LoggedOut, "", in, now), nil
+		}
 	case InWithdraw:
-		return Ready, "", s == Offered
+		if s == Offered {
+			return m.settle(in, now), nil
+		}
 	case InAnswer:
-		return Connecting, "", s == Offered
+		if s == Offered {
+			return m.move(Connecting, "", in, now), nil
+		}
 	case InConnected:
-		return Talking, "", s == Connecting
-	case InCallEnded:
-		return Ready, "", s == Offered || s == Connecting || s == Talking
+		if s == Connecting {
+			return m.move(Talking, "", in, now), nil
+		}
 	case InForceLogout:
-		return LoggedOut, "", s != LoggedOut
-	case InRingNoAnswer:
-		return NotReady, ReasonMissedCall, s == Offered
+		if s != LoggedOut {
+			m.pending = ""
+			return m.move(LoggedOut, "", in, now), nil
+		}
 	}
-	return s, "", false
+	return Transition{}, m.refuse(in)
 }
 
-// Busy reports whether the agent has a call or an offer.
-func (m *Machine) Busy() bool {
-	return m.state == Offered || m.state == Connecting || m.state == Talking
+// refuse explains a refused input in the agent's words.
+func (m *Machine) refuse(in Input) error {
+	var why string
+	switch {
+	case m.state == Wrapup && in == InReady:
+		why = "you are in wrapup: you become Ready when it ends (only Not Ready can be asked for now)"
+	case m.state == Wrapup && in == InLogout:
+		why = "you are in wrapup: go Not Ready (it applies when wrapup ends), then log out"
+	case m.state == Wrapup:
+		why = "you are in wrapup: only Not Ready can be asked for now"
+	case in == InLogout && m.OnCall():
+		why = "you have a call: hang up before logging out"
+	case in == InReady && m.OnCall():
+		why = "you have a call: you become Ready when it ends"
+	case in == InCancelPending:
+		why = "no Pending Not Ready to cancel"
+	default:
+		why = fmt.Sprintf("%s while %s", in, m.state)
+	}
+	return fmt.Errorf("%w: %s", ErrNotAllowed, why)
+}
+
+// settle ends a call (and its wrapup): Not Ready if pending, else Ready.
+func (m *Machine) settle(in Input, at time.Time) Transition {
+	if m.pending != "" {
+		reason := m.pending
+		m.pending = ""
+		return m.move(NotReady, reason, in, at)
+	}
+	return m.move(Ready, "", in, at)
+}
+
+func (m *Machine) move(to State, reason string, in Input, at time.Time) Transition {
+	t := Transition{From: m.state, To: to, Reason: reason, Pending: m.pending, Input: in, At: at}
+	m.state, m.reason, m.since = to, reason, at
+	if to != Offered && to != Wrapup {
+		m.deadline = time.Time{}
+	}
+	return t
+}
+
+// mark records a change of Pending alone.
+func (m *Machine) mark(in Input, at time.Time) Transition {
+	return Transition{From: m.state, To: m.state, Reason: m.reason, Pending: m.pending, Input: in, At: at}
 }

@@ -2,85 +2,309 @@ package wrapup
 
 import (
 	"errors"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
 
-func TestStepTable(t *testing.T) {
-	t0 := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+
+const ring = 20 * time.Second
+
+// op is one step of a scenario, at t0 + at.
+type op struct {
+	in     Input
+	reason string
+	at     time.Duration
+	wrapup time.Duration // for opEndCall
+}
+
+// Scenario-only inputs for the table.
+const (
+	opOffer   Input = 100 + iota // Offer with ring time `ring`
+	opEndCall                    // EndCall(wrapup)
+	opAdvance                    // Advance
+)
+
+func apply(m *Machine, o op) ([]Transition, error) {
+	now := t0.Add(o.at)
+	switch o.in {
+	case opOffer:
+		return m.Offer(now, now.Add(ring))
+	case opEndCall:
+		return m.EndCall(now, o.wrapup)
+	case opAdvance:
+		return m.Advance(now), nil
+	}
+	return m.Step(o.in, o.reason, now)
+}
+
+var (
+	login     = op{in: InLogin}
+	ready     = op{in: InReady}
+	offer     = op{in: opOffer}
+	answer    = op{in: InAnswer}
+	connected = op{in: InConnected}
+)
+
+func TestTransitions(t *testing.T) {
+	talking := []op{login, ready, offer, answer, connected}
+	inWrapup := append(append([]op{}, talking...), op{in: opEndCall, wrapup: 30 * time.Second})
 	tests := []struct {
-		name       string
-		path       []Input // brings the machine to the state under test
-		in         Input
-		reason     string
-		want       State
-		wantReason string
-		refused    bool
+		name        string
+		path        []op // brings the machine to the state under test, all at t0
+		do          op
+		want        State
+		wantReason  string
+		wantPending string
+		refused     bool
 	}{
-		{name: "login lands in not ready", in: InLogin, want: NotReady, wantReason: ReasonLogin},
-		{name: "second login refused", path: []Input{InLogin}, in: InLogin, refused: true},
-		{name: "ready from not ready", path: []Input{InLogin}, in: InReady, want: Ready},
-		{name: "ready from ready refused", path: []Input{InLogin, InReady}, in: InReady, refused: true},
-		{name: "ready while logged out refused", in: InReady, refused: true},
-		{name: "not ready with reason", path: []Input{InLogin, InReady}, in: InNotReady, reason: "lunch", want: NotReady, wantReason: "lunch"},
-		{name: "not ready default reason", path: []Input{InLogin, InReady}, in: InNotReady, want: NotReady, wantReason: ReasonBreak},
-		{name: "not ready changes reason", path: []Input{InLogin}, in: InNotReady, reason: "training", want: NotReady, wantReason: "training"},
-		{name: "logout from not ready", path: []Input{InLogin}, in: InLogout, want: LoggedOut},
-		{name: "logout from ready", path: []Input{InLogin, InReady}, in: InLogout, want: LoggedOut},
-		{name: "logout while offered refused", path: []Input{InLogin, InReady, InOffer}, in: InLogout, refused: true},
-		{name: "logout while talking refused", path: []Input{InLogin, InReady, InOffer, InAnswer, InConnected}, in: InLogout, refused: true},
-		{name: "offer only when ready", path: []Input{InLogin}, in: InOffer, refused: true},
-		{name: "offer when ready", path: []Input{InLogin, InReady}, in: InOffer, want: Offered},
-		{name: "second offer refused", path: []Input{InLogin, InReady, InOffer}, in: InOffer, refused: true},
-		{name: "not ready while offered refused", path: []Input{InLogin, InReady, InOffer}, in: InNotReady, refused: true},
-		{name: "answer an offer", path: []Input{InLogin, InReady, InOffer}, in: InAnswer, want: Connecting},
-		{name: "answer without offer refused", path: []Input{InLogin, InReady}, in: InAnswer, refused: true},
-		{name: "withdraw returns to ready", path: []Input{InLogin, InReady, InOffer}, in: InWithdraw, want: Ready},
-		{name: "withdraw after answer refused", path: []Input{InLogin, InReady, InOffer, InAnswer}, in: InWithdraw, refused: true},
-		{name: "connected after connecting", path: []Input{InLogin, InReady, InOffer, InAnswer}, in: InConnected, want: Talking},
-		{name: "connected without answer refused", path: []Input{InLogin, InReady, InOffer}, in: InConnected, refused: true},
-		{name: "call ends while talking", path: []Input{InLogin, InReady, InOffer, InAnswer, InConnected}, in: InCallEnded, want: Ready},
-		{name: "call ends while connecting", path: []Input{InLogin, InReady, InOffer, InAnswer}, in: InCallEnded, want: Ready},
-		{name: "call ended when idle refused", path: []Input{InLogin, InReady}, in: InCallEnded, refused: true},
-		{name: "forced logout while talking", path: []Input{InLogin, InReady, InOffer, InAnswer, InConnected}, in: InForceLogout, want: LoggedOut},
-		{name: "ring no answer goes not ready", path: []Input{InLogin, InReady, InOffer}, in: InRingNoAnswer, want: NotReady, wantReason: ReasonMissedCall},
-		{name: "ring no answer after answer refused", path: []Input{InLogin, InReady, InOffer, InAnswer}, in: InRingNoAnswer, refused: true},
-		{name: "forced logout when logged out refused", in: InForceLogout, refused: true},
+		// login and the free states
+		{name: "login lands in not ready", do: login, want: NotReady, wantReason: ReasonLogin},
+		{name: "second login refused", path: []op{login}, do: login, refused: true},
+		{name: "ready from not ready", path: []op{login}, do: ready, want: Ready},
+		{name: "ready from ready refused", path: []op{login, ready}, do: ready, refused: true},
+		{name: "ready while logged out refused", do: ready, refused: true},
+		{name: "not ready with reason", path: []op{login, ready}, do: op{in: InNotReady, reason: "lunch"}, want: NotReady, wantReason: "lunch"},
+		{name: "not ready default reason", path: []op{login, ready}, do: op{in: InNotReady}, want: NotReady, wantReason: ReasonBreak},
+		{name: "not ready changes reason", path: []op{login}, do: op{in: InNotReady, reason: "training"}, want: NotReady, wantReason: "training"},
+		{name: "not ready while logged out refused", do: op{in: InNotReady}, refused: true},
+		{name: "logout from not ready", path: []op{login}, do: op{in: InLogout}, want: LoggedOut},
+		{name: "logout from ready", path: []op{login, ready}, do: op{in: InLogout}, want: LoggedOut},
+		{name: "logout while logged out refused", do: op{in: InLogout}, refused: true},
+
+		// offers
+		{name: "offer when ready", path: []op{login, ready}, do: offer, want: Offered},
+		{name: "offer when not ready refused", path: []op{login}, do: offer, refused: true},
+		{name: "second offer refused", path: []op{login, ready, offer}, do: offer, refused: true},
+		{name: "logout while offered refused", path: []op{login, ready, offer}, do: op{in: InLogout}, refused: true},
+		{name: "ready while offered refused", path: []op{login, ready, offer}, do: ready, refused: true},
+		{name: "not ready while offered is pending", path: []op{login, ready, offer}, do: op{in: InNotReady, reason: "lunch"}, want: Offered, wantPending: "lunch"},
+		{name: "answer an offer", path: []op{login, ready, offer}, do: answer, want: Connecting},
+		{name: "answer without offer refused", path: []op{login, ready}, do: answer, refused: true},
+		{name: "withdraw returns to ready", path: []op{login, ready, offer}, do: op{in: InWithdraw}, want: Ready},
+		{name: "withdraw with pending goes not ready", path: []op{login, ready, offer, {in: InNotReady, reason: "lunch"}}, do: op{in: InWithdraw}, want: NotReady, wantReason: "lunch"},
+		{name: "withdraw after answer refused", path: []op{login, ready, offer, answer}, do: op{in: InWithdraw}, refused: true},
+		{name: "offer ended is never wrapped up", path: []op{login, ready, offer}, do: op{in: opEndCall, wrapup: time.Minute}, want: Ready},
+
+		// calls
+		{name: "connected after connecting", path: []op{login, ready, offer, answer}, do: connected, want: Talking},
+		{name: "connected without answer refused", path: []op{login, ready, offer}, do: connected, refused: true},
+		{name: "logout while talking refused", path: talking, do: op{in: InLogout}, refused: true},
+		{name: "pending not ready while talking", path: talking, do: op{in: InNotReady, reason: "training"}, want: Talking, wantPending: "training"},
+		{name: "pending while connecting", path: []op{login, ready, offer, answer}, do: op{in: InNotReady}, want: Connecting, wantPending: ReasonBreak},
+		{name: "cancel pending", path: append(append([]op{}, talking...), op{in: InNotReady, reason: "lunch"}), do: op{in: InCancelPending}, want: Talking},
+		{name: "cancel without pending refused", path: talking, do: op{in: InCancelPending}, refused: true},
+		{name: "call ends without wrapup", path: talking, do: op{in: opEndCall}, want: Ready},
+		{name: "call ends into wrapup", path: talking, do: op{in: opEndCall, wrapup: 30 * time.Second}, want: Wrapup},
+		{name: "call ends with pending and no wrapup", path: append(append([]op{}, talking...), op{in: InNotReady, reason: "lunch"}), do: op{in: opEndCall}, want: NotReady, wantReason: "lunch"},
+		{name: "connecting call fails", path: []op{login, ready, offer, answer}, do: op{in: opEndCall}, want: Ready},
+		{name: "call ended when idle refused", path: []op{login, ready}, do: op{in: opEndCall}, refused: true},
+
+		// wrapup
+		{name: "not ready in wrapup is pending", path: inWrapup, do: op{in: InNotReady, reason: "lunch"}, want: Wrapup, wantPending: "lunch"},
+		{name: "ready in wrapup refused", path: inWrapup, do: ready, refused: true},
+		{name: "logout in wrapup refused", path: inWrapup, do: op{in: InLogout}, refused: true},
+		{name: "offer in wrapup refused", path: inWrapup, do: offer, refused: true},
+		{name: "answer in wrapup refused", path: inWrapup, do: answer, refused: true},
+		{name: "cancel pending in wrapup", path: append(append([]op{}, inWrapup...), op{in: InNotReady}), do: op{in: InCancelPending}, want: Wrapup},
+		{name: "forced logout in wrapup", path: inWrapup, do: op{in: InForceLogout}, want: LoggedOut},
+		{name: "forced logout while talking", path: talking, do: op{in: InForceLogout}, want: LoggedOut},
+		{name: "forced logout when logged out refused", do: op{in: InForceLogout}, refused: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var m Machine
-			for i, in := range tt.path {
-				if _, err := m.Step(in, "", t0.Add(time.Duration(i)*time.Second)); err != nil {
-					t.Fatalf("path step %s: %v", in, err)
+			for _, o := range tt.path {
+				if _, err := apply(&m, o); err != nil {
+					t.Fatalf("path step %s: %v", o.in, err)
 				}
 			}
-			before, beforeReason, beforeSince := m.State(), m.Reason(), m.Since()
-			now := t0.Add(time.Hour)
-			tr, err := m.Step(tt.in, tt.reason, now)
+			before := m
+			tt.do.at = time.Second // within every deadline of the path
+			trs, err := apply(&m, tt.do)
 			if tt.refused {
 				if !errors.Is(err, ErrNotAllowed) {
-					t.Fatalf("Step(%s) in %s: err = %v, want ErrNotAllowed", tt.in, before, err)
+					t.Fatalf("%s in %s: err = %v, want ErrNotAllowed", tt.do.in, before.state, err)
 				}
-				if m.State() != before || m.Reason() != beforeReason || !m.Since().Equal(beforeSince) {
-					t.Fatalf("refused input changed the machine: %s/%q -> %s/%q", before, beforeReason, m.State(), m.Reason())
+				if m != before || len(trs) != 0 {
+					t.Fatalf("refused input changed the machine: %+v -> %+v", before, m)
 				}
 				return
 			}
 			if err != nil {
-				t.Fatalf("Step(%s) in %s: %v", tt.in, before, err)
+				t.Fatalf("%s in %s: %v", tt.do.in, before.state, err)
 			}
-			if m.State() != tt.want || m.Reason() != tt.wantReason {
-				t.Fatalf("state = %s/%q, want %s/%q", m.State(), m.Reason(), tt.want, tt.wantReason)
+			if m.State() != tt.want || m.Reason() != tt.wantReason || m.Pending() != tt.wantPending {
+				t.Fatalf("now %s/%q pending %q, want %s/%q pending %q", m.State(), m.Reason(), m.Pending(), tt.want, tt.wantReason, tt.wantPending)
 			}
-			if tr.From != before || tr.To != tt.want || !tr.At.Equal(now) || !m.Since().Equal(now) {
-				t.Fatalf("transition = %+v, since %v", tr, m.Since())
+			if len(trs) != 1 || trs[0].From != before.state || trs[0].To != tt.want || !trs[0].At.Equal(t0.Add(time.Second)) {
+				t.Fatalf("transitions = %+v", trs)
 			}
 		})
 	}
 }
 
-func TestStateNames(t *testing.T) {
+func TestTimerEdges(t *testing.T) {
+	const wrap = 30 * time.Second
+	toWrapup := func(t *testing.T) *Machine {
+		m := &Machine{}
+		for _, o := range []op{login, ready, offer, answer, connected, {in: opEndCall, wrapup: wrap}} {
+			if _, err := apply(m, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return m
+	}
+	end := t0.Add(wrap)
+
+	t.Run("wrapup ends exactly at its time", func(t *testing.T) {
+		m := toWrapup(t)
+		if trs := m.Advance(end.Add(-time.Nanosecond)); len(trs) != 0 || m.State() != Wrapup {
+			t.Fatalf("a nanosecond early: %+v, %s", trs, m.State())
+		}
+		trs := m.Advance(end)
+		if len(trs) != 1 || m.State() != Ready || !m.Since().Equal(end) {
+			t.Fatalf("at the deadline: %+v, %s since %v", trs, m.State(), m.Since())
+		}
+	})
+	t.Run("late timer still ends wrapup at its time", func(t *testing.T) {
+		m := toWrapup(t)
+		m.Advance(end.Add(3 * time.Second))
+		if m.State() != Ready || !m.Since().Equal(end) {
+			t.Fatalf("%s since %v, want ready since %v", m.State(), m.Since(), end)
+		}
+	})
+	t.Run("pending not ready in the last millisecond", func(t *testing.T) {
+		m := toWrapup(t)
+		if _, err := m.Step(InNotReady, "lunch", end.Add(-time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		if m.State() != Wrapup || m.Pending() != "lunch" {
+			t.Fatalf("%s pending %q", m.State(), m.Pending())
+		}
+		m.Advance(end)
+		if m.State() != NotReady || m.Reason() != "lunch" || m.Pending() != "" {
+			t.Fatalf("after wrapup: %s/%q pending %q", m.State(), m.Reason(), m.Pending())
+		}
+	})
+	t.Run("not ready at the very end of wrapup", func(t *testing.T) {
+		m := toWrapup(t)
+		trs, err := m.Step(InNotReady, "lunch", end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// wrapup ended first (Ready), then the request applies directly
+		if len(trs) != 2 || trs[0].To != Ready || trs[1].To != NotReady || m.Reason() != "lunch" {
+			t.Fatalf("transitions %+v, now %s/%q", trs, m.State(), m.Reason())
+		}
+	})
+	t.Run("answer in the last nanosecond of ringing wins", func(t *testing.T) {
+		m := &Machine{}
+		for _, o := range []op{login, ready, offer} {
+			apply(m, o)
+		}
+		if _, err := m.Step(InAnswer, "", t0.Add(ring-time.Nanosecond)); err != nil {
+			t.Fatal(err)
+		}
+		if m.State() != Connecting {
+			t.Fatalf("state %s", m.State())
+		}
+		if trs := m.Advance(t0.Add(ring + time.Second)); len(trs) != 0 {
+			t.Fatalf("an answered offer timed out: %+v", trs)
+		}
+	})
+	t.Run("answer at the ring deadline loses", func(t *testing.T) {
+		m := &Machine{}
+		for _, o := range []op{login, ready, offer} {
+			apply(m, o)
+		}
+		trs, err := m.Step(InAnswer, "", t0.Add(ring))
+		if !errors.Is(err, ErrNotAllowed) {
+			t.Fatalf("answer after the ring time: %v", err)
+		}
+		if len(trs) != 1 || trs[0].To != NotReady || trs[0].Reason != ReasonMissedCall || m.State() != NotReady {
+			t.Fatalf("ring no answer not applied: %+v, %s", trs, m.State())
+		}
+	})
+	t.Run("ring no answer clears pending", func(t *testing.T) {
+		m := &Machine{}
+		for _, o := range []op{login, ready, offer, {in: InNotReady, reason: "lunch"}} {
+			apply(m, o)
+		}
+		m.Advance(t0.Add(ring))
+		if m.State() != NotReady || m.Reason() != ReasonMissedCall || m.Pending() != "" {
+			t.Fatalf("%s/%q pending %q", m.State(), m.Reason(), m.Pending())
+		}
+	})
+	t.Run("deadlines", func(t *testing.T) {
+		m := &Machine{}
+		if _, ok := m.Deadline(); ok {
+			t.Fatal("logged out agent has a deadline")
+		}
+		apply(m, login)
+		apply(m, ready)
+		apply(m, offer)
+		if d, ok := m.Deadline(); !ok || !d.Equal(t0.Add(ring)) {
+			t.Fatalf("offered deadline %v %v", d, ok)
+		}
+		apply(m, answer)
+		if _, ok := m.Deadline(); ok {
+			t.Fatal("connecting agent has a deadline")
+		}
+	})
+	t.Run("offer with no ring time refused", func(t *testing.T) {
+		m := &Machine{}
+		apply(m, login)
+		apply(m, ready)
+		if _, err := m.Offer(t0, t0); !errors.Is(err, ErrRingOver) || m.State() != Ready {
+			t.Fatalf("err %v, state %s", err, m.State())
+		}
+	})
+}
+
+// TestRandomSequences drives the machine with random inputs and times and
+// checks what must always hold.
+func TestRandomSequences(t *testing.T) {
+	inputs := []Input{InLogin, InReady, InNotReady, InCancelPending, InLogout, InWithdraw, InAnswer, InConnected, InForceLogout, opOffer, opEndCall, opAdvance}
+	for seed := range uint64(20) {
+		rng := rand.New(rand.NewPCG(seed, 1))
+		var m Machine
+		at := time.Duration(0)
+		for step := 0; step < 2000; step++ {
+			at += time.Duration(rng.IntN(5000)) * time.Millisecond
+			o := op{in: inputs[rng.IntN(len(inputs))], at: at, reason: []string{"", "lunch", "break"}[rng.IntN(3)]}
+			if o.in == opEndCall && rng.IntN(2) == 0 {
+				o.wrapup = time.Duration(rng.IntN(10)) * time.Second
+			}
+			before := m
+			trs, err := apply(&m, o)
+			now := t0.Add(at)
+			if err != nil && !errors.Is(err, ErrNotAllowed) && !errors.Is(err, ErrRingOver) {
+				t.Fatalf("seed %d step %d: unexpected error %v", seed, step, err)
+			}
+			for _, tr := range trs {
+				if tr.At.After(now) {
+					t.Fatalf("seed %d step %d: transition in the future %+v", seed, step, tr)
+				}
+			}
+			if m.pending != "" && !m.Busy() {
+				t.Fatalf("seed %d step %d: pending %q while %s", seed, step, m.pending, m.state)
+			}
+			if (m.state == NotReady) != (m.reason != "") {
+				t.Fatalf("seed %d step %d: state %s with reason %q", seed, step, m.state, m.reason)
+			}
+			if d, ok := m.Deadline(); ok && !d.After(before.since) && m.state == before.state {
+				t.Fatalf("seed %d step %d: stale deadline %v", seed, step, d)
+			}
+			if m.state == Offered && !m.deadline.After(m.since) {
+				t.Fatalf("seed %d step %d: offer without ring time", seed, step)
+			}
+		}
+	}
+}
+
+func TestNames(t *testing.T) {
 	for s := LoggedOut; s <= Wrapup; s++ {
 		if s.String() == "" || s.String()[0] == 's' {
 			t.Errorf("state %d has no wire name: %q", int(s), s.String())
@@ -88,5 +312,10 @@ func TestStateNames(t *testing.T) {
 	}
 	if got := State(99).String(); got != "state(99)" {
 		t.Errorf("unknown state = %q", got)
+	}
+	for in := InLogin; in <= inWrapupOver; in++ {
+		if in.String() == "" || in.String()[0] == 'i' {
+			t.Errorf("input %d has no name", int(in))
+		}
 	}
 }

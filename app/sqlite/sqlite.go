@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	_ "github.com/mattn/go-sqlite3" // database/sql driver "sqlite3"
@@ -196,4 +197,47 @@ func (d *DB) CreateQueue(ctx context.Context, q app.Queue) (app.Queue, error) {
 		}
 	}
 	return q, tx.Commit()
+}
+
+// timeLayout stores times as sortable UTC text.
+const timeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// AppendStateLog writes agent state changes in one transaction.
+func (d *DB) AppendStateLog(ctx context.Context, changes []app.StateChange) error {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PreparexContext(ctx,
+		`INSERT INTO agent_state_log (tenant_id, agent_id, at, from_state, to_state, reason, pending, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, c := range changes {
+		if _, err := stmt.ExecContext(ctx, c.Tenant, c.Agent, c.At.UTC().Format(timeLayout), c.From, c.To, c.Reason, c.Pending, c.Cause); err != nil {
+			return fmt.Errorf("append state log: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// StateLog returns an agent's state changes in order.
+func (d *DB) StateLog(ctx context.Context, tenant app.TenantID, agent app.AgentID) ([]app.StateChange, error) {
+	var rows []struct {
+		app.StateChange
+		At string `db:"at"`
+	}
+	err := d.db.SelectContext(ctx, &rows,
+		`SELECT tenant_id, agent_id, at, from_state, to_state, reason, pending, cause FROM agent_state_log WHERE tenant_id = ? AND agent_id = ? ORDER BY id`, tenant, agent)
+	if err != nil {
+		return nil, fmt.Errorf("state log: %w", err)
+	}
+	out := make([]app.StateChange, len(rows))
+	for i, r := range rows {
+		out[i] = r.StateChange
+		out[i].At, _ = time.Parse(timeLayout, r.At)
+	}
+	return out, nil
 }
