@@ -30,15 +30,18 @@ const (
 // world is the app wired to the Asterisk simulator over real HTTP and
 // WebSocket through our real ARI client, with a real sqlite store.
 type world struct {
-	t     *testing.T
-	sim   *asterisksim.Sim
-	app   *app.App
-	ari   *ari.Client
-	agent map[string]app.Agent
+	t      *testing.T
+	sim    *asterisksim.Sim
+	app    *app.App
+	ari    *ari.Client
+	db     *sqlite.DB
+	tenant app.Tenant
+	agent  map[string]app.Agent
 }
 
 type worldOpts struct {
-	ringSeconds int
+	ringSeconds   int
+	wrapupSeconds int // alice's; bob has none
 }
 
 func newWorld(t *testing.T, opts worldOpts) *world {
@@ -58,16 +61,21 @@ func newWorld(t *testing.T, opts worldOpts) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, sim: sim, ari: client, agent: map[string]app.Agent{}}
+	w := &world{t: t, sim: sim, ari: client, db: db, agent: map[string]app.Agent{}}
 	ten, err := db.CreateTenant(ctx, app.Tenant{Domain: testDomain, Name: "Acme"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.tenant = ten
 	var members []app.AgentID
 	for i, name := range []string{"alice", "bob"} {
 		hash, _ := bcrypt.GenerateFromPassword([]byte(name+"-pw"), bcrypt.MinCost)
+		wrap := 0
+		if name == "alice" {
+			wrap = opts.wrapupSeconds
+		}
 		ag, err := db.CreateAgent(ctx, app.Agent{TenantID: ten.ID, Username: name, Name: strings.ToUpper(name[:1]) + name[1:],
-			Extension: fmt.Sprint(1001 + i), PasswordHash: string(hash)})
+			Extension: fmt.Sprint(1001 + i), PasswordHash: string(hash), WrapupSeconds: wrap})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -436,5 +444,114 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting until %s", what)
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// talk makes a customer call, has the agent answer, and returns the call id
+// and the customer's channel.
+func (w *world) talk(s *app.Session, k *sink, from string) (app.CallID, string) {
+	w.t.Helper()
+	cust, err := w.sim.PlaceCall(asterisksim.CallSpec{From: from, DID: testDID})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	offer := k.next(w.t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	w.app.Command(s, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	k.call(w.t, "connected")
+	return offer.Call.ID, cust
+}
+
+func TestWrapupAfterQueueCall(t *testing.T) {
+	w := newWorld(t, worldOpts{wrapupSeconds: 1})
+	s, k := w.login("alice")
+	w.ready(s, k)
+	_, cust := w.talk(s, k, "500")
+	w.sim.Hangup(cust)
+	m := k.state(t, "wrapup")
+	if m.State.Until == nil || m.State.Until.Sub(m.State.Since) != time.Second {
+		t.Fatalf("wrapup %+v, want one second", m.State)
+	}
+	// no queue call reaches an agent in wrapup
+	w.sim.PlaceCall(asterisksim.CallSpec{From: "501", DID: testDID})
+	w.app.Command(s, app.Command{ID: "r", Cmd: app.CmdReady})
+	if r := k.reply(t, "r"); *r.OK || r.Error.Code != app.CodeNotAllowed || !strings.Contains(r.Error.Message, "wrapup") {
+		t.Fatalf("ready in wrapup: %+v", r.Error)
+	}
+	if err := w.app.Logout(context.Background(), s); !errors.Is(err, app.ErrNotAllowed) {
+		t.Fatalf("logout in wrapup: %v", err)
+	}
+	// wrapup ends by itself: Ready, and the waiting call is offered at once
+	ready := k.state(t, "ready")
+	if got := ready.State.Since.Sub(m.State.Since); got < time.Second {
+		t.Fatalf("wrapup lasted %v", got)
+	}
+	if offer := k.next(t, "waiting call offered after wrapup", func(m app.Message) bool { return m.Type == app.MsgOffer }); offer.Call.Caller.Number != "501" {
+		t.Fatalf("offered %+v", offer.Call.Caller)
+	}
+}
+
+func TestPendingNotReadyDuringCallAndWrapup(t *testing.T) {
+	w := newWorld(t, worldOpts{wrapupSeconds: 1})
+	s, k := w.login("alice")
+	w.ready(s, k)
+	_, cust := w.talk(s, k, "600")
+
+	w.app.Command(s, app.Command{ID: "p", Cmd: app.CmdNotReady, Reason: "lunch"})
+	if m := k.state(t, "talking"); m.State.Pending != "lunch" {
+		t.Fatalf("pending = %q", m.State.Pending)
+	}
+	w.app.Command(s, app.Command{ID: "c", Cmd: app.CmdCancelPending})
+	if m := k.state(t, "talking"); m.State.Pending != "" {
+		t.Fatalf("pending after cancel = %q", m.State.Pending)
+	}
+	w.app.Command(s, app.Command{ID: "p2", Cmd: app.CmdNotReady, Reason: "training"})
+	k.state(t, "talking")
+	w.sim.Hangup(cust)
+	if m := k.state(t, "wrapup"); m.State.Pending != "training" {
+		t.Fatalf("pending lost at call end: %+v", m.State)
+	}
+	if m := k.state(t, "not_ready"); m.State.Reason != "training" {
+		t.Fatalf("after wrapup: %+v", m.State)
+	}
+}
+
+func TestNoWrapupWithoutTalking(t *testing.T) {
+	w := newWorld(t, worldOpts{wrapupSeconds: 30})
+	s, k := w.login("alice")
+	w.ready(s, k)
+	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "700", DID: testDID})
+	k.state(t, "offered")
+	w.sim.Hangup(cust) // abandoned while ringing: nothing to wrap up
+	k.state(t, "ready")
+}
+
+func TestStateLog(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	s, k := w.login("alice")
+	w.ready(s, k)
+	w.app.Command(s, app.Command{Cmd: app.CmdNotReady, Reason: "lunch"})
+	k.state(t, "not_ready")
+	if err := w.app.Logout(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ from, to, reason string }{
+		{"logged_out", "not_ready", "login"},
+		{"not_ready", "ready", ""},
+		{"ready", "not_ready", "lunch"},
+		{"not_ready", "logged_out", ""},
+	}
+	var got []app.StateChange
+	waitUntil(t, "state log written", func() bool {
+		got, _ = w.db.StateLog(context.Background(), w.tenant.ID, w.agent["alice"].ID)
+		return len(got) >= len(want)
+	})
+	for i, wnt := range want {
+		g := got[i]
+		if g.From != wnt.from || g.To != wnt.to || g.Reason != wnt.reason || g.At.IsZero() {
+			t.Fatalf("row %d = %+v, want %+v", i, g, wnt)
+		}
+		if i > 0 && g.At.Before(got[i-1].At) {
+			t.Fatalf("rows out of order: %v before %v", g.At, got[i-1].At)
+		}
 	}
 }

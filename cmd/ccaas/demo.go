@@ -25,9 +25,12 @@ const (
 	demoDID    = "5550001"
 )
 
-var demoAgents = []struct{ username, password, name, extension string }{
-	{"alice", "alice-demo", "Alice Anders", "1001"},
-	{"bob", "bob-demo", "Bob Berger", "1002"},
+var demoAgents = []struct {
+	username, password, name, extension string
+	wrapupSeconds                       int
+}{
+	{"alice", "alice-demo", "Alice Anders", "1001", 10},
+	{"bob", "bob-demo", "Bob Berger", "1002", 0},
 }
 
 // runDemo starts the Asterisk simulator on a loopback port, seeds the demo
@@ -64,7 +67,7 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 		fmt.Fprintf(stdout, "\nccaas demo is running: open %s\n\n", url)
 		fmt.Fprintf(stdout, "  domain   %s\n", demoDomain)
 		for _, ag := range demoAgents {
-			fmt.Fprintf(stdout, "  agent    %-6s password %-11s extension %s\n", ag.username, ag.password, ag.extension)
+			fmt.Fprintf(stdout, "  agent    %-6s password %-11s extension %s  wrapup %ds\n", ag.username, ag.password, ag.extension, ag.wrapupSeconds)
 		}
 		fmt.Fprintf(stdout, "  queue    Support, DID %s\n", demoDID)
 		if cfg.CallersEvery > 0 {
@@ -98,7 +101,8 @@ func seedDemo(ctx context.Context, path string) error {
 		if err != nil {
 			return err
 		}
-		ag, err := db.CreateAgent(ctx, app.Agent{TenantID: t.ID, Username: a.username, Name: a.name, Extension: a.extension, PasswordHash: string(hash)})
+		ag, err := db.CreateAgent(ctx, app.Agent{TenantID: t.ID, Username: a.username, Name: a.name, Extension: a.extension,
+			PasswordHash: string(hash), WrapupSeconds: a.wrapupSeconds})
 		if err != nil {
 			return err
 		}

@@ -197,16 +197,17 @@ func TestDemoQueueCallEndToEnd(t *testing.T) {
 	base := startDemo(t)
 	b := newBrowser(t, base)
 
-	if code, _ := b.post("/api/login", `{"username":"alice","password":"wrong","domain":"demo.local"}`); code != http.StatusUnauthorized {
+	if code, _ := b.post("/api/login", `{"username":"bob","password":"wrong","domain":"demo.local"}`); code != http.StatusUnauthorized {
 		t.Fatalf("bad password: %d", code)
 	}
-	code, body := b.post("/api/login", `{"username":"alice","password":"alice-demo","domain":"demo.local"}`)
-	if code != http.StatusOK || !strings.Contains(body, `"extension":"1001"`) {
+	// bob has no wrapup time: he is Ready again right after each call
+	code, body := b.post("/api/login", `{"username":"bob","password":"bob-demo","domain":"demo.local"}`)
+	if code != http.StatusOK || !strings.Contains(body, `"extension":"1002"`) {
 		t.Fatalf("login: %d %s", code, body)
 	}
 	ws := b.cti()
 	snap := ws.next("snapshot", func(m msg) bool { return true })
-	if snap["type"] != "snapshot" || snap.sub("state")["state"] != "not_ready" || snap.sub("agent")["name"] != "Alice Anders" {
+	if snap["type"] != "snapshot" || snap.sub("state")["state"] != "not_ready" || snap.sub("agent")["name"] != "Bob Berger" {
 		t.Fatalf("first message = %v", snap)
 	}
 	if snap.sub("line")["state"] != "up" {
@@ -280,7 +281,7 @@ func TestCTISocketRefusals(t *testing.T) {
 			b := newBrowser(t, base)
 			h := http.Header{"Origin": {tt.origin}}
 			if tt.login {
-				if code, body := b.post("/api/login", `{"username":"bob","password":"bob-demo","domain":"demo.local"}`); code != http.StatusOK {
+				if code, body := b.post("/api/login", `{"username":"alice","password":"alice-demo","domain":"demo.local"}`); code != http.StatusOK {
 					t.Fatalf("login: %d %s", code, body)
 				}
 				for _, c := range b.http.Jar.Cookies(u) {
