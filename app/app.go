@@ -27,6 +27,8 @@ type ARI interface {
 	CreateBridge(ctx context.Context, req ari.BridgeRequest) (*ari.Bridge, error)
 	DestroyBridge(ctx context.Context, id string) error
 	AddChannel(ctx context.Context, bridgeID string, channelIDs ...string) error
+	Play(ctx context.Context, channelID string, req ari.PlayRequest) (*ari.Playback, error)
+	StopPlayback(ctx context.Context, id string) error
 	PutConfig(ctx context.Context, class, typ, id string, fields []ari.ConfigTuple) ([]ari.ConfigTuple, error)
 	DeleteConfig(ctx context.Context, class, typ, id string) error
 	Connected() bool

@@ -42,6 +42,8 @@ type world struct {
 type worldOpts struct {
 	ringSeconds   int
 	wrapupSeconds int // alice's; bob has none
+	// queues creates the tenant's queues; default: Support on testDID with both agents.
+	queues func(ctx context.Context, db *sqlite.DB, ten app.Tenant, agent map[string]app.Agent) error
 }
 
 func newWorld(t *testing.T, opts worldOpts) *world {
@@ -52,7 +54,7 @@ func newWorld(t *testing.T, opts worldOpts) *world {
 	ctx, cancel := context.WithCancel(context.Background())
 	sim := asterisksim.New(asterisksim.Config{AutoAnswerPushed: true, Logger: slog.New(slog.DiscardHandler)})
 	srv := httptest.NewServer(sim)
-	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: testLogLevel}))
 	client, err := ari.New(ari.Config{URL: srv.URL + "/ari", Username: "ccaas", Password: "ccaas", Application: "ccaas", Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +69,7 @@ func newWorld(t *testing.T, opts worldOpts) *world {
 		t.Fatal(err)
 	}
 	w.tenant = ten
-	var members []app.AgentID
+	var members []app.Member
 	for i, name := range []string{"alice", "bob"} {
 		hash, _ := bcrypt.GenerateFromPassword([]byte(name+"-pw"), bcrypt.MinCost)
 		wrap := 0
@@ -80,9 +82,13 @@ func newWorld(t *testing.T, opts worldOpts) *world {
 			t.Fatal(err)
 		}
 		w.agent[name] = ag
-		members = append(members, ag.ID)
+		members = append(members, app.Member{Agent: ag.ID, Skill: 1})
 	}
-	if _, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: opts.ringSeconds, MOHClass: "default",
+	if opts.queues != nil {
+		if err := opts.queues(ctx, db, ten, w.agent); err != nil {
+			t.Fatal(err)
+		}
+	} else if _, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: opts.ringSeconds, MOHClass: "default",
 		DIDs: []string{testDID}, Members: members}); err != nil {
 		t.Fatal(err)
 	}
@@ -554,4 +560,162 @@ func TestStateLog(t *testing.T) {
 			t.Fatalf("rows out of order: %v before %v", g.At, got[i-1].At)
 		}
 	}
+}
+
+func member(a app.Agent, skill int) app.Member { return app.Member{Agent: a.ID, Skill: skill} }
+
+func TestOverflowToAnotherQueue(t *testing.T) {
+	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten app.Tenant, ag map[string]app.Agent) error {
+		sales, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Sales", RingSeconds: 30, DIDs: []string{"5550002"}, Members: []app.Member{member(ag["bob"], 1)}})
+		if err != nil {
+			return err
+		}
+		_, err = db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
+			Members: []app.Member{member(ag["alice"], 1)}, MaxWaitSeconds: 1, Overflow: app.OverflowQueue, OverflowTarget: fmt.Sprint(sales.ID)})
+		return err
+	}})
+	sb, kb := w.login("bob")
+	w.ready(sb, kb)
+	start := time.Now()
+	w.sim.PlaceCall(asterisksim.CallSpec{From: "800", DID: testDID}) // nobody of Support is Ready
+	offer := kb.next(t, "overflowed call offered to Sales", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	if offer.Call.Queue.Name != "Sales" || offer.Call.Caller.Number != "800" {
+		t.Fatalf("offer = %+v", offer.Call)
+	}
+	if waited := time.Since(start); waited < time.Second {
+		t.Fatalf("overflowed after %v, before the maximum wait", waited)
+	}
+}
+
+func TestOverflowToExtensionReachesNotReadyAgent(t *testing.T) {
+	w := newWorld(t, worldOpts{wrapupSeconds: 30, queues: func(ctx context.Context, db *sqlite.DB, ten app.Tenant, ag map[string]app.Agent) error {
+		_, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
+			Members: []app.Member{member(ag["bob"], 1)}, MaxWaitSeconds: 1, Overflow: app.OverflowExtension, OverflowTarget: "1001"})
+		return err
+	}})
+	sa, ka := w.login("alice") // alice (1001) is not a member and stays Not Ready
+	w.app.Command(sa, app.Command{Cmd: app.CmdNotReady, Reason: "lunch"})
+	ka.state(t, "not_ready")
+	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "900", DID: testDID})
+	offer := ka.next(t, "call to alice's extension", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	w.app.Command(sa, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	ka.call(t, "connected")
+	w.sim.Hangup(cust)
+	// an extension call has no wrapup, and alice returns to lunch
+	if m := ka.state(t, "not_ready"); m.State.Reason != "lunch" {
+		t.Fatalf("after the extension call: %+v", m.State)
+	}
+}
+
+func TestOverflowHangsUpPolitely(t *testing.T) {
+	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten app.Tenant, ag map[string]app.Agent) error {
+		_, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
+			Members: []app.Member{member(ag["alice"], 1)}, MaxWaitSeconds: 1, Overflow: app.OverflowHangup})
+		return err
+	}})
+	events, stop := w.sim.Subscribe()
+	defer stop()
+	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "901", DID: testDID})
+	heardGoodbye := false
+	timeout := time.After(waitFor)
+	for !heardGoodbye {
+		select {
+		case ev := <-events:
+			if e, ok := ev.(*ari.PlaybackStarted); ok && e.Playback.TargetURI == "channel:"+cust && e.Playback.MediaURI == mediaGoodbye {
+				heardGoodbye = true
+			}
+		case <-timeout:
+			t.Fatal("the caller heard no goodbye")
+		}
+	}
+	waitUntil(t, "caller hung up after the goodbye", func() bool { _, ok := w.sim.Channel(cust); return !ok })
+}
+
+const mediaGoodbye = "sound:queue-thankyou"
+
+func TestPositionAnnouncements(t *testing.T) {
+	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten app.Tenant, ag map[string]app.Agent) error {
+		_, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
+			Members: []app.Member{member(ag["alice"], 1)}, AnnounceSeconds: 1})
+		return err
+	}})
+	events, stop := w.sim.Subscribe()
+	defer stop()
+	first, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "1", DID: testDID})
+	second, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "2", DID: testDID})
+	want := map[string]string{"channel:" + first: "sound:queue-youarenext", "channel:" + second: "sound:queue-thereare"}
+	finished := map[string]bool{}
+	timeout := time.After(waitFor)
+	for len(finished) < 2 {
+		select {
+		case ev := <-events:
+			switch e := ev.(type) {
+			case *ari.PlaybackStarted:
+				if m, ok := want[e.Playback.TargetURI]; ok && e.Playback.MediaURI != m {
+					t.Fatalf("%s heard %s, want %s", e.Playback.TargetURI, e.Playback.MediaURI, m)
+				}
+			case *ari.PlaybackFinished:
+				if _, ok := want[e.Playback.TargetURI]; ok {
+					finished[e.Playback.TargetURI] = true
+				}
+			}
+		case <-timeout:
+			t.Fatalf("announcements heard: %v", finished)
+		}
+	}
+	waitUntil(t, "music back after the announcements", func() bool {
+		_, on1 := w.sim.MOH(first)
+		_, on2 := w.sim.MOH(second)
+		return on1 && on2
+	})
+}
+
+func TestPriorityAndSkill(t *testing.T) {
+	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten app.Tenant, ag map[string]app.Agent) error {
+		if _, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
+			Members: []app.Member{member(ag["alice"], 1), member(ag["bob"], 1)}}); err != nil {
+			return err
+		}
+		// VIP is served before Support, and prefers bob (skill 9) to alice (skill 2)
+		_, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "VIP", RingSeconds: 30, Priority: 10, DIDs: []string{"5550009"},
+			Members: []app.Member{member(ag["alice"], 2), member(ag["bob"], 9)}})
+		return err
+	}})
+	sa, ka := w.login("alice")
+	sb, kb := w.login("bob")
+	first, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "support-first", DID: testDID})
+	waitUntil(t, "first call waiting", func() bool { _, on := w.sim.MOH(first); return on })
+	second, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "vip-second", DID: "5550009"})
+	waitUntil(t, "second call waiting", func() bool { _, on := w.sim.MOH(second); return on })
+	w.ready(sa, ka) // alice is Ready first: longest idle
+	// alice gets the VIP call (priority beats arrival) while bob is not Ready
+	if m := ka.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer }); m.Call.Queue.Name != "VIP" {
+		t.Fatalf("alice offered %s first, want VIP", m.Call.Queue.Name)
+	}
+	w.ready(sb, kb)
+	if m := kb.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer }); m.Call.Queue.Name != "Support" {
+		t.Fatalf("bob offered %s", m.Call.Queue.Name)
+	}
+}
+
+// testLogLevel is Error unless CCAAS_TEST_LOG=debug asks for more.
+var testLogLevel = func() slog.Level {
+	if os.Getenv("CCAAS_TEST_LOG") == "debug" {
+		return slog.LevelDebug
+	}
+	return slog.LevelError
+}()
+
+func TestSkillBeatsIdleTime(t *testing.T) {
+	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten app.Tenant, ag map[string]app.Agent) error {
+		_, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "VIP", RingSeconds: 30, DIDs: []string{testDID},
+			Members: []app.Member{member(ag["alice"], 2), member(ag["bob"], 9)}})
+		return err
+	}})
+	sa, ka := w.login("alice")
+	sb, kb := w.login("bob")
+	w.ready(sa, ka) // alice has been idle longer,
+	w.ready(sb, kb) // but bob has the higher skill
+	w.sim.PlaceCall(asterisksim.CallSpec{From: "vip", DID: testDID})
+	kb.next(t, "offer to bob", func(m app.Message) bool { return m.Type == app.MsgOffer })
 }

@@ -26,6 +26,8 @@ func (t *tenant) onARI(ev ari.Event) {
 	case *ari.ChannelDestroyed:
 		// originated lines that never reached Stasis end here
 		t.channelGone(e.Channel.ID)
+	case *ari.PlaybackFinished:
+		t.playbackDone(e.Playback.ID)
 	}
 }
 
@@ -70,7 +72,7 @@ func (t *tenant) inbound(ch ari.Channel, did string) {
 		}
 		return t.app.ari.StartMOH(ctx, ch.ID, q.MOHClass)
 	}, nil)
-	t.router.Enqueue(queue.CallID(c.id), queue.ID(q.ID), c.arrived)
+	t.wait(c, q)
 }
 
 // route offers waiting calls to Ready agents until no match is left.
@@ -88,13 +90,24 @@ func (t *tenant) route() {
 			t.router.SetUnavailable(aid)
 			continue
 		}
-		t.offer(c, ag)
+		t.offer(c, ag, false)
 	}
 }
 
-func (t *tenant) offer(c *call, ag *agent) {
+// offer offers a call to an agent: chosen by the router, or direct (a call
+// to the agent's extension, which may reach a Not Ready agent).
+func (t *tenant) offer(c *call, ag *agent, direct bool) {
 	now := t.now()
-	trs, err := ag.fsm.Offer(now, now.Add(time.Duration(c.queue.RingSeconds)*time.Second))
+	ringUntil := now.Add(time.Duration(c.queue.RingSeconds) * time.Second)
+	var (
+		trs []wrapup.Transition
+		err error
+	)
+	if direct {
+		trs, err = ag.fsm.OfferDirect(now, ringUntil)
+	} else {
+		trs, err = ag.fsm.Offer(now, ringUntil)
+	}
 	if err != nil {
 		// the router holds only Ready agents; this is a bug to surface
 		t.log.Error("offer refused by the state machine", "agent", ag.cfg.Username, "err", err)
@@ -102,8 +115,9 @@ func (t *tenant) offer(c *call, ag *agent) {
 		return
 	}
 	t.router.Remove(queue.CallID(c.id))
-	c.state, c.agent, c.offeredAt = callOffered, ag, now
+	c.state, c.agent, c.offeredAt, c.direct = callOffered, ag, now, direct
 	c.gen++
+	t.armCallTimers(c) // no maximum wait or announcements while offered
 	ag.call = c
 	t.applied(ag, trs)
 	t.log.Info("call offered", "call", c.id, "agent", ag.cfg.Username)
@@ -130,8 +144,8 @@ func (t *tenant) detach(c *call, reason string) {
 func (t *tenant) backToQueue(c *call) {
 	wasBridged := c.bridge != ""
 	bridge := c.bridge
-	c.state, c.bridge, c.answeredAt = callWaiting, "", time.Time{}
-	t.router.Enqueue(queue.CallID(c.id), queue.ID(c.queue.ID), c.arrived)
+	c.bridge, c.answeredAt, c.direct = "", time.Time{}, false
+	t.wait(c, c.queue)
 	t.exec(&c.ops, "customer back to queue", func(ctx context.Context) error {
 		if wasBridged {
 			if err := t.app.ari.DestroyBridge(ctx, bridge); err != nil && !errors.Is(err, ari.ErrNotFound) {
@@ -177,10 +191,16 @@ func (t *tenant) answer(ag *agent, id CallID) error {
 	c.state = callConnecting
 	c.bridge = newID(kindCallBridge, t.cfg.Tenant.ID)
 	t.send(ag, Message{Type: MsgCall, Call: callView(c)})
-	bridge, customer, lineCh, gen := c.bridge, c.customer, ag.line.channel, c.gen
+	bridge, customer, lineCh, gen, playback := c.bridge, c.customer, ag.line.channel, c.gen, c.playback
+	c.playback = ""
 	// One mixing bridge per call; addChannel moves the line out of the home
 	// bridge by itself, so connecting is three quick requests.
 	t.exec(&c.ops, "connect call", func(ctx context.Context) error {
+		if playback != "" {
+			if err := t.app.ari.StopPlayback(ctx, playback); err != nil && !errors.Is(err, ari.ErrNotFound) {
+				return err
+			}
+		}
 		if _, err := t.app.ari.CreateBridge(ctx, ari.BridgeRequest{ID: bridge, Type: ari.BridgeMixing, Name: bridge}); err != nil {
 			return err
 		}
@@ -203,6 +223,7 @@ func (t *tenant) connected(c *call, gen uint64, err error) {
 		return
 	}
 	c.state, c.answeredAt = callConnected, t.now()
+	t.router.CallAnswered(queue.AgentID(ag.cfg.ID))
 	t.step(ag, wrapup.InConnected, "")
 	t.send(ag, Message{Type: MsgCall, Call: callView(c)})
 	t.log.Info("call connected", "call", c.id, "agent", ag.cfg.Username, "wait", c.answeredAt.Sub(c.arrived))
@@ -230,6 +251,7 @@ func (t *tenant) callerHungUp(c *call) {
 		t.router.Remove(queue.CallID(c.id))
 		t.log.Info("caller abandoned", "call", c.id, "waited", t.now().Sub(c.arrived))
 		c.state, c.endedAt, c.endReason = callEnded, t.now(), endCallerHangup
+		t.armCallTimers(c)
 		delete(t.calls, c.id)
 	case callOffered:
 		ag := c.agent
@@ -240,6 +262,7 @@ func (t *tenant) callerHungUp(c *call) {
 	case callConnecting, callConnected:
 		t.finish(c, endCallerHangup)
 	case callEnded:
+		t.armCallTimers(c) // a goodbye's timer
 		delete(t.calls, c.id)
 	}
 }
@@ -257,7 +280,7 @@ func (t *tenant) finish(c *call, reason string) {
 		ag.call, c.agent = nil, nil
 		// Wrapup follows only an inbound queue call the agent handled.
 		var wrap time.Duration
-		if handled && c.queue != nil {
+		if handled && c.queue != nil && !c.direct {
 			wrap = time.Duration(ag.cfg.WrapupSeconds) * time.Second
 		}
 		trs, _ := ag.fsm.EndCall(t.now(), wrap)

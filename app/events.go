@@ -57,6 +57,8 @@ func (a *App) route(ev ari.Event) (TenantID, bool) {
 		return tenantOfID(e.Bridge.ID)
 	case *ari.BridgeDestroyed:
 		return tenantOfID(e.Bridge.ID)
+	case *ari.PlaybackFinished:
+		return tenantOfID(e.Playback.ID)
 	case *ari.ContactStatusChange:
 		return tenantOfID(e.Endpoint.Resource)
 	}

@@ -56,6 +56,7 @@ const (
 	kindCallBridge = "cb"
 	kindCall       = "c"
 	kindEndpoint   = "ag"
+	kindPlayback   = "pb"
 )
 
 func newID(kind string, t TenantID) string {
@@ -69,7 +70,7 @@ func tenantOfID(id string) (TenantID, bool) {
 		return 0, false
 	}
 	kind := id[:i]
-	if kind != kindLine && kind != kindHomeBridge && kind != kindCallBridge && kind != kindCall && kind != kindEndpoint {
+	if kind != kindLine && kind != kindHomeBridge && kind != kindCallBridge && kind != kindCall && kind != kindEndpoint && kind != kindPlayback {
 		return 0, false
 	}
 	num, rest, ok := strings.Cut(id[i:], "-")

@@ -84,7 +84,7 @@ type line struct {
 
 type agent struct {
 	cfg      Agent
-	queues   []queue.ID
+	queues   []queue.Membership // queues with skills
 	fsm      wrapup.Machine
 	session  *Session
 	sink     Sink
@@ -117,36 +117,43 @@ const (
 )
 
 type call struct {
-	id         CallID
-	customer   string // the customer's channel
-	caller     ari.CallerID
-	did        string
-	queue      *Queue
-	state      callState
-	agent      *agent
-	bridge     string // mixing bridge, once answered
-	arrived    time.Time
-	offeredAt  time.Time
-	answeredAt time.Time
-	endedAt    time.Time
-	endReason  string
-	data       []DataItem
-	gen        uint64 // bumps on every offer; stale operation results are dropped
-	ops        serial
+	id           CallID
+	direct       bool      // offered to an extension, not through a queue's routing
+	enteredQueue time.Time // when it joined its current queue (its maximum wait counts from here)
+	visited      map[QueueID]bool
+	playback     string // the announcement or goodbye playing to the caller
+	timers       []*time.Timer
+	timerGen     uint64 // bumps whenever the timers are re-armed; stale timer messages are dropped
+	customer     string // the customer's channel
+	caller       ari.CallerID
+	did          string
+	queue        *Queue
+	state        callState
+	agent        *agent
+	bridge       string // mixing bridge, once answered
+	arrived      time.Time
+	offeredAt    time.Time
+	answeredAt   time.Time
+	endedAt      time.Time
+	endReason    string
+	data         []DataItem
+	gen          uint64 // bumps on every offer; stale operation results are dropped
+	ops          serial
 }
 
 type tenant struct {
-	app    *App
-	cfg    TenantConfig
-	log    *slog.Logger
-	inbox  *mailbox
-	agents map[AgentID]*agent
-	queues map[QueueID]*Queue
-	dids   map[string]*Queue
-	router *queue.Router
-	calls  map[CallID]*call
-	byChan map[string]*call  // customer channel → call
-	lines  map[string]*agent // line channel → agent
+	app       *App
+	cfg       TenantConfig
+	log       *slog.Logger
+	inbox     *mailbox
+	agents    map[AgentID]*agent
+	queues    map[QueueID]*Queue
+	dids      map[string]*Queue
+	router    *queue.Router
+	calls     map[CallID]*call
+	byChan    map[string]*call  // customer channel → call
+	lines     map[string]*agent // line channel → agent
+	playbacks map[string]*call  // playback → the call it plays to
 }
 
 func newTenant(a *App, cfg TenantConfig) *tenant {
@@ -162,6 +169,8 @@ func newTenant(a *App, cfg TenantConfig) *tenant {
 		calls:  make(map[CallID]*call),
 		byChan: make(map[string]*call),
 		lines:  make(map[string]*agent),
+
+		playbacks: make(map[string]*call),
 	}
 	for i := range cfg.Queues {
 		q := &cfg.Queues[i]
@@ -169,14 +178,15 @@ func newTenant(a *App, cfg TenantConfig) *tenant {
 		for _, did := range q.DIDs {
 			t.dids[did] = q
 		}
+		t.router.SetQueue(t.queueConfig(q))
 	}
 	for _, ag := range cfg.Agents {
 		t.agents[ag.ID] = &agent{cfg: ag}
 	}
 	for _, q := range cfg.Queues {
 		for _, m := range q.Members {
-			if ag := t.agents[m]; ag != nil {
-				ag.queues = append(ag.queues, queue.ID(q.ID))
+			if ag := t.agents[m.Agent]; ag != nil {
+				ag.queues = append(ag.queues, queue.Membership{Queue: queue.ID(q.ID), Skill: m.Skill})
 			}
 		}
 	}
@@ -245,6 +255,8 @@ func (t *tenant) handle(m any) {
 			}
 		}
 		m.done <- nil
+	case msgCallTimer:
+		t.onCallTimer(m)
 	case msgAgentTimer:
 		if ag := t.agents[m.agent]; ag != nil && ag.timerGen == m.gen {
 			t.advance(ag)
@@ -349,6 +361,7 @@ func (t *tenant) endSession(ag *agent, reason string) {
 		t.step(ag, wrapup.InForceLogout, "")
 	}
 	t.router.SetUnavailable(queue.AgentID(ag.cfg.ID))
+	t.router.ResetCounts(queue.AgentID(ag.cfg.ID))
 	t.stopLine(ag)
 	if ag.sink != nil {
 		ag.sink.Send(Message{Type: MsgBye, Reason: reason})
@@ -447,7 +460,11 @@ func (t *tenant) applied(ag *agent, trs []wrapup.Transition) {
 			if c := ag.call; c != nil && c.state == callOffered {
 				t.log.Info("ring no answer", "call", c.id, "agent", ag.cfg.Username)
 				t.detach(c, endWithdrawn)
-				t.backToQueue(c)
+				if c.direct {
+					t.goodbye(c, endWithdrawn) // an overflow to this extension has nowhere else to go
+				} else {
+					t.backToQueue(c)
+				}
 			}
 		}
 	}
@@ -478,7 +495,7 @@ func (t *tenant) armTimer(ag *agent) {
 func (t *tenant) syncRouting(ag *agent) {
 	id := queue.AgentID(ag.cfg.ID)
 	if ag.fsm.State() == wrapup.Ready && ag.line.state == lineUp && ag.call == nil {
-		t.router.SetReady(id, ag.queues, ag.fsm.Since())
+		t.router.SetReadyWithSkills(id, ag.queues, ag.fsm.Since())
 		return
 	}
 	t.router.SetUnavailable(id)

@@ -130,6 +130,7 @@ type Machine struct {
 	since    time.Time // when state began
 	pending  string    // Pending Not Ready reason; "" when none
 	deadline time.Time // Offered: end of ring time; Wrapup: end of wrapup
+	resume   string    // Not Ready reason to return to after a direct call taken while Not Ready
 }
 
 // State returns the current state.
@@ -182,7 +183,7 @@ func (t Transition) RingNoAnswer() bool { return t.Input == inRingNoAnswer }
 // missed call) or the end of wrapup. It returns the transitions made.
 func (m *Machine) Advance(now time.Time) []Transition {
 	if m.state == Offered && !now.Before(m.deadline) {
-		m.pending = "" // the agent is Not Ready now anyway
+		m.pending, m.resume = "", "" // the agent is Not Ready now anyway
 		return []Transition{m.move(NotReady, ReasonMissedCall, inRingNoAnswer, m.deadline)}
 	}
 	if m.state == Wrapup && !now.Before(m.deadline) {
@@ -199,6 +200,24 @@ func (m *Machine) Offer(now, ringUntil time.Time) ([]Transition, error) {
 	}
 	if !ringUntil.After(now) {
 		return trs, fmt.Errorf("offer: %w", ErrRingOver)
+	}
+	m.deadline = ringUntil
+	return append(trs, m.move(Offered, "", inOffer, now)), nil
+}
+
+// OfferDirect offers a call to the agent's own extension (not through a
+// queue): allowed while Ready or Not Ready. A Not Ready agent returns to Not
+// Ready with the same reason when the call ends.
+func (m *Machine) OfferDirect(now, ringUntil time.Time) ([]Transition, error) {
+	trs := m.Advance(now)
+	if m.state != Ready && m.state != NotReady {
+		return trs, m.refuse(inOffer)
+	}
+	if !ringUntil.After(now) {
+		return trs, fmt.Errorf("offer: %w", ErrRingOver)
+	}
+	if m.state == NotReady {
+		m.resume = m.reason
 	}
 	m.deadline = ringUntil
 	return append(trs, m.move(Offered, "", inOffer, now)), nil
@@ -277,7 +296,7 @@ func (m *Machine) step(in Input, reason string, now time.Time) (Transition, erro
 		}
 	case InForceLogout:
 		if s != LoggedOut {
-			m.pending = ""
+			m.pending, m.resume = "", ""
 			return m.move(LoggedOut, "", in, now), nil
 		}
 	}
@@ -306,11 +325,15 @@ func (m *Machine) refuse(in Input) error {
 	return fmt.Errorf("%w: %s", ErrNotAllowed, why)
 }
 
-// settle ends a call (and its wrapup): Not Ready if pending, else Ready.
+// settle ends a call (and its wrapup): Not Ready if pending, back to Not
+// Ready after a direct call taken while Not Ready, else Ready.
 func (m *Machine) settle(in Input, at time.Time) Transition {
-	if m.pending != "" {
-		reason := m.pending
-		m.pending = ""
+	reason := m.pending
+	if reason == "" {
+		reason = m.resume
+	}
+	m.pending, m.resume = "", ""
+	if reason != "" {
 		return m.move(NotReady, reason, in, at)
 	}
 	return m.move(Ready, "", in, at)

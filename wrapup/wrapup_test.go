@@ -145,6 +145,57 @@ func TestTransitions(t *testing.T) {
 	}
 }
 
+func TestDirectOffer(t *testing.T) {
+	tests := []struct {
+		name       string
+		path       []op
+		end        func(m *Machine, now time.Time) ([]Transition, error)
+		want       State
+		wantReason string
+	}{
+		{name: "from not ready returns to not ready", path: []op{login, {in: InNotReady, reason: "lunch"}},
+			end: func(m *Machine, now time.Time) ([]Transition, error) {
+				m.Step(InAnswer, "", now)
+				m.Step(InConnected, "", now)
+				return m.EndCall(now, 0)
+			}, want: NotReady, wantReason: "lunch"},
+		{name: "from ready returns to ready", path: []op{login, ready},
+			end: func(m *Machine, now time.Time) ([]Transition, error) { return m.Step(InWithdraw, "", now) }, want: Ready},
+		{name: "pending wins over the old reason", path: []op{login, {in: InNotReady, reason: "lunch"}},
+			end: func(m *Machine, now time.Time) ([]Transition, error) {
+				m.Step(InNotReady, "training", now)
+				return m.Step(InWithdraw, "", now)
+			}, want: NotReady, wantReason: "training"},
+		{name: "unanswered is a missed call", path: []op{login, {in: InNotReady, reason: "lunch"}},
+			end: func(m *Machine, now time.Time) ([]Transition, error) { return m.Advance(now.Add(ring)), nil }, want: NotReady, wantReason: ReasonMissedCall},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var m Machine
+			for _, o := range tt.path {
+				apply(&m, o)
+			}
+			now := t0.Add(time.Second)
+			if _, err := m.OfferDirect(now, now.Add(ring)); err != nil || m.State() != Offered {
+				t.Fatalf("OfferDirect: %v, %s", err, m.State())
+			}
+			if _, err := tt.end(&m, now); err != nil {
+				t.Fatal(err)
+			}
+			if m.State() != tt.want || m.Reason() != tt.wantReason {
+				t.Fatalf("after the call: %s/%q, want %s/%q", m.State(), m.Reason(), tt.want, tt.wantReason)
+			}
+		})
+	}
+	var m Machine
+	apply(&m, login)
+	apply(&m, ready)
+	apply(&m, offer)
+	if _, err := m.OfferDirect(t0, t0.Add(ring)); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("direct offer to an offered agent: %v", err)
+	}
+}
+
 func TestTimerEdges(t *testing.T) {
 	const wrap = 30 * time.Second
 	toWrapup := func(t *testing.T) *Machine {

@@ -98,6 +98,8 @@ func (d *DB) Tenants(ctx context.Context) ([]app.Tenant, error) {
 	return ts, nil
 }
 
+const queueColumns = `id, tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds`
+
 const agentColumns = `id, tenant_id, username, name, extension, password_hash, role, wrapup_seconds`
 
 // AgentByUsername finds an agent of a tenant by username (case-insensitive).
@@ -120,7 +122,7 @@ func (d *DB) TenantConfig(ctx context.Context, tenant app.TenantID) (app.TenantC
 	if err := d.db.SelectContext(ctx, &cfg.Agents, `SELECT `+agentColumns+` FROM agents WHERE tenant_id = ? ORDER BY id`, tenant); err != nil {
 		return cfg, fmt.Errorf("agents of tenant %d: %w", tenant, err)
 	}
-	if err := d.db.SelectContext(ctx, &cfg.Queues, `SELECT id, tenant_id, name, ring_seconds, moh_class FROM queues WHERE tenant_id = ? ORDER BY id`, tenant); err != nil {
+	if err := d.db.SelectContext(ctx, &cfg.Queues, `SELECT `+queueColumns+` FROM queues WHERE tenant_id = ? ORDER BY id`, tenant); err != nil {
 		return cfg, fmt.Errorf("queues of tenant %d: %w", tenant, err)
 	}
 	for i := range cfg.Queues {
@@ -128,11 +130,15 @@ func (d *DB) TenantConfig(ctx context.Context, tenant app.TenantID) (app.TenantC
 		if err := d.db.SelectContext(ctx, &q.DIDs, `SELECT did FROM queue_dids WHERE queue_id = ? ORDER BY did`, q.ID); err != nil {
 			return cfg, fmt.Errorf("dids of queue %d: %w", q.ID, err)
 		}
-		if err := d.db.SelectContext(ctx, &q.Members, `SELECT agent_id FROM queue_members WHERE queue_id = ? ORDER BY agent_id`, q.ID); err != nil {
+		if err := d.db.SelectContext(ctx, &q.Members, `SELECT agent_id, skill FROM queue_members WHERE queue_id = ? ORDER BY agent_id`, q.ID); err != nil {
 			return cfg, fmt.Errorf("members of queue %d: %w", q.ID, err)
 		}
 	}
-	cfg.Reasons = []string{"break", "lunch", "training"}
+	var own []string
+	if err := d.db.SelectContext(ctx, &own, `SELECT reason FROM not_ready_reasons WHERE tenant_id = ? ORDER BY reason`, tenant); err != nil {
+		return cfg, fmt.Errorf("reasons of tenant %d: %w", tenant, err)
+	}
+	cfg.Reasons = append(append([]string{}, app.DefaultReasons...), own...)
 	return cfg, nil
 }
 
@@ -171,8 +177,19 @@ func (d *DB) CreateQueue(ctx context.Context, q app.Queue) (app.Queue, error) {
 		return q, err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO queues (tenant_id, name, ring_seconds, moh_class) VALUES (?, ?, ?, ?)`,
-		q.TenantID, q.Name, q.RingSeconds, q.MOHClass)
+	if q.Strategy == "" {
+		q.Strategy = "longest_idle"
+	}
+	if q.Overflow == "" {
+		q.Overflow = app.OverflowHangup
+	}
+	if q.MOHClass == "" {
+		q.MOHClass = "default"
+	}
+	res, err := tx.ExecContext(ctx,
+		`INSERT INTO queues (tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		q.TenantID, q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds)
 	if err != nil {
 		return q, fmt.Errorf("create queue %s: %w", q.Name, err)
 	}
@@ -186,14 +203,18 @@ func (d *DB) CreateQueue(ctx context.Context, q app.Queue) (app.Queue, error) {
 			return q, fmt.Errorf("queue %s: DID %s: %w", q.Name, did, err)
 		}
 	}
-	for _, m := range q.Members {
+	for i, m := range q.Members {
+		if m.Skill == 0 {
+			q.Members[i].Skill = 1
+		}
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO queue_members (queue_id, agent_id) SELECT ?, id FROM agents WHERE id = ? AND tenant_id = ?`, q.ID, m, q.TenantID)
+			`INSERT INTO queue_members (queue_id, agent_id, skill) SELECT ?, id, ? FROM agents WHERE id = ? AND tenant_id = ?`,
+			q.ID, q.Members[i].Skill, m.Agent, q.TenantID)
 		if err != nil {
-			return q, fmt.Errorf("queue %s: member %d: %w", q.Name, m, err)
+			return q, fmt.Errorf("queue %s: member %d: %w", q.Name, m.Agent, err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return q, fmt.Errorf("queue %s: member %d: %w", q.Name, m, app.ErrNotFound)
+			return q, fmt.Errorf("queue %s: member %d: %w", q.Name, m.Agent, app.ErrNotFound)
 		}
 	}
 	return q, tx.Commit()
@@ -240,4 +261,12 @@ func (d *DB) StateLog(ctx context.Context, tenant app.TenantID, agent app.AgentI
 		out[i].At, _ = time.Parse(timeLayout, r.At)
 	}
 	return out, nil
+}
+
+// AddReason adds a tenant's own Not Ready reason.
+func (d *DB) AddReason(ctx context.Context, tenant app.TenantID, reason string) error {
+	if _, err := d.db.ExecContext(ctx, `INSERT INTO not_ready_reasons (tenant_id, reason) VALUES (?, ?)`, tenant, reason); err != nil {
+		return fmt.Errorf("add reason %q: %w", reason, err)
+	}
+	return nil
 }

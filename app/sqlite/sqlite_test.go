@@ -31,7 +31,7 @@ func TestTenantConfigRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	q, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 15, MOHClass: "default",
-		DIDs: []string{"5550001"}, Members: []app.AgentID{a.ID}})
+		DIDs: []string{"5550001"}, Members: []app.Member{{Agent: a.ID, Skill: 5}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestTenantConfigRoundTrip(t *testing.T) {
 		t.Fatalf("config = %+v", cfg)
 	}
 	got := cfg.Queues[0]
-	if got.ID != q.ID || got.RingSeconds != 15 || len(got.DIDs) != 1 || got.DIDs[0] != "5550001" || len(got.Members) != 1 || got.Members[0] != a.ID {
+	if got.ID != q.ID || got.RingSeconds != 15 || len(got.DIDs) != 1 || got.DIDs[0] != "5550001" || len(got.Members) != 1 || got.Members[0] != (app.Member{Agent: a.ID, Skill: 5}) || got.Strategy != "longest_idle" || got.Overflow != "hangup" {
 		t.Fatalf("queue = %+v", got)
 	}
 	if byDomain, err := db.TenantByDomain(ctx, "ACME.example"); err != nil || byDomain.ID != ten.ID {
@@ -75,7 +75,7 @@ func TestTenantIsolation(t *testing.T) {
 		t.Fatalf("AgentByUsername crossed tenants: %+v %v", got, err)
 	}
 	// another tenant's agent cannot be made a member of this tenant's queue
-	if _, err := db.CreateQueue(ctx, app.Queue{TenantID: t2.ID, Name: "Q", RingSeconds: 10, MOHClass: "default", Members: []app.AgentID{a1.ID}}); !errors.Is(err, app.ErrNotFound) {
+	if _, err := db.CreateQueue(ctx, app.Queue{TenantID: t2.ID, Name: "Q", RingSeconds: 10, MOHClass: "default", Members: []app.Member{{Agent: a1.ID}}}); !errors.Is(err, app.ErrNotFound) {
 		t.Fatalf("cross-tenant member: %v", err)
 	}
 	// a DID belongs to one queue only

@@ -95,7 +95,7 @@ func seedDemo(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	var members []app.AgentID
+	var members []app.Member
 	for _, a := range demoAgents {
 		hash, err := bcrypt.GenerateFromPassword([]byte(a.password), bcrypt.DefaultCost)
 		if err != nil {
@@ -106,7 +106,7 @@ func seedDemo(ctx context.Context, path string) error {
 		if err != nil {
 			return err
 		}
-		members = append(members, ag.ID)
+		members = append(members, app.Member{Agent: ag.ID, Skill: 1})
 	}
 	_, err = db.CreateQueue(ctx, app.Queue{TenantID: t.ID, Name: "Support", RingSeconds: 20, MOHClass: "default", DIDs: []string{demoDID}, Members: members})
 	return err

@@ -1,0 +1,242 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/ccaas/ccaas/ari"
+	"github.com/ccaas/ccaas/queue"
+	"github.com/ccaas/ccaas/wrapup"
+)
+
+// What a waiting caller hears besides music on hold (Asterisk core sounds).
+var (
+	mediaYouAreNext = []string{"sound:queue-youarenext"}
+	mediaGoodbye    = []string{"sound:queue-thankyou", "sound:vm-goodbye"}
+)
+
+// goodbyeGrace bounds the wait for the goodbye playback before the caller is
+// hung up anyway.
+const goodbyeGrace = 15 * time.Second
+
+// End reason of a call that waited longer than its queue allows and could not
+// overflow anywhere.
+const endMaxWait = "max_wait"
+
+type callTimer int
+
+const (
+	timerMaxWait callTimer = iota
+	timerAnnounce
+	timerGoodbye
+)
+
+type msgCallTimer struct {
+	call CallID
+	gen  uint64
+	what callTimer
+}
+
+// wait puts a call in queue q (at its place by arrival time) with the
+// queue's music and timers.
+func (t *tenant) wait(c *call, q *Queue) {
+	moved := c.queue != nil && c.queue != q
+	if c.queue != q || c.enteredQueue.IsZero() {
+		c.queue, c.enteredQueue = q, t.now()
+	}
+	c.state, c.agent = callWaiting, nil
+	t.router.Enqueue(queue.CallID(c.id), queue.ID(q.ID), c.arrived)
+	t.armCallTimers(c)
+	if moved {
+		class := q.MOHClass
+		t.exec(&c.ops, "music of the new queue", func(ctx context.Context) error {
+			return t.app.ari.StartMOH(ctx, c.customer, class)
+		}, nil)
+	}
+}
+
+// armCallTimers (re)starts a waiting call's maximum-wait and announcement
+// timers; a call that is not waiting has none.
+func (t *tenant) armCallTimers(c *call) {
+	for _, tm := range c.timers {
+		tm.Stop()
+	}
+	c.timers = c.timers[:0]
+	c.timerGen++
+	if c.state != callWaiting {
+		return
+	}
+	now := t.now()
+	q := c.queue
+	if q.MaxWaitSeconds > 0 {
+		at := c.enteredQueue.Add(time.Duration(q.MaxWaitSeconds) * time.Second)
+		c.timers = append(c.timers, t.callTimer(c, max(at.Sub(now), 0), timerMaxWait))
+	}
+	if q.AnnounceSeconds > 0 {
+		c.timers = append(c.timers, t.callTimer(c, time.Duration(q.AnnounceSeconds)*time.Second, timerAnnounce))
+	}
+}
+
+func (t *tenant) callTimer(c *call, d time.Duration, what callTimer) *time.Timer {
+	id, gen := c.id, c.timerGen
+	return time.AfterFunc(d, func() { t.inbox.post(msgCallTimer{call: id, gen: gen, what: what}) })
+}
+
+func (t *tenant) onCallTimer(m msgCallTimer) {
+	c := t.calls[m.call]
+	if c == nil || c.timerGen != m.gen {
+		return
+	}
+	switch m.what {
+	case timerMaxWait:
+		if c.state == callWaiting {
+			t.overflow(c)
+		}
+	case timerAnnounce:
+		if c.state == callWaiting {
+			t.announcePosition(c)
+			c.timers = append(c.timers, t.callTimer(c, time.Duration(c.queue.AnnounceSeconds)*time.Second, timerAnnounce))
+		}
+	case timerGoodbye:
+		t.hangupCustomer(c)
+	}
+}
+
+// overflow: the call waited as long as its queue allows. It moves to the
+// configured queue or extension, or is ended politely. A queue it already
+// visited, a missing target or an extension that cannot take the call now
+// end it politely too, so a call never loops between queues.
+func (t *tenant) overflow(c *call) {
+	q := c.queue
+	t.router.Remove(queue.CallID(c.id))
+	if c.visited == nil {
+		c.visited = make(map[QueueID]bool)
+	}
+	c.visited[q.ID] = true
+	t.log.Info("maximum wait reached", "call", c.id, "queue", q.Name, "overflow", q.Overflow, "target", q.OverflowTarget)
+	switch q.Overflow {
+	case OverflowQueue:
+		id, err := strconv.ParseInt(q.OverflowTarget, 10, 64)
+		if next := t.queues[QueueID(id)]; err == nil && next != nil && !c.visited[next.ID] {
+			t.wait(c, next)
+			return
+		}
+	case OverflowExtension:
+		if ag := t.byExtension(q.OverflowTarget); ag != nil && t.reachable(ag) {
+			t.offer(c, ag, true)
+			return
+		}
+	}
+	t.goodbye(c, endMaxWait)
+}
+
+// reachable: an agent may take a call to their extension when logged in with
+// their line up, Ready or Not Ready, and without another call (DESIGN.md, Who
+// can be reached).
+func (t *tenant) reachable(ag *agent) bool {
+	s := ag.fsm.State()
+	return ag.session != nil && ag.line.state == lineUp && ag.call == nil && (s == wrapup.Ready || s == wrapup.NotReady)
+}
+
+func (t *tenant) byExtension(ext string) *agent {
+	for _, ag := range t.agents {
+		if ag.cfg.Extension == ext && ext != "" {
+			return ag
+		}
+	}
+	return nil
+}
+
+// announcePosition tells a waiting caller their place in the queue, then
+// their music resumes (on PlaybackFinished).
+func (t *tenant) announcePosition(c *call) {
+	pos, ok := t.router.Position(queue.CallID(c.id))
+	if !ok || c.playback != "" {
+		return
+	}
+	media := mediaYouAreNext
+	if pos > 1 {
+		media = []string{"sound:queue-thereare", "number:" + strconv.Itoa(pos-1), "sound:queue-callswaiting"}
+	}
+	t.play(c, media)
+}
+
+func (t *tenant) play(c *call, media []string) {
+	id := newID(kindPlayback, t.cfg.Tenant.ID)
+	c.playback = id
+	t.playbacks[id] = c
+	customer := c.customer
+	t.exec(&c.ops, "play to caller", func(ctx context.Context) error {
+		if err := t.app.ari.StopMOH(ctx, customer); err != nil && !errors.Is(err, ari.ErrNotFound) {
+			return err
+		}
+		_, err := t.app.ari.Play(ctx, customer, ari.PlayRequest{Media: media, PlaybackID: id})
+		return err
+	}, func(err error) {
+		if err != nil {
+			t.playbackDone(id)
+		}
+	})
+}
+
+// playbackDone: a playback to a caller ended (or failed to start).
+func (t *tenant) playbackDone(id string) {
+	c := t.playbacks[id]
+	delete(t.playbacks, id)
+	if c == nil || c.playback != id {
+		return
+	}
+	c.playback = ""
+	switch c.state {
+	case callWaiting:
+		class := c.queue.MOHClass
+		t.exec(&c.ops, "music after announcement", func(ctx context.Context) error {
+			return t.app.ari.StartMOH(ctx, c.customer, class)
+		}, nil)
+	case callEnded:
+		t.hangupCustomer(c) // the goodbye was said
+	}
+}
+
+// goodbye ends a call the contact center cannot take: a short message, then
+// the caller is hung up.
+func (t *tenant) goodbye(c *call, reason string) {
+	t.router.Remove(queue.CallID(c.id))
+	c.state, c.endedAt, c.endReason = callEnded, t.now(), reason
+	t.armCallTimers(c)
+	if c.playback != "" {
+		old := c.playback
+		c.playback = ""
+		t.exec(&c.ops, "stop announcement", func(ctx context.Context) error {
+			err := t.app.ari.StopPlayback(ctx, old)
+			if errors.Is(err, ari.ErrNotFound) {
+				return nil
+			}
+			return err
+		}, nil)
+	}
+	t.play(c, mediaGoodbye)
+	c.timers = append(c.timers, t.callTimer(c, goodbyeGrace, timerGoodbye))
+	t.log.Info("call ended politely", "call", c.id, "reason", reason)
+}
+
+func (t *tenant) hangupCustomer(c *call) {
+	customer := c.customer
+	t.exec(&c.ops, "hang up caller", func(ctx context.Context) error {
+		err := t.app.ari.Hangup(ctx, customer, "normal")
+		if errors.Is(err, ari.ErrNotFound) {
+			return nil
+		}
+		return err
+	}, nil)
+}
+
+func (t *tenant) queueConfig(q *Queue) queue.QueueConfig {
+	strategy, err := queue.ParseStrategy(q.Strategy)
+	if err != nil {
+		t.log.Warn("queue has an unknown strategy; using longest idle", "queue", q.Name, "strategy", q.Strategy)
+	}
+	return queue.QueueConfig{ID: queue.ID(q.ID), Priority: q.Priority, Strategy: strategy}
+}
