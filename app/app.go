@@ -50,6 +50,9 @@ type Config struct {
 	RequestTimeout time.Duration
 	// LineRetry is the wait before a lost agent line is originated again; default 2s.
 	LineRetry time.Duration
+	// CheckInvariants, if set, makes every tenant loop check its invariants
+	// after every input and report violations here (tests).
+	CheckInvariants func(error)
 }
 
 // DefaultLineFields make a WebRTC endpoint as the shipped pjsip.conf's agent

@@ -37,6 +37,17 @@ type world struct {
 	db     *sqlite.DB
 	tenant app.Tenant
 	agent  map[string]app.Agent
+
+	mu         sync.Mutex
+	violations []error
+}
+
+func (w *world) violation(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.violations) < 20 {
+		w.violations = append(w.violations, err)
+	}
 }
 
 type worldOpts struct {
@@ -92,7 +103,8 @@ func newWorld(t *testing.T, opts worldOpts) *world {
 		DIDs: []string{testDID}, Members: members}); err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(app.Config{ARI: client, Store: db, LineRetry: 50 * time.Millisecond, Logger: quiet})
+	a, err := app.New(app.Config{ARI: client, Store: db, LineRetry: 50 * time.Millisecond, Logger: quiet,
+		CheckInvariants: w.violation})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,6 +122,11 @@ func newWorld(t *testing.T, opts worldOpts) *world {
 		sim.Close()
 		srv.Close()
 		db.Close()
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		for _, err := range w.violations {
+			t.Errorf("invariant broken: %v", err)
+		}
 	})
 	deadline := time.Now().Add(waitFor)
 	for !client.Connected() {

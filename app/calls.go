@@ -250,14 +250,14 @@ func (t *tenant) callerHungUp(c *call) {
 	case callWaiting:
 		t.router.Remove(queue.CallID(c.id))
 		t.log.Info("caller abandoned", "call", c.id, "waited", t.now().Sub(c.arrived))
-		c.state, c.endedAt, c.endReason = callEnded, t.now(), endCallerHangup
+		t.end(c, endCallerHangup)
 		t.armCallTimers(c)
 		delete(t.calls, c.id)
 	case callOffered:
 		ag := c.agent
 		t.detach(c, endCallerHangup)
 		t.step(ag, wrapup.InWithdraw, "")
-		c.state, c.endedAt, c.endReason = callEnded, t.now(), endCallerHangup
+		t.end(c, endCallerHangup)
 		delete(t.calls, c.id)
 	case callConnecting, callConnected:
 		t.finish(c, endCallerHangup)
@@ -272,7 +272,7 @@ func (t *tenant) callerHungUp(c *call) {
 func (t *tenant) finish(c *call, reason string) {
 	ag := c.agent
 	handled := c.state == callConnected // the agent talked to the caller
-	c.state, c.endedAt, c.endReason = callEnded, t.now(), reason
+	t.end(c, reason)
 	bridge := c.bridge
 	if ag != nil {
 		home, lineCh := ag.line.home, ag.line.channel

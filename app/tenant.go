@@ -139,6 +139,7 @@ type call struct {
 	data         []DataItem
 	gen          uint64 // bumps on every offer; stale operation results are dropped
 	ops          serial
+	ends         int // how often the call ended: once, or the invariants are broken
 }
 
 type tenant struct {
@@ -204,6 +205,11 @@ func (t *tenant) run(ctx context.Context) {
 				// Whatever changed, a waiting call and a Ready agent never
 				// stay apart: route after every input.
 				t.route()
+				if check := t.app.cfg.CheckInvariants; check != nil {
+					if err := t.invariants(); err != nil {
+						check(fmt.Errorf("tenant %s after %T: %w", t.cfg.Tenant.Domain, m, err))
+					}
+				}
 			}
 		}
 	}

@@ -204,7 +204,7 @@ func (t *tenant) playbackDone(id string) {
 // the caller is hung up.
 func (t *tenant) goodbye(c *call, reason string) {
 	t.router.Remove(queue.CallID(c.id))
-	c.state, c.endedAt, c.endReason = callEnded, t.now(), reason
+	t.end(c, reason)
 	t.armCallTimers(c)
 	if c.playback != "" {
 		old := c.playback
