@@ -223,7 +223,9 @@ func (t *tenant) connected(c *call, gen uint64, err error) {
 		return
 	}
 	c.state, c.answeredAt = callConnected, t.now()
-	t.router.CallAnswered(queue.AgentID(ag.cfg.ID))
+	if !c.direct {
+		t.router.CallAnswered(queue.AgentID(ag.cfg.ID)) // fewest calls and round robin count routed calls only
+	}
 	t.step(ag, wrapup.InConnected, "")
 	t.send(ag, Message{Type: MsgCall, Call: callView(c)})
 	t.log.Info("call connected", "call", c.id, "agent", ag.cfg.Username, "wait", c.answeredAt.Sub(c.arrived))
