@@ -7,7 +7,11 @@ const $ = (id) => document.getElementById(id);
 
 const STATE_LABELS = {
   logged_out: 'Logged out', not_ready: 'Not Ready', ready: 'Ready', offered: 'Offered',
-  connecting: 'Connecting', talking: 'Talking', wrapup: 'Wrap-up',
+  connecting: 'Connecting', talking: 'Talking', wrapup: 'Wrapup',
+};
+// Not Ready reasons the page knows by name; a tenant's own reasons are shown as sent.
+const REASON_LABELS = {
+  login: 'login', break: 'break', lunch: 'lunch', training: 'training', missed_call: 'missed call',
 };
 const CALL_LABELS = { offered: 'Offered', connecting: 'Connecting', connected: 'Connected', ended: 'Ended' };
 const END_REASONS = {
@@ -30,6 +34,10 @@ let demo = false;
 
 function words(s) { return String(s || '').replace(/_/g, ' '); }
 
+function reasonText(r) {
+  return Object.hasOwn(REASON_LABELS, r) ? REASON_LABELS[r] : String(r);
+}
+
 let messageTimer = null;
 
 function showMessage(text, isError) {
@@ -47,11 +55,34 @@ function setText(el, text) {
   if (el.textContent !== text) el.textContent = text;
 }
 
-function elapsed(since) {
-  const ms = since ? Date.now() - Date.parse(since) : 0;
-  const s = Math.max(0, Math.floor(ms / 1000)); // clocks may differ a little: never show negatives
+function clock(s) {
   const h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60, sec = String(s % 60).padStart(2, '0');
   return h ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}
+
+function elapsed(since) {
+  const ms = since ? Date.now() - Date.parse(since) : 0;
+  return clock(Math.max(0, Math.floor(ms / 1000))); // clocks may differ a little: never show negatives
+}
+
+// secondsLeft counts down to `until`, rounded up (it shows 1 until the very end).
+// A browser clock behind the server's must not stretch it beyond until - since.
+function secondsLeft(since, until) {
+  const end = Date.parse(until);
+  let ms = end - Date.now();
+  const total = end - Date.parse(since);
+  if (total >= 0) ms = Math.min(ms, total);
+  return Math.max(0, Math.ceil(ms / 1000));
+}
+
+function countdown(s) { return s < 60 ? `${s} s left` : `${clock(s)} left`; }
+
+// setEnabled: 'on', 'off' (disabled), or 'refused': it looks disabled and says so to
+// assistive technology, but stays clickable so the server's refusal tells the agent why.
+function setEnabled(btn, how) {
+  btn.disabled = how === 'off';
+  if (how === 'refused') btn.setAttribute('aria-disabled', 'true');
+  else btn.removeAttribute('aria-disabled');
 }
 
 async function api(method, path, body) {
@@ -95,7 +126,7 @@ function showToolbar() {
 
 function stateLabel() {
   const { state, call } = model;
-  if (state.state === 'not_ready' && state.reason) return `Not Ready (${words(state.reason)})`;
+  if (state.state === 'not_ready' && state.reason) return `Not Ready (${reasonText(state.reason)})`;
   // "talking" starts a moment before the call reports connected; say what the agent hears.
   if (state.state === 'talking') return call && call.state === 'connected' ? 'Connected' : 'Connecting';
   return STATE_LABELS[state.state] || words(state.state);
@@ -112,11 +143,21 @@ function render() {
   badge.dataset.state = state.state;
   setText(badge, stateLabel());
 
-  // Buttons follow the "allowed when" column of the protocol.
+  // Buttons follow the "allowed when" column of the protocol. During an offer, a call
+  // or wrapup, Not Ready asks for Pending Not Ready. In wrapup, Ready and Logout are
+  // refused: they look disabled but a click brings the server's reason.
   const s = state.state;
-  $('btn-ready').disabled = s !== 'not_ready';
-  $('btn-notready').disabled = $('notready-reason').disabled = !(s === 'ready' || s === 'not_ready');
-  $('btn-logout').disabled = !(s === 'ready' || s === 'not_ready');
+  const idle = s === 'ready' || s === 'not_ready';
+  const busy = s === 'offered' || s === 'connecting' || s === 'talking' || s === 'wrapup';
+  setEnabled($('btn-ready'), s === 'not_ready' ? 'on' : s === 'wrapup' ? 'refused' : 'off');
+  setEnabled($('btn-logout'), idle ? 'on' : s === 'wrapup' ? 'refused' : 'off');
+  $('btn-notready').disabled = $('notready-reason').disabled = !(idle || busy);
+  const later = busy ? 'Not Ready once this call and wrapup end' : '';
+  if ($('btn-notready').title !== later) $('btn-notready').title = later;
+
+  // Pending Not Ready is shown whenever the server says one is set.
+  $('pending-row').hidden = !state.pending;
+  setText($('agent-pending'), state.pending ? `Next: Not Ready (${reasonText(state.pending)})` : '');
 
   const ls = $('line-state');
   ls.dataset.line = line.state;
@@ -179,14 +220,20 @@ function renderData(rows) {
 
 function tick() {
   if (!model) return;
-  setText($('state-time'), elapsed(model.state.since));
+  const st = model.state;
+  // Wrapup ends by itself: count down to `until` instead of counting up.
+  const counting = st.state === 'wrapup' && !!st.until;
+  $('wrapup-countdown').hidden = !counting;
+  $('state-time').hidden = counting;
+  if (counting) setText($('wrapup-countdown'), countdown(secondsLeft(st.since, st.until)));
+  else setText($('state-time'), elapsed(st.since));
   const c = model.call;
   let t = '';
   if (c && c.answeredAt && c.state !== 'ended') t = elapsed(c.answeredAt);
   else if (c && c.state === 'offered') t = elapsed(c.offeredAt);
   setText($('call-timer'), t);
 }
-setInterval(tick, 1000);
+setInterval(tick, 250); // a quarter second keeps the countdown close to the real end
 
 // ---- ringing: beep and browser notification -------------------------------
 
@@ -322,7 +369,7 @@ function fillReasons(reasons) {
   sel.replaceChildren(...reasons.map((r) => {
     const o = document.createElement('option');
     o.value = r;
-    o.textContent = words(r).replace(/^./, (c) => c.toUpperCase());
+    o.textContent = reasonText(r).replace(/^./, (c) => c.toUpperCase());
     return o;
   }));
   if (reasons.includes(keep)) sel.value = keep;
@@ -377,6 +424,7 @@ $('login-form').addEventListener('submit', async (ev) => {
 
 $('btn-ready').addEventListener('click', () => send('ready'));
 $('btn-notready').addEventListener('click', () => send('not_ready', { reason: $('notready-reason').value || undefined }));
+$('btn-cancel-pending').addEventListener('click', () => send('cancel_pending'));
 $('btn-logout').addEventListener('click', () => send('logout'));
 $('btn-answer').addEventListener('click', answer);
 $('notif-answer').addEventListener('click', answer);
