@@ -1,0 +1,165 @@
+package asterisksim
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ccaas/ccaas/ari"
+)
+
+// Playback states.
+const (
+	playQueued  = "queued"
+	playPlaying = "playing"
+	playDone    = "done"
+	playFailed  = "failed"
+)
+
+type playback struct {
+	id, media, next string // next: the second media of a list, as Asterisk shows it
+	target, state   string
+	channel, bridge string // the target
+	endless         bool   // unknown media scheme: Asterisk never finishes it
+}
+
+func (p *playback) snapshot() ari.Playback {
+	return ari.Playback{ID: p.id, MediaURI: p.media, NextMediaURI: p.next, TargetURI: p.target, Language: "en", State: p.state}
+}
+
+// mediaExists decides whether a media URI can be played. Every sound exists
+// except names starting with "no-such" or "nosuch"; recordings never exist
+// (nothing is recorded); tones, digits, numbers and characters always play.
+func mediaExists(media string) (exists, knownScheme bool) {
+	scheme, name, _ := strings.Cut(media, ":")
+	switch scheme {
+	case "sound":
+		return !strings.HasPrefix(name, "no-such") && !strings.HasPrefix(name, "nosuch"), true
+	case "recording":
+		return false, true
+	case "tone", "digits", "number", "characters":
+		return true, true
+	}
+	return false, false
+}
+
+func (s *Sim) playbackAppsLocked(p *playback) []string {
+	if p.channel != "" {
+		if ch := s.channels[p.channel]; ch != nil {
+			return s.channelAppsLocked(ch)
+		}
+		return nil
+	}
+	return s.bridgeAppsLocked(p.bridge)
+}
+
+// startPlaybackLocked answers 201 "queued", then PlaybackStarted at once and
+// PlaybackFinished ("done", or "failed" for missing media) shortly after. A
+// playback with an unknown scheme starts and never finishes. A list of media
+// plays as one playback (without PlaybackContinuing events).
+func (s *Sim) startPlaybackLocked(q *request, p *playback) response {
+	if p.id == "" {
+		p.id = q.str("playbackId")
+	}
+	if p.id == "" {
+		p.id = newUUID()
+	}
+	media := q.list("media")
+	p.media = media[0]
+	if len(media) > 1 {
+		p.next = media[1]
+	}
+	p.state = playQueued
+	s.playbacks[p.id] = p
+	resp := response{status: http.StatusCreated, body: p.snapshot(), location: "/ari/playbacks/" + p.id}
+
+	exists, known := true, true
+	for _, m := range media {
+		e, k := mediaExists(m)
+		exists, known = exists && e, known && k
+	}
+	p.state = playPlaying
+	p.endless = !known
+	s.emitLocked(&ari.PlaybackStarted{EventBase: base(ari.EventPlaybackStarted), Playback: p.snapshot()}, s.playbackAppsLocked(p))
+	if !known {
+		return resp
+	}
+	delay, final := time.Duration(len(media))*playbackDuration, playDone
+	if !exists {
+		delay, final = 0, playFailed
+	}
+	s.afterLocked(delay, func() {
+		if s.playbacks[p.id] == p && p.state == playPlaying {
+			s.finishPlaybackLocked(p, final)
+		}
+	})
+	return resp
+}
+
+func (s *Sim) finishPlaybackLocked(p *playback, state string) {
+	p.state = state
+	delete(s.playbacks, p.id)
+	s.emitLocked(&ari.PlaybackFinished{EventBase: base(ari.EventPlaybackFinished), Playback: p.snapshot()}, s.playbackAppsLocked(p))
+}
+
+// endPlaybacksLocked stops the playbacks of a channel that hangs up.
+func (s *Sim) endPlaybacksLocked(ch *channel) {
+	for _, p := range s.playbacks {
+		if p.channel != ch.id {
+			continue
+		}
+		if p.endless {
+			delete(s.playbacks, p.id)
+			continue
+		}
+		s.finishPlaybackLocked(p, playDone)
+	}
+}
+
+func (s *Sim) playChannel(q *request) response {
+	if len(q.list("media")) == 0 {
+		return fail(http.StatusBadRequest, "Missing parameter media")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, bad := s.controlLocked(q.path["channelId"])
+	if bad != nil {
+		return *bad
+	}
+	return s.startPlaybackLocked(q, &playback{id: q.path["playbackId"], channel: ch.id, target: "channel:" + ch.id})
+}
+
+func (s *Sim) playBridge(q *request) response {
+	if len(q.list("media")) == 0 {
+		return fail(http.StatusBadRequest, "Missing parameter media")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, bad := s.bridgeLocked(q.path["bridgeId"])
+	if bad != nil {
+		return *bad
+	}
+	return s.startPlaybackLocked(q, &playback{id: q.path["playbackId"], bridge: b.id, target: "bridge:" + b.id})
+}
+
+func (s *Sim) getPlayback(q *request) response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.playbacks[q.path["playbackId"]]
+	if p == nil {
+		return fail(http.StatusNotFound, "Playback not found")
+	}
+	return okJSON(p.snapshot())
+}
+
+// stopPlayback is DELETE /playbacks/{id}: PlaybackFinished "done".
+func (s *Sim) stopPlayback(q *request) response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.playbacks[q.path["playbackId"]]
+	if p == nil {
+		return fail(http.StatusNotFound, "Playback not found")
+	}
+	s.finishPlaybackLocked(p, playDone)
+	return noContent()
+}
