@@ -325,6 +325,9 @@ func TestCommandsRefused(t *testing.T) {
 			if m.OK == nil || *m.OK || m.Error == nil || m.Error.Code != tt.code {
 				t.Fatalf("reply = %+v %+v, want code %s", m.OK, m.Error, tt.code)
 			}
+			if strings.HasPrefix(m.Error.Message, "not allowed") || strings.HasPrefix(m.Error.Message, "bad command") || m.Error.Message == "" {
+				t.Fatalf("message %q is not for people", m.Error.Message)
+			}
 		})
 	}
 }

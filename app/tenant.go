@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/ccaas/ccaas/ari"
@@ -407,7 +408,19 @@ func (t *tenant) command(s *Session, cmd Command) {
 	case errors.Is(err, ErrNotAllowed), errors.Is(err, wrapup.ErrNotAllowed):
 		code = CodeNotAllowed
 	}
-	t.send(ag, Message{Type: MsgReply, ID: cmd.ID, OK: &ok, Error: &ErrorView{Code: code, Message: err.Error()}})
+	t.send(ag, Message{Type: MsgReply, ID: cmd.ID, OK: &ok, Error: &ErrorView{Code: code, Message: userMessage(err)}})
+}
+
+// userMessage is an error's text without the sentinel's own words ("not
+// allowed: you are in wrapup …" reads "you are in wrapup …").
+func userMessage(err error) string {
+	msg := err.Error()
+	for _, sentinel := range []error{ErrNotAllowed, ErrBadCommand, ErrNoSuchCall} {
+		if errors.Is(err, sentinel) {
+			msg = strings.TrimPrefix(msg, sentinel.Error()+": ")
+		}
+	}
+	return msg
 }
 
 func (t *tenant) apply(ag *agent, cmd Command) error {

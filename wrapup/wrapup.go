@@ -308,11 +308,11 @@ func (m *Machine) refuse(in Input) error {
 	var why string
 	switch {
 	case m.state == Wrapup && in == InReady:
-		why = "you are in wrapup: you become Ready when it ends (only Not Ready can be asked for now)"
+		why = "you are in wrapup: you become Ready when it ends (only Not Ready, or cancelling it, can be asked for now)"
 	case m.state == Wrapup && in == InLogout:
 		why = "you are in wrapup: go Not Ready (it applies when wrapup ends), then log out"
 	case m.state == Wrapup:
-		why = "you are in wrapup: only Not Ready can be asked for now"
+		why = "you are in wrapup: only Not Ready, or cancelling it, can be asked for now"
 	case in == InLogout && m.OnCall():
 		why = "you have a call: hang up before logging out"
 	case in == InReady && m.OnCall():
