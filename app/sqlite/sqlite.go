@@ -142,6 +142,16 @@ func (d *DB) TenantConfig(ctx context.Context, tenant app.TenantID) (app.TenantC
 	return cfg, nil
 }
 
+// QueueByName finds a tenant's queue by name.
+func (d *DB) QueueByName(ctx context.Context, tenant app.TenantID, name string) (app.Queue, error) {
+	var q app.Queue
+	err := d.db.GetContext(ctx, &q, `SELECT `+queueColumns+` FROM queues WHERE tenant_id = ? AND name = ?`, tenant, name)
+	if err != nil {
+		return q, notFound(err, "queue "+name)
+	}
+	return q, nil
+}
+
 // CreateTenant adds a tenant and returns it with its id.
 func (d *DB) CreateTenant(ctx context.Context, t app.Tenant) (app.Tenant, error) {
 	res, err := d.db.ExecContext(ctx, `INSERT INTO tenants (domain, name) VALUES (?, ?)`, t.Domain, t.Name)

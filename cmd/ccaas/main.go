@@ -35,7 +35,7 @@ func main() {
 		<-ctx.Done()
 		stop() // a second signal now ends the process at once
 	}()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "ccaas:", err)
 		}
@@ -49,18 +49,24 @@ commands:
   serve     run the contact center against a real Asterisk (ARI)
   demo      run it against the embedded Asterisk simulator, with a demo tenant and simulated callers
   migrate   create or upgrade the sqlite database, then exit
+  tenant add | agent add | queue add | reason add
+            add configuration to the database (run "ccaas queue add -h")
 
 Run "ccaas <command> -h" for the flags of a command.
 `
 
 // run runs one command until it is done or ctx ends.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("missing command")
 	}
 	cfg := defaultConfig()
 	cfg.fromEnv(os.Getenv)
+	switch args[0] {
+	case "tenant", "agent", "queue", "reason":
+		return runAdmin(ctx, args[0], args[1:], cfg.DB, stdin, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("ccaas "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg.flags(fs, args[0])

@@ -50,7 +50,7 @@ func startDemo(t *testing.T) string {
 	var stdout, stderr lockedBuffer
 	done := make(chan error, 1)
 	args := []string{"demo", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "demo.db"), "--callers-every", "0", "--log-level", "warn"}
-	go func() { done <- run(ctx, args, &stdout, &stderr) }()
+	go func() { done <- run(ctx, args, strings.NewReader(""), &stdout, &stderr) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -343,7 +343,7 @@ func TestConfigValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := run(context.Background(), tt.args, io.Discard, io.Discard)
+			err := run(context.Background(), tt.args, strings.NewReader(""), io.Discard, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
 			}
@@ -362,7 +362,7 @@ func TestServeHealthFollowsARI(t *testing.T) {
 	done := make(chan error, 1)
 	t.Setenv("CCAAS_ARI_PASSWORD", "secret")
 	args := []string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "serve.db"), "--ari-url", srv.URL + "/ari", "--log-level", "error"}
-	go func() { done <- run(ctx, args, &stdout, &stderr) }()
+	go func() { done <- run(ctx, args, strings.NewReader(""), &stdout, &stderr) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {

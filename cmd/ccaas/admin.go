@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/app/sqlite"
+	"github.com/ccaas/ccaas/queue"
+)
+
+// Admin commands write the configuration into the sqlite file; a running
+// server reads it when it starts.
+const adminUsage = `usage:
+  ccaas tenant add --domain D --name N
+  ccaas agent add  --domain D --username U --name N --extension E [--wrapup S] [--role agent|supervisor|admin]
+                   (the password is read from the first line of standard input)
+  ccaas queue add  --domain D --name N --did NUMBER [--did …] [--member USER[:SKILL] …] [--ring S]
+                   [--priority P] [--strategy longest_idle|round_robin|fewest_calls] [--moh CLASS]
+                   [--max-wait S --overflow hangup|queue|extension --overflow-target QUEUE-NAME|EXTENSION]
+                   [--announce S]
+  ccaas reason add --domain D --reason R
+Every command also takes --db FILE.
+`
+
+var (
+	usernameRE  = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$`)
+	extensionRE = regexp.MustCompile(`^[0-9]{2,10}$`)
+	didRE       = regexp.MustCompile(`^\+?[0-9]{1,20}$`)
+	domainRE    = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?$`)
+	reasonRE    = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+)
+
+// listFlag collects a repeatable flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func runAdmin(ctx context.Context, object string, args []string, db string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		fmt.Fprint(stderr, adminUsage)
+		return fmt.Errorf("%s: want \"%s add\"", object, object)
+	}
+	fs := flag.NewFlagSet("ccaas "+object+" add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&db, "db", db, "sqlite database file")
+	domain := fs.String("domain", "", "the tenant's domain (what agents type at login)")
+	var cmd func(context.Context, *sqlite.DB, app.Tenant) (string, error)
+	switch object {
+	case "tenant":
+		name := fs.String("name", "", "the tenant's display name")
+		cmd = func(ctx context.Context, d *sqlite.DB, _ app.Tenant) (string, error) {
+			if !domainRE.MatchString(*domain) || strings.TrimSpace(*name) == "" {
+				return "", errors.New("--domain must be a domain name and --name must not be empty")
+			}
+			t, err := d.CreateTenant(ctx, app.Tenant{Domain: strings.ToLower(*domain), Name: strings.TrimSpace(*name)})
+			return fmt.Sprintf("tenant %s created (id %d)", t.Domain, t.ID), err
+		}
+	case "agent":
+		a := app.Agent{}
+		fs.StringVar(&a.Username, "username", "", "login name")
+		fs.StringVar(&a.Name, "name", "", "display name")
+		fs.StringVar(&a.Extension, "extension", "", "extension number, unique in the tenant")
+		fs.IntVar(&a.WrapupSeconds, "wrapup", 0, "wrapup seconds after inbound queue calls (0: none)")
+		fs.StringVar(&a.Role, "role", app.RoleAgent, "agent, supervisor or admin")
+		cmd = func(ctx context.Context, d *sqlite.DB, t app.Tenant) (string, error) {
+			return addAgent(ctx, d, t, a, stdin)
+		}
+	case "queue":
+		q := app.Queue{}
+		var dids, members listFlag
+		var overflowTarget, strategy string
+		fs.StringVar(&q.Name, "name", "", "queue name")
+		fs.Var(&dids, "did", "a number that customers dial (repeatable)")
+		fs.Var(&members, "member", "an agent's username, optionally :skill 1-100 (repeatable)")
+		fs.IntVar(&q.RingSeconds, "ring", 20, "seconds an offer rings before it is withdrawn")
+		fs.IntVar(&q.Priority, "priority", 0, "higher priority queues are served first")
+		fs.StringVar(&strategy, "strategy", "longest_idle", "longest_idle, round_robin or fewest_calls")
+		fs.StringVar(&q.MOHClass, "moh", "default", "music on hold class (musiconhold.conf)")
+		fs.IntVar(&q.MaxWaitSeconds, "max-wait", 0, "maximum wait in seconds, then overflow (0: no limit)")
+		fs.StringVar(&q.Overflow, "overflow", app.OverflowHangup, "after the maximum wait: hangup (politely), queue or extension")
+		fs.StringVar(&overflowTarget, "overflow-target", "", "the queue's name or the agent's extension to overflow to")
+		fs.IntVar(&q.AnnounceSeconds, "announce", 0, "announce the caller's position every so many seconds (0: never)")
+		cmd = func(ctx context.Context, d *sqlite.DB, t app.Tenant) (string, error) {
+			if _, err := queue.ParseStrategy(strategy); err != nil {
+				return "", err
+			}
+			q.Strategy = strategy
+			return addQueue(ctx, d, t, q, dids, members, overflowTarget)
+		}
+	case "reason":
+		reason := fs.String("reason", "", "a Not Ready reason: lowercase letters, digits and _")
+		cmd = func(ctx context.Context, d *sqlite.DB, t app.Tenant) (string, error) {
+			if !reasonRE.MatchString(*reason) {
+				return "", errors.New("--reason: lowercase letters, digits and _, starting with a letter, at most 32")
+			}
+			return fmt.Sprintf("reason %s added to %s", *reason, t.Domain), d.AddReason(ctx, t.ID, *reason)
+		}
+	default:
+		fmt.Fprint(stderr, adminUsage)
+		return fmt.Errorf("unknown command %q", object)
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	d, err := sqlite.Open(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	var t app.Tenant
+	if object != "tenant" {
+		if t, err = d.TenantByDomain(ctx, *domain); err != nil {
+			return fmt.Errorf("--domain %q: no such tenant", *domain)
+		}
+	}
+	msg, err := cmd(ctx, d, t)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, msg)
+	return nil
+}
+
+func addAgent(ctx context.Context, d *sqlite.DB, t app.Tenant, a app.Agent, stdin io.Reader) (string, error) {
+	var errs []error
+	if !usernameRE.MatchString(a.Username) {
+		errs = append(errs, errors.New("--username: letters, digits, . _ -, at most 64"))
+	}
+	if strings.TrimSpace(a.Name) == "" {
+		errs = append(errs, errors.New("--name must not be empty"))
+	}
+	if !extensionRE.MatchString(a.Extension) {
+		errs = append(errs, errors.New("--extension: 2 to 10 digits"))
+	}
+	if a.WrapupSeconds < 0 || a.WrapupSeconds > 3600 {
+		errs = append(errs, errors.New("--wrapup: 0 to 3600 seconds"))
+	}
+	if a.Role != app.RoleAgent && a.Role != app.RoleSupervisor && a.Role != app.RoleAdmin {
+		errs = append(errs, errors.New("--role: agent, supervisor or admin"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return "", err
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", errors.New("give the password on standard input")
+	}
+	password := strings.TrimRight(line, "\r\n")
+	if len(password) < 8 || len(password) > 72 {
+		return "", errors.New("the password must be 8 to 72 characters")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return "", err
+	}
+	a.TenantID, a.PasswordHash, a.Name = t.ID, string(hash), strings.TrimSpace(a.Name)
+	created, err := d.CreateAgent(ctx, a)
+	return fmt.Sprintf("agent %s created in %s (extension %s)", created.Username, t.Domain, created.Extension), err
+}
+
+func addQueue(ctx context.Context, d *sqlite.DB, t app.Tenant, q app.Queue, dids, members listFlag, overflowTarget string) (string, error) {
+	var errs []error
+	if strings.TrimSpace(q.Name) == "" {
+		errs = append(errs, errors.New("--name must not be empty"))
+	}
+	for _, did := range dids {
+		if !didRE.MatchString(did) {
+			errs = append(errs, fmt.Errorf("--did %q: digits with an optional leading +", did))
+		}
+	}
+	if q.RingSeconds < 1 || q.RingSeconds > 600 {
+		errs = append(errs, errors.New("--ring: 1 to 600 seconds"))
+	}
+	if q.MaxWaitSeconds < 0 || q.AnnounceSeconds < 0 {
+		errs = append(errs, errors.New("--max-wait and --announce must not be negative"))
+	}
+	switch q.Overflow {
+	case app.OverflowHangup:
+	case app.OverflowExtension:
+		if !extensionRE.MatchString(overflowTarget) {
+			errs = append(errs, errors.New("--overflow-target: the agent's extension"))
+		}
+		q.OverflowTarget = overflowTarget
+	case app.OverflowQueue:
+		target, err := d.QueueByName(ctx, t.ID, overflowTarget)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--overflow-target %q: no such queue in %s", overflowTarget, t.Domain))
+		}
+		q.OverflowTarget = strconv.FormatInt(int64(target.ID), 10)
+	default:
+		errs = append(errs, errors.New("--overflow: hangup, queue or extension"))
+	}
+	for _, m := range members {
+		user, skillText, hasSkill := strings.Cut(m, ":")
+		skill := 1
+		if hasSkill {
+			var err error
+			if skill, err = strconv.Atoi(skillText); err != nil || skill < 1 || skill > 100 {
+				errs = append(errs, fmt.Errorf("--member %q: skill 1 to 100", m))
+				continue
+			}
+		}
+		a, err := d.AgentByUsername(ctx, t.ID, user)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--member %q: no such agent in %s", user, t.Domain))
+			continue
+		}
+		q.Members = append(q.Members, app.Member{Agent: a.ID, Skill: skill})
+	}
+	if err := errors.Join(errs...); err != nil {
+		return "", err
+	}
+	q.TenantID, q.DIDs, q.Name = t.ID, dids, strings.TrimSpace(q.Name)
+	created, err := d.CreateQueue(ctx, q)
+	return fmt.Sprintf("queue %s created in %s (id %d)", created.Name, t.Domain, created.ID), err
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ccaas/ccaas/app/sqlite"
+)
+
+func TestAdminCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "admin.db")
+	ctx := context.Background()
+	steps := []struct {
+		name    string
+		args    []string
+		stdin   string
+		wantErr string
+	}{
+		{name: "tenant", args: []string{"tenant", "add", "--domain", "Acme.example", "--name", "Acme"}},
+		{name: "duplicate tenant", args: []string{"tenant", "add", "--domain", "acme.example", "--name", "Again"}, wantErr: "UNIQUE"},
+		{name: "agent", args: []string{"agent", "add", "--domain", "acme.example", "--username", "sam", "--name", "Sam", "--extension", "1001", "--wrapup", "15"}, stdin: "a-long-password\n"},
+		{name: "short password", args: []string{"agent", "add", "--domain", "acme.example", "--username", "kim", "--name", "Kim", "--extension", "1002"}, stdin: "short\n", wantErr: "8 to 72"},
+		{name: "hostile username", args: []string{"agent", "add", "--domain", "acme.example", "--username", "<b>x</b>", "--name", "X", "--extension", "1003"}, stdin: "a-long-password\n", wantErr: "--username"},
+		{name: "unknown tenant", args: []string{"agent", "add", "--domain", "other.example", "--username", "x", "--name", "X", "--extension", "1003"}, wantErr: "no such tenant"},
+		{name: "queue", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Sales", "--did", "5550100", "--member", "sam:7", "--strategy", "round_robin"}},
+		{name: "queue with overflow", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Support", "--did", "5550101", "--did", "+4930555",
+			"--member", "sam", "--priority", "5", "--max-wait", "120", "--overflow", "queue", "--overflow-target", "Sales", "--announce", "30"}},
+		{name: "injected DID", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Bad", "--did", "1;Dial(Local/x)"}, wantErr: "--did"},
+		{name: "unknown overflow queue", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Q", "--did", "1", "--max-wait", "9", "--overflow", "queue", "--overflow-target", "Nope"}, wantErr: "no such queue"},
+		{name: "unknown member", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Q2", "--did", "2", "--member", "ghost"}, wantErr: "no such agent"},
+		{name: "bad strategy", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Q3", "--did", "3", "--strategy", "random"}, wantErr: "strategy"},
+		{name: "reason", args: []string{"reason", "add", "--domain", "acme.example", "--reason", "coaching"}},
+		{name: "bad reason", args: []string{"reason", "add", "--domain", "acme.example", "--reason", "Coffee Break!"}, wantErr: "--reason"},
+	}
+	for _, st := range steps {
+		args := append(st.args, "--db", db)
+		err := run(ctx, args, strings.NewReader(st.stdin), io.Discard, io.Discard)
+		if st.wantErr == "" && err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if st.wantErr != "" && (err == nil || !strings.Contains(err.Error(), st.wantErr)) {
+			t.Fatalf("%s: err = %v, want it to mention %q", st.name, err, st.wantErr)
+		}
+	}
+	d, err := sqlite.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ten, _ := d.TenantByDomain(ctx, "acme.example")
+	cfg, err := d.TenantConfig(ctx, ten.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Agents) != 1 || cfg.Agents[0].WrapupSeconds != 15 || len(cfg.Queues) != 2 {
+		t.Fatalf("config = %+v", cfg)
+	}
+	sales, support := cfg.Queues[0], cfg.Queues[1]
+	if sales.Strategy != "round_robin" || sales.Members[0].Skill != 7 {
+		t.Fatalf("sales = %+v", sales)
+	}
+	if support.Priority != 5 || support.MaxWaitSeconds != 120 || support.Overflow != "queue" || support.OverflowTarget != "1" || support.AnnounceSeconds != 30 || len(support.DIDs) != 2 {
+		t.Fatalf("support = %+v", support)
+	}
+	if got := cfg.Reasons[len(cfg.Reasons)-1]; got != "coaching" {
+		t.Fatalf("reasons = %v", cfg.Reasons)
+	}
+}
