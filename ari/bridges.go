@@ -28,24 +28,12 @@ func (c *Client) CreateBridge(ctx context.Context, req BridgeRequest) (*Bridge, 
 
 // ListBridges returns every bridge, for reconciliation after a reconnect.
 func (c *Client) ListBridges(ctx context.Context) ([]Bridge, error) {
-	var bs []Bridge
-	if err := c.get(ctx, "/bridges", nil, &bs); err != nil {
-		return nil, err
-	}
-	return bs, nil
+	return getList[Bridge](ctx, c, "/bridges")
 }
 
 // GetBridge returns a bridge's snapshot; ErrNotFound once it is gone.
 func (c *Client) GetBridge(ctx context.Context, id string) (*Bridge, error) {
-	p, err := resourcePath("/bridges/%s", id)
-	if err != nil {
-		return nil, err
-	}
-	var b Bridge
-	if err := c.get(ctx, p, nil, &b); err != nil {
-		return nil, err
-	}
-	return &b, nil
+	return getOne[Bridge](ctx, c, "/bridges/%s", id)
 }
 
 // DestroyBridge deletes a bridge; its channels stay up. Remove a channel that

@@ -82,24 +82,12 @@ func (c *Client) Originate(ctx context.Context, req OriginateRequest) (*Channel,
 // ListChannels returns every channel Asterisk has, for reconciliation after
 // the events socket reconnects.
 func (c *Client) ListChannels(ctx context.Context) ([]Channel, error) {
-	var chs []Channel
-	if err := c.get(ctx, "/channels", nil, &chs); err != nil {
-		return nil, err
-	}
-	return chs, nil
+	return getList[Channel](ctx, c, "/channels")
 }
 
 // GetChannel returns a channel's snapshot; ErrNotFound once it is gone.
 func (c *Client) GetChannel(ctx context.Context, id string) (*Channel, error) {
-	p, err := resourcePath("/channels/%s", id)
-	if err != nil {
-		return nil, err
-	}
-	var ch Channel
-	if err := c.get(ctx, p, nil, &ch); err != nil {
-		return nil, err
-	}
-	return &ch, nil
+	return getOne[Channel](ctx, c, "/channels/%s", id)
 }
 
 // Hangup hangs a channel up. reason is one of ARI's reasons (normal, busy,

@@ -264,6 +264,28 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, out any
 	return c.do(ctx, call{method: http.MethodGet, path: path, query: query, out: out})
 }
 
+// getOne GETs the resource at pattern (ids escaped into it) and decodes it.
+func getOne[T any](ctx context.Context, c *Client, pattern string, ids ...string) (*T, error) {
+	p, err := resourcePath(pattern, ids...)
+	if err != nil {
+		return nil, err
+	}
+	var v T
+	if err := c.get(ctx, p, nil, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// getList GETs a collection.
+func getList[T any](ctx context.Context, c *Client, path string) ([]T, error) {
+	var vs []T
+	if err := c.get(ctx, path, nil, &vs); err != nil {
+		return nil, err
+	}
+	return vs, nil
+}
+
 func (c *Client) post(ctx context.Context, path string, query url.Values, body, out any) error {
 	return c.do(ctx, call{method: http.MethodPost, path: path, query: query, body: body, out: out})
 }

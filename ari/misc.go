@@ -6,30 +6,18 @@ import "context"
 // (503 "Asterisk not booted") or, very early, ErrNotFound (ARI not yet
 // registered). Use it as the readiness probe after a restart.
 func (c *Client) Ping(ctx context.Context) (*AsteriskPing, error) {
-	var p AsteriskPing
-	if err := c.get(ctx, "/asterisk/ping", nil, &p); err != nil {
-		return nil, err
-	}
-	return &p, nil
+	return getOne[AsteriskPing](ctx, c, "/asterisk/ping")
 }
 
 // Info returns what Asterisk says about itself (version, entity id).
 func (c *Client) Info(ctx context.Context) (*AsteriskInfo, error) {
-	var info AsteriskInfo
-	if err := c.get(ctx, "/asterisk/info", nil, &info); err != nil {
-		return nil, err
-	}
-	return &info, nil
+	return getOne[AsteriskInfo](ctx, c, "/asterisk/info")
 }
 
 // Modules lists loaded modules, to check at start that what we rely on
 // (res_pjsip, res_musiconhold ...) is there.
 func (c *Client) Modules(ctx context.Context) ([]Module, error) {
-	var ms []Module
-	if err := c.get(ctx, "/asterisk/modules", nil, &ms); err != nil {
-		return nil, err
-	}
-	return ms, nil
+	return getList[Module](ctx, c, "/asterisk/modules")
 }
 
 // configBody is the body of PUT /asterisk/config/dynamic/...
@@ -81,15 +69,7 @@ func (c *Client) DeleteConfig(ctx context.Context, class, typ, id string) error 
 
 // GetPlayback returns a playback's state; ErrNotFound once it finished.
 func (c *Client) GetPlayback(ctx context.Context, id string) (*Playback, error) {
-	p, err := resourcePath("/playbacks/%s", id)
-	if err != nil {
-		return nil, err
-	}
-	var pb Playback
-	if err := c.get(ctx, p, nil, &pb); err != nil {
-		return nil, err
-	}
-	return &pb, nil
+	return getOne[Playback](ctx, c, "/playbacks/%s", id)
 }
 
 // StopPlayback stops a playback early.
@@ -103,25 +83,13 @@ func (c *Client) StopPlayback(ctx context.Context, id string) error {
 
 // ListEndpoints returns every endpoint with its state and channels.
 func (c *Client) ListEndpoints(ctx context.Context) ([]Endpoint, error) {
-	var es []Endpoint
-	if err := c.get(ctx, "/endpoints", nil, &es); err != nil {
-		return nil, err
-	}
-	return es, nil
+	return getList[Endpoint](ctx, c, "/endpoints")
 }
 
 // GetEndpoint returns one endpoint, e.g. ("PJSIP", "1001"); its State tells
 // whether an agent's phone is registered ("online").
 func (c *Client) GetEndpoint(ctx context.Context, tech, resource string) (*Endpoint, error) {
-	p, err := resourcePath("/endpoints/%s/%s", tech, resource)
-	if err != nil {
-		return nil, err
-	}
-	var e Endpoint
-	if err := c.get(ctx, p, nil, &e); err != nil {
-		return nil, err
-	}
-	return &e, nil
+	return getOne[Endpoint](ctx, c, "/endpoints/%s/%s", tech, resource)
 }
 
 // Subscribe adds an event source to our application, e.g.
