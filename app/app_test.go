@@ -739,3 +739,28 @@ func TestSkillBeatsIdleTime(t *testing.T) {
 	w.sim.PlaceCall(asterisksim.CallSpec{From: "vip", DID: testDID})
 	kb.next(t, "offer to bob", func(m app.Message) bool { return m.Type == app.MsgOffer })
 }
+
+func TestLineDropDuringCallRequeues(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	sa, ka := w.login("alice")
+	line := w.lineOf()
+	w.ready(sa, ka)
+	callID, cust := w.talk(sa, ka, "1200")
+
+	// alice's phone goes away mid-call (the far end hangs up her line)
+	if err := w.sim.Hangup(line.ID); err != nil {
+		t.Fatal(err)
+	}
+	if m := ka.call(t, "ended"); m.Call.EndReason != "failed" {
+		t.Fatalf("end reason %q", m.Call.EndReason)
+	}
+	waitUntil(t, "customer back on music, out of the call bridge", func() bool {
+		_, on := w.sim.MOH(cust)
+		return on && w.sim.BridgeOf(cust) == ""
+	})
+	// her line comes back by itself; the customer is offered again, first in line
+	ka.next(t, "line up again", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+	if m := ka.next(t, "offer again", func(m app.Message) bool { return m.Type == app.MsgOffer }); m.Call.ID != callID {
+		t.Fatalf("offered %s, want the same call %s", m.Call.ID, callID)
+	}
+}
