@@ -39,12 +39,6 @@ func (q *request) str(name string) string {
 	return q.query.Get(name)
 }
 
-// has reports whether the parameter was given at all.
-func (q *request) has(name string) bool {
-	_, inBody := q.body[name]
-	return inBody || q.query.Has(name)
-}
-
 // int returns an integer parameter, or def when it is absent or unparseable.
 func (q *request) int(name string, def int) int {
 	if raw, ok := q.body[name]; ok {

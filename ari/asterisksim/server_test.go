@@ -16,7 +16,7 @@ type errorFixture struct {
 	*rig
 	e                         *events
 	cust, gone, ringing, line string
-	ringingName, custName     string
+	ringingName               string
 }
 
 func newErrorFixture(t *testing.T) *errorFixture {
