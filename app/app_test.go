@@ -30,7 +30,7 @@ const (
 // world is the app wired to the Asterisk simulator over real HTTP and
 // WebSocket through our real ARI client, with a real sqlite store.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	sim    *asterisksim.Sim
 	app    *app.App
 	ari    *ari.Client
@@ -57,7 +57,7 @@ type worldOpts struct {
 	queues func(ctx context.Context, db *sqlite.DB, ten app.Tenant, agent map[string]app.Agent) error
 }
 
-func newWorld(t *testing.T, opts worldOpts) *world {
+func newWorld(t testing.TB, opts worldOpts) *world {
 	t.Helper()
 	if opts.ringSeconds == 0 {
 		opts.ringSeconds = 30
@@ -155,7 +155,7 @@ func (s *sink) Close() {
 }
 
 // next waits for the first message that matches, skipping others.
-func (s *sink) next(t *testing.T, what string, match func(app.Message) bool) app.Message {
+func (s *sink) next(t testing.TB, what string, match func(app.Message) bool) app.Message {
 	t.Helper()
 	timeout := time.After(waitFor)
 	for {
@@ -170,19 +170,19 @@ func (s *sink) next(t *testing.T, what string, match func(app.Message) bool) app
 	}
 }
 
-func (s *sink) state(t *testing.T, want string) app.Message {
+func (s *sink) state(t testing.TB, want string) app.Message {
 	t.Helper()
 	return s.next(t, "state "+want, func(m app.Message) bool { return m.Type == app.MsgState && m.State.State == want })
 }
 
-func (s *sink) call(t *testing.T, want string) app.Message {
+func (s *sink) call(t testing.TB, want string) app.Message {
 	t.Helper()
 	return s.next(t, "call "+want, func(m app.Message) bool {
 		return (m.Type == app.MsgCall || m.Type == app.MsgOffer) && m.Call.State == want
 	})
 }
 
-func (s *sink) reply(t *testing.T, id string) app.Message {
+func (s *sink) reply(t testing.TB, id string) app.Message {
 	t.Helper()
 	return s.next(t, "reply "+id, func(m app.Message) bool { return m.Type == app.MsgReply && m.ID == id })
 }
@@ -462,7 +462,7 @@ func TestCallerAbandonsWhileOffered(t *testing.T) {
 	k.state(t, "ready")
 }
 
-func waitUntil(t *testing.T, what string, cond func() bool) {
+func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(waitFor)
 	for !cond() {
