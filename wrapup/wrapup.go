@@ -85,6 +85,7 @@ const (
 	inEndCall                    // through EndCall
 	inRingNoAnswer               // through Advance
 	inWrapupOver                 // through Advance
+	inDial                       // through Dial
 )
 
 var inputNames = [...]string{
@@ -101,6 +102,7 @@ var inputNames = [...]string{
 	inEndCall:       "call ended",
 	inRingNoAnswer:  "ring no answer",
 	inWrapupOver:    "wrapup over",
+	inDial:          "dial",
 }
 
 func (in Input) String() string {
@@ -221,6 +223,20 @@ func (m *Machine) OfferDirect(now, ringUntil time.Time) ([]Transition, error) {
 	}
 	m.deadline = ringUntil
 	return append(trs, m.move(Offered, "", inOffer, now)), nil
+}
+
+// Dial starts a call the agent places (outbound or to another agent):
+// allowed only while Not Ready, to which the agent returns when it ends.
+func (m *Machine) Dial(now time.Time) ([]Transition, error) {
+	trs := m.Advance(now)
+	if m.state != NotReady {
+		if m.state == Ready {
+			return trs, fmt.Errorf("%w: go Not Ready before you dial, so that no queue call is offered meanwhile", ErrNotAllowed)
+		}
+		return trs, m.refuse(inDial)
+	}
+	m.resume = m.reason
+	return append(trs, m.move(Connecting, "", inDial, now)), nil
 }
 
 // EndCall ends the agent's offer or call. With wrapupFor > 0 the agent goes

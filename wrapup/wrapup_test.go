@@ -196,6 +196,31 @@ func TestDirectOffer(t *testing.T) {
 	}
 }
 
+func TestDial(t *testing.T) {
+	var m Machine
+	apply(&m, login)
+	apply(&m, ready)
+	if _, err := m.Dial(t0); !errors.Is(err, ErrNotAllowed) || m.State() != Ready {
+		t.Fatalf("dial while Ready: %v, %s", err, m.State())
+	}
+	apply(&m, op{in: InNotReady, reason: "lunch"})
+	if _, err := m.Dial(t0); err != nil || m.State() != Connecting {
+		t.Fatalf("dial while Not Ready: %v, %s", err, m.State())
+	}
+	if _, err := m.Dial(t0); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("dial during a call: %v", err)
+	}
+	m.Step(InConnected, "", t0)
+	m.EndCall(t0, time.Minute) // even after a wrapup the agent returns to the reason they dialled from
+	if m.State() != Wrapup {
+		t.Fatalf("state %s", m.State())
+	}
+	m.Advance(t0.Add(time.Minute))
+	if m.State() != NotReady || m.Reason() != "lunch" {
+		t.Fatalf("after an outbound call: %s/%q, want back to lunch", m.State(), m.Reason())
+	}
+}
+
 func TestTimerEdges(t *testing.T) {
 	const wrap = 30 * time.Second
 	toWrapup := func(t *testing.T) *Machine {
@@ -364,7 +389,7 @@ func TestNames(t *testing.T) {
 	if got := State(99).String(); got != "state(99)" {
 		t.Errorf("unknown state = %q", got)
 	}
-	for in := InLogin; in <= inWrapupOver; in++ {
+	for in := InLogin; in <= inDial; in++ {
 		if in.String() == "" || in.String()[0] == 'i' {
 			t.Errorf("input %d has no name", int(in))
 		}

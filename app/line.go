@@ -1,0 +1,165 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ccaas/ccaas/ari"
+)
+
+// startLine provisions the agent's endpoint for this login through ARI push
+// configuration, creates the home bridge and originates the line.
+func (t *tenant) startLine(ag *agent) {
+	ag.line = line{
+		state:    lineConnecting,
+		endpoint: newID(kindEndpoint, t.cfg.Tenant.ID),
+		password: randomHex(16),
+		home:     newID(kindHomeBridge, t.cfg.Tenant.ID),
+	}
+	l := &ag.line
+	endpoint, password, home := l.endpoint, l.password, l.home
+	fields := append([]ari.ConfigTuple{
+		{Attribute: "auth", Value: endpoint},
+		{Attribute: "aors", Value: endpoint},
+		{Attribute: "callerid", Value: fmt.Sprintf("%q <%s>", ag.cfg.Name, ag.cfg.Extension)},
+	}, t.app.cfg.LineFields...)
+	gen := l.gen
+	t.send(ag, Message{Type: MsgLine, Line: &LineView{State: l.state.String()}})
+	t.exec(&l.ops, "provision line", func(ctx context.Context) error {
+		a := t.app.ari
+		if _, err := a.PutConfig(ctx, "res_pjsip", "auth", endpoint, []ari.ConfigTuple{
+			{Attribute: "auth_type", Value: "userpass"},
+			{Attribute: "username", Value: endpoint},
+			{Attribute: "password", Value: password},
+		}); err != nil {
+			return err
+		}
+		if _, err := a.PutConfig(ctx, "res_pjsip", "aor", endpoint, []ari.ConfigTuple{
+			{Attribute: "max_contacts", Value: "1"},
+			{Attribute: "remove_existing", Value: "yes"},
+		}); err != nil {
+			return err
+		}
+		if _, err := a.PutConfig(ctx, "res_pjsip", "endpoint", endpoint, fields); err != nil {
+			return err
+		}
+		_, err := a.CreateBridge(ctx, ari.BridgeRequest{ID: home, Type: ari.BridgeHolding, Name: home})
+		return err
+	}, func(err error) {
+		if ag.line.gen != gen || ag.session == nil {
+			return
+		}
+		if err != nil {
+			t.lineDown(ag)
+			return
+		}
+		t.originateLine(ag)
+	})
+}
+
+func (t *tenant) originateLine(ag *agent) {
+	l := &ag.line
+	l.gen++
+	l.state = lineConnecting
+	l.channel = newID(kindLine, t.cfg.Tenant.ID)
+	t.lines[l.channel] = ag
+	ch, endpoint, gen := l.channel, l.endpoint, l.gen
+	t.exec(&l.ops, "originate line", func(ctx context.Context) error {
+		_, err := t.app.ari.Originate(ctx, ari.OriginateRequest{
+			Endpoint:  "PJSIP/" + endpoint,
+			App:       t.app.cfg.Application,
+			AppArgs:   "line",
+			ChannelID: ch,
+			CallerID:  "Contact center <line>",
+			Timeout:   30,
+		})
+		return err
+	}, func(err error) {
+		if err != nil && ag.line.gen == gen {
+			delete(t.lines, ch)
+			t.lineDown(ag)
+		}
+	})
+}
+
+// lineAnswered: the agent's phone answered the line; park it at home.
+func (t *tenant) lineAnswered(ag *agent, ch string) {
+	l := &ag.line
+	if ch != l.channel || ag.session == nil {
+		t.exec(&serial{}, "hang up stale line", func(ctx context.Context) error { return t.app.ari.Hangup(ctx, ch, "") }, nil)
+		return
+	}
+	gen, home := l.gen, l.home
+	t.exec(&l.ops, "park line", func(ctx context.Context) error {
+		return t.app.ari.AddChannel(ctx, home, ch)
+	}, func(err error) {
+		if ag.line.gen != gen || ag.session == nil {
+			return
+		}
+		if err != nil {
+			t.exec(&ag.line.ops, "hang up unparked line", func(ctx context.Context) error { return t.app.ari.Hangup(ctx, ch, "") }, nil)
+			return // its StasisEnd brings lineLost and a retry
+		}
+		ag.line.state = lineUp
+		t.send(ag, Message{Type: MsgLine, Line: &LineView{State: lineUp.String()}})
+		t.syncRouting(ag)
+	})
+}
+
+// lineLost: the line channel ended. A call the agent had goes back to its
+// queue; while the agent is logged in the line is originated again.
+func (t *tenant) lineLost(ag *agent, ch string) {
+	if ch != ag.line.channel {
+		return
+	}
+	if c := ag.call; c != nil {
+		t.log.Warn("agent line lost during a call; call back to queue", "agent", ag.cfg.Username, "call", c.id)
+		t.requeue(c, endFailed)
+	}
+	if ag.session == nil {
+		return
+	}
+	t.lineDown(ag)
+}
+
+func (t *tenant) lineDown(ag *agent) {
+	l := &ag.line
+	l.state = lineDown
+	l.gen++
+	t.syncRouting(ag)
+	t.send(ag, Message{Type: MsgLine, Line: &LineView{State: lineDown.String()}})
+	gen, id := l.gen, ag.cfg.ID
+	time.AfterFunc(t.app.cfg.LineRetry, func() { t.inbox.post(msgLineRetry{agent: id, gen: gen}) })
+}
+
+// stopLine hangs up the line and removes what the login provisioned.
+func (t *tenant) stopLine(ag *agent) {
+	l := &ag.line
+	if l.endpoint == "" {
+		return
+	}
+	l.gen++
+	ch, home, endpoint := l.channel, l.home, l.endpoint
+	delete(t.lines, ch)
+	l.state, l.channel, l.endpoint = lineDown, "", ""
+	t.exec(&l.ops, "tear down line", func(ctx context.Context) error {
+		a := t.app.ari
+		var errs []error
+		if ch != "" {
+			if err := a.Hangup(ctx, ch, ""); err != nil && !errors.Is(err, ari.ErrNotFound) {
+				errs = append(errs, err)
+			}
+		}
+		if err := a.DestroyBridge(ctx, home); err != nil && !errors.Is(err, ari.ErrNotFound) {
+			errs = append(errs, err)
+		}
+		for _, typ := range []string{"endpoint", "aor", "auth"} {
+			if err := a.DeleteConfig(ctx, "res_pjsip", typ, endpoint); err != nil && !errors.Is(err, ari.ErrNotFound) {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	}, nil)
+}
