@@ -27,6 +27,11 @@ type ARI interface {
 	CreateBridge(ctx context.Context, req ari.BridgeRequest) (*ari.Bridge, error)
 	DestroyBridge(ctx context.Context, id string) error
 	AddChannel(ctx context.Context, bridgeID string, channelIDs ...string) error
+	RemoveChannel(ctx context.Context, bridgeID string, channelIDs ...string) error
+	GetVariable(ctx context.Context, id, name string) (string, error)
+	Mute(ctx context.Context, id, direction string) error
+	Unmute(ctx context.Context, id, direction string) error
+	SendDTMF(ctx context.Context, id, dtmf string) error
 	Play(ctx context.Context, channelID string, req ari.PlayRequest) (*ari.Playback, error)
 	StopPlayback(ctx context.Context, id string) error
 	PutConfig(ctx context.Context, class, typ, id string, fields []ari.ConfigTuple) ([]ari.ConfigTuple, error)
@@ -102,7 +107,7 @@ type App struct {
 	// reader goroutine touches it.
 	customers map[string]TenantID
 
-	states *stateLog
+	records *recorder
 
 	ctx  context.Context // the Run context, for the tenants' ARI operations
 	wg   sync.WaitGroup
@@ -149,7 +154,7 @@ func New(cfg Config) (*App, error) {
 		ctx:       context.Background(),
 		done:      make(chan struct{}),
 	}
-	a.states = &stateLog{app: a, inbox: newMailbox()}
+	a.records = &recorder{app: a, inbox: newMailbox()}
 	return a, nil
 }
 
@@ -197,7 +202,7 @@ func (a *App) Run(ctx context.Context) error {
 	logDone := make(chan struct{})
 	go func() {
 		defer close(logDone)
-		a.states.run(loopCtx)
+		a.records.run(loopCtx)
 	}()
 	for _, t := range ts {
 		a.wg.Add(1)
@@ -221,7 +226,7 @@ func (a *App) Run(ctx context.Context) error {
 	stop()
 	a.wg.Wait()
 	<-logDone
-	a.states.flush() // what the loops logged while stopping
+	a.records.flush() // what the loops logged while stopping
 	close(a.done)
 	return nil
 }

@@ -11,6 +11,68 @@ import (
 	"github.com/ccaas/ccaas/wrapup"
 )
 
+// A call is the customer's channel (none for a call between two agents)
+// and the agents taking part, each an agent leg. Agents never get a SIP call
+// of their own: their persistent line is moved into the call's one mixing
+// bridge when they join and back home when they leave.
+
+type legState int
+
+const (
+	legOffered legState = iota
+	legConnecting
+	legConnected
+)
+
+var legStateNames = [...]string{"offered", "connecting", "connected"}
+
+func (s legState) String() string { return legStateNames[s] }
+
+type legRole int
+
+const (
+	roleAnswer     legRole = iota // offered the call by the queue or to their extension
+	roleTransfer                  // the target of a blind transfer
+	roleConference                // added to the call by another agent
+	roleDialer                    // placed the call
+	roleCallee                    // called by another agent
+)
+
+var legRoleNames = [...]string{"answer", "transfer", "conference", "dialer", "callee"}
+
+func (r legRole) String() string { return legRoleNames[r] }
+
+// leg is one agent's part in a call.
+type leg struct {
+	ag        *agent
+	state     legState
+	role      legRole
+	offeredAt time.Time
+	joinedAt  time.Time
+	gen       uint64 // bumps on every join attempt; stale results are dropped
+	from      *agent // who transferred the call to them or invited them
+	muted     bool
+}
+
+// Call directions.
+const (
+	dirInbound  = "inbound"
+	dirOutbound = "outbound"
+	dirInternal = "internal"
+)
+
+// End reasons (docs/cti-protocol.md).
+const (
+	endCallerHangup = "caller_hangup"
+	endAgentHangup  = "agent_hangup"
+	endWithdrawn    = "withdrawn"
+	endFailed       = "failed"
+	endTransferred  = "transferred"
+	endLeft         = "left"
+	endBusy         = "busy"
+	endNoAnswer     = "no_answer"
+)
+
 func (t *tenant) onARI(ev ari.Event) {
 	switch e := ev.(type) {
 	case *ari.StasisStart:
@@ -18,24 +80,43 @@ func (t *tenant) onARI(ev ari.Event) {
 			t.lineAnswered(ag, e.Channel.ID)
 			return
 		}
+		if c, ok := t.byChan[e.Channel.ID]; ok && c.direction == dirOutbound {
+			t.outboundAnswered(c)
+			return
+		}
 		if len(e.Args) >= 2 && e.Args[0] == "inbound" {
 			t.inbound(e.Channel, e.Args[1])
 		}
 	case *ari.StasisEnd:
-		t.channelGone(e.Channel.ID)
+		t.channelGone(e.Channel.ID, "")
 	case *ari.ChannelDestroyed:
-		// originated lines that never reached Stasis end here
-		t.channelGone(e.Channel.ID)
+		// originated channels that never reached Stasis (busy, no answer) end here
+		t.channelGone(e.Channel.ID, dialFailure(e.Cause))
 	case *ari.PlaybackFinished:
 		t.playbackDone(e.Playback.ID)
 	}
 }
 
+// dialFailure names why an originated channel ended before it was answered.
+func dialFailure(cause int) string {
+	switch cause {
+	case 17:
+		return endBusy
+	case 18, 19, 21:
+		return endNoAnswer
+	}
+	return endFailed
+}
+
 // channelGone handles the end of a customer's or a line's channel.
-func (t *tenant) channelGone(id string) {
+func (t *tenant) channelGone(id, failure string) {
 	if c, ok := t.byChan[id]; ok {
 		delete(t.byChan, id)
-		t.callerHungUp(c)
+		reason := endCallerHangup
+		if c.direction == dirOutbound && !c.customerUp && failure != "" {
+			reason = failure
+		}
+		t.callerGone(c, reason)
 		return
 	}
 	if ag, ok := t.lines[id]; ok {
@@ -54,25 +135,56 @@ func (t *tenant) inbound(ch ari.Channel, did string) {
 		return
 	}
 	c := &call{
-		id:       CallID(newID(kindCall, t.cfg.Tenant.ID)),
-		customer: ch.ID,
-		caller:   ch.Caller,
-		did:      did,
-		queue:    q,
-		arrived:  t.now(),
-		data:     []DataItem{},
+		id:         CallID(newID(kindCall, t.cfg.Tenant.ID)),
+		direction:  dirInbound,
+		customer:   ch.ID,
+		customerUp: true,
+		caller:     ch.Caller,
+		did:        did,
+		queue:      q,
+		arrived:    t.now(),
+		data:       []DataItem{},
 	}
 	t.calls[c.id] = c
 	t.byChan[ch.ID] = c
 	t.log.Info("inbound call", "call", c.id, "caller", c.caller.Number, "queue", q.Name)
+	// Attached data rides on the channel snapshot when ari.conf lists the
+	// variables in channelvars; the others are read before the call is
+	// queued, so that the offer carries them.
+	vars := t.cfg.Variables
+	values := make([]string, len(vars))
+	var missing []int
+	for i, v := range vars {
+		if val, ok := ch.ChannelVars[v.Variable]; ok {
+			values[i] = val
+		} else {
+			missing = append(missing, i)
+		}
+	}
 	// The customer hears music while waiting.
 	t.exec(&c.ops, "answer customer", func(ctx context.Context) error {
 		if err := t.app.ari.Answer(ctx, ch.ID); err != nil {
 			return err
 		}
-		return t.app.ari.StartMOH(ctx, ch.ID, q.MOHClass)
-	}, nil)
-	t.wait(c, q)
+		if err := t.app.ari.StartMOH(ctx, ch.ID, q.MOHClass); err != nil {
+			return err
+		}
+		for _, i := range missing {
+			val, err := t.app.ari.GetVariable(ctx, ch.ID, vars[i].Variable)
+			if err != nil && !errors.Is(err, ari.ErrNotFound) { // not set by the IVR: shown empty
+				return err
+			}
+			values[i] = val
+		}
+		return nil
+	}, func(error) {
+		for i, v := range vars {
+			c.data = append(c.data, DataItem{Key: v.Key, Value: values[i]})
+		}
+		if c.state == callArriving {
+			t.wait(c, q)
+		}
+	})
 }
 
 // route offers waiting calls to Ready agents until no match is left.
@@ -90,64 +202,337 @@ func (t *tenant) route() {
 			t.router.SetUnavailable(aid)
 			continue
 		}
-		t.offer(c, ag, false)
+		t.offer(c, ag, roleAnswer, nil)
 	}
 }
 
-// offer offers a call to an agent: chosen by the router, or direct (a call
-// to the agent's extension, which may reach a Not Ready agent).
-func (t *tenant) offer(c *call, ag *agent, direct bool) {
+// offer rings an agent for a call. A queue offer (roleAnswer through the
+// router) and transfers and conferences reach Ready agents only; a call to
+// an agent's extension (direct) may reach a Not Ready agent.
+func (t *tenant) offer(c *call, ag *agent, role legRole, from *agent) error {
 	now := t.now()
-	ringUntil := now.Add(time.Duration(c.queue.RingSeconds) * time.Second)
+	ringUntil := now.Add(t.ringTime(c))
 	var (
 		trs []wrapup.Transition
 		err error
 	)
-	if direct {
+	if c.direct || role == roleCallee {
 		trs, err = ag.fsm.OfferDirect(now, ringUntil)
 	} else {
 		trs, err = ag.fsm.Offer(now, ringUntil)
 	}
 	if err != nil {
-		// the router holds only Ready agents; this is a bug to surface
-		t.log.Error("offer refused by the state machine", "agent", ag.cfg.Username, "err", err)
 		t.applied(ag, trs)
-		return
+		return err
 	}
 	t.router.Remove(queue.CallID(c.id))
-	c.state, c.agent, c.offeredAt, c.direct = callOffered, ag, now, direct
-	c.gen++
-	t.armCallTimers(c) // no maximum wait or announcements while offered
-	ag.call = c
+	l := &leg{ag: ag, state: legOffered, role: role, offeredAt: now, from: from}
+	c.legs = append(c.legs, l)
+	if c.state == callWaiting || c.state == callArriving {
+		c.state = callOffered
+	}
+	t.armCallTimers(c) // no maximum wait or announcements while an agent is being offered the call
+	ag.call, ag.leg = c, l
 	t.applied(ag, trs)
-	t.log.Info("call offered", "call", c.id, "agent", ag.cfg.Username)
-	t.send(ag, Message{Type: MsgOffer, Call: callView(c)})
+	t.log.Info("call offered", "call", c.id, "agent", ag.cfg.Username, "role", role)
+	t.send(ag, Message{Type: MsgOffer, Call: t.callView(c, l)})
+	return nil
 }
 
-// detach takes the call away from its agent and tells the agent it ended for
-// them; the agent's state is the caller's business.
-func (t *tenant) detach(c *call, reason string) {
-	ag := c.agent
-	if ag == nil {
+func (t *tenant) ringTime(c *call) time.Duration {
+	if c.queue != nil {
+		return time.Duration(c.queue.RingSeconds) * time.Second
+	}
+	return defaultRing
+}
+
+// defaultRing is how long an agent is rung for a call that did not come
+// through a queue (agent to agent).
+const defaultRing = 20 * time.Second
+
+// answer: the agent takes the offered call; their line joins the bridge.
+func (t *tenant) answer(ag *agent, id CallID) error {
+	c, l, err := t.legOf(ag, id)
+	if err != nil {
+		return err
+	}
+	if l.state != legOffered {
+		return fmt.Errorf("%w: the call is %s, not ringing", ErrNotAllowed, l.state)
+	}
+	if ag.line.state != lineUp {
+		return fmt.Errorf("%w: your phone line is not up", ErrNotAllowed)
+	}
+	if err := t.step(ag, wrapup.InAnswer, ""); err != nil {
+		return err
+	}
+	l.state = legConnecting
+	t.send(ag, Message{Type: MsgCall, Call: t.callView(c, l)})
+	t.connect(c, l)
+	return nil
+}
+
+// connect moves an agent's line into the call's bridge, creating the bridge
+// and bringing the customer in when they are not there yet (a new call, or
+// one being transferred). addChannel moves the line out of its home bridge by
+// itself, so answering a queue call is three quick requests.
+func (t *tenant) connect(c *call, l *leg) {
+	ids := []string{l.ag.line.channel}
+	bringCustomer := c.customer != "" && c.customerUp && !c.customerIn && !c.held
+	if bringCustomer {
+		ids = append(ids, c.customer)
+	}
+	create := c.bridge == ""
+	if create {
+		c.bridge = newID(kindCallBridge, t.cfg.Tenant.ID)
+	}
+	l.gen++
+	bridge, customer, playback, gen := c.bridge, c.customer, c.playback, l.gen
+	c.playback = ""
+	t.exec(&c.ops, "connect agent", func(ctx context.Context) error {
+		a := t.app.ari
+		if playback != "" {
+			if err := a.StopPlayback(ctx, playback); err != nil && !errors.Is(err, ari.ErrNotFound) {
+				return err
+			}
+		}
+		if create {
+			if _, err := a.CreateBridge(ctx, ari.BridgeRequest{ID: bridge, Type: ari.BridgeMixing, Name: bridge}); err != nil {
+				return err
+			}
+		}
+		if bringCustomer {
+			if err := a.StopMOH(ctx, customer); err != nil && !errors.Is(err, ari.ErrNotFound) {
+				return err
+			}
+		}
+		return a.AddChannel(ctx, bridge, ids...)
+	}, func(err error) { t.joined(c, l, gen, bringCustomer, err) })
+	if bringCustomer {
+		c.customerIn = true
+	}
+}
+
+// joined: the agent's line is in the bridge (or could not be put there).
+func (t *tenant) joined(c *call, l *leg, gen uint64, withCustomer bool, err error) {
+	if l.gen != gen || !c.has(l) || l.state != legConnecting {
+		return // the call ended or the agent left meanwhile
+	}
+	ag := l.ag
+	if err != nil {
+		t.log.Warn("could not connect agent", "call", c.id, "agent", ag.cfg.Username, "err", err)
+		if withCustomer {
+			c.customerIn = false
+		}
+		t.agentLost(c, l, endFailed)
 		return
 	}
-	v := callView(c)
-	v.State, v.EndReason = callEnded.String(), reason
 	now := t.now()
+	l.state, l.joinedAt = legConnected, now
+	first := c.answeredAt.IsZero()
+	if first {
+		c.answeredAt = now
+	}
+	c.state = callConnected
+	if l.role == roleAnswer && c.queue != nil && !c.direct {
+		t.router.CallAnswered(queue.AgentID(ag.cfg.ID)) // fewest calls and round robin count routed calls only
+	}
+	if l.role == roleConference {
+		c.joins++
+	}
+	t.step(ag, wrapup.InConnected, "")
+	if l.role == roleCallee {
+		// the agent who dialled is connected now too
+		if d := c.legWithRole(roleDialer); d != nil && d.state == legConnecting {
+			d.state, d.joinedAt = legConnected, now
+			t.step(d.ag, wrapup.InConnected, "")
+		}
+	}
+	t.log.Info("agent joined call", "call", c.id, "agent", ag.cfg.Username, "role", l.role)
+	t.broadcast(c, l, "joined")
+}
+
+// broadcast sends every agent of the call its updated view, and the others a
+// notice of what changed about who ("joined", "left", ...).
+func (t *tenant) broadcast(c *call, who *leg, what string) {
+	for _, l := range c.legs {
+		t.send(l.ag, Message{Type: MsgCall, Call: t.callView(c, l)})
+		if who != nil && l != who && what != "" && l.state != legOffered {
+			t.send(l.ag, Message{Type: MsgNotice, Notice: &NoticeView{Kind: what, Name: who.ag.cfg.Name, Extension: who.ag.cfg.Extension, Call: c.id}})
+		}
+	}
+}
+
+// legOf finds the agent's leg of the call they name.
+func (t *tenant) legOf(ag *agent, id CallID) (*call, *leg, error) {
+	c, l := ag.call, ag.leg
+	if c == nil || l == nil || c.id != id || id == "" {
+		return nil, nil, fmt.Errorf("%w: %q is not your call", ErrNoSuchCall, id)
+	}
+	return c, l, nil
+}
+
+// hangup from the agent's toolbar: the agent leaves the call. The call ends
+// when no agent is left with the customer (or, between agents, when one of
+// the two leaves).
+func (t *tenant) hangup(ag *agent, id CallID) error {
+	c, l, err := t.legOf(ag, id)
+	if err != nil {
+		return err
+	}
+	if l.state == legOffered {
+		return fmt.Errorf("%w: the call is ringing; answer it first", ErrNotAllowed)
+	}
+	if c.agentsWith(l) == 0 {
+		t.endCall(c, endAgentHangup)
+		return nil
+	}
+	t.release(c, l, endLeft)
+	t.broadcast(c, l, "left")
+	return nil
+}
+
+// agentsWith counts the agents other than l who are on the call with the
+// customer, or who are connected to l in a call between agents.
+func (c *call) agentsWith(l *leg) int {
+	n := 0
+	for _, o := range c.legs {
+		if o != l && o.state != legOffered {
+			n++
+		}
+	}
+	if c.customer == "" && n > 0 {
+		n-- // a call between agents needs two
+	}
+	return n
+}
+
+// release takes one agent out of the call: their line goes home, their call
+// ends for them with reason, and their state moves on (wrapup only after an
+// inbound queue call they answered and talked in).
+func (t *tenant) release(c *call, l *leg, reason string) {
+	ag := l.ag
+	c.remove(l)
+	v := t.callView(c, l)
+	v.State, v.EndReason = callEnded.String(), reason
+	now := t.now().UTC()
 	v.EndedAt = &now
 	t.send(ag, Message{Type: MsgCall, Call: v})
-	ag.call, c.agent = nil, nil
+	ag.call, ag.leg = nil, nil
+	c.history = append(c.history, legRecord{agent: ag.cfg.ID, role: l.role, offeredAt: l.offeredAt, joinedAt: l.joinedAt, leftAt: t.now(), reason: reason})
+	if l.state != legOffered && ag.line.state == lineUp {
+		home, lineCh, muted := ag.line.home, ag.line.channel, l.muted
+		t.exec(&c.ops, "line home", func(ctx context.Context) error {
+			if muted {
+				if err := t.app.ari.Unmute(ctx, lineCh, "in"); err != nil && !errors.Is(err, ari.ErrNotFound) {
+					return err
+				}
+			}
+			return t.app.ari.AddChannel(ctx, home, lineCh)
+		}, nil)
+	}
+	if !ag.fsm.OnCall() {
+		return
+	}
+	if l.state == legOffered {
+		t.step(ag, wrapup.InWithdraw, "")
+		return
+	}
+	var wrap time.Duration
+	if l.role == roleAnswer && l.state == legConnected && c.direction == dirInbound && c.queue != nil && !c.direct {
+		wrap = time.Duration(ag.cfg.WrapupSeconds) * time.Second
+	}
+	trs, _ := ag.fsm.EndCall(t.now(), wrap)
+	t.applied(ag, trs)
+}
+
+// endCall ends the call for everyone: agents are released, the customer hung
+// up (unless they hung up themselves) and the bridge destroyed.
+func (t *tenant) endCall(c *call, reason string) {
+	for len(c.legs) > 0 {
+		t.release(c, c.legs[0], reason)
+	}
+	t.router.Remove(queue.CallID(c.id))
+	t.end(c, reason)
+	t.armCallTimers(c)
+	if c.customer != "" && reason != endCallerHangup {
+		customer := c.customer
+		t.exec(&c.ops, "hang up customer", func(ctx context.Context) error {
+			err := t.app.ari.Hangup(ctx, customer, "normal")
+			if errors.Is(err, ari.ErrNotFound) {
+				return nil
+			}
+			return err
+		}, nil)
+	}
+	if bridge := c.bridge; bridge != "" {
+		t.exec(&c.ops, "destroy call bridge", func(ctx context.Context) error {
+			err := t.app.ari.DestroyBridge(ctx, bridge)
+			if errors.Is(err, ari.ErrNotFound) {
+				return nil
+			}
+			return err
+		}, nil)
+	}
+	if c.customer == "" || reason == endCallerHangup {
+		delete(t.calls, c.id)
+	} // else the customer's StasisEnd is still to come and removes the call
+	t.log.Info("call ended", "call", c.id, "reason", reason)
+}
+
+// callerGone: the customer's channel ended.
+func (t *tenant) callerGone(c *call, reason string) {
+	c.customerUp, c.customerIn = false, false
+	switch c.state {
+	case callArriving, callWaiting:
+		t.log.Info("caller abandoned", "call", c.id, "waited", t.now().Sub(c.arrived))
+		t.endCall(c, reason)
+	case callOffered, callConnected:
+		t.endCall(c, reason)
+	case callEnded:
+		t.armCallTimers(c) // a goodbye's timer
+		delete(t.calls, c.id)
+	}
+}
+
+// agentLost: an agent's side failed (line lost, bridge failure, session
+// ended) during the call. The customer is never lost: if no other agent is
+// with them, a queue call goes back to the head of its queue and any other
+// call ends politely.
+func (t *tenant) agentLost(c *call, l *leg, reason string) {
+	alone := c.agentsWith(l) == 0
+	t.release(c, l, reason)
+	if !alone {
+		t.broadcast(c, l, "left")
+		return
+	}
+	if c.customer == "" {
+		t.endCall(c, reason)
+		return
+	}
+	t.backToQueueOrGoodbye(c)
+}
+
+// backToQueueOrGoodbye puts a call whose agents are gone back at the head of
+// its queue, or ends a call that has no queue politely.
+func (t *tenant) backToQueueOrGoodbye(c *call) {
+	for len(c.legs) > 0 {
+		t.release(c, c.legs[0], endWithdrawn)
+	}
+	if c.queue == nil || c.direct || !c.customerUp {
+		t.goodbye(c, endFailed)
+		return
+	}
+	t.backToQueue(c)
 }
 
 // backToQueue puts a call at the head of its queue (it keeps its arrival
 // time) with music on hold.
 func (t *tenant) backToQueue(c *call) {
-	wasBridged := c.bridge != ""
 	bridge := c.bridge
-	c.bridge, c.answeredAt, c.direct = "", time.Time{}, false
+	c.bridge, c.answeredAt, c.customerIn, c.held = "", time.Time{}, false, false
 	t.wait(c, c.queue)
 	t.exec(&c.ops, "customer back to queue", func(ctx context.Context) error {
-		if wasBridged {
+		if bridge != "" {
 			if err := t.app.ari.DestroyBridge(ctx, bridge); err != nil && !errors.Is(err, ari.ErrNotFound) {
 				return err
 			}
@@ -156,152 +541,77 @@ func (t *tenant) backToQueue(c *call) {
 	}, nil)
 }
 
-// requeue is used when the agent side fails or goes away: the customer is
-// never lost, the call goes back to the head of its queue.
-func (t *tenant) requeue(c *call, reason string) {
-	ag := c.agent
-	if ag != nil && c.bridge != "" && ag.line.state == lineUp {
-		home, lineCh := ag.line.home, ag.line.channel
-		t.exec(&c.ops, "line home", func(ctx context.Context) error {
-			return t.app.ari.AddChannel(ctx, home, lineCh)
-		}, nil)
+// missed: the agent let an offer ring out (they are Not Ready now).
+func (t *tenant) missed(c *call, l *leg) {
+	t.log.Info("ring no answer", "call", c.id, "agent", l.ag.cfg.Username, "role", l.role)
+	t.release(c, l, endWithdrawn)
+	switch l.role {
+	case roleConference:
+		t.noticeTo(l.from, c, "no_answer", l.ag)
+	case roleCallee:
+		t.endCall(c, endNoAnswer)
+	case roleTransfer:
+		if c.queue != nil && !c.direct {
+			t.backToQueue(c)
+		} else if back := l.from; back != nil && t.reachable(back) {
+			t.offer(c, back, roleAnswer, nil)
+		} else {
+			t.goodbye(c, endNoAnswer)
+		}
+	default:
+		if c.connectedAgents() > 0 {
+			return
+		}
+		if c.direct {
+			t.goodbye(c, endWithdrawn) // an overflow to this extension has nowhere else to go
+		} else {
+			t.backToQueue(c)
+		}
 	}
-	t.detach(c, reason)
-	if ag != nil && ag.fsm.OnCall() {
-		trs, _ := ag.fsm.EndCall(t.now(), 0) // no wrapup: the agent did not handle the call
-		t.applied(ag, trs)
-	}
-	t.backToQueue(c)
 }
 
-func (t *tenant) answer(ag *agent, id CallID) error {
-	c := ag.call
-	if c == nil || c.id != id || id == "" {
-		return fmt.Errorf("%w: %q is not your call", ErrNoSuchCall, id)
-	}
-	if c.state != callOffered {
-		return fmt.Errorf("%w: the call is %s, not offered", ErrNotAllowed, c.state)
-	}
-	if ag.line.state != lineUp {
-		return fmt.Errorf("%w: your phone line is not up", ErrNotAllowed)
-	}
-	if err := t.step(ag, wrapup.InAnswer, ""); err != nil {
-		return err
-	}
-	c.state = callConnecting
-	c.bridge = newID(kindCallBridge, t.cfg.Tenant.ID)
-	t.send(ag, Message{Type: MsgCall, Call: callView(c)})
-	bridge, customer, lineCh, gen, playback := c.bridge, c.customer, ag.line.channel, c.gen, c.playback
-	c.playback = ""
-	// One mixing bridge per call; addChannel moves the line out of the home
-	// bridge by itself, so connecting is three quick requests.
-	t.exec(&c.ops, "connect call", func(ctx context.Context) error {
-		if playback != "" {
-			if err := t.app.ari.StopPlayback(ctx, playback); err != nil && !errors.Is(err, ari.ErrNotFound) {
-				return err
-			}
-		}
-		if _, err := t.app.ari.CreateBridge(ctx, ari.BridgeRequest{ID: bridge, Type: ari.BridgeMixing, Name: bridge}); err != nil {
-			return err
-		}
-		if err := t.app.ari.StopMOH(ctx, customer); err != nil && !errors.Is(err, ari.ErrNotFound) {
-			return err
-		}
-		return t.app.ari.AddChannel(ctx, bridge, customer, lineCh)
-	}, func(err error) { t.connected(c, gen, err) })
-	return nil
-}
-
-func (t *tenant) connected(c *call, gen uint64, err error) {
-	if c.state != callConnecting || c.gen != gen {
-		return // the caller hung up or the agent went away meanwhile
-	}
-	ag := c.agent
-	if err != nil {
-		t.log.Warn("could not connect call; back to queue", "call", c.id, "err", err)
-		t.requeue(c, endFailed)
+func (t *tenant) noticeTo(ag *agent, c *call, kind string, who *agent) {
+	if ag == nil || ag.call != c {
 		return
 	}
-	c.state, c.answeredAt = callConnected, t.now()
-	if !c.direct {
-		t.router.CallAnswered(queue.AgentID(ag.cfg.ID)) // fewest calls and round robin count routed calls only
-	}
-	t.step(ag, wrapup.InConnected, "")
-	t.send(ag, Message{Type: MsgCall, Call: callView(c)})
-	t.log.Info("call connected", "call", c.id, "agent", ag.cfg.Username, "wait", c.answeredAt.Sub(c.arrived))
+	t.send(ag, Message{Type: MsgNotice, Notice: &NoticeView{Kind: kind, Name: who.cfg.Name, Extension: who.cfg.Extension, Call: c.id}})
 }
 
-func (t *tenant) agentHangup(ag *agent, id CallID) error {
-	c := ag.call
-	if c == nil || c.id != id || id == "" {
-		return fmt.Errorf("%w: %q is not your call", ErrNoSuchCall, id)
+// --- call helpers -----------------------------------------------------------
+
+func (c *call) has(l *leg) bool {
+	for _, o := range c.legs {
+		if o == l {
+			return true
+		}
 	}
-	if c.state != callConnecting && c.state != callConnected {
-		return fmt.Errorf("%w: the call is %s; answer it first", ErrNotAllowed, c.state)
+	return false
+}
+
+func (c *call) remove(l *leg) {
+	for i, o := range c.legs {
+		if o == l {
+			c.legs = append(c.legs[:i], c.legs[i+1:]...)
+			return
+		}
 	}
-	customer := c.customer
-	t.exec(&c.ops, "hang up customer", func(ctx context.Context) error {
-		return t.app.ari.Hangup(ctx, customer, "normal")
-	}, nil)
-	t.finish(c, endAgentHangup)
+}
+
+func (c *call) legWithRole(r legRole) *leg {
+	for _, l := range c.legs {
+		if l.role == r {
+			return l
+		}
+	}
 	return nil
 }
 
-func (t *tenant) callerHungUp(c *call) {
-	switch c.state {
-	case callWaiting:
-		t.router.Remove(queue.CallID(c.id))
-		t.log.Info("caller abandoned", "call", c.id, "waited", t.now().Sub(c.arrived))
-		t.end(c, endCallerHangup)
-		t.armCallTimers(c)
-		delete(t.calls, c.id)
-	case callOffered:
-		ag := c.agent
-		t.detach(c, endCallerHangup)
-		t.step(ag, wrapup.InWithdraw, "")
-		t.end(c, endCallerHangup)
-		delete(t.calls, c.id)
-	case callConnecting, callConnected:
-		t.finish(c, endCallerHangup)
-	case callEnded:
-		t.armCallTimers(c) // a goodbye's timer
-		delete(t.calls, c.id)
-	}
-}
-
-// finish ends a connected (or connecting) call: the agent's line goes back
-// home, the bridge goes, and the agent is free again.
-func (t *tenant) finish(c *call, reason string) {
-	ag := c.agent
-	handled := c.state == callConnected // the agent talked to the caller
-	t.end(c, reason)
-	bridge := c.bridge
-	if ag != nil {
-		home, lineCh := ag.line.home, ag.line.channel
-		t.send(ag, Message{Type: MsgCall, Call: callView(c)})
-		ag.call, c.agent = nil, nil
-		// Wrapup follows only an inbound queue call the agent handled.
-		var wrap time.Duration
-		if handled && c.queue != nil && !c.direct {
-			wrap = time.Duration(ag.cfg.WrapupSeconds) * time.Second
-		}
-		trs, _ := ag.fsm.EndCall(t.now(), wrap)
-		t.applied(ag, trs)
-		if ag.line.state == lineUp {
-			t.exec(&c.ops, "line home", func(ctx context.Context) error {
-				return t.app.ari.AddChannel(ctx, home, lineCh)
-			}, nil)
+func (c *call) connectedAgents() int {
+	n := 0
+	for _, l := range c.legs {
+		if l.state != legOffered {
+			n++
 		}
 	}
-	t.exec(&c.ops, "destroy call bridge", func(ctx context.Context) error {
-		err := t.app.ari.DestroyBridge(ctx, bridge)
-		if errors.Is(err, ari.ErrNotFound) {
-			return nil
-		}
-		return err
-	}, nil)
-	if reason == endCallerHangup {
-		delete(t.calls, c.id)
-	} // else the customer's StasisEnd is still to come and removes the call
-	t.log.Info("call ended", "call", c.id, "reason", reason)
+	return n
 }

@@ -5,17 +5,19 @@ import "time"
 // Message is one server-to-client message of the CTI protocol
 // (docs/cti-protocol.md). The app fills it; the socket writer stamps Seq.
 type Message struct {
-	Type    string     `json:"type"`
-	Seq     uint64     `json:"seq"`
-	Agent   *AgentView `json:"agent,omitempty"`
-	State   *StateView `json:"state,omitempty"`
-	Line    *LineView  `json:"line,omitempty"`
-	Call    *CallView  `json:"call,omitempty"`
-	Reasons []string   `json:"reasons,omitempty"`
-	ID      string     `json:"id,omitempty"` // reply: the command's id
-	OK      *bool      `json:"ok,omitempty"` // reply
-	Error   *ErrorView `json:"error,omitempty"`
-	Reason  string     `json:"reason,omitempty"` // bye
+	Type     string        `json:"type"`
+	Seq      uint64        `json:"seq"`
+	Agent    *AgentView    `json:"agent,omitempty"`
+	State    *StateView    `json:"state,omitempty"`
+	Line     *LineView     `json:"line,omitempty"`
+	Call     *CallView     `json:"call,omitempty"`
+	Reasons  []string      `json:"reasons,omitempty"`
+	Settings *SettingsView `json:"settings,omitempty"` // snapshot
+	Notice   *NoticeView   `json:"notice,omitempty"`
+	ID       string        `json:"id,omitempty"` // reply: the command's id
+	OK       *bool         `json:"ok,omitempty"` // reply
+	Error    *ErrorView    `json:"error,omitempty"`
+	Reason   string        `json:"reason,omitempty"` // bye
 }
 
 // Message types.
@@ -27,7 +29,30 @@ const (
 	MsgLine     = "line"
 	MsgReply    = "reply"
 	MsgBye      = "bye"
+	MsgNotice   = "notice"
 )
+
+// SettingsView is what the tenant decided for its agents' pages.
+type SettingsView struct {
+	NotifyIncoming bool `json:"notifyIncoming"` // show the incoming-call notification (and beep)
+}
+
+// NoticeView tells an agent something happened on their call: someone
+// "joined" or "left", an invited agent gave "no_answer".
+type NoticeView struct {
+	Kind      string `json:"kind"`
+	Name      string `json:"name"`
+	Extension string `json:"extension"`
+	Call      CallID `json:"call"`
+}
+
+// PartyView is one agent on a call, for the participant list.
+type PartyView struct {
+	Name      string `json:"name"`
+	Extension string `json:"extension"`
+	State     string `json:"state"` // offered, connecting, connected
+	Role      string `json:"role"`  // answer, transfer, conference, dialer, callee
+}
 
 // AgentView is who the agent is.
 type AgentView struct {
@@ -55,22 +80,29 @@ type LineView struct {
 
 // CallView is a call as the agent sees it.
 type CallView struct {
-	ID          CallID     `json:"id"`
-	State       string     `json:"state"`
-	Direction   string     `json:"direction"`
-	Caller      PartyView  `json:"caller"`
-	Queue       *QueueView `json:"queue"`
-	DID         string     `json:"did"`
-	Data        []DataItem `json:"data"`
-	OfferedAt   *time.Time `json:"offeredAt"`
-	AnsweredAt  *time.Time `json:"answeredAt"`
-	EndedAt     *time.Time `json:"endedAt"`
-	RingSeconds int        `json:"ringSeconds"`
-	EndReason   string     `json:"endReason"`
+	ID          CallID      `json:"id"`
+	State       string      `json:"state"` // this agent's part: offered, connecting, connected, ended
+	Direction   string      `json:"direction"`
+	Role        string      `json:"role"`
+	Caller      CallerView  `json:"caller"`
+	Parties     []PartyView `json:"parties"`
+	Held        bool        `json:"held"`
+	HeldSince   *time.Time  `json:"heldSince"`
+	HoldSeconds int         `json:"holdSeconds"` // earlier holds of this call
+	Muted       bool        `json:"muted"`
+	Queue       *QueueView  `json:"queue"`
+	DID         string      `json:"did"`
+	Data        []DataItem  `json:"data"`
+	OfferedAt   *time.Time  `json:"offeredAt"`
+	AnsweredAt  *time.Time  `json:"answeredAt"`
+	EndedAt     *time.Time  `json:"endedAt"`
+	RingSeconds int         `json:"ringSeconds"`
+	EndReason   string      `json:"endReason"`
 }
 
-// PartyView is a caller's number and name.
-type PartyView struct {
+// CallerView is the customer's number and name (the number dialled, for
+// outbound calls; the other agent, between agents).
+type CallerView struct {
 	Number string `json:"number"`
 	Name   string `json:"name"`
 }
@@ -115,6 +147,9 @@ type Command struct {
 	Cmd    string `json:"cmd"`
 	Reason string `json:"reason,omitempty"`
 	Call   CallID `json:"call,omitempty"`
+	Target string `json:"target,omitempty"` // transfer, conference: an agent's extension
+	Number string `json:"number,omitempty"` // dial: a phone number or an agent's extension
+	Digits string `json:"digits,omitempty"` // dtmf
 }
 
 // Command names.
@@ -126,6 +161,14 @@ const (
 	CmdLogout   = "logout"
 	// CmdCancelPending takes back a Pending Not Ready.
 	CmdCancelPending = "cancel_pending"
+	CmdHold          = "hold"
+	CmdResume        = "resume"
+	CmdTransfer      = "transfer"
+	CmdConference    = "conference"
+	CmdDial          = "dial"
+	CmdMute          = "mute"
+	CmdUnmute        = "unmute"
+	CmdDTMF          = "dtmf"
 )
 
 // Sink receives an agent's CTI messages: the agent's open socket.

@@ -78,10 +78,30 @@ var DefaultReasons = []string{"break", "lunch", "training"}
 
 // TenantConfig is everything a tenant's event loop needs to route calls.
 type TenantConfig struct {
-	Tenant  Tenant
-	Agents  []Agent
-	Queues  []Queue
-	Reasons []string // Not Ready reasons offered to agents
+	Tenant    Tenant
+	Settings  Settings
+	Agents    []Agent
+	Queues    []Queue
+	Reasons   []string       // Not Ready reasons offered to agents
+	Variables []CallVariable // attached data shown to agents, in order
+}
+
+// Settings are a tenant's switches and outbound calling.
+type Settings struct {
+	NotifyIncoming     bool   `db:"notify_incoming"`       // agents' pages show the incoming-call notification
+	AgentCallsNotReady bool   `db:"agent_calls_not_ready"` // agent-to-agent calls may reach Not Ready agents
+	Trunk              string `db:"trunk"`                 // PJSIP endpoint of the outbound trunk
+	CallerID           string `db:"caller_id"`             // caller id of outbound calls
+}
+
+// MaxCallVariables is how many attached-data values a tenant may show.
+const MaxCallVariables = 10
+
+// CallVariable is one item of attached data: the name agents see and the
+// channel variable (set by the IVR) it is read from.
+type CallVariable struct {
+	Key      string `db:"key_name"`
+	Variable string `db:"variable"`
 }
 
 // ErrNotFound is returned by a Store when the asked-for record does not exist.
@@ -94,6 +114,39 @@ type Store interface {
 	Tenants(ctx context.Context) ([]Tenant, error)
 	TenantConfig(ctx context.Context, tenant TenantID) (TenantConfig, error)
 	AppendStateLog(ctx context.Context, changes []StateChange) error
+	AppendCallRecords(ctx context.Context, calls []CallRecord) error
+}
+
+// CallRecord is what is kept of a call when it ends.
+type CallRecord struct {
+	ID        CallID
+	Tenant    TenantID
+	Direction string // inbound, outbound or internal
+	Queue     QueueID
+	QueueName string
+	Number    string // the caller's number (inbound) or the number dialled
+	Name      string
+	DID       string
+	Arrived   time.Time // when the call began
+	Answered  time.Time // zero if no agent ever talked
+	Ended     time.Time
+	Wait      time.Duration // until answered, or until it ended unanswered
+	Talk      time.Duration // answered until ended, without hold time
+	Hold      time.Duration
+	Transfers int
+	Joins     int // agents who joined by conference
+	EndReason string
+	Agents    []CallAgent
+}
+
+// CallAgent is one agent's part in a call.
+type CallAgent struct {
+	Agent   AgentID
+	Role    string // answer, transfer, conference, dialer, callee
+	Offered time.Time
+	Joined  time.Time // zero if they never joined
+	Left    time.Time
+	Outcome string // why their part ended
 }
 
 // StateChange is one row of the agent-state log.

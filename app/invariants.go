@@ -9,10 +9,15 @@ import (
 	"github.com/ccaas/ccaas/wrapup"
 )
 
-// end marks a call ended, once.
+// end marks a call ended, once, and hands its record to the recorder.
 func (t *tenant) end(c *call, reason string) {
 	c.ends++
 	c.state, c.endedAt, c.endReason = callEnded, t.now(), reason
+	if c.held {
+		c.holdTotal += c.endedAt.Sub(c.heldSince)
+		c.held = false
+	}
+	t.app.recordCall(t.record(c))
 }
 
 // invariants checks what must hold between any two inputs of the loop
@@ -20,26 +25,21 @@ func (t *tenant) end(c *call, reason string) {
 func (t *tenant) invariants() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	holder := make(map[*call]*agent)
 	for _, ag := range t.agents {
 		name := ag.cfg.Username
 		s := ag.fsm.State()
-		if c := ag.call; c != nil {
-			if other, ok := holder[c]; ok {
-				bad("call %s is with %s and %s", c.id, other.cfg.Username, name)
-			}
-			holder[c] = ag
-			if c.agent != ag {
-				bad("%s holds call %s whose agent is someone else", name, c.id)
-			}
-			if c.state != callOffered && c.state != callConnecting && c.state != callConnected {
+		if c, l := ag.call, ag.leg; c != nil || l != nil {
+			switch {
+			case c == nil || l == nil:
+				bad("%s has a call without a leg or a leg without a call", name)
+			case !c.has(l) || l.ag != ag:
+				bad("%s's leg is not part of call %s", name, c.id)
+			case c.state == callEnded || c.state == callWaiting:
 				bad("%s holds call %s which is %s", name, c.id, c.state)
-			}
-			if !ag.fsm.OnCall() {
+			case !ag.fsm.OnCall():
 				bad("%s holds call %s while %s", name, c.id, s)
-			}
-			if c.state == callOffered && s != wrapup.Offered {
-				bad("%s has an offer while %s", name, s)
+			case (l.state == legOffered) != (s == wrapup.Offered):
+				bad("%s's leg is %s while %s", name, l.state, s)
 			}
 		} else if ag.fsm.OnCall() {
 			bad("%s is %s without a call", name, s)
@@ -59,8 +59,21 @@ func (t *tenant) invariants() error {
 		if waiting != (c.state == callWaiting) {
 			bad("call %s is %s but waiting in the router: %v", id, c.state, waiting)
 		}
-		if (c.state == callOffered || c.state == callConnecting || c.state == callConnected) && (c.agent == nil || holder[c] != c.agent) {
-			bad("call %s is %s without its agent holding it", id, c.state)
+		seen := make(map[*agent]bool)
+		for _, l := range c.legs {
+			if seen[l.ag] {
+				bad("agent %s is twice on call %s", l.ag.cfg.Username, id)
+			}
+			seen[l.ag] = true
+			if l.ag.call != c || l.ag.leg != l {
+				bad("call %s has a leg of %s, who is elsewhere", id, l.ag.cfg.Username)
+			}
+		}
+		if (c.state == callOffered || c.state == callConnected) && len(c.legs) == 0 {
+			bad("call %s is %s without agents", id, c.state)
+		}
+		if c.state == callConnected && c.connectedAgents() == 0 {
+			bad("call %s is connected without a connected agent", id)
 		}
 	}
 	// no waiting call stays waiting while an eligible agent is Ready

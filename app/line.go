@@ -115,8 +115,8 @@ func (t *tenant) lineLost(ag *agent, ch string) {
 		return
 	}
 	if c := ag.call; c != nil {
-		t.log.Warn("agent line lost during a call; call back to queue", "agent", ag.cfg.Username, "call", c.id)
-		t.requeue(c, endFailed)
+		t.log.Warn("agent line lost during a call", "agent", ag.cfg.Username, "call", c.id)
+		t.agentLost(c, ag.leg, endFailed)
 	}
 	if ag.session == nil {
 		return

@@ -57,6 +57,7 @@ const (
 	kindCall       = "c"
 	kindEndpoint   = "ag"
 	kindPlayback   = "pb"
+	kindCustomer   = "cu" // a customer channel we originate (outbound calls)
 )
 
 func newID(kind string, t TenantID) string {
@@ -70,7 +71,7 @@ func tenantOfID(id string) (TenantID, bool) {
 		return 0, false
 	}
 	kind := id[:i]
-	if kind != kindLine && kind != kindHomeBridge && kind != kindCallBridge && kind != kindCall && kind != kindEndpoint && kind != kindPlayback {
+	if kind != kindLine && kind != kindHomeBridge && kind != kindCallBridge && kind != kindCall && kind != kindEndpoint && kind != kindPlayback && kind != kindCustomer {
 		return 0, false
 	}
 	num, rest, ok := strings.Cut(id[i:], "-")

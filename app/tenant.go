@@ -90,7 +90,8 @@ type agent struct {
 	session  *Session
 	sink     Sink
 	line     line
-	call     *call
+	call     *call // the call the agent is offered or on
+	leg      *leg  // the agent's part in it
 	timer    *time.Timer // fires at the state machine's next deadline
 	timerGen uint64      // bumps on every re-arm; stale timer messages are dropped
 }
@@ -98,49 +99,60 @@ type agent struct {
 type callState int
 
 const (
-	callWaiting callState = iota
-	callOffered
-	callConnecting
-	callConnected
+	callArriving  callState = iota // answered, attached data being read
+	callWaiting                    // in its queue
+	callOffered                    // an agent is being rung and no agent is connected
+	callConnected                  // at least one agent is connected (or connecting, or dialling)
 	callEnded
 )
 
-var callStateNames = [...]string{"waiting", "offered", "connecting", "connected", "ended"}
+var callStateNames = [...]string{"arriving", "waiting", "offered", "connected", "ended"}
 
 func (s callState) String() string { return callStateNames[s] }
 
-// End reasons (docs/cti-protocol.md).
-const (
-	endCallerHangup = "caller_hangup"
-	endAgentHangup  = "agent_hangup"
-	endWithdrawn    = "withdrawn"
-	endFailed       = "failed"
-)
-
 type call struct {
-	id           CallID
-	direct       bool      // offered to an extension, not through a queue's routing
+	id         CallID
+	direction  string // inbound, outbound or internal
+	customer   string // the customer's channel; "" between agents
+	customerUp bool   // the customer's channel is answered and alive
+	customerIn bool   // the customer is in the bridge (not waiting, held or being transferred)
+	caller     ari.CallerID
+	did        string
+	queue      *Queue // nil for calls that did not come through a queue
+	direct     bool   // offered to an agent's extension, not through the queue's routing
+	state      callState
+	legs       []*leg // the agents taking part
+	history    []legRecord
+	bridge     string // the call's mixing bridge
+	data       []DataItem
+
+	held      bool // the customer is on hold
+	heldSince time.Time
+	holdTotal time.Duration
+	transfers int
+	joins     int
+
+	arrived      time.Time
 	enteredQueue time.Time // when it joined its current queue (its maximum wait counts from here)
+	answeredAt   time.Time
+	endedAt      time.Time
+	endReason    string
 	visited      map[QueueID]bool
 	playback     string // the announcement or goodbye playing to the caller
 	timers       []*time.Timer
 	timerGen     uint64 // bumps whenever the timers are re-armed; stale timer messages are dropped
-	customer     string // the customer's channel
-	caller       ari.CallerID
-	did          string
-	queue        *Queue
-	state        callState
-	agent        *agent
-	bridge       string // mixing bridge, once answered
-	arrived      time.Time
-	offeredAt    time.Time
-	answeredAt   time.Time
-	endedAt      time.Time
-	endReason    string
-	data         []DataItem
-	gen          uint64 // bumps on every offer; stale operation results are dropped
 	ops          serial
 	ends         int // how often the call ended: once, or the invariants are broken
+}
+
+// legRecord is one agent's part in a call, for the call record.
+type legRecord struct {
+	agent     AgentID
+	role      legRole
+	offeredAt time.Time
+	joinedAt  time.Time
+	leftAt    time.Time
+	reason    string
 }
 
 type tenant struct {
@@ -362,7 +374,7 @@ func (t *tenant) logout(s *Session) error {
 // back to the head of its queue, and their line is torn down.
 func (t *tenant) endSession(ag *agent, reason string) {
 	if c := ag.call; c != nil {
-		t.requeue(c, endWithdrawn)
+		t.agentLost(c, ag.leg, endWithdrawn)
 	}
 	if ag.fsm.State() != wrapup.LoggedOut {
 		t.step(ag, wrapup.InForceLogout, "")
@@ -442,7 +454,21 @@ func (t *tenant) apply(ag *agent, cmd Command) error {
 	case CmdAnswer:
 		return t.answer(ag, cmd.Call)
 	case CmdHangup:
-		return t.agentHangup(ag, cmd.Call)
+		return t.hangup(ag, cmd.Call)
+	case CmdHold:
+		return t.hold(ag, cmd.Call)
+	case CmdResume:
+		return t.resume(ag, cmd.Call)
+	case CmdTransfer:
+		return t.transfer(ag, cmd.Call, cmd.Target)
+	case CmdConference:
+		return t.conference(ag, cmd.Call, cmd.Target)
+	case CmdDial:
+		return t.dial(ag, cmd.Number)
+	case CmdMute, CmdUnmute:
+		return t.mute(ag, cmd.Call, cmd.Cmd == CmdMute)
+	case CmdDTMF:
+		return t.dtmf(ag, cmd.Call, cmd.Digits)
 	}
 	return fmt.Errorf("%w: unknown command", ErrBadCommand)
 }
@@ -475,16 +501,8 @@ func (t *tenant) applied(ag *agent, trs []wrapup.Transition) {
 	}
 	for _, tr := range trs {
 		t.app.logState(t.cfg.Tenant.ID, ag.cfg.ID, tr)
-		if tr.RingNoAnswer() {
-			if c := ag.call; c != nil && c.state == callOffered {
-				t.log.Info("ring no answer", "call", c.id, "agent", ag.cfg.Username)
-				t.detach(c, endWithdrawn)
-				if c.direct {
-					t.goodbye(c, endWithdrawn) // an overflow to this extension has nowhere else to go
-				} else {
-					t.backToQueue(c)
-				}
-			}
+		if tr.RingNoAnswer() && ag.leg != nil && ag.leg.state == legOffered {
+			t.missed(ag.call, ag.leg)
 		}
 	}
 	t.syncRouting(ag)

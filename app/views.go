@@ -18,22 +18,37 @@ func timePtr(t time.Time) *time.Time {
 	return &u
 }
 
-func callView(c *call) *CallView {
+// callView is a call as the agent of leg l sees it.
+func (t *tenant) callView(c *call, l *leg) *CallView {
 	v := &CallView{
-		ID:         c.id,
-		State:      c.state.String(),
-		Direction:  "inbound",
-		Caller:     PartyView{Number: c.caller.Number, Name: c.caller.Name},
-		DID:        c.did,
-		Data:       c.data,
-		OfferedAt:  timePtr(c.offeredAt),
-		AnsweredAt: timePtr(c.answeredAt),
-		EndedAt:    timePtr(c.endedAt),
-		EndReason:  c.endReason,
+		ID:          c.id,
+		State:       l.state.String(),
+		Direction:   c.direction,
+		Role:        l.role.String(),
+		Caller:      CallerView{Number: c.caller.Number, Name: c.caller.Name},
+		Parties:     make([]PartyView, 0, len(c.legs)),
+		Held:        c.held,
+		HoldSeconds: int(c.holdTotal / time.Second),
+		Muted:       l.muted,
+		DID:         c.did,
+		Data:        c.data,
+		OfferedAt:   timePtr(l.offeredAt),
+		AnsweredAt:  timePtr(l.joinedAt),
+		EndedAt:     timePtr(c.endedAt),
+		RingSeconds: int(t.ringTime(c) / time.Second),
+		EndReason:   c.endReason,
+	}
+	if c.held {
+		v.HeldSince = timePtr(c.heldSince)
+	}
+	if c.state == callEnded {
+		v.State = callEnded.String()
+	}
+	for _, o := range c.legs {
+		v.Parties = append(v.Parties, PartyView{Name: o.ag.cfg.Name, Extension: o.ag.cfg.Extension, State: o.state.String(), Role: o.role.String()})
 	}
 	if c.queue != nil {
 		v.Queue = &QueueView{ID: c.queue.ID, Name: c.queue.Name}
-		v.RingSeconds = c.queue.RingSeconds
 	}
 	return v
 }
@@ -45,12 +60,13 @@ func (t *tenant) snapshot(ag *agent) Message {
 			ID: ag.cfg.ID, Username: ag.cfg.Username, Name: ag.cfg.Name, Extension: ag.cfg.Extension,
 			Domain: t.cfg.Tenant.Domain, Tenant: t.cfg.Tenant.Name,
 		},
-		State:   stateView(ag),
-		Line:    &LineView{State: ag.line.state.String()},
-		Reasons: t.cfg.Reasons,
+		State:    stateView(ag),
+		Line:     &LineView{State: ag.line.state.String()},
+		Reasons:  t.cfg.Reasons,
+		Settings: &SettingsView{NotifyIncoming: t.cfg.Settings.NotifyIncoming},
 	}
 	if ag.call != nil {
-		m.Call = callView(ag.call)
+		m.Call = t.callView(ag.call, ag.leg)
 	}
 	return m
 }

@@ -46,7 +46,7 @@ func (t *tenant) wait(c *call, q *Queue) {
 	if c.queue != q || c.enteredQueue.IsZero() {
 		c.queue, c.enteredQueue = q, t.now()
 	}
-	c.state, c.agent = callWaiting, nil
+	c.state = callWaiting
 	t.router.Enqueue(queue.CallID(c.id), queue.ID(q.ID), c.arrived)
 	t.armCallTimers(c)
 	if moved {
@@ -125,8 +125,11 @@ func (t *tenant) overflow(c *call) {
 		}
 	case OverflowExtension:
 		if ag := t.byExtension(q.OverflowTarget); ag != nil && t.reachable(ag) {
-			t.offer(c, ag, true)
-			return
+			c.direct = true
+			if t.offer(c, ag, roleAnswer, nil) == nil {
+				return
+			}
+			c.direct = false
 		}
 	}
 	t.goodbye(c, endMaxWait)

@@ -134,6 +134,12 @@ func (d *DB) TenantConfig(ctx context.Context, tenant app.TenantID) (app.TenantC
 			return cfg, fmt.Errorf("members of queue %d: %w", q.ID, err)
 		}
 	}
+	if err := d.db.GetContext(ctx, &cfg.Settings, `SELECT notify_incoming, agent_calls_not_ready, trunk, caller_id FROM tenants WHERE id = ?`, tenant); err != nil {
+		return cfg, fmt.Errorf("settings of tenant %d: %w", tenant, err)
+	}
+	if err := d.db.SelectContext(ctx, &cfg.Variables, `SELECT key_name, variable FROM call_variables WHERE tenant_id = ? ORDER BY position`, tenant); err != nil {
+		return cfg, fmt.Errorf("call variables of tenant %d: %w", tenant, err)
+	}
 	var own []string
 	if err := d.db.SelectContext(ctx, &own, `SELECT reason FROM not_ready_reasons WHERE tenant_id = ? ORDER BY reason`, tenant); err != nil {
 		return cfg, fmt.Errorf("reasons of tenant %d: %w", tenant, err)
@@ -279,4 +285,152 @@ func (d *DB) AddReason(ctx context.Context, tenant app.TenantID, reason string) 
 		return fmt.Errorf("add reason %q: %w", reason, err)
 	}
 	return nil
+}
+
+// SetSettings changes a tenant's switches and outbound calling.
+func (d *DB) SetSettings(ctx context.Context, tenant app.TenantID, s app.Settings) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE tenants SET notify_incoming = ?, agent_calls_not_ready = ?, trunk = ?, caller_id = ? WHERE id = ?`,
+		s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, tenant)
+	if err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	return nil
+}
+
+// AddCallVariable adds an attached-data item after the tenant's others; a
+// tenant has at most app.MaxCallVariables.
+func (d *DB) AddCallVariable(ctx context.Context, tenant app.TenantID, v app.CallVariable) error {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM call_variables WHERE tenant_id = ?`, tenant); err != nil {
+		return err
+	}
+	if n >= app.MaxCallVariables {
+		return fmt.Errorf("a tenant has at most %d call variables", app.MaxCallVariables)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO call_variables (tenant_id, position, key_name, variable) VALUES (?, ?, ?, ?)`,
+		tenant, n+1, v.Key, v.Variable); err != nil {
+		return fmt.Errorf("add call variable %s: %w", v.Variable, err)
+	}
+	return tx.Commit()
+}
+
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+// AppendCallRecords writes ended calls with their agents, in one transaction.
+func (d *DB) AppendCallRecords(ctx context.Context, calls []app.CallRecord) error {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, c := range calls {
+		var queue any
+		if c.Queue != 0 {
+			queue = c.Queue
+		}
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO calls (id, tenant_id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at,
+			 wait_ms, talk_ms, hold_ms, transfers, joins, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, c.Tenant, c.Direction, queue, c.QueueName, c.Number, c.Name, c.DID, timeText(c.Arrived), timeText(c.Answered), timeText(c.Ended),
+			c.Wait.Milliseconds(), c.Talk.Milliseconds(), c.Hold.Milliseconds(), c.Transfers, c.Joins, c.EndReason); err != nil {
+			return fmt.Errorf("call record %s: %w", c.ID, err)
+		}
+		for i, a := range c.Agents {
+			if _, err := tx.ExecContext(ctx,
+				`INSERT INTO call_agents (call_id, seq, agent_id, role, offered_at, joined_at, left_at, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				c.ID, i+1, a.Agent, a.Role, timeText(a.Offered), timeText(a.Joined), timeText(a.Left), a.Outcome); err != nil {
+				return fmt.Errorf("call record %s agent %d: %w", c.ID, a.Agent, err)
+			}
+		}
+	}
+	return tx.Commit()
+}
+
+// RecentCall is one line of an agent's own call list.
+type RecentCall struct {
+	At        time.Time `json:"at"`
+	Number    string    `json:"number"`
+	Name      string    `json:"name"`
+	Direction string    `json:"direction"`
+	Seconds   int       `json:"seconds"` // how long the agent was on it (0: they did not answer)
+	Outcome   string    `json:"outcome"`
+}
+
+// RecentCalls returns an agent's latest calls, newest first.
+func (d *DB) RecentCalls(ctx context.Context, tenant app.TenantID, agent app.AgentID, limit int) ([]RecentCall, error) {
+	var rows []struct {
+		Offered   string `db:"offered_at"`
+		Joined    string `db:"joined_at"`
+		Left      string `db:"left_at"`
+		Number    string `db:"number"`
+		Name      string `db:"name"`
+		Direction string `db:"direction"`
+		Outcome   string `db:"outcome"`
+	}
+	err := d.db.SelectContext(ctx, &rows,
+		`SELECT a.offered_at, a.joined_at, a.left_at, c.number, c.name, c.direction, a.outcome
+		 FROM call_agents a JOIN calls c ON c.id = a.call_id
+		 WHERE c.tenant_id = ? AND a.agent_id = ? ORDER BY a.offered_at DESC LIMIT ?`, tenant, agent, limit)
+	if err != nil {
+		return nil, fmt.Errorf("recent calls: %w", err)
+	}
+	out := make([]RecentCall, len(rows))
+	for i, r := range rows {
+		at, _ := time.Parse(timeLayout, r.Offered)
+		out[i] = RecentCall{At: at, Number: r.Number, Name: r.Name, Direction: r.Direction, Outcome: r.Outcome}
+		if joined, err := time.Parse(timeLayout, r.Joined); err == nil {
+			if left, err := time.Parse(timeLayout, r.Left); err == nil {
+				out[i].Seconds = int(left.Sub(joined).Round(time.Second) / time.Second)
+			}
+		}
+	}
+	return out, nil
+}
+
+// CallRecord reads one call's record back (tests, reports).
+func (d *DB) CallRecord(ctx context.Context, tenant app.TenantID, id app.CallID) (app.CallRecord, error) {
+	var row struct {
+		Direction string        `db:"direction"`
+		Queue     sql.NullInt64 `db:"queue_id"`
+		QueueName string        `db:"queue_name"`
+		Number    string        `db:"number"`
+		Wait      int64         `db:"wait_ms"`
+		Talk      int64         `db:"talk_ms"`
+		Hold      int64         `db:"hold_ms"`
+		Transfers int           `db:"transfers"`
+		Joins     int           `db:"joins"`
+		EndReason string        `db:"end_reason"`
+	}
+	err := d.db.GetContext(ctx, &row, `SELECT direction, queue_id, queue_name, number, wait_ms, talk_ms, hold_ms, transfers, joins, end_reason
+		FROM calls WHERE tenant_id = ? AND id = ?`, tenant, id)
+	if err != nil {
+		return app.CallRecord{}, notFound(err, "call "+string(id))
+	}
+	r := app.CallRecord{ID: id, Tenant: tenant, Direction: row.Direction, Queue: app.QueueID(row.Queue.Int64), QueueName: row.QueueName,
+		Number: row.Number, Wait: time.Duration(row.Wait) * time.Millisecond, Talk: time.Duration(row.Talk) * time.Millisecond,
+		Hold: time.Duration(row.Hold) * time.Millisecond, Transfers: row.Transfers, Joins: row.Joins, EndReason: row.EndReason}
+	var agents []struct {
+		Agent   app.AgentID `db:"agent_id"`
+		Role    string      `db:"role"`
+		Joined  string      `db:"joined_at"`
+		Outcome string      `db:"outcome"`
+	}
+	if err := d.db.SelectContext(ctx, &agents, `SELECT agent_id, role, joined_at, outcome FROM call_agents WHERE call_id = ? ORDER BY seq`, id); err != nil {
+		return r, err
+	}
+	for _, a := range agents {
+		joined, _ := time.Parse(timeLayout, a.Joined)
+		r.Agents = append(r.Agents, app.CallAgent{Agent: a.Agent, Role: a.Role, Joined: joined, Outcome: a.Outcome})
+	}
+	return r, nil
 }

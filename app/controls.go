@@ -1,0 +1,359 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/ccaas/ccaas/ari"
+	"github.com/ccaas/ccaas/wrapup"
+)
+
+// Numbers agents may dial and digits they may send. Nothing else ever
+// reaches a dial string.
+var (
+	dialNumberRE = regexp.MustCompile(`^\+?[0-9]{2,20}$`)
+	dtmfRE       = regexp.MustCompile(`^[0-9*#A-Da-d]{1,32}$`)
+	// trunkRE is what a trunk (a PJSIP endpoint name from the tenant's
+	// settings) may look like in a dial string.
+	trunkRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+)
+
+// connectedLeg returns the agent's call when they are connected to it.
+func (t *tenant) connectedLeg(ag *agent, id CallID) (*call, *leg, error) {
+	c, l, err := t.legOf(ag, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if l.state != legConnected {
+		return nil, nil, fmt.Errorf("%w: the call is %s, not connected", ErrNotAllowed, l.state)
+	}
+	return c, l, nil
+}
+
+// hold takes the customer out of the call's bridge and plays them music on
+// hold; the agents hear silence (or each other in a conference).
+func (t *tenant) hold(ag *agent, id CallID) error {
+	c, _, err := t.connectedLeg(ag, id)
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.customer == "":
+		return fmt.Errorf("%w: there is no customer on this call to hold", ErrNotAllowed)
+	case c.held:
+		return fmt.Errorf("%w: the call is already on hold", ErrNotAllowed)
+	case !c.customerIn:
+		return fmt.Errorf("%w: the customer is not connected yet", ErrNotAllowed)
+	}
+	c.held, c.heldSince, c.customerIn = true, t.now(), false
+	bridge, customer, class := c.bridge, c.customer, t.mohClass(c)
+	t.exec(&c.ops, "hold", func(ctx context.Context) error {
+		// ARI's own hold plays music to the held channel itself; the customer
+		// leaves the bridge and hears music on their own channel.
+		if err := t.app.ari.RemoveChannel(ctx, bridge, customer); err != nil && !errors.Is(err, ari.ErrUnprocessable) {
+			return err
+		}
+		return t.app.ari.StartMOH(ctx, customer, class)
+	}, nil)
+	t.broadcast(c, nil, "")
+	return nil
+}
+
+func (t *tenant) resume(ag *agent, id CallID) error {
+	c, _, err := t.connectedLeg(ag, id)
+	if err != nil {
+		return err
+	}
+	if !c.held {
+		return fmt.Errorf("%w: the call is not on hold", ErrNotAllowed)
+	}
+	c.holdTotal += t.now().Sub(c.heldSince)
+	c.held, c.customerIn = false, true
+	bridge, customer := c.bridge, c.customer
+	t.exec(&c.ops, "resume", func(ctx context.Context) error {
+		if err := t.app.ari.StopMOH(ctx, customer); err != nil && !errors.Is(err, ari.ErrNotFound) {
+			return err
+		}
+		return t.app.ari.AddChannel(ctx, bridge, customer)
+	}, nil)
+	t.broadcast(c, nil, "")
+	return nil
+}
+
+func (t *tenant) mohClass(c *call) string {
+	if c.queue != nil && c.queue.MOHClass != "" {
+		return c.queue.MOHClass
+	}
+	return "default"
+}
+
+// target finds the agent of an extension who may receive a transferred call
+// or join a conference: Ready, line up, no call (DESIGN.md, Who can be
+// reached). The error says why not, for the asking agent.
+func (t *tenant) target(from *agent, ext string) (*agent, error) {
+	if !extensionRE.MatchString(ext) {
+		return nil, fmt.Errorf("%w: %q is not an extension", ErrBadCommand, ext)
+	}
+	to := t.byExtension(ext)
+	switch {
+	case to == nil:
+		return nil, fmt.Errorf("%w: no agent has extension %s", ErrNotAllowed, ext)
+	case to == from:
+		return nil, fmt.Errorf("%w: that is your own extension", ErrNotAllowed)
+	case to.session == nil:
+		return nil, fmt.Errorf("%w: %s (%s) is not logged in", ErrNotAllowed, to.cfg.Name, ext)
+	case to.fsm.State() != wrapup.Ready:
+		return nil, fmt.Errorf("%w: %s (%s) is %s, not Ready", ErrNotAllowed, to.cfg.Name, ext, readable(to.fsm.State()))
+	case to.line.state != lineUp:
+		return nil, fmt.Errorf("%w: %s's (%s) phone line is not up", ErrNotAllowed, to.cfg.Name, ext)
+	}
+	return to, nil
+}
+
+var extensionRE = regexp.MustCompile(`^[0-9]{2,10}$`)
+
+func readable(s wrapup.State) string {
+	switch s {
+	case wrapup.NotReady:
+		return "Not Ready"
+	case wrapup.LoggedOut:
+		return "logged out"
+	}
+	return "busy (" + s.String() + ")"
+}
+
+// transfer hands the customer blind to another agent: the transferring agent
+// is released at once (to wrapup after an inbound queue call they answered)
+// and the customer hears music until the target answers. If the target does
+// not answer, a queue call goes back to the head of its queue, any other call
+// back to the transferring agent if they are free, else it ends politely.
+func (t *tenant) transfer(ag *agent, id CallID, ext string) error {
+	c, l, err := t.connectedLeg(ag, id)
+	if err != nil {
+		return err
+	}
+	if c.customer == "" || !c.customerUp {
+		return fmt.Errorf("%w: only a call with a customer can be transferred", ErrNotAllowed)
+	}
+	if c.agentsWith(l) > 0 || len(c.legs) > 1 {
+		return fmt.Errorf("%w: leave the conference instead, or wait until the invited agent answers", ErrNotAllowed)
+	}
+	to, err := t.target(ag, ext)
+	if err != nil {
+		return err
+	}
+	// the customer waits with music, out of the bridge
+	wasIn := c.customerIn
+	if c.held {
+		c.holdTotal += t.now().Sub(c.heldSince)
+		c.held = false
+	}
+	c.customerIn = false
+	bridge, customer, class := c.bridge, c.customer, t.mohClass(c)
+	t.exec(&c.ops, "customer waits for transfer", func(ctx context.Context) error {
+		if wasIn {
+			if err := t.app.ari.RemoveChannel(ctx, bridge, customer); err != nil && !errors.Is(err, ari.ErrUnprocessable) {
+				return err
+			}
+		}
+		return t.app.ari.StartMOH(ctx, customer, class)
+	}, nil)
+	c.transfers++
+	t.log.Info("blind transfer", "call", c.id, "from", ag.cfg.Username, "to", to.cfg.Username)
+	t.release(c, l, endTransferred)
+	c.state = callOffered
+	if err := t.offer(c, to, roleTransfer, ag); err != nil {
+		// checked above; should it still fail, the customer is not lost
+		t.backToQueueOrGoodbye(c)
+		return err
+	}
+	return nil
+}
+
+// conference rings another Ready agent; the agent and the customer stay
+// connected meanwhile. On Answer all are in the one mixing bridge.
+func (t *tenant) conference(ag *agent, id CallID, ext string) error {
+	c, _, err := t.connectedLeg(ag, id)
+	if err != nil {
+		return err
+	}
+	for _, o := range c.legs {
+		if o.state == legOffered {
+			return fmt.Errorf("%w: %s is already being called", ErrNotAllowed, o.ag.cfg.Name)
+		}
+	}
+	to, err := t.target(ag, ext)
+	if err != nil {
+		return err
+	}
+	if err := t.offer(c, to, roleConference, ag); err != nil {
+		return err
+	}
+	t.broadcast(c, nil, "")
+	return nil
+}
+
+// dial places a call for a Not Ready agent: to another agent's extension, or
+// out through the tenant's trunk. The agent's line is in the call's bridge
+// from the start; the agent returns to Not Ready afterwards (no wrapup).
+func (t *tenant) dial(ag *agent, number string) error {
+	if !dialNumberRE.MatchString(number) {
+		return fmt.Errorf("%w: dial digits, with an optional leading +, 2 to 20 of them", ErrBadCommand)
+	}
+	if ag.line.state != lineUp {
+		return fmt.Errorf("%w: your phone line is not up", ErrNotAllowed)
+	}
+	callee := t.byExtension(number)
+	if callee == ag {
+		return fmt.Errorf("%w: that is your own extension", ErrNotAllowed)
+	}
+	if callee != nil {
+		if err := t.calleeReachable(callee); err != nil {
+			return err
+		}
+	} else if !trunkRE.MatchString(t.cfg.Settings.Trunk) {
+		return fmt.Errorf("%w: this tenant has no outbound trunk configured", ErrNotAllowed)
+	}
+	trs, err := ag.fsm.Dial(t.now())
+	t.applied(ag, trs)
+	if err != nil {
+		return err
+	}
+	c := &call{
+		id:        CallID(newID(kindCall, t.cfg.Tenant.ID)),
+		direction: dirOutbound,
+		caller:    ari.CallerID{Number: number},
+		arrived:   t.now(),
+		state:     callConnected,
+		data:      []DataItem{},
+		bridge:    newID(kindCallBridge, t.cfg.Tenant.ID),
+	}
+	l := &leg{ag: ag, state: legConnecting, role: roleDialer, offeredAt: c.arrived}
+	c.legs = []*leg{l}
+	ag.call, ag.leg = c, l
+	t.calls[c.id] = c
+	bridge, lineCh := c.bridge, ag.line.channel
+	t.exec(&c.ops, "bridge dialling agent", func(ctx context.Context) error {
+		if _, err := t.app.ari.CreateBridge(ctx, ari.BridgeRequest{ID: bridge, Type: ari.BridgeMixing, Name: bridge}); err != nil {
+			return err
+		}
+		return t.app.ari.AddChannel(ctx, bridge, lineCh)
+	}, func(err error) {
+		if err != nil && c.has(l) {
+			t.endCall(c, endFailed)
+		}
+	})
+	if callee != nil {
+		c.direction = dirInternal
+		c.caller = ari.CallerID{Number: callee.cfg.Extension, Name: callee.cfg.Name}
+		t.send(ag, Message{Type: MsgCall, Call: t.callView(c, l)})
+		if err := t.offer(c, callee, roleCallee, ag); err != nil {
+			t.endCall(c, endFailed)
+			return err
+		}
+		t.broadcast(c, nil, "")
+		return nil
+	}
+	c.customer = newID(kindCustomer, t.cfg.Tenant.ID)
+	t.byChan[c.customer] = c
+	t.send(ag, Message{Type: MsgCall, Call: t.callView(c, l)})
+	endpoint := "PJSIP/" + number + "@" + t.cfg.Settings.Trunk
+	customer, callerID := c.customer, t.cfg.Settings.CallerID
+	t.log.Info("outbound call", "call", c.id, "agent", ag.cfg.Username, "number", number)
+	t.exec(&c.ops, "originate customer", func(ctx context.Context) error {
+		_, err := t.app.ari.Originate(ctx, ari.OriginateRequest{
+			Endpoint: endpoint, App: t.app.cfg.Application, AppArgs: "outbound",
+			ChannelID: customer, CallerID: callerID, Timeout: 45,
+		})
+		return err
+	}, func(err error) {
+		if err != nil && c.state != callEnded {
+			delete(t.byChan, customer)
+			t.endCall(c, endFailed)
+		}
+	})
+	return nil
+}
+
+// calleeReachable applies the table of DESIGN.md to agent-to-agent calls:
+// the callee must be Ready, or Not Ready where the tenant allows it.
+func (t *tenant) calleeReachable(to *agent) error {
+	s := to.fsm.State()
+	ok := s == wrapup.Ready || (s == wrapup.NotReady && t.cfg.Settings.AgentCallsNotReady)
+	switch {
+	case to.session == nil:
+		return fmt.Errorf("%w: %s (%s) is not logged in", ErrNotAllowed, to.cfg.Name, to.cfg.Extension)
+	case !ok:
+		return fmt.Errorf("%w: %s (%s) is %s and cannot take your call now", ErrNotAllowed, to.cfg.Name, to.cfg.Extension, readable(s))
+	case to.line.state != lineUp || to.call != nil:
+		return fmt.Errorf("%w: %s (%s) cannot take your call now", ErrNotAllowed, to.cfg.Name, to.cfg.Extension)
+	}
+	return nil
+}
+
+// outboundAnswered: the dialled customer answered; bring them into the bridge.
+func (t *tenant) outboundAnswered(c *call) {
+	if c.state == callEnded || len(c.legs) == 0 {
+		return
+	}
+	l := c.legs[0]
+	c.customerUp = true
+	customer, bridge := c.customer, c.bridge
+	t.exec(&c.ops, "bridge customer", func(ctx context.Context) error {
+		return t.app.ari.AddChannel(ctx, bridge, customer)
+	}, func(err error) {
+		if !c.has(l) || l.state != legConnecting {
+			return
+		}
+		if err != nil {
+			t.endCall(c, endFailed)
+			return
+		}
+		c.customerIn = true
+		l.state, l.joinedAt, c.answeredAt = legConnected, t.now(), t.now()
+		t.step(l.ag, wrapup.InConnected, "")
+		t.broadcast(c, nil, "")
+	})
+}
+
+func (t *tenant) mute(ag *agent, id CallID, on bool) error {
+	c, l, err := t.connectedLeg(ag, id)
+	if err != nil {
+		return err
+	}
+	if l.muted == on {
+		return nil
+	}
+	l.muted = on
+	lineCh := ag.line.channel
+	t.exec(&c.ops, "mute", func(ctx context.Context) error {
+		// "in" is what the agent says: the others stop hearing them
+		if on {
+			return t.app.ari.Mute(ctx, lineCh, "in")
+		}
+		return t.app.ari.Unmute(ctx, lineCh, "in")
+	}, nil)
+	t.send(ag, Message{Type: MsgCall, Call: t.callView(c, l)})
+	return nil
+}
+
+// dtmf sends digits to the customer (an IVR on an outbound call).
+func (t *tenant) dtmf(ag *agent, id CallID, digits string) error {
+	if !dtmfRE.MatchString(digits) {
+		return fmt.Errorf("%w: DTMF digits are 0-9, *, # and A-D, at most 32", ErrBadCommand)
+	}
+	c, _, err := t.connectedLeg(ag, id)
+	if err != nil {
+		return err
+	}
+	if c.customer == "" || !c.customerIn {
+		return fmt.Errorf("%w: there is no connected customer to send digits to", ErrNotAllowed)
+	}
+	customer := c.customer
+	t.exec(&c.ops, "dtmf", func(ctx context.Context) error {
+		return t.app.ari.SendDTMF(ctx, customer, digits)
+	}, nil)
+	return nil
+}

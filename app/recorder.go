@@ -1,0 +1,91 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/ccaas/ccaas/wrapup"
+)
+
+// recorder appends agent state changes and call records to the store from
+// its own goroutine, in batches, so a slow disk never holds up a tenant loop.
+type recorder struct {
+	app   *App
+	inbox *mailbox
+}
+
+func (a *App) logState(tenant TenantID, agent AgentID, tr wrapup.Transition) {
+	a.records.inbox.post(StateChange{
+		Tenant: tenant, Agent: agent, At: tr.At,
+		From: tr.From.String(), To: tr.To.String(), Reason: tr.Reason, Pending: tr.Pending, Cause: tr.Input.String(),
+	})
+}
+
+func (a *App) recordCall(r CallRecord) { a.records.inbox.post(r) }
+
+// run writes until ctx ends, then writes what is left.
+func (r *recorder) run(ctx context.Context) {
+	for {
+		select {
+		case <-r.inbox.signal:
+			r.flush()
+		case <-ctx.Done():
+			r.flush()
+			return
+		}
+	}
+}
+
+func (r *recorder) flush() {
+	items := r.inbox.drain()
+	if len(items) == 0 {
+		return
+	}
+	var (
+		changes []StateChange
+		calls   []CallRecord
+	)
+	for _, it := range items {
+		switch v := it.(type) {
+		case StateChange:
+			changes = append(changes, v)
+		case CallRecord:
+			calls = append(calls, v)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if len(changes) > 0 {
+		if err := r.app.store.AppendStateLog(ctx, changes); err != nil {
+			r.app.log.Error("agent state log lost rows", "rows", len(changes), "err", err)
+		}
+	}
+	if len(calls) > 0 {
+		if err := r.app.store.AppendCallRecords(ctx, calls); err != nil {
+			r.app.log.Error("call records lost", "calls", len(calls), "err", err)
+		}
+	}
+}
+
+// record builds a call's record when it ends.
+func (t *tenant) record(c *call) CallRecord {
+	r := CallRecord{
+		ID: c.id, Tenant: t.cfg.Tenant.ID, Direction: c.direction,
+		Number: c.caller.Number, Name: c.caller.Name, DID: c.did,
+		Arrived: c.arrived, Answered: c.answeredAt, Ended: c.endedAt,
+		Hold: c.holdTotal, Transfers: c.transfers, Joins: c.joins, EndReason: c.endReason,
+	}
+	if c.queue != nil {
+		r.Queue, r.QueueName = c.queue.ID, c.queue.Name
+	}
+	if c.answeredAt.IsZero() {
+		r.Wait = c.endedAt.Sub(c.arrived)
+	} else {
+		r.Wait = c.answeredAt.Sub(c.arrived)
+		r.Talk = max(c.endedAt.Sub(c.answeredAt)-c.holdTotal, 0)
+	}
+	for _, h := range c.history {
+		r.Agents = append(r.Agents, CallAgent{Agent: h.agent, Role: h.role.String(), Offered: h.offeredAt, Joined: h.joinedAt, Left: h.leftAt, Outcome: h.reason})
+	}
+	return r
+}
