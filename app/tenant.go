@@ -90,8 +90,8 @@ type agent struct {
 	session  *Session
 	sink     Sink
 	line     line
-	call     *call // the call the agent is offered or on
-	leg      *leg  // the agent's part in it
+	call     *call       // the call the agent is offered or on
+	leg      *leg        // the agent's part in it
 	timer    *time.Timer // fires at the state machine's next deadline
 	timerGen uint64      // bumps on every re-arm; stale timer messages are dropped
 }
