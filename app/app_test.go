@@ -55,6 +55,13 @@ type worldOpts struct {
 	wrapupSeconds int // alice's; bob has none
 	// queues creates the tenant's queues; default: Support on testDID with both agents.
 	queues func(ctx context.Context, db *sqlite.DB, ten app.Tenant, agent map[string]app.Agent) error
+	// settings replace the tenant's defaults (outbound trunk "pstn", the
+	// simulator's trunk, and the notification on).
+	settings  *app.Settings
+	variables []app.CallVariable
+	// channelVars are the variables the simulated Asterisk puts on channel
+	// snapshots (ari.conf channelvars).
+	channelVars []string
 }
 
 func newWorld(t testing.TB, opts worldOpts) *world {
@@ -63,7 +70,7 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 		opts.ringSeconds = 30
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	sim := asterisksim.New(asterisksim.Config{AutoAnswerPushed: true, Logger: slog.New(slog.DiscardHandler)})
+	sim := asterisksim.New(asterisksim.Config{AutoAnswerPushed: true, ChannelVars: opts.channelVars, Logger: slog.New(slog.DiscardHandler)})
 	srv := httptest.NewServer(sim)
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: testLogLevel}))
 	client, err := ari.New(ari.Config{URL: srv.URL + "/ari", Username: "ccaas", Password: "ccaas", Application: "ccaas", Logger: quiet})
@@ -80,6 +87,18 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 		t.Fatal(err)
 	}
 	w.tenant = ten
+	settings := app.Settings{NotifyIncoming: true, Trunk: "pstn", CallerID: "Acme <5550000>"}
+	if opts.settings != nil {
+		settings = *opts.settings
+	}
+	if err := db.SetSettings(ctx, ten.ID, settings); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range opts.variables {
+		if err := db.AddCallVariable(ctx, ten.ID, v); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var members []app.Member
 	for i, name := range []string{"alice", "bob"} {
 		hash, _ := bcrypt.GenerateFromPassword([]byte(name+"-pw"), bcrypt.MinCost)
@@ -143,6 +162,7 @@ type sink struct {
 	ch     chan app.Message
 	mu     sync.Mutex
 	closed bool
+	kept   []app.Message // read by find but not matched; next and find see them first
 }
 
 func newSink() *sink { return &sink{ch: make(chan app.Message, 1024)} }
@@ -154,9 +174,16 @@ func (s *sink) Close() {
 	s.mu.Unlock()
 }
 
-// next waits for the first message that matches, skipping others.
+// next waits for the first message that matches, dropping those before it.
 func (s *sink) next(t testing.TB, what string, match func(app.Message) bool) app.Message {
 	t.Helper()
+	for len(s.kept) > 0 {
+		m := s.kept[0]
+		s.kept = s.kept[1:]
+		if match(m) {
+			return m
+		}
+	}
 	timeout := time.After(waitFor)
 	for {
 		select {
@@ -164,6 +191,30 @@ func (s *sink) next(t testing.TB, what string, match func(app.Message) bool) app
 			if match(m) {
 				return m
 			}
+		case <-timeout:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// find waits for the first message that matches and keeps the others for
+// later next and find calls (a reply may follow the messages it caused).
+func (s *sink) find(t testing.TB, what string, match func(app.Message) bool) app.Message {
+	t.Helper()
+	for i, m := range s.kept {
+		if match(m) {
+			s.kept = append(s.kept[:i:i], s.kept[i+1:]...)
+			return m
+		}
+	}
+	timeout := time.After(waitFor)
+	for {
+		select {
+		case m := <-s.ch:
+			if match(m) {
+				return m
+			}
+			s.kept = append(s.kept, m)
 		case <-timeout:
 			t.Fatalf("timed out waiting for %s", what)
 		}
@@ -184,7 +235,7 @@ func (s *sink) call(t testing.TB, want string) app.Message {
 
 func (s *sink) reply(t testing.TB, id string) app.Message {
 	t.Helper()
-	return s.next(t, "reply "+id, func(m app.Message) bool { return m.Type == app.MsgReply && m.ID == id })
+	return s.find(t, "reply "+id, func(m app.Message) bool { return m.Type == app.MsgReply && m.ID == id })
 }
 
 // login logs an agent in, attaches a sink and waits until the line is up.

@@ -85,19 +85,37 @@ func DecodeCommand(data []byte) (app.Command, error) {
 	if len(cmd.ID) > 64 {
 		return app.Command{}, fmt.Errorf("%w: id longer than 64 characters", ErrBadCommand)
 	}
-	if len(cmd.Reason) > 64 || len(cmd.Call) > 64 {
+	if len(cmd.Reason) > 64 || len(cmd.Call) > 64 || len(cmd.Target) > 32 || len(cmd.Number) > 32 || len(cmd.Digits) > 32 {
 		return app.Command{ID: cmd.ID}, fmt.Errorf("%w: field too long", ErrBadCommand)
 	}
+	needs := func(field, value string) error {
+		if value == "" {
+			return fmt.Errorf("%w: %s needs %s", ErrBadCommand, cmd.Cmd, field)
+		}
+		return nil
+	}
+	var err error
 	switch cmd.Cmd {
 	case app.CmdReady, app.CmdNotReady, app.CmdLogout, app.CmdCancelPending:
-	case app.CmdAnswer, app.CmdHangup:
-		if cmd.Call == "" {
-			return app.Command{ID: cmd.ID}, fmt.Errorf("%w: %s needs a call", ErrBadCommand, cmd.Cmd)
+	case app.CmdAnswer, app.CmdHangup, app.CmdHold, app.CmdResume, app.CmdMute, app.CmdUnmute:
+		err = needs("a call", string(cmd.Call))
+	case app.CmdTransfer, app.CmdConference:
+		if err = needs("a call", string(cmd.Call)); err == nil {
+			err = needs("a target extension", cmd.Target)
 		}
+	case app.CmdDTMF:
+		if err = needs("a call", string(cmd.Call)); err == nil {
+			err = needs("digits", cmd.Digits)
+		}
+	case app.CmdDial:
+		err = needs("a number", cmd.Number)
 	case "":
 		return app.Command{ID: cmd.ID}, fmt.Errorf("%w: missing cmd", ErrBadCommand)
 	default:
 		return app.Command{ID: cmd.ID}, fmt.Errorf("%w: unknown cmd %q", ErrBadCommand, cmd.Cmd)
+	}
+	if err != nil {
+		return app.Command{ID: cmd.ID}, err
 	}
 	return cmd, nil
 }

@@ -20,7 +20,15 @@ func TestDecodeCommand(t *testing.T) {
 		{name: "unknown fields are ignored", in: `{"cmd":"logout","extra":[1,2]}`, want: app.Command{Cmd: "logout"}, valid: true},
 		{name: "answer without call", in: `{"id":"2","cmd":"answer"}`, want: app.Command{ID: "2"}},
 		{name: "hangup without call", in: `{"cmd":"hangup"}`},
-		{name: "unknown cmd keeps id for the reply", in: `{"id":"3","cmd":"dial","number":"123"}`, want: app.Command{ID: "3"}},
+		{name: "unknown cmd keeps id for the reply", in: `{"id":"3","cmd":"explode","number":"123"}`, want: app.Command{ID: "3"}},
+		{name: "dial", in: `{"cmd":"dial","number":"+4930123"}`, want: app.Command{Cmd: "dial", Number: "+4930123"}, valid: true},
+		{name: "dial without number", in: `{"id":"d","cmd":"dial"}`, want: app.Command{ID: "d"}},
+		{name: "transfer", in: `{"cmd":"transfer","call":"c1","target":"1002"}`, want: app.Command{Cmd: "transfer", Call: "c1", Target: "1002"}, valid: true},
+		{name: "transfer without target", in: `{"cmd":"transfer","call":"c1"}`},
+		{name: "conference without call", in: `{"cmd":"conference","target":"1002"}`},
+		{name: "dtmf without digits", in: `{"cmd":"dtmf","call":"c1"}`},
+		{name: "hold without call", in: `{"cmd":"hold"}`},
+		{name: "long number", in: `{"cmd":"dial","number":"` + longString(33) + `"}`},
 		{name: "missing cmd", in: `{"id":"4"}`, want: app.Command{ID: "4"}},
 		{name: "broken JSON", in: `{"cmd":`},
 		{name: "not an object", in: `["ready"]`},
@@ -65,7 +73,9 @@ func FuzzDecodeCommand(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	known := map[string]bool{app.CmdReady: true, app.CmdNotReady: true, app.CmdAnswer: true, app.CmdHangup: true, app.CmdLogout: true, app.CmdCancelPending: true}
+	known := map[string]bool{app.CmdReady: true, app.CmdNotReady: true, app.CmdAnswer: true, app.CmdHangup: true, app.CmdLogout: true,
+		app.CmdCancelPending: true, app.CmdHold: true, app.CmdResume: true, app.CmdTransfer: true, app.CmdConference: true,
+		app.CmdDial: true, app.CmdMute: true, app.CmdUnmute: true, app.CmdDTMF: true}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cmd, err := DecodeCommand(data)
 		if err != nil {
@@ -77,8 +87,12 @@ func FuzzDecodeCommand(f *testing.F) {
 		if !known[cmd.Cmd] || len(cmd.ID) > 64 || len(cmd.Reason) > 64 || len(cmd.Call) > 64 {
 			t.Fatalf("accepted %+v", cmd)
 		}
-		if (cmd.Cmd == app.CmdAnswer || cmd.Cmd == app.CmdHangup) && cmd.Call == "" {
+		if cmd.Cmd != app.CmdDial && cmd.Cmd != app.CmdReady && cmd.Cmd != app.CmdNotReady && cmd.Cmd != app.CmdLogout &&
+			cmd.Cmd != app.CmdCancelPending && cmd.Call == "" {
 			t.Fatalf("accepted %s without a call", cmd.Cmd)
+		}
+		if cmd.Cmd == app.CmdDial && cmd.Number == "" {
+			t.Fatal("accepted dial without a number")
 		}
 	})
 }

@@ -51,6 +51,7 @@ type channel struct {
 	mohOn    bool
 	held     bool
 	muted    string // "", "in", "out", "both"
+	dtmfSent string // digits sent to the far end through ARI, for tests
 
 	snoopOf string   // snoop: the channel spied on
 	snoops  []string // snoop channels spying on this one
@@ -649,9 +650,11 @@ func (s *Sim) sendDTMF(q *request) response {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, bad := s.controlLocked(q.path["channelId"]); bad != nil {
+	ch, bad := s.controlLocked(q.path["channelId"])
+	if bad != nil {
 		return *bad
 	}
+	ch.dtmfSent += q.str("dtmf")
 	return noContent()
 }
 

@@ -256,6 +256,26 @@ func (s *Sim) BridgeOf(channelID string) string {
 	return ""
 }
 
+// Muted returns the channel's mute direction ("" when not muted).
+func (s *Sim) Muted(channelID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ch := s.channels[channelID]; ch != nil {
+		return ch.muted
+	}
+	return ""
+}
+
+// DTMFSent returns the digits sent to the channel's far end so far.
+func (s *Sim) DTMFSent(channelID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ch := s.channels[channelID]; ch != nil {
+		return ch.dtmfSent
+	}
+	return ""
+}
+
 // MOH reports whether the channel hears music on hold and which class: its
 // own MOH (POST …/moh), ARI hold (class "default"), or MOH played into its
 // bridge. MOH makes no events in Asterisk; this is the only way to see it.
