@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/static"
 )
 
@@ -31,6 +32,11 @@ type Agents interface {
 	Healthy() bool
 }
 
+// Calls reads call records for the agent's own list.
+type Calls interface {
+	RecentCalls(ctx context.Context, tenant app.TenantID, agent app.AgentID, limit int) ([]sqlite.RecentCall, error)
+}
+
 // Demo is the simulated world of `ccaas demo`: customers who call and hang up.
 type Demo interface {
 	// PlaceCall makes a simulated customer call a DID ("" for the demo queue's).
@@ -42,6 +48,7 @@ type Demo interface {
 // Config is what New needs.
 type Config struct {
 	Agents  Agents
+	Calls   Calls
 	Demo    Demo // nil outside demo mode
 	Logger  *slog.Logger
 	Version string
@@ -75,6 +82,7 @@ func New(cfg Config) *Server {
 	api.POST("/login", s.login)
 	api.POST("/logout", s.withSession, s.logout)
 	api.GET("/me", s.withSession, s.me)
+	api.GET("/calls/recent", s.withSession, s.recentCalls)
 	api.GET("/cti", s.cti)
 	api.POST("/demo/calls", s.demoCall)
 	api.POST("/demo/hangup", s.withSession, s.demoHangup)

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/app/sqlite"
 )
 
 const sessionKey = "session"
@@ -92,4 +93,19 @@ func (s *Server) logout(c *gin.Context) {
 	}
 	setSessionCookie(c, "", -1)
 	c.Status(http.StatusNoContent)
+}
+
+// recentCalls lists the agent's own latest calls (for the toolbar's list and
+// click to call back).
+func (s *Server) recentCalls(c *gin.Context) {
+	sess := session(c)
+	calls, err := s.cfg.Calls.RecentCalls(c.Request.Context(), sess.Tenant, sess.Agent.ID, 20)
+	if err != nil {
+		s.failErr(c, err)
+		return
+	}
+	if calls == nil {
+		calls = []sqlite.RecentCall{}
+	}
+	c.JSON(http.StatusOK, gin.H{"calls": calls})
 }

@@ -107,3 +107,21 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestAtMostTenCallVariables(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	ten, _ := db.CreateTenant(ctx, app.Tenant{Domain: "vars.example", Name: "Vars"})
+	for i := range app.MaxCallVariables {
+		if err := db.AddCallVariable(ctx, ten.ID, app.CallVariable{Key: "k", Variable: "V" + string(rune('A'+i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.AddCallVariable(ctx, ten.ID, app.CallVariable{Key: "k", Variable: "TOO_MANY"}); err == nil {
+		t.Fatal("an eleventh call variable was accepted")
+	}
+	cfg, _ := db.TenantConfig(ctx, ten.ID)
+	if len(cfg.Variables) != app.MaxCallVariables || cfg.Variables[0].Variable != "VA" {
+		t.Fatalf("variables = %+v", cfg.Variables)
+	}
+}

@@ -29,6 +29,8 @@ const adminUsage = `usage:
                    [--max-wait S --overflow hangup|queue|extension --overflow-target QUEUE-NAME|EXTENSION]
                    [--announce S]
   ccaas reason add --domain D --reason R
+  ccaas tenant set --domain D [--notify on|off] [--agent-calls-not-ready on|off] [--trunk ENDPOINT] [--caller-id ID]
+  ccaas variable add --domain D --key "Shown name" --variable CHANNEL_VARIABLE   (at most 10 per tenant)
 Every command also takes --db FILE.
 `
 
@@ -38,6 +40,8 @@ var (
 	didRE       = regexp.MustCompile(`^\+?[0-9]{1,20}$`)
 	domainRE    = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?$`)
 	reasonRE    = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+	trunkRE     = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+	variableRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
 )
 
 // listFlag collects a repeatable flag.
@@ -47,11 +51,14 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 func runAdmin(ctx context.Context, object string, args []string, db string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "add" {
+	if len(args) == 0 || (args[0] != "add" && !(object == "tenant" && args[0] == "set")) {
 		fmt.Fprint(stderr, adminUsage)
 		return fmt.Errorf("%s: want \"%s add\"", object, object)
 	}
-	fs := flag.NewFlagSet("ccaas "+object+" add", flag.ContinueOnError)
+	if args[0] == "set" {
+		object = "tenant set"
+	}
+	fs := flag.NewFlagSet("ccaas "+object+" "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&db, "db", db, "sqlite database file")
 	domain := fs.String("domain", "", "the tenant's domain (what agents type at login)")
@@ -98,6 +105,59 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 			q.Strategy = strategy
 			return addQueue(ctx, d, t, q, dids, members, overflowTarget)
 		}
+	case "tenant set":
+		notify := fs.String("notify", "", "on or off: agents' pages show the incoming-call notification")
+		agentCalls := fs.String("agent-calls-not-ready", "", "on or off: agent-to-agent calls may reach Not Ready agents")
+		trunk := fs.String("trunk", "", "PJSIP endpoint of the outbound trunk (pjsip.conf)")
+		callerID := fs.String("caller-id", "", `caller id of outbound calls, e.g. "Acme" <5550000>`)
+		cmd = func(ctx context.Context, d *sqlite.DB, t app.Tenant) (string, error) {
+			cfg, err := d.TenantConfig(ctx, t.ID)
+			if err != nil {
+				return "", err
+			}
+			s := cfg.Settings
+			for _, sw := range []struct {
+				flag, value string
+				dst         *bool
+			}{{"--notify", *notify, &s.NotifyIncoming}, {"--agent-calls-not-ready", *agentCalls, &s.AgentCallsNotReady}} {
+				switch sw.value {
+				case "":
+				case "on":
+					*sw.dst = true
+				case "off":
+					*sw.dst = false
+				default:
+					return "", fmt.Errorf("%s: on or off", sw.flag)
+				}
+			}
+			if *trunk != "" {
+				if !trunkRE.MatchString(*trunk) {
+					return "", errors.New("--trunk: a PJSIP endpoint name (letters, digits, . _ -)")
+				}
+				s.Trunk = *trunk
+			}
+			if *callerID != "" {
+				if len(*callerID) > 80 || strings.ContainsAny(*callerID, "\r\n\x00") {
+					return "", errors.New("--caller-id: at most 80 characters on one line")
+				}
+				s.CallerID = *callerID
+			}
+			return fmt.Sprintf("settings of %s: notify %v, agent calls reach Not Ready %v, trunk %q, caller id %q",
+				t.Domain, s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID), d.SetSettings(ctx, t.ID, s)
+		}
+	case "variable":
+		key := fs.String("key", "", "the name agents see (plain text, up to 64 characters)")
+		variable := fs.String("variable", "", "the channel variable the IVR sets")
+		cmd = func(ctx context.Context, d *sqlite.DB, t app.Tenant) (string, error) {
+			k := strings.TrimSpace(*key)
+			if k == "" || len(k) > 64 {
+				return "", errors.New("--key: 1 to 64 characters")
+			}
+			if !variableRE.MatchString(*variable) {
+				return "", errors.New("--variable: a channel variable name (letters, digits, _)")
+			}
+			return fmt.Sprintf("call variable %q (%s) added to %s", k, *variable, t.Domain), d.AddCallVariable(ctx, t.ID, app.CallVariable{Key: k, Variable: *variable})
+		}
 	case "reason":
 		reason := fs.String("reason", "", "a Not Ready reason: lowercase letters, digits and _")
 		cmd = func(ctx context.Context, d *sqlite.DB, t app.Tenant) (string, error) {
@@ -122,7 +182,7 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 	}
 	defer d.Close()
 	var t app.Tenant
-	if object != "tenant" {
+	if object != "tenant" || args[0] == "set" {
 		if t, err = d.TenantByDomain(ctx, *domain); err != nil {
 			return fmt.Errorf("--domain %q: no such tenant", *domain)
 		}

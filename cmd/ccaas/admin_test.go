@@ -34,6 +34,12 @@ func TestAdminCommands(t *testing.T) {
 		{name: "bad strategy", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Q3", "--did", "3", "--strategy", "random"}, wantErr: "strategy"},
 		{name: "reason", args: []string{"reason", "add", "--domain", "acme.example", "--reason", "coaching"}},
 		{name: "bad reason", args: []string{"reason", "add", "--domain", "acme.example", "--reason", "Coffee Break!"}, wantErr: "--reason"},
+		{name: "settings", args: []string{"tenant", "set", "--domain", "acme.example", "--notify", "off", "--agent-calls-not-ready", "on", "--trunk", "itsp-1", "--caller-id", `"Acme" <5550000>`}},
+		{name: "injected trunk", args: []string{"tenant", "set", "--domain", "acme.example", "--trunk", "x/sip:evil"}, wantErr: "--trunk"},
+		{name: "bad switch", args: []string{"tenant", "set", "--domain", "acme.example", "--notify", "maybe"}, wantErr: "on or off"},
+		{name: "variable", args: []string{"variable", "add", "--domain", "acme.example", "--key", "Customer <b>name</b>", "--variable", "CCAAS_FirstName"}},
+		{name: "bad variable", args: []string{"variable", "add", "--domain", "acme.example", "--key", "X", "--variable", "A(B)"}, wantErr: "--variable"},
+		{name: "duplicate variable", args: []string{"variable", "add", "--domain", "acme.example", "--key", "Y", "--variable", "CCAAS_FirstName"}, wantErr: "UNIQUE"},
 	}
 	for _, st := range steps {
 		args := append(st.args, "--db", db)
@@ -67,5 +73,11 @@ func TestAdminCommands(t *testing.T) {
 	}
 	if got := cfg.Reasons[len(cfg.Reasons)-1]; got != "coaching" {
 		t.Fatalf("reasons = %v", cfg.Reasons)
+	}
+	if s := cfg.Settings; s.NotifyIncoming || !s.AgentCallsNotReady || s.Trunk != "itsp-1" || s.CallerID != `"Acme" <5550000>` {
+		t.Fatalf("settings = %+v", s)
+	}
+	if len(cfg.Variables) != 1 || cfg.Variables[0].Key != "Customer <b>name</b>" {
+		t.Fatalf("variables = %+v", cfg.Variables)
 	}
 }

@@ -44,7 +44,9 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 		Username:         cfg.ARIUser,
 		Password:         cfg.ARIPassword,
 		AutoAnswerPushed: true, // the simulated browser phones answer their lines
-		Logger:           log.With("component", "asterisksim"),
+		// like ari.conf channelvars: attached data rides on the channel snapshots
+		ChannelVars: []string{"CCAAS_FirstName", "CCAAS_Account", "CCAAS_Note"},
+		Logger:      log.With("component", "asterisksim"),
 	})
 	defer sim.Close()
 	simLn, err := net.Listen("tcp", "127.0.0.1:0")
@@ -108,9 +110,32 @@ func seedDemo(ctx context.Context, path string) error {
 		}
 		members = append(members, app.Member{Agent: ag.ID, Skill: 1})
 	}
-	_, err = db.CreateQueue(ctx, app.Queue{TenantID: t.ID, Name: "Support", RingSeconds: 20, MOHClass: "default", DIDs: []string{demoDID}, Members: members})
-	return err
+	if _, err = db.CreateQueue(ctx, app.Queue{TenantID: t.ID, Name: "Support", RingSeconds: 20, MOHClass: "default", DIDs: []string{demoDID}, Members: members}); err != nil {
+		return err
+	}
+	// the simulator's trunk endpoint takes outbound calls
+	if err := db.SetSettings(ctx, t.ID, app.Settings{NotifyIncoming: true, Trunk: "pstn", CallerID: `"Demo Company" <5550000>`}); err != nil {
+		return err
+	}
+	for _, v := range demoVariables {
+		if err := db.AddCallVariable(ctx, t.ID, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
+
+// demoVariables is the demo's attached data: what a simulated IVR asked.
+var demoVariables = []app.CallVariable{
+	{Key: "Customer name", Variable: "CCAAS_FirstName"},
+	{Key: "Account number", Variable: "CCAAS_Account"},
+	{Key: "Reason for calling (IVR menu)", Variable: "CCAAS_Note"},
+}
+
+var (
+	demoNames   = []string{"José Müller", "Aiko Tanaka", "Priya Nair", "Tom O'Brien", "<b>Not bold</b> Smith"}
+	demoReasons = []string{"Billing question", "Password reset", "Delivery <late> & \"lost\"", "Cancel contract"}
+)
 
 // demoWorld is the simulated outside world: customers who call the DID,
 // wait, talk for a while and hang up.
@@ -130,7 +155,11 @@ func (w *demoWorld) PlaceCall(did, from string) (string, error) {
 	if from == "" {
 		from = randomCaller()
 	}
-	return w.sim.PlaceCall(asterisksim.CallSpec{From: from, Name: "Demo caller", DID: did})
+	return w.sim.PlaceCall(asterisksim.CallSpec{From: from, Name: "Demo caller", DID: did, Vars: map[string]string{
+		"CCAAS_FirstName": demoNames[rand.IntN(len(demoNames))],
+		"CCAAS_Account":   fmt.Sprintf("ACC-%06d", rand.IntN(1_000_000)),
+		"CCAAS_Note":      demoReasons[rand.IntN(len(demoReasons))],
+	}})
 }
 
 // HangupCustomer implements cchttp.Demo.

@@ -49,8 +49,8 @@ commands:
   serve     run the contact center against a real Asterisk (ARI)
   demo      run it against the embedded Asterisk simulator, with a demo tenant and simulated callers
   migrate   create or upgrade the sqlite database, then exit
-  tenant add | agent add | queue add | reason add
-            add configuration to the database (run "ccaas queue add -h")
+  tenant add | tenant set | agent add | queue add | reason add | variable add
+            change the configuration in the database (run "ccaas queue add -h")
 
 Run "ccaas <command> -h" for the flags of a command.
 `
@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cfg := defaultConfig()
 	cfg.fromEnv(os.Getenv)
 	switch args[0] {
-	case "tenant", "agent", "queue", "reason":
+	case "tenant", "agent", "queue", "reason", "variable":
 		return runAdmin(ctx, args[0], args[1:], cfg.DB, stdin, stdout, stderr)
 	}
 	fs := flag.NewFlagSet("ccaas "+args[0], flag.ContinueOnError)
@@ -133,7 +133,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	web := &http.Server{
-		Handler:           cchttp.New(cchttp.Config{Agents: a, Demo: demo, Logger: log, Version: version}),
+		Handler:           cchttp.New(cchttp.Config{Agents: a, Calls: db, Demo: demo, Logger: log, Version: version}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

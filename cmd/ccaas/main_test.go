@@ -255,6 +255,27 @@ func TestDemoQueueCallEndToEnd(t *testing.T) {
 	}
 	ws.next("ready again", isState("ready"))
 
+	// both calls are in bob's own list, newest first
+	var recent struct {
+		Calls []struct {
+			Number    string `json:"number"`
+			Direction string `json:"direction"`
+			Seconds   int    `json:"seconds"`
+		} `json:"calls"`
+	}
+	waitUntil(t, "recent calls recorded", func() bool {
+		resp, err := b.http.Get(base + "/api/calls/recent")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		json.NewDecoder(resp.Body).Decode(&recent)
+		return len(recent.Calls) == 2
+	})
+	if recent.Calls[1].Number != "+4930111222" || recent.Calls[0].Direction != "inbound" {
+		t.Fatalf("recent calls = %+v", recent.Calls)
+	}
+
 	ws.send(`{"id":"5","cmd":"logout"}`)
 	if m := ws.next("bye", func(m msg) bool { return m["type"] == "bye" }); m["reason"] != "logout" {
 		t.Fatalf("bye = %v", m)
