@@ -434,3 +434,10 @@ func (d *DB) CallRecord(ctx context.Context, tenant app.TenantID, id app.CallID)
 	}
 	return r, nil
 }
+
+// Stats counts a tenant's call records by kind (tests and a quick look).
+func (d *DB) Stats(ctx context.Context, tenant app.TenantID, calls, answered, transfers, joins, outbound, internal, held *int) error {
+	return d.db.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(NULLIF(answered_at, '')), COALESCE(SUM(transfers), 0), COALESCE(SUM(joins), 0),
+		COUNT(CASE WHEN direction = 'outbound' THEN 1 END), COUNT(CASE WHEN direction = 'internal' THEN 1 END), COUNT(CASE WHEN hold_ms > 0 THEN 1 END)
+		FROM calls WHERE tenant_id = ?`, tenant).Scan(calls, answered, transfers, joins, outbound, internal, held)
+}
