@@ -30,8 +30,8 @@ func TestRandomCallCenter(t *testing.T) {
 			w := newWorld(t, worldOpts{ringSeconds: 1, wrapupSeconds: 1})
 			rng := rand.New(rand.NewPCG(seed, 42))
 			type agentRun struct {
-				s    *app.Session
-				k    *sink
+				s       *app.Session
+				k       *sink
 				call    app.CallID // the call the agent was last told about, "" once it ended
 				ringing bool       // that call is offered to them
 			}
