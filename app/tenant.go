@@ -261,8 +261,8 @@ func (t *tenant) handle(m any) {
 		m.done <- t.logout(m.s)
 	case msgQueryCustomer:
 		ag := t.agentOf(m.s)
-		if ag == nil || ag.call == nil || ag.call.state == callEnded {
-			m.done <- ErrNoSuchCall
+		if ag == nil || ag.call == nil || ag.call.state == callEnded || ag.call.customer == "" || !ag.call.customerUp {
+			m.done <- ErrNoSuchCall // no call, or one without a customer
 			return
 		}
 		*m.out = ag.call.customer
