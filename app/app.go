@@ -109,9 +109,11 @@ type App struct {
 
 	records *recorder
 
-	ctx  context.Context // the Run context, for the tenants' ARI operations
-	wg   sync.WaitGroup
-	done chan struct{}
+	ctx     context.Context // the Run context, for the tenants' ARI operations
+	loopCtx context.Context // ends the tenant loops after shutdown
+	running bool            // Run is running: a tenant added by Reload starts its loop at once
+	wg      sync.WaitGroup
+	done    chan struct{}
 }
 
 // dummyHash is compared against when the user does not exist, so a login
@@ -190,28 +192,25 @@ func (a *App) addTenant(cfg TenantConfig) {
 // Run runs the tenant loops until ctx ends, then ends every session.
 // The caller runs the ARI events (ari.Client.RunEvents) with a as handler.
 func (a *App) Run(ctx context.Context) error {
-	a.mu.Lock()
-	a.ctx = ctx
-	ts := make([]*tenant, 0, len(a.tenants))
-	for _, t := range a.tenants {
-		ts = append(ts, t)
-	}
-	a.mu.Unlock()
 	loopCtx, stop := context.WithCancel(context.Background())
 	defer stop()
+	a.mu.Lock()
+	a.ctx, a.loopCtx, a.running = ctx, loopCtx, true
+	ts := a.tenantList()
+	a.mu.Unlock()
 	logDone := make(chan struct{})
 	go func() {
 		defer close(logDone)
 		a.records.run(loopCtx)
 	}()
 	for _, t := range ts {
-		a.wg.Add(1)
-		go func() {
-			defer a.wg.Done()
-			t.run(loopCtx)
-		}()
+		a.startLoop(t)
 	}
 	<-ctx.Done()
+	a.mu.Lock()
+	a.running = false
+	ts = a.tenantList() // with tenants added since
+	a.mu.Unlock()
 	// End the sessions inside the loops, then let the loops go.
 	shutdown, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
@@ -229,6 +228,23 @@ func (a *App) Run(ctx context.Context) error {
 	a.records.flush() // what the loops logged while stopping
 	close(a.done)
 	return nil
+}
+
+func (a *App) startLoop(t *tenant) {
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		t.run(a.loopCtx)
+	}()
+}
+
+// tenantList returns every tenant; a.mu must be held.
+func (a *App) tenantList() []*tenant {
+	ts := make([]*tenant, 0, len(a.tenants))
+	for _, t := range a.tenants {
+		ts = append(ts, t)
+	}
+	return ts
 }
 
 // opContext returns a context for one ARI operation.

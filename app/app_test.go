@@ -815,3 +815,83 @@ func TestLineDropDuringCallRequeues(t *testing.T) {
 		t.Fatalf("offered %s, want the same call %s", m.Call.ID, callID)
 	}
 }
+
+func TestReloadAppliesWithoutRestart(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	ctx := context.Background()
+	s, k := w.login("alice")
+	w.ready(s, k)
+
+	// a new queue with a new DID, and a wrapup time for alice
+	if _, err := w.db.CreateQueue(ctx, app.Queue{TenantID: w.tenant.ID, Name: "Billing", RingSeconds: 30, DIDs: []string{"5550777"},
+		Members: []app.Member{member(w.agent["alice"], 1)}}); err != nil {
+		t.Fatal(err)
+	}
+	alice := w.agent["alice"]
+	alice.WrapupSeconds = 1
+	if err := w.db.UpdateAgent(ctx, alice); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.app.Reload(ctx, w.tenant.ID); err != nil {
+		t.Fatal(err)
+	}
+	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "700", DID: "5550777"})
+	offer := k.next(t, "offer from the new queue", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	if offer.Call.Queue.Name != "Billing" {
+		t.Fatalf("offer = %+v", offer.Call.Queue)
+	}
+	w.app.Command(s, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	k.call(t, "connected")
+	w.sim.Hangup(cust)
+	if m := k.state(t, "wrapup"); m.State.Until.Sub(m.State.Since) != time.Second {
+		t.Fatalf("wrapup %+v, want the new 1 s", m.State)
+	}
+
+	// bob is removed while logged in: his session ends and says why
+	sb, kb := w.login("bob")
+	if err := w.db.DeleteAgent(ctx, w.tenant.ID, w.agent["bob"].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.app.Reload(ctx, w.tenant.ID); err != nil {
+		t.Fatal(err)
+	}
+	if m := kb.next(t, "bye", func(m app.Message) bool { return m.Type == app.MsgBye }); m.Reason != "removed" {
+		t.Fatalf("bye = %q", m.Reason)
+	}
+	if _, ok := w.app.Session(sb.ID); ok {
+		t.Fatal("removed agent's session still valid")
+	}
+	if _, err := w.app.Login(ctx, testDomain, "bob", "bob-pw"); !errors.Is(err, app.ErrBadLogin) {
+		t.Fatalf("removed agent logs in: %v", err)
+	}
+}
+
+func TestReloadStartsNewTenant(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	ctx := context.Background()
+	ten, err := w.db.CreateTenant(ctx, app.Tenant{Domain: "new.example", Name: "New"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, _ := bcrypt.GenerateFromPassword([]byte("carol-pw"), bcrypt.MinCost)
+	carol, _ := w.db.CreateAgent(ctx, app.Agent{TenantID: ten.ID, Username: "carol", Name: "Carol", Extension: "1001", PasswordHash: string(hash)})
+	if _, err := w.db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Main", RingSeconds: 30, DIDs: []string{"5559000"}, Members: []app.Member{member(carol, 1)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.app.Reload(ctx, ten.ID); err != nil {
+		t.Fatal(err)
+	}
+	s, err := w.app.Login(ctx, "new.example", "carol", "carol-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := newSink()
+	if err := w.app.Attach(ctx, s, k); err != nil {
+		t.Fatal(err)
+	}
+	k.next(t, "line up", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+	w.app.Command(s, app.Command{Cmd: app.CmdReady})
+	k.state(t, "ready")
+	w.sim.PlaceCall(asterisksim.CallSpec{From: "1", DID: "5559000"})
+	k.next(t, "offer in the new tenant", func(m app.Message) bool { return m.Type == app.MsgOffer })
+}

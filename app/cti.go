@@ -139,6 +139,7 @@ const (
 	ByeReplaced = "replaced"
 	ByeShutdown = "shutdown"
 	ByeClosed   = "closed"
+	ByeRemoved  = "removed" // the admin removed the agent
 )
 
 // Command is one client-to-server CTI message.

@@ -286,6 +286,9 @@ func (t *tenant) handle(m any) {
 		}
 	case msgDone:
 		m.then()
+	case msgReload:
+		t.reload(m.cfg)
+		m.done <- nil
 	default:
 		t.log.Error("tenant loop: unknown input", "type", fmt.Sprintf("%T", m))
 	}

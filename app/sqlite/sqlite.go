@@ -441,3 +441,133 @@ func (d *DB) Stats(ctx context.Context, tenant app.TenantID, calls, answered, tr
 		COUNT(CASE WHEN direction = 'outbound' THEN 1 END), COUNT(CASE WHEN direction = 'internal' THEN 1 END), COUNT(CASE WHEN hold_ms > 0 THEN 1 END)
 		FROM calls WHERE tenant_id = ?`, tenant).Scan(calls, answered, transfers, joins, outbound, internal, held)
 }
+
+// exactlyOne turns "no row changed" into ErrNotFound: the id does not exist
+// in this tenant (it may exist in another one, which must look the same).
+func exactlyOne(res sql.Result, err error, what string) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%s: %w", what, app.ErrNotFound)
+	}
+	return nil
+}
+
+// Agent returns one agent of a tenant.
+func (d *DB) Agent(ctx context.Context, tenant app.TenantID, id app.AgentID) (app.Agent, error) {
+	var a app.Agent
+	err := d.db.GetContext(ctx, &a, `SELECT `+agentColumns+` FROM agents WHERE tenant_id = ? AND id = ?`, tenant, id)
+	if err != nil {
+		return a, notFound(err, fmt.Sprintf("agent %d", id))
+	}
+	return a, nil
+}
+
+// UpdateAgent changes an agent's name, extension, role and wrapup time.
+func (d *DB) UpdateAgent(ctx context.Context, a app.Agent) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE agents SET username = ?, name = ?, extension = ?, role = ?, wrapup_seconds = ? WHERE tenant_id = ? AND id = ?`,
+		a.Username, a.Name, a.Extension, a.Role, a.WrapupSeconds, a.TenantID, a.ID)
+	return exactlyOne(res, err, fmt.Sprintf("update agent %d", a.ID))
+}
+
+// SetPassword replaces an agent's bcrypt hash.
+func (d *DB) SetPassword(ctx context.Context, tenant app.TenantID, id app.AgentID, hash string) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE agents SET password_hash = ? WHERE tenant_id = ? AND id = ?`, hash, tenant, id)
+	return exactlyOne(res, err, fmt.Sprintf("password of agent %d", id))
+}
+
+// DeleteAgent removes an agent (and their queue memberships).
+func (d *DB) DeleteAgent(ctx context.Context, tenant app.TenantID, id app.AgentID) error {
+	res, err := d.db.ExecContext(ctx, `DELETE FROM agents WHERE tenant_id = ? AND id = ?`, tenant, id)
+	return exactlyOne(res, err, fmt.Sprintf("delete agent %d", id))
+}
+
+// UpdateQueue replaces a queue's settings, DIDs and members in one
+// transaction. Members must be agents of the queue's tenant.
+func (d *DB) UpdateQueue(ctx context.Context, q app.Queue) error {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx,
+		`UPDATE queues SET name = ?, ring_seconds = ?, moh_class = ?, priority = ?, strategy = ?, max_wait_seconds = ?,
+		 overflow = ?, overflow_target = ?, announce_seconds = ? WHERE tenant_id = ? AND id = ?`,
+		q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.TenantID, q.ID)
+	if err := exactlyOne(res, err, fmt.Sprintf("update queue %d", q.ID)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM queue_dids WHERE queue_id = ?`, q.ID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM queue_members WHERE queue_id = ?`, q.ID); err != nil {
+		return err
+	}
+	for _, did := range q.DIDs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO queue_dids (did, queue_id) VALUES (?, ?)`, did, q.ID); err != nil {
+			return fmt.Errorf("queue %s: DID %s: %w", q.Name, did, err)
+		}
+	}
+	for _, m := range q.Members {
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO queue_members (queue_id, agent_id, skill) SELECT ?, id, ? FROM agents WHERE id = ? AND tenant_id = ?`,
+			q.ID, max(m.Skill, 1), m.Agent, q.TenantID)
+		if err := exactlyOne(res, err, fmt.Sprintf("queue %s: member %d", q.Name, m.Agent)); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// DeleteQueue removes a queue with its DIDs and memberships.
+func (d *DB) DeleteQueue(ctx context.Context, tenant app.TenantID, id app.QueueID) error {
+	res, err := d.db.ExecContext(ctx, `DELETE FROM queues WHERE tenant_id = ? AND id = ?`, tenant, id)
+	return exactlyOne(res, err, fmt.Sprintf("delete queue %d", id))
+}
+
+// SetCallVariables replaces a tenant's attached-data items, in order.
+func (d *DB) SetCallVariables(ctx context.Context, tenant app.TenantID, vars []app.CallVariable) error {
+	if len(vars) > app.MaxCallVariables {
+		return fmt.Errorf("a tenant has at most %d call variables", app.MaxCallVariables)
+	}
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM call_variables WHERE tenant_id = ?`, tenant); err != nil {
+		return err
+	}
+	for i, v := range vars {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO call_variables (tenant_id, position, key_name, variable) VALUES (?, ?, ?, ?)`,
+			tenant, i+1, v.Key, v.Variable); err != nil {
+			return fmt.Errorf("call variable %s: %w", v.Variable, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// SetReasons replaces a tenant's own Not Ready reasons.
+func (d *DB) SetReasons(ctx context.Context, tenant app.TenantID, reasons []string) error {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM not_ready_reasons WHERE tenant_id = ?`, tenant); err != nil {
+		return err
+	}
+	for _, r := range reasons {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO not_ready_reasons (tenant_id, reason) VALUES (?, ?)`, tenant, r); err != nil {
+			return fmt.Errorf("reason %q: %w", r, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// UpdateTenant changes a tenant's display name (the domain stays: agents log in with it).
+func (d *DB) UpdateTenant(ctx context.Context, t app.Tenant) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE tenants SET name = ? WHERE id = ?`, t.Name, t.ID)
+	return exactlyOne(res, err, fmt.Sprintf("update tenant %d", t.ID))
+}

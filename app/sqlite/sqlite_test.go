@@ -125,3 +125,55 @@ func TestAtMostTenCallVariables(t *testing.T) {
 		t.Fatalf("variables = %+v", cfg.Variables)
 	}
 }
+
+func TestUpdatesAreScopedByTenant(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	t1, _ := db.CreateTenant(ctx, app.Tenant{Domain: "one.example", Name: "One"})
+	t2, _ := db.CreateTenant(ctx, app.Tenant{Domain: "two.example", Name: "Two"})
+	a1, _ := db.CreateAgent(ctx, app.Agent{TenantID: t1.ID, Username: "a", Name: "A", Extension: "1001", PasswordHash: "x"})
+	q1, _ := db.CreateQueue(ctx, app.Queue{TenantID: t1.ID, Name: "Q", RingSeconds: 10, DIDs: []string{"100"}})
+	// tenant two guesses tenant one's ids
+	steps := []struct {
+		name string
+		err  error
+	}{
+		{"update agent", db.UpdateAgent(ctx, app.Agent{ID: a1.ID, TenantID: t2.ID, Username: "evil", Name: "E", Extension: "6666", Role: "admin"})},
+		{"set password", db.SetPassword(ctx, t2.ID, a1.ID, "hash")},
+		{"delete agent", db.DeleteAgent(ctx, t2.ID, a1.ID)},
+		{"update queue", db.UpdateQueue(ctx, app.Queue{ID: q1.ID, TenantID: t2.ID, Name: "stolen", RingSeconds: 5, Strategy: "longest_idle", Overflow: "hangup"})},
+		{"delete queue", db.DeleteQueue(ctx, t2.ID, q1.ID)},
+	}
+	for _, st := range steps {
+		if !errors.Is(st.err, app.ErrNotFound) {
+			t.Errorf("%s across tenants: %v, want ErrNotFound", st.name, st.err)
+		}
+	}
+	if _, err := db.Agent(ctx, t2.ID, a1.ID); !errors.Is(err, app.ErrNotFound) {
+		t.Errorf("read agent across tenants: %v", err)
+	}
+	// nothing changed for tenant one
+	got, err := db.Agent(ctx, t1.ID, a1.ID)
+	if err != nil || got.Username != "a" || got.PasswordHash != "x" {
+		t.Fatalf("agent changed: %+v %v", got, err)
+	}
+	cfg, _ := db.TenantConfig(ctx, t1.ID)
+	if len(cfg.Queues) != 1 || cfg.Queues[0].Name != "Q" || cfg.Queues[0].DIDs[0] != "100" {
+		t.Fatalf("queue changed: %+v", cfg.Queues)
+	}
+	// a queue of one tenant cannot take another tenant's agent as member
+	q1.Members = []app.Member{{Agent: a1.ID, Skill: 3}}
+	q1.Strategy, q1.Overflow = "longest_idle", "hangup"
+	if err := db.UpdateQueue(ctx, q1); err != nil {
+		t.Fatal(err)
+	}
+	b2, _ := db.CreateAgent(ctx, app.Agent{TenantID: t2.ID, Username: "b", Name: "B", Extension: "1001", PasswordHash: "x"})
+	q1.Members = append(q1.Members, app.Member{Agent: b2.ID, Skill: 1})
+	if err := db.UpdateQueue(ctx, q1); !errors.Is(err, app.ErrNotFound) {
+		t.Fatalf("foreign member: %v", err)
+	}
+	cfg, _ = db.TenantConfig(ctx, t1.ID)
+	if len(cfg.Queues[0].Members) != 1 {
+		t.Fatalf("a failed update left members %+v", cfg.Queues[0].Members)
+	}
+}

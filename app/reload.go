@@ -1,0 +1,112 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ccaas/ccaas/queue"
+)
+
+// Reload reads a tenant's configuration again and applies it to the running
+// tenant without a restart (a new tenant starts its loop). Calls in progress
+// keep going; a changed wrapup time applies to the agent's next call; a
+// removed agent who is logged in is logged out; calls waiting in a removed
+// queue are ended politely.
+func (a *App) Reload(ctx context.Context, id TenantID) error {
+	cfg, err := a.store.TenantConfig(ctx, id)
+	if err != nil {
+		return fmt.Errorf("reload tenant %d: %w", id, err)
+	}
+	a.mu.Lock()
+	t := a.tenants[id]
+	for did, tid := range a.dids {
+		if tid == id {
+			delete(a.dids, did)
+		}
+	}
+	for _, q := range cfg.Queues {
+		for _, did := range q.DIDs {
+			a.dids[did] = id
+		}
+	}
+	running := a.running
+	a.mu.Unlock()
+	if t == nil {
+		a.addTenant(cfg)
+		if running {
+			a.startLoop(a.tenant(id))
+		}
+		return nil
+	}
+	return t.ask(ctx, func(done chan error) any { return msgReload{cfg: cfg, done: done} })
+}
+
+type msgReload struct {
+	cfg  TenantConfig
+	done chan error
+}
+
+// reload applies a new configuration inside the tenant loop.
+func (t *tenant) reload(cfg TenantConfig) {
+	t.cfg.Tenant, t.cfg.Settings, t.cfg.Reasons, t.cfg.Variables = cfg.Tenant, cfg.Settings, cfg.Reasons, cfg.Variables
+	t.log = t.app.log.With("tenant", cfg.Tenant.Domain)
+
+	// queues: update in place (waiting calls hold pointers to them), add new ones
+	keep := make(map[QueueID]bool)
+	t.dids = make(map[string]*Queue)
+	for _, nq := range cfg.Queues {
+		keep[nq.ID] = true
+		q := t.queues[nq.ID]
+		if q == nil {
+			q = new(Queue)
+			t.queues[nq.ID] = q
+		}
+		*q = nq
+		for _, did := range q.DIDs {
+			t.dids[did] = q
+		}
+		t.router.SetQueue(t.queueConfig(q))
+	}
+	for id, q := range t.queues {
+		if keep[id] {
+			continue
+		}
+		delete(t.queues, id)
+		for _, cid := range t.router.RemoveQueue(queue.ID(id)) {
+			if c := t.calls[CallID(cid)]; c != nil {
+				t.log.Info("queue removed; waiting call ended politely", "queue", q.Name, "call", c.id)
+				t.goodbye(c, endFailed)
+			}
+		}
+	}
+
+	// agents: new records, new memberships; removed agents are logged out
+	present := make(map[AgentID]bool)
+	for _, na := range cfg.Agents {
+		present[na.ID] = true
+		ag := t.agents[na.ID]
+		if ag == nil {
+			ag = &agent{}
+			t.agents[na.ID] = ag
+		}
+		ag.cfg = na
+		ag.queues = nil
+	}
+	for _, q := range cfg.Queues {
+		for _, m := range q.Members {
+			if ag := t.agents[m.Agent]; ag != nil {
+				ag.queues = append(ag.queues, queue.Membership{Queue: queue.ID(q.ID), Skill: m.Skill})
+			}
+		}
+	}
+	for id, ag := range t.agents {
+		if present[id] {
+			t.syncRouting(ag)
+			continue
+		}
+		if ag.session != nil {
+			t.endSession(ag, ByeRemoved)
+		}
+		delete(t.agents, id)
+	}
+}
