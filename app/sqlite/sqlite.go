@@ -571,3 +571,29 @@ func (d *DB) UpdateTenant(ctx context.Context, t app.Tenant) error {
 	res, err := d.db.ExecContext(ctx, `UPDATE tenants SET name = ? WHERE id = ?`, t.Name, t.ID)
 	return exactlyOne(res, err, fmt.Sprintf("update tenant %d", t.ID))
 }
+
+// Operator is a super admin of the whole installation.
+type Operator struct {
+	ID           int64  `db:"id"`
+	Username     string `db:"username"`
+	PasswordHash string `db:"password_hash"`
+}
+
+// CreateOperator adds an operator; PasswordHash must be a bcrypt hash.
+func (d *DB) CreateOperator(ctx context.Context, o Operator) (Operator, error) {
+	res, err := d.db.ExecContext(ctx, `INSERT INTO operators (username, password_hash) VALUES (?, ?)`, o.Username, o.PasswordHash)
+	if err != nil {
+		return o, fmt.Errorf("create operator %s: %w", o.Username, err)
+	}
+	o.ID, err = res.LastInsertId()
+	return o, err
+}
+
+// OperatorByUsername finds an operator (case-insensitive).
+func (d *DB) OperatorByUsername(ctx context.Context, username string) (Operator, error) {
+	var o Operator
+	if err := d.db.GetContext(ctx, &o, `SELECT id, username, password_hash FROM operators WHERE username = ?`, username); err != nil {
+		return o, notFound(err, "operator "+username)
+	}
+	return o, nil
+}

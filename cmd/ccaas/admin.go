@@ -31,6 +31,7 @@ const adminUsage = `usage:
   ccaas reason add --domain D --reason R
   ccaas tenant set --domain D [--notify on|off] [--agent-calls-not-ready on|off] [--trunk ENDPOINT] [--caller-id ID]
   ccaas variable add --domain D --key "Shown name" --variable CHANNEL_VARIABLE   (at most 10 per tenant)
+  ccaas operator add --username U   (a super admin of the web admin pages; password on standard input)
 Every command also takes --db FILE.
 `
 
@@ -158,6 +159,19 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 			}
 			return fmt.Sprintf("call variable %q (%s) added to %s", k, *variable, t.Domain), d.AddCallVariable(ctx, t.ID, app.CallVariable{Key: k, Variable: *variable})
 		}
+	case "operator":
+		username := fs.String("username", "", "login name")
+		cmd = func(ctx context.Context, d *sqlite.DB, _ app.Tenant) (string, error) {
+			if !usernameRE.MatchString(*username) {
+				return "", errors.New("--username: letters, digits, . _ -, at most 64")
+			}
+			hash, err := readPassword(stdin)
+			if err != nil {
+				return "", err
+			}
+			o, err := d.CreateOperator(ctx, sqlite.Operator{Username: *username, PasswordHash: hash})
+			return fmt.Sprintf("operator %s created", o.Username), err
+		}
 	case "reason":
 		reason := fs.String("reason", "", "a Not Ready reason: lowercase letters, digits and _")
 		cmd = func(ctx context.Context, d *sqlite.DB, t app.Tenant) (string, error) {
@@ -182,7 +196,7 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 	}
 	defer d.Close()
 	var t app.Tenant
-	if object != "tenant" || args[0] == "set" {
+	if object != "tenant" && object != "operator" || args[0] == "set" {
 		if t, err = d.TenantByDomain(ctx, *domain); err != nil {
 			return fmt.Errorf("--domain %q: no such tenant", *domain)
 		}
@@ -215,19 +229,11 @@ func addAgent(ctx context.Context, d *sqlite.DB, t app.Tenant, a app.Agent, stdi
 	if err := errors.Join(errs...); err != nil {
 		return "", err
 	}
-	line, err := bufio.NewReader(stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return "", errors.New("give the password on standard input")
-	}
-	password := strings.TrimRight(line, "\r\n")
-	if len(password) < 8 || len(password) > 72 {
-		return "", errors.New("the password must be 8 to 72 characters")
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	hash, err := readPassword(stdin)
 	if err != nil {
 		return "", err
 	}
-	a.TenantID, a.PasswordHash, a.Name = t.ID, string(hash), strings.TrimSpace(a.Name)
+	a.TenantID, a.PasswordHash, a.Name = t.ID, hash, strings.TrimSpace(a.Name)
 	created, err := d.CreateAgent(ctx, a)
 	return fmt.Sprintf("agent %s created in %s (extension %s)", created.Username, t.Domain, created.Extension), err
 }
@@ -287,4 +293,19 @@ func addQueue(ctx context.Context, d *sqlite.DB, t app.Tenant, q app.Queue, dids
 	q.TenantID, q.DIDs, q.Name = t.ID, dids, strings.TrimSpace(q.Name)
 	created, err := d.CreateQueue(ctx, q)
 	return fmt.Sprintf("queue %s created in %s (id %d)", created.Name, t.Domain, created.ID), err
+}
+
+// readPassword reads a password from the first line of stdin and returns its
+// bcrypt hash.
+func readPassword(stdin io.Reader) (string, error) {
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", errors.New("give the password on standard input")
+	}
+	password := strings.TrimRight(line, "\r\n")
+	if len(password) < 8 || len(password) > 72 {
+		return "", errors.New("the password must be 8 to 72 characters")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	return string(hash), err
 }

@@ -34,6 +34,8 @@ func TestAdminCommands(t *testing.T) {
 		{name: "bad strategy", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Q3", "--did", "3", "--strategy", "random"}, wantErr: "strategy"},
 		{name: "reason", args: []string{"reason", "add", "--domain", "acme.example", "--reason", "coaching"}},
 		{name: "bad reason", args: []string{"reason", "add", "--domain", "acme.example", "--reason", "Coffee Break!"}, wantErr: "--reason"},
+		{name: "operator", args: []string{"operator", "add", "--username", "root"}, stdin: "operator-password\n"},
+		{name: "operator twice", args: []string{"operator", "add", "--username", "ROOT"}, stdin: "operator-password\n", wantErr: "UNIQUE"},
 		{name: "settings", args: []string{"tenant", "set", "--domain", "acme.example", "--notify", "off", "--agent-calls-not-ready", "on", "--trunk", "itsp-1", "--caller-id", `"Acme" <5550000>`}},
 		{name: "injected trunk", args: []string{"tenant", "set", "--domain", "acme.example", "--trunk", "x/sip:evil"}, wantErr: "--trunk"},
 		{name: "bad switch", args: []string{"tenant", "set", "--domain", "acme.example", "--notify", "maybe"}, wantErr: "on or off"},

@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cfg := defaultConfig()
 	cfg.fromEnv(os.Getenv)
 	switch args[0] {
-	case "tenant", "agent", "queue", "reason", "variable":
+	case "tenant", "agent", "queue", "reason", "variable", "operator":
 		return runAdmin(ctx, args[0], args[1:], cfg.DB, stdin, stdout, stderr)
 	}
 	fs := flag.NewFlagSet("ccaas "+args[0], flag.ContinueOnError)
