@@ -65,6 +65,7 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	engine *gin.Engine
+	logins *loginLimits
 }
 
 // New builds the routes.
@@ -73,8 +74,11 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.Default()
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New()}
+	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), logins: newLoginLimits()}
 	e := s.engine
+	// The client address is the connection's: trusting X-Forwarded-For would
+	// let anyone pick the address the login limits count.
+	e.SetTrustedProxies(nil)
 	e.Use(s.logRequests, gin.Recovery())
 	e.GET("/healthz", s.healthz)
 	api := e.Group("/api")

@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -71,6 +72,10 @@ func (s *Server) login(c *gin.Context) {
 	}
 	if req.Username == "" || req.Password == "" || req.Domain == "" {
 		fail(c, http.StatusBadRequest, "username, password and domain are required")
+		return
+	}
+	if msg, ok := s.logins.check(strings.ToLower(req.Username+"@"+req.Domain), c.ClientIP()); !ok {
+		fail(c, http.StatusTooManyRequests, msg)
 		return
 	}
 	sess, err := s.cfg.Agents.Login(c.Request.Context(), req.Domain, req.Username, req.Password)

@@ -349,6 +349,34 @@ func TestHostileRequests(t *testing.T) {
 	}
 }
 
+func TestLoginAttemptsAreLimited(t *testing.T) {
+	base := startDemo(t)
+	b := newBrowser(t, base)
+	wrong := `{"username":"alice","password":"wrong-guess","domain":"demo.local"}`
+	for i := range 5 {
+		if code, _ := b.post("/api/login", wrong); code != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d", i+1, code)
+		}
+	}
+	// a forged X-Forwarded-For does not buy new attempts
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/login", strings.NewReader(`{"username":"alice","password":"alice-demo","domain":"demo.local"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", "203.0.113.7")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), "try again in") {
+		t.Fatalf("sixth attempt: %d %s", resp.StatusCode, body)
+	}
+	// other users are not locked out by alice's attacker
+	if code, body := b.post("/api/login", `{"username":"bob","password":"bob-demo","domain":"demo.local"}`); code != http.StatusOK {
+		t.Fatalf("bob: %d %s", code, body)
+	}
+}
+
 func TestConfigValidation(t *testing.T) {
 	t.Setenv("CCAAS_ARI_PASSWORD", "")
 	tests := []struct {
