@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,6 +25,8 @@ type config struct {
 	LogLevel     string        // CCAAS_LOG_LEVEL, --log-level
 	LogFormat    string        // CCAAS_LOG_FORMAT, --log-format
 	CallersEvery time.Duration // CCAAS_DEMO_CALLERS_EVERY, --callers-every (demo only)
+	TLSCert      string        // CCAAS_TLS_CERT, --tls-cert
+	TLSKey       string        // CCAAS_TLS_KEY, --tls-key
 }
 
 func defaultConfig() config {
@@ -53,6 +56,8 @@ func (c *config) fromEnv(getenv func(string) string) {
 	set(&c.ARIApp, "CCAAS_ARI_APP")
 	set(&c.LogLevel, "CCAAS_LOG_LEVEL")
 	set(&c.LogFormat, "CCAAS_LOG_FORMAT")
+	set(&c.TLSCert, "CCAAS_TLS_CERT")
+	set(&c.TLSKey, "CCAAS_TLS_KEY")
 	if v := getenv("CCAAS_DEMO_CALLERS_EVERY"); v != "" {
 		if d, err := time.ParseDuration(v); err == nil {
 			c.CallersEvery = d
@@ -68,6 +73,8 @@ func (c *config) flags(fs *flag.FlagSet, command string) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address of the web server")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate (chain) file: serve HTTPS (WebRTC needs a secure origin)")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert")
 	if command == "demo" {
 		fs.DurationVar(&c.CallersEvery, "callers-every", c.CallersEvery, "mean time between simulated callers (0 turns them off)")
 		return
@@ -92,6 +99,13 @@ func (c *config) validate(command string) error {
 		}
 		if c.LogFormat != "text" && c.LogFormat != "json" {
 			errs = append(errs, fmt.Errorf("--log-format %q: want text or json", c.LogFormat))
+		}
+		if (c.TLSCert == "") != (c.TLSKey == "") {
+			errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
+		} else if c.TLSCert != "" {
+			if _, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey); err != nil {
+				errs = append(errs, fmt.Errorf("--tls-cert/--tls-key: %w", err))
+			}
 		}
 	}
 	if command == "serve" {

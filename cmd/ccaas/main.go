@@ -147,8 +147,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client
 		}
 	}()
 	webDone := make(chan error, 1)
-	go func() { webDone <- web.Serve(ln) }()
-	url := "http://" + ln.Addr().String() + "/"
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+		go func() { webDone <- web.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey) }()
+	} else {
+		go func() { webDone <- web.Serve(ln) }()
+	}
+	url := scheme + "://" + ln.Addr().String() + "/"
 	log.Info("listening", "url", url)
 	ready(a, url)
 	select {

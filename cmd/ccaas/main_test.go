@@ -40,7 +40,7 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-var urlLine = regexp.MustCompile(`open (http://[^\s]+)`)
+var urlLine = regexp.MustCompile(`open (https?://[^\s]+)`)
 
 // startDemo runs the real `ccaas demo` on port 0 with a temporary database
 // and returns its base URL.
