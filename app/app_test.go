@@ -889,9 +889,76 @@ func TestReloadStartsNewTenant(t *testing.T) {
 	if err := w.app.Attach(ctx, s, k); err != nil {
 		t.Fatal(err)
 	}
-	k.next(t, "line up", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+	if snap := k.next(t, "snapshot", func(m app.Message) bool { return m.Type == app.MsgSnapshot }); snap.Line.State != "up" {
+		k.next(t, "line up", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+	}
 	w.app.Command(s, app.Command{Cmd: app.CmdReady})
 	k.state(t, "ready")
 	w.sim.PlaceCall(asterisksim.CallSpec{From: "1", DID: "5559000"})
 	k.next(t, "offer in the new tenant", func(m app.Message) bool { return m.Type == app.MsgOffer })
+}
+
+func TestTenantsNeverCross(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	ctx := context.Background()
+	// a second tenant whose agent also has extension 1001 (and username alice)
+	other, _ := w.db.CreateTenant(ctx, app.Tenant{Domain: "other.example", Name: "Other"})
+	hash, _ := bcrypt.GenerateFromPassword([]byte("other-pw"), bcrypt.MinCost)
+	twin, _ := w.db.CreateAgent(ctx, app.Agent{TenantID: other.ID, Username: "alice", Name: "Other Alice", Extension: "1001", PasswordHash: string(hash)})
+	w.db.CreateQueue(ctx, app.Queue{TenantID: other.ID, Name: "Other support", RingSeconds: 30, DIDs: []string{"5558888"}, Members: []app.Member{member(twin, 1)}})
+	w.db.SetSettings(ctx, other.ID, app.Settings{Trunk: "pstn"})
+	if err := w.app.Reload(ctx, other.ID); err != nil {
+		t.Fatal(err)
+	}
+	sa, ka := w.login("alice")
+	so, err := w.app.Login(ctx, "other.example", "alice", "other-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.app.Login(ctx, "other.example", "alice", "alice-pw"); !errors.Is(err, app.ErrBadLogin) {
+		t.Fatalf("acme's password opened the other tenant: %v", err)
+	}
+	ko := newSink()
+	w.app.Attach(ctx, so, ko)
+	if snap := ko.next(t, "snapshot", func(m app.Message) bool { return m.Type == app.MsgSnapshot }); snap.Line.State != "up" {
+		ko.next(t, "line up", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+	}
+	w.ready(sa, ka)
+	w.app.Command(so, app.Command{Cmd: app.CmdReady})
+	ko.state(t, "ready")
+
+	// a call to acme's DID reaches acme's alice only
+	w.sim.PlaceCall(asterisksim.CallSpec{From: "1", DID: testDID})
+	acme := ka.next(t, "acme offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	// the other tenant's alice cannot answer, hang up or transfer it by its id
+	for _, cmd := range []app.Command{
+		{ID: "x1", Cmd: app.CmdAnswer, Call: acme.Call.ID},
+		{ID: "x2", Cmd: app.CmdHangup, Call: acme.Call.ID},
+		{ID: "x3", Cmd: app.CmdHold, Call: acme.Call.ID},
+	} {
+		w.app.Command(so, cmd)
+		if r := ko.reply(t, cmd.ID); *r.OK || r.Error.Code != app.CodeNoSuchCall {
+			t.Fatalf("%s of another tenant's call: %+v", cmd.Cmd, r.Error)
+		}
+	}
+	// transfers and conferences to "1001" stay inside the tenant: acme's alice
+	// calling 1001 is her own extension, never the other tenant's
+	w.app.Command(sa, app.Command{Cmd: app.CmdAnswer, Call: acme.Call.ID})
+	ka.call(t, "connected")
+	w.app.Command(sa, app.Command{ID: "t", Cmd: app.CmdTransfer, Call: acme.Call.ID, Target: "1001"})
+	if r := ka.reply(t, "t"); *r.OK || !strings.Contains(r.Error.Message, "your own") {
+		t.Fatalf("transfer to 1001: %+v", r.Error)
+	}
+	// and the other tenant's DID reaches only the other alice
+	w.sim.PlaceCall(asterisksim.CallSpec{From: "2", DID: "5558888"})
+	if m := ko.next(t, "other offer", func(m app.Message) bool { return m.Type == app.MsgOffer }); m.Call.Queue.Name != "Other support" {
+		t.Fatalf("other tenant offered %+v", m.Call.Queue)
+	}
+	select {
+	case m := <-ka.ch:
+		if m.Type == app.MsgOffer {
+			t.Fatalf("acme's alice was offered the other tenant's call: %+v", m.Call)
+		}
+	case <-time.After(100 * time.Millisecond):
+	}
 }
