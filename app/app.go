@@ -367,6 +367,18 @@ func (a *App) CustomerChannel(ctx context.Context, s *Session) (string, error) {
 	return ch, err
 }
 
+// SIPAccount returns the one-time SIP credentials provisioned for the
+// session's line (the browser phone registers with them through /sip).
+func (a *App) SIPAccount(ctx context.Context, s *Session) (username, password string, err error) {
+	t := a.tenant(s.Tenant)
+	if t == nil {
+		return "", "", ErrNoSession
+	}
+	var acct [2]string
+	err = t.ask(ctx, func(done chan error) any { return msgQuerySIP{s: s, done: done, out: &acct} })
+	return acct[0], acct[1], err
+}
+
 // DIDs returns every DID that routes to a queue, for the demo's callers.
 func (a *App) DIDs() []string {
 	a.mu.RLock()

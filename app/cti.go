@@ -13,6 +13,7 @@ type Message struct {
 	Call     *CallView     `json:"call,omitempty"`
 	Reasons  []string      `json:"reasons,omitempty"`
 	Settings *SettingsView `json:"settings,omitempty"` // snapshot
+	Phone    *PhoneView    `json:"phone,omitempty"`    // snapshot: the browser phone's one-time SIP account
 	Notice   *NoticeView   `json:"notice,omitempty"`
 	ID       string        `json:"id,omitempty"` // reply: the command's id
 	OK       *bool         `json:"ok,omitempty"` // reply
@@ -31,6 +32,13 @@ const (
 	MsgBye      = "bye"
 	MsgNotice   = "notice"
 )
+
+// PhoneView is the SIP account provisioned for this login: the browser phone
+// registers with it through /sip and answers the app's line call.
+type PhoneView struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
 
 // SettingsView is what the tenant decided for its agents' pages.
 type SettingsView struct {

@@ -43,6 +43,11 @@ type (
 		done chan error
 		out  *string
 	}
+	msgQuerySIP struct {
+		s    *Session
+		done chan error
+		out  *[2]string
+	}
 	msgShutdown   struct{ done chan error }
 	msgAgentTimer struct {
 		agent AgentID
@@ -266,6 +271,14 @@ func (t *tenant) handle(m any) {
 			return
 		}
 		*m.out = ag.call.customer
+		m.done <- nil
+	case msgQuerySIP:
+		ag := t.agentOf(m.s)
+		if ag == nil || ag.line.endpoint == "" {
+			m.done <- ErrNoSession
+			return
+		}
+		*m.out = [2]string{ag.line.endpoint, ag.line.password}
 		m.done <- nil
 	case msgShutdown:
 		for _, ag := range t.agents {

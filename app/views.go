@@ -68,5 +68,8 @@ func (t *tenant) snapshot(ag *agent) Message {
 	if ag.call != nil {
 		m.Call = t.callView(ag.call, ag.leg)
 	}
+	if ag.line.endpoint != "" {
+		m.Phone = &PhoneView{Username: ag.line.endpoint, Password: ag.line.password}
+	}
 	return m
 }

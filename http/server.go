@@ -47,11 +47,15 @@ type Demo interface {
 
 // Config is what New needs.
 type Config struct {
-	Agents  Agents
-	Calls   Calls
-	Demo    Demo // nil outside demo mode
-	Logger  *slog.Logger
-	Version string
+	Agents Agents
+	Calls  Calls
+	Demo   Demo // nil outside demo mode
+	// SIP gives the proxy each session's SIP user; SIPUpstream is Asterisk's
+	// SIP WebSocket (e.g. ws://127.0.0.1:8088/ws), "" when there is none (demo).
+	SIP         SIPAccounts
+	SIPUpstream string
+	Logger      *slog.Logger
+	Version     string
 }
 
 // SessionCookie is the name of the cookie that holds the session id.
@@ -88,6 +92,7 @@ func New(cfg Config) *Server {
 	api.GET("/me", s.withSession, s.me)
 	api.GET("/calls/recent", s.withSession, s.recentCalls)
 	api.GET("/cti", s.cti)
+	e.GET("/sip", s.sipProxy)
 	api.POST("/demo/calls", s.demoCall)
 	api.POST("/demo/hangup", s.withSession, s.demoHangup)
 	files := http.FileServer(http.FS(static.Files))

@@ -25,6 +25,7 @@ type config struct {
 	LogLevel     string        // CCAAS_LOG_LEVEL, --log-level
 	LogFormat    string        // CCAAS_LOG_FORMAT, --log-format
 	CallersEvery time.Duration // CCAAS_DEMO_CALLERS_EVERY, --callers-every (demo only)
+	SIPWSURL     string        // CCAAS_SIP_WS_URL, --sip-ws-url (serve)
 	TLSCert      string        // CCAAS_TLS_CERT, --tls-cert
 	TLSKey       string        // CCAAS_TLS_KEY, --tls-key
 }
@@ -36,6 +37,7 @@ func defaultConfig() config {
 		ARIURL:       "http://127.0.0.1:8088/ari",
 		ARIUser:      "ccaas",
 		ARIApp:       "ccaas",
+		SIPWSURL:     "ws://127.0.0.1:8088/ws",
 		LogLevel:     "info",
 		LogFormat:    "text",
 		CallersEvery: 20 * time.Second,
@@ -57,6 +59,7 @@ func (c *config) fromEnv(getenv func(string) string) {
 	set(&c.LogLevel, "CCAAS_LOG_LEVEL")
 	set(&c.LogFormat, "CCAAS_LOG_FORMAT")
 	set(&c.TLSCert, "CCAAS_TLS_CERT")
+	set(&c.SIPWSURL, "CCAAS_SIP_WS_URL")
 	set(&c.TLSKey, "CCAAS_TLS_KEY")
 	if v := getenv("CCAAS_DEMO_CALLERS_EVERY"); v != "" {
 		if d, err := time.ParseDuration(v); err == nil {
@@ -83,6 +86,7 @@ func (c *config) flags(fs *flag.FlagSet, command string) {
 	fs.StringVar(&c.ARIUser, "ari-user", c.ARIUser, "ARI user (ari.conf)")
 	fs.StringVar(&c.ARIPassword, "ari-password", c.ARIPassword, "ARI password (better given as CCAAS_ARI_PASSWORD)")
 	fs.StringVar(&c.ARIApp, "ari-app", c.ARIApp, "Stasis application name used in the dialplan")
+	fs.StringVar(&c.SIPWSURL, "sip-ws-url", c.SIPWSURL, "Asterisk's SIP WebSocket; browser phones reach it only through the app's /sip")
 }
 
 func (c *config) validate(command string) error {
@@ -114,6 +118,9 @@ func (c *config) validate(command string) error {
 		}
 		if c.ARIUser == "" || c.ARIPassword == "" {
 			errs = append(errs, errors.New("ARI credentials missing: set --ari-user and CCAAS_ARI_PASSWORD (or --ari-password)"))
+		}
+		if u, err := url.Parse(c.SIPWSURL); err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("--sip-ws-url %q: want ws(s)://host:port/ws", c.SIPWSURL))
 		}
 		if c.ARIApp == "" {
 			errs = append(errs, errors.New("--ari-app must not be empty"))

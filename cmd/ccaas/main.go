@@ -128,12 +128,16 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client
 	if err := a.Load(ctx); err != nil {
 		return err
 	}
+	sipUpstream := cfg.SIPWSURL
+	if demo != nil {
+		sipUpstream = "" // the simulator answers the lines itself
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	web := &http.Server{
-		Handler:           cchttp.New(cchttp.Config{Agents: a, Calls: db, Demo: demo, Logger: log, Version: version}),
+		Handler:           cchttp.New(cchttp.Config{Agents: a, Calls: db, Demo: demo, Logger: log, Version: version, SIP: a, SIPUpstream: sipUpstream}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

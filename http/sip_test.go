@@ -1,0 +1,193 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/ccaas/ccaas/app"
+)
+
+func register(user, toUser, authUser string) string {
+	msg := "REGISTER sip:asterisk SIP/2.0\r\n" +
+		"Via: SIP/2.0/WSS df7jal23ls0d.invalid;branch=z9hG4bKnashds7\r\n" +
+		"From: <sip:" + user + "@asterisk>;tag=8ud3\r\n" +
+		"To: <sip:" + toUser + "@asterisk>\r\n" +
+		"Call-ID: 3k1t9\r\nCSeq: 1 REGISTER\r\nMax-Forwards: 69\r\n" +
+		"Contact: <sip:x@df7jal23ls0d.invalid;transport=ws>\r\n"
+	if authUser != "" {
+		msg += `Authorization: Digest username="` + authUser + `", realm="asterisk", nonce="n", uri="sip:asterisk", response="r"` + "\r\n"
+	}
+	return msg + "Content-Length: 0\r\n\r\n"
+}
+
+func request(method, from, to string) string {
+	return method + " sip:" + to + "@asterisk SIP/2.0\r\nVia: SIP/2.0/WSS x.invalid;branch=z9hG4bK1\r\n" +
+		"From: <sip:" + from + "@asterisk>;tag=1\r\nTo: <sip:" + to + "@asterisk>\r\nCall-ID: c1\r\nCSeq: 2 " + method +
+		"\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+}
+
+func response(to string) string {
+	return "SIP/2.0 200 OK\r\nVia: SIP/2.0/WSS 127.0.0.1;branch=z9hG4bK2\r\nFrom: <sip:ccaas@asterisk>;tag=a\r\n" +
+		"To: <sip:" + to + "@asterisk>;tag=b\r\nCall-ID: c2\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+}
+
+func TestCheckSIP(t *testing.T) {
+	const me = "ag3-0123456789abcdef"
+	tests := []struct {
+		name string
+		msg  string
+		want error
+	}{
+		{name: "own register", msg: register(me, me, "")},
+		{name: "own register with credentials", msg: register(me, me, me)},
+		{name: "keep-alive", msg: "\r\n\r\n"},
+		{name: "register for another endpoint", msg: register(me, "ag3-ffffffffffffffff", ""), want: ErrSIPForeign},
+		{name: "register as another endpoint", msg: register("ag4-0000000000000000", "ag4-0000000000000000", ""), want: ErrSIPForeign},
+		{name: "another user's credentials", msg: register(me, me, "1001"), want: ErrSIPForeign},
+		{name: "bye of own line", msg: request("BYE", me, "ccaas")},
+		{name: "invite out of the browser", msg: request("INVITE", me, "5551234"), want: ErrSIPForeign},
+		{name: "refer (a transfer)", msg: request("REFER", me, "ccaas"), want: ErrSIPForeign},
+		{name: "message", msg: request("MESSAGE", me, "ccaas"), want: ErrSIPForeign},
+		{name: "answer to own line", msg: response(me)},
+		{name: "answer for someone else", msg: response("1001"), want: ErrSIPForeign},
+		{name: "garbage", msg: "hello there", want: ErrSIPMalformed},
+		{name: "html", msg: "<script>alert(1)</script>", want: ErrSIPMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := checkSIP([]byte(tt.msg), me)
+			if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
+				t.Fatalf("checkSIP = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzCheckSIP(f *testing.F) {
+	const me = "ag3-0123456789abcdef"
+	for _, s := range []string{register(me, me, me), request("BYE", me, "x"), response(me), "\r\n", "SIP/2.0 200 OK\r\n\r\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if checkSIP(data, me) != nil {
+			return
+		}
+		// whatever passes is keep-alive whitespace or a message from/for the endpoint
+		if strings.TrimSpace(string(data)) == "" {
+			return
+		}
+		if !strings.Contains(string(data), me) {
+			t.Fatalf("accepted a message that never names the endpoint: %q", data)
+		}
+	})
+}
+
+// fakeAccounts is the app's side of /sip: one session with one SIP user.
+type fakeAccounts struct{ session *app.Session }
+
+func (f fakeAccounts) Login(context.Context, string, string, string) (*app.Session, error) {
+	return nil, app.ErrBadLogin
+}
+func (f fakeAccounts) Session(id string) (*app.Session, bool) {
+	return f.session, id == f.session.ID
+}
+func (f fakeAccounts) Attach(context.Context, *app.Session, app.Sink) error { return nil }
+func (f fakeAccounts) Detach(*app.Session, app.Sink)                        {}
+func (f fakeAccounts) Command(*app.Session, app.Command)                    {}
+func (f fakeAccounts) Logout(context.Context, *app.Session) error           { return nil }
+func (f fakeAccounts) Healthy() bool                                        { return true }
+func (f fakeAccounts) SIPAccount(_ context.Context, s *app.Session) (string, string, error) {
+	return "ag1-0123456789abcdef", "secret", nil
+}
+
+func TestSIPProxy(t *testing.T) {
+	// a stand-in for Asterisk's SIP WebSocket: records what arrives, sends a greeting
+	got := make(chan string, 10)
+	asterisk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		up := websocket.Upgrader{Subprotocols: []string{"sip"}}
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.WriteMessage(websocket.TextMessage, []byte(response("ag1-0123456789abcdef")))
+		for {
+			_, data, err := c.ReadMessage()
+			if err != nil {
+				got <- "(closed)"
+				return
+			}
+			got <- string(data)
+		}
+	}))
+	defer asterisk.Close()
+	sess := &app.Session{ID: "sess-1", Agent: app.Agent{Username: "alice"}}
+	acct := fakeAccounts{session: sess}
+	srv := httptest.NewServer(New(Config{Agents: acct, SIP: acct, SIPUpstream: "ws" + strings.TrimPrefix(asterisk.URL, "http")}))
+	defer srv.Close()
+	wsURL := "ws" + strings.TrimPrefix(srv.URL, "http") + "/sip"
+	dial := func(cookie, origin string) (*websocket.Conn, *http.Response, error) {
+		h := http.Header{"Origin": {origin}}
+		if cookie != "" {
+			h.Set("Cookie", SessionCookie+"="+cookie)
+		}
+		return (&websocket.Dialer{Subprotocols: []string{"sip"}}).Dial(wsURL, h)
+	}
+	if _, resp, err := dial("", srv.URL); err == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("without a session: %v %v", err, resp)
+	}
+	if _, resp, err := dial("sess-1", "https://evil.example"); err == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("from a foreign origin: %v %v", err, resp)
+	}
+	c, _, err := dial("sess-1", srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if c.Subprotocol() != "sip" {
+		t.Fatalf("subprotocol %q", c.Subprotocol())
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, data, err := c.ReadMessage(); err != nil || !strings.HasPrefix(string(data), "SIP/2.0 200") {
+		t.Fatalf("greeting from Asterisk: %q %v", data, err)
+	}
+	own := register("ag1-0123456789abcdef", "ag1-0123456789abcdef", "")
+	c.WriteMessage(websocket.TextMessage, []byte(own))
+	if m := <-got; m != own {
+		t.Fatalf("Asterisk got %q", m)
+	}
+	// speaking as another agent closes the phone's socket, and nothing reaches Asterisk
+	c.WriteMessage(websocket.TextMessage, []byte(register("ag1-ffffffffffffffff", "ag1-ffffffffffffffff", "")))
+	_, _, err = c.ReadMessage()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation {
+		t.Fatalf("after a foreign REGISTER: %v", err)
+	}
+	if m := <-got; m != "(closed)" {
+		t.Fatalf("Asterisk got the foreign message %q", m)
+	}
+}
+
+func TestSIPProxyInDemo(t *testing.T) {
+	sess := &app.Session{ID: "s"}
+	acct := fakeAccounts{session: sess}
+	srv := httptest.NewServer(New(Config{Agents: acct, SIP: acct}))
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/sip", nil)
+	req.Header.Set("Cookie", SessionCookie+"=s")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+}
