@@ -15,20 +15,34 @@ const REASON_LABELS = {
 };
 const CALL_LABELS = { offered: 'Offered', connecting: 'Connecting', connected: 'Connected', ended: 'Ended' };
 const END_REASONS = {
-  caller_hangup: 'caller hung up', agent_hangup: 'you hung up',
-  withdrawn: 'offer withdrawn', failed: 'could not connect',
+  caller_hangup: 'caller hung up', agent_hangup: 'you hung up', left: 'you left',
+  transferred: 'transferred', withdrawn: 'offer withdrawn', failed: 'could not connect',
+  busy: 'busy', no_answer: 'no answer', max_wait: 'maximum wait reached',
 };
+const DIRECTIONS = { inbound: 'Inbound', outbound: 'Outbound', internal: 'Internal' };
+// How this agent came to the call, when it is not the plain way.
+const ROLE_NOTES = { transfer: 'transferred to you', conference: 'conference invitation', callee: 'a colleague calls' };
+const PARTY_STATES = { offered: 'Ringing', connecting: 'Connecting', connected: 'Connected' };
+const NOTICES = { joined: 'joined the call', left: 'left the call', no_answer: 'did not answer' };
+const OFFER_TITLES = { transfer: 'Transferred call', conference: 'Conference invitation', callee: 'Call from a colleague' };
+// A recent call the agent never took shows how it ended instead of a duration.
+const UNTAKEN = { withdrawn: 'missed', no_answer: 'no answer', busy: 'busy', failed: 'failed' };
+const KEY_MAX = 15; // attached data keys longer than this are cut, with the whole key on hover
+// What `dial` takes (docs/cti-protocol.md): an optional + and 2 to 20 digits.
+const DIAL_RE = /^\+?[0-9]{2,20}$/;
 const BYE_REASONS = {
   logout: 'You have logged out.',
   replaced: 'You logged in somewhere else, so this session has ended.',
   shutdown: 'The server is stopping; please log in again in a moment.',
 };
 
-let model = null;   // {agent, state, line, call, reasons} from the snapshot and deltas
+let model = null;   // {agent, state, line, call, reasons, settings} from the snapshot and deltas
 let ws = null;      // the current CTI socket
 let seq = 0;        // last seq seen on `ws`
 let nextId = 1;     // command ids, echoed back in replies
 let demo = false;
+const pendingDigits = new Map(); // dtmf command id -> digits, shown once the server accepts them
+let sentDigits = { call: null, digits: '' };
 
 // ---- helpers -------------------------------------------------------------
 
@@ -48,6 +62,17 @@ function showMessage(text, isError) {
   // Information fades by itself; an error stays until the next action.
   clearTimeout(messageTimer);
   if (text && !isError) messageTimer = setTimeout(() => { m.hidden = true; }, 6000);
+}
+
+let noticeTimer = null;
+
+// showNotice: something happened to someone else on the call; shown for a few seconds.
+function showNotice(text) {
+  const n = $('notice');
+  n.textContent = text || '';
+  n.hidden = !text;
+  clearTimeout(noticeTimer);
+  if (text) noticeTimer = setTimeout(() => { n.hidden = true; }, 6000);
 }
 
 function setText(el, text) {
@@ -73,6 +98,18 @@ function secondsLeft(since, until) {
   const total = end - Date.parse(since);
   if (total >= 0) ms = Math.min(ms, total);
   return Math.max(0, Math.ceil(ms / 1000));
+}
+
+// shortKey cuts an attached-data key to KEY_MAX characters (not code units) with an ellipsis.
+function shortKey(key) {
+  const chars = Array.from(String(key));
+  return chars.length > KEY_MAX ? chars.slice(0, KEY_MAX).join('').trimEnd() + '…' : chars.join('');
+}
+
+// liveCall is the agent's call unless it has ended (an ended call stays shown until the next).
+function liveCall() {
+  const c = model && model.call;
+  return c && c.state !== 'ended' ? c : null;
 }
 
 function countdown(s) { return s < 60 ? `${s} s left` : `${clock(s)} left`; }
@@ -106,6 +143,11 @@ function errorText(r) {
 function showLogin(message, isError) {
   stopRinging();
   model = null;
+  pendingDigits.clear();
+  clearTimeout(recentTimer);
+  recentGen++;
+  renderRecent([]);
+  showNotice('');
   $('toolbar-view').hidden = true;
   $('notification').hidden = true;
   $('login-view').hidden = false;
@@ -164,36 +206,92 @@ function render() {
   setText(ls, `Phone line: ${line.state}`);
 
   renderCall(call);
+  renderDial();
   tick();
+}
+
+// renderDial: dialling is for a Not Ready agent without a call. While Ready (or in
+// wrapup) the button stays clickable so the server can say why not; the hint says it too.
+function renderDial() {
+  const s = model.state.state;
+  const free = !liveCall() && !(s === 'offered' || s === 'connecting' || s === 'talking');
+  let how = 'on', why = '';
+  if (!free) { how = 'off'; why = 'You can dial when this call has ended.'; }
+  else if (s !== 'not_ready') { how = 'refused'; why = 'Go Not Ready first to dial: no queue call is offered meanwhile.'; }
+  setEnabled($('btn-dial'), how);
+  if ($('btn-dial').title !== why) $('btn-dial').title = why;
+  $('dial-hint').hidden = !why;
+  setText($('dial-hint'), why);
 }
 
 function renderCall(call) {
   $('call-empty').hidden = !!call;
   $('call-details').hidden = !call;
   const offered = !!call && call.state === 'offered';
+  const connected = !!call && call.state === 'connected';
   if (call) {
     const cs = $('call-state');
     cs.dataset.state = call.state;
     let label = CALL_LABELS[call.state] || words(call.state);
-    if (call.state === 'ended' && call.endReason) label += ` (${END_REASONS[call.endReason] || words(call.endReason)})`;
+    if (call.state === 'ended' && call.endReason) label += ` (${endText(call)})`;
     setText(cs, label);
+    const dir = call.direction || 'inbound';
+    setText($('call-caller-label'), dir === 'outbound' ? 'Dialled' : dir === 'internal' ? 'Colleague' : 'Caller');
     setText($('call-caller'), callerText(call));
+    let dirText = DIRECTIONS[dir] || words(dir);
+    if (ROLE_NOTES[call.role]) dirText += ` (${ROLE_NOTES[call.role]})`;
+    setText($('call-direction'), dirText);
+    const showQueue = !!call.queue || dir === 'inbound';
+    $('call-queue-label').hidden = $('call-queue').hidden = !showQueue;
     setText($('call-queue'), call.queue ? call.queue.name : 'Direct call');
-    renderData(call.data || []);
+    renderParties(call);
+    renderData($('call-data'), call.data || []);
+
+    const held = connected && !!call.held;
+    $('call-held').hidden = $('hold-timer').hidden = !held;
+    $('call-muted').hidden = !(connected && call.muted);
     $('btn-answer').hidden = !offered;
     $('btn-hangup').hidden = !(call.state === 'connecting' || call.state === 'connected');
+    // Hold and tones need a customer: calls between agents have none.
+    const customer = dir !== 'internal';
+    $('btn-hold').hidden = !(connected && customer && !call.held);
+    $('btn-resume').hidden = !held;
+    $('btn-mute').hidden = !(connected && !call.muted);
+    $('btn-unmute').hidden = !(connected && !!call.muted);
+    $('call-actions').hidden = !connected;
+    // A blind transfer hands over a call the agent is alone on; the server says so
+    // otherwise, so the button stays clickable but looks unavailable.
+    const others = (call.parties || []).filter((p) => p.extension !== model.agent.extension).length;
+    setEnabled($('btn-transfer'), !customer ? 'off' : others > 0 ? 'refused' : 'on');
+    const noTransfer = !customer ? 'Only a call with a customer can be transferred.'
+      : others > 0 ? 'Transfer is for a call you are alone on: leave the conference instead.' : '';
+    if ($('btn-transfer').title !== noTransfer) $('btn-transfer').title = noTransfer;
+    const keysOff = !customer || held;
+    for (const b of $('keypad').querySelectorAll('button')) b.disabled = keysOff;
+    $('keypad').title = !customer ? 'No customer on this call to send tones to.' : held ? 'The customer is on hold.' : '';
+    if (sentDigits.call !== call.id) sentDigits = { call: call.id, digits: '' };
+    setText($('dtmf-sent'), sentDigits.digits ? `Sent: ${sentDigits.digits}` : '');
   }
 
-  // The bottom-right notification lives exactly as long as the offer.
-  $('notification').hidden = !offered;
-  if (offered) {
+  // The bottom-right notification lives exactly as long as the offer, when the tenant wants it.
+  const notify = offered && model.settings.notifyIncoming !== false;
+  $('notification').hidden = !notify;
+  if (notify) {
+    setText($('notif-title'), OFFER_TITLES[call.role] || 'Incoming call');
     setText($('notif-caller'), (call.caller && call.caller.number) || 'Unknown number');
     setText($('notif-name'), (call.caller && call.caller.name) || '');
     setText($('notif-queue'), call.queue ? `Queue: ${call.queue.name}` : 'Direct call');
+    renderData($('notif-data'), call.data || []);
     startRinging(call);
   } else {
     stopRinging();
   }
+}
+
+function endText(call) {
+  // Between agents the call ends when either hangs up: "you" may not be true.
+  if (call.endReason === 'agent_hangup' && call.direction === 'internal') return 'hung up';
+  return END_REASONS[call.endReason] || words(call.endReason);
 }
 
 function callerText(call) {
@@ -202,20 +300,136 @@ function callerText(call) {
   return c.name ? `${number} (${c.name})` : number;
 }
 
-function renderData(rows) {
+function renderData(dl, rows) {
   // Attached data is customer-supplied text: build nodes, never parse it as HTML.
   const key = JSON.stringify(rows);
-  const dl = $('call-data');
   if (dl.dataset.key === key) return;
   dl.dataset.key = key;
   dl.replaceChildren();
   for (const row of rows) {
     const dt = document.createElement('dt');
-    dt.textContent = row.key;
+    const full = String(row.key);
+    dt.textContent = shortKey(full);
+    dt.title = full; // the whole key on hover
     const dd = document.createElement('dd');
-    dd.textContent = row.value;
+    dd.textContent = String(row.value ?? '');
     dl.append(dt, dd);
   }
+}
+
+// renderParties lists who is on the call: the customer (when there is one), then every
+// agent in order of arrival, each with their part in it.
+function renderParties(call) {
+  const rows = [];
+  const parties = [...(call.parties || [])];
+  if (call.state === 'ended') parties.length = 0; // who is left is no longer this agent's business
+  else if (call.direction !== 'internal') {
+    const c = call.caller || {};
+    let st = 'Connected';
+    if (call.held) st = 'On hold';
+    else if (call.state === 'offered') st = 'Waiting';
+    else if (call.state === 'connecting') st = call.direction === 'outbound' ? 'Ringing' : 'Connecting';
+    rows.push({ cls: 'party customer', name: c.name || 'Customer', ext: c.number || '', state: st, data: st.toLowerCase().replace(' ', '_') });
+  }
+  for (const p of parties) {
+    const me = model && p.extension === model.agent.extension;
+    rows.push({
+      cls: 'party agent', name: p.name + (me ? ' (you)' : ''), ext: p.extension,
+      state: PARTY_STATES[p.state] || words(p.state), data: p.state,
+    });
+  }
+  const ul = $('call-parties');
+  $('parties-block').hidden = rows.length === 0;
+  const key = JSON.stringify(rows);
+  if (ul.dataset.key === key) return;
+  ul.dataset.key = key;
+  ul.replaceChildren(...rows.map((r) => {
+    const li = document.createElement('li');
+    li.className = r.cls;
+    li.dataset.state = r.data;
+    const name = document.createElement('span');
+    name.className = 'party-name';
+    name.textContent = r.name;
+    const ext = document.createElement('span');
+    ext.className = 'party-ext';
+    ext.textContent = r.ext;
+    const st = document.createElement('span');
+    st.className = 'party-state';
+    st.textContent = r.state;
+    li.append(name, ext, st);
+    return li;
+  }));
+}
+
+// ---- recent calls ------------------------------------------------------------
+
+let recentTimer = null;
+let recentGen = 0;   // a newer fetch or a logout makes older answers stale
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const dateFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
+
+async function loadRecent() {
+  const gen = ++recentGen;
+  let r;
+  try { r = await api('GET', '/api/calls/recent'); } catch { return null; }
+  if (gen !== recentGen || !model) return null;
+  if (!r.ok || !r.data || !Array.isArray(r.data.calls)) return null;
+  renderRecent(r.data.calls);
+  return r.data.calls;
+}
+
+// refreshRecent after a call ended: the server lists it once it is recorded, a moment
+// later (and a call this agent left or transferred only when it has ended for all).
+function refreshRecent(call) {
+  clearTimeout(recentTimer);
+  const want = call && Date.parse(call.offeredAt);
+  let tries = 0;
+  const attempt = async () => {
+    const calls = await loadRecent();
+    if (!calls || !want) return;
+    const listed = calls.some((c) => Math.abs(Date.parse(c.at) - want) < 1000);
+    if (!listed && ++tries < 6) recentTimer = setTimeout(attempt, 300 * tries);
+  };
+  attempt();
+}
+
+function renderRecent(calls) {
+  const ol = $('recent-calls');
+  $('recent-empty').hidden = calls.length > 0;
+  const key = JSON.stringify(calls);
+  if (ol.dataset.key === key) return;
+  ol.dataset.key = key;
+  const today = new Date().toDateString();
+  ol.replaceChildren(...calls.map((c) => {
+    const li = document.createElement('li');
+    li.className = 'recent-row';
+    li.dataset.direction = c.direction;
+    const at = new Date(c.at);
+    const time = document.createElement('time');
+    time.className = 'recent-time';
+    time.dateTime = c.at;
+    if (!Number.isNaN(at.getTime())) {
+      time.textContent = (at.toDateString() === today ? timeFmt : dateFmt).format(at);
+      time.title = at.toLocaleString();
+    }
+    const num = document.createElement('button');
+    num.type = 'button';
+    num.className = 'recent-callback';
+    num.textContent = c.number || 'unknown';
+    num.dataset.number = c.number || '';
+    num.title = `Call back ${c.number}${c.name ? ` (${c.name})` : ''}`;
+    num.disabled = !DIAL_RE.test(c.number || '');
+    const dir = document.createElement('span');
+    dir.className = 'recent-dir';
+    dir.textContent = DIRECTIONS[c.direction] || words(c.direction);
+    const dur = document.createElement('span');
+    dur.className = 'recent-dur';
+    // How long the agent was on it; a call they never took says how it ended instead.
+    dur.textContent = !c.seconds && Object.hasOwn(UNTAKEN, c.outcome) ? UNTAKEN[c.outcome] : clock(c.seconds || 0);
+    li.title = words(c.outcome);
+    li.append(time, num, dir, dur);
+    return li;
+  }));
 }
 
 function tick() {
@@ -232,6 +446,7 @@ function tick() {
   if (c && c.answeredAt && c.state !== 'ended') t = elapsed(c.answeredAt);
   else if (c && c.state === 'offered') t = elapsed(c.offeredAt);
   setText($('call-timer'), t);
+  setText($('hold-timer'), c && c.held && c.heldSince && c.state === 'connected' ? elapsed(c.heldSince) : '');
 }
 setInterval(tick, 250); // a quarter second keeps the countdown close to the real end
 
@@ -340,17 +555,43 @@ function connect() {
 function handle(msg) {
   switch (msg.type) {
     case 'snapshot':
-      model = { agent: msg.agent, state: msg.state, line: msg.line, call: msg.call, reasons: msg.reasons || [] };
+      model = {
+        agent: msg.agent, state: msg.state, line: msg.line, call: msg.call || null, reasons: msg.reasons || [],
+        settings: msg.settings || { notifyIncoming: true },
+      };
       fillReasons(model.reasons);
       showToolbar();
+      loadRecent();
       break;
     case 'state': model.state = msg.state; break;
     case 'line': model.line = msg.line; break;
     case 'offer':
-    case 'call': model.call = msg.call; break;
-    case 'reply':
-      if (!msg.ok) showMessage((msg.error && msg.error.message) || 'The command was refused.', true);
+    case 'call': {
+      const before = model.call;
+      model.call = msg.call;
+      // A notice is about one call: a new call makes it old news.
+      if (msg.call && !(before && before.id === msg.call.id)) showNotice('');
+      const ended = msg.call && msg.call.state === 'ended';
+      if (ended && !(before && before.id === msg.call.id && before.state === 'ended')) refreshRecent(msg.call);
+      break;
+    }
+    case 'notice': {
+      const n = msg.notice || {};
+      const who = n.name || (n.extension ? `Extension ${n.extension}` : 'Someone');
+      showNotice(`${who} ${NOTICES[n.kind] || words(n.kind)}`);
       return;
+    }
+    case 'reply': {
+      const digits = pendingDigits.get(msg.id);
+      pendingDigits.delete(msg.id);
+      if (!msg.ok) {
+        showMessage((msg.error && msg.error.message) || 'The command was refused.', true);
+      } else if (digits && model && model.call && sentDigits.call === digits.call) {
+        sentDigits.digits = (sentDigits.digits + digits.digits).slice(-24);
+        setText($('dtmf-sent'), `Sent: ${sentDigits.digits}`);
+      }
+      return;
+    }
     case 'bye': {
       const sock = ws;
       ws = null; // the close that follows is expected
@@ -375,13 +616,43 @@ function fillReasons(reasons) {
   if (reasons.includes(keep)) sel.value = keep;
 }
 
+// send returns the command's id (null if it could not be sent).
 function send(cmd, fields) {
   if (!ws || ws.readyState !== WebSocket.OPEN) {
     showMessage('Not connected to the server.', true);
-    return;
+    return null;
   }
   showMessage('');
-  ws.send(JSON.stringify({ id: String(nextId++), cmd, ...fields }));
+  const id = String(nextId++);
+  ws.send(JSON.stringify({ id, cmd, ...fields }));
+  return id;
+}
+
+// callCmd sends a command about the agent's current call.
+function callCmd(cmd, fields) {
+  const c = liveCall();
+  if (!c) return null;
+  return send(cmd, { call: c.id, ...fields });
+}
+
+function dial(raw) {
+  const number = String(raw || '').replace(/[\s().\/-]/g, '');
+  if (!DIAL_RE.test(number)) {
+    showMessage('Enter a number to dial: digits with an optional leading +, 2 to 20 of them.', true);
+    $('dial-number').focus();
+    return;
+  }
+  send('dial', { number });
+}
+
+function targetCmd(cmd, input) {
+  const target = $(input).value.trim();
+  if (!/^[0-9]{2,10}$/.test(target)) {
+    showMessage('Enter the extension of the colleague (digits only).', true);
+    $(input).focus();
+    return;
+  }
+  if (callCmd(cmd, { target })) $(input).value = '';
 }
 
 // ---- wiring -------------------------------------------------------------------
@@ -428,8 +699,28 @@ $('btn-cancel-pending').addEventListener('click', () => send('cancel_pending'));
 $('btn-logout').addEventListener('click', () => send('logout'));
 $('btn-answer').addEventListener('click', answer);
 $('notif-answer').addEventListener('click', answer);
-$('btn-hangup').addEventListener('click', () => {
-  if (model && model.call) send('hangup', { call: model.call.id });
+$('btn-hangup').addEventListener('click', () => callCmd('hangup'));
+$('btn-hold').addEventListener('click', () => callCmd('hold'));
+$('btn-resume').addEventListener('click', () => callCmd('resume'));
+$('btn-mute').addEventListener('click', () => callCmd('mute'));
+$('btn-unmute').addEventListener('click', () => callCmd('unmute'));
+$('transfer-form').addEventListener('submit', (ev) => { ev.preventDefault(); targetCmd('transfer', 'transfer-target'); });
+$('conference-form').addEventListener('submit', (ev) => { ev.preventDefault(); targetCmd('conference', 'conference-target'); });
+$('keypad').addEventListener('click', (ev) => {
+  const b = ev.target.closest('button[data-key]');
+  if (!b || b.disabled) return;
+  const c = liveCall();
+  const id = callCmd('dtmf', { digits: b.dataset.key });
+  if (id && c) pendingDigits.set(id, { call: c.id, digits: b.dataset.key });
+});
+$('dial-form').addEventListener('submit', (ev) => { ev.preventDefault(); dial($('dial-number').value); });
+$('recent-calls').addEventListener('click', (ev) => {
+  const b = ev.target.closest('.recent-callback');
+  if (!b || !model) return;
+  $('dial-number').value = b.dataset.number;
+  if (liveCall()) showMessage('Finish this call, then go Not Ready to call back.', true);
+  else if (model.state.state !== 'not_ready') showMessage('Go Not Ready to call back.', true);
+  else dial(b.dataset.number);
 });
 $('btn-demo-call').addEventListener('click', async () => {
   const r = await api('POST', '/api/demo/calls', {}).catch(() => ({ ok: false, status: 0, data: null }));
