@@ -34,6 +34,31 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
+	e := l.entry(key, now)
+	r := e.lim.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// wait says how long until key has an attempt left, without taking one.
+func (l *limiter) wait(key string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	e := l.entries[key]
+	if e == nil || e.lim.TokensAt(now) >= 1 {
+		return 0
+	}
+	r := e.lim.ReserveN(now, 1)
+	d := r.DelayFrom(now)
+	r.CancelAt(now)
+	return d
+}
+
+func (l *limiter) entry(key string, now time.Time) *limiterEntry {
 	e := l.entries[key]
 	if e == nil {
 		if len(l.entries) >= l.maxKeys {
@@ -43,12 +68,7 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 		l.entries[key] = e
 	}
 	e.seen = now
-	r := e.lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return false, d
-	}
-	return true, 0
+	return e
 }
 
 // sweep drops keys whose bucket is full again (quiet for burst*every); if
@@ -81,9 +101,10 @@ func (l *limiter) sweep(now time.Time) {
 	}
 }
 
-// loginLimits: per user 5 attempts, then one every 20 s; per address 20,
-// then one every 3 s. A right password counts too, so guessing cannot hide
-// among successes.
+// loginLimits count failed logins: per user 5, then one every 20 s; per
+// address 20, then one every 3 s. Successful logins do not count: an agent
+// reloads the page (which ends the session) as often as they like, and a
+// whole office behind one address logs in at the start of a shift.
 type loginLimits struct {
 	user, addr *limiter
 }
@@ -95,15 +116,21 @@ func newLoginLimits() *loginLimits {
 	}
 }
 
-// check returns a message for the person when they must wait.
+// check returns a message for the person when they must wait before trying.
 func (l *loginLimits) check(user, addr string) (string, bool) {
-	if ok, wait := l.addr.allow(addr); !ok {
-		return fmt.Sprintf("too many login attempts from your address; try again in %d seconds", seconds(wait)), false
+	if d := l.addr.wait(addr); d > 0 {
+		return fmt.Sprintf("too many failed logins from your address; try again in %d seconds", seconds(d)), false
 	}
-	if ok, wait := l.user.allow(user); !ok {
-		return fmt.Sprintf("too many login attempts for this user; try again in %d seconds", seconds(wait)), false
+	if d := l.user.wait(user); d > 0 {
+		return fmt.Sprintf("too many failed logins for this user; try again in %d seconds", seconds(d)), false
 	}
 	return "", true
+}
+
+// failed counts a failed login against the user and the address.
+func (l *loginLimits) failed(user, addr string) {
+	l.addr.allow(addr)
+	l.user.allow(user)
 }
 
 func seconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }

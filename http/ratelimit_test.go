@@ -11,10 +11,16 @@ func TestLoginLimits(t *testing.T) {
 	l := newLoginLimits()
 	l.user.now = func() time.Time { return now }
 	l.addr.now = func() time.Time { return now }
+	for i := range 50 {
+		if msg, ok := l.check("alice@demo", "10.0.0.1"); !ok {
+			t.Fatalf("successful login %d refused: %s", i+1, msg)
+		}
+	}
 	for i := range 5 {
 		if msg, ok := l.check("alice@demo", "10.0.0.1"); !ok {
 			t.Fatalf("attempt %d refused: %s", i+1, msg)
 		}
+		l.failed("alice@demo", "10.0.0.1")
 	}
 	msg, ok := l.check("alice@demo", "10.0.0.2")
 	if ok || !strings.Contains(msg, "this user") || !strings.Contains(msg, "20 seconds") {
@@ -29,7 +35,10 @@ func TestLoginLimits(t *testing.T) {
 	}
 	// one address trying many users
 	for i := range 30 {
-		if _, ok := l.check("user"+string(rune('a'+i))+"@demo", "192.0.2.9"); !ok {
+		user := "user" + string(rune('a'+i)) + "@demo"
+		_, ok := l.check(user, "192.0.2.9")
+		l.failed(user, "192.0.2.9")
+		if !ok {
 			if i < 20 {
 				t.Fatalf("address refused after %d attempts", i)
 			}

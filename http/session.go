@@ -1,6 +1,7 @@
 package http
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -74,12 +75,16 @@ func (s *Server) login(c *gin.Context) {
 		fail(c, http.StatusBadRequest, "username, password and domain are required")
 		return
 	}
-	if msg, ok := s.logins.check(strings.ToLower(req.Username+"@"+req.Domain), c.ClientIP()); !ok {
+	user := strings.ToLower(req.Username + "@" + req.Domain)
+	if msg, ok := s.logins.check(user, c.ClientIP()); !ok {
 		fail(c, http.StatusTooManyRequests, msg)
 		return
 	}
 	sess, err := s.cfg.Agents.Login(c.Request.Context(), req.Domain, req.Username, req.Password)
 	if err != nil {
+		if errors.Is(err, app.ErrBadLogin) {
+			s.logins.failed(user, c.ClientIP())
+		}
 		s.failErr(c, err)
 		return
 	}
