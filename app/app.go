@@ -28,6 +28,8 @@ type ARI interface {
 	DestroyBridge(ctx context.Context, id string) error
 	AddChannel(ctx context.Context, bridgeID string, channelIDs ...string) error
 	RemoveChannel(ctx context.Context, bridgeID string, channelIDs ...string) error
+	Subscribe(ctx context.Context, eventSource string) (*ari.Application, error)
+	GetEndpoint(ctx context.Context, tech, resource string) (*ari.Endpoint, error)
 	GetVariable(ctx context.Context, id, name string) (string, error)
 	Mute(ctx context.Context, id, direction string) error
 	Unmute(ctx context.Context, id, direction string) error
@@ -55,6 +57,10 @@ type Config struct {
 	RequestTimeout time.Duration
 	// LineRetry is the wait before a lost agent line is originated again; default 2s.
 	LineRetry time.Duration
+	// WaitForPhone makes the app wait for the agent's browser phone to
+	// register before it originates the line, and hang the line up when the
+	// phone goes away (a real Asterisk; the simulator answers by itself).
+	WaitForPhone bool
 	// CheckInvariants, if set, makes every tenant loop check its invariants
 	// after every input and report violations here (tests).
 	CheckInvariants func(error)

@@ -62,6 +62,9 @@ type worldOpts struct {
 	// channelVars are the variables the simulated Asterisk puts on channel
 	// snapshots (ari.conf channelvars).
 	channelVars []string
+	// manualPhones: pushed endpoints register only when the test says so
+	// (sim.Register), and the app waits for them (Config.WaitForPhone).
+	manualPhones bool
 }
 
 func newWorld(t testing.TB, opts worldOpts) *world {
@@ -70,7 +73,7 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 		opts.ringSeconds = 30
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	sim := asterisksim.New(asterisksim.Config{AutoAnswerPushed: true, ChannelVars: opts.channelVars, Logger: slog.New(slog.DiscardHandler)})
+	sim := asterisksim.New(asterisksim.Config{AutoAnswerPushed: !opts.manualPhones, ChannelVars: opts.channelVars, Logger: slog.New(slog.DiscardHandler)})
 	srv := httptest.NewServer(sim)
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: testLogLevel}))
 	client, err := ari.New(ari.Config{URL: srv.URL + "/ari", Username: "ccaas", Password: "ccaas", Application: "ccaas", Logger: quiet})
@@ -123,7 +126,7 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 		t.Fatal(err)
 	}
 	a, err := app.New(app.Config{ARI: client, Store: db, LineRetry: 50 * time.Millisecond, Logger: quiet,
-		CheckInvariants: w.violation})
+		CheckInvariants: w.violation, WaitForPhone: opts.manualPhones})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -961,4 +964,42 @@ func TestTenantsNeverCross(t *testing.T) {
 		}
 	case <-time.After(100 * time.Millisecond):
 	}
+}
+
+func TestLineWaitsForThePhoneAndFollowsIt(t *testing.T) {
+	w := newWorld(t, worldOpts{manualPhones: true})
+	ctx := context.Background()
+	s, err := w.app.Login(ctx, testDomain, "alice", "alice-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := newSink()
+	w.app.Attach(ctx, s, k)
+	snap := k.next(t, "snapshot", func(m app.Message) bool { return m.Type == app.MsgSnapshot })
+	if snap.Phone == nil || !strings.HasPrefix(snap.Phone.Username, "ag") || len(snap.Phone.Password) < 16 {
+		t.Fatalf("snapshot phone = %+v", snap.Phone)
+	}
+	if snap.Line.State != "registering" {
+		k.next(t, "line registering", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "registering" })
+	}
+	phone := "PJSIP/" + snap.Phone.Username
+	for _, ch := range w.sim.Channels() {
+		if strings.HasPrefix(ch.ID, "ln") {
+			t.Fatal("the line was originated before the phone registered")
+		}
+	}
+	// the browser phone registers: the line comes up
+	if err := w.sim.Register(phone); err != nil {
+		t.Fatal(err)
+	}
+	k.next(t, "line up", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+	line := w.lineOf()
+	// the tab crashes: Asterisk keeps the call up, the app hangs it up
+	if err := w.sim.Unregister(phone); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "orphaned line hung up", func() bool { _, ok := w.sim.Channel(line.ID); return !ok })
+	k.next(t, "line waits for the phone again", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "registering" })
+	w.sim.Register(phone)
+	k.next(t, "line up again", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
 }

@@ -94,6 +94,12 @@ func (t *tenant) onARI(ev ari.Event) {
 		t.channelGone(e.Channel.ID, dialFailure(e.Cause))
 	case *ari.PlaybackFinished:
 		t.playbackDone(e.Playback.ID)
+	case *ari.ContactStatusChange:
+		for _, ag := range t.agents {
+			if ag.line.endpoint == e.Endpoint.Resource && ag.line.endpoint != "" {
+				t.phoneStatus(ag, e.ContactInfo.ContactStatus)
+			}
+		}
 	}
 }
 

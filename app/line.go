@@ -55,8 +55,72 @@ func (t *tenant) startLine(ag *agent) {
 			t.lineDown(ag)
 			return
 		}
+		if t.app.cfg.WaitForPhone {
+			t.awaitPhone(ag)
+			return
+		}
 		t.originateLine(ag)
 	})
+}
+
+// awaitPhone waits for the agent's browser phone to register before the line
+// is originated (an originate to an unregistered endpoint fails at once). The
+// endpoint subscription brings ContactStatusChange; the phone may already
+// have registered before it, so the endpoint's state is read once too.
+func (t *tenant) awaitPhone(ag *agent) {
+	l := &ag.line
+	l.state = lineRegistering
+	t.send(ag, Message{Type: MsgLine, Line: &LineView{State: l.state.String()}})
+	endpoint, gen := l.endpoint, l.gen
+	var online bool
+	t.exec(&l.ops, "watch phone", func(ctx context.Context) error {
+		if _, err := t.app.ari.Subscribe(ctx, "endpoint:PJSIP/"+endpoint); err != nil {
+			return err
+		}
+		ep, err := t.app.ari.GetEndpoint(ctx, "PJSIP", endpoint)
+		if err != nil {
+			return err
+		}
+		online = ep.State == "online"
+		return nil
+	}, func(err error) {
+		if ag.line.gen != gen || ag.session == nil {
+			return
+		}
+		if err != nil {
+			t.lineDown(ag)
+			return
+		}
+		if online {
+			t.phoneStatus(ag, ari.ContactReachable)
+		}
+	})
+}
+
+// phoneStatus follows the agent's browser phone: registered, it gets its
+// line; gone (tab crashed, network lost), its line is hung up by us, since
+// Asterisk keeps a WebRTC call up after its phone vanished.
+func (t *tenant) phoneStatus(ag *agent, status string) {
+	l := &ag.line
+	switch status {
+	case ari.ContactReachable, ari.ContactNonQualified, ari.ContactUnknown:
+		l.registered = true
+		if l.state == lineRegistering && ag.session != nil {
+			t.originateLine(ag)
+		}
+	case ari.ContactRemoved, ari.ContactUnreachable:
+		l.registered = false
+		if ch := l.channel; ch != "" && l.state != lineDown {
+			t.log.Warn("agent's phone went away; hanging up its line", "agent", ag.cfg.Username)
+			t.exec(&l.ops, "hang up orphaned line", func(ctx context.Context) error {
+				err := t.app.ari.Hangup(ctx, ch, "")
+				if errors.Is(err, ari.ErrNotFound) {
+					return nil
+				}
+				return err
+			}, nil) // its StasisEnd brings lineLost
+		}
+	}
 }
 
 func (t *tenant) originateLine(ag *agent) {

@@ -67,13 +67,14 @@ type CallID string
 type lineState int
 
 const (
-	lineDown lineState = iota
+	lineDown        lineState = iota
+	lineRegistering           // waiting for the browser phone to register
 	lineConnecting
 	lineUp
 )
 
 func (s lineState) String() string {
-	return [...]string{"down", "connecting", "up"}[s]
+	return [...]string{"down", "registering", "connecting", "up"}[s]
 }
 
 // line is an agent's persistent line: a call to the agent's phone that rests
@@ -86,6 +87,9 @@ type line struct {
 	home     string // home (holding) bridge
 	gen      uint64 // bumps on every (re)origination; stale results are dropped
 	ops      serial
+	// registered: the browser phone is registered (only followed with
+	// Config.WaitForPhone; the simulator's phones answer without one).
+	registered bool
 }
 
 type agent struct {
@@ -295,6 +299,11 @@ func (t *tenant) handle(m any) {
 		}
 	case msgLineRetry:
 		if ag := t.agents[m.agent]; ag != nil && ag.session != nil && ag.line.gen == m.gen && ag.line.state == lineDown {
+			if t.app.cfg.WaitForPhone && !ag.line.registered {
+				ag.line.state = lineRegistering // the phone's next registration brings the line
+				t.send(ag, Message{Type: MsgLine, Line: &LineView{State: lineRegistering.String()}})
+				return
+			}
 			t.originateLine(ag)
 		}
 	case msgDone:
