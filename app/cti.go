@@ -38,7 +38,13 @@ const (
 type PhoneView struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+	// LineToken is the value of the LineHeader SIP header on the app's line
+	// call: the phone auto-answers that call and no other.
+	LineToken string `json:"lineToken"`
 }
+
+// LineHeader is the SIP header that marks the app's line call to the phone.
+const LineHeader = "X-CCAAS-Line"
 
 // SettingsView is what the tenant decided for its agents' pages.
 type SettingsView struct {

@@ -16,6 +16,7 @@ func (t *tenant) startLine(ag *agent) {
 		state:    lineConnecting,
 		endpoint: newID(kindEndpoint, t.cfg.Tenant.ID),
 		password: randomHex(16),
+		token:    randomHex(16),
 		home:     newID(kindHomeBridge, t.cfg.Tenant.ID),
 	}
 	l := &ag.line
@@ -129,7 +130,7 @@ func (t *tenant) originateLine(ag *agent) {
 	l.state = lineConnecting
 	l.channel = newID(kindLine, t.cfg.Tenant.ID)
 	t.lines[l.channel] = ag
-	ch, endpoint, gen := l.channel, l.endpoint, l.gen
+	ch, endpoint, gen, token := l.channel, l.endpoint, l.gen, l.token
 	t.exec(&l.ops, "originate line", func(ctx context.Context) error {
 		_, err := t.app.ari.Originate(ctx, ari.OriginateRequest{
 			Endpoint:  "PJSIP/" + endpoint,
@@ -138,6 +139,9 @@ func (t *tenant) originateLine(ag *agent) {
 			ChannelID: ch,
 			CallerID:  "Contact center <line>",
 			Timeout:   30,
+			// the browser phone auto-answers only a call that carries this
+			// login's token: the app's line, nothing else
+			Variables: map[string]string{"PJSIP_HEADER(add," + LineHeader + ")": token},
 		})
 		return err
 	}, func(err error) {

@@ -83,6 +83,7 @@ type line struct {
 	state    lineState
 	endpoint string // PJSIP endpoint pushed for this login
 	password string // its one-time SIP password
+	token    string // sent with the line call; the phone answers only calls carrying it
 	channel  string // current line channel
 	home     string // home (holding) bridge
 	gen      uint64 // bumps on every (re)origination; stale results are dropped

@@ -69,7 +69,7 @@ func (t *tenant) snapshot(ag *agent) Message {
 		m.Call = t.callView(ag.call, ag.leg)
 	}
 	if ag.line.endpoint != "" {
-		m.Phone = &PhoneView{Username: ag.line.endpoint, Password: ag.line.password}
+		m.Phone = &PhoneView{Username: ag.line.endpoint, Password: ag.line.password, LineToken: ag.line.token}
 	}
 	return m
 }
