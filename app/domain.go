@@ -39,6 +39,7 @@ type Agent struct {
 	PasswordHash  string   `db:"password_hash"`
 	Role          string   `db:"role"`
 	WrapupSeconds int      `db:"wrapup_seconds"`
+	Team          string   `db:"team"` // free text grouping for supervisors ("" for none)
 }
 
 // Queue is where inbound calls wait for an agent.

@@ -56,6 +56,9 @@ type Config struct {
 	SIPUpstream string
 	Logger      *slog.Logger
 	Version     string
+	// Store and Reloader serve the admin pages (off when either is nil).
+	Store    AdminStore
+	Reloader Reloader
 }
 
 // SessionCookie is the name of the cookie that holds the session id.
@@ -95,6 +98,7 @@ func New(cfg Config) *Server {
 	e.GET("/sip", s.sipProxy)
 	api.POST("/demo/calls", s.demoCall)
 	api.POST("/demo/hangup", s.withSession, s.demoHangup)
+	registerAdmin(e, cfg)
 	files := http.FileServer(http.FS(static.Files))
 	e.NoRoute(func(c *gin.Context) {
 		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead || strings.HasPrefix(c.Request.URL.Path, "/api/") {

@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/mattn/go-sqlite3" // database/sql driver "sqlite3"
+	"github.com/mattn/go-sqlite3" // also the database/sql driver "sqlite3"
 	"github.com/pressly/goose/v3"
 
 	"github.com/ccaas/ccaas/app"
@@ -100,7 +102,7 @@ func (d *DB) Tenants(ctx context.Context) ([]app.Tenant, error) {
 
 const queueColumns = `id, tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds`
 
-const agentColumns = `id, tenant_id, username, name, extension, password_hash, role, wrapup_seconds`
+const agentColumns = `id, tenant_id, username, name, extension, password_hash, role, wrapup_seconds, team`
 
 // AgentByUsername finds an agent of a tenant by username (case-insensitive).
 func (d *DB) AgentByUsername(ctx context.Context, tenant app.TenantID, username string) (app.Agent, error) {
@@ -175,8 +177,8 @@ func (d *DB) CreateAgent(ctx context.Context, a app.Agent) (app.Agent, error) {
 		a.Role = app.RoleAgent
 	}
 	res, err := d.db.ExecContext(ctx,
-		`INSERT INTO agents (tenant_id, username, name, extension, password_hash, role, wrapup_seconds) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		a.TenantID, a.Username, a.Name, a.Extension, a.PasswordHash, a.Role, a.WrapupSeconds)
+		`INSERT INTO agents (tenant_id, username, name, extension, password_hash, role, wrapup_seconds, team) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.TenantID, a.Username, a.Name, a.Extension, a.PasswordHash, a.Role, a.WrapupSeconds, a.Team)
 	if err != nil {
 		return a, fmt.Errorf("create agent %s: %w", a.Username, err)
 	}
@@ -464,10 +466,10 @@ func (d *DB) Agent(ctx context.Context, tenant app.TenantID, id app.AgentID) (ap
 	return a, nil
 }
 
-// UpdateAgent changes an agent's name, extension, role and wrapup time.
+// UpdateAgent changes an agent's name, extension, role, wrapup time and team.
 func (d *DB) UpdateAgent(ctx context.Context, a app.Agent) error {
-	res, err := d.db.ExecContext(ctx, `UPDATE agents SET username = ?, name = ?, extension = ?, role = ?, wrapup_seconds = ? WHERE tenant_id = ? AND id = ?`,
-		a.Username, a.Name, a.Extension, a.Role, a.WrapupSeconds, a.TenantID, a.ID)
+	res, err := d.db.ExecContext(ctx, `UPDATE agents SET username = ?, name = ?, extension = ?, role = ?, wrapup_seconds = ?, team = ? WHERE tenant_id = ? AND id = ?`,
+		a.Username, a.Name, a.Extension, a.Role, a.WrapupSeconds, a.Team, a.TenantID, a.ID)
 	return exactlyOne(res, err, fmt.Sprintf("update agent %d", a.ID))
 }
 
@@ -475,6 +477,52 @@ func (d *DB) UpdateAgent(ctx context.Context, a app.Agent) error {
 func (d *DB) SetPassword(ctx context.Context, tenant app.TenantID, id app.AgentID, hash string) error {
 	res, err := d.db.ExecContext(ctx, `UPDATE agents SET password_hash = ? WHERE tenant_id = ? AND id = ?`, hash, tenant, id)
 	return exactlyOne(res, err, fmt.Sprintf("password of agent %d", id))
+}
+
+// SetAgentQueues replaces an agent's queue memberships (queue → skill) in one
+// transaction. The agent and every queue must be the tenant's own.
+func (d *DB) SetAgentQueues(ctx context.Context, tenant app.TenantID, agent app.AgentID, skills map[app.QueueID]int) error {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM agents WHERE tenant_id = ? AND id = ?`, tenant, agent); err != nil {
+		return fmt.Errorf("queues of agent %d: %w", agent, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("queues of agent %d: %w", agent, app.ErrNotFound)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM queue_members WHERE agent_id = ?`, agent); err != nil {
+		return fmt.Errorf("queues of agent %d: %w", agent, err)
+	}
+	queues := make([]app.QueueID, 0, len(skills))
+	for q := range skills {
+		queues = append(queues, q)
+	}
+	slices.Sort(queues)
+	for _, q := range queues {
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO queue_members (queue_id, agent_id, skill) SELECT id, ?, ? FROM queues WHERE id = ? AND tenant_id = ?`,
+			agent, max(skills[q], 1), q, tenant)
+		if err := exactlyOne(res, err, fmt.Sprintf("agent %d: queue %d", agent, q)); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// Duplicate reports whether err is a UNIQUE (or primary key) violation and
+// names the columns, e.g. "agents.tenant_id, agents.extension", so that a
+// caller can tell the user which value is taken.
+func Duplicate(err error) (columns string, ok bool) {
+	var se sqlite3.Error
+	if !errors.As(err, &se) || se.ExtendedCode != sqlite3.ErrConstraintUnique && se.ExtendedCode != sqlite3.ErrConstraintPrimaryKey {
+		return "", false
+	}
+	_, columns, _ = strings.Cut(se.Error(), "constraint failed: ")
+	return columns, true
 }
 
 // DeleteAgent removes an agent (and their queue memberships).

@@ -177,3 +177,57 @@ func TestUpdatesAreScopedByTenant(t *testing.T) {
 		t.Fatalf("a failed update left members %+v", cfg.Queues[0].Members)
 	}
 }
+
+func TestAgentTeamAndQueues(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	t1, _ := db.CreateTenant(ctx, app.Tenant{Domain: "one.example", Name: "One"})
+	t2, _ := db.CreateTenant(ctx, app.Tenant{Domain: "two.example", Name: "Two"})
+	a, err := db.CreateAgent(ctx, app.Agent{TenantID: t1.ID, Username: "a", Name: "A", Extension: "1001", PasswordHash: "x", Team: "North"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q1, _ := db.CreateQueue(ctx, app.Queue{TenantID: t1.ID, Name: "Q1", RingSeconds: 10})
+	q2, _ := db.CreateQueue(ctx, app.Queue{TenantID: t1.ID, Name: "Q2", RingSeconds: 10})
+	foreign, _ := db.CreateQueue(ctx, app.Queue{TenantID: t2.ID, Name: "F", RingSeconds: 10})
+	a.Team = "South"
+	if err := db.UpdateAgent(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetAgentQueues(ctx, t1.ID, a.ID, map[app.QueueID]int{q1.ID: 4, q2.ID: 0}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		tenant app.TenantID
+		skills map[app.QueueID]int
+	}{
+		{name: "another tenant's queue", tenant: t1.ID, skills: map[app.QueueID]int{q1.ID: 1, foreign.ID: 1}},
+		{name: "agent of another tenant", tenant: t2.ID, skills: map[app.QueueID]int{foreign.ID: 1}},
+		{name: "missing queue", tenant: t1.ID, skills: map[app.QueueID]int{9999: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := db.SetAgentQueues(ctx, tt.tenant, a.ID, tt.skills); !errors.Is(err, app.ErrNotFound) {
+				t.Fatalf("err = %v, want ErrNotFound", err)
+			}
+		})
+	}
+	cfg, _ := db.TenantConfig(ctx, t1.ID)
+	if cfg.Agents[0].Team != "South" {
+		t.Fatalf("team = %q", cfg.Agents[0].Team)
+	}
+	if m := cfg.Queues[0].Members; len(m) != 1 || m[0].Skill != 4 {
+		t.Fatalf("Q1 members = %+v", m)
+	}
+	if m := cfg.Queues[1].Members; len(m) != 1 || m[0].Skill != 1 {
+		t.Fatalf("Q2 members = %+v", m)
+	}
+	_, err = db.CreateAgent(ctx, app.Agent{TenantID: t1.ID, Username: "b", Name: "B", Extension: "1001", PasswordHash: "x"})
+	if cols, ok := Duplicate(err); !ok || cols != "agents.tenant_id, agents.extension" {
+		t.Fatalf("Duplicate(%v) = %q, %v", err, cols, ok)
+	}
+	if _, ok := Duplicate(errors.New("UNIQUE constraint failed: x")); ok {
+		t.Fatal("Duplicate took a plain error for a constraint violation")
+	}
+}

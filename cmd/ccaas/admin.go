@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -15,7 +14,7 @@ import (
 
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/app/sqlite"
-	"github.com/ccaas/ccaas/queue"
+	"github.com/ccaas/ccaas/app/validate"
 )
 
 // Admin commands write the configuration into the sqlite file; a running
@@ -35,15 +34,15 @@ const adminUsage = `usage:
 Every command also takes --db FILE.
 `
 
-var (
-	usernameRE  = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$`)
-	extensionRE = regexp.MustCompile(`^[0-9]{2,10}$`)
-	didRE       = regexp.MustCompile(`^\+?[0-9]{1,20}$`)
-	domainRE    = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?$`)
-	reasonRE    = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
-	trunkRE     = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
-	variableRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
-)
+// The rules of every value are in package validate, shared with the web admin pages.
+
+// flagErr prefixes a rule that a flag's value broke with the flag's name.
+func flagErr(flag string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", flag, err)
+}
 
 // listFlag collects a repeatable flag.
 type listFlag []string
@@ -68,8 +67,8 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 	case "tenant":
 		name := fs.String("name", "", "the tenant's display name")
 		cmd = func(ctx context.Context, d *sqlite.DB, _ app.Tenant) (string, error) {
-			if !domainRE.MatchString(*domain) || strings.TrimSpace(*name) == "" {
-				return "", errors.New("--domain must be a domain name and --name must not be empty")
+			if err := errors.Join(flagErr("--domain", validate.Domain(*domain)), flagErr("--name", validate.Name(strings.TrimSpace(*name)))); err != nil {
+				return "", err
 			}
 			t, err := d.CreateTenant(ctx, app.Tenant{Domain: strings.ToLower(*domain), Name: strings.TrimSpace(*name)})
 			return fmt.Sprintf("tenant %s created (id %d)", t.Domain, t.ID), err
@@ -100,8 +99,8 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 		fs.StringVar(&overflowTarget, "overflow-target", "", "the queue's name or the agent's extension to overflow to")
 		fs.IntVar(&q.AnnounceSeconds, "announce", 0, "announce the caller's position every so many seconds (0: never)")
 		cmd = func(ctx context.Context, d *sqlite.DB, t app.Tenant) (string, error) {
-			if _, err := queue.ParseStrategy(strategy); err != nil {
-				return "", err
+			if err := validate.Strategy(strategy); err != nil {
+				return "", flagErr("--strategy", err)
 			}
 			q.Strategy = strategy
 			return addQueue(ctx, d, t, q, dids, members, overflowTarget)
@@ -132,14 +131,14 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 				}
 			}
 			if *trunk != "" {
-				if !trunkRE.MatchString(*trunk) {
-					return "", errors.New("--trunk: a PJSIP endpoint name (letters, digits, . _ -)")
+				if err := validate.Trunk(*trunk); err != nil {
+					return "", flagErr("--trunk", err)
 				}
 				s.Trunk = *trunk
 			}
 			if *callerID != "" {
-				if len(*callerID) > 80 || strings.ContainsAny(*callerID, "\r\n\x00") {
-					return "", errors.New("--caller-id: at most 80 characters on one line")
+				if err := validate.CallerID(*callerID); err != nil {
+					return "", flagErr("--caller-id", err)
 				}
 				s.CallerID = *callerID
 			}
@@ -151,19 +150,16 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 		variable := fs.String("variable", "", "the channel variable the IVR sets")
 		cmd = func(ctx context.Context, d *sqlite.DB, t app.Tenant) (string, error) {
 			k := strings.TrimSpace(*key)
-			if k == "" || len(k) > 64 {
-				return "", errors.New("--key: 1 to 64 characters")
-			}
-			if !variableRE.MatchString(*variable) {
-				return "", errors.New("--variable: a channel variable name (letters, digits, _)")
+			if err := errors.Join(flagErr("--key", validate.VariableKey(k)), flagErr("--variable", validate.ChannelVariable(*variable))); err != nil {
+				return "", err
 			}
 			return fmt.Sprintf("call variable %q (%s) added to %s", k, *variable, t.Domain), d.AddCallVariable(ctx, t.ID, app.CallVariable{Key: k, Variable: *variable})
 		}
 	case "operator":
 		username := fs.String("username", "", "login name")
 		cmd = func(ctx context.Context, d *sqlite.DB, _ app.Tenant) (string, error) {
-			if !usernameRE.MatchString(*username) {
-				return "", errors.New("--username: letters, digits, . _ -, at most 64")
+			if err := validate.Username(*username); err != nil {
+				return "", flagErr("--username", err)
 			}
 			hash, err := readPassword(stdin)
 			if err != nil {
@@ -175,8 +171,8 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 	case "reason":
 		reason := fs.String("reason", "", "a Not Ready reason: lowercase letters, digits and _")
 		cmd = func(ctx context.Context, d *sqlite.DB, t app.Tenant) (string, error) {
-			if !reasonRE.MatchString(*reason) {
-				return "", errors.New("--reason: lowercase letters, digits and _, starting with a letter, at most 32")
+			if err := validate.Reason(*reason); err != nil {
+				return "", flagErr("--reason", err)
 			}
 			return fmt.Sprintf("reason %s added to %s", *reason, t.Domain), d.AddReason(ctx, t.ID, *reason)
 		}
@@ -210,23 +206,13 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 }
 
 func addAgent(ctx context.Context, d *sqlite.DB, t app.Tenant, a app.Agent, stdin io.Reader) (string, error) {
-	var errs []error
-	if !usernameRE.MatchString(a.Username) {
-		errs = append(errs, errors.New("--username: letters, digits, . _ -, at most 64"))
-	}
-	if strings.TrimSpace(a.Name) == "" {
-		errs = append(errs, errors.New("--name must not be empty"))
-	}
-	if !extensionRE.MatchString(a.Extension) {
-		errs = append(errs, errors.New("--extension: 2 to 10 digits"))
-	}
-	if a.WrapupSeconds < 0 || a.WrapupSeconds > 3600 {
-		errs = append(errs, errors.New("--wrapup: 0 to 3600 seconds"))
-	}
-	if a.Role != app.RoleAgent && a.Role != app.RoleSupervisor && a.Role != app.RoleAdmin {
-		errs = append(errs, errors.New("--role: agent, supervisor or admin"))
-	}
-	if err := errors.Join(errs...); err != nil {
+	err := errors.Join(
+		flagErr("--username", validate.Username(a.Username)),
+		flagErr("--name", validate.Name(strings.TrimSpace(a.Name))),
+		flagErr("--extension", validate.Extension(a.Extension)),
+		flagErr("--wrapup", validate.Wrapup(a.WrapupSeconds)),
+		flagErr("--role", validate.Role(a.Role)))
+	if err != nil {
 		return "", err
 	}
 	hash, err := readPassword(stdin)
@@ -239,25 +225,24 @@ func addAgent(ctx context.Context, d *sqlite.DB, t app.Tenant, a app.Agent, stdi
 }
 
 func addQueue(ctx context.Context, d *sqlite.DB, t app.Tenant, q app.Queue, dids, members listFlag, overflowTarget string) (string, error) {
-	var errs []error
-	if strings.TrimSpace(q.Name) == "" {
-		errs = append(errs, errors.New("--name must not be empty"))
+	errs := []error{
+		flagErr("--name", validate.Name(strings.TrimSpace(q.Name))),
+		flagErr("--ring", validate.Ring(q.RingSeconds)),
+		flagErr("--priority", validate.Priority(q.Priority)),
+		flagErr("--moh", validate.MOHClass(q.MOHClass)),
+		flagErr("--max-wait", validate.MaxWait(q.MaxWaitSeconds)),
+		flagErr("--announce", validate.Announce(q.AnnounceSeconds)),
 	}
 	for _, did := range dids {
-		if !didRE.MatchString(did) {
-			errs = append(errs, fmt.Errorf("--did %q: digits with an optional leading +", did))
-		}
+		errs = append(errs, flagErr("--did", validate.DID(did)))
 	}
-	if q.RingSeconds < 1 || q.RingSeconds > 600 {
-		errs = append(errs, errors.New("--ring: 1 to 600 seconds"))
-	}
-	if q.MaxWaitSeconds < 0 || q.AnnounceSeconds < 0 {
-		errs = append(errs, errors.New("--max-wait and --announce must not be negative"))
+	if q.Overflow != app.OverflowHangup && q.MaxWaitSeconds == 0 {
+		errs = append(errs, errors.New("--overflow: set --max-wait too, the call overflows after it"))
 	}
 	switch q.Overflow {
 	case app.OverflowHangup:
 	case app.OverflowExtension:
-		if !extensionRE.MatchString(overflowTarget) {
+		if err := validate.Extension(overflowTarget); err != nil {
 			errs = append(errs, errors.New("--overflow-target: the agent's extension"))
 		}
 		q.OverflowTarget = overflowTarget
@@ -275,7 +260,7 @@ func addQueue(ctx context.Context, d *sqlite.DB, t app.Tenant, q app.Queue, dids
 		skill := 1
 		if hasSkill {
 			var err error
-			if skill, err = strconv.Atoi(skillText); err != nil || skill < 1 || skill > 100 {
+			if skill, err = strconv.Atoi(skillText); err != nil || validate.Skill(skill) != nil {
 				errs = append(errs, fmt.Errorf("--member %q: skill 1 to 100", m))
 				continue
 			}
@@ -303,8 +288,8 @@ func readPassword(stdin io.Reader) (string, error) {
 		return "", errors.New("give the password on standard input")
 	}
 	password := strings.TrimRight(line, "\r\n")
-	if len(password) < 8 || len(password) > 72 {
-		return "", errors.New("the password must be 8 to 72 characters")
+	if err := validate.Password(password); err != nil {
+		return "", err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	return string(hash), err

@@ -137,7 +137,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	web := &http.Server{
-		Handler:           cchttp.New(cchttp.Config{Agents: a, Calls: db, Demo: demo, Logger: log, Version: version, SIP: a, SIPUpstream: sipUpstream}),
+		Handler:           cchttp.New(cchttp.Config{Agents: a, Calls: db, Demo: demo, Logger: log, Version: version, SIP: a, SIPUpstream: sipUpstream, Store: db, Reloader: a}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

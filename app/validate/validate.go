@@ -1,0 +1,245 @@
+// Package validate holds the rules that configuration values must follow,
+// shared by the admin commands (cmd/ccaas) and the admin web pages (http).
+// Each function returns nil or an error that wraps ErrInvalid and reads as
+// the rule, e.g. "2 to 10 digits", so that the caller can prefix it with the
+// flag or show it next to the form field.
+package validate
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/queue"
+	"github.com/ccaas/ccaas/wrapup"
+)
+
+// ErrInvalid is wrapped by every error of this package.
+var ErrInvalid = errors.New("invalid value")
+
+type ruleError string
+
+func (e ruleError) Error() string { return string(e) }
+func (e ruleError) Unwrap() error { return ErrInvalid }
+
+func rule(format string, args ...any) error { return ruleError(fmt.Sprintf(format, args...)) }
+
+var (
+	usernameRE  = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$`)
+	extensionRE = regexp.MustCompile(`^[0-9]{2,10}$`)
+	didRE       = regexp.MustCompile(`^\+?[0-9]{1,20}$`)
+	domainRE    = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?$`)
+	reasonRE    = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+	trunkRE     = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+	variableRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
+	mohRE       = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+)
+
+// Limits of numbers and texts.
+const (
+	MaxNameLength   = 100 // display names of tenants, agents and queues, in characters
+	MaxTeamLength   = 64
+	MaxKeyLength    = 64 // the shown name of a call variable
+	MaxCallerID     = 80
+	MaxRingSeconds  = 600
+	MaxWrapup       = 3600
+	MaxWaitSeconds  = 86400
+	MaxAnnounce     = 3600
+	MaxPriority     = 100
+	MinPriority     = -100
+	MaxSkill        = 100
+	MinPassword     = 8
+	MaxPassword     = 72 // bcrypt uses no more
+	MaxReasons      = 50
+	MaxDIDsPerQueue = 100
+)
+
+// Username is a login name.
+func Username(s string) error {
+	if !usernameRE.MatchString(s) {
+		return rule("letters, digits, . _ - (starting with a letter or digit), at most 64")
+	}
+	return nil
+}
+
+// Extension is an agent's extension number.
+func Extension(s string) error {
+	if !extensionRE.MatchString(s) {
+		return rule("2 to 10 digits")
+	}
+	return nil
+}
+
+// DID is a number that customers dial.
+func DID(s string) error {
+	if !didRE.MatchString(s) {
+		return rule("%q: digits with an optional leading +, at most 20", s)
+	}
+	return nil
+}
+
+// Domain is a tenant's domain name, what agents type at login.
+func Domain(s string) error {
+	if !domainRE.MatchString(s) || strings.Contains(s, "..") {
+		return rule("a domain name such as acme.example (letters, digits, . -)")
+	}
+	return nil
+}
+
+// Reason is a tenant's own Not Ready reason: not one that every tenant has,
+// nor the one the system sets after a missed offer.
+func Reason(s string) error {
+	switch {
+	case !reasonRE.MatchString(s):
+		return rule("%q: lowercase letters, digits and _, starting with a letter, at most 32", s)
+	case slices.Contains(app.DefaultReasons, s):
+		return rule("%s is there already for every tenant", s)
+	case s == wrapup.ReasonMissedCall:
+		return rule("%s is set by the system after an unanswered offer", s)
+	}
+	return nil
+}
+
+// Trunk is the PJSIP endpoint of a tenant's outbound trunk.
+func Trunk(s string) error {
+	if !trunkRE.MatchString(s) {
+		return rule("a PJSIP endpoint name (letters, digits, . _ -), at most 64")
+	}
+	return nil
+}
+
+// CallerID is the caller id of a tenant's outbound calls, e.g. "Acme" <5550000>.
+func CallerID(s string) error {
+	if utf8.RuneCountInString(s) > MaxCallerID || !printable(s) {
+		return rule("at most %d characters on one line", MaxCallerID)
+	}
+	return nil
+}
+
+// ChannelVariable is the name of a channel variable that the IVR sets.
+func ChannelVariable(s string) error {
+	if !variableRE.MatchString(s) {
+		return rule("a channel variable name (letters, digits, _, not starting with a digit), at most 64")
+	}
+	return nil
+}
+
+// VariableKey is the name agents see for a call variable (any text).
+func VariableKey(s string) error {
+	if s == "" || utf8.RuneCountInString(s) > MaxKeyLength || !printable(s) {
+		return rule("1 to %d characters on one line", MaxKeyLength)
+	}
+	return nil
+}
+
+// Name is a display name (already trimmed).
+func Name(s string) error {
+	if s == "" || utf8.RuneCountInString(s) > MaxNameLength || !printable(s) {
+		return rule("1 to %d characters on one line", MaxNameLength)
+	}
+	return nil
+}
+
+// Team is an agent's team ("" for none).
+func Team(s string) error {
+	if utf8.RuneCountInString(s) > MaxTeamLength || !printable(s) {
+		return rule("at most %d characters on one line", MaxTeamLength)
+	}
+	return nil
+}
+
+// Password is a new password.
+func Password(s string) error {
+	if len(s) < MinPassword || len(s) > MaxPassword {
+		return rule("the password must be %d to %d characters", MinPassword, MaxPassword)
+	}
+	if !utf8.ValidString(s) || strings.ContainsAny(s, "\x00\r\n") {
+		return rule("the password must be text on one line")
+	}
+	return nil
+}
+
+// Role is a user's role.
+func Role(s string) error {
+	switch s {
+	case app.RoleAgent, app.RoleSupervisor, app.RoleAdmin:
+		return nil
+	}
+	return rule("agent, supervisor or admin")
+}
+
+// Strategy is how a queue picks an agent.
+func Strategy(s string) error {
+	if _, err := queue.ParseStrategy(s); err != nil {
+		return rule("strategy: longest_idle, round_robin or fewest_calls")
+	}
+	return nil
+}
+
+// Overflow is what happens after a queue's maximum wait.
+func Overflow(s string) error {
+	switch s {
+	case app.OverflowHangup, app.OverflowQueue, app.OverflowExtension:
+		return nil
+	}
+	return rule("hangup, queue or extension")
+}
+
+// MOHClass is a music on hold class of musiconhold.conf.
+func MOHClass(s string) error {
+	if !mohRE.MatchString(s) {
+		return rule("a music on hold class (letters, digits, _ -), at most 64")
+	}
+	return nil
+}
+
+// Between checks that n is within [lo, hi]; unit reads like "seconds".
+func Between(n, lo, hi int, unit string) error {
+	if n < lo || n > hi {
+		return rule("%d to %d%s", lo, hi, unitSuffix(unit))
+	}
+	return nil
+}
+
+func unitSuffix(unit string) string {
+	if unit == "" {
+		return ""
+	}
+	return " " + unit
+}
+
+// Ring is how long an offer rings before it is withdrawn.
+func Ring(n int) error { return Between(n, 1, MaxRingSeconds, "seconds") }
+
+// Wrapup is an agent's wrapup time after inbound queue calls (0: none).
+func Wrapup(n int) error { return Between(n, 0, MaxWrapup, "seconds") }
+
+// MaxWait is a queue's maximum wait (0: no limit).
+func MaxWait(n int) error { return Between(n, 0, MaxWaitSeconds, "seconds") }
+
+// Announce is how often a waiting caller hears their position (0: never).
+func Announce(n int) error { return Between(n, 0, MaxAnnounce, "seconds") }
+
+// Priority orders queues (higher first).
+func Priority(n int) error { return Between(n, MinPriority, MaxPriority, "") }
+
+// Skill is an agent's skill in a queue (higher is preferred).
+func Skill(n int) error { return Between(n, 1, MaxSkill, "") }
+
+// printable: valid UTF-8 without control characters (no line breaks, NUL, …).
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+	}
+	return true
+}

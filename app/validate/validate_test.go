@@ -1,0 +1,77 @@
+package validate
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestRules(t *testing.T) {
+	tests := []struct {
+		name  string
+		check func(string) error
+		good  []string
+		bad   []string
+	}{
+		{"username", Username, []string{"sam", "a.b-c_d", "A1", strings.Repeat("a", 64)}, []string{"", "<b>x</b>", ".sam", "a b", "x'; DROP TABLE agents; --", strings.Repeat("a", 65)}},
+		{"extension", Extension, []string{"10", "1001", "0123456789"}, []string{"", "1", "12ab", "12345678901", " 1001", "+100"}},
+		{"DID", DID, []string{"5550100", "+4930555", "1"}, []string{"", "+", "1;Dial(Local/x)", "555 0100", strings.Repeat("1", 21)}},
+		{"domain", Domain, []string{"acme.example", "a", "x-y.example"}, []string{"", "-a.example", "a..b", "a b", "a.example.", "<b>"}},
+		{"reason", Reason, []string{"coaching", "back_office", "a1"}, []string{"", "Coaching", "coffee break", "1a", "lunch", "break", "missed_call", strings.Repeat("a", 33)}},
+		{"trunk", Trunk, []string{"itsp-1", "pstn", "a.b_c"}, []string{"", "x/sip:evil", "a b", strings.Repeat("a", 65)}},
+		{"caller id", CallerID, []string{"", `"Acme" <5550000>`, "Zoë"}, []string{"a\nb", "a\x00", strings.Repeat("a", 81), "\xff"}},
+		{"channel variable", ChannelVariable, []string{"CUST_ID", "_x", "CCAAS_FirstName"}, []string{"", "1X", "A(B)", "A B", "A-B", strings.Repeat("A", 65)}},
+		{"variable key", VariableKey, []string{"Customer <b>name</b>", "x", strings.Repeat("ü", 64)}, []string{"", "a\nb", strings.Repeat("a", 65)}},
+		{"name", Name, []string{"Sam", "<b>Sam</b>", strings.Repeat("é", 100)}, []string{"", "a\tb", "a\u2028b", strings.Repeat("a", 101)}},
+		{"team", Team, []string{"", "North"}, []string{"a\rb", strings.Repeat("a", 65)}},
+		{"password", Password, []string{"12345678", strings.Repeat("p", 72)}, []string{"", "short", strings.Repeat("p", 73), "long-enough\x00", "two\nlines-long"}},
+		{"role", Role, []string{"agent", "supervisor", "admin"}, []string{"", "Admin", "root"}},
+		{"strategy", Strategy, []string{"longest_idle", "round_robin", "fewest_calls"}, []string{"", "random"}},
+		{"overflow", Overflow, []string{"hangup", "queue", "extension"}, []string{"", "voicemail"}},
+		{"MOH class", MOHClass, []string{"default", "jazz-2"}, []string{"", "../../etc", "a b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, s := range tt.good {
+				if err := tt.check(s); err != nil {
+					t.Errorf("%q refused: %v", s, err)
+				}
+			}
+			for _, s := range tt.bad {
+				if err := tt.check(s); !errors.Is(err, ErrInvalid) || err.Error() == "" {
+					t.Errorf("%q: err = %v, want ErrInvalid with a message", s, err)
+				}
+			}
+		})
+	}
+}
+
+func TestNumbers(t *testing.T) {
+	tests := []struct {
+		name     string
+		check    func(int) error
+		lo, hi   int
+		wantText string
+	}{
+		{"ring", Ring, 1, 600, "1 to 600 seconds"},
+		{"wrapup", Wrapup, 0, 3600, "0 to 3600 seconds"},
+		{"max wait", MaxWait, 0, 86400, "0 to 86400 seconds"},
+		{"announce", Announce, 0, 3600, "0 to 3600 seconds"},
+		{"priority", Priority, -100, 100, "-100 to 100"},
+		{"skill", Skill, 1, 100, "1 to 100"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, n := range []int{tt.lo, tt.hi} {
+				if err := tt.check(n); err != nil {
+					t.Errorf("%d refused: %v", n, err)
+				}
+			}
+			for _, n := range []int{tt.lo - 1, tt.hi + 1} {
+				if err := tt.check(n); !errors.Is(err, ErrInvalid) || err.Error() != tt.wantText {
+					t.Errorf("%d: err = %v, want %q", n, err, tt.wantText)
+				}
+			}
+		})
+	}
+}
