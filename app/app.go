@@ -53,6 +53,9 @@ type Config struct {
 	// LineFields are the PJSIP endpoint attributes pushed for every agent
 	// login, besides auth and aors; default DefaultLineFields.
 	LineFields []ari.ConfigTuple
+	// LineAOR are the attributes of the pushed AOR; default DefaultLineAOR
+	// (one contact, the browser phone's registration).
+	LineAOR []ari.ConfigTuple
 	// RequestTimeout bounds each ARI operation; default 5s.
 	RequestTimeout time.Duration
 	// LineRetry is the wait before a lost agent line is originated again; default 2s.
@@ -72,9 +75,15 @@ var DefaultLineFields = []ari.ConfigTuple{
 	{Attribute: "transport", Value: "transport-ws"},
 	{Attribute: "context", Value: "agents"},
 	{Attribute: "disallow", Value: "all"},
-	{Attribute: "allow", Value: "opus,ulaw,alaw"},
+	{Attribute: "allow", Value: "ulaw,alaw,opus"}, // G.711 first: no transcoding module needed for PSTN trunks
 	{Attribute: "webrtc", Value: "yes"},
 	{Attribute: "dtls_auto_generate_cert", Value: "yes"},
+}
+
+// DefaultLineAOR lets one registered phone per login.
+var DefaultLineAOR = []ari.ConfigTuple{
+	{Attribute: "max_contacts", Value: "1"},
+	{Attribute: "remove_existing", Value: "yes"},
 }
 
 // Errors the app's callers tell apart.
@@ -142,6 +151,9 @@ func New(cfg Config) (*App, error) {
 	}
 	if cfg.LineFields == nil {
 		cfg.LineFields = DefaultLineFields
+	}
+	if cfg.LineAOR == nil {
+		cfg.LineAOR = DefaultLineAOR
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 5 * time.Second

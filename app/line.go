@@ -37,10 +37,7 @@ func (t *tenant) startLine(ag *agent) {
 		}); err != nil {
 			return err
 		}
-		if _, err := a.PutConfig(ctx, "res_pjsip", "aor", endpoint, []ari.ConfigTuple{
-			{Attribute: "max_contacts", Value: "1"},
-			{Attribute: "remove_existing", Value: "yes"},
-		}); err != nil {
+		if _, err := a.PutConfig(ctx, "res_pjsip", "aor", endpoint, t.app.cfg.LineAOR); err != nil {
 			return err
 		}
 		if _, err := a.PutConfig(ctx, "res_pjsip", "endpoint", endpoint, fields); err != nil {

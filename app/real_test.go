@@ -1,0 +1,270 @@
+package app_test
+
+// The same call scenarios as the simulator tests, against a real Asterisk 22.
+// They run only when CCAAS_TEST_ARI_URL points at one (README: "Testing
+// against a real Asterisk"); otherwise they skip.
+//
+// What they need there: ARI (CCAAS_TEST_ARI_URL, _USER, _PASSWORD), the
+// shipped sorcery.conf (writable memory store for res_pjsip), a UDP transport
+// named by CCAAS_TEST_LINE_TRANSPORT (default transport-udp), the dialplan
+// context from-pstn sending every number to Stasis(ccaas,inbound,${EXTEN}),
+// and SIPp (Debian package sip-tester) on this machine.
+//
+// Agents' lines: the app pushes each login's endpoint as usual, but on UDP
+// with a fixed contact: a SIPp UAS that answers every line call (instead of a
+// browser). Customers: real channels through the real dialplan, originated as
+// Local/<DID>@from-pstn by a second ARI application that holds their far end.
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/app/sqlite"
+	"github.com/ccaas/ccaas/ari"
+)
+
+const realDID = "5550001"
+
+type realWorld struct {
+	t      *testing.T
+	app    *app.App
+	ari    *ari.Client // the app's client (app "ccaas")
+	cust   *ari.Client // the test's client (app "ccaas-test"): customers' far ends
+	agents map[string]app.Agent
+}
+
+func env(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// freeUDPPort finds a free loopback UDP port for SIPp.
+func freeUDPPort(t *testing.T) int {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
+	url := os.Getenv("CCAAS_TEST_ARI_URL")
+	if url == "" {
+		t.Skip("CCAAS_TEST_ARI_URL is not set: no real Asterisk to test against")
+	}
+	sipp, err := exec.LookPath(env("CCAAS_TEST_SIPP", "sipp"))
+	if err != nil {
+		t.Skip("SIPp (Debian package sip-tester) is not installed")
+	}
+	user, pass := env("CCAAS_TEST_ARI_USER", "ccaas"), env("CCAAS_TEST_ARI_PASSWORD", "ccaas")
+	ctx, cancel := context.WithCancel(context.Background())
+
+	// the agents' phones: one SIPp UAS answers every line call
+	port := freeUDPPort(t)
+	uas := exec.CommandContext(ctx, sipp, "-sn", "uas", "-i", "127.0.0.1", "-p", fmt.Sprint(port), "-nostdin", "-m", "1000")
+	uas.Dir = t.TempDir()
+	if err := uas.Start(); err != nil {
+		t.Fatalf("start SIPp: %v", err)
+	}
+
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: testLogLevel}))
+	client, err := ari.New(ari.Config{URL: url, Username: user, Password: pass, Application: "ccaas", Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cust, _ := ari.New(ari.Config{URL: url, Username: user, Password: pass, Application: "ccaas-test", Logger: quiet})
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "real.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &realWorld{t: t, ari: client, cust: cust, agents: map[string]app.Agent{}}
+	ten, _ := db.CreateTenant(ctx, app.Tenant{Domain: testDomain, Name: "Acme"})
+	var members []app.Member
+	for i, name := range []string{"alice", "bob"} {
+		hash, _ := bcrypt.GenerateFromPassword([]byte(name+"-pw"), bcrypt.MinCost)
+		wrap := 0
+		if name == "alice" {
+			wrap = wrapupSeconds
+		}
+		ag, err := db.CreateAgent(ctx, app.Agent{TenantID: ten.ID, Username: name, Name: name, Extension: fmt.Sprint(1001 + i),
+			PasswordHash: string(hash), WrapupSeconds: wrap})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.agents[name] = ag
+		members = append(members, app.Member{Agent: ag.ID, Skill: 1})
+	}
+	if _, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{realDID}, Members: members}); err != nil {
+		t.Fatal(err)
+	}
+	w.app, err = app.New(app.Config{ARI: client, Store: db, Logger: quiet, LineRetry: 200 * time.Millisecond,
+		LineFields: []ari.ConfigTuple{
+			{Attribute: "transport", Value: env("CCAAS_TEST_LINE_TRANSPORT", "transport-udp")},
+			{Attribute: "context", Value: "agents"},
+			{Attribute: "disallow", Value: "all"},
+			{Attribute: "allow", Value: "ulaw"},
+			{Attribute: "direct_media", Value: "no"},
+		},
+		LineAOR: []ari.ConfigTuple{{Attribute: "contact", Value: fmt.Sprintf("sip:line@127.0.0.1:%d", port)}},
+		CheckInvariants: func(err error) { t.Errorf("invariant broken: %v", err) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.app.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); w.app.Run(ctx) }()
+	go func() { defer wg.Done(); client.RunEvents(ctx, w.app) }()
+	go func() { defer wg.Done(); cust.RunEvents(ctx, ignoreEvents{}) }()
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+		uas.Wait()
+		db.Close()
+	})
+	waitUntil(t, "both ARI applications connected", func() bool { return client.Connected() && cust.Connected() })
+	return w
+}
+
+type ignoreEvents struct{}
+
+func (ignoreEvents) Connected()         {}
+func (ignoreEvents) Disconnected(error) {}
+func (ignoreEvents) Event(ari.Event)    {}
+
+func (w *realWorld) login(name string) (*app.Session, *sink) {
+	w.t.Helper()
+	s, err := w.app.Login(context.Background(), testDomain, name, name+"-pw")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	k := newSink()
+	w.app.Attach(context.Background(), s, k)
+	if snap := k.next(w.t, "snapshot", func(m app.Message) bool { return m.Type == app.MsgSnapshot }); snap.Line.State != "up" {
+		k.next(w.t, "line up (SIPp answered it)", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+	}
+	w.app.Command(s, app.Command{Cmd: app.CmdReady})
+	k.state(w.t, "ready")
+	return s, k
+}
+
+// call makes a customer call the DID through the real dialplan; it returns
+// the customer's far end, which the test hangs up to end the call.
+func (w *realWorld) call(from string) string {
+	w.t.Helper()
+	ch, err := w.cust.Originate(context.Background(), ari.OriginateRequest{
+		Endpoint: "Local/" + realDID + "@from-pstn", App: "ccaas-test", AppArgs: "customer",
+		CallerID: "Customer <" + from + ">", Timeout: 30,
+	})
+	if err != nil {
+		w.t.Fatalf("originate customer: %v", err)
+	}
+	w.t.Cleanup(func() { w.cust.Hangup(context.Background(), ch.ID, "") })
+	return ch.ID
+}
+
+// bridged returns how many channels the agent's call bridge holds, as
+// Asterisk itself reports it.
+func (w *realWorld) bridged(t *testing.T, want int) {
+	t.Helper()
+	waitUntil(t, fmt.Sprintf("a call bridge with %d channels", want), func() bool {
+		bs, err := w.ari.ListBridges(context.Background())
+		if err != nil {
+			return false
+		}
+		for _, b := range bs {
+			if strings.HasPrefix(b.ID, "cb") && b.BridgeType == ari.BridgeMixing && len(b.Channels) == want {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+func (w *realWorld) answer(s *app.Session, k *sink) app.CallID {
+	w.t.Helper()
+	offer := k.next(w.t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	w.app.Command(s, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	k.call(w.t, "connected")
+	return offer.Call.ID
+}
+
+func TestRealAsteriskQueueCallHoldTransferConferenceWrapup(t *testing.T) {
+	w := newRealWorld(t, 1)
+	sa, ka := w.login("alice")
+
+	// inbound queue call, answered: customer and alice's line in one bridge
+	far := w.call("+4930111")
+	id := w.answer(sa, ka)
+	w.bridged(t, 2)
+
+	// hold takes the customer out of the bridge, resume brings them back
+	w.app.Command(sa, app.Command{Cmd: app.CmdHold, Call: id})
+	w.bridged(t, 1)
+	w.app.Command(sa, app.Command{Cmd: app.CmdResume, Call: id})
+	w.bridged(t, 2)
+
+	// conference bob in: three channels; bob leaves again
+	sb, kb := w.login("bob")
+	w.app.Command(sa, app.Command{Cmd: app.CmdConference, Call: id, Target: "1002"})
+	kb.next(t, "conference offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	w.app.Command(sb, app.Command{Cmd: app.CmdAnswer, Call: id})
+	kb.call(t, "connected")
+	w.bridged(t, 3)
+	w.app.Command(sb, app.Command{Cmd: app.CmdHangup, Call: id})
+	kb.call(t, "ended")
+	w.bridged(t, 2)
+	kb.state(t, "ready")
+
+	// blind transfer to bob: alice goes to wrapup, bob talks to the customer
+	w.app.Command(sa, app.Command{Cmd: app.CmdTransfer, Call: id, Target: "1002"})
+	ka.call(t, "ended")
+	ka.state(t, "wrapup")
+	kb.next(t, "transferred offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	w.app.Command(sb, app.Command{Cmd: app.CmdAnswer, Call: id})
+	kb.call(t, "connected")
+	w.bridged(t, 2)
+	ka.state(t, "ready") // alice's 1 s of wrapup is over
+
+	// the customer hangs up: the call ends for bob, no wrapup after a transferred-in call
+	if err := w.cust.Hangup(context.Background(), far, ""); err != nil {
+		t.Fatal(err)
+	}
+	if m := kb.call(t, "ended"); m.Call.EndReason != "caller_hangup" {
+		t.Fatalf("end reason %q", m.Call.EndReason)
+	}
+	kb.state(t, "ready")
+}
+
+func TestRealAsteriskAgentHangsUp(t *testing.T) {
+	w := newRealWorld(t, 0)
+	sa, ka := w.login("alice")
+	far := w.call("+4930222")
+	id := w.answer(sa, ka)
+	w.bridged(t, 2)
+	w.app.Command(sa, app.Command{Cmd: app.CmdHangup, Call: id})
+	ka.call(t, "ended")
+	ka.state(t, "ready")
+	waitUntil(t, "the customer's far end hung up too", func() bool {
+		_, err := w.cust.GetChannel(context.Background(), far)
+		return err != nil
+	})
+}
