@@ -120,7 +120,7 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 			{Attribute: "allow", Value: "ulaw"},
 			{Attribute: "direct_media", Value: "no"},
 		},
-		LineAOR: []ari.ConfigTuple{{Attribute: "contact", Value: fmt.Sprintf("sip:line@127.0.0.1:%d", port)}},
+		LineAOR:         []ari.ConfigTuple{{Attribute: "contact", Value: fmt.Sprintf("sip:line@127.0.0.1:%d", port)}},
 		CheckInvariants: func(err error) { t.Errorf("invariant broken: %v", err) },
 	})
 	if err != nil {
