@@ -183,5 +183,6 @@ func (s *Server) healthz(c *gin.Context) {
 }
 
 func (s *Server) info(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"demo": s.cfg.Demo != nil, "version": s.cfg.Version})
+	// phone: whether the page should register its browser phone at /sip
+	c.JSON(http.StatusOK, gin.H{"demo": s.cfg.Demo != nil, "phone": s.cfg.SIPUpstream != "", "version": s.cfg.Version})
 }

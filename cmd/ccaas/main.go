@@ -121,7 +121,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client
 		return err
 	}
 	defer db.Close()
-	a, err := app.New(app.Config{ARI: client, Store: db, Logger: log, Application: cfg.ARIApp})
+	// against a real Asterisk the line waits for the browser phone to register;
+	// the simulator's phones answer by themselves
+	a, err := app.New(app.Config{ARI: client, Store: db, Logger: log, Application: cfg.ARIApp, WaitForPhone: demo == nil})
 	if err != nil {
 		return err
 	}
