@@ -72,6 +72,8 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 			fmt.Fprintf(stdout, "  agent    %-6s password %-11s extension %s  wrapup %ds\n", ag.username, ag.password, ag.extension, ag.wrapupSeconds)
 		}
 		fmt.Fprintf(stdout, "  queue    Support, DID %s\n", demoDID)
+		fmt.Fprintf(stdout, "\n  admin pages     %sadmin/     user %s, password %s, domain %s\n", url, demoAdmin.username, demoAdmin.password, demoDomain)
+		fmt.Fprintf(stdout, "  operator pages  %soperator/  user %s, password %s\n", url, demoOperator.username, demoOperator.password)
 		if cfg.CallersEvery > 0 {
 			fmt.Fprintf(stdout, "\nA simulated customer calls about every %s; the page's demo panel places more.\n\n", cfg.CallersEvery)
 			go world.trickle(ctx, cfg.CallersEvery)
@@ -122,8 +124,27 @@ func seedDemo(ctx context.Context, path string) error {
 			return err
 		}
 	}
-	return nil
+	// someone to try the admin and operator pages with
+	hash, err := bcrypt.GenerateFromPassword([]byte(demoAdmin.password), bcrypt.DefaultCost)
+	if err != nil {
+		return err
+	}
+	if _, err := db.CreateAgent(ctx, app.Agent{TenantID: t.ID, Username: demoAdmin.username, Name: "Demo Admin", Extension: "1099",
+		PasswordHash: string(hash), Role: app.RoleAdmin}); err != nil {
+		return err
+	}
+	hash, err = bcrypt.GenerateFromPassword([]byte(demoOperator.password), bcrypt.DefaultCost)
+	if err != nil {
+		return err
+	}
+	_, err = db.CreateOperator(ctx, sqlite.Operator{Username: demoOperator.username, PasswordHash: string(hash)})
+	return err
 }
+
+var (
+	demoAdmin    = struct{ username, password string }{"admin", "admin-demo"}
+	demoOperator = struct{ username, password string }{"operator", "operator-demo"}
+)
 
 // demoVariables is the demo's attached data: what a simulated IVR asked.
 var demoVariables = []app.CallVariable{
