@@ -410,6 +410,11 @@ func TestLogoutTearsDownLine(t *testing.T) {
 	s, k := w.login("alice")
 	line := w.lineOf()
 	home := w.sim.BridgeOf(line.ID)
+	endpoint := strings.TrimPrefix(line.Name, "PJSIP/")
+	endpoint = endpoint[:strings.LastIndex(endpoint, "-")] // PJSIP/<endpoint>-<counter>
+	if _, err := w.ari.GetConfig(context.Background(), "res_pjsip", "endpoint", endpoint); err != nil {
+		t.Fatalf("the login's SIP account %q is not provisioned: %v", endpoint, err)
+	}
 	if err := w.app.Logout(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
@@ -419,10 +424,12 @@ func TestLogoutTearsDownLine(t *testing.T) {
 	if _, ok := w.app.Session(s.ID); ok {
 		t.Fatal("session still valid after logout")
 	}
-	waitUntil(t, "line, home bridge and endpoint gone", func() bool {
+	waitUntil(t, "line, home bridge and the login's SIP account gone", func() bool {
 		_, lineUp := w.sim.Channel(line.ID)
 		_, homeUp := w.sim.Bridge(home)
-		return !lineUp && !homeUp
+		_, errEP := w.ari.GetConfig(context.Background(), "res_pjsip", "endpoint", endpoint)
+		_, errAuth := w.ari.GetConfig(context.Background(), "res_pjsip", "auth", endpoint)
+		return !lineUp && !homeUp && errors.Is(errEP, ari.ErrNotFound) && errors.Is(errAuth, ari.ErrNotFound)
 	})
 }
 

@@ -2,7 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"github.com/pressly/goose/v3"
+	"io/fs"
 	"path/filepath"
 	"testing"
 
@@ -229,5 +232,57 @@ func TestAgentTeamAndQueues(t *testing.T) {
 	}
 	if _, ok := Duplicate(errors.New("UNIQUE constraint failed: x")); ok {
 		t.Fatal("Duplicate took a plain error for a constraint violation")
+	}
+}
+
+// TestUpgradeKeepsData builds a database at the first schema version, fills
+// it, and migrates it to the newest: nothing is lost and the new columns get
+// their defaults.
+func TestUpgradeKeepsData(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	raw, err := sql.Open("sqlite3", "file:"+path+"?_foreign_keys=on")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, _ := fs.Sub(migrations, "migrations")
+	p, err := goose.NewProvider(goose.DialectSQLite3, raw, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO tenants (id, domain, name) VALUES (1, 'old.example', 'Old')`,
+		`INSERT INTO agents (id, tenant_id, username, name, extension, password_hash, wrapup_seconds) VALUES (1, 1, 'sam', 'Sam', '1001', 'h', 15)`,
+		`INSERT INTO queues (id, tenant_id, name, ring_seconds, moh_class) VALUES (1, 1, 'Support', 25, 'default')`,
+		`INSERT INTO queue_dids (did, queue_id) VALUES ('5550001', 1)`,
+		`INSERT INTO queue_members (queue_id, agent_id, skill) VALUES (1, 1, 4)`,
+	} {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	raw.Close()
+
+	db, err := Open(ctx, path) // migrates to the newest version
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cfg, err := db.TenantConfig(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Agents) != 1 || cfg.Agents[0].WrapupSeconds != 15 || cfg.Agents[0].Role != "agent" || cfg.Agents[0].Team != "" {
+		t.Fatalf("agents after upgrade: %+v", cfg.Agents)
+	}
+	q := cfg.Queues[0]
+	if q.RingSeconds != 25 || q.DIDs[0] != "5550001" || q.Members[0].Skill != 4 || q.Strategy != "longest_idle" || q.Overflow != "hangup" || q.Priority != 0 {
+		t.Fatalf("queue after upgrade: %+v", q)
+	}
+	if !cfg.Settings.NotifyIncoming || cfg.Settings.AgentCallsNotReady {
+		t.Fatalf("settings defaults after upgrade: %+v", cfg.Settings)
 	}
 }
