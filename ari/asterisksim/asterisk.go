@@ -89,7 +89,9 @@ var modules = []ari.Module{
 	{Name: "res_pjsip_transport_websocket.so", Description: "PJSIP WebSocket Transport Support"},
 	{Name: "res_sorcery_memory.so", Description: "Sorcery In-Memory Object Wizard"},
 	{Name: "res_stasis.so", Description: "Stasis application support"},
+	{Name: "res_stasis_playback.so", Description: "Stasis application playback support"},
 	{Name: "res_stasis_snoop.so", Description: "Stasis application snoop support"},
+	{Name: "res_srtp.so", Description: "Secure RTP (SRTP)"},
 }
 
 func moduleJSON(m ari.Module) ari.Module {

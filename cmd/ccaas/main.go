@@ -108,6 +108,9 @@ func runServe(ctx context.Context, cfg config, log *slog.Logger, stdout io.Write
 	if err != nil {
 		return err
 	}
+	if err := preflight(ctx, client, log, 10*time.Second); err != nil {
+		return err
+	}
 	return serve(ctx, cfg, log, client, nil, func(_ *app.App, url string) {
 		fmt.Fprintf(stdout, "ccaas is running: open %s\n", url)
 	})

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccaas/ccaas/ari"
+	"github.com/ccaas/ccaas/ari/asterisksim"
+)
+
+func TestPreflight(t *testing.T) {
+	quiet := slog.New(slog.DiscardHandler)
+	t.Run("simulator has everything", func(t *testing.T) {
+		sim := asterisksim.New(asterisksim.Config{Logger: quiet})
+		srv := httptest.NewServer(sim)
+		defer srv.Close()
+		defer sim.Close()
+		client, _ := ari.New(ari.Config{URL: srv.URL + "/ari", Username: "ccaas", Password: "ccaas", Application: "ccaas"})
+		if err := preflight(context.Background(), client, quiet, time.Second); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("wrong password", func(t *testing.T) {
+		sim := asterisksim.New(asterisksim.Config{Logger: quiet})
+		srv := httptest.NewServer(sim)
+		defer srv.Close()
+		defer sim.Close()
+		client, _ := ari.New(ari.Config{URL: srv.URL + "/ari", Username: "ccaas", Password: "nope", Application: "ccaas"})
+		if err := preflight(context.Background(), client, quiet, time.Second); !errors.Is(err, ErrAsteriskNotReady) || !strings.Contains(err.Error(), "credentials") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("missing module and no push configuration", func(t *testing.T) {
+		// an Asterisk without res_srtp and with the default sorcery mapping (403 on push)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			switch {
+			case r.URL.Path == "/ari/asterisk/ping":
+				w.Write([]byte(`{"ping":"pong","asterisk_id":"x","timestamp":""}`))
+			case r.URL.Path == "/ari/asterisk/modules":
+				var mods []string
+				for _, m := range requiredModules {
+					if m != "res_srtp.so" {
+						mods = append(mods, `{"name":"`+m+`","description":"","use_count":0,"status":"Running","support_level":"core"}`)
+					}
+				}
+				w.Write([]byte("[" + strings.Join(mods, ",") + "]"))
+			case strings.HasPrefix(r.URL.Path, "/ari/asterisk/config/dynamic/"):
+				w.WriteHeader(http.StatusForbidden)
+				w.Write([]byte(`{"message":"Cannot create sorcery objects of type 'auth'"}`))
+			default:
+				w.WriteHeader(http.StatusNotFound)
+			}
+		}))
+		defer srv.Close()
+		client, _ := ari.New(ari.Config{URL: srv.URL + "/ari", Username: "ccaas", Password: "ccaas", Application: "ccaas"})
+		err := preflight(context.Background(), client, quiet, time.Second)
+		if !errors.Is(err, ErrAsteriskNotReady) || !strings.Contains(err.Error(), "res_srtp.so") || !strings.Contains(err.Error(), "sorcery.conf") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("not answering yet only warns", func(t *testing.T) {
+		client, _ := ari.New(ari.Config{URL: "http://127.0.0.1:1/ari", Username: "ccaas", Password: "ccaas", Application: "ccaas"})
+		if err := preflight(context.Background(), client, quiet, 100*time.Millisecond); err != nil {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
