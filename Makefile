@@ -1,29 +1,55 @@
 # The two commands of the README:
 #   make demo   run the product on the embedded Asterisk simulator
 #   make test   run every test (installs Debian's chromium and the npm packages when missing)
+# and one more:
+#   make build  build bin/ccaas (for `ccaas serve` against a real Asterisk)
+#
+# Third-party JavaScript (JsSIP) comes from npm with package-lock.json and is
+# never committed: `vendor` bundles it into static/vendor/, which the binary
+# embeds, so every target that builds, runs or tests Go code depends on it.
 
 GO ?= go
+VENDOR_JS := static/vendor/jssip.min.js
 
-.PHONY: demo test test-go test-browser browser-deps
+.PHONY: demo build test test-go test-browser browser-deps vendor
 
-demo:
+demo: vendor
 	$(GO) run ./cmd/ccaas demo
+
+build: vendor
+	$(GO) build -o bin/ccaas ./cmd/ccaas
 
 test: test-go test-browser
 
-test-go:
+test-go: vendor
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "not gofmt-formatted:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
-test-browser: browser-deps
-	npm run test:browser
+# One binary for every browser test file (each would build its own otherwise).
+test-browser: browser-deps build
+	CCAAS_BIN=$(CURDIR)/bin/ccaas npm run test:browser
+
+vendor: $(VENDOR_JS)
+
+# npm ci when node_modules is missing or older than the lockfile.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# JsSIP's npm package ships CommonJS only: esbuild (pinned in the lockfile)
+# bundles it into one ES module for the browser; static/phone.js imports it.
+$(VENDOR_JS): node_modules/.package-lock.json
+	@mkdir -p $(@D)
+	node_modules/.bin/esbuild node_modules/jssip/lib/JsSIP.js --bundle --minify --format=esm \
+	  --platform=browser --target=es2020 --log-level=warning \
+	  --banner:js="/* JsSIP $$(node -p 'require("./node_modules/jssip/package.json").version') (MIT), bundled from npm by make; not committed */" \
+	  --outfile=$@
 
 # Browser tests drive Debian's chromium through playwright-core; no tool may
 # download a browser of its own.
-browser-deps:
+browser-deps: node_modules/.package-lock.json
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
-	@[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund

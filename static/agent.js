@@ -2,6 +2,9 @@
 // drives everything shown. The page keeps no state of its own beyond what the
 // server last said; every message updates `model` and calls render().
 // Loaded as a module: its own scope, strict mode, run after the document is parsed.
+// The browser phone that carries the agent's line lives in phone.js.
+
+import { Phone } from './phone.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -41,6 +44,7 @@ let ws = null;      // the current CTI socket
 let seq = 0;        // last seq seen on `ws`
 let nextId = 1;     // command ids, echoed back in replies
 let demo = false;
+let phoneWanted = false; // /api/info phone: this page runs the browser phone
 const pendingDigits = new Map(); // dtmf command id -> digits, shown once the server accepts them
 let sentDigits = { call: null, digits: '' };
 
@@ -53,8 +57,10 @@ function reasonText(r) {
 }
 
 let messageTimer = null;
+let stickyMessage = ''; // a phone problem the agent must act on: shown whenever nothing else is
 
 function showMessage(text, isError) {
+  if (!text && stickyMessage) { text = stickyMessage; isError = true; }
   const m = $('message');
   m.textContent = text || '';
   m.classList.toggle('error', !!isError);
@@ -142,6 +148,7 @@ function errorText(r) {
 
 function showLogin(message, isError) {
   stopRinging();
+  phone.stop();
   model = null;
   pendingDigits.clear();
   clearTimeout(recentTimer);
@@ -162,6 +169,46 @@ function showToolbar() {
   $('password').value = '';
   $('toolbar-view').hidden = false;
   $('demo-panel').hidden = !demo;
+}
+
+// ---- the browser phone -----------------------------------------------------
+
+const PHONE_TITLES = {
+  demo: 'In the demo the simulator answers the line: no browser phone is needed.',
+  registering: 'The browser phone is registering with the phone server.',
+  registered: 'The browser phone is registered; the line call is on its way.',
+  line: 'The browser phone has the line: you hear your calls here.',
+  reconnecting: 'The connection to the phone server dropped; the phone reconnects by itself.',
+};
+
+// renderPhone shows the phone's status beside the line's; a blocked microphone
+// is also a message that stays until the phone has its line.
+function renderPhone(st) {
+  const el = $('phone-status');
+  el.dataset.phone = st.state;
+  setText(el, `Browser phone: ${st.text}`);
+  const title = st.error || PHONE_TITLES[st.state] || st.detail || '';
+  if (el.title !== title) el.title = title;
+  if (st.error) {
+    stickyMessage = st.error;
+    showMessage(st.error, true);
+  } else if (stickyMessage) {
+    const showing = $('message').textContent === stickyMessage;
+    stickyMessage = '';
+    if (showing) showMessage('');
+  }
+}
+
+const phone = new Phone({ audio: $('phone-audio'), onStatus: renderPhone });
+
+// startPhone follows the snapshot: the phone registers this login's account,
+// or stays off where the server runs none (the demo).
+function startPhone(account) {
+  if (!phoneWanted) {
+    phone.off(demo ? 'demo' : 'off');
+    return;
+  }
+  phone.start(account).catch((e) => console.error('browser phone:', e));
 }
 
 // ---- rendering -----------------------------------------------------------
@@ -458,6 +505,7 @@ let ringingCall = null;
 let desktopNote = null;
 
 function unlockAudio() {
+  phone.resumeAudio();
   try {
     audio = audio || new (window.AudioContext || window.webkitAudioContext)();
     if (audio.state === 'suspended') audio.resume().catch(() => {});
@@ -561,6 +609,7 @@ function handle(msg) {
       };
       fillReasons(model.reasons);
       showToolbar();
+      startPhone(msg.phone);
       loadRecent();
       break;
     case 'state': model.state = msg.state; break;
@@ -737,7 +786,10 @@ async function boot() {
   try {
     const info = await api('GET', '/api/info');
     demo = !!(info.ok && info.data && info.data.demo);
+    phoneWanted = !!(info.ok && info.data && info.data.phone);
   } catch { demo = false; }
+  if (!phoneWanted) phone.off(demo ? 'demo' : 'off');
+  renderPhone(phone.status);
   try {
     const me = await api('GET', '/api/me');
     if (me.ok) { connect(); return; } // the snapshot shows the toolbar

@@ -1,6 +1,13 @@
 // Package static holds the agent's web page (the CTI toolbar). It is plain
-// HTML, CSS and JavaScript with no build step, embedded so that the one
-// binary serves it: "/" is index.html, then /agent.js and /agent.css.
+// HTML, CSS and JavaScript with no build step of its own, embedded so that
+// the one binary serves it: "/" is index.html, then /agent.js, /agent.css
+// and /phone.js (the browser phone).
+//
+// vendor/ holds third-party JavaScript that make bundles from npm packages
+// (package-lock.json) before it builds, runs or tests: today
+// vendor/jssip.min.js. Those files are never committed; only vendor's
+// README.md is, so the pattern below matches on a fresh clone too, and the
+// page says "phone unavailable" when the bundle is missing.
 // The page speaks only the contract in docs/cti-protocol.md.
 package static
 
@@ -8,5 +15,5 @@ import "embed"
 
 // Files is the agent page, served at the root of the web server.
 //
-//go:embed index.html agent.js agent.css
+//go:embed index.html agent.js agent.css phone.js vendor
 var Files embed.FS

@@ -172,6 +172,30 @@ test('a wrong password shows the server error and stays on the login form', asyn
   }
 });
 
+test('the demo needs no browser phone: the page says so, loads no JsSIP and opens no /sip', async () => {
+  const page = await newPage();
+  const urls = [];
+  page.on('request', (r) => urls.push(r.url()));
+  page.on('websocket', (ws) => urls.push(ws.url()));
+  try {
+    await text(page, '#phone-status', 'Browser phone: off (demo)'); // already on the login form's page
+    await login(page, 'bob', 'bob-demo');
+    await text(page, '#line-state', /up/);
+    await text(page, '#phone-status', 'Browser phone: off (demo)');
+    assert.equal(await page.locator('#phone-status').getAttribute('data-phone'), 'demo');
+    assert.match(await page.locator('#phone-status').getAttribute('title'), /simulator answers the line: no browser phone is needed/);
+    const ls = await page.locator('#line-state').boundingBox();
+    const ps = await page.locator('#phone-status').boundingBox();
+    assert.ok(Math.abs(ls.y - ps.y) < 4 && ps.x > ls.x + ls.width, `the phone's status should sit right of the line's: ${JSON.stringify({ ls, ps })}`);
+    assert.deepEqual(urls.filter((u) => /\/vendor\/|\/sip$/.test(u)), []);
+    assert.ok(await page.locator('#message').isHidden());
+    await logout(page);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.context().close();
+  }
+});
+
 // recordStates keeps every label #agent-state shows from now on (window.shownStates):
 // some states (Connecting) may last milliseconds, and some must never appear.
 async function recordStates(page) {
