@@ -167,7 +167,7 @@ func (t *tenant) lineAnswered(ag *agent, ch string) {
 			t.exec(&ag.line.ops, "hang up unparked line", func(ctx context.Context) error { return t.app.ari.Hangup(ctx, ch, "") }, nil)
 			return // its StasisEnd brings lineLost and a retry
 		}
-		ag.line.state = lineUp
+		ag.line.state, ag.line.failures = lineUp, 0
 		t.send(ag, Message{Type: MsgLine, Line: &LineView{State: lineUp.String()}})
 		t.syncRouting(ag)
 	})
@@ -196,8 +196,15 @@ func (t *tenant) lineDown(ag *agent) {
 	t.syncRouting(ag)
 	t.send(ag, Message{Type: MsgLine, Line: &LineView{State: lineDown.String()}})
 	gen, id := l.gen, ag.cfg.ID
-	time.AfterFunc(t.app.cfg.LineRetry, func() { t.inbox.post(msgLineRetry{agent: id, gen: gen}) })
+	// back off while the line keeps failing (e.g. a phone whose microphone is
+	// blocked declines every line call): LineRetry, doubling, at most a minute
+	wait := min(t.app.cfg.LineRetry<<min(l.failures, 5), maxLineRetry)
+	l.failures++
+	time.AfterFunc(wait, func() { t.inbox.post(msgLineRetry{agent: id, gen: gen}) })
 }
+
+// maxLineRetry bounds the wait between attempts to bring a line back.
+const maxLineRetry = time.Minute
 
 // stopLine hangs up the line and removes what the login provisioned.
 func (t *tenant) stopLine(ag *agent) {

@@ -88,6 +88,7 @@ type line struct {
 	home     string // home (holding) bridge
 	gen      uint64 // bumps on every (re)origination; stale results are dropped
 	ops      serial
+	failures int // line attempts that failed in a row, for the retry backoff
 	// registered: the browser phone is registered (only followed with
 	// Config.WaitForPhone; the simulator's phones answer without one).
 	registered bool

@@ -101,7 +101,9 @@ func New(cfg Config) *Server {
 	registerAdmin(e, cfg)
 	files := http.FileServer(http.FS(static.Files))
 	e.NoRoute(func(c *gin.Context) {
-		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead || strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		p := c.Request.URL.Path
+		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead || strings.HasPrefix(p, "/api/") || (p != "/" && strings.HasSuffix(p, "/")) {
+			// no directory listings, and the API answers JSON 404s
 			fail(c, http.StatusNotFound, "not found")
 			return
 		}

@@ -72,8 +72,8 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 			fmt.Fprintf(stdout, "  agent    %-6s password %-11s extension %s  wrapup %ds\n", ag.username, ag.password, ag.extension, ag.wrapupSeconds)
 		}
 		fmt.Fprintf(stdout, "  queue    Support, DID %s\n", demoDID)
-		fmt.Fprintf(stdout, "\n  admin pages     %sadmin/     user %s, password %s, domain %s\n", url, demoAdmin.username, demoAdmin.password, demoDomain)
-		fmt.Fprintf(stdout, "  operator pages  %soperator/  user %s, password %s\n", url, demoOperator.username, demoOperator.password)
+		fmt.Fprintf(stdout, "\n  admin pages     %sadmin     user %s, password %s, domain %s\n", url, demoAdmin.username, demoAdmin.password, demoDomain)
+		fmt.Fprintf(stdout, "  operator pages  %soperator  user %s, password %s\n", url, demoOperator.username, demoOperator.password)
 		if cfg.CallersEvery > 0 {
 			fmt.Fprintf(stdout, "\nA simulated customer calls about every %s; the page's demo panel places more.\n\n", cfg.CallersEvery)
 			go world.trickle(ctx, cfg.CallersEvery)
