@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+import { text as waitText } from './harness.mjs';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -118,20 +119,9 @@ async function newPage(setup) {
   return page;
 }
 
-// text waits until the element's trimmed text matches (a string is exact, a function decides).
-async function text(page, sel, want, timeout = WAIT) {
-  const ok = (t) => (typeof want === 'string' ? t === want : typeof want === 'function' ? want(t) : want.test(t));
-  const deadline = Date.now() + timeout;
-  let got;
-  for (;;) {
-    got = ((await page.locator(sel).textContent({ timeout }).catch(() => null)) ?? '').trim();
-    if (ok(got)) return got;
-    assertServerAlive();
-    if (Date.now() > deadline) break;
-    await page.waitForTimeout(50);
-  }
-  assert.fail(`${sel}: want ${want}, got ${JSON.stringify(got)}`);
-}
+// text waits until the element's trimmed text matches (harness.mjs), failing
+// early with the server's stderr if it died.
+const text = (page, sel, want, timeout = WAIT) => waitText(page, sel, want, { timeout, alive: assertServerAlive });
 
 const visible = (page, sel) => page.locator(sel).waitFor({ state: 'visible', timeout: WAIT });
 const hidden = (page, sel) => page.locator(sel).waitFor({ state: 'hidden', timeout: WAIT });
