@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -30,6 +31,8 @@ type ARI interface {
 	RemoveChannel(ctx context.Context, bridgeID string, channelIDs ...string) error
 	Subscribe(ctx context.Context, eventSource string) (*ari.Application, error)
 	GetEndpoint(ctx context.Context, tech, resource string) (*ari.Endpoint, error)
+	ListChannels(ctx context.Context) ([]ari.Channel, error)
+	ListBridges(ctx context.Context) ([]ari.Bridge, error)
 	GetVariable(ctx context.Context, id, name string) (string, error)
 	Mute(ctx context.Context, id, direction string) error
 	Unmute(ctx context.Context, id, direction string) error
@@ -123,6 +126,8 @@ type App struct {
 	customers map[string]TenantID
 
 	records *recorder
+
+	connectedBefore atomic.Bool // the events socket was connected before: the next connect is a reconnect
 
 	ctx     context.Context // the Run context, for the tenants' ARI operations
 	loopCtx context.Context // ends the tenant loops after shutdown

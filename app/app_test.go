@@ -1010,3 +1010,46 @@ func TestLineWaitsForThePhoneAndFollowsIt(t *testing.T) {
 	w.sim.Register(phone)
 	k.next(t, "line up again", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
 }
+
+func TestAsteriskRestartReconciles(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	sa, ka := w.login("alice")
+	sb, kb := w.login("bob")
+	w.ready(sa, ka)
+	callID, _ := w.talk(sa, ka, "1300")
+	waiting, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "1301", DID: testDID}) // bob is Not Ready: it waits
+	waitUntil(t, "second call waiting", func() bool { _, on := w.sim.MOH(waiting); return on })
+
+	// Asterisk restarts: every channel and bridge is gone, and so is the
+	// pushed configuration of both logins
+	w.sim.Restart()
+	if m := ka.call(t, "ended"); m.Call.ID != callID {
+		t.Fatalf("ended %s, want %s", m.Call.ID, callID)
+	}
+	ka.state(t, "ready") // not stuck talking to nobody
+	for name, k := range map[string]*sink{"alice": ka, "bob": kb} {
+		k.next(t, name+"'s line back up", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+	}
+	// the lines really are back in Asterisk, each parked at home
+	waitUntil(t, "two parked lines after the restart", func() bool {
+		n := 0
+		for _, ch := range w.sim.Channels() {
+			if strings.HasPrefix(ch.ID, "ln") && w.sim.BridgeOf(ch.ID) != "" {
+				n++
+			}
+		}
+		return n == 2
+	})
+	// and calls work again: a new caller reaches alice
+	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "1302", DID: testDID})
+	offer := ka.next(t, "offer after the restart", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	w.app.Command(sa, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	ka.call(t, "connected")
+	if w.sim.BridgeOf(cust) == "" {
+		t.Fatal("the new caller is not bridged")
+	}
+	w.app.Command(sb, app.Command{ID: "b", Cmd: app.CmdReady}) // bob's session survived too
+	if r := kb.reply(t, "b"); !*r.OK {
+		t.Fatalf("bob after the restart: %+v", r.Error)
+	}
+}

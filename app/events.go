@@ -4,8 +4,15 @@ import (
 	"github.com/ccaas/ccaas/ari"
 )
 
-// Connected implements ari.EventHandler: the events socket is open.
-func (a *App) Connected() { a.log.Info("ARI events connected") }
+// Connected implements ari.EventHandler: the events socket is open. After a
+// reconnect, events may have been lost (or Asterisk restarted and has
+// nothing left): every tenant reconciles with what Asterisk has now.
+func (a *App) Connected() {
+	a.log.Info("ARI events connected")
+	if a.connectedBefore.Swap(true) {
+		go a.reconcile()
+	}
+}
 
 // Disconnected implements ari.EventHandler.
 func (a *App) Disconnected(err error) { a.log.Warn("ARI events disconnected", "err", err) }

@@ -19,7 +19,16 @@ func (t *tenant) startLine(ag *agent) {
 		token:    randomHex(16),
 		home:     newID(kindHomeBridge, t.cfg.Tenant.ID),
 	}
+	t.provisionLine(ag)
+}
+
+// provisionLine pushes the login's endpoint (auth, aor, endpoint), creates
+// the home bridge and brings the line up. It is also how a line comes back
+// after Asterisk forgot it all (a restart): same account, same ids.
+func (t *tenant) provisionLine(ag *agent) {
 	l := &ag.line
+	l.gen++
+	l.state, l.registered = lineConnecting, false // a new endpoint needs a new registration
 	endpoint, password, home := l.endpoint, l.password, l.home
 	fields := append([]ari.ConfigTuple{
 		{Attribute: "auth", Value: endpoint},

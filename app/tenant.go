@@ -310,6 +310,8 @@ func (t *tenant) handle(m any) {
 		}
 	case msgDone:
 		m.then()
+	case msgReconcile:
+		t.reconcile(m)
 	case msgReload:
 		t.reload(m.cfg)
 		m.done <- nil
