@@ -29,6 +29,7 @@ func (t *tenant) provisionLine(ag *agent) {
 	l := &ag.line
 	l.gen++
 	l.state, l.registered = lineConnecting, false // a new endpoint needs a new registration
+	l.provisioned = t.now()
 	endpoint, password, home := l.endpoint, l.password, l.home
 	fields := append([]ari.ConfigTuple{
 		{Attribute: "auth", Value: endpoint},
@@ -135,6 +136,7 @@ func (t *tenant) originateLine(ag *agent) {
 	l.gen++
 	l.state = lineConnecting
 	l.channel = newID(kindLine, t.cfg.Tenant.ID)
+	l.originated = t.now()
 	t.lines[l.channel] = ag
 	ch, endpoint, gen, token := l.channel, l.endpoint, l.gen, l.token
 	t.exec(&l.ops, "originate line", func(ctx context.Context) error {

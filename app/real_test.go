@@ -268,3 +268,42 @@ func TestRealAsteriskAgentHangsUp(t *testing.T) {
 		return err != nil
 	})
 }
+
+// TestRealAsteriskRestart restarts Asterisk under the app (the command is in
+// CCAAS_TEST_RESTART_CMD, e.g. `asterisk -rx "core restart now"`): the call in
+// progress ends, the agents stay logged in, and their lines come back.
+func TestRealAsteriskRestart(t *testing.T) {
+	restart := os.Getenv("CCAAS_TEST_RESTART_CMD")
+	if restart == "" {
+		t.Skip("CCAAS_TEST_RESTART_CMD is not set: the test may not restart this Asterisk")
+	}
+	w := newRealWorld(t, 0)
+	sa, ka := w.login("alice")
+	w.call("+4930333")
+	w.answer(sa, ka)
+	w.bridged(t, 2)
+	if out, err := exec.Command("sh", "-c", restart).CombinedOutput(); err != nil {
+		t.Fatalf("restart: %v\n%s", err, out)
+	}
+	// whichever Asterisk hangs up first, the customer or the line
+	if m := ka.call(t, "ended"); m.Call.EndReason != "caller_hangup" && m.Call.EndReason != "failed" {
+		t.Fatalf("end reason %q", m.Call.EndReason)
+	}
+	ka.state(t, "ready")
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		m := ka.next(t, "line state", func(m app.Message) bool { return m.Type == app.MsgLine })
+		if m.Line.State == "up" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the line did not come back after the restart")
+		}
+	}
+	// calls work again (once the test's own application, which holds the
+	// customers' far ends, has reconnected too)
+	waitUntil(t, "both ARI applications reconnected", func() bool { return w.ari.Connected() && w.cust.Connected() })
+	w.call("+4930334")
+	w.answer(sa, ka)
+	w.bridged(t, 2)
+}

@@ -7,7 +7,8 @@ import (
 )
 
 type msgReconcile struct {
-	channels map[string]bool // channels Asterisk has now
+	asOf     time.Time       // when Asterisk was asked: anything newer is not judged
+	channels map[string]bool // channels Asterisk had then
 	bridges  map[string]bool
 }
 
@@ -15,6 +16,7 @@ type msgReconcile struct {
 // While Asterisk is still booting it asks again (503 until fully booted).
 func (a *App) reconcile() {
 	for attempt := range 20 {
+		asOf := a.now()
 		ctx, cancel := a.opContext()
 		chans, err := a.ari.ListChannels(ctx)
 		var bridges []ari.Bridge
@@ -39,7 +41,7 @@ func (a *App) reconcile() {
 		ts := a.tenantList()
 		a.mu.RUnlock()
 		for _, t := range ts {
-			t.inbox.post(msgReconcile{channels: live, bridges: bset})
+			t.inbox.post(msgReconcile{asOf: asOf, channels: live, bridges: bset})
 		}
 		a.log.Info("reconciled with Asterisk", "channels", len(live), "bridges", len(bset))
 		return
@@ -53,10 +55,11 @@ func (a *App) reconcile() {
 // bridge is gone is provisioned again from scratch (after a restart Asterisk
 // has forgotten the pushed endpoint too), with the same SIP account so the
 // browser phone's credentials stay valid. No agent stays in a call that does
-// not exist.
+// not exist. Only what existed before Asterisk was asked is judged: a call
+// or a line that began since is not in the lists and is fine.
 func (t *tenant) reconcile(m msgReconcile) {
 	for _, c := range t.calls {
-		if c.customer != "" && c.customerUp && !m.channels[c.customer] {
+		if c.customer != "" && c.customerUp && c.arrived.Before(m.asOf) && !m.channels[c.customer] {
 			delete(t.byChan, c.customer)
 			t.log.Warn("reconcile: the customer's channel is gone", "call", c.id)
 			t.callerGone(c, endCallerHangup)
@@ -67,12 +70,12 @@ func (t *tenant) reconcile(m msgReconcile) {
 		if ag.session == nil || l.endpoint == "" {
 			continue
 		}
-		if ch := l.channel; ch != "" && t.lines[ch] == ag && !m.channels[ch] {
+		if ch := l.channel; ch != "" && t.lines[ch] == ag && l.originated.Before(m.asOf) && !m.channels[ch] {
 			delete(t.lines, ch)
 			t.log.Warn("reconcile: the agent's line is gone", "agent", ag.cfg.Username)
 			t.lineLost(ag, ch)
 		}
-		if !m.bridges[l.home] {
+		if l.provisioned.Before(m.asOf) && !m.bridges[l.home] {
 			t.log.Warn("reconcile: the agent's home bridge is gone; provisioning the line again", "agent", ag.cfg.Username)
 			t.provisionLine(ag)
 		}

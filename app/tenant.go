@@ -89,6 +89,9 @@ type line struct {
 	gen      uint64 // bumps on every (re)origination; stale results are dropped
 	ops      serial
 	failures int // line attempts that failed in a row, for the retry backoff
+	// when the current line channel was originated and the endpoint and home
+	// bridge provisioned: reconcile judges only what is older than its lists
+	originated, provisioned time.Time
 	// registered: the browser phone is registered (only followed with
 	// Config.WaitForPhone; the simulator's phones answer without one).
 	registered bool
