@@ -65,6 +65,8 @@ type worldOpts struct {
 	// manualPhones: pushed endpoints register only when the test says so
 	// (sim.Register), and the app waits for them (Config.WaitForPhone).
 	manualPhones bool
+	// wrapStore wraps the store the app writes to (a slow or hung disk).
+	wrapStore func(app.Store) app.Store
 }
 
 func newWorld(t testing.TB, opts worldOpts) *world {
@@ -125,7 +127,11 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 		DIDs: []string{testDID}, Members: members}); err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(app.Config{ARI: client, Store: db, LineRetry: 50 * time.Millisecond, Logger: quiet,
+	var store app.Store = db
+	if opts.wrapStore != nil {
+		store = opts.wrapStore(db)
+	}
+	a, err := app.New(app.Config{ARI: client, Store: store, LineRetry: 50 * time.Millisecond, Logger: quiet,
 		CheckInvariants: w.violation, WaitForPhone: opts.manualPhones})
 	if err != nil {
 		t.Fatal(err)
@@ -1052,4 +1058,47 @@ func TestAsteriskRestartReconciles(t *testing.T) {
 	if r := kb.reply(t, "b"); !*r.OK {
 		t.Fatalf("bob after the restart: %+v", r.Error)
 	}
+}
+
+// blockedStore is a store whose disk hangs: writes wait until released.
+type blockedStore struct {
+	app.Store
+	release chan struct{}
+}
+
+func (s blockedStore) AppendStateLog(ctx context.Context, c []app.StateChange) error {
+	<-s.release
+	return s.Store.AppendStateLog(ctx, c)
+}
+
+func (s blockedStore) AppendCallRecords(ctx context.Context, c []app.CallRecord) error {
+	<-s.release
+	return s.Store.AppendCallRecords(ctx, c)
+}
+
+// TestHungDiskDoesNotHoldCalls: the state log and call records are written
+// off the call path, so a whole call goes through while the disk hangs, and
+// nothing is lost once it writes again.
+func TestHungDiskDoesNotHoldCalls(t *testing.T) {
+	release := make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	w := newWorld(t, worldOpts{wrapStore: func(st app.Store) app.Store { return blockedStore{Store: st, release: release} }})
+	t.Cleanup(free) // runs before the world stops, so a failure cannot leave the recorder hung
+	s, k := w.login("alice")
+	w.ready(s, k)
+	id, cust := w.talk(s, k, "1400")
+	w.sim.Hangup(cust)
+	k.state(t, "ready") // the call went through with every write still waiting
+	if _, err := w.db.CallRecord(context.Background(), w.tenant.ID, id); !errors.Is(err, app.ErrNotFound) {
+		t.Fatalf("the record was written while the disk hung: %v", err)
+	}
+	free()
+	if r := w.record(id); r.EndReason != "caller_hangup" {
+		t.Fatalf("record = %+v", r)
+	}
+	waitUntil(t, "every state change written", func() bool {
+		log, _ := w.db.StateLog(context.Background(), w.tenant.ID, w.agent["alice"].ID)
+		return len(log) >= 6 // login, ready, offered, connecting, talking, ready
+	})
 }

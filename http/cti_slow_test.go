@@ -1,0 +1,101 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/ccaas/ccaas/app"
+)
+
+// sinkAgents is the app's side of /api/cti for this test: it keeps each
+// session's sink so the test can push messages into it.
+type sinkAgents struct {
+	fakeAccounts
+	mu       sync.Mutex
+	sessions map[string]*app.Session
+	sinks    map[string]app.Sink
+}
+
+func (a *sinkAgents) Session(id string) (*app.Session, bool) {
+	s, ok := a.sessions[id]
+	return s, ok
+}
+
+func (a *sinkAgents) Attach(_ context.Context, s *app.Session, k app.Sink) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.sinks[s.ID] = k
+	return nil
+}
+
+func (a *sinkAgents) sink(id string) app.Sink {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.sinks[id]
+}
+
+// TestSlowCTIClientIsDropped: a client that stops reading fills its bounded
+// backlog and is dropped; another client keeps getting its messages at once.
+func TestSlowCTIClientIsDropped(t *testing.T) {
+	agents := &sinkAgents{
+		sessions: map[string]*app.Session{"slow": {ID: "slow"}, "fast": {ID: "fast"}},
+		sinks:    map[string]app.Sink{},
+	}
+	srv := httptest.NewServer(New(Config{Agents: agents}))
+	defer srv.Close()
+	dial := func(id string) *websocket.Conn {
+		h := http.Header{"Origin": {srv.URL}, "Cookie": {SessionCookie + "=" + id}}
+		c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/api/cti", h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	slow, fast := dial("slow"), dial("fast")
+	defer slow.Close()
+	defer fast.Close()
+	var slowSink, fastSink app.Sink
+	deadline := time.Now().Add(5 * time.Second)
+	for slowSink == nil || fastSink == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("sockets never attached")
+		}
+		slowSink, fastSink = agents.sink("slow"), agents.sink("fast")
+		time.Sleep(time.Millisecond)
+	}
+	// the slow client never reads: flood it until its backlog overflows
+	big := strings.Repeat("x", 60<<10)
+	for range 5000 {
+		slowSink.Send(app.Message{Type: app.MsgNotice, Reason: big})
+	}
+	// the fast client is not held up by it
+	fastSink.Send(app.Message{Type: app.MsgState, State: &app.StateView{State: "ready"}})
+	fast.SetReadDeadline(time.Now().Add(2 * time.Second))
+	var m app.Message
+	if err := fast.ReadJSON(&m); err != nil || m.Type != app.MsgState {
+		t.Fatalf("the fast client: %+v %v", m, err)
+	}
+	// the slow one was closed by the server (after whatever was already on
+	// the wire): its reads end with the connection closed, not a timeout
+	slow.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		_, _, err := slow.ReadMessage()
+		if err == nil {
+			continue
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatalf("the slow client was never dropped: %v", err)
+		}
+		return
+	}
+}
