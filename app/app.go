@@ -128,6 +128,8 @@ type App struct {
 	records *recorder
 
 	connectedBefore atomic.Bool // the events socket was connected before: the next connect is a reconnect
+	adoptMu         sync.Mutex
+	adopted         map[string]TenantID // customers found in Stasis at start, until the events reader learns them
 
 	ctx     context.Context // the Run context, for the tenants' ARI operations
 	loopCtx context.Context // ends the tenant loops after shutdown
@@ -176,6 +178,7 @@ func New(cfg Config) (*App, error) {
 		dids:      make(map[string]TenantID),
 		sessions:  make(map[string]*Session),
 		customers: make(map[string]TenantID),
+		adopted:   make(map[string]TenantID),
 		ctx:       context.Background(),
 		done:      make(chan struct{}),
 	}

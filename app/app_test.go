@@ -1102,3 +1102,103 @@ func TestHungDiskDoesNotHoldCalls(t *testing.T) {
 		return len(log) >= 6 // login, ready, offered, connecting, talking, ready
 	})
 }
+
+// TestAppRestartKeepsWaitingCallers: the app process restarts while callers
+// wait and one talks to an agent; the new process finds them in Stasis and
+// queues them with their original arrival time (they keep their place), and
+// removes the old process's lines and bridges. Agents log in again.
+func TestAppRestartKeepsWaitingCallers(t *testing.T) {
+	ctx := context.Background()
+	quiet := slog.New(slog.DiscardHandler)
+	sim := asterisksim.New(asterisksim.Config{AutoAnswerPushed: true, Logger: quiet})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	defer sim.Close()
+	dbPath := filepath.Join(t.TempDir(), "restart.db")
+	db, err := sqlite.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ten, _ := db.CreateTenant(ctx, app.Tenant{Domain: testDomain, Name: "Acme"})
+	hash, _ := bcrypt.GenerateFromPassword([]byte("alice-pw"), bcrypt.MinCost)
+	alice, _ := db.CreateAgent(ctx, app.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: string(hash)})
+	db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID}, Members: []app.Member{member(alice, 1)}})
+
+	// start runs one process of the app until stop is called
+	start := func() (*app.App, func()) {
+		client, _ := ari.New(ari.Config{URL: srv.URL + "/ari", Username: "ccaas", Password: "ccaas", Application: "ccaas", Logger: quiet})
+		a, err := app.New(app.Config{ARI: client, Store: db, Logger: quiet, CheckInvariants: func(err error) { t.Errorf("invariant: %v", err) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
+		runCtx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); a.Run(runCtx) }()
+		go func() { defer wg.Done(); client.RunEvents(runCtx, a) }()
+		waitUntil(t, "connected", client.Connected)
+		return a, func() { cancel(); wg.Wait() }
+	}
+	loginReady := func(a *app.App) (*app.Session, *sink) {
+		s, err := a.Login(ctx, testDomain, "alice", "alice-pw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := newSink()
+		a.Attach(ctx, s, k)
+		if snap := k.next(t, "snapshot", func(m app.Message) bool { return m.Type == app.MsgSnapshot }); snap.Line.State != "up" {
+			k.next(t, "line up", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+		}
+		a.Command(s, app.Command{Cmd: app.CmdReady})
+		k.state(t, "ready")
+		return s, k
+	}
+
+	first, stopFirst := start()
+	s, k := loginReady(first)
+	talking, _ := sim.PlaceCall(asterisksim.CallSpec{From: "100", DID: testDID})
+	offer := k.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	first.Command(s, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	k.call(t, "connected")
+	older, _ := sim.PlaceCall(asterisksim.CallSpec{From: "200", DID: testDID})
+	waitUntil(t, "the older caller waiting", func() bool { _, on := sim.MOH(older); return on })
+	newer, _ := sim.PlaceCall(asterisksim.CallSpec{From: "300", DID: testDID})
+	waitUntil(t, "the newer caller waiting", func() bool { _, on := sim.MOH(newer); return on })
+
+	// the process dies (its sessions with it); Asterisk keeps the callers
+	stopFirst()
+	second, stopSecond := start()
+	defer stopSecond()
+	waitUntil(t, "the old process's lines and bridges removed", func() bool {
+		for _, ch := range sim.Channels() {
+			if strings.HasPrefix(ch.ID, "ln") {
+				return false
+			}
+		}
+		return len(sim.Bridges()) == 0
+	})
+	waitUntil(t, "every caller hears music again", func() bool {
+		for _, ch := range []string{talking, older, newer} {
+			if _, on := sim.MOH(ch); !on {
+				return false
+			}
+		}
+		return true
+	})
+	// alice logs in again: the callers come in their original order
+	s2, k2 := loginReady(second)
+	for _, want := range []string{"100", "200", "300"} {
+		m := k2.next(t, "offer "+want, func(m app.Message) bool { return m.Type == app.MsgOffer })
+		if m.Call.Caller.Number != want {
+			t.Fatalf("offered %s, want %s (original order)", m.Call.Caller.Number, want)
+		}
+		second.Command(s2, app.Command{Cmd: app.CmdAnswer, Call: m.Call.ID})
+		k2.call(t, "connected")
+		second.Command(s2, app.Command{Cmd: app.CmdHangup, Call: m.Call.ID})
+		k2.state(t, "ready")
+	}
+}

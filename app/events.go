@@ -11,6 +11,8 @@ func (a *App) Connected() {
 	a.log.Info("ARI events connected")
 	if a.connectedBefore.Swap(true) {
 		go a.reconcile()
+	} else {
+		go a.adopt()
 	}
 }
 
@@ -74,6 +76,17 @@ func (a *App) route(ev ari.Event) (TenantID, bool) {
 
 func (a *App) channelTenant(id string) (TenantID, bool) {
 	if tid, ok := a.customers[id]; ok {
+		return tid, true
+	}
+	a.adoptMu.Lock()
+	tid, ok := a.adopted[id]
+	if ok {
+		// from now on the reader owns it, like any customer it saw arrive
+		delete(a.adopted, id)
+		a.customers[id] = tid
+	}
+	a.adoptMu.Unlock()
+	if ok {
 		return tid, true
 	}
 	return tenantOfID(id)

@@ -1,6 +1,9 @@
 package app
 
 import (
+	"context"
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/ccaas/ccaas/ari"
@@ -80,4 +83,114 @@ func (t *tenant) reconcile(m msgReconcile) {
 			t.provisionLine(ag)
 		}
 	}
+}
+
+type msgAdopt struct {
+	channel ari.Channel
+	did     string
+}
+
+// adopt runs once, when the app first reaches Asterisk: customers left in
+// Stasis by an earlier run of the app (it restarted) are found again and
+// queued with their original arrival time, so they keep their place; lines
+// and bridges of that earlier run are removed (its sessions are gone, and
+// agents log in again).
+func (a *App) adopt() {
+	ctx, cancel := a.opContext()
+	defer cancel()
+	chans, err := a.ari.ListChannels(ctx)
+	if err != nil {
+		a.log.Warn("adopt: cannot list Asterisk's channels", "err", err)
+		return
+	}
+	bridges, err := a.ari.ListBridges(ctx)
+	if err != nil {
+		a.log.Warn("adopt: cannot list Asterisk's bridges", "err", err)
+		return
+	}
+	// first what the old process left of its sessions, so that callers are
+	// out of its bridges before they are queued again
+	for _, ch := range chans {
+		if isOurs(ch.ID, kindLine) {
+			if err := a.ari.Hangup(ctx, ch.ID, ""); err != nil && !errors.Is(err, ari.ErrNotFound) {
+				a.log.Warn("adopt: hang up an old line", "channel", ch.ID, "err", err)
+			}
+		}
+	}
+	for _, b := range bridges {
+		if isOurs(b.ID, kindHomeBridge) || isOurs(b.ID, kindCallBridge) {
+			if err := a.ari.DestroyBridge(ctx, b.ID); err != nil && !errors.Is(err, ari.ErrNotFound) {
+				a.log.Warn("adopt: destroy an old bridge", "bridge", b.ID, "err", err)
+			}
+		}
+	}
+	prefix := a.cfg.Application + ",inbound,"
+	adopted := 0
+	for _, ch := range chans {
+		if ch.Dialplan.AppName != "Stasis" || !strings.HasPrefix(ch.Dialplan.AppData, prefix) {
+			continue
+		}
+		did := strings.TrimPrefix(ch.Dialplan.AppData, prefix)
+		a.mu.RLock()
+		tid, ok := a.dids[did]
+		a.mu.RUnlock()
+		if t := a.tenant(tid); ok && t != nil {
+			a.adoptCustomer(ch.ID, tid)
+			t.inbox.post(msgAdopt{channel: ch, did: did})
+			adopted++
+		}
+	}
+	if adopted > 0 {
+		a.log.Info("found callers from before a restart", "calls", adopted)
+	}
+}
+
+func isOurs(id, kind string) bool {
+	_, ok := tenantOfID(id)
+	return ok && strings.HasPrefix(id, kind)
+}
+
+// adoptCustomer registers an adopted customer's channel for event routing.
+// It runs on its own goroutine, not the events reader's, so it takes the lock.
+func (a *App) adoptCustomer(channel string, tid TenantID) {
+	a.adoptMu.Lock()
+	a.adopted[channel] = tid
+	a.adoptMu.Unlock()
+}
+
+// adopt queues a customer found in Stasis after a restart, at their old place.
+func (t *tenant) adopt(m msgAdopt) {
+	if _, known := t.byChan[m.channel.ID]; known {
+		return
+	}
+	q := t.dids[m.did]
+	if q == nil {
+		return
+	}
+	arrived := m.channel.CreationTime.Time
+	if arrived.IsZero() {
+		arrived = t.now()
+	}
+	c := &call{
+		id:         CallID(newID(kindCall, t.cfg.Tenant.ID)),
+		direction:  dirInbound,
+		customer:   m.channel.ID,
+		customerUp: true,
+		caller:     m.channel.Caller,
+		did:        m.did,
+		queue:      q,
+		arrived:    arrived,
+		data:       []DataItem{},
+	}
+	for _, v := range t.cfg.Variables {
+		c.data = append(c.data, DataItem{Key: v.Key, Value: m.channel.ChannelVars[v.Variable]})
+	}
+	t.calls[c.id] = c
+	t.byChan[c.customer] = c
+	t.log.Info("caller from before a restart queued again", "call", c.id, "caller", c.caller.Number, "waiting since", arrived)
+	customer, class := c.customer, q.MOHClass
+	t.exec(&c.ops, "music for an adopted caller", func(ctx context.Context) error {
+		return t.app.ari.StartMOH(ctx, customer, class) // it may have been talking when the old process died
+	}, nil)
+	t.wait(c, q)
 }

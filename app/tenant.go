@@ -315,6 +315,8 @@ func (t *tenant) handle(m any) {
 		m.then()
 	case msgReconcile:
 		t.reconcile(m)
+	case msgAdopt:
+		t.adopt(m)
 	case msgReload:
 		t.reload(m.cfg)
 		m.done <- nil
