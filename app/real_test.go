@@ -38,11 +38,13 @@ import (
 const realDID = "5550001"
 
 type realWorld struct {
-	t      *testing.T
-	app    *app.App
-	ari    *ari.Client // the app's client (app "ccaas")
-	cust   *ari.Client // the test's client (app "ccaas-test"): customers' far ends
-	agents map[string]app.Agent
+	t        *testing.T
+	app      *app.App
+	ari      *ari.Client // the app's client (app "ccaas")
+	cust     *ari.Client // the test's client (app "ccaas-test"): customers' far ends
+	agents   map[string]app.Agent
+	startApp func()
+	stopApp  func()
 }
 
 func env(key, def string) string {
@@ -83,16 +85,12 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 	}
 
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: testLogLevel}))
-	client, err := ari.New(ari.Config{URL: url, Username: user, Password: pass, Application: "ccaas", Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cust, _ := ari.New(ari.Config{URL: url, Username: user, Password: pass, Application: "ccaas-test", Logger: quiet})
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "real.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &realWorld{t: t, ari: client, cust: cust, agents: map[string]app.Agent{}}
+	w := &realWorld{t: t, cust: cust, agents: map[string]app.Agent{}}
 	ten, _ := db.CreateTenant(ctx, app.Tenant{Domain: testDomain, Name: "Acme"})
 	var members []app.Member
 	for i, name := range []string{"alice", "bob"} {
@@ -112,35 +110,51 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 	if _, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{realDID}, Members: members}); err != nil {
 		t.Fatal(err)
 	}
-	w.app, err = app.New(app.Config{ARI: client, Store: db, Logger: quiet, LineRetry: 200 * time.Millisecond,
-		LineFields: []ari.ConfigTuple{
-			{Attribute: "transport", Value: env("CCAAS_TEST_LINE_TRANSPORT", "transport-udp")},
-			{Attribute: "context", Value: "agents"},
-			{Attribute: "disallow", Value: "all"},
-			{Attribute: "allow", Value: "ulaw"},
-			{Attribute: "direct_media", Value: "no"},
-		},
-		LineAOR:         []ari.ConfigTuple{{Attribute: "contact", Value: fmt.Sprintf("sip:line@127.0.0.1:%d", port)}},
-		CheckInvariants: func(err error) { t.Errorf("invariant broken: %v", err) },
-	})
-	if err != nil {
-		t.Fatal(err)
+	// startApp runs one process of the app; restartApp stops it and starts
+	// another on the same database, as a restart of ccaas would
+	w.startApp = func() {
+		appClient, err := ari.New(ari.Config{URL: url, Username: user, Password: pass, Application: "ccaas", Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := app.New(app.Config{ARI: appClient, Store: db, Logger: quiet, LineRetry: 200 * time.Millisecond,
+			LineFields: []ari.ConfigTuple{
+				{Attribute: "transport", Value: env("CCAAS_TEST_LINE_TRANSPORT", "transport-udp")},
+				{Attribute: "context", Value: "agents"},
+				{Attribute: "disallow", Value: "all"},
+				{Attribute: "allow", Value: "ulaw"},
+				{Attribute: "direct_media", Value: "no"},
+			},
+			LineAOR:         []ari.ConfigTuple{{Attribute: "contact", Value: fmt.Sprintf("sip:line@127.0.0.1:%d", port)}},
+			CheckInvariants: func(err error) { t.Errorf("invariant broken: %v", err) },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
+		appCtx, stop := context.WithCancel(ctx)
+		var appWG sync.WaitGroup
+		appWG.Add(2)
+		go func() { defer appWG.Done(); a.Run(appCtx) }()
+		go func() { defer appWG.Done(); appClient.RunEvents(appCtx, a) }()
+		w.app, w.ari = a, appClient
+		w.stopApp = func() { stop(); appWG.Wait() }
+		waitUntil(t, "the app's ARI application connected", appClient.Connected)
 	}
-	if err := w.app.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
+	w.startApp()
 	var wg sync.WaitGroup
-	wg.Add(3)
-	go func() { defer wg.Done(); w.app.Run(ctx) }()
-	go func() { defer wg.Done(); client.RunEvents(ctx, w.app) }()
+	wg.Add(1)
 	go func() { defer wg.Done(); cust.RunEvents(ctx, ignoreEvents{}) }()
 	t.Cleanup(func() {
+		w.stopApp()
 		cancel()
 		wg.Wait()
 		uas.Wait()
 		db.Close()
 	})
-	waitUntil(t, "both ARI applications connected", func() bool { return client.Connected() && cust.Connected() })
+	waitUntil(t, "the test's ARI application connected", cust.Connected)
 	return w
 }
 
@@ -306,4 +320,31 @@ func TestRealAsteriskRestart(t *testing.T) {
 	w.call("+4930334")
 	w.answer(sa, ka)
 	w.bridged(t, 2)
+}
+
+// TestRealAsteriskAppRestart restarts the app (not Asterisk) while one caller
+// talks and another waits: the new process finds both in Stasis and offers
+// them again in their original order once the agent has logged in again.
+func TestRealAsteriskAppRestart(t *testing.T) {
+	w := newRealWorld(t, 0)
+	sa, ka := w.login("alice")
+	w.call("+4930441")
+	w.answer(sa, ka)
+	w.bridged(t, 2)
+	w.call("+4930442") // waits: alice is talking
+	time.Sleep(200 * time.Millisecond)
+	w.stopApp()
+	w.startApp()
+	s2, k2 := w.login("alice")
+	for _, want := range []string{"+4930441", "+4930442"} {
+		m := k2.next(t, "offer "+want, func(m app.Message) bool { return m.Type == app.MsgOffer })
+		if m.Call.Caller.Number != want {
+			t.Fatalf("offered %q, want %q", m.Call.Caller.Number, want)
+		}
+		w.app.Command(s2, app.Command{Cmd: app.CmdAnswer, Call: m.Call.ID})
+		k2.call(t, "connected")
+		w.bridged(t, 2)
+		w.app.Command(s2, app.Command{Cmd: app.CmdHangup, Call: m.Call.ID})
+		k2.state(t, "ready")
+	}
 }
