@@ -297,7 +297,7 @@ func (t *tenant) connect(c *call, l *leg) {
 	t.exec(&c.ops, "connect agent", func(ctx context.Context) error {
 		a := t.app.ari
 		if playback != "" {
-			if err := a.StopPlayback(ctx, playback); err != nil && !errors.Is(err, ari.ErrNotFound) {
+			if err := ignoreGone(a.StopPlayback(ctx, playback)); err != nil {
 				return err
 			}
 		}
@@ -307,7 +307,7 @@ func (t *tenant) connect(c *call, l *leg) {
 			}
 		}
 		if bringCustomer {
-			if err := a.StopMOH(ctx, customer); err != nil && !errors.Is(err, ari.ErrNotFound) {
+			if err := ignoreGone(a.StopMOH(ctx, customer)); err != nil {
 				return err
 			}
 		}
@@ -429,7 +429,7 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 		home, lineCh, muted := ag.line.home, ag.line.channel, l.muted
 		t.exec(&c.ops, "line home", func(ctx context.Context) error {
 			if muted {
-				if err := t.app.ari.Unmute(ctx, lineCh, "in"); err != nil && !errors.Is(err, ari.ErrNotFound) {
+				if err := ignoreGone(t.app.ari.Unmute(ctx, lineCh, "in")); err != nil {
 					return err
 				}
 			}
@@ -461,22 +461,11 @@ func (t *tenant) endCall(c *call, reason string) {
 	t.end(c, reason)
 	t.armCallTimers(c)
 	if c.customer != "" && reason != endCallerHangup {
-		customer := c.customer
-		t.exec(&c.ops, "hang up customer", func(ctx context.Context) error {
-			err := t.app.ari.Hangup(ctx, customer, "normal")
-			if errors.Is(err, ari.ErrNotFound) {
-				return nil
-			}
-			return err
-		}, nil)
+		t.hangupCustomer(c)
 	}
 	if bridge := c.bridge; bridge != "" {
 		t.exec(&c.ops, "destroy call bridge", func(ctx context.Context) error {
-			err := t.app.ari.DestroyBridge(ctx, bridge)
-			if errors.Is(err, ari.ErrNotFound) {
-				return nil
-			}
-			return err
+			return ignoreGone(t.app.ari.DestroyBridge(ctx, bridge))
 		}, nil)
 	}
 	if c.customer == "" || reason == endCallerHangup {
@@ -539,7 +528,7 @@ func (t *tenant) backToQueue(c *call) {
 	t.wait(c, c.queue)
 	t.exec(&c.ops, "customer back to queue", func(ctx context.Context) error {
 		if bridge != "" {
-			if err := t.app.ari.DestroyBridge(ctx, bridge); err != nil && !errors.Is(err, ari.ErrNotFound) {
+			if err := ignoreGone(t.app.ari.DestroyBridge(ctx, bridge)); err != nil {
 				return err
 			}
 		}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 
@@ -52,7 +51,7 @@ func (t *tenant) hold(ag *agent, id CallID) error {
 	t.exec(&c.ops, "hold", func(ctx context.Context) error {
 		// ARI's own hold plays music to the held channel itself; the customer
 		// leaves the bridge and hears music on their own channel.
-		if err := t.app.ari.RemoveChannel(ctx, bridge, customer); err != nil && !errors.Is(err, ari.ErrUnprocessable) {
+		if err := ignoreNotInBridge(t.app.ari.RemoveChannel(ctx, bridge, customer)); err != nil {
 			return err
 		}
 		return t.app.ari.StartMOH(ctx, customer, class)
@@ -73,7 +72,7 @@ func (t *tenant) resume(ag *agent, id CallID) error {
 	c.held, c.customerIn = false, true
 	bridge, customer := c.bridge, c.customer
 	t.exec(&c.ops, "resume", func(ctx context.Context) error {
-		if err := t.app.ari.StopMOH(ctx, customer); err != nil && !errors.Is(err, ari.ErrNotFound) {
+		if err := ignoreGone(t.app.ari.StopMOH(ctx, customer)); err != nil {
 			return err
 		}
 		return t.app.ari.AddChannel(ctx, bridge, customer)
@@ -154,7 +153,7 @@ func (t *tenant) transfer(ag *agent, id CallID, ext string) error {
 	bridge, customer, class := c.bridge, c.customer, t.mohClass(c)
 	t.exec(&c.ops, "customer waits for transfer", func(ctx context.Context) error {
 		if wasIn {
-			if err := t.app.ari.RemoveChannel(ctx, bridge, customer); err != nil && !errors.Is(err, ari.ErrUnprocessable) {
+			if err := ignoreNotInBridge(t.app.ari.RemoveChannel(ctx, bridge, customer)); err != nil {
 				return err
 			}
 		}

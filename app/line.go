@@ -121,11 +121,7 @@ func (t *tenant) phoneStatus(ag *agent, status string) {
 		if ch := l.channel; ch != "" && l.state != lineDown {
 			t.log.Warn("agent's phone went away; hanging up its line", "agent", ag.cfg.Username)
 			t.exec(&l.ops, "hang up orphaned line", func(ctx context.Context) error {
-				err := t.app.ari.Hangup(ctx, ch, "")
-				if errors.Is(err, ari.ErrNotFound) {
-					return nil
-				}
-				return err
+				return ignoreGone(t.app.ari.Hangup(ctx, ch, ""))
 			}, nil) // its StasisEnd brings lineLost
 		}
 	}
@@ -231,15 +227,15 @@ func (t *tenant) stopLine(ag *agent) {
 		a := t.app.ari
 		var errs []error
 		if ch != "" {
-			if err := a.Hangup(ctx, ch, ""); err != nil && !errors.Is(err, ari.ErrNotFound) {
+			if err := ignoreGone(a.Hangup(ctx, ch, "")); err != nil {
 				errs = append(errs, err)
 			}
 		}
-		if err := a.DestroyBridge(ctx, home); err != nil && !errors.Is(err, ari.ErrNotFound) {
+		if err := ignoreGone(a.DestroyBridge(ctx, home)); err != nil {
 			errs = append(errs, err)
 		}
 		for _, typ := range []string{"endpoint", "aor", "auth"} {
-			if err := a.DeleteConfig(ctx, "res_pjsip", typ, endpoint); err != nil && !errors.Is(err, ari.ErrNotFound) {
+			if err := ignoreGone(a.DeleteConfig(ctx, "res_pjsip", typ, endpoint)); err != nil {
 				errs = append(errs, err)
 			}
 		}

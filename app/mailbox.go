@@ -3,9 +3,12 @@ package app
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/ccaas/ccaas/ari"
 )
 
 // mailbox is an unbounded FIFO of inputs to a tenant loop. Posting never
@@ -103,4 +106,22 @@ func (s *serial) run(fn func()) {
 		}
 		fn()
 	}()
+}
+
+// ignoreGone treats a channel, bridge, playback or object that is already
+// gone as done: hanging up or removing it again is not a failure.
+func ignoreGone(err error) error {
+	if errors.Is(err, ari.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// ignoreNotInBridge treats removing a channel that already left the bridge
+// as done.
+func ignoreNotInBridge(err error) error {
+	if errors.Is(err, ari.ErrUnprocessable) {
+		return nil
+	}
+	return err
 }

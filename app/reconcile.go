@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -112,14 +111,14 @@ func (a *App) adopt() {
 	// out of its bridges before they are queued again
 	for _, ch := range chans {
 		if isOurs(ch.ID, kindLine) {
-			if err := a.ari.Hangup(ctx, ch.ID, ""); err != nil && !errors.Is(err, ari.ErrNotFound) {
+			if err := ignoreGone(a.ari.Hangup(ctx, ch.ID, "")); err != nil {
 				a.log.Warn("adopt: hang up an old line", "channel", ch.ID, "err", err)
 			}
 		}
 	}
 	for _, b := range bridges {
 		if isOurs(b.ID, kindHomeBridge) || isOurs(b.ID, kindCallBridge) {
-			if err := a.ari.DestroyBridge(ctx, b.ID); err != nil && !errors.Is(err, ari.ErrNotFound) {
+			if err := ignoreGone(a.ari.DestroyBridge(ctx, b.ID)); err != nil {
 				a.log.Warn("adopt: destroy an old bridge", "bridge", b.ID, "err", err)
 			}
 		}

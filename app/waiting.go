@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"time"
 
@@ -172,7 +171,7 @@ func (t *tenant) play(c *call, media []string) {
 	t.playbacks[id] = c
 	customer := c.customer
 	t.exec(&c.ops, "play to caller", func(ctx context.Context) error {
-		if err := t.app.ari.StopMOH(ctx, customer); err != nil && !errors.Is(err, ari.ErrNotFound) {
+		if err := ignoreGone(t.app.ari.StopMOH(ctx, customer)); err != nil {
 			return err
 		}
 		_, err := t.app.ari.Play(ctx, customer, ari.PlayRequest{Media: media, PlaybackID: id})
@@ -213,11 +212,7 @@ func (t *tenant) goodbye(c *call, reason string) {
 		old := c.playback
 		c.playback = ""
 		t.exec(&c.ops, "stop announcement", func(ctx context.Context) error {
-			err := t.app.ari.StopPlayback(ctx, old)
-			if errors.Is(err, ari.ErrNotFound) {
-				return nil
-			}
-			return err
+			return ignoreGone(t.app.ari.StopPlayback(ctx, old))
 		}, nil)
 	}
 	t.play(c, mediaGoodbye)
@@ -228,11 +223,7 @@ func (t *tenant) goodbye(c *call, reason string) {
 func (t *tenant) hangupCustomer(c *call) {
 	customer := c.customer
 	t.exec(&c.ops, "hang up caller", func(ctx context.Context) error {
-		err := t.app.ari.Hangup(ctx, customer, "normal")
-		if errors.Is(err, ari.ErrNotFound) {
-			return nil
-		}
-		return err
+		return ignoreGone(t.app.ari.Hangup(ctx, customer, "normal"))
 	}, nil)
 }
 
