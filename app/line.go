@@ -56,11 +56,7 @@ func (t *tenant) provisionLine(ag *agent) {
 		_, err := a.CreateBridge(ctx, ari.BridgeRequest{ID: home, Type: ari.BridgeHolding, Name: home})
 		return err
 	}, func(err error) {
-		if ag.line.gen != gen || ag.session == nil {
-			return
-		}
-		if err != nil {
-			t.lineDown(ag)
+		if !t.lineStepDone(ag, gen, err) {
 			return
 		}
 		if t.app.cfg.WaitForPhone {
@@ -69,6 +65,20 @@ func (t *tenant) provisionLine(ag *agent) {
 		}
 		t.originateLine(ag)
 	})
+}
+
+// lineStepDone reports whether a line step's result is still for the
+// agent's current line and succeeded; a failure takes the line down (to be
+// retried).
+func (t *tenant) lineStepDone(ag *agent, gen uint64, err error) bool {
+	if ag.line.gen != gen || ag.session == nil {
+		return false // logged out, or a newer attempt is under way
+	}
+	if err != nil {
+		t.lineDown(ag)
+		return false
+	}
+	return true
 }
 
 // awaitPhone waits for the agent's browser phone to register before the line
@@ -92,11 +102,7 @@ func (t *tenant) awaitPhone(ag *agent) {
 		online = ep.State == "online"
 		return nil
 	}, func(err error) {
-		if ag.line.gen != gen || ag.session == nil {
-			return
-		}
-		if err != nil {
-			t.lineDown(ag)
+		if !t.lineStepDone(ag, gen, err) {
 			return
 		}
 		if online {
