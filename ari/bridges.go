@@ -19,11 +19,7 @@ type BridgeRequest struct {
 // id already in use is ErrConflict. No BridgeCreated event follows.
 func (c *Client) CreateBridge(ctx context.Context, req BridgeRequest) (*Bridge, error) {
 	q := query("bridgeId", req.ID, "type", req.Type, "name", req.Name)
-	var b Bridge
-	if err := c.post(ctx, "/bridges", q, nil, &b); err != nil {
-		return nil, err
-	}
-	return &b, nil
+	return postOne[Bridge](ctx, c, "/bridges", q, nil)
 }
 
 // ListBridges returns every bridge, for reconciliation after a reconnect.
@@ -102,9 +98,5 @@ func (c *Client) BridgePlay(ctx context.Context, bridgeID string, req PlayReques
 	if err != nil {
 		return nil, err
 	}
-	var pb Playback
-	if err := c.post(ctx, p, q, nil, &pb); err != nil {
-		return nil, err
-	}
-	return &pb, nil
+	return postOne[Playback](ctx, c, p, q, nil)
 }

@@ -72,11 +72,7 @@ func (c *Client) Originate(ctx context.Context, req OriginateRequest) (*Channel,
 		Formats:        req.Formats,
 		Variables:      req.Variables,
 	}
-	var ch Channel
-	if err := c.post(ctx, "/channels", nil, body, &ch); err != nil {
-		return nil, err
-	}
-	return &ch, nil
+	return postOne[Channel](ctx, c, "/channels", nil, body)
 }
 
 // ListChannels returns every channel Asterisk has, for reconciliation after
@@ -208,11 +204,7 @@ func (c *Client) Play(ctx context.Context, channelID string, req PlayRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	var pb Playback
-	if err := c.post(ctx, p, q, nil, &pb); err != nil {
-		return nil, err
-	}
-	return &pb, nil
+	return postOne[Playback](ctx, c, p, q, nil)
 }
 
 // SnoopRequest describes a snoop channel for supervision: Spy is the
@@ -239,11 +231,7 @@ func (c *Client) Snoop(ctx context.Context, channelID string, req SnoopRequest) 
 		app = c.app
 	}
 	q := query("spy", req.Spy, "whisper", req.Whisper, "app", app, "appArgs", req.AppArgs, "snoopId", req.SnoopID)
-	var ch Channel
-	if err := c.post(ctx, p, q, nil, &ch); err != nil {
-		return nil, err
-	}
-	return &ch, nil
+	return postOne[Channel](ctx, c, p, q, nil)
 }
 
 // channelOp is a body-less call on /channels/{id}/{op} answered with 204.

@@ -277,6 +277,15 @@ func getOne[T any](ctx context.Context, c *Client, pattern string, ids ...string
 	return &v, nil
 }
 
+// postOne POSTs and decodes the resource the answer carries.
+func postOne[T any](ctx context.Context, c *Client, path string, query url.Values, body any) (*T, error) {
+	var v T
+	if err := c.post(ctx, path, query, body, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
 // getList GETs a collection.
 func getList[T any](ctx context.Context, c *Client, path string) ([]T, error) {
 	var vs []T
