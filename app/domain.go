@@ -56,10 +56,17 @@ type Queue struct {
 	Overflow       string `db:"overflow"`        // hangup (politely), queue or extension
 	OverflowTarget string `db:"overflow_target"` // the queue's id or the agent's extension
 	// AnnounceSeconds is how often a waiting caller hears their position (0: never).
-	AnnounceSeconds int      `db:"announce_seconds"`
-	DIDs            []string `db:"-"`
-	Members         []Member `db:"-"`
+	AnnounceSeconds int `db:"announce_seconds"`
+	// ServiceLevelSeconds is the service-level target: calls answered within
+	// it count as answered in service level.
+	ServiceLevelSeconds int      `db:"service_level_seconds"`
+	DIDs                []string `db:"-"`
+	Members             []Member `db:"-"`
 }
+
+// DefaultServiceLevelSeconds is a new queue's service-level target (the
+// common "80% in 20 seconds" of contact centers).
+const DefaultServiceLevelSeconds = 20
 
 // Member is an agent of a queue with a skill level (higher is preferred).
 type Member struct {
@@ -160,4 +167,6 @@ type StateChange struct {
 	Reason  string    `db:"reason"`
 	Pending string    `db:"pending"`
 	Cause   string    `db:"cause"`
+	Call    CallID    `db:"call_id"` // the call the change belongs to (wrapup, ring-no-answer), if any
+	By      string    `db:"by_user"` // the supervisor who made the change; "" for the agent or the system
 }

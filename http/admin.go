@@ -908,7 +908,8 @@ type queuePage struct {
 func queueValues(q app.Queue, cfg app.TenantConfig) url.Values {
 	v := url.Values{"name": {q.Name}, "dids": {strings.Join(q.DIDs, "\n")}, "ring": {strconv.Itoa(q.RingSeconds)},
 		"priority": {strconv.Itoa(q.Priority)}, "strategy": {q.Strategy}, "moh": {q.MOHClass},
-		"announce": {strconv.Itoa(q.AnnounceSeconds)}, "max_wait": {strconv.Itoa(q.MaxWaitSeconds)}, "overflow": {q.Overflow}}
+		"announce": {strconv.Itoa(q.AnnounceSeconds)}, "max_wait": {strconv.Itoa(q.MaxWaitSeconds)}, "overflow": {q.Overflow},
+		"service_level": {strconv.Itoa(q.ServiceLevelSeconds)}}
 	switch q.Overflow {
 	case app.OverflowQueue:
 		if id, ok := parseID(q.OverflowTarget); ok {
@@ -955,7 +956,7 @@ func (a *admin) queueNew(c *gin.Context) {
 	if !ok {
 		return
 	}
-	a.showQueue(c, http.StatusOK, cfg, 0, queueValues(app.Queue{RingSeconds: 20, Strategy: "longest_idle", MOHClass: "default", Overflow: app.OverflowHangup}, cfg), FormErrors{})
+	a.showQueue(c, http.StatusOK, cfg, 0, queueValues(app.Queue{RingSeconds: 20, ServiceLevelSeconds: app.DefaultServiceLevelSeconds, Strategy: "longest_idle", MOHClass: "default", Overflow: app.OverflowHangup}, cfg), FormErrors{})
 }
 
 func (a *admin) queueCreate(c *gin.Context) {

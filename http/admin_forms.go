@@ -311,6 +311,8 @@ func ParseQueueForm(v url.Values, cfg app.TenantConfig, self app.QueueID) (app.Q
 	e.check("moh", validate.MOHClass(q.MOHClass))
 	q.AnnounceSeconds = number(v, e, "announce", 0)
 	e.check("announce", validate.Announce(q.AnnounceSeconds))
+	q.ServiceLevelSeconds = number(v, e, "service_level", app.DefaultServiceLevelSeconds)
+	e.check("service_level", validate.ServiceLevel(q.ServiceLevelSeconds))
 	q.MaxWaitSeconds = number(v, e, "max_wait", 0)
 	e.check("max_wait", validate.MaxWait(q.MaxWaitSeconds))
 	q.Overflow = text(v, e, "overflow")

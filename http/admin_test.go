@@ -682,12 +682,12 @@ func TestAdminChanges(t *testing.T) {
 	t.Run("create queue", func(t *testing.T) {
 		saved(t, a.post("/admin/queues", url.Values{"name": {"Support"}, "dids": {"5550300\r\n+4930123\n\n"}, "ring": {"15"}, "priority": {"5"},
 			"strategy": {"round_robin"}, "moh": {"jazz"}, "announce": {"30"}, "max_wait": {"120"}, "overflow": {"queue"}, "overflow_target": {"Sales"},
-			"member": {id(eve.ID), id(f.agentA.ID)}, "skill_a" + id(eve.ID): {"4"}}), "/admin/queues")
+			"service_level": {"30"}, "member": {id(eve.ID), id(f.agentA.ID)}, "skill_a" + id(eve.ID): {"4"}}), "/admin/queues")
 		expectReload(t, tenantA)
 		qs := f.config(f.tA.ID).Queues
 		support = qs[len(qs)-1]
 		want := app.Queue{ID: support.ID, TenantID: f.tA.ID, Name: "Support", RingSeconds: 15, MOHClass: "jazz", Priority: 5, Strategy: "round_robin",
-			MaxWaitSeconds: 120, Overflow: "queue", OverflowTarget: id(f.queueA.ID), AnnounceSeconds: 30, DIDs: []string{"+4930123", "5550300"},
+			MaxWaitSeconds: 120, Overflow: "queue", OverflowTarget: id(f.queueA.ID), AnnounceSeconds: 30, ServiceLevelSeconds: 30, DIDs: []string{"+4930123", "5550300"},
 			Members: []app.Member{{Agent: f.agentA.ID, Skill: 1}, {Agent: eve.ID, Skill: 4}}}
 		if !reflect.DeepEqual(support, want) {
 			t.Fatalf("queue =\n%+v\nwant\n%+v", support, want)

@@ -100,7 +100,7 @@ func (d *DB) Tenants(ctx context.Context) ([]app.Tenant, error) {
 	return ts, nil
 }
 
-const queueColumns = `id, tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds`
+const queueColumns = `id, tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds`
 
 const agentColumns = `id, tenant_id, username, name, extension, password_hash, role, wrapup_seconds, team`
 
@@ -204,10 +204,13 @@ func (d *DB) CreateQueue(ctx context.Context, q app.Queue) (app.Queue, error) {
 	if q.MOHClass == "" {
 		q.MOHClass = "default"
 	}
+	if q.ServiceLevelSeconds == 0 {
+		q.ServiceLevelSeconds = app.DefaultServiceLevelSeconds
+	}
 	res, err := tx.ExecContext(ctx,
-		`INSERT INTO queues (tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		q.TenantID, q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds)
+		`INSERT INTO queues (tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		q.TenantID, q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds)
 	if err != nil {
 		return q, fmt.Errorf("create queue %s: %w", q.Name, err)
 	}
@@ -249,13 +252,13 @@ func (d *DB) AppendStateLog(ctx context.Context, changes []app.StateChange) erro
 	}
 	defer tx.Rollback()
 	stmt, err := tx.PreparexContext(ctx,
-		`INSERT INTO agent_state_log (tenant_id, agent_id, at, from_state, to_state, reason, pending, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		`INSERT INTO agent_state_log (tenant_id, agent_id, at, from_state, to_state, reason, pending, cause, call_id, by_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
 	for _, c := range changes {
-		if _, err := stmt.ExecContext(ctx, c.Tenant, c.Agent, c.At.UTC().Format(timeLayout), c.From, c.To, c.Reason, c.Pending, c.Cause); err != nil {
+		if _, err := stmt.ExecContext(ctx, c.Tenant, c.Agent, c.At.UTC().Format(timeLayout), c.From, c.To, c.Reason, c.Pending, c.Cause, c.Call, c.By); err != nil {
 			return fmt.Errorf("append state log: %w", err)
 		}
 	}
@@ -269,7 +272,7 @@ func (d *DB) StateLog(ctx context.Context, tenant app.TenantID, agent app.AgentI
 		At string `db:"at"`
 	}
 	err := d.db.SelectContext(ctx, &rows,
-		`SELECT tenant_id, agent_id, at, from_state, to_state, reason, pending, cause FROM agent_state_log WHERE tenant_id = ? AND agent_id = ? ORDER BY id`, tenant, agent)
+		`SELECT tenant_id, agent_id, at, from_state, to_state, reason, pending, cause, call_id, by_user FROM agent_state_log WHERE tenant_id = ? AND agent_id = ? ORDER BY id`, tenant, agent)
 	if err != nil {
 		return nil, fmt.Errorf("state log: %w", err)
 	}
@@ -541,8 +544,8 @@ func (d *DB) UpdateQueue(ctx context.Context, q app.Queue) error {
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx,
 		`UPDATE queues SET name = ?, ring_seconds = ?, moh_class = ?, priority = ?, strategy = ?, max_wait_seconds = ?,
-		 overflow = ?, overflow_target = ?, announce_seconds = ? WHERE tenant_id = ? AND id = ?`,
-		q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.TenantID, q.ID)
+		 overflow = ?, overflow_target = ?, announce_seconds = ?, service_level_seconds = ? WHERE tenant_id = ? AND id = ?`,
+		q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds, q.TenantID, q.ID)
 	if err := exactlyOne(res, err, fmt.Sprintf("update queue %d", q.ID)); err != nil {
 		return err
 	}

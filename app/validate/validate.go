@@ -50,6 +50,7 @@ const (
 	MaxWrapup       = 3600
 	MaxWaitSeconds  = 86400
 	MaxAnnounce     = 3600
+	MaxServiceLevel = 3600
 	MaxPriority     = 100
 	MinPriority     = -100
 	MaxSkill        = 100
@@ -224,6 +225,9 @@ func MaxWait(n int) error { return Between(n, 0, MaxWaitSeconds, "seconds") }
 
 // Announce is how often a waiting caller hears their position (0: never).
 func Announce(n int) error { return Between(n, 0, MaxAnnounce, "seconds") }
+
+// ServiceLevel is a queue's service-level target in seconds.
+func ServiceLevel(n int) error { return Between(n, 1, MaxServiceLevel, "seconds") }
 
 // Priority orders queues (higher first).
 func Priority(n int) error { return Between(n, MinPriority, MaxPriority, "") }
