@@ -423,7 +423,7 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 	now := t.now().UTC()
 	v.EndedAt = &now
 	t.send(ag, Message{Type: MsgCall, Call: v})
-	ag.call, ag.leg = nil, nil
+	ag.call, ag.leg, ag.lastCall = nil, nil, c.id
 	c.history = append(c.history, legRecord{agent: ag.cfg.ID, role: l.role, offeredAt: l.offeredAt, joinedAt: l.joinedAt, leftAt: t.now(), reason: reason})
 	if l.state != legOffered && ag.line.state == lineUp {
 		home, lineCh, muted := ag.line.home, ag.line.channel, l.muted

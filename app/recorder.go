@@ -14,11 +14,26 @@ type recorder struct {
 	inbox *mailbox
 }
 
-func (a *App) logState(tenant TenantID, agent AgentID, tr wrapup.Transition) {
+// logState logs one transition of ag: call is the call it belongs to ("" if
+// none), by the supervisor who caused it ("" if the agent or the system).
+func (a *App) logState(tenant TenantID, ag *agent, tr wrapup.Transition, by string) {
 	a.records.inbox.post(StateChange{
-		Tenant: tenant, Agent: agent, At: tr.At,
+		Tenant: tenant, Agent: ag.cfg.ID, At: tr.At,
 		From: tr.From.String(), To: tr.To.String(), Reason: tr.Reason, Pending: tr.Pending, Cause: tr.Input.String(),
+		Call: ag.callOf(tr), By: by,
 	})
+}
+
+// callOf is the call a transition belongs to: the agent's current call, or
+// the one that just ended for the wrapup after it.
+func (ag *agent) callOf(tr wrapup.Transition) CallID {
+	switch {
+	case ag.call != nil:
+		return ag.call.id
+	case tr.From == wrapup.Wrapup || tr.To == wrapup.Wrapup || tr.From == wrapup.Talking || tr.From == wrapup.Connecting || tr.From == wrapup.Offered:
+		return ag.lastCall
+	}
+	return ""
 }
 
 func (a *App) recordCall(r CallRecord) { a.records.inbox.post(r) }

@@ -106,6 +106,7 @@ type agent struct {
 	line     line
 	call     *call       // the call the agent is offered or on
 	leg      *leg        // the agent's part in it
+	lastCall CallID      // the call the agent's part last ended in (its wrapup belongs to it)
 	timer    *time.Timer // fires at the state machine's next deadline
 	timerGen uint64      // bumps on every re-arm; stale timer messages are dropped
 }
@@ -534,7 +535,7 @@ func (t *tenant) applied(ag *agent, trs []wrapup.Transition) {
 		return
 	}
 	for _, tr := range trs {
-		t.app.logState(t.cfg.Tenant.ID, ag.cfg.ID, tr)
+		t.app.logState(t.cfg.Tenant.ID, ag, tr, "")
 		if tr.RingNoAnswer() && ag.leg != nil && ag.leg.state == legOffered {
 			t.missed(ag.call, ag.leg)
 		}
