@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -40,6 +41,34 @@ type Agent struct {
 	Role          string   `db:"role"`
 	WrapupSeconds int      `db:"wrapup_seconds"`
 	Team          string   `db:"team"` // free text grouping for supervisors ("" for none)
+}
+
+// Teams are the teams named in the agent's Team field: an agent's one team,
+// or the teams a supervisor leads, separated by commas ("Sales, Billing").
+func (a Agent) Teams() []string {
+	var out []string
+	for _, t := range strings.Split(a.Team, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Supervises reports whether a (a supervisor) leads a team of other, an
+// agent of the same tenant. Nobody supervises themselves.
+func (a Agent) Supervises(other Agent) bool {
+	if a.Role != RoleSupervisor && a.Role != RoleAdmin || a.TenantID != other.TenantID || a.ID == other.ID {
+		return false
+	}
+	for _, mine := range a.Teams() {
+		for _, theirs := range other.Teams() {
+			if strings.EqualFold(mine, theirs) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Queue is where inbound calls wait for an agent.
