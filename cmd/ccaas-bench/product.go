@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/app/sqlite"
+	"github.com/ccaas/ccaas/ari"
+	cchttp "github.com/ccaas/ccaas/http"
+)
+
+// The product runs in a child process of the bench (this same binary,
+// started with roleEnv=product), so that its CPU time, allocations, heap and
+// RSS are the product's alone: the simulator and the thousands of simulated
+// browsers stay in the parent.
+const roleEnv = "CCAAS_BENCH_ROLE"
+
+// childConfig is what the parent writes, as one JSON line, to the child's
+// standard input. Closing that input stops the child.
+type childConfig struct {
+	DB          string `json:"db"`
+	ARIURL      string `json:"ariURL"`
+	ARIUser     string `json:"ariUser"`
+	ARIPassword string `json:"ariPassword"`
+	App         string `json:"app"`
+	LogFile     string `json:"logFile"`
+	LogLevel    string `json:"logLevel"`
+	// CheckInvariants makes every tenant loop check its invariants after
+	// every input (costly: for small runs and tests).
+	CheckInvariants bool `json:"checkInvariants"`
+}
+
+// childReady is the child's one line on standard output once it serves.
+type childReady struct {
+	HTTP    string `json:"http"`    // the product's web server, host:port
+	Control string `json:"control"` // the bench-only control server (stats, floor, pprof)
+}
+
+// runProduct is the child: the same wiring as `ccaas serve` (sqlite, app,
+// ARI events, the gin server with the same timeouts), plus a control server
+// on another loopback port that only the bench talks to.
+func runProduct(stdin io.Reader, stdout io.Writer) error {
+	in := bufio.NewReader(stdin)
+	line, err := in.ReadBytes('\n')
+	if err != nil {
+		return fmt.Errorf("product: read config: %w", err)
+	}
+	var cfg childConfig
+	if err := json.Unmarshal(line, &cfg); err != nil {
+		return fmt.Errorf("product: config: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		// the parent closes our stdin to stop us, or dies
+		io.Copy(io.Discard, in)
+		cancel()
+	}()
+
+	logOut := io.Discard
+	if cfg.LogFile != "" {
+		f, err := os.Create(cfg.LogFile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		logOut = f // unbuffered, like serve's stderr: one write per record
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return fmt.Errorf("product: log level %q: %w", cfg.LogLevel, err)
+	}
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
+
+	db, err := sqlite.Open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// our own keep-alive client (like ari's default), so the leak check can
+	// close its idle connections before it counts goroutines
+	ariHTTP := &http.Client{Transport: ariTransport()}
+	client, err := ari.New(ari.Config{URL: cfg.ARIURL, Username: cfg.ARIUser, Password: cfg.ARIPassword,
+		Application: cfg.App, Logger: log, HTTPClient: ariHTTP})
+	if err != nil {
+		return err
+	}
+	inv := &violations{}
+	acfg := app.Config{ARI: client, Store: db, Logger: log, Application: cfg.App}
+	if cfg.CheckInvariants {
+		acfg.CheckInvariants = inv.add
+	}
+	a, err := app.New(acfg)
+	if err != nil {
+		return err
+	}
+	if err := a.Load(ctx); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	web := &http.Server{
+		Handler:           cchttp.New(cchttp.Config{Agents: a, Calls: db, Logger: log, Version: "bench", SIP: a, Store: db, Reloader: a}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	ctl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	control := &http.Server{Handler: controlMux(client, ariHTTP, inv), ReadHeaderTimeout: 10 * time.Second}
+
+	appDone := make(chan error, 1)
+	go func() { appDone <- a.Run(ctx) }()
+	go client.RunEvents(ctx, a)
+	go web.Serve(ln)
+	go control.Serve(ctl)
+	for !client.Connected() {
+		select {
+		case <-ctx.Done():
+			return errors.New("product: stopped before ARI connected")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if err := json.NewEncoder(stdout).Encode(childReady{HTTP: ln.Addr().String(), Control: ctl.Addr().String()}); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	<-appDone
+	shutdown, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	control.Close()
+	return web.Shutdown(shutdown)
+}
+
+// ariTransport is the ari package's default: keep-alive with room for bursts.
+func ariTransport() *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = 64
+	tr.MaxIdleConnsPerHost = 64
+	return tr
+}
+
+// violations counts what Config.CheckInvariants reports.
+type violations struct {
+	mu    sync.Mutex
+	n     int
+	first []string
+}
+
+func (v *violations) add(err error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.n++
+	if len(v.first) < 5 {
+		v.first = append(v.first, err.Error())
+	}
+}
+
+func (v *violations) get() (int, []string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.n, append([]string(nil), v.first...)
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/app/sqlite"
+)
+
+// benchPassword is every seeded user's password.
+const benchPassword = "bench-password"
+
+// accountVar is the one item of attached data: it rides on the channel
+// snapshot (ari.conf channelvars), so it costs no request.
+const accountVar = "CCAAS_Account"
+
+// seedTenant is what the bench needs to know of a seeded tenant.
+type seedTenant struct {
+	index  int
+	domain string
+	did    string
+	agents []seedAgent
+}
+
+type seedAgent struct {
+	username string
+	wrapup   int // seconds
+}
+
+// seed creates tenants × agents, each tenant with one queue (all its agents
+// as members) on its own DID. Passwords are bcrypt hashes at MinCost: with
+// the default cost, 2,000 logins would take minutes of CPU that has nothing
+// to do with what is measured. Every wrapEvery-th agent has wrapupSeconds
+// of wrapup (0 = none).
+func seed(ctx context.Context, path string, tenants, agents, wrapEvery, wrapupSeconds, ringSeconds int) ([]seedTenant, error) {
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	hash, err := bcrypt.GenerateFromPassword([]byte(benchPassword), bcrypt.MinCost)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]seedTenant, 0, tenants)
+	for ti := range tenants {
+		st := seedTenant{index: ti, domain: fmt.Sprintf("t%03d.bench", ti+1), did: fmt.Sprintf("7%06d", ti+1)}
+		t, err := db.CreateTenant(ctx, app.Tenant{Domain: st.domain, Name: fmt.Sprintf("Bench tenant %d", ti+1)})
+		if err != nil {
+			return nil, err
+		}
+		if err := db.SetSettings(ctx, t.ID, app.Settings{NotifyIncoming: true, Trunk: "pstn", CallerID: `"Bench" <5550000>`}); err != nil {
+			return nil, err
+		}
+		if err := db.AddCallVariable(ctx, t.ID, app.CallVariable{Key: "Account number", Variable: accountVar}); err != nil {
+			return nil, err
+		}
+		var members []app.Member
+		for ai := range agents {
+			wrap := 0
+			if wrapEvery > 0 && ai%wrapEvery == 0 {
+				wrap = wrapupSeconds
+			}
+			name := fmt.Sprintf("a%04d", ai+1)
+			ag, err := db.CreateAgent(ctx, app.Agent{TenantID: t.ID, Username: name, Name: "Agent " + name,
+				Extension: fmt.Sprint(1000 + ai + 1), PasswordHash: string(hash), WrapupSeconds: wrap, Team: "Bench"})
+			if err != nil {
+				return nil, err
+			}
+			members = append(members, app.Member{Agent: ag.ID, Skill: 1})
+			st.agents = append(st.agents, seedAgent{username: name, wrapup: wrap})
+		}
+		if _, err := db.CreateQueue(ctx, app.Queue{TenantID: t.ID, Name: "Support", RingSeconds: ringSeconds,
+			MOHClass: "default", DIDs: []string{st.did}, Members: members}); err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
