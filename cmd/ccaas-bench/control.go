@@ -18,17 +18,18 @@ import (
 
 // procStats is one reading of a process's own counters.
 type procStats struct {
-	At           time.Time     `json:"at"`
-	CPU          time.Duration `json:"cpu"`          // user + system time so far (getrusage)
-	HeapLive     uint64        `json:"heapLive"`     // bytes in live and not yet swept heap objects
-	HeapTotal    uint64        `json:"heapTotal"`    // memory the Go runtime has mapped (all classes)
-	RSS          uint64        `json:"rss"`          // resident set size (/proc/self/statm)
-	AllocBytes   uint64        `json:"allocBytes"`   // cumulative heap allocations
-	AllocObjects uint64        `json:"allocObjects"` // cumulative heap allocations
-	GCs          uint64        `json:"gcs"`
-	Goroutines   int           `json:"goroutines"`
-	Violations   int           `json:"violations"` // invariant violations (when checked)
-	Samples      []string      `json:"samples,omitempty"`
+	At           time.Time        `json:"at"`
+	CPU          time.Duration    `json:"cpu"`          // user + system time so far (getrusage)
+	HeapLive     uint64           `json:"heapLive"`     // bytes in live and not yet swept heap objects
+	HeapTotal    uint64           `json:"heapTotal"`    // memory the Go runtime has mapped (all classes)
+	RSS          uint64           `json:"rss"`          // resident set size (/proc/self/statm)
+	AllocBytes   uint64           `json:"allocBytes"`   // cumulative heap allocations
+	AllocObjects uint64           `json:"allocObjects"` // cumulative heap allocations
+	GCs          uint64           `json:"gcs"`
+	Goroutines   int              `json:"goroutines"`
+	Violations   int              `json:"violations"` // invariant violations (when checked)
+	Samples      []string         `json:"samples,omitempty"`
+	Events       map[string]int64 `json:"events,omitempty"` // ARI events handed to the app, by type
 }
 
 var statNames = []string{
@@ -83,11 +84,12 @@ func rss() uint64 {
 //	POST /settle[?idle=1]    collect garbage twice (after closing idle ARI connections), then counters
 //	POST /floor?n=N&c=C      N bare ARI round trips with C workers (see floor.go)
 //	/debug/pprof/...         the standard profiles
-func controlMux(client *ari.Client, ariHTTP *http.Client, inv *violations) http.Handler {
+func controlMux(client *ari.Client, ariHTTP *http.Client, inv *violations, events *eventCounter) http.Handler {
 	mux := http.NewServeMux()
 	stats := func() procStats {
 		st := readProcStats()
 		st.Violations, st.Samples = inv.get()
+		st.Events = events.read()
 		return st
 	}
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, stats()) })

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -123,11 +124,11 @@ func runProduct(stdin io.Reader, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	control := &http.Server{Handler: controlMux(client, ariHTTP, inv), ReadHeaderTimeout: 10 * time.Second}
-
+	events := &eventCounter{next: a, counts: make(map[string]int64)}
+	control := &http.Server{Handler: controlMux(client, ariHTTP, inv, events), ReadHeaderTimeout: 10 * time.Second}
 	appDone := make(chan error, 1)
 	go func() { appDone <- a.Run(ctx) }()
-	go client.RunEvents(ctx, a)
+	go client.RunEvents(ctx, events)
 	go web.Serve(ln)
 	go control.Serve(ctl)
 	for !client.Connected() {
@@ -176,4 +177,27 @@ func (v *violations) get() (int, []string) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.n, append([]string(nil), v.first...)
+}
+
+// eventCounter counts the ARI events the app is handed, by type, on the
+// events reader goroutine (one map update per event).
+type eventCounter struct {
+	next   ari.EventHandler
+	mu     sync.Mutex
+	counts map[string]int64
+}
+
+func (e *eventCounter) Connected()             { e.next.Connected() }
+func (e *eventCounter) Disconnected(err error) { e.next.Disconnected(err) }
+func (e *eventCounter) Event(ev ari.Event) {
+	e.mu.Lock()
+	e.counts[ev.Base().Type]++
+	e.mu.Unlock()
+	e.next.Event(ev)
+}
+
+func (e *eventCounter) read() map[string]int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return maps.Clone(e.counts)
 }

@@ -28,6 +28,8 @@ type stepResult struct {
 	ariPerCall    float64
 	ariShapes     map[string]float64 // per call
 	ariConc       float64            // mean requests in flight at the simulator
+	eventsPerCall float64            // ARI events the product decoded
+	eventShapes   map[string]float64 // per call
 	cpuPerCall    time.Duration      // product process
 	allocsPerCall float64
 	bytesPerCall  float64
@@ -86,6 +88,13 @@ func (b *bench) evaluate(d stepDone, prevProblems map[string]int) stepResult {
 		}
 	}
 	res.ariConc = float64(d.meterAfter.Busy-d.meterBefore.Busy) / float64(wall)
+	res.eventShapes = map[string]float64{}
+	for k, v := range d.prodAfter.Events {
+		if dv := v - d.prodBefore.Events[k]; dv > 0 {
+			res.eventShapes[k] = float64(dv) / n
+			res.eventsPerCall += float64(dv) / n
+		}
+	}
 	res.cpuPerCall = time.Duration(float64(d.prodAfter.CPU-d.prodBefore.CPU) / n)
 	res.allocsPerCall = float64(d.prodAfter.AllocObjects-d.prodBefore.AllocObjects) / n
 	res.bytesPerCall = float64(d.prodAfter.AllocBytes-d.prodBefore.AllocBytes) / n
@@ -135,6 +144,10 @@ func (r stepResult) report(out io.Writer) {
 	fmt.Fprintf(out, "ARI requests/call    %.2f (mean %.2f in flight at the simulator)\n", r.ariPerCall, r.ariConc)
 	for _, k := range slices.Sorted(maps.Keys(r.ariShapes)) {
 		fmt.Fprintf(out, "    %-42s %.2f\n", k, r.ariShapes[k])
+	}
+	fmt.Fprintf(out, "ARI events/call      %.2f\n", r.eventsPerCall)
+	for _, k := range slices.Sorted(maps.Keys(r.eventShapes)) {
+		fmt.Fprintf(out, "    %-42s %.2f\n", k, r.eventShapes[k])
 	}
 	fmt.Fprintf(out, "product CPU          %s per call (%.2f cores)\n", ms(r.cpuPerCall), r.prodCores)
 	fmt.Fprintf(out, "product allocations  %.0f objects, %s per call\n", r.allocsPerCall, kib(r.bytesPerCall))
