@@ -218,6 +218,9 @@ type Sink interface {
 type TeamView struct {
 	Agents []TeamAgentView `json:"agents"`
 	Queues []TeamQueueView `json:"queues"`
+	// Full: this team message replaces the whole view (after an admin
+	// changed teams or roles), rows not in it are gone.
+	Full bool `json:"full,omitempty"`
 }
 
 // TeamAgentView is one agent of the supervisor's teams.

@@ -348,3 +348,30 @@ func TestTeamViewFollowsAgentsAndQueues(t *testing.T) {
 		t.Fatalf("after the abandon %+v", q)
 	}
 }
+
+func TestTeamChangesApplyLive(t *testing.T) {
+	w := supervisedWorld(t, worldOpts{})
+	ctx := context.Background()
+	sa, ka := w.login("alice")
+	sc, kc := w.login("carol")
+	w.ready(sa, ka)
+	w.talk(sa, ka, "+4930666")
+	ok(t, w, sc, kc, app.Command{Cmd: app.CmdMonitor, Agent: w.agent["alice"].ID})
+	kc.find(t, "monitor active", watchIs("monitor", "active"))
+
+	// the admin moves alice to Sales: carol's view loses her and the listening ends
+	alice := w.agent["alice"]
+	alice.Team = "Sales"
+	if err := w.db.UpdateAgent(ctx, alice); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.app.Reload(ctx, w.tenant.ID); err != nil {
+		t.Fatal(err)
+	}
+	kc.find(t, "listening stopped", watchIs("monitor", "ended"))
+	full := kc.find(t, "whole team again", func(m app.Message) bool { return m.Type == app.MsgTeam && m.Team.Full }).Team
+	if len(full.Agents) != 1 || full.Agents[0].Username != "bob" {
+		t.Fatalf("carol's team after the move %+v", full.Agents)
+	}
+	refused(t, w, sc, kc, app.Command{Cmd: app.CmdMonitor, Agent: alice.ID}, app.CodeNotAllowed, "not in your team")
+}

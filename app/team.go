@@ -58,6 +58,29 @@ func (t *tenant) flushTeam() {
 	}
 }
 
+// reloadTeams applies changed roles and teams: listening in on an agent who
+// is no longer led ends, and every supervisor gets their whole view again.
+func (t *tenant) reloadTeams() {
+	for _, ag := range t.agents {
+		if w := ag.watch; w != nil && !ag.cfg.Supervises(w.target.cfg) {
+			t.stopWatch(ag, "stopped")
+		}
+		if ag.sink == nil {
+			continue
+		}
+		switch {
+		case ag.leads():
+			t.leaders[ag] = true
+			tv := t.teamView(ag)
+			tv.Full = true
+			ag.sink.Send(Message{Type: MsgTeam, Team: tv})
+		case t.leaders[ag]:
+			delete(t.leaders, ag)
+			ag.sink.Send(Message{Type: MsgTeam, Team: &TeamView{Full: true, Agents: []TeamAgentView{}, Queues: []TeamQueueView{}}})
+		}
+	}
+}
+
 // teamView is everything a supervisor sees, for the snapshot.
 func (t *tenant) teamView(sup *agent) *TeamView {
 	tv := &TeamView{Agents: []TeamAgentView{}, Queues: []TeamQueueView{}}
@@ -118,11 +141,15 @@ func (t *tenant) teamAgentView(ag *agent) TeamAgentView {
 
 // queueViews computes every queue's row: O(calls + agents' memberships).
 func (t *tenant) queueViews() []TeamQueueView {
-	out := make([]TeamQueueView, 0, len(t.cfg.Queues))
-	index := make(map[QueueID]int, len(t.cfg.Queues))
+	queues := make([]*Queue, 0, len(t.queues))
+	for _, q := range t.queues {
+		queues = append(queues, q)
+	}
+	slices.SortFunc(queues, func(a, b *Queue) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	out := make([]TeamQueueView, 0, len(queues))
+	index := make(map[QueueID]int, len(queues))
 	today := t.day()
-	for i := range t.cfg.Queues {
-		q := &t.cfg.Queues[i]
+	for _, q := range queues {
 		index[q.ID] = len(out)
 		v := TeamQueueView{ID: q.ID, Name: q.Name, Today: QueueDay{TargetSeconds: q.ServiceLevelSeconds}}
 		if d := t.today[q.ID]; d != nil && d.day == today {

@@ -61,13 +61,14 @@ export class TeamPanel {
     this.agents.clear();
     this.queues.clear();
     if (!team) return;
-    this.apply(team);
+    this.apply({ agents: team.agents, queues: team.queues });
     this.setWatch(watch || null);
   }
 
   // apply takes a delta: changed agents' rows are replaced in place, so a
   // reason chosen in another row's menu stays chosen.
   apply(team) {
+    if (team.full) { this.show(team.agents.length || team.queues.length ? team : null, this.watch); return; }
     let full = false;
     for (const a of team.agents || []) {
       full = full || !this.agents.has(a.id);
