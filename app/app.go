@@ -34,6 +34,7 @@ type ARI interface {
 	ListChannels(ctx context.Context) ([]ari.Channel, error)
 	ListBridges(ctx context.Context) ([]ari.Bridge, error)
 	GetVariable(ctx context.Context, id, name string) (string, error)
+	Snoop(ctx context.Context, channelID string, req ari.SnoopRequest) (*ari.Channel, error)
 	Mute(ctx context.Context, id, direction string) error
 	Unmute(ctx context.Context, id, direction string) error
 	SendDTMF(ctx context.Context, id, dtmf string) error

@@ -67,6 +67,11 @@ type worldOpts struct {
 	manualPhones bool
 	// wrapStore wraps the store the app writes to (a slow or hung disk).
 	wrapStore func(app.Store) app.Store
+	// team is alice's and bob's team.
+	team string
+	// others are more users of the tenant (supervisors), created before the
+	// app loads; their password is their username + "-pw".
+	others []app.Agent
 }
 
 func newWorld(t testing.TB, opts worldOpts) *world {
@@ -112,12 +117,21 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 			wrap = opts.wrapupSeconds
 		}
 		ag, err := db.CreateAgent(ctx, app.Agent{TenantID: ten.ID, Username: name, Name: strings.ToUpper(name[:1]) + name[1:],
-			Extension: fmt.Sprint(1001 + i), PasswordHash: string(hash), WrapupSeconds: wrap})
+			Extension: fmt.Sprint(1001 + i), PasswordHash: string(hash), WrapupSeconds: wrap, Team: opts.team})
 		if err != nil {
 			t.Fatal(err)
 		}
 		w.agent[name] = ag
 		members = append(members, app.Member{Agent: ag.ID, Skill: 1})
+	}
+	for _, o := range opts.others {
+		hash, _ := bcrypt.GenerateFromPassword([]byte(o.Username+"-pw"), bcrypt.MinCost)
+		o.TenantID, o.PasswordHash = ten.ID, string(hash)
+		ag, err := db.CreateAgent(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.agent[o.Username] = ag
 	}
 	if opts.queues != nil {
 		if err := opts.queues(ctx, db, ten, w.agent); err != nil {

@@ -76,6 +76,10 @@ const (
 func (t *tenant) onARI(ev ari.Event) {
 	switch e := ev.(type) {
 	case *ari.StasisStart:
+		if _, ok := t.snoops[e.Channel.ID]; ok {
+			t.snoopStarted(e.Channel.ID)
+			return
+		}
 		if ag, ok := t.lines[e.Channel.ID]; ok {
 			t.lineAnswered(ag, e.Channel.ID)
 			return
@@ -128,6 +132,14 @@ func (t *tenant) channelGone(id, failure string) {
 	if ag, ok := t.lines[id]; ok {
 		delete(t.lines, id)
 		t.lineLost(ag, id)
+		return
+	}
+	if sup, ok := t.snoops[id]; ok {
+		delete(t.snoops, id)
+		if sup.watch != nil && sup.watch.snoop == id {
+			sup.watch.snoop = ""
+			t.stopWatch(sup, "failed")
+		}
 	}
 }
 
@@ -423,7 +435,11 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 	now := t.now().UTC()
 	v.EndedAt = &now
 	t.send(ag, Message{Type: MsgCall, Call: v})
-	ag.call, ag.leg, ag.lastCall = nil, nil, c.id
+	ag.call, ag.leg, ag.lastCall, ag.lastQueue = nil, nil, c.id, 0
+	if c.queue != nil {
+		ag.lastQueue = c.queue.ID
+	}
+	t.stopWatchers(c, ag)
 	c.history = append(c.history, legRecord{agent: ag.cfg.ID, role: l.role, offeredAt: l.offeredAt, joinedAt: l.joinedAt, leftAt: t.now(), reason: reason})
 	if l.state != legOffered && ag.line.state == lineUp {
 		home, lineCh, muted := ag.line.home, ag.line.channel, l.muted

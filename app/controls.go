@@ -286,7 +286,7 @@ func (t *tenant) calleeReachable(to *agent) error {
 		return fmt.Errorf("%w: %s (%s) is not logged in", ErrNotAllowed, to.cfg.Name, to.cfg.Extension)
 	case !ok:
 		return fmt.Errorf("%w: %s (%s) is %s and cannot take your call now", ErrNotAllowed, to.cfg.Name, to.cfg.Extension, readable(s))
-	case to.line.state != lineUp || to.call != nil:
+	case to.line.state != lineUp || to.call != nil || to.watch != nil:
 		return fmt.Errorf("%w: %s (%s) cannot take your call now", ErrNotAllowed, to.cfg.Name, to.cfg.Extension)
 	}
 	return nil

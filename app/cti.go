@@ -19,6 +19,9 @@ type Message struct {
 	OK       *bool         `json:"ok,omitempty"` // reply
 	Error    *ErrorView    `json:"error,omitempty"`
 	Reason   string        `json:"reason,omitempty"` // bye
+	By       string        `json:"by,omitempty"`     // bye: the supervisor who logged the agent out
+	Team     *TeamView     `json:"team,omitempty"`   // snapshot (all of it) and team (what changed), supervisors only
+	Watch    *WatchView    `json:"watch,omitempty"`  // snapshot and watch: the supervisor's monitoring
 }
 
 // Message types.
@@ -31,6 +34,8 @@ const (
 	MsgReply    = "reply"
 	MsgBye      = "bye"
 	MsgNotice   = "notice"
+	MsgTeam     = "team"
+	MsgWatch    = "watch"
 )
 
 // PhoneView is the SIP account provisioned for this login: the browser phone
@@ -85,6 +90,7 @@ type StateView struct {
 	Since   time.Time  `json:"since"`
 	Pending string     `json:"pending,omitempty"` // Pending Not Ready reason
 	Until   *time.Time `json:"until,omitempty"`   // end of the ring time (offered) or of wrapup
+	By      string     `json:"by,omitempty"`      // the supervisor who made this change
 }
 
 // LineView is the state of the agent's persistent line.
@@ -149,11 +155,12 @@ const (
 
 // Bye reasons.
 const (
-	ByeLogout   = "logout"
-	ByeReplaced = "replaced"
-	ByeShutdown = "shutdown"
-	ByeClosed   = "closed"
-	ByeRemoved  = "removed" // the admin removed the agent
+	ByeLogout     = "logout"
+	ByeReplaced   = "replaced"
+	ByeShutdown   = "shutdown"
+	ByeClosed     = "closed"
+	ByeRemoved    = "removed"    // the admin removed the agent
+	ByeSupervisor = "supervisor" // a supervisor logged the agent out
 )
 
 // Command is one client-to-server CTI message.
@@ -165,6 +172,9 @@ type Command struct {
 	Target string `json:"target,omitempty"` // transfer, conference: an agent's extension
 	Number string `json:"number,omitempty"` // dial: a phone number or an agent's extension
 	Digits string `json:"digits,omitempty"` // dtmf
+	// Agent is the agent a supervisor acts on (monitor, whisper, barge,
+	// agent_ready, agent_not_ready, agent_logout).
+	Agent AgentID `json:"agent,omitempty"`
 }
 
 // Command names.
@@ -184,6 +194,14 @@ const (
 	CmdMute          = "mute"
 	CmdUnmute        = "unmute"
 	CmdDTMF          = "dtmf"
+	// Supervisors' commands.
+	CmdMonitor       = "monitor" // listen to an agent's call
+	CmdWhisper       = "whisper" // speak to the agent only
+	CmdBarge         = "barge"   // join the call
+	CmdStopWatch     = "stop_watch"
+	CmdAgentReady    = "agent_ready"
+	CmdAgentNotReady = "agent_not_ready"
+	CmdAgentLogout   = "agent_logout"
 )
 
 // Sink receives an agent's CTI messages: the agent's open socket.
@@ -193,4 +211,76 @@ type Sink interface {
 	Send(m Message)
 	// Close ends the connection after the queued messages are written.
 	Close()
+}
+
+// TeamView is what a supervisor sees of their teams: in a snapshot every
+// agent and queue, in a team message only the rows that changed.
+type TeamView struct {
+	Agents []TeamAgentView `json:"agents"`
+	Queues []TeamQueueView `json:"queues"`
+	// Full: this team message replaces the whole view (after an admin
+	// changed teams or roles), rows not in it are gone.
+	Full bool `json:"full,omitempty"`
+}
+
+// TeamAgentView is one agent of the supervisor's teams.
+type TeamAgentView struct {
+	ID        AgentID       `json:"id"`
+	Name      string        `json:"name"`
+	Username  string        `json:"username"`
+	Extension string        `json:"extension"`
+	Team      string        `json:"team"`
+	State     StateView     `json:"state"`
+	Line      string        `json:"line"`
+	Call      *TeamCallView `json:"call"`
+}
+
+// TeamCallView is an agent's current call as their supervisor sees it.
+type TeamCallView struct {
+	ID        CallID     `json:"id"`
+	State     string     `json:"state"` // the agent's part: offered, connecting, connected
+	Direction string     `json:"direction"`
+	Caller    CallerView `json:"caller"`
+	Queue     string     `json:"queue"`
+	Since     *time.Time `json:"since"` // answered, or offered while ringing
+	Held      bool       `json:"held"`
+	HeldSince *time.Time `json:"heldSince"`
+}
+
+// TeamQueueView is one queue an agent of the supervisor's teams serves.
+type TeamQueueView struct {
+	ID       QueueID    `json:"id"`
+	Name     string     `json:"name"`
+	Waiting  int        `json:"waiting"`
+	Oldest   *time.Time `json:"oldest"`   // when the longest-waiting call entered the queue
+	Ready    int        `json:"ready"`    // members Ready
+	Busy     int        `json:"busy"`     // members offered, on a call or in wrapup
+	NotReady int        `json:"notReady"` // members logged in and Not Ready
+	Today    QueueDay   `json:"today"`
+}
+
+// QueueDay are a queue's figures of the day so far (server's local day).
+// Definitions as in the reports (README "Reports").
+type QueueDay struct {
+	Offered   int `json:"offered"`
+	Answered  int `json:"answered"`
+	Abandoned int `json:"abandoned"`
+	// ServiceLevel is the percentage of offered calls answered within
+	// TargetSeconds; nil before the first call of the day.
+	ServiceLevel  *float64 `json:"serviceLevel"`
+	TargetSeconds int      `json:"targetSeconds"`
+	// AHTSeconds is the average handle time (talk, hold and wrapup) of the
+	// answered calls; nil before the first answered call.
+	AHTSeconds *float64 `json:"ahtSeconds"`
+}
+
+// WatchView is a supervisor's monitoring of an agent's call.
+type WatchView struct {
+	Agent AgentID `json:"agent"`
+	Name  string  `json:"name"`
+	Call  CallID  `json:"call"`
+	Mode  string  `json:"mode"`  // monitor, whisper, barge
+	State string  `json:"state"` // connecting, active, ended
+	// Reason says why it ended: stopped, call_ended, line_lost, failed.
+	Reason string `json:"reason,omitempty"`
 }

@@ -17,7 +17,9 @@ func (t *tenant) end(c *call, reason string) {
 		c.holdTotal += c.endedAt.Sub(c.heldSince)
 		c.held = false
 	}
-	t.app.recordCall(t.record(c))
+	r := t.record(c)
+	t.countCall(r)
+	t.app.recordCall(r)
 }
 
 // invariants checks what must hold between any two inputs of the loop

@@ -196,6 +196,7 @@ func (t *tenant) lineLost(ag *agent, ch string) {
 		t.log.Warn("agent line lost during a call", "agent", ag.cfg.Username, "call", c.id)
 		t.agentLost(c, ag.leg, endFailed)
 	}
+	t.stopWatch(ag, "line_lost")
 	if ag.session == nil {
 		return
 	}

@@ -54,13 +54,15 @@ func randomHex(n int) string {
 // part has a fixed width, so no id is a prefix of another one (Asterisk 22
 // refuses such channel ids).
 const (
-	kindLine       = "ln"
-	kindHomeBridge = "hb"
-	kindCallBridge = "cb"
-	kindCall       = "c"
-	kindEndpoint   = "ag"
-	kindPlayback   = "pb"
-	kindCustomer   = "cu" // a customer channel we originate (outbound calls)
+	kindLine          = "ln"
+	kindHomeBridge    = "hb"
+	kindCallBridge    = "cb"
+	kindCall          = "c"
+	kindEndpoint      = "ag"
+	kindPlayback      = "pb"
+	kindCustomer      = "cu" // a customer channel we originate (outbound calls)
+	kindSnoop         = "sn" // a supervisor's snoop on an agent's line
+	kindMonitorBridge = "mb" // a supervisor's line with a snoop
 )
 
 func newID(kind string, t TenantID) string {
@@ -74,7 +76,8 @@ func tenantOfID(id string) (TenantID, bool) {
 		return 0, false
 	}
 	kind := id[:i]
-	if kind != kindLine && kind != kindHomeBridge && kind != kindCallBridge && kind != kindCall && kind != kindEndpoint && kind != kindPlayback && kind != kindCustomer {
+	if kind != kindLine && kind != kindHomeBridge && kind != kindCallBridge && kind != kindCall && kind != kindEndpoint && kind != kindPlayback && kind != kindCustomer &&
+		kind != kindSnoop && kind != kindMonitorBridge {
 		return 0, false
 	}
 	num, rest, ok := strings.Cut(id[i:], "-")

@@ -100,13 +100,21 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 			wrap = wrapupSeconds
 		}
 		ag, err := db.CreateAgent(ctx, app.Agent{TenantID: ten.ID, Username: name, Name: name, Extension: fmt.Sprint(1001 + i),
-			PasswordHash: string(hash), WrapupSeconds: wrap})
+			PasswordHash: string(hash), WrapupSeconds: wrap, Team: "Support"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		w.agents[name] = ag
 		members = append(members, app.Member{Agent: ag.ID, Skill: 1})
 	}
+	// carol supervises them (not a queue member)
+	hash, _ := bcrypt.GenerateFromPassword([]byte("carol-pw"), bcrypt.MinCost)
+	carol, err := db.CreateAgent(ctx, app.Agent{TenantID: ten.ID, Username: "carol", Name: "carol", Extension: "1090",
+		PasswordHash: string(hash), Role: app.RoleSupervisor, Team: "Support"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.agents["carol"] = carol
 	if _, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{realDID}, Members: members}); err != nil {
 		t.Fatal(err)
 	}
@@ -347,4 +355,73 @@ func TestRealAsteriskAppRestart(t *testing.T) {
 		w.app.Command(s2, app.Command{Cmd: app.CmdHangup, Call: m.Call.ID})
 		k2.state(t, "ready")
 	}
+}
+
+// TestRealAsteriskSupervision: carol monitors, whispers to and barges in on
+// alice's call on a real Asterisk: the snoop channel on alice's line and
+// carol's line share a monitor bridge; barge puts carol's line in the call's
+// bridge; switching keeps carol's line; the call's end sends it home.
+func TestRealAsteriskSupervision(t *testing.T) {
+	w := newRealWorld(t, 0)
+	sa, ka := w.login("alice")
+	sc, kc := w.login("carol")
+	w.app.Command(sc, app.Command{Cmd: app.CmdNotReady})
+	kc.state(t, "not_ready")
+	alice := w.agents["alice"].ID
+	far := w.call("+4930333")
+	w.answer(sa, ka)
+	w.bridged(t, 2)
+
+	monitorBridge := func(want int) {
+		t.Helper()
+		waitUntil(t, fmt.Sprintf("a monitor bridge with %d channels, one a snoop", want), func() bool {
+			bs, _ := w.ari.ListBridges(context.Background())
+			for _, b := range bs {
+				if strings.HasPrefix(b.ID, "mb") && len(b.Channels) == want {
+					for _, id := range b.Channels {
+						if ch, err := w.ari.GetChannel(context.Background(), id); err == nil && strings.HasPrefix(ch.Name, "Snoop/") {
+							return true
+						}
+					}
+				}
+			}
+			return false
+		})
+	}
+	for _, mode := range []string{app.CmdMonitor, app.CmdWhisper} {
+		w.app.Command(sc, app.Command{Cmd: mode, Agent: alice})
+		kc.next(t, mode+" active", watchIs(mode, "active"))
+		monitorBridge(2)
+		w.bridged(t, 2)
+	}
+	w.app.Command(sc, app.Command{Cmd: app.CmdBarge, Agent: alice})
+	kc.next(t, "barge active", watchIs(app.CmdBarge, "active"))
+	w.bridged(t, 3)
+	w.app.Command(sc, app.Command{Cmd: app.CmdMonitor, Agent: alice})
+	kc.next(t, "monitor again", watchIs(app.CmdMonitor, "active"))
+	monitorBridge(2)
+	w.bridged(t, 2)
+
+	if err := w.cust.Hangup(context.Background(), far, ""); err != nil {
+		t.Fatal(err)
+	}
+	kc.next(t, "watch ended", watchIs(app.CmdMonitor, "ended"))
+	waitUntil(t, "no snoop channels and no monitor bridges left", func() bool {
+		chs, err1 := w.ari.ListChannels(context.Background())
+		bs, err2 := w.ari.ListBridges(context.Background())
+		if err1 != nil || err2 != nil {
+			return false
+		}
+		for _, ch := range chs {
+			if strings.HasPrefix(ch.Name, "Snoop/") {
+				return false
+			}
+		}
+		for _, b := range bs {
+			if strings.HasPrefix(b.ID, "mb") {
+				return false
+			}
+		}
+		return true
+	})
 }

@@ -68,6 +68,11 @@ func (t *tenant) reconcile(m msgReconcile) {
 		}
 	}
 	for _, ag := range t.agents {
+		// listening in that lost its snoop or bridge ends; the supervisor
+		// may start again (a watch whose step is still under way is left be)
+		if w := ag.watch; w != nil && w.active && w.activeAt.Before(m.asOf) && (w.snoop != "" && !m.channels[w.snoop] || w.bridge != "" && !m.bridges[w.bridge]) {
+			t.stopWatch(ag, "failed")
+		}
 		l := &ag.line
 		if ag.session == nil || l.endpoint == "" {
 			continue
@@ -110,14 +115,14 @@ func (a *App) adopt() {
 	// first what the old process left of its sessions, so that callers are
 	// out of its bridges before they are queued again
 	for _, ch := range chans {
-		if isOurs(ch.ID, kindLine) {
+		if isOurs(ch.ID, kindLine) || isOurs(ch.ID, kindSnoop) {
 			if err := ignoreGone(a.ari.Hangup(ctx, ch.ID, "")); err != nil {
 				a.log.Warn("adopt: hang up an old line", "channel", ch.ID, "err", err)
 			}
 		}
 	}
 	for _, b := range bridges {
-		if isOurs(b.ID, kindHomeBridge) || isOurs(b.ID, kindCallBridge) {
+		if isOurs(b.ID, kindHomeBridge) || isOurs(b.ID, kindCallBridge) || isOurs(b.ID, kindMonitorBridge) {
 			if err := ignoreGone(a.ari.DestroyBridge(ctx, b.ID)); err != nil {
 				a.log.Warn("adopt: destroy an old bridge", "bridge", b.ID, "err", err)
 			}

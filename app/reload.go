@@ -109,4 +109,5 @@ func (t *tenant) reload(cfg TenantConfig) {
 		}
 		delete(t.agents, id)
 	}
+	t.reloadTeams()
 }

@@ -104,11 +104,18 @@ type agent struct {
 	session  *Session
 	sink     Sink
 	line     line
-	call     *call       // the call the agent is offered or on
-	leg      *leg        // the agent's part in it
-	lastCall CallID      // the call the agent's part last ended in (its wrapup belongs to it)
-	timer    *time.Timer // fires at the state machine's next deadline
-	timerGen uint64      // bumps on every re-arm; stale timer messages are dropped
+	call     *call  // the call the agent is offered or on
+	leg      *leg   // the agent's part in it
+	lastCall CallID // the call the agent's part last ended in (its wrapup belongs to it)
+	// lastQueue is that call's queue; wrapupQueue the queue whose handle
+	// time the running wrapup (since wrapupSince) adds to
+	lastQueue, wrapupQueue QueueID
+	wrapupSince            time.Time
+	watch                  *watch      // the call this supervisor listens in on
+	by                     string      // the supervisor making the change being applied
+	stateBy                string      // the supervisor who made the current state, for the screens
+	timer                  *time.Timer // fires at the state machine's next deadline
+	timerGen               uint64      // bumps on every re-arm; stale timer messages are dropped
 }
 
 type callState int
@@ -157,7 +164,8 @@ type call struct {
 	timers       []*time.Timer
 	timerGen     uint64 // bumps whenever the timers are re-armed; stale timer messages are dropped
 	ops          serial
-	ends         int // how often the call ended: once, or the invariants are broken
+	ends         int      // how often the call ended: once, or the invariants are broken
+	watchers     []*agent // supervisors listening in on an agent of this call
 }
 
 // legRecord is one agent's part in a call, for the call record.
@@ -183,6 +191,13 @@ type tenant struct {
 	byChan    map[string]*call  // customer channel → call
 	lines     map[string]*agent // line channel → agent
 	playbacks map[string]*call  // playback → the call it plays to
+	snoops    map[string]*agent // snoop channel → the supervisor listening through it
+
+	// team view (team.go)
+	leaders   map[*agent]bool // supervisors with an open socket
+	dirty     map[*agent]bool // agents whose row changed since the last flush
+	queueSent map[QueueID]TeamQueueView
+	today     map[QueueID]*queueDay
 }
 
 func newTenant(a *App, cfg TenantConfig) *tenant {
@@ -200,6 +215,11 @@ func newTenant(a *App, cfg TenantConfig) *tenant {
 		lines:  make(map[string]*agent),
 
 		playbacks: make(map[string]*call),
+		snoops:    make(map[string]*agent),
+		leaders:   make(map[*agent]bool),
+		dirty:     make(map[*agent]bool),
+		queueSent: make(map[QueueID]TeamQueueView),
+		today:     make(map[QueueID]*queueDay),
 	}
 	for i := range cfg.Queues {
 		q := &cfg.Queues[i]
@@ -239,6 +259,7 @@ func (t *tenant) run(ctx context.Context) {
 					}
 				}
 			}
+			t.flushTeam()
 		}
 	}
 }
@@ -268,6 +289,7 @@ func (t *tenant) handle(m any) {
 	case msgDetach:
 		if ag := t.agentOf(m.s); ag != nil && ag.sink == m.sink {
 			ag.sink = nil
+			delete(t.leaders, ag)
 			t.endSession(ag, ByeClosed)
 		}
 	case msgCommand:
@@ -386,6 +408,9 @@ func (t *tenant) attach(s *Session, sink Sink) error {
 		old.Close()
 	}
 	ag.sink = sink
+	if ag.leads() {
+		t.leaders[ag] = true
+	}
 	sink.Send(t.snapshot(ag))
 	return nil
 }
@@ -411,6 +436,8 @@ func (t *tenant) endSession(ag *agent, reason string) {
 	if c := ag.call; c != nil {
 		t.agentLost(c, ag.leg, endWithdrawn)
 	}
+	t.stopWatch(ag, "stopped")
+	delete(t.leaders, ag)
 	if ag.fsm.State() != wrapup.LoggedOut {
 		t.step(ag, wrapup.InForceLogout, "")
 	}
@@ -418,7 +445,7 @@ func (t *tenant) endSession(ag *agent, reason string) {
 	t.router.ResetCounts(queue.AgentID(ag.cfg.ID))
 	t.stopLine(ag)
 	if ag.sink != nil {
-		ag.sink.Send(Message{Type: MsgBye, Reason: reason})
+		ag.sink.Send(Message{Type: MsgBye, Reason: reason, By: ag.by})
 		ag.sink.Close()
 		ag.sink = nil
 	}
@@ -476,6 +503,9 @@ func (t *tenant) apply(ag *agent, cmd Command) error {
 		if ag.fsm.State() == wrapup.Ready {
 			return nil
 		}
+		if ag.watch != nil {
+			return fmt.Errorf("%w: stop listening in first", ErrNotAllowed)
+		}
 		return t.step(ag, wrapup.InReady, "")
 	case CmdNotReady:
 		if cmd.Reason != "" && !t.knownReason(cmd.Reason) {
@@ -499,11 +529,21 @@ func (t *tenant) apply(ag *agent, cmd Command) error {
 	case CmdConference:
 		return t.conference(ag, cmd.Call, cmd.Target)
 	case CmdDial:
+		if ag.watch != nil {
+			return fmt.Errorf("%w: stop listening in first", ErrNotAllowed)
+		}
 		return t.dial(ag, cmd.Number)
 	case CmdMute, CmdUnmute:
 		return t.mute(ag, cmd.Call, cmd.Cmd == CmdMute)
 	case CmdDTMF:
 		return t.dtmf(ag, cmd.Call, cmd.Digits)
+	case CmdMonitor, CmdWhisper, CmdBarge:
+		return t.watchCall(ag, cmd.Agent, cmd.Cmd)
+	case CmdStopWatch:
+		t.stopWatch(ag, "stopped")
+		return nil
+	case CmdAgentReady, CmdAgentNotReady, CmdAgentLogout:
+		return t.changeAgentState(ag, cmd)
 	}
 	return fmt.Errorf("%w: unknown command", ErrBadCommand)
 }
@@ -534,8 +574,10 @@ func (t *tenant) applied(ag *agent, trs []wrapup.Transition) {
 	if len(trs) == 0 {
 		return
 	}
+	ag.stateBy = ag.by
 	for _, tr := range trs {
-		t.app.logState(t.cfg.Tenant.ID, ag, tr, "")
+		t.app.logState(t.cfg.Tenant.ID, ag, tr, ag.by)
+		t.countWrapup(ag, tr)
 		if tr.RingNoAnswer() && ag.leg != nil && ag.leg.state == legOffered {
 			t.missed(ag.call, ag.leg)
 		}
@@ -566,7 +608,7 @@ func (t *tenant) armTimer(ag *agent) {
 // are Ready with their line up.
 func (t *tenant) syncRouting(ag *agent) {
 	id := queue.AgentID(ag.cfg.ID)
-	if ag.fsm.State() == wrapup.Ready && ag.line.state == lineUp && ag.call == nil {
+	if ag.fsm.State() == wrapup.Ready && ag.line.state == lineUp && ag.call == nil && ag.watch == nil {
 		t.router.SetReadyWithSkills(id, ag.queues, ag.fsm.Since())
 		return
 	}
@@ -574,6 +616,10 @@ func (t *tenant) syncRouting(ag *agent) {
 }
 
 func (t *tenant) send(ag *agent, m Message) {
+	switch m.Type {
+	case MsgState, MsgCall, MsgOffer, MsgLine:
+		t.markDirty(ag)
+	}
 	if ag.sink != nil {
 		ag.sink.Send(m)
 	}

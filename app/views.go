@@ -3,7 +3,7 @@ package app
 import "time"
 
 func stateView(ag *agent) *StateView {
-	v := &StateView{State: ag.fsm.State().String(), Reason: ag.fsm.Reason(), Since: ag.fsm.Since().UTC(), Pending: ag.fsm.Pending()}
+	v := &StateView{State: ag.fsm.State().String(), Reason: ag.fsm.Reason(), Since: ag.fsm.Since().UTC(), Pending: ag.fsm.Pending(), By: ag.stateBy}
 	if d, ok := ag.fsm.Deadline(); ok {
 		v.Until = timePtr(d)
 	}
@@ -47,6 +47,9 @@ func (t *tenant) callView(c *call, l *leg) *CallView {
 	for _, o := range c.legs {
 		v.Parties = append(v.Parties, PartyView{Name: o.ag.cfg.Name, Extension: o.ag.cfg.Extension, State: o.state.String(), Role: o.role.String()})
 	}
+	for _, s := range c.bargers() {
+		v.Parties = append(v.Parties, PartyView{Name: s.cfg.Name, Extension: s.cfg.Extension, State: legConnected.String(), Role: RoleSupervisor})
+	}
 	if c.queue != nil {
 		v.Queue = &QueueView{ID: c.queue.ID, Name: c.queue.Name}
 	}
@@ -67,6 +70,12 @@ func (t *tenant) snapshot(ag *agent) Message {
 	}
 	if ag.call != nil {
 		m.Call = t.callView(ag.call, ag.leg)
+	}
+	if ag.leads() {
+		m.Team = t.teamView(ag)
+	}
+	if w := ag.watch; w != nil {
+		m.Watch = watchView(w, "")
 	}
 	if ag.line.endpoint != "" {
 		m.Phone = &PhoneView{Username: ag.line.endpoint, Password: ag.line.password, LineToken: ag.line.token}

@@ -139,7 +139,7 @@ func (t *tenant) overflow(c *call) {
 // can be reached).
 func (t *tenant) reachable(ag *agent) bool {
 	s := ag.fsm.State()
-	return ag.session != nil && ag.line.state == lineUp && ag.call == nil && (s == wrapup.Ready || s == wrapup.NotReady)
+	return ag.session != nil && ag.line.state == lineUp && ag.call == nil && ag.watch == nil && (s == wrapup.Ready || s == wrapup.NotReady)
 }
 
 func (t *tenant) byExtension(ext string) *agent {

@@ -109,6 +109,11 @@ func DecodeCommand(data []byte) (app.Command, error) {
 		}
 	case app.CmdDial:
 		err = needs("a number", cmd.Number)
+	case app.CmdStopWatch:
+	case app.CmdMonitor, app.CmdWhisper, app.CmdBarge, app.CmdAgentReady, app.CmdAgentNotReady, app.CmdAgentLogout:
+		if cmd.Agent <= 0 {
+			err = fmt.Errorf("%w: %s needs an agent", ErrBadCommand, cmd.Cmd)
+		}
 	case "":
 		return app.Command{ID: cmd.ID}, fmt.Errorf("%w: missing cmd", ErrBadCommand)
 	default:

@@ -36,6 +36,12 @@ func TestDecodeCommand(t *testing.T) {
 		{name: "long id", in: `{"id":"` + longString(65) + `","cmd":"ready"}`},
 		{name: "long call", in: `{"cmd":"answer","call":"` + longString(65) + `"}`},
 		{name: "empty", in: ``},
+		{name: "monitor", in: `{"id":"m","cmd":"monitor","agent":7}`, want: app.Command{ID: "m", Cmd: "monitor", Agent: 7}, valid: true},
+		{name: "barge without agent", in: `{"id":"b","cmd":"barge"}`, want: app.Command{ID: "b"}},
+		{name: "negative agent", in: `{"cmd":"agent_logout","agent":-1}`},
+		{name: "agent as a string", in: `{"cmd":"agent_ready","agent":"7"}`},
+		{name: "agent not ready", in: `{"cmd":"agent_not_ready","agent":3,"reason":"lunch"}`, want: app.Command{Cmd: "agent_not_ready", Agent: 3, Reason: "lunch"}, valid: true},
+		{name: "stop watch", in: `{"cmd":"stop_watch"}`, want: app.Command{Cmd: "stop_watch"}, valid: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

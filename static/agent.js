@@ -5,6 +5,7 @@
 // The browser phone that carries the agent's line lives in phone.js.
 
 import { Phone } from './phone.js';
+import { TeamPanel } from './team.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -26,7 +27,10 @@ const DIRECTIONS = { inbound: 'Inbound', outbound: 'Outbound', internal: 'Intern
 // How this agent came to the call, when it is not the plain way.
 const ROLE_NOTES = { transfer: 'transferred to you', conference: 'conference invitation', callee: 'a colleague calls' };
 const PARTY_STATES = { offered: 'Ringing', connecting: 'Connecting', connected: 'Connected' };
-const NOTICES = { joined: 'joined the call', left: 'left the call', no_answer: 'did not answer' };
+const NOTICES = {
+  joined: 'joined the call', left: 'left the call', no_answer: 'did not answer',
+  barged: '(supervisor) joined the call', coaching: '(supervisor) is speaking to you; the caller cannot hear them',
+};
 const OFFER_TITLES = { transfer: 'Transferred call', conference: 'Conference invitation', callee: 'Call from a colleague' };
 // A recent call the agent never took shows how it ended instead of a duration.
 const UNTAKEN = { withdrawn: 'missed', no_answer: 'no answer', busy: 'busy', failed: 'failed' };
@@ -39,6 +43,7 @@ const BYE_REASONS = {
   shutdown: 'The server is stopping; please log in again in a moment.',
 };
 
+const team = new TeamPanel((cmd, fields) => send(cmd, fields), () => (model ? model.reasons : []));
 let model = null;   // {agent, state, line, call, reasons, settings} from the snapshot and deltas
 let ws = null;      // the current CTI socket
 let seq = 0;        // last seq seen on `ws`
@@ -231,6 +236,7 @@ function render() {
   const badge = $('agent-state');
   badge.dataset.state = state.state;
   setText(badge, stateLabel());
+  setText($('state-by'), state.by ? `set by ${state.by}` : '');
 
   // Buttons follow the "allowed when" column of the protocol. During an offer, a call
   // or wrapup, Not Ready asks for Pending Not Ready. In wrapup, Ready and Logout are
@@ -494,6 +500,7 @@ function tick() {
   else if (c && c.state === 'offered') t = elapsed(c.offeredAt);
   setText($('call-timer'), t);
   setText($('hold-timer'), c && c.held && c.heldSince && c.state === 'connected' ? elapsed(c.heldSince) : '');
+  team.tick();
 }
 setInterval(tick, 250); // a quarter second keeps the countdown close to the real end
 
@@ -608,11 +615,14 @@ function handle(msg) {
         settings: msg.settings || { notifyIncoming: true },
       };
       fillReasons(model.reasons);
+      team.show(msg.team || null, msg.watch || null);
       showToolbar();
       startPhone(msg.phone);
       loadRecent();
       break;
     case 'state': model.state = msg.state; break;
+    case 'team': team.apply(msg.team || {}); return;
+    case 'watch': team.setWatch(msg.watch); return;
     case 'line': model.line = msg.line; break;
     case 'offer':
     case 'call': {
@@ -645,7 +655,8 @@ function handle(msg) {
       const sock = ws;
       ws = null; // the close that follows is expected
       if (sock) sock.close();
-      showLogin(BYE_REASONS[msg.reason] || `Your session has ended (${words(msg.reason)}).`, msg.reason !== 'logout');
+      const text = msg.reason === 'supervisor' ? `${msg.by || 'Your supervisor'} logged you out.` : BYE_REASONS[msg.reason];
+      showLogin(text || `Your session has ended (${words(msg.reason)}).`, msg.reason !== 'logout');
       return;
     }
     default: return; // unknown types are for newer pages

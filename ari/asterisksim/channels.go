@@ -53,9 +53,11 @@ type channel struct {
 	muted    string // "", "in", "out", "both"
 	dtmfSent string // digits sent to the far end through ARI, for tests
 
-	snoopOf string   // snoop: the channel spied on
-	snoops  []string // snoop channels spying on this one
-	gone    bool
+	snoopOf      string   // snoop: the channel spied on
+	snoopSpy     string   // snoop: direction heard (in, out, both, none)
+	snoopWhisper string   // snoop: direction spoken into
+	snoops       []string // snoop channels spying on this one
+	gone         bool
 }
 
 func (ch *channel) snapshot(channelVars []string) ari.Channel {

@@ -3,6 +3,7 @@ package asterisksim
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -607,6 +608,21 @@ func TestSnoop(t *testing.T) {
 	e.expect("StasisStart snoop-7a [snoop,listen]")
 	r.must(204, "POST", "/bridges/monitor-7/addChannel?channel=snoop-7a,sup-leg-7", "")
 	e.expect("ChannelEnteredBridge monitor-7 snoop-7a [snoop-7a]", "ChannelEnteredBridge monitor-7 sup-leg-7 [snoop-7a sup-leg-7]")
+	// the agent talks with a customer in call-7: the supervisor hears both,
+	// nobody hears the supervisor
+	r.originateUp(e, "cust-7", "PJSIP/sippagent", "customer")
+	r.must(200, "POST", "/bridges?bridgeId=call-7&type=mixing", "")
+	r.must(204, "POST", "/bridges/call-7/addChannel?channel=agent-leg-7,cust-7", "")
+	e.expect("ChannelEnteredBridge call-7 agent-leg-7 [agent-leg-7]", "ChannelEnteredBridge call-7 cust-7 [agent-leg-7 cust-7]")
+	hears := func(who string, want ...string) {
+		t.Helper()
+		if got := r.sim.Hears(who); !slices.Equal(got, want) {
+			t.Errorf("%s hears %v, want %v", who, got, want)
+		}
+	}
+	hears("sup-leg-7", "agent-leg-7", "cust-7")
+	hears("agent-leg-7", "cust-7")
+	hears("cust-7", "agent-leg-7")
 
 	// Coach: hang up the listen snoop, snoop again with whisper.
 	r.must(204, "DELETE", "/channels/snoop-7a", "")
@@ -615,6 +631,17 @@ func TestSnoop(t *testing.T) {
 	e.expect("StasisStart snoop-7b [snoop,coach]")
 	r.must(204, "POST", "/bridges/monitor-7/addChannel?channel=snoop-7b", "")
 	e.expect("ChannelEnteredBridge monitor-7 snoop-7b [sup-leg-7 snoop-7b]")
+	hears("sup-leg-7", "agent-leg-7", "cust-7")
+	hears("agent-leg-7", "cust-7", "sup-leg-7") // the whisper
+	hears("cust-7", "agent-leg-7")
+	r.must(204, "POST", "/channels/sup-leg-7/mute?direction=in", "")
+	hears("agent-leg-7", "cust-7")
+	r.must(204, "DELETE", "/channels/sup-leg-7/mute?direction=in", "")
+	r.must(204, "DELETE", "/channels/cust-7", "")
+	e.expect("ChannelHangupRequest cust-7 cause=32 soft", "ChannelLeftBridge call-7 cust-7 [agent-leg-7]", "StasisEnd cust-7", "ChannelVarset cust-7 STASISSTATUS=SUCCESS", "ChannelDestroyed cust-7 16 Normal Clearing")
+	hears("sup-leg-7", "agent-leg-7")
+	r.must(204, "DELETE", "/bridges/call-7", "")
+	e.expect("ChannelLeftBridge call-7 agent-leg-7 []", "BridgeDestroyed call-7")
 
 	r.must(204, "DELETE", "/channels/agent-leg-7", "")
 	e.expect(

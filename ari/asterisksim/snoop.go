@@ -57,7 +57,7 @@ func (s *Sim) snoopChannel(q *request) response {
 		Context: "default", Exten: "s", Priority: 1,
 		AppName: "Stasis", AppData: strings.Join(append([]string{appName}, sn.appArgs...), ","),
 	}
-	sn.snoopOf = target.id
+	sn.snoopOf, sn.snoopSpy, sn.snoopWhisper = target.id, spy, whisper
 	target.snoops = append(target.snoops, sn.id)
 	resp := okJSON(s.snapLocked(sn))
 	s.enterStasisLocked(sn)

@@ -21,7 +21,7 @@ import (
 // server reads it when it starts.
 const adminUsage = `usage:
   ccaas tenant add --domain D --name N
-  ccaas agent add  --domain D --username U --name N --extension E [--wrapup S] [--role agent|supervisor|admin]
+  ccaas agent add  --domain D --username U --name N --extension E [--wrapup S] [--role agent|supervisor|admin] [--team T]
                    (the password is read from the first line of standard input)
   ccaas queue add  --domain D --name N --did NUMBER [--did …] [--member USER[:SKILL] …] [--ring S]
                    [--priority P] [--strategy longest_idle|round_robin|fewest_calls] [--moh CLASS]
@@ -80,6 +80,7 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 		fs.StringVar(&a.Extension, "extension", "", "extension number, unique in the tenant")
 		fs.IntVar(&a.WrapupSeconds, "wrapup", 0, "wrapup seconds after inbound queue calls (0: none)")
 		fs.StringVar(&a.Role, "role", app.RoleAgent, "agent, supervisor or admin")
+		fs.StringVar(&a.Team, "team", "", "the agent's team; a supervisor's teams, separated by commas")
 		cmd = func(ctx context.Context, d *sqlite.DB, t app.Tenant) (string, error) {
 			return addAgent(ctx, d, t, a, stdin)
 		}
@@ -211,7 +212,8 @@ func addAgent(ctx context.Context, d *sqlite.DB, t app.Tenant, a app.Agent, stdi
 		flagErr("--name", validate.Name(strings.TrimSpace(a.Name))),
 		flagErr("--extension", validate.Extension(a.Extension)),
 		flagErr("--wrapup", validate.Wrapup(a.WrapupSeconds)),
-		flagErr("--role", validate.Role(a.Role)))
+		flagErr("--role", validate.Role(a.Role)),
+		flagErr("--team", validate.Team(a.Team)))
 	if err != nil {
 		return "", err
 	}

@@ -24,6 +24,8 @@ func TestAdminCommands(t *testing.T) {
 		{name: "agent", args: []string{"agent", "add", "--domain", "acme.example", "--username", "sam", "--name", "Sam", "--extension", "1001", "--wrapup", "15"}, stdin: "a-long-password\n"},
 		{name: "short password", args: []string{"agent", "add", "--domain", "acme.example", "--username", "kim", "--name", "Kim", "--extension", "1002"}, stdin: "short\n", wantErr: "8 to 72"},
 		{name: "hostile username", args: []string{"agent", "add", "--domain", "acme.example", "--username", "<b>x</b>", "--name", "X", "--extension", "1003"}, stdin: "a-long-password\n", wantErr: "--username"},
+		{name: "supervisor", args: []string{"agent", "add", "--domain", "acme.example", "--username", "kim", "--name", "Kim", "--extension", "1050", "--role", "supervisor", "--team", "Sales North, Billing"}, stdin: "a-long-password\n"},
+		{name: "two-line team", args: []string{"agent", "add", "--domain", "acme.example", "--username", "lee", "--name", "Lee", "--extension", "1051", "--team", "A\nB"}, stdin: "a-long-password\n", wantErr: "--team"},
 		{name: "unknown tenant", args: []string{"agent", "add", "--domain", "other.example", "--username", "x", "--name", "X", "--extension", "1003"}, wantErr: "no such tenant"},
 		{name: "queue", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Sales", "--did", "5550100", "--member", "sam:7", "--strategy", "round_robin"}},
 		{name: "queue with overflow", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Support", "--did", "5550101", "--did", "+4930555",
@@ -63,7 +65,8 @@ func TestAdminCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Agents) != 1 || cfg.Agents[0].WrapupSeconds != 15 || len(cfg.Queues) != 2 {
+	if len(cfg.Agents) != 2 || cfg.Agents[0].WrapupSeconds != 15 || len(cfg.Queues) != 2 ||
+		cfg.Agents[1].Role != "supervisor" || cfg.Agents[1].Team != "Sales North, Billing" {
 		t.Fatalf("config = %+v", cfg)
 	}
 	sales, support := cfg.Queues[0], cfg.Queues[1]

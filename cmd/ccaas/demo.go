@@ -25,6 +25,9 @@ const (
 	demoDID    = "5550001"
 )
 
+// demoTeam is the demo agents' team, which the demo supervisor leads.
+const demoTeam = "Support"
+
 var demoAgents = []struct {
 	username, password, name, extension string
 	wrapupSeconds                       int
@@ -32,6 +35,10 @@ var demoAgents = []struct {
 	{"alice", "alice-demo", "Alice Anders", "1001", 10},
 	{"bob", "bob-demo", "Bob Berger", "1002", 0},
 }
+
+// demoSupervisor leads the demo team: the team view, monitoring and state
+// changes. Not a queue member, so calls go to the agents.
+var demoSupervisor = struct{ username, password, name, extension string }{"carol", "carol-demo", "Carol Chen", "1050"}
 
 // runDemo starts the Asterisk simulator on a loopback port, seeds the demo
 // tenant, and runs the very same app and web server as `serve` against it.
@@ -71,6 +78,8 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 		for _, ag := range demoAgents {
 			fmt.Fprintf(stdout, "  agent    %-6s password %-11s extension %s  wrapup %ds\n", ag.username, ag.password, ag.extension, ag.wrapupSeconds)
 		}
+		fmt.Fprintf(stdout, "  supervisor %s password %s extension %s  (team %s, on the same page)\n",
+			demoSupervisor.username, demoSupervisor.password, demoSupervisor.extension, demoTeam)
 		fmt.Fprintf(stdout, "  queue    Support, DID %s\n", demoDID)
 		fmt.Fprintf(stdout, "\n  admin pages     %sadmin     user %s, password %s, domain %s\n", url, demoAdmin.username, demoAdmin.password, demoDomain)
 		fmt.Fprintf(stdout, "  operator pages  %soperator  user %s, password %s\n", url, demoOperator.username, demoOperator.password)
@@ -106,7 +115,7 @@ func seedDemo(ctx context.Context, path string) error {
 			return err
 		}
 		ag, err := db.CreateAgent(ctx, app.Agent{TenantID: t.ID, Username: a.username, Name: a.name, Extension: a.extension,
-			PasswordHash: string(hash), WrapupSeconds: a.wrapupSeconds})
+			PasswordHash: string(hash), WrapupSeconds: a.wrapupSeconds, Team: demoTeam})
 		if err != nil {
 			return err
 		}
@@ -124,8 +133,16 @@ func seedDemo(ctx context.Context, path string) error {
 			return err
 		}
 	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(demoSupervisor.password), bcrypt.DefaultCost)
+	if err != nil {
+		return err
+	}
+	if _, err := db.CreateAgent(ctx, app.Agent{TenantID: t.ID, Username: demoSupervisor.username, Name: demoSupervisor.name,
+		Extension: demoSupervisor.extension, PasswordHash: string(hash), Role: app.RoleSupervisor, Team: demoTeam}); err != nil {
+		return err
+	}
 	// someone to try the admin and operator pages with
-	hash, err := bcrypt.GenerateFromPassword([]byte(demoAdmin.password), bcrypt.DefaultCost)
+	hash, err = bcrypt.GenerateFromPassword([]byte(demoAdmin.password), bcrypt.DefaultCost)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,269 @@
+package app
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ccaas/ccaas/wrapup"
+)
+
+// The supervisors' team view. Every change an agent sees on their own screen
+// (state, call, line) marks them dirty; after each batch of inputs the loop
+// sends each attached supervisor the dirty agents of their teams and the
+// queue rows that changed. Nothing is computed while no supervisor watches.
+
+// markDirty notes that an agent's row changed.
+func (t *tenant) markDirty(ag *agent) {
+	if len(t.leaders) > 0 {
+		t.dirty[ag] = true
+	}
+}
+
+// flushTeam sends the supervisors what changed since the last flush.
+func (t *tenant) flushTeam() {
+	if len(t.leaders) == 0 {
+		return
+	}
+	var changedQueues []TeamQueueView
+	for _, v := range t.queueViews() {
+		if old, ok := t.queueSent[v.ID]; !ok || !sameQueueView(old, v) {
+			t.queueSent[v.ID] = v
+			changedQueues = append(changedQueues, v)
+		}
+	}
+	if len(t.dirty) == 0 && len(changedQueues) == 0 {
+		return
+	}
+	dirty := make([]*agent, 0, len(t.dirty))
+	for ag := range t.dirty {
+		dirty = append(dirty, ag)
+	}
+	clear(t.dirty)
+	for sup := range t.leaders {
+		var tv TeamView
+		for _, ag := range dirty {
+			if sup.cfg.Supervises(ag.cfg) {
+				tv.Agents = append(tv.Agents, t.teamAgentView(ag))
+			}
+		}
+		for _, q := range changedQueues {
+			if t.servedBy(sup, q.ID) {
+				tv.Queues = append(tv.Queues, q)
+			}
+		}
+		if len(tv.Agents) > 0 || len(tv.Queues) > 0 {
+			sup.sink.Send(Message{Type: MsgTeam, Team: &tv})
+		}
+	}
+}
+
+// reloadTeams applies changed roles and teams: listening in on an agent who
+// is no longer led ends, and every supervisor gets their whole view again.
+func (t *tenant) reloadTeams() {
+	for _, ag := range t.agents {
+		if w := ag.watch; w != nil && !ag.cfg.Supervises(w.target.cfg) {
+			t.stopWatch(ag, "stopped")
+		}
+		if ag.sink == nil {
+			continue
+		}
+		switch {
+		case ag.leads():
+			t.leaders[ag] = true
+			tv := t.teamView(ag)
+			tv.Full = true
+			ag.sink.Send(Message{Type: MsgTeam, Team: tv})
+		case t.leaders[ag]:
+			delete(t.leaders, ag)
+			ag.sink.Send(Message{Type: MsgTeam, Team: &TeamView{Full: true, Agents: []TeamAgentView{}, Queues: []TeamQueueView{}}})
+		}
+	}
+}
+
+// teamView is everything a supervisor sees, for the snapshot.
+func (t *tenant) teamView(sup *agent) *TeamView {
+	tv := &TeamView{Agents: []TeamAgentView{}, Queues: []TeamQueueView{}}
+	for _, ag := range t.agents {
+		if sup.cfg.Supervises(ag.cfg) {
+			tv.Agents = append(tv.Agents, t.teamAgentView(ag))
+		}
+	}
+	slices.SortFunc(tv.Agents, func(a, b TeamAgentView) int {
+		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	})
+	for _, v := range t.queueViews() {
+		t.queueSent[v.ID] = v
+		if t.servedBy(sup, v.ID) {
+			tv.Queues = append(tv.Queues, v)
+		}
+	}
+	return tv
+}
+
+// servedBy reports whether an agent of sup's teams is a member of the queue.
+func (t *tenant) servedBy(sup *agent, id QueueID) bool {
+	q := t.queues[id]
+	if q == nil {
+		return false
+	}
+	for _, m := range q.Members {
+		if ag := t.agents[m.Agent]; ag != nil && sup.cfg.Supervises(ag.cfg) {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *tenant) teamAgentView(ag *agent) TeamAgentView {
+	v := TeamAgentView{
+		ID: ag.cfg.ID, Name: ag.cfg.Name, Username: ag.cfg.Username, Extension: ag.cfg.Extension, Team: ag.cfg.Team,
+		State: *stateView(ag), Line: ag.line.state.String(),
+	}
+	if c, l := ag.call, ag.leg; c != nil && l != nil {
+		cv := &TeamCallView{ID: c.id, State: l.state.String(), Direction: c.direction,
+			Caller: CallerView{Number: c.caller.Number, Name: c.caller.Name}, Held: c.held}
+		if c.queue != nil {
+			cv.Queue = c.queue.Name
+		}
+		if l.state == legOffered {
+			cv.Since = timePtr(l.offeredAt)
+		} else {
+			cv.Since = timePtr(l.joinedAt)
+		}
+		if c.held {
+			cv.HeldSince = timePtr(c.heldSince)
+		}
+		v.Call = cv
+	}
+	return v
+}
+
+// queueViews computes every queue's row: O(calls + agents' memberships).
+func (t *tenant) queueViews() []TeamQueueView {
+	queues := make([]*Queue, 0, len(t.queues))
+	for _, q := range t.queues {
+		queues = append(queues, q)
+	}
+	slices.SortFunc(queues, func(a, b *Queue) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	out := make([]TeamQueueView, 0, len(queues))
+	index := make(map[QueueID]int, len(queues))
+	today := t.day()
+	for _, q := range queues {
+		index[q.ID] = len(out)
+		v := TeamQueueView{ID: q.ID, Name: q.Name, Today: QueueDay{TargetSeconds: q.ServiceLevelSeconds}}
+		if d := t.today[q.ID]; d != nil && d.day == today {
+			v.Today = d.view(q.ServiceLevelSeconds)
+		}
+		out = append(out, v)
+	}
+	for _, c := range t.calls {
+		if c.state != callWaiting || c.queue == nil {
+			continue
+		}
+		if i, ok := index[c.queue.ID]; ok {
+			v := &out[i]
+			v.Waiting++
+			if v.Oldest == nil || c.enteredQueue.Before(*v.Oldest) {
+				v.Oldest = timePtr(c.enteredQueue)
+			}
+		}
+	}
+	for _, ag := range t.agents {
+		if ag.session == nil {
+			continue
+		}
+		for _, m := range ag.queues {
+			i, ok := index[QueueID(m.Queue)]
+			if !ok {
+				continue
+			}
+			switch s := ag.fsm.State(); {
+			case s == wrapup.Ready && ag.call == nil:
+				out[i].Ready++
+			case s == wrapup.NotReady && ag.call == nil:
+				out[i].NotReady++
+			default:
+				out[i].Busy++
+			}
+		}
+	}
+	return out
+}
+
+func sameQueueView(a, b TeamQueueView) bool {
+	eqTime := func(x, y *time.Time) bool { return (x == nil) == (y == nil) && (x == nil || x.Equal(*y)) }
+	eqFloat := func(x, y *float64) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	return a.ID == b.ID && a.Name == b.Name && a.Waiting == b.Waiting && eqTime(a.Oldest, b.Oldest) &&
+		a.Ready == b.Ready && a.Busy == b.Busy && a.NotReady == b.NotReady &&
+		a.Today.Offered == b.Today.Offered && a.Today.Answered == b.Today.Answered && a.Today.Abandoned == b.Today.Abandoned &&
+		a.Today.TargetSeconds == b.Today.TargetSeconds && eqFloat(a.Today.ServiceLevel, b.Today.ServiceLevel) && eqFloat(a.Today.AHTSeconds, b.Today.AHTSeconds)
+}
+
+// queueDay counts a queue's calls of one day, as the reports define them.
+type queueDay struct {
+	day               string // YYYY-MM-DD, server's local time
+	offered, answered int
+	abandoned         int
+	inServiceLevel    int
+	handled           time.Duration // talk, hold and wrapup of the answered calls
+}
+
+func (d *queueDay) view(target int) QueueDay {
+	v := QueueDay{Offered: d.offered, Answered: d.answered, Abandoned: d.abandoned, TargetSeconds: target}
+	if d.offered > 0 {
+		sl := float64(d.inServiceLevel) * 100 / float64(d.offered)
+		v.ServiceLevel = &sl
+	}
+	if d.answered > 0 {
+		aht := d.handled.Seconds() / float64(d.answered)
+		v.AHTSeconds = &aht
+	}
+	return v
+}
+
+func (t *tenant) day() string { return t.now().Local().Format(time.DateOnly) }
+
+// queueDayOf returns today's counters of a queue, new at midnight.
+func (t *tenant) queueDayOf(id QueueID) *queueDay {
+	today := t.day()
+	d := t.today[id]
+	if d == nil || d.day != today {
+		d = &queueDay{day: today}
+		t.today[id] = d
+	}
+	return d
+}
+
+// countCall adds an ended inbound queue call to its queue's day (the day it
+// arrived on, as the reports bucket calls; a call across midnight counts on
+// the new day here).
+func (t *tenant) countCall(r CallRecord) {
+	if r.Direction != dirInbound || r.Queue == 0 {
+		return
+	}
+	d := t.queueDayOf(r.Queue)
+	d.offered++
+	switch {
+	case !r.Answered.IsZero():
+		d.answered++
+		d.handled += r.Talk + r.Hold
+		if q := t.queues[r.Queue]; q != nil && r.Wait <= time.Duration(q.ServiceLevelSeconds)*time.Second {
+			d.inServiceLevel++
+		}
+	case r.EndReason == endCallerHangup:
+		d.abandoned++
+	}
+}
+
+// countWrapup adds an agent's finished wrapup to the handle time of the
+// queue whose call it followed.
+func (t *tenant) countWrapup(ag *agent, tr wrapup.Transition) {
+	switch {
+	case tr.To == wrapup.Wrapup:
+		ag.wrapupSince, ag.wrapupQueue = tr.At, ag.lastQueue
+	case tr.From == wrapup.Wrapup && ag.wrapupQueue != 0 && !ag.wrapupSince.IsZero():
+		t.queueDayOf(ag.wrapupQueue).handled += tr.At.Sub(ag.wrapupSince)
+		ag.wrapupQueue = 0
+	}
+}

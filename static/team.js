@@ -1,0 +1,198 @@
+// Supervisor's team panel: the agents of the supervisor's teams and the
+// queues they serve, kept live from the CTI socket's "team" messages (only
+// changed rows arrive), and the supervisor's listening in ("watch"). All text
+// goes in through textContent: names, numbers and reasons are never markup.
+
+const STATE_LABELS = {
+  logged_out: 'Logged out', not_ready: 'Not Ready', ready: 'Ready', offered: 'Ringing',
+  connecting: 'Connecting', talking: 'Talking', wrapup: 'Wrapup',
+};
+const MODES = { monitor: 'Listening', whisper: 'Whispering to', barge: 'In the call with' };
+const WATCH_ENDS = {
+  stopped: 'You stopped listening.', call_ended: 'The call ended.', line_lost: 'Your phone line dropped.',
+  failed: 'Listening in failed; try again.',
+};
+
+const $ = (id) => document.getElementById(id);
+
+function words(s) { return String(s || '').replace(/_/g, ' '); }
+
+function clock(s) {
+  s = Math.max(0, Math.floor(s));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  const mm = String(m).padStart(h ? 2 : 1, '0'), ss = String(sec).padStart(2, '0');
+  return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+function since(t) { return t ? clock((Date.now() - Date.parse(t)) / 1000) : ''; }
+
+function cell(text, cls) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (cls) td.className = cls;
+  return td;
+}
+
+function button(label, cmd, agent, cls) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = label;
+  b.dataset.cmd = cmd;
+  b.dataset.agent = String(agent);
+  b.className = 'small' + (cls ? ` ${cls}` : '');
+  return b;
+}
+
+export class TeamPanel {
+  // send(cmd, fields) sends a CTI command; reasons() gives the Not Ready reasons.
+  constructor(send, reasons) {
+    this.send = send;
+    this.reasons = reasons;
+    this.agents = new Map(); // id -> TeamAgentView
+    this.queues = new Map(); // id -> TeamQueueView
+    this.watch = null;
+    $('team-agents').addEventListener('click', (ev) => this.click(ev));
+    $('btn-stop-watch').addEventListener('click', () => this.send('stop_watch'));
+  }
+
+  // show starts over from a snapshot (null: this user leads no team).
+  show(team, watch) {
+    $('team-panel').hidden = !team;
+    this.agents.clear();
+    this.queues.clear();
+    if (!team) return;
+    this.apply({ agents: team.agents, queues: team.queues });
+    this.setWatch(watch || null);
+  }
+
+  // apply takes a delta: changed agents' rows are replaced in place, so a
+  // reason chosen in another row's menu stays chosen.
+  apply(team) {
+    if (team.full) { this.show(team.agents.length || team.queues.length ? team : null, this.watch); return; }
+    let full = false;
+    for (const a of team.agents || []) {
+      full = full || !this.agents.has(a.id);
+      this.agents.set(a.id, a);
+    }
+    for (const q of team.queues || []) this.queues.set(q.id, q);
+    if (full) { this.render(); return; }
+    for (const a of team.agents || []) {
+      const old = $('team-agents').querySelector(`tr[data-id="${a.id}"]`);
+      if (old) old.replaceWith(this.agentRow(a));
+    }
+    this.renderQueues();
+    this.tick();
+  }
+
+  setWatch(w) {
+    this.watch = w && w.state !== 'ended' ? w : null;
+    const bar = $('watch-bar');
+    bar.hidden = !this.watch;
+    if (this.watch) {
+      const state = this.watch.state === 'active' ? '' : ' (connecting…)';
+      $('watch-text').textContent = `${MODES[this.watch.mode] || words(this.watch.mode)} ${this.watch.name}${state}`;
+      bar.dataset.mode = this.watch.mode;
+    }
+    if (w && w.state === 'ended') $('watch-ended').textContent = WATCH_ENDS[w.reason] || `Listening ended (${words(w.reason)}).`;
+    else if (w) $('watch-ended').textContent = '';
+    this.render();
+  }
+
+  click(ev) {
+    const b = ev.target.closest('button[data-cmd]');
+    if (!b) return;
+    const agent = Number(b.dataset.agent);
+    const fields = { agent };
+    if (b.dataset.cmd === 'agent_not_ready') {
+      const sel = b.parentElement.querySelector('select');
+      if (sel && sel.value) fields.reason = sel.value;
+    }
+    this.send(b.dataset.cmd, fields);
+  }
+
+  render() {
+    this.renderQueues();
+    const arows = [...this.agents.values()].sort((a, b) => a.name.localeCompare(b.name));
+    $('team-agents').replaceChildren(...arows.map((a) => this.agentRow(a)));
+    $('team-agents-empty').hidden = arows.length > 0;
+    this.tick();
+  }
+
+  renderQueues() {
+    const qrows = [...this.queues.values()].sort((a, b) => a.name.localeCompare(b.name));
+    $('team-queues').replaceChildren(...qrows.map((q) => {
+      const tr = document.createElement('tr');
+      tr.dataset.queue = q.name;
+      const d = q.today || {};
+      tr.append(
+        cell(q.name), cell(String(q.waiting), q.waiting ? 'num alert' : 'num'), cell('', 'num oldest'),
+        cell(String(q.ready), 'num'), cell(String(q.busy), 'num'), cell(String(q.notReady), 'num'),
+        cell(String(d.offered || 0), 'num'), cell(String(d.answered || 0), 'num'), cell(String(d.abandoned || 0), 'num'),
+        cell(d.serviceLevel == null ? '–' : `${Math.round(d.serviceLevel)}%`, 'num'),
+        cell(d.ahtSeconds == null ? '–' : clock(d.ahtSeconds), 'num'),
+      );
+      tr.children[2].dataset.since = q.oldest || '';
+      tr.children[9].title = `answered within ${d.targetSeconds || 0} s`;
+      return tr;
+    }));
+    $('team-queues-empty').hidden = qrows.length > 0;
+  }
+
+  agentRow(a) {
+    const tr = document.createElement('tr');
+    tr.dataset.id = String(a.id);
+    tr.dataset.agent = a.username;
+    tr.dataset.state = a.state.state;
+    const state = cell(STATE_LABELS[a.state.state] || words(a.state.state), 'team-state');
+    let reason = a.state.state === 'not_ready' ? words(a.state.reason) : '';
+    if (a.state.pending) reason = `next: Not Ready (${words(a.state.pending)})`;
+    if (a.state.by) reason = reason ? `${reason}, by ${a.state.by}` : `by ${a.state.by}`;
+    const time = cell('', 'num timer');
+    time.dataset.since = a.state.state === 'logged_out' ? '' : a.state.since;
+    const c = a.call;
+    const caller = c ? (c.caller.number || c.caller.name || '') : '';
+    const callText = c ? [caller, c.queue, c.held ? 'held' : ''].filter(Boolean).join(' · ') : '';
+    const callTime = cell('', 'num timer');
+    callTime.dataset.since = c && c.since ? c.since : '';
+    const actionsCell = document.createElement('td');
+    const actions = document.createElement('div'); // a flex box inside: a flex td would leave the table
+    actions.className = 'team-actions';
+    actionsCell.append(actions);
+    const talking = c && c.state === 'connected';
+    if (talking) {
+      const w = this.watch && this.watch.agent === a.id ? this.watch.mode : '';
+      for (const [cmd, label] of [['monitor', 'Monitor'], ['whisper', 'Whisper'], ['barge', 'Barge in']]) {
+        const b = button(label, cmd, a.id, w === cmd ? 'primary' : '');
+        b.disabled = w === cmd;
+        actions.append(b);
+      }
+    }
+    if (a.state.state !== 'logged_out') {
+      const ready = button('Ready', 'agent_ready', a.id);
+      ready.disabled = a.state.state === 'ready';
+      const sel = document.createElement('select');
+      sel.setAttribute('aria-label', `Not Ready reason for ${a.name}`);
+      sel.className = 'small';
+      for (const r of this.reasons()) {
+        const o = document.createElement('option');
+        o.value = r;
+        o.textContent = words(r);
+        sel.append(o);
+      }
+      const nr = button('Not Ready', 'agent_not_ready', a.id);
+      const out = button('Log out', 'agent_logout', a.id, 'quiet');
+      out.disabled = !!c;
+      actions.append(ready, sel, nr, out);
+    }
+    tr.append(cell(a.name), cell(a.extension, 'num'), state, cell(reason, 'meta'), time,
+      cell(callText, 'team-call'), callTime, actionsCell);
+    if (c && c.held) tr.classList.add('held');
+    return tr;
+  }
+
+  tick() {
+    for (const el of document.querySelectorAll('#team-panel [data-since]')) {
+      el.textContent = since(el.dataset.since);
+    }
+  }
+}

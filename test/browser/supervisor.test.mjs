@@ -1,0 +1,116 @@
+// The supervisor's team panel in a real (Debian) Chromium against `ccaas
+// demo`: Carol (supervisor of team Support) watches Alice and Bob live,
+// listens in on Alice's call, barges in, and changes Bob's state. Run with
+// `npm run test:browser` (make test does).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { binary, freePort, launch, login, Server, text as textOf, watch, WAIT } from './harness.mjs';
+
+let dir, server, base, browser;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ccaas-supervisor-'));
+  const bin = await binary(dir);
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = new Server(bin, ['demo', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'ccaas.db'), '--callers-every', '0'], { cwd: dir });
+  await server.healthy(`${base}/healthz`, 30_000);
+  browser = await launch();
+}, { timeout: 300_000 });
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  const died = server?.exit;
+  await server?.stop();
+  if (dir && !process.env.KEEP_TMP) await rm(dir, { recursive: true, force: true });
+  else if (dir) console.log(`kept ${dir}`);
+  if (died) throw server.failure(`the server died during the tests (${died})`);
+});
+
+const text = (page, sel, want) => textOf(page, sel, want, { alive: () => server.assertAlive() });
+const row = (name) => `#team-agents tr[data-agent="${name}"]`;
+
+async function open(username, password) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = watch(await context.newPage());
+  page.requests = [];
+  page.on('request', (r) => page.requests.push(new URL(r.url()).pathname));
+  await page.goto(base + '/');
+  await login(page, username, password, 'demo.local');
+  return page;
+}
+
+test('the team view follows agents live; monitor, barge and state changes work from it', async () => {
+  const carol = await open('carol', 'carol-demo');
+  let alice, bob;
+  try {
+    await carol.locator('#team-panel').waitFor({ state: 'visible', timeout: WAIT });
+    await text(carol, `${row('alice')} .team-state`, 'Logged out');
+    await text(carol, `${row('bob')} .team-state`, 'Logged out');
+    await text(carol, '#team-queues tr[data-queue="Support"] td:nth-child(1)', 'Support');
+    const loaded = carol.requests.length;
+
+    // Alice logs in and goes Ready: Carol's page follows without asking the server
+    alice = await open('alice', 'alice-demo');
+    await text(carol, `${row('alice')} .team-state`, 'Not Ready');
+    await alice.click('#btn-ready');
+    await text(carol, `${row('alice')} .team-state`, 'Ready');
+    await text(carol, '#team-queues tr[data-queue="Support"] td:nth-child(4)', '1'); // Ready
+
+    // a customer calls; Alice answers
+    const status = await alice.evaluate(async () => (await fetch('/api/demo/calls', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ did: '5550001', from: '+4930777' }),
+    })).status);
+    assert.equal(status, 201);
+    await text(carol, `${row('alice')} .team-state`, 'Ringing');
+    await alice.locator('#notification').waitFor({ state: 'visible', timeout: WAIT });
+    await alice.click('#notif-answer');
+    await text(alice, '#call-state', 'Connected');
+    await text(carol, `${row('alice')} .team-state`, 'Talking');
+    await text(carol, `${row('alice')} .team-call`, /\+4930777 · Support/);
+    await text(carol, `${row('alice')} td:nth-child(7)`, /^0:0\d$/); // call duration ticking
+
+    // Carol listens in, then barges in: Alice's screen shows her on the call
+    await carol.click(`${row('alice')} button[data-cmd="monitor"]`);
+    await text(carol, '#watch-text', 'Listening Alice Anders');
+    assert.ok(await carol.locator(`${row('alice')} button[data-cmd="monitor"]`).isDisabled());
+    await carol.click(`${row('alice')} button[data-cmd="barge"]`);
+    await text(carol, '#watch-text', 'In the call with Alice Anders');
+    await text(alice, '#call-parties', /Carol Chen/);
+    await text(alice, '#notice', /Carol Chen \(supervisor\) joined the call/);
+    await carol.click(`${row('alice')} button[data-cmd="whisper"]`);
+    await text(carol, '#watch-text', 'Whispering to Alice Anders');
+    await text(alice, '#notice', /Carol Chen left the call|Carol Chen \(supervisor\) is speaking to you/);
+    await carol.click('#btn-stop-watch');
+    await carol.locator('#watch-bar').waitFor({ state: 'hidden', timeout: WAIT });
+    await text(carol, '#watch-ended', 'You stopped listening.');
+
+    // Alice hangs up: wrapup, and the queue's figures of the day
+    await alice.click('#btn-hangup');
+    await text(carol, `${row('alice')} .team-state`, 'Wrapup');
+    await text(carol, '#team-queues tr[data-queue="Support"] td:nth-child(8)', '1'); // answered
+    await text(carol, '#team-queues tr[data-queue="Support"] td:nth-child(10)', '100%');
+
+    // Bob logs in; Carol makes him Ready, then logs him out
+    bob = await open('bob', 'bob-demo');
+    await text(carol, `${row('bob')} .team-state`, 'Not Ready');
+    await carol.click(`${row('bob')} button[data-cmd="agent_ready"]`);
+    await text(bob, '#agent-state', 'Ready');
+    await text(bob, '#state-by', 'set by Carol Chen');
+    await text(carol, `${row('bob')} .team-state`, 'Ready');
+    await carol.click(`${row('bob')} button[data-cmd="agent_logout"]`);
+    await bob.locator('#login-form').waitFor({ state: 'visible', timeout: WAIT });
+    await text(bob, '#message', 'Carol Chen logged you out.');
+    await text(carol, `${row('bob')} .team-state`, 'Logged out');
+
+    // everything above came over the one WebSocket: no request after the page loaded
+    assert.deepEqual(carol.requests.slice(loaded), []);
+    for (const p of [carol, alice, bob]) assert.deepEqual(p.errors, []);
+    await carol.screenshot({ path: join(dir, 'team.png') });
+  } finally {
+    for (const p of [carol, alice, bob]) await p?.context().close();
+  }
+});
