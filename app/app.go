@@ -30,6 +30,7 @@ type ARI interface {
 	AddChannel(ctx context.Context, bridgeID string, channelIDs ...string) error
 	RemoveChannel(ctx context.Context, bridgeID string, channelIDs ...string) error
 	Subscribe(ctx context.Context, eventSource string) (*ari.Application, error)
+	FilterEvents(ctx context.Context, f ari.EventFilter) (*ari.Application, error)
 	GetEndpoint(ctx context.Context, tech, resource string) (*ari.Endpoint, error)
 	ListChannels(ctx context.Context) ([]ari.Channel, error)
 	ListBridges(ctx context.Context) ([]ari.Bridge, error)

@@ -175,11 +175,18 @@ type AsteriskInfo struct {
 
 // Application describes a Stasis application and its subscriptions.
 type Application struct {
-	Name        string   `json:"name"`
-	ChannelIDs  []string `json:"channel_ids"`
-	BridgeIDs   []string `json:"bridge_ids"`
-	EndpointIDs []string `json:"endpoint_ids"`
-	DeviceNames []string `json:"device_names"`
+	Name             string            `json:"name"`
+	ChannelIDs       []string          `json:"channel_ids"`
+	BridgeIDs        []string          `json:"bridge_ids"`
+	EndpointIDs      []string          `json:"endpoint_ids"`
+	DeviceNames      []string          `json:"device_names"`
+	EventsAllowed    []EventTypeFilter `json:"events_allowed"`
+	EventsDisallowed []EventTypeFilter `json:"events_disallowed"`
+}
+
+// EventTypeFilter is one item of an application's event filter.
+type EventTypeFilter struct {
+	Type string `json:"type"`
 }
 
 // ContactInfo describes a SIP contact in ContactStatusChange.

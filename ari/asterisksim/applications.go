@@ -1,6 +1,8 @@
 package asterisksim
 
 import (
+	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 )
@@ -139,4 +141,83 @@ func (s *Sim) unsubscribe(q *request) response {
 		}
 	}
 	return okJSON(a.snapshot())
+}
+
+// filterEvents is PUT /applications/{app}/eventFilter, with Asterisk's rules
+// (app.c, app_event_filter_set): no body or {} empties both lists; a key
+// that is present sets its list (an empty array empties it), a missing key
+// leaves its list alone; a bare array sets both lists. Each item must be an
+// object with a non-empty string "type", else 400 and nothing changes.
+func (s *Sim) filterEvents(q *request) response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.apps[q.path["applicationName"]]
+	if a == nil {
+		return fail(http.StatusNotFound, "Application not found")
+	}
+	allowed, disallowed := a.allowed, a.disallowed
+	var err error
+	switch {
+	case len(q.raw) == 0 || (q.body != nil && len(q.body) == 0):
+		allowed, disallowed = nil, nil
+	case q.body != nil:
+		if raw, ok := q.body["allowed"]; ok {
+			if allowed, err = filterList(raw); err != nil {
+				return fail(http.StatusBadRequest, "Invalid format definition")
+			}
+		}
+		if raw, ok := q.body["disallowed"]; ok {
+			if disallowed, err = filterList(raw); err != nil {
+				return fail(http.StatusBadRequest, "Invalid format definition")
+			}
+		}
+	default:
+		if q.raw[0] != '[' {
+			return fail(http.StatusBadRequest, "Invalid format definition")
+		}
+		if allowed, err = filterList(q.raw); err != nil {
+			return fail(http.StatusBadRequest, "Invalid format definition")
+		}
+		disallowed = allowed
+	}
+	a.allowed, a.disallowed = allowed, disallowed
+	return okJSON(a.snapshot())
+}
+
+var errFilterFormat = errors.New("event filter: want an array of objects with a type")
+
+// filterList parses one list of an event filter.
+func filterList(raw json.RawMessage) ([]any, error) {
+	var items []any
+	if json.Unmarshal(raw, &items) != nil {
+		return nil, errFilterFormat
+	}
+	for _, it := range items {
+		obj, ok := it.(map[string]any)
+		if !ok {
+			return nil, errFilterFormat
+		}
+		if t, ok := obj["type"].(string); !ok || t == "" {
+			return nil, errFilterFormat
+		}
+	}
+	return items, nil
+}
+
+// allows applies the event filter: a disallowed type is never sent; with an
+// allowed list, only the types on it are.
+func (a *app) allows(typ string) bool {
+	if filterHas(a.disallowed, typ) {
+		return false
+	}
+	return len(a.allowed) == 0 || filterHas(a.allowed, typ)
+}
+
+func filterHas(list []any, typ string) bool {
+	for _, it := range list {
+		if obj, ok := it.(map[string]any); ok && obj["type"] == typ {
+			return true
+		}
+	}
+	return false
 }

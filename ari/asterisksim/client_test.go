@@ -281,3 +281,35 @@ func TestClientRestart(t *testing.T) {
 	check(t, "place call after restart", err)
 	cr.e.expect("StasisStart " + id + " [inbound,5550011]")
 }
+
+// The client's FilterEvents sets only the lists it is given; the events held
+// back never reach the handler.
+func TestClientFilterEvents(t *testing.T) {
+	cr := newClientRig(t, Config{})
+	ctx := context.Background()
+	app, err := cr.c.FilterEvents(ctx, ari.EventFilter{Disallowed: []string{"ChannelStateChange", "ChannelHangupRequest", "ChannelVarset"}})
+	check(t, "filter", err)
+	if len(app.EventsAllowed) != 0 || len(app.EventsDisallowed) != 3 || app.EventsDisallowed[1].Type != "ChannelHangupRequest" {
+		t.Errorf("application %+v", app)
+	}
+	app, err = cr.c.FilterEvents(ctx, ari.EventFilter{Allowed: []string{"StasisStart", "StasisEnd", "ChannelHangupRequest"}})
+	check(t, "filter allowed", err)
+	if len(app.EventsAllowed) != 3 || len(app.EventsDisallowed) != 3 {
+		t.Errorf("an allowed list alone changed the disallowed one: %+v", app)
+	}
+	cust, err := cr.sim.PlaceCall(CallSpec{DID: "5550001"})
+	check(t, "place call", err)
+	check(t, "answer", cr.c.Answer(ctx, cust))
+	check(t, "hang up", cr.c.Hangup(ctx, cust, ""))
+	cr.e.expectAll("StasisStart "+cust+" [inbound,5550001]", "StasisEnd "+cust)
+	app, err = cr.c.FilterEvents(ctx, ari.EventFilter{Allowed: []string{}})
+	check(t, "clear allowed", err)
+	if len(app.EventsAllowed) != 0 || len(app.EventsDisallowed) != 3 {
+		t.Errorf("application %+v", app)
+	}
+	other, err := ari.New(ari.Config{URL: cr.srv.URL + "/ari", Username: "ccaas", Password: "ccaas", Application: "nosuchapp"})
+	check(t, "client", err)
+	if _, err := other.FilterEvents(ctx, ari.EventFilter{}); !errors.Is(err, ari.ErrNotFound) {
+		t.Errorf("filter of an application without a socket: %v, want ErrNotFound", err)
+	}
+}

@@ -296,3 +296,26 @@ func (s *Sim) MOH(channelID string) (class string, on bool) {
 	}
 	return "", false
 }
+
+// EventFilter returns the types on an application's event filter (PUT
+// …/eventFilter): allowed and disallowed, in the order they were given.
+func (s *Sim) EventFilter(app string) (allowed, disallowed []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.apps[app]
+	if a == nil {
+		return nil, nil
+	}
+	types := func(list []any) []string {
+		var out []string
+		for _, it := range list {
+			if obj, ok := it.(map[string]any); ok {
+				if t, ok := obj["type"].(string); ok {
+					out = append(out, t)
+				}
+			}
+		}
+		return out
+	}
+	return types(a.allowed), types(a.disallowed)
+}

@@ -39,6 +39,9 @@ type app struct {
 	channels  map[string]int // subscription counts: originate, Stasis, explicit
 	bridges   map[string]int
 	endpoints map[string]bool // "PJSIP/1001", or "PJSIP" for the whole technology
+	// the event filter (PUT …/eventFilter): lists of {"type": …} objects as
+	// the client sent them
+	allowed, disallowed []any
 }
 
 func (s *Sim) appLocked(name string) *app {
@@ -72,8 +75,8 @@ func (a *app) snapshot() applicationJSON {
 			EndpointIDs: []string{},
 			DeviceNames: []string{},
 		},
-		EventsAllowed:    []any{},
-		EventsDisallowed: []any{},
+		EventsAllowed:    append([]any{}, a.allowed...),
+		EventsDisallowed: append([]any{}, a.disallowed...),
 	}
 	for ep := range a.endpoints {
 		out.EndpointIDs = append(out.EndpointIDs, ep)
@@ -298,7 +301,7 @@ func (s *Sim) emitLocked(ev ari.Event, apps []string) {
 	b := ev.Base()
 	for _, name := range apps {
 		a := s.apps[name]
-		if a == nil || a.sess == nil {
+		if a == nil || a.sess == nil || !a.allows(b.Type) {
 			continue
 		}
 		b.Application = name

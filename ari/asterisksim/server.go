@@ -23,6 +23,7 @@ type request struct {
 	path   map[string]string
 	query  url.Values
 	body   map[string]json.RawMessage // nil unless the body is a JSON object
+	raw    json.RawMessage            // the JSON body, whatever its shape (nil without one)
 }
 
 // str returns a string parameter. A body field wins over the query, as in
@@ -179,7 +180,7 @@ var routes = []route{
 	on("/applications", map[string]handler{"GET": (*Sim).listApplications}),
 	on("/applications/{applicationName}", map[string]handler{"GET": (*Sim).getApplication}),
 	on("/applications/{applicationName}/subscription", map[string]handler{"POST": (*Sim).subscribe, "DELETE": (*Sim).unsubscribe}),
-	on("/applications/{applicationName}/eventFilter", map[string]handler{"PUT": notImplemented}),
+	on("/applications/{applicationName}/eventFilter", map[string]handler{"PUT": (*Sim).filterEvents}),
 
 	on("/playbacks/{playbackId}", map[string]handler{"GET": (*Sim).getPlayback, "DELETE": (*Sim).stopPlayback}),
 	on("/playbacks/{playbackId}/control", map[string]handler{"POST": notImplemented}),
@@ -361,6 +362,7 @@ func parseRequest(hr *http.Request, params map[string]string) (*request, *respon
 			resp := fail(http.StatusBadRequest, "Error parsing request body")
 			return nil, &resp
 		}
+		q.raw = data
 		if _, isObject := v.(map[string]any); isObject {
 			_ = json.Unmarshal(data, &q.body)
 		}
