@@ -338,21 +338,32 @@ func (d *DB) AppendCallRecords(ctx context.Context, calls []app.CallRecord) erro
 		return err
 	}
 	defer tx.Rollback()
+	// prepared once per batch: preparing per row cost as much as the inserts
+	callStmt, err := tx.PreparexContext(ctx,
+		`INSERT INTO calls (id, tenant_id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at,
+		 wait_ms, talk_ms, hold_ms, transfers, joins, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer callStmt.Close()
+	agentStmt, err := tx.PreparexContext(ctx,
+		`INSERT INTO call_agents (call_id, seq, agent_id, role, offered_at, joined_at, left_at, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer agentStmt.Close()
 	for _, c := range calls {
 		var queue any
 		if c.Queue != 0 {
 			queue = c.Queue
 		}
-		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO calls (id, tenant_id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at,
-			 wait_ms, talk_ms, hold_ms, transfers, joins, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := callStmt.ExecContext(ctx,
 			c.ID, c.Tenant, c.Direction, queue, c.QueueName, c.Number, c.Name, c.DID, timeText(c.Arrived), timeText(c.Answered), timeText(c.Ended),
 			c.Wait.Milliseconds(), c.Talk.Milliseconds(), c.Hold.Milliseconds(), c.Transfers, c.Joins, c.EndReason); err != nil {
 			return fmt.Errorf("call record %s: %w", c.ID, err)
 		}
 		for i, a := range c.Agents {
-			if _, err := tx.ExecContext(ctx,
-				`INSERT INTO call_agents (call_id, seq, agent_id, role, offered_at, joined_at, left_at, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			if _, err := agentStmt.ExecContext(ctx,
 				c.ID, i+1, a.Agent, a.Role, timeText(a.Offered), timeText(a.Joined), timeText(a.Left), a.Outcome); err != nil {
 				return fmt.Errorf("call record %s agent %d: %w", c.ID, a.Agent, err)
 			}
