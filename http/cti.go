@@ -25,7 +25,9 @@ const (
 
 // upgrader keeps gorilla's default Origin check: the Origin's host must be
 // the request's Host, so another site's page cannot open an agent's socket.
-var upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 4096}
+// Write buffers come from a pool and are held only while a message is
+// written: most sockets are idle most of the time.
+var upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 4096, WriteBufferPool: &sync.Pool{}}
 
 func (s *Server) cti(c *gin.Context) {
 	sess, ok := s.sessionOf(c.Request)
@@ -37,16 +39,22 @@ func (s *Server) cti(c *gin.Context) {
 	if err != nil {
 		return // the upgrader has answered (403 for a foreign origin)
 	}
-	cl := &ctiClient{conn: conn, send: make(chan app.Message, ctiSendBacklog), closing: make(chan struct{})}
+	cl := newCTIClient(conn)
 	go cl.writeLoop()
 	if err := s.cfg.Agents.Attach(c.Request.Context(), sess, cl); err != nil {
 		cl.Send(app.Message{Type: app.MsgBye, Reason: app.ByeClosed})
 		cl.Close()
 		return
 	}
-	s.readLoop(sess, cl)
-	cl.Close()
-	s.cfg.Agents.Detach(sess, cl)
+	// The reader gets its own goroutine and the handler returns, so the HTTP
+	// server lets go of the connection's request buffers (8 KiB a socket).
+	// Whatever must last as long as the socket belongs in this goroutine,
+	// not in a defer of the handler.
+	go func() {
+		s.readLoop(sess, cl)
+		cl.Close()
+		s.cfg.Agents.Detach(sess, cl)
+	}()
 }
 
 // readLoop reads the client's commands until the socket closes.
@@ -126,14 +134,21 @@ func DecodeCommand(data []byte) (app.Command, error) {
 }
 
 // ctiClient is one agent socket: the app sends through Send without ever
-// blocking; one writer goroutine numbers and writes the messages.
+// blocking; one writer goroutine numbers and writes the messages. The queue
+// is a slice that exists only while messages wait: an idle socket holds no
+// buffer (a channel of 256 messages cost 45 KiB per agent).
 type ctiClient struct {
 	conn      *websocket.Conn
-	send      chan app.Message
+	wake      chan struct{} // capacity 1: the queue has messages
 	closing   chan struct{}
 	closeOnce sync.Once
 	mu        sync.Mutex
+	queue     []app.Message
 	closed    bool
+}
+
+func newCTIClient(conn *websocket.Conn) *ctiClient {
+	return &ctiClient{conn: conn, wake: make(chan struct{}, 1), closing: make(chan struct{})}
 }
 
 // Send implements app.Sink. A client whose backlog is full is too slow to
@@ -144,12 +159,16 @@ func (cl *ctiClient) Send(m app.Message) {
 	if cl.closed {
 		return
 	}
-	select {
-	case cl.send <- m:
-	default:
+	if len(cl.queue) >= ctiSendBacklog {
 		cl.closed = true
 		cl.closeOnce.Do(func() { close(cl.closing) })
 		cl.conn.Close()
+		return
+	}
+	cl.queue = append(cl.queue, m)
+	select {
+	case cl.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -161,6 +180,16 @@ func (cl *ctiClient) Close() {
 	cl.closeOnce.Do(func() { close(cl.closing) })
 }
 
+// take hands the writer what is queued, leaving spare (emptied) as the
+// new queue.
+func (cl *ctiClient) take(spare []app.Message) []app.Message {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	q := cl.queue
+	cl.queue = spare[:0]
+	return q
+}
+
 func (cl *ctiClient) writeLoop() {
 	ticker := time.NewTicker(ctiPingPeriod)
 	defer func() {
@@ -168,16 +197,29 @@ func (cl *ctiClient) writeLoop() {
 		cl.conn.Close()
 	}()
 	var seq uint64
-	write := func(m app.Message) bool {
-		seq++
-		m.Seq = seq
-		cl.conn.SetWriteDeadline(time.Now().Add(ctiWriteWait))
-		return cl.conn.WriteJSON(m) == nil
+	var spare []app.Message
+	// writeQueued writes what is queued, in order.
+	writeQueued := func() bool {
+		batch := cl.take(spare)
+		for i := range batch {
+			seq++
+			batch[i].Seq = seq
+			cl.conn.SetWriteDeadline(time.Now().Add(ctiWriteWait))
+			if cl.conn.WriteJSON(batch[i]) != nil {
+				return false
+			}
+		}
+		clear(batch) // drop the messages' references
+		if cap(batch) > 16 {
+			batch = nil // a burst's buffer is not kept for the socket's life
+		}
+		spare = batch
+		return true
 	}
 	for {
 		select {
-		case m := <-cl.send:
-			if !write(m) {
+		case <-cl.wake:
+			if !writeQueued() {
 				return
 			}
 		case <-ticker.C:
@@ -186,18 +228,11 @@ func (cl *ctiClient) writeLoop() {
 				return
 			}
 		case <-cl.closing:
-			for {
-				select {
-				case m := <-cl.send:
-					if !write(m) {
-						return
-					}
-				default:
-					cl.conn.SetWriteDeadline(time.Now().Add(ctiWriteWait))
-					cl.conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
-					return
-				}
+			if writeQueued() {
+				cl.conn.SetWriteDeadline(time.Now().Add(ctiWriteWait))
+				cl.conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
 			}
+			return
 		}
 	}
 }
