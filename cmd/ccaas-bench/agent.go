@@ -24,8 +24,9 @@ type ctiMsg struct {
 	Type  string `json:"type"`
 	Seq   uint64 `json:"seq"`
 	State *struct {
-		State  string `json:"state"`
-		Reason string `json:"reason"`
+		State  string    `json:"state"`
+		Reason string    `json:"reason"`
+		Since  time.Time `json:"since"`
 	} `json:"state"`
 	Line *struct {
 		State string `json:"state"`
@@ -38,6 +39,9 @@ type ctiMsg struct {
 		} `json:"caller"`
 		EndReason string `json:"endReason"`
 	} `json:"call"`
+	Team *struct {
+		Agents []teamRow `json:"agents"`
+	} `json:"team"`
 	ID     string `json:"id"`
 	OK     *bool  `json:"ok"`
 	Error  *struct{ Code, Message string }
@@ -55,6 +59,9 @@ type agentClient struct {
 	// work: go Ready whenever the line is up and the agent is Not Ready,
 	// and take calls (the load modes); otherwise only follow (ws mode).
 	work bool
+	// supervisor: times the team view (probe.go)
+	supervisor bool
+	seen       map[int64]teamRow // the last row of each agent of the team
 
 	// owned by the reader goroutine
 	seq    uint64
@@ -71,7 +78,7 @@ type agentClient struct {
 }
 
 // login logs the agent in over HTTP and opens its CTI socket.
-func (b *bench) login(ctx context.Context, tenant int, user string, work bool) (*agentClient, error) {
+func (b *bench) login(ctx context.Context, tenant int, user string, work, supervisor bool) (*agentClient, error) {
 	t := b.tenants[tenant]
 	body, _ := json.Marshal(map[string]string{"username": user, "password": benchPassword, "domain": t.domain})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.web+"/api/login", bytes.NewReader(body))
@@ -103,7 +110,8 @@ func (b *bench) login(ctx context.Context, tenant int, user string, work bool) (
 	if err != nil {
 		return nil, fmt.Errorf("CTI socket of %s@%s: %w", user, t.domain, err)
 	}
-	a := &agentClient{b: b, tenant: tenant, user: user, conn: conn, work: work, calls: make(map[string]*callRec), closed: make(chan struct{})}
+	a := &agentClient{b: b, tenant: tenant, user: user, conn: conn, work: work, calls: make(map[string]*callRec), closed: make(chan struct{}),
+		supervisor: supervisor, seen: make(map[int64]teamRow)}
 	go a.read()
 	return a, nil
 }
@@ -170,9 +178,17 @@ func (a *agentClient) handle(m ctiMsg, now time.Time) {
 	a.pmu.Unlock()
 	if m.State != nil {
 		a.setState(m.State.State)
+		if m.Type == "state" {
+			b.stateLat.add(&b.stateLat.agent, now, now.Sub(m.State.Since))
+		}
 	}
 	if m.Line != nil {
 		a.lineUp = m.Line.State == "up"
+	}
+	if m.Type == "snapshot" && a.supervisor && m.Team != nil {
+		for _, r := range m.Team.Agents {
+			a.seen[r.ID] = r // what the supervisor starts from is no change
+		}
 	}
 	switch m.Type {
 	case "snapshot", "line", "state":
@@ -214,6 +230,11 @@ func (a *agentClient) handle(m ctiMsg, now time.Time) {
 				}
 			}
 		}
+	case "team":
+		if a.supervisor && m.Team != nil {
+			a.teamChanged(m.Team.Agents, now)
+		}
+
 	case "reply":
 		if m.OK != nil && !*m.OK && m.Error != nil {
 			b.problems.add("command refused: " + m.Error.Code)
@@ -261,7 +282,7 @@ func (b *bench) loginAll(ctx context.Context, work bool, conc int) error {
 	for range conc {
 		wg.Go(func() {
 			for j := range jobs {
-				a, err := b.login(ctx, j.tenant, j.user, work)
+				a, err := b.login(ctx, j.tenant, j.user, work, false)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
@@ -304,10 +325,14 @@ func (b *bench) readyAgents() int {
 	return n
 }
 
-// logoutAll closes every agent's socket (a closed tab ends the session).
+// logoutAll closes every agent's and supervisor's socket (a closed tab ends
+// the session).
 func (b *bench) logoutAll() {
-	for _, a := range b.agents {
+	for _, a := range append(b.agents, b.sups...) {
 		a.close()
 	}
-	b.agents = nil
+	b.agents, b.sups = nil, nil
 }
+
+// loggedIn counts the sessions: each has a line and a home bridge.
+func (b *bench) loggedIn() int { return len(b.agents) + len(b.sups) }

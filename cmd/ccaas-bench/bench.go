@@ -41,8 +41,11 @@ type bench struct {
 	http *http.Client
 
 	agents []*agentClient
+	sups   []*agentClient // supervisors watching the team view
 	ready  []atomic.Int32 // per tenant: agents whose last state is ready (as their sockets say)
 	book   *callBook
+
+	stateLat stateLatencies
 
 	nextTenant int // the placer's round robin over the tenants
 
@@ -89,7 +92,7 @@ func start(ctx context.Context, opts options, out io.Writer) (*bench, error) {
 	}()
 	db := filepath.Join(dir, "bench.db")
 	began := time.Now()
-	b.tenants, err = seed(ctx, db, opts.tenants, opts.agents, opts.wrapEvery, opts.wrapupSeconds, opts.ringSeconds)
+	b.tenants, err = seed(ctx, db, opts.tenants, opts.agents, opts.wrapEvery, opts.wrapupSeconds, opts.ringSeconds, opts.supervisors)
 	if err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
 	}
@@ -141,6 +144,9 @@ func start(ctx context.Context, opts options, out io.Writer) (*bench, error) {
 func (b *bench) close() {
 	for _, a := range b.agents {
 		a.close()
+	}
+	for _, s := range b.sups {
+		s.close()
 	}
 	if b.prod != nil {
 		if err := b.prod.stop(); err != nil {

@@ -138,7 +138,16 @@ func (p *product) floor(n, c int) (floorResult, error) {
 
 // cpuProfile saves a CPU profile of the product over the next d.
 func (p *product) cpuProfile(d time.Duration, file string) error {
-	resp, err := p.http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", p.control, int(d.Seconds())))
+	return p.saveProfile(fmt.Sprintf("profile?seconds=%d", int(d.Seconds())), file)
+}
+
+// heapProfile saves the product's heap profile (after a collection).
+func (p *product) heapProfile(file string) error {
+	return p.saveProfile("heap?gc=1", file)
+}
+
+func (p *product) saveProfile(what, file string) error {
+	resp, err := p.http.Get(fmt.Sprintf("http://%s/debug/pprof/%s", p.control, what))
 	if err != nil {
 		return err
 	}

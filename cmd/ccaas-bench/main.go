@@ -42,6 +42,7 @@ type options struct {
 	wrapEvery       int
 	wrapupSeconds   int
 	ringSeconds     int
+	supervisors     bool
 
 	steps        []float64
 	stepDuration time.Duration
@@ -52,6 +53,7 @@ type options struct {
 	logLevel      string
 	invariants    bool
 	cpuProfile    string
+	memProfile    string
 	keep          bool
 	loginConc     int
 }
@@ -60,7 +62,7 @@ func defaultOptions() options {
 	return options{
 		duration: 60 * time.Second, warmup: 5 * time.Second, floorN: 10000, floorConc: 8,
 		tenants: 20, agents: 100, think: 300 * time.Millisecond, talk: 3 * time.Second,
-		wrapEvery: 2, wrapupSeconds: 1, ringSeconds: 20,
+		wrapEvery: 2, wrapupSeconds: 1, ringSeconds: 20, supervisors: true,
 		steps:        []float64{25, 50, 100, 150, 200, 250, 300, 350, 400, 500, 600},
 		stepDuration: 20 * time.Second, late: time.Second, maxOfferP99: 250 * time.Millisecond,
 		maxHeapGrowth: 0.10, logLevel: "info", loginConc: 16,
@@ -105,6 +107,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.wrapEvery, "wrap-every", o.wrapEvery, "every n-th agent has -wrapup seconds of wrapup (0: nobody)")
 	fs.IntVar(&o.wrapupSeconds, "wrapup", o.wrapupSeconds, "wrapup seconds of those agents")
 	fs.IntVar(&o.ringSeconds, "ring", o.ringSeconds, "queue ring time in seconds")
+	fs.BoolVar(&o.supervisors, "supervisors", o.supervisors, "a supervisor per tenant watches the team view (times state change → supervisor socket)")
 	steps := fs.String("steps", joinRates(o.steps), "rates of -find-max, calls per second")
 	fs.DurationVar(&o.stepDuration, "step", o.stepDuration, "time per -find-max step")
 	fs.DurationVar(&o.late, "late", o.late, "a call offered later than this after it arrived while an agent was Ready has waited: the step fails")
@@ -113,6 +116,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&o.logLevel, "log-level", o.logLevel, "the product's log level (debug, info, warn, error, off); logs go to a file in the run's temp dir")
 	fs.BoolVar(&o.invariants, "invariants", false, "the product checks its tenant invariants after every input (slow; counts violations)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "save a CPU profile of the product over the measured window to this file")
+	fs.StringVar(&o.memProfile, "memprofile", "", "save the product's heap profile once everyone is logged in to this file")
 	fs.BoolVar(&o.keep, "keep", false, "keep the run's temp dir (database, product log)")
 	if err := fs.Parse(args); err != nil {
 		return err

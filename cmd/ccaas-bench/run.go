@@ -17,6 +17,8 @@ type stepResult struct {
 	achieved float64 // calls placed per second
 	offer    summary // StasisStart → the offer in the agent's socket
 	connect  summary // Answer written → customer and line in the call bridge (simulator)
+	toAgent  summary // a state change → the agent's socket
+	toSuper  summary // a state change → the supervisor's socket (team view)
 	offered  int
 	late     int // waited longer than -late while an agent of their tenant was Ready
 	noReady  int // arrived when no agent of their tenant was Ready
@@ -71,6 +73,8 @@ func (b *bench) evaluate(d stepDone, prevProblems map[string]int) stepResult {
 		}
 	}
 	res.offered = len(offers)
+	res.toAgent = b.stateLat.between(&b.stateLat.agent, d.began, d.ended)
+	res.toSuper = b.stateLat.between(&b.stateLat.supervisor, d.began, d.ended)
 	res.offer, res.connect = summarize(offers), summarize(connects)
 	res.firstThird, res.lastThird = summarize(thirds[0]).Mean, summarize(thirds[2]).Mean
 	for k, v := range b.problems.snapshot() {
@@ -130,8 +134,8 @@ func (r stepResult) line() string {
 	if !r.pass {
 		verdict = "FAIL: " + strings.Join(r.why, "; ")
 	}
-	return fmt.Sprintf("%5.0f cps: placed %d (%.1f/s), offer p50 %s p99 %s, connect p50 %s p99 %s, late %d, %.2f ARI req/call, product %.2f cores %s CPU/call %.0f allocs/call, driver %.2f cores: %s",
-		r.rate, r.placed, r.achieved, ms(r.offer.P50), ms(r.offer.P99), ms(r.connect.P50), ms(r.connect.P99), r.late,
+	return fmt.Sprintf("%5.0f cps: placed %d (%.1f/s), offer p50 %s p99 %s, connect p50 %s p99 %s, supervisor p99 %s, late %d, %.2f ARI req/call, product %.2f cores %s CPU/call %.0f allocs/call, driver %.2f cores: %s",
+		r.rate, r.placed, r.achieved, ms(r.offer.P50), ms(r.offer.P99), ms(r.connect.P50), ms(r.connect.P99), ms(r.toSuper.P99), r.late,
 		r.ariPerCall, r.prodCores, ms(r.cpuPerCall), r.allocsPerCall, r.driverCores, verdict)
 }
 
@@ -140,6 +144,8 @@ func (r stepResult) report(out io.Writer) {
 	fmt.Fprintf(out, "rate                 %.0f calls/s target, %.1f/s placed (%d calls in %s)\n", r.rate, r.achieved, r.placed, r.ended.Sub(r.began).Round(time.Millisecond))
 	fmt.Fprintf(out, "StasisStart → offer  %s\n", r.offer)
 	fmt.Fprintf(out, "Answer → bridged     %s\n", r.connect)
+	fmt.Fprintf(out, "state → agent        %s\n", r.toAgent)
+	fmt.Fprintf(out, "state → supervisor   %s\n", r.toSuper)
 	fmt.Fprintf(out, "waited while Ready   %d   arrived with nobody Ready: %d\n", r.late, r.noReady)
 	fmt.Fprintf(out, "ARI requests/call    %.2f (mean %.2f in flight at the simulator)\n", r.ariPerCall, r.ariConc)
 	for _, k := range slices.Sorted(maps.Keys(r.ariShapes)) {
@@ -184,6 +190,15 @@ func startLoad(ctx context.Context, o options, out io.Writer) (*bench, error) {
 	fmt.Fprintf(out, "memory per agent     %s heap, %s RSS (product: heap %s → %s, RSS %s → %s)\n",
 		kib((float64(after.HeapLive)-float64(before.HeapLive))/n), kib((float64(after.RSS)-float64(before.RSS))/n),
 		mib(float64(before.HeapLive)), mib(float64(after.HeapLive)), mib(float64(before.RSS)), mib(float64(after.RSS)))
+	if o.memProfile != "" {
+		if err := b.prod.heapProfile(o.memProfile); err != nil {
+			fmt.Fprintln(out, "heap profile:", err)
+		}
+	}
+	if err := b.loginSupervisors(ctx); err != nil {
+		b.close()
+		return nil, err
+	}
 	return b, nil
 }
 
@@ -227,7 +242,7 @@ func fixedRate(ctx context.Context, o options, out io.Writer) (stepResult, error
 	res := b.evaluate(*measured, prev)
 	fmt.Fprintln(out)
 	res.report(out)
-	left, leftErr := b.waitClean(ctx, len(b.agents), 10*time.Second)
+	left, leftErr := b.waitClean(ctx, b.loggedIn(), 10*time.Second)
 	fmt.Fprintf(out, "after the run        %s\n", left)
 	if err := <-profiled; err != nil {
 		fmt.Fprintln(out, "cpu profile:", err)

@@ -19,10 +19,11 @@ const accountVar = "CCAAS_Account"
 
 // seedTenant is what the bench needs to know of a seeded tenant.
 type seedTenant struct {
-	index  int
-	domain string
-	did    string
-	agents []seedAgent
+	index      int
+	domain     string
+	did        string
+	agents     []seedAgent
+	supervisor string // username of the supervisor leading the agents ("" for none)
 }
 
 type seedAgent struct {
@@ -31,11 +32,11 @@ type seedAgent struct {
 }
 
 // seed creates tenants × agents, each tenant with one queue (all its agents
-// as members) on its own DID. Passwords are bcrypt hashes at MinCost: with
+// as members) on its own DID, and a supervisor leading them (team "Bench"). Passwords are bcrypt hashes at MinCost: with
 // the default cost, 2,000 logins would take minutes of CPU that has nothing
 // to do with what is measured. Every wrapEvery-th agent has wrapupSeconds
 // of wrapup (0 = none).
-func seed(ctx context.Context, path string, tenants, agents, wrapEvery, wrapupSeconds, ringSeconds int) ([]seedTenant, error) {
+func seed(ctx context.Context, path string, tenants, agents, wrapEvery, wrapupSeconds, ringSeconds int, supervisors bool) ([]seedTenant, error) {
 	db, err := sqlite.Open(ctx, path)
 	if err != nil {
 		return nil, err
@@ -72,6 +73,13 @@ func seed(ctx context.Context, path string, tenants, agents, wrapEvery, wrapupSe
 			}
 			members = append(members, app.Member{Agent: ag.ID, Skill: 1})
 			st.agents = append(st.agents, seedAgent{username: name, wrapup: wrap})
+		}
+		if supervisors {
+			st.supervisor = "sup"
+			if _, err := db.CreateAgent(ctx, app.Agent{TenantID: t.ID, Username: st.supervisor, Name: "Supervisor",
+				Extension: "999", PasswordHash: string(hash), Role: app.RoleSupervisor, Team: "Bench"}); err != nil {
+				return nil, err
+			}
 		}
 		if _, err := db.CreateQueue(ctx, app.Queue{TenantID: t.ID, Name: "Support", RingSeconds: ringSeconds,
 			MOHClass: "default", DIDs: []string{st.did}, Members: members}); err != nil {

@@ -30,14 +30,17 @@ func soak(ctx context.Context, o options, out io.Writer) error {
 	if err := b.loginAll(ctx, true, o.loginConc); err != nil {
 		return err
 	}
+	if err := b.loginSupervisors(ctx); err != nil {
+		return err
+	}
 	b.http.CloseIdleConnections()
 	base, err := b.settleGoroutines(ctx, -1)
 	if err != nil {
 		return err
 	}
-	agents := len(b.agents)
-	fmt.Fprintf(out, "%d agents Ready; product: %d goroutines before the logins, %d now; soak at %.0f calls/s for %s\n",
-		agents, pre.Goroutines, base.Goroutines, o.rate, o.soak)
+	agents := b.loggedIn()
+	fmt.Fprintf(out, "%d agents Ready, %d supervisors; product: %d goroutines before the logins, %d now; soak at %.0f calls/s for %s\n",
+		len(b.agents), len(b.sups), pre.Goroutines, base.Goroutines, o.rate, o.soak)
 
 	var steps []step
 	for i, left := 0, o.soak; left > 0; i++ {

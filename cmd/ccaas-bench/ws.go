@@ -44,6 +44,11 @@ func wsRun(ctx context.Context, o options, out io.Writer) error {
 	fmt.Fprintf(out, "product heap         %s → %s: %s per connected agent\n", mib(float64(before.HeapLive)), mib(float64(after.HeapLive)), kib((float64(after.HeapLive)-float64(before.HeapLive))/n))
 	fmt.Fprintf(out, "product RSS          %s → %s: %s per connected agent\n", mib(float64(before.RSS)), mib(float64(after.RSS)), kib((float64(after.RSS)-float64(before.RSS))/n))
 	fmt.Fprintf(out, "product goroutines   %d → %d\n", before.Goroutines, after.Goroutines)
+	if o.memProfile != "" {
+		if err := b.prod.heapProfile(o.memProfile); err != nil {
+			fmt.Fprintln(out, "heap profile:", err)
+		}
+	}
 	// the lines come up after the sockets open: let them, then the waves
 	time.Sleep(2 * time.Second)
 	for _, cmd := range []string{"ready", "not_ready", "ready", "not_ready"} {

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// A state change reaches two sockets: the agent's own and, in the team view,
+// their supervisor's. Both are timed from the state's `since` (when the
+// tenant loop changed it, on this machine's clock) to the message's arrival.
+
+// teamRow is the part of a team view row the probe reads.
+type teamRow struct {
+	ID    int64 `json:"id"`
+	State struct {
+		State string    `json:"state"`
+		Since time.Time `json:"since"`
+	} `json:"state"`
+}
+
+// teamChanged times every state the supervisor sees for the first time.
+func (a *agentClient) teamChanged(rows []teamRow, now time.Time) {
+	for _, r := range rows {
+		if old, ok := a.seen[r.ID]; ok && old.State == r.State {
+			continue // the row changed for another reason (its call)
+		}
+		a.seen[r.ID] = r
+		if !r.State.Since.IsZero() {
+			a.b.stateLat.add(&a.b.stateLat.supervisor, now, now.Sub(r.State.Since))
+		}
+	}
+}
+
+// stateLatencies collects both, with their arrival times, so each step
+// takes its own.
+type stateLatencies struct {
+	mu                sync.Mutex
+	agent, supervisor []timedLatency
+}
+
+type timedLatency struct {
+	at  time.Time
+	lat time.Duration
+}
+
+func (s *stateLatencies) add(to *[]timedLatency, at time.Time, lat time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	*to = append(*to, timedLatency{at, lat})
+}
+
+// between summarises the latencies that arrived in [from, to).
+func (s *stateLatencies) between(list *[]timedLatency, from, to time.Time) summary {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ds []time.Duration
+	for _, t := range *list {
+		if !t.at.Before(from) && t.at.Before(to) {
+			ds = append(ds, t.lat)
+		}
+	}
+	return summarize(ds)
+}
+
+// loginSupervisors logs each tenant's supervisor in; they watch the team
+// view of every agent.
+func (b *bench) loginSupervisors(ctx context.Context) error {
+	for _, t := range b.tenants {
+		if t.supervisor == "" {
+			continue
+		}
+		s, err := b.login(ctx, t.index, t.supervisor, false, true)
+		if err != nil {
+			return fmt.Errorf("supervisor: %w", err)
+		}
+		b.sups = append(b.sups, s)
+	}
+	return nil
+}
