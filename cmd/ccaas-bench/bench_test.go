@@ -23,7 +23,8 @@ func TestMain(m *testing.M) {
 }
 
 // TestFixedRateTiny runs the whole tool at a tiny scale: 2 tenants × 5
-// agents, 5 calls/s for 2 s, with the product checking its invariants. Every
+// agents and a supervisor each, 5 calls/s for 2 s, with the product checking
+// its invariants. Every
 // call must go through its whole life, the numbers must be there, and the
 // simulator must be left with nothing but the lines.
 func TestFixedRateTiny(t *testing.T) {
@@ -52,10 +53,19 @@ func TestFixedRateTiny(t *testing.T) {
 	if res.ariPerCall < 6 || res.ariPerCall > 8 {
 		t.Errorf("%.2f ARI requests per call, want 6..8", res.ariPerCall)
 	}
+	// the product has Asterisk hold back every event it does not act on:
+	// StasisStart and StasisEnd are all a queue call brings
+	if res.eventsPerCall < 1 || res.eventsPerCall > 2 {
+		t.Errorf("%.2f ARI events per call, want 1..2 (%v)", res.eventsPerCall, res.eventShapes)
+	}
+	// every state change reached the agent's socket and the supervisor's team view
+	if res.toAgent.N == 0 || res.toSuper.N != res.toAgent.N {
+		t.Errorf("state changes timed: %d on agents' sockets, %d on supervisors'", res.toAgent.N, res.toSuper.N)
+	}
 	if res.cpuPerCall <= 0 || res.allocsPerCall <= 0 {
 		t.Errorf("CPU per call %s, allocations per call %.0f: want both measured", res.cpuPerCall, res.allocsPerCall)
 	}
-	for _, want := range []string{"memory per agent", "StasisStart → offer", "Answer → bridged", "floor", "10 channels (10 agent lines), 10 bridges (10 home bridges)"} {
+	for _, want := range []string{"memory per agent", "StasisStart → offer", "Answer → bridged", "floor", "12 channels (12 agent lines), 12 bridges (12 home bridges)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q", want)
 		}

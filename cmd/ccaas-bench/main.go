@@ -61,9 +61,9 @@ type options struct {
 func defaultOptions() options {
 	return options{
 		duration: 60 * time.Second, warmup: 5 * time.Second, floorN: 10000, floorConc: 8,
-		tenants: 20, agents: 100, think: 300 * time.Millisecond, talk: 3 * time.Second,
+		tenants: 20, agents: 100, think: 300 * time.Millisecond, talk: 2 * time.Second,
 		wrapEvery: 2, wrapupSeconds: 1, ringSeconds: 20, supervisors: true,
-		steps:        []float64{25, 50, 100, 150, 200, 250, 300, 350, 400, 500, 600},
+		steps:        []float64{25, 50, 100, 150, 200, 250, 300, 350, 400, 450, 500, 600, 700, 800},
 		stepDuration: 20 * time.Second, late: time.Second, maxOfferP99: 250 * time.Millisecond,
 		maxHeapGrowth: 0.10, logLevel: "info", loginConc: 16,
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -77,5 +78,30 @@ func (b *bench) loginSupervisors(ctx context.Context) error {
 		}
 		b.sups = append(b.sups, s)
 	}
-	return nil
+	// their lines come up before anything is measured
+	return b.waitParked(ctx, b.loggedIn(), 30*time.Second)
+}
+
+// waitParked waits until n lines are up and parked in their home bridges.
+func (b *bench) waitParked(ctx context.Context, n int, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		parked := 0
+		for _, ch := range b.sim.Channels() {
+			if strings.HasPrefix(ch.ID, "ln") && strings.HasPrefix(b.sim.BridgeOf(ch.ID), "hb") {
+				parked++
+			}
+		}
+		if parked >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d lines parked after %s", parked, n, d)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
