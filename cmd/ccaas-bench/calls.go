@@ -137,6 +137,19 @@ func (cb *callBook) window(w int) []callRec {
 	return out
 }
 
+// forget drops the ended calls of window w, so a long soak keeps a bounded
+// book (and window scans stay short).
+func (cb *callBook) forget(w int) {
+	cb.mu.Lock()
+	defer cb.mu.Unlock()
+	for seq, r := range cb.bySeq {
+		if r.window == w && !r.ended.IsZero() {
+			delete(cb.bySeq, seq)
+			delete(cb.byChan, r.channel)
+		}
+	}
+}
+
 // placeCall makes one customer call the next tenant's DID (round robin).
 // Only the placer goroutine calls it.
 func (b *bench) placeCall(window int) {

@@ -65,6 +65,22 @@ func (s *stateLatencies) between(list *[]timedLatency, from, to time.Time) summa
 	return summarize(ds)
 }
 
+// forgetBefore drops the latencies that arrived before t.
+func (s *stateLatencies) forgetBefore(t time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keep := func(list []timedLatency) []timedLatency {
+		out := list[:0]
+		for _, l := range list {
+			if !l.at.Before(t) {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	s.agent, s.supervisor = keep(s.agent), keep(s.supervisor)
+}
+
 // loginSupervisors logs each tenant's supervisor in; they watch the team
 // view of every agent.
 func (b *bench) loginSupervisors(ctx context.Context) error {

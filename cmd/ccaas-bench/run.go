@@ -319,6 +319,8 @@ func findMax(ctx context.Context, o options, out io.Writer) error {
 		time.Sleep(o.late + 500*time.Millisecond)
 		res := b.evaluate(d, prev)
 		prev = b.problems.snapshot()
+		b.book.forget(d.window)
+		b.stateLat.forgetBefore(d.ended)
 		results = append(results, res)
 		fmt.Fprintln(out, res.line())
 		if !res.pass {

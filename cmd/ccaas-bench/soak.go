@@ -13,10 +13,11 @@ import (
 const goroutineSlack = 5
 
 // soak runs -rate for -soak in one-minute steps (each judged like a
-// -find-max step), then checks that nothing leaked: no customer channels or
-// call bridges left, the product's goroutines back to their count before
-// the load (and before the logins once everyone logged out), and the live
-// heap of the last minute within -max-heap-growth of the first minute's.
+// -find-max step and reported), then checks that nothing leaked: every call
+// ended, no customer channels or call bridges left, the product's goroutines
+// back to their count before the load (and before the logins once everyone
+// logged out), and the live heap of the last minute within -max-heap-growth
+// of the first minute's. Those checks make the PASS or FAIL.
 func soak(ctx context.Context, o options, out io.Writer) error {
 	b, err := start(ctx, o, out)
 	if err != nil {
@@ -79,6 +80,7 @@ func soak(ctx context.Context, o options, out io.Writer) error {
 	done := make(chan stepDone)
 	go b.placeSteps(ctx, steps, done)
 	var failures []string
+	slow := 0
 	prev := b.problems.snapshot()
 	for d := range done {
 		time.Sleep(o.late + 500*time.Millisecond)
@@ -86,8 +88,10 @@ func soak(ctx context.Context, o options, out io.Writer) error {
 		prev = b.problems.snapshot()
 		fmt.Fprintf(out, "minute %3d  %s\n", d.window+1, res.line())
 		if !res.pass {
-			failures = append(failures, fmt.Sprintf("minute %d: %v", d.window+1, res.why))
+			slow++
 		}
+		b.book.forget(d.window)
+		b.stateLat.forgetBefore(d.ended)
 	}
 	ended := time.Now()
 	cancel()
@@ -101,6 +105,9 @@ func soak(ctx context.Context, o options, out io.Writer) error {
 		fmt.Fprintf(out, "%s %s\n", verdict, fmt.Sprintf(format, args...))
 	}
 	fmt.Fprintln(out)
+	// The verdict is about leaks; a minute that missed the -find-max bar is
+	// reported (on a shared machine a neighbour's burst does that too).
+	fmt.Fprintf(out, "%d of %d minutes missed the -find-max latency bar (see their lines)\n", slow, len(steps))
 	ctx = context.Background()
 	drainErr := b.drain(ctx, 30*time.Second+4*o.talk)
 	placed, ended2 := b.book.counts()
