@@ -67,6 +67,9 @@ type worldOpts struct {
 	manualPhones bool
 	// wrapStore wraps the store the app writes to (a slow or hung disk).
 	wrapStore func(app.Store) app.Store
+	// now is the app's clock (default time.Now); queueLog gets its queue_log events.
+	now      func() time.Time
+	queueLog func(app.QueueEvent)
 }
 
 func newWorld(t testing.TB, opts worldOpts) *world {
@@ -132,7 +135,7 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 		store = opts.wrapStore(db)
 	}
 	a, err := app.New(app.Config{ARI: client, Store: store, LineRetry: 50 * time.Millisecond, Logger: quiet,
-		CheckInvariants: w.violation, WaitForPhone: opts.manualPhones})
+		CheckInvariants: w.violation, WaitForPhone: opts.manualPhones, Now: opts.now, QueueLog: opts.queueLog})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ func (t *tenant) end(c *call, reason string) {
 		c.held = false
 	}
 	t.app.recordCall(t.record(c))
+	t.qlogEnd(c, reason)
 }
 
 // invariants checks what must hold between any two inputs of the loop

@@ -109,6 +109,7 @@ type agent struct {
 	lastCall CallID      // the call the agent's part last ended in (its wrapup belongs to it)
 	timer    *time.Timer // fires at the state machine's next deadline
 	timerGen uint64      // bumps on every re-arm; stale timer messages are dropped
+	ql       qlogAgent   // what the queue_log was told of the agent
 }
 
 type callState int
@@ -158,6 +159,8 @@ type call struct {
 	timerGen     uint64 // bumps whenever the timers are re-armed; stale timer messages are dropped
 	ops          serial
 	ends         int // how often the call ended: once, or the invariants are broken
+
+	ql qlogCall // what the queue_log was told of the call
 }
 
 // legRecord is one agent's part in a call, for the call record.
@@ -539,6 +542,7 @@ func (t *tenant) applied(ag *agent, trs []wrapup.Transition) {
 		if tr.RingNoAnswer() && ag.leg != nil && ag.leg.state == legOffered {
 			t.missed(ag.call, ag.leg)
 		}
+		t.qlogAgent(ag, tr) // after RINGNOANSWER, as app_queue pauses after it
 	}
 	t.syncRouting(ag)
 	t.armTimer(ag)
