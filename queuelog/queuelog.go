@@ -271,6 +271,17 @@ func AppendLine(dst []byte, e Event, now func() time.Time) []byte {
 
 func appendField(dst []byte, s string) []byte {
 	for i := 0; i < len(s) && i < maxField; {
+		if c := s[i]; c < utf8.RuneSelf { // ASCII, most of what is written
+			switch {
+			case c == '|':
+				c = '_'
+			case c < 0x20 || c == 0x7f:
+				c = ' '
+			}
+			dst = append(dst, c)
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if i+size > maxField {
 			break // never cut a character in two
