@@ -71,6 +71,10 @@ type Config struct {
 	// CheckInvariants, if set, makes every tenant loop check its invariants
 	// after every input and report violations here (tests).
 	CheckInvariants func(error)
+	// QueueLog, if set, receives the queue_log events that Asterisk's
+	// app_queue would write (package queuelog writes them to a file). The
+	// tenant loops call it, so it must not block.
+	QueueLog func(QueueEvent)
 }
 
 // DefaultLineFields make a WebRTC endpoint as the shipped pjsip.conf's agent
@@ -225,6 +229,7 @@ func (a *App) Run(ctx context.Context) error {
 	a.ctx, a.loopCtx, a.running = ctx, loopCtx, true
 	ts := a.tenantList()
 	a.mu.Unlock()
+	a.queueStart()
 	logDone := make(chan struct{})
 	go func() {
 		defer close(logDone)

@@ -72,6 +72,9 @@ type worldOpts struct {
 	// others are more users of the tenant (supervisors), created before the
 	// app loads; their password is their username + "-pw".
 	others []app.Agent
+	// now is the app's clock (default time.Now); queueLog gets its queue_log events.
+	now      func() time.Time
+	queueLog func(app.QueueEvent)
 }
 
 func newWorld(t testing.TB, opts worldOpts) *world {
@@ -146,7 +149,7 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 		store = opts.wrapStore(db)
 	}
 	a, err := app.New(app.Config{ARI: client, Store: store, LineRetry: 50 * time.Millisecond, Logger: quiet,
-		CheckInvariants: w.violation, WaitForPhone: opts.manualPhones})
+		CheckInvariants: w.violation, WaitForPhone: opts.manualPhones, Now: opts.now, QueueLog: opts.queueLog})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -358,6 +358,7 @@ func (t *tenant) joined(c *call, l *leg, gen uint64, withCustomer bool, err erro
 		c.joins++
 	}
 	t.step(ag, wrapup.InConnected, "")
+	t.qlogConnect(c, l)
 	if l.role == roleCallee {
 		// the agent who dialled is connected now too
 		if d := c.legWithRole(roleDialer); d != nil && d.state == legConnecting {
@@ -440,6 +441,7 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 		ag.lastQueue = c.queue.ID
 	}
 	t.stopWatchers(c, ag)
+	t.qlogLeft(c, l, reason)
 	c.history = append(c.history, legRecord{agent: ag.cfg.ID, role: l.role, offeredAt: l.offeredAt, joinedAt: l.joinedAt, leftAt: t.now(), reason: reason})
 	if l.state != legOffered && ag.line.state == lineUp {
 		home, lineCh, muted := ag.line.home, ag.line.channel, l.muted
@@ -493,6 +495,7 @@ func (t *tenant) endCall(c *call, reason string) {
 // callerGone: the customer's channel ended.
 func (t *tenant) callerGone(c *call, reason string) {
 	c.customerUp, c.customerIn = false, false
+	t.qlogAbandon(c)
 	switch c.state {
 	case callArriving, callWaiting:
 		t.log.Info("caller abandoned", "call", c.id, "waited", t.now().Sub(c.arrived))
@@ -555,6 +558,7 @@ func (t *tenant) backToQueue(c *call) {
 // missed: the agent let an offer ring out (they are Not Ready now).
 func (t *tenant) missed(c *call, l *leg) {
 	t.log.Info("ring no answer", "call", c.id, "agent", l.ag.cfg.Username, "role", l.role)
+	t.qlogRingNoAnswer(c, l)
 	t.release(c, l, endWithdrawn)
 	switch l.role {
 	case roleConference:

@@ -161,6 +161,7 @@ func (t *tenant) transfer(ag *agent, id CallID, ext string) error {
 	}, nil)
 	c.transfers++
 	t.log.Info("blind transfer", "call", c.id, "from", ag.cfg.Username, "to", to.cfg.Username)
+	t.qlogTransfer(c, l, to)
 	t.release(c, l, endTransferred)
 	c.state = callOffered
 	if err := t.offer(c, to, roleTransfer, ag); err != nil {

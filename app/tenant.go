@@ -116,6 +116,7 @@ type agent struct {
 	stateBy                string      // the supervisor who made the current state, for the screens
 	timer                  *time.Timer // fires at the state machine's next deadline
 	timerGen               uint64      // bumps on every re-arm; stale timer messages are dropped
+	ql                     qlogAgent   // what the queue_log was told of the agent
 }
 
 type callState int
@@ -166,6 +167,8 @@ type call struct {
 	ops          serial
 	ends         int      // how often the call ended: once, or the invariants are broken
 	watchers     []*agent // supervisors listening in on an agent of this call
+
+	ql qlogCall // what the queue_log was told of the call
 }
 
 // legRecord is one agent's part in a call, for the call record.
@@ -581,6 +584,7 @@ func (t *tenant) applied(ag *agent, trs []wrapup.Transition) {
 		if tr.RingNoAnswer() && ag.leg != nil && ag.leg.state == legOffered {
 			t.missed(ag.call, ag.leg)
 		}
+		t.qlogAgent(ag, tr) // after RINGNOANSWER, as app_queue pauses after it
 	}
 	t.syncRouting(ag)
 	t.armTimer(ag)

@@ -47,6 +47,7 @@ func (t *tenant) wait(c *call, q *Queue) {
 	}
 	c.state = callWaiting
 	t.router.Enqueue(queue.CallID(c.id), queue.ID(q.ID), c.arrived)
+	t.qlogEnter(c)
 	t.armCallTimers(c)
 	if moved {
 		class := q.MOHClass
@@ -108,6 +109,7 @@ func (t *tenant) onCallTimer(m msgCallTimer) {
 // visited, a missing target or an extension that cannot take the call now
 // end it politely too, so a call never loops between queues.
 func (t *tenant) overflow(c *call) {
+	t.qlogTimeout(c)
 	q := c.queue
 	t.router.Remove(queue.CallID(c.id))
 	if c.visited == nil {

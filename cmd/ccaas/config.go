@@ -28,6 +28,7 @@ type config struct {
 	SIPWSURL     string        // CCAAS_SIP_WS_URL, --sip-ws-url (serve)
 	TLSCert      string        // CCAAS_TLS_CERT, --tls-cert
 	TLSKey       string        // CCAAS_TLS_KEY, --tls-key
+	QueueLog     string        // CCAAS_QUEUE_LOG, --queue-log: app_queue's queue_log file ("" = none; demo: next to the db)
 }
 
 func defaultConfig() config {
@@ -61,6 +62,7 @@ func (c *config) fromEnv(getenv func(string) string) {
 	set(&c.TLSCert, "CCAAS_TLS_CERT")
 	set(&c.SIPWSURL, "CCAAS_SIP_WS_URL")
 	set(&c.TLSKey, "CCAAS_TLS_KEY")
+	set(&c.QueueLog, "CCAAS_QUEUE_LOG")
 	if v := getenv("CCAAS_DEMO_CALLERS_EVERY"); v != "" {
 		if d, err := time.ParseDuration(v); err == nil {
 			c.CallersEvery = d
@@ -78,6 +80,7 @@ func (c *config) flags(fs *flag.FlagSet, command string) {
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate (chain) file: serve HTTPS (WebRTC needs a secure origin)")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert")
+	fs.StringVar(&c.QueueLog, "queue-log", c.QueueLog, "write an Asterisk app_queue queue_log to this file (reopened on SIGHUP)")
 	if command == "demo" {
 		fs.DurationVar(&c.CallersEvery, "callers-every", c.CallersEvery, "mean time between simulated callers (0 turns them off)")
 		return

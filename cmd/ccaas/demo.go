@@ -47,6 +47,9 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 		return err
 	}
 	cfg.ARIUser, cfg.ARIPassword, cfg.ARIApp = "ccaas", "demo-"+fmt.Sprint(rand.Uint64()), "ccaas"
+	if cfg.QueueLog == "" {
+		cfg.QueueLog = demoQueueLog(cfg.DB)
+	}
 	sim := asterisksim.New(asterisksim.Config{
 		Username:         cfg.ARIUser,
 		Password:         cfg.ARIPassword,
@@ -83,6 +86,7 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 		fmt.Fprintf(stdout, "  queue    Support, DID %s\n", demoDID)
 		fmt.Fprintf(stdout, "\n  admin pages     %sadmin     user %s, password %s, domain %s\n", url, demoAdmin.username, demoAdmin.password, demoDomain)
 		fmt.Fprintf(stdout, "  operator pages  %soperator  user %s, password %s\n", url, demoOperator.username, demoOperator.password)
+		fmt.Fprintf(stdout, "  queue_log       %s\n", cfg.QueueLog)
 		if cfg.CallersEvery > 0 {
 			fmt.Fprintf(stdout, "\nA simulated customer calls about every %s; the page's demo panel places more.\n\n", cfg.CallersEvery)
 			go world.trickle(ctx, cfg.CallersEvery)

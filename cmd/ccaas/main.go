@@ -124,9 +124,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client
 		return err
 	}
 	defer db.Close()
+	queueLog, closeQueueLog, err := openQueueLog(ctx, cfg.QueueLog, log)
+	if err != nil {
+		return err
+	}
+	defer closeQueueLog() // after the app has stopped (it logs its agents out)
 	// against a real Asterisk the line waits for the browser phone to register;
 	// the simulator's phones answer by themselves
-	a, err := app.New(app.Config{ARI: client, Store: db, Logger: log, Application: cfg.ARIApp, WaitForPhone: demo == nil})
+	a, err := app.New(app.Config{ARI: client, Store: db, Logger: log, Application: cfg.ARIApp, WaitForPhone: demo == nil, QueueLog: queueLog})
 	if err != nil {
 		return err
 	}
