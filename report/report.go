@@ -317,11 +317,12 @@ func Compute(in Input) Report {
 	if !in.Now.IsZero() && in.Now.Before(end) {
 		end = in.Now
 	}
-	for agent, rows := range byAgent(in.States) {
-		for i, row := range rows {
+	for agent, idx := range byAgent(in.States) {
+		for k, i := range idx {
+			row := &in.States[i]
 			next := end // the last known state lasts until the end (or now)
-			if i+1 < len(rows) {
-				next = rows[i+1].At
+			if k+1 < len(idx) {
+				next = in.States[idx[k+1]].At
 			}
 			// call figures of the state log: by the call's bucket
 			if c, ok := calls[row.Call]; ok && row.Call != "" {
@@ -391,15 +392,23 @@ func addCall(f *QueueFigures, c app.CallRecord) {
 	}
 }
 
-// byAgent groups state rows by agent, each agent's in time order (rows with
-// the same time keep the order they were written in).
-func byAgent(rows []app.StateChange) map[app.AgentID][]app.StateChange {
-	out := map[app.AgentID][]app.StateChange{}
+// byAgent groups the state rows by agent, as indexes into rows: each
+// agent's in time order (rows with the same time keep the order they were
+// written in). Indexes, not copies: a long period has millions of rows.
+func byAgent(rows []app.StateChange) map[app.AgentID][]int {
+	counts := map[app.AgentID]int{}
 	for _, r := range rows {
-		out[r.Agent] = append(out[r.Agent], r)
+		counts[r.Agent]++
 	}
-	for _, rs := range out {
-		slices.SortStableFunc(rs, func(a, b app.StateChange) int { return a.At.Compare(b.At) })
+	out := make(map[app.AgentID][]int, len(counts))
+	for id, n := range counts {
+		out[id] = make([]int, 0, n)
+	}
+	for i, r := range rows {
+		out[r.Agent] = append(out[r.Agent], i)
+	}
+	for _, idx := range out {
+		slices.SortStableFunc(idx, func(a, b int) int { return rows[a].At.Compare(rows[b].At) })
 	}
 	return out
 }
