@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/report"
 )
 
 // reportFixture adds to the admin fixture a day of calls and state rows in
@@ -423,6 +425,35 @@ func TestReportAccess(t *testing.T) {
 		// Ann leads no team: no agent rows at all
 		if r := b.get("/admin/reports/agents.csv?" + reportQueryUTC); r.status != 200 || r.body != "agent,period,answered,other_calls,talk_s,hold_s,wrapup_s,transfers,missed\n" {
 			t.Fatalf("agents.csv of a supervisor without a team = %d\n%s", r.status, r.body)
+		}
+	})
+}
+
+// FuzzReportQuery: any query is a period within the limits or refused with
+// a message for the user; zones never reach the file system by path.
+func FuzzReportQuery(f *testing.F) {
+	f.Add("2026-03-09", "2026-03-10", "hour", "Europe/Berlin")
+	f.Add("", "", "", "")
+	f.Add("2026-03-09", "2026-01-01", "day", "../../../../etc/passwd")
+	f.Add("2026-01-01", "2026-04-03", "day", "UTC")
+	f.Add("<b>", "2026-01-01", "week", "Local")
+	now := time.Date(2026, 3, 9, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, from, to, by, tz string) {
+		q, err := parseReportQuery(url.Values{"from": {from}, "to": {to}, "by": {by}, "tz": {tz}}, now)
+		if err != nil {
+			if !errors.Is(err, report.ErrBadPeriod) {
+				t.Fatalf("error without ErrBadPeriod: %v", err)
+			}
+			return
+		}
+		if strings.Contains(tz, "..") || strings.HasPrefix(strings.TrimSpace(tz), "/") {
+			t.Fatalf("zone %q accepted", tz)
+		}
+		if d := q.period.Days(); d < 1 || d > report.MaxDays || q.period.Granularity == report.Hour && d > report.MaxHourDays {
+			t.Fatalf("period of %d days per %s", d, q.period.Granularity)
+		}
+		if back, err := url.ParseQuery(q.query()); err != nil || back.Get("from") != q.period.FirstDay() || back.Get("to") != q.period.LastDay() {
+			t.Fatalf("link query %q does not name the period %s..%s", q.query(), q.period.FirstDay(), q.period.LastDay())
 		}
 	})
 }
