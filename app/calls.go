@@ -49,8 +49,9 @@ type leg struct {
 	role      legRole
 	offeredAt time.Time
 	joinedAt  time.Time
-	gen       uint64 // bumps on every join attempt; stale results are dropped
-	from      *agent // who transferred the call to them or invited them
+	holdAt    time.Duration // the call's hold time when this agent joined
+	gen       uint64        // bumps on every join attempt; stale results are dropped
+	from      *agent        // who transferred the call to them or invited them
 	muted     bool
 }
 
@@ -345,7 +346,7 @@ func (t *tenant) joined(c *call, l *leg, gen uint64, withCustomer bool, err erro
 		return
 	}
 	now := t.now()
-	l.state, l.joinedAt = legConnected, now
+	l.state, l.joinedAt, l.holdAt = legConnected, now, c.holdSoFar(now)
 	first := c.answeredAt.IsZero()
 	if first {
 		c.answeredAt = now
@@ -362,7 +363,7 @@ func (t *tenant) joined(c *call, l *leg, gen uint64, withCustomer bool, err erro
 	if l.role == roleCallee {
 		// the agent who dialled is connected now too
 		if d := c.legWithRole(roleDialer); d != nil && d.state == legConnecting {
-			d.state, d.joinedAt = legConnected, now
+			d.state, d.joinedAt, d.holdAt = legConnected, now, c.holdSoFar(now)
 			t.step(d.ag, wrapup.InConnected, "")
 		}
 	}
@@ -442,7 +443,11 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 	}
 	t.stopWatchers(c, ag)
 	t.qlogLeft(c, l, reason)
-	c.history = append(c.history, legRecord{agent: ag.cfg.ID, role: l.role, offeredAt: l.offeredAt, joinedAt: l.joinedAt, leftAt: t.now(), reason: reason})
+	rec := legRecord{agent: ag.cfg.ID, role: l.role, offeredAt: l.offeredAt, joinedAt: l.joinedAt, leftAt: t.now(), reason: reason}
+	if !l.joinedAt.IsZero() {
+		rec.hold = c.holdSoFar(rec.leftAt) - l.holdAt
+	}
+	c.history = append(c.history, rec)
 	if l.state != legOffered && ag.line.state == lineUp {
 		home, lineCh, muted := ag.line.home, ag.line.channel, l.muted
 		t.exec(&c.ops, "line home", func(ctx context.Context) error {
@@ -619,6 +624,14 @@ func (c *call) legWithRole(r legRole) *leg {
 		}
 	}
 	return nil
+}
+
+// holdSoFar is the call's hold time until now, the current hold included.
+func (c *call) holdSoFar(now time.Time) time.Duration {
+	if c.held {
+		return c.holdTotal + now.Sub(c.heldSince)
+	}
+	return c.holdTotal
 }
 
 func (c *call) connectedAgents() int {

@@ -178,6 +178,7 @@ type legRecord struct {
 	offeredAt time.Time
 	joinedAt  time.Time
 	leftAt    time.Time
+	hold      time.Duration // the call's hold time while this agent was on it
 	reason    string
 }
 
