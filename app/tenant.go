@@ -347,6 +347,8 @@ func (t *tenant) handle(m any) {
 	case msgReload:
 		t.reload(m.cfg)
 		m.done <- nil
+	case msgSeedDay:
+		t.seedDay(m)
 	default:
 		t.log.Error("tenant loop: unknown input", "type", fmt.Sprintf("%T", m))
 	}

@@ -138,6 +138,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client
 	if err := a.Load(ctx); err != nil {
 		return err
 	}
+	if err := seedToday(ctx, db, a, time.Now()); err != nil {
+		log.Warn("the team view starts today's figures from zero", "err", err)
+	}
 	sipUpstream := cfg.SIPWSURL
 	if demo != nil {
 		sipUpstream = "" // the simulator answers the lines itself
