@@ -146,3 +146,24 @@ func TestStats(t *testing.T) {
 		waiting: zero, queueTalking: zero,
 		members: map[string]map[string]int{"Support": {"ready": 2}, "Sales": {"ready": 1}}})
 }
+
+// BenchmarkStats asks the tenant loop for its figures with 100 callers
+// waiting: the cost a scrape puts on a tenant loop.
+func BenchmarkStats(b *testing.B) {
+	w := newWorld(b, worldOpts{})
+	for range 100 {
+		if _, err := w.sim.PlaceCall(asterisksim.CallSpec{From: "1", DID: testDID}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	waitUntil(b, "100 callers waiting", func() bool {
+		s, err := w.app.Stats(ctx)
+		return err == nil && s[0].Queues[0].Waiting == 100
+	})
+	for b.Loop() {
+		if _, err := w.app.Stats(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

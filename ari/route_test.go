@@ -165,3 +165,9 @@ func TestObserve(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkRoute(b *testing.B) {
+	for b.Loop() {
+		Route("/channels/cust-0123456789abcdef/answer")
+	}
+}

@@ -285,3 +285,40 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// BenchmarkHotPath is what each ARI request and each ARI event adds.
+func BenchmarkHotPath(b *testing.B) {
+	m := NewMetrics()
+	b.Run("ObserveARI", func(b *testing.B) {
+		for b.Loop() {
+			m.ObserveARI("POST", "/channels/{id}/answer", 204, time.Millisecond)
+		}
+	})
+	b.Run("CountEvent", func(b *testing.B) {
+		for b.Loop() {
+			m.CountEvent("ChannelEnteredBridge")
+		}
+	})
+}
+
+// BenchmarkScrape serves /metrics for 20 tenants of 5 queues each.
+func BenchmarkScrape(b *testing.B) {
+	var stats fakeStats
+	for i := range 20 {
+		ts := app.TenantStats{Domain: fmt.Sprintf("t%d.example", i), Agents: states("ready", 3)}
+		for j := range 5 {
+			ts.Queues = append(ts.Queues, app.QueueStats{Name: fmt.Sprintf("Queue %d", j), Waiting: j, Members: states("ready", 2)})
+		}
+		stats.stats = append(stats.stats, ts)
+	}
+	srv := New(Config{Agents: fakeAccounts{session: &app.Session{}}, Stats: stats})
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	req.RemoteAddr = "127.0.0.1:1"
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatal(rec.Code)
+		}
+	}
+}
