@@ -68,6 +68,10 @@ type Config struct {
 	// register before it originates the line, and hang the line up when the
 	// phone goes away (a real Asterisk; the simulator answers by itself).
 	WaitForPhone bool
+	// CountEvent, if set, is told the type of every ARI event the app
+	// receives ("other" for types the ari package does not decode), on the
+	// events reader goroutine: it must be quick and never block.
+	CountEvent func(eventType string)
 	// CheckInvariants, if set, makes every tenant loop check its invariants
 	// after every input and report violations here (tests).
 	CheckInvariants func(error)

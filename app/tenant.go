@@ -316,6 +316,9 @@ func (t *tenant) handle(m any) {
 		}
 		*m.out = [2]string{ag.line.endpoint, ag.line.password}
 		m.done <- nil
+	case msgQueryStats:
+		*m.out = t.stats()
+		m.done <- nil
 	case msgShutdown:
 		for _, ag := range t.agents {
 			if ag.session != nil {

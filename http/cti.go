@@ -37,6 +37,8 @@ func (s *Server) cti(c *gin.Context) {
 	if err != nil {
 		return // the upgrader has answered (403 for a foreign origin)
 	}
+	s.cfg.Metrics.ctiClients.Inc()
+	defer s.cfg.Metrics.ctiClients.Dec()
 	cl := &ctiClient{conn: conn, send: make(chan app.Message, ctiSendBacklog), closing: make(chan struct{})}
 	go cl.writeLoop()
 	if err := s.cfg.Agents.Attach(c.Request.Context(), sess, cl); err != nil {

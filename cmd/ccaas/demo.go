@@ -17,6 +17,7 @@ import (
 	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/ari/asterisksim"
+	cchttp "github.com/ccaas/ccaas/http"
 )
 
 // The demo tenant that `ccaas demo` seeds (once; an existing one is kept).
@@ -66,15 +67,16 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 	simSrv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	go simSrv.Serve(simLn)
 	defer simSrv.Close()
+	metrics := cchttp.NewMetrics()
 	client, err := ari.New(ari.Config{
 		URL: "http://" + simLn.Addr().String() + "/ari", Username: cfg.ARIUser, Password: cfg.ARIPassword,
-		Application: cfg.ARIApp, Logger: log,
+		Application: cfg.ARIApp, Logger: log, Observe: metrics.ObserveARI,
 	})
 	if err != nil {
 		return err
 	}
 	world := &demoWorld{sim: sim, log: log}
-	return serve(ctx, cfg, log, client, world, func(a *app.App, url string) {
+	return serve(ctx, cfg, log, client, metrics, world, func(a *app.App, url string) {
 		world.app = a
 		fmt.Fprintf(stdout, "\nccaas demo is running: open %s\n\n", url)
 		fmt.Fprintf(stdout, "  domain   %s\n", demoDomain)
