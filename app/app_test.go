@@ -267,6 +267,13 @@ func (s *sink) reply(t testing.TB, id string) app.Message {
 // login logs an agent in, attaches a sink and waits until the line is up.
 func (w *world) login(name string) (*app.Session, *sink) {
 	w.t.Helper()
+	s, k, _ := w.loginWith(name)
+	return s, k
+}
+
+// loginWith is login that returns the snapshot too.
+func (w *world) loginWith(name string) (*app.Session, *sink, app.Message) {
+	w.t.Helper()
 	ctx := context.Background()
 	s, err := w.app.Login(ctx, testDomain, name, name+"-pw")
 	if err != nil {
@@ -283,7 +290,7 @@ func (w *world) login(name string) (*app.Session, *sink) {
 	if snap.Line.State != "up" {
 		k.next(w.t, "line up", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
 	}
-	return s, k
+	return s, k, snap
 }
 
 func (w *world) ready(s *app.Session, k *sink) {

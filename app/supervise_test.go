@@ -24,25 +24,6 @@ func supervisedWorld(t *testing.T, opts worldOpts) *world {
 	return newWorld(t, opts)
 }
 
-// loginWith logs a user in and returns the snapshot too.
-func (w *world) loginWith(name string) (*app.Session, *sink, app.Message) {
-	w.t.Helper()
-	ctx := context.Background()
-	s, err := w.app.Login(ctx, testDomain, name, name+"-pw")
-	if err != nil {
-		w.t.Fatalf("login %s: %v", name, err)
-	}
-	k := newSink()
-	if err := w.app.Attach(ctx, s, k); err != nil {
-		w.t.Fatal(err)
-	}
-	snap := k.next(w.t, "snapshot", func(m app.Message) bool { return m.Type == app.MsgSnapshot })
-	if snap.Line.State != "up" {
-		k.next(w.t, "line up", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
-	}
-	return s, k, snap
-}
-
 // lineFor returns the line channel of the login whose SIP account this is.
 func (w *world) lineFor(snap app.Message) string {
 	w.t.Helper()
