@@ -297,6 +297,9 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		writeResponse(w, fail(status, "Invalid method"))
 		return
 	}
+	if f := s.takeFault(hr.Method, segs); f != nil && s.applyFault(w, hr, f) {
+		return
+	}
 	q, errResp := parseRequest(hr, params)
 	if errResp != nil {
 		writeResponse(w, *errResp)
