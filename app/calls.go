@@ -294,7 +294,7 @@ func (t *tenant) connect(c *call, l *leg) {
 	l.gen++
 	bridge, customer, playback, gen := c.bridge, c.customer, c.playback, l.gen
 	c.playback = ""
-	t.exec(&c.ops, "connect agent", func(ctx context.Context) error {
+	t.execAfter([]*serial{&c.ops, &l.ag.line.ops}, "connect agent", func(ctx context.Context) error {
 		a := t.app.ari
 		if playback != "" {
 			if err := ignoreGone(a.StopPlayback(ctx, playback)); err != nil {
@@ -427,7 +427,7 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 	c.history = append(c.history, legRecord{agent: ag.cfg.ID, role: l.role, offeredAt: l.offeredAt, joinedAt: l.joinedAt, leftAt: t.now(), reason: reason})
 	if l.state != legOffered && ag.line.state == lineUp {
 		home, lineCh, muted := ag.line.home, ag.line.channel, l.muted
-		t.exec(&c.ops, "line home", func(ctx context.Context) error {
+		t.execAfter([]*serial{&c.ops, &ag.line.ops}, "line home", func(ctx context.Context) error {
 			if muted {
 				if err := ignoreGone(t.app.ari.Unmute(ctx, lineCh, "in")); err != nil {
 					return err

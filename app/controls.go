@@ -234,7 +234,7 @@ func (t *tenant) dial(ag *agent, number string) error {
 	ag.call, ag.leg = c, l
 	t.calls[c.id] = c
 	bridge, lineCh := c.bridge, ag.line.channel
-	t.exec(&c.ops, "bridge dialling agent", func(ctx context.Context) error {
+	t.execAfter([]*serial{&c.ops, &ag.line.ops}, "bridge dialling agent", func(ctx context.Context) error {
 		if _, err := t.app.ari.CreateBridge(ctx, ari.BridgeRequest{ID: bridge, Type: ari.BridgeMixing, Name: bridge}); err != nil {
 			return err
 		}

@@ -329,7 +329,12 @@ func (t *tenant) handle(m any) {
 // exec runs an ARI operation outside the loop, in order after the earlier
 // operations of the same serial, and brings its error back into the loop.
 func (t *tenant) exec(s *serial, what string, op func(ctx context.Context) error, then func(err error)) {
-	s.run(func() {
+	t.execAfter([]*serial{s}, what, op, then)
+}
+
+// execAfter is exec ordered in several serials at once (runAfter).
+func (t *tenant) execAfter(ss []*serial, what string, op func(ctx context.Context) error, then func(err error)) {
+	runAfter(func() {
 		ctx, cancel := t.app.opContext()
 		err := op(ctx)
 		cancel()
@@ -339,7 +344,7 @@ func (t *tenant) exec(s *serial, what string, op func(ctx context.Context) error
 		if then != nil {
 			t.inbox.post(msgDone{then: func() { then(err) }})
 		}
-	})
+	}, ss...)
 }
 
 func (t *tenant) now() time.Time { return t.app.now() }
