@@ -28,7 +28,7 @@ func (t *tenant) startLine(ag *agent) {
 func (t *tenant) provisionLine(ag *agent) {
 	l := &ag.line
 	l.gen++
-	l.state, l.registered = lineConnecting, false // a new endpoint needs a new registration
+	l.state, l.registered, l.pushed = lineConnecting, false, false // a new endpoint needs a new registration
 	l.provisioned = t.now()
 	endpoint, password, home := l.endpoint, l.password, l.home
 	fields := append([]ari.ConfigTuple{
@@ -54,11 +54,15 @@ func (t *tenant) provisionLine(ag *agent) {
 			return err
 		}
 		_, err := a.CreateBridge(ctx, ari.BridgeRequest{ID: home, Type: ari.BridgeHolding, Name: home})
+		if errors.Is(err, ari.ErrConflict) {
+			return nil // ours already: an earlier attempt created it after all
+		}
 		return err
 	}, func(err error) {
 		if !t.lineStepDone(ag, gen, err) {
 			return
 		}
+		ag.line.pushed = true
 		if t.app.cfg.WaitForPhone {
 			t.awaitPhone(ag)
 			return

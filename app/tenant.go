@@ -95,6 +95,9 @@ type line struct {
 	// registered: the browser phone is registered (only followed with
 	// Config.WaitForPhone; the simulator's phones answer without one).
 	registered bool
+	// pushed: the endpoint and the home bridge exist in Asterisk; until
+	// then a retry provisions again rather than originate to nothing.
+	pushed bool
 }
 
 type agent struct {
@@ -305,12 +308,16 @@ func (t *tenant) handle(m any) {
 		}
 	case msgLineRetry:
 		if ag := t.agents[m.agent]; ag != nil && ag.session != nil && ag.line.gen == m.gen && ag.line.state == lineDown {
-			if t.app.cfg.WaitForPhone && !ag.line.registered {
-				ag.line.state = lineRegistering // the phone's next registration brings the line
-				t.send(ag, Message{Type: MsgLine, Line: &LineView{State: lineRegistering.String()}})
-				return
+			switch {
+			case !ag.line.pushed:
+				t.provisionLine(ag)
+			case t.app.cfg.WaitForPhone && !ag.line.registered:
+				// the phone's next registration brings the line; the watch
+				// is set up again in case that is what failed
+				t.awaitPhone(ag)
+			default:
+				t.originateLine(ag)
 			}
-			t.originateLine(ag)
 		}
 	case msgDone:
 		m.then()
