@@ -434,7 +434,11 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 				}
 			}
 			return t.app.ari.AddChannel(ctx, home, lineCh)
-		}, nil)
+		}, func(err error) {
+			if err != nil && ag.line.channel == lineCh {
+				t.strayLine(ag, lineCh)
+			}
+		})
 	}
 	if !ag.fsm.OnCall() {
 		return

@@ -206,6 +206,18 @@ func (t *tenant) lineLost(ag *agent, ch string) {
 	t.lineDown(ag)
 }
 
+// strayLine: the agent's line could not be moved home, so it may still be
+// in a call the agent left (hearing it). It is hung up and comes back clean,
+// as after a lost line.
+func (t *tenant) strayLine(ag *agent, ch string) {
+	t.log.Warn("agent line could not go home; hanging it up", "agent", ag.cfg.Username)
+	delete(t.lines, ch)
+	t.lineLost(ag, ch)
+	t.exec(&ag.line.ops, "hang up stray line", func(ctx context.Context) error {
+		return ignoreGone(t.app.ari.Hangup(ctx, ch, ""))
+	}, nil)
+}
+
 func (t *tenant) lineDown(ag *agent) {
 	l := &ag.line
 	l.state = lineDown
