@@ -168,26 +168,37 @@ func (t *tenant) inbound(ch ari.Channel, did string) {
 		}
 	}
 	// The customer hears music while waiting.
+	var answered bool
 	t.exec(&c.ops, "answer customer", func(ctx context.Context) error {
 		if err := t.app.ari.Answer(ctx, ch.ID); err != nil {
 			return err
 		}
+		answered = true
 		if err := t.app.ari.StartMOH(ctx, ch.ID, q.MOHClass); err != nil {
 			return err
 		}
 		for _, i := range missing {
 			val, err := t.app.ari.GetVariable(ctx, ch.ID, vars[i].Variable)
-			if err != nil && !errors.Is(err, ari.ErrNotFound) { // not set by the IVR: shown empty
-				return err
+			if err != nil && !errors.Is(err, ari.ErrNotFound) { // 404: not set by the IVR
+				// attached data is not worth losing the caller: shown empty
+				t.log.Warn("could not read a call variable", "call", c.id, "variable", vars[i].Variable, "err", err)
 			}
 			values[i] = val
 		}
 		return nil
-	}, func(error) {
+	}, func(err error) {
 		for i, v := range vars {
 			c.data = append(c.data, DataItem{Key: v.Key, Value: values[i]})
 		}
-		if c.state == callArriving {
+		switch {
+		case c.state != callArriving: // the caller hung up meanwhile
+		case !answered:
+			// a caller we cannot answer cannot be served: hang up rather
+			// than leave them ringing in Stasis
+			t.endCall(c, endFailed)
+		case err != nil:
+			t.endSilent(c) // answered, but no music: say goodbye rather than queue them in silence
+		default:
 			t.wait(c, q)
 		}
 	})
@@ -530,14 +541,51 @@ func (t *tenant) backToQueue(c *call) {
 	bridge := c.bridge
 	c.bridge, c.answeredAt, c.customerIn, c.held = "", time.Time{}, false, false
 	t.wait(c, c.queue)
-	t.exec(&c.ops, "customer back to queue", func(ctx context.Context) error {
-		if bridge != "" {
-			if err := ignoreGone(t.app.ari.DestroyBridge(ctx, bridge)); err != nil {
+	t.startMusic(c, "customer back to queue", func(ctx context.Context) error {
+		if bridge == "" {
+			return nil
+		}
+		return ignoreGone(t.app.ari.DestroyBridge(ctx, bridge))
+	})
+}
+
+// needsMusic: the customer is up but in no conversation and hears no
+// message, so unless music plays they hear silence.
+func (c *call) needsMusic() bool {
+	return c.state != callEnded && c.customer != "" && c.customerUp && !c.customerIn && c.playback == ""
+}
+
+// startMusic plays the customer music on hold, after the steps before it
+// (leaving a bridge …). Should Asterisk fail it or not answer, a customer
+// who still waits in silence is said goodbye: never left silent.
+func (t *tenant) startMusic(c *call, what string, before func(ctx context.Context) error) {
+	customer, class := c.customer, t.mohClass(c)
+	t.exec(&c.ops, what, func(ctx context.Context) error {
+		if before != nil {
+			if err := before(ctx); err != nil {
 				return err
 			}
 		}
-		return t.app.ari.StartMOH(ctx, c.customer, c.queue.MOHClass)
-	}, nil)
+		return t.app.ari.StartMOH(ctx, customer, class)
+	}, func(err error) {
+		if err != nil && c.needsMusic() {
+			t.endSilent(c)
+		}
+	})
+}
+
+// endSilent ends a call whose customer cannot be given sound (no music, no
+// way back to an agent): agents are released and the customer hears
+// goodbye, or is hung up should that fail too.
+func (t *tenant) endSilent(c *call) {
+	if c.state == callEnded {
+		return
+	}
+	t.log.Warn("the customer would be left in silence; ending the call politely", "call", c.id)
+	for len(c.legs) > 0 {
+		t.release(c, c.legs[0], endFailed)
+	}
+	t.goodbye(c, endFailed)
 }
 
 // missed: the agent let an offer ring out (they are Not Ready now).

@@ -150,15 +150,13 @@ func (t *tenant) transfer(ag *agent, id CallID, ext string) error {
 		c.held = false
 	}
 	c.customerIn = false
-	bridge, customer, class := c.bridge, c.customer, t.mohClass(c)
-	t.exec(&c.ops, "customer waits for transfer", func(ctx context.Context) error {
-		if wasIn {
-			if err := ignoreNotInBridge(t.app.ari.RemoveChannel(ctx, bridge, customer)); err != nil {
-				return err
-			}
+	bridge, customer := c.bridge, c.customer
+	t.startMusic(c, "customer waits for transfer", func(ctx context.Context) error {
+		if !wasIn {
+			return nil
 		}
-		return t.app.ari.StartMOH(ctx, customer, class)
-	}, nil)
+		return ignoreNotInBridge(t.app.ari.RemoveChannel(ctx, bridge, customer))
+	})
 	c.transfers++
 	t.log.Info("blind transfer", "call", c.id, "from", ag.cfg.Username, "to", to.cfg.Username)
 	t.release(c, l, endTransferred)
