@@ -26,7 +26,10 @@ const DIRECTIONS = { inbound: 'Inbound', outbound: 'Outbound', internal: 'Intern
 // How this agent came to the call, when it is not the plain way.
 const ROLE_NOTES = { transfer: 'transferred to you', conference: 'conference invitation', callee: 'a colleague calls' };
 const PARTY_STATES = { offered: 'Ringing', connecting: 'Connecting', connected: 'Connected' };
-const NOTICES = { joined: 'joined the call', left: 'left the call', no_answer: 'did not answer' };
+const NOTICES = {
+  joined: 'joined the call', left: 'left the call', no_answer: 'did not answer',
+  hold_failed: 'could not be put on hold: still on the line with you', resume_failed: 'could not be taken off hold: try Resume again',
+};
 const OFFER_TITLES = { transfer: 'Transferred call', conference: 'Conference invitation', callee: 'Call from a colleague' };
 // A recent call the agent never took shows how it ended instead of a duration.
 const UNTAKEN = { withdrawn: 'missed', no_answer: 'no answer', busy: 'busy', failed: 'failed' };
