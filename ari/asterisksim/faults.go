@@ -1,6 +1,7 @@
 package asterisksim
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -28,6 +29,9 @@ type Fault struct {
 	// Count is how many matching requests the fault applies to: 0 means one,
 	// a negative count every one until Remove.
 	Count int
+	// Skip lets this many matching requests through before the fault
+	// applies (to fail the second of two alike requests of a flow).
+	Skip int
 }
 
 // Injected is a fault armed with Inject.
@@ -36,13 +40,15 @@ type Injected struct {
 	fault Fault
 	segs  []string
 	left  int // requests still to hit; negative: unlimited
+	skip  int // matching requests still to let through
 	hits  int
+	held  int // requests taken and not answered yet
 }
 
 // Inject arms a fault for the next matching requests. Faults are tried in
 // the order they were injected; a request takes the first one that matches.
 func (s *Sim) Inject(f Fault) *Injected {
-	in := &Injected{sim: s, fault: f, segs: strings.Split(strings.Trim(f.Path, "/"), "/"), left: f.Count}
+	in := &Injected{sim: s, fault: f, segs: strings.Split(strings.Trim(f.Path, "/"), "/"), left: f.Count, skip: f.Skip}
 	if in.left == 0 {
 		in.left = 1
 	}
@@ -57,6 +63,15 @@ func (in *Injected) Hits() int {
 	in.sim.mu.Lock()
 	defer in.sim.mu.Unlock()
 	return in.hits
+}
+
+// Held reports how many requests the fault has taken and not yet answered
+// (those it delays): a request served late has had its effect once Held
+// drops.
+func (in *Injected) Held() int {
+	in.sim.mu.Lock()
+	defer in.sim.mu.Unlock()
+	return in.held
 }
 
 // Remove disarms the fault; requests it is holding finish as armed.
@@ -91,25 +106,36 @@ func (in *Injected) matches(method string, segs []string) bool {
 	return true
 }
 
-// takeFault returns the fault for this request, if any, and counts the hit.
-func (s *Sim) takeFault(method string, segs []string) *Fault {
+// takeFault returns the fault for this request, if any, and counts the hit;
+// the caller calls release once the request is answered.
+func (s *Sim) takeFault(method string, segs []string) *Injected {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, in := range s.faults {
 		if !in.matches(method, segs) {
 			continue
 		}
+		if in.skip > 0 {
+			in.skip--
+			return nil
+		}
 		in.hits++
+		in.held++
 		if in.left > 0 {
 			in.left--
 			if in.left == 0 {
 				s.removeFaultLocked(in)
 			}
 		}
-		f := in.fault
-		return &f
+		return in
 	}
 	return nil
+}
+
+func (in *Injected) release() {
+	in.sim.mu.Lock()
+	in.held--
+	in.sim.mu.Unlock()
 }
 
 // applyFault carries out a fault on a request. It reports whether it
@@ -118,6 +144,9 @@ func (s *Sim) applyFault(w http.ResponseWriter, hr *http.Request, f *Fault) bool
 	if f.Delay > 0 {
 		var clientGone <-chan struct{}
 		if f.Status != 0 {
+			// net/http notices a client that hung up only once the body
+			// is read; the request is not served, so its body is not needed
+			_, _ = io.Copy(io.Discard, io.LimitReader(hr.Body, maxRequestBody))
 			clientGone = hr.Context().Done()
 		}
 		t := time.NewTimer(f.Delay)

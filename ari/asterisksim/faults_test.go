@@ -111,8 +111,8 @@ func TestFaultStatus(t *testing.T) {
 	}
 }
 
-// Count decides how many requests a fault hits; a negative count hits every
-// one until Remove.
+// Count decides how many requests a fault hits, a negative count every one
+// until Remove; Skip lets the first ones through.
 func TestFaultCount(t *testing.T) {
 	ctx := context.Background()
 	fr := newFaultRig(t)
@@ -125,6 +125,12 @@ func TestFaultCount(t *testing.T) {
 	check(t, "third answer", fr.c.Answer(ctx, fr.cust))
 	if in.Hits() != 2 {
 		t.Fatalf("hits %d", in.Hits())
+	}
+
+	second := fr.sim.Inject(Fault{Path: "/channels/*/ring", Status: http.StatusInternalServerError, Skip: 1})
+	check(t, "first ring, let through", fr.c.Ring(ctx, fr.cust))
+	if err := fr.c.Ring(ctx, fr.cust); !errors.Is(err, ari.ErrServer) || second.Hits() != 1 {
+		t.Fatalf("second ring: %v, hits %d", err, second.Hits())
 	}
 
 	always := fr.sim.Inject(Fault{Path: "/channels/*/moh", Status: http.StatusInternalServerError, Count: -1})
@@ -152,19 +158,37 @@ func TestFaultTimeoutDropsRequest(t *testing.T) {
 	if in.Hits() != 1 || fr.state() == ari.StateUp {
 		t.Fatalf("hits %d, state %s", in.Hits(), fr.state())
 	}
+	waitUntil(t, "the held request let go", func() bool { return in.Held() == 0 })
 	check(t, "answer after", fr.quick.Answer(context.Background(), fr.cust))
+
+	// with a body (originate): the client's hang-up is noticed all the same
+	in = fr.sim.Inject(Fault{Method: "POST", Path: "/channels", Status: http.StatusInternalServerError, Delay: time.Hour})
+	_, err = fr.quick.Originate(context.Background(), ari.OriginateRequest{Endpoint: "PJSIP/pstn", ChannelID: "out-1", Variables: map[string]string{"A": "b"}})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("originate: %v, want a timeout", err)
+	}
+	waitUntil(t, "the held originate let go", func() bool { return in.Held() == 0 })
+	if _, ok := fr.sim.Channel("out-1"); ok {
+		t.Fatal("the dropped originate made a channel")
+	}
 }
 
 // A delayed fault without a status is a slow Asterisk: the client times out,
 // and the request is carried out late anyway.
 func TestFaultDelayServesLate(t *testing.T) {
 	fr := newFaultRig(t)
-	fr.sim.Inject(Fault{Method: "POST", Path: "/channels/*/answer", Delay: 10 * quickTimeout})
+	in := fr.sim.Inject(Fault{Method: "POST", Path: "/channels/*/answer", Delay: 10 * quickTimeout})
 	err := fr.quick.Answer(context.Background(), fr.cust)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want a timeout", err)
 	}
-	waitUntil(t, "the late answer carried out", func() bool { return fr.state() == ari.StateUp })
+	if in.Held() != 1 || fr.state() == ari.StateUp {
+		t.Fatalf("held %d, state %s: the request was not held", in.Held(), fr.state())
+	}
+	waitUntil(t, "the late request answered", func() bool { return in.Held() == 0 })
+	if fr.state() != ari.StateUp {
+		t.Fatalf("state %s: the late answer was not carried out", fr.state())
+	}
 }
 
 // Close lets requests held by a fault go at once, with 503.
