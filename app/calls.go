@@ -86,6 +86,14 @@ func (t *tenant) onARI(ev ari.Event) {
 		}
 		if len(e.Args) >= 2 && e.Args[0] == "inbound" {
 			t.inbound(e.Channel, e.Args[1])
+			return
+		}
+		if isOurs(e.Channel.ID, kindLine) || isOurs(e.Channel.ID, kindCustomer) {
+			// a line or a customer we originated and gave up on (the
+			// originate timed out, but a slow Asterisk did it after all)
+			id := e.Channel.ID
+			t.log.Warn("hanging up a channel the app no longer wants", "channel", id)
+			t.exec(&serial{}, "hang up stray channel", func(ctx context.Context) error { return ignoreGone(t.app.ari.Hangup(ctx, id, "")) }, nil)
 		}
 	case *ari.StasisEnd:
 		t.channelGone(e.Channel.ID, "")
@@ -314,6 +322,7 @@ func (t *tenant) connect(c *call, l *leg) {
 		}
 		if create {
 			if _, err := a.CreateBridge(ctx, ari.BridgeRequest{ID: bridge, Type: ari.BridgeMixing, Name: bridge}); err != nil {
+				t.sweepBridge(bridge, err)
 				return err
 			}
 		}
@@ -327,6 +336,36 @@ func (t *tenant) connect(c *call, l *leg) {
 	if bringCustomer {
 		c.customerIn = true
 	}
+}
+
+// sweepBridge: a bridge whose creation got no answer (a timeout, a broken
+// connection) may still be created by a slow Asterisk after the app gave
+// up, and nothing would ever destroy it. It is destroyed again a few times,
+// waiting RequestTimeout and doubling, for about two minutes. It runs on its
+// own goroutine and touches no tenant state.
+func (t *tenant) sweepBridge(id string, err error) {
+	var status *ari.Error
+	if errors.As(err, &status) {
+		return // Asterisk answered: it did not create it
+	}
+	go func() {
+		for wait := t.app.cfg.RequestTimeout; wait <= time.Minute; wait *= 2 {
+			timer := time.NewTimer(wait)
+			select {
+			case <-timer.C:
+			case <-t.app.done:
+				timer.Stop()
+				return
+			}
+			ctx, cancel := t.app.opContext()
+			err := t.app.ari.DestroyBridge(ctx, id)
+			cancel()
+			if err == nil {
+				t.log.Warn("destroyed a bridge created after its request timed out", "bridge", id)
+				return
+			}
+		}
+	}()
 }
 
 // joined: the agent's line is in the bridge (or could not be put there).

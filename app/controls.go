@@ -291,6 +291,7 @@ func (t *tenant) dial(ag *agent, number string) error {
 	bridge, lineCh := c.bridge, ag.line.channel
 	t.execAfter([]*serial{&c.ops, &ag.line.ops}, "bridge dialling agent", func(ctx context.Context) error {
 		if _, err := t.app.ari.CreateBridge(ctx, ari.BridgeRequest{ID: bridge, Type: ari.BridgeMixing, Name: bridge}); err != nil {
+			t.sweepBridge(bridge, err)
 			return err
 		}
 		return t.app.ari.AddChannel(ctx, bridge, lineCh)
