@@ -95,8 +95,6 @@ type serial struct {
 	last chan struct{}
 }
 
-func (s *serial) run(fn func()) { runAfter(fn, s) }
-
 // runAfter runs fn after the earlier functions of every serial given, and
 // before their later ones: a step that moves an agent's line in or out of a
 // call is ordered both with the call's other steps and with the line's moves
