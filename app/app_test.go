@@ -67,6 +67,8 @@ type worldOpts struct {
 	manualPhones bool
 	// wrapStore wraps the store the app writes to (a slow or hung disk).
 	wrapStore func(app.Store) app.Store
+	// requestTimeout bounds each ARI operation (app.Config.RequestTimeout).
+	requestTimeout time.Duration
 }
 
 func newWorld(t testing.TB, opts worldOpts) *world {
@@ -132,7 +134,7 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 		store = opts.wrapStore(db)
 	}
 	a, err := app.New(app.Config{ARI: client, Store: store, LineRetry: 50 * time.Millisecond, Logger: quiet,
-		CheckInvariants: w.violation, WaitForPhone: opts.manualPhones})
+		CheckInvariants: w.violation, WaitForPhone: opts.manualPhones, RequestTimeout: opts.requestTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
