@@ -694,3 +694,26 @@ func TestAnnouncementEndingDuringOffer(t *testing.T) {
 	endedWith(t, k, "caller_hangup")
 	w.noLeaks(t)
 }
+
+// TestLineWithoutHomeBridgeComesBack: the agent's home bridge disappears
+// behind the app's back (an old process's clean-up, an operator); when the
+// line next comes back it cannot park, so the line is provisioned again and
+// comes up instead of failing for ever.
+func TestLineWithoutHomeBridgeComesBack(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	s, k := w.login("alice")
+	line := w.lineOf()
+	home := w.sim.BridgeOf(line.ID)
+	if err := w.ari.DestroyBridge(context.Background(), home); err != nil {
+		t.Fatal(err)
+	}
+	w.sim.Hangup(line.ID)
+	k.next(t, "line down", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "down" })
+	k.next(t, "line up again", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+	if b := w.sim.BridgeOf(w.lineOf().ID); b != home {
+		t.Fatalf("line in %q, want its home %q again", b, home)
+	}
+	w.ready(s, k)
+	w.serves(t, s, k, "100")
+	w.noLeaks(t)
+}

@@ -181,6 +181,11 @@ func (t *tenant) lineAnswered(ag *agent, ch string) {
 			return
 		}
 		if err != nil {
+			if errors.Is(err, ari.ErrNotFound) {
+				// the home bridge is gone (removed behind our back): the
+				// retry provisions the line again
+				ag.line.pushed = false
+			}
 			t.exec(&ag.line.ops, "hang up unparked line", func(ctx context.Context) error { return t.app.ari.Hangup(ctx, ch, "") }, nil)
 			return // its StasisEnd brings lineLost and a retry
 		}
