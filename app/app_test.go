@@ -75,6 +75,8 @@ type worldOpts struct {
 	// now is the app's clock (default time.Now); queueLog gets its queue_log events.
 	now      func() time.Time
 	queueLog func(app.QueueEvent)
+	// requestTimeout bounds each ARI operation (app.Config.RequestTimeout).
+	requestTimeout time.Duration
 }
 
 func newWorld(t testing.TB, opts worldOpts) *world {
@@ -149,7 +151,7 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 		store = opts.wrapStore(db)
 	}
 	a, err := app.New(app.Config{ARI: client, Store: store, LineRetry: 50 * time.Millisecond, Logger: quiet,
-		CheckInvariants: w.violation, WaitForPhone: opts.manualPhones, Now: opts.now, QueueLog: opts.queueLog})
+		CheckInvariants: w.violation, WaitForPhone: opts.manualPhones, Now: opts.now, QueueLog: opts.queueLog, RequestTimeout: opts.requestTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,6 +95,9 @@ type line struct {
 	// registered: the browser phone is registered (only followed with
 	// Config.WaitForPhone; the simulator's phones answer without one).
 	registered bool
+	// pushed: the endpoint and the home bridge exist in Asterisk; until
+	// then a retry provisions again rather than originate to nothing.
+	pushed bool
 }
 
 type agent struct {
@@ -334,12 +337,16 @@ func (t *tenant) handle(m any) {
 		}
 	case msgLineRetry:
 		if ag := t.agents[m.agent]; ag != nil && ag.session != nil && ag.line.gen == m.gen && ag.line.state == lineDown {
-			if t.app.cfg.WaitForPhone && !ag.line.registered {
-				ag.line.state = lineRegistering // the phone's next registration brings the line
-				t.send(ag, Message{Type: MsgLine, Line: &LineView{State: lineRegistering.String()}})
-				return
+			switch {
+			case !ag.line.pushed:
+				t.provisionLine(ag)
+			case t.app.cfg.WaitForPhone && !ag.line.registered:
+				// the phone's next registration brings the line; the watch
+				// is set up again in case that is what failed
+				t.awaitPhone(ag)
+			default:
+				t.originateLine(ag)
 			}
-			t.originateLine(ag)
 		}
 	case msgDone:
 		m.then()
@@ -360,7 +367,12 @@ func (t *tenant) handle(m any) {
 // exec runs an ARI operation outside the loop, in order after the earlier
 // operations of the same serial, and brings its error back into the loop.
 func (t *tenant) exec(s *serial, what string, op func(ctx context.Context) error, then func(err error)) {
-	s.run(func() {
+	t.execAfter([]*serial{s}, what, op, then)
+}
+
+// execAfter is exec ordered in several serials at once (runAfter).
+func (t *tenant) execAfter(ss []*serial, what string, op func(ctx context.Context) error, then func(err error)) {
+	runAfter(func() {
 		ctx, cancel := t.app.opContext()
 		err := op(ctx)
 		cancel()
@@ -370,7 +382,7 @@ func (t *tenant) exec(s *serial, what string, op func(ctx context.Context) error
 		if then != nil {
 			t.inbox.post(msgDone{then: func() { then(err) }})
 		}
-	})
+	}, ss...)
 }
 
 func (t *tenant) now() time.Time { return t.app.now() }

@@ -16,12 +16,18 @@ import (
 
 // Limits of a CTI socket (the gorilla chat example's shape).
 const (
-	ctiWriteWait   = 10 * time.Second
-	ctiPongWait    = 60 * time.Second
-	ctiPingPeriod  = 50 * time.Second
 	ctiMaxMessage  = 4 << 10
 	ctiSendBacklog = 256 // messages queued for one client before it is dropped as too slow
 )
+
+// ctiTimers are a CTI socket's timers; tests shorten them (Server.timers).
+type ctiTimers struct {
+	writeWait  time.Duration // a write that takes longer drops the client
+	pongWait   time.Duration // a client silent this long (no pong) is dropped
+	pingPeriod time.Duration // below pongWait
+}
+
+var defaultCTITimers = ctiTimers{writeWait: 10 * time.Second, pongWait: 60 * time.Second, pingPeriod: 50 * time.Second}
 
 // upgrader keeps gorilla's default Origin check: the Origin's host must be
 // the request's Host, so another site's page cannot open an agent's socket.
@@ -39,7 +45,7 @@ func (s *Server) cti(c *gin.Context) {
 	}
 	s.cfg.Metrics.ctiClients.Inc()
 	defer s.cfg.Metrics.ctiClients.Dec()
-	cl := &ctiClient{conn: conn, send: make(chan app.Message, ctiSendBacklog), closing: make(chan struct{})}
+	cl := &ctiClient{conn: conn, send: make(chan app.Message, ctiSendBacklog), closing: make(chan struct{}), timers: s.timers}
 	go cl.writeLoop()
 	if err := s.cfg.Agents.Attach(c.Request.Context(), sess, cl); err != nil {
 		cl.Send(app.Message{Type: app.MsgBye, Reason: app.ByeClosed})
@@ -54,8 +60,8 @@ func (s *Server) cti(c *gin.Context) {
 // readLoop reads the client's commands until the socket closes.
 func (s *Server) readLoop(sess *app.Session, cl *ctiClient) {
 	cl.conn.SetReadLimit(ctiMaxMessage)
-	cl.conn.SetReadDeadline(time.Now().Add(ctiPongWait))
-	cl.conn.SetPongHandler(func(string) error { return cl.conn.SetReadDeadline(time.Now().Add(ctiPongWait)) })
+	cl.conn.SetReadDeadline(time.Now().Add(cl.timers.pongWait))
+	cl.conn.SetPongHandler(func(string) error { return cl.conn.SetReadDeadline(time.Now().Add(cl.timers.pongWait)) })
 	for {
 		typ, data, err := cl.conn.ReadMessage()
 		if err != nil {
@@ -134,6 +140,7 @@ type ctiClient struct {
 	send      chan app.Message
 	closing   chan struct{}
 	closeOnce sync.Once
+	timers    ctiTimers
 	mu        sync.Mutex
 	closed    bool
 }
@@ -164,7 +171,7 @@ func (cl *ctiClient) Close() {
 }
 
 func (cl *ctiClient) writeLoop() {
-	ticker := time.NewTicker(ctiPingPeriod)
+	ticker := time.NewTicker(cl.timers.pingPeriod)
 	defer func() {
 		ticker.Stop()
 		cl.conn.Close()
@@ -173,7 +180,7 @@ func (cl *ctiClient) writeLoop() {
 	write := func(m app.Message) bool {
 		seq++
 		m.Seq = seq
-		cl.conn.SetWriteDeadline(time.Now().Add(ctiWriteWait))
+		cl.conn.SetWriteDeadline(time.Now().Add(cl.timers.writeWait))
 		return cl.conn.WriteJSON(m) == nil
 	}
 	for {
@@ -183,7 +190,7 @@ func (cl *ctiClient) writeLoop() {
 				return
 			}
 		case <-ticker.C:
-			cl.conn.SetWriteDeadline(time.Now().Add(ctiWriteWait))
+			cl.conn.SetWriteDeadline(time.Now().Add(cl.timers.writeWait))
 			if err := cl.conn.WriteMessage(websocket.PingMessage, nil); err != nil {
 				return
 			}
@@ -195,7 +202,7 @@ func (cl *ctiClient) writeLoop() {
 						return
 					}
 				default:
-					cl.conn.SetWriteDeadline(time.Now().Add(ctiWriteWait))
+					cl.conn.SetWriteDeadline(time.Now().Add(cl.timers.writeWait))
 					cl.conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
 					return
 				}
