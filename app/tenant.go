@@ -354,6 +354,9 @@ func (t *tenant) handle(m any) {
 		t.reconcile(m)
 	case msgAdopt:
 		t.adopt(m)
+	case msgKnownIDs:
+		t.knownIDs(m.out)
+		m.done <- nil
 	case msgReload:
 		t.reload(m.cfg)
 		m.done <- nil
