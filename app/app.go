@@ -69,9 +69,17 @@ type Config struct {
 	// register before it originates the line, and hang the line up when the
 	// phone goes away (a real Asterisk; the simulator answers by itself).
 	WaitForPhone bool
+	// CountEvent, if set, is told the type of every ARI event the app
+	// receives ("other" for types the ari package does not decode), on the
+	// events reader goroutine: it must be quick and never block.
+	CountEvent func(eventType string)
 	// CheckInvariants, if set, makes every tenant loop check its invariants
 	// after every input and report violations here (tests).
 	CheckInvariants func(error)
+	// QueueLog, if set, receives the queue_log events that Asterisk's
+	// app_queue would write (package queuelog writes them to a file). The
+	// tenant loops call it, so it must not block.
+	QueueLog func(QueueEvent)
 }
 
 // DefaultLineFields make a WebRTC endpoint as the shipped pjsip.conf's agent
@@ -226,6 +234,7 @@ func (a *App) Run(ctx context.Context) error {
 	a.ctx, a.loopCtx, a.running = ctx, loopCtx, true
 	ts := a.tenantList()
 	a.mu.Unlock()
+	a.queueStart()
 	logDone := make(chan struct{})
 	go func() {
 		defer close(logDone)

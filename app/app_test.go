@@ -72,6 +72,11 @@ type worldOpts struct {
 	// others are more users of the tenant (supervisors), created before the
 	// app loads; their password is their username + "-pw".
 	others []app.Agent
+	// now is the app's clock (default time.Now); queueLog gets its queue_log events.
+	now      func() time.Time
+	queueLog func(app.QueueEvent)
+	// requestTimeout bounds each ARI operation (app.Config.RequestTimeout).
+	requestTimeout time.Duration
 }
 
 func newWorld(t testing.TB, opts worldOpts) *world {
@@ -146,7 +151,7 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 		store = opts.wrapStore(db)
 	}
 	a, err := app.New(app.Config{ARI: client, Store: store, LineRetry: 50 * time.Millisecond, Logger: quiet,
-		CheckInvariants: w.violation, WaitForPhone: opts.manualPhones})
+		CheckInvariants: w.violation, WaitForPhone: opts.manualPhones, Now: opts.now, QueueLog: opts.queueLog, RequestTimeout: opts.requestTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,6 +269,13 @@ func (s *sink) reply(t testing.TB, id string) app.Message {
 // login logs an agent in, attaches a sink and waits until the line is up.
 func (w *world) login(name string) (*app.Session, *sink) {
 	w.t.Helper()
+	s, k, _ := w.loginWith(name)
+	return s, k
+}
+
+// loginWith is login that returns the snapshot too.
+func (w *world) loginWith(name string) (*app.Session, *sink, app.Message) {
+	w.t.Helper()
 	ctx := context.Background()
 	s, err := w.app.Login(ctx, testDomain, name, name+"-pw")
 	if err != nil {
@@ -280,7 +292,7 @@ func (w *world) login(name string) (*app.Session, *sink) {
 	if snap.Line.State != "up" {
 		k.next(w.t, "line up", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
 	}
-	return s, k
+	return s, k, snap
 }
 
 func (w *world) ready(s *app.Session, k *sink) {

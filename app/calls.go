@@ -49,8 +49,9 @@ type leg struct {
 	role      legRole
 	offeredAt time.Time
 	joinedAt  time.Time
-	gen       uint64 // bumps on every join attempt; stale results are dropped
-	from      *agent // who transferred the call to them or invited them
+	holdAt    time.Duration // the call's hold time when this agent joined
+	gen       uint64        // bumps on every join attempt; stale results are dropped
+	from      *agent        // who transferred the call to them or invited them
 	muted     bool
 }
 
@@ -90,6 +91,14 @@ func (t *tenant) onARI(ev ari.Event) {
 		}
 		if len(e.Args) >= 2 && e.Args[0] == "inbound" {
 			t.inbound(e.Channel, e.Args[1])
+			return
+		}
+		if isOurs(e.Channel.ID, kindLine) || isOurs(e.Channel.ID, kindCustomer) {
+			// a line or a customer we originated and gave up on (the
+			// originate timed out, but a slow Asterisk did it after all)
+			id := e.Channel.ID
+			t.log.Warn("hanging up a channel the app no longer wants", "channel", id)
+			t.exec(&serial{}, "hang up stray channel", func(ctx context.Context) error { return ignoreGone(t.app.ari.Hangup(ctx, id, "")) }, nil)
 		}
 	case *ari.StasisEnd:
 		t.channelGone(e.Channel.ID, "")
@@ -180,26 +189,37 @@ func (t *tenant) inbound(ch ari.Channel, did string) {
 		}
 	}
 	// The customer hears music while waiting.
+	var answered bool
 	t.exec(&c.ops, "answer customer", func(ctx context.Context) error {
 		if err := t.app.ari.Answer(ctx, ch.ID); err != nil {
 			return err
 		}
+		answered = true
 		if err := t.app.ari.StartMOH(ctx, ch.ID, q.MOHClass); err != nil {
 			return err
 		}
 		for _, i := range missing {
 			val, err := t.app.ari.GetVariable(ctx, ch.ID, vars[i].Variable)
-			if err != nil && !errors.Is(err, ari.ErrNotFound) { // not set by the IVR: shown empty
-				return err
+			if err != nil && !errors.Is(err, ari.ErrNotFound) { // 404: not set by the IVR
+				// attached data is not worth losing the caller: shown empty
+				t.log.Warn("could not read a call variable", "call", c.id, "variable", vars[i].Variable, "err", err)
 			}
 			values[i] = val
 		}
 		return nil
-	}, func(error) {
+	}, func(err error) {
 		for i, v := range vars {
 			c.data = append(c.data, DataItem{Key: v.Key, Value: values[i]})
 		}
-		if c.state == callArriving {
+		switch {
+		case c.state != callArriving: // the caller hung up meanwhile
+		case !answered:
+			// a caller we cannot answer cannot be served: hang up rather
+			// than leave them ringing in Stasis
+			t.endCall(c, endFailed)
+		case err != nil:
+			t.endSilent(c) // answered, but no music: say goodbye rather than queue them in silence
+		default:
 			t.wait(c, q)
 		}
 	})
@@ -306,7 +326,7 @@ func (t *tenant) connect(c *call, l *leg) {
 	l.gen++
 	bridge, customer, playback, gen := c.bridge, c.customer, c.playback, l.gen
 	c.playback = ""
-	t.exec(&c.ops, "connect agent", func(ctx context.Context) error {
+	t.execAfter([]*serial{&c.ops, &l.ag.line.ops}, "connect agent", func(ctx context.Context) error {
 		a := t.app.ari
 		if playback != "" {
 			if err := ignoreGone(a.StopPlayback(ctx, playback)); err != nil {
@@ -315,6 +335,7 @@ func (t *tenant) connect(c *call, l *leg) {
 		}
 		if create {
 			if _, err := a.CreateBridge(ctx, ari.BridgeRequest{ID: bridge, Type: ari.BridgeMixing, Name: bridge}); err != nil {
+				t.sweepBridge(bridge, err)
 				return err
 			}
 		}
@@ -328,6 +349,36 @@ func (t *tenant) connect(c *call, l *leg) {
 	if bringCustomer {
 		c.customerIn = true
 	}
+}
+
+// sweepBridge: a bridge whose creation got no answer (a timeout, a broken
+// connection) may still be created by a slow Asterisk after the app gave
+// up, and nothing would ever destroy it. It is destroyed again a few times,
+// waiting RequestTimeout and doubling, for about two minutes. It runs on its
+// own goroutine and touches no tenant state.
+func (t *tenant) sweepBridge(id string, err error) {
+	var status *ari.Error
+	if errors.As(err, &status) {
+		return // Asterisk answered: it did not create it
+	}
+	go func() {
+		for wait := t.app.cfg.RequestTimeout; wait <= time.Minute; wait *= 2 {
+			timer := time.NewTimer(wait)
+			select {
+			case <-timer.C:
+			case <-t.app.done:
+				timer.Stop()
+				return
+			}
+			ctx, cancel := t.app.opContext()
+			err := t.app.ari.DestroyBridge(ctx, id)
+			cancel()
+			if err == nil {
+				t.log.Warn("destroyed a bridge created after its request timed out", "bridge", id)
+				return
+			}
+		}
+	}()
 }
 
 // joined: the agent's line is in the bridge (or could not be put there).
@@ -345,7 +396,7 @@ func (t *tenant) joined(c *call, l *leg, gen uint64, withCustomer bool, err erro
 		return
 	}
 	now := t.now()
-	l.state, l.joinedAt = legConnected, now
+	l.state, l.joinedAt, l.holdAt = legConnected, now, c.holdSoFar(now)
 	first := c.answeredAt.IsZero()
 	if first {
 		c.answeredAt = now
@@ -358,10 +409,11 @@ func (t *tenant) joined(c *call, l *leg, gen uint64, withCustomer bool, err erro
 		c.joins++
 	}
 	t.step(ag, wrapup.InConnected, "")
+	t.qlogConnect(c, l)
 	if l.role == roleCallee {
 		// the agent who dialled is connected now too
 		if d := c.legWithRole(roleDialer); d != nil && d.state == legConnecting {
-			d.state, d.joinedAt = legConnected, now
+			d.state, d.joinedAt, d.holdAt = legConnected, now, c.holdSoFar(now)
 			t.step(d.ag, wrapup.InConnected, "")
 		}
 	}
@@ -440,17 +492,26 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 		ag.lastQueue = c.queue.ID
 	}
 	t.stopWatchers(c, ag)
-	c.history = append(c.history, legRecord{agent: ag.cfg.ID, role: l.role, offeredAt: l.offeredAt, joinedAt: l.joinedAt, leftAt: t.now(), reason: reason})
+	t.qlogLeft(c, l, reason)
+	rec := legRecord{agent: ag.cfg.ID, role: l.role, offeredAt: l.offeredAt, joinedAt: l.joinedAt, leftAt: t.now(), reason: reason}
+	if !l.joinedAt.IsZero() {
+		rec.hold = c.holdSoFar(rec.leftAt) - l.holdAt
+	}
+	c.history = append(c.history, rec)
 	if l.state != legOffered && ag.line.state == lineUp {
 		home, lineCh, muted := ag.line.home, ag.line.channel, l.muted
-		t.exec(&c.ops, "line home", func(ctx context.Context) error {
+		t.execAfter([]*serial{&c.ops, &ag.line.ops}, "line home", func(ctx context.Context) error {
 			if muted {
 				if err := ignoreGone(t.app.ari.Unmute(ctx, lineCh, "in")); err != nil {
 					return err
 				}
 			}
 			return t.app.ari.AddChannel(ctx, home, lineCh)
-		}, nil)
+		}, func(err error) {
+			if err != nil && ag.line.channel == lineCh {
+				t.strayLine(ag, lineCh)
+			}
+		})
 	}
 	if !ag.fsm.OnCall() {
 		return
@@ -493,6 +554,7 @@ func (t *tenant) endCall(c *call, reason string) {
 // callerGone: the customer's channel ended.
 func (t *tenant) callerGone(c *call, reason string) {
 	c.customerUp, c.customerIn = false, false
+	t.qlogAbandon(c)
 	switch c.state {
 	case callArriving, callWaiting:
 		t.log.Info("caller abandoned", "call", c.id, "waited", t.now().Sub(c.arrived))
@@ -542,19 +604,57 @@ func (t *tenant) backToQueue(c *call) {
 	bridge := c.bridge
 	c.bridge, c.answeredAt, c.customerIn, c.held = "", time.Time{}, false, false
 	t.wait(c, c.queue)
-	t.exec(&c.ops, "customer back to queue", func(ctx context.Context) error {
-		if bridge != "" {
-			if err := ignoreGone(t.app.ari.DestroyBridge(ctx, bridge)); err != nil {
+	t.startMusic(c, "customer back to queue", func(ctx context.Context) error {
+		if bridge == "" {
+			return nil
+		}
+		return ignoreGone(t.app.ari.DestroyBridge(ctx, bridge))
+	})
+}
+
+// needsMusic: the customer is up but in no conversation and hears no
+// message, so unless music plays they hear silence.
+func (c *call) needsMusic() bool {
+	return c.state != callEnded && c.customer != "" && c.customerUp && !c.customerIn && c.playback == ""
+}
+
+// startMusic plays the customer music on hold, after the steps before it
+// (leaving a bridge …). Should Asterisk fail it or not answer, a customer
+// who still waits in silence is said goodbye: never left silent.
+func (t *tenant) startMusic(c *call, what string, before func(ctx context.Context) error) {
+	customer, class := c.customer, t.mohClass(c)
+	t.exec(&c.ops, what, func(ctx context.Context) error {
+		if before != nil {
+			if err := before(ctx); err != nil {
 				return err
 			}
 		}
-		return t.app.ari.StartMOH(ctx, c.customer, c.queue.MOHClass)
-	}, nil)
+		return t.app.ari.StartMOH(ctx, customer, class)
+	}, func(err error) {
+		if err != nil && c.needsMusic() {
+			t.endSilent(c)
+		}
+	})
+}
+
+// endSilent ends a call whose customer cannot be given sound (no music, no
+// way back to an agent): agents are released and the customer hears
+// goodbye, or is hung up should that fail too.
+func (t *tenant) endSilent(c *call) {
+	if c.state == callEnded {
+		return
+	}
+	t.log.Warn("the customer would be left in silence; ending the call politely", "call", c.id)
+	for len(c.legs) > 0 {
+		t.release(c, c.legs[0], endFailed)
+	}
+	t.goodbye(c, endFailed)
 }
 
 // missed: the agent let an offer ring out (they are Not Ready now).
 func (t *tenant) missed(c *call, l *leg) {
 	t.log.Info("ring no answer", "call", c.id, "agent", l.ag.cfg.Username, "role", l.role)
+	t.qlogRingNoAnswer(c, l)
 	t.release(c, l, endWithdrawn)
 	switch l.role {
 	case roleConference:
@@ -615,6 +715,14 @@ func (c *call) legWithRole(r legRole) *leg {
 		}
 	}
 	return nil
+}
+
+// holdSoFar is the call's hold time until now, the current hold included.
+func (c *call) holdSoFar(now time.Time) time.Duration {
+	if c.held {
+		return c.holdTotal + now.Sub(c.heldSince)
+	}
+	return c.holdTotal
 }
 
 func (c *call) connectedAgents() int {

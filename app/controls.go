@@ -46,7 +46,8 @@ func (t *tenant) hold(ag *agent, id CallID) error {
 	case !c.customerIn:
 		return fmt.Errorf("%w: the customer is not connected yet", ErrNotAllowed)
 	}
-	c.held, c.heldSince, c.customerIn = true, t.now(), false
+	since := t.now()
+	c.held, c.heldSince, c.customerIn = true, since, false
 	bridge, customer, class := c.bridge, c.customer, t.mohClass(c)
 	t.exec(&c.ops, "hold", func(ctx context.Context) error {
 		// ARI's own hold plays music to the held channel itself; the customer
@@ -55,9 +56,48 @@ func (t *tenant) hold(ag *agent, id CallID) error {
 			return err
 		}
 		return t.app.ari.StartMOH(ctx, customer, class)
-	}, nil)
+	}, func(err error) {
+		if err != nil && c.state != callEnded && c.held && c.heldSince.Equal(since) {
+			t.holdFailed(c)
+		}
+	})
 	t.broadcast(c, nil, "")
 	return nil
+}
+
+// holdFailed: the customer could not be put on hold (they may still be in
+// the conversation, or out of it in silence). They are brought back, and the
+// agents are told: the call goes on as before the hold.
+func (t *tenant) holdFailed(c *call) {
+	t.log.Warn("hold failed; the customer is brought back", "call", c.id)
+	c.holdTotal += t.now().Sub(c.heldSince)
+	c.held, c.customerIn = false, true
+	bridge, customer := c.bridge, c.customer
+	t.exec(&c.ops, "undo hold", func(ctx context.Context) error {
+		if err := ignoreGone(t.app.ari.StopMOH(ctx, customer)); err != nil {
+			return err
+		}
+		return t.app.ari.AddChannel(ctx, bridge, customer)
+	}, func(err error) {
+		if err != nil && c.state != callEnded {
+			t.endSilent(c)
+		}
+	})
+	t.customerNotice(c, "hold_failed")
+}
+
+// customerNotice tells every agent of the call something about its customer.
+func (t *tenant) customerNotice(c *call, kind string) {
+	name := c.caller.Name
+	if name == "" {
+		name = c.caller.Number
+	}
+	for _, l := range c.legs {
+		if l.state != legOffered {
+			t.send(l.ag, Message{Type: MsgNotice, Notice: &NoticeView{Kind: kind, Name: name, Call: c.id}})
+		}
+	}
+	t.broadcast(c, nil, "")
 }
 
 func (t *tenant) resume(ag *agent, id CallID) error {
@@ -76,9 +116,26 @@ func (t *tenant) resume(ag *agent, id CallID) error {
 			return err
 		}
 		return t.app.ari.AddChannel(ctx, bridge, customer)
-	}, nil)
+	}, func(err error) {
+		if err != nil && c.state != callEnded && !c.held && c.customerIn {
+			t.resumeFailed(c)
+		}
+	})
 	t.broadcast(c, nil, "")
 	return nil
+}
+
+// resumeFailed: the customer could not be brought back (they may still hear
+// music, or be out of the conversation in silence). They stay on hold with
+// music, and the agents are told, so they can try again.
+func (t *tenant) resumeFailed(c *call) {
+	t.log.Warn("resume failed; the customer stays on hold", "call", c.id)
+	c.held, c.heldSince, c.customerIn = true, t.now(), false
+	bridge, customer := c.bridge, c.customer
+	t.startMusic(c, "back on hold", func(ctx context.Context) error {
+		return ignoreNotInBridge(t.app.ari.RemoveChannel(ctx, bridge, customer))
+	})
+	t.customerNotice(c, "resume_failed")
 }
 
 func (t *tenant) mohClass(c *call) string {
@@ -150,17 +207,16 @@ func (t *tenant) transfer(ag *agent, id CallID, ext string) error {
 		c.held = false
 	}
 	c.customerIn = false
-	bridge, customer, class := c.bridge, c.customer, t.mohClass(c)
-	t.exec(&c.ops, "customer waits for transfer", func(ctx context.Context) error {
-		if wasIn {
-			if err := ignoreNotInBridge(t.app.ari.RemoveChannel(ctx, bridge, customer)); err != nil {
-				return err
-			}
+	bridge, customer := c.bridge, c.customer
+	t.startMusic(c, "customer waits for transfer", func(ctx context.Context) error {
+		if !wasIn {
+			return nil
 		}
-		return t.app.ari.StartMOH(ctx, customer, class)
-	}, nil)
+		return ignoreNotInBridge(t.app.ari.RemoveChannel(ctx, bridge, customer))
+	})
 	c.transfers++
 	t.log.Info("blind transfer", "call", c.id, "from", ag.cfg.Username, "to", to.cfg.Username)
+	t.qlogTransfer(c, l, to)
 	t.release(c, l, endTransferred)
 	c.state = callOffered
 	if err := t.offer(c, to, roleTransfer, ag); err != nil {
@@ -234,8 +290,9 @@ func (t *tenant) dial(ag *agent, number string) error {
 	ag.call, ag.leg = c, l
 	t.calls[c.id] = c
 	bridge, lineCh := c.bridge, ag.line.channel
-	t.exec(&c.ops, "bridge dialling agent", func(ctx context.Context) error {
+	t.execAfter([]*serial{&c.ops, &ag.line.ops}, "bridge dialling agent", func(ctx context.Context) error {
 		if _, err := t.app.ari.CreateBridge(ctx, ari.BridgeRequest{ID: bridge, Type: ari.BridgeMixing, Name: bridge}); err != nil {
+			t.sweepBridge(bridge, err)
 			return err
 		}
 		return t.app.ari.AddChannel(ctx, bridge, lineCh)

@@ -183,7 +183,8 @@ type CallAgent struct {
 	Offered time.Time
 	Joined  time.Time // zero if they never joined
 	Left    time.Time
-	Outcome string // why their part ended
+	Hold    time.Duration // the call's hold time while they were on it
+	Outcome string        // why their part ended
 }
 
 // StateChange is one row of the agent-state log.

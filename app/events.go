@@ -46,6 +46,9 @@ func (a *App) Disconnected(err error) { a.log.Warn("ARI events disconnected", "e
 // Event implements ari.EventHandler. It runs on the events reader goroutine:
 // it only finds the event's tenant and posts it there, never blocking.
 func (a *App) Event(ev ari.Event) {
+	if count := a.cfg.CountEvent; count != nil {
+		count(eventType(ev))
+	}
 	tid, ok := a.route(ev)
 	if !ok {
 		return
@@ -53,6 +56,16 @@ func (a *App) Event(ev ari.Event) {
 	if t := a.tenant(tid); t != nil {
 		t.inbox.post(msgARI{ev: ev})
 	}
+}
+
+// eventType names an event for metrics: its ARI type, or "other" for types
+// the ari package does not decode, so the names are a small fixed set
+// whatever Asterisk sends.
+func eventType(ev ari.Event) string {
+	if _, ok := ev.(*ari.UnknownEvent); ok || ev.Base().Type == "" {
+		return "other"
+	}
+	return ev.Base().Type
 }
 
 // route finds the tenant an event belongs to: from the ids we chose for our

@@ -20,6 +20,7 @@ func (t *tenant) end(c *call, reason string) {
 	r := t.record(c)
 	t.countCall(r)
 	t.app.recordCall(r)
+	t.qlogEnd(c, reason)
 }
 
 // invariants checks what must hold between any two inputs of the loop

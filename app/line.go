@@ -28,7 +28,7 @@ func (t *tenant) startLine(ag *agent) {
 func (t *tenant) provisionLine(ag *agent) {
 	l := &ag.line
 	l.gen++
-	l.state, l.registered = lineConnecting, false // a new endpoint needs a new registration
+	l.state, l.registered, l.pushed = lineConnecting, false, false // a new endpoint needs a new registration
 	l.provisioned = t.now()
 	endpoint, password, home := l.endpoint, l.password, l.home
 	fields := append([]ari.ConfigTuple{
@@ -54,11 +54,15 @@ func (t *tenant) provisionLine(ag *agent) {
 			return err
 		}
 		_, err := a.CreateBridge(ctx, ari.BridgeRequest{ID: home, Type: ari.BridgeHolding, Name: home})
+		if errors.Is(err, ari.ErrConflict) {
+			return nil // ours already: an earlier attempt created it after all
+		}
 		return err
 	}, func(err error) {
 		if !t.lineStepDone(ag, gen, err) {
 			return
 		}
+		ag.line.pushed = true
 		if t.app.cfg.WaitForPhone {
 			t.awaitPhone(ag)
 			return
@@ -177,6 +181,11 @@ func (t *tenant) lineAnswered(ag *agent, ch string) {
 			return
 		}
 		if err != nil {
+			if errors.Is(err, ari.ErrNotFound) {
+				// the home bridge is gone (removed behind our back): the
+				// retry provisions the line again
+				ag.line.pushed = false
+			}
 			t.exec(&ag.line.ops, "hang up unparked line", func(ctx context.Context) error { return t.app.ari.Hangup(ctx, ch, "") }, nil)
 			return // its StasisEnd brings lineLost and a retry
 		}
@@ -201,6 +210,18 @@ func (t *tenant) lineLost(ag *agent, ch string) {
 		return
 	}
 	t.lineDown(ag)
+}
+
+// strayLine: the agent's line could not be moved home, so it may still be
+// in a call the agent left (hearing it). It is hung up and comes back clean,
+// as after a lost line.
+func (t *tenant) strayLine(ag *agent, ch string) {
+	t.log.Warn("agent line could not go home; hanging it up", "agent", ag.cfg.Username)
+	delete(t.lines, ch)
+	t.lineLost(ag, ch)
+	t.exec(&ag.line.ops, "hang up stray line", func(ctx context.Context) error {
+		return ignoreGone(t.app.ari.Hangup(ctx, ch, ""))
+	}, nil)
 }
 
 func (t *tenant) lineDown(ag *agent) {

@@ -98,13 +98,22 @@ type serial struct {
 	last chan struct{}
 }
 
-func (s *serial) run(fn func()) {
-	prev := s.last
+// runAfter runs fn after the earlier functions of every serial given, and
+// before their later ones: a step that moves an agent's line in or out of a
+// call is ordered both with the call's other steps and with the line's moves
+// for other calls.
+func runAfter(fn func(), ss ...*serial) {
+	prevs := make([]chan struct{}, 0, len(ss))
 	done := make(chan struct{})
-	s.last = done
+	for _, s := range ss {
+		if s.last != nil {
+			prevs = append(prevs, s.last)
+		}
+		s.last = done
+	}
 	go func() {
 		defer close(done)
-		if prev != nil {
+		for _, prev := range prevs {
 			<-prev
 		}
 		fn()

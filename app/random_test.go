@@ -27,7 +27,8 @@ func TestRandomCallCenter(t *testing.T) {
 	}
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
-			w := newWorld(t, worldOpts{ringSeconds: 1, wrapupSeconds: 1})
+			qlog := &qlogChecker{}
+			w := newWorld(t, worldOpts{ringSeconds: 1, wrapupSeconds: 1, queueLog: qlog.log})
 			rng := rand.New(rand.NewPCG(seed, 42))
 			type agentRun struct {
 				s       *app.Session
@@ -129,6 +130,7 @@ func TestRandomCallCenter(t *testing.T) {
 					}
 				}
 			}
+			qlog.check(t, true)
 		})
 	}
 }

@@ -112,17 +112,20 @@ func (a *App) adopt() {
 		a.log.Warn("adopt: cannot list Asterisk's bridges", "err", err)
 		return
 	}
+	// what this process made already (an agent who logged in at once) is not
+	// the old process's: everything it made before the lists is known now
+	mine := a.knownIDs(ctx)
 	// first what the old process left of its sessions, so that callers are
 	// out of its bridges before they are queued again
 	for _, ch := range chans {
-		if isOurs(ch.ID, kindLine) || isOurs(ch.ID, kindSnoop) {
+		if (isOurs(ch.ID, kindLine) || isOurs(ch.ID, kindSnoop)) && !mine[ch.ID] {
 			if err := ignoreGone(a.ari.Hangup(ctx, ch.ID, "")); err != nil {
 				a.log.Warn("adopt: hang up an old line", "channel", ch.ID, "err", err)
 			}
 		}
 	}
 	for _, b := range bridges {
-		if isOurs(b.ID, kindHomeBridge) || isOurs(b.ID, kindCallBridge) || isOurs(b.ID, kindMonitorBridge) {
+		if (isOurs(b.ID, kindHomeBridge) || isOurs(b.ID, kindCallBridge) || isOurs(b.ID, kindMonitorBridge)) && !mine[b.ID] {
 			if err := ignoreGone(a.ari.DestroyBridge(ctx, b.ID)); err != nil {
 				a.log.Warn("adopt: destroy an old bridge", "bridge", b.ID, "err", err)
 			}
@@ -197,4 +200,48 @@ func (t *tenant) adopt(m msgAdopt) {
 		return t.app.ari.StartMOH(ctx, customer, class) // it may have been talking when the old process died
 	}, nil)
 	t.wait(c, q)
+}
+
+type msgKnownIDs struct {
+	out  map[string]bool
+	done chan error
+}
+
+// knownIDs are the channels and bridges this process's tenants made.
+func (a *App) knownIDs(ctx context.Context) map[string]bool {
+	a.mu.RLock()
+	ts := a.tenantList()
+	a.mu.RUnlock()
+	all := make(map[string]bool)
+	for _, t := range ts {
+		ids := make(map[string]bool)
+		if err := t.ask(ctx, func(done chan error) any { return msgKnownIDs{out: ids, done: done} }); err != nil {
+			a.log.Warn("adopt: a tenant did not say what it made", "tenant", t.cfg.Tenant.Domain, "err", err)
+		}
+		for id := range ids {
+			all[id] = true
+		}
+	}
+	return all
+}
+
+func (t *tenant) knownIDs(out map[string]bool) {
+	for _, ag := range t.agents {
+		for _, id := range []string{ag.line.channel, ag.line.home} {
+			if id != "" {
+				out[id] = true
+			}
+		}
+		if w := ag.watch; w != nil && w.bridge != "" {
+			out[w.bridge] = true
+		}
+	}
+	for _, c := range t.calls {
+		if c.bridge != "" {
+			out[c.bridge] = true
+		}
+	}
+	for id := range t.snoops {
+		out[id] = true
+	}
 }

@@ -114,7 +114,7 @@ func (t *tenant) record(c *call) CallRecord {
 		r.Talk = max(c.endedAt.Sub(c.answeredAt)-c.holdTotal, 0)
 	}
 	for _, h := range c.history {
-		r.Agents = append(r.Agents, CallAgent{Agent: h.agent, Role: h.role.String(), Offered: h.offeredAt, Joined: h.joinedAt, Left: h.leftAt, Outcome: h.reason})
+		r.Agents = append(r.Agents, CallAgent{Agent: h.agent, Role: h.role.String(), Offered: h.offeredAt, Joined: h.joinedAt, Left: h.leftAt, Hold: h.hold, Outcome: h.reason})
 	}
 	return r
 }

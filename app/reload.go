@@ -102,6 +102,7 @@ func (t *tenant) reload(cfg TenantConfig) {
 	for id, ag := range t.agents {
 		if present[id] {
 			t.syncRouting(ag)
+			t.qlogMembers(ag)
 			continue
 		}
 		if ag.session != nil {

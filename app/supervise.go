@@ -103,7 +103,7 @@ func (t *tenant) switchWatch(sup *agent, w *watch, to string) {
 	if to == CmdBarge {
 		callBridge, monitor := w.call.bridge, w.bridge
 		w.bridge = ""
-		t.exec(&w.ops, "barge in", func(ctx context.Context) error {
+		t.execAfter([]*serial{&w.ops, &sup.line.ops}, "barge in", func(ctx context.Context) error {
 			a := t.app.ari
 			if oldSnoop != "" {
 				if err := ignoreGone(a.Hangup(ctx, oldSnoop, "")); err != nil {
@@ -128,7 +128,7 @@ func (t *tenant) switchWatch(sup *agent, w *watch, to string) {
 	if to == CmdWhisper {
 		whisper = "out" // toward the agent's phone: the agent hears it, the call does not
 	}
-	t.exec(&w.ops, "listen in", func(ctx context.Context) error {
+	t.execAfter([]*serial{&w.ops, &sup.line.ops}, "listen in", func(ctx context.Context) error {
 		a := t.app.ari
 		if oldSnoop != "" {
 			if err := ignoreGone(a.Hangup(ctx, oldSnoop, "")); err != nil {
@@ -214,7 +214,7 @@ func (t *tenant) stopWatch(sup *agent, reason string) {
 	if sup.line.state == lineUp {
 		supLine = sup.line.channel
 	}
-	t.exec(&w.ops, "stop listening", func(ctx context.Context) error {
+	t.execAfter([]*serial{&w.ops, &sup.line.ops}, "stop listening", func(ctx context.Context) error {
 		a := t.app.ari
 		var errs []error
 		if snoop != "" {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -21,25 +22,6 @@ func supervisedWorld(t *testing.T, opts worldOpts) *world {
 		{Username: "dan", Name: "Dan", Extension: "1091", Role: app.RoleSupervisor, Team: "Sales"},
 	}
 	return newWorld(t, opts)
-}
-
-// loginWith logs a user in and returns the snapshot too.
-func (w *world) loginWith(name string) (*app.Session, *sink, app.Message) {
-	w.t.Helper()
-	ctx := context.Background()
-	s, err := w.app.Login(ctx, testDomain, name, name+"-pw")
-	if err != nil {
-		w.t.Fatalf("login %s: %v", name, err)
-	}
-	k := newSink()
-	if err := w.app.Attach(ctx, s, k); err != nil {
-		w.t.Fatal(err)
-	}
-	snap := k.next(w.t, "snapshot", func(m app.Message) bool { return m.Type == app.MsgSnapshot })
-	if snap.Line.State != "up" {
-		k.next(w.t, "line up", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
-	}
-	return s, k, snap
 }
 
 // lineFor returns the line channel of the login whose SIP account this is.
@@ -374,4 +356,30 @@ func TestTeamChangesApplyLive(t *testing.T) {
 		t.Fatalf("carol's team after the move %+v", full.Agents)
 	}
 	refused(t, w, sc, kc, app.Command{Cmd: app.CmdMonitor, Agent: alice.ID}, app.CodeNotAllowed, "not in your team")
+}
+
+func TestSeededDayAddsUp(t *testing.T) {
+	w := supervisedWorld(t, worldOpts{})
+	cfg, err := w.db.TenantConfig(context.Background(), w.tenant.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := cfg.Queues[0].ID
+	today := time.Now().Local().Format(time.DateOnly)
+	w.app.SeedDay(w.tenant.ID, "1999-01-01", map[app.QueueID]app.DayFigures{q: {Offered: 100}}) // a day that is over: ignored
+	w.app.SeedDay(w.tenant.ID, today, map[app.QueueID]app.DayFigures{q: {Offered: 4, Answered: 3, Abandoned: 1, InServiceLevel: 2, Handled: 3 * time.Minute}})
+	sa, ka := w.login("alice")
+	_, kc, snap := w.loginWith("carol")
+	d := snap.Team.Queues[0].Today
+	if d.Offered != 4 || d.Answered != 3 || d.Abandoned != 1 || *d.ServiceLevel != 50 || *d.AHTSeconds != 60 {
+		t.Fatalf("seeded day %+v", d)
+	}
+	w.ready(sa, ka)
+	id, _ := w.talk(sa, ka, "+4930999")
+	ok(t, w, sa, ka, app.Command{Cmd: app.CmdHangup, Call: id})
+	b := newBoard(snap.Team)
+	b.until(t, kc, "the new call counted on top", func(b *teamBoard) bool { return b.queues["Support"].Today.Answered == 4 })
+	if d := b.queues["Support"].Today; d.Offered != 5 || d.Abandoned != 1 || *d.ServiceLevel != 60 {
+		t.Fatalf("after one more call %+v", d)
+	}
 }

@@ -267,3 +267,42 @@ func (t *tenant) countWrapup(ag *agent, tr wrapup.Transition) {
 		ag.wrapupQueue = 0
 	}
 }
+
+// DayFigures are a queue's figures of the day so far, from the call records
+// and the state log, for the team view's counters to start from when ccaas
+// starts during the day (package report computes them; app cannot import it).
+type DayFigures struct {
+	Offered, Answered, Abandoned, InServiceLevel int
+	Handled                                      time.Duration // talk, hold and wrapup of the answered calls
+}
+
+// SeedDay starts a tenant's counters of day (YYYY-MM-DD, local) from what
+// the records say. Call it after Load and before the ARI events connect, so
+// no call is counted twice: the loop takes it first when it starts.
+func (a *App) SeedDay(tenant TenantID, day string, figures map[QueueID]DayFigures) error {
+	t := a.tenant(tenant)
+	if t == nil {
+		return ErrNotFound
+	}
+	t.inbox.post(msgSeedDay{day: day, figures: figures})
+	return nil
+}
+
+type msgSeedDay struct {
+	day     string
+	figures map[QueueID]DayFigures
+}
+
+func (t *tenant) seedDay(m msgSeedDay) {
+	if m.day != t.day() {
+		return // the day is over
+	}
+	for id, f := range m.figures {
+		d := t.queueDayOf(id)
+		d.offered += f.Offered
+		d.answered += f.Answered
+		d.abandoned += f.Abandoned
+		d.inServiceLevel += f.InServiceLevel
+		d.handled += f.Handled
+	}
+}

@@ -95,6 +95,9 @@ type line struct {
 	// registered: the browser phone is registered (only followed with
 	// Config.WaitForPhone; the simulator's phones answer without one).
 	registered bool
+	// pushed: the endpoint and the home bridge exist in Asterisk; until
+	// then a retry provisions again rather than originate to nothing.
+	pushed bool
 }
 
 type agent struct {
@@ -116,6 +119,7 @@ type agent struct {
 	stateBy                string      // the supervisor who made the current state, for the screens
 	timer                  *time.Timer // fires at the state machine's next deadline
 	timerGen               uint64      // bumps on every re-arm; stale timer messages are dropped
+	ql                     qlogAgent   // what the queue_log was told of the agent
 }
 
 type callState int
@@ -166,6 +170,8 @@ type call struct {
 	ops          serial
 	ends         int      // how often the call ended: once, or the invariants are broken
 	watchers     []*agent // supervisors listening in on an agent of this call
+
+	ql qlogCall // what the queue_log was told of the call
 }
 
 // legRecord is one agent's part in a call, for the call record.
@@ -175,6 +181,7 @@ type legRecord struct {
 	offeredAt time.Time
 	joinedAt  time.Time
 	leftAt    time.Time
+	hold      time.Duration // the call's hold time while this agent was on it
 	reason    string
 }
 
@@ -312,6 +319,9 @@ func (t *tenant) handle(m any) {
 		}
 		*m.out = [2]string{ag.line.endpoint, ag.line.password}
 		m.done <- nil
+	case msgQueryStats:
+		*m.out = t.stats()
+		m.done <- nil
 	case msgShutdown:
 		for _, ag := range t.agents {
 			if ag.session != nil {
@@ -327,12 +337,16 @@ func (t *tenant) handle(m any) {
 		}
 	case msgLineRetry:
 		if ag := t.agents[m.agent]; ag != nil && ag.session != nil && ag.line.gen == m.gen && ag.line.state == lineDown {
-			if t.app.cfg.WaitForPhone && !ag.line.registered {
-				ag.line.state = lineRegistering // the phone's next registration brings the line
-				t.send(ag, Message{Type: MsgLine, Line: &LineView{State: lineRegistering.String()}})
-				return
+			switch {
+			case !ag.line.pushed:
+				t.provisionLine(ag)
+			case t.app.cfg.WaitForPhone && !ag.line.registered:
+				// the phone's next registration brings the line; the watch
+				// is set up again in case that is what failed
+				t.awaitPhone(ag)
+			default:
+				t.originateLine(ag)
 			}
-			t.originateLine(ag)
 		}
 	case msgDone:
 		m.then()
@@ -340,9 +354,14 @@ func (t *tenant) handle(m any) {
 		t.reconcile(m)
 	case msgAdopt:
 		t.adopt(m)
+	case msgKnownIDs:
+		t.knownIDs(m.out)
+		m.done <- nil
 	case msgReload:
 		t.reload(m.cfg)
 		m.done <- nil
+	case msgSeedDay:
+		t.seedDay(m)
 	default:
 		t.log.Error("tenant loop: unknown input", "type", fmt.Sprintf("%T", m))
 	}
@@ -351,7 +370,12 @@ func (t *tenant) handle(m any) {
 // exec runs an ARI operation outside the loop, in order after the earlier
 // operations of the same serial, and brings its error back into the loop.
 func (t *tenant) exec(s *serial, what string, op func(ctx context.Context) error, then func(err error)) {
-	s.run(func() {
+	t.execAfter([]*serial{s}, what, op, then)
+}
+
+// execAfter is exec ordered in several serials at once (runAfter).
+func (t *tenant) execAfter(ss []*serial, what string, op func(ctx context.Context) error, then func(err error)) {
+	runAfter(func() {
 		ctx, cancel := t.app.opContext()
 		err := op(ctx)
 		cancel()
@@ -361,7 +385,7 @@ func (t *tenant) exec(s *serial, what string, op func(ctx context.Context) error
 		if then != nil {
 			t.inbox.post(msgDone{then: func() { then(err) }})
 		}
-	})
+	}, ss...)
 }
 
 func (t *tenant) now() time.Time { return t.app.now() }
@@ -581,6 +605,7 @@ func (t *tenant) applied(ag *agent, trs []wrapup.Transition) {
 		if tr.RingNoAnswer() && ag.leg != nil && ag.leg.state == legOffered {
 			t.missed(ag.call, ag.leg)
 		}
+		t.qlogAgent(ag, tr) // after RINGNOANSWER, as app_queue pauses after it
 	}
 	t.syncRouting(ag)
 	t.armTimer(ag)

@@ -47,12 +47,10 @@ func (t *tenant) wait(c *call, q *Queue) {
 	}
 	c.state = callWaiting
 	t.router.Enqueue(queue.CallID(c.id), queue.ID(q.ID), c.arrived)
+	t.qlogEnter(c)
 	t.armCallTimers(c)
 	if moved {
-		class := q.MOHClass
-		t.exec(&c.ops, "music of the new queue", func(ctx context.Context) error {
-			return t.app.ari.StartMOH(ctx, c.customer, class)
-		}, nil)
+		t.startMusic(c, "music of the new queue", nil)
 	}
 }
 
@@ -108,6 +106,7 @@ func (t *tenant) onCallTimer(m msgCallTimer) {
 // visited, a missing target or an extension that cannot take the call now
 // end it politely too, so a call never loops between queues.
 func (t *tenant) overflow(c *call) {
+	t.qlogTimeout(c)
 	q := c.queue
 	t.router.Remove(queue.CallID(c.id))
 	if c.visited == nil {
@@ -192,11 +191,12 @@ func (t *tenant) playbackDone(id string) {
 	}
 	c.playback = ""
 	switch c.state {
-	case callWaiting:
-		class := c.queue.MOHClass
-		t.exec(&c.ops, "music after announcement", func(ctx context.Context) error {
-			return t.app.ari.StartMOH(ctx, c.customer, class)
-		}, nil)
+	case callWaiting, callOffered:
+		// offered: an agent became Ready during the announcement; the caller
+		// hears music while they are rung
+		if c.needsMusic() {
+			t.startMusic(c, "music after announcement", nil)
+		}
 	case callEnded:
 		t.hangupCustomer(c) // the goodbye was said
 	}
@@ -213,6 +213,14 @@ func (t *tenant) goodbye(c *call, reason string) {
 		c.playback = ""
 		t.exec(&c.ops, "stop announcement", func(ctx context.Context) error {
 			return ignoreGone(t.app.ari.StopPlayback(ctx, old))
+		}, nil)
+	}
+	if bridge := c.bridge; bridge != "" {
+		// a call that had agents: the caller says goodbye alone, and the
+		// bridge does not outlive the call
+		c.bridge = ""
+		t.exec(&c.ops, "destroy call bridge", func(ctx context.Context) error {
+			return ignoreGone(t.app.ari.DestroyBridge(ctx, bridge))
 		}, nil)
 	}
 	t.play(c, mediaGoodbye)

@@ -42,6 +42,12 @@ type Config struct {
 	RequestTimeout time.Duration // per REST call when ctx has no earlier deadline; default 5s
 	HTTPClient     *http.Client  // default: one keep-alive client (MaxIdleConnsPerHost 64)
 	Logger         *slog.Logger  // default slog.Default()
+	// Observe, if set, is told of every REST request that was sent: its
+	// method, its route (Route: ids replaced by placeholders, so metrics
+	// keep few label values), the answer's status (0 when none came:
+	// refused, timed out) and how long it took, body read included. It runs
+	// on the caller's goroutine and must be quick.
+	Observe func(method, route string, status int, d time.Duration)
 }
 
 // Client speaks ARI to one Asterisk for one Stasis application. It is safe
@@ -56,6 +62,7 @@ type Client struct {
 	timeout  time.Duration
 	http     *http.Client
 	log      *slog.Logger
+	observe  func(method, route string, status int, d time.Duration)
 	wsTuning wsTuning
 
 	connected atomic.Bool // events socket open
@@ -115,6 +122,7 @@ func New(cfg Config) (*Client, error) {
 		timeout:  cfg.RequestTimeout,
 		http:     cfg.HTTPClient,
 		log:      cfg.Logger,
+		observe:  cfg.Observe,
 		wsTuning: defaultWSTuning(),
 	}, nil
 }
@@ -190,10 +198,12 @@ func (c *Client) do(ctx context.Context, r call) error {
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
+		c.observed(r, 0, start)
 		return fmt.Errorf("ari %s %s: %w", r.method, r.path, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	c.observed(r, resp.StatusCode, start)
 	if err != nil {
 		return fmt.Errorf("ari %s %s: read %d response: %w", r.method, r.path, resp.StatusCode, err)
 	}
@@ -217,6 +227,13 @@ func (c *Client) do(ctx context.Context, r call) error {
 		return fmt.Errorf("%w: ari %s %s: %d body does not parse: %v", ErrBadResponse, r.method, r.path, resp.StatusCode, err)
 	}
 	return nil
+}
+
+// observed reports a sent request to the Observe hook, if any.
+func (c *Client) observed(r call, status int, start time.Time) {
+	if c.observe != nil {
+		c.observe(r.method, Route(r.path), status, time.Since(start))
+	}
 }
 
 // unwrapURLError drops net/http's *url.Error wrapper, whose text repeats the

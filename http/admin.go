@@ -34,6 +34,8 @@ import (
 // tenant always comes from the session, never from the request, and every
 // store method is scoped by it, so another tenant's id answers 404 exactly
 // like a missing one. Every POST carries the session's CSRF token.
+// Supervisors (role supervisor) may sign in too, but see only the reports
+// (reports.go); every other tenant page refuses them.
 
 // AdminStore is what the admin pages need of the database; *sqlite.DB provides it.
 type AdminStore interface {
@@ -56,6 +58,9 @@ type AdminStore interface {
 	SetCallVariables(ctx context.Context, tenant app.TenantID, vars []app.CallVariable) error
 	SetReasons(ctx context.Context, tenant app.TenantID, reasons []string) error
 	OperatorByUsername(ctx context.Context, username string) (sqlite.Operator, error)
+	// reports
+	CallRecords(ctx context.Context, tenant app.TenantID, from, to time.Time) ([]app.CallRecord, error)
+	ReportStateLog(ctx context.Context, tenant app.TenantID, from, to time.Time) ([]app.StateChange, error)
 }
 
 // Reloader applies a tenant's changed configuration to the running system
@@ -91,6 +96,7 @@ type admin struct {
 	pages    map[string]*template.Template
 	css      []byte
 	dummy    func() []byte // a hash to compare against when the user is unknown
+	now      func() time.Time
 }
 
 // registerAdmin adds the admin pages to e (nothing without a store).
@@ -104,16 +110,16 @@ func registerAdmin(e *gin.Engine, cfg Config) {
 }
 
 func newAdmin(store AdminStore, reloader Reloader, log *slog.Logger, now func() time.Time) *admin {
-	a := &admin{store: store, reloader: reloader, log: log, sessions: newAdminSessions(now), logins: newLoginLimits(), pages: make(map[string]*template.Template)}
+	a := &admin{store: store, reloader: reloader, log: log, sessions: newAdminSessions(now), logins: newLoginLimits(), pages: make(map[string]*template.Template), now: now}
 	funcs := template.FuncMap{"get": func(v url.Values, k string) string { return v.Get(k) }}
-	for _, name := range []string{"login", "message", "agents", "agent", "queues", "queue", "variables", "reasons", "settings", "tenants", "tenant"} {
+	for _, name := range []string{"login", "message", "agents", "agent", "queues", "queue", "variables", "reasons", "settings", "tenants", "tenant", "reports"} {
 		a.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html"))
 	}
 	css, err := templateFiles.ReadFile("templates/admin.css")
 	if err != nil {
 		panic(err)
 	}
-	a.css = css
+	a.css = append(css, barWidths()...)
 	a.dummy = sync.OnceValue(func() []byte {
 		h, _ := bcrypt.GenerateFromPassword([]byte("no such user at all"), adminBcryptCost)
 		return h
@@ -125,11 +131,14 @@ func (a *admin) routes(e *gin.Engine) {
 	e.GET("/admin/style.css", a.stylesheet)
 
 	ad := e.Group("/admin", securityHeaders)
-	ad.GET("", redirectTo("/admin/agents"))
+	ad.GET("", a.require(kindTenantAdmin, false), func(c *gin.Context) { c.Redirect(http.StatusSeeOther, adminOf(c).home()) })
 	ad.GET("/login", a.loginPage(kindTenantAdmin))
 	ad.POST("/login", a.sameOriginOnly, a.login(kindTenantAdmin))
 	ad.POST("/logout", a.require(kindTenantAdmin, true), a.guard, a.logout)
-	t := ad.Group("", a.require(kindTenantAdmin, false))
+	r := ad.Group("", a.require(kindTenantAdmin, false))
+	r.GET("/reports", a.reports)
+	r.GET("/reports/:table", a.reportCSV)
+	t := r.Group("", a.adminOnly)
 	t.GET("/agents", a.agents)
 	t.GET("/agents/new", a.agentNew)
 	t.POST("/agents", a.guard, a.agentCreate)
@@ -316,9 +325,10 @@ func (a *admin) require(kind adminKind, anyKind bool) gin.HandlerFunc {
 		switch s.Kind {
 		case kindTenantAdmin: // demoted or deleted admins lose their session at once
 			var ag app.Agent
-			if ag, err = a.store.Agent(c.Request.Context(), s.Tenant, s.Agent); err == nil && ag.Role != app.RoleAdmin {
+			if ag, err = a.store.Agent(c.Request.Context(), s.Tenant, s.Agent); err == nil && ag.Role != app.RoleAdmin && ag.Role != app.RoleSupervisor {
 				err = app.ErrNotFound
 			}
+			s.Role = ag.Role // an admin made supervisor sees only reports from now on
 		case kindOperator:
 			_, err = a.store.OperatorByUsername(c.Request.Context(), s.User)
 		}
@@ -339,6 +349,16 @@ func (a *admin) require(kind adminKind, anyKind bool) gin.HandlerFunc {
 }
 
 func adminOf(c *gin.Context) adminSession { return c.MustGet(adminKey).(adminSession) }
+
+// adminOnly refuses supervisors the pages that are for tenant admins.
+func (a *admin) adminOnly(c *gin.Context) {
+	if s := adminOf(c); s.Role != app.RoleAdmin {
+		a.message(c, http.StatusForbidden, "Not for your account",
+			"As a supervisor you may see the reports only; the other admin pages are for tenant admins.")
+		return
+	}
+	c.Next()
+}
 
 // formSameOrigin: a browser's Origin (sent with every POST by current browsers)
 // must name this host; a cross-site fetch is refused.
@@ -406,7 +426,7 @@ func (a *admin) guard(c *gin.Context) {
 func (a *admin) loginPage(kind adminKind) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if s, ok := a.sessionOf(c.Request); ok && s.Kind == kind {
-			c.Redirect(http.StatusSeeOther, home(kind))
+			c.Redirect(http.StatusSeeOther, s.home())
 			return
 		}
 		a.showLogin(c, http.StatusOK, kind, url.Values{}, "")
@@ -483,7 +503,7 @@ func (a *admin) login(kind adminKind) gin.HandlerFunc {
 			a.showLogin(c, http.StatusUnauthorized, kind, form, err.Error())
 			return
 		case errors.Is(err, errNotAdmin):
-			a.showLogin(c, http.StatusForbidden, kind, form, "This account may not use the admin pages: it is not a tenant admin.")
+			a.showLogin(c, http.StatusForbidden, kind, form, "This account may not use the admin pages: it is not a tenant admin or a supervisor.")
 			return
 		case err != nil:
 			a.failed(c, err)
@@ -496,11 +516,11 @@ func (a *admin) login(kind adminKind) gin.HandlerFunc {
 		setCookie(c, AdminCookie, s.ID, 0)
 		setCookie(c, loginCookie, "", -1)
 		a.log.Info("admin logged in", "kind", kind.String(), "user", s.User, "tenant", s.Domain)
-		c.Redirect(http.StatusSeeOther, home(kind))
+		c.Redirect(http.StatusSeeOther, s.home())
 	}
 }
 
-var errNotAdmin = errors.New("not a tenant admin")
+var errNotAdmin = errors.New("not a tenant admin or supervisor")
 
 // checkTenantAdmin spends one bcrypt compare whether or not the tenant and
 // the user exist, so that timing does not tell which usernames do.
@@ -519,10 +539,10 @@ func (a *admin) checkTenantAdmin(ctx context.Context, domain, username, password
 		return adminSession{}, err
 	case err != nil || bad:
 		return adminSession{}, errBadAdminLogin
-	case ag.Role != app.RoleAdmin:
+	case ag.Role != app.RoleAdmin && ag.Role != app.RoleSupervisor:
 		return adminSession{}, errNotAdmin
 	}
-	return adminSession{Kind: kindTenantAdmin, Tenant: t.ID, Domain: t.Domain, Agent: ag.ID, User: ag.Username}, nil
+	return adminSession{Kind: kindTenantAdmin, Tenant: t.ID, Domain: t.Domain, Agent: ag.ID, User: ag.Username, Role: ag.Role}, nil
 }
 
 // checkOperator returns the operator's username as stored.

@@ -45,11 +45,25 @@ type adminSession struct {
 	Tenant app.TenantID // tenant admins only
 	Domain string       // tenant admins only
 	Agent  app.AgentID  // tenant admins only: the admin's own agent record
+	Role   string       // tenant admins only: admin, or supervisor (reports only)
 	User   string
 	CSRF   string // the token every form of this session carries
 
 	created, seen time.Time
 	flash, warn   string // shown once by the next page
+}
+
+// home is the first page of the session's user.
+func (a adminSession) home() string {
+	if a.Kind == kindTenantAdmin && a.Role == app.RoleSupervisor {
+		return "/admin/reports"
+	}
+	return home(a.Kind)
+}
+
+// IsSupervisor tells the layout to show the reports only.
+func (a adminSession) IsSupervisor() bool {
+	return a.Kind == kindTenantAdmin && a.Role == app.RoleSupervisor
 }
 
 // adminSessions is the in-memory store of admin sessions.

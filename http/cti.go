@@ -16,12 +16,18 @@ import (
 
 // Limits of a CTI socket (the gorilla chat example's shape).
 const (
-	ctiWriteWait   = 10 * time.Second
-	ctiPongWait    = 60 * time.Second
-	ctiPingPeriod  = 50 * time.Second
 	ctiMaxMessage  = 4 << 10
 	ctiSendBacklog = 256 // messages queued for one client before it is dropped as too slow
 )
+
+// ctiTimers are a CTI socket's timers; tests shorten them (Server.timers).
+type ctiTimers struct {
+	writeWait  time.Duration // a write that takes longer drops the client
+	pongWait   time.Duration // a client silent this long (no pong) is dropped
+	pingPeriod time.Duration // below pongWait
+}
+
+var defaultCTITimers = ctiTimers{writeWait: 10 * time.Second, pongWait: 60 * time.Second, pingPeriod: 50 * time.Second}
 
 // upgrader keeps gorilla's default Origin check: the Origin's host must be
 // the request's Host, so another site's page cannot open an agent's socket.
@@ -39,11 +45,13 @@ func (s *Server) cti(c *gin.Context) {
 	if err != nil {
 		return // the upgrader has answered (403 for a foreign origin)
 	}
-	cl := newCTIClient(conn)
+	s.cfg.Metrics.ctiClients.Inc()
+	cl := newCTIClient(conn, s.timers)
 	go cl.writeLoop()
 	if err := s.cfg.Agents.Attach(c.Request.Context(), sess, cl); err != nil {
 		cl.Send(app.Message{Type: app.MsgBye, Reason: app.ByeClosed})
 		cl.Close()
+		s.cfg.Metrics.ctiClients.Dec()
 		return
 	}
 	// The reader gets its own goroutine and the handler returns, so the HTTP
@@ -51,6 +59,7 @@ func (s *Server) cti(c *gin.Context) {
 	// Whatever must last as long as the socket belongs in this goroutine,
 	// not in a defer of the handler.
 	go func() {
+		defer s.cfg.Metrics.ctiClients.Dec()
 		s.readLoop(sess, cl)
 		cl.Close()
 		s.cfg.Agents.Detach(sess, cl)
@@ -60,8 +69,8 @@ func (s *Server) cti(c *gin.Context) {
 // readLoop reads the client's commands until the socket closes.
 func (s *Server) readLoop(sess *app.Session, cl *ctiClient) {
 	cl.conn.SetReadLimit(ctiMaxMessage)
-	cl.conn.SetReadDeadline(time.Now().Add(ctiPongWait))
-	cl.conn.SetPongHandler(func(string) error { return cl.conn.SetReadDeadline(time.Now().Add(ctiPongWait)) })
+	cl.conn.SetReadDeadline(time.Now().Add(cl.timers.pongWait))
+	cl.conn.SetPongHandler(func(string) error { return cl.conn.SetReadDeadline(time.Now().Add(cl.timers.pongWait)) })
 	for {
 		typ, data, err := cl.conn.ReadMessage()
 		if err != nil {
@@ -142,13 +151,14 @@ type ctiClient struct {
 	wake      chan struct{} // capacity 1: the queue has messages
 	closing   chan struct{}
 	closeOnce sync.Once
+	timers    ctiTimers
 	mu        sync.Mutex
 	queue     []app.Message
 	closed    bool
 }
 
-func newCTIClient(conn *websocket.Conn) *ctiClient {
-	return &ctiClient{conn: conn, wake: make(chan struct{}, 1), closing: make(chan struct{})}
+func newCTIClient(conn *websocket.Conn, timers ctiTimers) *ctiClient {
+	return &ctiClient{conn: conn, wake: make(chan struct{}, 1), closing: make(chan struct{}), timers: timers}
 }
 
 // Send implements app.Sink. A client whose backlog is full is too slow to
@@ -191,7 +201,7 @@ func (cl *ctiClient) take(spare []app.Message) []app.Message {
 }
 
 func (cl *ctiClient) writeLoop() {
-	ticker := time.NewTicker(ctiPingPeriod)
+	ticker := time.NewTicker(cl.timers.pingPeriod)
 	defer func() {
 		ticker.Stop()
 		cl.conn.Close()
@@ -204,7 +214,7 @@ func (cl *ctiClient) writeLoop() {
 		for i := range batch {
 			seq++
 			batch[i].Seq = seq
-			cl.conn.SetWriteDeadline(time.Now().Add(ctiWriteWait))
+			cl.conn.SetWriteDeadline(time.Now().Add(cl.timers.writeWait))
 			if cl.conn.WriteJSON(batch[i]) != nil {
 				return false
 			}
@@ -223,13 +233,13 @@ func (cl *ctiClient) writeLoop() {
 				return
 			}
 		case <-ticker.C:
-			cl.conn.SetWriteDeadline(time.Now().Add(ctiWriteWait))
+			cl.conn.SetWriteDeadline(time.Now().Add(cl.timers.writeWait))
 			if err := cl.conn.WriteMessage(websocket.PingMessage, nil); err != nil {
 				return
 			}
 		case <-cl.closing:
 			if writeQueued() {
-				cl.conn.SetWriteDeadline(time.Now().Add(ctiWriteWait))
+				cl.conn.SetWriteDeadline(time.Now().Add(cl.timers.writeWait))
 				cl.conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
 			}
 			return

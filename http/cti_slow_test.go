@@ -99,3 +99,108 @@ func TestSlowCTIClientIsDropped(t *testing.T) {
 		return
 	}
 }
+
+// detachAgents also records which sessions the server detached.
+type detachAgents struct {
+	*sinkAgents
+	detached chan string
+}
+
+func (a detachAgents) Detach(s *app.Session, _ app.Sink) { a.detached <- s.ID }
+
+// TestDeadCTIClientsAreDropped: a client that never answers pings, and one
+// whose connection stops taking data, are dropped by the socket's timers;
+// a client that reads (and so answers pings) stays, and gets its messages.
+func TestDeadCTIClientsAreDropped(t *testing.T) {
+	tests := []struct {
+		name   string
+		timers ctiTimers
+		flood  bool // fill the victim's connection (fewer messages than its backlog)
+		pings  int  // pings the live client must answer before the check: several pong waits
+	}{
+		{name: "no pongs", timers: ctiTimers{writeWait: 10 * time.Second, pongWait: 300 * time.Millisecond, pingPeriod: 100 * time.Millisecond}, pings: 9},
+		{name: "write blocked", timers: ctiTimers{writeWait: 200 * time.Millisecond, pongWait: time.Minute, pingPeriod: time.Minute}, flood: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			agents := detachAgents{
+				sinkAgents: &sinkAgents{sessions: map[string]*app.Session{"victim": {ID: "victim"}, "live": {ID: "live"}}, sinks: map[string]app.Sink{}},
+				detached:   make(chan string, 2),
+			}
+			s := New(Config{Agents: agents})
+			s.timers = tt.timers
+			srv := httptest.NewServer(s)
+			defer srv.Close()
+			dial := func(id string) *websocket.Conn {
+				h := http.Header{"Origin": {srv.URL}, "Cookie": {SessionCookie + "=" + id}}
+				c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/api/cti", h)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return c
+			}
+			victim, live := dial("victim"), dial("live")
+			defer victim.Close()
+			defer live.Close()
+			// live reads all the time and answers every ping, counting them
+			pings := make(chan struct{}, 1024)
+			live.SetPingHandler(func(data string) error {
+				pings <- struct{}{}
+				return live.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+			})
+			got := make(chan app.Message, 64)
+			go func() {
+				defer close(got)
+				for {
+					var m app.Message
+					if err := live.ReadJSON(&m); err != nil {
+						return
+					}
+					got <- m
+				}
+			}()
+			deadline := time.Now().Add(5 * time.Second)
+			for agents.sink("victim") == nil || agents.sink("live") == nil {
+				if time.Now().After(deadline) {
+					t.Fatal("sockets never attached")
+				}
+				time.Sleep(time.Millisecond)
+			}
+			if tt.flood {
+				big := strings.Repeat("x", 1<<20)
+				for range ctiSendBacklog / 4 {
+					agents.sink("victim").Send(app.Message{Type: app.MsgNotice, Reason: big})
+				}
+			}
+			select {
+			case id := <-agents.detached:
+				if id != "victim" {
+					t.Fatalf("%s was dropped", id)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("the dead client was never dropped")
+			}
+			for range tt.pings {
+				select {
+				case <-pings:
+				case <-time.After(5 * time.Second):
+					t.Fatal("the live client gets no pings")
+				}
+			}
+			agents.sink("live").Send(app.Message{Type: app.MsgState, State: &app.StateView{State: "ready"}})
+			select {
+			case m, ok := <-got:
+				if !ok || m.Type != app.MsgState {
+					t.Fatalf("live client: %+v (open %v)", m, ok)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("the live client got nothing")
+			}
+			select {
+			case id := <-agents.detached:
+				t.Fatalf("%s was dropped too", id)
+			default:
+			}
+		})
+	}
+}

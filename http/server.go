@@ -59,6 +59,12 @@ type Config struct {
 	// Store and Reloader serve the admin pages (off when either is nil).
 	Store    AdminStore
 	Reloader Reloader
+	// Metrics are served at /metrics (default: new ones), with the tenants'
+	// figures from Stats when set. With MetricsToken a scrape needs it as
+	// a bearer token; without, only this machine may scrape.
+	Metrics      *Metrics
+	Stats        Stats
+	MetricsToken string
 }
 
 // SessionCookie is the name of the cookie that holds the session id.
@@ -73,6 +79,7 @@ type Server struct {
 	log    *slog.Logger
 	engine *gin.Engine
 	logins *loginLimits
+	timers ctiTimers // of CTI sockets
 }
 
 // New builds the routes.
@@ -80,14 +87,18 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics()
+	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), logins: newLoginLimits()}
+	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), logins: newLoginLimits(), timers: defaultCTITimers}
 	e := s.engine
 	// The client address is the connection's: trusting X-Forwarded-For would
 	// let anyone pick the address the login limits count.
 	e.SetTrustedProxies(nil)
 	e.Use(s.logRequests, gin.Recovery())
 	e.GET("/healthz", s.healthz)
+	e.GET("/metrics", s.metricsHandler())
 	api := e.Group("/api")
 	api.GET("/info", s.info)
 	api.POST("/login", s.login)

@@ -80,6 +80,8 @@ func (s *Server) sipProxy(c *gin.Context) {
 		up.Close()
 		return // the upgrader answered (403 for a foreign origin)
 	}
+	s.cfg.Metrics.sipClients.Inc()
+	defer s.cfg.Metrics.sipClients.Dec()
 	p := &sipPipe{up: up, down: down, user: user, log: s.log.With("agent", sess.Agent.Username, "sip_user", user)}
 	p.run()
 }

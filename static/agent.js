@@ -30,6 +30,7 @@ const PARTY_STATES = { offered: 'Ringing', connecting: 'Connecting', connected: 
 const NOTICES = {
   joined: 'joined the call', left: 'left the call', no_answer: 'did not answer',
   barged: '(supervisor) joined the call', coaching: '(supervisor) is speaking to you; the caller cannot hear them',
+  hold_failed: 'could not be put on hold: still on the line with you', resume_failed: 'could not be taken off hold: try Resume again',
 };
 const OFFER_TITLES = { transfer: 'Transferred call', conference: 'Conference invitation', callee: 'Call from a colleague' };
 // A recent call the agent never took shows how it ended instead of a duration.

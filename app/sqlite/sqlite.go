@@ -347,7 +347,7 @@ func (d *DB) AppendCallRecords(ctx context.Context, calls []app.CallRecord) erro
 	}
 	defer callStmt.Close()
 	agentStmt, err := tx.PreparexContext(ctx,
-		`INSERT INTO call_agents (call_id, seq, agent_id, role, offered_at, joined_at, left_at, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		`INSERT INTO call_agents (call_id, seq, agent_id, role, offered_at, joined_at, left_at, hold_ms, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -364,7 +364,7 @@ func (d *DB) AppendCallRecords(ctx context.Context, calls []app.CallRecord) erro
 		}
 		for i, a := range c.Agents {
 			if _, err := agentStmt.ExecContext(ctx,
-				c.ID, i+1, a.Agent, a.Role, timeText(a.Offered), timeText(a.Joined), timeText(a.Left), a.Outcome); err != nil {
+				c.ID, i+1, a.Agent, a.Role, timeText(a.Offered), timeText(a.Joined), timeText(a.Left), a.Hold.Milliseconds(), a.Outcome); err != nil {
 				return fmt.Errorf("call record %s agent %d: %w", c.ID, a.Agent, err)
 			}
 		}
@@ -413,42 +413,149 @@ func (d *DB) RecentCalls(ctx context.Context, tenant app.TenantID, agent app.Age
 	return out, nil
 }
 
+// callRow is a row of calls as stored.
+type callRow struct {
+	ID        app.CallID    `db:"id"`
+	Direction string        `db:"direction"`
+	Queue     sql.NullInt64 `db:"queue_id"`
+	QueueName string        `db:"queue_name"`
+	Number    string        `db:"number"`
+	Name      string        `db:"name"`
+	DID       string        `db:"did"`
+	Arrived   string        `db:"arrived_at"`
+	Answered  string        `db:"answered_at"`
+	Ended     string        `db:"ended_at"`
+	Wait      int64         `db:"wait_ms"`
+	Talk      int64         `db:"talk_ms"`
+	Hold      int64         `db:"hold_ms"`
+	Transfers int           `db:"transfers"`
+	Joins     int           `db:"joins"`
+	EndReason string        `db:"end_reason"`
+}
+
+const callColumns = `id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at, wait_ms, talk_ms, hold_ms, transfers, joins, end_reason`
+
+func (r callRow) record(tenant app.TenantID) app.CallRecord {
+	return app.CallRecord{ID: r.ID, Tenant: tenant, Direction: r.Direction, Queue: app.QueueID(r.Queue.Int64), QueueName: r.QueueName,
+		Number: r.Number, Name: r.Name, DID: r.DID, Arrived: parseTime(r.Arrived), Answered: parseTime(r.Answered), Ended: parseTime(r.Ended),
+		Wait: ms(r.Wait), Talk: ms(r.Talk), Hold: ms(r.Hold), Transfers: r.Transfers, Joins: r.Joins, EndReason: r.EndReason}
+}
+
+// callAgentRow is a row of call_agents as stored.
+type callAgentRow struct {
+	Call    app.CallID  `db:"call_id"`
+	Agent   app.AgentID `db:"agent_id"`
+	Role    string      `db:"role"`
+	Offered string      `db:"offered_at"`
+	Joined  string      `db:"joined_at"`
+	Left    string      `db:"left_at"`
+	Hold    int64       `db:"hold_ms"`
+	Outcome string      `db:"outcome"`
+}
+
+const callAgentColumns = `a.call_id, a.agent_id, a.role, a.offered_at, a.joined_at, a.left_at, a.hold_ms, a.outcome`
+
+func (r callAgentRow) agent() app.CallAgent {
+	return app.CallAgent{Agent: r.Agent, Role: r.Role, Offered: parseTime(r.Offered), Joined: parseTime(r.Joined), Left: parseTime(r.Left),
+		Hold: ms(r.Hold), Outcome: r.Outcome}
+}
+
+// parseTime reads a stored time; "" (never) is the zero time.
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(timeLayout, s)
+	return t
+}
+
+func ms(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
+
 // CallRecord reads one call's record back (tests, reports).
 func (d *DB) CallRecord(ctx context.Context, tenant app.TenantID, id app.CallID) (app.CallRecord, error) {
-	var row struct {
-		Direction string        `db:"direction"`
-		Queue     sql.NullInt64 `db:"queue_id"`
-		QueueName string        `db:"queue_name"`
-		Number    string        `db:"number"`
-		Wait      int64         `db:"wait_ms"`
-		Talk      int64         `db:"talk_ms"`
-		Hold      int64         `db:"hold_ms"`
-		Transfers int           `db:"transfers"`
-		Joins     int           `db:"joins"`
-		EndReason string        `db:"end_reason"`
-	}
-	err := d.db.GetContext(ctx, &row, `SELECT direction, queue_id, queue_name, number, wait_ms, talk_ms, hold_ms, transfers, joins, end_reason
-		FROM calls WHERE tenant_id = ? AND id = ?`, tenant, id)
-	if err != nil {
+	var row callRow
+	if err := d.db.GetContext(ctx, &row, `SELECT `+callColumns+` FROM calls WHERE tenant_id = ? AND id = ?`, tenant, id); err != nil {
 		return app.CallRecord{}, notFound(err, "call "+string(id))
 	}
-	r := app.CallRecord{ID: id, Tenant: tenant, Direction: row.Direction, Queue: app.QueueID(row.Queue.Int64), QueueName: row.QueueName,
-		Number: row.Number, Wait: time.Duration(row.Wait) * time.Millisecond, Talk: time.Duration(row.Talk) * time.Millisecond,
-		Hold: time.Duration(row.Hold) * time.Millisecond, Transfers: row.Transfers, Joins: row.Joins, EndReason: row.EndReason}
-	var agents []struct {
-		Agent   app.AgentID `db:"agent_id"`
-		Role    string      `db:"role"`
-		Joined  string      `db:"joined_at"`
-		Outcome string      `db:"outcome"`
-	}
-	if err := d.db.SelectContext(ctx, &agents, `SELECT agent_id, role, joined_at, outcome FROM call_agents WHERE call_id = ? ORDER BY seq`, id); err != nil {
+	r := row.record(tenant)
+	var agents []callAgentRow
+	if err := d.db.SelectContext(ctx, &agents, `SELECT `+callAgentColumns+` FROM call_agents a WHERE a.call_id = ? ORDER BY a.seq`, id); err != nil {
 		return r, err
 	}
 	for _, a := range agents {
-		joined, _ := time.Parse(timeLayout, a.Joined)
-		r.Agents = append(r.Agents, app.CallAgent{Agent: a.Agent, Role: a.Role, Joined: joined, Outcome: a.Outcome})
+		r.Agents = append(r.Agents, a.agent())
 	}
 	return r, nil
+}
+
+// CallRecords returns a tenant's calls that arrived in [from, to), with
+// their agents, in order of arrival (reports).
+func (d *DB) CallRecords(ctx context.Context, tenant app.TenantID, from, to time.Time) ([]app.CallRecord, error) {
+	args := named(tenant, from, to)
+	var rows []callRow
+	if err := d.db.SelectContext(ctx, &rows, reportCallsQuery, args...); err != nil {
+		return nil, fmt.Errorf("call records: %w", err)
+	}
+	var agents []callAgentRow
+	if err := d.db.SelectContext(ctx, &agents, reportCallAgentsQuery, args...); err != nil {
+		return nil, fmt.Errorf("call records' agents: %w", err)
+	}
+	byCall := make(map[app.CallID][]app.CallAgent, len(rows))
+	for _, a := range agents {
+		byCall[a.Call] = append(byCall[a.Call], a.agent())
+	}
+	out := make([]app.CallRecord, len(rows))
+	for i, r := range rows {
+		out[i] = r.record(tenant)
+		out[i].Agents = byCall[r.ID]
+	}
+	return out, nil
+}
+
+// The report queries; each reads through an index (report_test.go checks
+// the plans).
+const (
+	reportCallsQuery = `SELECT ` + callColumns + ` FROM calls
+		WHERE tenant_id = :tenant AND arrived_at >= :from AND arrived_at < :to ORDER BY arrived_at, id`
+	reportCallAgentsQuery = `SELECT ` + callAgentColumns + ` FROM calls c JOIN call_agents a ON a.call_id = c.id
+		WHERE c.tenant_id = :tenant AND c.arrived_at >= :from AND c.arrived_at < :to ORDER BY a.call_id, a.seq`
+	stateColumns     = `id, tenant_id, agent_id, at, from_state, to_state, reason, pending, cause, call_id, by_user`
+	reportStateQuery = `
+		SELECT ` + stateColumns + ` FROM agent_state_log WHERE id IN (
+			SELECT (SELECT l.id FROM agent_state_log l WHERE l.tenant_id = a.tenant_id AND l.agent_id = a.id AND l.at < :from ORDER BY l.at DESC, l.id DESC LIMIT 1)
+			FROM agents a WHERE a.tenant_id = :tenant)
+		UNION ALL
+		SELECT ` + stateColumns + ` FROM agent_state_log WHERE tenant_id = :tenant AND at >= :from AND at < :to
+		UNION ALL
+		SELECT ` + stateColumns + ` FROM agent_state_log WHERE id IN (
+			SELECT l.id FROM calls c CROSS JOIN agent_state_log l ON l.tenant_id = c.tenant_id AND l.call_id = c.id
+			WHERE c.tenant_id = :tenant AND c.arrived_at >= :from AND c.arrived_at < :to AND l.call_id != '' AND l.at >= :to)
+		ORDER BY at, id`
+)
+
+// named are the arguments of the report queries.
+func named(tenant app.TenantID, from, to time.Time) []any {
+	return []any{sql.Named("tenant", tenant), sql.Named("from", timeText(from)), sql.Named("to", timeText(to))}
+}
+
+// ReportStateLog returns what a report of [from, to) needs of a tenant's
+// agent-state log, in the order it was written (by time, then by row):
+// each agent's last row before from (the state they were in when the
+// period began), every row in [from, to), and the rows from to on that
+// belong to a call that arrived in [from, to) (its wrapups and missed
+// offers, which count with the call).
+func (d *DB) ReportStateLog(ctx context.Context, tenant app.TenantID, from, to time.Time) ([]app.StateChange, error) {
+	var rows []struct {
+		ID int64 `db:"id"`
+		app.StateChange
+		At string `db:"at"`
+	}
+	if err := d.db.SelectContext(ctx, &rows, reportStateQuery, named(tenant, from, to)...); err != nil {
+		return nil, fmt.Errorf("state log for report: %w", err)
+	}
+	out := make([]app.StateChange, len(rows))
+	for i, r := range rows {
+		out[i] = r.StateChange
+		out[i].At = parseTime(r.At)
+	}
+	return out, nil
 }
 
 // Stats counts a tenant's call records by kind (tests and a quick look).

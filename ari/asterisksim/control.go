@@ -297,6 +297,34 @@ func (s *Sim) MOH(channelID string) (class string, on bool) {
 	return "", false
 }
 
+// InStasis reports whether the channel is live and in a Stasis application.
+func (s *Sim) InStasis(channelID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := s.channels[channelID]
+	return ch != nil && ch.inStasis
+}
+
+// Playing reports whether a playback is queued or playing to the channel,
+// or to the bridge it is in.
+func (s *Sim) Playing(channelID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := s.channels[channelID]
+	if ch == nil {
+		return false
+	}
+	for _, p := range s.playbacks {
+		if p.state != playQueued && p.state != playPlaying {
+			continue
+		}
+		if p.channel == ch.id || (ch.bridge != "" && p.bridge == ch.bridge) {
+			return true
+		}
+	}
+	return false
+}
+
 // EventFilter returns the types on an application's event filter (PUT
 // …/eventFilter): allowed and disallowed, in the order they were given.
 func (s *Sim) EventFilter(app string) (allowed, disallowed []string) {

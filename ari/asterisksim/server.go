@@ -298,6 +298,12 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		writeResponse(w, fail(status, "Invalid method"))
 		return
 	}
+	if in := s.takeFault(hr.Method, segs); in != nil {
+		defer in.release()
+		if s.applyFault(w, hr, &in.fault) {
+			return
+		}
+	}
 	q, errResp := parseRequest(hr, params)
 	if errResp != nil {
 		writeResponse(w, *errResp)

@@ -8,7 +8,8 @@
 // BridgeDestroyed, ChannelDestroyed only for originated channels, endpoint
 // subscriptions that duplicate channel events, the channel id prefix rule).
 // There is no audio: phones are simulated by a Behaviour per endpoint, and
-// customers are placed with PlaceCall.
+// customers are placed with PlaceCall. Inject makes chosen REST requests
+// fail or hang, to test a client against an Asterisk that errs mid-flow.
 //
 // Concurrency: one mutex guards all state; REST handlers, control methods and
 // timers change state and queue events under it. Each events socket has one
@@ -97,6 +98,8 @@ type Sim struct {
 	timers   map[*time.Timer]struct{}
 	sessions map[*session]struct{}
 	taps     map[*tap]struct{}
+	faults   []*Injected   // armed by Inject, in order
+	stop     chan struct{} // closed by Close: requests held by a fault let go
 }
 
 // New builds a simulator. It does no I/O.
@@ -124,6 +127,7 @@ func New(cfg Config) *Sim {
 		timers:    make(map[*time.Timer]struct{}),
 		sessions:  make(map[*session]struct{}),
 		taps:      make(map[*tap]struct{}),
+		stop:      make(chan struct{}),
 	}
 	s.resetLocked()
 	s.endpoints[pstnEndpoint] = &endpoint{
@@ -161,6 +165,7 @@ func (s *Sim) Close() error {
 		return nil
 	}
 	s.closed = true
+	close(s.stop)
 	s.stopTimersLocked()
 	sessions := make([]*session, 0, len(s.sessions))
 	for sess := range s.sessions {

@@ -28,6 +28,8 @@ type config struct {
 	SIPWSURL     string        // CCAAS_SIP_WS_URL, --sip-ws-url (serve)
 	TLSCert      string        // CCAAS_TLS_CERT, --tls-cert
 	TLSKey       string        // CCAAS_TLS_KEY, --tls-key
+	QueueLog     string        // CCAAS_QUEUE_LOG, --queue-log: app_queue's queue_log file ("" = none; demo: next to the db)
+	MetricsToken string        // CCAAS_METRICS_TOKEN, --metrics-token
 }
 
 func defaultConfig() config {
@@ -61,6 +63,8 @@ func (c *config) fromEnv(getenv func(string) string) {
 	set(&c.TLSCert, "CCAAS_TLS_CERT")
 	set(&c.SIPWSURL, "CCAAS_SIP_WS_URL")
 	set(&c.TLSKey, "CCAAS_TLS_KEY")
+	set(&c.QueueLog, "CCAAS_QUEUE_LOG")
+	set(&c.MetricsToken, "CCAAS_METRICS_TOKEN")
 	if v := getenv("CCAAS_DEMO_CALLERS_EVERY"); v != "" {
 		if d, err := time.ParseDuration(v); err == nil {
 			c.CallersEvery = d
@@ -78,6 +82,8 @@ func (c *config) flags(fs *flag.FlagSet, command string) {
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate (chain) file: serve HTTPS (WebRTC needs a secure origin)")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert")
+	fs.StringVar(&c.QueueLog, "queue-log", c.QueueLog, "write an Asterisk app_queue queue_log to this file (reopened on SIGHUP)")
+	fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token /metrics requires (better given as CCAAS_METRICS_TOKEN); without it only this machine may scrape")
 	if command == "demo" {
 		fs.DurationVar(&c.CallersEvery, "callers-every", c.CallersEvery, "mean time between simulated callers (0 turns them off)")
 		return
@@ -103,6 +109,9 @@ func (c *config) validate(command string) error {
 		}
 		if c.LogFormat != "text" && c.LogFormat != "json" {
 			errs = append(errs, fmt.Errorf("--log-format %q: want text or json", c.LogFormat))
+		}
+		if err := validMetricsToken(c.MetricsToken); err != nil {
+			errs = append(errs, err)
 		}
 		if (c.TLSCert == "") != (c.TLSKey == "") {
 			errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
@@ -130,6 +139,23 @@ func (c *config) validate(command string) error {
 		errs = append(errs, errors.New("--callers-every must not be negative"))
 	}
 	return errors.Join(errs...)
+}
+
+// validMetricsToken: a token a scraper can send in a header, and long enough
+// not to be guessed ("" turns it off).
+func validMetricsToken(tok string) error {
+	if tok == "" {
+		return nil
+	}
+	if len(tok) < 16 || len(tok) > 256 {
+		return errors.New("--metrics-token: 16 to 256 characters")
+	}
+	for _, r := range tok {
+		if r <= ' ' || r > '~' {
+			return errors.New("--metrics-token: printable ASCII without spaces only")
+		}
+	}
+	return nil
 }
 
 func parseLevel(s string) (slog.Level, error) {

@@ -17,6 +17,7 @@ import (
 	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/ari/asterisksim"
+	cchttp "github.com/ccaas/ccaas/http"
 )
 
 // The demo tenant that `ccaas demo` seeds (once; an existing one is kept).
@@ -47,6 +48,9 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 		return err
 	}
 	cfg.ARIUser, cfg.ARIPassword, cfg.ARIApp = "ccaas", "demo-"+fmt.Sprint(rand.Uint64()), "ccaas"
+	if cfg.QueueLog == "" {
+		cfg.QueueLog = demoQueueLog(cfg.DB)
+	}
 	sim := asterisksim.New(asterisksim.Config{
 		Username:         cfg.ARIUser,
 		Password:         cfg.ARIPassword,
@@ -63,15 +67,16 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 	simSrv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	go simSrv.Serve(simLn)
 	defer simSrv.Close()
+	metrics := cchttp.NewMetrics()
 	client, err := ari.New(ari.Config{
 		URL: "http://" + simLn.Addr().String() + "/ari", Username: cfg.ARIUser, Password: cfg.ARIPassword,
-		Application: cfg.ARIApp, Logger: log,
+		Application: cfg.ARIApp, Logger: log, Observe: metrics.ObserveARI,
 	})
 	if err != nil {
 		return err
 	}
 	world := &demoWorld{sim: sim, log: log}
-	return serve(ctx, cfg, log, client, world, func(a *app.App, url string) {
+	return serve(ctx, cfg, log, client, metrics, world, func(a *app.App, url string) {
 		world.app = a
 		fmt.Fprintf(stdout, "\nccaas demo is running: open %s\n\n", url)
 		fmt.Fprintf(stdout, "  domain   %s\n", demoDomain)
@@ -83,6 +88,7 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 		fmt.Fprintf(stdout, "  queue    Support, DID %s\n", demoDID)
 		fmt.Fprintf(stdout, "\n  admin pages     %sadmin     user %s, password %s, domain %s\n", url, demoAdmin.username, demoAdmin.password, demoDomain)
 		fmt.Fprintf(stdout, "  operator pages  %soperator  user %s, password %s\n", url, demoOperator.username, demoOperator.password)
+		fmt.Fprintf(stdout, "  queue_log       %s\n", cfg.QueueLog)
 		if cfg.CallersEvery > 0 {
 			fmt.Fprintf(stdout, "\nA simulated customer calls about every %s; the page's demo panel places more.\n\n", cfg.CallersEvery)
 			go world.trickle(ctx, cfg.CallersEvery)

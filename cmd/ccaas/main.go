@@ -104,34 +104,46 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 }
 
 func runServe(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
-	client, err := ari.New(ari.Config{URL: cfg.ARIURL, Username: cfg.ARIUser, Password: cfg.ARIPassword, Application: cfg.ARIApp, Logger: log})
+	metrics := cchttp.NewMetrics()
+	client, err := ari.New(ari.Config{URL: cfg.ARIURL, Username: cfg.ARIUser, Password: cfg.ARIPassword, Application: cfg.ARIApp, Logger: log,
+		Observe: metrics.ObserveARI})
 	if err != nil {
 		return err
 	}
 	if err := preflight(ctx, client, log, 10*time.Second); err != nil {
 		return err
 	}
-	return serve(ctx, cfg, log, client, nil, func(_ *app.App, url string) {
+	return serve(ctx, cfg, log, client, metrics, nil, func(_ *app.App, url string) {
 		fmt.Fprintf(stdout, "ccaas is running: open %s\n", url)
 	})
 }
 
 // serve runs the app and the web server until ctx ends; ready is called once
 // the port is bound (binding before serving makes a busy port fail at start).
-func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client, demo cchttp.Demo, ready func(a *app.App, url string)) error {
+// metrics are the ones client reports its requests to (ari.Config.Observe).
+func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client, metrics *cchttp.Metrics, demo cchttp.Demo, ready func(a *app.App, url string)) error {
 	db, err := sqlite.Open(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	queueLog, closeQueueLog, err := openQueueLog(ctx, cfg.QueueLog, log)
+	if err != nil {
+		return err
+	}
+	defer closeQueueLog() // after the app has stopped (it logs its agents out)
 	// against a real Asterisk the line waits for the browser phone to register;
 	// the simulator's phones answer by themselves
-	a, err := app.New(app.Config{ARI: client, Store: db, Logger: log, Application: cfg.ARIApp, WaitForPhone: demo == nil})
+	a, err := app.New(app.Config{ARI: client, Store: db, Logger: log, Application: cfg.ARIApp, WaitForPhone: demo == nil,
+		QueueLog: queueLog, CountEvent: metrics.CountEvent})
 	if err != nil {
 		return err
 	}
 	if err := a.Load(ctx); err != nil {
 		return err
+	}
+	if err := seedToday(ctx, db, a, time.Now()); err != nil {
+		log.Warn("the team view starts today's figures from zero", "err", err)
 	}
 	sipUpstream := cfg.SIPWSURL
 	if demo != nil {
@@ -141,8 +153,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	handler := cchttp.New(cchttp.Config{Agents: a, Calls: db, Demo: demo, Logger: log, Version: version, SIP: a, SIPUpstream: sipUpstream, Store: db, Reloader: a,
+		Metrics: metrics, Stats: a, MetricsToken: cfg.MetricsToken})
 	web := &http.Server{
-		Handler:           cchttp.New(cchttp.Config{Agents: a, Calls: db, Demo: demo, Logger: log, Version: version, SIP: a, SIPUpstream: sipUpstream, Store: db, Reloader: a}),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

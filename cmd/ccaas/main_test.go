@@ -78,8 +78,12 @@ func startDemoOn(t *testing.T, db string) string {
 				}
 				time.Sleep(10 * time.Millisecond)
 			}
-			if out := stdout.String(); !strings.Contains(out, "alice") || !strings.Contains(out, "demo.local") {
-				t.Fatalf("demo did not print its logins:\n%s", out)
+			// the logins follow the URL line in separate writes
+			for out := stdout.String(); !strings.Contains(out, "alice") || !strings.Contains(out, "demo.local"); out = stdout.String() {
+				if time.Now().After(deadline) {
+					t.Fatalf("demo did not print its logins:\n%s", out)
+				}
+				time.Sleep(10 * time.Millisecond)
 			}
 			return base
 		}

@@ -1,9 +1,11 @@
-// Shared by the phone tests: build and run the ccaas binary on a free port,
+// Shared by the phone and supervisor tests: build and run the ccaas binary on a free port,
 // launch Debian's Chromium, and wait for what the page shows.
 // (agent.test.mjs predates it and keeps its own copy of these helpers.)
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,5 +138,34 @@ export async function login(page, username, password, domain) {
       return `#${id}${el.hidden ? ' (hidden)' : ''}: ${el.textContent}`;
     }).join('; '));
     throw new Error(`${username} did not reach the toolbar: ${shown}; page errors: ${page.errors}\n${e.message}`);
+  }
+}
+
+// DemoFixture runs `ccaas demo` for one test file in a temporary directory,
+// with a browser: call setUp in before() and tearDown in after().
+// KEEP_TMP=1 keeps the directory (screenshots, database).
+export class DemoFixture {
+  constructor(prefix, want = []) {
+    this.prefix = prefix;
+    this.want = want;
+  }
+
+  async setUp() {
+    this.dir = await mkdtemp(join(tmpdir(), this.prefix));
+    const bin = await binary(this.dir, this.want);
+    const port = await freePort();
+    this.base = `http://127.0.0.1:${port}`;
+    this.server = new Server(bin, ['demo', '--addr', `127.0.0.1:${port}`, '--db', join(this.dir, 'ccaas.db'), '--callers-every', '0'], { cwd: this.dir });
+    await this.server.healthy(`${this.base}/healthz`, 30_000);
+    this.browser = await launch();
+  }
+
+  async tearDown() {
+    await this.browser?.close().catch(() => {});
+    const died = this.server?.exit;
+    await this.server?.stop();
+    if (this.dir && !process.env.KEEP_TMP) await rm(this.dir, { recursive: true, force: true });
+    else if (this.dir) console.log(`kept ${this.dir}`);
+    if (died) throw this.server.failure(`the server died during the tests (${died})`);
   }
 }

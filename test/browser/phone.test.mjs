@@ -6,34 +6,22 @@
 // real Asterisk. Run with `npm run test:browser` (make test does).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { binary, freePort, launch, Server, text as textOf, login, watch, WAIT } from './harness.mjs';
+import { DemoFixture, text as textOf, login, watch, WAIT } from './harness.mjs';
 
 const MIC_BLOCKED = 'Microphone blocked: allow microphone access for this site, then reload.';
 
+const demo = new DemoFixture('ccaas-phone-', ['static/vendor/jssip.min.js']);
 let dir, server, base, browser, fakeJS;
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ccaas-phone-'));
-  const bin = await binary(dir, ['static/vendor/jssip.min.js']);
+  await demo.setUp();
+  ({ dir, server, base, browser } = demo);
   fakeJS = await readFile(new URL('./fake-sip-ua.js', import.meta.url), 'utf8');
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = new Server(bin, ['demo', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'ccaas.db'), '--callers-every', '0'], { cwd: dir });
-  await server.healthy(`${base}/healthz`, 30_000);
-  browser = await launch();
 }, { timeout: 300_000 });
 
-after(async () => {
-  await browser?.close().catch(() => {});
-  const died = server?.exit;
-  await server?.stop();
-  if (dir && !process.env.KEEP_TMP) await rm(dir, { recursive: true, force: true });
-  else if (dir) console.log(`kept ${dir}`);
-  if (died) throw server.failure(`the server died during the tests (${died})`);
-});
+after(() => demo.tearDown());
 
 const text = (page, sel, want, timeout) => textOf(page, sel, want, { timeout, alive: () => server.assertAlive() });
 

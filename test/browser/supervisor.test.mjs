@@ -4,31 +4,18 @@
 // `npm run test:browser` (make test does).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binary, freePort, launch, login, Server, text as textOf, watch, WAIT } from './harness.mjs';
+import { DemoFixture, login, text as textOf, watch, WAIT } from './harness.mjs';
 
+const demo = new DemoFixture('ccaas-supervisor-');
 let dir, server, base, browser;
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ccaas-supervisor-'));
-  const bin = await binary(dir);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = new Server(bin, ['demo', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'ccaas.db'), '--callers-every', '0'], { cwd: dir });
-  await server.healthy(`${base}/healthz`, 30_000);
-  browser = await launch();
+  await demo.setUp();
+  ({ dir, server, base, browser } = demo);
 }, { timeout: 300_000 });
 
-after(async () => {
-  await browser?.close().catch(() => {});
-  const died = server?.exit;
-  await server?.stop();
-  if (dir && !process.env.KEEP_TMP) await rm(dir, { recursive: true, force: true });
-  else if (dir) console.log(`kept ${dir}`);
-  if (died) throw server.failure(`the server died during the tests (${died})`);
-});
+after(() => demo.tearDown());
 
 const text = (page, sel, want) => textOf(page, sel, want, { alive: () => server.assertAlive() });
 const row = (name) => `#team-agents tr[data-agent="${name}"]`;

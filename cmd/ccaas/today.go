@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/app/sqlite"
+	"github.com/ccaas/ccaas/report"
+)
+
+// seedToday gives the supervisors' team view the day's figures so far when
+// ccaas starts during the day. Call it before the ARI events connect.
+func seedToday(ctx context.Context, db *sqlite.DB, a *app.App, now time.Time) error {
+	day, figures, err := todayFigures(ctx, db, now)
+	if err != nil {
+		return err
+	}
+	for t, f := range figures {
+		if err := a.SeedDay(t, day, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// todayFigures are every tenant's queue figures of now's local day so far:
+// the same figures as the day's report.
+func todayFigures(ctx context.Context, db *sqlite.DB, now time.Time) (string, map[app.TenantID]map[app.QueueID]app.DayFigures, error) {
+	day := now.Local().Format(time.DateOnly)
+	period, err := report.ParsePeriod(day, day, report.Day, time.Local)
+	if err != nil {
+		return "", nil, err
+	}
+	tenants, err := db.Tenants(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	out := make(map[app.TenantID]map[app.QueueID]app.DayFigures)
+	for _, t := range tenants {
+		calls, err := db.CallRecords(ctx, t.ID, period.From, period.To)
+		if err != nil {
+			return "", nil, fmt.Errorf("today's calls of %s: %w", t.Domain, err)
+		}
+		if len(calls) == 0 {
+			continue
+		}
+		cfg, err := db.TenantConfig(ctx, t.ID)
+		if err != nil {
+			return "", nil, err
+		}
+		states, err := db.ReportStateLog(ctx, t.ID, period.From, period.To)
+		if err != nil {
+			return "", nil, fmt.Errorf("today's state log of %s: %w", t.Domain, err)
+		}
+		r := report.Compute(report.Input{Period: period, Now: now, Queues: cfg.Queues, Agents: cfg.Agents, Calls: calls, States: states})
+		figures := make(map[app.QueueID]app.DayFigures)
+		for _, q := range r.Queues {
+			if q.Total {
+				figures[q.Queue] = app.DayFigures{Offered: q.Offered, Answered: q.Answered, Abandoned: q.Abandoned,
+					InServiceLevel: q.InService, Handled: q.Talk + q.Hold + q.Wrapup}
+			}
+		}
+		out[t.ID] = figures
+	}
+	return day, out, nil
+}
