@@ -49,8 +49,9 @@ type childReady struct {
 }
 
 // runProduct is the child: the same wiring as `ccaas serve` (sqlite, app,
-// ARI events, the gin server with the same timeouts), plus a control server
-// on another loopback port that only the bench talks to.
+// ARI events, metrics, the gin server with the same timeouts; no queue_log,
+// which serve writes only when asked), plus a control server on another
+// loopback port that only the bench talks to.
 func runProduct(stdin io.Reader, stdout io.Writer) error {
 	in := bufio.NewReader(stdin)
 	line, err := in.ReadBytes('\n')
@@ -92,13 +93,14 @@ func runProduct(stdin io.Reader, stdout io.Writer) error {
 	// our own keep-alive client (like ari's default), so the leak check can
 	// close its idle connections before it counts goroutines
 	ariHTTP := &http.Client{Transport: ariTransport()}
+	metrics := cchttp.NewMetrics() // serve always keeps its metrics
 	client, err := ari.New(ari.Config{URL: cfg.ARIURL, Username: cfg.ARIUser, Password: cfg.ARIPassword,
-		Application: cfg.App, Logger: log, HTTPClient: ariHTTP})
+		Application: cfg.App, Logger: log, HTTPClient: ariHTTP, Observe: metrics.ObserveARI})
 	if err != nil {
 		return err
 	}
 	inv := &violations{}
-	acfg := app.Config{ARI: client, Store: db, Logger: log, Application: cfg.App}
+	acfg := app.Config{ARI: client, Store: db, Logger: log, Application: cfg.App, CountEvent: metrics.CountEvent}
 	if cfg.CheckInvariants {
 		acfg.CheckInvariants = inv.add
 	}
@@ -114,7 +116,8 @@ func runProduct(stdin io.Reader, stdout io.Writer) error {
 		return err
 	}
 	web := &http.Server{
-		Handler:           cchttp.New(cchttp.Config{Agents: a, Calls: db, Logger: log, Version: "bench", SIP: a, Store: db, Reloader: a}),
+		Handler: cchttp.New(cchttp.Config{Agents: a, Calls: db, Logger: log, Version: "bench", SIP: a, Store: db, Reloader: a,
+			Metrics: metrics, Stats: a}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
