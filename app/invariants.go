@@ -12,6 +12,7 @@ import (
 // end marks a call ended, once, and hands its record to the recorder.
 func (t *tenant) end(c *call, reason string) {
 	c.ends++
+	t.markQueuesDirty() // it may have been waiting
 	c.state, c.endedAt, c.endReason = callEnded, t.now(), reason
 	if c.held {
 		c.holdTotal += c.endedAt.Sub(c.heldSince)

@@ -13,12 +13,18 @@ import (
 // sends each attached supervisor the dirty agents of their teams and the
 // queue rows that changed. Nothing is computed while no supervisor watches.
 
-// markDirty notes that an agent's row changed.
+// markDirty notes that an agent's row changed (and so, maybe, the counts
+// of their queues' rows).
 func (t *tenant) markDirty(ag *agent) {
 	if len(t.leaders) > 0 {
 		t.dirty[ag] = true
+		t.queuesDirty = true
 	}
 }
+
+// markQueuesDirty notes that the queue rows may have changed: a call began
+// or stopped waiting, or ended (today's figures).
+func (t *tenant) markQueuesDirty() { t.queuesDirty = len(t.leaders) > 0 }
 
 // flushTeam sends the supervisors what changed since the last flush.
 func (t *tenant) flushTeam() {
@@ -26,10 +32,13 @@ func (t *tenant) flushTeam() {
 		return
 	}
 	var changedQueues []TeamQueueView
-	for _, v := range t.queueViews() {
-		if old, ok := t.queueSent[v.ID]; !ok || !sameQueueView(old, v) {
-			t.queueSent[v.ID] = v
-			changedQueues = append(changedQueues, v)
+	if t.queuesDirty { // recomputing the rows costs O(calls + agents): only when something moved
+		t.queuesDirty = false
+		for _, v := range t.queueViews() {
+			if old, ok := t.queueSent[v.ID]; !ok || !sameQueueView(old, v) {
+				t.queueSent[v.ID] = v
+				changedQueues = append(changedQueues, v)
+			}
 		}
 	}
 	if len(t.dirty) == 0 && len(changedQueues) == 0 {
@@ -242,6 +251,7 @@ func (t *tenant) countCall(r CallRecord) {
 	if r.Direction != dirInbound || r.Queue == 0 {
 		return
 	}
+	t.markQueuesDirty()
 	d := t.queueDayOf(r.Queue)
 	d.offered++
 	switch {
@@ -297,6 +307,7 @@ func (t *tenant) seedDay(m msgSeedDay) {
 	if m.day != t.day() {
 		return // the day is over
 	}
+	t.markQueuesDirty()
 	for id, f := range m.figures {
 		d := t.queueDayOf(id)
 		d.offered += f.Offered

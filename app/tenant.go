@@ -201,10 +201,12 @@ type tenant struct {
 	snoops    map[string]*agent // snoop channel → the supervisor listening through it
 
 	// team view (team.go)
-	leaders   map[*agent]bool // supervisors with an open socket
-	dirty     map[*agent]bool // agents whose row changed since the last flush
-	queueSent map[QueueID]TeamQueueView
-	today     map[QueueID]*queueDay
+	leaders map[*agent]bool // supervisors with an open socket
+	dirty   map[*agent]bool // agents whose row changed since the last flush
+	// queuesDirty: a queue row may have changed since the last flush
+	queuesDirty bool
+	queueSent   map[QueueID]TeamQueueView
+	today       map[QueueID]*queueDay
 }
 
 func newTenant(a *App, cfg TenantConfig) *tenant {

@@ -46,6 +46,7 @@ func (t *tenant) wait(c *call, q *Queue) {
 		c.queue, c.enteredQueue = q, t.now()
 	}
 	c.state = callWaiting
+	t.markQueuesDirty()
 	t.router.Enqueue(queue.CallID(c.id), queue.ID(q.ID), c.arrived)
 	t.qlogEnter(c)
 	t.armCallTimers(c)
