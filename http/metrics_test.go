@@ -6,50 +6,21 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/http/metricstest"
 )
 
-// parseMetrics reads a text exposition into `name{label="value",…}` →
-// value, labels sorted by name; histograms as name_count and name_sum.
 func parseMetrics(t *testing.T, r io.Reader) map[string]float64 {
 	t.Helper()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(r)
+	out, err := metricstest.Parse(r)
 	if err != nil {
-		t.Fatalf("exposition does not parse: %v", err)
-	}
-	out := map[string]float64{}
-	for name, f := range fams {
-		for _, m := range f.Metric {
-			labels := slices.Clone(m.Label)
-			slices.SortFunc(labels, func(a, b *dto.LabelPair) int { return strings.Compare(a.GetName(), b.GetName()) })
-			var parts []string
-			for _, l := range labels {
-				parts = append(parts, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
-			}
-			key := "{" + strings.Join(parts, ",") + "}"
-			switch f.GetType() {
-			case dto.MetricType_GAUGE:
-				out[name+key] = m.GetGauge().GetValue()
-			case dto.MetricType_COUNTER:
-				out[name+key] = m.GetCounter().GetValue()
-			case dto.MetricType_HISTOGRAM:
-				out[name+"_count"+key] = float64(m.GetHistogram().GetSampleCount())
-				out[name+"_sum"+key] = m.GetHistogram().GetSampleSum()
-			case dto.MetricType_UNTYPED:
-				out[name+key] = m.GetUntyped().GetValue()
-			}
-		}
+		t.Fatal(err)
 	}
 	return out
 }

@@ -6,18 +6,14 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
+	"github.com/ccaas/ccaas/http/metricstest"
 )
 
 // scrape GETs /metrics with the given Authorization header ("" for none)
-// and parses the answer into `name{label="value",…}` → value (labels sorted
-// by name; histograms as name_count).
+// and parses the answer (metricstest.Parse).
 func scrape(t *testing.T, base, auth string) (int, map[string]float64) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
@@ -33,30 +29,9 @@ func scrape(t *testing.T, base, auth string) (int, map[string]float64) {
 		io.Copy(io.Discard, resp.Body)
 		return resp.StatusCode, nil
 	}
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(resp.Body)
+	out, err := metricstest.Parse(resp.Body)
 	if err != nil {
-		t.Fatalf("exposition does not parse: %v", err)
-	}
-	out := map[string]float64{}
-	for name, f := range fams {
-		for _, m := range f.Metric {
-			labels := slices.Clone(m.Label)
-			slices.SortFunc(labels, func(a, b *dto.LabelPair) int { return strings.Compare(a.GetName(), b.GetName()) })
-			var parts []string
-			for _, l := range labels {
-				parts = append(parts, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
-			}
-			key := "{" + strings.Join(parts, ",") + "}"
-			switch f.GetType() {
-			case dto.MetricType_GAUGE:
-				out[name+key] = m.GetGauge().GetValue()
-			case dto.MetricType_COUNTER:
-				out[name+key] = m.GetCounter().GetValue()
-			case dto.MetricType_HISTOGRAM:
-				out[name+"_count"+key] = float64(m.GetHistogram().GetSampleCount())
-			}
-		}
+		t.Fatal(err)
 	}
 	return resp.StatusCode, out
 }
