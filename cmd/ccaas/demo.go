@@ -88,6 +88,8 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 		fmt.Fprintf(stdout, "  queue    Support, DID %s\n", demoDID)
 		fmt.Fprintf(stdout, "\n  admin pages     %sadmin     user %s, password %s, domain %s\n", url, demoAdmin.username, demoAdmin.password, demoDomain)
 		fmt.Fprintf(stdout, "  operator pages  %soperator  user %s, password %s\n", url, demoOperator.username, demoOperator.password)
+		fmt.Fprintf(stdout, "  reports         %sadmin/reports  (admin, or the supervisor %s)\n", url, demoSupervisor.username)
+		fmt.Fprintf(stdout, "  metrics         %smetrics  (Prometheus, from this machine)\n", url)
 		fmt.Fprintf(stdout, "  queue_log       %s\n", cfg.QueueLog)
 		if cfg.CallersEvery > 0 {
 			fmt.Fprintf(stdout, "\nA simulated customer calls about every %s; the page's demo panel places more.\n\n", cfg.CallersEvery)
