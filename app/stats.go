@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ccaas/ccaas/wrapup"
 )
@@ -35,6 +36,8 @@ type QueueStats struct {
 	// call back). Calls sent on to an extension or being transferred are
 	// not in the queue any more.
 	Waiting int
+	// Oldest is when the longest-waiting of them entered the queue (zero: none).
+	Oldest time.Time
 	// Talking counts the calls that came through this queue and have an agent.
 	Talking int
 	// Members counts the queue's members by state, like TenantStats.Agents.
@@ -123,6 +126,9 @@ func (t *tenant) stats() TenantStats {
 			}
 		case qs != nil && inQueue(c):
 			qs.Waiting++
+			if qs.Oldest.IsZero() || c.enteredQueue.Before(qs.Oldest) {
+				qs.Oldest = c.enteredQueue
+			}
 		}
 	}
 	for _, qs := range byQueue {

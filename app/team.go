@@ -148,54 +148,24 @@ func (t *tenant) teamAgentView(ag *agent) TeamAgentView {
 	return v
 }
 
-// queueViews computes every queue's row: O(calls + agents' memberships).
+// queueViews computes every queue's row from the figures /metrics shows
+// (stats), so the team view and the metrics count alike: O(calls + members).
 func (t *tenant) queueViews() []TeamQueueView {
-	queues := make([]*Queue, 0, len(t.queues))
-	for _, q := range t.queues {
-		queues = append(queues, q)
-	}
-	slices.SortFunc(queues, func(a, b *Queue) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
-	out := make([]TeamQueueView, 0, len(queues))
-	index := make(map[QueueID]int, len(queues))
+	stats := t.stats().Queues
+	slices.SortFunc(stats, func(a, b QueueStats) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	out := make([]TeamQueueView, 0, len(stats))
 	today := t.day()
-	for _, q := range queues {
-		index[q.ID] = len(out)
-		v := TeamQueueView{ID: q.ID, Name: q.Name, Today: QueueDay{TargetSeconds: q.ServiceLevelSeconds}}
-		if d := t.today[q.ID]; d != nil && d.day == today {
-			v.Today = d.view(q.ServiceLevelSeconds)
+	for _, qs := range stats {
+		m := qs.Members
+		v := TeamQueueView{ID: qs.Queue, Name: qs.Name, Waiting: qs.Waiting, Oldest: timePtr(qs.Oldest),
+			Ready: m[wrapup.Ready.String()], NotReady: m[wrapup.NotReady.String()],
+			Busy: m[wrapup.Offered.String()] + m[wrapup.Connecting.String()] + m[wrapup.Talking.String()] + m[wrapup.Wrapup.String()]}
+		target := t.queues[qs.Queue].ServiceLevelSeconds
+		v.Today = QueueDay{TargetSeconds: target}
+		if d := t.today[qs.Queue]; d != nil && d.day == today {
+			v.Today = d.view(target)
 		}
 		out = append(out, v)
-	}
-	for _, c := range t.calls {
-		if c.state != callWaiting || c.queue == nil {
-			continue
-		}
-		if i, ok := index[c.queue.ID]; ok {
-			v := &out[i]
-			v.Waiting++
-			if v.Oldest == nil || c.enteredQueue.Before(*v.Oldest) {
-				v.Oldest = timePtr(c.enteredQueue)
-			}
-		}
-	}
-	for _, ag := range t.agents {
-		if ag.session == nil {
-			continue
-		}
-		for _, m := range ag.queues {
-			i, ok := index[QueueID(m.Queue)]
-			if !ok {
-				continue
-			}
-			switch s := ag.fsm.State(); {
-			case s == wrapup.Ready && ag.call == nil:
-				out[i].Ready++
-			case s == wrapup.NotReady && ag.call == nil:
-				out[i].NotReady++
-			default:
-				out[i].Busy++
-			}
-		}
 	}
 	return out
 }
