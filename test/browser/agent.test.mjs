@@ -5,101 +5,19 @@
 // CCAAS_BIN=path to test an already built binary, CHROMIUM=path for another browser.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
-import { text as waitText } from './harness.mjs';
+import { DemoFixture, text as waitText, WAIT } from './harness.mjs';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const WAIT = 10_000; // ms for anything the page should show
-
-let dir, server, base, browser;
-let serverErr = '';
-let serverExit = null; // set when the server exits on its own
-
-function serverFailure(what) {
-  return new Error(`${what}\n--- server stderr ---\n${serverErr.slice(-8000)}`);
-}
-
-function assertServerAlive() {
-  if (serverExit) throw serverFailure(`the server died (${serverExit})`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHealthy(url, ms) {
-  const deadline = Date.now() + ms;
-  let last = 'no answer';
-  while (Date.now() < deadline) {
-    assertServerAlive();
-    try {
-      const r = await fetch(url);
-      if (r.status === 200) return;
-      last = `HTTP ${r.status} ${await r.text()}`;
-    } catch (e) {
-      last = e.message;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw serverFailure(`GET /healthz did not answer 200 within ${ms} ms (last: ${last})`);
-}
+const demo = new DemoFixture('ccaas-browser-');
+let dir, base, browser;
+const assertServerAlive = () => demo.server.assertAlive();
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ccaas-browser-'));
-  // CCAAS_BIN names an already built binary (skips the build).
-  const bin = process.env.CCAAS_BIN || join(dir, 'ccaas');
-  if (!process.env.CCAAS_BIN) {
-    await promisify(execFile)('go', ['build', '-o', bin, './cmd/ccaas'], { cwd: repoRoot, maxBuffer: 16 << 20 })
-      .catch((e) => { throw new Error(`go build failed:\n${e.stderr || e.message}`); });
-  }
-
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ['demo', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'ccaas.db'), '--callers-every', '0'], {
-    cwd: dir, stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  server.stderr.setEncoding('utf8');
-  server.stderr.on('data', (d) => { serverErr += d; if (serverErr.length > 1 << 20) serverErr = serverErr.slice(-(1 << 19)); });
-  server.on('exit', (code, signal) => { serverExit = `exit code ${code}, signal ${signal}`; });
-  await waitHealthy(`${base}/healthz`, 30_000);
-
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream'],
-  });
+  await demo.setUp();
+  ({ dir, base, browser } = demo);
 }, { timeout: 300_000 });
 
-after(async () => {
-  await browser?.close().catch(() => {});
-  const died = serverExit;
-  if (server && !serverExit) {
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    const t = setTimeout(() => server.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(t);
-  }
-  if (dir && !process.env.KEEP_TMP) await rm(dir, { recursive: true, force: true });
-  else if (dir) console.log(`kept ${dir}`);
-  if (died) throw serverFailure(`the server died during the tests (${died})`);
-});
+after(() => demo.tearDown());
 
 // newPage opens the agent page in a fresh context (its own cookies) and
 // collects JavaScript errors, which no test should see.

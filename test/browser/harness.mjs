@@ -1,6 +1,5 @@
-// Shared by the phone and supervisor tests: build and run the ccaas binary on a free port,
+// Shared by the browser tests: build and run the ccaas binary on a free port,
 // launch Debian's Chromium, and wait for what the page shows.
-// (agent.test.mjs predates it and keeps its own copy of these helpers.)
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
