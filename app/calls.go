@@ -424,10 +424,21 @@ func (t *tenant) joined(c *call, l *leg, gen uint64, withCustomer bool, err erro
 // broadcast sends every agent of the call its updated view, and the others a
 // notice of what changed about who ("joined", "left", ...).
 func (t *tenant) broadcast(c *call, who *leg, what string) {
+	if who == nil {
+		t.announce(c, nil, nil, what)
+		return
+	}
+	t.announce(c, who, who.ag, what)
+}
+
+// announce sends every agent of the call its updated view, and those talking
+// on it (but skip) a notice of what `who` did; who may be a supervisor
+// without a leg of their own.
+func (t *tenant) announce(c *call, skip *leg, who *agent, what string) {
 	for _, l := range c.legs {
 		t.send(l.ag, Message{Type: MsgCall, Call: t.callView(c, l)})
-		if who != nil && l != who && what != "" && l.state != legOffered {
-			t.send(l.ag, Message{Type: MsgNotice, Notice: &NoticeView{Kind: what, Name: who.ag.cfg.Name, Extension: who.ag.cfg.Extension, Call: c.id}})
+		if who != nil && l != skip && what != "" && l.state != legOffered {
+			t.send(l.ag, Message{Type: MsgNotice, Notice: &NoticeView{Kind: what, Name: who.cfg.Name, Extension: who.cfg.Extension, Call: c.id}})
 		}
 	}
 }

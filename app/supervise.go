@@ -98,7 +98,7 @@ func (t *tenant) switchWatch(sup *agent, w *watch, to string) {
 	}
 	t.sendWatch(sup, w, "")
 	if leftBarge {
-		t.tellCall(w.call, sup, "left")
+		t.announce(w.call, nil, sup, "left")
 	}
 	if to == CmdBarge {
 		callBridge, monitor := w.call.bridge, w.bridge
@@ -184,7 +184,7 @@ func (t *tenant) watchStep(sup *agent, gen uint64, err error) {
 	t.sendWatch(sup, w, "")
 	switch w.mode {
 	case CmdBarge:
-		t.tellCall(w.call, sup, "barged")
+		t.announce(w.call, nil, sup, "barged")
 	case CmdWhisper:
 		t.noticeTo(w.target, w.call, "coaching", sup)
 	}
@@ -230,7 +230,7 @@ func (t *tenant) stopWatch(sup *agent, reason string) {
 	}, nil)
 	t.sendWatch(sup, w, reason)
 	if w.mode == CmdBarge && w.active && c.state != callEnded {
-		t.tellCall(c, sup, "left")
+		t.announce(c, nil, sup, "left")
 	}
 	t.syncRouting(sup)
 }
@@ -257,17 +257,6 @@ func watchView(w *watch, ended string) *WatchView {
 		v.State = "active"
 	}
 	return v
-}
-
-// tellCall shows the call's agents a supervisor who barged in or left.
-func (t *tenant) tellCall(c *call, sup *agent, kind string) {
-	for _, l := range c.legs {
-		if l.state == legOffered {
-			continue
-		}
-		t.send(l.ag, Message{Type: MsgCall, Call: t.callView(c, l)})
-		t.send(l.ag, Message{Type: MsgNotice, Notice: &NoticeView{Kind: kind, Name: sup.cfg.Name, Extension: sup.cfg.Extension, Call: c.id}})
-	}
 }
 
 // bargers are the supervisors in the call with everyone.
