@@ -25,6 +25,7 @@ import (
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/app/validate"
+	"github.com/ccaas/ccaas/report"
 )
 
 // The admin pages: server-rendered HTML (html/template escapes every value),
@@ -58,9 +59,7 @@ type AdminStore interface {
 	SetCallVariables(ctx context.Context, tenant app.TenantID, vars []app.CallVariable) error
 	SetReasons(ctx context.Context, tenant app.TenantID, reasons []string) error
 	OperatorByUsername(ctx context.Context, username string) (sqlite.Operator, error)
-	// reports
-	CallRecords(ctx context.Context, tenant app.TenantID, from, to time.Time) ([]app.CallRecord, error)
-	ReportStateLog(ctx context.Context, tenant app.TenantID, from, to time.Time) ([]app.StateChange, error)
+	report.Records // the reports' calls and state log
 }
 
 // Reloader applies a tenant's changed configuration to the running system

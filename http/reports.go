@@ -130,18 +130,11 @@ func (a *admin) computeReport(c *gin.Context, q reportQuery) (report.Report, boo
 	if !ok {
 		return report.Report{}, false
 	}
-	ctx := c.Request.Context()
-	calls, err := a.store.CallRecords(ctx, s.Tenant, q.period.From, q.period.To)
+	r, err := report.For(c.Request.Context(), a.store, cfg, q.period, a.now())
 	if err != nil {
 		a.failed(c, err)
 		return report.Report{}, false
 	}
-	states, err := a.store.ReportStateLog(ctx, s.Tenant, q.period.From, q.period.To)
-	if err != nil {
-		a.failed(c, err)
-		return report.Report{}, false
-	}
-	r := report.Compute(report.Input{Period: q.period, Now: a.now(), Queues: cfg.Queues, Agents: cfg.Agents, Calls: calls, States: states})
 	if s.Role != app.RoleAdmin {
 		var me app.Agent
 		others := map[app.AgentID]app.Agent{}

@@ -39,22 +39,14 @@ func todayFigures(ctx context.Context, db *sqlite.DB, now time.Time) (string, ma
 	}
 	out := make(map[app.TenantID]map[app.QueueID]app.DayFigures)
 	for _, t := range tenants {
-		calls, err := db.CallRecords(ctx, t.ID, period.From, period.To)
-		if err != nil {
-			return "", nil, fmt.Errorf("today's calls of %s: %w", t.Domain, err)
-		}
-		if len(calls) == 0 {
-			continue
-		}
 		cfg, err := db.TenantConfig(ctx, t.ID)
 		if err != nil {
 			return "", nil, err
 		}
-		states, err := db.ReportStateLog(ctx, t.ID, period.From, period.To)
+		r, err := report.For(ctx, db, cfg, period, now)
 		if err != nil {
-			return "", nil, fmt.Errorf("today's state log of %s: %w", t.Domain, err)
+			return "", nil, fmt.Errorf("today's figures: %w", err)
 		}
-		r := report.Compute(report.Input{Period: period, Now: now, Queues: cfg.Queues, Agents: cfg.Agents, Calls: calls, States: states})
 		figures := make(map[app.QueueID]app.DayFigures)
 		for _, q := range r.Queues {
 			if q.Total {
