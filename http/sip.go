@@ -1,6 +1,7 @@
 package http
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -154,22 +155,34 @@ func sameOrigin(r *http.Request) bool {
 var (
 	ErrSIPMalformed = errors.New("not a SIP message")
 	ErrSIPForeign   = errors.New("not this phone's own SIP traffic")
+	// ErrSIPSeveral: Asterisk's SIP WebSocket is a stream transport and
+	// acts on every message of a frame, so a frame must hold exactly the
+	// one message that was checked.
+	ErrSIPSeveral = errors.New("more than one SIP message in a frame")
 )
+
+// sipParser parses in stream mode: a message must carry its
+// Content-Length, and the parser says where it ends.
+var sipParser = sip.NewParser()
 
 func (p *sipPipe) check(data []byte) error { return checkSIP(data, p.user) }
 
 var authUsername = regexp.MustCompile(`(?i)\busername\s*=\s*"([^"]*)"`)
 
-// checkSIP allows a message from the browser only if it is the line's own:
-// a request of an allowed method from the endpoint (a REGISTER also for it,
-// and authenticating as it), or a response to a request for the endpoint.
+// checkSIP allows a frame from the browser only if it holds one message (a
+// trailing CRLF aside) and that message is the line's own: a request of an
+// allowed method from the endpoint (a REGISTER also for it, and
+// authenticating as it), or a response to a request for the endpoint.
 func checkSIP(data []byte, user string) error {
 	if len(strings.TrimSpace(string(data))) == 0 {
 		return nil // a keep-alive (CRLF)
 	}
-	msg, err := sip.ParseMessage(data)
+	msg, n, err := sipParser.Parse(data, true)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrSIPMalformed, err)
+	}
+	if len(bytes.Trim(data[n:], "\r\n")) != 0 {
+		return ErrSIPSeveral
 	}
 	from, to := msg.From(), msg.To()
 	if from == nil || to == nil {

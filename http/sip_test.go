@@ -57,6 +57,16 @@ func TestCheckSIP(t *testing.T) {
 		{name: "message", msg: request("MESSAGE", me, "ccaas"), want: ErrSIPForeign},
 		{name: "answer to own line", msg: response(me)},
 		{name: "answer for someone else", msg: response("1001"), want: ErrSIPForeign},
+		{name: "own message with a trailing CRLF", msg: request("OPTIONS", me, "asterisk") + "\r\n"},
+		{name: "own options, then an invite as the trunk into another tenant's DID",
+			msg: request("OPTIONS", me, "asterisk") + request("INVITE", "pstn", "5550200"), want: ErrSIPSeveral},
+		{name: "own register twice in one frame", msg: register(me, me, "") + register(me, me, ""), want: ErrSIPSeveral},
+		{name: "a body longer than its Content-Length",
+			msg: request("OPTIONS", me, "asterisk") + "INVITE sip:5550200@asterisk SIP/2.0\r\n", want: ErrSIPSeveral},
+		{name: "no Content-Length (the end cannot be told)",
+			msg: strings.Replace(request("OPTIONS", me, "asterisk"), "Content-Length: 0\r\n", "", 1), want: ErrSIPMalformed},
+		{name: "a Content-Length past the frame",
+			msg: strings.Replace(request("OPTIONS", me, "asterisk"), "Content-Length: 0", "Content-Length: 900", 1), want: ErrSIPMalformed},
 		{name: "garbage", msg: "hello there", want: ErrSIPMalformed},
 		{name: "html", msg: "<script>alert(1)</script>", want: ErrSIPMalformed},
 	}
@@ -107,9 +117,13 @@ func (f fakeAccounts) SIPAccount(_ context.Context, s *app.Session) (string, str
 	return "ag1-0123456789abcdef", "secret", nil
 }
 
-func TestSIPProxy(t *testing.T) {
-	// a stand-in for Asterisk's SIP WebSocket: records what arrives, sends a greeting
-	got := make(chan string, 10)
+// sipProxy serves /sip in front of a stand-in for Asterisk's SIP WebSocket
+// that sends a greeting and reports every frame it receives ("(closed)"
+// when the proxy closes it). dial opens /sip with a session cookie and an
+// Origin.
+func sipProxy(t *testing.T) (srv *httptest.Server, got <-chan string, dial func(cookie, origin string) (*websocket.Conn, *http.Response, error)) {
+	t.Helper()
+	frames := make(chan string, 10)
 	asterisk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		up := websocket.Upgrader{Subprotocols: []string{"sip"}}
 		c, err := up.Upgrade(w, r, nil)
@@ -121,25 +135,30 @@ func TestSIPProxy(t *testing.T) {
 		for {
 			_, data, err := c.ReadMessage()
 			if err != nil {
-				got <- "(closed)"
+				frames <- "(closed)"
 				return
 			}
-			got <- string(data)
+			frames <- string(data)
 		}
 	}))
-	defer asterisk.Close()
+	t.Cleanup(asterisk.Close)
 	sess := &app.Session{ID: "sess-1", Agent: app.Agent{Username: "alice"}}
 	acct := fakeAccounts{session: sess}
-	srv := httptest.NewServer(New(Config{Agents: acct, SIP: acct, SIPUpstream: "ws" + strings.TrimPrefix(asterisk.URL, "http")}))
-	defer srv.Close()
+	srv = httptest.NewServer(New(Config{Agents: acct, SIP: acct, SIPUpstream: "ws" + strings.TrimPrefix(asterisk.URL, "http")}))
+	t.Cleanup(srv.Close)
 	wsURL := "ws" + strings.TrimPrefix(srv.URL, "http") + "/sip"
-	dial := func(cookie, origin string) (*websocket.Conn, *http.Response, error) {
+	dial = func(cookie, origin string) (*websocket.Conn, *http.Response, error) {
 		h := http.Header{"Origin": {origin}}
 		if cookie != "" {
 			h.Set("Cookie", SessionCookie+"="+cookie)
 		}
 		return (&websocket.Dialer{Subprotocols: []string{"sip"}}).Dial(wsURL, h)
 	}
+	return srv, frames, dial
+}
+
+func TestSIPProxy(t *testing.T) {
+	srv, got, dial := sipProxy(t)
 	if _, resp, err := dial("", srv.URL); err == nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("without a session: %v %v", err, resp)
 	}
@@ -172,6 +191,35 @@ func TestSIPProxy(t *testing.T) {
 	}
 	if m := <-got; m != "(closed)" {
 		t.Fatalf("Asterisk got the foreign message %q", m)
+	}
+}
+
+// TestSIPProxySmuggledMessage: an agent's own OPTIONS with an INVITE as the
+// trunk behind it in the same frame. Asterisk would act on both (a fake
+// customer call into another tenant's queue), so the frame is refused
+// whole and the socket closed.
+func TestSIPProxySmuggledMessage(t *testing.T) {
+	srv, got, dial := sipProxy(t)
+	const me = "ag1-0123456789abcdef"
+	c, _, err := dial("sess-1", srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, _, err := c.ReadMessage(); err != nil {
+		t.Fatalf("greeting from Asterisk: %v", err)
+	}
+	smuggled := request("OPTIONS", me, "asterisk") +
+		strings.Replace(request("INVITE", "pstn", "5550200"), "From: <sip:pstn@asterisk>", "From: <sip:pstn@203.0.113.9>", 1)
+	c.WriteMessage(websocket.TextMessage, []byte(smuggled))
+	_, _, err = c.ReadMessage()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation {
+		t.Fatalf("after a frame of two messages: %v", err)
+	}
+	if m := <-got; m != "(closed)" {
+		t.Fatalf("Asterisk got %q", m)
 	}
 }
 
