@@ -425,3 +425,56 @@ func TestRealAsteriskSupervision(t *testing.T) {
 		return true
 	})
 }
+
+// TestRealAsteriskTrunkIsNotMatchedByName: an outsider sends an INVITE with
+// From: <sip:pstn@…>, the shipped trunk's name, from an address that is no
+// trunk's and without credentials. pjsip.conf matches the trunk by address
+// only (identify_by = ip), so Asterisk refuses it and no call reaches Stasis.
+func TestRealAsteriskTrunkIsNotMatchedByName(t *testing.T) {
+	url := os.Getenv("CCAAS_TEST_ARI_URL")
+	if url == "" {
+		t.Skip("CCAAS_TEST_ARI_URL is not set: no real Asterisk to test against")
+	}
+	sipp, err := exec.LookPath(env("CCAAS_TEST_SIPP", "sipp"))
+	if err != nil {
+		t.Fatal("SIPp (Debian package sip-tester) is not installed")
+	}
+	// listen as the application the dialplan hands inbound calls to
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: testLogLevel}))
+	client, err := ari.New(ari.Config{URL: url, Username: env("CCAAS_TEST_ARI_USER", "ccaas"),
+		Password: env("CCAAS_TEST_ARI_PASSWORD", "ccaas"), Application: "ccaas", Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	starts := make(chan string, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); client.RunEvents(ctx, stasisStarts(starts)) }()
+	defer func() { cancel(); wg.Wait() }()
+	waitUntil(t, "the ARI application connected", client.Connected)
+
+	scenario, _ := filepath.Abs("testdata/sipp/trunk-impostor.xml")
+	cmd := exec.Command(sipp, "-sf", scenario, "-s", realDID, "-i", "127.0.0.1", "-p", fmt.Sprint(freeUDPPort(t)),
+		"-m", "1", "-timeout", "10s", "-timeout_error", "-nostdin", env("CCAAS_TEST_SIP_ADDR", "127.0.0.1:5060"))
+	cmd.Dir = t.TempDir()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("Asterisk did not refuse the INVITE with 401 or 403 (SIPp: %v)\n%s", err, out)
+	}
+	select {
+	case ch := <-starts:
+		t.Fatalf("the impostor's call reached Stasis: channel %s", ch)
+	case <-time.After(time.Second):
+	}
+}
+
+// stasisStarts reports the channel of every StasisStart.
+type stasisStarts chan string
+
+func (stasisStarts) Connected()         {}
+func (stasisStarts) Disconnected(error) {}
+func (s stasisStarts) Event(ev ari.Event) {
+	if e, ok := ev.(*ari.StasisStart); ok {
+		s <- e.Channel.Name
+	}
+}
