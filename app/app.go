@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/wrapup"
 )
@@ -49,7 +50,7 @@ type ARI interface {
 // Config is what New needs.
 type Config struct {
 	ARI    ARI
-	Store  Store
+	Store  ccaas.Store
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -112,8 +113,8 @@ var (
 // Session is one login of an agent; its ID is the secret the browser holds.
 type Session struct {
 	ID         string
-	Tenant     TenantID
-	Agent      Agent
+	Tenant     ccaas.TenantID
+	Agent      ccaas.Agent
 	Domain     string
 	TenantName string
 }
@@ -123,23 +124,23 @@ type App struct {
 	cfg   Config
 	log   *slog.Logger
 	ari   ARI
-	store Store
+	store ccaas.Store
 	now   func() time.Time
 
 	mu       sync.RWMutex
-	tenants  map[TenantID]*tenant
-	dids     map[string]TenantID
+	tenants  map[ccaas.TenantID]*tenant
+	dids     map[string]ccaas.TenantID
 	sessions map[string]*Session
 
 	// customers maps a dialplan channel to its tenant. Only the events
 	// reader goroutine touches it.
-	customers map[string]TenantID
+	customers map[string]ccaas.TenantID
 
 	records *recorder
 
 	connectedBefore atomic.Bool // the events socket was connected before: the next connect is a reconnect
 	adoptMu         sync.Mutex
-	adopted         map[string]TenantID // customers found in Stasis at start, until the events reader learns them
+	adopted         map[string]ccaas.TenantID // customers found in Stasis at start, until the events reader learns them
 
 	ctx     context.Context // the Run context, for the tenants' ARI operations
 	loopCtx context.Context // ends the tenant loops after shutdown
@@ -184,11 +185,11 @@ func New(cfg Config) (*App, error) {
 		ari:       cfg.ARI,
 		store:     cfg.Store,
 		now:       cfg.Now,
-		tenants:   make(map[TenantID]*tenant),
-		dids:      make(map[string]TenantID),
+		tenants:   make(map[ccaas.TenantID]*tenant),
+		dids:      make(map[string]ccaas.TenantID),
 		sessions:  make(map[string]*Session),
-		customers: make(map[string]TenantID),
-		adopted:   make(map[string]TenantID),
+		customers: make(map[string]ccaas.TenantID),
+		adopted:   make(map[string]ccaas.TenantID),
 		ctx:       context.Background(),
 		done:      make(chan struct{}),
 	}
@@ -213,7 +214,7 @@ func (a *App) Load(ctx context.Context) error {
 	return nil
 }
 
-func (a *App) addTenant(cfg TenantConfig) {
+func (a *App) addTenant(cfg ccaas.TenantConfig) {
 	t := newTenant(a, cfg)
 	a.mu.Lock()
 	a.tenants[cfg.Tenant.ID] = t
@@ -296,7 +297,7 @@ func (a *App) opContext() (context.Context, context.CancelFunc) {
 // Healthy reports whether the app is connected to Asterisk.
 func (a *App) Healthy() bool { return a.ari.Connected() }
 
-func (a *App) tenant(id TenantID) *tenant {
+func (a *App) tenant(id ccaas.TenantID) *tenant {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	return a.tenants[id]
@@ -309,13 +310,13 @@ func (a *App) Login(ctx context.Context, domain, username, password string) (*Se
 		return nil, ErrBadLogin
 	}
 	ten, err := a.store.TenantByDomain(ctx, domain)
-	var ag Agent
+	var ag ccaas.Agent
 	if err == nil {
 		ag, err = a.store.AgentByUsername(ctx, ten.ID, username)
 	}
 	if err != nil {
 		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, ccaas.ErrNotFound) {
 			return nil, ErrBadLogin
 		}
 		return nil, fmt.Errorf("login %s@%s: %w", username, domain, err)

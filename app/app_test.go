@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/ari"
@@ -35,8 +36,8 @@ type world struct {
 	app    *app.App
 	ari    *ari.Client
 	db     *sqlite.DB
-	tenant app.Tenant
-	agent  map[string]app.Agent
+	tenant ccaas.Tenant
+	agent  map[string]ccaas.Agent
 
 	mu         sync.Mutex
 	violations []error
@@ -54,11 +55,11 @@ type worldOpts struct {
 	ringSeconds   int
 	wrapupSeconds int // alice's; bob has none
 	// queues creates the tenant's queues; default: Support on testDID with both agents.
-	queues func(ctx context.Context, db *sqlite.DB, ten app.Tenant, agent map[string]app.Agent) error
+	queues func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, agent map[string]ccaas.Agent) error
 	// settings replace the tenant's defaults (outbound trunk "pstn", the
 	// simulator's trunk, and the notification on).
-	settings  *app.Settings
-	variables []app.CallVariable
+	settings  *ccaas.Settings
+	variables []ccaas.CallVariable
 	// channelVars are the variables the simulated Asterisk puts on channel
 	// snapshots (ari.conf channelvars).
 	channelVars []string
@@ -66,12 +67,12 @@ type worldOpts struct {
 	// (sim.Register), and the app waits for them (Config.WaitForPhone).
 	manualPhones bool
 	// wrapStore wraps the store the app writes to (a slow or hung disk).
-	wrapStore func(app.Store) app.Store
+	wrapStore func(ccaas.Store) ccaas.Store
 	// team is alice's and bob's team.
 	team string
 	// others are more users of the tenant (supervisors), created before the
 	// app loads; their password is their username + "-pw".
-	others []app.Agent
+	others []ccaas.Agent
 	// now is the app's clock (default time.Now); queueLog gets its queue_log events.
 	now      func() time.Time
 	queueLog func(app.QueueEvent)
@@ -96,13 +97,13 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, sim: sim, ari: client, db: db, agent: map[string]app.Agent{}}
-	ten, err := db.CreateTenant(ctx, app.Tenant{Domain: testDomain, Name: "Acme"})
+	w := &world{t: t, sim: sim, ari: client, db: db, agent: map[string]ccaas.Agent{}}
+	ten, err := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.tenant = ten
-	settings := app.Settings{NotifyIncoming: true, Trunk: "pstn", CallerID: "Acme <5550000>"}
+	settings := ccaas.Settings{NotifyIncoming: true, Trunk: "pstn", CallerID: "Acme <5550000>"}
 	if opts.settings != nil {
 		settings = *opts.settings
 	}
@@ -114,20 +115,20 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 			t.Fatal(err)
 		}
 	}
-	var members []app.Member
+	var members []ccaas.Member
 	for i, name := range []string{"alice", "bob"} {
 		hash, _ := bcrypt.GenerateFromPassword([]byte(name+"-pw"), bcrypt.MinCost)
 		wrap := 0
 		if name == "alice" {
 			wrap = opts.wrapupSeconds
 		}
-		ag, err := db.CreateAgent(ctx, app.Agent{TenantID: ten.ID, Username: name, Name: strings.ToUpper(name[:1]) + name[1:],
+		ag, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: name, Name: strings.ToUpper(name[:1]) + name[1:],
 			Extension: fmt.Sprint(1001 + i), PasswordHash: string(hash), WrapupSeconds: wrap, Team: opts.team})
 		if err != nil {
 			t.Fatal(err)
 		}
 		w.agent[name] = ag
-		members = append(members, app.Member{Agent: ag.ID, Skill: 1})
+		members = append(members, ccaas.Member{Agent: ag.ID, Skill: 1})
 	}
 	for _, o := range opts.others {
 		hash, _ := bcrypt.GenerateFromPassword([]byte(o.Username+"-pw"), bcrypt.MinCost)
@@ -142,11 +143,11 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 		if err := opts.queues(ctx, db, ten, w.agent); err != nil {
 			t.Fatal(err)
 		}
-	} else if _, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: opts.ringSeconds, MOHClass: "default",
+	} else if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: opts.ringSeconds, MOHClass: "default",
 		DIDs: []string{testDID}, Members: members}); err != nil {
 		t.Fatal(err)
 	}
-	var store app.Store = db
+	var store ccaas.Store = db
 	if opts.wrapStore != nil {
 		store = opts.wrapStore(db)
 	}
@@ -568,7 +569,7 @@ func waitUntil(t testing.TB, what string, cond func() bool) {
 
 // talk makes a customer call, has the agent answer, and returns the call id
 // and the customer's channel.
-func (w *world) talk(s *app.Session, k *sink, from string) (app.CallID, string) {
+func (w *world) talk(s *app.Session, k *sink, from string) (ccaas.CallID, string) {
 	w.t.Helper()
 	cust, err := w.sim.PlaceCall(asterisksim.CallSpec{From: from, DID: testDID})
 	if err != nil {
@@ -659,7 +660,7 @@ func TestStateLog(t *testing.T) {
 		{"ready", "not_ready", "lunch"},
 		{"not_ready", "logged_out", ""},
 	}
-	var got []app.StateChange
+	var got []ccaas.StateChange
 	waitUntil(t, "state log written", func() bool {
 		got, _ = w.db.StateLog(context.Background(), w.tenant.ID, w.agent["alice"].ID)
 		return len(got) >= len(want)
@@ -675,16 +676,16 @@ func TestStateLog(t *testing.T) {
 	}
 }
 
-func member(a app.Agent, skill int) app.Member { return app.Member{Agent: a.ID, Skill: skill} }
+func member(a ccaas.Agent, skill int) ccaas.Member { return ccaas.Member{Agent: a.ID, Skill: skill} }
 
 func TestOverflowToAnotherQueue(t *testing.T) {
-	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten app.Tenant, ag map[string]app.Agent) error {
-		sales, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Sales", RingSeconds: 30, DIDs: []string{"5550002"}, Members: []app.Member{member(ag["bob"], 1)}})
+	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
+		sales, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Sales", RingSeconds: 30, DIDs: []string{"5550002"}, Members: []ccaas.Member{member(ag["bob"], 1)}})
 		if err != nil {
 			return err
 		}
-		_, err = db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
-			Members: []app.Member{member(ag["alice"], 1)}, MaxWaitSeconds: 1, Overflow: app.OverflowQueue, OverflowTarget: fmt.Sprint(sales.ID)})
+		_, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
+			Members: []ccaas.Member{member(ag["alice"], 1)}, MaxWaitSeconds: 1, Overflow: ccaas.OverflowQueue, OverflowTarget: fmt.Sprint(sales.ID)})
 		return err
 	}})
 	sb, kb := w.login("bob")
@@ -701,9 +702,9 @@ func TestOverflowToAnotherQueue(t *testing.T) {
 }
 
 func TestOverflowToExtensionReachesNotReadyAgent(t *testing.T) {
-	w := newWorld(t, worldOpts{wrapupSeconds: 30, queues: func(ctx context.Context, db *sqlite.DB, ten app.Tenant, ag map[string]app.Agent) error {
-		_, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
-			Members: []app.Member{member(ag["bob"], 1)}, MaxWaitSeconds: 1, Overflow: app.OverflowExtension, OverflowTarget: "1001"})
+	w := newWorld(t, worldOpts{wrapupSeconds: 30, queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
+		_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
+			Members: []ccaas.Member{member(ag["bob"], 1)}, MaxWaitSeconds: 1, Overflow: ccaas.OverflowExtension, OverflowTarget: "1001"})
 		return err
 	}})
 	sa, ka := w.login("alice") // alice (1001) is not a member and stays Not Ready
@@ -721,9 +722,9 @@ func TestOverflowToExtensionReachesNotReadyAgent(t *testing.T) {
 }
 
 func TestOverflowHangsUpPolitely(t *testing.T) {
-	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten app.Tenant, ag map[string]app.Agent) error {
-		_, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
-			Members: []app.Member{member(ag["alice"], 1)}, MaxWaitSeconds: 1, Overflow: app.OverflowHangup})
+	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
+		_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
+			Members: []ccaas.Member{member(ag["alice"], 1)}, MaxWaitSeconds: 1, Overflow: ccaas.OverflowHangup})
 		return err
 	}})
 	events, stop := w.sim.Subscribe()
@@ -747,9 +748,9 @@ func TestOverflowHangsUpPolitely(t *testing.T) {
 const mediaGoodbye = "sound:queue-thankyou"
 
 func TestPositionAnnouncements(t *testing.T) {
-	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten app.Tenant, ag map[string]app.Agent) error {
-		_, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
-			Members: []app.Member{member(ag["alice"], 1)}, AnnounceSeconds: 1})
+	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
+		_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
+			Members: []ccaas.Member{member(ag["alice"], 1)}, AnnounceSeconds: 1})
 		return err
 	}})
 	events, stop := w.sim.Subscribe()
@@ -784,14 +785,14 @@ func TestPositionAnnouncements(t *testing.T) {
 }
 
 func TestPriorityAndSkill(t *testing.T) {
-	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten app.Tenant, ag map[string]app.Agent) error {
-		if _, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
-			Members: []app.Member{member(ag["alice"], 1), member(ag["bob"], 1)}}); err != nil {
+	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
+		if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
+			Members: []ccaas.Member{member(ag["alice"], 1), member(ag["bob"], 1)}}); err != nil {
 			return err
 		}
 		// VIP is served before Support, and prefers bob (skill 9) to alice (skill 2)
-		_, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "VIP", RingSeconds: 30, Priority: 10, DIDs: []string{"5550009"},
-			Members: []app.Member{member(ag["alice"], 2), member(ag["bob"], 9)}})
+		_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "VIP", RingSeconds: 30, Priority: 10, DIDs: []string{"5550009"},
+			Members: []ccaas.Member{member(ag["alice"], 2), member(ag["bob"], 9)}})
 		return err
 	}})
 	sa, ka := w.login("alice")
@@ -820,9 +821,9 @@ var testLogLevel = func() slog.Level {
 }()
 
 func TestSkillBeatsIdleTime(t *testing.T) {
-	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten app.Tenant, ag map[string]app.Agent) error {
-		_, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "VIP", RingSeconds: 30, DIDs: []string{testDID},
-			Members: []app.Member{member(ag["alice"], 2), member(ag["bob"], 9)}})
+	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
+		_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "VIP", RingSeconds: 30, DIDs: []string{testDID},
+			Members: []ccaas.Member{member(ag["alice"], 2), member(ag["bob"], 9)}})
 		return err
 	}})
 	sa, ka := w.login("alice")
@@ -865,8 +866,8 @@ func TestReloadAppliesWithoutRestart(t *testing.T) {
 	w.ready(s, k)
 
 	// a new queue with a new DID, and a wrapup time for alice
-	if _, err := w.db.CreateQueue(ctx, app.Queue{TenantID: w.tenant.ID, Name: "Billing", RingSeconds: 30, DIDs: []string{"5550777"},
-		Members: []app.Member{member(w.agent["alice"], 1)}}); err != nil {
+	if _, err := w.db.CreateQueue(ctx, ccaas.Queue{TenantID: w.tenant.ID, Name: "Billing", RingSeconds: 30, DIDs: []string{"5550777"},
+		Members: []ccaas.Member{member(w.agent["alice"], 1)}}); err != nil {
 		t.Fatal(err)
 	}
 	alice := w.agent["alice"]
@@ -911,13 +912,13 @@ func TestReloadAppliesWithoutRestart(t *testing.T) {
 func TestReloadStartsNewTenant(t *testing.T) {
 	w := newWorld(t, worldOpts{})
 	ctx := context.Background()
-	ten, err := w.db.CreateTenant(ctx, app.Tenant{Domain: "new.example", Name: "New"})
+	ten, err := w.db.CreateTenant(ctx, ccaas.Tenant{Domain: "new.example", Name: "New"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hash, _ := bcrypt.GenerateFromPassword([]byte("carol-pw"), bcrypt.MinCost)
-	carol, _ := w.db.CreateAgent(ctx, app.Agent{TenantID: ten.ID, Username: "carol", Name: "Carol", Extension: "1001", PasswordHash: string(hash)})
-	if _, err := w.db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Main", RingSeconds: 30, DIDs: []string{"5559000"}, Members: []app.Member{member(carol, 1)}}); err != nil {
+	carol, _ := w.db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "carol", Name: "Carol", Extension: "1001", PasswordHash: string(hash)})
+	if _, err := w.db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Main", RingSeconds: 30, DIDs: []string{"5559000"}, Members: []ccaas.Member{member(carol, 1)}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.app.Reload(ctx, ten.ID); err != nil {
@@ -944,11 +945,11 @@ func TestTenantsNeverCross(t *testing.T) {
 	w := newWorld(t, worldOpts{})
 	ctx := context.Background()
 	// a second tenant whose agent also has extension 1001 (and username alice)
-	other, _ := w.db.CreateTenant(ctx, app.Tenant{Domain: "other.example", Name: "Other"})
+	other, _ := w.db.CreateTenant(ctx, ccaas.Tenant{Domain: "other.example", Name: "Other"})
 	hash, _ := bcrypt.GenerateFromPassword([]byte("other-pw"), bcrypt.MinCost)
-	twin, _ := w.db.CreateAgent(ctx, app.Agent{TenantID: other.ID, Username: "alice", Name: "Other Alice", Extension: "1001", PasswordHash: string(hash)})
-	w.db.CreateQueue(ctx, app.Queue{TenantID: other.ID, Name: "Other support", RingSeconds: 30, DIDs: []string{"5558888"}, Members: []app.Member{member(twin, 1)}})
-	w.db.SetSettings(ctx, other.ID, app.Settings{Trunk: "pstn"})
+	twin, _ := w.db.CreateAgent(ctx, ccaas.Agent{TenantID: other.ID, Username: "alice", Name: "Other Alice", Extension: "1001", PasswordHash: string(hash)})
+	w.db.CreateQueue(ctx, ccaas.Queue{TenantID: other.ID, Name: "Other support", RingSeconds: 30, DIDs: []string{"5558888"}, Members: []ccaas.Member{member(twin, 1)}})
+	w.db.SetSettings(ctx, other.ID, ccaas.Settings{Trunk: "pstn"})
 	if err := w.app.Reload(ctx, other.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -1088,16 +1089,16 @@ func TestAsteriskRestartReconciles(t *testing.T) {
 
 // blockedStore is a store whose disk hangs: writes wait until released.
 type blockedStore struct {
-	app.Store
+	ccaas.Store
 	release chan struct{}
 }
 
-func (s blockedStore) AppendStateLog(ctx context.Context, c []app.StateChange) error {
+func (s blockedStore) AppendStateLog(ctx context.Context, c []ccaas.StateChange) error {
 	<-s.release
 	return s.Store.AppendStateLog(ctx, c)
 }
 
-func (s blockedStore) AppendCallRecords(ctx context.Context, c []app.CallRecord) error {
+func (s blockedStore) AppendCallRecords(ctx context.Context, c []ccaas.CallRecord) error {
 	<-s.release
 	return s.Store.AppendCallRecords(ctx, c)
 }
@@ -1109,14 +1110,14 @@ func TestHungDiskDoesNotHoldCalls(t *testing.T) {
 	release := make(chan struct{})
 	var once sync.Once
 	free := func() { once.Do(func() { close(release) }) }
-	w := newWorld(t, worldOpts{wrapStore: func(st app.Store) app.Store { return blockedStore{Store: st, release: release} }})
+	w := newWorld(t, worldOpts{wrapStore: func(st ccaas.Store) ccaas.Store { return blockedStore{Store: st, release: release} }})
 	t.Cleanup(free) // runs before the world stops, so a failure cannot leave the recorder hung
 	s, k := w.login("alice")
 	w.ready(s, k)
 	id, cust := w.talk(s, k, "1400")
 	w.sim.Hangup(cust)
 	k.state(t, "ready") // the call went through with every write still waiting
-	if _, err := w.db.CallRecord(context.Background(), w.tenant.ID, id); !errors.Is(err, app.ErrNotFound) {
+	if _, err := w.db.CallRecord(context.Background(), w.tenant.ID, id); !errors.Is(err, ccaas.ErrNotFound) {
 		t.Fatalf("the record was written while the disk hung: %v", err)
 	}
 	free()
@@ -1146,10 +1147,10 @@ func TestAppRestartKeepsWaitingCallers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	ten, _ := db.CreateTenant(ctx, app.Tenant{Domain: testDomain, Name: "Acme"})
+	ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
 	hash, _ := bcrypt.GenerateFromPassword([]byte("alice-pw"), bcrypt.MinCost)
-	alice, _ := db.CreateAgent(ctx, app.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: string(hash)})
-	db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID}, Members: []app.Member{member(alice, 1)}})
+	alice, _ := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: string(hash)})
+	db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID}, Members: []ccaas.Member{member(alice, 1)}})
 
 	// start runs one process of the app until stop is called
 	start := func() (*app.App, func()) {

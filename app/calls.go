@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/queue"
 	"github.com/ccaas/ccaas/wrapup"
@@ -38,7 +39,7 @@ const (
 	roleCallee                    // called by another agent
 )
 
-var legRoleNames = [...]string{"answer", "transfer", "conference", "dialer", "callee"}
+var legRoleNames = [...]string{ccaas.PartAnswer, ccaas.PartTransfer, ccaas.PartConference, ccaas.PartDialer, ccaas.PartCallee}
 
 func (r legRole) String() string { return legRoleNames[r] }
 
@@ -55,25 +56,6 @@ type leg struct {
 	muted     bool
 }
 
-// Call directions.
-const (
-	dirInbound  = "inbound"
-	dirOutbound = "outbound"
-	dirInternal = "internal"
-)
-
-// End reasons (docs/cti-protocol.md).
-const (
-	endCallerHangup = "caller_hangup"
-	endAgentHangup  = "agent_hangup"
-	endWithdrawn    = "withdrawn"
-	endFailed       = "failed"
-	endTransferred  = "transferred"
-	endLeft         = "left"
-	endBusy         = "busy"
-	endNoAnswer     = "no_answer"
-)
-
 func (t *tenant) onARI(ev ari.Event) {
 	switch e := ev.(type) {
 	case *ari.StasisStart:
@@ -85,7 +67,7 @@ func (t *tenant) onARI(ev ari.Event) {
 			t.lineAnswered(ag, e.Channel.ID)
 			return
 		}
-		if c, ok := t.byChan[e.Channel.ID]; ok && c.direction == dirOutbound {
+		if c, ok := t.byChan[e.Channel.ID]; ok && c.direction == ccaas.DirOutbound {
 			t.outboundAnswered(c)
 			return
 		}
@@ -120,19 +102,19 @@ func (t *tenant) onARI(ev ari.Event) {
 func dialFailure(cause int) string {
 	switch cause {
 	case 17:
-		return endBusy
+		return ccaas.EndBusy
 	case 18, 19, 21:
-		return endNoAnswer
+		return ccaas.EndNoAnswer
 	}
-	return endFailed
+	return ccaas.EndFailed
 }
 
 // channelGone handles the end of a customer's or a line's channel.
 func (t *tenant) channelGone(id, failure string) {
 	if c, ok := t.byChan[id]; ok {
 		delete(t.byChan, id)
-		reason := endCallerHangup
-		if c.direction == dirOutbound && !c.customerUp && failure != "" {
+		reason := ccaas.EndCallerHangup
+		if c.direction == ccaas.DirOutbound && !c.customerUp && failure != "" {
 			reason = failure
 		}
 		t.callerGone(c, reason)
@@ -162,8 +144,8 @@ func (t *tenant) inbound(ch ari.Channel, did string) {
 		return
 	}
 	c := &call{
-		id:         CallID(newID(kindCall, t.cfg.Tenant.ID)),
-		direction:  dirInbound,
+		id:         ccaas.CallID(newID(kindCall, t.cfg.Tenant.ID)),
+		direction:  ccaas.DirInbound,
 		customer:   ch.ID,
 		customerUp: true,
 		caller:     ch.Caller,
@@ -216,7 +198,7 @@ func (t *tenant) inbound(ch ari.Channel, did string) {
 		case !answered:
 			// a caller we cannot answer cannot be served: hang up rather
 			// than leave them ringing in Stasis
-			t.endCall(c, endFailed)
+			t.endCall(c, ccaas.EndFailed)
 		case err != nil:
 			t.endSilent(c) // answered, but no music: say goodbye rather than queue them in silence
 		default:
@@ -232,7 +214,7 @@ func (t *tenant) route() {
 		if !ok {
 			return
 		}
-		c, ag := t.calls[CallID(cid)], t.agents[AgentID(aid)]
+		c, ag := t.calls[ccaas.CallID(cid)], t.agents[ccaas.AgentID(aid)]
 		if c == nil || ag == nil || c.state != callWaiting {
 			// never expected: keep the router from choosing them again
 			t.log.Error("router chose a call or agent that is not available", "call", cid, "agent", aid)
@@ -289,7 +271,7 @@ func (t *tenant) ringTime(c *call) time.Duration {
 const defaultRing = 20 * time.Second
 
 // answer: the agent takes the offered call; their line joins the bridge.
-func (t *tenant) answer(ag *agent, id CallID) error {
+func (t *tenant) answer(ag *agent, id ccaas.CallID) error {
 	c, l, err := t.legOf(ag, id)
 	if err != nil {
 		return err
@@ -392,7 +374,7 @@ func (t *tenant) joined(c *call, l *leg, gen uint64, withCustomer bool, err erro
 		if withCustomer {
 			c.customerIn = false
 		}
-		t.agentLost(c, l, endFailed)
+		t.agentLost(c, l, ccaas.EndFailed)
 		return
 	}
 	now := t.now()
@@ -444,7 +426,7 @@ func (t *tenant) announce(c *call, skip *leg, who *agent, what string) {
 }
 
 // legOf finds the agent's leg of the call they name.
-func (t *tenant) legOf(ag *agent, id CallID) (*call, *leg, error) {
+func (t *tenant) legOf(ag *agent, id ccaas.CallID) (*call, *leg, error) {
 	c, l := ag.call, ag.leg
 	if c == nil || l == nil || c.id != id || id == "" {
 		return nil, nil, fmt.Errorf("%w: %q is not your call", ErrNoSuchCall, id)
@@ -455,7 +437,7 @@ func (t *tenant) legOf(ag *agent, id CallID) (*call, *leg, error) {
 // hangup from the agent's toolbar: the agent leaves the call. The call ends
 // when no agent is left with the customer (or, between agents, when one of
 // the two leaves).
-func (t *tenant) hangup(ag *agent, id CallID) error {
+func (t *tenant) hangup(ag *agent, id ccaas.CallID) error {
 	c, l, err := t.legOf(ag, id)
 	if err != nil {
 		return err
@@ -464,10 +446,10 @@ func (t *tenant) hangup(ag *agent, id CallID) error {
 		return fmt.Errorf("%w: the call is ringing; answer it first", ErrNotAllowed)
 	}
 	if c.agentsWith(l) == 0 {
-		t.endCall(c, endAgentHangup)
+		t.endCall(c, ccaas.EndAgentHangup)
 		return nil
 	}
-	t.release(c, l, endLeft)
+	t.release(c, l, ccaas.EndLeft)
 	t.broadcast(c, l, "left")
 	return nil
 }
@@ -532,7 +514,7 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 		return
 	}
 	var wrap time.Duration
-	if l.role == roleAnswer && l.state == legConnected && c.direction == dirInbound && c.queue != nil && !c.direct {
+	if l.role == roleAnswer && l.state == legConnected && c.direction == ccaas.DirInbound && c.queue != nil && !c.direct {
 		wrap = time.Duration(ag.cfg.WrapupSeconds) * time.Second
 	}
 	trs, _ := ag.fsm.EndCall(t.now(), wrap)
@@ -548,7 +530,7 @@ func (t *tenant) endCall(c *call, reason string) {
 	t.router.Remove(queue.CallID(c.id))
 	t.end(c, reason)
 	t.armCallTimers(c)
-	if c.customer != "" && reason != endCallerHangup {
+	if c.customer != "" && reason != ccaas.EndCallerHangup {
 		t.hangupCustomer(c)
 	}
 	if bridge := c.bridge; bridge != "" {
@@ -556,7 +538,7 @@ func (t *tenant) endCall(c *call, reason string) {
 			return ignoreGone(t.app.ari.DestroyBridge(ctx, bridge))
 		}, nil)
 	}
-	if c.customer == "" || reason == endCallerHangup {
+	if c.customer == "" || reason == ccaas.EndCallerHangup {
 		delete(t.calls, c.id)
 	} // else the customer's StasisEnd is still to come and removes the call
 	t.log.Info("call ended", "call", c.id, "reason", reason)
@@ -600,10 +582,10 @@ func (t *tenant) agentLost(c *call, l *leg, reason string) {
 // its queue, or ends a call that has no queue politely.
 func (t *tenant) backToQueueOrGoodbye(c *call) {
 	for len(c.legs) > 0 {
-		t.release(c, c.legs[0], endWithdrawn)
+		t.release(c, c.legs[0], ccaas.EndWithdrawn)
 	}
 	if c.queue == nil || c.direct || !c.customerUp {
-		t.goodbye(c, endFailed)
+		t.goodbye(c, ccaas.EndFailed)
 		return
 	}
 	t.backToQueue(c)
@@ -657,35 +639,35 @@ func (t *tenant) endSilent(c *call) {
 	}
 	t.log.Warn("the customer would be left in silence; ending the call politely", "call", c.id)
 	for len(c.legs) > 0 {
-		t.release(c, c.legs[0], endFailed)
+		t.release(c, c.legs[0], ccaas.EndFailed)
 	}
-	t.goodbye(c, endFailed)
+	t.goodbye(c, ccaas.EndFailed)
 }
 
 // missed: the agent let an offer ring out (they are Not Ready now).
 func (t *tenant) missed(c *call, l *leg) {
 	t.log.Info("ring no answer", "call", c.id, "agent", l.ag.cfg.Username, "role", l.role)
 	t.qlogRingNoAnswer(c, l)
-	t.release(c, l, endWithdrawn)
+	t.release(c, l, ccaas.EndWithdrawn)
 	switch l.role {
 	case roleConference:
 		t.noticeTo(l.from, c, "no_answer", l.ag)
 	case roleCallee:
-		t.endCall(c, endNoAnswer)
+		t.endCall(c, ccaas.EndNoAnswer)
 	case roleTransfer:
 		if c.queue != nil && !c.direct {
 			t.backToQueue(c)
 		} else if back := l.from; back != nil && t.reachable(back) {
 			t.offer(c, back, roleAnswer, nil)
 		} else {
-			t.goodbye(c, endNoAnswer)
+			t.goodbye(c, ccaas.EndNoAnswer)
 		}
 	default:
 		if c.connectedAgents() > 0 {
 			return
 		}
 		if c.direct {
-			t.goodbye(c, endWithdrawn) // an overflow to this extension has nowhere else to go
+			t.goodbye(c, ccaas.EndWithdrawn) // an overflow to this extension has nowhere else to go
 		} else {
 			t.backToQueue(c)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/wrapup"
 )
@@ -20,7 +21,7 @@ var (
 )
 
 // connectedLeg returns the agent's call when they are connected to it.
-func (t *tenant) connectedLeg(ag *agent, id CallID) (*call, *leg, error) {
+func (t *tenant) connectedLeg(ag *agent, id ccaas.CallID) (*call, *leg, error) {
 	c, l, err := t.legOf(ag, id)
 	if err != nil {
 		return nil, nil, err
@@ -33,7 +34,7 @@ func (t *tenant) connectedLeg(ag *agent, id CallID) (*call, *leg, error) {
 
 // hold takes the customer out of the call's bridge and plays them music on
 // hold; the agents hear silence (or each other in a conference).
-func (t *tenant) hold(ag *agent, id CallID) error {
+func (t *tenant) hold(ag *agent, id ccaas.CallID) error {
 	c, _, err := t.connectedLeg(ag, id)
 	if err != nil {
 		return err
@@ -100,7 +101,7 @@ func (t *tenant) customerNotice(c *call, kind string) {
 	t.broadcast(c, nil, "")
 }
 
-func (t *tenant) resume(ag *agent, id CallID) error {
+func (t *tenant) resume(ag *agent, id ccaas.CallID) error {
 	c, _, err := t.connectedLeg(ag, id)
 	if err != nil {
 		return err
@@ -185,7 +186,7 @@ func readable(s wrapup.State) string {
 // and the customer hears music until the target answers. If the target does
 // not answer, a queue call goes back to the head of its queue, any other call
 // back to the transferring agent if they are free, else it ends politely.
-func (t *tenant) transfer(ag *agent, id CallID, ext string) error {
+func (t *tenant) transfer(ag *agent, id ccaas.CallID, ext string) error {
 	c, l, err := t.connectedLeg(ag, id)
 	if err != nil {
 		return err
@@ -217,7 +218,7 @@ func (t *tenant) transfer(ag *agent, id CallID, ext string) error {
 	c.transfers++
 	t.log.Info("blind transfer", "call", c.id, "from", ag.cfg.Username, "to", to.cfg.Username)
 	t.qlogTransfer(c, l, to)
-	t.release(c, l, endTransferred)
+	t.release(c, l, ccaas.EndTransferred)
 	c.state = callOffered
 	if err := t.offer(c, to, roleTransfer, ag); err != nil {
 		// checked above; should it still fail, the customer is not lost
@@ -229,7 +230,7 @@ func (t *tenant) transfer(ag *agent, id CallID, ext string) error {
 
 // conference rings another Ready agent; the agent and the customer stay
 // connected meanwhile. On Answer all are in the one mixing bridge.
-func (t *tenant) conference(ag *agent, id CallID, ext string) error {
+func (t *tenant) conference(ag *agent, id ccaas.CallID, ext string) error {
 	c, _, err := t.connectedLeg(ag, id)
 	if err != nil {
 		return err
@@ -277,8 +278,8 @@ func (t *tenant) dial(ag *agent, number string) error {
 		return err
 	}
 	c := &call{
-		id:        CallID(newID(kindCall, t.cfg.Tenant.ID)),
-		direction: dirOutbound,
+		id:        ccaas.CallID(newID(kindCall, t.cfg.Tenant.ID)),
+		direction: ccaas.DirOutbound,
 		caller:    ari.CallerID{Number: number},
 		arrived:   t.now(),
 		state:     callConnected,
@@ -298,15 +299,15 @@ func (t *tenant) dial(ag *agent, number string) error {
 		return t.app.ari.AddChannel(ctx, bridge, lineCh)
 	}, func(err error) {
 		if err != nil && c.has(l) {
-			t.endCall(c, endFailed)
+			t.endCall(c, ccaas.EndFailed)
 		}
 	})
 	if callee != nil {
-		c.direction = dirInternal
+		c.direction = ccaas.DirInternal
 		c.caller = ari.CallerID{Number: callee.cfg.Extension, Name: callee.cfg.Name}
 		t.send(ag, Message{Type: MsgCall, Call: t.callView(c, l)})
 		if err := t.offer(c, callee, roleCallee, ag); err != nil {
-			t.endCall(c, endFailed)
+			t.endCall(c, ccaas.EndFailed)
 			return err
 		}
 		t.broadcast(c, nil, "")
@@ -327,7 +328,7 @@ func (t *tenant) dial(ag *agent, number string) error {
 	}, func(err error) {
 		if err != nil && c.state != callEnded {
 			delete(t.byChan, customer)
-			t.endCall(c, endFailed)
+			t.endCall(c, ccaas.EndFailed)
 		}
 	})
 	return nil
@@ -364,7 +365,7 @@ func (t *tenant) outboundAnswered(c *call) {
 			return
 		}
 		if err != nil {
-			t.endCall(c, endFailed)
+			t.endCall(c, ccaas.EndFailed)
 			return
 		}
 		c.customerIn = true
@@ -374,7 +375,7 @@ func (t *tenant) outboundAnswered(c *call) {
 	})
 }
 
-func (t *tenant) mute(ag *agent, id CallID, on bool) error {
+func (t *tenant) mute(ag *agent, id ccaas.CallID, on bool) error {
 	c, l, err := t.connectedLeg(ag, id)
 	if err != nil {
 		return err
@@ -396,7 +397,7 @@ func (t *tenant) mute(ag *agent, id CallID, on bool) error {
 }
 
 // dtmf sends digits to the customer (an IVR on an outbound call).
-func (t *tenant) dtmf(ag *agent, id CallID, digits string) error {
+func (t *tenant) dtmf(ag *agent, id ccaas.CallID, digits string) error {
 	if !dtmfRE.MatchString(digits) {
 		return fmt.Errorf("%w: DTMF digits are 0-9, *, # and A-D, at most 32", ErrBadCommand)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/ari/asterisksim"
@@ -32,9 +33,9 @@ func ok(t *testing.T, w *world, s *app.Session, k *sink, cmd app.Command) {
 	}
 }
 
-func (w *world) record(id app.CallID) app.CallRecord {
+func (w *world) record(id ccaas.CallID) ccaas.CallRecord {
 	w.t.Helper()
-	var r app.CallRecord
+	var r ccaas.CallRecord
 	waitUntil(w.t, "call record written", func() bool {
 		var err error
 		r, err = w.db.CallRecord(context.Background(), w.tenant.ID, id)
@@ -75,7 +76,7 @@ func TestHoldAndResume(t *testing.T) {
 }
 
 func TestBlindTransfer(t *testing.T) {
-	w := newWorld(t, worldOpts{wrapupSeconds: 30, variables: []app.CallVariable{{Key: "Account", Variable: "CCAAS_Account"}}})
+	w := newWorld(t, worldOpts{wrapupSeconds: 30, variables: []ccaas.CallVariable{{Key: "Account", Variable: "CCAAS_Account"}}})
 	sa, ka := w.login("alice")
 	sb, kb := w.login("bob")
 	w.ready(sa, ka)
@@ -274,7 +275,7 @@ func TestOutboundBusy(t *testing.T) {
 }
 
 func TestNoTrunkNoOutbound(t *testing.T) {
-	w := newWorld(t, worldOpts{settings: &app.Settings{NotifyIncoming: true}})
+	w := newWorld(t, worldOpts{settings: &ccaas.Settings{NotifyIncoming: true}})
 	s, k := w.login("alice")
 	refused(t, w, s, k, app.Command{Cmd: app.CmdDial, Number: "5550199"}, app.CodeNotAllowed, "trunk")
 	// another agent's extension needs no trunk (but bob is not logged in)
@@ -305,7 +306,7 @@ func TestAgentToAgentCall(t *testing.T) {
 }
 
 func TestAgentCallReachesNotReadyWhenAllowed(t *testing.T) {
-	w := newWorld(t, worldOpts{settings: &app.Settings{AgentCallsNotReady: true}})
+	w := newWorld(t, worldOpts{settings: &ccaas.Settings{AgentCallsNotReady: true}})
 	sa, ka := w.login("alice")
 	sb, kb := w.login("bob")
 	w.app.Command(sb, app.Command{Cmd: app.CmdNotReady, Reason: "lunch"})
@@ -321,7 +322,7 @@ func TestAgentCallReachesNotReadyWhenAllowed(t *testing.T) {
 }
 
 func TestAttachedData(t *testing.T) {
-	vars := []app.CallVariable{
+	vars := []ccaas.CallVariable{
 		{Key: "Customer name as told to the IVR", Variable: "CCAAS_FirstName"},
 		{Key: "Account", Variable: "CCAAS_Account"},
 		{Key: "Note", Variable: "CCAAS_Note"},

@@ -1,6 +1,10 @@
 package app
 
-import "time"
+import (
+	"time"
+
+	"github.com/ccaas/ccaas"
+)
 
 // Message is one server-to-client message of the CTI protocol
 // (docs/cti-protocol.md). The app fills it; the socket writer stamps Seq.
@@ -59,10 +63,10 @@ type SettingsView struct {
 // NoticeView tells an agent something happened on their call: someone
 // "joined" or "left", an invited agent gave "no_answer".
 type NoticeView struct {
-	Kind      string `json:"kind"`
-	Name      string `json:"name"`
-	Extension string `json:"extension"`
-	Call      CallID `json:"call"`
+	Kind      string       `json:"kind"`
+	Name      string       `json:"name"`
+	Extension string       `json:"extension"`
+	Call      ccaas.CallID `json:"call"`
 }
 
 // PartyView is one agent on a call, for the participant list.
@@ -75,12 +79,12 @@ type PartyView struct {
 
 // AgentView is who the agent is.
 type AgentView struct {
-	ID        AgentID `json:"id"`
-	Username  string  `json:"username"`
-	Name      string  `json:"name"`
-	Extension string  `json:"extension"`
-	Domain    string  `json:"domain"`
-	Tenant    string  `json:"tenant"`
+	ID        ccaas.AgentID `json:"id"`
+	Username  string        `json:"username"`
+	Name      string        `json:"name"`
+	Extension string        `json:"extension"`
+	Domain    string        `json:"domain"`
+	Tenant    string        `json:"tenant"`
 }
 
 // StateView is the agent's state.
@@ -100,24 +104,24 @@ type LineView struct {
 
 // CallView is a call as the agent sees it.
 type CallView struct {
-	ID          CallID      `json:"id"`
-	State       string      `json:"state"` // this agent's part: offered, connecting, connected, ended
-	Direction   string      `json:"direction"`
-	Role        string      `json:"role"`
-	Caller      CallerView  `json:"caller"`
-	Parties     []PartyView `json:"parties"`
-	Held        bool        `json:"held"`
-	HeldSince   *time.Time  `json:"heldSince"`
-	HoldSeconds int         `json:"holdSeconds"` // earlier holds of this call
-	Muted       bool        `json:"muted"`
-	Queue       *QueueView  `json:"queue"`
-	DID         string      `json:"did"`
-	Data        []DataItem  `json:"data"`
-	OfferedAt   *time.Time  `json:"offeredAt"`
-	AnsweredAt  *time.Time  `json:"answeredAt"`
-	EndedAt     *time.Time  `json:"endedAt"`
-	RingSeconds int         `json:"ringSeconds"`
-	EndReason   string      `json:"endReason"`
+	ID          ccaas.CallID `json:"id"`
+	State       string       `json:"state"` // this agent's part: offered, connecting, connected, ended
+	Direction   string       `json:"direction"`
+	Role        string       `json:"role"`
+	Caller      CallerView   `json:"caller"`
+	Parties     []PartyView  `json:"parties"`
+	Held        bool         `json:"held"`
+	HeldSince   *time.Time   `json:"heldSince"`
+	HoldSeconds int          `json:"holdSeconds"` // earlier holds of this call
+	Muted       bool         `json:"muted"`
+	Queue       *QueueView   `json:"queue"`
+	DID         string       `json:"did"`
+	Data        []DataItem   `json:"data"`
+	OfferedAt   *time.Time   `json:"offeredAt"`
+	AnsweredAt  *time.Time   `json:"answeredAt"`
+	EndedAt     *time.Time   `json:"endedAt"`
+	RingSeconds int          `json:"ringSeconds"`
+	EndReason   string       `json:"endReason"`
 }
 
 // CallerView is the customer's number and name (the number dialled, for
@@ -129,8 +133,8 @@ type CallerView struct {
 
 // QueueView names a queue.
 type QueueView struct {
-	ID   QueueID `json:"id"`
-	Name string  `json:"name"`
+	ID   ccaas.QueueID `json:"id"`
+	Name string        `json:"name"`
 }
 
 // DataItem is one attached-data value of a call: plain text.
@@ -165,16 +169,16 @@ const (
 
 // Command is one client-to-server CTI message.
 type Command struct {
-	ID     string `json:"id"`
-	Cmd    string `json:"cmd"`
-	Reason string `json:"reason,omitempty"`
-	Call   CallID `json:"call,omitempty"`
-	Target string `json:"target,omitempty"` // transfer, conference: an agent's extension
-	Number string `json:"number,omitempty"` // dial: a phone number or an agent's extension
-	Digits string `json:"digits,omitempty"` // dtmf
+	ID     string       `json:"id"`
+	Cmd    string       `json:"cmd"`
+	Reason string       `json:"reason,omitempty"`
+	Call   ccaas.CallID `json:"call,omitempty"`
+	Target string       `json:"target,omitempty"` // transfer, conference: an agent's extension
+	Number string       `json:"number,omitempty"` // dial: a phone number or an agent's extension
+	Digits string       `json:"digits,omitempty"` // dtmf
 	// Agent is the agent a supervisor acts on (monitor, whisper, barge,
 	// agent_ready, agent_not_ready, agent_logout).
-	Agent AgentID `json:"agent,omitempty"`
+	Agent ccaas.AgentID `json:"agent,omitempty"`
 }
 
 // Command names.
@@ -225,7 +229,7 @@ type TeamView struct {
 
 // TeamAgentView is one agent of the supervisor's teams.
 type TeamAgentView struct {
-	ID        AgentID       `json:"id"`
+	ID        ccaas.AgentID `json:"id"`
 	Name      string        `json:"name"`
 	Username  string        `json:"username"`
 	Extension string        `json:"extension"`
@@ -237,26 +241,26 @@ type TeamAgentView struct {
 
 // TeamCallView is an agent's current call as their supervisor sees it.
 type TeamCallView struct {
-	ID        CallID     `json:"id"`
-	State     string     `json:"state"` // the agent's part: offered, connecting, connected
-	Direction string     `json:"direction"`
-	Caller    CallerView `json:"caller"`
-	Queue     string     `json:"queue"`
-	Since     *time.Time `json:"since"` // answered, or offered while ringing
-	Held      bool       `json:"held"`
-	HeldSince *time.Time `json:"heldSince"`
+	ID        ccaas.CallID `json:"id"`
+	State     string       `json:"state"` // the agent's part: offered, connecting, connected
+	Direction string       `json:"direction"`
+	Caller    CallerView   `json:"caller"`
+	Queue     string       `json:"queue"`
+	Since     *time.Time   `json:"since"` // answered, or offered while ringing
+	Held      bool         `json:"held"`
+	HeldSince *time.Time   `json:"heldSince"`
 }
 
 // TeamQueueView is one queue an agent of the supervisor's teams serves.
 type TeamQueueView struct {
-	ID       QueueID    `json:"id"`
-	Name     string     `json:"name"`
-	Waiting  int        `json:"waiting"`
-	Oldest   *time.Time `json:"oldest"`   // when the longest-waiting call entered the queue
-	Ready    int        `json:"ready"`    // members Ready
-	Busy     int        `json:"busy"`     // members offered, on a call or in wrapup
-	NotReady int        `json:"notReady"` // members logged in and Not Ready
-	Today    QueueDay   `json:"today"`
+	ID       ccaas.QueueID `json:"id"`
+	Name     string        `json:"name"`
+	Waiting  int           `json:"waiting"`
+	Oldest   *time.Time    `json:"oldest"`   // when the longest-waiting call entered the queue
+	Ready    int           `json:"ready"`    // members Ready
+	Busy     int           `json:"busy"`     // members offered, on a call or in wrapup
+	NotReady int           `json:"notReady"` // members logged in and Not Ready
+	Today    QueueDay      `json:"today"`
 }
 
 // QueueDay are a queue's figures of the day so far (server's local day).
@@ -276,11 +280,11 @@ type QueueDay struct {
 
 // WatchView is a supervisor's monitoring of an agent's call.
 type WatchView struct {
-	Agent AgentID `json:"agent"`
-	Name  string  `json:"name"`
-	Call  CallID  `json:"call"`
-	Mode  string  `json:"mode"`  // monitor, whisper, barge
-	State string  `json:"state"` // connecting, active, ended
+	Agent ccaas.AgentID `json:"agent"`
+	Name  string        `json:"name"`
+	Call  ccaas.CallID  `json:"call"`
+	Mode  string        `json:"mode"`  // monitor, whisper, barge
+	State string        `json:"state"` // connecting, active, ended
 	// Reason says why it ended: stopped, call_ended, line_lost, failed.
 	Reason string `json:"reason,omitempty"`
 }

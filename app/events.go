@@ -1,6 +1,7 @@
 package app
 
 import (
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
 )
 
@@ -70,7 +71,7 @@ func eventType(ev ari.Event) string {
 
 // route finds the tenant an event belongs to: from the ids we chose for our
 // own channels and bridges, or from the DID a customer dialled.
-func (a *App) route(ev ari.Event) (TenantID, bool) {
+func (a *App) route(ev ari.Event) (ccaas.TenantID, bool) {
 	switch e := ev.(type) {
 	case *ari.StasisStart:
 		if len(e.Args) >= 2 && e.Args[0] == "inbound" {
@@ -105,7 +106,7 @@ func (a *App) route(ev ari.Event) (TenantID, bool) {
 	return 0, false
 }
 
-func (a *App) channelTenant(id string) (TenantID, bool) {
+func (a *App) channelTenant(id string) (ccaas.TenantID, bool) {
 	if tid, ok := a.customers[id]; ok {
 		return tid, true
 	}

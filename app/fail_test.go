@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/ari"
@@ -226,10 +227,10 @@ func (w *world) noLeaks(t *testing.T) {
 }
 
 // queueWith makes the Support queue with alice and bob and the given tweaks.
-func queueWith(tweak func(q *app.Queue)) func(context.Context, *sqlite.DB, app.Tenant, map[string]app.Agent) error {
-	return func(ctx context.Context, db *sqlite.DB, ten app.Tenant, ag map[string]app.Agent) error {
-		q := app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, MOHClass: "default", DIDs: []string{testDID},
-			Members: []app.Member{member(ag["alice"], 1), member(ag["bob"], 1)}}
+func queueWith(tweak func(q *ccaas.Queue)) func(context.Context, *sqlite.DB, ccaas.Tenant, map[string]ccaas.Agent) error {
+	return func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
+		q := ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, MOHClass: "default", DIDs: []string{testDID},
+			Members: []ccaas.Member{member(ag["alice"], 1), member(ag["bob"], 1)}}
 		tweak(&q)
 		_, err := db.CreateQueue(ctx, q)
 		return err
@@ -284,7 +285,7 @@ func runFailCases(t *testing.T, cases []failCase) {
 // Steps that give the customer sound: when they fail, the customer still
 // hears something, or is hung up politely.
 func TestARIFailureCustomerSide(t *testing.T) {
-	announce := worldOpts{queues: queueWith(func(q *app.Queue) { q.AnnounceSeconds = 1 })}
+	announce := worldOpts{queues: queueWith(func(q *ccaas.Queue) { q.AnnounceSeconds = 1 })}
 	runFailCases(t, []failCase{
 		{
 			name: "answer the caller", method: "POST", path: "/channels/*/answer",
@@ -312,7 +313,7 @@ func TestARIFailureCustomerSide(t *testing.T) {
 		},
 		{
 			name: "read a call variable", method: "GET", path: "/channels/*/variable", no404: true,
-			opts: worldOpts{variables: []app.CallVariable{{Key: "Account", Variable: "CCAAS_Account"}}},
+			opts: worldOpts{variables: []ccaas.CallVariable{{Key: "Account", Variable: "CCAAS_Account"}}},
 			run: func(t *testing.T, w *world, arm func() *asterisksim.Injected) {
 				s, k := w.login("alice")
 				w.ready(s, k)
@@ -362,7 +363,7 @@ func TestARIFailureCustomerSide(t *testing.T) {
 		},
 		{
 			name: "goodbye at the maximum wait", method: "POST", path: "/channels/*/play",
-			opts: worldOpts{queues: queueWith(func(q *app.Queue) { q.MaxWaitSeconds, q.Overflow = 1, app.OverflowHangup })},
+			opts: worldOpts{queues: queueWith(func(q *ccaas.Queue) { q.MaxWaitSeconds, q.Overflow = 1, ccaas.OverflowHangup })},
 			run: func(t *testing.T, w *world, arm func() *asterisksim.Injected) {
 				w.login("alice")
 				cust := w.place(t, "100")
@@ -675,7 +676,7 @@ func lineFails(t *testing.T, w *world, arm func() *asterisksim.Injected) {
 // caller hears their position; when the announcement ends the caller hears
 // music while the agent is rung, not silence.
 func TestAnnouncementEndingDuringOffer(t *testing.T) {
-	w := newWorld(t, worldOpts{queues: queueWith(func(q *app.Queue) { q.AnnounceSeconds = 1 })})
+	w := newWorld(t, worldOpts{queues: queueWith(func(q *ccaas.Queue) { q.AnnounceSeconds = 1 })})
 	s, k := w.login("alice")
 	cust := w.place(t, "100")
 	w.onMusic(t, cust)

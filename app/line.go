@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
 )
 
@@ -203,7 +204,7 @@ func (t *tenant) lineLost(ag *agent, ch string) {
 	}
 	if c := ag.call; c != nil {
 		t.log.Warn("agent line lost during a call", "agent", ag.cfg.Username, "call", c.id)
-		t.agentLost(c, ag.leg, endFailed)
+		t.agentLost(c, ag.leg, ccaas.EndFailed)
 	}
 	t.stopWatch(ag, "line_lost")
 	if ag.session == nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
 )
 
@@ -65,12 +66,12 @@ const (
 	kindMonitorBridge = "mb" // a supervisor's line with a snoop
 )
 
-func newID(kind string, t TenantID) string {
+func newID(kind string, t ccaas.TenantID) string {
 	return kind + strconv.FormatInt(int64(t), 10) + "-" + randomHex(8)
 }
 
 // tenantOfID returns the tenant encoded in an id made by newID.
-func tenantOfID(id string) (TenantID, bool) {
+func tenantOfID(id string) (ccaas.TenantID, bool) {
 	i := strings.IndexFunc(id, func(r rune) bool { return r >= '0' && r <= '9' })
 	if i <= 0 || i > 2 {
 		return 0, false
@@ -88,7 +89,7 @@ func tenantOfID(id string) (TenantID, bool) {
 	if err != nil || n <= 0 {
 		return 0, false
 	}
-	return TenantID(n), true
+	return ccaas.TenantID(n), true
 }
 
 // serial runs functions one after another, each in its own goroutine after

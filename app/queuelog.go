@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/queue"
 	"github.com/ccaas/ccaas/wrapup"
 )
@@ -41,7 +42,7 @@ const (
 // qlogCall is what the queue_log needs to remember of a call.
 type qlogCall struct {
 	state     qlogState
-	queue     *Queue
+	queue     *ccaas.Queue
 	name      string    // the queue's name as written at ENTERQUEUE
 	entered   time.Time // when it entered that queue
 	opos      int       // its position then
@@ -67,12 +68,12 @@ func (t *tenant) qlog(at time.Time, callID, queueName, agent, event string, data
 	}
 }
 
-func (t *tenant) qlQueue(q *Queue) string      { return q.Name + "@" + t.cfg.Tenant.Domain }
-func (t *tenant) qlAgent(ag *agent) string     { return ag.cfg.Username + "@" + t.cfg.Tenant.Domain }
-func itoa(n int) string                        { return strconv.Itoa(n) }
-func millis(d time.Duration) string            { return strconv.FormatInt(d.Milliseconds(), 10) }
-func wholeSeconds(d time.Duration) string      { return strconv.FormatInt(int64(d/time.Second), 10) }
-func secondsBetween(from, to time.Time) string { return strconv.FormatInt(to.Unix()-from.Unix(), 10) }
+func (t *tenant) qlQueue(q *ccaas.Queue) string { return q.Name + "@" + t.cfg.Tenant.Domain }
+func (t *tenant) qlAgent(ag *agent) string      { return ag.cfg.Username + "@" + t.cfg.Tenant.Domain }
+func itoa(n int) string                         { return strconv.Itoa(n) }
+func millis(d time.Duration) string             { return strconv.FormatInt(d.Milliseconds(), 10) }
+func wholeSeconds(d time.Duration) string       { return strconv.FormatInt(int64(d/time.Second), 10) }
+func secondsBetween(from, to time.Time) string  { return strconv.FormatInt(to.Unix()-from.Unix(), 10) }
 
 // position is a call's place in its queue; 1 once it left the router
 // because an agent is being rung for it (it was at the head then).
@@ -135,7 +136,7 @@ func (t *tenant) qlogComplete(c *call, reason string) {
 	ql := &c.ql
 	now := t.now()
 	event := "COMPLETEAGENT"
-	if reason == endCallerHangup {
+	if reason == ccaas.EndCallerHangup {
 		event = "COMPLETECALLER"
 	}
 	ql.state = qlogDone
@@ -281,7 +282,7 @@ func (t *tenant) qlogMembers(ag *agent) {
 	a := &ag.ql
 	want := make([]string, 0, len(ag.queues))
 	for _, m := range ag.queues {
-		if q := t.queues[QueueID(m.Queue)]; q != nil {
+		if q := t.queues[ccaas.QueueID(m.Queue)]; q != nil {
 			want = append(want, t.qlQueue(q))
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/ari/asterisksim"
@@ -146,13 +147,13 @@ const (
 func TestQueueLogAnsweredCall(t *testing.T) {
 	tests := []struct {
 		name   string
-		hangup func(w *qlogWorld, s *app.Session, k *sink, id app.CallID, cust string)
+		hangup func(w *qlogWorld, s *app.Session, k *sink, id ccaas.CallID, cust string)
 		event  string
 	}{
-		{name: "agent hangs up", event: "COMPLETEAGENT", hangup: func(w *qlogWorld, s *app.Session, k *sink, id app.CallID, _ string) {
+		{name: "agent hangs up", event: "COMPLETEAGENT", hangup: func(w *qlogWorld, s *app.Session, k *sink, id ccaas.CallID, _ string) {
 			ok(w.t, w.world, s, k, app.Command{Cmd: app.CmdHangup, Call: id})
 		}},
-		{name: "caller hangs up", event: "COMPLETECALLER", hangup: func(w *qlogWorld, _ *app.Session, _ *sink, _ app.CallID, cust string) {
+		{name: "caller hangs up", event: "COMPLETECALLER", hangup: func(w *qlogWorld, _ *app.Session, _ *sink, _ ccaas.CallID, cust string) {
 			w.sim.Hangup(cust)
 		}},
 	}
@@ -318,16 +319,16 @@ func TestQueueLogBlindTransfer(t *testing.T) {
 
 func TestQueueLogAgentStates(t *testing.T) {
 	var billingAdded func() error
-	var salesID app.QueueID
-	w := newQlogWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten app.Tenant, ag map[string]app.Agent) error {
+	var salesID ccaas.QueueID
+	w := newQlogWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
 		// alice is in two queues, bob in none
-		if _, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID}, Members: []app.Member{member(ag["alice"], 1)}}); err != nil {
+		if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID}, Members: []ccaas.Member{member(ag["alice"], 1)}}); err != nil {
 			return err
 		}
-		sales, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Sales", RingSeconds: 30, DIDs: []string{"5550002"}, Members: []app.Member{member(ag["alice"], 1)}})
+		sales, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Sales", RingSeconds: 30, DIDs: []string{"5550002"}, Members: []ccaas.Member{member(ag["alice"], 1)}})
 		salesID = sales.ID
 		billingAdded = func() error {
-			_, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Billing", RingSeconds: 30, Members: []app.Member{member(ag["alice"], 1)}})
+			_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Billing", RingSeconds: 30, Members: []ccaas.Member{member(ag["alice"], 1)}})
 			return err
 		}
 		return err
@@ -385,13 +386,13 @@ func TestQueueLogAgentStates(t *testing.T) {
 }
 
 func TestQueueLogOverflowToAnotherQueue(t *testing.T) {
-	w := newQlogWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten app.Tenant, ag map[string]app.Agent) error {
-		sales, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Sales", RingSeconds: 30, DIDs: []string{"5550002"}, Members: []app.Member{member(ag["bob"], 1)}})
+	w := newQlogWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
+		sales, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Sales", RingSeconds: 30, DIDs: []string{"5550002"}, Members: []ccaas.Member{member(ag["bob"], 1)}})
 		if err != nil {
 			return err
 		}
-		_, err = db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
-			MaxWaitSeconds: 2, Overflow: app.OverflowQueue, OverflowTarget: fmt.Sprint(sales.ID)})
+		_, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
+			MaxWaitSeconds: 2, Overflow: ccaas.OverflowQueue, OverflowTarget: fmt.Sprint(sales.ID)})
 		return err
 	}})
 	sb, kb := w.login("bob")

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari/asterisksim"
 )
@@ -33,8 +34,8 @@ func TestRandomCallCenter(t *testing.T) {
 			type agentRun struct {
 				s       *app.Session
 				k       *sink
-				call    app.CallID // the call the agent was last told about, "" once it ended
-				ringing bool       // that call is offered to them
+				call    ccaas.CallID // the call the agent was last told about, "" once it ended
+				ringing bool         // that call is offered to them
 			}
 			agents := map[string]*agentRun{}
 			for _, name := range []string{"alice", "bob"} {
@@ -137,7 +138,7 @@ func TestRandomCallCenter(t *testing.T) {
 
 // current drains the sink and returns the agent's call as its messages
 // tell it (kept in *call between drains).
-func current(k *sink, call *app.CallID, ringing *bool) app.CallID {
+func current(k *sink, call *ccaas.CallID, ringing *bool) ccaas.CallID {
 	for {
 		select {
 		case m := <-k.ch:

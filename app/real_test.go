@@ -30,6 +30,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/ari"
@@ -42,7 +43,7 @@ type realWorld struct {
 	app      *app.App
 	ari      *ari.Client // the app's client (app "ccaas")
 	cust     *ari.Client // the test's client (app "ccaas-test"): customers' far ends
-	agents   map[string]app.Agent
+	agents   map[string]ccaas.Agent
 	startApp func()
 	stopApp  func()
 }
@@ -90,32 +91,32 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &realWorld{t: t, cust: cust, agents: map[string]app.Agent{}}
-	ten, _ := db.CreateTenant(ctx, app.Tenant{Domain: testDomain, Name: "Acme"})
-	var members []app.Member
+	w := &realWorld{t: t, cust: cust, agents: map[string]ccaas.Agent{}}
+	ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
+	var members []ccaas.Member
 	for i, name := range []string{"alice", "bob"} {
 		hash, _ := bcrypt.GenerateFromPassword([]byte(name+"-pw"), bcrypt.MinCost)
 		wrap := 0
 		if name == "alice" {
 			wrap = wrapupSeconds
 		}
-		ag, err := db.CreateAgent(ctx, app.Agent{TenantID: ten.ID, Username: name, Name: name, Extension: fmt.Sprint(1001 + i),
+		ag, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: name, Name: name, Extension: fmt.Sprint(1001 + i),
 			PasswordHash: string(hash), WrapupSeconds: wrap, Team: "Support"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		w.agents[name] = ag
-		members = append(members, app.Member{Agent: ag.ID, Skill: 1})
+		members = append(members, ccaas.Member{Agent: ag.ID, Skill: 1})
 	}
 	// carol supervises them (not a queue member)
 	hash, _ := bcrypt.GenerateFromPassword([]byte("carol-pw"), bcrypt.MinCost)
-	carol, err := db.CreateAgent(ctx, app.Agent{TenantID: ten.ID, Username: "carol", Name: "carol", Extension: "1090",
-		PasswordHash: string(hash), Role: app.RoleSupervisor, Team: "Support"})
+	carol, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "carol", Name: "carol", Extension: "1090",
+		PasswordHash: string(hash), Role: ccaas.RoleSupervisor, Team: "Support"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.agents["carol"] = carol
-	if _, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{realDID}, Members: members}); err != nil {
+	if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{realDID}, Members: members}); err != nil {
 		t.Fatal(err)
 	}
 	// startApp runs one process of the app; restartApp stops it and starts
@@ -221,7 +222,7 @@ func (w *realWorld) bridged(t *testing.T, want int) {
 	})
 }
 
-func (w *realWorld) answer(s *app.Session, k *sink) app.CallID {
+func (w *realWorld) answer(s *app.Session, k *sink) ccaas.CallID {
 	w.t.Helper()
 	offer := k.next(w.t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
 	w.app.Command(s, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
 )
 
@@ -64,7 +65,7 @@ func (t *tenant) reconcile(m msgReconcile) {
 		if c.customer != "" && c.customerUp && c.arrived.Before(m.asOf) && !m.channels[c.customer] {
 			delete(t.byChan, c.customer)
 			t.log.Warn("reconcile: the customer's channel is gone", "call", c.id)
-			t.callerGone(c, endCallerHangup)
+			t.callerGone(c, ccaas.EndCallerHangup)
 		}
 	}
 	for _, ag := range t.agents {
@@ -159,7 +160,7 @@ func isOurs(id, kind string) bool {
 
 // adoptCustomer registers an adopted customer's channel for event routing.
 // It runs on its own goroutine, not the events reader's, so it takes the lock.
-func (a *App) adoptCustomer(channel string, tid TenantID) {
+func (a *App) adoptCustomer(channel string, tid ccaas.TenantID) {
 	a.adoptMu.Lock()
 	a.adopted[channel] = tid
 	a.adoptMu.Unlock()
@@ -179,8 +180,8 @@ func (t *tenant) adopt(m msgAdopt) {
 		arrived = t.now()
 	}
 	c := &call{
-		id:         CallID(newID(kindCall, t.cfg.Tenant.ID)),
-		direction:  dirInbound,
+		id:         ccaas.CallID(newID(kindCall, t.cfg.Tenant.ID)),
+		direction:  ccaas.DirInbound,
 		customer:   m.channel.ID,
 		customerUp: true,
 		caller:     m.channel.Caller,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/wrapup"
 )
 
@@ -16,8 +17,8 @@ type recorder struct {
 
 // logState logs one transition of ag: call is the call it belongs to ("" if
 // none), by the supervisor who caused it ("" if the agent or the system).
-func (a *App) logState(tenant TenantID, ag *agent, tr wrapup.Transition, by string) {
-	a.records.inbox.post(StateChange{
+func (a *App) logState(tenant ccaas.TenantID, ag *agent, tr wrapup.Transition, by string) {
+	a.records.inbox.post(ccaas.StateChange{
 		Tenant: tenant, Agent: ag.cfg.ID, At: tr.At,
 		From: tr.From.String(), To: tr.To.String(), Reason: tr.Reason, Pending: tr.Pending, Cause: tr.Input.String(),
 		Call: ag.callOf(tr), By: by,
@@ -26,7 +27,7 @@ func (a *App) logState(tenant TenantID, ag *agent, tr wrapup.Transition, by stri
 
 // callOf is the call a transition belongs to: the agent's current call, or
 // the one that just ended for the wrapup after it.
-func (ag *agent) callOf(tr wrapup.Transition) CallID {
+func (ag *agent) callOf(tr wrapup.Transition) ccaas.CallID {
 	switch {
 	case ag.call != nil:
 		return ag.call.id
@@ -36,7 +37,7 @@ func (ag *agent) callOf(tr wrapup.Transition) CallID {
 	return ""
 }
 
-func (a *App) recordCall(r CallRecord) { a.records.inbox.post(r) }
+func (a *App) recordCall(r ccaas.CallRecord) { a.records.inbox.post(r) }
 
 // recordEvery is the least time between two writes: what arrives meanwhile
 // shares one transaction. At load a transaction per row cost more than the
@@ -71,14 +72,14 @@ func (r *recorder) flush() {
 		return
 	}
 	var (
-		changes []StateChange
-		calls   []CallRecord
+		changes []ccaas.StateChange
+		calls   []ccaas.CallRecord
 	)
 	for _, it := range items {
 		switch v := it.(type) {
-		case StateChange:
+		case ccaas.StateChange:
 			changes = append(changes, v)
-		case CallRecord:
+		case ccaas.CallRecord:
 			calls = append(calls, v)
 		}
 	}
@@ -97,8 +98,8 @@ func (r *recorder) flush() {
 }
 
 // record builds a call's record when it ends.
-func (t *tenant) record(c *call) CallRecord {
-	r := CallRecord{
+func (t *tenant) record(c *call) ccaas.CallRecord {
+	r := ccaas.CallRecord{
 		ID: c.id, Tenant: t.cfg.Tenant.ID, Direction: c.direction,
 		Number: c.caller.Number, Name: c.caller.Name, DID: c.did,
 		Arrived: c.arrived, Answered: c.answeredAt, Ended: c.endedAt,
@@ -114,7 +115,7 @@ func (t *tenant) record(c *call) CallRecord {
 		r.Talk = max(c.endedAt.Sub(c.answeredAt)-c.holdTotal, 0)
 	}
 	for _, h := range c.history {
-		r.Agents = append(r.Agents, CallAgent{Agent: h.agent, Role: h.role.String(), Offered: h.offeredAt, Joined: h.joinedAt, Left: h.leftAt, Hold: h.hold, Outcome: h.reason})
+		r.Agents = append(r.Agents, ccaas.CallAgent{Agent: h.agent, Role: h.role.String(), Offered: h.offeredAt, Joined: h.joinedAt, Left: h.leftAt, Hold: h.hold, Outcome: h.reason})
 	}
 	return r
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/queue"
 )
 
@@ -12,7 +13,7 @@ import (
 // keep going; a changed wrapup time applies to the agent's next call; a
 // removed agent who is logged in is logged out; calls waiting in a removed
 // queue are ended politely.
-func (a *App) Reload(ctx context.Context, id TenantID) error {
+func (a *App) Reload(ctx context.Context, id ccaas.TenantID) error {
 	cfg, err := a.store.TenantConfig(ctx, id)
 	if err != nil {
 		return fmt.Errorf("reload tenant %d: %w", id, err)
@@ -42,23 +43,23 @@ func (a *App) Reload(ctx context.Context, id TenantID) error {
 }
 
 type msgReload struct {
-	cfg  TenantConfig
+	cfg  ccaas.TenantConfig
 	done chan error
 }
 
 // reload applies a new configuration inside the tenant loop.
-func (t *tenant) reload(cfg TenantConfig) {
+func (t *tenant) reload(cfg ccaas.TenantConfig) {
 	t.cfg.Tenant, t.cfg.Settings, t.cfg.Reasons, t.cfg.Variables = cfg.Tenant, cfg.Settings, cfg.Reasons, cfg.Variables
 	t.log = t.app.log.With("tenant", cfg.Tenant.Domain)
 
 	// queues: update in place (waiting calls hold pointers to them), add new ones
-	keep := make(map[QueueID]bool)
-	t.dids = make(map[string]*Queue)
+	keep := make(map[ccaas.QueueID]bool)
+	t.dids = make(map[string]*ccaas.Queue)
 	for _, nq := range cfg.Queues {
 		keep[nq.ID] = true
 		q := t.queues[nq.ID]
 		if q == nil {
-			q = new(Queue)
+			q = new(ccaas.Queue)
 			t.queues[nq.ID] = q
 		}
 		*q = nq
@@ -73,15 +74,15 @@ func (t *tenant) reload(cfg TenantConfig) {
 		}
 		delete(t.queues, id)
 		for _, cid := range t.router.RemoveQueue(queue.ID(id)) {
-			if c := t.calls[CallID(cid)]; c != nil {
+			if c := t.calls[ccaas.CallID(cid)]; c != nil {
 				t.log.Info("queue removed; waiting call ended politely", "queue", q.Name, "call", c.id)
-				t.goodbye(c, endFailed)
+				t.goodbye(c, ccaas.EndFailed)
 			}
 		}
 	}
 
 	// agents: new records, new memberships; removed agents are logged out
-	present := make(map[AgentID]bool)
+	present := make(map[ccaas.AgentID]bool)
 	for _, na := range cfg.Agents {
 		present[na.ID] = true
 		ag := t.agents[na.ID]

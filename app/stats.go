@@ -8,12 +8,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/wrapup"
 )
 
 // TenantStats is a tenant's figures at one moment, as its loop sees them.
 type TenantStats struct {
-	Tenant TenantID
+	Tenant ccaas.TenantID
 	Domain string
 	// Talking counts the calls an agent is connected to (or connecting to,
 	// or dialling out on), held ones included.
@@ -29,7 +30,7 @@ type TenantStats struct {
 
 // QueueStats is one queue's figures.
 type QueueStats struct {
-	Queue QueueID
+	Queue ccaas.QueueID
 	Name  string
 	// Waiting counts the callers in the queue: waiting for an agent or being
 	// offered to one by the queue (an offer that is not answered puts the
@@ -103,7 +104,7 @@ func (t *tenant) stats() TenantStats {
 			s.LoggedIn++
 		}
 	}
-	byQueue := make(map[QueueID]*QueueStats, len(t.queues))
+	byQueue := make(map[ccaas.QueueID]*QueueStats, len(t.queues))
 	for _, q := range t.queues {
 		qs := &QueueStats{Queue: q.ID, Name: q.Name, Members: zeroStates()}
 		for _, m := range q.Members {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/ari/asterisksim"
@@ -78,13 +79,13 @@ func (f figures) equal(g figures) bool {
 // its end, through the real ARI client and the simulator, and checks the
 // figures the tenant loop reports at each step.
 func TestStats(t *testing.T) {
-	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten app.Tenant, ag map[string]app.Agent) error {
-		if _, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
-			Members: []app.Member{member(ag["alice"], 1), member(ag["bob"], 1)}}); err != nil {
+	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
+		if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
+			Members: []ccaas.Member{member(ag["alice"], 1), member(ag["bob"], 1)}}); err != nil {
 			return err
 		}
-		_, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Sales", RingSeconds: 30, DIDs: []string{"5550002"},
-			Members: []app.Member{member(ag["bob"], 1)}})
+		_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Sales", RingSeconds: 30, DIDs: []string{"5550002"},
+			Members: []ccaas.Member{member(ag["bob"], 1)}})
 		return err
 	}})
 	expect := func(what string, want figures) {

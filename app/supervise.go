@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/wrapup"
 )
@@ -35,13 +36,13 @@ type watch struct {
 // leads reports whether the agent sees a team view: a supervisor (or an
 // admin) leading at least one team.
 func (ag *agent) leads() bool {
-	return (ag.cfg.Role == RoleSupervisor || ag.cfg.Role == RoleAdmin) && len(ag.cfg.Teams()) > 0
+	return (ag.cfg.Role == ccaas.RoleSupervisor || ag.cfg.Role == ccaas.RoleAdmin) && len(ag.cfg.Teams()) > 0
 }
 
 // supervised finds an agent the supervisor may see and act on. Agents of
 // other teams and other tenants get the same answer as unknown ids.
-func (t *tenant) supervised(sup *agent, id AgentID) (*agent, error) {
-	if sup.cfg.Role != RoleSupervisor && sup.cfg.Role != RoleAdmin {
+func (t *tenant) supervised(sup *agent, id ccaas.AgentID) (*agent, error) {
+	if sup.cfg.Role != ccaas.RoleSupervisor && sup.cfg.Role != ccaas.RoleAdmin {
 		return nil, fmt.Errorf("%w: only supervisors may do that", ErrNotAllowed)
 	}
 	ag := t.agents[id]
@@ -53,7 +54,7 @@ func (t *tenant) supervised(sup *agent, id AgentID) (*agent, error) {
 
 // watchCall starts listening in on an agent's call, or moves the supervisor
 // to another mode on the same call.
-func (t *tenant) watchCall(sup *agent, id AgentID, mode string) error {
+func (t *tenant) watchCall(sup *agent, id ccaas.AgentID, mode string) error {
 	ag, err := t.supervised(sup, id)
 	if err != nil {
 		return err

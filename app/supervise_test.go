@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari/asterisksim"
 )
@@ -17,9 +18,9 @@ import (
 // supervising Sales.
 func supervisedWorld(t *testing.T, opts worldOpts) *world {
 	opts.team = "Support"
-	opts.others = []app.Agent{
-		{Username: "carol", Name: "Carol", Extension: "1090", Role: app.RoleSupervisor, Team: "Support"},
-		{Username: "dan", Name: "Dan", Extension: "1091", Role: app.RoleSupervisor, Team: "Sales"},
+	opts.others = []ccaas.Agent{
+		{Username: "carol", Name: "Carol", Extension: "1090", Role: ccaas.RoleSupervisor, Team: "Support"},
+		{Username: "dan", Name: "Dan", Extension: "1091", Role: ccaas.RoleSupervisor, Team: "Sales"},
 	}
 	return newWorld(t, opts)
 }
@@ -104,7 +105,7 @@ func TestMonitorWhisperBargeOnOneCall(t *testing.T) {
 	view := ka.find(t, "call with carol", func(m app.Message) bool {
 		return m.Type == app.MsgCall && len(m.Call.Parties) == 2
 	}).Call
-	if p := view.Parties[1]; p.Name != "Carol" || p.Role != app.RoleSupervisor || p.State != "connected" {
+	if p := view.Parties[1]; p.Name != "Carol" || p.Role != ccaas.RoleSupervisor || p.State != "connected" {
 		t.Fatalf("parties %+v", view.Parties)
 	}
 
@@ -144,10 +145,10 @@ func TestSupervisionRefused(t *testing.T) {
 	w := supervisedWorld(t, worldOpts{})
 	ctx := context.Background()
 	// a supervisor of team Support in another tenant
-	other, _ := w.db.CreateTenant(ctx, app.Tenant{Domain: "other.example", Name: "Other"})
+	other, _ := w.db.CreateTenant(ctx, ccaas.Tenant{Domain: "other.example", Name: "Other"})
 	hash, _ := bcrypt.GenerateFromPassword([]byte("eve-pw"), bcrypt.MinCost)
-	w.db.CreateAgent(ctx, app.Agent{TenantID: other.ID, Username: "eve", Name: "Eve", Extension: "1090", PasswordHash: string(hash), Role: app.RoleSupervisor, Team: "Support"})
-	w.db.SetSettings(ctx, other.ID, app.Settings{Trunk: "pstn"})
+	w.db.CreateAgent(ctx, ccaas.Agent{TenantID: other.ID, Username: "eve", Name: "Eve", Extension: "1090", PasswordHash: string(hash), Role: ccaas.RoleSupervisor, Team: "Support"})
+	w.db.SetSettings(ctx, other.ID, ccaas.Settings{Trunk: "pstn"})
 	if err := w.app.Reload(ctx, other.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -366,8 +367,8 @@ func TestSeededDayAddsUp(t *testing.T) {
 	}
 	q := cfg.Queues[0].ID
 	today := time.Now().Local().Format(time.DateOnly)
-	w.app.SeedDay(w.tenant.ID, "1999-01-01", map[app.QueueID]app.DayFigures{q: {Offered: 100}}) // a day that is over: ignored
-	w.app.SeedDay(w.tenant.ID, today, map[app.QueueID]app.DayFigures{q: {Offered: 4, Answered: 3, Abandoned: 1, InServiceLevel: 2, Handled: 3 * time.Minute}})
+	w.app.SeedDay(w.tenant.ID, "1999-01-01", map[ccaas.QueueID]app.DayFigures{q: {Offered: 100}}) // a day that is over: ignored
+	w.app.SeedDay(w.tenant.ID, today, map[ccaas.QueueID]app.DayFigures{q: {Offered: 4, Answered: 3, Abandoned: 1, InServiceLevel: 2, Handled: 3 * time.Minute}})
 	sa, ka := w.login("alice")
 	_, kc, snap := w.loginWith("carol")
 	d := snap.Team.Queues[0].Today

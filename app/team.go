@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/wrapup"
 )
 
@@ -111,7 +112,7 @@ func (t *tenant) teamView(sup *agent) *TeamView {
 }
 
 // servedBy reports whether an agent of sup's teams is a member of the queue.
-func (t *tenant) servedBy(sup *agent, id QueueID) bool {
+func (t *tenant) servedBy(sup *agent, id ccaas.QueueID) bool {
 	q := t.queues[id]
 	if q == nil {
 		return false
@@ -204,7 +205,7 @@ func (d *queueDay) view(target int) QueueDay {
 func (t *tenant) day() string { return t.now().Local().Format(time.DateOnly) }
 
 // queueDayOf returns today's counters of a queue, new at midnight.
-func (t *tenant) queueDayOf(id QueueID) *queueDay {
+func (t *tenant) queueDayOf(id ccaas.QueueID) *queueDay {
 	today := t.day()
 	d := t.today[id]
 	if d == nil || d.day != today {
@@ -217,8 +218,8 @@ func (t *tenant) queueDayOf(id QueueID) *queueDay {
 // countCall adds an ended inbound queue call to its queue's day (the day it
 // arrived on, as the reports bucket calls; a call across midnight counts on
 // the new day here).
-func (t *tenant) countCall(r CallRecord) {
-	if r.Direction != dirInbound || r.Queue == 0 {
+func (t *tenant) countCall(r ccaas.CallRecord) {
+	if r.Direction != ccaas.DirInbound || r.Queue == 0 {
 		return
 	}
 	t.markQueuesDirty()
@@ -231,7 +232,7 @@ func (t *tenant) countCall(r CallRecord) {
 		if q := t.queues[r.Queue]; q != nil && r.Wait <= time.Duration(q.ServiceLevelSeconds)*time.Second {
 			d.inServiceLevel++
 		}
-	case r.EndReason == endCallerHangup:
+	case r.EndReason == ccaas.EndCallerHangup:
 		d.abandoned++
 	}
 }
@@ -259,10 +260,10 @@ type DayFigures struct {
 // SeedDay starts a tenant's counters of day (YYYY-MM-DD, local) from what
 // the records say. Call it after Load and before the ARI events connect, so
 // no call is counted twice: the loop takes it first when it starts.
-func (a *App) SeedDay(tenant TenantID, day string, figures map[QueueID]DayFigures) error {
+func (a *App) SeedDay(tenant ccaas.TenantID, day string, figures map[ccaas.QueueID]DayFigures) error {
 	t := a.tenant(tenant)
 	if t == nil {
-		return ErrNotFound
+		return ccaas.ErrNotFound
 	}
 	t.inbox.post(msgSeedDay{day: day, figures: figures})
 	return nil
@@ -270,7 +271,7 @@ func (a *App) SeedDay(tenant TenantID, day string, figures map[QueueID]DayFigure
 
 type msgSeedDay struct {
 	day     string
-	figures map[QueueID]DayFigures
+	figures map[ccaas.QueueID]DayFigures
 }
 
 func (t *tenant) seedDay(m msgSeedDay) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/queue"
 	"github.com/ccaas/ccaas/wrapup"
@@ -50,19 +51,16 @@ type (
 	}
 	msgShutdown   struct{ done chan error }
 	msgAgentTimer struct {
-		agent AgentID
+		agent ccaas.AgentID
 		gen   uint64
 	}
 	msgLineRetry struct {
-		agent AgentID
+		agent ccaas.AgentID
 		gen   uint64
 	}
 	// msgDone carries the outcome of ARI operations back into the loop.
 	msgDone struct{ then func() }
 )
-
-// CallID names a call.
-type CallID string
 
 type lineState int
 
@@ -101,18 +99,18 @@ type line struct {
 }
 
 type agent struct {
-	cfg      Agent
+	cfg      ccaas.Agent
 	queues   []queue.Membership // queues with skills
 	fsm      wrapup.Machine
 	session  *Session
 	sink     Sink
 	line     line
-	call     *call  // the call the agent is offered or on
-	leg      *leg   // the agent's part in it
-	lastCall CallID // the call the agent's part last ended in (its wrapup belongs to it)
+	call     *call        // the call the agent is offered or on
+	leg      *leg         // the agent's part in it
+	lastCall ccaas.CallID // the call the agent's part last ended in (its wrapup belongs to it)
 	// lastQueue is that call's queue; wrapupQueue the queue whose handle
 	// time the running wrapup (since wrapupSince) adds to
-	lastQueue, wrapupQueue QueueID
+	lastQueue, wrapupQueue ccaas.QueueID
 	wrapupSince            time.Time
 	watch                  *watch      // the call this supervisor listens in on
 	by                     string      // the supervisor making the change being applied
@@ -137,15 +135,15 @@ var callStateNames = [...]string{"arriving", "waiting", "offered", "connected", 
 func (s callState) String() string { return callStateNames[s] }
 
 type call struct {
-	id         CallID
+	id         ccaas.CallID
 	direction  string // inbound, outbound or internal
 	customer   string // the customer's channel; "" between agents
 	customerUp bool   // the customer's channel is answered and alive
 	customerIn bool   // the customer is in the bridge (not waiting, held or being transferred)
 	caller     ari.CallerID
 	did        string
-	queue      *Queue // nil for calls that did not come through a queue
-	direct     bool   // offered to an agent's extension, not through the queue's routing
+	queue      *ccaas.Queue // nil for calls that did not come through a queue
+	direct     bool         // offered to an agent's extension, not through the queue's routing
 	state      callState
 	legs       []*leg // the agents taking part
 	history    []legRecord
@@ -163,7 +161,7 @@ type call struct {
 	answeredAt   time.Time
 	endedAt      time.Time
 	endReason    string
-	visited      map[QueueID]bool
+	visited      map[ccaas.QueueID]bool
 	playback     string // the announcement or goodbye playing to the caller
 	timers       []*time.Timer
 	timerGen     uint64 // bumps whenever the timers are re-armed; stale timer messages are dropped
@@ -176,7 +174,7 @@ type call struct {
 
 // legRecord is one agent's part in a call, for the call record.
 type legRecord struct {
-	agent     AgentID
+	agent     ccaas.AgentID
 	role      legRole
 	offeredAt time.Time
 	joinedAt  time.Time
@@ -187,14 +185,14 @@ type legRecord struct {
 
 type tenant struct {
 	app       *App
-	cfg       TenantConfig
+	cfg       ccaas.TenantConfig
 	log       *slog.Logger
 	inbox     *mailbox
-	agents    map[AgentID]*agent
-	queues    map[QueueID]*Queue
-	dids      map[string]*Queue
+	agents    map[ccaas.AgentID]*agent
+	queues    map[ccaas.QueueID]*ccaas.Queue
+	dids      map[string]*ccaas.Queue
 	router    *queue.Router
-	calls     map[CallID]*call
+	calls     map[ccaas.CallID]*call
 	byChan    map[string]*call  // customer channel → call
 	lines     map[string]*agent // line channel → agent
 	playbacks map[string]*call  // playback → the call it plays to
@@ -205,21 +203,21 @@ type tenant struct {
 	dirty   map[*agent]bool // agents whose row changed since the last flush
 	// queuesDirty: a queue row may have changed since the last flush
 	queuesDirty bool
-	queueSent   map[QueueID]TeamQueueView
-	today       map[QueueID]*queueDay
+	queueSent   map[ccaas.QueueID]TeamQueueView
+	today       map[ccaas.QueueID]*queueDay
 }
 
-func newTenant(a *App, cfg TenantConfig) *tenant {
+func newTenant(a *App, cfg ccaas.TenantConfig) *tenant {
 	t := &tenant{
 		app:    a,
 		cfg:    cfg,
 		log:    a.log.With("tenant", cfg.Tenant.Domain),
 		inbox:  newMailbox(),
-		agents: make(map[AgentID]*agent),
-		queues: make(map[QueueID]*Queue),
-		dids:   make(map[string]*Queue),
+		agents: make(map[ccaas.AgentID]*agent),
+		queues: make(map[ccaas.QueueID]*ccaas.Queue),
+		dids:   make(map[string]*ccaas.Queue),
 		router: queue.NewRouter(),
-		calls:  make(map[CallID]*call),
+		calls:  make(map[ccaas.CallID]*call),
 		byChan: make(map[string]*call),
 		lines:  make(map[string]*agent),
 
@@ -227,8 +225,8 @@ func newTenant(a *App, cfg TenantConfig) *tenant {
 		snoops:    make(map[string]*agent),
 		leaders:   make(map[*agent]bool),
 		dirty:     make(map[*agent]bool),
-		queueSent: make(map[QueueID]TeamQueueView),
-		today:     make(map[QueueID]*queueDay),
+		queueSent: make(map[ccaas.QueueID]TeamQueueView),
+		today:     make(map[ccaas.QueueID]*queueDay),
 	}
 	for i := range cfg.Queues {
 		q := &cfg.Queues[i]
@@ -460,7 +458,7 @@ func (t *tenant) logout(s *Session) error {
 // back to the head of its queue, and their line is torn down.
 func (t *tenant) endSession(ag *agent, reason string) {
 	if c := ag.call; c != nil {
-		t.agentLost(c, ag.leg, endWithdrawn)
+		t.agentLost(c, ag.leg, ccaas.EndWithdrawn)
 	}
 	t.stopWatch(ag, "stopped")
 	delete(t.leaders, ag)

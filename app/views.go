@@ -1,6 +1,10 @@
 package app
 
-import "time"
+import (
+	"time"
+
+	"github.com/ccaas/ccaas"
+)
 
 func stateView(ag *agent) *StateView {
 	v := &StateView{State: ag.fsm.State().String(), Reason: ag.fsm.Reason(), Since: ag.fsm.Since().UTC(), Pending: ag.fsm.Pending(), By: ag.stateBy}
@@ -48,7 +52,7 @@ func (t *tenant) callView(c *call, l *leg) *CallView {
 		v.Parties = append(v.Parties, PartyView{Name: o.ag.cfg.Name, Extension: o.ag.cfg.Extension, State: o.state.String(), Role: o.role.String()})
 	}
 	for _, s := range c.bargers() {
-		v.Parties = append(v.Parties, PartyView{Name: s.cfg.Name, Extension: s.cfg.Extension, State: legConnected.String(), Role: RoleSupervisor})
+		v.Parties = append(v.Parties, PartyView{Name: s.cfg.Name, Extension: s.cfg.Extension, State: legConnected.String(), Role: ccaas.RoleSupervisor})
 	}
 	if c.queue != nil {
 		v.Queue = &QueueView{ID: c.queue.ID, Name: c.queue.Name}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/queue"
 	"github.com/ccaas/ccaas/wrapup"
@@ -20,10 +21,6 @@ var (
 // hung up anyway.
 const goodbyeGrace = 15 * time.Second
 
-// End reason of a call that waited longer than its queue allows and could not
-// overflow anywhere.
-const endMaxWait = "max_wait"
-
 type callTimer int
 
 const (
@@ -33,14 +30,14 @@ const (
 )
 
 type msgCallTimer struct {
-	call CallID
+	call ccaas.CallID
 	gen  uint64
 	what callTimer
 }
 
 // wait puts a call in queue q (at its place by arrival time) with the
 // queue's music and timers.
-func (t *tenant) wait(c *call, q *Queue) {
+func (t *tenant) wait(c *call, q *ccaas.Queue) {
 	moved := c.queue != nil && c.queue != q
 	if c.queue != q || c.enteredQueue.IsZero() {
 		c.queue, c.enteredQueue = q, t.now()
@@ -111,18 +108,18 @@ func (t *tenant) overflow(c *call) {
 	q := c.queue
 	t.router.Remove(queue.CallID(c.id))
 	if c.visited == nil {
-		c.visited = make(map[QueueID]bool)
+		c.visited = make(map[ccaas.QueueID]bool)
 	}
 	c.visited[q.ID] = true
 	t.log.Info("maximum wait reached", "call", c.id, "queue", q.Name, "overflow", q.Overflow, "target", q.OverflowTarget)
 	switch q.Overflow {
-	case OverflowQueue:
+	case ccaas.OverflowQueue:
 		id, err := strconv.ParseInt(q.OverflowTarget, 10, 64)
-		if next := t.queues[QueueID(id)]; err == nil && next != nil && !c.visited[next.ID] {
+		if next := t.queues[ccaas.QueueID(id)]; err == nil && next != nil && !c.visited[next.ID] {
 			t.wait(c, next)
 			return
 		}
-	case OverflowExtension:
+	case ccaas.OverflowExtension:
 		if ag := t.byExtension(q.OverflowTarget); ag != nil && t.reachable(ag) {
 			c.direct = true
 			if t.offer(c, ag, roleAnswer, nil) == nil {
@@ -131,7 +128,7 @@ func (t *tenant) overflow(c *call) {
 			c.direct = false
 		}
 	}
-	t.goodbye(c, endMaxWait)
+	t.goodbye(c, ccaas.EndMaxWait)
 }
 
 // reachable: an agent may take a call to their extension when logged in with
@@ -236,7 +233,7 @@ func (t *tenant) hangupCustomer(c *call) {
 	}, nil)
 }
 
-func (t *tenant) queueConfig(q *Queue) queue.QueueConfig {
+func (t *tenant) queueConfig(q *ccaas.Queue) queue.QueueConfig {
 	strategy, err := queue.ParseStrategy(q.Strategy)
 	if err != nil {
 		t.log.Warn("queue has an unknown strategy; using longest idle", "queue", q.Name, "strategy", q.Strategy)

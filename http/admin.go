@@ -22,7 +22,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/app/validate"
 	"github.com/ccaas/ccaas/report"
@@ -40,32 +40,32 @@ import (
 
 // AdminStore is what the admin pages need of the database; *sqlite.DB provides it.
 type AdminStore interface {
-	TenantByDomain(ctx context.Context, domain string) (app.Tenant, error)
-	Tenants(ctx context.Context) ([]app.Tenant, error)
-	CreateTenant(ctx context.Context, t app.Tenant) (app.Tenant, error)
-	UpdateTenant(ctx context.Context, t app.Tenant) error
-	SetSettings(ctx context.Context, tenant app.TenantID, s app.Settings) error
-	TenantConfig(ctx context.Context, tenant app.TenantID) (app.TenantConfig, error)
-	Agent(ctx context.Context, tenant app.TenantID, id app.AgentID) (app.Agent, error)
-	AgentByUsername(ctx context.Context, tenant app.TenantID, username string) (app.Agent, error)
-	CreateAgent(ctx context.Context, a app.Agent) (app.Agent, error)
-	UpdateAgent(ctx context.Context, a app.Agent) error
-	SetPassword(ctx context.Context, tenant app.TenantID, id app.AgentID, hash string) error
-	SetAgentQueues(ctx context.Context, tenant app.TenantID, agent app.AgentID, skills map[app.QueueID]int) error
-	DeleteAgent(ctx context.Context, tenant app.TenantID, id app.AgentID) error
-	CreateQueue(ctx context.Context, q app.Queue) (app.Queue, error)
-	UpdateQueue(ctx context.Context, q app.Queue) error
-	DeleteQueue(ctx context.Context, tenant app.TenantID, id app.QueueID) error
-	SetCallVariables(ctx context.Context, tenant app.TenantID, vars []app.CallVariable) error
-	SetReasons(ctx context.Context, tenant app.TenantID, reasons []string) error
-	OperatorByUsername(ctx context.Context, username string) (sqlite.Operator, error)
+	TenantByDomain(ctx context.Context, domain string) (ccaas.Tenant, error)
+	Tenants(ctx context.Context) ([]ccaas.Tenant, error)
+	CreateTenant(ctx context.Context, t ccaas.Tenant) (ccaas.Tenant, error)
+	UpdateTenant(ctx context.Context, t ccaas.Tenant) error
+	SetSettings(ctx context.Context, tenant ccaas.TenantID, s ccaas.Settings) error
+	TenantConfig(ctx context.Context, tenant ccaas.TenantID) (ccaas.TenantConfig, error)
+	Agent(ctx context.Context, tenant ccaas.TenantID, id ccaas.AgentID) (ccaas.Agent, error)
+	AgentByUsername(ctx context.Context, tenant ccaas.TenantID, username string) (ccaas.Agent, error)
+	CreateAgent(ctx context.Context, a ccaas.Agent) (ccaas.Agent, error)
+	UpdateAgent(ctx context.Context, a ccaas.Agent) error
+	SetPassword(ctx context.Context, tenant ccaas.TenantID, id ccaas.AgentID, hash string) error
+	SetAgentQueues(ctx context.Context, tenant ccaas.TenantID, agent ccaas.AgentID, skills map[ccaas.QueueID]int) error
+	DeleteAgent(ctx context.Context, tenant ccaas.TenantID, id ccaas.AgentID) error
+	CreateQueue(ctx context.Context, q ccaas.Queue) (ccaas.Queue, error)
+	UpdateQueue(ctx context.Context, q ccaas.Queue) error
+	DeleteQueue(ctx context.Context, tenant ccaas.TenantID, id ccaas.QueueID) error
+	SetCallVariables(ctx context.Context, tenant ccaas.TenantID, vars []ccaas.CallVariable) error
+	SetReasons(ctx context.Context, tenant ccaas.TenantID, reasons []string) error
+	OperatorByUsername(ctx context.Context, username string) (ccaas.Operator, error)
 	report.Records // the reports' calls and state log
 }
 
 // Reloader applies a tenant's changed configuration to the running system
 // without a restart; *app.App provides it.
 type Reloader interface {
-	Reload(ctx context.Context, tenant app.TenantID) error
+	Reload(ctx context.Context, tenant ccaas.TenantID) error
 }
 
 //go:embed templates/*.html templates/admin.css
@@ -245,7 +245,7 @@ func (a *admin) notFound(c *gin.Context) {
 // failed answers a store error: not found is 404, anything else is logged
 // once and shown as a safe message.
 func (a *admin) failed(c *gin.Context, err error) {
-	if errors.Is(err, app.ErrNotFound) {
+	if errors.Is(err, ccaas.ErrNotFound) {
 		a.notFound(c)
 		return
 	}
@@ -323,15 +323,15 @@ func (a *admin) require(kind adminKind, anyKind bool) gin.HandlerFunc {
 		var err error
 		switch s.Kind {
 		case kindTenantAdmin: // demoted or deleted admins lose their session at once
-			var ag app.Agent
-			if ag, err = a.store.Agent(c.Request.Context(), s.Tenant, s.Agent); err == nil && ag.Role != app.RoleAdmin && ag.Role != app.RoleSupervisor {
-				err = app.ErrNotFound
+			var ag ccaas.Agent
+			if ag, err = a.store.Agent(c.Request.Context(), s.Tenant, s.Agent); err == nil && ag.Role != ccaas.RoleAdmin && ag.Role != ccaas.RoleSupervisor {
+				err = ccaas.ErrNotFound
 			}
 			s.Role = ag.Role // an admin made supervisor sees only reports from now on
 		case kindOperator:
 			_, err = a.store.OperatorByUsername(c.Request.Context(), s.User)
 		}
-		if errors.Is(err, app.ErrNotFound) {
+		if errors.Is(err, ccaas.ErrNotFound) {
 			a.sessions.delete(s.ID)
 			setCookie(c, AdminCookie, "", -1)
 			c.Redirect(http.StatusSeeOther, loginPath(s.Kind))
@@ -351,7 +351,7 @@ func adminOf(c *gin.Context) adminSession { return c.MustGet(adminKey).(adminSes
 
 // adminOnly refuses supervisors the pages that are for tenant admins.
 func (a *admin) adminOnly(c *gin.Context) {
-	if s := adminOf(c); s.Role != app.RoleAdmin {
+	if s := adminOf(c); s.Role != ccaas.RoleAdmin {
 		a.message(c, http.StatusForbidden, "Not for your account",
 			"As a supervisor you may see the reports only; the other admin pages are for tenant admins.")
 		return
@@ -526,7 +526,7 @@ var errNotAdmin = errors.New("not a tenant admin or supervisor")
 func (a *admin) checkTenantAdmin(ctx context.Context, domain, username, password string) (adminSession, error) {
 	hash := a.dummy()
 	t, err := a.store.TenantByDomain(ctx, domain)
-	var ag app.Agent
+	var ag ccaas.Agent
 	if err == nil {
 		if ag, err = a.store.AgentByUsername(ctx, t.ID, username); err == nil {
 			hash = []byte(ag.PasswordHash)
@@ -534,11 +534,11 @@ func (a *admin) checkTenantAdmin(ctx context.Context, domain, username, password
 	}
 	bad := bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil
 	switch {
-	case err != nil && !errors.Is(err, app.ErrNotFound):
+	case err != nil && !errors.Is(err, ccaas.ErrNotFound):
 		return adminSession{}, err
 	case err != nil || bad:
 		return adminSession{}, errBadAdminLogin
-	case ag.Role != app.RoleAdmin && ag.Role != app.RoleSupervisor:
+	case ag.Role != ccaas.RoleAdmin && ag.Role != ccaas.RoleSupervisor:
 		return adminSession{}, errNotAdmin
 	}
 	return adminSession{Kind: kindTenantAdmin, Tenant: t.ID, Domain: t.Domain, Agent: ag.ID, User: ag.Username, Role: ag.Role}, nil
@@ -553,7 +553,7 @@ func (a *admin) checkOperator(ctx context.Context, username, password string) (s
 	}
 	bad := bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil
 	switch {
-	case err != nil && !errors.Is(err, app.ErrNotFound):
+	case err != nil && !errors.Is(err, ccaas.ErrNotFound):
 		return "", err
 	case err != nil || bad:
 		return "", errBadAdminLogin
@@ -570,7 +570,7 @@ func (a *admin) logout(c *gin.Context) {
 
 // done ends a successful change: apply it to the running tenant, then go back
 // to the list with a message.
-func (a *admin) done(c *gin.Context, tenant app.TenantID, to, msg string) {
+func (a *admin) done(c *gin.Context, tenant ccaas.TenantID, to, msg string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), reloadTimeout)
 	defer cancel()
 	s := adminOf(c)
@@ -615,11 +615,11 @@ func choices(v url.Values, errs FormErrors, field, prefix string, ids []int64, l
 }
 
 type agentRow struct {
-	app.Agent
+	ccaas.Agent
 	Queues []string
 }
 
-func (a *admin) tenantConfig(c *gin.Context) (app.TenantConfig, bool) {
+func (a *admin) tenantConfig(c *gin.Context) (ccaas.TenantConfig, bool) {
 	cfg, err := a.store.TenantConfig(c.Request.Context(), adminOf(c).Tenant)
 	if err != nil {
 		a.failed(c, err)
@@ -657,7 +657,7 @@ type agentPage struct {
 	Queues   []choice
 }
 
-func agentValues(ag app.Agent, cfg app.TenantConfig) url.Values {
+func agentValues(ag ccaas.Agent, cfg ccaas.TenantConfig) url.Values {
 	v := url.Values{"username": {ag.Username}, "name": {ag.Name}, "extension": {ag.Extension}, "role": {ag.Role},
 		"team": {ag.Team}, "wrapup": {strconv.Itoa(ag.WrapupSeconds)}}
 	for _, q := range cfg.Queues {
@@ -672,7 +672,7 @@ func agentValues(ag app.Agent, cfg app.TenantConfig) url.Values {
 	return v
 }
 
-func (a *admin) showAgent(c *gin.Context, status int, cfg app.TenantConfig, ag app.Agent, v url.Values, errs FormErrors) {
+func (a *admin) showAgent(c *gin.Context, status int, cfg ccaas.TenantConfig, ag ccaas.Agent, v url.Values, errs FormErrors) {
 	title := "New agent"
 	if ag.ID != 0 {
 		title = "Agent " + ag.Username
@@ -684,7 +684,7 @@ func (a *admin) showAgent(c *gin.Context, status int, cfg app.TenantConfig, ag a
 		ids[i], labels[i] = int64(q.ID), q.Name
 	}
 	p.Data = agentPage{ID: int64(ag.ID), Username: ag.Username, Self: ag.ID != 0 && ag.ID == adminOf(c).Agent,
-		Roles: []string{app.RoleAgent, app.RoleSupervisor, app.RoleAdmin}, Queues: choices(v, errs, "queue", "skill_q", ids, labels)}
+		Roles: []string{ccaas.RoleAgent, ccaas.RoleSupervisor, ccaas.RoleAdmin}, Queues: choices(v, errs, "queue", "skill_q", ids, labels)}
 	a.render(c, status, "agent", p)
 }
 
@@ -693,7 +693,7 @@ func (a *admin) agentNew(c *gin.Context) {
 	if !ok {
 		return
 	}
-	a.showAgent(c, http.StatusOK, cfg, app.Agent{}, url.Values{"role": {app.RoleAgent}, "wrapup": {"0"}}, FormErrors{})
+	a.showAgent(c, http.StatusOK, cfg, ccaas.Agent{}, url.Values{"role": {ccaas.RoleAgent}, "wrapup": {"0"}}, FormErrors{})
 }
 
 func (a *admin) agentCreate(c *gin.Context) {
@@ -704,7 +704,7 @@ func (a *admin) agentCreate(c *gin.Context) {
 	v := c.Request.PostForm
 	f, errs := ParseAgentForm(v, cfg, 0)
 	if errs != nil {
-		a.showAgent(c, http.StatusUnprocessableEntity, cfg, app.Agent{}, withoutPasswords(v), errs)
+		a.showAgent(c, http.StatusUnprocessableEntity, cfg, ccaas.Agent{}, withoutPasswords(v), errs)
 		return
 	}
 	ctx := c.Request.Context()
@@ -720,7 +720,7 @@ func (a *admin) agentCreate(c *gin.Context) {
 	if err != nil {
 		errs = FormErrors{}
 		if duplicate(err, errs) {
-			a.showAgent(c, http.StatusUnprocessableEntity, cfg, app.Agent{}, withoutPasswords(v), errs)
+			a.showAgent(c, http.StatusUnprocessableEntity, cfg, ccaas.Agent{}, withoutPasswords(v), errs)
 			return
 		}
 		a.failed(c, err)
@@ -736,13 +736,13 @@ func (a *admin) agentCreate(c *gin.Context) {
 }
 
 // agentByURL finds the agent named by the URL among the session tenant's own.
-func (a *admin) agentByURL(c *gin.Context) (app.Agent, bool) {
+func (a *admin) agentByURL(c *gin.Context) (ccaas.Agent, bool) {
 	id, ok := parseID(c.Param("id"))
 	if !ok {
 		a.notFound(c)
-		return app.Agent{}, false
+		return ccaas.Agent{}, false
 	}
-	ag, err := a.store.Agent(c.Request.Context(), adminOf(c).Tenant, app.AgentID(id))
+	ag, err := a.store.Agent(c.Request.Context(), adminOf(c).Tenant, ccaas.AgentID(id))
 	if err != nil {
 		a.failed(c, err)
 		return ag, false
@@ -763,10 +763,10 @@ func (a *admin) agentEdit(c *gin.Context) {
 }
 
 // overflowsTo names the queues whose overflow goes to the extension.
-func overflowsTo(cfg app.TenantConfig, ext string) []string {
+func overflowsTo(cfg ccaas.TenantConfig, ext string) []string {
 	var names []string
 	for _, q := range cfg.Queues {
-		if q.Overflow == app.OverflowExtension && q.OverflowTarget == ext {
+		if q.Overflow == ccaas.OverflowExtension && q.OverflowTarget == ext {
 			names = append(names, q.Name)
 		}
 	}
@@ -786,7 +786,7 @@ func (a *admin) agentUpdate(c *gin.Context) {
 	f, errs := ParseAgentForm(v, cfg, old.ID)
 	if errs == nil {
 		errs = FormErrors{}
-		if old.ID == adminOf(c).Agent && f.Agent.Role != app.RoleAdmin {
+		if old.ID == adminOf(c).Agent && f.Agent.Role != ccaas.RoleAdmin {
 			errs.add("role", "you cannot take away your own admin role; ask another admin")
 		}
 		if f.Agent.Extension != old.Extension {
@@ -873,25 +873,25 @@ func (a *admin) agentDelete(c *gin.Context) {
 // ---- tenant admin: queues
 
 type queueRow struct {
-	app.Queue
+	ccaas.Queue
 	OverflowText string
 	MemberNames  []string
 }
 
-func overflowText(cfg app.TenantConfig, q app.Queue) string {
+func overflowText(cfg ccaas.TenantConfig, q ccaas.Queue) string {
 	if q.MaxWaitSeconds == 0 {
 		return "waits without limit"
 	}
 	switch q.Overflow {
-	case app.OverflowQueue:
+	case ccaas.OverflowQueue:
 		target := "a removed queue"
 		if id, ok := parseID(q.OverflowTarget); ok {
-			if t := queueByID(cfg, app.QueueID(id)); t != nil {
+			if t := queueByID(cfg, ccaas.QueueID(id)); t != nil {
 				target = "queue " + t.Name
 			}
 		}
 		return fmt.Sprintf("after %d s: to %s", q.MaxWaitSeconds, target)
-	case app.OverflowExtension:
+	case ccaas.OverflowExtension:
 		return fmt.Sprintf("after %d s: to extension %s", q.MaxWaitSeconds, q.OverflowTarget)
 	}
 	return fmt.Sprintf("after %d s: hang up politely", q.MaxWaitSeconds)
@@ -924,19 +924,19 @@ type queuePage struct {
 	Extensions []string
 }
 
-func queueValues(q app.Queue, cfg app.TenantConfig) url.Values {
+func queueValues(q ccaas.Queue, cfg ccaas.TenantConfig) url.Values {
 	v := url.Values{"name": {q.Name}, "dids": {strings.Join(q.DIDs, "\n")}, "ring": {strconv.Itoa(q.RingSeconds)},
 		"priority": {strconv.Itoa(q.Priority)}, "strategy": {q.Strategy}, "moh": {q.MOHClass},
 		"announce": {strconv.Itoa(q.AnnounceSeconds)}, "max_wait": {strconv.Itoa(q.MaxWaitSeconds)}, "overflow": {q.Overflow},
 		"service_level": {strconv.Itoa(q.ServiceLevelSeconds)}}
 	switch q.Overflow {
-	case app.OverflowQueue:
+	case ccaas.OverflowQueue:
 		if id, ok := parseID(q.OverflowTarget); ok {
-			if t := queueByID(cfg, app.QueueID(id)); t != nil {
+			if t := queueByID(cfg, ccaas.QueueID(id)); t != nil {
 				v.Set("overflow_target", t.Name)
 			}
 		}
-	case app.OverflowExtension:
+	case ccaas.OverflowExtension:
 		v.Set("overflow_target", q.OverflowTarget)
 	}
 	for _, m := range q.Members {
@@ -947,7 +947,7 @@ func queueValues(q app.Queue, cfg app.TenantConfig) url.Values {
 	return v
 }
 
-func (a *admin) showQueue(c *gin.Context, status int, cfg app.TenantConfig, id app.QueueID, v url.Values, errs FormErrors) {
+func (a *admin) showQueue(c *gin.Context, status int, cfg ccaas.TenantConfig, id ccaas.QueueID, v url.Values, errs FormErrors) {
 	title := "New queue"
 	if q := queueByID(cfg, id); q != nil {
 		title = "Queue " + q.Name
@@ -975,7 +975,7 @@ func (a *admin) queueNew(c *gin.Context) {
 	if !ok {
 		return
 	}
-	a.showQueue(c, http.StatusOK, cfg, 0, queueValues(app.Queue{RingSeconds: 20, ServiceLevelSeconds: app.DefaultServiceLevelSeconds, Strategy: "longest_idle", MOHClass: "default", Overflow: app.OverflowHangup}, cfg), FormErrors{})
+	a.showQueue(c, http.StatusOK, cfg, 0, queueValues(ccaas.Queue{RingSeconds: 20, ServiceLevelSeconds: ccaas.DefaultServiceLevelSeconds, Strategy: "longest_idle", MOHClass: "default", Overflow: ccaas.OverflowHangup}, cfg), FormErrors{})
 }
 
 func (a *admin) queueCreate(c *gin.Context) {
@@ -1001,20 +1001,20 @@ func (a *admin) queueCreate(c *gin.Context) {
 }
 
 // queueByURL finds the queue named by the URL among the session tenant's own.
-func (a *admin) queueByURL(c *gin.Context) (app.TenantConfig, app.Queue, bool) {
+func (a *admin) queueByURL(c *gin.Context) (ccaas.TenantConfig, ccaas.Queue, bool) {
 	id, ok := parseID(c.Param("id"))
 	if !ok {
 		a.notFound(c)
-		return app.TenantConfig{}, app.Queue{}, false
+		return ccaas.TenantConfig{}, ccaas.Queue{}, false
 	}
 	cfg, ok := a.tenantConfig(c)
 	if !ok {
-		return cfg, app.Queue{}, false
+		return cfg, ccaas.Queue{}, false
 	}
-	q := queueByID(cfg, app.QueueID(id))
+	q := queueByID(cfg, ccaas.QueueID(id))
 	if q == nil {
 		a.notFound(c)
-		return cfg, app.Queue{}, false
+		return cfg, ccaas.Queue{}, false
 	}
 	return cfg, *q, true
 }
@@ -1057,7 +1057,7 @@ func (a *admin) queueDelete(c *gin.Context) {
 	errs := FormErrors{}
 	var from []string
 	for _, o := range cfg.Queues {
-		if o.Overflow == app.OverflowQueue && o.OverflowTarget == strconv.FormatInt(int64(q.ID), 10) && o.ID != q.ID {
+		if o.Overflow == ccaas.OverflowQueue && o.OverflowTarget == strconv.FormatInt(int64(q.ID), 10) && o.ID != q.ID {
 			from = append(from, o.Name)
 		}
 	}
@@ -1087,7 +1087,7 @@ type variableRow struct {
 }
 
 func (a *admin) showVariables(c *gin.Context, status int, keys, vars []string, errs FormErrors) {
-	rows := make([]variableRow, max(app.MaxCallVariables, len(keys)))
+	rows := make([]variableRow, max(ccaas.MaxCallVariables, len(keys)))
 	for i := range rows {
 		rows[i].N = i + 1
 		if i < len(keys) && i < len(vars) {
@@ -1132,7 +1132,7 @@ func (a *admin) variablesSave(c *gin.Context) {
 
 func (a *admin) showReasons(c *gin.Context, status int, own string, errs FormErrors) {
 	p := a.newPage(c, "Not Ready reasons", "reasons")
-	p.Form, p.Errors, p.Data = url.Values{"reasons": {own}}, errs, app.DefaultReasons
+	p.Form, p.Errors, p.Data = url.Values{"reasons": {own}}, errs, ccaas.DefaultReasons
 	a.render(c, status, "reasons", p)
 }
 
@@ -1141,7 +1141,7 @@ func (a *admin) reasons(c *gin.Context) {
 	if !ok {
 		return
 	}
-	a.showReasons(c, http.StatusOK, strings.Join(cfg.Reasons[min(len(app.DefaultReasons), len(cfg.Reasons)):], "\n"), FormErrors{})
+	a.showReasons(c, http.StatusOK, strings.Join(cfg.Reasons[min(len(ccaas.DefaultReasons), len(cfg.Reasons)):], "\n"), FormErrors{})
 }
 
 func (a *admin) reasonsSave(c *gin.Context) {
@@ -1162,7 +1162,7 @@ func (a *admin) reasonsSave(c *gin.Context) {
 	a.showReasons(c, http.StatusUnprocessableEntity, v.Get("reasons"), errs)
 }
 
-func (a *admin) showSettings(c *gin.Context, status int, s app.Settings, errs FormErrors) {
+func (a *admin) showSettings(c *gin.Context, status int, s ccaas.Settings, errs FormErrors) {
 	p := a.newPage(c, "Settings", "settings")
 	p.Errors, p.Data = errs, s
 	a.render(c, status, "settings", p)
@@ -1206,7 +1206,7 @@ func (a *admin) tenants(c *gin.Context) {
 	a.render(c, http.StatusOK, "tenants", p)
 }
 
-func (a *admin) showTenant(c *gin.Context, status int, t app.Tenant, v url.Values, errs FormErrors) {
+func (a *admin) showTenant(c *gin.Context, status int, t ccaas.Tenant, v url.Values, errs FormErrors) {
 	title := "New tenant"
 	if t.ID != 0 {
 		title = "Tenant " + t.Domain
@@ -1217,7 +1217,7 @@ func (a *admin) showTenant(c *gin.Context, status int, t app.Tenant, v url.Value
 }
 
 func (a *admin) tenantNew(c *gin.Context) {
-	a.showTenant(c, http.StatusOK, app.Tenant{}, url.Values{}, FormErrors{})
+	a.showTenant(c, http.StatusOK, ccaas.Tenant{}, url.Values{}, FormErrors{})
 }
 
 // withoutPasswords is the form to show again: passwords are never sent back.
@@ -1233,7 +1233,7 @@ func (a *admin) tenantCreate(c *gin.Context) {
 	v := c.Request.PostForm
 	f, errs := ParseTenantForm(v, true)
 	if errs != nil {
-		a.showTenant(c, http.StatusUnprocessableEntity, app.Tenant{}, withoutPasswords(v), errs)
+		a.showTenant(c, http.StatusUnprocessableEntity, ccaas.Tenant{}, withoutPasswords(v), errs)
 		return
 	}
 	ctx := c.Request.Context()
@@ -1248,7 +1248,7 @@ func (a *admin) tenantCreate(c *gin.Context) {
 	t, err := a.store.CreateTenant(ctx, f.Tenant)
 	if err != nil {
 		if errs = (FormErrors{}); duplicate(err, errs) {
-			a.showTenant(c, http.StatusUnprocessableEntity, app.Tenant{}, withoutPasswords(v), errs)
+			a.showTenant(c, http.StatusUnprocessableEntity, ccaas.Tenant{}, withoutPasswords(v), errs)
 			return
 		}
 		a.failed(c, err)
@@ -1274,13 +1274,13 @@ func (a *admin) tenantCreate(c *gin.Context) {
 	a.done(c, t.ID, "/operator/tenants", msg)
 }
 
-func (a *admin) tenantByURL(c *gin.Context) (app.TenantConfig, bool) {
+func (a *admin) tenantByURL(c *gin.Context) (ccaas.TenantConfig, bool) {
 	id, ok := parseID(c.Param("id"))
 	if !ok {
 		a.notFound(c)
-		return app.TenantConfig{}, false
+		return ccaas.TenantConfig{}, false
 	}
-	cfg, err := a.store.TenantConfig(c.Request.Context(), app.TenantID(id))
+	cfg, err := a.store.TenantConfig(c.Request.Context(), ccaas.TenantID(id))
 	if err != nil {
 		a.failed(c, err)
 		return cfg, false

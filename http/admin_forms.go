@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app/validate"
 )
 
@@ -147,12 +147,12 @@ func skills(v url.Values, e FormErrors, choice, prefix string, valid func(int64)
 
 // TenantForm is what an operator enters for a tenant.
 type TenantForm struct {
-	Tenant   app.Tenant // Domain only when creating
-	Trunk    string     // "" for no outbound calls
+	Tenant   ccaas.Tenant // Domain only when creating
+	Trunk    string       // "" for no outbound calls
 	CallerID string
 	// Admin is the tenant's first admin (creating only; nil if not asked for),
 	// with AdminPassword to hash.
-	Admin         *app.Agent
+	Admin         *ccaas.Agent
 	AdminPassword string
 }
 
@@ -176,7 +176,7 @@ func ParseTenantForm(v url.Values, creating bool) (TenantForm, FormErrors) {
 	f.CallerID = text(v, e, "caller_id")
 	e.check("caller_id", validate.CallerID(f.CallerID))
 	if creating {
-		a := app.Agent{Role: app.RoleAdmin}
+		a := ccaas.Agent{Role: ccaas.RoleAdmin}
 		a.Username = text(v, e, "admin_username")
 		a.Name = text(v, e, "admin_name")
 		a.Extension = text(v, e, "admin_extension")
@@ -197,15 +197,15 @@ func ParseTenantForm(v url.Values, creating bool) (TenantForm, FormErrors) {
 
 // AgentForm is what a tenant admin enters for an agent.
 type AgentForm struct {
-	Agent    app.Agent           // without id, tenant and hash; Username only when creating
-	Password string              // creating only
-	Queues   map[app.QueueID]int // queue → skill
+	Agent    ccaas.Agent           // without id, tenant and hash; Username only when creating
+	Password string                // creating only
+	Queues   map[ccaas.QueueID]int // queue → skill
 }
 
 // ParseAgentForm reads an agent form against the tenant's configuration.
 // self is the agent being edited (0 when creating): its own username and
 // extension do not count as taken.
-func ParseAgentForm(v url.Values, cfg app.TenantConfig, self app.AgentID) (AgentForm, FormErrors) {
+func ParseAgentForm(v url.Values, cfg ccaas.TenantConfig, self ccaas.AgentID) (AgentForm, FormErrors) {
 	e := FormErrors{}
 	var f AgentForm
 	if tooBig(v, e) {
@@ -216,7 +216,7 @@ func ParseAgentForm(v url.Values, cfg app.TenantConfig, self app.AgentID) (Agent
 		a.Username = text(v, e, "username")
 		if err := validate.Username(a.Username); err != nil {
 			e.check("username", err)
-		} else if slices.ContainsFunc(cfg.Agents, func(o app.Agent) bool { return strings.EqualFold(o.Username, a.Username) }) {
+		} else if slices.ContainsFunc(cfg.Agents, func(o ccaas.Agent) bool { return strings.EqualFold(o.Username, a.Username) }) {
 			e.add("username", "another agent has this username")
 		}
 		f.Password = single(v, e, "password")
@@ -240,10 +240,10 @@ func ParseAgentForm(v url.Values, cfg app.TenantConfig, self app.AgentID) (Agent
 	e.check("team", validate.Team(a.Team))
 	a.WrapupSeconds = number(v, e, "wrapup", 0)
 	e.check("wrapup", validate.Wrapup(a.WrapupSeconds))
-	chosen := skills(v, e, "queue", "skill_q", func(id int64) bool { return queueByID(cfg, app.QueueID(id)) != nil })
-	f.Queues = make(map[app.QueueID]int, len(chosen))
+	chosen := skills(v, e, "queue", "skill_q", func(id int64) bool { return queueByID(cfg, ccaas.QueueID(id)) != nil })
+	f.Queues = make(map[ccaas.QueueID]int, len(chosen))
 	for id, skill := range chosen {
-		f.Queues[app.QueueID(id)] = skill
+		f.Queues[ccaas.QueueID(id)] = skill
 	}
 	if len(e) > 0 {
 		return AgentForm{}, e
@@ -272,9 +272,9 @@ func ParsePasswordForm(v url.Values) (string, FormErrors) {
 // ParseQueueForm reads a queue form against the tenant's configuration. self
 // is the queue being edited (0 when creating). The overflow target is a
 // queue's name (stored as its id) or an agent's extension.
-func ParseQueueForm(v url.Values, cfg app.TenantConfig, self app.QueueID) (app.Queue, FormErrors) {
+func ParseQueueForm(v url.Values, cfg ccaas.TenantConfig, self ccaas.QueueID) (ccaas.Queue, FormErrors) {
 	e := FormErrors{}
-	var q app.Queue
+	var q ccaas.Queue
 	if tooBig(v, e) {
 		return q, e
 	}
@@ -311,15 +311,15 @@ func ParseQueueForm(v url.Values, cfg app.TenantConfig, self app.QueueID) (app.Q
 	e.check("moh", validate.MOHClass(q.MOHClass))
 	q.AnnounceSeconds = number(v, e, "announce", 0)
 	e.check("announce", validate.Announce(q.AnnounceSeconds))
-	q.ServiceLevelSeconds = number(v, e, "service_level", app.DefaultServiceLevelSeconds)
+	q.ServiceLevelSeconds = number(v, e, "service_level", ccaas.DefaultServiceLevelSeconds)
 	e.check("service_level", validate.ServiceLevel(q.ServiceLevelSeconds))
 	q.MaxWaitSeconds = number(v, e, "max_wait", 0)
 	e.check("max_wait", validate.MaxWait(q.MaxWaitSeconds))
 	q.Overflow = text(v, e, "overflow")
 	target := text(v, e, "overflow_target")
 	switch q.Overflow {
-	case app.OverflowHangup: // a target left in the field means nothing then
-	case app.OverflowQueue:
+	case ccaas.OverflowHangup: // a target left in the field means nothing then
+	case ccaas.OverflowQueue:
 		switch t := queueByName(cfg, target); {
 		case t == nil:
 			e.add("overflow_target", "the name of another queue of yours")
@@ -328,7 +328,7 @@ func ParseQueueForm(v url.Values, cfg app.TenantConfig, self app.QueueID) (app.Q
 		default:
 			q.OverflowTarget = strconv.FormatInt(int64(t.ID), 10)
 		}
-	case app.OverflowExtension:
+	case ccaas.OverflowExtension:
 		if err := validate.Extension(target); err != nil {
 			e.add("overflow_target", "the agent's extension: "+err.Error())
 		} else if agentByExtension(cfg, target) == nil {
@@ -339,24 +339,24 @@ func ParseQueueForm(v url.Values, cfg app.TenantConfig, self app.QueueID) (app.Q
 	default:
 		e.check("overflow", validate.Overflow(q.Overflow))
 	}
-	if q.Overflow != app.OverflowHangup && q.MaxWaitSeconds == 0 && e["overflow"] == "" {
+	if q.Overflow != ccaas.OverflowHangup && q.MaxWaitSeconds == 0 && e["overflow"] == "" {
 		e.add("max_wait", "set a maximum wait: the call overflows after it")
 	}
-	chosen := skills(v, e, "member", "skill_a", func(id int64) bool { return agentByID(cfg, app.AgentID(id)) != nil })
+	chosen := skills(v, e, "member", "skill_a", func(id int64) bool { return agentByID(cfg, ccaas.AgentID(id)) != nil })
 	for _, a := range cfg.Agents { // in the tenant's order
 		if skill, ok := chosen[int64(a.ID)]; ok {
-			q.Members = append(q.Members, app.Member{Agent: a.ID, Skill: skill})
+			q.Members = append(q.Members, ccaas.Member{Agent: a.ID, Skill: skill})
 		}
 	}
 	if len(e) > 0 {
-		return app.Queue{}, e
+		return ccaas.Queue{}, e
 	}
 	return q, nil
 }
 
 // ParseVariablesForm reads the call variables: rows of key and variable, in
 // order; a row left empty is skipped.
-func ParseVariablesForm(v url.Values) ([]app.CallVariable, FormErrors) {
+func ParseVariablesForm(v url.Values) ([]ccaas.CallVariable, FormErrors) {
 	e := FormErrors{}
 	if tooBig(v, e) {
 		return nil, e
@@ -366,7 +366,7 @@ func ParseVariablesForm(v url.Values) ([]app.CallVariable, FormErrors) {
 		e.add("", "every row needs a key and a variable field (reload the page)")
 		return nil, e
 	}
-	var out []app.CallVariable
+	var out []ccaas.CallVariable
 	for i := range keys {
 		k, name := strings.TrimSpace(keys[i]), strings.TrimSpace(vars[i])
 		row := strconv.Itoa(i + 1)
@@ -381,13 +381,13 @@ func ParseVariablesForm(v url.Values) ([]app.CallVariable, FormErrors) {
 			e.add("row"+row, "shown name: "+err.Error())
 		} else if err := validate.ChannelVariable(name); err != nil {
 			e.add("row"+row, "channel variable: "+err.Error())
-		} else if slices.ContainsFunc(out, func(o app.CallVariable) bool { return o.Variable == name }) {
+		} else if slices.ContainsFunc(out, func(o ccaas.CallVariable) bool { return o.Variable == name }) {
 			e.add("row"+row, fmt.Sprintf("channel variable %s is listed twice", name))
 		}
-		out = append(out, app.CallVariable{Key: k, Variable: name})
+		out = append(out, ccaas.CallVariable{Key: k, Variable: name})
 	}
-	if len(out) > app.MaxCallVariables {
-		e.add("", fmt.Sprintf("a tenant has at most %d call variables; you sent %d", app.MaxCallVariables, len(out)))
+	if len(out) > ccaas.MaxCallVariables {
+		e.add("", fmt.Sprintf("a tenant has at most %d call variables; you sent %d", ccaas.MaxCallVariables, len(out)))
 	}
 	if len(e) > 0 {
 		return nil, e
@@ -424,20 +424,20 @@ func ParseReasonsForm(v url.Values) ([]string, FormErrors) {
 
 // ParseSettingsForm reads the tenant admin's switches into s (trunk and
 // caller id are the operator's and stay as they are).
-func ParseSettingsForm(v url.Values, s app.Settings) (app.Settings, FormErrors) {
+func ParseSettingsForm(v url.Values, s ccaas.Settings) (ccaas.Settings, FormErrors) {
 	e := FormErrors{}
 	if tooBig(v, e) {
-		return app.Settings{}, e
+		return ccaas.Settings{}, e
 	}
 	s.NotifyIncoming = checkbox(v, e, "notify_incoming")
 	s.AgentCallsNotReady = checkbox(v, e, "agent_calls_not_ready")
 	if len(e) > 0 {
-		return app.Settings{}, e
+		return ccaas.Settings{}, e
 	}
 	return s, nil
 }
 
-func agentByID(cfg app.TenantConfig, id app.AgentID) *app.Agent {
+func agentByID(cfg ccaas.TenantConfig, id ccaas.AgentID) *ccaas.Agent {
 	for i := range cfg.Agents {
 		if cfg.Agents[i].ID == id {
 			return &cfg.Agents[i]
@@ -446,7 +446,7 @@ func agentByID(cfg app.TenantConfig, id app.AgentID) *app.Agent {
 	return nil
 }
 
-func agentByExtension(cfg app.TenantConfig, ext string) *app.Agent {
+func agentByExtension(cfg ccaas.TenantConfig, ext string) *ccaas.Agent {
 	for i := range cfg.Agents {
 		if cfg.Agents[i].Extension == ext {
 			return &cfg.Agents[i]
@@ -455,7 +455,7 @@ func agentByExtension(cfg app.TenantConfig, ext string) *app.Agent {
 	return nil
 }
 
-func queueByID(cfg app.TenantConfig, id app.QueueID) *app.Queue {
+func queueByID(cfg ccaas.TenantConfig, id ccaas.QueueID) *ccaas.Queue {
 	for i := range cfg.Queues {
 		if cfg.Queues[i].ID == id {
 			return &cfg.Queues[i]
@@ -464,7 +464,7 @@ func queueByID(cfg app.TenantConfig, id app.QueueID) *app.Queue {
 	return nil
 }
 
-func queueByName(cfg app.TenantConfig, name string) *app.Queue {
+func queueByName(cfg ccaas.TenantConfig, name string) *ccaas.Queue {
 	for i := range cfg.Queues {
 		if cfg.Queues[i].Name == name {
 			return &cfg.Queues[i]
@@ -473,7 +473,7 @@ func queueByName(cfg app.TenantConfig, name string) *app.Queue {
 	return nil
 }
 
-func queueByDID(cfg app.TenantConfig, did string) *app.Queue {
+func queueByDID(cfg ccaas.TenantConfig, did string) *ccaas.Queue {
 	for i := range cfg.Queues {
 		if slices.Contains(cfg.Queues[i].DIDs, did) {
 			return &cfg.Queues[i]

@@ -10,23 +10,23 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas"
 )
 
 // The fuzzers feed the admin form parsers any urlencoded body. Whatever comes
 // in, a parser never panics, and what it accepts obeys every rule, checked
 // here independently of package validate, against this tenant:
-var fuzzTenant = app.TenantConfig{
-	Tenant: app.Tenant{ID: 1, Domain: "acme.example", Name: "Acme"},
-	Agents: []app.Agent{
-		{ID: 1, TenantID: 1, Username: "ann", Name: "Ann", Extension: "1000", Role: app.RoleAdmin},
-		{ID: 2, TenantID: 1, Username: "sam", Name: "Sam", Extension: "1001", Role: app.RoleAgent},
+var fuzzTenant = ccaas.TenantConfig{
+	Tenant: ccaas.Tenant{ID: 1, Domain: "acme.example", Name: "Acme"},
+	Agents: []ccaas.Agent{
+		{ID: 1, TenantID: 1, Username: "ann", Name: "Ann", Extension: "1000", Role: ccaas.RoleAdmin},
+		{ID: 2, TenantID: 1, Username: "sam", Name: "Sam", Extension: "1001", Role: ccaas.RoleAgent},
 	},
-	Queues: []app.Queue{
-		{ID: 10, TenantID: 1, Name: "Sales", RingSeconds: 20, DIDs: []string{"5550100"}, Members: []app.Member{{Agent: 2, Skill: 3}}},
+	Queues: []ccaas.Queue{
+		{ID: 10, TenantID: 1, Name: "Sales", RingSeconds: 20, DIDs: []string{"5550100"}, Members: []ccaas.Member{{Agent: 2, Skill: 3}}},
 		{ID: 11, TenantID: 1, Name: "Support", RingSeconds: 20, DIDs: []string{"+4930555"}},
 	},
-	Reasons: append([]string{}, app.DefaultReasons...),
+	Reasons: append([]string{}, ccaas.DefaultReasons...),
 }
 
 var (
@@ -75,20 +75,20 @@ func refused(t *testing.T, got any, errs FormErrors) {
 	}
 	zero := false
 	switch g := got.(type) {
-	case app.Queue:
+	case ccaas.Queue:
 		zero = g.Name == "" && g.DIDs == nil && g.Members == nil && g.OverflowTarget == ""
 	case AgentForm:
-		zero = g.Agent == (app.Agent{}) && g.Password == "" && g.Queues == nil
+		zero = g.Agent == (ccaas.Agent{}) && g.Password == "" && g.Queues == nil
 	case TenantForm:
-		zero = g.Tenant == (app.Tenant{}) && g.Admin == nil && g.AdminPassword == ""
-	case []app.CallVariable:
+		zero = g.Tenant == (ccaas.Tenant{}) && g.Admin == nil && g.AdminPassword == ""
+	case []ccaas.CallVariable:
 		zero = g == nil
 	case []string:
 		zero = g == nil
 	case string:
 		zero = g == ""
-	case app.Settings:
-		zero = g == (app.Settings{})
+	case ccaas.Settings:
+		zero = g == (ccaas.Settings{})
 	}
 	if !zero {
 		t.Fatalf("a refused form returned %+v", got)
@@ -108,7 +108,7 @@ func FuzzParseQueueForm(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		for _, self := range []app.QueueID{0, 10} {
+		for _, self := range []ccaas.QueueID{0, 10} {
 			q, errs := ParseQueueForm(fuzzValues(body), fuzzTenant, self)
 			if errs != nil {
 				refused(t, q, errs)
@@ -119,7 +119,7 @@ func FuzzParseQueueForm(f *testing.F) {
 	})
 }
 
-func checkQueue(t *testing.T, q app.Queue, self app.QueueID) {
+func checkQueue(t *testing.T, q ccaas.Queue, self ccaas.QueueID) {
 	t.Helper()
 	if !plainText(q.Name, 1, 100) {
 		t.Fatalf("accepted name %q", q.Name)
@@ -149,16 +149,16 @@ func checkQueue(t *testing.T, q app.Queue, self app.QueueID) {
 		t.Fatalf("accepted strategy %q moh %q", q.Strategy, q.MOHClass)
 	}
 	switch q.Overflow {
-	case app.OverflowHangup:
+	case ccaas.OverflowHangup:
 		if q.OverflowTarget != "" {
 			t.Fatalf("hangup with target %q", q.OverflowTarget)
 		}
-	case app.OverflowQueue:
+	case ccaas.OverflowQueue:
 		id, err := strconv.ParseInt(q.OverflowTarget, 10, 64)
-		if err != nil || queueByID(fuzzTenant, app.QueueID(id)) == nil || app.QueueID(id) == self || q.MaxWaitSeconds == 0 {
+		if err != nil || queueByID(fuzzTenant, ccaas.QueueID(id)) == nil || ccaas.QueueID(id) == self || q.MaxWaitSeconds == 0 {
 			t.Fatalf("accepted overflow to queue %q (self %d, max wait %d)", q.OverflowTarget, self, q.MaxWaitSeconds)
 		}
-	case app.OverflowExtension:
+	case ccaas.OverflowExtension:
 		if agentByExtension(fuzzTenant, q.OverflowTarget) == nil || q.MaxWaitSeconds == 0 {
 			t.Fatalf("accepted overflow to extension %q", q.OverflowTarget)
 		}
@@ -166,7 +166,7 @@ func checkQueue(t *testing.T, q app.Queue, self app.QueueID) {
 		t.Fatalf("accepted overflow %q", q.Overflow)
 	}
 	for i, m := range q.Members {
-		if agentByID(fuzzTenant, m.Agent) == nil || !between(m.Skill, 1, 100) || slices.ContainsFunc(q.Members[:i], func(o app.Member) bool { return o.Agent == m.Agent }) {
+		if agentByID(fuzzTenant, m.Agent) == nil || !between(m.Skill, 1, 100) || slices.ContainsFunc(q.Members[:i], func(o ccaas.Member) bool { return o.Agent == m.Agent }) {
 			t.Fatalf("accepted members %+v", q.Members)
 		}
 	}
@@ -187,7 +187,7 @@ func FuzzParseAgentForm(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		for _, self := range []app.AgentID{0, 2} {
+		for _, self := range []ccaas.AgentID{0, 2} {
 			af, errs := ParseAgentForm(fuzzValues(body), fuzzTenant, self)
 			if errs != nil {
 				refused(t, af, errs)
@@ -195,7 +195,7 @@ func FuzzParseAgentForm(f *testing.F) {
 			}
 			a := af.Agent
 			if self == 0 {
-				if !fuzzUsername.MatchString(a.Username) || slices.ContainsFunc(fuzzTenant.Agents, func(o app.Agent) bool { return strings.EqualFold(o.Username, a.Username) }) {
+				if !fuzzUsername.MatchString(a.Username) || slices.ContainsFunc(fuzzTenant.Agents, func(o ccaas.Agent) bool { return strings.EqualFold(o.Username, a.Username) }) {
 					t.Fatalf("accepted username %q", a.Username)
 				}
 				if !between(len(af.Password), 8, 72) || !utf8.ValidString(af.Password) || strings.ContainsAny(af.Password, "\x00\r\n") {
@@ -249,7 +249,7 @@ func FuzzParseTenantForm(f *testing.F) {
 			}
 			if a := tf.Admin; a != nil {
 				if !creating || !fuzzUsername.MatchString(a.Username) || !plainText(a.Name, 1, 100) || !fuzzExtension.MatchString(a.Extension) ||
-					a.Role != app.RoleAdmin || !between(len(tf.AdminPassword), 8, 72) || strings.ContainsAny(tf.AdminPassword, "\x00\r\n") {
+					a.Role != ccaas.RoleAdmin || !between(len(tf.AdminPassword), 8, 72) || strings.ContainsAny(tf.AdminPassword, "\x00\r\n") {
 					t.Fatalf("accepted admin %+v", a)
 				}
 			}
@@ -274,12 +274,12 @@ func FuzzParseVariablesForm(f *testing.F) {
 			refused(t, vars, errs)
 			return
 		}
-		if len(vars) > app.MaxCallVariables {
+		if len(vars) > ccaas.MaxCallVariables {
 			t.Fatalf("accepted %d call variables", len(vars))
 		}
 		for i, v := range vars {
 			if !plainText(v.Key, 1, 64) || !fuzzVariable.MatchString(v.Variable) ||
-				slices.ContainsFunc(vars[:i], func(o app.CallVariable) bool { return o.Variable == v.Variable }) {
+				slices.ContainsFunc(vars[:i], func(o ccaas.CallVariable) bool { return o.Variable == v.Variable }) {
 				t.Fatalf("accepted %+v", vars)
 			}
 		}
@@ -300,7 +300,7 @@ func FuzzParseReasonsForm(f *testing.F) {
 			t.Fatalf("accepted %d reasons", len(reasons))
 		}
 		for i, r := range reasons {
-			if !fuzzReason.MatchString(r) || slices.Contains(app.DefaultReasons, r) || r == "missed_call" || slices.Contains(reasons[:i], r) {
+			if !fuzzReason.MatchString(r) || slices.Contains(ccaas.DefaultReasons, r) || r == "missed_call" || slices.Contains(reasons[:i], r) {
 				t.Fatalf("accepted %q", reasons)
 			}
 		}
@@ -313,7 +313,7 @@ func FuzzParseSettingsForm(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		v := fuzzValues(body)
-		old := app.Settings{NotifyIncoming: true, Trunk: "itsp", CallerID: "Acme"}
+		old := ccaas.Settings{NotifyIncoming: true, Trunk: "itsp", CallerID: "Acme"}
 		s, errs := ParseSettingsForm(v, old)
 		if errs != nil {
 			refused(t, s, errs)

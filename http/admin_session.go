@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas"
 )
 
 // AdminCookie is the name of the cookie that holds an admin page session
@@ -42,10 +42,10 @@ func (k adminKind) String() string {
 type adminSession struct {
 	ID     string
 	Kind   adminKind
-	Tenant app.TenantID // tenant admins only
-	Domain string       // tenant admins only
-	Agent  app.AgentID  // tenant admins only: the admin's own agent record
-	Role   string       // tenant admins only: admin, or supervisor (reports only)
+	Tenant ccaas.TenantID // tenant admins only
+	Domain string         // tenant admins only
+	Agent  ccaas.AgentID  // tenant admins only: the admin's own agent record
+	Role   string         // tenant admins only: admin, or supervisor (reports only)
 	User   string
 	CSRF   string // the token every form of this session carries
 
@@ -55,7 +55,7 @@ type adminSession struct {
 
 // home is the first page of the session's user.
 func (a adminSession) home() string {
-	if a.Kind == kindTenantAdmin && a.Role == app.RoleSupervisor {
+	if a.Kind == kindTenantAdmin && a.Role == ccaas.RoleSupervisor {
 		return "/admin/reports"
 	}
 	return home(a.Kind)
@@ -63,7 +63,7 @@ func (a adminSession) home() string {
 
 // IsSupervisor tells the layout to show the reports only.
 func (a adminSession) IsSupervisor() bool {
-	return a.Kind == kindTenantAdmin && a.Role == app.RoleSupervisor
+	return a.Kind == kindTenantAdmin && a.Role == ccaas.RoleSupervisor
 }
 
 // adminSessions is the in-memory store of admin sessions.

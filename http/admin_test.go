@@ -22,25 +22,25 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app/sqlite"
 )
 
 // reloads records which tenants the admin pages asked to reload.
 type reloads struct {
 	mu  sync.Mutex
-	got []app.TenantID
+	got []ccaas.TenantID
 	err error
 }
 
-func (r *reloads) Reload(_ context.Context, t app.TenantID) error {
+func (r *reloads) Reload(_ context.Context, t ccaas.TenantID) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.got = append(r.got, t)
 	return r.err
 }
 
-func (r *reloads) take() []app.TenantID {
+func (r *reloads) take() []ccaas.TenantID {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	got := r.got
@@ -57,10 +57,10 @@ type adminFixture struct {
 	db             *sqlite.DB
 	srv            *httptest.Server
 	reload         *reloads
-	tA, tB         app.Tenant
-	adminA, adminB app.Agent
-	agentA, agentB app.Agent
-	queueA, queueB app.Queue
+	tA, tB         ccaas.Tenant
+	adminA, adminB ccaas.Agent
+	agentA, agentB ccaas.Agent
+	queueA, queueB ccaas.Queue
 }
 
 func newAdminFixture(t *testing.T) *adminFixture {
@@ -80,24 +80,24 @@ func newAdminFixture(t *testing.T) *adminFixture {
 			t.Fatal(err)
 		}
 	}
-	f.tA, err = db.CreateTenant(ctx, app.Tenant{Domain: "acme.example", Name: "Acme"})
+	f.tA, err = db.CreateTenant(ctx, ccaas.Tenant{Domain: "acme.example", Name: "Acme"})
 	must(err)
-	f.tB, err = db.CreateTenant(ctx, app.Tenant{Domain: "beta.example", Name: "Beta"})
+	f.tB, err = db.CreateTenant(ctx, ccaas.Tenant{Domain: "beta.example", Name: "Beta"})
 	must(err)
-	mk := func(t app.Tenant, user, ext, role string) app.Agent {
-		a, err := db.CreateAgent(ctx, app.Agent{TenantID: t.ID, Username: user, Name: strings.ToUpper(user[:1]) + user[1:], Extension: ext, PasswordHash: string(hash), Role: role})
+	mk := func(t ccaas.Tenant, user, ext, role string) ccaas.Agent {
+		a, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: t.ID, Username: user, Name: strings.ToUpper(user[:1]) + user[1:], Extension: ext, PasswordHash: string(hash), Role: role})
 		must(err)
 		return a
 	}
-	f.adminA = mk(f.tA, "ann", "1000", app.RoleAdmin)
-	f.agentA = mk(f.tA, "sam", "1001", app.RoleAgent)
-	f.adminB = mk(f.tB, "bob", "1000", app.RoleAdmin)
-	f.agentB = mk(f.tB, "kim", "1001", app.RoleAgent)
-	f.queueA, err = db.CreateQueue(ctx, app.Queue{TenantID: f.tA.ID, Name: "Sales", RingSeconds: 20, DIDs: []string{"5550100"}, Members: []app.Member{{Agent: f.agentA.ID, Skill: 3}}})
+	f.adminA = mk(f.tA, "ann", "1000", ccaas.RoleAdmin)
+	f.agentA = mk(f.tA, "sam", "1001", ccaas.RoleAgent)
+	f.adminB = mk(f.tB, "bob", "1000", ccaas.RoleAdmin)
+	f.agentB = mk(f.tB, "kim", "1001", ccaas.RoleAgent)
+	f.queueA, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: f.tA.ID, Name: "Sales", RingSeconds: 20, DIDs: []string{"5550100"}, Members: []ccaas.Member{{Agent: f.agentA.ID, Skill: 3}}})
 	must(err)
-	f.queueB, err = db.CreateQueue(ctx, app.Queue{TenantID: f.tB.ID, Name: "Support", RingSeconds: 20, DIDs: []string{"5550200"}, Members: []app.Member{{Agent: f.agentB.ID, Skill: 2}}})
+	f.queueB, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: f.tB.ID, Name: "Support", RingSeconds: 20, DIDs: []string{"5550200"}, Members: []ccaas.Member{{Agent: f.agentB.ID, Skill: 2}}})
 	must(err)
-	_, err = db.CreateOperator(ctx, sqlite.Operator{Username: "root", PasswordHash: string(hash)})
+	_, err = db.CreateOperator(ctx, ccaas.Operator{Username: "root", PasswordHash: string(hash)})
 	must(err)
 	f.srv = httptest.NewServer(New(Config{Store: db, Reloader: f.reload, Logger: slog.New(slog.DiscardHandler)}))
 	t.Cleanup(f.srv.Close)
@@ -105,7 +105,7 @@ func newAdminFixture(t *testing.T) *adminFixture {
 }
 
 // config reads a tenant's whole configuration (to prove nothing changed).
-func (f *adminFixture) config(id app.TenantID) app.TenantConfig {
+func (f *adminFixture) config(id ccaas.TenantID) ccaas.TenantConfig {
 	f.t.Helper()
 	cfg, err := f.db.TenantConfig(context.Background(), id)
 	if err != nil {
@@ -296,7 +296,7 @@ func TestAdminLogin(t *testing.T) {
 	t.Run("demoted admin loses the session", func(t *testing.T) {
 		b := f.adminOfA()
 		demoted := f.adminA
-		demoted.Role = app.RoleAgent
+		demoted.Role = ccaas.RoleAgent
 		if err := f.db.UpdateAgent(context.Background(), demoted); err != nil {
 			t.Fatal(err)
 		}
@@ -435,7 +435,7 @@ func TestAdminTenantIsolation(t *testing.T) {
 		if _, err := f.db.AgentByUsername(context.Background(), f.tA.ID, "new"); err != nil {
 			t.Fatalf("agent not in A: %v", err)
 		}
-		if got := f.reload.take(); !slices.Equal(got, []app.TenantID{f.tA.ID}) {
+		if got := f.reload.take(); !slices.Equal(got, []ccaas.TenantID{f.tA.ID}) {
 			t.Fatalf("reloads = %v", got)
 		}
 		if got := f.config(f.tB.ID); !reflect.DeepEqual(got, beforeB) {
@@ -500,7 +500,7 @@ func TestAdminCSRF(t *testing.T) {
 		{name: "right token from another site", token: func(own string) []string { return []string{own} }, origin: "https://evil.example"},
 		{name: "right token from a null origin", token: func(own string) []string { return []string{own} }, origin: "null"},
 	}
-	before := []app.TenantConfig{f.config(f.tA.ID), f.config(f.tB.ID)}
+	before := []ccaas.TenantConfig{f.config(f.tA.ID), f.config(f.tB.ID)}
 	tenantsBefore, _ := f.db.Tenants(context.Background())
 	for path, form := range valid {
 		for _, at := range attacks {
@@ -524,7 +524,7 @@ func TestAdminCSRF(t *testing.T) {
 			})
 		}
 	}
-	after := []app.TenantConfig{f.config(f.tA.ID), f.config(f.tB.ID)}
+	after := []ccaas.TenantConfig{f.config(f.tA.ID), f.config(f.tB.ID)}
 	tenantsAfter, _ := f.db.Tenants(context.Background())
 	if !reflect.DeepEqual(before, after) || !reflect.DeepEqual(tenantsBefore, tenantsAfter) {
 		t.Fatal("a refused request changed the configuration")
@@ -620,8 +620,8 @@ func TestAdminChanges(t *testing.T) {
 	f := newAdminFixture(t)
 	a := f.adminOfA()
 	ctx := context.Background()
-	tenantA := []app.TenantID{f.tA.ID}
-	expectReload := func(t *testing.T, want []app.TenantID) {
+	tenantA := []ccaas.TenantID{f.tA.ID}
+	expectReload := func(t *testing.T, want []ccaas.TenantID) {
 		t.Helper()
 		if got := f.reload.take(); !slices.Equal(got, want) {
 			t.Fatalf("reloads = %v, want %v", got, want)
@@ -638,7 +638,7 @@ func TestAdminChanges(t *testing.T) {
 		}
 	}
 
-	var eve app.Agent
+	var eve ccaas.Agent
 	t.Run("create agent with a queue", func(t *testing.T) {
 		saved(t, a.post("/admin/agents", url.Values{"username": {"eve"}, "name": {"Eve"}, "extension": {"1009"}, "role": {"supervisor"},
 			"team": {"North"}, "wrapup": {"30"}, "password": {"a-long-password"}, "password2": {"a-long-password"},
@@ -651,7 +651,7 @@ func TestAdminChanges(t *testing.T) {
 		if eve.Role != "supervisor" || eve.Team != "North" || eve.WrapupSeconds != 30 || bcrypt.CompareHashAndPassword([]byte(eve.PasswordHash), []byte("a-long-password")) != nil {
 			t.Fatalf("eve = %+v", eve)
 		}
-		if m := f.config(f.tA.ID).Queues[0].Members; len(m) != 2 || m[1] != (app.Member{Agent: eve.ID, Skill: 7}) {
+		if m := f.config(f.tA.ID).Queues[0].Members; len(m) != 2 || m[1] != (ccaas.Member{Agent: eve.ID, Skill: 7}) {
 			t.Fatalf("members = %+v", m)
 		}
 	})
@@ -678,7 +678,7 @@ func TestAdminChanges(t *testing.T) {
 			t.Fatal("password not changed")
 		}
 	})
-	var support app.Queue
+	var support ccaas.Queue
 	t.Run("create queue", func(t *testing.T) {
 		saved(t, a.post("/admin/queues", url.Values{"name": {"Support"}, "dids": {"5550300\r\n+4930123\n\n"}, "ring": {"15"}, "priority": {"5"},
 			"strategy": {"round_robin"}, "moh": {"jazz"}, "announce": {"30"}, "max_wait": {"120"}, "overflow": {"queue"}, "overflow_target": {"Sales"},
@@ -686,9 +686,9 @@ func TestAdminChanges(t *testing.T) {
 		expectReload(t, tenantA)
 		qs := f.config(f.tA.ID).Queues
 		support = qs[len(qs)-1]
-		want := app.Queue{ID: support.ID, TenantID: f.tA.ID, Name: "Support", RingSeconds: 15, MOHClass: "jazz", Priority: 5, Strategy: "round_robin",
+		want := ccaas.Queue{ID: support.ID, TenantID: f.tA.ID, Name: "Support", RingSeconds: 15, MOHClass: "jazz", Priority: 5, Strategy: "round_robin",
 			MaxWaitSeconds: 120, Overflow: "queue", OverflowTarget: id(f.queueA.ID), AnnounceSeconds: 30, ServiceLevelSeconds: 30, DIDs: []string{"+4930123", "5550300"},
-			Members: []app.Member{{Agent: f.agentA.ID, Skill: 1}, {Agent: eve.ID, Skill: 4}}}
+			Members: []ccaas.Member{{Agent: f.agentA.ID, Skill: 1}, {Agent: eve.ID, Skill: 4}}}
 		if !reflect.DeepEqual(support, want) {
 			t.Fatalf("queue =\n%+v\nwant\n%+v", support, want)
 		}
@@ -728,7 +728,7 @@ func TestAdminChanges(t *testing.T) {
 	t.Run("delete agent", func(t *testing.T) {
 		saved(t, a.post("/admin/agents/"+id(eve.ID)+"/delete", url.Values{"confirm": {"yes"}}), "/admin/agents")
 		expectReload(t, tenantA)
-		if _, err := f.db.Agent(ctx, f.tA.ID, eve.ID); !errors.Is(err, app.ErrNotFound) {
+		if _, err := f.db.Agent(ctx, f.tA.ID, eve.ID); !errors.Is(err, ccaas.ErrNotFound) {
 			t.Fatalf("eve still there: %v", err)
 		}
 	})
@@ -747,9 +747,9 @@ func TestAdminChanges(t *testing.T) {
 		saved(t, a.post("/admin/variables", url.Values{"key": {"Customer", "", "Order"}, "variable": {"CUST_ID", "", "ORDER_NO"}}), "/admin/variables")
 		saved(t, a.post("/admin/reasons", url.Values{"reasons": {"coaching\r\nback_office\n"}}), "/admin/reasons")
 		saved(t, a.post("/admin/settings", url.Values{"notify_incoming": {"on"}}), "/admin/settings")
-		expectReload(t, []app.TenantID{f.tA.ID, f.tA.ID, f.tA.ID})
+		expectReload(t, []ccaas.TenantID{f.tA.ID, f.tA.ID, f.tA.ID})
 		cfg := f.config(f.tA.ID)
-		if !reflect.DeepEqual(cfg.Variables, []app.CallVariable{{Key: "Customer", Variable: "CUST_ID"}, {Key: "Order", Variable: "ORDER_NO"}}) {
+		if !reflect.DeepEqual(cfg.Variables, []ccaas.CallVariable{{Key: "Customer", Variable: "CUST_ID"}, {Key: "Order", Variable: "ORDER_NO"}}) {
 			t.Fatalf("variables = %+v", cfg.Variables)
 		}
 		if !reflect.DeepEqual(cfg.Reasons, []string{"break", "lunch", "training", "back_office", "coaching"}) {
@@ -784,7 +784,7 @@ func TestAdminChanges(t *testing.T) {
 		if err != nil || ten.Domain != "new.example" || ten.Name != "New Co" {
 			t.Fatalf("tenant = %+v %v", ten, err)
 		}
-		expectReload(t, []app.TenantID{ten.ID})
+		expectReload(t, []ccaas.TenantID{ten.ID})
 		if s := f.config(ten.ID).Settings; s.Trunk != "itsp-2" || s.CallerID != `"New" <5551234>` || !s.NotifyIncoming {
 			t.Fatalf("settings = %+v", s)
 		}
@@ -799,7 +799,7 @@ func TestAdminChanges(t *testing.T) {
 		if r.status != 303 {
 			t.Fatalf("edit tenant = %d: %s", r.status, r.body)
 		}
-		expectReload(t, []app.TenantID{ten.ID})
+		expectReload(t, []ccaas.TenantID{ten.ID})
 		if cfg := f.config(ten.ID); cfg.Tenant.Name != "New Company" || cfg.Settings.Trunk != "" || cfg.Tenant.Domain != "new.example" {
 			t.Fatalf("tenant = %+v %+v", cfg.Tenant, cfg.Settings)
 		}
@@ -922,12 +922,12 @@ func escaped(s string) string {
 func TestAdminDuplicateErrorsAreReadable(t *testing.T) {
 	f := newAdminFixture(t)
 	ctx := context.Background()
-	_, err := f.db.CreateAgent(ctx, app.Agent{TenantID: f.tA.ID, Username: "other", Name: "O", Extension: "1001", PasswordHash: "x"})
+	_, err := f.db.CreateAgent(ctx, ccaas.Agent{TenantID: f.tA.ID, Username: "other", Name: "O", Extension: "1001", PasswordHash: "x"})
 	errs := FormErrors{}
 	if !duplicate(err, errs) || errs["extension"] != "another agent has this extension" {
 		t.Fatalf("duplicate(%v) = %v", err, errs)
 	}
-	_, err = f.db.CreateQueue(ctx, app.Queue{TenantID: f.tA.ID, Name: "X", RingSeconds: 5, DIDs: []string{"5550200"}})
+	_, err = f.db.CreateQueue(ctx, ccaas.Queue{TenantID: f.tA.ID, Name: "X", RingSeconds: 5, DIDs: []string{"5550200"}})
 	errs = FormErrors{}
 	if !duplicate(err, errs) || !strings.Contains(errs["dids"], "already rings another queue") {
 		t.Fatalf("duplicate(%v) = %v", err, errs)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/http/metricstest"
 )
@@ -228,7 +229,7 @@ func TestMetricsSIPClients(t *testing.T) {
 		}
 	}))
 	defer asterisk.Close()
-	sess := &app.Session{ID: "sess-1", Agent: app.Agent{Username: "alice"}}
+	sess := &app.Session{ID: "sess-1", Agent: ccaas.Agent{Username: "alice"}}
 	acct := fakeAccounts{session: sess}
 	h := New(Config{Agents: acct, SIP: acct, SIPUpstream: "ws" + strings.TrimPrefix(asterisk.URL, "http")})
 	srv := httptest.NewServer(h)

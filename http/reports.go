@@ -16,7 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/report"
 )
 
@@ -135,16 +135,16 @@ func (a *admin) computeReport(c *gin.Context, q reportQuery) (report.Report, boo
 		a.failed(c, err)
 		return report.Report{}, false
 	}
-	if s.Role != app.RoleAdmin {
-		var me app.Agent
-		others := map[app.AgentID]app.Agent{}
+	if s.Role != ccaas.RoleAdmin {
+		var me ccaas.Agent
+		others := map[ccaas.AgentID]ccaas.Agent{}
 		for _, ag := range cfg.Agents {
 			others[ag.ID] = ag
 			if ag.ID == s.Agent {
 				me = ag
 			}
 		}
-		sees := func(id app.AgentID) bool { ag, ok := others[id]; return ok && me.Supervises(ag) }
+		sees := func(id ccaas.AgentID) bool { ag, ok := others[id]; return ok && me.Supervises(ag) }
 		r.Agents = keepRows(r.Agents, func(row report.AgentRow) bool { return sees(row.Agent) })
 		r.States = keepRows(r.States, func(row report.StateRow) bool { return sees(row.Agent) })
 	}
@@ -180,7 +180,7 @@ func (a *admin) reports(c *gin.Context) {
 	q, err := parseReportQuery(c.Request.URL.Query(), now)
 	p := a.newPage(c, "Reports", "reports")
 	p.Form = q.form
-	data := &reportPage{Supervisor: adminOf(c).Role != app.RoleAdmin}
+	data := &reportPage{Supervisor: adminOf(c).Role != ccaas.RoleAdmin}
 	p.Data = data
 	if err != nil {
 		data.Problem = strings.TrimPrefix(err.Error(), report.ErrBadPeriod.Error()+": ")

@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/report"
 )
 
@@ -27,7 +27,7 @@ import (
 //	B1 Support (tenant B) 10:15:00, Kim answers: never in A's report
 type reportFixture struct {
 	*adminFixture
-	lee, sue app.Agent
+	lee, sue ccaas.Agent
 }
 
 const reportQueryUTC = "from=2026-03-09&to=2026-03-09&by=hour&tz=UTC"
@@ -44,9 +44,9 @@ func newReportFixture(t *testing.T) *reportFixture {
 		}
 	}
 	var err error
-	f.lee, err = f.db.CreateAgent(ctx, app.Agent{TenantID: f.tA.ID, Username: "lee", Name: "Lee", Extension: "1002", PasswordHash: string(hash), Role: app.RoleAgent, Team: "South"})
+	f.lee, err = f.db.CreateAgent(ctx, ccaas.Agent{TenantID: f.tA.ID, Username: "lee", Name: "Lee", Extension: "1002", PasswordHash: string(hash), Role: ccaas.RoleAgent, Team: "South"})
 	must(err)
-	f.sue, err = f.db.CreateAgent(ctx, app.Agent{TenantID: f.tA.ID, Username: "sue", Name: "Sue", Extension: "1003", PasswordHash: string(hash), Role: app.RoleSupervisor, Team: "North"})
+	f.sue, err = f.db.CreateAgent(ctx, ccaas.Agent{TenantID: f.tA.ID, Username: "sue", Name: "Sue", Extension: "1003", PasswordHash: string(hash), Role: ccaas.RoleSupervisor, Team: "North"})
 	must(err)
 	f.agentA.Team = "North"
 	must(f.db.UpdateAgent(ctx, f.agentA))
@@ -55,23 +55,23 @@ func newReportFixture(t *testing.T) *reportFixture {
 		must(err)
 		return tm
 	}
-	answered := func(ten app.TenantID, id string, q app.Queue, ag app.AgentID, arrived, answeredAt, ended string) app.CallRecord {
+	answered := func(ten ccaas.TenantID, id string, q ccaas.Queue, ag ccaas.AgentID, arrived, answeredAt, ended string) ccaas.CallRecord {
 		a, ans, end := at(arrived), at(answeredAt), at(ended)
-		return app.CallRecord{ID: app.CallID(id), Tenant: ten, Direction: "inbound", Queue: q.ID, QueueName: q.Name, Arrived: a, Answered: ans, Ended: end,
+		return ccaas.CallRecord{ID: ccaas.CallID(id), Tenant: ten, Direction: "inbound", Queue: q.ID, QueueName: q.Name, Arrived: a, Answered: ans, Ended: end,
 			Wait: ans.Sub(a), Talk: end.Sub(ans), EndReason: "agent_hangup",
-			Agents: []app.CallAgent{{Agent: ag, Role: "answer", Offered: ans.Add(-5 * time.Second), Joined: ans, Left: end, Outcome: "agent_hangup"}}}
+			Agents: []ccaas.CallAgent{{Agent: ag, Role: "answer", Offered: ans.Add(-5 * time.Second), Joined: ans, Left: end, Outcome: "agent_hangup"}}}
 	}
-	must(f.db.AppendCallRecords(ctx, []app.CallRecord{
+	must(f.db.AppendCallRecords(ctx, []ccaas.CallRecord{
 		answered(f.tA.ID, "A1", f.queueA, f.agentA.ID, "10:00:00", "10:00:10", "10:02:10"),
 		{ID: "A2", Tenant: f.tA.ID, Direction: "inbound", Queue: f.queueA.ID, QueueName: "Sales", Arrived: at("10:30:00"), Ended: at("10:30:30"), Wait: 30 * time.Second, EndReason: "caller_hangup"},
 		answered(f.tA.ID, "A3", f.queueA, f.lee.ID, "11:00:00", "11:00:40", "11:01:40"),
 		answered(f.tB.ID, "B1", f.queueB, f.agentB.ID, "10:15:00", "10:15:05", "10:45:05"),
 	}))
-	row := func(ten app.TenantID, ag app.AgentID, hms, from, to, call string) app.StateChange {
-		return app.StateChange{Tenant: ten, Agent: ag, At: at(hms), From: from, To: to, Call: app.CallID(call)}
+	row := func(ten ccaas.TenantID, ag ccaas.AgentID, hms, from, to, call string) ccaas.StateChange {
+		return ccaas.StateChange{Tenant: ten, Agent: ag, At: at(hms), From: from, To: to, Call: ccaas.CallID(call)}
 	}
 	sam, lee := f.agentA.ID, f.lee.ID
-	must(f.db.AppendStateLog(ctx, []app.StateChange{
+	must(f.db.AppendStateLog(ctx, []ccaas.StateChange{
 		row(f.tA.ID, sam, "09:55:00", "logged_out", "not_ready", ""),
 		row(f.tA.ID, sam, "09:56:00", "not_ready", "ready", ""),
 		row(f.tA.ID, sam, "10:00:05", "ready", "offered", "A1"),
@@ -196,7 +196,7 @@ func TestReportCSV(t *testing.T) {
 func TestReportEscaping(t *testing.T) {
 	f := newReportFixture(t)
 	ctx := context.Background()
-	names := map[*app.Agent]string{&f.agentA: `=HYPERLINK("http://evil.example","x")`, &f.lee: "@SUM(1+1)"}
+	names := map[*ccaas.Agent]string{&f.agentA: `=HYPERLINK("http://evil.example","x")`, &f.lee: "@SUM(1+1)"}
 	for ag, name := range names {
 		ag.Name = name
 		if err := f.db.UpdateAgent(ctx, *ag); err != nil {
@@ -414,7 +414,7 @@ func TestReportAccess(t *testing.T) {
 	t.Run("admin made supervisor keeps only the reports", func(t *testing.T) {
 		b := f.adminOfA()
 		demoted := f.adminA
-		demoted.Role = app.RoleSupervisor
+		demoted.Role = ccaas.RoleSupervisor
 		if err := f.db.UpdateAgent(context.Background(), demoted); err != nil {
 			t.Fatal(err)
 		}

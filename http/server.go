@@ -16,8 +16,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
-	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/static"
 )
 
@@ -34,7 +34,7 @@ type Agents interface {
 
 // Calls reads call records for the agent's own list.
 type Calls interface {
-	RecentCalls(ctx context.Context, tenant app.TenantID, agent app.AgentID, limit int) ([]sqlite.RecentCall, error)
+	RecentCalls(ctx context.Context, tenant ccaas.TenantID, agent ccaas.AgentID, limit int) ([]ccaas.RecentCall, error)
 }
 
 // Demo is the simulated world of `ccaas demo`: customers who call and hang up.

@@ -7,19 +7,19 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
-	"github.com/ccaas/ccaas/app/sqlite"
 )
 
 const sessionKey = "session"
 
 type agentJSON struct {
-	ID        app.AgentID `json:"id"`
-	Username  string      `json:"username"`
-	Name      string      `json:"name"`
-	Extension string      `json:"extension"`
-	Domain    string      `json:"domain"`
-	Tenant    string      `json:"tenant"`
+	ID        ccaas.AgentID `json:"id"`
+	Username  string        `json:"username"`
+	Name      string        `json:"name"`
+	Extension string        `json:"extension"`
+	Domain    string        `json:"domain"`
+	Tenant    string        `json:"tenant"`
 }
 
 func agentOf(s *app.Session) agentJSON {
@@ -115,7 +115,7 @@ func (s *Server) recentCalls(c *gin.Context) {
 		return
 	}
 	if calls == nil {
-		calls = []sqlite.RecentCall{}
+		calls = []ccaas.RecentCall{}
 	}
 	c.JSON(http.StatusOK, gin.H{"calls": calls})
 }

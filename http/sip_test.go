@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 )
 
@@ -142,7 +143,7 @@ func sipProxy(t *testing.T) (srv *httptest.Server, got <-chan string, dial func(
 		}
 	}))
 	t.Cleanup(asterisk.Close)
-	sess := &app.Session{ID: "sess-1", Agent: app.Agent{Username: "alice"}}
+	sess := &app.Session{ID: "sess-1", Agent: ccaas.Agent{Username: "alice"}}
 	acct := fakeAccounts{session: sess}
 	srv = httptest.NewServer(New(Config{Agents: acct, SIP: acct, SIPUpstream: "ws" + strings.TrimPrefix(asterisk.URL, "http")}))
 	t.Cleanup(srv.Close)

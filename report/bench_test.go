@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas"
 )
 
 // synthetic is a busy tenant: calls every callEvery for days, each
@@ -17,28 +17,28 @@ func synthetic(days int, callEvery time.Duration, queues, agents int) Input {
 	p := Period{From: from, To: from.AddDate(0, 0, days), Granularity: Day, Loc: loc}
 	in := Input{Period: p, Now: p.To}
 	for q := 1; q <= queues; q++ {
-		in.Queues = append(in.Queues, app.Queue{ID: app.QueueID(q), Name: fmt.Sprintf("Q%02d", q), ServiceLevelSeconds: 20})
+		in.Queues = append(in.Queues, ccaas.Queue{ID: ccaas.QueueID(q), Name: fmt.Sprintf("Q%02d", q), ServiceLevelSeconds: 20})
 	}
 	for a := 1; a <= agents; a++ {
-		in.Agents = append(in.Agents, app.Agent{ID: app.AgentID(a), Name: fmt.Sprintf("Agent %03d", a)})
+		in.Agents = append(in.Agents, ccaas.Agent{ID: ccaas.AgentID(a), Name: fmt.Sprintf("Agent %03d", a)})
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	n := 0
 	for t := from; t.Before(p.To); t = t.Add(callEvery) {
 		n++
-		id := app.CallID(fmt.Sprintf("c%d", n))
-		c := app.CallRecord{ID: id, Queue: app.QueueID(1 + n%queues), Arrived: t, Wait: time.Duration(rng.IntN(60)) * time.Second}
+		id := ccaas.CallID(fmt.Sprintf("c%d", n))
+		c := ccaas.CallRecord{ID: id, Queue: ccaas.QueueID(1 + n%queues), Arrived: t, Wait: time.Duration(rng.IntN(60)) * time.Second}
 		if rng.IntN(10) == 0 {
 			c.EndReason, c.Ended = "caller_hangup", t.Add(c.Wait)
 			in.Calls = append(in.Calls, c)
 			continue
 		}
-		ag := app.AgentID(1 + rng.IntN(agents))
+		ag := ccaas.AgentID(1 + rng.IntN(agents))
 		c.Answered = t.Add(c.Wait)
 		c.Talk = time.Duration(60+rng.IntN(300)) * time.Second
 		c.Ended = c.Answered.Add(c.Talk)
 		c.EndReason = "caller_hangup"
-		c.Agents = []app.CallAgent{{Agent: ag, Role: "answer", Offered: c.Answered.Add(-3 * time.Second), Joined: c.Answered, Left: c.Ended}}
+		c.Agents = []ccaas.CallAgent{{Agent: ag, Role: "answer", Offered: c.Answered.Add(-3 * time.Second), Joined: c.Answered, Left: c.Ended}}
 		in.Calls = append(in.Calls, c)
 		for _, s := range []struct {
 			at       time.Time
@@ -47,7 +47,7 @@ func synthetic(days int, callEvery time.Duration, queues, agents int) Input {
 			{c.Answered.Add(-3 * time.Second), "ready", "offered"}, {c.Answered.Add(-time.Second), "offered", "connecting"},
 			{c.Answered, "connecting", "talking"}, {c.Ended, "talking", "wrapup"}, {c.Ended.Add(10 * time.Second), "wrapup", "ready"},
 		} {
-			in.States = append(in.States, app.StateChange{Agent: ag, At: s.at, From: s.from, To: s.to, Call: id})
+			in.States = append(in.States, ccaas.StateChange{Agent: ag, At: s.at, From: s.from, To: s.to, Call: id})
 		}
 	}
 	return in

@@ -5,18 +5,18 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas"
 )
 
 // Records are where a tenant's call records and state log are read from
 // (app/sqlite).
 type Records interface {
-	CallRecords(ctx context.Context, tenant app.TenantID, from, to time.Time) ([]app.CallRecord, error)
-	ReportStateLog(ctx context.Context, tenant app.TenantID, from, to time.Time) ([]app.StateChange, error)
+	CallRecords(ctx context.Context, tenant ccaas.TenantID, from, to time.Time) ([]ccaas.CallRecord, error)
+	ReportStateLog(ctx context.Context, tenant ccaas.TenantID, from, to time.Time) ([]ccaas.StateChange, error)
 }
 
 // For reads what a tenant's report for the period needs and computes it.
-func For(ctx context.Context, rec Records, cfg app.TenantConfig, p Period, now time.Time) (Report, error) {
+func For(ctx context.Context, rec Records, cfg ccaas.TenantConfig, p Period, now time.Time) (Report, error) {
 	calls, err := rec.CallRecords(ctx, cfg.Tenant.ID, p.From, p.To)
 	if err != nil {
 		return Report{}, fmt.Errorf("calls of %s: %w", cfg.Tenant.Domain, err)

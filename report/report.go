@@ -23,7 +23,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/wrapup"
 )
 
@@ -35,15 +35,15 @@ type Input struct {
 	Now time.Time
 	// Queues and Agents name the rows and give the service-level targets
 	// (the queues' current targets).
-	Queues []app.Queue
-	Agents []app.Agent
+	Queues []ccaas.Queue
+	Agents []ccaas.Agent
 	// Calls are the tenant's calls that arrived in the period.
-	Calls []app.CallRecord
+	Calls []ccaas.CallRecord
 	// States are the tenant's state-log rows in the order they were written:
 	// every agent's last row before the period (the state they were in at
 	// its start), every row in the period, and the rows after it that belong
 	// to a call of the period (its wrapups and missed offers).
-	States []app.StateChange
+	States []ccaas.StateChange
 }
 
 // QueueFigures are a queue's figures for one bucket (or the whole period).
@@ -194,7 +194,7 @@ func (s *StateTimes) of(state string) *time.Duration {
 
 // QueueRow is a queue's figures in one bucket, or over the period (Total).
 type QueueRow struct {
-	Queue  app.QueueID
+	Queue  ccaas.QueueID
 	Name   string
 	Bucket Bucket // zero in a Total row
 	Total  bool
@@ -203,7 +203,7 @@ type QueueRow struct {
 
 // AgentRow is an agent's call figures in one bucket, or over the period.
 type AgentRow struct {
-	Agent  app.AgentID
+	Agent  ccaas.AgentID
 	Name   string
 	Bucket Bucket
 	Total  bool
@@ -212,7 +212,7 @@ type AgentRow struct {
 
 // StateRow is an agent's state times in one bucket, or over the period.
 type StateRow struct {
-	Agent  app.AgentID
+	Agent  ccaas.AgentID
 	Name   string
 	Bucket Bucket
 	Total  bool
@@ -245,7 +245,7 @@ type key[ID comparable] struct {
 // callInfo is what the state log's rows need to know of a period's call.
 type callInfo struct {
 	bucket int
-	queue  app.QueueID
+	queue  ccaas.QueueID
 }
 
 // Compute computes the report.
@@ -255,20 +255,20 @@ func Compute(in Input) Report {
 	for i, b := range bs {
 		r.Traffic[i].Bucket = b
 	}
-	targets := make(map[app.QueueID]time.Duration, len(in.Queues))
-	queueNames := make(map[app.QueueID]string, len(in.Queues))
+	targets := make(map[ccaas.QueueID]time.Duration, len(in.Queues))
+	queueNames := make(map[ccaas.QueueID]string, len(in.Queues))
 	for _, q := range in.Queues {
 		targets[q.ID] = time.Duration(q.ServiceLevelSeconds) * time.Second
 		queueNames[q.ID] = q.Name
 	}
-	agentNames := make(map[app.AgentID]string, len(in.Agents))
+	agentNames := make(map[ccaas.AgentID]string, len(in.Agents))
 	for _, a := range in.Agents {
 		agentNames[a.ID] = a.Name
 	}
 
-	queues := map[key[app.QueueID]]*QueueFigures{}
-	agents := map[key[app.AgentID]]*AgentFigures{}
-	calls := make(map[app.CallID]callInfo, len(in.Calls))
+	queues := map[key[ccaas.QueueID]]*QueueFigures{}
+	agents := map[key[ccaas.AgentID]]*AgentFigures{}
+	calls := make(map[ccaas.CallID]callInfo, len(in.Calls))
 	for _, c := range in.Calls {
 		b := bs.of(c.Arrived)
 		if b < 0 {
@@ -281,28 +281,28 @@ func Compute(in Input) Report {
 			}
 			target, ok := targets[c.Queue]
 			if !ok {
-				target = app.DefaultServiceLevelSeconds * time.Second
+				target = ccaas.DefaultServiceLevelSeconds * time.Second
 			}
-			f := get(queues, key[app.QueueID]{c.Queue, b})
+			f := get(queues, key[ccaas.QueueID]{c.Queue, b})
 			f.Target = target
 			addCall(f, c)
 			r.Traffic[b].Offered++
 			if !c.Answered.IsZero() {
 				r.Traffic[b].Answered++
-			} else if c.EndReason == "caller_hangup" {
+			} else if c.EndReason == ccaas.EndCallerHangup {
 				r.Traffic[b].Abandoned++
 			}
 		}
 		for _, a := range c.Agents {
-			f := get(agents, key[app.AgentID]{a.Agent, b})
-			if a.Outcome == "transferred" {
+			f := get(agents, key[ccaas.AgentID]{a.Agent, b})
+			if a.Outcome == ccaas.EndTransferred {
 				f.Transfers++
 			}
 			if a.Joined.IsZero() {
 				continue
 			}
 			switch a.Role {
-			case "answer", "transfer":
+			case ccaas.PartAnswer, ccaas.PartTransfer:
 				f.Answered++
 			default:
 				f.Other++
@@ -312,7 +312,7 @@ func Compute(in Input) Report {
 		}
 	}
 
-	states := map[key[app.AgentID]]*StateTimes{}
+	states := map[key[ccaas.AgentID]]*StateTimes{}
 	end := in.Period.To
 	if !in.Now.IsZero() && in.Now.Before(end) {
 		end = in.Now
@@ -326,7 +326,7 @@ func Compute(in Input) Report {
 			}
 			// call figures of the state log: by the call's bucket
 			if c, ok := calls[row.Call]; ok && row.Call != "" {
-				f := get(agents, key[app.AgentID]{agent, c.bucket})
+				f := get(agents, key[ccaas.AgentID]{agent, c.bucket})
 				if row.From == wrapup.Offered.String() && row.Reason == wrapup.ReasonMissedCall {
 					f.Missed++
 				}
@@ -335,7 +335,7 @@ func Compute(in Input) Report {
 					w := max(next.Sub(row.At), 0)
 					f.Wrapup += w
 					if c.queue != 0 {
-						get(queues, key[app.QueueID]{c.queue, c.bucket}).Wrapup += w
+						get(queues, key[ccaas.QueueID]{c.queue, c.bucket}).Wrapup += w
 					}
 				}
 			}
@@ -343,7 +343,7 @@ func Compute(in Input) Report {
 			from, to := maxTime(row.At, in.Period.From), minTime(next, end)
 			for b := bs.of(from); b >= 0 && b < len(bs) && from.Before(to); b++ {
 				stop := minTime(to, bs[b].End)
-				t := get(states, key[app.AgentID]{agent, b})
+				t := get(states, key[ccaas.AgentID]{agent, b})
 				if d := t.of(row.To); d != nil {
 					*d += stop.Sub(from)
 				}
@@ -352,26 +352,26 @@ func Compute(in Input) Report {
 		}
 	}
 
-	r.Queues = rows(queues, func(id app.QueueID) string { return queueNames[id] },
+	r.Queues = rows(queues, func(id ccaas.QueueID) string { return queueNames[id] },
 		func(f *QueueFigures) bool { return f.Offered > 0 },
-		func(id app.QueueID, name string, b Bucket, total bool, f QueueFigures) QueueRow {
+		func(id ccaas.QueueID, name string, b Bucket, total bool, f QueueFigures) QueueRow {
 			return QueueRow{Queue: id, Name: name, Bucket: b, Total: total, QueueFigures: f}
 		}, bs, func(t *QueueFigures, f QueueFigures) { t.add(f); t.Target = f.Target })
-	r.Agents = rows(agents, func(id app.AgentID) string { return agentName(agentNames, id) },
+	r.Agents = rows(agents, func(id ccaas.AgentID) string { return agentName(agentNames, id) },
 		func(f *AgentFigures) bool { return *f != AgentFigures{} },
-		func(id app.AgentID, name string, b Bucket, total bool, f AgentFigures) AgentRow {
+		func(id ccaas.AgentID, name string, b Bucket, total bool, f AgentFigures) AgentRow {
 			return AgentRow{Agent: id, Name: name, Bucket: b, Total: total, AgentFigures: f}
 		}, bs, (*AgentFigures).add)
-	r.States = rows(states, func(id app.AgentID) string { return agentName(agentNames, id) },
+	r.States = rows(states, func(id ccaas.AgentID) string { return agentName(agentNames, id) },
 		func(s *StateTimes) bool { return s.LoggedIn() > 0 },
-		func(id app.AgentID, name string, b Bucket, total bool, s StateTimes) StateRow {
+		func(id ccaas.AgentID, name string, b Bucket, total bool, s StateTimes) StateRow {
 			return StateRow{Agent: id, Name: name, Bucket: b, Total: total, StateTimes: s}
 		}, bs, (*StateTimes).add)
 	return r
 }
 
 // addCall counts one call of a queue.
-func addCall(f *QueueFigures, c app.CallRecord) {
+func addCall(f *QueueFigures, c ccaas.CallRecord) {
 	f.Offered++
 	f.Transfers += c.Transfers
 	switch {
@@ -383,7 +383,7 @@ func addCall(f *QueueFigures, c app.CallRecord) {
 		}
 		f.Talk += c.Talk
 		f.Hold += c.Hold
-	case c.EndReason == "caller_hangup":
+	case c.EndReason == ccaas.EndCallerHangup:
 		f.Abandoned++
 		f.AbandonWait += c.Wait
 		f.AbandonWaitMax = max(f.AbandonWaitMax, c.Wait)
@@ -395,12 +395,12 @@ func addCall(f *QueueFigures, c app.CallRecord) {
 // byAgent groups the state rows by agent, as indexes into rows: each
 // agent's in time order (rows with the same time keep the order they were
 // written in). Indexes, not copies: a long period has millions of rows.
-func byAgent(rows []app.StateChange) map[app.AgentID][]int {
-	counts := map[app.AgentID]int{}
+func byAgent(rows []ccaas.StateChange) map[ccaas.AgentID][]int {
+	counts := map[ccaas.AgentID]int{}
 	for _, r := range rows {
 		counts[r.Agent]++
 	}
-	out := make(map[app.AgentID][]int, len(counts))
+	out := make(map[ccaas.AgentID][]int, len(counts))
 	for id, n := range counts {
 		out[id] = make([]int, 0, n)
 	}
@@ -452,7 +452,7 @@ func get[K comparable, F any](m map[K]*F, k K) *F {
 	return f
 }
 
-func agentName(names map[app.AgentID]string, id app.AgentID) string {
+func agentName(names map[ccaas.AgentID]string, id ccaas.AgentID) string {
 	if n, ok := names[id]; ok {
 		return n
 	}

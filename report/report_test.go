@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas"
 )
 
 // The fixed world of these tests, worked out by hand. Times are local, in a
@@ -50,17 +50,17 @@ func fixture(t *testing.T, g Granularity) (Input, func(day, hms string) time.Tim
 	if err != nil {
 		t.Fatal(err)
 	}
-	const alice, bob app.AgentID = 1, 2
+	const alice, bob ccaas.AgentID = 1, 2
 	s := func(n int) time.Duration { return time.Duration(n) * time.Second }
-	leg := func(ag app.AgentID, role, offered, joined, left string, hold int, outcome string) app.CallAgent {
-		l := app.CallAgent{Agent: ag, Role: role, Offered: at(offered[:2], offered[3:]), Left: at(left[:2], left[3:]), Hold: s(hold), Outcome: outcome}
+	leg := func(ag ccaas.AgentID, role, offered, joined, left string, hold int, outcome string) ccaas.CallAgent {
+		l := ccaas.CallAgent{Agent: ag, Role: role, Offered: at(offered[:2], offered[3:]), Left: at(left[:2], left[3:]), Hold: s(hold), Outcome: outcome}
 		if joined != "" {
 			l.Joined = at(joined[:2], joined[3:])
 		}
 		return l
 	}
-	call := func(id string, q app.QueueID, arrived, answered, ended string, wait, talk, hold, transfers int, reason string, legs ...app.CallAgent) app.CallRecord {
-		c := app.CallRecord{ID: app.CallID(id), Tenant: 1, Direction: "inbound", Queue: q, Arrived: at(arrived[:2], arrived[3:]), Ended: at(ended[:2], ended[3:]),
+	call := func(id string, q ccaas.QueueID, arrived, answered, ended string, wait, talk, hold, transfers int, reason string, legs ...ccaas.CallAgent) ccaas.CallRecord {
+		c := ccaas.CallRecord{ID: ccaas.CallID(id), Tenant: 1, Direction: "inbound", Queue: q, Arrived: at(arrived[:2], arrived[3:]), Ended: at(ended[:2], ended[3:]),
 			Wait: s(wait), Talk: s(talk), Hold: s(hold), Transfers: transfers, EndReason: reason, Agents: legs}
 		switch q {
 		case 0:
@@ -75,15 +75,15 @@ func fixture(t *testing.T, g Granularity) (Input, func(day, hms string) time.Tim
 		}
 		return c
 	}
-	row := func(ag app.AgentID, when, from, to, reason, cause, callID string) app.StateChange {
-		return app.StateChange{Tenant: 1, Agent: ag, At: at(when[:2], when[3:]), From: from, To: to, Reason: reason, Cause: cause, Call: app.CallID(callID)}
+	row := func(ag ccaas.AgentID, when, from, to, reason, cause, callID string) ccaas.StateChange {
+		return ccaas.StateChange{Tenant: 1, Agent: ag, At: at(when[:2], when[3:]), From: from, To: to, Reason: reason, Cause: cause, Call: ccaas.CallID(callID)}
 	}
 	in := Input{
 		Period: p,
 		Now:    at("11", "00:30:00"),
-		Queues: []app.Queue{{ID: 1, Name: "Sales", ServiceLevelSeconds: 20}, {ID: 2, Name: "Support", ServiceLevelSeconds: 30}},
-		Agents: []app.Agent{{ID: alice, Name: "Alice"}, {ID: bob, Name: "Bob"}},
-		Calls: []app.CallRecord{
+		Queues: []ccaas.Queue{{ID: 1, Name: "Sales", ServiceLevelSeconds: 20}, {ID: 2, Name: "Support", ServiceLevelSeconds: 30}},
+		Agents: []ccaas.Agent{{ID: alice, Name: "Alice"}, {ID: bob, Name: "Bob"}},
+		Calls: []ccaas.CallRecord{
 			call("C0", 1, "08 23:59:00", "08 23:59:05", "09 00:02:00", 5, 175, 0, 0, "caller_hangup",
 				leg(alice, "answer", "08 23:59:01", "08 23:59:05", "09 00:02:00", 0, "caller_hangup")),
 			call("C1", 1, "09 23:10:00", "09 23:10:15", "09 23:15:15", 15, 270, 30, 0, "caller_hangup",
@@ -106,7 +106,7 @@ func fixture(t *testing.T, g Granularity) (Input, func(day, hms string) time.Tim
 		// as the store returns them: each agent's last row before the period
 		// (Alice: logged out; Bob: Not Ready), the period's rows, and the
 		// rows after it that belong to the period's calls (C9's wrapup)
-		States: []app.StateChange{
+		States: []ccaas.StateChange{
 			row(alice, "08 20:00:00", "logged_out", "not_ready", "login", "login", ""), // superseded by the next
 			row(alice, "08 21:00:00", "not_ready", "logged_out", "", "logout", ""),
 			row(bob, "08 23:30:00", "logged_out", "not_ready", "login", "login", ""),
@@ -304,7 +304,7 @@ func TestComputeStateTimesPerHour(t *testing.T) {
 		return Bucket{Start: s, End: s.Add(time.Hour), Label: fmt.Sprintf("2026-03-%s %02d:00", day, h)}
 	}
 	var want []StateRow
-	add := func(ag app.AgentID, name string, bk Bucket, s StateTimes) {
+	add := func(ag ccaas.AgentID, name string, bk Bucket, s StateTimes) {
 		want = append(want, StateRow{Agent: ag, Name: name, Bucket: bk, Total: bk.Label == "Total", StateTimes: s})
 	}
 	// Alice, 03-09 23:00, logged in at 23:00 (logged out before: her last row before the period):
@@ -386,8 +386,8 @@ func TestComputeStatesStopAtNow(t *testing.T) {
 func TestComputeDeletedAndUnknown(t *testing.T) {
 	in, at := fixture(t, Day)
 	in.Queues, in.Agents = nil, nil
-	in.Calls = append(in.Calls, app.CallRecord{ID: "X", Queue: 7, Arrived: at("09", "10:00:00"), Ended: at("09", "10:00:09"), Wait: sec(9), EndReason: "caller_hangup"})
-	in.States = append(in.States, app.StateChange{Agent: 3, At: at("09", "10:00:00"), From: "logged_out", To: "meditating"})
+	in.Calls = append(in.Calls, ccaas.CallRecord{ID: "X", Queue: 7, Arrived: at("09", "10:00:00"), Ended: at("09", "10:00:09"), Wait: sec(9), EndReason: "caller_hangup"})
+	in.States = append(in.States, ccaas.StateChange{Agent: 3, At: at("09", "10:00:00"), From: "logged_out", To: "meditating"})
 	r := Compute(in)
 	var names []string
 	for _, q := range r.Queues {

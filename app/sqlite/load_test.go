@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas"
 )
 
 // TestPragmasOnEveryConnection: WAL, the busy timeout and foreign keys are
@@ -57,11 +57,11 @@ func TestWritersUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer second.Close()
-	ten, err := first.CreateTenant(ctx, app.Tenant{Domain: "load.example", Name: "Load"})
+	ten, err := first.CreateTenant(ctx, ccaas.Tenant{Domain: "load.example", Name: "Load"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ag, err := first.CreateAgent(ctx, app.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: "x"})
+	ag, err := first.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,9 +92,9 @@ func TestWritersUnderLoad(t *testing.T) {
 		}
 		wg.Go(func() {
 			for b := range batches {
-				batch := make([]app.StateChange, rows)
+				batch := make([]ccaas.StateChange, rows)
 				for i := range batch {
-					batch[i] = app.StateChange{Tenant: ten.ID, Agent: ag.ID, At: time.Now(), From: "ready", To: "not_ready",
+					batch[i] = ccaas.StateChange{Tenant: ten.ID, Agent: ag.ID, At: time.Now(), From: "ready", To: "not_ready",
 						Reason: fmt.Sprintf("w%d-b%d-%d", w, b, i), Cause: "load"}
 				}
 				if err := db.AppendStateLog(ctx, batch); err != nil {

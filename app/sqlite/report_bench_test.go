@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas"
 )
 
 // BenchmarkReportQueries reads a day and a month of one of two tenants,
@@ -21,33 +21,33 @@ func BenchmarkReportQueries(b *testing.B) {
 	defer db.Close()
 	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	const days = 30
-	var tenants []app.TenantID
+	var tenants []ccaas.TenantID
 	for i := range 2 {
-		ten, err := db.CreateTenant(ctx, app.Tenant{Domain: fmt.Sprintf("t%d.example", i), Name: "T"})
+		ten, err := db.CreateTenant(ctx, ccaas.Tenant{Domain: fmt.Sprintf("t%d.example", i), Name: "T"})
 		if err != nil {
 			b.Fatal(err)
 		}
 		tenants = append(tenants, ten.ID)
-		var agents []app.AgentID
+		var agents []ccaas.AgentID
 		for a := range 20 {
-			ag, err := db.CreateAgent(ctx, app.Agent{TenantID: ten.ID, Username: fmt.Sprint("a", a), Name: "A", Extension: fmt.Sprint(1000 + a), PasswordHash: "x"})
+			ag, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: fmt.Sprint("a", a), Name: "A", Extension: fmt.Sprint(1000 + a), PasswordHash: "x"})
 			if err != nil {
 				b.Fatal(err)
 			}
 			agents = append(agents, ag.ID)
 		}
 		for d := range days {
-			var calls []app.CallRecord
-			var rows []app.StateChange
+			var calls []ccaas.CallRecord
+			var rows []ccaas.StateChange
 			for m := range 24 * 60 {
 				t := from.AddDate(0, 0, d).Add(time.Duration(m) * time.Minute)
-				id := app.CallID(fmt.Sprintf("t%d-%d-%d", i, d, m))
+				id := ccaas.CallID(fmt.Sprintf("t%d-%d-%d", i, d, m))
 				ag := agents[m%len(agents)]
 				ans, end := t.Add(10*time.Second), t.Add(3*time.Minute)
-				calls = append(calls, app.CallRecord{ID: id, Tenant: ten.ID, Direction: "inbound", Queue: 1, Arrived: t, Answered: ans, Ended: end, EndReason: "caller_hangup",
-					Agents: []app.CallAgent{{Agent: ag, Role: "answer", Offered: t, Joined: ans, Left: end}}})
+				calls = append(calls, ccaas.CallRecord{ID: id, Tenant: ten.ID, Direction: "inbound", Queue: 1, Arrived: t, Answered: ans, Ended: end, EndReason: "caller_hangup",
+					Agents: []ccaas.CallAgent{{Agent: ag, Role: "answer", Offered: t, Joined: ans, Left: end}}})
 				for k, st := range []string{"offered", "connecting", "talking", "wrapup", "ready"} {
-					rows = append(rows, app.StateChange{Tenant: ten.ID, Agent: ag, At: t.Add(time.Duration(k) * 40 * time.Second), To: st, Call: id})
+					rows = append(rows, ccaas.StateChange{Tenant: ten.ID, Agent: ag, At: t.Add(time.Duration(k) * 40 * time.Second), To: st, Call: id})
 				}
 			}
 			if err := db.AppendCallRecords(ctx, calls); err != nil {

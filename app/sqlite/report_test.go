@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas"
 )
 
 // reportWorld: two tenants with an agent each (the same username and
@@ -16,9 +16,9 @@ import (
 // 2026-03-09T00:00Z..2026-03-10T00:00Z.
 type reportWorld struct {
 	db       *DB
-	t1, t2   app.Tenant
-	a1, a1b  app.Agent // tenant 1
-	a2       app.Agent // tenant 2
+	t1, t2   ccaas.Tenant
+	a1, a1b  ccaas.Agent // tenant 1
+	a2       ccaas.Agent // tenant 2
 	from, to time.Time
 }
 
@@ -33,15 +33,15 @@ func newReportWorld(t *testing.T) reportWorld {
 			t.Fatal(err)
 		}
 	}
-	w.t1, err = w.db.CreateTenant(ctx, app.Tenant{Domain: "one.example", Name: "One"})
+	w.t1, err = w.db.CreateTenant(ctx, ccaas.Tenant{Domain: "one.example", Name: "One"})
 	must(err)
-	w.t2, err = w.db.CreateTenant(ctx, app.Tenant{Domain: "two.example", Name: "Two"})
+	w.t2, err = w.db.CreateTenant(ctx, ccaas.Tenant{Domain: "two.example", Name: "Two"})
 	must(err)
-	w.a1, err = w.db.CreateAgent(ctx, app.Agent{TenantID: w.t1.ID, Username: "sam", Name: "Sam", Extension: "1001", PasswordHash: "x"})
+	w.a1, err = w.db.CreateAgent(ctx, ccaas.Agent{TenantID: w.t1.ID, Username: "sam", Name: "Sam", Extension: "1001", PasswordHash: "x"})
 	must(err)
-	w.a1b, err = w.db.CreateAgent(ctx, app.Agent{TenantID: w.t1.ID, Username: "kim", Name: "Kim", Extension: "1002", PasswordHash: "x"})
+	w.a1b, err = w.db.CreateAgent(ctx, ccaas.Agent{TenantID: w.t1.ID, Username: "kim", Name: "Kim", Extension: "1002", PasswordHash: "x"})
 	must(err)
-	w.a2, err = w.db.CreateAgent(ctx, app.Agent{TenantID: w.t2.ID, Username: "sam", Name: "Sam Two", Extension: "1001", PasswordHash: "x"})
+	w.a2, err = w.db.CreateAgent(ctx, ccaas.Agent{TenantID: w.t2.ID, Username: "sam", Name: "Sam Two", Extension: "1001", PasswordHash: "x"})
 	must(err)
 	w.from = time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)
 	w.to = w.from.AddDate(0, 0, 1)
@@ -59,17 +59,17 @@ func (w reportWorld) at(hm string) time.Time {
 func TestCallRecordsForReport(t *testing.T) {
 	ctx := context.Background()
 	w := newReportWorld(t)
-	call := func(ten app.TenantID, id, arrived string, ag app.AgentID) app.CallRecord {
+	call := func(ten ccaas.TenantID, id, arrived string, ag ccaas.AgentID) ccaas.CallRecord {
 		a := w.at(arrived)
-		return app.CallRecord{ID: app.CallID(id), Tenant: ten, Direction: "inbound", Queue: 5, QueueName: "Sales", Number: "+4930", DID: "555",
+		return ccaas.CallRecord{ID: ccaas.CallID(id), Tenant: ten, Direction: "inbound", Queue: 5, QueueName: "Sales", Number: "+4930", DID: "555",
 			Arrived: a, Answered: a.Add(5 * time.Second), Ended: a.Add(65 * time.Second), Wait: 5 * time.Second, Talk: 50 * time.Second,
 			Hold: 10 * time.Second, Transfers: 1, EndReason: "caller_hangup",
-			Agents: []app.CallAgent{
+			Agents: []ccaas.CallAgent{
 				{Agent: ag, Role: "answer", Offered: a.Add(time.Second), Left: a.Add(3 * time.Second), Outcome: "withdrawn"},
 				{Agent: ag, Role: "answer", Offered: a.Add(4 * time.Second), Joined: a.Add(5 * time.Second), Left: a.Add(65 * time.Second), Hold: 10 * time.Second, Outcome: "caller_hangup"},
 			}}
 	}
-	calls := []app.CallRecord{
+	calls := []ccaas.CallRecord{
 		call(w.t1.ID, "before", "2026-03-08 23:59:59.999", w.a1.ID),
 		call(w.t1.ID, "first", "2026-03-09 00:00:00.000", w.a1.ID),
 		call(w.t1.ID, "last", "2026-03-09 23:59:59.999", w.a1.ID),
@@ -84,7 +84,7 @@ func TestCallRecordsForReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []app.CallRecord{calls[1], calls[2]}
+	want := []ccaas.CallRecord{calls[1], calls[2]}
 	for i := range want {
 		want[i].Arrived, want[i].Answered, want[i].Ended = want[i].Arrived.UTC(), want[i].Answered.UTC(), want[i].Ended.UTC()
 	}
@@ -102,10 +102,10 @@ func TestCallRecordsForReport(t *testing.T) {
 func TestReportStateLog(t *testing.T) {
 	ctx := context.Background()
 	w := newReportWorld(t)
-	row := func(ten app.TenantID, ag app.AgentID, at, from, to, call string) app.StateChange {
-		return app.StateChange{Tenant: ten, Agent: ag, At: w.at(at), From: from, To: to, Cause: "x", Call: app.CallID(call)}
+	row := func(ten ccaas.TenantID, ag ccaas.AgentID, at, from, to, call string) ccaas.StateChange {
+		return ccaas.StateChange{Tenant: ten, Agent: ag, At: w.at(at), From: from, To: to, Cause: "x", Call: ccaas.CallID(call)}
 	}
-	rows := []app.StateChange{
+	rows := []ccaas.StateChange{
 		row(w.t1.ID, w.a1.ID, "2026-03-08 08:00:00.000", "logged_out", "not_ready", ""),
 		row(w.t1.ID, w.a1.ID, "2026-03-08 09:00:00.000", "not_ready", "ready", ""), // sam's last before
 		row(w.t1.ID, w.a1b.ID, "2026-03-07 10:00:00.000", "logged_out", "not_ready", ""),
@@ -126,7 +126,7 @@ func TestReportStateLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	late := w.at("2026-03-09 23:58:00.000")
-	if err := w.db.AppendCallRecords(ctx, []app.CallRecord{
+	if err := w.db.AppendCallRecords(ctx, []ccaas.CallRecord{
 		{ID: "late", Tenant: w.t1.ID, Direction: "inbound", Arrived: late, Ended: late.Add(3 * time.Minute), EndReason: "caller_hangup"},
 		{ID: "next", Tenant: w.t1.ID, Direction: "inbound", Arrived: w.to.Add(time.Minute), Ended: w.to.Add(2 * time.Minute), EndReason: "caller_hangup"},
 	}); err != nil {

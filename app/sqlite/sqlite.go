@@ -19,7 +19,7 @@ import (
 	"github.com/mattn/go-sqlite3" // also the database/sql driver "sqlite3"
 	"github.com/pressly/goose/v3"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas"
 )
 
 //go:embed migrations/*.sql
@@ -76,14 +76,14 @@ func (d *DB) Close() error { return d.db.Close() }
 
 func notFound(err error, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%s: %w", what, app.ErrNotFound)
+		return fmt.Errorf("%s: %w", what, ccaas.ErrNotFound)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
 
 // TenantByDomain finds a tenant by its domain (case-insensitive).
-func (d *DB) TenantByDomain(ctx context.Context, domain string) (app.Tenant, error) {
-	var t app.Tenant
+func (d *DB) TenantByDomain(ctx context.Context, domain string) (ccaas.Tenant, error) {
+	var t ccaas.Tenant
 	err := d.db.GetContext(ctx, &t, `SELECT id, domain, name FROM tenants WHERE domain = ?`, domain)
 	if err != nil {
 		return t, notFound(err, "tenant "+domain)
@@ -92,8 +92,8 @@ func (d *DB) TenantByDomain(ctx context.Context, domain string) (app.Tenant, err
 }
 
 // Tenants lists every tenant.
-func (d *DB) Tenants(ctx context.Context) ([]app.Tenant, error) {
-	var ts []app.Tenant
+func (d *DB) Tenants(ctx context.Context) ([]ccaas.Tenant, error) {
+	var ts []ccaas.Tenant
 	if err := d.db.SelectContext(ctx, &ts, `SELECT id, domain, name FROM tenants ORDER BY id`); err != nil {
 		return nil, fmt.Errorf("tenants: %w", err)
 	}
@@ -105,8 +105,8 @@ const queueColumns = `id, tenant_id, name, ring_seconds, moh_class, priority, st
 const agentColumns = `id, tenant_id, username, name, extension, password_hash, role, wrapup_seconds, team`
 
 // AgentByUsername finds an agent of a tenant by username (case-insensitive).
-func (d *DB) AgentByUsername(ctx context.Context, tenant app.TenantID, username string) (app.Agent, error) {
-	var a app.Agent
+func (d *DB) AgentByUsername(ctx context.Context, tenant ccaas.TenantID, username string) (ccaas.Agent, error) {
+	var a ccaas.Agent
 	err := d.db.GetContext(ctx, &a, `SELECT `+agentColumns+` FROM agents WHERE tenant_id = ? AND username = ?`, tenant, username)
 	if err != nil {
 		return a, notFound(err, "agent "+username)
@@ -115,8 +115,8 @@ func (d *DB) AgentByUsername(ctx context.Context, tenant app.TenantID, username 
 }
 
 // TenantConfig loads a tenant's agents and queues (with DIDs and members).
-func (d *DB) TenantConfig(ctx context.Context, tenant app.TenantID) (app.TenantConfig, error) {
-	var cfg app.TenantConfig
+func (d *DB) TenantConfig(ctx context.Context, tenant ccaas.TenantID) (ccaas.TenantConfig, error) {
+	var cfg ccaas.TenantConfig
 	err := d.db.GetContext(ctx, &cfg.Tenant, `SELECT id, domain, name FROM tenants WHERE id = ?`, tenant)
 	if err != nil {
 		return cfg, notFound(err, fmt.Sprintf("tenant %d", tenant))
@@ -146,13 +146,13 @@ func (d *DB) TenantConfig(ctx context.Context, tenant app.TenantID) (app.TenantC
 	if err := d.db.SelectContext(ctx, &own, `SELECT reason FROM not_ready_reasons WHERE tenant_id = ? ORDER BY reason`, tenant); err != nil {
 		return cfg, fmt.Errorf("reasons of tenant %d: %w", tenant, err)
 	}
-	cfg.Reasons = append(append([]string{}, app.DefaultReasons...), own...)
+	cfg.Reasons = append(append([]string{}, ccaas.DefaultReasons...), own...)
 	return cfg, nil
 }
 
 // QueueByName finds a tenant's queue by name.
-func (d *DB) QueueByName(ctx context.Context, tenant app.TenantID, name string) (app.Queue, error) {
-	var q app.Queue
+func (d *DB) QueueByName(ctx context.Context, tenant ccaas.TenantID, name string) (ccaas.Queue, error) {
+	var q ccaas.Queue
 	err := d.db.GetContext(ctx, &q, `SELECT `+queueColumns+` FROM queues WHERE tenant_id = ? AND name = ?`, tenant, name)
 	if err != nil {
 		return q, notFound(err, "queue "+name)
@@ -161,20 +161,20 @@ func (d *DB) QueueByName(ctx context.Context, tenant app.TenantID, name string) 
 }
 
 // CreateTenant adds a tenant and returns it with its id.
-func (d *DB) CreateTenant(ctx context.Context, t app.Tenant) (app.Tenant, error) {
+func (d *DB) CreateTenant(ctx context.Context, t ccaas.Tenant) (ccaas.Tenant, error) {
 	res, err := d.db.ExecContext(ctx, `INSERT INTO tenants (domain, name) VALUES (?, ?)`, t.Domain, t.Name)
 	if err != nil {
 		return t, fmt.Errorf("create tenant %s: %w", t.Domain, err)
 	}
 	id, err := res.LastInsertId()
-	t.ID = app.TenantID(id)
+	t.ID = ccaas.TenantID(id)
 	return t, err
 }
 
 // CreateAgent adds an agent; PasswordHash must already be a bcrypt hash.
-func (d *DB) CreateAgent(ctx context.Context, a app.Agent) (app.Agent, error) {
+func (d *DB) CreateAgent(ctx context.Context, a ccaas.Agent) (ccaas.Agent, error) {
 	if a.Role == "" {
-		a.Role = app.RoleAgent
+		a.Role = ccaas.RoleAgent
 	}
 	res, err := d.db.ExecContext(ctx,
 		`INSERT INTO agents (tenant_id, username, name, extension, password_hash, role, wrapup_seconds, team) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -183,13 +183,13 @@ func (d *DB) CreateAgent(ctx context.Context, a app.Agent) (app.Agent, error) {
 		return a, fmt.Errorf("create agent %s: %w", a.Username, err)
 	}
 	id, err := res.LastInsertId()
-	a.ID = app.AgentID(id)
+	a.ID = ccaas.AgentID(id)
 	return a, err
 }
 
 // CreateQueue adds a queue with its DIDs and members, in one transaction.
 // Members must be agents of the queue's own tenant.
-func (d *DB) CreateQueue(ctx context.Context, q app.Queue) (app.Queue, error) {
+func (d *DB) CreateQueue(ctx context.Context, q ccaas.Queue) (ccaas.Queue, error) {
 	tx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return q, err
@@ -199,13 +199,13 @@ func (d *DB) CreateQueue(ctx context.Context, q app.Queue) (app.Queue, error) {
 		q.Strategy = "longest_idle"
 	}
 	if q.Overflow == "" {
-		q.Overflow = app.OverflowHangup
+		q.Overflow = ccaas.OverflowHangup
 	}
 	if q.MOHClass == "" {
 		q.MOHClass = "default"
 	}
 	if q.ServiceLevelSeconds == 0 {
-		q.ServiceLevelSeconds = app.DefaultServiceLevelSeconds
+		q.ServiceLevelSeconds = ccaas.DefaultServiceLevelSeconds
 	}
 	res, err := tx.ExecContext(ctx,
 		`INSERT INTO queues (tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds)
@@ -218,7 +218,7 @@ func (d *DB) CreateQueue(ctx context.Context, q app.Queue) (app.Queue, error) {
 	if err != nil {
 		return q, err
 	}
-	q.ID = app.QueueID(id)
+	q.ID = ccaas.QueueID(id)
 	for _, did := range q.DIDs {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO queue_dids (did, queue_id) VALUES (?, ?)`, did, q.ID); err != nil {
 			return q, fmt.Errorf("queue %s: DID %s: %w", q.Name, did, err)
@@ -235,7 +235,7 @@ func (d *DB) CreateQueue(ctx context.Context, q app.Queue) (app.Queue, error) {
 			return q, fmt.Errorf("queue %s: member %d: %w", q.Name, m.Agent, err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return q, fmt.Errorf("queue %s: member %d: %w", q.Name, m.Agent, app.ErrNotFound)
+			return q, fmt.Errorf("queue %s: member %d: %w", q.Name, m.Agent, ccaas.ErrNotFound)
 		}
 	}
 	return q, tx.Commit()
@@ -245,7 +245,7 @@ func (d *DB) CreateQueue(ctx context.Context, q app.Queue) (app.Queue, error) {
 const timeLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // AppendStateLog writes agent state changes in one transaction.
-func (d *DB) AppendStateLog(ctx context.Context, changes []app.StateChange) error {
+func (d *DB) AppendStateLog(ctx context.Context, changes []ccaas.StateChange) error {
 	tx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
@@ -266,9 +266,9 @@ func (d *DB) AppendStateLog(ctx context.Context, changes []app.StateChange) erro
 }
 
 // StateLog returns an agent's state changes in order.
-func (d *DB) StateLog(ctx context.Context, tenant app.TenantID, agent app.AgentID) ([]app.StateChange, error) {
+func (d *DB) StateLog(ctx context.Context, tenant ccaas.TenantID, agent ccaas.AgentID) ([]ccaas.StateChange, error) {
 	var rows []struct {
-		app.StateChange
+		ccaas.StateChange
 		At string `db:"at"`
 	}
 	err := d.db.SelectContext(ctx, &rows,
@@ -276,7 +276,7 @@ func (d *DB) StateLog(ctx context.Context, tenant app.TenantID, agent app.AgentI
 	if err != nil {
 		return nil, fmt.Errorf("state log: %w", err)
 	}
-	out := make([]app.StateChange, len(rows))
+	out := make([]ccaas.StateChange, len(rows))
 	for i, r := range rows {
 		out[i] = r.StateChange
 		out[i].At, _ = time.Parse(timeLayout, r.At)
@@ -285,7 +285,7 @@ func (d *DB) StateLog(ctx context.Context, tenant app.TenantID, agent app.AgentI
 }
 
 // AddReason adds a tenant's own Not Ready reason.
-func (d *DB) AddReason(ctx context.Context, tenant app.TenantID, reason string) error {
+func (d *DB) AddReason(ctx context.Context, tenant ccaas.TenantID, reason string) error {
 	if _, err := d.db.ExecContext(ctx, `INSERT INTO not_ready_reasons (tenant_id, reason) VALUES (?, ?)`, tenant, reason); err != nil {
 		return fmt.Errorf("add reason %q: %w", reason, err)
 	}
@@ -293,7 +293,7 @@ func (d *DB) AddReason(ctx context.Context, tenant app.TenantID, reason string) 
 }
 
 // SetSettings changes a tenant's switches and outbound calling.
-func (d *DB) SetSettings(ctx context.Context, tenant app.TenantID, s app.Settings) error {
+func (d *DB) SetSettings(ctx context.Context, tenant ccaas.TenantID, s ccaas.Settings) error {
 	_, err := d.db.ExecContext(ctx, `UPDATE tenants SET notify_incoming = ?, agent_calls_not_ready = ?, trunk = ?, caller_id = ? WHERE id = ?`,
 		s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, tenant)
 	if err != nil {
@@ -303,8 +303,8 @@ func (d *DB) SetSettings(ctx context.Context, tenant app.TenantID, s app.Setting
 }
 
 // AddCallVariable adds an attached-data item after the tenant's others; a
-// tenant has at most app.MaxCallVariables.
-func (d *DB) AddCallVariable(ctx context.Context, tenant app.TenantID, v app.CallVariable) error {
+// tenant has at most ccaas.MaxCallVariables.
+func (d *DB) AddCallVariable(ctx context.Context, tenant ccaas.TenantID, v ccaas.CallVariable) error {
 	tx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
@@ -314,8 +314,8 @@ func (d *DB) AddCallVariable(ctx context.Context, tenant app.TenantID, v app.Cal
 	if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM call_variables WHERE tenant_id = ?`, tenant); err != nil {
 		return err
 	}
-	if n >= app.MaxCallVariables {
-		return fmt.Errorf("a tenant has at most %d call variables", app.MaxCallVariables)
+	if n >= ccaas.MaxCallVariables {
+		return fmt.Errorf("a tenant has at most %d call variables", ccaas.MaxCallVariables)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO call_variables (tenant_id, position, key_name, variable) VALUES (?, ?, ?, ?)`,
 		tenant, n+1, v.Key, v.Variable); err != nil {
@@ -332,7 +332,7 @@ func timeText(t time.Time) string {
 }
 
 // AppendCallRecords writes ended calls with their agents, in one transaction.
-func (d *DB) AppendCallRecords(ctx context.Context, calls []app.CallRecord) error {
+func (d *DB) AppendCallRecords(ctx context.Context, calls []ccaas.CallRecord) error {
 	tx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
@@ -372,18 +372,8 @@ func (d *DB) AppendCallRecords(ctx context.Context, calls []app.CallRecord) erro
 	return tx.Commit()
 }
 
-// RecentCall is one line of an agent's own call list.
-type RecentCall struct {
-	At        time.Time `json:"at"`
-	Number    string    `json:"number"`
-	Name      string    `json:"name"`
-	Direction string    `json:"direction"`
-	Seconds   int       `json:"seconds"` // how long the agent was on it (0: they did not answer)
-	Outcome   string    `json:"outcome"`
-}
-
 // RecentCalls returns an agent's latest calls, newest first.
-func (d *DB) RecentCalls(ctx context.Context, tenant app.TenantID, agent app.AgentID, limit int) ([]RecentCall, error) {
+func (d *DB) RecentCalls(ctx context.Context, tenant ccaas.TenantID, agent ccaas.AgentID, limit int) ([]ccaas.RecentCall, error) {
 	var rows []struct {
 		Offered   string `db:"offered_at"`
 		Joined    string `db:"joined_at"`
@@ -400,10 +390,10 @@ func (d *DB) RecentCalls(ctx context.Context, tenant app.TenantID, agent app.Age
 	if err != nil {
 		return nil, fmt.Errorf("recent calls: %w", err)
 	}
-	out := make([]RecentCall, len(rows))
+	out := make([]ccaas.RecentCall, len(rows))
 	for i, r := range rows {
 		at, _ := time.Parse(timeLayout, r.Offered)
-		out[i] = RecentCall{At: at, Number: r.Number, Name: r.Name, Direction: r.Direction, Outcome: r.Outcome}
+		out[i] = ccaas.RecentCall{At: at, Number: r.Number, Name: r.Name, Direction: r.Direction, Outcome: r.Outcome}
 		if joined, err := time.Parse(timeLayout, r.Joined); err == nil {
 			if left, err := time.Parse(timeLayout, r.Left); err == nil {
 				out[i].Seconds = int(left.Sub(joined).Round(time.Second) / time.Second)
@@ -415,7 +405,7 @@ func (d *DB) RecentCalls(ctx context.Context, tenant app.TenantID, agent app.Age
 
 // callRow is a row of calls as stored.
 type callRow struct {
-	ID        app.CallID    `db:"id"`
+	ID        ccaas.CallID  `db:"id"`
 	Direction string        `db:"direction"`
 	Queue     sql.NullInt64 `db:"queue_id"`
 	QueueName string        `db:"queue_name"`
@@ -435,28 +425,28 @@ type callRow struct {
 
 const callColumns = `id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at, wait_ms, talk_ms, hold_ms, transfers, joins, end_reason`
 
-func (r callRow) record(tenant app.TenantID) app.CallRecord {
-	return app.CallRecord{ID: r.ID, Tenant: tenant, Direction: r.Direction, Queue: app.QueueID(r.Queue.Int64), QueueName: r.QueueName,
+func (r callRow) record(tenant ccaas.TenantID) ccaas.CallRecord {
+	return ccaas.CallRecord{ID: r.ID, Tenant: tenant, Direction: r.Direction, Queue: ccaas.QueueID(r.Queue.Int64), QueueName: r.QueueName,
 		Number: r.Number, Name: r.Name, DID: r.DID, Arrived: parseTime(r.Arrived), Answered: parseTime(r.Answered), Ended: parseTime(r.Ended),
 		Wait: ms(r.Wait), Talk: ms(r.Talk), Hold: ms(r.Hold), Transfers: r.Transfers, Joins: r.Joins, EndReason: r.EndReason}
 }
 
 // callAgentRow is a row of call_agents as stored.
 type callAgentRow struct {
-	Call    app.CallID  `db:"call_id"`
-	Agent   app.AgentID `db:"agent_id"`
-	Role    string      `db:"role"`
-	Offered string      `db:"offered_at"`
-	Joined  string      `db:"joined_at"`
-	Left    string      `db:"left_at"`
-	Hold    int64       `db:"hold_ms"`
-	Outcome string      `db:"outcome"`
+	Call    ccaas.CallID  `db:"call_id"`
+	Agent   ccaas.AgentID `db:"agent_id"`
+	Role    string        `db:"role"`
+	Offered string        `db:"offered_at"`
+	Joined  string        `db:"joined_at"`
+	Left    string        `db:"left_at"`
+	Hold    int64         `db:"hold_ms"`
+	Outcome string        `db:"outcome"`
 }
 
 const callAgentColumns = `a.call_id, a.agent_id, a.role, a.offered_at, a.joined_at, a.left_at, a.hold_ms, a.outcome`
 
-func (r callAgentRow) agent() app.CallAgent {
-	return app.CallAgent{Agent: r.Agent, Role: r.Role, Offered: parseTime(r.Offered), Joined: parseTime(r.Joined), Left: parseTime(r.Left),
+func (r callAgentRow) agent() ccaas.CallAgent {
+	return ccaas.CallAgent{Agent: r.Agent, Role: r.Role, Offered: parseTime(r.Offered), Joined: parseTime(r.Joined), Left: parseTime(r.Left),
 		Hold: ms(r.Hold), Outcome: r.Outcome}
 }
 
@@ -469,10 +459,10 @@ func parseTime(s string) time.Time {
 func ms(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
 
 // CallRecord reads one call's record back (tests, reports).
-func (d *DB) CallRecord(ctx context.Context, tenant app.TenantID, id app.CallID) (app.CallRecord, error) {
+func (d *DB) CallRecord(ctx context.Context, tenant ccaas.TenantID, id ccaas.CallID) (ccaas.CallRecord, error) {
 	var row callRow
 	if err := d.db.GetContext(ctx, &row, `SELECT `+callColumns+` FROM calls WHERE tenant_id = ? AND id = ?`, tenant, id); err != nil {
-		return app.CallRecord{}, notFound(err, "call "+string(id))
+		return ccaas.CallRecord{}, notFound(err, "call "+string(id))
 	}
 	r := row.record(tenant)
 	var agents []callAgentRow
@@ -487,7 +477,7 @@ func (d *DB) CallRecord(ctx context.Context, tenant app.TenantID, id app.CallID)
 
 // CallRecords returns a tenant's calls that arrived in [from, to), with
 // their agents, in order of arrival (reports).
-func (d *DB) CallRecords(ctx context.Context, tenant app.TenantID, from, to time.Time) ([]app.CallRecord, error) {
+func (d *DB) CallRecords(ctx context.Context, tenant ccaas.TenantID, from, to time.Time) ([]ccaas.CallRecord, error) {
 	args := named(tenant, from, to)
 	var rows []callRow
 	if err := d.db.SelectContext(ctx, &rows, reportCallsQuery, args...); err != nil {
@@ -497,11 +487,11 @@ func (d *DB) CallRecords(ctx context.Context, tenant app.TenantID, from, to time
 	if err := d.db.SelectContext(ctx, &agents, reportCallAgentsQuery, args...); err != nil {
 		return nil, fmt.Errorf("call records' agents: %w", err)
 	}
-	byCall := make(map[app.CallID][]app.CallAgent, len(rows))
+	byCall := make(map[ccaas.CallID][]ccaas.CallAgent, len(rows))
 	for _, a := range agents {
 		byCall[a.Call] = append(byCall[a.Call], a.agent())
 	}
-	out := make([]app.CallRecord, len(rows))
+	out := make([]ccaas.CallRecord, len(rows))
 	for i, r := range rows {
 		out[i] = r.record(tenant)
 		out[i].Agents = byCall[r.ID]
@@ -531,7 +521,7 @@ const (
 )
 
 // named are the arguments of the report queries.
-func named(tenant app.TenantID, from, to time.Time) []any {
+func named(tenant ccaas.TenantID, from, to time.Time) []any {
 	return []any{sql.Named("tenant", tenant), sql.Named("from", timeText(from)), sql.Named("to", timeText(to))}
 }
 
@@ -541,16 +531,16 @@ func named(tenant app.TenantID, from, to time.Time) []any {
 // period began), every row in [from, to), and the rows from to on that
 // belong to a call that arrived in [from, to) (its wrapups and missed
 // offers, which count with the call).
-func (d *DB) ReportStateLog(ctx context.Context, tenant app.TenantID, from, to time.Time) ([]app.StateChange, error) {
+func (d *DB) ReportStateLog(ctx context.Context, tenant ccaas.TenantID, from, to time.Time) ([]ccaas.StateChange, error) {
 	var rows []struct {
 		ID int64 `db:"id"`
-		app.StateChange
+		ccaas.StateChange
 		At string `db:"at"`
 	}
 	if err := d.db.SelectContext(ctx, &rows, reportStateQuery, named(tenant, from, to)...); err != nil {
 		return nil, fmt.Errorf("state log for report: %w", err)
 	}
-	out := make([]app.StateChange, len(rows))
+	out := make([]ccaas.StateChange, len(rows))
 	for i, r := range rows {
 		out[i] = r.StateChange
 		out[i].At = parseTime(r.At)
@@ -559,7 +549,7 @@ func (d *DB) ReportStateLog(ctx context.Context, tenant app.TenantID, from, to t
 }
 
 // Stats counts a tenant's call records by kind (tests and a quick look).
-func (d *DB) Stats(ctx context.Context, tenant app.TenantID, calls, answered, transfers, joins, outbound, internal, held *int) error {
+func (d *DB) Stats(ctx context.Context, tenant ccaas.TenantID, calls, answered, transfers, joins, outbound, internal, held *int) error {
 	return d.db.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(NULLIF(answered_at, '')), COALESCE(SUM(transfers), 0), COALESCE(SUM(joins), 0),
 		COUNT(CASE WHEN direction = 'outbound' THEN 1 END), COUNT(CASE WHEN direction = 'internal' THEN 1 END), COUNT(CASE WHEN hold_ms > 0 THEN 1 END)
 		FROM calls WHERE tenant_id = ?`, tenant).Scan(calls, answered, transfers, joins, outbound, internal, held)
@@ -572,14 +562,14 @@ func exactlyOne(res sql.Result, err error, what string) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("%s: %w", what, app.ErrNotFound)
+		return fmt.Errorf("%s: %w", what, ccaas.ErrNotFound)
 	}
 	return nil
 }
 
 // Agent returns one agent of a tenant.
-func (d *DB) Agent(ctx context.Context, tenant app.TenantID, id app.AgentID) (app.Agent, error) {
-	var a app.Agent
+func (d *DB) Agent(ctx context.Context, tenant ccaas.TenantID, id ccaas.AgentID) (ccaas.Agent, error) {
+	var a ccaas.Agent
 	err := d.db.GetContext(ctx, &a, `SELECT `+agentColumns+` FROM agents WHERE tenant_id = ? AND id = ?`, tenant, id)
 	if err != nil {
 		return a, notFound(err, fmt.Sprintf("agent %d", id))
@@ -588,21 +578,21 @@ func (d *DB) Agent(ctx context.Context, tenant app.TenantID, id app.AgentID) (ap
 }
 
 // UpdateAgent changes an agent's name, extension, role, wrapup time and team.
-func (d *DB) UpdateAgent(ctx context.Context, a app.Agent) error {
+func (d *DB) UpdateAgent(ctx context.Context, a ccaas.Agent) error {
 	res, err := d.db.ExecContext(ctx, `UPDATE agents SET username = ?, name = ?, extension = ?, role = ?, wrapup_seconds = ?, team = ? WHERE tenant_id = ? AND id = ?`,
 		a.Username, a.Name, a.Extension, a.Role, a.WrapupSeconds, a.Team, a.TenantID, a.ID)
 	return exactlyOne(res, err, fmt.Sprintf("update agent %d", a.ID))
 }
 
 // SetPassword replaces an agent's bcrypt hash.
-func (d *DB) SetPassword(ctx context.Context, tenant app.TenantID, id app.AgentID, hash string) error {
+func (d *DB) SetPassword(ctx context.Context, tenant ccaas.TenantID, id ccaas.AgentID, hash string) error {
 	res, err := d.db.ExecContext(ctx, `UPDATE agents SET password_hash = ? WHERE tenant_id = ? AND id = ?`, hash, tenant, id)
 	return exactlyOne(res, err, fmt.Sprintf("password of agent %d", id))
 }
 
 // SetAgentQueues replaces an agent's queue memberships (queue → skill) in one
 // transaction. The agent and every queue must be the tenant's own.
-func (d *DB) SetAgentQueues(ctx context.Context, tenant app.TenantID, agent app.AgentID, skills map[app.QueueID]int) error {
+func (d *DB) SetAgentQueues(ctx context.Context, tenant ccaas.TenantID, agent ccaas.AgentID, skills map[ccaas.QueueID]int) error {
 	tx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
@@ -613,12 +603,12 @@ func (d *DB) SetAgentQueues(ctx context.Context, tenant app.TenantID, agent app.
 		return fmt.Errorf("queues of agent %d: %w", agent, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("queues of agent %d: %w", agent, app.ErrNotFound)
+		return fmt.Errorf("queues of agent %d: %w", agent, ccaas.ErrNotFound)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM queue_members WHERE agent_id = ?`, agent); err != nil {
 		return fmt.Errorf("queues of agent %d: %w", agent, err)
 	}
-	queues := make([]app.QueueID, 0, len(skills))
+	queues := make([]ccaas.QueueID, 0, len(skills))
 	for q := range skills {
 		queues = append(queues, q)
 	}
@@ -647,14 +637,14 @@ func Duplicate(err error) (columns string, ok bool) {
 }
 
 // DeleteAgent removes an agent (and their queue memberships).
-func (d *DB) DeleteAgent(ctx context.Context, tenant app.TenantID, id app.AgentID) error {
+func (d *DB) DeleteAgent(ctx context.Context, tenant ccaas.TenantID, id ccaas.AgentID) error {
 	res, err := d.db.ExecContext(ctx, `DELETE FROM agents WHERE tenant_id = ? AND id = ?`, tenant, id)
 	return exactlyOne(res, err, fmt.Sprintf("delete agent %d", id))
 }
 
 // UpdateQueue replaces a queue's settings, DIDs and members in one
 // transaction. Members must be agents of the queue's tenant.
-func (d *DB) UpdateQueue(ctx context.Context, q app.Queue) error {
+func (d *DB) UpdateQueue(ctx context.Context, q ccaas.Queue) error {
 	tx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
@@ -690,15 +680,15 @@ func (d *DB) UpdateQueue(ctx context.Context, q app.Queue) error {
 }
 
 // DeleteQueue removes a queue with its DIDs and memberships.
-func (d *DB) DeleteQueue(ctx context.Context, tenant app.TenantID, id app.QueueID) error {
+func (d *DB) DeleteQueue(ctx context.Context, tenant ccaas.TenantID, id ccaas.QueueID) error {
 	res, err := d.db.ExecContext(ctx, `DELETE FROM queues WHERE tenant_id = ? AND id = ?`, tenant, id)
 	return exactlyOne(res, err, fmt.Sprintf("delete queue %d", id))
 }
 
 // SetCallVariables replaces a tenant's attached-data items, in order.
-func (d *DB) SetCallVariables(ctx context.Context, tenant app.TenantID, vars []app.CallVariable) error {
-	if len(vars) > app.MaxCallVariables {
-		return fmt.Errorf("a tenant has at most %d call variables", app.MaxCallVariables)
+func (d *DB) SetCallVariables(ctx context.Context, tenant ccaas.TenantID, vars []ccaas.CallVariable) error {
+	if len(vars) > ccaas.MaxCallVariables {
+		return fmt.Errorf("a tenant has at most %d call variables", ccaas.MaxCallVariables)
 	}
 	tx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -718,7 +708,7 @@ func (d *DB) SetCallVariables(ctx context.Context, tenant app.TenantID, vars []a
 }
 
 // SetReasons replaces a tenant's own Not Ready reasons.
-func (d *DB) SetReasons(ctx context.Context, tenant app.TenantID, reasons []string) error {
+func (d *DB) SetReasons(ctx context.Context, tenant ccaas.TenantID, reasons []string) error {
 	tx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
@@ -736,20 +726,13 @@ func (d *DB) SetReasons(ctx context.Context, tenant app.TenantID, reasons []stri
 }
 
 // UpdateTenant changes a tenant's display name (the domain stays: agents log in with it).
-func (d *DB) UpdateTenant(ctx context.Context, t app.Tenant) error {
+func (d *DB) UpdateTenant(ctx context.Context, t ccaas.Tenant) error {
 	res, err := d.db.ExecContext(ctx, `UPDATE tenants SET name = ? WHERE id = ?`, t.Name, t.ID)
 	return exactlyOne(res, err, fmt.Sprintf("update tenant %d", t.ID))
 }
 
-// Operator is a super admin of the whole installation.
-type Operator struct {
-	ID           int64  `db:"id"`
-	Username     string `db:"username"`
-	PasswordHash string `db:"password_hash"`
-}
-
 // CreateOperator adds an operator; PasswordHash must be a bcrypt hash.
-func (d *DB) CreateOperator(ctx context.Context, o Operator) (Operator, error) {
+func (d *DB) CreateOperator(ctx context.Context, o ccaas.Operator) (ccaas.Operator, error) {
 	res, err := d.db.ExecContext(ctx, `INSERT INTO operators (username, password_hash) VALUES (?, ?)`, o.Username, o.PasswordHash)
 	if err != nil {
 		return o, fmt.Errorf("create operator %s: %w", o.Username, err)
@@ -759,8 +742,8 @@ func (d *DB) CreateOperator(ctx context.Context, o Operator) (Operator, error) {
 }
 
 // OperatorByUsername finds an operator (case-insensitive).
-func (d *DB) OperatorByUsername(ctx context.Context, username string) (Operator, error) {
-	var o Operator
+func (d *DB) OperatorByUsername(ctx context.Context, username string) (ccaas.Operator, error) {
+	var o ccaas.Operator
 	if err := d.db.GetContext(ctx, &o, `SELECT id, username, password_hash FROM operators WHERE username = ?`, username); err != nil {
 		return o, notFound(err, "operator "+username)
 	}

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas"
 )
 
 func openTest(t *testing.T) *DB {
@@ -25,16 +25,16 @@ func openTest(t *testing.T) *DB {
 func TestTenantConfigRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	ten, err := db.CreateTenant(ctx, app.Tenant{Domain: "acme.example", Name: "Acme"})
+	ten, err := db.CreateTenant(ctx, ccaas.Tenant{Domain: "acme.example", Name: "Acme"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := db.CreateAgent(ctx, app.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: "x"})
+	a, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 15, MOHClass: "default",
-		DIDs: []string{"5550001"}, Members: []app.Member{{Agent: a.ID, Skill: 5}}})
+	q, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 15, MOHClass: "default",
+		DIDs: []string{"5550001"}, Members: []ccaas.Member{{Agent: a.ID, Skill: 5}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,11 +42,11 @@ func TestTenantConfigRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Agents) != 1 || cfg.Agents[0].Role != app.RoleAgent || len(cfg.Queues) != 1 {
+	if len(cfg.Agents) != 1 || cfg.Agents[0].Role != ccaas.RoleAgent || len(cfg.Queues) != 1 {
 		t.Fatalf("config = %+v", cfg)
 	}
 	got := cfg.Queues[0]
-	if got.ID != q.ID || got.RingSeconds != 15 || len(got.DIDs) != 1 || got.DIDs[0] != "5550001" || len(got.Members) != 1 || got.Members[0] != (app.Member{Agent: a.ID, Skill: 5}) || got.Strategy != "longest_idle" || got.Overflow != "hangup" {
+	if got.ID != q.ID || got.RingSeconds != 15 || len(got.DIDs) != 1 || got.DIDs[0] != "5550001" || len(got.Members) != 1 || got.Members[0] != (ccaas.Member{Agent: a.ID, Skill: 5}) || got.Strategy != "longest_idle" || got.Overflow != "hangup" {
 		t.Fatalf("queue = %+v", got)
 	}
 	if byDomain, err := db.TenantByDomain(ctx, "ACME.example"); err != nil || byDomain.ID != ten.ID {
@@ -57,20 +57,20 @@ func TestTenantConfigRoundTrip(t *testing.T) {
 func TestTenantIsolation(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	t1, _ := db.CreateTenant(ctx, app.Tenant{Domain: "one.example", Name: "One"})
-	t2, _ := db.CreateTenant(ctx, app.Tenant{Domain: "two.example", Name: "Two"})
-	a1, err := db.CreateAgent(ctx, app.Agent{TenantID: t1.ID, Username: "sam", Name: "Sam", Extension: "1001", PasswordHash: "x"})
+	t1, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "one.example", Name: "One"})
+	t2, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "two.example", Name: "Two"})
+	a1, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: t1.ID, Username: "sam", Name: "Sam", Extension: "1001", PasswordHash: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// the same username and extension in another tenant is fine
-	if _, err := db.CreateAgent(ctx, app.Agent{TenantID: t2.ID, Username: "sam", Name: "Sam Two", Extension: "1001", PasswordHash: "y"}); err != nil {
+	if _, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: t2.ID, Username: "sam", Name: "Sam Two", Extension: "1001", PasswordHash: "y"}); err != nil {
 		t.Fatalf("same extension in another tenant: %v", err)
 	}
-	if _, err := db.CreateAgent(ctx, app.Agent{TenantID: t1.ID, Username: "other", Name: "O", Extension: "1001", PasswordHash: "x"}); err == nil {
+	if _, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: t1.ID, Username: "other", Name: "O", Extension: "1001", PasswordHash: "x"}); err == nil {
 		t.Fatal("duplicate extension within a tenant accepted")
 	}
-	if _, err := db.AgentByUsername(ctx, t2.ID, "nobody"); !errors.Is(err, app.ErrNotFound) {
+	if _, err := db.AgentByUsername(ctx, t2.ID, "nobody"); !errors.Is(err, ccaas.ErrNotFound) {
 		t.Fatalf("missing agent: %v", err)
 	}
 	got, err := db.AgentByUsername(ctx, t2.ID, "sam")
@@ -78,14 +78,14 @@ func TestTenantIsolation(t *testing.T) {
 		t.Fatalf("AgentByUsername crossed tenants: %+v %v", got, err)
 	}
 	// another tenant's agent cannot be made a member of this tenant's queue
-	if _, err := db.CreateQueue(ctx, app.Queue{TenantID: t2.ID, Name: "Q", RingSeconds: 10, MOHClass: "default", Members: []app.Member{{Agent: a1.ID}}}); !errors.Is(err, app.ErrNotFound) {
+	if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: t2.ID, Name: "Q", RingSeconds: 10, MOHClass: "default", Members: []ccaas.Member{{Agent: a1.ID}}}); !errors.Is(err, ccaas.ErrNotFound) {
 		t.Fatalf("cross-tenant member: %v", err)
 	}
 	// a DID belongs to one queue only
-	if _, err := db.CreateQueue(ctx, app.Queue{TenantID: t1.ID, Name: "A", RingSeconds: 10, MOHClass: "default", DIDs: []string{"100"}}); err != nil {
+	if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: t1.ID, Name: "A", RingSeconds: 10, MOHClass: "default", DIDs: []string{"100"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateQueue(ctx, app.Queue{TenantID: t2.ID, Name: "B", RingSeconds: 10, MOHClass: "default", DIDs: []string{"100"}}); err == nil {
+	if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: t2.ID, Name: "B", RingSeconds: 10, MOHClass: "default", DIDs: []string{"100"}}); err == nil {
 		t.Fatal("a DID was given to two queues")
 	}
 }
@@ -97,7 +97,7 @@ func TestReopenKeepsData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateTenant(ctx, app.Tenant{Domain: "keep.example", Name: "Keep"}); err != nil {
+	if _, err := db.CreateTenant(ctx, ccaas.Tenant{Domain: "keep.example", Name: "Keep"}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -114,17 +114,17 @@ func TestReopenKeepsData(t *testing.T) {
 func TestAtMostTenCallVariables(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	ten, _ := db.CreateTenant(ctx, app.Tenant{Domain: "vars.example", Name: "Vars"})
-	for i := range app.MaxCallVariables {
-		if err := db.AddCallVariable(ctx, ten.ID, app.CallVariable{Key: "k", Variable: "V" + string(rune('A'+i))}); err != nil {
+	ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "vars.example", Name: "Vars"})
+	for i := range ccaas.MaxCallVariables {
+		if err := db.AddCallVariable(ctx, ten.ID, ccaas.CallVariable{Key: "k", Variable: "V" + string(rune('A'+i))}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := db.AddCallVariable(ctx, ten.ID, app.CallVariable{Key: "k", Variable: "TOO_MANY"}); err == nil {
+	if err := db.AddCallVariable(ctx, ten.ID, ccaas.CallVariable{Key: "k", Variable: "TOO_MANY"}); err == nil {
 		t.Fatal("an eleventh call variable was accepted")
 	}
 	cfg, _ := db.TenantConfig(ctx, ten.ID)
-	if len(cfg.Variables) != app.MaxCallVariables || cfg.Variables[0].Variable != "VA" {
+	if len(cfg.Variables) != ccaas.MaxCallVariables || cfg.Variables[0].Variable != "VA" {
 		t.Fatalf("variables = %+v", cfg.Variables)
 	}
 }
@@ -132,27 +132,27 @@ func TestAtMostTenCallVariables(t *testing.T) {
 func TestUpdatesAreScopedByTenant(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	t1, _ := db.CreateTenant(ctx, app.Tenant{Domain: "one.example", Name: "One"})
-	t2, _ := db.CreateTenant(ctx, app.Tenant{Domain: "two.example", Name: "Two"})
-	a1, _ := db.CreateAgent(ctx, app.Agent{TenantID: t1.ID, Username: "a", Name: "A", Extension: "1001", PasswordHash: "x"})
-	q1, _ := db.CreateQueue(ctx, app.Queue{TenantID: t1.ID, Name: "Q", RingSeconds: 10, DIDs: []string{"100"}})
+	t1, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "one.example", Name: "One"})
+	t2, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "two.example", Name: "Two"})
+	a1, _ := db.CreateAgent(ctx, ccaas.Agent{TenantID: t1.ID, Username: "a", Name: "A", Extension: "1001", PasswordHash: "x"})
+	q1, _ := db.CreateQueue(ctx, ccaas.Queue{TenantID: t1.ID, Name: "Q", RingSeconds: 10, DIDs: []string{"100"}})
 	// tenant two guesses tenant one's ids
 	steps := []struct {
 		name string
 		err  error
 	}{
-		{"update agent", db.UpdateAgent(ctx, app.Agent{ID: a1.ID, TenantID: t2.ID, Username: "evil", Name: "E", Extension: "6666", Role: "admin"})},
+		{"update agent", db.UpdateAgent(ctx, ccaas.Agent{ID: a1.ID, TenantID: t2.ID, Username: "evil", Name: "E", Extension: "6666", Role: "admin"})},
 		{"set password", db.SetPassword(ctx, t2.ID, a1.ID, "hash")},
 		{"delete agent", db.DeleteAgent(ctx, t2.ID, a1.ID)},
-		{"update queue", db.UpdateQueue(ctx, app.Queue{ID: q1.ID, TenantID: t2.ID, Name: "stolen", RingSeconds: 5, Strategy: "longest_idle", Overflow: "hangup"})},
+		{"update queue", db.UpdateQueue(ctx, ccaas.Queue{ID: q1.ID, TenantID: t2.ID, Name: "stolen", RingSeconds: 5, Strategy: "longest_idle", Overflow: "hangup"})},
 		{"delete queue", db.DeleteQueue(ctx, t2.ID, q1.ID)},
 	}
 	for _, st := range steps {
-		if !errors.Is(st.err, app.ErrNotFound) {
+		if !errors.Is(st.err, ccaas.ErrNotFound) {
 			t.Errorf("%s across tenants: %v, want ErrNotFound", st.name, st.err)
 		}
 	}
-	if _, err := db.Agent(ctx, t2.ID, a1.ID); !errors.Is(err, app.ErrNotFound) {
+	if _, err := db.Agent(ctx, t2.ID, a1.ID); !errors.Is(err, ccaas.ErrNotFound) {
 		t.Errorf("read agent across tenants: %v", err)
 	}
 	// nothing changed for tenant one
@@ -165,14 +165,14 @@ func TestUpdatesAreScopedByTenant(t *testing.T) {
 		t.Fatalf("queue changed: %+v", cfg.Queues)
 	}
 	// a queue of one tenant cannot take another tenant's agent as member
-	q1.Members = []app.Member{{Agent: a1.ID, Skill: 3}}
+	q1.Members = []ccaas.Member{{Agent: a1.ID, Skill: 3}}
 	q1.Strategy, q1.Overflow = "longest_idle", "hangup"
 	if err := db.UpdateQueue(ctx, q1); err != nil {
 		t.Fatal(err)
 	}
-	b2, _ := db.CreateAgent(ctx, app.Agent{TenantID: t2.ID, Username: "b", Name: "B", Extension: "1001", PasswordHash: "x"})
-	q1.Members = append(q1.Members, app.Member{Agent: b2.ID, Skill: 1})
-	if err := db.UpdateQueue(ctx, q1); !errors.Is(err, app.ErrNotFound) {
+	b2, _ := db.CreateAgent(ctx, ccaas.Agent{TenantID: t2.ID, Username: "b", Name: "B", Extension: "1001", PasswordHash: "x"})
+	q1.Members = append(q1.Members, ccaas.Member{Agent: b2.ID, Skill: 1})
+	if err := db.UpdateQueue(ctx, q1); !errors.Is(err, ccaas.ErrNotFound) {
 		t.Fatalf("foreign member: %v", err)
 	}
 	cfg, _ = db.TenantConfig(ctx, t1.ID)
@@ -184,34 +184,34 @@ func TestUpdatesAreScopedByTenant(t *testing.T) {
 func TestAgentTeamAndQueues(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	t1, _ := db.CreateTenant(ctx, app.Tenant{Domain: "one.example", Name: "One"})
-	t2, _ := db.CreateTenant(ctx, app.Tenant{Domain: "two.example", Name: "Two"})
-	a, err := db.CreateAgent(ctx, app.Agent{TenantID: t1.ID, Username: "a", Name: "A", Extension: "1001", PasswordHash: "x", Team: "North"})
+	t1, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "one.example", Name: "One"})
+	t2, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "two.example", Name: "Two"})
+	a, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: t1.ID, Username: "a", Name: "A", Extension: "1001", PasswordHash: "x", Team: "North"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	q1, _ := db.CreateQueue(ctx, app.Queue{TenantID: t1.ID, Name: "Q1", RingSeconds: 10})
-	q2, _ := db.CreateQueue(ctx, app.Queue{TenantID: t1.ID, Name: "Q2", RingSeconds: 10})
-	foreign, _ := db.CreateQueue(ctx, app.Queue{TenantID: t2.ID, Name: "F", RingSeconds: 10})
+	q1, _ := db.CreateQueue(ctx, ccaas.Queue{TenantID: t1.ID, Name: "Q1", RingSeconds: 10})
+	q2, _ := db.CreateQueue(ctx, ccaas.Queue{TenantID: t1.ID, Name: "Q2", RingSeconds: 10})
+	foreign, _ := db.CreateQueue(ctx, ccaas.Queue{TenantID: t2.ID, Name: "F", RingSeconds: 10})
 	a.Team = "South"
 	if err := db.UpdateAgent(ctx, a); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetAgentQueues(ctx, t1.ID, a.ID, map[app.QueueID]int{q1.ID: 4, q2.ID: 0}); err != nil {
+	if err := db.SetAgentQueues(ctx, t1.ID, a.ID, map[ccaas.QueueID]int{q1.ID: 4, q2.ID: 0}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		name   string
-		tenant app.TenantID
-		skills map[app.QueueID]int
+		tenant ccaas.TenantID
+		skills map[ccaas.QueueID]int
 	}{
-		{name: "another tenant's queue", tenant: t1.ID, skills: map[app.QueueID]int{q1.ID: 1, foreign.ID: 1}},
-		{name: "agent of another tenant", tenant: t2.ID, skills: map[app.QueueID]int{foreign.ID: 1}},
-		{name: "missing queue", tenant: t1.ID, skills: map[app.QueueID]int{9999: 1}},
+		{name: "another tenant's queue", tenant: t1.ID, skills: map[ccaas.QueueID]int{q1.ID: 1, foreign.ID: 1}},
+		{name: "agent of another tenant", tenant: t2.ID, skills: map[ccaas.QueueID]int{foreign.ID: 1}},
+		{name: "missing queue", tenant: t1.ID, skills: map[ccaas.QueueID]int{9999: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := db.SetAgentQueues(ctx, tt.tenant, a.ID, tt.skills); !errors.Is(err, app.ErrNotFound) {
+			if err := db.SetAgentQueues(ctx, tt.tenant, a.ID, tt.skills); !errors.Is(err, ccaas.ErrNotFound) {
 				t.Fatalf("err = %v, want ErrNotFound", err)
 			}
 		})
@@ -226,7 +226,7 @@ func TestAgentTeamAndQueues(t *testing.T) {
 	if m := cfg.Queues[1].Members; len(m) != 1 || m[0].Skill != 1 {
 		t.Fatalf("Q2 members = %+v", m)
 	}
-	_, err = db.CreateAgent(ctx, app.Agent{TenantID: t1.ID, Username: "b", Name: "B", Extension: "1001", PasswordHash: "x"})
+	_, err = db.CreateAgent(ctx, ccaas.Agent{TenantID: t1.ID, Username: "b", Name: "B", Extension: "1001", PasswordHash: "x"})
 	if cols, ok := Duplicate(err); !ok || cols != "agents.tenant_id, agents.extension" {
 		t.Fatalf("Duplicate(%v) = %q, %v", err, cols, ok)
 	}

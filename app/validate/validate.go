@@ -14,7 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/queue"
 	"github.com/ccaas/ccaas/wrapup"
 )
@@ -98,7 +98,7 @@ func Reason(s string) error {
 	switch {
 	case !reasonRE.MatchString(s):
 		return rule("%q: lowercase letters, digits and _, starting with a letter, at most 32", s)
-	case slices.Contains(app.DefaultReasons, s):
+	case slices.Contains(ccaas.DefaultReasons, s):
 		return rule("%s is there already for every tenant", s)
 	case s == wrapup.ReasonMissedCall:
 		return rule("%s is set by the system after an unanswered offer", s)
@@ -168,7 +168,7 @@ func Password(s string) error {
 // Role is a user's role.
 func Role(s string) error {
 	switch s {
-	case app.RoleAgent, app.RoleSupervisor, app.RoleAdmin:
+	case ccaas.RoleAgent, ccaas.RoleSupervisor, ccaas.RoleAdmin:
 		return nil
 	}
 	return rule("agent, supervisor or admin")
@@ -185,7 +185,7 @@ func Strategy(s string) error {
 // Overflow is what happens after a queue's maximum wait.
 func Overflow(s string) error {
 	switch s {
-	case app.OverflowHangup, app.OverflowQueue, app.OverflowExtension:
+	case ccaas.OverflowHangup, ccaas.OverflowQueue, ccaas.OverflowExtension:
 		return nil
 	}
 	return rule("hangup, queue or extension")

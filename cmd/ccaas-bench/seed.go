@@ -6,7 +6,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app/sqlite"
 )
 
@@ -49,39 +49,39 @@ func seed(ctx context.Context, path string, tenants, agents, wrapEvery, wrapupSe
 	out := make([]seedTenant, 0, tenants)
 	for ti := range tenants {
 		st := seedTenant{index: ti, domain: fmt.Sprintf("t%03d.bench", ti+1), did: fmt.Sprintf("7%06d", ti+1)}
-		t, err := db.CreateTenant(ctx, app.Tenant{Domain: st.domain, Name: fmt.Sprintf("Bench tenant %d", ti+1)})
+		t, err := db.CreateTenant(ctx, ccaas.Tenant{Domain: st.domain, Name: fmt.Sprintf("Bench tenant %d", ti+1)})
 		if err != nil {
 			return nil, err
 		}
-		if err := db.SetSettings(ctx, t.ID, app.Settings{NotifyIncoming: true, Trunk: "pstn", CallerID: `"Bench" <5550000>`}); err != nil {
+		if err := db.SetSettings(ctx, t.ID, ccaas.Settings{NotifyIncoming: true, Trunk: "pstn", CallerID: `"Bench" <5550000>`}); err != nil {
 			return nil, err
 		}
-		if err := db.AddCallVariable(ctx, t.ID, app.CallVariable{Key: "Account number", Variable: accountVar}); err != nil {
+		if err := db.AddCallVariable(ctx, t.ID, ccaas.CallVariable{Key: "Account number", Variable: accountVar}); err != nil {
 			return nil, err
 		}
-		var members []app.Member
+		var members []ccaas.Member
 		for ai := range agents {
 			wrap := 0
 			if wrapEvery > 0 && ai%wrapEvery == 0 {
 				wrap = wrapupSeconds
 			}
 			name := fmt.Sprintf("a%04d", ai+1)
-			ag, err := db.CreateAgent(ctx, app.Agent{TenantID: t.ID, Username: name, Name: "Agent " + name,
+			ag, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: t.ID, Username: name, Name: "Agent " + name,
 				Extension: fmt.Sprint(1000 + ai + 1), PasswordHash: string(hash), WrapupSeconds: wrap, Team: "Bench"})
 			if err != nil {
 				return nil, err
 			}
-			members = append(members, app.Member{Agent: ag.ID, Skill: 1})
+			members = append(members, ccaas.Member{Agent: ag.ID, Skill: 1})
 			st.agents = append(st.agents, seedAgent{username: name, wrapup: wrap})
 		}
 		if supervisors {
 			st.supervisor = "sup"
-			if _, err := db.CreateAgent(ctx, app.Agent{TenantID: t.ID, Username: st.supervisor, Name: "Supervisor",
-				Extension: "999", PasswordHash: string(hash), Role: app.RoleSupervisor, Team: "Bench"}); err != nil {
+			if _, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: t.ID, Username: st.supervisor, Name: "Supervisor",
+				Extension: "999", PasswordHash: string(hash), Role: ccaas.RoleSupervisor, Team: "Bench"}); err != nil {
 				return nil, err
 			}
 		}
-		if _, err := db.CreateQueue(ctx, app.Queue{TenantID: t.ID, Name: "Support", RingSeconds: ringSeconds,
+		if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: t.ID, Name: "Support", RingSeconds: ringSeconds,
 			MOHClass: "default", DIDs: []string{st.did}, Members: members}); err != nil {
 			return nil, err
 		}

@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/app/validate"
 )
@@ -62,30 +62,30 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 	fs.SetOutput(stderr)
 	fs.StringVar(&db, "db", db, "sqlite database file")
 	domain := fs.String("domain", "", "the tenant's domain (what agents type at login)")
-	var cmd func(context.Context, *sqlite.DB, app.Tenant) (string, error)
+	var cmd func(context.Context, *sqlite.DB, ccaas.Tenant) (string, error)
 	switch object {
 	case "tenant":
 		name := fs.String("name", "", "the tenant's display name")
-		cmd = func(ctx context.Context, d *sqlite.DB, _ app.Tenant) (string, error) {
+		cmd = func(ctx context.Context, d *sqlite.DB, _ ccaas.Tenant) (string, error) {
 			if err := errors.Join(flagErr("--domain", validate.Domain(*domain)), flagErr("--name", validate.Name(strings.TrimSpace(*name)))); err != nil {
 				return "", err
 			}
-			t, err := d.CreateTenant(ctx, app.Tenant{Domain: strings.ToLower(*domain), Name: strings.TrimSpace(*name)})
+			t, err := d.CreateTenant(ctx, ccaas.Tenant{Domain: strings.ToLower(*domain), Name: strings.TrimSpace(*name)})
 			return fmt.Sprintf("tenant %s created (id %d)", t.Domain, t.ID), err
 		}
 	case "agent":
-		a := app.Agent{}
+		a := ccaas.Agent{}
 		fs.StringVar(&a.Username, "username", "", "login name")
 		fs.StringVar(&a.Name, "name", "", "display name")
 		fs.StringVar(&a.Extension, "extension", "", "extension number, unique in the tenant")
 		fs.IntVar(&a.WrapupSeconds, "wrapup", 0, "wrapup seconds after inbound queue calls (0: none)")
-		fs.StringVar(&a.Role, "role", app.RoleAgent, "agent, supervisor or admin")
+		fs.StringVar(&a.Role, "role", ccaas.RoleAgent, "agent, supervisor or admin")
 		fs.StringVar(&a.Team, "team", "", "the agent's team; a supervisor's teams, separated by commas")
-		cmd = func(ctx context.Context, d *sqlite.DB, t app.Tenant) (string, error) {
+		cmd = func(ctx context.Context, d *sqlite.DB, t ccaas.Tenant) (string, error) {
 			return addAgent(ctx, d, t, a, stdin)
 		}
 	case "queue":
-		q := app.Queue{}
+		q := ccaas.Queue{}
 		var dids, members listFlag
 		var overflowTarget, strategy string
 		fs.StringVar(&q.Name, "name", "", "queue name")
@@ -96,10 +96,10 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 		fs.StringVar(&strategy, "strategy", "longest_idle", "longest_idle, round_robin or fewest_calls")
 		fs.StringVar(&q.MOHClass, "moh", "default", "music on hold class (musiconhold.conf)")
 		fs.IntVar(&q.MaxWaitSeconds, "max-wait", 0, "maximum wait in seconds, then overflow (0: no limit)")
-		fs.StringVar(&q.Overflow, "overflow", app.OverflowHangup, "after the maximum wait: hangup (politely), queue or extension")
+		fs.StringVar(&q.Overflow, "overflow", ccaas.OverflowHangup, "after the maximum wait: hangup (politely), queue or extension")
 		fs.StringVar(&overflowTarget, "overflow-target", "", "the queue's name or the agent's extension to overflow to")
 		fs.IntVar(&q.AnnounceSeconds, "announce", 0, "announce the caller's position every so many seconds (0: never)")
-		cmd = func(ctx context.Context, d *sqlite.DB, t app.Tenant) (string, error) {
+		cmd = func(ctx context.Context, d *sqlite.DB, t ccaas.Tenant) (string, error) {
 			if err := validate.Strategy(strategy); err != nil {
 				return "", flagErr("--strategy", err)
 			}
@@ -111,7 +111,7 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 		agentCalls := fs.String("agent-calls-not-ready", "", "on or off: agent-to-agent calls may reach Not Ready agents")
 		trunk := fs.String("trunk", "", "PJSIP endpoint of the outbound trunk (pjsip.conf)")
 		callerID := fs.String("caller-id", "", `caller id of outbound calls, e.g. "Acme" <5550000>`)
-		cmd = func(ctx context.Context, d *sqlite.DB, t app.Tenant) (string, error) {
+		cmd = func(ctx context.Context, d *sqlite.DB, t ccaas.Tenant) (string, error) {
 			cfg, err := d.TenantConfig(ctx, t.ID)
 			if err != nil {
 				return "", err
@@ -149,16 +149,16 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 	case "variable":
 		key := fs.String("key", "", "the name agents see (plain text, up to 64 characters)")
 		variable := fs.String("variable", "", "the channel variable the IVR sets")
-		cmd = func(ctx context.Context, d *sqlite.DB, t app.Tenant) (string, error) {
+		cmd = func(ctx context.Context, d *sqlite.DB, t ccaas.Tenant) (string, error) {
 			k := strings.TrimSpace(*key)
 			if err := errors.Join(flagErr("--key", validate.VariableKey(k)), flagErr("--variable", validate.ChannelVariable(*variable))); err != nil {
 				return "", err
 			}
-			return fmt.Sprintf("call variable %q (%s) added to %s", k, *variable, t.Domain), d.AddCallVariable(ctx, t.ID, app.CallVariable{Key: k, Variable: *variable})
+			return fmt.Sprintf("call variable %q (%s) added to %s", k, *variable, t.Domain), d.AddCallVariable(ctx, t.ID, ccaas.CallVariable{Key: k, Variable: *variable})
 		}
 	case "operator":
 		username := fs.String("username", "", "login name")
-		cmd = func(ctx context.Context, d *sqlite.DB, _ app.Tenant) (string, error) {
+		cmd = func(ctx context.Context, d *sqlite.DB, _ ccaas.Tenant) (string, error) {
 			if err := validate.Username(*username); err != nil {
 				return "", flagErr("--username", err)
 			}
@@ -166,12 +166,12 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 			if err != nil {
 				return "", err
 			}
-			o, err := d.CreateOperator(ctx, sqlite.Operator{Username: *username, PasswordHash: hash})
+			o, err := d.CreateOperator(ctx, ccaas.Operator{Username: *username, PasswordHash: hash})
 			return fmt.Sprintf("operator %s created", o.Username), err
 		}
 	case "reason":
 		reason := fs.String("reason", "", "a Not Ready reason: lowercase letters, digits and _")
-		cmd = func(ctx context.Context, d *sqlite.DB, t app.Tenant) (string, error) {
+		cmd = func(ctx context.Context, d *sqlite.DB, t ccaas.Tenant) (string, error) {
 			if err := validate.Reason(*reason); err != nil {
 				return "", flagErr("--reason", err)
 			}
@@ -192,7 +192,7 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 		return err
 	}
 	defer d.Close()
-	var t app.Tenant
+	var t ccaas.Tenant
 	if object != "tenant" && object != "operator" || args[0] == "set" {
 		if t, err = d.TenantByDomain(ctx, *domain); err != nil {
 			return fmt.Errorf("--domain %q: no such tenant", *domain)
@@ -206,7 +206,7 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 	return nil
 }
 
-func addAgent(ctx context.Context, d *sqlite.DB, t app.Tenant, a app.Agent, stdin io.Reader) (string, error) {
+func addAgent(ctx context.Context, d *sqlite.DB, t ccaas.Tenant, a ccaas.Agent, stdin io.Reader) (string, error) {
 	err := errors.Join(
 		flagErr("--username", validate.Username(a.Username)),
 		flagErr("--name", validate.Name(strings.TrimSpace(a.Name))),
@@ -226,7 +226,7 @@ func addAgent(ctx context.Context, d *sqlite.DB, t app.Tenant, a app.Agent, stdi
 	return fmt.Sprintf("agent %s created in %s (extension %s)", created.Username, t.Domain, created.Extension), err
 }
 
-func addQueue(ctx context.Context, d *sqlite.DB, t app.Tenant, q app.Queue, dids, members listFlag, overflowTarget string) (string, error) {
+func addQueue(ctx context.Context, d *sqlite.DB, t ccaas.Tenant, q ccaas.Queue, dids, members listFlag, overflowTarget string) (string, error) {
 	errs := []error{
 		flagErr("--name", validate.Name(strings.TrimSpace(q.Name))),
 		flagErr("--ring", validate.Ring(q.RingSeconds)),
@@ -238,17 +238,17 @@ func addQueue(ctx context.Context, d *sqlite.DB, t app.Tenant, q app.Queue, dids
 	for _, did := range dids {
 		errs = append(errs, flagErr("--did", validate.DID(did)))
 	}
-	if q.Overflow != app.OverflowHangup && q.MaxWaitSeconds == 0 {
+	if q.Overflow != ccaas.OverflowHangup && q.MaxWaitSeconds == 0 {
 		errs = append(errs, errors.New("--overflow: set --max-wait too, the call overflows after it"))
 	}
 	switch q.Overflow {
-	case app.OverflowHangup:
-	case app.OverflowExtension:
+	case ccaas.OverflowHangup:
+	case ccaas.OverflowExtension:
 		if err := validate.Extension(overflowTarget); err != nil {
 			errs = append(errs, errors.New("--overflow-target: the agent's extension"))
 		}
 		q.OverflowTarget = overflowTarget
-	case app.OverflowQueue:
+	case ccaas.OverflowQueue:
 		target, err := d.QueueByName(ctx, t.ID, overflowTarget)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--overflow-target %q: no such queue in %s", overflowTarget, t.Domain))
@@ -272,7 +272,7 @@ func addQueue(ctx context.Context, d *sqlite.DB, t app.Tenant, q app.Queue, dids
 			errs = append(errs, fmt.Errorf("--member %q: no such agent in %s", user, t.Domain))
 			continue
 		}
-		q.Members = append(q.Members, app.Member{Agent: a.ID, Skill: skill})
+		q.Members = append(q.Members, ccaas.Member{Agent: a.ID, Skill: skill})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return "", err

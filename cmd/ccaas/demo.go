@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/ari"
@@ -109,31 +110,31 @@ func seedDemo(ctx context.Context, path string) error {
 	defer db.Close()
 	if _, err := db.TenantByDomain(ctx, demoDomain); err == nil {
 		return nil
-	} else if !errors.Is(err, app.ErrNotFound) {
+	} else if !errors.Is(err, ccaas.ErrNotFound) {
 		return err
 	}
-	t, err := db.CreateTenant(ctx, app.Tenant{Domain: demoDomain, Name: "Demo Company"})
+	t, err := db.CreateTenant(ctx, ccaas.Tenant{Domain: demoDomain, Name: "Demo Company"})
 	if err != nil {
 		return err
 	}
-	var members []app.Member
+	var members []ccaas.Member
 	for _, a := range demoAgents {
 		hash, err := bcrypt.GenerateFromPassword([]byte(a.password), bcrypt.DefaultCost)
 		if err != nil {
 			return err
 		}
-		ag, err := db.CreateAgent(ctx, app.Agent{TenantID: t.ID, Username: a.username, Name: a.name, Extension: a.extension,
+		ag, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: t.ID, Username: a.username, Name: a.name, Extension: a.extension,
 			PasswordHash: string(hash), WrapupSeconds: a.wrapupSeconds, Team: demoTeam})
 		if err != nil {
 			return err
 		}
-		members = append(members, app.Member{Agent: ag.ID, Skill: 1})
+		members = append(members, ccaas.Member{Agent: ag.ID, Skill: 1})
 	}
-	if _, err = db.CreateQueue(ctx, app.Queue{TenantID: t.ID, Name: "Support", RingSeconds: 20, MOHClass: "default", DIDs: []string{demoDID}, Members: members}); err != nil {
+	if _, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: t.ID, Name: "Support", RingSeconds: 20, MOHClass: "default", DIDs: []string{demoDID}, Members: members}); err != nil {
 		return err
 	}
 	// the simulator's trunk endpoint takes outbound calls
-	if err := db.SetSettings(ctx, t.ID, app.Settings{NotifyIncoming: true, Trunk: "pstn", CallerID: `"Demo Company" <5550000>`}); err != nil {
+	if err := db.SetSettings(ctx, t.ID, ccaas.Settings{NotifyIncoming: true, Trunk: "pstn", CallerID: `"Demo Company" <5550000>`}); err != nil {
 		return err
 	}
 	for _, v := range demoVariables {
@@ -145,8 +146,8 @@ func seedDemo(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := db.CreateAgent(ctx, app.Agent{TenantID: t.ID, Username: demoSupervisor.username, Name: demoSupervisor.name,
-		Extension: demoSupervisor.extension, PasswordHash: string(hash), Role: app.RoleSupervisor, Team: demoTeam}); err != nil {
+	if _, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: t.ID, Username: demoSupervisor.username, Name: demoSupervisor.name,
+		Extension: demoSupervisor.extension, PasswordHash: string(hash), Role: ccaas.RoleSupervisor, Team: demoTeam}); err != nil {
 		return err
 	}
 	// someone to try the admin and operator pages with
@@ -154,15 +155,15 @@ func seedDemo(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := db.CreateAgent(ctx, app.Agent{TenantID: t.ID, Username: demoAdmin.username, Name: "Demo Admin", Extension: "1099",
-		PasswordHash: string(hash), Role: app.RoleAdmin}); err != nil {
+	if _, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: t.ID, Username: demoAdmin.username, Name: "Demo Admin", Extension: "1099",
+		PasswordHash: string(hash), Role: ccaas.RoleAdmin}); err != nil {
 		return err
 	}
 	hash, err = bcrypt.GenerateFromPassword([]byte(demoOperator.password), bcrypt.DefaultCost)
 	if err != nil {
 		return err
 	}
-	_, err = db.CreateOperator(ctx, sqlite.Operator{Username: demoOperator.username, PasswordHash: string(hash)})
+	_, err = db.CreateOperator(ctx, ccaas.Operator{Username: demoOperator.username, PasswordHash: string(hash)})
 	return err
 }
 
@@ -172,7 +173,7 @@ var (
 )
 
 // demoVariables is the demo's attached data: what a simulated IVR asked.
-var demoVariables = []app.CallVariable{
+var demoVariables = []ccaas.CallVariable{
 	{Key: "Customer name", Variable: "CCAAS_FirstName"},
 	{Key: "Account number", Variable: "CCAAS_Account"},
 	{Key: "Reason for calling (IVR menu)", Variable: "CCAAS_Note"},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/report"
@@ -27,7 +28,7 @@ func seedToday(ctx context.Context, db *sqlite.DB, a *app.App, now time.Time) er
 
 // todayFigures are every tenant's queue figures of now's local day so far:
 // the same figures as the day's report.
-func todayFigures(ctx context.Context, db *sqlite.DB, now time.Time) (string, map[app.TenantID]map[app.QueueID]app.DayFigures, error) {
+func todayFigures(ctx context.Context, db *sqlite.DB, now time.Time) (string, map[ccaas.TenantID]map[ccaas.QueueID]app.DayFigures, error) {
 	day := now.Local().Format(time.DateOnly)
 	period, err := report.ParsePeriod(day, day, report.Day, time.Local)
 	if err != nil {
@@ -37,7 +38,7 @@ func todayFigures(ctx context.Context, db *sqlite.DB, now time.Time) (string, ma
 	if err != nil {
 		return "", nil, err
 	}
-	out := make(map[app.TenantID]map[app.QueueID]app.DayFigures)
+	out := make(map[ccaas.TenantID]map[ccaas.QueueID]app.DayFigures)
 	for _, t := range tenants {
 		cfg, err := db.TenantConfig(ctx, t.ID)
 		if err != nil {
@@ -47,7 +48,7 @@ func todayFigures(ctx context.Context, db *sqlite.DB, now time.Time) (string, ma
 		if err != nil {
 			return "", nil, fmt.Errorf("today's figures: %w", err)
 		}
-		figures := make(map[app.QueueID]app.DayFigures)
+		figures := make(map[ccaas.QueueID]app.DayFigures)
 		for _, q := range r.Queues {
 			if q.Total {
 				figures[q.Queue] = app.DayFigures{Offered: q.Offered, Answered: q.Answered, Abandoned: q.Abandoned,

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/app/sqlite"
 )
@@ -19,20 +20,20 @@ func TestTodayFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	ten, _ := db.CreateTenant(ctx, app.Tenant{Domain: "acme.example", Name: "Acme"})
-	other, _ := db.CreateTenant(ctx, app.Tenant{Domain: "other.example", Name: "Other"})
-	ag, _ := db.CreateAgent(ctx, app.Agent{TenantID: ten.ID, Username: "sam", Name: "Sam", Extension: "1001", PasswordHash: "x"})
-	q, _ := db.CreateQueue(ctx, app.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 20, ServiceLevelSeconds: 20, DIDs: []string{"5550001"}})
-	oq, _ := db.CreateQueue(ctx, app.Queue{TenantID: other.ID, Name: "Other", RingSeconds: 20, DIDs: []string{"5550002"}})
+	ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "acme.example", Name: "Acme"})
+	other, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "other.example", Name: "Other"})
+	ag, _ := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "sam", Name: "Sam", Extension: "1001", PasswordHash: "x"})
+	q, _ := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 20, ServiceLevelSeconds: 20, DIDs: []string{"5550001"}})
+	oq, _ := db.CreateQueue(ctx, ccaas.Queue{TenantID: other.ID, Name: "Other", RingSeconds: 20, DIDs: []string{"5550002"}})
 
 	now := time.Date(2026, 11, 24, 15, 0, 0, 0, time.Local)
 	at := func(h, m, s int) time.Time { return time.Date(2026, 11, 24, h, m, s, 0, time.Local) }
-	answered := func(id string, arrived time.Time, wait, talk, hold time.Duration) app.CallRecord {
-		return app.CallRecord{ID: app.CallID(id), Tenant: ten.ID, Direction: "inbound", Queue: q.ID, QueueName: "Support",
+	answered := func(id string, arrived time.Time, wait, talk, hold time.Duration) ccaas.CallRecord {
+		return ccaas.CallRecord{ID: ccaas.CallID(id), Tenant: ten.ID, Direction: "inbound", Queue: q.ID, QueueName: "Support",
 			Arrived: arrived, Answered: arrived.Add(wait), Ended: arrived.Add(wait + talk + hold), Wait: wait, Talk: talk, Hold: hold,
-			EndReason: "caller_hangup", Agents: []app.CallAgent{{Agent: ag.ID, Role: "answer", Offered: arrived.Add(wait - time.Second), Joined: arrived.Add(wait), Left: arrived.Add(wait + talk + hold)}}}
+			EndReason: "caller_hangup", Agents: []ccaas.CallAgent{{Agent: ag.ID, Role: "answer", Offered: arrived.Add(wait - time.Second), Joined: arrived.Add(wait), Left: arrived.Add(wait + talk + hold)}}}
 	}
-	calls := []app.CallRecord{
+	calls := []ccaas.CallRecord{
 		answered("c1", at(9, 0, 0), 10*time.Second, 100*time.Second, 20*time.Second), // in service level
 		answered("c2", at(10, 0, 0), 40*time.Second, 60*time.Second, 0),              // answered late
 		{ID: "c3", Tenant: ten.ID, Direction: "inbound", Queue: q.ID, QueueName: "Support", Arrived: at(11, 0, 0),
@@ -45,7 +46,7 @@ func TestTodayFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Sam's 15 s of wrapup after c1
-	if err := db.AppendStateLog(ctx, []app.StateChange{
+	if err := db.AppendStateLog(ctx, []ccaas.StateChange{
 		{Tenant: ten.ID, Agent: ag.ID, At: at(9, 2, 10), From: "talking", To: "wrapup", Call: "c1"},
 		{Tenant: ten.ID, Agent: ag.ID, At: at(9, 2, 25), From: "wrapup", To: "ready", Call: "c1"},
 	}); err != nil {

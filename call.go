@@ -1,0 +1,79 @@
+package ccaas
+
+import "time"
+
+// CallID names a call.
+type CallID string
+
+// CallRecord is what is kept of a call when it ends.
+type CallRecord struct {
+	ID        CallID
+	Tenant    TenantID
+	Direction string // DirInbound, DirOutbound or DirInternal
+	Queue     QueueID
+	QueueName string
+	Number    string // the caller's number (inbound) or the number dialled
+	Name      string
+	DID       string
+	Arrived   time.Time // when the call began
+	Answered  time.Time // zero if no agent ever talked
+	Ended     time.Time
+	Wait      time.Duration // until answered, or until it ended unanswered
+	Talk      time.Duration // answered until ended, without hold time
+	Hold      time.Duration
+	Transfers int
+	Joins     int    // agents who joined by conference
+	EndReason string // one of the End constants
+	Agents    []CallAgent
+}
+
+// CallAgent is one agent's part in a call.
+type CallAgent struct {
+	Agent   AgentID
+	Role    string // one of the Part constants
+	Offered time.Time
+	Joined  time.Time // zero if they never joined
+	Left    time.Time
+	Hold    time.Duration // the call's hold time while they were on it
+	Outcome string        // why their part ended: one of the End constants
+}
+
+// Call directions.
+const (
+	DirInbound  = "inbound"  // a customer called
+	DirOutbound = "outbound" // an agent dialled a number out through the trunk
+	DirInternal = "internal" // an agent called another agent's extension
+)
+
+// End reasons: why a call, or one agent's part in it, ended
+// (docs/cti-protocol.md lists them for the browser).
+const (
+	EndCallerHangup = "caller_hangup" // the customer hung up: the call ends for everyone
+	EndAgentHangup  = "agent_hangup"  // the last agent hung up
+	EndWithdrawn    = "withdrawn"     // the offer was taken back (ring time over, the agent left)
+	EndFailed       = "failed"        // the call could not be connected
+	EndTransferred  = "transferred"   // the agent transferred the call
+	EndLeft         = "left"          // the agent left; the others go on
+	EndBusy         = "busy"          // the number or agent dialled was busy
+	EndNoAnswer     = "no_answer"     // the number or agent dialled did not answer
+	EndMaxWait      = "max_wait"      // the queue's maximum wait ended the call
+)
+
+// Parts an agent can have in a call (CallAgent.Role).
+const (
+	PartAnswer     = "answer"     // offered the call by the queue or to their extension
+	PartTransfer   = "transfer"   // the target of a blind transfer
+	PartConference = "conference" // added to the call by another agent
+	PartDialer     = "dialer"     // placed the call
+	PartCallee     = "callee"     // called by another agent
+)
+
+// RecentCall is one line of an agent's own call list.
+type RecentCall struct {
+	At        time.Time `json:"at"`
+	Number    string    `json:"number"`
+	Name      string    `json:"name"`
+	Direction string    `json:"direction"`
+	Seconds   int       `json:"seconds"` // how long the agent was on it (0: they did not answer)
+	Outcome   string    `json:"outcome"`
+}

@@ -1,0 +1,43 @@
+package ccaas
+
+// QueueID names a queue.
+type QueueID int64
+
+// Queue is where inbound calls wait for an agent.
+type Queue struct {
+	ID          QueueID  `db:"id"`
+	TenantID    TenantID `db:"tenant_id"`
+	Name        string   `db:"name"`
+	RingSeconds int      `db:"ring_seconds"` // an offer rings this long before it is withdrawn
+	MOHClass    string   `db:"moh_class"`
+	Priority    int      `db:"priority"` // higher is served first
+	Strategy    string   `db:"strategy"` // longest_idle, round_robin or fewest_calls
+	// MaxWaitSeconds bounds the wait (0: no limit); then the call overflows.
+	MaxWaitSeconds int    `db:"max_wait_seconds"`
+	Overflow       string `db:"overflow"`        // hangup (politely), queue or extension
+	OverflowTarget string `db:"overflow_target"` // the queue's id or the agent's extension
+	// AnnounceSeconds is how often a waiting caller hears their position (0: never).
+	AnnounceSeconds int `db:"announce_seconds"`
+	// ServiceLevelSeconds is the service-level target: calls answered within
+	// it count as answered in service level.
+	ServiceLevelSeconds int      `db:"service_level_seconds"`
+	DIDs                []string `db:"-"`
+	Members             []Member `db:"-"`
+}
+
+// DefaultServiceLevelSeconds is a new queue's service-level target (the
+// common "80% in 20 seconds" of contact centers).
+const DefaultServiceLevelSeconds = 20
+
+// Member is an agent of a queue with a skill level (higher is preferred).
+type Member struct {
+	Agent AgentID `db:"agent_id"`
+	Skill int     `db:"skill"`
+}
+
+// Overflow kinds.
+const (
+	OverflowHangup    = "hangup"
+	OverflowQueue     = "queue"
+	OverflowExtension = "extension"
+)

@@ -1,0 +1,13 @@
+package ccaas
+
+import "context"
+
+// Store is the persistence the call logic (app) needs; *sqlite.DB provides it.
+type Store interface {
+	TenantByDomain(ctx context.Context, domain string) (Tenant, error)
+	AgentByUsername(ctx context.Context, tenant TenantID, username string) (Agent, error)
+	Tenants(ctx context.Context) ([]Tenant, error)
+	TenantConfig(ctx context.Context, tenant TenantID) (TenantConfig, error)
+	AppendStateLog(ctx context.Context, changes []StateChange) error
+	AppendCallRecords(ctx context.Context, calls []CallRecord) error
+}
