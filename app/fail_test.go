@@ -11,9 +11,9 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
-	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/ari/asterisksim"
+	"github.com/ccaas/ccaas/sqlite"
 )
 
 // These tests make one ARI request of a call flow fail (500, 404) or go

@@ -14,9 +14,9 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
-	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/ari/asterisksim"
 	"github.com/ccaas/ccaas/queuelog"
+	"github.com/ccaas/ccaas/sqlite"
 )
 
 // The queue_log tests run call flows over the simulator with the app's

@@ -32,8 +32,8 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
-	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/ari"
+	"github.com/ccaas/ccaas/sqlite"
 )
 
 const realDID = "5550001"

@@ -9,8 +9,8 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
-	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/ari/asterisksim"
+	"github.com/ccaas/ccaas/sqlite"
 )
 
 // figures is what TestStats compares: the tenant's and each queue's counts.

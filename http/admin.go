@@ -23,9 +23,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ccaas/ccaas"
-	"github.com/ccaas/ccaas/app/sqlite"
-	"github.com/ccaas/ccaas/app/validate"
 	"github.com/ccaas/ccaas/report"
+	"github.com/ccaas/ccaas/sqlite"
+	"github.com/ccaas/ccaas/validate"
 )
 
 // The admin pages: server-rendered HTML (html/template escapes every value),

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/ccaas/ccaas"
-	"github.com/ccaas/ccaas/app/validate"
+	"github.com/ccaas/ccaas/validate"
 )
 
 // The admin forms are parsed here by pure functions: url.Values (and the

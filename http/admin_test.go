@@ -23,7 +23,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ccaas/ccaas"
-	"github.com/ccaas/ccaas/app/sqlite"
+	"github.com/ccaas/ccaas/sqlite"
 )
 
 // reloads records which tenants the admin pages asked to reload.

@@ -9,7 +9,7 @@ import (
 )
 
 // Records are where a tenant's call records and state log are read from
-// (app/sqlite).
+// (sqlite).
 type Records interface {
 	CallRecords(ctx context.Context, tenant ccaas.TenantID, from, to time.Time) ([]ccaas.CallRecord, error)
 	ReportStateLog(ctx context.Context, tenant ccaas.TenantID, from, to time.Time) ([]ccaas.StateChange, error)

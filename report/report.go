@@ -1,6 +1,6 @@
 // Package report computes a tenant's contact-center figures from its call
 // records and its agent-state log: per queue and per agent, per day or hour.
-// It is pure logic: the caller reads the rows (app/sqlite) and renders the
+// It is pure logic: the caller reads the rows (sqlite) and renders the
 // result (http).
 //
 // Two clocks, on purpose:

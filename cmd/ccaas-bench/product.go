@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/ccaas/ccaas/app"
-	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/ari"
 	cchttp "github.com/ccaas/ccaas/http"
+	"github.com/ccaas/ccaas/sqlite"
 )
 
 // The product runs in a child process of the bench (this same binary,

@@ -7,7 +7,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ccaas/ccaas"
-	"github.com/ccaas/ccaas/app/sqlite"
+	"github.com/ccaas/ccaas/sqlite"
 )
 
 // benchPassword is every seeded user's password.

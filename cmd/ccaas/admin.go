@@ -13,8 +13,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ccaas/ccaas"
-	"github.com/ccaas/ccaas/app/sqlite"
-	"github.com/ccaas/ccaas/app/validate"
+	"github.com/ccaas/ccaas/sqlite"
+	"github.com/ccaas/ccaas/validate"
 )
 
 // Admin commands write the configuration into the sqlite file; a running

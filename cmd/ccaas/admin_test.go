@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ccaas/ccaas/app/sqlite"
+	"github.com/ccaas/ccaas/sqlite"
 )
 
 func TestAdminCommands(t *testing.T) {

@@ -15,10 +15,10 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
-	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/ari/asterisksim"
 	cchttp "github.com/ccaas/ccaas/http"
+	"github.com/ccaas/ccaas/sqlite"
 )
 
 // The demo tenant that `ccaas demo` seeds (once; an existing one is kept).

@@ -21,9 +21,9 @@ import (
 	"time"
 
 	"github.com/ccaas/ccaas/app"
-	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/ari"
 	cchttp "github.com/ccaas/ccaas/http"
+	"github.com/ccaas/ccaas/sqlite"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".

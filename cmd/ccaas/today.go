@@ -7,8 +7,8 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
-	"github.com/ccaas/ccaas/app/sqlite"
 	"github.com/ccaas/ccaas/report"
+	"github.com/ccaas/ccaas/sqlite"
 )
 
 // seedToday gives the supervisors' team view the day's figures so far when

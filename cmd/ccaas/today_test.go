@@ -8,7 +8,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
-	"github.com/ccaas/ccaas/app/sqlite"
+	"github.com/ccaas/ccaas/sqlite"
 )
 
 // The team view's figures after a restart start from the day's records:
