@@ -24,7 +24,6 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/report"
-	"github.com/ccaas/ccaas/sqlite"
 	"github.com/ccaas/ccaas/validate"
 )
 
@@ -38,7 +37,8 @@ import (
 // Supervisors (role supervisor) may sign in too, but see only the reports
 // (reports.go); every other tenant page refuses them.
 
-// AdminStore is what the admin pages need of the database; *sqlite.DB provides it.
+// AdminStore is what the admin pages need of the database, in the model's
+// types and errors; *sqlite.DB provides it.
 type AdminStore interface {
 	TenantByDomain(ctx context.Context, domain string) (ccaas.Tenant, error)
 	Tenants(ctx context.Context) ([]ccaas.Tenant, error)
@@ -254,24 +254,25 @@ func (a *admin) failed(c *gin.Context, err error) {
 		"The server could not complete this change. Check the list to see what was saved, then try again; tell your operator if it keeps failing.")
 }
 
-// duplicateFields maps a UNIQUE violation to the form field and a readable error.
-var duplicateFields = map[string][2]string{
-	"agents.tenant_id, agents.extension":                    {"extension", "another agent has this extension"},
-	"agents.tenant_id, agents.username":                     {"username", "another agent has this username"},
-	"queues.tenant_id, queues.name":                         {"name", "another queue has this name"},
-	"queue_dids.did":                                        {"dids", "one of these numbers already rings another queue (maybe of another tenant)"},
-	"tenants.domain":                                        {"domain", "another tenant has this domain"},
-	"call_variables.tenant_id, call_variables.variable":     {"", "a channel variable is listed twice"},
-	"not_ready_reasons.tenant_id, not_ready_reasons.reason": {"reasons", "a reason is listed twice"},
+// duplicateFields maps the value a store says is taken (record, field) to
+// the form field and a readable error.
+var duplicateFields = map[[2]string][2]string{
+	{"agent", "extension"}:        {"extension", "another agent has this extension"},
+	{"agent", "username"}:         {"username", "another agent has this username"},
+	{"queue", "name"}:             {"name", "another queue has this name"},
+	{"queue", "did"}:              {"dids", "one of these numbers already rings another queue (maybe of another tenant)"},
+	{"tenant", "domain"}:          {"domain", "another tenant has this domain"},
+	{"call variable", "variable"}: {"", "a channel variable is listed twice"},
+	{"reason", "reason"}:          {"reasons", "a reason is listed twice"},
 }
 
-// duplicate turns a UNIQUE violation into a form error; false for other errors.
+// duplicate turns a ccaas.ErrDuplicate into a form error; false for other errors.
 func duplicate(err error, errs FormErrors) bool {
-	cols, ok := sqlite.Duplicate(err)
-	if !ok {
+	var d *ccaas.DuplicateError
+	if !errors.As(err, &d) {
 		return false
 	}
-	if f, ok := duplicateFields[cols]; ok {
+	if f, ok := duplicateFields[[2]string{d.Record, d.Field}]; ok {
 		errs.add(f[0], f[1])
 	} else {
 		errs.add("", "one of these values is already taken")

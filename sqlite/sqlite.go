@@ -1,6 +1,8 @@
 // Package sqlite stores the contact center's configuration in a sqlite file
 // through sqlx. Schema changes are embedded goose migrations, applied in
-// order when the database is opened.
+// order when the database is opened. It answers with the model's errors
+// (ccaas.ErrNotFound, ccaas.ErrDuplicate naming the value taken), so that
+// no caller needs to know the schema.
 package sqlite
 
 import (
@@ -73,6 +75,43 @@ func (d *DB) Migrate(ctx context.Context) error {
 
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }
+
+// uniqueColumns reports whether err is a UNIQUE (or primary key) violation
+// and names the columns, e.g. "agents.tenant_id, agents.extension".
+func uniqueColumns(err error) (columns string, ok bool) {
+	var se sqlite3.Error
+	if !errors.As(err, &se) || se.ExtendedCode != sqlite3.ErrConstraintUnique && se.ExtendedCode != sqlite3.ErrConstraintPrimaryKey {
+		return "", false
+	}
+	_, columns, _ = strings.Cut(se.Error(), "constraint failed: ")
+	return columns, true
+}
+
+// duplicates names, in the model's words, the value a violation of these
+// columns' uniqueness is about.
+var duplicates = map[string]ccaas.DuplicateError{
+	"agents.tenant_id, agents.extension":                    {Record: "agent", Field: "extension"},
+	"agents.tenant_id, agents.username":                     {Record: "agent", Field: "username"},
+	"queues.tenant_id, queues.name":                         {Record: "queue", Field: "name"},
+	"queue_dids.did":                                        {Record: "queue", Field: "did"},
+	"tenants.domain":                                        {Record: "tenant", Field: "domain"},
+	"call_variables.tenant_id, call_variables.variable":     {Record: "call variable", Field: "variable"},
+	"not_ready_reasons.tenant_id, not_ready_reasons.reason": {Record: "reason", Field: "reason"},
+	"operators.username":                                    {Record: "operator", Field: "username"},
+}
+
+// duplicate turns a uniqueness violation into a *ccaas.DuplicateError
+// (ccaas.ErrDuplicate) that names the value taken; other errors pass as they
+// are. The error's text stays sqlite's.
+func duplicate(err error) error {
+	cols, ok := uniqueColumns(err)
+	if !ok {
+		return err
+	}
+	d := duplicates[cols] // a zero Record and Field: a value we cannot name
+	d.Err = err
+	return &d
+}
 
 func notFound(err error, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {
@@ -164,7 +203,7 @@ func (d *DB) QueueByName(ctx context.Context, tenant ccaas.TenantID, name string
 func (d *DB) CreateTenant(ctx context.Context, t ccaas.Tenant) (ccaas.Tenant, error) {
 	res, err := d.db.ExecContext(ctx, `INSERT INTO tenants (domain, name) VALUES (?, ?)`, t.Domain, t.Name)
 	if err != nil {
-		return t, fmt.Errorf("create tenant %s: %w", t.Domain, err)
+		return t, fmt.Errorf("create tenant %s: %w", t.Domain, duplicate(err))
 	}
 	id, err := res.LastInsertId()
 	t.ID = ccaas.TenantID(id)
@@ -180,7 +219,7 @@ func (d *DB) CreateAgent(ctx context.Context, a ccaas.Agent) (ccaas.Agent, error
 		`INSERT INTO agents (tenant_id, username, name, extension, password_hash, role, wrapup_seconds, team) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.TenantID, a.Username, a.Name, a.Extension, a.PasswordHash, a.Role, a.WrapupSeconds, a.Team)
 	if err != nil {
-		return a, fmt.Errorf("create agent %s: %w", a.Username, err)
+		return a, fmt.Errorf("create agent %s: %w", a.Username, duplicate(err))
 	}
 	id, err := res.LastInsertId()
 	a.ID = ccaas.AgentID(id)
@@ -212,7 +251,7 @@ func (d *DB) CreateQueue(ctx context.Context, q ccaas.Queue) (ccaas.Queue, error
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		q.TenantID, q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds)
 	if err != nil {
-		return q, fmt.Errorf("create queue %s: %w", q.Name, err)
+		return q, fmt.Errorf("create queue %s: %w", q.Name, duplicate(err))
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
@@ -221,7 +260,7 @@ func (d *DB) CreateQueue(ctx context.Context, q ccaas.Queue) (ccaas.Queue, error
 	q.ID = ccaas.QueueID(id)
 	for _, did := range q.DIDs {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO queue_dids (did, queue_id) VALUES (?, ?)`, did, q.ID); err != nil {
-			return q, fmt.Errorf("queue %s: DID %s: %w", q.Name, did, err)
+			return q, fmt.Errorf("queue %s: DID %s: %w", q.Name, did, duplicate(err))
 		}
 	}
 	for i, m := range q.Members {
@@ -232,7 +271,7 @@ func (d *DB) CreateQueue(ctx context.Context, q ccaas.Queue) (ccaas.Queue, error
 			`INSERT INTO queue_members (queue_id, agent_id, skill) SELECT ?, id, ? FROM agents WHERE id = ? AND tenant_id = ?`,
 			q.ID, q.Members[i].Skill, m.Agent, q.TenantID)
 		if err != nil {
-			return q, fmt.Errorf("queue %s: member %d: %w", q.Name, m.Agent, err)
+			return q, fmt.Errorf("queue %s: member %d: %w", q.Name, m.Agent, duplicate(err))
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return q, fmt.Errorf("queue %s: member %d: %w", q.Name, m.Agent, ccaas.ErrNotFound)
@@ -287,7 +326,7 @@ func (d *DB) StateLog(ctx context.Context, tenant ccaas.TenantID, agent ccaas.Ag
 // AddReason adds a tenant's own Not Ready reason.
 func (d *DB) AddReason(ctx context.Context, tenant ccaas.TenantID, reason string) error {
 	if _, err := d.db.ExecContext(ctx, `INSERT INTO not_ready_reasons (tenant_id, reason) VALUES (?, ?)`, tenant, reason); err != nil {
-		return fmt.Errorf("add reason %q: %w", reason, err)
+		return fmt.Errorf("add reason %q: %w", reason, duplicate(err))
 	}
 	return nil
 }
@@ -319,7 +358,7 @@ func (d *DB) AddCallVariable(ctx context.Context, tenant ccaas.TenantID, v ccaas
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO call_variables (tenant_id, position, key_name, variable) VALUES (?, ?, ?, ?)`,
 		tenant, n+1, v.Key, v.Variable); err != nil {
-		return fmt.Errorf("add call variable %s: %w", v.Variable, err)
+		return fmt.Errorf("add call variable %s: %w", v.Variable, duplicate(err))
 	}
 	return tx.Commit()
 }
@@ -559,7 +598,7 @@ func (d *DB) Stats(ctx context.Context, tenant ccaas.TenantID, calls, answered, 
 // in this tenant (it may exist in another one, which must look the same).
 func exactlyOne(res sql.Result, err error, what string) error {
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return fmt.Errorf("%s: %w", what, duplicate(err))
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("%s: %w", what, ccaas.ErrNotFound)
@@ -624,18 +663,6 @@ func (d *DB) SetAgentQueues(ctx context.Context, tenant ccaas.TenantID, agent cc
 	return tx.Commit()
 }
 
-// Duplicate reports whether err is a UNIQUE (or primary key) violation and
-// names the columns, e.g. "agents.tenant_id, agents.extension", so that a
-// caller can tell the user which value is taken.
-func Duplicate(err error) (columns string, ok bool) {
-	var se sqlite3.Error
-	if !errors.As(err, &se) || se.ExtendedCode != sqlite3.ErrConstraintUnique && se.ExtendedCode != sqlite3.ErrConstraintPrimaryKey {
-		return "", false
-	}
-	_, columns, _ = strings.Cut(se.Error(), "constraint failed: ")
-	return columns, true
-}
-
 // DeleteAgent removes an agent (and their queue memberships).
 func (d *DB) DeleteAgent(ctx context.Context, tenant ccaas.TenantID, id ccaas.AgentID) error {
 	res, err := d.db.ExecContext(ctx, `DELETE FROM agents WHERE tenant_id = ? AND id = ?`, tenant, id)
@@ -665,7 +692,7 @@ func (d *DB) UpdateQueue(ctx context.Context, q ccaas.Queue) error {
 	}
 	for _, did := range q.DIDs {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO queue_dids (did, queue_id) VALUES (?, ?)`, did, q.ID); err != nil {
-			return fmt.Errorf("queue %s: DID %s: %w", q.Name, did, err)
+			return fmt.Errorf("queue %s: DID %s: %w", q.Name, did, duplicate(err))
 		}
 	}
 	for _, m := range q.Members {
@@ -701,7 +728,7 @@ func (d *DB) SetCallVariables(ctx context.Context, tenant ccaas.TenantID, vars [
 	for i, v := range vars {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO call_variables (tenant_id, position, key_name, variable) VALUES (?, ?, ?, ?)`,
 			tenant, i+1, v.Key, v.Variable); err != nil {
-			return fmt.Errorf("call variable %s: %w", v.Variable, err)
+			return fmt.Errorf("call variable %s: %w", v.Variable, duplicate(err))
 		}
 	}
 	return tx.Commit()
@@ -719,7 +746,7 @@ func (d *DB) SetReasons(ctx context.Context, tenant ccaas.TenantID, reasons []st
 	}
 	for _, r := range reasons {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO not_ready_reasons (tenant_id, reason) VALUES (?, ?)`, tenant, r); err != nil {
-			return fmt.Errorf("reason %q: %w", r, err)
+			return fmt.Errorf("reason %q: %w", r, duplicate(err))
 		}
 	}
 	return tx.Commit()
@@ -735,7 +762,7 @@ func (d *DB) UpdateTenant(ctx context.Context, t ccaas.Tenant) error {
 func (d *DB) CreateOperator(ctx context.Context, o ccaas.Operator) (ccaas.Operator, error) {
 	res, err := d.db.ExecContext(ctx, `INSERT INTO operators (username, password_hash) VALUES (?, ?)`, o.Username, o.PasswordHash)
 	if err != nil {
-		return o, fmt.Errorf("create operator %s: %w", o.Username, err)
+		return o, fmt.Errorf("create operator %s: %w", o.Username, duplicate(err))
 	}
 	o.ID, err = res.LastInsertId()
 	return o, err

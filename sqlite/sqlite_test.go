@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"github.com/pressly/goose/v3"
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/pressly/goose/v3"
 
 	"github.com/ccaas/ccaas"
 )
@@ -227,11 +229,103 @@ func TestAgentTeamAndQueues(t *testing.T) {
 		t.Fatalf("Q2 members = %+v", m)
 	}
 	_, err = db.CreateAgent(ctx, ccaas.Agent{TenantID: t1.ID, Username: "b", Name: "B", Extension: "1001", PasswordHash: "x"})
-	if cols, ok := Duplicate(err); !ok || cols != "agents.tenant_id, agents.extension" {
-		t.Fatalf("Duplicate(%v) = %q, %v", err, cols, ok)
+	if cols, ok := uniqueColumns(err); !ok || cols != "agents.tenant_id, agents.extension" {
+		t.Fatalf("uniqueColumns(%v) = %q, %v", err, cols, ok)
 	}
-	if _, ok := Duplicate(errors.New("UNIQUE constraint failed: x")); ok {
-		t.Fatal("Duplicate took a plain error for a constraint violation")
+	if _, ok := uniqueColumns(errors.New("UNIQUE constraint failed: x")); ok {
+		t.Fatal("uniqueColumns took a plain error for a constraint violation")
+	}
+	// callers see it in the model's words
+	var dup *ccaas.DuplicateError
+	if !errors.Is(err, ccaas.ErrDuplicate) || !errors.As(err, &dup) || dup.Record != "agent" || dup.Field != "extension" {
+		t.Fatalf("err = %v (%+v), want the agent's extension as ccaas.ErrDuplicate", err, dup)
+	}
+	if !strings.Contains(err.Error(), "UNIQUE constraint failed: agents.tenant_id, agents.extension") {
+		t.Fatalf("err = %q, want sqlite's own text", err)
+	}
+}
+
+// TestDuplicatesNameTheValue: every value that must be unique answers
+// ccaas.ErrDuplicate naming the record and field, so that callers tell the
+// user which one is taken without knowing the schema.
+func TestDuplicatesNameTheValue(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	ten, err := db.CreateTenant(ctx, ccaas.Tenant{Domain: "acme.example", Name: "Acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := db.CreateTenant(ctx, ccaas.Tenant{Domain: "other.example", Name: "Other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "bob", Name: "Bob", Extension: "1002", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 15, DIDs: []string{"5550001"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateOperator(ctx, ccaas.Operator{Username: "root", PasswordHash: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name          string
+		do            func() error
+		record, field string
+	}{
+		{"tenant domain", func() error {
+			_, err := db.CreateTenant(ctx, ccaas.Tenant{Domain: "ACME.example", Name: "Again"})
+			return err
+		}, "tenant", "domain"},
+		{"agent username", func() error {
+			_, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Extension: "1009", PasswordHash: "x"})
+			return err
+		}, "agent", "username"},
+		{"agent extension on update", func() error {
+			b.Extension = a.Extension
+			return db.UpdateAgent(ctx, b)
+		}, "agent", "extension"},
+		{"queue name", func() error {
+			_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 15})
+			return err
+		}, "queue", "name"},
+		{"DID of another tenant's queue", func() error {
+			_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: other.ID, Name: "Sales", RingSeconds: 15, DIDs: []string{"5550001"}})
+			return err
+		}, "queue", "did"},
+		{"DID on update", func() error {
+			q2, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Billing", RingSeconds: 15})
+			if err != nil {
+				return err
+			}
+			q2.DIDs = q.DIDs
+			return db.UpdateQueue(ctx, q2)
+		}, "queue", "did"},
+		{"call variable twice", func() error {
+			return db.SetCallVariables(ctx, ten.ID, []ccaas.CallVariable{{Key: "A", Variable: "V"}, {Key: "B", Variable: "V"}})
+		}, "call variable", "variable"},
+		{"reason twice", func() error { return db.SetReasons(ctx, ten.ID, []string{"coffee", "coffee"}) }, "reason", "reason"},
+		{"operator username", func() error {
+			_, err := db.CreateOperator(ctx, ccaas.Operator{Username: "ROOT", PasswordHash: "x"})
+			return err
+		}, "operator", "username"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.do()
+			var dup *ccaas.DuplicateError
+			if !errors.Is(err, ccaas.ErrDuplicate) || !errors.As(err, &dup) || dup.Record != tt.record || dup.Field != tt.field {
+				t.Fatalf("err = %v (%+v), want ErrDuplicate of %s %s", err, dup, tt.record, tt.field)
+			}
+		})
+	}
+	if err := db.UpdateAgent(ctx, ccaas.Agent{ID: 999, TenantID: ten.ID, Username: "x"}); errors.Is(err, ccaas.ErrDuplicate) || !errors.Is(err, ccaas.ErrNotFound) {
+		t.Fatalf("missing agent: err = %v, want ErrNotFound only", err)
 	}
 }
 
