@@ -1,0 +1,222 @@
+package http
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ccaas/ccaas"
+)
+
+// The tenant admin's queues: the list, the new and edit forms and the
+// deletion.
+
+type queueRow struct {
+	ccaas.Queue
+	OverflowText string
+	MemberNames  []string
+}
+
+func overflowText(cfg ccaas.TenantConfig, q ccaas.Queue) string {
+	if q.MaxWaitSeconds == 0 {
+		return "waits without limit"
+	}
+	switch q.Overflow {
+	case ccaas.OverflowQueue:
+		target := "a removed queue"
+		if id, ok := parseID(q.OverflowTarget); ok {
+			if t := queueByID(cfg, ccaas.QueueID(id)); t != nil {
+				target = "queue " + t.Name
+			}
+		}
+		return fmt.Sprintf("after %d s: to %s", q.MaxWaitSeconds, target)
+	case ccaas.OverflowExtension:
+		return fmt.Sprintf("after %d s: to extension %s", q.MaxWaitSeconds, q.OverflowTarget)
+	}
+	return fmt.Sprintf("after %d s: hang up politely", q.MaxWaitSeconds)
+}
+
+func (a *admin) queues(c *gin.Context) {
+	cfg, ok := a.tenantConfig(c)
+	if !ok {
+		return
+	}
+	rows := make([]queueRow, len(cfg.Queues))
+	for i, q := range cfg.Queues {
+		rows[i] = queueRow{Queue: q, OverflowText: overflowText(cfg, q)}
+		for _, m := range q.Members {
+			if ag := agentByID(cfg, m.Agent); ag != nil {
+				rows[i].MemberNames = append(rows[i].MemberNames, fmt.Sprintf("%s (%d)", ag.Username, m.Skill))
+			}
+		}
+	}
+	p := a.newPage(c, "Queues", "queues")
+	p.Data = rows
+	a.render(c, http.StatusOK, "queues", p)
+}
+
+type queuePage struct {
+	ID         int64
+	Strategies []string
+	Members    []choice
+	QueueNames []string // other queues: overflow targets
+	Extensions []string
+}
+
+func queueValues(q ccaas.Queue, cfg ccaas.TenantConfig) url.Values {
+	v := url.Values{"name": {q.Name}, "dids": {strings.Join(q.DIDs, "\n")}, "ring": {strconv.Itoa(q.RingSeconds)},
+		"priority": {strconv.Itoa(q.Priority)}, "strategy": {q.Strategy}, "moh": {q.MOHClass},
+		"announce": {strconv.Itoa(q.AnnounceSeconds)}, "max_wait": {strconv.Itoa(q.MaxWaitSeconds)}, "overflow": {q.Overflow},
+		"service_level": {strconv.Itoa(q.ServiceLevelSeconds)}}
+	switch q.Overflow {
+	case ccaas.OverflowQueue:
+		if id, ok := parseID(q.OverflowTarget); ok {
+			if t := queueByID(cfg, ccaas.QueueID(id)); t != nil {
+				v.Set("overflow_target", t.Name)
+			}
+		}
+	case ccaas.OverflowExtension:
+		v.Set("overflow_target", q.OverflowTarget)
+	}
+	for _, m := range q.Members {
+		id := strconv.FormatInt(int64(m.Agent), 10)
+		v.Add("member", id)
+		v.Set("skill_a"+id, strconv.Itoa(m.Skill))
+	}
+	return v
+}
+
+func (a *admin) showQueue(c *gin.Context, status int, cfg ccaas.TenantConfig, id ccaas.QueueID, v url.Values, errs FormErrors) {
+	title := "New queue"
+	if q := queueByID(cfg, id); q != nil {
+		title = "Queue " + q.Name
+	}
+	p := a.newPage(c, title, "queues")
+	p.Form, p.Errors = v, errs
+	ids, labels := make([]int64, len(cfg.Agents)), make([]string, len(cfg.Agents))
+	data := queuePage{ID: int64(id), Strategies: []string{"longest_idle", "round_robin", "fewest_calls"}}
+	for i, ag := range cfg.Agents {
+		ids[i], labels[i] = int64(ag.ID), fmt.Sprintf("%s (%s, ext. %s)", ag.Name, ag.Username, ag.Extension)
+		data.Extensions = append(data.Extensions, ag.Extension)
+	}
+	for _, q := range cfg.Queues {
+		if q.ID != id {
+			data.QueueNames = append(data.QueueNames, q.Name)
+		}
+	}
+	data.Members = choices(v, errs, "member", "skill_a", ids, labels)
+	p.Data = data
+	a.render(c, status, "queue", p)
+}
+
+func (a *admin) queueNew(c *gin.Context) {
+	cfg, ok := a.tenantConfig(c)
+	if !ok {
+		return
+	}
+	a.showQueue(c, http.StatusOK, cfg, 0, queueValues(ccaas.Queue{RingSeconds: 20, ServiceLevelSeconds: ccaas.DefaultServiceLevelSeconds, Strategy: "longest_idle", MOHClass: "default", Overflow: ccaas.OverflowHangup}, cfg), FormErrors{})
+}
+
+func (a *admin) queueCreate(c *gin.Context) {
+	cfg, ok := a.tenantConfig(c)
+	if !ok {
+		return
+	}
+	v := c.Request.PostForm
+	q, errs := ParseQueueForm(v, cfg, 0)
+	if errs == nil {
+		q.TenantID = adminOf(c).Tenant
+		created, err := a.store.CreateQueue(c.Request.Context(), q)
+		if err == nil {
+			a.done(c, q.TenantID, "/admin/queues", fmt.Sprintf("Queue %s created.", created.Name))
+			return
+		}
+		if errs = (FormErrors{}); !duplicate(err, errs) {
+			a.failed(c, err)
+			return
+		}
+	}
+	a.showQueue(c, http.StatusUnprocessableEntity, cfg, 0, v, errs)
+}
+
+// queueByURL finds the queue named by the URL among the session tenant's own.
+func (a *admin) queueByURL(c *gin.Context) (ccaas.TenantConfig, ccaas.Queue, bool) {
+	id, ok := parseID(c.Param("id"))
+	if !ok {
+		a.notFound(c)
+		return ccaas.TenantConfig{}, ccaas.Queue{}, false
+	}
+	cfg, ok := a.tenantConfig(c)
+	if !ok {
+		return cfg, ccaas.Queue{}, false
+	}
+	q := queueByID(cfg, ccaas.QueueID(id))
+	if q == nil {
+		a.notFound(c)
+		return cfg, ccaas.Queue{}, false
+	}
+	return cfg, *q, true
+}
+
+func (a *admin) queueEdit(c *gin.Context) {
+	cfg, q, ok := a.queueByURL(c)
+	if !ok {
+		return
+	}
+	a.showQueue(c, http.StatusOK, cfg, q.ID, queueValues(q, cfg), FormErrors{})
+}
+
+func (a *admin) queueUpdate(c *gin.Context) {
+	cfg, old, ok := a.queueByURL(c)
+	if !ok {
+		return
+	}
+	v := c.Request.PostForm
+	q, errs := ParseQueueForm(v, cfg, old.ID)
+	if errs == nil {
+		q.ID, q.TenantID = old.ID, old.TenantID
+		err := a.store.UpdateQueue(c.Request.Context(), q)
+		if err == nil {
+			a.done(c, q.TenantID, "/admin/queues", fmt.Sprintf("Queue %s saved.", q.Name))
+			return
+		}
+		if errs = (FormErrors{}); !duplicate(err, errs) {
+			a.failed(c, err)
+			return
+		}
+	}
+	a.showQueue(c, http.StatusUnprocessableEntity, cfg, old.ID, v, errs)
+}
+
+func (a *admin) queueDelete(c *gin.Context) {
+	cfg, q, ok := a.queueByURL(c)
+	if !ok {
+		return
+	}
+	errs := FormErrors{}
+	var from []string
+	for _, o := range cfg.Queues {
+		if o.Overflow == ccaas.OverflowQueue && o.OverflowTarget == strconv.FormatInt(int64(q.ID), 10) && o.ID != q.ID {
+			from = append(from, o.Name)
+		}
+	}
+	switch {
+	case c.Request.PostForm.Get("confirm") != "yes":
+		errs.add("confirm", "tick the box to confirm the deletion")
+	case len(from) > 0:
+		errs.add("confirm", fmt.Sprintf("queue %s overflows into this queue; change that queue first", strings.Join(from, ", ")))
+	}
+	if len(errs) > 0 {
+		a.showQueue(c, http.StatusUnprocessableEntity, cfg, q.ID, queueValues(q, cfg), errs)
+		return
+	}
+	if err := a.store.DeleteQueue(c.Request.Context(), q.TenantID, q.ID); err != nil {
+		a.failed(c, err)
+		return
+	}
+	a.done(c, q.TenantID, "/admin/queues", fmt.Sprintf("Queue %s deleted; calls waiting in it were ended politely.", q.Name))
+}

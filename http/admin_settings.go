@@ -1,0 +1,43 @@
+package http
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ccaas/ccaas"
+)
+
+// The tenant admin's settings: the incoming-call notification and whether
+// agent-to-agent calls reach Not Ready agents (the trunk is the operator's).
+
+func (a *admin) showSettings(c *gin.Context, status int, s ccaas.Settings, errs FormErrors) {
+	p := a.newPage(c, "Settings", "settings")
+	p.Errors, p.Data = errs, s
+	a.render(c, status, "settings", p)
+}
+
+func (a *admin) settings(c *gin.Context) {
+	cfg, ok := a.tenantConfig(c)
+	if !ok {
+		return
+	}
+	a.showSettings(c, http.StatusOK, cfg.Settings, FormErrors{})
+}
+
+func (a *admin) settingsSave(c *gin.Context) {
+	cfg, ok := a.tenantConfig(c)
+	if !ok {
+		return
+	}
+	s, errs := ParseSettingsForm(c.Request.PostForm, cfg.Settings)
+	if errs != nil {
+		a.showSettings(c, http.StatusUnprocessableEntity, cfg.Settings, errs)
+		return
+	}
+	if err := a.store.SetSettings(c.Request.Context(), cfg.Tenant.ID, s); err != nil {
+		a.failed(c, err)
+		return
+	}
+	a.done(c, cfg.Tenant.ID, "/admin/settings", "Settings saved; agents' pages follow them from now on.")
+}

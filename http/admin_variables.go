@@ -1,0 +1,63 @@
+package http
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ccaas/ccaas"
+)
+
+// The tenant admin's call variables: the attached data agents see.
+
+type variableRow struct {
+	N             int
+	Key, Variable string
+	Err           string
+}
+
+func (a *admin) showVariables(c *gin.Context, status int, keys, vars []string, errs FormErrors) {
+	rows := make([]variableRow, max(ccaas.MaxCallVariables, len(keys)))
+	for i := range rows {
+		rows[i].N = i + 1
+		if i < len(keys) && i < len(vars) {
+			rows[i].Key, rows[i].Variable = keys[i], vars[i]
+		}
+		rows[i].Err = errs["row"+strconv.Itoa(i+1)]
+	}
+	p := a.newPage(c, "Call variables", "variables")
+	p.Errors, p.Data = errs, rows
+	a.render(c, status, "variables", p)
+}
+
+func (a *admin) variables(c *gin.Context) {
+	cfg, ok := a.tenantConfig(c)
+	if !ok {
+		return
+	}
+	var keys, vars []string
+	for _, v := range cfg.Variables {
+		keys, vars = append(keys, v.Key), append(vars, v.Variable)
+	}
+	a.showVariables(c, http.StatusOK, keys, vars, FormErrors{})
+}
+
+func (a *admin) variablesSave(c *gin.Context) {
+	v := c.Request.PostForm
+	vars, errs := ParseVariablesForm(v)
+	if errs == nil {
+		tenant := adminOf(c).Tenant
+		err := a.store.SetCallVariables(c.Request.Context(), tenant, vars)
+		if err == nil {
+			a.done(c, tenant, "/admin/variables", fmt.Sprintf("%d call variables saved.", len(vars)))
+			return
+		}
+		if errs = (FormErrors{}); !duplicate(err, errs) {
+			a.failed(c, err)
+			return
+		}
+	}
+	a.showVariables(c, http.StatusUnprocessableEntity, v["key"], v["variable"], errs)
+}
