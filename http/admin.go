@@ -129,25 +129,25 @@ func (a *admin) routes(e *gin.Engine) {
 	r.GET("/reports", a.reports)
 	r.GET("/reports/:table", a.reportCSV)
 	t := r.Group("", a.adminOnly)
-	t.GET("/agents", a.agents)
-	t.GET("/agents/new", a.agentNew)
-	t.POST("/agents", a.guard, a.agentCreate)
-	t.GET("/agents/:id", a.agentEdit)
-	t.POST("/agents/:id", a.guard, a.agentUpdate)
+	t.GET("/agents", a.withConfig(a.agents))
+	t.GET("/agents/new", a.withConfig(a.agentNew))
+	t.POST("/agents", a.guard, a.withConfig(a.agentCreate))
+	t.GET("/agents/:id", a.withConfig(a.agentEdit))
+	t.POST("/agents/:id", a.guard, a.withConfig(a.agentUpdate))
 	t.POST("/agents/:id/password", a.guard, a.agentPassword)
-	t.POST("/agents/:id/delete", a.guard, a.agentDelete)
-	t.GET("/queues", a.queues)
-	t.GET("/queues/new", a.queueNew)
-	t.POST("/queues", a.guard, a.queueCreate)
-	t.GET("/queues/:id", a.queueEdit)
-	t.POST("/queues/:id", a.guard, a.queueUpdate)
-	t.POST("/queues/:id/delete", a.guard, a.queueDelete)
-	t.GET("/variables", a.variables)
+	t.POST("/agents/:id/delete", a.guard, a.withConfig(a.agentDelete))
+	t.GET("/queues", a.withConfig(a.queues))
+	t.GET("/queues/new", a.withConfig(a.queueNew))
+	t.POST("/queues", a.guard, a.withConfig(a.queueCreate))
+	t.GET("/queues/:id", a.withConfig(a.queueEdit))
+	t.POST("/queues/:id", a.guard, a.withConfig(a.queueUpdate))
+	t.POST("/queues/:id/delete", a.guard, a.withConfig(a.queueDelete))
+	t.GET("/variables", a.withConfig(a.variables))
 	t.POST("/variables", a.guard, a.variablesSave)
-	t.GET("/reasons", a.reasons)
+	t.GET("/reasons", a.withConfig(a.reasons))
 	t.POST("/reasons", a.guard, a.reasonsSave)
-	t.GET("/settings", a.settings)
-	t.POST("/settings", a.guard, a.settingsSave)
+	t.GET("/settings", a.withConfig(a.settings))
+	t.POST("/settings", a.guard, a.withConfig(a.settingsSave))
 
 	op := e.Group("/operator", securityHeaders)
 	op.GET("", redirectTo("/operator/tenants"))
@@ -269,6 +269,22 @@ func duplicate(err error, errs FormErrors) bool {
 	return true
 }
 
+// stored tells whether the store took a change; err is its answer. If not,
+// the request has its answer: a value already taken goes back to the form
+// with the field's error (through again; nil for a change without unique
+// values), any other error fails.
+func (a *admin) stored(c *gin.Context, err error, again func(FormErrors)) bool {
+	if err == nil {
+		return true
+	}
+	if errs := (FormErrors{}); again != nil && duplicate(err, errs) {
+		again(errs)
+	} else {
+		a.failed(c, err)
+	}
+	return false
+}
+
 // done ends a successful change: apply it to the running tenant, then go back
 // to the list with a message.
 func (a *admin) done(c *gin.Context, tenant ccaas.TenantID, to, msg string) {
@@ -299,6 +315,8 @@ type choice struct {
 	Err     string
 }
 
+// choices reads the checkboxes (field) and skills (prefix and the id) of a
+// form; addChoice writes one.
 func choices(v url.Values, errs FormErrors, field, prefix string, ids []int64, labels []string) []choice {
 	out := make([]choice, len(ids))
 	for i, id := range ids {
@@ -313,6 +331,12 @@ func choices(v url.Values, errs FormErrors, field, prefix string, ids []int64, l
 	return out
 }
 
+func addChoice(v url.Values, field, prefix string, id int64, skill int) {
+	sid := strconv.FormatInt(id, 10)
+	v.Add(field, sid)
+	v.Set(prefix+sid, strconv.Itoa(skill))
+}
+
 func (a *admin) tenantConfig(c *gin.Context) (ccaas.TenantConfig, bool) {
 	cfg, err := a.store.TenantConfig(c.Request.Context(), adminOf(c).Tenant)
 	if err != nil {
@@ -320,6 +344,25 @@ func (a *admin) tenantConfig(c *gin.Context) (ccaas.TenantConfig, bool) {
 		return cfg, false
 	}
 	return cfg, true
+}
+
+// withConfig loads the session tenant's configuration for h; a failure is
+// answered.
+func (a *admin) withConfig(h func(c *gin.Context, cfg ccaas.TenantConfig)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if cfg, ok := a.tenantConfig(c); ok {
+			h(c, cfg)
+		}
+	}
+}
+
+// idOf is the id in the URL; a malformed one is answered as not found.
+func (a *admin) idOf(c *gin.Context) (int64, bool) {
+	id, ok := parseID(c.Param("id"))
+	if !ok {
+		a.notFound(c)
+	}
+	return id, ok
 }
 
 // withoutPasswords is the form to show again: passwords are never sent back.

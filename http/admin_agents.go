@@ -20,11 +20,7 @@ type agentRow struct {
 	Queues []string
 }
 
-func (a *admin) agents(c *gin.Context) {
-	cfg, ok := a.tenantConfig(c)
-	if !ok {
-		return
-	}
+func (a *admin) agents(c *gin.Context, cfg ccaas.TenantConfig) {
 	rows := make([]agentRow, len(cfg.Agents))
 	for i, ag := range cfg.Agents {
 		rows[i].Agent = ag
@@ -55,9 +51,7 @@ func agentValues(ag ccaas.Agent, cfg ccaas.TenantConfig) url.Values {
 	for _, q := range cfg.Queues {
 		for _, m := range q.Members {
 			if m.Agent == ag.ID {
-				id := strconv.FormatInt(int64(q.ID), 10)
-				v.Add("queue", id)
-				v.Set("skill_q"+id, strconv.Itoa(m.Skill))
+				addChoice(v, "queue", "skill_q", int64(q.ID), m.Skill)
 			}
 		}
 	}
@@ -80,23 +74,18 @@ func (a *admin) showAgent(c *gin.Context, status int, cfg ccaas.TenantConfig, ag
 	a.render(c, status, "agent", p)
 }
 
-func (a *admin) agentNew(c *gin.Context) {
-	cfg, ok := a.tenantConfig(c)
-	if !ok {
-		return
-	}
+func (a *admin) agentNew(c *gin.Context, cfg ccaas.TenantConfig) {
 	a.showAgent(c, http.StatusOK, cfg, ccaas.Agent{}, url.Values{"role": {ccaas.RoleAgent}, "wrapup": {"0"}}, FormErrors{})
 }
 
-func (a *admin) agentCreate(c *gin.Context) {
-	cfg, ok := a.tenantConfig(c)
-	if !ok {
-		return
-	}
+func (a *admin) agentCreate(c *gin.Context, cfg ccaas.TenantConfig) {
 	v := c.Request.PostForm
+	again := func(errs FormErrors) {
+		a.showAgent(c, http.StatusUnprocessableEntity, cfg, ccaas.Agent{}, withoutPasswords(v), errs)
+	}
 	f, errs := ParseAgentForm(v, cfg, 0)
 	if errs != nil {
-		a.showAgent(c, http.StatusUnprocessableEntity, cfg, ccaas.Agent{}, withoutPasswords(v), errs)
+		again(errs)
 		return
 	}
 	ctx := c.Request.Context()
@@ -109,29 +98,21 @@ func (a *admin) agentCreate(c *gin.Context) {
 	}
 	ag.PasswordHash = hash
 	created, err := a.store.CreateAgent(ctx, ag)
-	if err != nil {
-		errs = FormErrors{}
-		if duplicate(err, errs) {
-			a.showAgent(c, http.StatusUnprocessableEntity, cfg, ccaas.Agent{}, withoutPasswords(v), errs)
-			return
-		}
-		a.failed(c, err)
+	if !a.stored(c, err, again) {
 		return
 	}
 	if len(f.Queues) > 0 {
-		if err := a.store.SetAgentQueues(ctx, ag.TenantID, created.ID, f.Queues); err != nil {
-			a.failed(c, err)
-			return
-		}
+		err = a.store.SetAgentQueues(ctx, ag.TenantID, created.ID, f.Queues)
 	}
-	a.done(c, ag.TenantID, "/admin/agents", fmt.Sprintf("Agent %s created.", created.Username))
+	if a.stored(c, err, nil) {
+		a.done(c, ag.TenantID, "/admin/agents", fmt.Sprintf("Agent %s created.", created.Username))
+	}
 }
 
 // agentByURL finds the agent named by the URL among the session tenant's own.
 func (a *admin) agentByURL(c *gin.Context) (ccaas.Agent, bool) {
-	id, ok := parseID(c.Param("id"))
+	id, ok := a.idOf(c)
 	if !ok {
-		a.notFound(c)
 		return ccaas.Agent{}, false
 	}
 	ag, err := a.store.Agent(c.Request.Context(), adminOf(c).Tenant, ccaas.AgentID(id))
@@ -142,12 +123,8 @@ func (a *admin) agentByURL(c *gin.Context) (ccaas.Agent, bool) {
 	return ag, true
 }
 
-func (a *admin) agentEdit(c *gin.Context) {
+func (a *admin) agentEdit(c *gin.Context, cfg ccaas.TenantConfig) {
 	ag, ok := a.agentByURL(c)
-	if !ok {
-		return
-	}
-	cfg, ok := a.tenantConfig(c)
 	if !ok {
 		return
 	}
@@ -165,16 +142,17 @@ func overflowsTo(cfg ccaas.TenantConfig, ext string) []string {
 	return names
 }
 
-func (a *admin) agentUpdate(c *gin.Context) {
+func (a *admin) agentUpdate(c *gin.Context, cfg ccaas.TenantConfig) {
 	old, ok := a.agentByURL(c)
 	if !ok {
 		return
 	}
-	cfg, ok := a.tenantConfig(c)
-	if !ok {
-		return
-	}
 	v := c.Request.PostForm
+	again := func(errs FormErrors) {
+		v := withoutPasswords(v)
+		v.Set("username", old.Username)
+		a.showAgent(c, http.StatusUnprocessableEntity, cfg, old, v, errs)
+	}
 	f, errs := ParseAgentForm(v, cfg, old.ID)
 	if errs == nil {
 		errs = FormErrors{}
@@ -187,25 +165,19 @@ func (a *admin) agentUpdate(c *gin.Context) {
 			}
 		}
 	}
-	if len(errs) == 0 {
-		ag := f.Agent
-		ag.ID, ag.TenantID, ag.Username, ag.PasswordHash = old.ID, old.TenantID, old.Username, old.PasswordHash
-		err := a.store.UpdateAgent(c.Request.Context(), ag)
-		if err == nil {
-			err = a.store.SetAgentQueues(c.Request.Context(), ag.TenantID, ag.ID, f.Queues)
-		}
-		if err == nil {
-			a.done(c, ag.TenantID, "/admin/agents", fmt.Sprintf("Agent %s saved.", ag.Username))
-			return
-		}
-		if !duplicate(err, errs) {
-			a.failed(c, err)
-			return
-		}
+	if len(errs) > 0 {
+		again(errs)
+		return
 	}
-	v = withoutPasswords(v)
-	v.Set("username", old.Username)
-	a.showAgent(c, http.StatusUnprocessableEntity, cfg, old, v, errs)
+	ag := f.Agent
+	ag.ID, ag.TenantID, ag.Username, ag.PasswordHash = old.ID, old.TenantID, old.Username, old.PasswordHash
+	err := a.store.UpdateAgent(c.Request.Context(), ag)
+	if err == nil {
+		err = a.store.SetAgentQueues(c.Request.Context(), ag.TenantID, ag.ID, f.Queues)
+	}
+	if a.stored(c, err, again) {
+		a.done(c, ag.TenantID, "/admin/agents", fmt.Sprintf("Agent %s saved.", ag.Username))
+	}
 }
 
 func (a *admin) agentPassword(c *gin.Context) {
@@ -226,19 +198,13 @@ func (a *admin) agentPassword(c *gin.Context) {
 	if err == nil {
 		err = a.store.SetPassword(c.Request.Context(), ag.TenantID, ag.ID, hash)
 	}
-	if err != nil {
-		a.failed(c, err)
-		return
+	if a.stored(c, err, nil) {
+		a.done(c, ag.TenantID, "/admin/agents", fmt.Sprintf("The password of %s was changed.", ag.Username))
 	}
-	a.done(c, ag.TenantID, "/admin/agents", fmt.Sprintf("The password of %s was changed.", ag.Username))
 }
 
-func (a *admin) agentDelete(c *gin.Context) {
+func (a *admin) agentDelete(c *gin.Context, cfg ccaas.TenantConfig) {
 	ag, ok := a.agentByURL(c)
-	if !ok {
-		return
-	}
-	cfg, ok := a.tenantConfig(c)
 	if !ok {
 		return
 	}
@@ -255,9 +221,7 @@ func (a *admin) agentDelete(c *gin.Context) {
 		a.showAgent(c, http.StatusUnprocessableEntity, cfg, ag, agentValues(ag, cfg), errs)
 		return
 	}
-	if err := a.store.DeleteAgent(c.Request.Context(), ag.TenantID, ag.ID); err != nil {
-		a.failed(c, err)
-		return
+	if a.stored(c, a.store.DeleteAgent(c.Request.Context(), ag.TenantID, ag.ID), nil) {
+		a.done(c, ag.TenantID, "/admin/agents", fmt.Sprintf("Agent %s deleted.", ag.Username))
 	}
-	a.done(c, ag.TenantID, "/admin/agents", fmt.Sprintf("Agent %s deleted.", ag.Username))
 }

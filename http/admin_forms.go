@@ -437,47 +437,32 @@ func ParseSettingsForm(v url.Values, s ccaas.Settings) (ccaas.Settings, FormErro
 	return s, nil
 }
 
-func agentByID(cfg ccaas.TenantConfig, id ccaas.AgentID) *ccaas.Agent {
-	for i := range cfg.Agents {
-		if cfg.Agents[i].ID == id {
-			return &cfg.Agents[i]
+// find returns the first item match accepts, or nil.
+func find[T any](items []T, match func(*T) bool) *T {
+	for i := range items {
+		if match(&items[i]) {
+			return &items[i]
 		}
 	}
 	return nil
+}
+
+func agentByID(cfg ccaas.TenantConfig, id ccaas.AgentID) *ccaas.Agent {
+	return find(cfg.Agents, func(a *ccaas.Agent) bool { return a.ID == id })
 }
 
 func agentByExtension(cfg ccaas.TenantConfig, ext string) *ccaas.Agent {
-	for i := range cfg.Agents {
-		if cfg.Agents[i].Extension == ext {
-			return &cfg.Agents[i]
-		}
-	}
-	return nil
+	return find(cfg.Agents, func(a *ccaas.Agent) bool { return a.Extension == ext })
 }
 
 func queueByID(cfg ccaas.TenantConfig, id ccaas.QueueID) *ccaas.Queue {
-	for i := range cfg.Queues {
-		if cfg.Queues[i].ID == id {
-			return &cfg.Queues[i]
-		}
-	}
-	return nil
+	return find(cfg.Queues, func(q *ccaas.Queue) bool { return q.ID == id })
 }
 
 func queueByName(cfg ccaas.TenantConfig, name string) *ccaas.Queue {
-	for i := range cfg.Queues {
-		if cfg.Queues[i].Name == name {
-			return &cfg.Queues[i]
-		}
-	}
-	return nil
+	return find(cfg.Queues, func(q *ccaas.Queue) bool { return q.Name == name })
 }
 
 func queueByDID(cfg ccaas.TenantConfig, did string) *ccaas.Queue {
-	for i := range cfg.Queues {
-		if slices.Contains(cfg.Queues[i].DIDs, did) {
-			return &cfg.Queues[i]
-		}
-	}
-	return nil
+	return find(cfg.Queues, func(q *ccaas.Queue) bool { return slices.Contains(q.DIDs, did) })
 }

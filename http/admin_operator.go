@@ -39,9 +39,12 @@ func (a *admin) tenantNew(c *gin.Context) {
 
 func (a *admin) tenantCreate(c *gin.Context) {
 	v := c.Request.PostForm
+	again := func(errs FormErrors) {
+		a.showTenant(c, http.StatusUnprocessableEntity, ccaas.Tenant{}, withoutPasswords(v), errs)
+	}
 	f, errs := ParseTenantForm(v, true)
 	if errs != nil {
-		a.showTenant(c, http.StatusUnprocessableEntity, ccaas.Tenant{}, withoutPasswords(v), errs)
+		again(errs)
 		return
 	}
 	ctx := c.Request.Context()
@@ -54,12 +57,7 @@ func (a *admin) tenantCreate(c *gin.Context) {
 		}
 	}
 	t, err := a.store.CreateTenant(ctx, f.Tenant)
-	if err != nil {
-		if errs = (FormErrors{}); duplicate(err, errs) {
-			a.showTenant(c, http.StatusUnprocessableEntity, ccaas.Tenant{}, withoutPasswords(v), errs)
-			return
-		}
-		a.failed(c, err)
+	if !a.stored(c, err, again) {
 		return
 	}
 	cfg, err := a.store.TenantConfig(ctx, t.ID)
@@ -75,17 +73,14 @@ func (a *admin) tenantCreate(c *gin.Context) {
 		_, err = a.store.CreateAgent(ctx, ag)
 		msg = fmt.Sprintf("Tenant %s created; %s can log in to the admin pages with domain %s.", t.Domain, ag.Username, t.Domain)
 	}
-	if err != nil {
-		a.failed(c, err)
-		return
+	if a.stored(c, err, nil) {
+		a.done(c, t.ID, "/operator/tenants", msg)
 	}
-	a.done(c, t.ID, "/operator/tenants", msg)
 }
 
 func (a *admin) tenantByURL(c *gin.Context) (ccaas.TenantConfig, bool) {
-	id, ok := parseID(c.Param("id"))
+	id, ok := a.idOf(c)
 	if !ok {
-		a.notFound(c)
 		return ccaas.TenantConfig{}, false
 	}
 	cfg, err := a.store.TenantConfig(c.Request.Context(), ccaas.TenantID(id))
@@ -124,9 +119,7 @@ func (a *admin) tenantUpdate(c *gin.Context) {
 	if err == nil {
 		err = a.store.SetSettings(c.Request.Context(), t.ID, s)
 	}
-	if err != nil {
-		a.failed(c, err)
-		return
+	if a.stored(c, err, nil) {
+		a.done(c, t.ID, "/operator/tenants", fmt.Sprintf("Tenant %s saved.", t.Domain))
 	}
-	a.done(c, t.ID, "/operator/tenants", fmt.Sprintf("Tenant %s saved.", t.Domain))
 }

@@ -40,11 +40,7 @@ func overflowText(cfg ccaas.TenantConfig, q ccaas.Queue) string {
 	return fmt.Sprintf("after %d s: hang up politely", q.MaxWaitSeconds)
 }
 
-func (a *admin) queues(c *gin.Context) {
-	cfg, ok := a.tenantConfig(c)
-	if !ok {
-		return
-	}
+func (a *admin) queues(c *gin.Context, cfg ccaas.TenantConfig) {
 	rows := make([]queueRow, len(cfg.Queues))
 	for i, q := range cfg.Queues {
 		rows[i] = queueRow{Queue: q, OverflowText: overflowText(cfg, q)}
@@ -83,9 +79,7 @@ func queueValues(q ccaas.Queue, cfg ccaas.TenantConfig) url.Values {
 		v.Set("overflow_target", q.OverflowTarget)
 	}
 	for _, m := range q.Members {
-		id := strconv.FormatInt(int64(m.Agent), 10)
-		v.Add("member", id)
-		v.Set("skill_a"+id, strconv.Itoa(m.Skill))
+		addChoice(v, "member", "skill_a", int64(m.Agent), m.Skill)
 	}
 	return v
 }
@@ -113,87 +107,67 @@ func (a *admin) showQueue(c *gin.Context, status int, cfg ccaas.TenantConfig, id
 	a.render(c, status, "queue", p)
 }
 
-func (a *admin) queueNew(c *gin.Context) {
-	cfg, ok := a.tenantConfig(c)
-	if !ok {
-		return
-	}
+func (a *admin) queueNew(c *gin.Context, cfg ccaas.TenantConfig) {
 	a.showQueue(c, http.StatusOK, cfg, 0, queueValues(ccaas.Queue{RingSeconds: 20, ServiceLevelSeconds: ccaas.DefaultServiceLevelSeconds, Strategy: "longest_idle", MOHClass: "default", Overflow: ccaas.OverflowHangup}, cfg), FormErrors{})
 }
 
-func (a *admin) queueCreate(c *gin.Context) {
-	cfg, ok := a.tenantConfig(c)
-	if !ok {
+func (a *admin) queueCreate(c *gin.Context, cfg ccaas.TenantConfig) {
+	v := c.Request.PostForm
+	again := func(errs FormErrors) { a.showQueue(c, http.StatusUnprocessableEntity, cfg, 0, v, errs) }
+	q, errs := ParseQueueForm(v, cfg, 0)
+	if errs != nil {
+		again(errs)
 		return
 	}
-	v := c.Request.PostForm
-	q, errs := ParseQueueForm(v, cfg, 0)
-	if errs == nil {
-		q.TenantID = adminOf(c).Tenant
-		created, err := a.store.CreateQueue(c.Request.Context(), q)
-		if err == nil {
-			a.done(c, q.TenantID, "/admin/queues", fmt.Sprintf("Queue %s created.", created.Name))
-			return
-		}
-		if errs = (FormErrors{}); !duplicate(err, errs) {
-			a.failed(c, err)
-			return
-		}
+	q.TenantID = adminOf(c).Tenant
+	created, err := a.store.CreateQueue(c.Request.Context(), q)
+	if a.stored(c, err, again) {
+		a.done(c, q.TenantID, "/admin/queues", fmt.Sprintf("Queue %s created.", created.Name))
 	}
-	a.showQueue(c, http.StatusUnprocessableEntity, cfg, 0, v, errs)
 }
 
 // queueByURL finds the queue named by the URL among the session tenant's own.
-func (a *admin) queueByURL(c *gin.Context) (ccaas.TenantConfig, ccaas.Queue, bool) {
-	id, ok := parseID(c.Param("id"))
+func (a *admin) queueByURL(c *gin.Context, cfg ccaas.TenantConfig) (ccaas.Queue, bool) {
+	id, ok := a.idOf(c)
 	if !ok {
-		a.notFound(c)
-		return ccaas.TenantConfig{}, ccaas.Queue{}, false
-	}
-	cfg, ok := a.tenantConfig(c)
-	if !ok {
-		return cfg, ccaas.Queue{}, false
+		return ccaas.Queue{}, false
 	}
 	q := queueByID(cfg, ccaas.QueueID(id))
 	if q == nil {
 		a.notFound(c)
-		return cfg, ccaas.Queue{}, false
+		return ccaas.Queue{}, false
 	}
-	return cfg, *q, true
+	return *q, true
 }
 
-func (a *admin) queueEdit(c *gin.Context) {
-	cfg, q, ok := a.queueByURL(c)
+func (a *admin) queueEdit(c *gin.Context, cfg ccaas.TenantConfig) {
+	q, ok := a.queueByURL(c, cfg)
 	if !ok {
 		return
 	}
 	a.showQueue(c, http.StatusOK, cfg, q.ID, queueValues(q, cfg), FormErrors{})
 }
 
-func (a *admin) queueUpdate(c *gin.Context) {
-	cfg, old, ok := a.queueByURL(c)
+func (a *admin) queueUpdate(c *gin.Context, cfg ccaas.TenantConfig) {
+	old, ok := a.queueByURL(c, cfg)
 	if !ok {
 		return
 	}
 	v := c.Request.PostForm
+	again := func(errs FormErrors) { a.showQueue(c, http.StatusUnprocessableEntity, cfg, old.ID, v, errs) }
 	q, errs := ParseQueueForm(v, cfg, old.ID)
-	if errs == nil {
-		q.ID, q.TenantID = old.ID, old.TenantID
-		err := a.store.UpdateQueue(c.Request.Context(), q)
-		if err == nil {
-			a.done(c, q.TenantID, "/admin/queues", fmt.Sprintf("Queue %s saved.", q.Name))
-			return
-		}
-		if errs = (FormErrors{}); !duplicate(err, errs) {
-			a.failed(c, err)
-			return
-		}
+	if errs != nil {
+		again(errs)
+		return
 	}
-	a.showQueue(c, http.StatusUnprocessableEntity, cfg, old.ID, v, errs)
+	q.ID, q.TenantID = old.ID, old.TenantID
+	if a.stored(c, a.store.UpdateQueue(c.Request.Context(), q), again) {
+		a.done(c, q.TenantID, "/admin/queues", fmt.Sprintf("Queue %s saved.", q.Name))
+	}
 }
 
-func (a *admin) queueDelete(c *gin.Context) {
-	cfg, q, ok := a.queueByURL(c)
+func (a *admin) queueDelete(c *gin.Context, cfg ccaas.TenantConfig) {
+	q, ok := a.queueByURL(c, cfg)
 	if !ok {
 		return
 	}
@@ -214,9 +188,7 @@ func (a *admin) queueDelete(c *gin.Context) {
 		a.showQueue(c, http.StatusUnprocessableEntity, cfg, q.ID, queueValues(q, cfg), errs)
 		return
 	}
-	if err := a.store.DeleteQueue(c.Request.Context(), q.TenantID, q.ID); err != nil {
-		a.failed(c, err)
-		return
+	if a.stored(c, a.store.DeleteQueue(c.Request.Context(), q.TenantID, q.ID), nil) {
+		a.done(c, q.TenantID, "/admin/queues", fmt.Sprintf("Queue %s deleted; calls waiting in it were ended politely.", q.Name))
 	}
-	a.done(c, q.TenantID, "/admin/queues", fmt.Sprintf("Queue %s deleted; calls waiting in it were ended politely.", q.Name))
 }

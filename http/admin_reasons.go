@@ -18,28 +18,20 @@ func (a *admin) showReasons(c *gin.Context, status int, own string, errs FormErr
 	a.render(c, status, "reasons", p)
 }
 
-func (a *admin) reasons(c *gin.Context) {
-	cfg, ok := a.tenantConfig(c)
-	if !ok {
-		return
-	}
+func (a *admin) reasons(c *gin.Context, cfg ccaas.TenantConfig) {
 	a.showReasons(c, http.StatusOK, strings.Join(cfg.Reasons[min(len(ccaas.DefaultReasons), len(cfg.Reasons)):], "\n"), FormErrors{})
 }
 
 func (a *admin) reasonsSave(c *gin.Context) {
 	v := c.Request.PostForm
+	again := func(errs FormErrors) { a.showReasons(c, http.StatusUnprocessableEntity, v.Get("reasons"), errs) }
 	reasons, errs := ParseReasonsForm(v)
-	if errs == nil {
-		tenant := adminOf(c).Tenant
-		err := a.store.SetReasons(c.Request.Context(), tenant, reasons)
-		if err == nil {
-			a.done(c, tenant, "/admin/reasons", "Not Ready reasons saved.")
-			return
-		}
-		if errs = (FormErrors{}); !duplicate(err, errs) {
-			a.failed(c, err)
-			return
-		}
+	if errs != nil {
+		again(errs)
+		return
 	}
-	a.showReasons(c, http.StatusUnprocessableEntity, v.Get("reasons"), errs)
+	tenant := adminOf(c).Tenant
+	if a.stored(c, a.store.SetReasons(c.Request.Context(), tenant, reasons), again) {
+		a.done(c, tenant, "/admin/reasons", "Not Ready reasons saved.")
+	}
 }

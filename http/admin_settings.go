@@ -17,27 +17,17 @@ func (a *admin) showSettings(c *gin.Context, status int, s ccaas.Settings, errs 
 	a.render(c, status, "settings", p)
 }
 
-func (a *admin) settings(c *gin.Context) {
-	cfg, ok := a.tenantConfig(c)
-	if !ok {
-		return
-	}
+func (a *admin) settings(c *gin.Context, cfg ccaas.TenantConfig) {
 	a.showSettings(c, http.StatusOK, cfg.Settings, FormErrors{})
 }
 
-func (a *admin) settingsSave(c *gin.Context) {
-	cfg, ok := a.tenantConfig(c)
-	if !ok {
-		return
-	}
+func (a *admin) settingsSave(c *gin.Context, cfg ccaas.TenantConfig) {
 	s, errs := ParseSettingsForm(c.Request.PostForm, cfg.Settings)
 	if errs != nil {
 		a.showSettings(c, http.StatusUnprocessableEntity, cfg.Settings, errs)
 		return
 	}
-	if err := a.store.SetSettings(c.Request.Context(), cfg.Tenant.ID, s); err != nil {
-		a.failed(c, err)
-		return
+	if a.stored(c, a.store.SetSettings(c.Request.Context(), cfg.Tenant.ID, s), nil) {
+		a.done(c, cfg.Tenant.ID, "/admin/settings", "Settings saved; agents' pages follow them from now on.")
 	}
-	a.done(c, cfg.Tenant.ID, "/admin/settings", "Settings saved; agents' pages follow them from now on.")
 }

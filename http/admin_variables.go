@@ -32,11 +32,7 @@ func (a *admin) showVariables(c *gin.Context, status int, keys, vars []string, e
 	a.render(c, status, "variables", p)
 }
 
-func (a *admin) variables(c *gin.Context) {
-	cfg, ok := a.tenantConfig(c)
-	if !ok {
-		return
-	}
+func (a *admin) variables(c *gin.Context, cfg ccaas.TenantConfig) {
 	var keys, vars []string
 	for _, v := range cfg.Variables {
 		keys, vars = append(keys, v.Key), append(vars, v.Variable)
@@ -46,18 +42,16 @@ func (a *admin) variables(c *gin.Context) {
 
 func (a *admin) variablesSave(c *gin.Context) {
 	v := c.Request.PostForm
-	vars, errs := ParseVariablesForm(v)
-	if errs == nil {
-		tenant := adminOf(c).Tenant
-		err := a.store.SetCallVariables(c.Request.Context(), tenant, vars)
-		if err == nil {
-			a.done(c, tenant, "/admin/variables", fmt.Sprintf("%d call variables saved.", len(vars)))
-			return
-		}
-		if errs = (FormErrors{}); !duplicate(err, errs) {
-			a.failed(c, err)
-			return
-		}
+	again := func(errs FormErrors) {
+		a.showVariables(c, http.StatusUnprocessableEntity, v["key"], v["variable"], errs)
 	}
-	a.showVariables(c, http.StatusUnprocessableEntity, v["key"], v["variable"], errs)
+	vars, errs := ParseVariablesForm(v)
+	if errs != nil {
+		again(errs)
+		return
+	}
+	tenant := adminOf(c).Tenant
+	if a.stored(c, a.store.SetCallVariables(c.Request.Context(), tenant, vars), again) {
+		a.done(c, tenant, "/admin/variables", fmt.Sprintf("%d call variables saved.", len(vars)))
+	}
 }
