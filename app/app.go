@@ -16,6 +16,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
+	"github.com/ccaas/ccaas/cti"
 	"github.com/ccaas/ccaas/wrapup"
 )
 
@@ -375,7 +376,7 @@ func (a *App) Detach(s *Session, sink Sink) {
 
 // Command hands an agent's CTI command to its tenant; the answer goes to the
 // session's sink as a reply.
-func (a *App) Command(s *Session, cmd Command) {
+func (a *App) Command(s *Session, cmd cti.Command) {
 	if t := a.tenant(s.Tenant); t != nil {
 		t.inbox.post(msgCommand{s: s, cmd: cmd})
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/ari/asterisksim"
+	"github.com/ccaas/ccaas/cti"
 	"github.com/ccaas/ccaas/sqlite"
 )
 
@@ -188,15 +189,15 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 
 // sink records what the app sends to an agent's socket.
 type sink struct {
-	ch     chan app.Message
+	ch     chan cti.Message
 	mu     sync.Mutex
 	closed bool
-	kept   []app.Message // read by find but not matched; next and find see them first
+	kept   []cti.Message // read by find but not matched; next and find see them first
 }
 
-func newSink() *sink { return &sink{ch: make(chan app.Message, 1024)} }
+func newSink() *sink { return &sink{ch: make(chan cti.Message, 1024)} }
 
-func (s *sink) Send(m app.Message) { s.ch <- m }
+func (s *sink) Send(m cti.Message) { s.ch <- m }
 func (s *sink) Close() {
 	s.mu.Lock()
 	s.closed = true
@@ -204,7 +205,7 @@ func (s *sink) Close() {
 }
 
 // next waits for the first message that matches, dropping those before it.
-func (s *sink) next(t testing.TB, what string, match func(app.Message) bool) app.Message {
+func (s *sink) next(t testing.TB, what string, match func(cti.Message) bool) cti.Message {
 	t.Helper()
 	for len(s.kept) > 0 {
 		m := s.kept[0]
@@ -228,7 +229,7 @@ func (s *sink) next(t testing.TB, what string, match func(app.Message) bool) app
 
 // find waits for the first message that matches and keeps the others for
 // later next and find calls (a reply may follow the messages it caused).
-func (s *sink) find(t testing.TB, what string, match func(app.Message) bool) app.Message {
+func (s *sink) find(t testing.TB, what string, match func(cti.Message) bool) cti.Message {
 	t.Helper()
 	for i, m := range s.kept {
 		if match(m) {
@@ -250,21 +251,21 @@ func (s *sink) find(t testing.TB, what string, match func(app.Message) bool) app
 	}
 }
 
-func (s *sink) state(t testing.TB, want string) app.Message {
+func (s *sink) state(t testing.TB, want string) cti.Message {
 	t.Helper()
-	return s.next(t, "state "+want, func(m app.Message) bool { return m.Type == app.MsgState && m.State.State == want })
+	return s.next(t, "state "+want, func(m cti.Message) bool { return m.Type == cti.MsgState && m.State.State == want })
 }
 
-func (s *sink) call(t testing.TB, want string) app.Message {
+func (s *sink) call(t testing.TB, want string) cti.Message {
 	t.Helper()
-	return s.next(t, "call "+want, func(m app.Message) bool {
-		return (m.Type == app.MsgCall || m.Type == app.MsgOffer) && m.Call.State == want
+	return s.next(t, "call "+want, func(m cti.Message) bool {
+		return (m.Type == cti.MsgCall || m.Type == cti.MsgOffer) && m.Call.State == want
 	})
 }
 
-func (s *sink) reply(t testing.TB, id string) app.Message {
+func (s *sink) reply(t testing.TB, id string) cti.Message {
 	t.Helper()
-	return s.find(t, "reply "+id, func(m app.Message) bool { return m.Type == app.MsgReply && m.ID == id })
+	return s.find(t, "reply "+id, func(m cti.Message) bool { return m.Type == cti.MsgReply && m.ID == id })
 }
 
 // login logs an agent in, attaches a sink and waits until the line is up.
@@ -275,7 +276,7 @@ func (w *world) login(name string) (*app.Session, *sink) {
 }
 
 // loginWith is login that returns the snapshot too.
-func (w *world) loginWith(name string) (*app.Session, *sink, app.Message) {
+func (w *world) loginWith(name string) (*app.Session, *sink, cti.Message) {
 	w.t.Helper()
 	ctx := context.Background()
 	s, err := w.app.Login(ctx, testDomain, name, name+"-pw")
@@ -286,19 +287,19 @@ func (w *world) loginWith(name string) (*app.Session, *sink, app.Message) {
 	if err := w.app.Attach(ctx, s, k); err != nil {
 		w.t.Fatalf("attach %s: %v", name, err)
 	}
-	snap := k.next(w.t, "snapshot", func(m app.Message) bool { return m.Type == app.MsgSnapshot })
+	snap := k.next(w.t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot })
 	if snap.State.State != "not_ready" || snap.State.Reason != "login" || snap.Agent.Username != name {
 		w.t.Fatalf("snapshot = %+v %+v", snap.State, snap.Agent)
 	}
 	if snap.Line.State != "up" {
-		k.next(w.t, "line up", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+		k.next(w.t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
 	}
 	return s, k, snap
 }
 
 func (w *world) ready(s *app.Session, k *sink) {
 	w.t.Helper()
-	w.app.Command(s, app.Command{ID: "r", Cmd: app.CmdReady})
+	w.app.Command(s, cti.Command{ID: "r", Cmd: cti.CmdReady})
 	k.state(w.t, "ready")
 }
 
@@ -332,7 +333,7 @@ func TestInboundCallAnsweredAndCallerHangsUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	k.state(t, "offered")
-	offer := k.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	offer := k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	if offer.Call.Caller.Number != "+4930123456" || offer.Call.Queue == nil || offer.Call.Queue.Name != "Support" || offer.Call.DID != testDID {
 		t.Fatalf("offer = %+v", offer.Call)
 	}
@@ -342,7 +343,7 @@ func TestInboundCallAnsweredAndCallerHangsUp(t *testing.T) {
 		return on && class == "default" && ch.State == ari.StateUp
 	})
 
-	w.app.Command(s, app.Command{ID: "a", Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	w.app.Command(s, cti.Command{ID: "a", Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	k.state(t, "connecting")
 	k.call(t, "connecting")
 	k.state(t, "talking")
@@ -377,11 +378,11 @@ func TestAgentHangsUp(t *testing.T) {
 	s, k := w.login("alice")
 	w.ready(s, k)
 	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "100", DID: testDID})
-	offer := k.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
-	w.app.Command(s, app.Command{ID: "a", Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	offer := k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+	w.app.Command(s, cti.Command{ID: "a", Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	k.call(t, "connected")
 
-	w.app.Command(s, app.Command{ID: "h", Cmd: app.CmdHangup, Call: offer.Call.ID})
+	w.app.Command(s, cti.Command{ID: "h", Cmd: cti.CmdHangup, Call: offer.Call.ID})
 	if m := k.call(t, "ended"); m.Call.EndReason != "agent_hangup" {
 		t.Fatalf("end reason %q", m.Call.EndReason)
 	}
@@ -397,13 +398,13 @@ func TestCommandsRefused(t *testing.T) {
 	s, k := w.login("alice")
 	tests := []struct {
 		name string
-		cmd  app.Command
+		cmd  cti.Command
 		code string
 	}{
-		{name: "answer without offer", cmd: app.Command{ID: "1", Cmd: app.CmdAnswer, Call: "c1-0000000000000000"}, code: app.CodeNoSuchCall},
-		{name: "hangup without call", cmd: app.Command{ID: "2", Cmd: app.CmdHangup, Call: "c1-0000000000000000"}, code: app.CodeNoSuchCall},
-		{name: "unknown command", cmd: app.Command{ID: "3", Cmd: "launch"}, code: app.CodeBadCommand},
-		{name: "unknown reason", cmd: app.Command{ID: "4", Cmd: app.CmdNotReady, Reason: "<script>"}, code: app.CodeBadCommand},
+		{name: "answer without offer", cmd: cti.Command{ID: "1", Cmd: cti.CmdAnswer, Call: "c1-0000000000000000"}, code: cti.CodeNoSuchCall},
+		{name: "hangup without call", cmd: cti.Command{ID: "2", Cmd: cti.CmdHangup, Call: "c1-0000000000000000"}, code: cti.CodeNoSuchCall},
+		{name: "unknown command", cmd: cti.Command{ID: "3", Cmd: "launch"}, code: cti.CodeBadCommand},
+		{name: "unknown reason", cmd: cti.Command{ID: "4", Cmd: cti.CmdNotReady, Reason: "<script>"}, code: cti.CodeBadCommand},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -424,11 +425,11 @@ func TestLogoutRefusedDuringCall(t *testing.T) {
 	s, k := w.login("alice")
 	w.ready(s, k)
 	w.sim.PlaceCall(asterisksim.CallSpec{From: "100", DID: testDID})
-	offer := k.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	offer := k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	if err := w.app.Logout(context.Background(), s); !errors.Is(err, app.ErrNotAllowed) {
 		t.Fatalf("logout while offered: %v", err)
 	}
-	w.app.Command(s, app.Command{ID: "a", Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	w.app.Command(s, cti.Command{ID: "a", Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	k.call(t, "connected")
 	if err := w.app.Logout(context.Background(), s); !errors.Is(err, app.ErrNotAllowed) {
 		t.Fatalf("logout while talking: %v", err)
@@ -451,7 +452,7 @@ func TestLogoutTearsDownLine(t *testing.T) {
 	if err := w.app.Logout(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
-	if m := k.next(t, "bye", func(m app.Message) bool { return m.Type == app.MsgBye }); m.Reason != "logout" {
+	if m := k.next(t, "bye", func(m cti.Message) bool { return m.Type == cti.MsgBye }); m.Reason != "logout" {
 		t.Fatalf("bye reason %q", m.Reason)
 	}
 	if _, ok := w.app.Session(s.ID); ok {
@@ -471,7 +472,7 @@ func TestRingNoAnswerRequeuesToNextAgent(t *testing.T) {
 	sa, ka := w.login("alice")
 	w.ready(sa, ka)
 	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "200", DID: testDID})
-	first := ka.next(t, "offer to alice", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	first := ka.next(t, "offer to alice", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	sb, kb := w.login("bob")
 	w.ready(sb, kb)
 	// alice does not answer: withdrawn after the ring time, alice Not Ready (missed call), bob gets it
@@ -481,7 +482,7 @@ func TestRingNoAnswerRequeuesToNextAgent(t *testing.T) {
 	if m := ka.state(t, "not_ready"); m.State.Reason != "missed_call" {
 		t.Fatalf("reason %q", m.State.Reason)
 	}
-	second := kb.next(t, "offer to bob", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	second := kb.next(t, "offer to bob", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	if second.Call.ID != first.Call.ID {
 		t.Fatalf("bob got %s, want the same call %s", second.Call.ID, first.Call.ID)
 	}
@@ -495,8 +496,8 @@ func TestClosedSocketRequeuesCall(t *testing.T) {
 	sa, ka := w.login("alice")
 	w.ready(sa, ka)
 	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "300", DID: testDID})
-	offer := ka.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
-	w.app.Command(sa, app.Command{ID: "a", Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	offer := ka.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+	w.app.Command(sa, cti.Command{ID: "a", Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	ka.call(t, "connected")
 
 	// alice's tab closes: she is logged out, the customer goes back to the queue, bob gets the call
@@ -505,7 +506,7 @@ func TestClosedSocketRequeuesCall(t *testing.T) {
 	waitUntil(t, "customer back on music", func() bool { _, on := w.sim.MOH(cust); return on })
 	sb, kb := w.login("bob")
 	w.ready(sb, kb)
-	got := kb.next(t, "offer to bob", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	got := kb.next(t, "offer to bob", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	if got.Call.ID != offer.Call.ID {
 		t.Fatalf("bob offered %s, want %s", got.Call.ID, offer.Call.ID)
 	}
@@ -515,7 +516,7 @@ func TestSecondLoginReplacesFirst(t *testing.T) {
 	w := newWorld(t, worldOpts{})
 	s1, k1 := w.login("alice")
 	s2, _ := w.login("alice")
-	if m := k1.next(t, "bye", func(m app.Message) bool { return m.Type == app.MsgBye }); m.Reason != "replaced" {
+	if m := k1.next(t, "bye", func(m cti.Message) bool { return m.Type == cti.MsgBye }); m.Reason != "replaced" {
 		t.Fatalf("bye reason %q", m.Reason)
 	}
 	if _, ok := w.app.Session(s1.ID); ok {
@@ -548,7 +549,7 @@ func TestCallerAbandonsWhileOffered(t *testing.T) {
 	s, k := w.login("alice")
 	w.ready(s, k)
 	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "400", DID: testDID})
-	k.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	w.sim.Hangup(cust)
 	if m := k.call(t, "ended"); m.Call.EndReason != "caller_hangup" {
 		t.Fatalf("end reason %q", m.Call.EndReason)
@@ -575,8 +576,8 @@ func (w *world) talk(s *app.Session, k *sink, from string) (ccaas.CallID, string
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	offer := k.next(w.t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
-	w.app.Command(s, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	offer := k.next(w.t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+	w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	k.call(w.t, "connected")
 	return offer.Call.ID, cust
 }
@@ -593,8 +594,8 @@ func TestWrapupAfterQueueCall(t *testing.T) {
 	}
 	// no queue call reaches an agent in wrapup
 	w.sim.PlaceCall(asterisksim.CallSpec{From: "501", DID: testDID})
-	w.app.Command(s, app.Command{ID: "r", Cmd: app.CmdReady})
-	if r := k.reply(t, "r"); *r.OK || r.Error.Code != app.CodeNotAllowed || !strings.Contains(r.Error.Message, "wrapup") {
+	w.app.Command(s, cti.Command{ID: "r", Cmd: cti.CmdReady})
+	if r := k.reply(t, "r"); *r.OK || r.Error.Code != cti.CodeNotAllowed || !strings.Contains(r.Error.Message, "wrapup") {
 		t.Fatalf("ready in wrapup: %+v", r.Error)
 	}
 	if err := w.app.Logout(context.Background(), s); !errors.Is(err, app.ErrNotAllowed) {
@@ -605,7 +606,7 @@ func TestWrapupAfterQueueCall(t *testing.T) {
 	if got := ready.State.Since.Sub(m.State.Since); got < time.Second {
 		t.Fatalf("wrapup lasted %v", got)
 	}
-	if offer := k.next(t, "waiting call offered after wrapup", func(m app.Message) bool { return m.Type == app.MsgOffer }); offer.Call.Caller.Number != "501" {
+	if offer := k.next(t, "waiting call offered after wrapup", func(m cti.Message) bool { return m.Type == cti.MsgOffer }); offer.Call.Caller.Number != "501" {
 		t.Fatalf("offered %+v", offer.Call.Caller)
 	}
 }
@@ -616,15 +617,15 @@ func TestPendingNotReadyDuringCallAndWrapup(t *testing.T) {
 	w.ready(s, k)
 	_, cust := w.talk(s, k, "600")
 
-	w.app.Command(s, app.Command{ID: "p", Cmd: app.CmdNotReady, Reason: "lunch"})
+	w.app.Command(s, cti.Command{ID: "p", Cmd: cti.CmdNotReady, Reason: "lunch"})
 	if m := k.state(t, "talking"); m.State.Pending != "lunch" {
 		t.Fatalf("pending = %q", m.State.Pending)
 	}
-	w.app.Command(s, app.Command{ID: "c", Cmd: app.CmdCancelPending})
+	w.app.Command(s, cti.Command{ID: "c", Cmd: cti.CmdCancelPending})
 	if m := k.state(t, "talking"); m.State.Pending != "" {
 		t.Fatalf("pending after cancel = %q", m.State.Pending)
 	}
-	w.app.Command(s, app.Command{ID: "p2", Cmd: app.CmdNotReady, Reason: "training"})
+	w.app.Command(s, cti.Command{ID: "p2", Cmd: cti.CmdNotReady, Reason: "training"})
 	k.state(t, "talking")
 	w.sim.Hangup(cust)
 	if m := k.state(t, "wrapup"); m.State.Pending != "training" {
@@ -649,7 +650,7 @@ func TestStateLog(t *testing.T) {
 	w := newWorld(t, worldOpts{})
 	s, k := w.login("alice")
 	w.ready(s, k)
-	w.app.Command(s, app.Command{Cmd: app.CmdNotReady, Reason: "lunch"})
+	w.app.Command(s, cti.Command{Cmd: cti.CmdNotReady, Reason: "lunch"})
 	k.state(t, "not_ready")
 	if err := w.app.Logout(context.Background(), s); err != nil {
 		t.Fatal(err)
@@ -692,7 +693,7 @@ func TestOverflowToAnotherQueue(t *testing.T) {
 	w.ready(sb, kb)
 	start := time.Now()
 	w.sim.PlaceCall(asterisksim.CallSpec{From: "800", DID: testDID}) // nobody of Support is Ready
-	offer := kb.next(t, "overflowed call offered to Sales", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	offer := kb.next(t, "overflowed call offered to Sales", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	if offer.Call.Queue.Name != "Sales" || offer.Call.Caller.Number != "800" {
 		t.Fatalf("offer = %+v", offer.Call)
 	}
@@ -708,11 +709,11 @@ func TestOverflowToExtensionReachesNotReadyAgent(t *testing.T) {
 		return err
 	}})
 	sa, ka := w.login("alice") // alice (1001) is not a member and stays Not Ready
-	w.app.Command(sa, app.Command{Cmd: app.CmdNotReady, Reason: "lunch"})
+	w.app.Command(sa, cti.Command{Cmd: cti.CmdNotReady, Reason: "lunch"})
 	ka.state(t, "not_ready")
 	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "900", DID: testDID})
-	offer := ka.next(t, "call to alice's extension", func(m app.Message) bool { return m.Type == app.MsgOffer })
-	w.app.Command(sa, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	offer := ka.next(t, "call to alice's extension", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+	w.app.Command(sa, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	ka.call(t, "connected")
 	w.sim.Hangup(cust)
 	// an extension call has no wrapup, and alice returns to lunch
@@ -803,11 +804,11 @@ func TestPriorityAndSkill(t *testing.T) {
 	waitUntil(t, "second call waiting", func() bool { _, on := w.sim.MOH(second); return on })
 	w.ready(sa, ka) // alice is Ready first: longest idle
 	// alice gets the VIP call (priority beats arrival) while bob is not Ready
-	if m := ka.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer }); m.Call.Queue.Name != "VIP" {
+	if m := ka.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer }); m.Call.Queue.Name != "VIP" {
 		t.Fatalf("alice offered %s first, want VIP", m.Call.Queue.Name)
 	}
 	w.ready(sb, kb)
-	if m := kb.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer }); m.Call.Queue.Name != "Support" {
+	if m := kb.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer }); m.Call.Queue.Name != "Support" {
 		t.Fatalf("bob offered %s", m.Call.Queue.Name)
 	}
 }
@@ -831,7 +832,7 @@ func TestSkillBeatsIdleTime(t *testing.T) {
 	w.ready(sa, ka) // alice has been idle longer,
 	w.ready(sb, kb) // but bob has the higher skill
 	w.sim.PlaceCall(asterisksim.CallSpec{From: "vip", DID: testDID})
-	kb.next(t, "offer to bob", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	kb.next(t, "offer to bob", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 }
 
 func TestLineDropDuringCallRequeues(t *testing.T) {
@@ -853,8 +854,8 @@ func TestLineDropDuringCallRequeues(t *testing.T) {
 		return on && w.sim.BridgeOf(cust) == ""
 	})
 	// her line comes back by itself; the customer is offered again, first in line
-	ka.next(t, "line up again", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
-	if m := ka.next(t, "offer again", func(m app.Message) bool { return m.Type == app.MsgOffer }); m.Call.ID != callID {
+	ka.next(t, "line up again", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
+	if m := ka.next(t, "offer again", func(m cti.Message) bool { return m.Type == cti.MsgOffer }); m.Call.ID != callID {
 		t.Fatalf("offered %s, want the same call %s", m.Call.ID, callID)
 	}
 }
@@ -879,11 +880,11 @@ func TestReloadAppliesWithoutRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "700", DID: "5550777"})
-	offer := k.next(t, "offer from the new queue", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	offer := k.next(t, "offer from the new queue", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	if offer.Call.Queue.Name != "Billing" {
 		t.Fatalf("offer = %+v", offer.Call.Queue)
 	}
-	w.app.Command(s, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	k.call(t, "connected")
 	w.sim.Hangup(cust)
 	if m := k.state(t, "wrapup"); m.State.Until.Sub(m.State.Since) != time.Second {
@@ -898,7 +899,7 @@ func TestReloadAppliesWithoutRestart(t *testing.T) {
 	if err := w.app.Reload(ctx, w.tenant.ID); err != nil {
 		t.Fatal(err)
 	}
-	if m := kb.next(t, "bye", func(m app.Message) bool { return m.Type == app.MsgBye }); m.Reason != "removed" {
+	if m := kb.next(t, "bye", func(m cti.Message) bool { return m.Type == cti.MsgBye }); m.Reason != "removed" {
 		t.Fatalf("bye = %q", m.Reason)
 	}
 	if _, ok := w.app.Session(sb.ID); ok {
@@ -932,13 +933,13 @@ func TestReloadStartsNewTenant(t *testing.T) {
 	if err := w.app.Attach(ctx, s, k); err != nil {
 		t.Fatal(err)
 	}
-	if snap := k.next(t, "snapshot", func(m app.Message) bool { return m.Type == app.MsgSnapshot }); snap.Line.State != "up" {
-		k.next(t, "line up", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+	if snap := k.next(t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot }); snap.Line.State != "up" {
+		k.next(t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
 	}
-	w.app.Command(s, app.Command{Cmd: app.CmdReady})
+	w.app.Command(s, cti.Command{Cmd: cti.CmdReady})
 	k.state(t, "ready")
 	w.sim.PlaceCall(asterisksim.CallSpec{From: "1", DID: "5559000"})
-	k.next(t, "offer in the new tenant", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	k.next(t, "offer in the new tenant", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 }
 
 func TestTenantsNeverCross(t *testing.T) {
@@ -963,43 +964,43 @@ func TestTenantsNeverCross(t *testing.T) {
 	}
 	ko := newSink()
 	w.app.Attach(ctx, so, ko)
-	if snap := ko.next(t, "snapshot", func(m app.Message) bool { return m.Type == app.MsgSnapshot }); snap.Line.State != "up" {
-		ko.next(t, "line up", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+	if snap := ko.next(t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot }); snap.Line.State != "up" {
+		ko.next(t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
 	}
 	w.ready(sa, ka)
-	w.app.Command(so, app.Command{Cmd: app.CmdReady})
+	w.app.Command(so, cti.Command{Cmd: cti.CmdReady})
 	ko.state(t, "ready")
 
 	// a call to acme's DID reaches acme's alice only
 	w.sim.PlaceCall(asterisksim.CallSpec{From: "1", DID: testDID})
-	acme := ka.next(t, "acme offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	acme := ka.next(t, "acme offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	// the other tenant's alice cannot answer, hang up or transfer it by its id
-	for _, cmd := range []app.Command{
-		{ID: "x1", Cmd: app.CmdAnswer, Call: acme.Call.ID},
-		{ID: "x2", Cmd: app.CmdHangup, Call: acme.Call.ID},
-		{ID: "x3", Cmd: app.CmdHold, Call: acme.Call.ID},
+	for _, cmd := range []cti.Command{
+		{ID: "x1", Cmd: cti.CmdAnswer, Call: acme.Call.ID},
+		{ID: "x2", Cmd: cti.CmdHangup, Call: acme.Call.ID},
+		{ID: "x3", Cmd: cti.CmdHold, Call: acme.Call.ID},
 	} {
 		w.app.Command(so, cmd)
-		if r := ko.reply(t, cmd.ID); *r.OK || r.Error.Code != app.CodeNoSuchCall {
+		if r := ko.reply(t, cmd.ID); *r.OK || r.Error.Code != cti.CodeNoSuchCall {
 			t.Fatalf("%s of another tenant's call: %+v", cmd.Cmd, r.Error)
 		}
 	}
 	// transfers and conferences to "1001" stay inside the tenant: acme's alice
 	// calling 1001 is her own extension, never the other tenant's
-	w.app.Command(sa, app.Command{Cmd: app.CmdAnswer, Call: acme.Call.ID})
+	w.app.Command(sa, cti.Command{Cmd: cti.CmdAnswer, Call: acme.Call.ID})
 	ka.call(t, "connected")
-	w.app.Command(sa, app.Command{ID: "t", Cmd: app.CmdTransfer, Call: acme.Call.ID, Target: "1001"})
+	w.app.Command(sa, cti.Command{ID: "t", Cmd: cti.CmdTransfer, Call: acme.Call.ID, Target: "1001"})
 	if r := ka.reply(t, "t"); *r.OK || !strings.Contains(r.Error.Message, "your own") {
 		t.Fatalf("transfer to 1001: %+v", r.Error)
 	}
 	// and the other tenant's DID reaches only the other alice
 	w.sim.PlaceCall(asterisksim.CallSpec{From: "2", DID: "5558888"})
-	if m := ko.next(t, "other offer", func(m app.Message) bool { return m.Type == app.MsgOffer }); m.Call.Queue.Name != "Other support" {
+	if m := ko.next(t, "other offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer }); m.Call.Queue.Name != "Other support" {
 		t.Fatalf("other tenant offered %+v", m.Call.Queue)
 	}
 	select {
 	case m := <-ka.ch:
-		if m.Type == app.MsgOffer {
+		if m.Type == cti.MsgOffer {
 			t.Fatalf("acme's alice was offered the other tenant's call: %+v", m.Call)
 		}
 	case <-time.After(100 * time.Millisecond):
@@ -1015,12 +1016,12 @@ func TestLineWaitsForThePhoneAndFollowsIt(t *testing.T) {
 	}
 	k := newSink()
 	w.app.Attach(ctx, s, k)
-	snap := k.next(t, "snapshot", func(m app.Message) bool { return m.Type == app.MsgSnapshot })
+	snap := k.next(t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot })
 	if snap.Phone == nil || !strings.HasPrefix(snap.Phone.Username, "ag") || len(snap.Phone.Password) < 16 {
 		t.Fatalf("snapshot phone = %+v", snap.Phone)
 	}
 	if snap.Line.State != "registering" {
-		k.next(t, "line registering", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "registering" })
+		k.next(t, "line registering", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "registering" })
 	}
 	phone := "PJSIP/" + snap.Phone.Username
 	for _, ch := range w.sim.Channels() {
@@ -1032,16 +1033,16 @@ func TestLineWaitsForThePhoneAndFollowsIt(t *testing.T) {
 	if err := w.sim.Register(phone); err != nil {
 		t.Fatal(err)
 	}
-	k.next(t, "line up", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+	k.next(t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
 	line := w.lineOf()
 	// the tab crashes: Asterisk keeps the call up, the app hangs it up
 	if err := w.sim.Unregister(phone); err != nil {
 		t.Fatal(err)
 	}
 	waitUntil(t, "orphaned line hung up", func() bool { _, ok := w.sim.Channel(line.ID); return !ok })
-	k.next(t, "line waits for the phone again", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "registering" })
+	k.next(t, "line waits for the phone again", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "registering" })
 	w.sim.Register(phone)
-	k.next(t, "line up again", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+	k.next(t, "line up again", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
 }
 
 func TestAsteriskRestartReconciles(t *testing.T) {
@@ -1061,7 +1062,7 @@ func TestAsteriskRestartReconciles(t *testing.T) {
 	}
 	ka.state(t, "ready") // not stuck talking to nobody
 	for name, k := range map[string]*sink{"alice": ka, "bob": kb} {
-		k.next(t, name+"'s line back up", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+		k.next(t, name+"'s line back up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
 	}
 	// the lines really are back in Asterisk, each parked at home
 	waitUntil(t, "two parked lines after the restart", func() bool {
@@ -1075,13 +1076,13 @@ func TestAsteriskRestartReconciles(t *testing.T) {
 	})
 	// and calls work again: a new caller reaches alice
 	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "1302", DID: testDID})
-	offer := ka.next(t, "offer after the restart", func(m app.Message) bool { return m.Type == app.MsgOffer })
-	w.app.Command(sa, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	offer := ka.next(t, "offer after the restart", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+	w.app.Command(sa, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	ka.call(t, "connected")
 	if w.sim.BridgeOf(cust) == "" {
 		t.Fatal("the new caller is not bridged")
 	}
-	w.app.Command(sb, app.Command{ID: "b", Cmd: app.CmdReady}) // bob's session survived too
+	w.app.Command(sb, cti.Command{ID: "b", Cmd: cti.CmdReady}) // bob's session survived too
 	if r := kb.reply(t, "b"); !*r.OK {
 		t.Fatalf("bob after the restart: %+v", r.Error)
 	}
@@ -1177,10 +1178,10 @@ func TestAppRestartKeepsWaitingCallers(t *testing.T) {
 		}
 		k := newSink()
 		a.Attach(ctx, s, k)
-		if snap := k.next(t, "snapshot", func(m app.Message) bool { return m.Type == app.MsgSnapshot }); snap.Line.State != "up" {
-			k.next(t, "line up", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+		if snap := k.next(t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot }); snap.Line.State != "up" {
+			k.next(t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
 		}
-		a.Command(s, app.Command{Cmd: app.CmdReady})
+		a.Command(s, cti.Command{Cmd: cti.CmdReady})
 		k.state(t, "ready")
 		return s, k
 	}
@@ -1188,8 +1189,8 @@ func TestAppRestartKeepsWaitingCallers(t *testing.T) {
 	first, stopFirst := start()
 	s, k := loginReady(first)
 	talking, _ := sim.PlaceCall(asterisksim.CallSpec{From: "100", DID: testDID})
-	offer := k.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
-	first.Command(s, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	offer := k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+	first.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	k.call(t, "connected")
 	older, _ := sim.PlaceCall(asterisksim.CallSpec{From: "200", DID: testDID})
 	waitUntil(t, "the older caller waiting", func() bool { _, on := sim.MOH(older); return on })
@@ -1219,13 +1220,13 @@ func TestAppRestartKeepsWaitingCallers(t *testing.T) {
 	// alice logs in again: the callers come in their original order
 	s2, k2 := loginReady(second)
 	for _, want := range []string{"100", "200", "300"} {
-		m := k2.next(t, "offer "+want, func(m app.Message) bool { return m.Type == app.MsgOffer })
+		m := k2.next(t, "offer "+want, func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 		if m.Call.Caller.Number != want {
 			t.Fatalf("offered %s, want %s (original order)", m.Call.Caller.Number, want)
 		}
-		second.Command(s2, app.Command{Cmd: app.CmdAnswer, Call: m.Call.ID})
+		second.Command(s2, cti.Command{Cmd: cti.CmdAnswer, Call: m.Call.ID})
 		k2.call(t, "connected")
-		second.Command(s2, app.Command{Cmd: app.CmdHangup, Call: m.Call.ID})
+		second.Command(s2, cti.Command{Cmd: cti.CmdHangup, Call: m.Call.ID})
 		k2.state(t, "ready")
 	}
 }

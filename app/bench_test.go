@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari/asterisksim"
+	"github.com/ccaas/ccaas/cti"
 )
 
 // BenchmarkQueueCall runs whole queue calls (arrive, offer, answer, connect,
@@ -26,10 +26,10 @@ func BenchmarkQueueCall(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		offer := k.next(w.t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+		offer := k.next(w.t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 		offerLat = append(offerLat, time.Since(placed))
 		answered := time.Now()
-		w.app.Command(s, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+		w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 		k.call(w.t, "connected")
 		connectLat = append(connectLat, time.Since(answered))
 		w.sim.Hangup(cust)

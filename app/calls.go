@@ -8,6 +8,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
+	"github.com/ccaas/ccaas/cti"
 	"github.com/ccaas/ccaas/queue"
 	"github.com/ccaas/ccaas/wrapup"
 )
@@ -152,7 +153,7 @@ func (t *tenant) inbound(ch ari.Channel, did string) {
 		did:        did,
 		queue:      q,
 		arrived:    t.now(),
-		data:       []DataItem{},
+		data:       []cti.DataItem{},
 	}
 	t.calls[c.id] = c
 	t.byChan[ch.ID] = c
@@ -191,7 +192,7 @@ func (t *tenant) inbound(ch ari.Channel, did string) {
 		return nil
 	}, func(err error) {
 		for i, v := range vars {
-			c.data = append(c.data, DataItem{Key: v.Key, Value: values[i]})
+			c.data = append(c.data, cti.DataItem{Key: v.Key, Value: values[i]})
 		}
 		switch {
 		case c.state != callArriving: // the caller hung up meanwhile
@@ -255,7 +256,7 @@ func (t *tenant) offer(c *call, ag *agent, role legRole, from *agent) error {
 	ag.call, ag.leg = c, l
 	t.applied(ag, trs)
 	t.log.Info("call offered", "call", c.id, "agent", ag.cfg.Username, "role", role)
-	t.send(ag, Message{Type: MsgOffer, Call: t.callView(c, l)})
+	t.send(ag, cti.Message{Type: cti.MsgOffer, Call: t.callView(c, l)})
 	return nil
 }
 
@@ -286,7 +287,7 @@ func (t *tenant) answer(ag *agent, id ccaas.CallID) error {
 		return err
 	}
 	l.state = legConnecting
-	t.send(ag, Message{Type: MsgCall, Call: t.callView(c, l)})
+	t.send(ag, cti.Message{Type: cti.MsgCall, Call: t.callView(c, l)})
 	t.connect(c, l)
 	return nil
 }
@@ -418,9 +419,9 @@ func (t *tenant) broadcast(c *call, who *leg, what string) {
 // without a leg of their own.
 func (t *tenant) announce(c *call, skip *leg, who *agent, what string) {
 	for _, l := range c.legs {
-		t.send(l.ag, Message{Type: MsgCall, Call: t.callView(c, l)})
+		t.send(l.ag, cti.Message{Type: cti.MsgCall, Call: t.callView(c, l)})
 		if who != nil && l != skip && what != "" && l.state != legOffered {
-			t.send(l.ag, Message{Type: MsgNotice, Notice: &NoticeView{Kind: what, Name: who.cfg.Name, Extension: who.cfg.Extension, Call: c.id}})
+			t.send(l.ag, cti.Message{Type: cti.MsgNotice, Notice: &cti.NoticeView{Kind: what, Name: who.cfg.Name, Extension: who.cfg.Extension, Call: c.id}})
 		}
 	}
 }
@@ -479,7 +480,7 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 	v.State, v.EndReason = callEnded.String(), reason
 	now := t.now().UTC()
 	v.EndedAt = &now
-	t.send(ag, Message{Type: MsgCall, Call: v})
+	t.send(ag, cti.Message{Type: cti.MsgCall, Call: v})
 	ag.call, ag.leg, ag.lastCall, ag.lastQueue = nil, nil, c.id, 0
 	if c.queue != nil {
 		ag.lastQueue = c.queue.ID
@@ -678,7 +679,7 @@ func (t *tenant) noticeTo(ag *agent, c *call, kind string, who *agent) {
 	if ag == nil || ag.call != c {
 		return
 	}
-	t.send(ag, Message{Type: MsgNotice, Notice: &NoticeView{Kind: kind, Name: who.cfg.Name, Extension: who.cfg.Extension, Call: c.id}})
+	t.send(ag, cti.Message{Type: cti.MsgNotice, Notice: &cti.NoticeView{Kind: kind, Name: who.cfg.Name, Extension: who.cfg.Extension, Call: c.id}})
 }
 
 // --- call helpers -----------------------------------------------------------

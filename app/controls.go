@@ -7,6 +7,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
+	"github.com/ccaas/ccaas/cti"
 	"github.com/ccaas/ccaas/wrapup"
 )
 
@@ -95,7 +96,7 @@ func (t *tenant) customerNotice(c *call, kind string) {
 	}
 	for _, l := range c.legs {
 		if l.state != legOffered {
-			t.send(l.ag, Message{Type: MsgNotice, Notice: &NoticeView{Kind: kind, Name: name, Call: c.id}})
+			t.send(l.ag, cti.Message{Type: cti.MsgNotice, Notice: &cti.NoticeView{Kind: kind, Name: name, Call: c.id}})
 		}
 	}
 	t.broadcast(c, nil, "")
@@ -283,7 +284,7 @@ func (t *tenant) dial(ag *agent, number string) error {
 		caller:    ari.CallerID{Number: number},
 		arrived:   t.now(),
 		state:     callConnected,
-		data:      []DataItem{},
+		data:      []cti.DataItem{},
 		bridge:    newID(kindCallBridge, t.cfg.Tenant.ID),
 	}
 	l := &leg{ag: ag, state: legConnecting, role: roleDialer, offeredAt: c.arrived}
@@ -305,7 +306,7 @@ func (t *tenant) dial(ag *agent, number string) error {
 	if callee != nil {
 		c.direction = ccaas.DirInternal
 		c.caller = ari.CallerID{Number: callee.cfg.Extension, Name: callee.cfg.Name}
-		t.send(ag, Message{Type: MsgCall, Call: t.callView(c, l)})
+		t.send(ag, cti.Message{Type: cti.MsgCall, Call: t.callView(c, l)})
 		if err := t.offer(c, callee, roleCallee, ag); err != nil {
 			t.endCall(c, ccaas.EndFailed)
 			return err
@@ -315,7 +316,7 @@ func (t *tenant) dial(ag *agent, number string) error {
 	}
 	c.customer = newID(kindCustomer, t.cfg.Tenant.ID)
 	t.byChan[c.customer] = c
-	t.send(ag, Message{Type: MsgCall, Call: t.callView(c, l)})
+	t.send(ag, cti.Message{Type: cti.MsgCall, Call: t.callView(c, l)})
 	endpoint := "PJSIP/" + number + "@" + t.cfg.Settings.Trunk
 	customer, callerID := c.customer, t.cfg.Settings.CallerID
 	t.log.Info("outbound call", "call", c.id, "agent", ag.cfg.Username, "number", number)
@@ -392,7 +393,7 @@ func (t *tenant) mute(ag *agent, id ccaas.CallID, on bool) error {
 		}
 		return t.app.ari.Unmute(ctx, lineCh, "in")
 	}, nil)
-	t.send(ag, Message{Type: MsgCall, Call: t.callView(c, l)})
+	t.send(ag, cti.Message{Type: cti.MsgCall, Call: t.callView(c, l)})
 	return nil
 }
 

@@ -10,11 +10,12 @@ import (
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/ari/asterisksim"
+	"github.com/ccaas/ccaas/cti"
 )
 
 // refused sends a command and expects it refused with code, its message
 // mentioning want.
-func refused(t *testing.T, w *world, s *app.Session, k *sink, cmd app.Command, code, want string) {
+func refused(t *testing.T, w *world, s *app.Session, k *sink, cmd cti.Command, code, want string) {
 	t.Helper()
 	cmd.ID = "refuse-" + cmd.Cmd
 	w.app.Command(s, cmd)
@@ -24,7 +25,7 @@ func refused(t *testing.T, w *world, s *app.Session, k *sink, cmd app.Command, c
 	}
 }
 
-func ok(t *testing.T, w *world, s *app.Session, k *sink, cmd app.Command) {
+func ok(t *testing.T, w *world, s *app.Session, k *sink, cmd cti.Command) {
 	t.Helper()
 	cmd.ID = "ok-" + cmd.Cmd + "-" + cmd.Target + cmd.Number
 	w.app.Command(s, cmd)
@@ -50,26 +51,26 @@ func TestHoldAndResume(t *testing.T) {
 	w.ready(s, k)
 	id, cust := w.talk(s, k, "100")
 	bridge := w.sim.BridgeOf(cust)
-	refused(t, w, s, k, app.Command{Cmd: app.CmdResume, Call: id}, app.CodeNotAllowed, "not on hold")
+	refused(t, w, s, k, cti.Command{Cmd: cti.CmdResume, Call: id}, cti.CodeNotAllowed, "not on hold")
 
-	ok(t, w, s, k, app.Command{Cmd: app.CmdHold, Call: id})
-	if m := k.next(t, "held", func(m app.Message) bool { return m.Type == app.MsgCall && m.Call.Held }); m.Call.HeldSince == nil {
+	ok(t, w, s, k, cti.Command{Cmd: cti.CmdHold, Call: id})
+	if m := k.next(t, "held", func(m cti.Message) bool { return m.Type == cti.MsgCall && m.Call.Held }); m.Call.HeldSince == nil {
 		t.Fatalf("held call without heldSince: %+v", m.Call)
 	}
 	waitUntil(t, "customer out of the bridge hearing music", func() bool {
 		_, on := w.sim.MOH(cust)
 		return on && w.sim.BridgeOf(cust) == ""
 	})
-	refused(t, w, s, k, app.Command{Cmd: app.CmdHold, Call: id}, app.CodeNotAllowed, "already on hold")
+	refused(t, w, s, k, cti.Command{Cmd: cti.CmdHold, Call: id}, cti.CodeNotAllowed, "already on hold")
 	time.Sleep(60 * time.Millisecond) // some hold time to record
 
-	ok(t, w, s, k, app.Command{Cmd: app.CmdResume, Call: id})
-	k.next(t, "resumed", func(m app.Message) bool { return m.Type == app.MsgCall && !m.Call.Held && m.Call.HoldSeconds >= 0 })
+	ok(t, w, s, k, cti.Command{Cmd: cti.CmdResume, Call: id})
+	k.next(t, "resumed", func(m cti.Message) bool { return m.Type == cti.MsgCall && !m.Call.Held && m.Call.HoldSeconds >= 0 })
 	waitUntil(t, "customer back in the call bridge without music", func() bool {
 		_, on := w.sim.MOH(cust)
 		return !on && w.sim.BridgeOf(cust) == bridge
 	})
-	ok(t, w, s, k, app.Command{Cmd: app.CmdHangup, Call: id})
+	ok(t, w, s, k, cti.Command{Cmd: cti.CmdHangup, Call: id})
 	if r := w.record(id); r.Hold < 50*time.Millisecond || r.EndReason != "agent_hangup" || r.Talk <= 0 {
 		t.Fatalf("record = %+v", r)
 	}
@@ -81,32 +82,32 @@ func TestBlindTransfer(t *testing.T) {
 	sb, kb := w.login("bob")
 	w.ready(sa, ka)
 	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "+4930777", DID: testDID, Vars: map[string]string{"CCAAS_Account": "ACC-7"}})
-	offer := ka.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	offer := ka.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	id := offer.Call.ID
-	ok(t, w, sa, ka, app.Command{Cmd: app.CmdAnswer, Call: id})
+	ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdAnswer, Call: id})
 	ka.call(t, "connected")
 
 	// bob is Not Ready: refused, and alice keeps the customer
-	refused(t, w, sa, ka, app.Command{Cmd: app.CmdTransfer, Call: id, Target: "1002"}, app.CodeNotAllowed, "Not Ready")
-	refused(t, w, sa, ka, app.Command{Cmd: app.CmdTransfer, Call: id, Target: "1001"}, app.CodeNotAllowed, "your own")
-	refused(t, w, sa, ka, app.Command{Cmd: app.CmdTransfer, Call: id, Target: "9999"}, app.CodeNotAllowed, "no agent")
-	refused(t, w, sa, ka, app.Command{Cmd: app.CmdTransfer, Call: id, Target: "10;Local"}, app.CodeBadCommand, "not an extension")
+	refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: id, Target: "1002"}, cti.CodeNotAllowed, "Not Ready")
+	refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: id, Target: "1001"}, cti.CodeNotAllowed, "your own")
+	refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: id, Target: "9999"}, cti.CodeNotAllowed, "no agent")
+	refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: id, Target: "10;Local"}, cti.CodeBadCommand, "not an extension")
 	if _, on := w.sim.MOH(cust); on || w.sim.BridgeOf(cust) == "" {
 		t.Fatal("a refused transfer disturbed the call")
 	}
 
 	w.ready(sb, kb)
-	ok(t, w, sa, ka, app.Command{Cmd: app.CmdTransfer, Call: id, Target: "1002"})
+	ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: id, Target: "1002"})
 	if m := ka.call(t, "ended"); m.Call.EndReason != "transferred" {
 		t.Fatalf("alice's end = %q", m.Call.EndReason)
 	}
 	ka.state(t, "wrapup") // she answered an inbound queue call
-	got := kb.next(t, "transferred offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	got := kb.next(t, "transferred offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	if got.Call.ID != id || got.Call.Caller.Number != "+4930777" || len(got.Call.Data) != 1 || got.Call.Data[0].Value != "ACC-7" || got.Call.Role != "transfer" {
 		t.Fatalf("bob's offer = %+v", got.Call)
 	}
 	waitUntil(t, "customer on music while bob rings", func() bool { _, on := w.sim.MOH(cust); return on })
-	ok(t, w, sb, kb, app.Command{Cmd: app.CmdAnswer, Call: id})
+	ok(t, w, sb, kb, cti.Command{Cmd: cti.CmdAnswer, Call: id})
 	kb.call(t, "connected")
 	waitUntil(t, "customer and bob bridged", func() bool {
 		_, on := w.sim.MOH(cust)
@@ -128,14 +129,14 @@ func TestUnansweredTransferGoesBackToQueue(t *testing.T) {
 	w.ready(sa, ka)
 	id, cust := w.talk(sa, ka, "300")
 	w.ready(sb, kb)
-	ok(t, w, sa, ka, app.Command{Cmd: app.CmdTransfer, Call: id, Target: "1002"})
-	kb.next(t, "offer to bob", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: id, Target: "1002"})
+	kb.next(t, "offer to bob", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	// bob lets it ring out; the call goes back to the head of the queue, and
 	// alice (Ready again, no wrapup) gets it
 	if m := kb.state(t, "not_ready"); m.State.Reason != "missed_call" {
 		t.Fatalf("bob = %+v", m.State)
 	}
-	if m := ka.next(t, "call back to alice", func(m app.Message) bool { return m.Type == app.MsgOffer }); m.Call.ID != id {
+	if m := ka.next(t, "call back to alice", func(m cti.Message) bool { return m.Type == cti.MsgOffer }); m.Call.ID != id {
 		t.Fatalf("alice offered %s, want %s", m.Call.ID, id)
 	}
 	if _, on := w.sim.MOH(cust); !on {
@@ -150,20 +151,20 @@ func TestConference(t *testing.T) {
 	w.ready(sa, ka)
 	id, cust := w.talk(sa, ka, "400")
 	bridge := w.sim.BridgeOf(cust)
-	refused(t, w, sa, ka, app.Command{Cmd: app.CmdConference, Call: id, Target: "1002"}, app.CodeNotAllowed, "Not Ready")
+	refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdConference, Call: id, Target: "1002"}, cti.CodeNotAllowed, "Not Ready")
 	w.ready(sb, kb)
-	ok(t, w, sa, ka, app.Command{Cmd: app.CmdConference, Call: id, Target: "1002"})
-	kb.next(t, "conference offer", func(m app.Message) bool { return m.Type == app.MsgOffer && m.Call.Role == "conference" })
+	ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdConference, Call: id, Target: "1002"})
+	kb.next(t, "conference offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer && m.Call.Role == "conference" })
 	if w.sim.BridgeOf(cust) != bridge {
 		t.Fatal("alice and the customer were separated while bob rings")
 	}
-	ok(t, w, sb, kb, app.Command{Cmd: app.CmdAnswer, Call: id})
+	ok(t, w, sb, kb, cti.Command{Cmd: cti.CmdAnswer, Call: id})
 	kb.call(t, "connected")
-	if n := ka.find(t, "joined notice", func(m app.Message) bool { return m.Type == app.MsgNotice }); n.Notice.Kind != "joined" || n.Notice.Extension != "1002" {
+	if n := ka.find(t, "joined notice", func(m cti.Message) bool { return m.Type == cti.MsgNotice }); n.Notice.Kind != "joined" || n.Notice.Extension != "1002" {
 		t.Fatalf("notice = %+v", n.Notice)
 	}
-	view := ka.find(t, "three-way view", func(m app.Message) bool {
-		return m.Type == app.MsgCall && len(m.Call.Parties) == 2 && m.Call.Parties[1].State == "connected"
+	view := ka.find(t, "three-way view", func(m cti.Message) bool {
+		return m.Type == cti.MsgCall && len(m.Call.Parties) == 2 && m.Call.Parties[1].State == "connected"
 	})
 	for _, p := range view.Call.Parties {
 		if p.State != "connected" {
@@ -175,11 +176,11 @@ func TestConference(t *testing.T) {
 		return len(b.Channels) == 3
 	})
 	// bob leaves; alice and the customer go on
-	ok(t, w, sb, kb, app.Command{Cmd: app.CmdHangup, Call: id})
+	ok(t, w, sb, kb, cti.Command{Cmd: cti.CmdHangup, Call: id})
 	if m := kb.call(t, "ended"); m.Call.EndReason != "left" {
 		t.Fatalf("bob's end = %q", m.Call.EndReason)
 	}
-	if n := ka.next(t, "left notice", func(m app.Message) bool { return m.Type == app.MsgNotice }); n.Notice.Kind != "left" {
+	if n := ka.next(t, "left notice", func(m cti.Message) bool { return m.Type == cti.MsgNotice }); n.Notice.Kind != "left" {
 		t.Fatalf("notice = %+v", n.Notice)
 	}
 	if _, alive := w.sim.Channel(cust); !alive {
@@ -202,9 +203,9 @@ func TestCustomerHangupEndsConferenceForEveryone(t *testing.T) {
 	w.ready(sa, ka)
 	id, cust := w.talk(sa, ka, "401")
 	w.ready(sb, kb)
-	ok(t, w, sa, ka, app.Command{Cmd: app.CmdConference, Call: id, Target: "1002"})
-	kb.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
-	ok(t, w, sb, kb, app.Command{Cmd: app.CmdAnswer, Call: id})
+	ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdConference, Call: id, Target: "1002"})
+	kb.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+	ok(t, w, sb, kb, cti.Command{Cmd: cti.CmdAnswer, Call: id})
 	kb.call(t, "connected")
 	w.sim.Hangup(cust)
 	for name, k := range map[string]*sink{"alice": ka, "bob": kb} {
@@ -218,15 +219,15 @@ func TestOutboundCall(t *testing.T) {
 	w := newWorld(t, worldOpts{wrapupSeconds: 30})
 	s, k := w.login("alice")
 	w.ready(s, k)
-	refused(t, w, s, k, app.Command{Cmd: app.CmdDial, Number: "+4930555"}, app.CodeNotAllowed, "Not Ready")
-	w.app.Command(s, app.Command{Cmd: app.CmdNotReady, Reason: "training"})
+	refused(t, w, s, k, cti.Command{Cmd: cti.CmdDial, Number: "+4930555"}, cti.CodeNotAllowed, "Not Ready")
+	w.app.Command(s, cti.Command{Cmd: cti.CmdNotReady, Reason: "training"})
 	k.state(t, "not_ready")
 	for _, bad := range []string{"123;Local/x@evil", "PJSIP/100", "+", "1", "12345678901234567890123", "*21#"} {
-		refused(t, w, s, k, app.Command{Cmd: app.CmdDial, Number: bad}, app.CodeBadCommand, "digits")
+		refused(t, w, s, k, cti.Command{Cmd: cti.CmdDial, Number: bad}, cti.CodeBadCommand, "digits")
 	}
 	events, stop := w.sim.Subscribe()
 	defer stop()
-	ok(t, w, s, k, app.Command{Cmd: app.CmdDial, Number: "+4930555"})
+	ok(t, w, s, k, cti.Command{Cmd: cti.CmdDial, Number: "+4930555"})
 	m := k.call(t, "connected")
 	if m.Call.Direction != "outbound" || m.Call.Caller.Number != "+4930555" {
 		t.Fatalf("call = %+v", m.Call)
@@ -246,10 +247,10 @@ func TestOutboundCall(t *testing.T) {
 			t.Fatal("no outbound channel entered the application")
 		}
 	}
-	ok(t, w, s, k, app.Command{Cmd: app.CmdDTMF, Call: id, Digits: "12#"})
-	refused(t, w, s, k, app.Command{Cmd: app.CmdDTMF, Call: id, Digits: "1;2"}, app.CodeBadCommand, "DTMF")
+	ok(t, w, s, k, cti.Command{Cmd: cti.CmdDTMF, Call: id, Digits: "12#"})
+	refused(t, w, s, k, cti.Command{Cmd: cti.CmdDTMF, Call: id, Digits: "1;2"}, cti.CodeBadCommand, "DTMF")
 	waitUntil(t, "digits reached the far end", func() bool { return w.sim.DTMFSent(cust) == "12#" })
-	ok(t, w, s, k, app.Command{Cmd: app.CmdHangup, Call: id})
+	ok(t, w, s, k, cti.Command{Cmd: cti.CmdHangup, Call: id})
 	// no wrapup after an outbound call: back to training
 	if m := k.state(t, "not_ready"); m.State.Reason != "training" {
 		t.Fatalf("after the call: %+v", m.State)
@@ -265,7 +266,7 @@ func TestOutboundBusy(t *testing.T) {
 	if err := w.sim.SetBehaviour("PJSIP/pstn", asterisksim.BehaviourBusy); err != nil {
 		t.Fatal(err)
 	}
-	ok(t, w, s, k, app.Command{Cmd: app.CmdDial, Number: "5550199"})
+	ok(t, w, s, k, cti.Command{Cmd: cti.CmdDial, Number: "5550199"})
 	if m := k.call(t, "ended"); m.Call.EndReason != "busy" {
 		t.Fatalf("end = %q", m.Call.EndReason)
 	}
@@ -277,27 +278,27 @@ func TestOutboundBusy(t *testing.T) {
 func TestNoTrunkNoOutbound(t *testing.T) {
 	w := newWorld(t, worldOpts{settings: &ccaas.Settings{NotifyIncoming: true}})
 	s, k := w.login("alice")
-	refused(t, w, s, k, app.Command{Cmd: app.CmdDial, Number: "5550199"}, app.CodeNotAllowed, "trunk")
+	refused(t, w, s, k, cti.Command{Cmd: cti.CmdDial, Number: "5550199"}, cti.CodeNotAllowed, "trunk")
 	// another agent's extension needs no trunk (but bob is not logged in)
-	refused(t, w, s, k, app.Command{Cmd: app.CmdDial, Number: "1002"}, app.CodeNotAllowed, "not logged in")
+	refused(t, w, s, k, cti.Command{Cmd: cti.CmdDial, Number: "1002"}, cti.CodeNotAllowed, "not logged in")
 }
 
 func TestAgentToAgentCall(t *testing.T) {
 	w := newWorld(t, worldOpts{})
 	sa, ka := w.login("alice")
 	sb, kb := w.login("bob")
-	refused(t, w, sa, ka, app.Command{Cmd: app.CmdDial, Number: "1002"}, app.CodeNotAllowed, "Not Ready")
+	refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdDial, Number: "1002"}, cti.CodeNotAllowed, "Not Ready")
 	w.ready(sb, kb)
-	ok(t, w, sa, ka, app.Command{Cmd: app.CmdDial, Number: "1002"})
-	offer := kb.next(t, "call from alice", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdDial, Number: "1002"})
+	offer := kb.next(t, "call from alice", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	if offer.Call.Direction != "internal" || offer.Call.Role != "callee" {
 		t.Fatalf("offer = %+v", offer.Call)
 	}
-	ok(t, w, sb, kb, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	ok(t, w, sb, kb, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	kb.call(t, "connected")
-	ka.find(t, "alice connected", func(m app.Message) bool { return m.Type == app.MsgCall && m.Call.State == "connected" })
-	ka.find(t, "alice talking", func(m app.Message) bool { return m.Type == app.MsgState && m.State.State == "talking" })
-	ok(t, w, sb, kb, app.Command{Cmd: app.CmdHangup, Call: offer.Call.ID})
+	ka.find(t, "alice connected", func(m cti.Message) bool { return m.Type == cti.MsgCall && m.Call.State == "connected" })
+	ka.find(t, "alice talking", func(m cti.Message) bool { return m.Type == cti.MsgState && m.State.State == "talking" })
+	ok(t, w, sb, kb, cti.Command{Cmd: cti.CmdHangup, Call: offer.Call.ID})
 	ka.call(t, "ended")
 	if m := ka.state(t, "not_ready"); m.State.Reason != "login" {
 		t.Fatalf("alice after the call: %+v", m.State)
@@ -309,13 +310,13 @@ func TestAgentCallReachesNotReadyWhenAllowed(t *testing.T) {
 	w := newWorld(t, worldOpts{settings: &ccaas.Settings{AgentCallsNotReady: true}})
 	sa, ka := w.login("alice")
 	sb, kb := w.login("bob")
-	w.app.Command(sb, app.Command{Cmd: app.CmdNotReady, Reason: "lunch"})
+	w.app.Command(sb, cti.Command{Cmd: cti.CmdNotReady, Reason: "lunch"})
 	kb.state(t, "not_ready")
-	ok(t, w, sa, ka, app.Command{Cmd: app.CmdDial, Number: "1002"})
-	offer := kb.next(t, "call from alice", func(m app.Message) bool { return m.Type == app.MsgOffer })
-	ok(t, w, sb, kb, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdDial, Number: "1002"})
+	offer := kb.next(t, "call from alice", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+	ok(t, w, sb, kb, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	kb.call(t, "connected")
-	ok(t, w, sa, ka, app.Command{Cmd: app.CmdHangup, Call: offer.Call.ID})
+	ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdHangup, Call: offer.Call.ID})
 	if m := kb.state(t, "not_ready"); m.State.Reason != "lunch" {
 		t.Fatalf("bob after the call: %+v", m.State)
 	}
@@ -341,8 +342,8 @@ func TestAttachedData(t *testing.T) {
 			w.ready(s, k)
 			w.sim.PlaceCall(asterisksim.CallSpec{From: "500", DID: testDID, Vars: map[string]string{
 				"CCAAS_FirstName": "José <b>Müller</b> ☎", "CCAAS_Note": `<img src=x onerror=alert(1)> & "q"`}})
-			offer := k.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
-			want := []app.DataItem{
+			offer := k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+			want := []cti.DataItem{
 				{Key: "Customer name as told to the IVR", Value: "José <b>Müller</b> ☎"},
 				{Key: "Account", Value: ""}, // not set by the IVR
 				{Key: "Note", Value: `<img src=x onerror=alert(1)> & "q"`},
@@ -365,8 +366,8 @@ func TestMute(t *testing.T) {
 	line := w.lineOf()
 	w.ready(s, k)
 	id, cust := w.talk(s, k, "600")
-	ok(t, w, s, k, app.Command{Cmd: app.CmdMute, Call: id})
-	k.next(t, "muted", func(m app.Message) bool { return m.Type == app.MsgCall && m.Call.Muted })
+	ok(t, w, s, k, cti.Command{Cmd: cti.CmdMute, Call: id})
+	k.next(t, "muted", func(m cti.Message) bool { return m.Type == cti.MsgCall && m.Call.Muted })
 	waitUntil(t, "line muted toward the customer", func() bool { return w.sim.Muted(line.ID) == "in" })
 	w.sim.Hangup(cust)
 	k.call(t, "ended")

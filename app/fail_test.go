@@ -13,6 +13,7 @@ import (
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/ari/asterisksim"
+	"github.com/ccaas/ccaas/cti"
 	"github.com/ccaas/ccaas/sqlite"
 )
 
@@ -158,9 +159,9 @@ func (w *world) place(t *testing.T, from string) string {
 	return cust
 }
 
-func offerIn(t *testing.T, k *sink) app.Message {
+func offerIn(t *testing.T, k *sink) cti.Message {
 	t.Helper()
-	return k.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	return k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 }
 
 func endedWith(t *testing.T, k *sink, reason string) {
@@ -172,7 +173,7 @@ func endedWith(t *testing.T, k *sink, reason string) {
 
 func noticeOf(t *testing.T, k *sink, kind string) {
 	t.Helper()
-	if m := k.find(t, "notice "+kind, func(m app.Message) bool { return m.Type == app.MsgNotice }); m.Notice.Kind != kind {
+	if m := k.find(t, "notice "+kind, func(m cti.Message) bool { return m.Type == cti.MsgNotice }); m.Notice.Kind != kind {
 		t.Fatalf("notice %+v, want %s", m.Notice, kind)
 	}
 }
@@ -186,7 +187,7 @@ func (w *world) serves(t *testing.T, s *app.Session, k *sink, from string) {
 	if offer.Call.Caller.Number != from {
 		t.Fatalf("offered the call of %q, want the new caller %q", offer.Call.Caller.Number, from)
 	}
-	w.app.Command(s, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	k.call(t, "connected")
 	w.talking(t, cust)
 	w.sim.Hangup(cust)
@@ -325,7 +326,7 @@ func TestARIFailureCustomerSide(t *testing.T) {
 					t.Fatalf("data %+v, want Account shown empty", offer.Call.Data)
 				}
 				w.onMusic(t, cust)
-				w.app.Command(s, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+				w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 				k.call(t, "connected")
 				w.talking(t, cust)
 				w.sim.Hangup(cust)
@@ -344,7 +345,7 @@ func TestARIFailureCustomerSide(t *testing.T) {
 				w.onMusic(t, cust)
 				w.ready(s, k)
 				offer := offerIn(t, k)
-				w.app.Command(s, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+				w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 				k.call(t, "connected")
 				w.talking(t, cust)
 				w.sim.Hangup(cust)
@@ -407,16 +408,16 @@ func holdFails(t *testing.T, w *world, arm func() *asterisksim.Injected) {
 	w.ready(s, k)
 	id, cust := w.talk(s, k, "100")
 	arm()
-	ok(t, w, s, k, app.Command{Cmd: app.CmdHold, Call: id})
+	ok(t, w, s, k, cti.Command{Cmd: cti.CmdHold, Call: id})
 	noticeOf(t, k, "hold_failed")
-	k.next(t, "call not held", func(m app.Message) bool { return m.Type == app.MsgCall && !m.Call.Held })
+	k.next(t, "call not held", func(m cti.Message) bool { return m.Type == cti.MsgCall && !m.Call.Held })
 	w.talking(t, cust)
 	// hold works again
-	ok(t, w, s, k, app.Command{Cmd: app.CmdHold, Call: id})
+	ok(t, w, s, k, cti.Command{Cmd: cti.CmdHold, Call: id})
 	w.onMusic(t, cust)
-	ok(t, w, s, k, app.Command{Cmd: app.CmdResume, Call: id})
+	ok(t, w, s, k, cti.Command{Cmd: cti.CmdResume, Call: id})
 	w.talking(t, cust)
-	ok(t, w, s, k, app.Command{Cmd: app.CmdHangup, Call: id})
+	ok(t, w, s, k, cti.Command{Cmd: cti.CmdHangup, Call: id})
 	endedWith(t, k, "agent_hangup")
 	w.hungUp(t, cust)
 }
@@ -427,14 +428,14 @@ func resumeFails(t *testing.T, w *world, arm func() *asterisksim.Injected) {
 	s, k := w.login("alice")
 	w.ready(s, k)
 	id, cust := w.talk(s, k, "100")
-	ok(t, w, s, k, app.Command{Cmd: app.CmdHold, Call: id})
+	ok(t, w, s, k, cti.Command{Cmd: cti.CmdHold, Call: id})
 	w.onMusic(t, cust)
 	arm()
-	ok(t, w, s, k, app.Command{Cmd: app.CmdResume, Call: id})
+	ok(t, w, s, k, cti.Command{Cmd: cti.CmdResume, Call: id})
 	noticeOf(t, k, "resume_failed")
-	k.next(t, "call held again", func(m app.Message) bool { return m.Type == app.MsgCall && m.Call.Held })
+	k.next(t, "call held again", func(m cti.Message) bool { return m.Type == cti.MsgCall && m.Call.Held })
 	w.onMusic(t, cust)
-	ok(t, w, s, k, app.Command{Cmd: app.CmdResume, Call: id})
+	ok(t, w, s, k, cti.Command{Cmd: cti.CmdResume, Call: id})
 	w.talking(t, cust)
 	w.sim.Hangup(cust)
 	endedWith(t, k, "caller_hangup")
@@ -450,12 +451,12 @@ func transferWaitFails(t *testing.T, w *world, arm func() *asterisksim.Injected)
 	id, cust := w.talk(sa, ka, "100")
 	w.ready(sb, kb)
 	arm()
-	ok(t, w, sa, ka, app.Command{Cmd: app.CmdTransfer, Call: id, Target: "1002"})
+	ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: id, Target: "1002"})
 	endedWith(t, ka, "transferred")
 	w.saidGoodbye(t, heard, cust)
 	endedWith(t, kb, "failed")
 	kb.state(t, "ready")
-	w.app.Command(sa, app.Command{Cmd: app.CmdNotReady})
+	w.app.Command(sa, cti.Command{Cmd: cti.CmdNotReady})
 	ka.state(t, "not_ready")
 	w.serves(t, sb, kb, "101")
 }
@@ -485,14 +486,14 @@ func TestARIFailureAgentSide(t *testing.T) {
 				sb, kb := w.login("bob")
 				w.ready(sa, ka)
 				id, cust := w.talk(sa, ka, "100")
-				w.app.Command(sa, app.Command{Cmd: app.CmdNotReady}) // after this call
+				w.app.Command(sa, cti.Command{Cmd: cti.CmdNotReady}) // after this call
 				w.ready(sb, kb)
-				ok(t, w, sa, ka, app.Command{Cmd: app.CmdTransfer, Call: id, Target: "1002"})
+				ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: id, Target: "1002"})
 				offerIn(t, kb)
 				w.onMusic(t, cust)
 				w.linesHome(t) // alice's too: bob's answer is the next move
 				arm()
-				w.app.Command(sb, app.Command{Cmd: app.CmdAnswer, Call: id})
+				w.app.Command(sb, cti.Command{Cmd: cti.CmdAnswer, Call: id})
 				endedWith(t, kb, "failed")
 				kb.state(t, "ready")
 				w.onMusic(t, cust)
@@ -500,7 +501,7 @@ func TestARIFailureAgentSide(t *testing.T) {
 				if m := offerIn(t, kb); m.Call.ID != id {
 					t.Fatalf("offered %s, want the same call %s", m.Call.ID, id)
 				}
-				w.app.Command(sb, app.Command{Cmd: app.CmdAnswer, Call: id})
+				w.app.Command(sb, cti.Command{Cmd: cti.CmdAnswer, Call: id})
 				kb.call(t, "connected")
 				w.talking(t, cust)
 				w.sim.Hangup(cust)
@@ -515,16 +516,16 @@ func TestARIFailureAgentSide(t *testing.T) {
 				w.ready(sa, ka)
 				id, cust := w.talk(sa, ka, "100")
 				w.ready(sb, kb)
-				ok(t, w, sa, ka, app.Command{Cmd: app.CmdConference, Call: id, Target: "1002"})
+				ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdConference, Call: id, Target: "1002"})
 				offerIn(t, kb)
 				arm()
-				w.app.Command(sb, app.Command{Cmd: app.CmdAnswer, Call: id})
+				w.app.Command(sb, cti.Command{Cmd: cti.CmdAnswer, Call: id})
 				endedWith(t, kb, "failed")
 				kb.state(t, "ready")
 				noticeOf(t, ka, "left")
 				// alice and the customer go on
 				w.talking(t, cust)
-				ok(t, w, sa, ka, app.Command{Cmd: app.CmdHangup, Call: id})
+				ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdHangup, Call: id})
 				endedWith(t, ka, "agent_hangup")
 				w.hungUp(t, cust)
 			},
@@ -538,26 +539,26 @@ func TestARIFailureAgentSide(t *testing.T) {
 				id, cust := w.talk(sa, ka, "100")
 				aliceLine := w.sim.Channels()[0].ID // logged in first
 				w.ready(sb, kb)
-				ok(t, w, sa, ka, app.Command{Cmd: app.CmdConference, Call: id, Target: "1002"})
+				ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdConference, Call: id, Target: "1002"})
 				offerIn(t, kb)
-				ok(t, w, sb, kb, app.Command{Cmd: app.CmdAnswer, Call: id})
+				ok(t, w, sb, kb, cti.Command{Cmd: cti.CmdAnswer, Call: id})
 				kb.call(t, "connected")
 				bridge := w.sim.BridgeOf(cust)
 				waitUntil(t, "all three in the bridge", func() bool { b, _ := w.sim.Bridge(bridge); return len(b.Channels) == 3 })
 				arm()
-				ok(t, w, sa, ka, app.Command{Cmd: app.CmdHangup, Call: id})
+				ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdHangup, Call: id})
 				endedWith(t, ka, "left")
 				// alice's line could not go home: it must not stay in the
 				// call hearing it; it is hung up and comes back
 				waitUntil(t, "alice's old line gone", func() bool { _, ok := w.sim.Channel(aliceLine); return !ok })
-				ka.next(t, "line up again", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+				ka.next(t, "line up again", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
 				if b, _ := w.sim.Bridge(bridge); len(b.Channels) != 2 {
 					t.Fatalf("call bridge holds %v, want the customer and bob", b.Channels)
 				}
 				w.talking(t, cust)
 				w.sim.Hangup(cust)
 				endedWith(t, kb, "caller_hangup")
-				w.app.Command(sb, app.Command{Cmd: app.CmdNotReady})
+				w.app.Command(sb, cti.Command{Cmd: cti.CmdNotReady})
 				kb.state(t, "not_ready")
 				w.serves(t, sa, ka, "101")
 			},
@@ -569,11 +570,11 @@ func TestARIFailureAgentSide(t *testing.T) {
 				w.ready(s, k)
 				id, cust := w.talk(s, k, "100")
 				arm()
-				ok(t, w, s, k, app.Command{Cmd: app.CmdHangup, Call: id})
+				ok(t, w, s, k, cti.Command{Cmd: cti.CmdHangup, Call: id})
 				endedWith(t, k, "agent_hangup")
 				w.hungUp(t, cust)
-				k.next(t, "line down", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "down" })
-				k.next(t, "line up again", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+				k.next(t, "line down", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "down" })
+				k.next(t, "line up again", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
 				w.serves(t, s, k, "101")
 			},
 		},
@@ -624,14 +625,14 @@ func answerFails(t *testing.T, w *world, arm func() *asterisksim.Injected) {
 	later := w.place(t, "101")
 	w.onMusic(t, later)
 	arm()
-	w.app.Command(s, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	endedWith(t, k, "failed")
 	k.state(t, "ready")
 	w.onMusic(t, cust)
 	if m := offerIn(t, k); m.Call.ID != offer.Call.ID {
 		t.Fatalf("offered %s, want the same call %s", m.Call.ID, offer.Call.ID)
 	}
-	w.app.Command(s, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	k.call(t, "connected")
 	w.talking(t, cust)
 	w.sim.Hangup(cust)
@@ -645,10 +646,10 @@ func answerFails(t *testing.T, w *world, arm func() *asterisksim.Injected) {
 func dialFails(t *testing.T, w *world, arm func() *asterisksim.Injected) {
 	s, k := w.login("alice")
 	arm()
-	ok(t, w, s, k, app.Command{Cmd: app.CmdDial, Number: "5557777"})
+	ok(t, w, s, k, cti.Command{Cmd: cti.CmdDial, Number: "5557777"})
 	endedWith(t, k, "failed")
 	k.state(t, "not_ready")
-	ok(t, w, s, k, app.Command{Cmd: app.CmdDial, Number: "5557777"})
+	ok(t, w, s, k, cti.Command{Cmd: cti.CmdDial, Number: "5557777"})
 	k.call(t, "connected")
 	var cust string
 	waitUntil(t, "the customer talking", func() bool {
@@ -688,7 +689,7 @@ func TestAnnouncementEndingDuringOffer(t *testing.T) {
 	offer := offerIn(t, k)
 	waitUntil(t, "the announcement started", func() bool { return f.Held() == 0 })
 	w.onMusic(t, cust)
-	w.app.Command(s, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	k.call(t, "connected")
 	w.talking(t, cust)
 	w.sim.Hangup(cust)
@@ -709,8 +710,8 @@ func TestLineWithoutHomeBridgeComesBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.sim.Hangup(line.ID)
-	k.next(t, "line down", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "down" })
-	k.next(t, "line up again", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+	k.next(t, "line down", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "down" })
+	k.next(t, "line up again", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
 	if b := w.sim.BridgeOf(w.lineOf().ID); b != home {
 		t.Fatalf("line in %q, want its home %q again", b, home)
 	}

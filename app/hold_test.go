@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/cti"
 )
 
 // Each agent's part of a call records the hold time while they were on it
@@ -16,15 +16,15 @@ func TestHoldIsRecordedPerAgent(t *testing.T) {
 	sb, kb := w.login("bob")
 	w.ready(sa, ka)
 	id, cust := w.talk(sa, ka, "100")
-	ok(t, w, sa, ka, app.Command{Cmd: app.CmdHold, Call: id})
+	ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdHold, Call: id})
 	time.Sleep(60 * time.Millisecond) // some hold time to record
 	w.ready(sb, kb)
-	ok(t, w, sa, ka, app.Command{Cmd: app.CmdTransfer, Call: id, Target: "1002"})
-	kb.next(t, "transferred offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: id, Target: "1002"})
+	kb.next(t, "transferred offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	time.Sleep(30 * time.Millisecond) // the customer waits for Bob: not hold
-	ok(t, w, sb, kb, app.Command{Cmd: app.CmdAnswer, Call: id})
+	ok(t, w, sb, kb, cti.Command{Cmd: cti.CmdAnswer, Call: id})
 	kb.call(t, "connected")
-	ok(t, w, sb, kb, app.Command{Cmd: app.CmdHold, Call: id})
+	ok(t, w, sb, kb, cti.Command{Cmd: cti.CmdHold, Call: id})
 	time.Sleep(60 * time.Millisecond)
 	w.sim.Hangup(cust)
 	kb.call(t, "ended")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
+	"github.com/ccaas/ccaas/cti"
 )
 
 // startLine provisions the agent's endpoint for this login through ARI push
@@ -38,7 +39,7 @@ func (t *tenant) provisionLine(ag *agent) {
 		{Attribute: "callerid", Value: fmt.Sprintf("%q <%s>", ag.cfg.Name, ag.cfg.Extension)},
 	}, t.app.cfg.LineFields...)
 	gen := l.gen
-	t.send(ag, Message{Type: MsgLine, Line: &LineView{State: l.state.String()}})
+	t.send(ag, cti.Message{Type: cti.MsgLine, Line: &cti.LineView{State: l.state.String()}})
 	t.exec(&l.ops, "provision line", func(ctx context.Context) error {
 		a := t.app.ari
 		if _, err := a.PutConfig(ctx, "res_pjsip", "auth", endpoint, []ari.ConfigTuple{
@@ -93,7 +94,7 @@ func (t *tenant) lineStepDone(ag *agent, gen uint64, err error) bool {
 func (t *tenant) awaitPhone(ag *agent) {
 	l := &ag.line
 	l.state = lineRegistering
-	t.send(ag, Message{Type: MsgLine, Line: &LineView{State: l.state.String()}})
+	t.send(ag, cti.Message{Type: cti.MsgLine, Line: &cti.LineView{State: l.state.String()}})
 	endpoint, gen := l.endpoint, l.gen
 	var online bool
 	t.exec(&l.ops, "watch phone", func(ctx context.Context) error {
@@ -156,7 +157,7 @@ func (t *tenant) originateLine(ag *agent) {
 			Timeout:   30,
 			// the browser phone auto-answers only a call that carries this
 			// login's token: the app's line, nothing else
-			Variables: map[string]string{"PJSIP_HEADER(add," + LineHeader + ")": token},
+			Variables: map[string]string{"PJSIP_HEADER(add," + cti.LineHeader + ")": token},
 		})
 		return err
 	}, func(err error) {
@@ -191,7 +192,7 @@ func (t *tenant) lineAnswered(ag *agent, ch string) {
 			return // its StasisEnd brings lineLost and a retry
 		}
 		ag.line.state, ag.line.failures = lineUp, 0
-		t.send(ag, Message{Type: MsgLine, Line: &LineView{State: lineUp.String()}})
+		t.send(ag, cti.Message{Type: cti.MsgLine, Line: &cti.LineView{State: lineUp.String()}})
 		t.syncRouting(ag)
 	})
 }
@@ -230,7 +231,7 @@ func (t *tenant) lineDown(ag *agent) {
 	l.state = lineDown
 	l.gen++
 	t.syncRouting(ag)
-	t.send(ag, Message{Type: MsgLine, Line: &LineView{State: lineDown.String()}})
+	t.send(ag, cti.Message{Type: cti.MsgLine, Line: &cti.LineView{State: lineDown.String()}})
 	gen, id := l.gen, ag.cfg.ID
 	// back off while the line keeps failing (e.g. a phone whose microphone is
 	// blocked declines every line call): LineRetry, doubling, at most a minute

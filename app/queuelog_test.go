@@ -15,6 +15,7 @@ import (
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari/asterisksim"
+	"github.com/ccaas/ccaas/cti"
 	"github.com/ccaas/ccaas/queuelog"
 	"github.com/ccaas/ccaas/sqlite"
 )
@@ -151,7 +152,7 @@ func TestQueueLogAnsweredCall(t *testing.T) {
 		event  string
 	}{
 		{name: "agent hangs up", event: "COMPLETEAGENT", hangup: func(w *qlogWorld, s *app.Session, k *sink, id ccaas.CallID, _ string) {
-			ok(w.t, w.world, s, k, app.Command{Cmd: app.CmdHangup, Call: id})
+			ok(w.t, w.world, s, k, cti.Command{Cmd: cti.CmdHangup, Call: id})
 		}},
 		{name: "caller hangs up", event: "COMPLETECALLER", hangup: func(w *qlogWorld, _ *app.Session, _ *sink, _ ccaas.CallID, cust string) {
 			w.sim.Hangup(cust)
@@ -168,9 +169,9 @@ func TestQueueLogAnsweredCall(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			offer := k.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+			offer := k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 			w.advance(3) // it rings 3 s
-			w.app.Command(s, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+			w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 			k.call(t, "connected")
 			line := w.lineOf().ID
 			w.advance(10) // they talk 10 s
@@ -216,7 +217,7 @@ func TestQueueLogAbandonedWhileRinging(t *testing.T) {
 	s, k := w.login("alice")
 	w.ready(s, k)
 	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "300", DID: testDID})
-	offer := k.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	offer := k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	w.advance(2)
 	w.sim.Hangup(cust)
 	k.call(t, "ended")
@@ -240,19 +241,19 @@ func TestQueueLogRingNoAnswerThenAnotherAgent(t *testing.T) {
 	w.ready(sa, ka)
 	sb, kb := w.login("bob") // Not Ready: the call goes to alice first
 	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "400", DID: testDID})
-	first := ka.next(t, "offer to alice", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	first := ka.next(t, "offer to alice", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	w.advance(1) // the ring time is over
 	// the ring timer (real time) or this command, whichever comes first, finds it over
-	w.app.Command(sa, app.Command{ID: "poke", Cmd: app.CmdCancelPending})
+	w.app.Command(sa, cti.Command{ID: "poke", Cmd: cti.CmdCancelPending})
 	if m := ka.state(t, "not_ready"); m.State.Reason != "missed_call" {
 		t.Fatalf("alice after the ring time: %+v", m.State)
 	}
 	w.ready(sb, kb)
-	second := kb.next(t, "offer to bob", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	second := kb.next(t, "offer to bob", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	if second.Call.ID != first.Call.ID {
 		t.Fatalf("bob got %s, want %s", second.Call.ID, first.Call.ID)
 	}
-	w.app.Command(sb, app.Command{Cmd: app.CmdAnswer, Call: second.Call.ID})
+	w.app.Command(sb, cti.Command{Cmd: cti.CmdAnswer, Call: second.Call.ID})
 	kb.call(t, "connected")
 	w.advance(4)
 	w.sim.Hangup(cust)
@@ -286,16 +287,16 @@ func TestQueueLogBlindTransfer(t *testing.T) {
 	sb, kb := w.login("bob")
 	w.ready(sa, ka)
 	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "500", DID: testDID})
-	offer := ka.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	offer := ka.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	w.advance(2)
-	ok(t, w.world, sa, ka, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	ok(t, w.world, sa, ka, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	ka.call(t, "connected")
 	w.ready(sb, kb)
 	w.advance(5)
-	ok(t, w.world, sa, ka, app.Command{Cmd: app.CmdTransfer, Call: offer.Call.ID, Target: "1002"})
-	got := kb.next(t, "transferred offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	ok(t, w.world, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: offer.Call.ID, Target: "1002"})
+	got := kb.next(t, "transferred offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	w.advance(1)
-	ok(t, w.world, sb, kb, app.Command{Cmd: app.CmdAnswer, Call: got.Call.ID})
+	ok(t, w.world, sb, kb, cti.Command{Cmd: cti.CmdAnswer, Call: got.Call.ID})
 	kb.call(t, "connected")
 	w.advance(3)
 	w.sim.Hangup(cust)
@@ -340,11 +341,11 @@ func TestQueueLogAgentStates(t *testing.T) {
 	w.ready(sa, ka)
 	w.ready(sb, kb)
 	w.advance(1)
-	ok(t, w.world, sa, ka, app.Command{Cmd: app.CmdNotReady, Reason: "lunch"})
-	ok(t, w.world, sb, kb, app.Command{Cmd: app.CmdNotReady, Reason: "lunch"})
+	ok(t, w.world, sa, ka, cti.Command{Cmd: cti.CmdNotReady, Reason: "lunch"})
+	ok(t, w.world, sb, kb, cti.Command{Cmd: cti.CmdNotReady, Reason: "lunch"})
 	w.advance(1)
-	ok(t, w.world, sa, ka, app.Command{Cmd: app.CmdNotReady, Reason: "training"}) // another reason: paused anew
-	ok(t, w.world, sa, ka, app.Command{Cmd: app.CmdNotReady, Reason: "training"}) // the same: nothing new
+	ok(t, w.world, sa, ka, cti.Command{Cmd: cti.CmdNotReady, Reason: "training"}) // another reason: paused anew
+	ok(t, w.world, sa, ka, cti.Command{Cmd: cti.CmdNotReady, Reason: "training"}) // the same: nothing new
 	w.advance(1)
 	// an admin moves alice from Sales to Billing while she is logged in
 	if err := billingAdded(); err != nil {
@@ -407,9 +408,9 @@ func TestQueueLogOverflowToAnotherQueue(t *testing.T) {
 		"0|{c}|"+qlSupport+"|NONE|ENTERQUEUE||800|1|",
 	)
 	w.advance(2) // before the maximum wait's timer (2 s of real time) fires
-	offer := kb.next(t, "the overflowed call offered in Sales", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	offer := kb.next(t, "the overflowed call offered in Sales", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	w.advance(1)
-	ok(t, w.world, sb, kb, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	ok(t, w.world, sb, kb, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	kb.call(t, "connected")
 	w.sim.Hangup(cust)
 	kb.state(t, "ready")
@@ -430,9 +431,9 @@ func TestQueueLogAgentLostRequeues(t *testing.T) {
 	sa, ka := w.login("alice")
 	w.ready(sa, ka)
 	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "600", DID: testDID})
-	offer := ka.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	offer := ka.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	w.advance(1)
-	ok(t, w.world, sa, ka, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	ok(t, w.world, sa, ka, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	ka.call(t, "connected")
 	w.advance(6)
 	w.app.Detach(sa, ka) // alice's tab closes mid-call: the caller goes back to the head of the queue

@@ -11,6 +11,7 @@ import (
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari/asterisksim"
+	"github.com/ccaas/ccaas/cti"
 )
 
 // TestRandomCallCenter drives the real app through the simulator with random
@@ -67,35 +68,35 @@ func TestRandomCallCenter(t *testing.T) {
 						w.sim.Hangup(customers[rng.IntN(len(customers))])
 					}
 				case 3:
-					w.app.Command(a.s, app.Command{Cmd: app.CmdReady})
+					w.app.Command(a.s, cti.Command{Cmd: cti.CmdReady})
 				case 4:
-					w.app.Command(a.s, app.Command{Cmd: app.CmdNotReady, Reason: "lunch"})
+					w.app.Command(a.s, cti.Command{Cmd: cti.CmdNotReady, Reason: "lunch"})
 				case 5, 6:
 					// answer (or hang up) whatever the agent was offered last
 					if id != "" {
-						cmd := app.CmdAnswer
+						cmd := cti.CmdAnswer
 						if !a.ringing {
 							if rng.IntN(3) > 0 {
 								break // let the call go on for a while
 							}
-							cmd = app.CmdHangup
+							cmd = cti.CmdHangup
 						}
-						w.app.Command(a.s, app.Command{Cmd: cmd, Call: id})
+						w.app.Command(a.s, cti.Command{Cmd: cmd, Call: id})
 					}
 				case 7:
-					w.app.Command(a.s, app.Command{Cmd: app.CmdCancelPending})
+					w.app.Command(a.s, cti.Command{Cmd: cti.CmdCancelPending})
 				case 8:
-					cmd := []string{app.CmdHold, app.CmdResume, app.CmdMute, app.CmdUnmute}[rng.IntN(4)]
-					w.app.Command(a.s, app.Command{Cmd: cmd, Call: current(a.k, &a.call, &a.ringing)})
+					cmd := []string{cti.CmdHold, cti.CmdResume, cti.CmdMute, cti.CmdUnmute}[rng.IntN(4)]
+					w.app.Command(a.s, cti.Command{Cmd: cmd, Call: current(a.k, &a.call, &a.ringing)})
 				case 9:
-					w.app.Command(a.s, app.Command{Cmd: app.CmdTransfer, Call: current(a.k, &a.call, &a.ringing), Target: other})
+					w.app.Command(a.s, cti.Command{Cmd: cti.CmdTransfer, Call: current(a.k, &a.call, &a.ringing), Target: other})
 				case 10:
-					w.app.Command(a.s, app.Command{Cmd: app.CmdConference, Call: current(a.k, &a.call, &a.ringing), Target: other})
+					w.app.Command(a.s, cti.Command{Cmd: cti.CmdConference, Call: current(a.k, &a.call, &a.ringing), Target: other})
 				case 11:
 					number := []string{other, "+4930123456"}[rng.IntN(2)]
-					w.app.Command(a.s, app.Command{Cmd: app.CmdDial, Number: number})
+					w.app.Command(a.s, cti.Command{Cmd: cti.CmdDial, Number: number})
 				case 12:
-					w.app.Command(a.s, app.Command{Cmd: app.CmdDTMF, Call: current(a.k, &a.call, &a.ringing), Digits: "1#"})
+					w.app.Command(a.s, cti.Command{Cmd: cti.CmdDTMF, Call: current(a.k, &a.call, &a.ringing), Digits: "1#"})
 				case 13:
 					if rng.IntN(4) == 0 { // now and then the trunk is busy
 						w.sim.SetBehaviour("PJSIP/pstn", asterisksim.BehaviourBusy)
@@ -118,7 +119,7 @@ func TestRandomCallCenter(t *testing.T) {
 			})
 			for _, a := range agents { // and any call between the two agents
 				if id := current(a.k, &a.call, &a.ringing); id != "" {
-					w.app.Command(a.s, app.Command{Cmd: app.CmdHangup, Call: id})
+					w.app.Command(a.s, cti.Command{Cmd: cti.CmdHangup, Call: id})
 				}
 			}
 			logCallStats(t, w)

@@ -33,6 +33,7 @@ import (
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari"
+	"github.com/ccaas/ccaas/cti"
 	"github.com/ccaas/ccaas/sqlite"
 )
 
@@ -181,10 +182,10 @@ func (w *realWorld) login(name string) (*app.Session, *sink) {
 	}
 	k := newSink()
 	w.app.Attach(context.Background(), s, k)
-	if snap := k.next(w.t, "snapshot", func(m app.Message) bool { return m.Type == app.MsgSnapshot }); snap.Line.State != "up" {
-		k.next(w.t, "line up (SIPp answered it)", func(m app.Message) bool { return m.Type == app.MsgLine && m.Line.State == "up" })
+	if snap := k.next(w.t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot }); snap.Line.State != "up" {
+		k.next(w.t, "line up (SIPp answered it)", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
 	}
-	w.app.Command(s, app.Command{Cmd: app.CmdReady})
+	w.app.Command(s, cti.Command{Cmd: cti.CmdReady})
 	k.state(w.t, "ready")
 	return s, k
 }
@@ -224,8 +225,8 @@ func (w *realWorld) bridged(t *testing.T, want int) {
 
 func (w *realWorld) answer(s *app.Session, k *sink) ccaas.CallID {
 	w.t.Helper()
-	offer := k.next(w.t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
-	w.app.Command(s, app.Command{Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	offer := k.next(w.t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+	w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	k.call(w.t, "connected")
 	return offer.Call.ID
 }
@@ -240,29 +241,29 @@ func TestRealAsteriskQueueCallHoldTransferConferenceWrapup(t *testing.T) {
 	w.bridged(t, 2)
 
 	// hold takes the customer out of the bridge, resume brings them back
-	w.app.Command(sa, app.Command{Cmd: app.CmdHold, Call: id})
+	w.app.Command(sa, cti.Command{Cmd: cti.CmdHold, Call: id})
 	w.bridged(t, 1)
-	w.app.Command(sa, app.Command{Cmd: app.CmdResume, Call: id})
+	w.app.Command(sa, cti.Command{Cmd: cti.CmdResume, Call: id})
 	w.bridged(t, 2)
 
 	// conference bob in: three channels; bob leaves again
 	sb, kb := w.login("bob")
-	w.app.Command(sa, app.Command{Cmd: app.CmdConference, Call: id, Target: "1002"})
-	kb.next(t, "conference offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
-	w.app.Command(sb, app.Command{Cmd: app.CmdAnswer, Call: id})
+	w.app.Command(sa, cti.Command{Cmd: cti.CmdConference, Call: id, Target: "1002"})
+	kb.next(t, "conference offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+	w.app.Command(sb, cti.Command{Cmd: cti.CmdAnswer, Call: id})
 	kb.call(t, "connected")
 	w.bridged(t, 3)
-	w.app.Command(sb, app.Command{Cmd: app.CmdHangup, Call: id})
+	w.app.Command(sb, cti.Command{Cmd: cti.CmdHangup, Call: id})
 	kb.call(t, "ended")
 	w.bridged(t, 2)
 	kb.state(t, "ready")
 
 	// blind transfer to bob: alice goes to wrapup, bob talks to the customer
-	w.app.Command(sa, app.Command{Cmd: app.CmdTransfer, Call: id, Target: "1002"})
+	w.app.Command(sa, cti.Command{Cmd: cti.CmdTransfer, Call: id, Target: "1002"})
 	ka.call(t, "ended")
 	ka.state(t, "wrapup")
-	kb.next(t, "transferred offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
-	w.app.Command(sb, app.Command{Cmd: app.CmdAnswer, Call: id})
+	kb.next(t, "transferred offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+	w.app.Command(sb, cti.Command{Cmd: cti.CmdAnswer, Call: id})
 	kb.call(t, "connected")
 	w.bridged(t, 2)
 	ka.state(t, "ready") // alice's 1 s of wrapup is over
@@ -283,7 +284,7 @@ func TestRealAsteriskAgentHangsUp(t *testing.T) {
 	far := w.call("+4930222")
 	id := w.answer(sa, ka)
 	w.bridged(t, 2)
-	w.app.Command(sa, app.Command{Cmd: app.CmdHangup, Call: id})
+	w.app.Command(sa, cti.Command{Cmd: cti.CmdHangup, Call: id})
 	ka.call(t, "ended")
 	ka.state(t, "ready")
 	waitUntil(t, "the customer's far end hung up too", func() bool {
@@ -315,7 +316,7 @@ func TestRealAsteriskRestart(t *testing.T) {
 	ka.state(t, "ready")
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		m := ka.next(t, "line state", func(m app.Message) bool { return m.Type == app.MsgLine })
+		m := ka.next(t, "line state", func(m cti.Message) bool { return m.Type == cti.MsgLine })
 		if m.Line.State == "up" {
 			break
 		}
@@ -346,14 +347,14 @@ func TestRealAsteriskAppRestart(t *testing.T) {
 	w.startApp()
 	s2, k2 := w.login("alice")
 	for _, want := range []string{"+4930441", "+4930442"} {
-		m := k2.next(t, "offer "+want, func(m app.Message) bool { return m.Type == app.MsgOffer })
+		m := k2.next(t, "offer "+want, func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 		if m.Call.Caller.Number != want {
 			t.Fatalf("offered %q, want %q", m.Call.Caller.Number, want)
 		}
-		w.app.Command(s2, app.Command{Cmd: app.CmdAnswer, Call: m.Call.ID})
+		w.app.Command(s2, cti.Command{Cmd: cti.CmdAnswer, Call: m.Call.ID})
 		k2.call(t, "connected")
 		w.bridged(t, 2)
-		w.app.Command(s2, app.Command{Cmd: app.CmdHangup, Call: m.Call.ID})
+		w.app.Command(s2, cti.Command{Cmd: cti.CmdHangup, Call: m.Call.ID})
 		k2.state(t, "ready")
 	}
 }
@@ -366,7 +367,7 @@ func TestRealAsteriskSupervision(t *testing.T) {
 	w := newRealWorld(t, 0)
 	sa, ka := w.login("alice")
 	sc, kc := w.login("carol")
-	w.app.Command(sc, app.Command{Cmd: app.CmdNotReady})
+	w.app.Command(sc, cti.Command{Cmd: cti.CmdNotReady})
 	kc.state(t, "not_ready")
 	alice := w.agents["alice"].ID
 	far := w.call("+4930333")
@@ -389,24 +390,24 @@ func TestRealAsteriskSupervision(t *testing.T) {
 			return false
 		})
 	}
-	for _, mode := range []string{app.CmdMonitor, app.CmdWhisper} {
-		w.app.Command(sc, app.Command{Cmd: mode, Agent: alice})
+	for _, mode := range []string{cti.CmdMonitor, cti.CmdWhisper} {
+		w.app.Command(sc, cti.Command{Cmd: mode, Agent: alice})
 		kc.next(t, mode+" active", watchIs(mode, "active"))
 		monitorBridge(2)
 		w.bridged(t, 2)
 	}
-	w.app.Command(sc, app.Command{Cmd: app.CmdBarge, Agent: alice})
-	kc.next(t, "barge active", watchIs(app.CmdBarge, "active"))
+	w.app.Command(sc, cti.Command{Cmd: cti.CmdBarge, Agent: alice})
+	kc.next(t, "barge active", watchIs(cti.CmdBarge, "active"))
 	w.bridged(t, 3)
-	w.app.Command(sc, app.Command{Cmd: app.CmdMonitor, Agent: alice})
-	kc.next(t, "monitor again", watchIs(app.CmdMonitor, "active"))
+	w.app.Command(sc, cti.Command{Cmd: cti.CmdMonitor, Agent: alice})
+	kc.next(t, "monitor again", watchIs(cti.CmdMonitor, "active"))
 	monitorBridge(2)
 	w.bridged(t, 2)
 
 	if err := w.cust.Hangup(context.Background(), far, ""); err != nil {
 		t.Fatal(err)
 	}
-	kc.next(t, "watch ended", watchIs(app.CmdMonitor, "ended"))
+	kc.next(t, "watch ended", watchIs(cti.CmdMonitor, "ended"))
 	waitUntil(t, "no snoop channels and no monitor bridges left", func() bool {
 		chs, err1 := w.ari.ListChannels(context.Background())
 		bs, err2 := w.ari.ListBridges(context.Background())

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
+	"github.com/ccaas/ccaas/cti"
 )
 
 type msgReconcile struct {
@@ -188,10 +189,10 @@ func (t *tenant) adopt(m msgAdopt) {
 		did:        m.did,
 		queue:      q,
 		arrived:    arrived,
-		data:       []DataItem{},
+		data:       []cti.DataItem{},
 	}
 	for _, v := range t.cfg.Variables {
-		c.data = append(c.data, DataItem{Key: v.Key, Value: m.channel.ChannelVars[v.Variable]})
+		c.data = append(c.data, cti.DataItem{Key: v.Key, Value: m.channel.ChannelVars[v.Variable]})
 	}
 	t.calls[c.id] = c
 	t.byChan[c.customer] = c

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ccaas/ccaas"
+	"github.com/ccaas/ccaas/cti"
 	"github.com/ccaas/ccaas/queue"
 )
 
@@ -107,7 +108,7 @@ func (t *tenant) reload(cfg ccaas.TenantConfig) {
 			continue
 		}
 		if ag.session != nil {
-			t.endSession(ag, ByeRemoved)
+			t.endSession(ag, cti.ByeRemoved)
 		}
 		delete(t.agents, id)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari/asterisksim"
+	"github.com/ccaas/ccaas/cti"
 	"github.com/ccaas/ccaas/sqlite"
 )
 
@@ -114,12 +115,12 @@ func TestStats(t *testing.T) {
 		members: map[string]map[string]int{"Support": {"logged_out": 1, "not_ready": 1}, "Sales": {"logged_out": 1}}})
 
 	w.ready(sa, ka)
-	offer := ka.next(t, "offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	offer := ka.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	expect("the queue offers it: still waiting", figures{loggedIn: 1, agents: map[string]int{"logged_out": 1, "offered": 1},
 		waiting: with(1), queueTalking: zero,
 		members: map[string]map[string]int{"Support": {"logged_out": 1, "offered": 1}, "Sales": {"logged_out": 1}}})
 
-	w.app.Command(sa, app.Command{ID: "a", Cmd: app.CmdAnswer, Call: offer.Call.ID})
+	w.app.Command(sa, cti.Command{ID: "a", Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 	ka.call(t, "connected")
 	sb, kb := w.login("bob")
 	w.ready(sb, kb)
@@ -128,13 +129,13 @@ func TestStats(t *testing.T) {
 		members: map[string]map[string]int{"Support": {"talking": 1, "ready": 1}, "Sales": {"ready": 1}}})
 
 	// a blind transfer rings bob: the call is neither in the queue nor talking
-	w.app.Command(sa, app.Command{ID: "t", Cmd: app.CmdTransfer, Call: offer.Call.ID, Target: "1002"})
-	transferred := kb.next(t, "transfer offer", func(m app.Message) bool { return m.Type == app.MsgOffer })
+	w.app.Command(sa, cti.Command{ID: "t", Cmd: cti.CmdTransfer, Call: offer.Call.ID, Target: "1002"})
+	transferred := kb.next(t, "transfer offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	expect("being transferred", figures{loggedIn: 2, agents: map[string]int{"ready": 1, "offered": 1},
 		waiting: zero, queueTalking: zero,
 		members: map[string]map[string]int{"Support": {"ready": 1, "offered": 1}, "Sales": {"offered": 1}}})
 
-	w.app.Command(sb, app.Command{ID: "b", Cmd: app.CmdAnswer, Call: transferred.Call.ID})
+	w.app.Command(sb, cti.Command{ID: "b", Cmd: cti.CmdAnswer, Call: transferred.Call.ID})
 	kb.call(t, "connected")
 	expect("bob talks", figures{loggedIn: 2, talking: 1, agents: map[string]int{"ready": 1, "talking": 1},
 		waiting: zero, queueTalking: with(1),

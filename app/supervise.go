@@ -8,6 +8,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
+	"github.com/ccaas/ccaas/cti"
 	"github.com/ccaas/ccaas/wrapup"
 )
 
@@ -88,7 +89,7 @@ func (t *tenant) watchCall(sup *agent, id ccaas.AgentID, mode string) error {
 
 // switchWatch carries out a change of mode.
 func (t *tenant) switchWatch(sup *agent, w *watch, to string) {
-	leftBarge := w.mode == CmdBarge && w.active
+	leftBarge := w.mode == cti.CmdBarge && w.active
 	w.mode, w.active = to, false
 	w.gen++
 	gen, supLine, agentLine := w.gen, sup.line.channel, w.target.line.channel
@@ -101,7 +102,7 @@ func (t *tenant) switchWatch(sup *agent, w *watch, to string) {
 	if leftBarge {
 		t.announce(w.call, nil, sup, "left")
 	}
-	if to == CmdBarge {
+	if to == cti.CmdBarge {
 		callBridge, monitor := w.call.bridge, w.bridge
 		w.bridge = ""
 		t.execAfter([]*serial{&w.ops, &sup.line.ops}, "barge in", func(ctx context.Context) error {
@@ -126,7 +127,7 @@ func (t *tenant) switchWatch(sup *agent, w *watch, to string) {
 		w.bridge = newID(kindMonitorBridge, t.cfg.Tenant.ID)
 	}
 	bridge, whisper := w.bridge, "none"
-	if to == CmdWhisper {
+	if to == cti.CmdWhisper {
 		whisper = "out" // toward the agent's phone: the agent hears it, the call does not
 	}
 	t.execAfter([]*serial{&w.ops, &sup.line.ops}, "listen in", func(ctx context.Context) error {
@@ -184,9 +185,9 @@ func (t *tenant) watchStep(sup *agent, gen uint64, err error) {
 	w.active, w.activeAt = true, t.now()
 	t.sendWatch(sup, w, "")
 	switch w.mode {
-	case CmdBarge:
+	case cti.CmdBarge:
 		t.announce(w.call, nil, sup, "barged")
-	case CmdWhisper:
+	case cti.CmdWhisper:
 		t.noticeTo(w.target, w.call, "coaching", sup)
 	}
 }
@@ -230,7 +231,7 @@ func (t *tenant) stopWatch(sup *agent, reason string) {
 		return errors.Join(errs...)
 	}, nil)
 	t.sendWatch(sup, w, reason)
-	if w.mode == CmdBarge && w.active && c.state != callEnded {
+	if w.mode == cti.CmdBarge && w.active && c.state != callEnded {
 		t.announce(c, nil, sup, "left")
 	}
 	t.syncRouting(sup)
@@ -246,11 +247,11 @@ func (t *tenant) stopWatchers(c *call, ag *agent) {
 }
 
 func (t *tenant) sendWatch(sup *agent, w *watch, ended string) {
-	t.send(sup, Message{Type: MsgWatch, Watch: watchView(w, ended)})
+	t.send(sup, cti.Message{Type: cti.MsgWatch, Watch: watchView(w, ended)})
 }
 
-func watchView(w *watch, ended string) *WatchView {
-	v := &WatchView{Agent: w.target.cfg.ID, Name: w.target.cfg.Name, Call: w.call.id, Mode: w.mode, State: "connecting"}
+func watchView(w *watch, ended string) *cti.WatchView {
+	v := &cti.WatchView{Agent: w.target.cfg.ID, Name: w.target.cfg.Name, Call: w.call.id, Mode: w.mode, State: "connecting"}
 	switch {
 	case ended != "":
 		v.State, v.Reason = "ended", ended
@@ -264,7 +265,7 @@ func watchView(w *watch, ended string) *WatchView {
 func (c *call) bargers() []*agent {
 	var out []*agent
 	for _, s := range c.watchers {
-		if w := s.watch; w != nil && w.mode == CmdBarge && w.active {
+		if w := s.watch; w != nil && w.mode == cti.CmdBarge && w.active {
 			out = append(out, s)
 		}
 	}
@@ -273,7 +274,7 @@ func (c *call) bargers() []*agent {
 
 // changeAgentState carries out a supervisor's Ready, Not Ready or logout for
 // an agent of their team; the agent's toolbar shows who did it.
-func (t *tenant) changeAgentState(sup *agent, cmd Command) error {
+func (t *tenant) changeAgentState(sup *agent, cmd cti.Command) error {
 	ag, err := t.supervised(sup, cmd.Agent)
 	if err != nil {
 		return err
@@ -285,7 +286,7 @@ func (t *tenant) changeAgentState(sup *agent, cmd Command) error {
 	ag.by = sup.cfg.Name
 	defer func() { ag.by = "" }()
 	switch cmd.Cmd {
-	case CmdAgentReady:
+	case cti.CmdAgentReady:
 		if ag.fsm.State() == wrapup.Ready {
 			return nil
 		}
@@ -295,19 +296,19 @@ func (t *tenant) changeAgentState(sup *agent, cmd Command) error {
 		if err := t.step(ag, wrapup.InReady, ""); err != nil {
 			return fmt.Errorf("%w: %s cannot go Ready while %s", ErrNotAllowed, ag.cfg.Name, readable(ag.fsm.State()))
 		}
-	case CmdAgentNotReady:
+	case cti.CmdAgentNotReady:
 		if cmd.Reason != "" && !t.knownReason(cmd.Reason) {
 			return fmt.Errorf("%w: unknown Not Ready reason", ErrBadCommand)
 		}
 		if err := t.step(ag, wrapup.InNotReady, cmd.Reason); err != nil {
 			return fmt.Errorf("%w: %s cannot go Not Ready while %s", ErrNotAllowed, ag.cfg.Name, readable(ag.fsm.State()))
 		}
-	case CmdAgentLogout:
+	case cti.CmdAgentLogout:
 		if ag.call != nil {
 			return fmt.Errorf("%w: %s is on a call; set them Not Ready and it takes effect after the call", ErrNotAllowed, ag.cfg.Name)
 		}
 		t.log.Info("supervisor logs agent out", "supervisor", sup.cfg.Username, "agent", ag.cfg.Username)
-		t.endSession(ag, ByeSupervisor)
+		t.endSession(ag, cti.ByeSupervisor)
 	}
 	return nil
 }

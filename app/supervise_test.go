@@ -12,6 +12,7 @@ import (
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari/asterisksim"
+	"github.com/ccaas/ccaas/cti"
 )
 
 // supervisedWorld: alice and bob in team Support, carol supervising it, dan
@@ -26,7 +27,7 @@ func supervisedWorld(t *testing.T, opts worldOpts) *world {
 }
 
 // lineFor returns the line channel of the login whose SIP account this is.
-func (w *world) lineFor(snap app.Message) string {
+func (w *world) lineFor(snap cti.Message) string {
 	w.t.Helper()
 	var id string
 	waitUntil(w.t, "line of "+snap.Agent.Username, func() bool {
@@ -47,9 +48,9 @@ func (w *world) hears(who string, want ...string) {
 	waitUntil(w.t, who+" hears "+strings.Join(want, ", "), func() bool { return slices.Equal(w.sim.Hears(who), want) })
 }
 
-func watchIs(mode, state string) func(app.Message) bool {
-	return func(m app.Message) bool {
-		return m.Type == app.MsgWatch && m.Watch.Mode == mode && m.Watch.State == state
+func watchIs(mode, state string) func(cti.Message) bool {
+	return func(m cti.Message) bool {
+		return m.Type == cti.MsgWatch && m.Watch.Mode == mode && m.Watch.State == state
 	}
 }
 
@@ -64,7 +65,7 @@ func TestMonitorWhisperBargeOnOneCall(t *testing.T) {
 	aliceID := w.agent["alice"].ID
 
 	// monitor: carol hears both; nobody hears carol, and alice is not told
-	ok(t, w, sc, kc, app.Command{Cmd: app.CmdMonitor, Agent: aliceID})
+	ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdMonitor, Agent: aliceID})
 	v := kc.find(t, "monitor active", watchIs("monitor", "active")).Watch
 	if v.Agent != aliceID || v.Call != id || v.Name != "Alice" {
 		t.Fatalf("watch = %+v", v)
@@ -83,39 +84,39 @@ func TestMonitorWhisperBargeOnOneCall(t *testing.T) {
 	}
 
 	// whisper: alice hears carol too, the customer still does not
-	ok(t, w, sc, kc, app.Command{Cmd: app.CmdWhisper, Agent: aliceID})
+	ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdWhisper, Agent: aliceID})
 	kc.find(t, "whisper active", watchIs("whisper", "active"))
 	w.hears(alice, carol, cust)
 	w.hears(cust, alice)
 	w.hears(carol, alice, cust)
-	if n := ka.find(t, "coaching notice", func(m app.Message) bool { return m.Type == app.MsgNotice }); n.Notice.Kind != "coaching" || n.Notice.Name != "Carol" {
+	if n := ka.find(t, "coaching notice", func(m cti.Message) bool { return m.Type == cti.MsgNotice }); n.Notice.Kind != "coaching" || n.Notice.Name != "Carol" {
 		t.Fatalf("alice told %+v", n.Notice)
 	}
 
 	// barge: all three hear each other; alice's screen shows carol on the call
-	ok(t, w, sc, kc, app.Command{Cmd: app.CmdBarge, Agent: aliceID})
+	ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdBarge, Agent: aliceID})
 	kc.find(t, "barge active", watchIs("barge", "active"))
 	w.hears(cust, alice, carol)
 	w.hears(alice, carol, cust)
 	w.hears(carol, alice, cust)
-	barged := ka.find(t, "barged notice", func(m app.Message) bool { return m.Type == app.MsgNotice && m.Notice.Kind == "barged" })
+	barged := ka.find(t, "barged notice", func(m cti.Message) bool { return m.Type == cti.MsgNotice && m.Notice.Kind == "barged" })
 	if barged.Notice.Name != "Carol" {
 		t.Fatalf("barge notice %+v", barged.Notice)
 	}
-	view := ka.find(t, "call with carol", func(m app.Message) bool {
-		return m.Type == app.MsgCall && len(m.Call.Parties) == 2
+	view := ka.find(t, "call with carol", func(m cti.Message) bool {
+		return m.Type == cti.MsgCall && len(m.Call.Parties) == 2
 	}).Call
 	if p := view.Parties[1]; p.Name != "Carol" || p.Role != ccaas.RoleSupervisor || p.State != "connected" {
 		t.Fatalf("parties %+v", view.Parties)
 	}
 
 	// back to monitor on the same call, the same line
-	ok(t, w, sc, kc, app.Command{Cmd: app.CmdMonitor, Agent: aliceID})
+	ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdMonitor, Agent: aliceID})
 	kc.find(t, "monitor again", watchIs("monitor", "active"))
 	w.hears(cust, alice)
 	w.hears(carol, alice, cust)
-	ka.find(t, "carol left", func(m app.Message) bool {
-		return m.Type == app.MsgNotice && m.Notice.Kind == "left" && m.Notice.Name == "Carol"
+	ka.find(t, "carol left", func(m cti.Message) bool {
+		return m.Type == cti.MsgNotice && m.Notice.Kind == "left" && m.Notice.Name == "Carol"
 	})
 	if line := w.lineFor(snapC); line != carol {
 		t.Fatalf("carol's line changed from %s to %s", carol, line)
@@ -158,7 +159,7 @@ func TestSupervisionRefused(t *testing.T) {
 	}
 	ke := newSink()
 	w.app.Attach(ctx, se, ke)
-	if snap := ke.next(t, "eve's snapshot", func(m app.Message) bool { return m.Type == app.MsgSnapshot }); len(snap.Team.Agents) != 0 {
+	if snap := ke.next(t, "eve's snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot }); len(snap.Team.Agents) != 0 {
 		t.Fatalf("eve sees agents of another tenant: %+v", snap.Team.Agents)
 	}
 
@@ -169,23 +170,23 @@ func TestSupervisionRefused(t *testing.T) {
 	w.ready(sa, ka)
 	w.talk(sa, ka, "+4930222")
 	alice := w.agent["alice"].ID
-	for _, cmd := range []string{app.CmdMonitor, app.CmdWhisper, app.CmdBarge, app.CmdAgentNotReady, app.CmdAgentLogout} {
-		refused(t, w, sd, kd, app.Command{Cmd: cmd, Agent: alice}, app.CodeNotAllowed, "not in your team")
-		refused(t, w, se, ke, app.Command{Cmd: cmd, Agent: alice}, app.CodeNotAllowed, "not in your team")
-		refused(t, w, sb, kb, app.Command{Cmd: cmd, Agent: alice}, app.CodeNotAllowed, "only supervisors")
-		refused(t, w, sc, kc, app.Command{Cmd: cmd, Agent: 987654}, app.CodeNotAllowed, "not in your team")
+	for _, cmd := range []string{cti.CmdMonitor, cti.CmdWhisper, cti.CmdBarge, cti.CmdAgentNotReady, cti.CmdAgentLogout} {
+		refused(t, w, sd, kd, cti.Command{Cmd: cmd, Agent: alice}, cti.CodeNotAllowed, "not in your team")
+		refused(t, w, se, ke, cti.Command{Cmd: cmd, Agent: alice}, cti.CodeNotAllowed, "not in your team")
+		refused(t, w, sb, kb, cti.Command{Cmd: cmd, Agent: alice}, cti.CodeNotAllowed, "only supervisors")
+		refused(t, w, sc, kc, cti.Command{Cmd: cmd, Agent: 987654}, cti.CodeNotAllowed, "not in your team")
 	}
-	refused(t, w, sc, kc, app.Command{Cmd: app.CmdMonitor, Agent: w.agent["bob"].ID}, app.CodeNotAllowed, "not talking")
+	refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdMonitor, Agent: w.agent["bob"].ID}, cti.CodeNotAllowed, "not talking")
 	w.ready(sc, kc)
-	refused(t, w, sc, kc, app.Command{Cmd: app.CmdMonitor, Agent: alice}, app.CodeNotAllowed, "Not Ready first")
-	ok(t, w, sc, kc, app.Command{Cmd: app.CmdNotReady})
-	ok(t, w, sc, kc, app.Command{Cmd: app.CmdMonitor, Agent: alice})
+	refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdMonitor, Agent: alice}, cti.CodeNotAllowed, "Not Ready first")
+	ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdNotReady})
+	ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdMonitor, Agent: alice})
 	kc.find(t, "monitor active", watchIs("monitor", "active"))
-	refused(t, w, sc, kc, app.Command{Cmd: app.CmdReady}, app.CodeNotAllowed, "stop listening")
-	refused(t, w, sc, kc, app.Command{Cmd: app.CmdDial, Number: "5551234"}, app.CodeNotAllowed, "stop listening")
-	ok(t, w, sc, kc, app.Command{Cmd: app.CmdStopWatch})
-	kc.find(t, "stopped", func(m app.Message) bool {
-		return m.Type == app.MsgWatch && m.Watch.State == "ended" && m.Watch.Reason == "stopped"
+	refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdReady}, cti.CodeNotAllowed, "stop listening")
+	refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdDial, Number: "5551234"}, cti.CodeNotAllowed, "stop listening")
+	ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdStopWatch})
+	kc.find(t, "stopped", func(m cti.Message) bool {
+		return m.Type == cti.MsgWatch && m.Watch.State == "ended" && m.Watch.Reason == "stopped"
 	})
 	w.ready(sc, kc)
 }
@@ -196,33 +197,33 @@ func TestSupervisorChangesAgentState(t *testing.T) {
 	sc, kc := w.login("carol")
 	alice := w.agent["alice"].ID
 
-	ok(t, w, sc, kc, app.Command{Cmd: app.CmdAgentReady, Agent: alice})
+	ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdAgentReady, Agent: alice})
 	if m := ka.state(t, "ready"); m.State.By != "Carol" {
 		t.Fatalf("alice's toolbar says by %q", m.State.By)
 	}
-	ok(t, w, sc, kc, app.Command{Cmd: app.CmdAgentNotReady, Agent: alice, Reason: "lunch"})
+	ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdAgentNotReady, Agent: alice, Reason: "lunch"})
 	if m := ka.state(t, "not_ready"); m.State.By != "Carol" || m.State.Reason != "lunch" {
 		t.Fatalf("alice's state %+v", m.State)
 	}
-	refused(t, w, sc, kc, app.Command{Cmd: app.CmdAgentNotReady, Agent: alice, Reason: "<b>nap</b>"}, app.CodeBadCommand, "unknown Not Ready reason")
+	refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdAgentNotReady, Agent: alice, Reason: "<b>nap</b>"}, cti.CodeBadCommand, "unknown Not Ready reason")
 	// her own change clears who did it
 	w.ready(sa, ka)
 
 	// during a call: Not Ready waits for the call's end, logout is refused
 	id, _ := w.talk(sa, ka, "+4930333")
-	ok(t, w, sc, kc, app.Command{Cmd: app.CmdAgentNotReady, Agent: alice, Reason: "break"})
-	if m := ka.next(t, "pending", func(m app.Message) bool { return m.Type == app.MsgState && m.State.Pending == "break" }); m.State.By != "Carol" {
+	ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdAgentNotReady, Agent: alice, Reason: "break"})
+	if m := ka.next(t, "pending", func(m cti.Message) bool { return m.Type == cti.MsgState && m.State.Pending == "break" }); m.State.By != "Carol" {
 		t.Fatalf("pending by %q", m.State.By)
 	}
-	refused(t, w, sc, kc, app.Command{Cmd: app.CmdAgentLogout, Agent: alice}, app.CodeNotAllowed, "on a call")
-	ok(t, w, sa, ka, app.Command{Cmd: app.CmdHangup, Call: id})
+	refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdAgentLogout, Agent: alice}, cti.CodeNotAllowed, "on a call")
+	ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdHangup, Call: id})
 	ka.state(t, "not_ready")
 
-	ok(t, w, sc, kc, app.Command{Cmd: app.CmdAgentLogout, Agent: alice})
-	if m := ka.next(t, "bye", func(m app.Message) bool { return m.Type == app.MsgBye }); m.Reason != app.ByeSupervisor || m.By != "Carol" {
+	ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdAgentLogout, Agent: alice})
+	if m := ka.next(t, "bye", func(m cti.Message) bool { return m.Type == cti.MsgBye }); m.Reason != cti.ByeSupervisor || m.By != "Carol" {
 		t.Fatalf("bye %+v", m)
 	}
-	refused(t, w, sc, kc, app.Command{Cmd: app.CmdAgentReady, Agent: alice}, app.CodeNotAllowed, "not logged in")
+	refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdAgentReady, Agent: alice}, cti.CodeNotAllowed, "not logged in")
 
 	// the state log keeps who did it
 	waitUntil(t, "state log by carol", func() bool {
@@ -239,17 +240,17 @@ func TestSupervisorChangesAgentState(t *testing.T) {
 
 // teamBoard merges team messages as the supervisor's page does.
 type teamBoard struct {
-	agents map[string]app.TeamAgentView
-	queues map[string]app.TeamQueueView
+	agents map[string]cti.TeamAgentView
+	queues map[string]cti.TeamQueueView
 }
 
-func newBoard(v *app.TeamView) *teamBoard {
-	b := &teamBoard{agents: map[string]app.TeamAgentView{}, queues: map[string]app.TeamQueueView{}}
+func newBoard(v *cti.TeamView) *teamBoard {
+	b := &teamBoard{agents: map[string]cti.TeamAgentView{}, queues: map[string]cti.TeamQueueView{}}
 	b.apply(v)
 	return b
 }
 
-func (b *teamBoard) apply(v *app.TeamView) {
+func (b *teamBoard) apply(v *cti.TeamView) {
 	for _, a := range v.Agents {
 		b.agents[a.Username] = a
 	}
@@ -264,8 +265,8 @@ func (b *teamBoard) until(t *testing.T, k *sink, what string, cond func(*teamBoa
 	if cond(b) {
 		return
 	}
-	k.next(t, what, func(m app.Message) bool {
-		if m.Type != app.MsgTeam {
+	k.next(t, what, func(m cti.Message) bool {
+		if m.Type != cti.MsgTeam {
 			return false
 		}
 		b.apply(m.Team)
@@ -303,12 +304,12 @@ func TestTeamViewFollowsAgentsAndQueues(t *testing.T) {
 	if c := b.agents["alice"].Call; c.ID != id || c.Caller.Number != "+4930444" || c.Queue != "Support" || c.Since == nil {
 		t.Fatalf("alice's call %+v", c)
 	}
-	ok(t, w, sa, ka, app.Command{Cmd: app.CmdHold, Call: id})
+	ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdHold, Call: id})
 	b.until(t, kc, "alice holds", func(b *teamBoard) bool {
 		c := b.agents["alice"].Call
 		return c != nil && c.Held && c.HeldSince != nil
 	})
-	ok(t, w, sa, ka, app.Command{Cmd: app.CmdResume, Call: id})
+	ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdResume, Call: id})
 	w.sim.Hangup(cust)
 	b.until(t, kc, "one answered today", func(b *teamBoard) bool { return b.queues["Support"].Today.Answered == 1 })
 	if d := b.queues["Support"].Today; d.Offered != 1 || d.Abandoned != 0 || d.ServiceLevel == nil || *d.ServiceLevel != 100 || d.AHTSeconds == nil {
@@ -319,7 +320,7 @@ func TestTeamViewFollowsAgentsAndQueues(t *testing.T) {
 	}
 
 	// nobody Ready: a caller waits, then gives up
-	ok(t, w, sa, ka, app.Command{Cmd: app.CmdNotReady})
+	ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdNotReady})
 	cust2, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "+4930555", DID: testDID})
 	b.until(t, kc, "a caller waits", func(b *teamBoard) bool { return b.queues["Support"].Waiting == 1 })
 	if q := b.queues["Support"]; q.Oldest == nil || q.NotReady != 1 || q.Ready != 0 {
@@ -339,7 +340,7 @@ func TestTeamChangesApplyLive(t *testing.T) {
 	sc, kc := w.login("carol")
 	w.ready(sa, ka)
 	w.talk(sa, ka, "+4930666")
-	ok(t, w, sc, kc, app.Command{Cmd: app.CmdMonitor, Agent: w.agent["alice"].ID})
+	ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdMonitor, Agent: w.agent["alice"].ID})
 	kc.find(t, "monitor active", watchIs("monitor", "active"))
 
 	// the admin moves alice to Sales: carol's view loses her and the listening ends
@@ -352,11 +353,11 @@ func TestTeamChangesApplyLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	kc.find(t, "listening stopped", watchIs("monitor", "ended"))
-	full := kc.find(t, "whole team again", func(m app.Message) bool { return m.Type == app.MsgTeam && m.Team.Full }).Team
+	full := kc.find(t, "whole team again", func(m cti.Message) bool { return m.Type == cti.MsgTeam && m.Team.Full }).Team
 	if len(full.Agents) != 1 || full.Agents[0].Username != "bob" {
 		t.Fatalf("carol's team after the move %+v", full.Agents)
 	}
-	refused(t, w, sc, kc, app.Command{Cmd: app.CmdMonitor, Agent: alice.ID}, app.CodeNotAllowed, "not in your team")
+	refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdMonitor, Agent: alice.ID}, cti.CodeNotAllowed, "not in your team")
 }
 
 func TestSeededDayAddsUp(t *testing.T) {
@@ -377,7 +378,7 @@ func TestSeededDayAddsUp(t *testing.T) {
 	}
 	w.ready(sa, ka)
 	id, _ := w.talk(sa, ka, "+4930999")
-	ok(t, w, sa, ka, app.Command{Cmd: app.CmdHangup, Call: id})
+	ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdHangup, Call: id})
 	b := newBoard(snap.Team)
 	b.until(t, kc, "the new call counted on top", func(b *teamBoard) bool { return b.queues["Support"].Today.Answered == 4 })
 	if d := b.queues["Support"].Today; d.Offered != 5 || d.Abandoned != 1 || *d.ServiceLevel != 60 {

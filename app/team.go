@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ccaas/ccaas"
+	"github.com/ccaas/ccaas/cti"
 	"github.com/ccaas/ccaas/wrapup"
 )
 
@@ -32,7 +33,7 @@ func (t *tenant) flushTeam() {
 	if len(t.leaders) == 0 {
 		return
 	}
-	var changedQueues []TeamQueueView
+	var changedQueues []cti.TeamQueueView
 	if t.queuesDirty { // recomputing the rows costs O(calls + agents): only when something moved
 		t.queuesDirty = false
 		for _, v := range t.queueViews() {
@@ -51,7 +52,7 @@ func (t *tenant) flushTeam() {
 	}
 	clear(t.dirty)
 	for sup := range t.leaders {
-		var tv TeamView
+		var tv cti.TeamView
 		for _, ag := range dirty {
 			if sup.cfg.Supervises(ag.cfg) {
 				tv.Agents = append(tv.Agents, t.teamAgentView(ag))
@@ -63,7 +64,7 @@ func (t *tenant) flushTeam() {
 			}
 		}
 		if len(tv.Agents) > 0 || len(tv.Queues) > 0 {
-			sup.sink.Send(Message{Type: MsgTeam, Team: &tv})
+			sup.sink.Send(cti.Message{Type: cti.MsgTeam, Team: &tv})
 		}
 	}
 }
@@ -83,23 +84,23 @@ func (t *tenant) reloadTeams() {
 			t.leaders[ag] = true
 			tv := t.teamView(ag)
 			tv.Full = true
-			ag.sink.Send(Message{Type: MsgTeam, Team: tv})
+			ag.sink.Send(cti.Message{Type: cti.MsgTeam, Team: tv})
 		case t.leaders[ag]:
 			delete(t.leaders, ag)
-			ag.sink.Send(Message{Type: MsgTeam, Team: &TeamView{Full: true, Agents: []TeamAgentView{}, Queues: []TeamQueueView{}}})
+			ag.sink.Send(cti.Message{Type: cti.MsgTeam, Team: &cti.TeamView{Full: true, Agents: []cti.TeamAgentView{}, Queues: []cti.TeamQueueView{}}})
 		}
 	}
 }
 
 // teamView is everything a supervisor sees, for the snapshot.
-func (t *tenant) teamView(sup *agent) *TeamView {
-	tv := &TeamView{Agents: []TeamAgentView{}, Queues: []TeamQueueView{}}
+func (t *tenant) teamView(sup *agent) *cti.TeamView {
+	tv := &cti.TeamView{Agents: []cti.TeamAgentView{}, Queues: []cti.TeamQueueView{}}
 	for _, ag := range t.agents {
 		if sup.cfg.Supervises(ag.cfg) {
 			tv.Agents = append(tv.Agents, t.teamAgentView(ag))
 		}
 	}
-	slices.SortFunc(tv.Agents, func(a, b TeamAgentView) int {
+	slices.SortFunc(tv.Agents, func(a, b cti.TeamAgentView) int {
 		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
 	})
 	for _, v := range t.queueViews() {
@@ -125,14 +126,14 @@ func (t *tenant) servedBy(sup *agent, id ccaas.QueueID) bool {
 	return false
 }
 
-func (t *tenant) teamAgentView(ag *agent) TeamAgentView {
-	v := TeamAgentView{
+func (t *tenant) teamAgentView(ag *agent) cti.TeamAgentView {
+	v := cti.TeamAgentView{
 		ID: ag.cfg.ID, Name: ag.cfg.Name, Username: ag.cfg.Username, Extension: ag.cfg.Extension, Team: ag.cfg.Team,
 		State: *stateView(ag), Line: ag.line.state.String(),
 	}
 	if c, l := ag.call, ag.leg; c != nil && l != nil {
-		cv := &TeamCallView{ID: c.id, State: l.state.String(), Direction: c.direction,
-			Caller: CallerView{Number: c.caller.Number, Name: c.caller.Name}, Held: c.held}
+		cv := &cti.TeamCallView{ID: c.id, State: l.state.String(), Direction: c.direction,
+			Caller: cti.CallerView{Number: c.caller.Number, Name: c.caller.Name}, Held: c.held}
 		if c.queue != nil {
 			cv.Queue = c.queue.Name
 		}
@@ -151,18 +152,18 @@ func (t *tenant) teamAgentView(ag *agent) TeamAgentView {
 
 // queueViews computes every queue's row from the figures /metrics shows
 // (stats), so the team view and the metrics count alike: O(calls + members).
-func (t *tenant) queueViews() []TeamQueueView {
+func (t *tenant) queueViews() []cti.TeamQueueView {
 	stats := t.stats().Queues
 	slices.SortFunc(stats, func(a, b QueueStats) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
-	out := make([]TeamQueueView, 0, len(stats))
+	out := make([]cti.TeamQueueView, 0, len(stats))
 	today := t.day()
 	for _, qs := range stats {
 		m := qs.Members
-		v := TeamQueueView{ID: qs.Queue, Name: qs.Name, Waiting: qs.Waiting, Oldest: timePtr(qs.Oldest),
+		v := cti.TeamQueueView{ID: qs.Queue, Name: qs.Name, Waiting: qs.Waiting, Oldest: timePtr(qs.Oldest),
 			Ready: m[wrapup.Ready.String()], NotReady: m[wrapup.NotReady.String()],
 			Busy: m[wrapup.Offered.String()] + m[wrapup.Connecting.String()] + m[wrapup.Talking.String()] + m[wrapup.Wrapup.String()]}
 		target := t.queues[qs.Queue].ServiceLevelSeconds
-		v.Today = QueueDay{TargetSeconds: target}
+		v.Today = cti.QueueDay{TargetSeconds: target}
 		if d := t.today[qs.Queue]; d != nil && d.day == today {
 			v.Today = d.view(target)
 		}
@@ -171,7 +172,7 @@ func (t *tenant) queueViews() []TeamQueueView {
 	return out
 }
 
-func sameQueueView(a, b TeamQueueView) bool {
+func sameQueueView(a, b cti.TeamQueueView) bool {
 	eqTime := func(x, y *time.Time) bool { return (x == nil) == (y == nil) && (x == nil || x.Equal(*y)) }
 	eqFloat := func(x, y *float64) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
 	return a.ID == b.ID && a.Name == b.Name && a.Waiting == b.Waiting && eqTime(a.Oldest, b.Oldest) &&
@@ -189,8 +190,8 @@ type queueDay struct {
 	handled           time.Duration // talk, hold and wrapup of the answered calls
 }
 
-func (d *queueDay) view(target int) QueueDay {
-	v := QueueDay{Offered: d.offered, Answered: d.answered, Abandoned: d.abandoned, TargetSeconds: target}
+func (d *queueDay) view(target int) cti.QueueDay {
+	v := cti.QueueDay{Offered: d.offered, Answered: d.answered, Abandoned: d.abandoned, TargetSeconds: target}
 	if d.offered > 0 {
 		sl := float64(d.inServiceLevel) * 100 / float64(d.offered)
 		v.ServiceLevel = &sl

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
+	"github.com/ccaas/ccaas/cti"
 	"github.com/ccaas/ccaas/queue"
 	"github.com/ccaas/ccaas/wrapup"
 )
@@ -33,7 +34,7 @@ type (
 	}
 	msgCommand struct {
 		s   *Session
-		cmd Command
+		cmd cti.Command
 	}
 	msgLogout struct {
 		s    *Session
@@ -148,7 +149,7 @@ type call struct {
 	legs       []*leg // the agents taking part
 	history    []legRecord
 	bridge     string // the call's mixing bridge
-	data       []DataItem
+	data       []cti.DataItem
 
 	held      bool // the customer is on hold
 	heldSince time.Time
@@ -203,7 +204,7 @@ type tenant struct {
 	dirty   map[*agent]bool // agents whose row changed since the last flush
 	// queuesDirty: a queue row may have changed since the last flush
 	queuesDirty bool
-	queueSent   map[ccaas.QueueID]TeamQueueView
+	queueSent   map[ccaas.QueueID]cti.TeamQueueView
 	today       map[ccaas.QueueID]*queueDay
 }
 
@@ -225,7 +226,7 @@ func newTenant(a *App, cfg ccaas.TenantConfig) *tenant {
 		snoops:    make(map[string]*agent),
 		leaders:   make(map[*agent]bool),
 		dirty:     make(map[*agent]bool),
-		queueSent: make(map[ccaas.QueueID]TeamQueueView),
+		queueSent: make(map[ccaas.QueueID]cti.TeamQueueView),
 		today:     make(map[ccaas.QueueID]*queueDay),
 	}
 	for i := range cfg.Queues {
@@ -297,7 +298,7 @@ func (t *tenant) handle(m any) {
 		if ag := t.agentOf(m.s); ag != nil && ag.sink == m.sink {
 			ag.sink = nil
 			delete(t.leaders, ag)
-			t.endSession(ag, ByeClosed)
+			t.endSession(ag, cti.ByeClosed)
 		}
 	case msgCommand:
 		t.command(m.s, m.cmd)
@@ -325,7 +326,7 @@ func (t *tenant) handle(m any) {
 	case msgShutdown:
 		for _, ag := range t.agents {
 			if ag.session != nil {
-				t.endSession(ag, ByeShutdown)
+				t.endSession(ag, cti.ByeShutdown)
 			}
 		}
 		m.done <- nil
@@ -408,7 +409,7 @@ func (t *tenant) login(s *Session) error {
 		t.agents[s.Agent.ID] = ag
 	}
 	if ag.session != nil {
-		t.endSession(ag, ByeReplaced)
+		t.endSession(ag, cti.ByeReplaced)
 	}
 	ag.cfg = s.Agent
 	if err := t.step(ag, wrapup.InLogin, ""); err != nil {
@@ -428,7 +429,7 @@ func (t *tenant) attach(s *Session, sink Sink) error {
 	}
 	if ag.sink != nil && ag.sink != sink {
 		old := ag.sink
-		old.Send(Message{Type: MsgBye, Reason: ByeReplaced})
+		old.Send(cti.Message{Type: cti.MsgBye, Reason: cti.ByeReplaced})
 		old.Close()
 	}
 	ag.sink = sink
@@ -450,7 +451,7 @@ func (t *tenant) logout(s *Session) error {
 		_, err := ag.fsm.Step(wrapup.InLogout, "", t.now())
 		return err
 	}
-	t.endSession(ag, ByeLogout)
+	t.endSession(ag, cti.ByeLogout)
 	return nil
 }
 
@@ -469,7 +470,7 @@ func (t *tenant) endSession(ag *agent, reason string) {
 	t.router.ResetCounts(queue.AgentID(ag.cfg.ID))
 	t.stopLine(ag)
 	if ag.sink != nil {
-		ag.sink.Send(Message{Type: MsgBye, Reason: reason, By: ag.by})
+		ag.sink.Send(cti.Message{Type: cti.MsgBye, Reason: reason, By: ag.by})
 		ag.sink.Close()
 		ag.sink = nil
 	}
@@ -482,7 +483,7 @@ func (t *tenant) endSession(ag *agent, reason string) {
 
 // --- commands -------------------------------------------------------------
 
-func (t *tenant) command(s *Session, cmd Command) {
+func (t *tenant) command(s *Session, cmd cti.Command) {
 	ag := t.agentOf(s)
 	if ag == nil {
 		return
@@ -492,21 +493,21 @@ func (t *tenant) command(s *Session, cmd Command) {
 	if err == nil {
 		if cmd.ID != "" {
 			ok := true
-			t.send(ag, Message{Type: MsgReply, ID: cmd.ID, OK: &ok})
+			t.send(ag, cti.Message{Type: cti.MsgReply, ID: cmd.ID, OK: &ok})
 		}
 		return
 	}
 	ok := false
-	code := CodeInternal
+	code := cti.CodeInternal
 	switch {
 	case errors.Is(err, ErrBadCommand):
-		code = CodeBadCommand
+		code = cti.CodeBadCommand
 	case errors.Is(err, ErrNoSuchCall):
-		code = CodeNoSuchCall
+		code = cti.CodeNoSuchCall
 	case errors.Is(err, ErrNotAllowed), errors.Is(err, wrapup.ErrNotAllowed):
-		code = CodeNotAllowed
+		code = cti.CodeNotAllowed
 	}
-	t.send(ag, Message{Type: MsgReply, ID: cmd.ID, OK: &ok, Error: &ErrorView{Code: code, Message: userMessage(err)}})
+	t.send(ag, cti.Message{Type: cti.MsgReply, ID: cmd.ID, OK: &ok, Error: &cti.ErrorView{Code: code, Message: userMessage(err)}})
 }
 
 // userMessage is an error's text without the sentinel's own words ("not
@@ -521,9 +522,9 @@ func userMessage(err error) string {
 	return msg
 }
 
-func (t *tenant) apply(ag *agent, cmd Command) error {
+func (t *tenant) apply(ag *agent, cmd cti.Command) error {
 	switch cmd.Cmd {
-	case CmdReady:
+	case cti.CmdReady:
 		if ag.fsm.State() == wrapup.Ready {
 			return nil
 		}
@@ -531,42 +532,42 @@ func (t *tenant) apply(ag *agent, cmd Command) error {
 			return fmt.Errorf("%w: stop listening in first", ErrNotAllowed)
 		}
 		return t.step(ag, wrapup.InReady, "")
-	case CmdNotReady:
+	case cti.CmdNotReady:
 		if cmd.Reason != "" && !t.knownReason(cmd.Reason) {
 			return fmt.Errorf("%w: unknown Not Ready reason", ErrBadCommand)
 		}
 		return t.step(ag, wrapup.InNotReady, cmd.Reason)
-	case CmdCancelPending:
+	case cti.CmdCancelPending:
 		return t.step(ag, wrapup.InCancelPending, "")
-	case CmdLogout:
+	case cti.CmdLogout:
 		return t.logout(ag.session)
-	case CmdAnswer:
+	case cti.CmdAnswer:
 		return t.answer(ag, cmd.Call)
-	case CmdHangup:
+	case cti.CmdHangup:
 		return t.hangup(ag, cmd.Call)
-	case CmdHold:
+	case cti.CmdHold:
 		return t.hold(ag, cmd.Call)
-	case CmdResume:
+	case cti.CmdResume:
 		return t.resume(ag, cmd.Call)
-	case CmdTransfer:
+	case cti.CmdTransfer:
 		return t.transfer(ag, cmd.Call, cmd.Target)
-	case CmdConference:
+	case cti.CmdConference:
 		return t.conference(ag, cmd.Call, cmd.Target)
-	case CmdDial:
+	case cti.CmdDial:
 		if ag.watch != nil {
 			return fmt.Errorf("%w: stop listening in first", ErrNotAllowed)
 		}
 		return t.dial(ag, cmd.Number)
-	case CmdMute, CmdUnmute:
-		return t.mute(ag, cmd.Call, cmd.Cmd == CmdMute)
-	case CmdDTMF:
+	case cti.CmdMute, cti.CmdUnmute:
+		return t.mute(ag, cmd.Call, cmd.Cmd == cti.CmdMute)
+	case cti.CmdDTMF:
 		return t.dtmf(ag, cmd.Call, cmd.Digits)
-	case CmdMonitor, CmdWhisper, CmdBarge:
+	case cti.CmdMonitor, cti.CmdWhisper, cti.CmdBarge:
 		return t.watchCall(ag, cmd.Agent, cmd.Cmd)
-	case CmdStopWatch:
+	case cti.CmdStopWatch:
 		t.stopWatch(ag, "stopped")
 		return nil
-	case CmdAgentReady, CmdAgentNotReady, CmdAgentLogout:
+	case cti.CmdAgentReady, cti.CmdAgentNotReady, cti.CmdAgentLogout:
 		return t.changeAgentState(ag, cmd)
 	}
 	return fmt.Errorf("%w: unknown command", ErrBadCommand)
@@ -609,7 +610,7 @@ func (t *tenant) applied(ag *agent, trs []wrapup.Transition) {
 	}
 	t.syncRouting(ag)
 	t.armTimer(ag)
-	t.send(ag, Message{Type: MsgState, State: stateView(ag)})
+	t.send(ag, cti.Message{Type: cti.MsgState, State: stateView(ag)})
 }
 
 // armTimer schedules a timer message for the machine's next deadline.
@@ -640,9 +641,9 @@ func (t *tenant) syncRouting(ag *agent) {
 	t.router.SetUnavailable(id)
 }
 
-func (t *tenant) send(ag *agent, m Message) {
+func (t *tenant) send(ag *agent, m cti.Message) {
 	switch m.Type {
-	case MsgState, MsgCall, MsgOffer, MsgLine:
+	case cti.MsgState, cti.MsgCall, cti.MsgOffer, cti.MsgLine:
 		t.markDirty(ag)
 	}
 	if ag.sink != nil {

@@ -4,10 +4,11 @@ import (
 	"time"
 
 	"github.com/ccaas/ccaas"
+	"github.com/ccaas/ccaas/cti"
 )
 
-func stateView(ag *agent) *StateView {
-	v := &StateView{State: ag.fsm.State().String(), Reason: ag.fsm.Reason(), Since: ag.fsm.Since().UTC(), Pending: ag.fsm.Pending(), By: ag.stateBy}
+func stateView(ag *agent) *cti.StateView {
+	v := &cti.StateView{State: ag.fsm.State().String(), Reason: ag.fsm.Reason(), Since: ag.fsm.Since().UTC(), Pending: ag.fsm.Pending(), By: ag.stateBy}
 	if d, ok := ag.fsm.Deadline(); ok {
 		v.Until = timePtr(d)
 	}
@@ -23,14 +24,14 @@ func timePtr(t time.Time) *time.Time {
 }
 
 // callView is a call as the agent of leg l sees it.
-func (t *tenant) callView(c *call, l *leg) *CallView {
-	v := &CallView{
+func (t *tenant) callView(c *call, l *leg) *cti.CallView {
+	v := &cti.CallView{
 		ID:          c.id,
 		State:       l.state.String(),
 		Direction:   c.direction,
 		Role:        l.role.String(),
-		Caller:      CallerView{Number: c.caller.Number, Name: c.caller.Name},
-		Parties:     make([]PartyView, 0, len(c.legs)),
+		Caller:      cti.CallerView{Number: c.caller.Number, Name: c.caller.Name},
+		Parties:     make([]cti.PartyView, 0, len(c.legs)),
 		Held:        c.held,
 		HoldSeconds: int(c.holdTotal / time.Second),
 		Muted:       l.muted,
@@ -49,28 +50,28 @@ func (t *tenant) callView(c *call, l *leg) *CallView {
 		v.State = callEnded.String()
 	}
 	for _, o := range c.legs {
-		v.Parties = append(v.Parties, PartyView{Name: o.ag.cfg.Name, Extension: o.ag.cfg.Extension, State: o.state.String(), Role: o.role.String()})
+		v.Parties = append(v.Parties, cti.PartyView{Name: o.ag.cfg.Name, Extension: o.ag.cfg.Extension, State: o.state.String(), Role: o.role.String()})
 	}
 	for _, s := range c.bargers() {
-		v.Parties = append(v.Parties, PartyView{Name: s.cfg.Name, Extension: s.cfg.Extension, State: legConnected.String(), Role: ccaas.RoleSupervisor})
+		v.Parties = append(v.Parties, cti.PartyView{Name: s.cfg.Name, Extension: s.cfg.Extension, State: legConnected.String(), Role: ccaas.RoleSupervisor})
 	}
 	if c.queue != nil {
-		v.Queue = &QueueView{ID: c.queue.ID, Name: c.queue.Name}
+		v.Queue = &cti.QueueView{ID: c.queue.ID, Name: c.queue.Name}
 	}
 	return v
 }
 
-func (t *tenant) snapshot(ag *agent) Message {
-	m := Message{
-		Type: MsgSnapshot,
-		Agent: &AgentView{
+func (t *tenant) snapshot(ag *agent) cti.Message {
+	m := cti.Message{
+		Type: cti.MsgSnapshot,
+		Agent: &cti.AgentView{
 			ID: ag.cfg.ID, Username: ag.cfg.Username, Name: ag.cfg.Name, Extension: ag.cfg.Extension,
 			Domain: t.cfg.Tenant.Domain, Tenant: t.cfg.Tenant.Name,
 		},
 		State:    stateView(ag),
-		Line:     &LineView{State: ag.line.state.String()},
+		Line:     &cti.LineView{State: ag.line.state.String()},
 		Reasons:  t.cfg.Reasons,
-		Settings: &SettingsView{NotifyIncoming: t.cfg.Settings.NotifyIncoming},
+		Settings: &cti.SettingsView{NotifyIncoming: t.cfg.Settings.NotifyIncoming},
 	}
 	if ag.call != nil {
 		m.Call = t.callView(ag.call, ag.leg)
@@ -82,7 +83,7 @@ func (t *tenant) snapshot(ag *agent) Message {
 		m.Watch = watchView(w, "")
 	}
 	if ag.line.endpoint != "" {
-		m.Phone = &PhoneView{Username: ag.line.endpoint, Password: ag.line.password, LineToken: ag.line.token}
+		m.Phone = &cti.PhoneView{Username: ag.line.endpoint, Password: ag.line.password, LineToken: ag.line.token}
 	}
 	return m
 }

@@ -1,9 +1,6 @@
 package http
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -12,6 +9,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/cti"
 )
 
 // Limits of a CTI socket (the gorilla chat example's shape).
@@ -49,7 +47,7 @@ func (s *Server) cti(c *gin.Context) {
 	cl := newCTIClient(conn, s.timers)
 	go cl.writeLoop()
 	if err := s.cfg.Agents.Attach(c.Request.Context(), sess, cl); err != nil {
-		cl.Send(app.Message{Type: app.MsgBye, Reason: app.ByeClosed})
+		cl.Send(cti.Message{Type: cti.MsgBye, Reason: cti.ByeClosed})
 		cl.Close()
 		s.cfg.Metrics.ctiClients.Dec()
 		return
@@ -79,67 +77,14 @@ func (s *Server) readLoop(sess *app.Session, cl *ctiClient) {
 		if typ != websocket.TextMessage {
 			continue
 		}
-		cmd, err := DecodeCommand(data)
+		cmd, err := cti.DecodeCommand(data)
 		if err != nil {
 			ok := false
-			cl.Send(app.Message{Type: app.MsgReply, ID: cmd.ID, OK: &ok, Error: &app.ErrorView{Code: app.CodeBadCommand, Message: err.Error()}})
+			cl.Send(cti.Message{Type: cti.MsgReply, ID: cmd.ID, OK: &ok, Error: &cti.ErrorView{Code: cti.CodeBadCommand, Message: err.Error()}})
 			continue
 		}
 		s.cfg.Agents.Command(sess, cmd)
 	}
-}
-
-// ErrBadCommand is returned by DecodeCommand.
-var ErrBadCommand = errors.New("bad command")
-
-// DecodeCommand parses one CTI command and checks its shape; what the command
-// may do is the app's business.
-func DecodeCommand(data []byte) (app.Command, error) {
-	var cmd app.Command
-	if err := json.Unmarshal(data, &cmd); err != nil {
-		return app.Command{}, fmt.Errorf("%w: not a JSON command object", ErrBadCommand)
-	}
-	if len(cmd.ID) > 64 {
-		return app.Command{}, fmt.Errorf("%w: id longer than 64 characters", ErrBadCommand)
-	}
-	if len(cmd.Reason) > 64 || len(cmd.Call) > 64 || len(cmd.Target) > 32 || len(cmd.Number) > 32 || len(cmd.Digits) > 32 {
-		return app.Command{ID: cmd.ID}, fmt.Errorf("%w: field too long", ErrBadCommand)
-	}
-	needs := func(field, value string) error {
-		if value == "" {
-			return fmt.Errorf("%w: %s needs %s", ErrBadCommand, cmd.Cmd, field)
-		}
-		return nil
-	}
-	var err error
-	switch cmd.Cmd {
-	case app.CmdReady, app.CmdNotReady, app.CmdLogout, app.CmdCancelPending:
-	case app.CmdAnswer, app.CmdHangup, app.CmdHold, app.CmdResume, app.CmdMute, app.CmdUnmute:
-		err = needs("a call", string(cmd.Call))
-	case app.CmdTransfer, app.CmdConference:
-		if err = needs("a call", string(cmd.Call)); err == nil {
-			err = needs("a target extension", cmd.Target)
-		}
-	case app.CmdDTMF:
-		if err = needs("a call", string(cmd.Call)); err == nil {
-			err = needs("digits", cmd.Digits)
-		}
-	case app.CmdDial:
-		err = needs("a number", cmd.Number)
-	case app.CmdStopWatch:
-	case app.CmdMonitor, app.CmdWhisper, app.CmdBarge, app.CmdAgentReady, app.CmdAgentNotReady, app.CmdAgentLogout:
-		if cmd.Agent <= 0 {
-			err = fmt.Errorf("%w: %s needs an agent", ErrBadCommand, cmd.Cmd)
-		}
-	case "":
-		return app.Command{ID: cmd.ID}, fmt.Errorf("%w: missing cmd", ErrBadCommand)
-	default:
-		return app.Command{ID: cmd.ID}, fmt.Errorf("%w: unknown cmd %q", ErrBadCommand, cmd.Cmd)
-	}
-	if err != nil {
-		return app.Command{ID: cmd.ID}, err
-	}
-	return cmd, nil
 }
 
 // ctiClient is one agent socket: the app sends through Send without ever
@@ -153,7 +98,7 @@ type ctiClient struct {
 	closeOnce sync.Once
 	timers    ctiTimers
 	mu        sync.Mutex
-	queue     []app.Message
+	queue     []cti.Message
 	closed    bool
 }
 
@@ -163,7 +108,7 @@ func newCTIClient(conn *websocket.Conn, timers ctiTimers) *ctiClient {
 
 // Send implements app.Sink. A client whose backlog is full is too slow to
 // follow its own calls and is dropped; its page reconnects.
-func (cl *ctiClient) Send(m app.Message) {
+func (cl *ctiClient) Send(m cti.Message) {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	if cl.closed {
@@ -192,7 +137,7 @@ func (cl *ctiClient) Close() {
 
 // take hands the writer what is queued, leaving spare (emptied) as the
 // new queue.
-func (cl *ctiClient) take(spare []app.Message) []app.Message {
+func (cl *ctiClient) take(spare []cti.Message) []cti.Message {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	q := cl.queue
@@ -207,7 +152,7 @@ func (cl *ctiClient) writeLoop() {
 		cl.conn.Close()
 	}()
 	var seq uint64
-	var spare []app.Message
+	var spare []cti.Message
 	// writeQueued writes what is queued, in order.
 	writeQueued := func() bool {
 		batch := cl.take(spare)

@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/cti"
 )
 
 // sinkAgents is the app's side of /api/cti for this test: it keeps each
@@ -75,13 +76,13 @@ func TestSlowCTIClientIsDropped(t *testing.T) {
 	// the slow client never reads: flood it until its backlog overflows
 	big := strings.Repeat("x", 60<<10)
 	for range 5000 {
-		slowSink.Send(app.Message{Type: app.MsgNotice, Reason: big})
+		slowSink.Send(cti.Message{Type: cti.MsgNotice, Reason: big})
 	}
 	// the fast client is not held up by it
-	fastSink.Send(app.Message{Type: app.MsgState, State: &app.StateView{State: "ready"}})
+	fastSink.Send(cti.Message{Type: cti.MsgState, State: &cti.StateView{State: "ready"}})
 	fast.SetReadDeadline(time.Now().Add(2 * time.Second))
-	var m app.Message
-	if err := fast.ReadJSON(&m); err != nil || m.Type != app.MsgState {
+	var m cti.Message
+	if err := fast.ReadJSON(&m); err != nil || m.Type != cti.MsgState {
 		t.Fatalf("the fast client: %+v %v", m, err)
 	}
 	// the slow one was closed by the server (after whatever was already on
@@ -148,11 +149,11 @@ func TestDeadCTIClientsAreDropped(t *testing.T) {
 				pings <- struct{}{}
 				return live.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
 			})
-			got := make(chan app.Message, 64)
+			got := make(chan cti.Message, 64)
 			go func() {
 				defer close(got)
 				for {
-					var m app.Message
+					var m cti.Message
 					if err := live.ReadJSON(&m); err != nil {
 						return
 					}
@@ -169,7 +170,7 @@ func TestDeadCTIClientsAreDropped(t *testing.T) {
 			if tt.flood {
 				big := strings.Repeat("x", 1<<20)
 				for range ctiSendBacklog / 4 {
-					agents.sink("victim").Send(app.Message{Type: app.MsgNotice, Reason: big})
+					agents.sink("victim").Send(cti.Message{Type: cti.MsgNotice, Reason: big})
 				}
 			}
 			select {
@@ -187,10 +188,10 @@ func TestDeadCTIClientsAreDropped(t *testing.T) {
 					t.Fatal("the live client gets no pings")
 				}
 			}
-			agents.sink("live").Send(app.Message{Type: app.MsgState, State: &app.StateView{State: "ready"}})
+			agents.sink("live").Send(cti.Message{Type: cti.MsgState, State: &cti.StateView{State: "ready"}})
 			select {
 			case m, ok := <-got:
-				if !ok || m.Type != app.MsgState {
+				if !ok || m.Type != cti.MsgState {
 					t.Fatalf("live client: %+v (open %v)", m, ok)
 				}
 			case <-time.After(5 * time.Second):

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/cti"
 	"github.com/ccaas/ccaas/static"
 )
 
@@ -27,7 +28,7 @@ type Agents interface {
 	Session(id string) (*app.Session, bool)
 	Attach(ctx context.Context, s *app.Session, sink app.Sink) error
 	Detach(s *app.Session, sink app.Sink)
-	Command(s *app.Session, cmd app.Command)
+	Command(s *app.Session, cmd cti.Command)
 	Logout(ctx context.Context, s *app.Session) error
 	Healthy() bool
 }

@@ -1,47 +1,45 @@
-package http
+package cti
 
 import (
 	"errors"
 	"testing"
-
-	"github.com/ccaas/ccaas/app"
 )
 
 func TestDecodeCommand(t *testing.T) {
 	tests := []struct {
 		name  string
 		in    string
-		want  app.Command
+		want  Command
 		valid bool
 	}{
-		{name: "ready", in: `{"id":"1","cmd":"ready"}`, want: app.Command{ID: "1", Cmd: "ready"}, valid: true},
-		{name: "not ready with reason", in: `{"cmd":"not_ready","reason":"lunch"}`, want: app.Command{Cmd: "not_ready", Reason: "lunch"}, valid: true},
-		{name: "answer", in: `{"id":"x","cmd":"answer","call":"c1-00"}`, want: app.Command{ID: "x", Cmd: "answer", Call: "c1-00"}, valid: true},
-		{name: "unknown fields are ignored", in: `{"cmd":"logout","extra":[1,2]}`, want: app.Command{Cmd: "logout"}, valid: true},
-		{name: "answer without call", in: `{"id":"2","cmd":"answer"}`, want: app.Command{ID: "2"}},
+		{name: "ready", in: `{"id":"1","cmd":"ready"}`, want: Command{ID: "1", Cmd: "ready"}, valid: true},
+		{name: "not ready with reason", in: `{"cmd":"not_ready","reason":"lunch"}`, want: Command{Cmd: "not_ready", Reason: "lunch"}, valid: true},
+		{name: "answer", in: `{"id":"x","cmd":"answer","call":"c1-00"}`, want: Command{ID: "x", Cmd: "answer", Call: "c1-00"}, valid: true},
+		{name: "unknown fields are ignored", in: `{"cmd":"logout","extra":[1,2]}`, want: Command{Cmd: "logout"}, valid: true},
+		{name: "answer without call", in: `{"id":"2","cmd":"answer"}`, want: Command{ID: "2"}},
 		{name: "hangup without call", in: `{"cmd":"hangup"}`},
-		{name: "unknown cmd keeps id for the reply", in: `{"id":"3","cmd":"explode","number":"123"}`, want: app.Command{ID: "3"}},
-		{name: "dial", in: `{"cmd":"dial","number":"+4930123"}`, want: app.Command{Cmd: "dial", Number: "+4930123"}, valid: true},
-		{name: "dial without number", in: `{"id":"d","cmd":"dial"}`, want: app.Command{ID: "d"}},
-		{name: "transfer", in: `{"cmd":"transfer","call":"c1","target":"1002"}`, want: app.Command{Cmd: "transfer", Call: "c1", Target: "1002"}, valid: true},
+		{name: "unknown cmd keeps id for the reply", in: `{"id":"3","cmd":"explode","number":"123"}`, want: Command{ID: "3"}},
+		{name: "dial", in: `{"cmd":"dial","number":"+4930123"}`, want: Command{Cmd: "dial", Number: "+4930123"}, valid: true},
+		{name: "dial without number", in: `{"id":"d","cmd":"dial"}`, want: Command{ID: "d"}},
+		{name: "transfer", in: `{"cmd":"transfer","call":"c1","target":"1002"}`, want: Command{Cmd: "transfer", Call: "c1", Target: "1002"}, valid: true},
 		{name: "transfer without target", in: `{"cmd":"transfer","call":"c1"}`},
 		{name: "conference without call", in: `{"cmd":"conference","target":"1002"}`},
 		{name: "dtmf without digits", in: `{"cmd":"dtmf","call":"c1"}`},
 		{name: "hold without call", in: `{"cmd":"hold"}`},
 		{name: "long number", in: `{"cmd":"dial","number":"` + longString(33) + `"}`},
-		{name: "missing cmd", in: `{"id":"4"}`, want: app.Command{ID: "4"}},
+		{name: "missing cmd", in: `{"id":"4"}`, want: Command{ID: "4"}},
 		{name: "broken JSON", in: `{"cmd":`},
 		{name: "not an object", in: `["ready"]`},
 		{name: "wrong type", in: `{"cmd":7}`},
 		{name: "long id", in: `{"id":"` + longString(65) + `","cmd":"ready"}`},
 		{name: "long call", in: `{"cmd":"answer","call":"` + longString(65) + `"}`},
 		{name: "empty", in: ``},
-		{name: "monitor", in: `{"id":"m","cmd":"monitor","agent":7}`, want: app.Command{ID: "m", Cmd: "monitor", Agent: 7}, valid: true},
-		{name: "barge without agent", in: `{"id":"b","cmd":"barge"}`, want: app.Command{ID: "b"}},
+		{name: "monitor", in: `{"id":"m","cmd":"monitor","agent":7}`, want: Command{ID: "m", Cmd: "monitor", Agent: 7}, valid: true},
+		{name: "barge without agent", in: `{"id":"b","cmd":"barge"}`, want: Command{ID: "b"}},
 		{name: "negative agent", in: `{"cmd":"agent_logout","agent":-1}`},
 		{name: "agent as a string", in: `{"cmd":"agent_ready","agent":"7"}`},
-		{name: "agent not ready", in: `{"cmd":"agent_not_ready","agent":3,"reason":"lunch"}`, want: app.Command{Cmd: "agent_not_ready", Agent: 3, Reason: "lunch"}, valid: true},
-		{name: "stop watch", in: `{"cmd":"stop_watch"}`, want: app.Command{Cmd: "stop_watch"}, valid: true},
+		{name: "agent not ready", in: `{"cmd":"agent_not_ready","agent":3,"reason":"lunch"}`, want: Command{Cmd: "agent_not_ready", Agent: 3, Reason: "lunch"}, valid: true},
+		{name: "stop watch", in: `{"cmd":"stop_watch"}`, want: Command{Cmd: "stop_watch"}, valid: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,9 +77,9 @@ func FuzzDecodeCommand(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	known := map[string]bool{app.CmdReady: true, app.CmdNotReady: true, app.CmdAnswer: true, app.CmdHangup: true, app.CmdLogout: true,
-		app.CmdCancelPending: true, app.CmdHold: true, app.CmdResume: true, app.CmdTransfer: true, app.CmdConference: true,
-		app.CmdDial: true, app.CmdMute: true, app.CmdUnmute: true, app.CmdDTMF: true}
+	known := map[string]bool{CmdReady: true, CmdNotReady: true, CmdAnswer: true, CmdHangup: true, CmdLogout: true,
+		CmdCancelPending: true, CmdHold: true, CmdResume: true, CmdTransfer: true, CmdConference: true,
+		CmdDial: true, CmdMute: true, CmdUnmute: true, CmdDTMF: true}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cmd, err := DecodeCommand(data)
 		if err != nil {
@@ -93,11 +91,11 @@ func FuzzDecodeCommand(f *testing.F) {
 		if !known[cmd.Cmd] || len(cmd.ID) > 64 || len(cmd.Reason) > 64 || len(cmd.Call) > 64 {
 			t.Fatalf("accepted %+v", cmd)
 		}
-		if cmd.Cmd != app.CmdDial && cmd.Cmd != app.CmdReady && cmd.Cmd != app.CmdNotReady && cmd.Cmd != app.CmdLogout &&
-			cmd.Cmd != app.CmdCancelPending && cmd.Call == "" {
+		if cmd.Cmd != CmdDial && cmd.Cmd != CmdReady && cmd.Cmd != CmdNotReady && cmd.Cmd != CmdLogout &&
+			cmd.Cmd != CmdCancelPending && cmd.Call == "" {
 			t.Fatalf("accepted %s without a call", cmd.Cmd)
 		}
-		if cmd.Cmd == app.CmdDial && cmd.Number == "" {
+		if cmd.Cmd == CmdDial && cmd.Number == "" {
 			t.Fatal("accepted dial without a number")
 		}
 	})

@@ -1,0 +1,288 @@
+// Package cti is the browser contract of the agent page: the messages the
+// server sends over the CTI WebSocket (Message and its views) and the
+// commands the page sends back (Command, read by DecodeCommand). The wire
+// format is documented in docs/cti-protocol.md; a test keeps the two in
+// step. The package imports only the model (for ids) and the standard
+// library: the call logic (app) fills the messages, the socket (http) moves
+// them.
+package cti
+
+import (
+	"time"
+
+	"github.com/ccaas/ccaas"
+)
+
+// Message is one server-to-client message of the CTI protocol
+// (docs/cti-protocol.md). The app fills it; the socket writer stamps Seq.
+type Message struct {
+	Type     string        `json:"type"`
+	Seq      uint64        `json:"seq"`
+	Agent    *AgentView    `json:"agent,omitempty"`
+	State    *StateView    `json:"state,omitempty"`
+	Line     *LineView     `json:"line,omitempty"`
+	Call     *CallView     `json:"call,omitempty"`
+	Reasons  []string      `json:"reasons,omitempty"`
+	Settings *SettingsView `json:"settings,omitempty"` // snapshot
+	Phone    *PhoneView    `json:"phone,omitempty"`    // snapshot: the browser phone's one-time SIP account
+	Notice   *NoticeView   `json:"notice,omitempty"`
+	ID       string        `json:"id,omitempty"` // reply: the command's id
+	OK       *bool         `json:"ok,omitempty"` // reply
+	Error    *ErrorView    `json:"error,omitempty"`
+	Reason   string        `json:"reason,omitempty"` // bye
+	By       string        `json:"by,omitempty"`     // bye: the supervisor who logged the agent out
+	Team     *TeamView     `json:"team,omitempty"`   // snapshot (all of it) and team (what changed), supervisors only
+	Watch    *WatchView    `json:"watch,omitempty"`  // snapshot and watch: the supervisor's monitoring
+}
+
+// Message types.
+const (
+	MsgSnapshot = "snapshot"
+	MsgState    = "state"
+	MsgOffer    = "offer"
+	MsgCall     = "call"
+	MsgLine     = "line"
+	MsgReply    = "reply"
+	MsgBye      = "bye"
+	MsgNotice   = "notice"
+	MsgTeam     = "team"
+	MsgWatch    = "watch"
+)
+
+// PhoneView is the SIP account provisioned for this login: the browser phone
+// registers with it through /sip and answers the app's line call.
+type PhoneView struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	// LineToken is the value of the LineHeader SIP header on the app's line
+	// call: the phone auto-answers that call and no other.
+	LineToken string `json:"lineToken"`
+}
+
+// LineHeader is the SIP header that marks the app's line call to the phone.
+const LineHeader = "X-CCAAS-Line"
+
+// SettingsView is what the tenant decided for its agents' pages.
+type SettingsView struct {
+	NotifyIncoming bool `json:"notifyIncoming"` // show the incoming-call notification (and beep)
+}
+
+// NoticeView tells an agent something happened on their call: someone
+// "joined" or "left", an invited agent gave "no_answer".
+type NoticeView struct {
+	Kind      string       `json:"kind"`
+	Name      string       `json:"name"`
+	Extension string       `json:"extension"`
+	Call      ccaas.CallID `json:"call"`
+}
+
+// PartyView is one agent on a call, for the participant list.
+type PartyView struct {
+	Name      string `json:"name"`
+	Extension string `json:"extension"`
+	State     string `json:"state"` // offered, connecting, connected
+	Role      string `json:"role"`  // answer, transfer, conference, dialer, callee
+}
+
+// AgentView is who the agent is.
+type AgentView struct {
+	ID        ccaas.AgentID `json:"id"`
+	Username  string        `json:"username"`
+	Name      string        `json:"name"`
+	Extension string        `json:"extension"`
+	Domain    string        `json:"domain"`
+	Tenant    string        `json:"tenant"`
+}
+
+// StateView is the agent's state.
+type StateView struct {
+	State   string     `json:"state"`
+	Reason  string     `json:"reason"`
+	Since   time.Time  `json:"since"`
+	Pending string     `json:"pending,omitempty"` // Pending Not Ready reason
+	Until   *time.Time `json:"until,omitempty"`   // end of the ring time (offered) or of wrapup
+	By      string     `json:"by,omitempty"`      // the supervisor who made this change
+}
+
+// LineView is the state of the agent's persistent line.
+type LineView struct {
+	State string `json:"state"`
+}
+
+// CallView is a call as the agent sees it.
+type CallView struct {
+	ID          ccaas.CallID `json:"id"`
+	State       string       `json:"state"` // this agent's part: offered, connecting, connected, ended
+	Direction   string       `json:"direction"`
+	Role        string       `json:"role"`
+	Caller      CallerView   `json:"caller"`
+	Parties     []PartyView  `json:"parties"`
+	Held        bool         `json:"held"`
+	HeldSince   *time.Time   `json:"heldSince"`
+	HoldSeconds int          `json:"holdSeconds"` // earlier holds of this call
+	Muted       bool         `json:"muted"`
+	Queue       *QueueView   `json:"queue"`
+	DID         string       `json:"did"`
+	Data        []DataItem   `json:"data"`
+	OfferedAt   *time.Time   `json:"offeredAt"`
+	AnsweredAt  *time.Time   `json:"answeredAt"`
+	EndedAt     *time.Time   `json:"endedAt"`
+	RingSeconds int          `json:"ringSeconds"`
+	EndReason   string       `json:"endReason"`
+}
+
+// CallerView is the customer's number and name (the number dialled, for
+// outbound calls; the other agent, between agents).
+type CallerView struct {
+	Number string `json:"number"`
+	Name   string `json:"name"`
+}
+
+// QueueView names a queue.
+type QueueView struct {
+	ID   ccaas.QueueID `json:"id"`
+	Name string        `json:"name"`
+}
+
+// DataItem is one attached-data value of a call: plain text.
+type DataItem struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// ErrorView is a refused command's reason.
+type ErrorView struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Error codes of refused commands.
+const (
+	CodeBadCommand = "bad_command"
+	CodeNotAllowed = "not_allowed"
+	CodeNoSuchCall = "no_such_call"
+	CodeInternal   = "internal"
+)
+
+// Bye reasons.
+const (
+	ByeLogout     = "logout"
+	ByeReplaced   = "replaced"
+	ByeShutdown   = "shutdown"
+	ByeClosed     = "closed"
+	ByeRemoved    = "removed"    // the admin removed the agent
+	ByeSupervisor = "supervisor" // a supervisor logged the agent out
+)
+
+// Command is one client-to-server CTI message.
+type Command struct {
+	ID     string       `json:"id"`
+	Cmd    string       `json:"cmd"`
+	Reason string       `json:"reason,omitempty"`
+	Call   ccaas.CallID `json:"call,omitempty"`
+	Target string       `json:"target,omitempty"` // transfer, conference: an agent's extension
+	Number string       `json:"number,omitempty"` // dial: a phone number or an agent's extension
+	Digits string       `json:"digits,omitempty"` // dtmf
+	// Agent is the agent a supervisor acts on (monitor, whisper, barge,
+	// agent_ready, agent_not_ready, agent_logout).
+	Agent ccaas.AgentID `json:"agent,omitempty"`
+}
+
+// Command names.
+const (
+	CmdReady    = "ready"
+	CmdNotReady = "not_ready"
+	CmdAnswer   = "answer"
+	CmdHangup   = "hangup"
+	CmdLogout   = "logout"
+	// CmdCancelPending takes back a Pending Not Ready.
+	CmdCancelPending = "cancel_pending"
+	CmdHold          = "hold"
+	CmdResume        = "resume"
+	CmdTransfer      = "transfer"
+	CmdConference    = "conference"
+	CmdDial          = "dial"
+	CmdMute          = "mute"
+	CmdUnmute        = "unmute"
+	CmdDTMF          = "dtmf"
+	// Supervisors' commands.
+	CmdMonitor       = "monitor" // listen to an agent's call
+	CmdWhisper       = "whisper" // speak to the agent only
+	CmdBarge         = "barge"   // join the call
+	CmdStopWatch     = "stop_watch"
+	CmdAgentReady    = "agent_ready"
+	CmdAgentNotReady = "agent_not_ready"
+	CmdAgentLogout   = "agent_logout"
+)
+
+// TeamView is what a supervisor sees of their teams: in a snapshot every
+// agent and queue, in a team message only the rows that changed.
+type TeamView struct {
+	Agents []TeamAgentView `json:"agents"`
+	Queues []TeamQueueView `json:"queues"`
+	// Full: this team message replaces the whole view (after an admin
+	// changed teams or roles), rows not in it are gone.
+	Full bool `json:"full,omitempty"`
+}
+
+// TeamAgentView is one agent of the supervisor's teams.
+type TeamAgentView struct {
+	ID        ccaas.AgentID `json:"id"`
+	Name      string        `json:"name"`
+	Username  string        `json:"username"`
+	Extension string        `json:"extension"`
+	Team      string        `json:"team"`
+	State     StateView     `json:"state"`
+	Line      string        `json:"line"`
+	Call      *TeamCallView `json:"call"`
+}
+
+// TeamCallView is an agent's current call as their supervisor sees it.
+type TeamCallView struct {
+	ID        ccaas.CallID `json:"id"`
+	State     string       `json:"state"` // the agent's part: offered, connecting, connected
+	Direction string       `json:"direction"`
+	Caller    CallerView   `json:"caller"`
+	Queue     string       `json:"queue"`
+	Since     *time.Time   `json:"since"` // answered, or offered while ringing
+	Held      bool         `json:"held"`
+	HeldSince *time.Time   `json:"heldSince"`
+}
+
+// TeamQueueView is one queue an agent of the supervisor's teams serves.
+type TeamQueueView struct {
+	ID       ccaas.QueueID `json:"id"`
+	Name     string        `json:"name"`
+	Waiting  int           `json:"waiting"`
+	Oldest   *time.Time    `json:"oldest"`   // when the longest-waiting call entered the queue
+	Ready    int           `json:"ready"`    // members Ready
+	Busy     int           `json:"busy"`     // members offered, on a call or in wrapup
+	NotReady int           `json:"notReady"` // members logged in and Not Ready
+	Today    QueueDay      `json:"today"`
+}
+
+// QueueDay are a queue's figures of the day so far (server's local day).
+// Definitions as in the reports (README "Reports").
+type QueueDay struct {
+	Offered   int `json:"offered"`
+	Answered  int `json:"answered"`
+	Abandoned int `json:"abandoned"`
+	// ServiceLevel is the percentage of offered calls answered within
+	// TargetSeconds; nil before the first call of the day.
+	ServiceLevel  *float64 `json:"serviceLevel"`
+	TargetSeconds int      `json:"targetSeconds"`
+	// AHTSeconds is the average handle time (talk, hold and wrapup) of the
+	// answered calls; nil before the first answered call.
+	AHTSeconds *float64 `json:"ahtSeconds"`
+}
+
+// WatchView is a supervisor's monitoring of an agent's call.
+type WatchView struct {
+	Agent ccaas.AgentID `json:"agent"`
+	Name  string        `json:"name"`
+	Call  ccaas.CallID  `json:"call"`
+	Mode  string        `json:"mode"`  // monitor, whisper, barge
+	State string        `json:"state"` // connecting, active, ended
+	// Reason says why it ended: stopped, call_ended, line_lost, failed.
+	Reason string `json:"reason,omitempty"`
+}
