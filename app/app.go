@@ -367,7 +367,8 @@ func (a *App) Attach(ctx context.Context, s *Session, sink Sink) error {
 }
 
 // Detach tells the app that the sink's socket closed. Closing the socket ends
-// the session (DESIGN.md: a refresh or a closed tab logs the agent out).
+// the session (docs/design.md, Agent states: a refresh or a closed tab logs
+// the agent out).
 func (a *App) Detach(s *Session, sink Sink) {
 	if t := a.tenant(s.Tenant); t != nil {
 		t.inbox.post(msgDetach{s: s, sink: sink})

@@ -148,7 +148,7 @@ func (t *tenant) mohClass(c *call) string {
 }
 
 // target finds the agent of an extension who may receive a transferred call
-// or join a conference: Ready, line up, no call (DESIGN.md, Who can be
+// or join a conference: Ready, line up, no call (docs/design.md, Who can be
 // reached). The error says why not, for the asking agent.
 func (t *tenant) target(from *agent, ext string) (*agent, error) {
 	if !extensionRE.MatchString(ext) {
@@ -335,8 +335,9 @@ func (t *tenant) dial(ag *agent, number string) error {
 	return nil
 }
 
-// calleeReachable applies the table of DESIGN.md to agent-to-agent calls:
-// the callee must be Ready, or Not Ready where the tenant allows it.
+// calleeReachable applies docs/design.md, Who can be reached, to
+// agent-to-agent calls: the callee must be Ready, or Not Ready where the
+// tenant allows it.
 func (t *tenant) calleeReachable(to *agent) error {
 	s := to.fsm.State()
 	ok := s == wrapup.Ready || (s == wrapup.NotReady && t.cfg.Settings.AgentCallsNotReady)

@@ -132,8 +132,8 @@ func (t *tenant) overflow(c *call) {
 }
 
 // reachable: an agent may take a call to their extension when logged in with
-// their line up, Ready or Not Ready, and without another call (DESIGN.md, Who
-// can be reached).
+// their line up, Ready or Not Ready, and without another call (docs/design.md,
+// Who can be reached).
 func (t *tenant) reachable(ag *agent) bool {
 	s := ag.fsm.State()
 	return ag.session != nil && ag.line.state == lineUp && ag.call == nil && ag.watch == nil && (s == wrapup.Ready || s == wrapup.NotReady)

@@ -18,7 +18,7 @@ import (
 )
 
 // traceLine is one line of a recorded Asterisk 22 trace
-// (testdata/traces/*.jsonl, copied from shared/ari-traces).
+// (testdata/traces/*.jsonl; format: ../asterisksim/testdata/traces/README.md).
 type traceLine struct {
 	Dir         string            `json:"dir"`
 	ID          int               `json:"id"`

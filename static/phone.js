@@ -1,8 +1,8 @@
 // The browser phone: JsSIP registers this login's one-time SIP account (the
 // snapshot's `phone`) through the app's own /sip WebSocket, and answers the
 // app's line call, the one whose X-CCAAS-Line header carries this login's
-// lineToken, and no other (docs/cti-protocol.md; DESIGN.md, "The persistent
-// agent line"). The line stays up all session; customer calls are bridge
+// lineToken, and no other (docs/cti-protocol.md; docs/design.md, "The
+// persistent agent line"). The line stays up all session; customer calls are bridge
 // moves on the server, so this phone never places or answers another call.
 //
 // JsSIP comes from npm: make bundles it into /vendor/jssip.min.js (an ES

@@ -11,7 +11,7 @@
 // time runs out, Not Ready asked in the last millisecond of wrapup) depends
 // only on the times, never on which timer message was delivered first.
 //
-// Rules (../DESIGN.md, Agent states):
+// Rules (docs/design.md, Agent states):
 //   - Login lands in Not Ready (reason "login"). Ready and Not Ready switch
 //     freely; Logout from either, never with a call or an offer or in wrapup.
 //   - Only a Ready agent is offered a call. The offer ends by Answer

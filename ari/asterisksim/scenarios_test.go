@@ -11,8 +11,9 @@ import (
 	"github.com/ccaas/ccaas/ari"
 )
 
-// The scenarios below follow the recorded traces in ../shared/ari-traces:
-// the same requests, the same statuses, the same events in the same order.
+// The scenarios below follow the traces recorded from a real Asterisk 22.11
+// (testdata/traces): the same requests, the same statuses, the same events
+// in the same order.
 
 // inbound-queue-call: the customer enters Stasis, is answered and hears MOH;
 // the agent leg is originated; both meet in a mixing bridge; the app hangs

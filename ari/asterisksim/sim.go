@@ -1,10 +1,10 @@
 // Package asterisksim simulates an Asterisk 22 behind its REST Interface
 // (ARI): real HTTP and a real events WebSocket, for tests and the demo mode.
 //
-// It reproduces what the recorded traces in ../shared/ari-traces show a real
-// Asterisk doing: statuses and bodies of REST calls (errors included), the
-// events of calls, bridges, endpoints and playbacks in the order Asterisk
-// sends them, and its quirks (bare addChannel moves, the delayed
+// It reproduces what the traces recorded from a real Asterisk 22.11
+// (testdata/traces) show it doing: statuses and bodies of REST calls
+// (errors included), the events of calls, bridges, endpoints and playbacks
+// in the order Asterisk sends them, and its quirks (bare addChannel moves, the delayed
 // BridgeDestroyed, ChannelDestroyed only for originated channels, endpoint
 // subscriptions that duplicate channel events, the channel id prefix rule).
 // There is no audio: phones are simulated by a Behaviour per endpoint, and

@@ -26,9 +26,9 @@ import (
 )
 
 // TestTraceReplay plays every scenario recorded from a real Asterisk 22.11
-// (../shared/ari-traces, copied verbatim to testdata/traces; see the README
-// there) against the simulator and compares, scenario by scenario, what the
-// simulator answers and emits with what Asterisk did.
+// (testdata/traces; the README there describes them) against the simulator
+// and compares, scenario by scenario, what the simulator answers and emits
+// with what Asterisk did.
 //
 // How a scenario is replayed. The trace's lines are walked in order:
 //   - `req`: the same request (method, path, query, body, auth) is sent to
@@ -188,7 +188,7 @@ var replays = []replay{
 	{name: "asterisk-restart"},
 }
 
-// replayLine is one line of a trace (format: ../shared/ari-traces/README.md).
+// replayLine is one line of a trace (format: testdata/traces/README.md).
 type replayLine struct {
 	TMs      float64           `json:"t_ms"`
 	Dir      string            `json:"dir"`
