@@ -17,6 +17,7 @@ import (
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/cti"
+	"github.com/ccaas/ccaas/queuelog"
 	"github.com/ccaas/ccaas/wrapup"
 )
 
@@ -78,10 +79,10 @@ type Config struct {
 	// CheckInvariants, if set, makes every tenant loop check its invariants
 	// after every input and report violations here (tests).
 	CheckInvariants func(error)
-	// QueueLog, if set, receives the queue_log events that Asterisk's
-	// app_queue would write (package queuelog writes them to a file). The
-	// tenant loops call it, so it must not block.
-	QueueLog func(QueueEvent)
+	// QueueLog, if set, receives the queue_log lines that Asterisk's
+	// app_queue would write (a queuelog.Writer's Log writes them to a file).
+	// The tenant loops call it, so it must not block.
+	QueueLog func(queuelog.Event)
 }
 
 // DefaultLineFields make a WebRTC endpoint as the shipped pjsip.conf's agent
@@ -236,7 +237,9 @@ func (a *App) Run(ctx context.Context) error {
 	a.ctx, a.loopCtx, a.running = ctx, loopCtx, true
 	ts := a.tenantList()
 	a.mu.Unlock()
-	a.queueStart()
+	if a.cfg.QueueLog != nil {
+		a.cfg.QueueLog(queuelog.Started(a.now()))
+	}
 	logDone := make(chan struct{})
 	go func() {
 		defer close(logDone)

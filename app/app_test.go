@@ -20,6 +20,7 @@ import (
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/ari/asterisksim"
 	"github.com/ccaas/ccaas/cti"
+	"github.com/ccaas/ccaas/queuelog"
 	"github.com/ccaas/ccaas/sqlite"
 )
 
@@ -76,7 +77,7 @@ type worldOpts struct {
 	others []ccaas.Agent
 	// now is the app's clock (default time.Now); queueLog gets its queue_log events.
 	now      func() time.Time
-	queueLog func(app.QueueEvent)
+	queueLog func(queuelog.Event)
 	// requestTimeout bounds each ARI operation (app.Config.RequestTimeout).
 	requestTimeout time.Duration
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/cti"
+	"github.com/ccaas/ccaas/event"
 	"github.com/ccaas/ccaas/queue"
 	"github.com/ccaas/ccaas/wrapup"
 )
@@ -232,7 +233,7 @@ func (t *tenant) route() {
 // an agent's extension (direct) may reach a Not Ready agent.
 func (t *tenant) offer(c *call, ag *agent, role legRole, from *agent) error {
 	now := t.now()
-	ringUntil := now.Add(t.ringTime(c))
+	ringUntil := now.Add(c.ringTime())
 	var (
 		trs []wrapup.Transition
 		err error
@@ -254,13 +255,14 @@ func (t *tenant) offer(c *call, ag *agent, role legRole, from *agent) error {
 	}
 	t.armCallTimers(c) // no maximum wait or announcements while an agent is being offered the call
 	ag.call, ag.leg = c, l
+	t.emit(event.CallOffered{At: now, Call: c.id, Agent: c.part(l)})
 	t.applied(ag, trs)
 	t.log.Info("call offered", "call", c.id, "agent", ag.cfg.Username, "role", role)
-	t.send(ag, cti.Message{Type: cti.MsgOffer, Call: t.callView(c, l)})
+	t.send(ag, cti.Message{Type: cti.MsgOffer, Call: callView(c, l)})
 	return nil
 }
 
-func (t *tenant) ringTime(c *call) time.Duration {
+func (c *call) ringTime() time.Duration {
 	if c.queue != nil {
 		return time.Duration(c.queue.RingSeconds) * time.Second
 	}
@@ -287,7 +289,7 @@ func (t *tenant) answer(ag *agent, id ccaas.CallID) error {
 		return err
 	}
 	l.state = legConnecting
-	t.send(ag, cti.Message{Type: cti.MsgCall, Call: t.callView(c, l)})
+	t.send(ag, cti.Message{Type: cti.MsgCall, Call: callView(c, l)})
 	t.connect(c, l)
 	return nil
 }
@@ -391,12 +393,13 @@ func (t *tenant) joined(c *call, l *leg, gen uint64, withCustomer bool, err erro
 	if l.role == roleConference {
 		c.joins++
 	}
+	t.emit(event.CallConnected{At: now, Call: c.id, Agent: c.part(l), Offered: l.offeredAt, Line: ag.line.channel})
 	t.step(ag, wrapup.InConnected, "")
-	t.qlogConnect(c, l)
 	if l.role == roleCallee {
 		// the agent who dialled is connected now too
 		if d := c.legWithRole(roleDialer); d != nil && d.state == legConnecting {
 			d.state, d.joinedAt, d.holdAt = legConnected, now, c.holdSoFar(now)
+			t.emit(event.CallConnected{At: now, Call: c.id, Agent: c.part(d), Offered: d.offeredAt, Line: d.ag.line.channel})
 			t.step(d.ag, wrapup.InConnected, "")
 		}
 	}
@@ -419,7 +422,7 @@ func (t *tenant) broadcast(c *call, who *leg, what string) {
 // without a leg of their own.
 func (t *tenant) announce(c *call, skip *leg, who *agent, what string) {
 	for _, l := range c.legs {
-		t.send(l.ag, cti.Message{Type: cti.MsgCall, Call: t.callView(c, l)})
+		t.send(l.ag, cti.Message{Type: cti.MsgCall, Call: callView(c, l)})
 		if who != nil && l != skip && what != "" && l.state != legOffered {
 			t.send(l.ag, cti.Message{Type: cti.MsgNotice, Notice: &cti.NoticeView{Kind: what, Name: who.cfg.Name, Extension: who.cfg.Extension, Call: c.id}})
 		}
@@ -476,7 +479,7 @@ func (c *call) agentsWith(l *leg) int {
 func (t *tenant) release(c *call, l *leg, reason string) {
 	ag := l.ag
 	c.remove(l)
-	v := t.callView(c, l)
+	v := callView(c, l)
 	v.State, v.EndReason = callEnded.String(), reason
 	now := t.now().UTC()
 	v.EndedAt = &now
@@ -486,7 +489,7 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 		ag.lastQueue = c.queue.ID
 	}
 	t.stopWatchers(c, ag)
-	t.qlogLeft(c, l, reason)
+	t.emit(event.AgentLeftCall{At: t.now(), Call: c.id, Agent: c.part(l), Reason: reason})
 	rec := legRecord{agent: ag.cfg.ID, role: l.role, offeredAt: l.offeredAt, joinedAt: l.joinedAt, leftAt: t.now(), reason: reason}
 	if !l.joinedAt.IsZero() {
 		rec.hold = c.holdSoFar(rec.leftAt) - l.holdAt
@@ -545,10 +548,46 @@ func (t *tenant) endCall(c *call, reason string) {
 	t.log.Info("call ended", "call", c.id, "reason", reason)
 }
 
+// end marks a call ended, once, with what is kept of it.
+func (t *tenant) end(c *call, reason string) {
+	c.ends++
+	c.state, c.endedAt, c.endReason = callEnded, t.now(), reason
+	if c.held {
+		c.holdTotal += c.endedAt.Sub(c.heldSince)
+		c.held = false
+	}
+	t.emit(event.CallEnded{At: c.endedAt, Call: c.id, Reason: reason, Position: t.position(c), Record: c.record(t.cfg.Tenant.ID)})
+}
+
+// record builds a call's record when it ends.
+func (c *call) record(tenant ccaas.TenantID) ccaas.CallRecord {
+	r := ccaas.CallRecord{
+		ID: c.id, Tenant: tenant, Direction: c.direction,
+		Number: c.caller.Number, Name: c.caller.Name, DID: c.did,
+		Arrived: c.arrived, Answered: c.answeredAt, Ended: c.endedAt,
+		Hold: c.holdTotal, Transfers: c.transfers, Joins: c.joins, EndReason: c.endReason,
+	}
+	if c.queue != nil {
+		r.Queue, r.QueueName = c.queue.ID, c.queue.Name
+	}
+	if c.answeredAt.IsZero() {
+		r.Wait = c.endedAt.Sub(c.arrived)
+	} else {
+		r.Wait = c.answeredAt.Sub(c.arrived)
+		r.Talk = max(c.endedAt.Sub(c.answeredAt)-c.holdTotal, 0)
+	}
+	for _, h := range c.history {
+		r.Agents = append(r.Agents, ccaas.CallAgent{Agent: h.agent, Role: h.role.String(), Offered: h.offeredAt, Joined: h.joinedAt, Left: h.leftAt, Hold: h.hold, Outcome: h.reason})
+	}
+	return r
+}
+
 // callerGone: the customer's channel ended.
 func (t *tenant) callerGone(c *call, reason string) {
+	if c.queue != nil && inQueue(c) {
+		t.emit(event.CallAbandoned{At: t.now(), Call: c.id, Position: t.position(c)})
+	}
 	c.customerUp, c.customerIn = false, false
-	t.qlogAbandon(c)
 	switch c.state {
 	case callArriving, callWaiting:
 		t.log.Info("caller abandoned", "call", c.id, "waited", t.now().Sub(c.arrived))
@@ -616,7 +655,7 @@ func (c *call) needsMusic() bool {
 // (leaving a bridge …). Should Asterisk fail it or not answer, a customer
 // who still waits in silence is said goodbye: never left silent.
 func (t *tenant) startMusic(c *call, what string, before func(ctx context.Context) error) {
-	customer, class := c.customer, t.mohClass(c)
+	customer, class := c.customer, c.mohClass()
 	t.exec(&c.ops, what, func(ctx context.Context) error {
 		if before != nil {
 			if err := before(ctx); err != nil {
@@ -648,7 +687,7 @@ func (t *tenant) endSilent(c *call) {
 // missed: the agent let an offer ring out (they are Not Ready now).
 func (t *tenant) missed(c *call, l *leg) {
 	t.log.Info("ring no answer", "call", c.id, "agent", l.ag.cfg.Username, "role", l.role)
-	t.qlogRingNoAnswer(c, l)
+	t.emit(event.OfferMissed{At: t.now(), Call: c.id, Agent: c.part(l), Ring: c.ringTime()})
 	t.release(c, l, ccaas.EndWithdrawn)
 	switch l.role {
 	case roleConference:
@@ -717,6 +756,12 @@ func (c *call) holdSoFar(now time.Time) time.Duration {
 		return c.holdTotal + now.Sub(c.heldSince)
 	}
 	return c.holdTotal
+}
+
+// part names an agent's leg for the events.
+func (c *call) part(l *leg) event.Agent {
+	return event.Agent{ID: l.ag.cfg.ID, Username: l.ag.cfg.Username, Part: l.role.String(),
+		ByQueue: l.role == roleAnswer && c.queue != nil && !c.direct}
 }
 
 func (c *call) connectedAgents() int {

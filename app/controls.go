@@ -8,6 +8,7 @@ import (
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/cti"
+	"github.com/ccaas/ccaas/event"
 	"github.com/ccaas/ccaas/wrapup"
 )
 
@@ -50,7 +51,8 @@ func (t *tenant) hold(ag *agent, id ccaas.CallID) error {
 	}
 	since := t.now()
 	c.held, c.heldSince, c.customerIn = true, since, false
-	bridge, customer, class := c.bridge, c.customer, t.mohClass(c)
+	t.emit(event.CallHeld{At: since, Call: c.id})
+	bridge, customer, class := c.bridge, c.customer, c.mohClass()
 	t.exec(&c.ops, "hold", func(ctx context.Context) error {
 		// ARI's own hold plays music to the held channel itself; the customer
 		// leaves the bridge and hears music on their own channel.
@@ -74,6 +76,7 @@ func (t *tenant) holdFailed(c *call) {
 	t.log.Warn("hold failed; the customer is brought back", "call", c.id)
 	c.holdTotal += t.now().Sub(c.heldSince)
 	c.held, c.customerIn = false, true
+	t.emit(event.CallResumed{At: t.now(), Call: c.id})
 	bridge, customer := c.bridge, c.customer
 	t.exec(&c.ops, "undo hold", func(ctx context.Context) error {
 		if err := ignoreGone(t.app.ari.StopMOH(ctx, customer)); err != nil {
@@ -112,6 +115,7 @@ func (t *tenant) resume(ag *agent, id ccaas.CallID) error {
 	}
 	c.holdTotal += t.now().Sub(c.heldSince)
 	c.held, c.customerIn = false, true
+	t.emit(event.CallResumed{At: t.now(), Call: c.id})
 	bridge, customer := c.bridge, c.customer
 	t.exec(&c.ops, "resume", func(ctx context.Context) error {
 		if err := ignoreGone(t.app.ari.StopMOH(ctx, customer)); err != nil {
@@ -133,6 +137,7 @@ func (t *tenant) resume(ag *agent, id ccaas.CallID) error {
 func (t *tenant) resumeFailed(c *call) {
 	t.log.Warn("resume failed; the customer stays on hold", "call", c.id)
 	c.held, c.heldSince, c.customerIn = true, t.now(), false
+	t.emit(event.CallHeld{At: c.heldSince, Call: c.id})
 	bridge, customer := c.bridge, c.customer
 	t.startMusic(c, "back on hold", func(ctx context.Context) error {
 		return ignoreNotInBridge(t.app.ari.RemoveChannel(ctx, bridge, customer))
@@ -140,7 +145,7 @@ func (t *tenant) resumeFailed(c *call) {
 	t.customerNotice(c, "resume_failed")
 }
 
-func (t *tenant) mohClass(c *call) string {
+func (c *call) mohClass() string {
 	if c.queue != nil && c.queue.MOHClass != "" {
 		return c.queue.MOHClass
 	}
@@ -218,7 +223,7 @@ func (t *tenant) transfer(ag *agent, id ccaas.CallID, ext string) error {
 	})
 	c.transfers++
 	t.log.Info("blind transfer", "call", c.id, "from", ag.cfg.Username, "to", to.cfg.Username)
-	t.qlogTransfer(c, l, to)
+	t.emit(event.CallTransferred{At: t.now(), Call: c.id, From: ag.cfg.ID, To: to.cfg.ID, Extension: to.cfg.Extension})
 	t.release(c, l, ccaas.EndTransferred)
 	c.state = callOffered
 	if err := t.offer(c, to, roleTransfer, ag); err != nil {
@@ -291,6 +296,7 @@ func (t *tenant) dial(ag *agent, number string) error {
 	c.legs = []*leg{l}
 	ag.call, ag.leg = c, l
 	t.calls[c.id] = c
+	t.emit(event.CallDialled{At: c.arrived, Call: c.id, Agent: ag.cfg.ID, Number: number, Internal: callee != nil})
 	bridge, lineCh := c.bridge, ag.line.channel
 	t.execAfter([]*serial{&c.ops, &ag.line.ops}, "bridge dialling agent", func(ctx context.Context) error {
 		if _, err := t.app.ari.CreateBridge(ctx, ari.BridgeRequest{ID: bridge, Type: ari.BridgeMixing, Name: bridge}); err != nil {
@@ -306,7 +312,7 @@ func (t *tenant) dial(ag *agent, number string) error {
 	if callee != nil {
 		c.direction = ccaas.DirInternal
 		c.caller = ari.CallerID{Number: callee.cfg.Extension, Name: callee.cfg.Name}
-		t.send(ag, cti.Message{Type: cti.MsgCall, Call: t.callView(c, l)})
+		t.send(ag, cti.Message{Type: cti.MsgCall, Call: callView(c, l)})
 		if err := t.offer(c, callee, roleCallee, ag); err != nil {
 			t.endCall(c, ccaas.EndFailed)
 			return err
@@ -316,7 +322,7 @@ func (t *tenant) dial(ag *agent, number string) error {
 	}
 	c.customer = newID(kindCustomer, t.cfg.Tenant.ID)
 	t.byChan[c.customer] = c
-	t.send(ag, cti.Message{Type: cti.MsgCall, Call: t.callView(c, l)})
+	t.send(ag, cti.Message{Type: cti.MsgCall, Call: callView(c, l)})
 	endpoint := "PJSIP/" + number + "@" + t.cfg.Settings.Trunk
 	customer, callerID := c.customer, t.cfg.Settings.CallerID
 	t.log.Info("outbound call", "call", c.id, "agent", ag.cfg.Username, "number", number)
@@ -372,6 +378,7 @@ func (t *tenant) outboundAnswered(c *call) {
 		}
 		c.customerIn = true
 		l.state, l.joinedAt, c.answeredAt = legConnected, t.now(), t.now()
+		t.emit(event.CallConnected{At: l.joinedAt, Call: c.id, Agent: c.part(l), Offered: l.offeredAt, Line: l.ag.line.channel})
 		t.step(l.ag, wrapup.InConnected, "")
 		t.broadcast(c, nil, "")
 	})
@@ -394,7 +401,7 @@ func (t *tenant) mute(ag *agent, id ccaas.CallID, on bool) error {
 		}
 		return t.app.ari.Unmute(ctx, lineCh, "in")
 	}, nil)
-	t.send(ag, cti.Message{Type: cti.MsgCall, Call: t.callView(c, l)})
+	t.send(ag, cti.Message{Type: cti.MsgCall, Call: callView(c, l)})
 	return nil
 }
 

@@ -3,26 +3,15 @@ package app
 import (
 	"errors"
 	"fmt"
+	"github.com/ccaas/ccaas"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ccaas/ccaas/queue"
 	"github.com/ccaas/ccaas/wrapup"
 )
-
-// end marks a call ended, once, and hands its record to the recorder.
-func (t *tenant) end(c *call, reason string) {
-	c.ends++
-	t.markQueuesDirty() // it may have been waiting
-	c.state, c.endedAt, c.endReason = callEnded, t.now(), reason
-	if c.held {
-		c.holdTotal += c.endedAt.Sub(c.heldSince)
-		c.held = false
-	}
-	r := t.record(c)
-	t.countCall(r)
-	t.app.recordCall(r)
-	t.qlogEnd(c, reason)
-}
 
 // invariants checks what must hold between any two inputs of the loop
 // (Config.CheckInvariants). It is O(agents + calls).
@@ -84,5 +73,89 @@ func (t *tenant) invariants() error {
 	if cid, aid, ok := t.router.Next(); ok {
 		bad("call %s waits while agent %d is Ready for it", cid, aid)
 	}
+	// the figures kept from the events are what a count from scratch says
+	if got, want := t.figures.stats(), t.recount(); !sameStats(got, want) {
+		bad("figures from events %+v, counted %+v", got, want)
+	}
 	return errors.Join(errs...)
+}
+
+// recount counts the tenant's calls and agents from scratch, as the
+// figures should have them (invariants compares the two).
+func (t *tenant) recount() TenantStats {
+	s := TenantStats{Tenant: t.cfg.Tenant.ID, Domain: t.cfg.Tenant.Domain, Agents: zeroStates()}
+	for _, ag := range t.agents {
+		s.Agents[ag.fsm.State().String()]++
+		if ag.session != nil {
+			s.LoggedIn++
+		}
+	}
+	byQueue := make(map[ccaas.QueueID]*QueueStats, len(t.queues))
+	for _, q := range t.queues {
+		qs := &QueueStats{Queue: q.ID, Name: q.Name, Members: zeroStates()}
+		for _, m := range q.Members {
+			if ag := t.agents[m.Agent]; ag != nil {
+				qs.Members[ag.fsm.State().String()]++
+			}
+		}
+		byQueue[q.ID] = qs
+	}
+	for _, c := range t.calls {
+		var qs *QueueStats
+		if c.queue != nil {
+			qs = byQueue[c.queue.ID] // nil for a queue removed since
+		}
+		switch {
+		case c.state == callConnected:
+			s.Talking++
+			if qs != nil {
+				qs.Talking++
+			}
+		case qs != nil && inQueue(c):
+			qs.Waiting++
+			if qs.Oldest.IsZero() || c.enteredQueue.Before(qs.Oldest) {
+				qs.Oldest = c.enteredQueue
+			}
+		}
+	}
+	for _, qs := range byQueue {
+		s.Queues = append(s.Queues, *qs)
+	}
+	slices.SortFunc(s.Queues, func(x, y QueueStats) int { return strings.Compare(x.Name, y.Name) })
+	return s
+}
+
+// inQueue: the call waits in its queue, or the queue is offering it to an
+// agent (and takes it back if the offer is not answered).
+func inQueue(c *call) bool {
+	switch c.state {
+	case callWaiting:
+		return true
+	case callOffered:
+		if c.direct {
+			return false
+		}
+		for _, l := range c.legs {
+			if l.role != roleAnswer {
+				return false // a transfer, not the queue's offer
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func sameStats(a, b TenantStats) bool {
+	if a.Tenant != b.Tenant || a.Domain != b.Domain || a.Talking != b.Talking || a.LoggedIn != b.LoggedIn ||
+		!maps.Equal(a.Agents, b.Agents) || len(a.Queues) != len(b.Queues) {
+		return false
+	}
+	for i, q := range a.Queues {
+		r := b.Queues[i]
+		if q.Queue != r.Queue || q.Name != r.Name || q.Waiting != r.Waiting || !q.Oldest.Equal(r.Oldest) ||
+			q.Talking != r.Talking || !maps.Equal(q.Members, r.Members) {
+			return false
+		}
+	}
+	return true
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/cti"
+	"github.com/ccaas/ccaas/event"
 )
 
 // startLine provisions the agent's endpoint for this login through ARI push
@@ -39,7 +40,7 @@ func (t *tenant) provisionLine(ag *agent) {
 		{Attribute: "callerid", Value: fmt.Sprintf("%q <%s>", ag.cfg.Name, ag.cfg.Extension)},
 	}, t.app.cfg.LineFields...)
 	gen := l.gen
-	t.send(ag, cti.Message{Type: cti.MsgLine, Line: &cti.LineView{State: l.state.String()}})
+	t.lineChanged(ag)
 	t.exec(&l.ops, "provision line", func(ctx context.Context) error {
 		a := t.app.ari
 		if _, err := a.PutConfig(ctx, "res_pjsip", "auth", endpoint, []ari.ConfigTuple{
@@ -94,7 +95,7 @@ func (t *tenant) lineStepDone(ag *agent, gen uint64, err error) bool {
 func (t *tenant) awaitPhone(ag *agent) {
 	l := &ag.line
 	l.state = lineRegistering
-	t.send(ag, cti.Message{Type: cti.MsgLine, Line: &cti.LineView{State: l.state.String()}})
+	t.lineChanged(ag)
 	endpoint, gen := l.endpoint, l.gen
 	var online bool
 	t.exec(&l.ops, "watch phone", func(ctx context.Context) error {
@@ -192,7 +193,7 @@ func (t *tenant) lineAnswered(ag *agent, ch string) {
 			return // its StasisEnd brings lineLost and a retry
 		}
 		ag.line.state, ag.line.failures = lineUp, 0
-		t.send(ag, cti.Message{Type: cti.MsgLine, Line: &cti.LineView{State: lineUp.String()}})
+		t.lineChanged(ag)
 		t.syncRouting(ag)
 	})
 }
@@ -231,7 +232,7 @@ func (t *tenant) lineDown(ag *agent) {
 	l.state = lineDown
 	l.gen++
 	t.syncRouting(ag)
-	t.send(ag, cti.Message{Type: cti.MsgLine, Line: &cti.LineView{State: lineDown.String()}})
+	t.lineChanged(ag)
 	gen, id := l.gen, ag.cfg.ID
 	// back off while the line keeps failing (e.g. a phone whose microphone is
 	// blocked declines every line call): LineRetry, doubling, at most a minute
@@ -271,4 +272,11 @@ func (t *tenant) stopLine(ag *agent) {
 		}
 		return errors.Join(errs...)
 	}, nil)
+}
+
+// lineChanged tells the agent's screen, and the events, the line's state.
+func (t *tenant) lineChanged(ag *agent) {
+	state := ag.line.state.String()
+	t.emit(event.LineChanged{At: t.now(), Agent: ag.cfg.ID, State: state})
+	t.send(ag, cti.Message{Type: cti.MsgLine, Line: &cti.LineView{State: state}})
 }

@@ -65,7 +65,7 @@ func newQlogWorld(t *testing.T, opts worldOpts) *qlogWorld {
 	t.Cleanup(func() { qw.Close() }) // after the world's cleanup has stopped the app
 	clock := &fakeClock{now: time.Unix(qlT0, 0)}
 	opts.now = clock.Now
-	opts.queueLog = func(e app.QueueEvent) { qw.Log(queuelog.Event(e)) }
+	opts.queueLog = qw.Log
 	return &qlogWorld{world: newWorld(t, opts), t: t, clock: clock, qw: qw, path: path, values: map[string]string{}}
 }
 
@@ -463,10 +463,10 @@ func TestQueueLogAgentLostRequeues(t *testing.T) {
 // connected; durations are whole non-negative seconds and times never go back.
 type qlogChecker struct {
 	mu     sync.Mutex
-	events []app.QueueEvent
+	events []queuelog.Event
 }
 
-func (c *qlogChecker) log(e app.QueueEvent) {
+func (c *qlogChecker) log(e queuelog.Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.events = append(c.events, e)
@@ -484,7 +484,7 @@ func (c *qlogChecker) check(t *testing.T, closed bool) {
 	connectedIn := map[string][2]string{} // call → (queue, agent) it is connected to
 	counts := map[string]int{}
 	var last time.Time
-	bad := func(i int, e app.QueueEvent, why string) {
+	bad := func(i int, e queuelog.Event, why string) {
 		t.Fatalf("queue_log event %d %+v: %s", i, e, why)
 	}
 	for i, e := range c.events {

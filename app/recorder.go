@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/ccaas/ccaas"
-	"github.com/ccaas/ccaas/wrapup"
+	"github.com/ccaas/ccaas/event"
 )
 
 // recorder appends agent state changes and call records to the store from
@@ -15,29 +15,22 @@ type recorder struct {
 	inbox *mailbox
 }
 
-// logState logs one transition of ag: call is the call it belongs to ("" if
-// none), by the supervisor who caused it ("" if the agent or the system).
-func (a *App) logState(tenant ccaas.TenantID, ag *agent, tr wrapup.Transition, by string) {
-	a.records.inbox.post(ccaas.StateChange{
-		Tenant: tenant, Agent: ag.cfg.ID, At: tr.At,
-		From: tr.From.String(), To: tr.To.String(), Reason: tr.Reason, Pending: tr.Pending, Cause: tr.Input.String(),
-		Call: ag.callOf(tr), By: by,
-	})
-}
-
-// callOf is the call a transition belongs to: the agent's current call, or
-// the one that just ended for the wrapup after it.
-func (ag *agent) callOf(tr wrapup.Transition) ccaas.CallID {
-	switch {
-	case ag.call != nil:
-		return ag.call.id
-	case tr.From == wrapup.Wrapup || tr.To == wrapup.Wrapup || tr.From == wrapup.Talking || tr.From == wrapup.Connecting || tr.From == wrapup.Offered:
-		return ag.lastCall
+// apply turns a tenant's events into rows: every agent-state change is a
+// row of the state log, every ended call its record.
+func (r *recorder) apply(tenant ccaas.TenantID, events []event.Event) {
+	for _, ev := range events {
+		switch e := ev.(type) {
+		case event.AgentChanged:
+			r.inbox.post(ccaas.StateChange{
+				Tenant: tenant, Agent: e.Agent, At: e.At,
+				From: e.From.String(), To: e.To.String(), Reason: e.Reason, Pending: e.Pending, Cause: e.Input.String(),
+				Call: e.Call, By: e.By,
+			})
+		case event.CallEnded:
+			r.inbox.post(e.Record)
+		}
 	}
-	return ""
 }
-
-func (a *App) recordCall(r ccaas.CallRecord) { a.records.inbox.post(r) }
 
 // recordEvery is the least time between two writes: what arrives meanwhile
 // shares one transaction. At load a transaction per row cost more than the
@@ -95,27 +88,4 @@ func (r *recorder) flush() {
 			r.app.log.Error("call records lost", "calls", len(calls), "err", err)
 		}
 	}
-}
-
-// record builds a call's record when it ends.
-func (t *tenant) record(c *call) ccaas.CallRecord {
-	r := ccaas.CallRecord{
-		ID: c.id, Tenant: t.cfg.Tenant.ID, Direction: c.direction,
-		Number: c.caller.Number, Name: c.caller.Name, DID: c.did,
-		Arrived: c.arrived, Answered: c.answeredAt, Ended: c.endedAt,
-		Hold: c.holdTotal, Transfers: c.transfers, Joins: c.joins, EndReason: c.endReason,
-	}
-	if c.queue != nil {
-		r.Queue, r.QueueName = c.queue.ID, c.queue.Name
-	}
-	if c.answeredAt.IsZero() {
-		r.Wait = c.endedAt.Sub(c.arrived)
-	} else {
-		r.Wait = c.answeredAt.Sub(c.arrived)
-		r.Talk = max(c.endedAt.Sub(c.answeredAt)-c.holdTotal, 0)
-	}
-	for _, h := range c.history {
-		r.Agents = append(r.Agents, ccaas.CallAgent{Agent: h.agent, Role: h.role.String(), Offered: h.offeredAt, Joined: h.joinedAt, Left: h.leftAt, Hold: h.hold, Outcome: h.reason})
-	}
-	return r
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/cti"
+	"github.com/ccaas/ccaas/event"
 	"github.com/ccaas/ccaas/queue"
 )
 
@@ -104,7 +105,6 @@ func (t *tenant) reload(cfg ccaas.TenantConfig) {
 	for id, ag := range t.agents {
 		if present[id] {
 			t.syncRouting(ag)
-			t.qlogMembers(ag)
 			continue
 		}
 		if ag.session != nil {
@@ -112,5 +112,11 @@ func (t *tenant) reload(cfg ccaas.TenantConfig) {
 		}
 		delete(t.agents, id)
 	}
-	t.reloadTeams()
+	// listening in on an agent who is no longer led ends
+	for _, ag := range t.agents {
+		if w := ag.watch; w != nil && !ag.cfg.Supervises(w.target.cfg) {
+			t.stopWatch(ag, "stopped")
+		}
+	}
+	t.emit(event.Configured{At: t.now(), Config: cfg})
 }

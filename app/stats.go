@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ccaas/ccaas"
+	"github.com/ccaas/ccaas/event"
 	"github.com/ccaas/ccaas/wrapup"
 )
 
@@ -95,68 +96,192 @@ func (a *App) Stats(ctx context.Context) ([]TenantStats, error) {
 	return stats, errors.Join(errs...)
 }
 
-// stats counts the tenant's calls and agents; it runs in the loop.
-func (t *tenant) stats() TenantStats {
-	s := TenantStats{Tenant: t.cfg.Tenant.ID, Domain: t.cfg.Tenant.Domain, Agents: zeroStates()}
-	for _, ag := range t.agents {
-		s.Agents[ag.fsm.State().String()]++
-		if ag.session != nil {
-			s.LoggedIn++
+// figures keeps a tenant's counts from its events, so that a scrape or the
+// team view reads them without walking every call: agents by state, the
+// queues' members by state, and where each call is (waiting in a queue,
+// talking, or neither: arriving, being transferred, saying goodbye).
+type figures struct {
+	tenant   ccaas.Tenant
+	agents   map[ccaas.AgentID]wrapup.State
+	byState  [wrapup.Wrapup + 1]int
+	queues   map[ccaas.QueueID]*queueFigures
+	calls    map[ccaas.CallID]*callPlace
+	talking  int
+	loggedIn int
+}
+
+type queueFigures struct {
+	name    string
+	members []ccaas.AgentID
+	waiting map[ccaas.CallID]time.Time // when each entered the queue
+	talking int
+}
+
+// callPlace is where a call is, as the figures count it.
+type callPlace struct {
+	queue   ccaas.QueueID // the queue it came through (0: none)
+	waiting bool          // in its queue: waiting, or being offered by the queue
+	talking bool          // an agent is connected (or connecting, or dialling)
+}
+
+func newFigures() *figures {
+	return &figures{agents: make(map[ccaas.AgentID]wrapup.State), queues: make(map[ccaas.QueueID]*queueFigures),
+		calls: make(map[ccaas.CallID]*callPlace)}
+}
+
+func (f *figures) apply(events []event.Event) {
+	for _, ev := range events {
+		switch e := ev.(type) {
+		case event.Configured:
+			f.configured(e.Config)
+		case event.AgentChanged:
+			f.setState(e.Agent, e.To)
+		case event.CallQueued:
+			p := f.place(e.Call)
+			f.leave(e.Call)
+			p.queue, p.waiting = e.Queue, true
+			if q := f.queues[e.Queue]; q != nil {
+				q.waiting[e.Call] = e.Entered
+			}
+		case event.CallOffered:
+			if !e.ByQueue {
+				f.stopWaiting(e.Call)
+			}
+		case event.CallConnected:
+			f.startTalking(e.Call)
+		case event.CallDialled:
+			f.startTalking(e.Call)
+		case event.CallTransferred:
+			f.stopTalking(e.Call)
+		case event.CallTimedOut:
+			f.stopWaiting(e.Call)
+		case event.CallEnded:
+			if p := f.calls[e.Call]; p != nil {
+				f.leave(e.Call)
+				delete(f.calls, e.Call)
+			}
 		}
 	}
-	byQueue := make(map[ccaas.QueueID]*QueueStats, len(t.queues))
-	for _, q := range t.queues {
-		qs := &QueueStats{Queue: q.ID, Name: q.Name, Members: zeroStates()}
+}
+
+func (f *figures) configured(cfg ccaas.TenantConfig) {
+	f.tenant = cfg.Tenant
+	present := make(map[ccaas.AgentID]bool, len(cfg.Agents))
+	for _, ag := range cfg.Agents {
+		present[ag.ID] = true
+		if _, ok := f.agents[ag.ID]; !ok {
+			f.setState(ag.ID, wrapup.LoggedOut)
+		}
+	}
+	for id, s := range f.agents {
+		if !present[id] {
+			f.byState[s]--
+			if s != wrapup.LoggedOut {
+				f.loggedIn--
+			}
+			delete(f.agents, id)
+		}
+	}
+	old := f.queues
+	f.queues = make(map[ccaas.QueueID]*queueFigures, len(cfg.Queues))
+	for _, q := range cfg.Queues {
+		qf := old[q.ID]
+		if qf == nil {
+			qf = &queueFigures{waiting: make(map[ccaas.CallID]time.Time)}
+		}
+		qf.name, qf.members = q.Name, qf.members[:0]
 		for _, m := range q.Members {
-			if ag := t.agents[m.Agent]; ag != nil {
-				qs.Members[ag.fsm.State().String()]++
-			}
+			qf.members = append(qf.members, m.Agent)
 		}
-		byQueue[q.ID] = qs
+		f.queues[q.ID] = qf
 	}
-	for _, c := range t.calls {
-		var qs *QueueStats
-		if c.queue != nil {
-			qs = byQueue[c.queue.ID] // nil for a queue removed since
-		}
-		switch {
-		case c.state == callConnected:
-			s.Talking++
-			if qs != nil {
-				qs.Talking++
-			}
-		case qs != nil && inQueue(c):
-			qs.Waiting++
-			if qs.Oldest.IsZero() || c.enteredQueue.Before(qs.Oldest) {
-				qs.Oldest = c.enteredQueue
-			}
+}
+
+// setState counts an agent in a state; an agent seen for the first time
+// (one created after the configuration was read) counts from here.
+func (f *figures) setState(id ccaas.AgentID, to wrapup.State) {
+	if from, ok := f.agents[id]; ok {
+		f.byState[from]--
+		if from != wrapup.LoggedOut {
+			f.loggedIn--
 		}
 	}
-	for _, qs := range byQueue {
-		s.Queues = append(s.Queues, *qs)
+	f.agents[id] = to
+	f.byState[to]++
+	if to != wrapup.LoggedOut {
+		f.loggedIn++
+	}
+}
+
+func (f *figures) place(id ccaas.CallID) *callPlace {
+	p := f.calls[id]
+	if p == nil {
+		p = &callPlace{}
+		f.calls[id] = p
+	}
+	return p
+}
+
+func (f *figures) stopWaiting(id ccaas.CallID) {
+	if p := f.calls[id]; p != nil && p.waiting {
+		p.waiting = false
+		if q := f.queues[p.queue]; q != nil {
+			delete(q.waiting, id)
+		}
+	}
+}
+
+func (f *figures) startTalking(id ccaas.CallID) {
+	p := f.place(id)
+	f.stopWaiting(id)
+	if !p.talking {
+		p.talking = true
+		f.talking++
+		if q := f.queues[p.queue]; q != nil {
+			q.talking++
+		}
+	}
+}
+
+func (f *figures) stopTalking(id ccaas.CallID) {
+	if p := f.calls[id]; p != nil && p.talking {
+		p.talking = false
+		f.talking--
+		if q := f.queues[p.queue]; q != nil {
+			q.talking--
+		}
+	}
+}
+
+// leave takes a call out of wherever it is counted.
+func (f *figures) leave(id ccaas.CallID) {
+	f.stopWaiting(id)
+	f.stopTalking(id)
+}
+
+// stats returns the figures in the form Stats gives them: O(queues ×
+// members + calls waiting).
+func (f *figures) stats() TenantStats {
+	s := TenantStats{Tenant: f.tenant.ID, Domain: f.tenant.Domain, Agents: zeroStates(), Talking: f.talking, LoggedIn: f.loggedIn}
+	for st, n := range f.byState {
+		s.Agents[wrapup.State(st).String()] = n
+	}
+	for id, q := range f.queues {
+		qs := QueueStats{Queue: id, Name: q.name, Members: zeroStates(), Waiting: len(q.waiting), Talking: q.talking}
+		for _, m := range q.members {
+			if st, ok := f.agents[m]; ok {
+				qs.Members[st.String()]++
+			}
+		}
+		for _, at := range q.waiting {
+			if qs.Oldest.IsZero() || at.Before(qs.Oldest) {
+				qs.Oldest = at
+			}
+		}
+		s.Queues = append(s.Queues, qs)
 	}
 	slices.SortFunc(s.Queues, func(x, y QueueStats) int { return strings.Compare(x.Name, y.Name) })
 	return s
-}
-
-// inQueue: the call waits in its queue, or the queue is offering it to an
-// agent (and takes it back if the offer is not answered).
-func inQueue(c *call) bool {
-	switch c.state {
-	case callWaiting:
-		return true
-	case callOffered:
-		if c.direct {
-			return false
-		}
-		for _, l := range c.legs {
-			if l.role != roleAnswer {
-				return false // a transfer, not the queue's offer
-			}
-		}
-		return true
-	}
-	return false
 }
 
 func zeroStates() map[string]int {

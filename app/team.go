@@ -7,59 +7,137 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/cti"
+	"github.com/ccaas/ccaas/event"
 	"github.com/ccaas/ccaas/wrapup"
 )
 
-// The supervisors' team view. Every change an agent sees on their own screen
-// (state, call, line) marks them dirty; after each batch of inputs the loop
-// sends each attached supervisor the dirty agents of their teams and the
-// queue rows that changed. Nothing is computed while no supervisor watches.
+// teamView is the supervisors' team view. It reads the tenant's events:
+// every change an agent sees on their own screen (state, call, line) marks
+// the agent's row dirty, and calls waiting, connecting and ending mark the
+// queue rows; after each batch of inputs it sends each attached supervisor
+// the dirty agents of their teams and the queue rows that changed. Rows are
+// computed from the tenant's agents and the figures, and only while a
+// supervisor watches. It also keeps today's figures per queue (the reports'
+// definitions) from the calls that ended and the wrapups that followed them.
+type teamView struct {
+	t       *tenant
+	figures *figures
+	leaders map[*agent]bool // supervisors with an open socket
+	dirty   map[ccaas.AgentID]bool
+	// queuesDirty: a queue row may have changed since the last flush
+	queuesDirty bool
+	queueSent   map[ccaas.QueueID]cti.TeamQueueView
+	today       map[ccaas.QueueID]*queueDay
+	wrapups     map[ccaas.AgentID]wrapupSpan // running wrapups
+}
 
-// markDirty notes that an agent's row changed (and so, maybe, the counts
-// of their queues' rows).
-func (t *tenant) markDirty(ag *agent) {
-	if len(t.leaders) > 0 {
-		t.dirty[ag] = true
-		t.queuesDirty = true
+// wrapupSpan is a wrapup under way: its time adds to the handle time of the
+// queue whose call it follows.
+type wrapupSpan struct {
+	since time.Time
+	queue ccaas.QueueID
+}
+
+func newTeamView(t *tenant, f *figures) *teamView {
+	return &teamView{t: t, figures: f, leaders: make(map[*agent]bool), dirty: make(map[ccaas.AgentID]bool),
+		queueSent: make(map[ccaas.QueueID]cti.TeamQueueView), today: make(map[ccaas.QueueID]*queueDay),
+		wrapups: make(map[ccaas.AgentID]wrapupSpan)}
+}
+
+func (v *teamView) apply(events []event.Event) {
+	for _, ev := range events {
+		switch e := ev.(type) {
+		case event.Configured:
+			v.configured()
+		case event.AgentChanged:
+			v.countWrapup(e)
+			v.touch(e.Agent)
+		case event.LineChanged:
+			v.touch(e.Agent)
+		case event.CallDialled:
+			v.touch(e.Agent)
+		case event.CallOffered:
+			v.touch(e.ID)
+		case event.CallConnected:
+			v.touch(e.ID)
+		case event.AgentLeftCall:
+			v.touch(e.ID)
+		case event.CallHeld:
+			v.touchCall(e.Call)
+		case event.CallResumed:
+			v.touchCall(e.Call)
+		case event.CallQueued, event.CallTimedOut, event.CallTransferred:
+			v.queuesDirty = len(v.leaders) > 0
+		case event.CallEnded:
+			v.countCall(e.Record)
+			v.queuesDirty = len(v.leaders) > 0
+		}
 	}
 }
 
-// markQueuesDirty notes that the queue rows may have changed: a call began
-// or stopped waiting, or ended (today's figures).
-func (t *tenant) markQueuesDirty() { t.queuesDirty = len(t.leaders) > 0 }
+// touch notes that an agent's row changed (and so, maybe, the counts of
+// their queues' rows).
+func (v *teamView) touch(id ccaas.AgentID) {
+	if len(v.leaders) > 0 {
+		v.dirty[id] = true
+		v.queuesDirty = true
+	}
+}
 
-// flushTeam sends the supervisors what changed since the last flush.
-func (t *tenant) flushTeam() {
-	if len(t.leaders) == 0 {
+// touchCall: the rows of every agent on the call changed (it was held or
+// resumed).
+func (v *teamView) touchCall(id ccaas.CallID) {
+	if c := v.t.calls[id]; c != nil {
+		for _, l := range c.legs {
+			v.touch(l.ag.cfg.ID)
+		}
+	}
+}
+
+// attach and detach follow the supervisors' sockets: only attached
+// supervisors who lead a team are sent the view.
+func (v *teamView) attach(ag *agent) {
+	if ag.leads() {
+		v.leaders[ag] = true
+	}
+}
+
+func (v *teamView) detach(ag *agent) { delete(v.leaders, ag) }
+
+// flush sends the supervisors what changed since the last flush.
+func (v *teamView) flush() {
+	if len(v.leaders) == 0 {
 		return
 	}
 	var changedQueues []cti.TeamQueueView
-	if t.queuesDirty { // recomputing the rows costs O(calls + agents): only when something moved
-		t.queuesDirty = false
-		for _, v := range t.queueViews() {
-			if old, ok := t.queueSent[v.ID]; !ok || !sameQueueView(old, v) {
-				t.queueSent[v.ID] = v
-				changedQueues = append(changedQueues, v)
+	if v.queuesDirty { // only when something moved
+		v.queuesDirty = false
+		for _, q := range v.queueViews() {
+			if old, ok := v.queueSent[q.ID]; !ok || !sameQueueView(old, q) {
+				v.queueSent[q.ID] = q
+				changedQueues = append(changedQueues, q)
 			}
 		}
 	}
-	if len(t.dirty) == 0 && len(changedQueues) == 0 {
+	if len(v.dirty) == 0 && len(changedQueues) == 0 {
 		return
 	}
-	dirty := make([]*agent, 0, len(t.dirty))
-	for ag := range t.dirty {
-		dirty = append(dirty, ag)
+	dirty := make([]*agent, 0, len(v.dirty))
+	for id := range v.dirty {
+		if ag := v.t.agents[id]; ag != nil {
+			dirty = append(dirty, ag)
+		}
 	}
-	clear(t.dirty)
-	for sup := range t.leaders {
+	clear(v.dirty)
+	for sup := range v.leaders {
 		var tv cti.TeamView
 		for _, ag := range dirty {
 			if sup.cfg.Supervises(ag.cfg) {
-				tv.Agents = append(tv.Agents, t.teamAgentView(ag))
+				tv.Agents = append(tv.Agents, teamAgentView(ag))
 			}
 		}
 		for _, q := range changedQueues {
-			if t.servedBy(sup, q.ID) {
+			if v.servedBy(sup, q.ID) {
 				tv.Queues = append(tv.Queues, q)
 			}
 		}
@@ -69,64 +147,61 @@ func (t *tenant) flushTeam() {
 	}
 }
 
-// reloadTeams applies changed roles and teams: listening in on an agent who
-// is no longer led ends, and every supervisor gets their whole view again.
-func (t *tenant) reloadTeams() {
-	for _, ag := range t.agents {
-		if w := ag.watch; w != nil && !ag.cfg.Supervises(w.target.cfg) {
-			t.stopWatch(ag, "stopped")
-		}
+// configured applies changed roles and teams: every supervisor with a
+// socket gets their whole view again, one who no longer leads an empty one.
+func (v *teamView) configured() {
+	for _, ag := range v.t.agents {
 		if ag.sink == nil {
 			continue
 		}
 		switch {
 		case ag.leads():
-			t.leaders[ag] = true
-			tv := t.teamView(ag)
+			v.leaders[ag] = true
+			tv := v.snapshot(ag)
 			tv.Full = true
 			ag.sink.Send(cti.Message{Type: cti.MsgTeam, Team: tv})
-		case t.leaders[ag]:
-			delete(t.leaders, ag)
+		case v.leaders[ag]:
+			delete(v.leaders, ag)
 			ag.sink.Send(cti.Message{Type: cti.MsgTeam, Team: &cti.TeamView{Full: true, Agents: []cti.TeamAgentView{}, Queues: []cti.TeamQueueView{}}})
 		}
 	}
 }
 
-// teamView is everything a supervisor sees, for the snapshot.
-func (t *tenant) teamView(sup *agent) *cti.TeamView {
+// snapshot is everything a supervisor sees.
+func (v *teamView) snapshot(sup *agent) *cti.TeamView {
 	tv := &cti.TeamView{Agents: []cti.TeamAgentView{}, Queues: []cti.TeamQueueView{}}
-	for _, ag := range t.agents {
+	for _, ag := range v.t.agents {
 		if sup.cfg.Supervises(ag.cfg) {
-			tv.Agents = append(tv.Agents, t.teamAgentView(ag))
+			tv.Agents = append(tv.Agents, teamAgentView(ag))
 		}
 	}
 	slices.SortFunc(tv.Agents, func(a, b cti.TeamAgentView) int {
 		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
 	})
-	for _, v := range t.queueViews() {
-		t.queueSent[v.ID] = v
-		if t.servedBy(sup, v.ID) {
-			tv.Queues = append(tv.Queues, v)
+	for _, q := range v.queueViews() {
+		v.queueSent[q.ID] = q
+		if v.servedBy(sup, q.ID) {
+			tv.Queues = append(tv.Queues, q)
 		}
 	}
 	return tv
 }
 
 // servedBy reports whether an agent of sup's teams is a member of the queue.
-func (t *tenant) servedBy(sup *agent, id ccaas.QueueID) bool {
-	q := t.queues[id]
+func (v *teamView) servedBy(sup *agent, id ccaas.QueueID) bool {
+	q := v.t.queues[id]
 	if q == nil {
 		return false
 	}
 	for _, m := range q.Members {
-		if ag := t.agents[m.Agent]; ag != nil && sup.cfg.Supervises(ag.cfg) {
+		if ag := v.t.agents[m.Agent]; ag != nil && sup.cfg.Supervises(ag.cfg) {
 			return true
 		}
 	}
 	return false
 }
 
-func (t *tenant) teamAgentView(ag *agent) cti.TeamAgentView {
+func teamAgentView(ag *agent) cti.TeamAgentView {
 	v := cti.TeamAgentView{
 		ID: ag.cfg.ID, Name: ag.cfg.Name, Username: ag.cfg.Username, Extension: ag.cfg.Extension, Team: ag.cfg.Team,
 		State: *stateView(ag), Line: ag.line.state.String(),
@@ -150,24 +225,24 @@ func (t *tenant) teamAgentView(ag *agent) cti.TeamAgentView {
 	return v
 }
 
-// queueViews computes every queue's row from the figures /metrics shows
-// (stats), so the team view and the metrics count alike: O(calls + members).
-func (t *tenant) queueViews() []cti.TeamQueueView {
-	stats := t.stats().Queues
+// queueViews computes every queue's row from the figures /metrics shows, so
+// the team view and the metrics count alike.
+func (v *teamView) queueViews() []cti.TeamQueueView {
+	stats := v.figures.stats().Queues
 	slices.SortFunc(stats, func(a, b QueueStats) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
 	out := make([]cti.TeamQueueView, 0, len(stats))
-	today := t.day()
+	today := v.day()
 	for _, qs := range stats {
 		m := qs.Members
-		v := cti.TeamQueueView{ID: qs.Queue, Name: qs.Name, Waiting: qs.Waiting, Oldest: timePtr(qs.Oldest),
+		row := cti.TeamQueueView{ID: qs.Queue, Name: qs.Name, Waiting: qs.Waiting, Oldest: timePtr(qs.Oldest),
 			Ready: m[wrapup.Ready.String()], NotReady: m[wrapup.NotReady.String()],
 			Busy: m[wrapup.Offered.String()] + m[wrapup.Connecting.String()] + m[wrapup.Talking.String()] + m[wrapup.Wrapup.String()]}
-		target := t.queues[qs.Queue].ServiceLevelSeconds
-		v.Today = cti.QueueDay{TargetSeconds: target}
-		if d := t.today[qs.Queue]; d != nil && d.day == today {
-			v.Today = d.view(target)
+		target := v.t.queues[qs.Queue].ServiceLevelSeconds
+		row.Today = cti.QueueDay{TargetSeconds: target}
+		if d := v.today[qs.Queue]; d != nil && d.day == today {
+			row.Today = d.view(target)
 		}
-		out = append(out, v)
+		out = append(out, row)
 	}
 	return out
 }
@@ -203,15 +278,15 @@ func (d *queueDay) view(target int) cti.QueueDay {
 	return v
 }
 
-func (t *tenant) day() string { return t.now().Local().Format(time.DateOnly) }
+func (v *teamView) day() string { return v.t.now().Local().Format(time.DateOnly) }
 
 // queueDayOf returns today's counters of a queue, new at midnight.
-func (t *tenant) queueDayOf(id ccaas.QueueID) *queueDay {
-	today := t.day()
-	d := t.today[id]
+func (v *teamView) queueDayOf(id ccaas.QueueID) *queueDay {
+	today := v.day()
+	d := v.today[id]
 	if d == nil || d.day != today {
 		d = &queueDay{day: today}
-		t.today[id] = d
+		v.today[id] = d
 	}
 	return d
 }
@@ -219,18 +294,17 @@ func (t *tenant) queueDayOf(id ccaas.QueueID) *queueDay {
 // countCall adds an ended inbound queue call to its queue's day (the day it
 // arrived on, as the reports bucket calls; a call across midnight counts on
 // the new day here).
-func (t *tenant) countCall(r ccaas.CallRecord) {
+func (v *teamView) countCall(r ccaas.CallRecord) {
 	if r.Direction != ccaas.DirInbound || r.Queue == 0 {
 		return
 	}
-	t.markQueuesDirty()
-	d := t.queueDayOf(r.Queue)
+	d := v.queueDayOf(r.Queue)
 	d.offered++
 	switch {
 	case !r.Answered.IsZero():
 		d.answered++
 		d.handled += r.Talk + r.Hold
-		if q := t.queues[r.Queue]; q != nil && r.Wait <= time.Duration(q.ServiceLevelSeconds)*time.Second {
+		if q := v.t.queues[r.Queue]; q != nil && r.Wait <= time.Duration(q.ServiceLevelSeconds)*time.Second {
 			d.inServiceLevel++
 		}
 	case r.EndReason == ccaas.EndCallerHangup:
@@ -240,13 +314,15 @@ func (t *tenant) countCall(r ccaas.CallRecord) {
 
 // countWrapup adds an agent's finished wrapup to the handle time of the
 // queue whose call it followed.
-func (t *tenant) countWrapup(ag *agent, tr wrapup.Transition) {
+func (v *teamView) countWrapup(e event.AgentChanged) {
 	switch {
-	case tr.To == wrapup.Wrapup:
-		ag.wrapupSince, ag.wrapupQueue = tr.At, ag.lastQueue
-	case tr.From == wrapup.Wrapup && ag.wrapupQueue != 0 && !ag.wrapupSince.IsZero():
-		t.queueDayOf(ag.wrapupQueue).handled += tr.At.Sub(ag.wrapupSince)
-		ag.wrapupQueue = 0
+	case e.To == wrapup.Wrapup:
+		v.wrapups[e.Agent] = wrapupSpan{since: e.At, queue: e.Queue}
+	case e.From == wrapup.Wrapup:
+		if w, ok := v.wrapups[e.Agent]; ok && w.queue != 0 {
+			v.queueDayOf(w.queue).handled += e.At.Sub(w.since)
+		}
+		delete(v.wrapups, e.Agent)
 	}
 }
 
@@ -275,13 +351,13 @@ type msgSeedDay struct {
 	figures map[ccaas.QueueID]DayFigures
 }
 
-func (t *tenant) seedDay(m msgSeedDay) {
-	if m.day != t.day() {
+func (v *teamView) seed(m msgSeedDay) {
+	if m.day != v.day() {
 		return // the day is over
 	}
-	t.markQueuesDirty()
+	v.queuesDirty = len(v.leaders) > 0
 	for id, f := range m.figures {
-		d := t.queueDayOf(id)
+		d := v.queueDayOf(id)
 		d.offered += f.Offered
 		d.answered += f.Answered
 		d.abandoned += f.Abandoned

@@ -11,7 +11,9 @@ import (
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/cti"
+	"github.com/ccaas/ccaas/event"
 	"github.com/ccaas/ccaas/queue"
+	"github.com/ccaas/ccaas/queuelog"
 	"github.com/ccaas/ccaas/wrapup"
 )
 
@@ -100,25 +102,21 @@ type line struct {
 }
 
 type agent struct {
-	cfg      ccaas.Agent
-	queues   []queue.Membership // queues with skills
-	fsm      wrapup.Machine
-	session  *Session
-	sink     Sink
-	line     line
-	call     *call        // the call the agent is offered or on
-	leg      *leg         // the agent's part in it
-	lastCall ccaas.CallID // the call the agent's part last ended in (its wrapup belongs to it)
-	// lastQueue is that call's queue; wrapupQueue the queue whose handle
-	// time the running wrapup (since wrapupSince) adds to
-	lastQueue, wrapupQueue ccaas.QueueID
-	wrapupSince            time.Time
-	watch                  *watch      // the call this supervisor listens in on
-	by                     string      // the supervisor making the change being applied
-	stateBy                string      // the supervisor who made the current state, for the screens
-	timer                  *time.Timer // fires at the state machine's next deadline
-	timerGen               uint64      // bumps on every re-arm; stale timer messages are dropped
-	ql                     qlogAgent   // what the queue_log was told of the agent
+	cfg       ccaas.Agent
+	queues    []queue.Membership // queues with skills
+	fsm       wrapup.Machine
+	session   *Session
+	sink      Sink
+	line      line
+	call      *call         // the call the agent is offered or on
+	leg       *leg          // the agent's part in it
+	lastCall  ccaas.CallID  // the call the agent's part last ended in (its wrapup belongs to it)
+	lastQueue ccaas.QueueID // that call's queue
+	watch     *watch        // the call this supervisor listens in on
+	by        string        // the supervisor making the change being applied
+	stateBy   string        // the supervisor who made the current state, for the screens
+	timer     *time.Timer   // fires at the state machine's next deadline
+	timerGen  uint64        // bumps on every re-arm; stale timer messages are dropped
 }
 
 type callState int
@@ -170,7 +168,6 @@ type call struct {
 	ends         int      // how often the call ended: once, or the invariants are broken
 	watchers     []*agent // supervisors listening in on an agent of this call
 
-	ql qlogCall // what the queue_log was told of the call
 }
 
 // legRecord is one agent's part in a call, for the call record.
@@ -199,13 +196,14 @@ type tenant struct {
 	playbacks map[string]*call  // playback → the call it plays to
 	snoops    map[string]*agent // snoop channel → the supervisor listening through it
 
-	// team view (team.go)
-	leaders map[*agent]bool // supervisors with an open socket
-	dirty   map[*agent]bool // agents whose row changed since the last flush
-	// queuesDirty: a queue row may have changed since the last flush
-	queuesDirty bool
-	queueSent   map[ccaas.QueueID]cti.TeamQueueView
-	today       map[ccaas.QueueID]*queueDay
+	// events of the input being handled; the projections read them after it
+	events []event.Event
+	// replies to the input's caller, sent once the projections have read
+	// its events (a logout's queue_log lines are written when it returns)
+	replies []func()
+	figures *figures       // counts for /metrics and the team view (stats.go)
+	team    *teamView      // the supervisors' view (team.go)
+	qlog    *queuelog.Book // the queue_log, if one is written
 }
 
 func newTenant(a *App, cfg ccaas.TenantConfig) *tenant {
@@ -224,10 +222,11 @@ func newTenant(a *App, cfg ccaas.TenantConfig) *tenant {
 
 		playbacks: make(map[string]*call),
 		snoops:    make(map[string]*agent),
-		leaders:   make(map[*agent]bool),
-		dirty:     make(map[*agent]bool),
-		queueSent: make(map[ccaas.QueueID]cti.TeamQueueView),
-		today:     make(map[ccaas.QueueID]*queueDay),
+		figures:   newFigures(),
+	}
+	t.team = newTeamView(t, t.figures)
+	if a.cfg.QueueLog != nil {
+		t.qlog = queuelog.NewBook(cfg.Tenant.Domain, a.cfg.QueueLog)
 	}
 	for i := range cfg.Queues {
 		q := &cfg.Queues[i]
@@ -247,6 +246,9 @@ func newTenant(a *App, cfg ccaas.TenantConfig) *tenant {
 			}
 		}
 	}
+	// the loop has not started: the projections learn the configuration here
+	t.emit(event.Configured{At: t.now(), Config: cfg})
+	t.publish()
 	return t
 }
 
@@ -261,15 +263,45 @@ func (t *tenant) run(ctx context.Context) {
 				// Whatever changed, a waiting call and a Ready agent never
 				// stay apart: route after every input.
 				t.route()
+				t.publish()
+				for _, r := range t.replies {
+					r()
+				}
+				clear(t.replies)
+				t.replies = t.replies[:0]
 				if check := t.app.cfg.CheckInvariants; check != nil {
 					if err := t.invariants(); err != nil {
 						check(fmt.Errorf("tenant %s after %T: %w", t.cfg.Tenant.Domain, m, err))
 					}
 				}
 			}
-			t.flushTeam()
+			t.team.flush()
 		}
 	}
+}
+
+// reply answers an input's caller (Tenant.ask) after the input.
+func (t *tenant) reply(done chan error, err error) {
+	t.replies = append(t.replies, func() { done <- err })
+}
+
+// emit records what happened, for the projections.
+func (t *tenant) emit(ev event.Event) { t.events = append(t.events, ev) }
+
+// publish hands the events of an input to every projection, in order, and
+// starts a new list.
+func (t *tenant) publish() {
+	if len(t.events) == 0 {
+		return
+	}
+	t.figures.apply(t.events)
+	t.team.apply(t.events)
+	if t.qlog != nil {
+		t.qlog.Apply(t.events)
+	}
+	t.app.records.apply(t.cfg.Tenant.ID, t.events)
+	clear(t.events) // no projection keeps the list
+	t.events = t.events[:0]
 }
 
 // ask posts a request and waits for the loop's answer.
@@ -291,45 +323,45 @@ func (t *tenant) handle(m any) {
 	case msgARI:
 		t.onARI(m.ev)
 	case msgLogin:
-		m.done <- t.login(m.s)
+		t.reply(m.done, t.login(m.s))
 	case msgAttach:
-		m.done <- t.attach(m.s, m.sink)
+		t.reply(m.done, t.attach(m.s, m.sink))
 	case msgDetach:
 		if ag := t.agentOf(m.s); ag != nil && ag.sink == m.sink {
 			ag.sink = nil
-			delete(t.leaders, ag)
+			t.team.detach(ag)
 			t.endSession(ag, cti.ByeClosed)
 		}
 	case msgCommand:
 		t.command(m.s, m.cmd)
 	case msgLogout:
-		m.done <- t.logout(m.s)
+		t.reply(m.done, t.logout(m.s))
 	case msgQueryCustomer:
 		ag := t.agentOf(m.s)
 		if ag == nil || ag.call == nil || ag.call.state == callEnded || ag.call.customer == "" || !ag.call.customerUp {
-			m.done <- ErrNoSuchCall // no call, or one without a customer
+			t.reply(m.done, ErrNoSuchCall) // no call, or one without a customer
 			return
 		}
 		*m.out = ag.call.customer
-		m.done <- nil
+		t.reply(m.done, nil)
 	case msgQuerySIP:
 		ag := t.agentOf(m.s)
 		if ag == nil || ag.line.endpoint == "" {
-			m.done <- ErrNoSession
+			t.reply(m.done, ErrNoSession)
 			return
 		}
 		*m.out = [2]string{ag.line.endpoint, ag.line.password}
-		m.done <- nil
+		t.reply(m.done, nil)
 	case msgQueryStats:
-		*m.out = t.stats()
-		m.done <- nil
+		*m.out = t.figures.stats()
+		t.reply(m.done, nil)
 	case msgShutdown:
 		for _, ag := range t.agents {
 			if ag.session != nil {
 				t.endSession(ag, cti.ByeShutdown)
 			}
 		}
-		m.done <- nil
+		t.reply(m.done, nil)
 	case msgCallTimer:
 		t.onCallTimer(m)
 	case msgAgentTimer:
@@ -357,12 +389,12 @@ func (t *tenant) handle(m any) {
 		t.adopt(m)
 	case msgKnownIDs:
 		t.knownIDs(m.out)
-		m.done <- nil
+		t.reply(m.done, nil)
 	case msgReload:
 		t.reload(m.cfg)
-		m.done <- nil
+		t.reply(m.done, nil)
 	case msgSeedDay:
-		t.seedDay(m)
+		t.team.seed(m)
 	default:
 		t.log.Error("tenant loop: unknown input", "type", fmt.Sprintf("%T", m))
 	}
@@ -433,9 +465,7 @@ func (t *tenant) attach(s *Session, sink Sink) error {
 		old.Close()
 	}
 	ag.sink = sink
-	if ag.leads() {
-		t.leaders[ag] = true
-	}
+	t.team.attach(ag)
 	sink.Send(t.snapshot(ag))
 	return nil
 }
@@ -462,7 +492,7 @@ func (t *tenant) endSession(ag *agent, reason string) {
 		t.agentLost(c, ag.leg, ccaas.EndWithdrawn)
 	}
 	t.stopWatch(ag, "stopped")
-	delete(t.leaders, ag)
+	t.team.detach(ag)
 	if ag.fsm.State() != wrapup.LoggedOut {
 		t.step(ag, wrapup.InForceLogout, "")
 	}
@@ -592,8 +622,8 @@ func (t *tenant) step(ag *agent, in wrapup.Input, reason string) error {
 // advance applies the agent's deadlines that have passed.
 func (t *tenant) advance(ag *agent) { t.applied(ag, ag.fsm.Advance(t.now())) }
 
-// applied carries out the consequences of state transitions: the state log,
-// a withdrawn offer when the ring time ran out, routing, the deadline timer,
+// applied carries out the consequences of state transitions: a withdrawn
+// offer when the ring time ran out, the event, routing, the deadline timer,
 // and the agent's screen.
 func (t *tenant) applied(ag *agent, trs []wrapup.Transition) {
 	if len(trs) == 0 {
@@ -601,12 +631,10 @@ func (t *tenant) applied(ag *agent, trs []wrapup.Transition) {
 	}
 	ag.stateBy = ag.by
 	for _, tr := range trs {
-		t.app.logState(t.cfg.Tenant.ID, ag, tr, ag.by)
-		t.countWrapup(ag, tr)
 		if tr.RingNoAnswer() && ag.leg != nil && ag.leg.state == legOffered {
-			t.missed(ag.call, ag.leg)
+			t.missed(ag.call, ag.leg) // the offer was missed, then the agent went Not Ready
 		}
-		t.qlogAgent(ag, tr) // after RINGNOANSWER, as app_queue pauses after it
+		t.changed(ag, tr)
 	}
 	t.syncRouting(ag)
 	t.armTimer(ag)
@@ -641,11 +669,23 @@ func (t *tenant) syncRouting(ag *agent) {
 	t.router.SetUnavailable(id)
 }
 
-func (t *tenant) send(ag *agent, m cti.Message) {
-	switch m.Type {
-	case cti.MsgState, cti.MsgCall, cti.MsgOffer, cti.MsgLine:
-		t.markDirty(ag)
+// changed records one transition of ag. It belongs to the agent's current
+// call, or to the one that just ended for the wrapup after it.
+func (t *tenant) changed(ag *agent, tr wrapup.Transition) {
+	ev := event.AgentChanged{Agent: ag.cfg.ID, Username: ag.cfg.Username, Transition: tr, By: ag.by}
+	switch {
+	case ag.call != nil:
+		ev.Call = ag.call.id
+		if ag.call.queue != nil {
+			ev.Queue = ag.call.queue.ID
+		}
+	case tr.From == wrapup.Wrapup || tr.To == wrapup.Wrapup || tr.From == wrapup.Talking || tr.From == wrapup.Connecting || tr.From == wrapup.Offered:
+		ev.Call, ev.Queue = ag.lastCall, ag.lastQueue
 	}
+	t.emit(ev)
+}
+
+func (t *tenant) send(ag *agent, m cti.Message) {
 	if ag.sink != nil {
 		ag.sink.Send(m)
 	}

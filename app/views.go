@@ -24,7 +24,7 @@ func timePtr(t time.Time) *time.Time {
 }
 
 // callView is a call as the agent of leg l sees it.
-func (t *tenant) callView(c *call, l *leg) *cti.CallView {
+func callView(c *call, l *leg) *cti.CallView {
 	v := &cti.CallView{
 		ID:          c.id,
 		State:       l.state.String(),
@@ -40,7 +40,7 @@ func (t *tenant) callView(c *call, l *leg) *cti.CallView {
 		OfferedAt:   timePtr(l.offeredAt),
 		AnsweredAt:  timePtr(l.joinedAt),
 		EndedAt:     timePtr(c.endedAt),
-		RingSeconds: int(t.ringTime(c) / time.Second),
+		RingSeconds: int(c.ringTime() / time.Second),
 		EndReason:   c.endReason,
 	}
 	if c.held {
@@ -74,10 +74,10 @@ func (t *tenant) snapshot(ag *agent) cti.Message {
 		Settings: &cti.SettingsView{NotifyIncoming: t.cfg.Settings.NotifyIncoming},
 	}
 	if ag.call != nil {
-		m.Call = t.callView(ag.call, ag.leg)
+		m.Call = callView(ag.call, ag.leg)
 	}
 	if ag.leads() {
-		m.Team = t.teamView(ag)
+		m.Team = t.team.snapshot(ag)
 	}
 	if w := ag.watch; w != nil {
 		m.Watch = watchView(w, "")

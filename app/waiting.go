@@ -7,6 +7,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
+	"github.com/ccaas/ccaas/event"
 	"github.com/ccaas/ccaas/queue"
 	"github.com/ccaas/ccaas/wrapup"
 )
@@ -35,6 +36,15 @@ type msgCallTimer struct {
 	what callTimer
 }
 
+// position is a call's place in its queue; 1 once it left the router
+// because an agent is being rung for it (it was at the head then).
+func (t *tenant) position(c *call) int {
+	if p, ok := t.router.Position(queue.CallID(c.id)); ok {
+		return p
+	}
+	return 1
+}
+
 // wait puts a call in queue q (at its place by arrival time) with the
 // queue's music and timers.
 func (t *tenant) wait(c *call, q *ccaas.Queue) {
@@ -43,9 +53,9 @@ func (t *tenant) wait(c *call, q *ccaas.Queue) {
 		c.queue, c.enteredQueue = q, t.now()
 	}
 	c.state = callWaiting
-	t.markQueuesDirty()
 	t.router.Enqueue(queue.CallID(c.id), queue.ID(q.ID), c.arrived)
-	t.qlogEnter(c)
+	t.emit(event.CallQueued{At: t.now(), Call: c.id, Queue: q.ID, QueueName: q.Name, Number: c.caller.Number, Name: c.caller.Name,
+		Position: t.position(c), Entered: c.enteredQueue})
 	t.armCallTimers(c)
 	if moved {
 		t.startMusic(c, "music of the new queue", nil)
@@ -104,7 +114,7 @@ func (t *tenant) onCallTimer(m msgCallTimer) {
 // visited, a missing target or an extension that cannot take the call now
 // end it politely too, so a call never loops between queues.
 func (t *tenant) overflow(c *call) {
-	t.qlogTimeout(c)
+	t.emit(event.CallTimedOut{At: t.now(), Call: c.id, Position: t.position(c)})
 	q := c.queue
 	t.router.Remove(queue.CallID(c.id))
 	if c.visited == nil {

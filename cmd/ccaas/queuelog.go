@@ -10,7 +10,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/queuelog"
 )
 
@@ -18,7 +17,7 @@ import (
 // SIGHUP, as logrotate expects. It returns what the app hands its events to
 // (nil when there is no queue_log) and the function that closes the file,
 // to be called once the app has stopped.
-func openQueueLog(ctx context.Context, path string, log *slog.Logger) (func(app.QueueEvent), func(), error) {
+func openQueueLog(ctx context.Context, path string, log *slog.Logger) (func(queuelog.Event), func(), error) {
 	if path == "" {
 		return nil, func() {}, nil
 	}
@@ -60,7 +59,7 @@ func openQueueLog(ctx context.Context, path string, log *slog.Logger) (func(app.
 			log.Warn("queue_log events dropped while running", "events", n)
 		}
 	}
-	return func(e app.QueueEvent) { w.Log(queuelog.Event(e)) }, closeLog, nil
+	return w.Log, closeLog, nil
 }
 
 // demoQueueLog is where the demo writes its queue_log: next to its database
