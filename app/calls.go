@@ -247,7 +247,7 @@ func (t *tenant) offer(c *call, ag *agent, role legRole, from *agent) error {
 		t.applied(ag, trs)
 		return err
 	}
-	t.router.Remove(queue.CallID(c.id))
+	t.router.Take(queue.CallID(c.id)) // should it come back, it keeps its turn; the end of the call forgets it
 	l := &leg{ag: ag, state: legOffered, role: role, offeredAt: now, from: from}
 	c.legs = append(c.legs, l)
 	if c.state == callWaiting || c.state == callArriving {

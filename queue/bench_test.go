@@ -61,7 +61,7 @@ func (bt *benchTenant) apply() {
 	if !ok {
 		panic("no decision")
 	}
-	r.Remove(c)
+	r.Take(c)
 	r.SetUnavailable(a)
 	r.CallAnswered(a)
 	bt.arrival++
@@ -86,7 +86,7 @@ func BenchmarkNext(b *testing.B) {
 	}
 }
 
-// BenchmarkApplyNext is Next, Remove, SetUnavailable, CallAnswered, Enqueue
+// BenchmarkApplyNext is Next, Take, SetUnavailable, CallAnswered, Enqueue
 // and SetReadyWithSkills: one decision applied at a steady size.
 func BenchmarkApplyNext(b *testing.B) {
 	for _, size := range benchSizes {

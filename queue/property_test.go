@@ -13,6 +13,7 @@ import (
 type reference struct {
 	seq    uint64
 	calls  map[CallID]*refCall
+	taken  map[CallID]uint64 // Take, until Enqueue or Remove
 	agents map[AgentID]*refAgent
 	queues map[ID]QueueConfig // SetQueue, until RemoveQueue
 	turn   map[ID]AgentID     // the agent who last answered a call of the queue
@@ -38,6 +39,7 @@ type refAgent struct {
 func newReference() *reference {
 	return &reference{
 		calls:  map[CallID]*refCall{},
+		taken:  map[CallID]uint64{},
 		agents: map[AgentID]*refAgent{},
 		queues: map[ID]QueueConfig{},
 		turn:   map[ID]AgentID{},
@@ -51,14 +53,33 @@ func (f *reference) agent(a AgentID) *refAgent {
 	return f.agents[a]
 }
 
+// enqueue: a call keeps the turn (seq) of its first Enqueue until Remove.
 func (f *reference) enqueue(c CallID, q ID, arrived time.Time) {
-	f.seq++
-	f.calls[c] = &refCall{id: c, q: q, arrived: arrived, seq: f.seq}
+	seq, ok := f.taken[c]
+	delete(f.taken, c)
+	if old := f.calls[c]; old != nil {
+		seq, ok = old.seq, true
+	}
+	if !ok {
+		f.seq++
+		seq = f.seq
+	}
+	f.calls[c] = &refCall{id: c, q: q, arrived: arrived, seq: seq}
+}
+
+func (f *reference) take(c CallID) bool {
+	rc, ok := f.calls[c]
+	if ok {
+		f.taken[c] = rc.seq
+		delete(f.calls, c)
+	}
+	return ok
 }
 
 func (f *reference) remove(c CallID) bool {
 	_, ok := f.calls[c]
 	delete(f.calls, c)
+	delete(f.taken, c)
 	return ok
 }
 
@@ -283,9 +304,16 @@ func runOps(t *testing.T, data []byte) {
 			delete(applied, c)
 		case 2:
 			c := CallID(fmt.Sprint("c", o.n(nCalls)))
-			log = append(log, fmt.Sprintf("Remove(%s)", c))
-			if got, want := r.Remove(c), f.remove(c); got != want {
-				fail("Remove(%s) = %v, want %v", c, got, want)
+			if o.n(2) == 0 {
+				log = append(log, fmt.Sprintf("Remove(%s)", c))
+				if got, want := r.Remove(c), f.remove(c); got != want {
+					fail("Remove(%s) = %v, want %v", c, got, want)
+				}
+			} else {
+				log = append(log, fmt.Sprintf("Take(%s)", c))
+				if got, want := r.Take(c), f.take(c); got != want {
+					fail("Take(%s) = %v, want %v", c, got, want)
+				}
 			}
 		case 3:
 			a, m, when := AgentID(o.n(nAgents)), o.memberships(), o.time()
@@ -337,9 +365,9 @@ func runOps(t *testing.T, data []byte) {
 			f.next()
 			log = append(log, "apply Next")
 			if ok {
-				r.Remove(c)
+				r.Take(c)
 				r.SetUnavailable(a)
-				f.remove(c)
+				f.take(c)
 				f.setUnavailable(a)
 				applied[c] = true
 				if o.n(2) == 0 {

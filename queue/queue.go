@@ -11,13 +11,16 @@
 //  1. queue Priority, higher first (a queue never given to SetQueue has
 //     Priority 0 and strategy LongestIdle);
 //  2. arrival time, oldest first;
-//  3. on equal arrival times, the call enqueued first.
+//  3. on equal arrival times, the call first enqueued first: a call keeps
+//     its turn while it waits, when it is enqueued again (moved) and when it
+//     is taken out with Take and put back; Remove forgets it.
 //
 // So the chosen call is the head of the best such queue. A call keeps its
-// place by arrival time: put back (a ring-no-answer, an agent's line lost)
-// with its original arrival time, it goes before every call that arrived
-// after it, that is to the head of its queue if it was the oldest. Times
-// are compared by their wall-clock reading; a monotonic reading is ignored.
+// place: put back (a ring-no-answer, an agent's line lost) with its original
+// arrival time, it goes before every call that arrived after it and every
+// call of the same arrival time enqueued after it first was, that is to the
+// head of its queue if it was the oldest. Times are compared by their
+// wall-clock reading; a monotonic reading is ignored.
 //
 // # Which agent
 //
@@ -41,8 +44,10 @@
 // # Applying a decision
 //
 // Next changes nothing that routing depends on: the caller applies its
-// decision with Remove(call) and SetUnavailable(agent), and calls Next again
-// for the next pair. Next does note, for the agent it chose, the queue of the
+// decision with Take(call) and SetUnavailable(agent), and calls Next again
+// for the next pair. Take, not Remove: the call may come back (the agent
+// does not answer), and then it must keep its turn. Once a call is over,
+// Remove forgets it. Next does note, for the agent it chose, the queue of the
 // call; when that agent answers, CallAnswered moves that queue's round-robin
 // turn to the agent. The note lasts until CallAnswered, ResetCounts or the
 // agent's next SetReady, so call CallAnswered only when an agent answers a
@@ -53,9 +58,9 @@
 // Each queue keeps its waiting calls and its Ready members in ordered trees
 // (treaps with subtree sizes, nodes in a reused arena) and an index map finds
 // a call's or an agent's nodes. Next scans the queues (a tenant has few) and
-// does O(log n) work in the one it picks; Enqueue, Remove, Position and
-// SetUnavailable are O(log n), SetReady is O(k log n) for k memberships. In a
-// steady state none of them allocates.
+// does O(log n) work in the one it picks; Enqueue, Take, Remove, Position
+// and SetUnavailable are O(log n), SetReady is O(k log n) for k
+// memberships. In a steady state none of them allocates.
 package queue
 
 import (
@@ -179,7 +184,7 @@ func compareUint(a, b uint64) int {
 // callKey orders the calls of a queue: oldest arrival, then first enqueued.
 type callKey struct {
 	arrived wall
-	seq     uint64 // unique per Enqueue
+	seq     uint64 // unique per call: given by its first Enqueue, kept by Take
 	id      CallID
 }
 
@@ -254,6 +259,7 @@ type Router struct {
 	queues map[ID]*queueState
 	order  []*queueState // the queues, for Next to scan
 	calls  map[CallID]waitingCall
+	taken  map[CallID]uint64 // the seq of each call taken out with Take, until it is enqueued again or removed
 	agents map[AgentID]*agentState
 
 	callNodes  arena[callKey]
@@ -268,6 +274,7 @@ func NewRouter() *Router {
 	return &Router{
 		queues: make(map[ID]*queueState),
 		calls:  make(map[CallID]waitingCall),
+		taken:  make(map[CallID]uint64),
 		agents: make(map[AgentID]*agentState),
 
 		callNodes:  newArena[callKey](),
@@ -338,26 +345,57 @@ func (r *Router) RemoveQueue(id ID) []CallID {
 
 // Enqueue adds a call to queue q. A call keeps its place by arrival time, so
 // a call put back with its original arrival time goes before every call that
-// arrived after it. Enqueuing a call that is already waiting moves it (to
-// another queue, or behind the calls of the same arrival time).
+// arrived after it; among calls of the same arrival time it keeps the turn
+// of its first Enqueue. Enqueuing a call that is already waiting moves it
+// (to another queue, or to a new arrival time), and a call taken out with
+// Take comes back with its turn.
 func (r *Router) Enqueue(c CallID, q ID, arrived time.Time) {
-	r.Remove(c)
+	seq, ok := r.taken[c]
+	delete(r.taken, c)
+	if w, waiting := r.calls[c]; waiting {
+		seq, ok = w.key.seq, true
+		r.takeOut(c, w)
+	}
+	if !ok {
+		r.seq++
+		seq = r.seq
+	}
 	qs := r.queue(q)
-	r.seq++
-	k := callKey{arrived: wallOf(arrived), seq: r.seq, id: c}
+	k := callKey{arrived: wallOf(arrived), seq: seq, id: c}
 	r.callNodes.insert(&qs.calls, k)
 	r.calls[c] = waitingCall{queue: qs, key: k, arrived: arrived}
 }
 
-// Remove takes a call out of its queue; it reports whether it was waiting.
-func (r *Router) Remove(c CallID) bool {
+// Take takes a waiting call out of its queue to offer it to an agent (the
+// decision of Next), remembering its turn: enqueued again (the agent did not
+// answer), it goes before the calls of its arrival time that it went before.
+// It reports whether the call was waiting; a call that was not is left as it
+// is. Once the call is over, Remove forgets its turn.
+func (r *Router) Take(c CallID) bool {
 	w, ok := r.calls[c]
 	if !ok {
 		return false
 	}
+	r.takeOut(c, w)
+	r.taken[c] = w.key.seq
+	return true
+}
+
+// Remove takes a call out of its queue and forgets it, also a call taken
+// out with Take; it reports whether the call was waiting.
+func (r *Router) Remove(c CallID) bool {
+	delete(r.taken, c)
+	w, ok := r.calls[c]
+	if !ok {
+		return false
+	}
+	r.takeOut(c, w)
+	return true
+}
+
+func (r *Router) takeOut(c CallID, w waitingCall) {
 	delete(r.calls, c)
 	r.callNodes.delete(&w.queue.calls, w.key)
-	return true
 }
 
 // Waiting returns the number of calls waiting in queue q.
@@ -474,7 +512,7 @@ func (r *Router) ResetCounts(a AgentID) {
 // Next returns the call to offer and the agent to offer it to, by the rules
 // of the package comment, or false if no waiting call has a Ready member. It
 // changes nothing that routing depends on: the caller applies the decision
-// with Remove and SetUnavailable.
+// with Take and SetUnavailable.
 func (r *Router) Next() (CallID, AgentID, bool) {
 	var (
 		best *queueState

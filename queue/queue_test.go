@@ -701,15 +701,6 @@ func TestPosition(t *testing.T) {
 			},
 			want: map[CallID]int{"a": 2, "b": 1, "c": 1},
 		},
-		{
-			name: "re-enqueued with the same arrival goes behind its equals",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(1))
-				r.Enqueue("b", 1, at(1))
-				r.Enqueue("a", 1, at(1))
-			},
-			want: map[CallID]int{"a": 2, "b": 1},
-		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -722,6 +713,134 @@ func TestPosition(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSameArrivalKeepsTurn: among calls of the same arrival time, a call
+// keeps the turn of its first Enqueue while the router knows it, also when
+// it was taken out for an offer and put back (ring no answer, an agent
+// lost): it must not lose the head of its queue to a caller who came at the
+// same instant after it.
+func TestSameArrivalKeepsTurn(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(r *Router)
+		want  []CallID // queue 1, in the order served
+	}{
+		{
+			name: "first enqueued first",
+			setup: func(r *Router) {
+				r.Enqueue("a", 1, at(1))
+				r.Enqueue("b", 1, at(1))
+			},
+			want: []CallID{"a", "b"},
+		},
+		{
+			name: "taken for an offer, then a caller of the same instant, then put back",
+			setup: func(r *Router) {
+				r.Enqueue("a", 1, at(1))
+				r.Take("a")
+				r.Enqueue("b", 1, at(1))
+				r.Enqueue("a", 1, at(1))
+			},
+			want: []CallID{"a", "b"},
+		},
+		{
+			name: "taken and put back twice",
+			setup: func(r *Router) {
+				r.Enqueue("a", 1, at(1))
+				r.Enqueue("b", 1, at(1))
+				for range 2 {
+					r.Take("a")
+					r.Enqueue("c", 1, at(1))
+					r.Enqueue("a", 1, at(1))
+				}
+			},
+			want: []CallID{"a", "b", "c"},
+		},
+		{
+			name: "taken twice before it is put back",
+			setup: func(r *Router) {
+				r.Enqueue("a", 1, at(1))
+				r.Take("a")
+				r.Take("a") // a transfer's offer of a call already with an agent
+				r.Enqueue("b", 1, at(1))
+				r.Enqueue("a", 1, at(1))
+			},
+			want: []CallID{"a", "b"},
+		},
+		{
+			name: "put back into another queue",
+			setup: func(r *Router) {
+				r.Enqueue("a", 2, at(1))
+				r.Take("a")
+				r.Enqueue("b", 1, at(1))
+				r.Enqueue("a", 1, at(1))
+			},
+			want: []CallID{"a", "b"},
+		},
+		{
+			name: "moved while waiting",
+			setup: func(r *Router) {
+				r.Enqueue("a", 1, at(1))
+				r.Enqueue("b", 1, at(1))
+				r.Enqueue("a", 1, at(1))
+			},
+			want: []CallID{"a", "b"},
+		},
+		{
+			name: "removed, so a new call when enqueued again",
+			setup: func(r *Router) {
+				r.Enqueue("a", 1, at(1))
+				r.Take("a")
+				r.Remove("a") // the call ended; its id comes again
+				r.Enqueue("b", 1, at(1))
+				r.Enqueue("a", 1, at(1))
+			},
+			want: []CallID{"b", "a"},
+		},
+		{
+			name: "an older arrival still goes first",
+			setup: func(r *Router) {
+				r.Enqueue("a", 1, at(2))
+				r.Take("a")
+				r.Enqueue("b", 1, at(1))
+				r.Enqueue("a", 1, at(2))
+			},
+			want: []CallID{"b", "a"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewRouter()
+			tt.setup(r)
+			for i, c := range tt.want {
+				if pos, ok := r.Position(c); !ok || pos != i+1 {
+					t.Errorf("Position(%s) = %d, %v; want %d", c, pos, ok, i+1)
+				}
+			}
+			r.SetReady(7, []ID{1}, at(0))
+			if c, _, ok := r.Next(); !ok || c != tt.want[0] {
+				t.Errorf("Next chose %q, %v; want %q", c, ok, tt.want[0])
+			}
+		})
+	}
+}
+
+func TestTakeWhatIsNotWaiting(t *testing.T) {
+	r := NewRouter()
+	if r.Take("a") {
+		t.Fatal("Take of an unknown call reported it waiting")
+	}
+	r.Enqueue("a", 1, at(1))
+	if !r.Take("a") || r.Take("a") {
+		t.Fatal("Take should report true once")
+	}
+	if r.IsWaiting("a") || r.Waiting(1) != 0 {
+		t.Fatal("a taken call is still waiting")
+	}
+	if r.Remove("a") {
+		t.Fatal("Remove of a taken call reported it waiting")
 	}
 }
 
