@@ -152,8 +152,18 @@ type App struct {
 }
 
 // dummyHash is compared against when the user does not exist, so a login
-// takes as long for an unknown user as for a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("no such user"), bcrypt.DefaultCost)
+// takes as long for an unknown user as for a wrong password. It is made on
+// first use, by the first login (whoever logs in, so that this one's time
+// tells nothing either), not when the program starts: a program or test
+// binary that logs nobody in does not pay for it.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("no such user"), dummyHashCost)
+	return h
+})
+
+// dummyHashCost is the cost of dummyHash: bcrypt's default, the cost of the
+// hashes the admin pages and commands make (tests lower it).
+var dummyHashCost = bcrypt.DefaultCost
 
 // New returns an App; Run starts it.
 func New(cfg Config) (*App, error) {
@@ -313,13 +323,14 @@ func (a *App) Login(ctx context.Context, domain, username, password string) (*Se
 	if domain == "" || username == "" || password == "" || len(password) > 72 {
 		return nil, ErrBadLogin
 	}
+	dummy := dummyHash()
 	ten, err := a.store.TenantByDomain(ctx, domain)
 	var ag ccaas.Agent
 	if err == nil {
 		ag, err = a.store.AgentByUsername(ctx, ten.ID, username)
 	}
 	if err != nil {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		bcrypt.CompareHashAndPassword(dummy, []byte(password))
 		if errors.Is(err, ccaas.ErrNotFound) {
 			return nil, ErrBadLogin
 		}
