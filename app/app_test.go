@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/ari/asterisksim"
 	"github.com/ccaas/ccaas/cti"
+	"github.com/ccaas/ccaas/internal/memnet"
 	"github.com/ccaas/ccaas/queuelog"
 	"github.com/ccaas/ccaas/sqlite"
 )
@@ -31,7 +33,8 @@ const (
 )
 
 // world is the app wired to the Asterisk simulator over real HTTP and
-// WebSocket through our real ARI client, with a real sqlite store.
+// WebSocket through our real ARI client, with a real sqlite store. The
+// simulator is served in memory (memnet), or on loopback TCP for benchmarks.
 type world struct {
 	t      testing.TB
 	sim    *asterisksim.Sim
@@ -80,6 +83,9 @@ type worldOpts struct {
 	queueLog func(queuelog.Event)
 	// requestTimeout bounds each ARI operation (app.Config.RequestTimeout).
 	requestTimeout time.Duration
+	// loopback serves the simulator on a loopback TCP socket (httptest)
+	// instead of in memory: for benchmarks of the real network path.
+	loopback bool
 }
 
 func newWorld(t testing.TB, opts worldOpts) *world {
@@ -89,16 +95,24 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	sim := asterisksim.New(asterisksim.Config{AutoAnswerPushed: !opts.manualPhones, ChannelVars: opts.channelVars, Logger: slog.New(slog.DiscardHandler)})
-	srv := httptest.NewServer(sim)
+	var (
+		url        string
+		httpClient *http.Client // nil: the ari package's own keep-alive client
+		closeSrv   func()
+	)
+	if opts.loopback {
+		srv := httptest.NewServer(sim)
+		url, closeSrv = srv.URL, srv.Close
+	} else {
+		srv := memnet.NewServer("asterisk.test:8088", sim)
+		url, httpClient, closeSrv = srv.URL, srv.Client(), srv.Close
+	}
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: testLogLevel}))
-	client, err := ari.New(ari.Config{URL: srv.URL + "/ari", Username: "ccaas", Password: "ccaas", Application: "ccaas", Logger: quiet})
+	client, err := ari.New(ari.Config{URL: url + "/ari", HTTPClient: httpClient, Username: "ccaas", Password: "ccaas", Application: "ccaas", Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ccaas.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openDB(t, "ccaas.db")
 	w := &world{t: t, sim: sim, ari: client, db: db, agent: map[string]ccaas.Agent{}}
 	ten, err := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
 	if err != nil {
@@ -119,7 +133,7 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 	}
 	var members []ccaas.Member
 	for i, name := range []string{"alice", "bob"} {
-		hash, _ := bcrypt.GenerateFromPassword([]byte(name+"-pw"), bcrypt.MinCost)
+		hash := passwordHash(name)
 		wrap := 0
 		if name == "alice" {
 			wrap = opts.wrapupSeconds
@@ -133,8 +147,7 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 		members = append(members, ccaas.Member{Agent: ag.ID, Skill: 1})
 	}
 	for _, o := range opts.others {
-		hash, _ := bcrypt.GenerateFromPassword([]byte(o.Username+"-pw"), bcrypt.MinCost)
-		o.TenantID, o.PasswordHash = ten.ID, string(hash)
+		o.TenantID, o.PasswordHash = ten.ID, passwordHash(o.Username)
 		ag, err := db.CreateAgent(ctx, o)
 		if err != nil {
 			t.Fatal(err)
@@ -169,8 +182,8 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 	t.Cleanup(func() {
 		cancel()
 		wg.Wait()
-		sim.Close()
-		srv.Close()
+		sim.Close() // its events sockets are hijacked: the server does not close them
+		closeSrv()
 		db.Close()
 		w.mu.Lock()
 		defer w.mu.Unlock()
@@ -178,14 +191,60 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 			t.Errorf("invariant broken: %v", err)
 		}
 	})
-	deadline := time.Now().Add(waitFor)
-	for !client.Connected() {
-		if time.Now().After(deadline) {
-			t.Fatal("ARI events never connected")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitUntil(t, "ARI events connected", client.Connected)
 	return w
+}
+
+// migratedDB is a database file with every migration applied, made once per
+// test binary; each world starts from a copy. Migrating costs a third of a
+// world's start under -race (goose parses each migration with 4 MB buffers).
+var migratedDB = sync.OnceValues(func() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "ccaas-migrated-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "ccaas.db")
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Close(); err != nil { // the last close checkpoints the WAL into the file
+		return nil, err
+	}
+	return os.ReadFile(path)
+})
+
+// openDB opens a new database named name in t's temporary directory,
+// migrated, and closes it at the end of the test.
+func openDB(t testing.TB, name string) *sqlite.DB {
+	t.Helper()
+	data, err := migratedDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// hashes caches the test users' bcrypt hashes (the password of each is
+// their username + "-pw") across worlds.
+var hashes sync.Map
+
+func passwordHash(username string) string {
+	if h, ok := hashes.Load(username); ok {
+		return h.(string)
+	}
+	h, _ := bcrypt.GenerateFromPassword([]byte(username+"-pw"), bcrypt.MinCost)
+	hashes.Store(username, string(h))
+	return string(h)
 }
 
 // sink records what the app sends to an agent's socket.
@@ -1140,23 +1199,20 @@ func TestAppRestartKeepsWaitingCallers(t *testing.T) {
 	ctx := context.Background()
 	quiet := slog.New(slog.DiscardHandler)
 	sim := asterisksim.New(asterisksim.Config{AutoAnswerPushed: true, Logger: quiet})
-	srv := httptest.NewServer(sim)
+	srv := memnet.NewServer("asterisk.test:8088", sim)
 	defer srv.Close()
 	defer sim.Close()
-	dbPath := filepath.Join(t.TempDir(), "restart.db")
-	db, err := sqlite.Open(ctx, dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openDB(t, "restart.db")
 	defer db.Close()
 	ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
-	hash, _ := bcrypt.GenerateFromPassword([]byte("alice-pw"), bcrypt.MinCost)
-	alice, _ := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: string(hash)})
+	alice, _ := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: passwordHash("alice")})
 	db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID}, Members: []ccaas.Member{member(alice, 1)}})
 
 	// start runs one process of the app until stop is called
 	start := func() (*app.App, func()) {
-		client, _ := ari.New(ari.Config{URL: srv.URL + "/ari", Username: "ccaas", Password: "ccaas", Application: "ccaas", Logger: quiet})
+		// each process has its own connections
+		tr := &http.Transport{DialContext: srv.Listener.DialContext}
+		client, _ := ari.New(ari.Config{URL: srv.URL + "/ari", HTTPClient: &http.Client{Transport: tr}, Username: "ccaas", Password: "ccaas", Application: "ccaas", Logger: quiet})
 		a, err := app.New(app.Config{ARI: client, Store: db, Logger: quiet, CheckInvariants: func(err error) { t.Errorf("invariant: %v", err) }})
 		if err != nil {
 			t.Fatal(err)
@@ -1170,7 +1226,7 @@ func TestAppRestartKeepsWaitingCallers(t *testing.T) {
 		go func() { defer wg.Done(); a.Run(runCtx) }()
 		go func() { defer wg.Done(); client.RunEvents(runCtx, a) }()
 		waitUntil(t, "connected", client.Connected)
-		return a, func() { cancel(); wg.Wait() }
+		return a, func() { cancel(); wg.Wait(); tr.CloseIdleConnections() }
 	}
 	loginReady := func(a *app.App) (*app.Session, *sink) {
 		s, err := a.Login(ctx, testDomain, "alice", "alice-pw")

@@ -15,7 +15,7 @@ import (
 // steps agents feel: StasisStart to the offer reaching the agent, and Answer
 // to Connected.
 func BenchmarkQueueCall(b *testing.B) {
-	w := newWorld(b, worldOpts{})
+	w := newWorld(b, worldOpts{loopback: true})
 	s, k := w.login("alice")
 	w.ready(s, k)
 	var offerLat, connectLat []time.Duration

@@ -152,7 +152,7 @@ func TestStats(t *testing.T) {
 // BenchmarkStats asks the tenant loop for its figures with 100 callers
 // waiting: the cost a scrape puts on a tenant loop.
 func BenchmarkStats(b *testing.B) {
-	w := newWorld(b, worldOpts{})
+	w := newWorld(b, worldOpts{loopback: true})
 	for range 100 {
 		if _, err := w.sim.PlaceCall(asterisksim.CallSpec{From: "1", DID: testDID}); err != nil {
 			b.Fatal(err)
