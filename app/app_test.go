@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -33,8 +34,16 @@ const (
 )
 
 // world is the app wired to the Asterisk simulator over real HTTP and
-// WebSocket through our real ARI client, with a real sqlite store. The
-// simulator is served in memory (memnet), or on loopback TCP for benchmarks.
+// WebSocket through our real ARI client, with a real sqlite store.
+//
+// A test runs its world inside a testing/synctest bubble (synctest.Test):
+// the simulator is served in memory (memnet), so no goroutine of the world
+// waits on a socket, and every timer (ring, wrapup, maximum wait,
+// announcements, line retry, request timeouts, the simulator's answer and
+// playback delays) runs on the bubble's fake clock, which jumps ahead
+// whenever every goroutine is idle. The world is stopped by its t.Cleanup
+// functions, which run inside the bubble, also after a failure. Only
+// benchmarks build a world outside a bubble, on loopback TCP.
 type world struct {
 	t      testing.TB
 	sim    *asterisksim.Sim
@@ -84,7 +93,8 @@ type worldOpts struct {
 	// requestTimeout bounds each ARI operation (app.Config.RequestTimeout).
 	requestTimeout time.Duration
 	// loopback serves the simulator on a loopback TCP socket (httptest)
-	// instead of in memory: for benchmarks of the real network path.
+	// instead of in memory, for benchmarks of the real network path: such a
+	// world runs outside a bubble, in real time.
 	loopback bool
 }
 
@@ -191,7 +201,11 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 			t.Errorf("invariant broken: %v", err)
 		}
 	})
-	waitUntil(t, "ARI events connected", client.Connected)
+	if opts.loopback {
+		pollUntil(t, "ARI events connected", client.Connected)
+	} else {
+		waitUntil(t, "ARI events connected", client.Connected)
+	}
 	return w
 }
 
@@ -379,83 +393,85 @@ func (w *world) lineOf() ari.Channel {
 }
 
 func TestInboundCallAnsweredAndCallerHangsUp(t *testing.T) {
-	w := newWorld(t, worldOpts{})
-	s, k := w.login("alice")
-	line := w.lineOf()
-	home := w.sim.BridgeOf(line.ID)
-	if b, _ := w.sim.Bridge(home); b.BridgeType != "holding" {
-		t.Fatalf("line parked in %+v, want a holding bridge", b)
-	}
-	w.ready(s, k)
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{})
+		s, k := w.login("alice")
+		line := w.lineOf()
+		home := w.sim.BridgeOf(line.ID)
+		if b, _ := w.sim.Bridge(home); b.BridgeType != "holding" {
+			t.Fatalf("line parked in %+v, want a holding bridge", b)
+		}
+		w.ready(s, k)
 
-	cust, err := w.sim.PlaceCall(asterisksim.CallSpec{From: "+4930123456", Name: "Jane", DID: testDID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	k.state(t, "offered")
-	offer := k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
-	if offer.Call.Caller.Number != "+4930123456" || offer.Call.Queue == nil || offer.Call.Queue.Name != "Support" || offer.Call.DID != testDID {
-		t.Fatalf("offer = %+v", offer.Call)
-	}
-	waitUntil(t, "customer answered and hearing the queue's music on hold", func() bool {
-		class, on := w.sim.MOH(cust)
-		ch, _ := w.sim.Channel(cust)
-		return on && class == "default" && ch.State == ari.StateUp
-	})
+		cust, err := w.sim.PlaceCall(asterisksim.CallSpec{From: "+4930123456", Name: "Jane", DID: testDID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k.state(t, "offered")
+		offer := k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		if offer.Call.Caller.Number != "+4930123456" || offer.Call.Queue == nil || offer.Call.Queue.Name != "Support" || offer.Call.DID != testDID {
+			t.Fatalf("offer = %+v", offer.Call)
+		}
+		waitUntil(t, "customer answered and hearing the queue's music on hold", func() bool {
+			class, on := w.sim.MOH(cust)
+			ch, _ := w.sim.Channel(cust)
+			return on && class == "default" && ch.State == ari.StateUp
+		})
 
-	w.app.Command(s, cti.Command{ID: "a", Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-	k.state(t, "connecting")
-	k.call(t, "connecting")
-	k.state(t, "talking")
-	k.call(t, "connected")
-	bridge := w.sim.BridgeOf(cust)
-	if bridge == "" || w.sim.BridgeOf(line.ID) != bridge {
-		t.Fatalf("customer in %q, line in %q: not bridged together", bridge, w.sim.BridgeOf(line.ID))
-	}
-	if b, _ := w.sim.Bridge(bridge); b.BridgeType != "mixing" {
-		t.Fatalf("call bridge type %q", b.BridgeType)
-	}
-	if _, on := w.sim.MOH(cust); on {
-		t.Fatal("customer still hears music on hold while talking")
-	}
+		w.app.Command(s, cti.Command{ID: "a", Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+		k.state(t, "connecting")
+		k.call(t, "connecting")
+		k.state(t, "talking")
+		k.call(t, "connected")
+		bridge := w.sim.BridgeOf(cust)
+		if bridge == "" || w.sim.BridgeOf(line.ID) != bridge {
+			t.Fatalf("customer in %q, line in %q: not bridged together", bridge, w.sim.BridgeOf(line.ID))
+		}
+		if b, _ := w.sim.Bridge(bridge); b.BridgeType != "mixing" {
+			t.Fatalf("call bridge type %q", b.BridgeType)
+		}
+		if _, on := w.sim.MOH(cust); on {
+			t.Fatal("customer still hears music on hold while talking")
+		}
 
-	if err := w.sim.Hangup(cust); err != nil {
-		t.Fatal(err)
-	}
-	ended := k.call(t, "ended")
-	if ended.Call.EndReason != "caller_hangup" {
-		t.Fatalf("end reason %q", ended.Call.EndReason)
-	}
-	k.state(t, "ready")
-	waitUntil(t, "line back home and call bridge gone", func() bool {
-		_, exists := w.sim.Bridge(bridge)
-		return w.sim.BridgeOf(line.ID) == home && !exists
+		if err := w.sim.Hangup(cust); err != nil {
+			t.Fatal(err)
+		}
+		ended := k.call(t, "ended")
+		if ended.Call.EndReason != "caller_hangup" {
+			t.Fatalf("end reason %q", ended.Call.EndReason)
+		}
+		k.state(t, "ready")
+		waitUntil(t, "line back home and call bridge gone", func() bool {
+			_, exists := w.sim.Bridge(bridge)
+			return w.sim.BridgeOf(line.ID) == home && !exists
+		})
 	})
 }
 
 func TestAgentHangsUp(t *testing.T) {
-	w := newWorld(t, worldOpts{})
-	s, k := w.login("alice")
-	w.ready(s, k)
-	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "100", DID: testDID})
-	offer := k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
-	w.app.Command(s, cti.Command{ID: "a", Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-	k.call(t, "connected")
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{})
+		s, k := w.login("alice")
+		w.ready(s, k)
+		cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "100", DID: testDID})
+		offer := k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		w.app.Command(s, cti.Command{ID: "a", Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+		k.call(t, "connected")
 
-	w.app.Command(s, cti.Command{ID: "h", Cmd: cti.CmdHangup, Call: offer.Call.ID})
-	if m := k.call(t, "ended"); m.Call.EndReason != "agent_hangup" {
-		t.Fatalf("end reason %q", m.Call.EndReason)
-	}
-	k.state(t, "ready")
-	if m := k.reply(t, "h"); m.OK == nil || !*m.OK {
-		t.Fatalf("hangup refused: %+v", m.Error)
-	}
-	waitUntil(t, "customer hung up", func() bool { _, ok := w.sim.Channel(cust); return !ok })
+		w.app.Command(s, cti.Command{ID: "h", Cmd: cti.CmdHangup, Call: offer.Call.ID})
+		if m := k.call(t, "ended"); m.Call.EndReason != "agent_hangup" {
+			t.Fatalf("end reason %q", m.Call.EndReason)
+		}
+		k.state(t, "ready")
+		if m := k.reply(t, "h"); m.OK == nil || !*m.OK {
+			t.Fatalf("hangup refused: %+v", m.Error)
+		}
+		waitUntil(t, "customer hung up", func() bool { _, ok := w.sim.Channel(cust); return !ok })
+	})
 }
 
 func TestCommandsRefused(t *testing.T) {
-	w := newWorld(t, worldOpts{})
-	s, k := w.login("alice")
 	tests := []struct {
 		name string
 		cmd  cti.Command
@@ -468,127 +484,140 @@ func TestCommandsRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w.app.Command(s, tt.cmd)
-			m := k.reply(t, tt.cmd.ID)
-			if m.OK == nil || *m.OK || m.Error == nil || m.Error.Code != tt.code {
-				t.Fatalf("reply = %+v %+v, want code %s", m.OK, m.Error, tt.code)
-			}
-			if strings.HasPrefix(m.Error.Message, "not allowed") || strings.HasPrefix(m.Error.Message, "bad command") || m.Error.Message == "" {
-				t.Fatalf("message %q is not for people", m.Error.Message)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				w := newWorld(t, worldOpts{})
+				s, k := w.login("alice")
+				w.app.Command(s, tt.cmd)
+				m := k.reply(t, tt.cmd.ID)
+				if m.OK == nil || *m.OK || m.Error == nil || m.Error.Code != tt.code {
+					t.Fatalf("reply = %+v %+v, want code %s", m.OK, m.Error, tt.code)
+				}
+				if strings.HasPrefix(m.Error.Message, "not allowed") || strings.HasPrefix(m.Error.Message, "bad command") || m.Error.Message == "" {
+					t.Fatalf("message %q is not for people", m.Error.Message)
+				}
+			})
 		})
 	}
 }
 
 func TestLogoutRefusedDuringCall(t *testing.T) {
-	w := newWorld(t, worldOpts{})
-	s, k := w.login("alice")
-	w.ready(s, k)
-	w.sim.PlaceCall(asterisksim.CallSpec{From: "100", DID: testDID})
-	offer := k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
-	if err := w.app.Logout(context.Background(), s); !errors.Is(err, app.ErrNotAllowed) {
-		t.Fatalf("logout while offered: %v", err)
-	}
-	w.app.Command(s, cti.Command{ID: "a", Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-	k.call(t, "connected")
-	if err := w.app.Logout(context.Background(), s); !errors.Is(err, app.ErrNotAllowed) {
-		t.Fatalf("logout while talking: %v", err)
-	}
-	if _, ok := w.app.Session(s.ID); !ok {
-		t.Fatal("refused logout ended the session")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{})
+		s, k := w.login("alice")
+		w.ready(s, k)
+		w.sim.PlaceCall(asterisksim.CallSpec{From: "100", DID: testDID})
+		offer := k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		if err := w.app.Logout(context.Background(), s); !errors.Is(err, app.ErrNotAllowed) {
+			t.Fatalf("logout while offered: %v", err)
+		}
+		w.app.Command(s, cti.Command{ID: "a", Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+		k.call(t, "connected")
+		if err := w.app.Logout(context.Background(), s); !errors.Is(err, app.ErrNotAllowed) {
+			t.Fatalf("logout while talking: %v", err)
+		}
+		if _, ok := w.app.Session(s.ID); !ok {
+			t.Fatal("refused logout ended the session")
+		}
+	})
 }
 
 func TestLogoutTearsDownLine(t *testing.T) {
-	w := newWorld(t, worldOpts{})
-	s, k := w.login("alice")
-	line := w.lineOf()
-	home := w.sim.BridgeOf(line.ID)
-	endpoint := strings.TrimPrefix(line.Name, "PJSIP/")
-	endpoint = endpoint[:strings.LastIndex(endpoint, "-")] // PJSIP/<endpoint>-<counter>
-	if _, err := w.ari.GetConfig(context.Background(), "res_pjsip", "endpoint", endpoint); err != nil {
-		t.Fatalf("the login's SIP account %q is not provisioned: %v", endpoint, err)
-	}
-	if err := w.app.Logout(context.Background(), s); err != nil {
-		t.Fatal(err)
-	}
-	if m := k.next(t, "bye", func(m cti.Message) bool { return m.Type == cti.MsgBye }); m.Reason != "logout" {
-		t.Fatalf("bye reason %q", m.Reason)
-	}
-	if _, ok := w.app.Session(s.ID); ok {
-		t.Fatal("session still valid after logout")
-	}
-	waitUntil(t, "line, home bridge and the login's SIP account gone", func() bool {
-		_, lineUp := w.sim.Channel(line.ID)
-		_, homeUp := w.sim.Bridge(home)
-		_, errEP := w.ari.GetConfig(context.Background(), "res_pjsip", "endpoint", endpoint)
-		_, errAuth := w.ari.GetConfig(context.Background(), "res_pjsip", "auth", endpoint)
-		return !lineUp && !homeUp && errors.Is(errEP, ari.ErrNotFound) && errors.Is(errAuth, ari.ErrNotFound)
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{})
+		s, k := w.login("alice")
+		line := w.lineOf()
+		home := w.sim.BridgeOf(line.ID)
+		endpoint := strings.TrimPrefix(line.Name, "PJSIP/")
+		endpoint = endpoint[:strings.LastIndex(endpoint, "-")] // PJSIP/<endpoint>-<counter>
+		if _, err := w.ari.GetConfig(context.Background(), "res_pjsip", "endpoint", endpoint); err != nil {
+			t.Fatalf("the login's SIP account %q is not provisioned: %v", endpoint, err)
+		}
+		if err := w.app.Logout(context.Background(), s); err != nil {
+			t.Fatal(err)
+		}
+		if m := k.next(t, "bye", func(m cti.Message) bool { return m.Type == cti.MsgBye }); m.Reason != "logout" {
+			t.Fatalf("bye reason %q", m.Reason)
+		}
+		if _, ok := w.app.Session(s.ID); ok {
+			t.Fatal("session still valid after logout")
+		}
+		waitUntil(t, "line, home bridge and the login's SIP account gone", func() bool {
+			_, lineUp := w.sim.Channel(line.ID)
+			_, homeUp := w.sim.Bridge(home)
+			_, errEP := w.ari.GetConfig(context.Background(), "res_pjsip", "endpoint", endpoint)
+			_, errAuth := w.ari.GetConfig(context.Background(), "res_pjsip", "auth", endpoint)
+			return !lineUp && !homeUp && errors.Is(errEP, ari.ErrNotFound) && errors.Is(errAuth, ari.ErrNotFound)
+		})
 	})
 }
 
 func TestRingNoAnswerRequeuesToNextAgent(t *testing.T) {
-	w := newWorld(t, worldOpts{ringSeconds: 1})
-	sa, ka := w.login("alice")
-	w.ready(sa, ka)
-	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "200", DID: testDID})
-	first := ka.next(t, "offer to alice", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
-	sb, kb := w.login("bob")
-	w.ready(sb, kb)
-	// alice does not answer: withdrawn after the ring time, alice Not Ready (missed call), bob gets it
-	if m := ka.call(t, "ended"); m.Call.EndReason != "withdrawn" {
-		t.Fatalf("end reason %q", m.Call.EndReason)
-	}
-	if m := ka.state(t, "not_ready"); m.State.Reason != "missed_call" {
-		t.Fatalf("reason %q", m.State.Reason)
-	}
-	second := kb.next(t, "offer to bob", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
-	if second.Call.ID != first.Call.ID {
-		t.Fatalf("bob got %s, want the same call %s", second.Call.ID, first.Call.ID)
-	}
-	if _, on := w.sim.MOH(cust); !on {
-		t.Fatal("requeued customer hears no music")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{ringSeconds: 1})
+		sa, ka := w.login("alice")
+		w.ready(sa, ka)
+		cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "200", DID: testDID})
+		first := ka.next(t, "offer to alice", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		sb, kb := w.login("bob")
+		w.ready(sb, kb)
+		// alice does not answer: withdrawn after the ring time, alice Not Ready (missed call), bob gets it
+		if m := ka.call(t, "ended"); m.Call.EndReason != "withdrawn" {
+			t.Fatalf("end reason %q", m.Call.EndReason)
+		}
+		if m := ka.state(t, "not_ready"); m.State.Reason != "missed_call" {
+			t.Fatalf("reason %q", m.State.Reason)
+		}
+		second := kb.next(t, "offer to bob", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		if second.Call.ID != first.Call.ID {
+			t.Fatalf("bob got %s, want the same call %s", second.Call.ID, first.Call.ID)
+		}
+		if _, on := w.sim.MOH(cust); !on {
+			t.Fatal("requeued customer hears no music")
+		}
+	})
 }
 
 func TestClosedSocketRequeuesCall(t *testing.T) {
-	w := newWorld(t, worldOpts{})
-	sa, ka := w.login("alice")
-	w.ready(sa, ka)
-	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "300", DID: testDID})
-	offer := ka.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
-	w.app.Command(sa, cti.Command{ID: "a", Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-	ka.call(t, "connected")
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{})
+		sa, ka := w.login("alice")
+		w.ready(sa, ka)
+		cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "300", DID: testDID})
+		offer := ka.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		w.app.Command(sa, cti.Command{ID: "a", Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+		ka.call(t, "connected")
 
-	// alice's tab closes: she is logged out, the customer goes back to the queue, bob gets the call
-	w.app.Detach(sa, ka)
-	waitUntil(t, "alice's session ended", func() bool { _, ok := w.app.Session(sa.ID); return !ok })
-	waitUntil(t, "customer back on music", func() bool { _, on := w.sim.MOH(cust); return on })
-	sb, kb := w.login("bob")
-	w.ready(sb, kb)
-	got := kb.next(t, "offer to bob", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
-	if got.Call.ID != offer.Call.ID {
-		t.Fatalf("bob offered %s, want %s", got.Call.ID, offer.Call.ID)
-	}
+		// alice's tab closes: she is logged out, the customer goes back to the queue, bob gets the call
+		w.app.Detach(sa, ka)
+		waitUntil(t, "alice's session ended", func() bool { _, ok := w.app.Session(sa.ID); return !ok })
+		waitUntil(t, "customer back on music", func() bool { _, on := w.sim.MOH(cust); return on })
+		sb, kb := w.login("bob")
+		w.ready(sb, kb)
+		got := kb.next(t, "offer to bob", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		if got.Call.ID != offer.Call.ID {
+			t.Fatalf("bob offered %s, want %s", got.Call.ID, offer.Call.ID)
+		}
+	})
 }
 
 func TestSecondLoginReplacesFirst(t *testing.T) {
-	w := newWorld(t, worldOpts{})
-	s1, k1 := w.login("alice")
-	s2, _ := w.login("alice")
-	if m := k1.next(t, "bye", func(m cti.Message) bool { return m.Type == cti.MsgBye }); m.Reason != "replaced" {
-		t.Fatalf("bye reason %q", m.Reason)
-	}
-	if _, ok := w.app.Session(s1.ID); ok {
-		t.Fatal("first session still valid")
-	}
-	if _, ok := w.app.Session(s2.ID); !ok {
-		t.Fatal("second session not valid")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{})
+		s1, k1 := w.login("alice")
+		s2, _ := w.login("alice")
+		if m := k1.next(t, "bye", func(m cti.Message) bool { return m.Type == cti.MsgBye }); m.Reason != "replaced" {
+			t.Fatalf("bye reason %q", m.Reason)
+		}
+		if _, ok := w.app.Session(s1.ID); ok {
+			t.Fatal("first session still valid")
+		}
+		if _, ok := w.app.Session(s2.ID); !ok {
+			t.Fatal("second session not valid")
+		}
+	})
 }
 
 func TestBadLogin(t *testing.T) {
-	w := newWorld(t, worldOpts{})
 	tests := []struct{ name, domain, user, pass string }{
 		{"wrong password", testDomain, "alice", "nope"},
 		{"unknown user", testDomain, "mallory", "alice-pw"},
@@ -597,27 +626,63 @@ func TestBadLogin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := w.app.Login(context.Background(), tt.domain, tt.user, tt.pass); !errors.Is(err, app.ErrBadLogin) {
-				t.Fatalf("err = %v, want ErrBadLogin", err)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				w := newWorld(t, worldOpts{})
+				if _, err := w.app.Login(context.Background(), tt.domain, tt.user, tt.pass); !errors.Is(err, app.ErrBadLogin) {
+					t.Fatalf("err = %v, want ErrBadLogin", err)
+				}
+			})
 		})
 	}
 }
 
 func TestCallerAbandonsWhileOffered(t *testing.T) {
-	w := newWorld(t, worldOpts{})
-	s, k := w.login("alice")
-	w.ready(s, k)
-	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "400", DID: testDID})
-	k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
-	w.sim.Hangup(cust)
-	if m := k.call(t, "ended"); m.Call.EndReason != "caller_hangup" {
-		t.Fatalf("end reason %q", m.Call.EndReason)
-	}
-	k.state(t, "ready")
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{})
+		s, k := w.login("alice")
+		w.ready(s, k)
+		cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "400", DID: testDID})
+		k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		w.sim.Hangup(cust)
+		if m := k.call(t, "ended"); m.Call.EndReason != "caller_hangup" {
+			t.Fatalf("end reason %q", m.Call.EndReason)
+		}
+		k.state(t, "ready")
+	})
 }
 
+// waitUntil waits, inside a synctest bubble, until cond holds (eventually),
+// and fails the test if it does not within waitFor of fake time.
 func waitUntil(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	if !eventually(cond) {
+		t.Fatalf("timed out waiting until %s", what)
+	}
+}
+
+// eventually reports whether cond holds within waitFor of a bubble's fake
+// time. It checks cond each time the world has settled (synctest.Wait:
+// every goroutine of the bubble is durably blocked, so no request, event
+// delivery or store write is half done), and between checks lets the clock
+// move on by a millisecond, firing the timers then due (the simulator's
+// answer and playback delays, the app's retries).
+func eventually(cond func() bool) bool {
+	deadline := time.Now().Add(waitFor)
+	for {
+		synctest.Wait()
+		if cond() {
+			return true
+		}
+		if !time.Now().Before(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// pollUntil is waitUntil outside a bubble, in real time: for a real
+// Asterisk and for benchmarks.
+func pollUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(waitFor)
 	for !cond() {
@@ -643,234 +708,253 @@ func (w *world) talk(s *app.Session, k *sink, from string) (ccaas.CallID, string
 }
 
 func TestWrapupAfterQueueCall(t *testing.T) {
-	w := newWorld(t, worldOpts{wrapupSeconds: 1})
-	s, k := w.login("alice")
-	w.ready(s, k)
-	_, cust := w.talk(s, k, "500")
-	w.sim.Hangup(cust)
-	m := k.state(t, "wrapup")
-	if m.State.Until == nil || m.State.Until.Sub(m.State.Since) != time.Second {
-		t.Fatalf("wrapup %+v, want one second", m.State)
-	}
-	// no queue call reaches an agent in wrapup
-	w.sim.PlaceCall(asterisksim.CallSpec{From: "501", DID: testDID})
-	w.app.Command(s, cti.Command{ID: "r", Cmd: cti.CmdReady})
-	if r := k.reply(t, "r"); *r.OK || r.Error.Code != cti.CodeNotAllowed || !strings.Contains(r.Error.Message, "wrapup") {
-		t.Fatalf("ready in wrapup: %+v", r.Error)
-	}
-	if err := w.app.Logout(context.Background(), s); !errors.Is(err, app.ErrNotAllowed) {
-		t.Fatalf("logout in wrapup: %v", err)
-	}
-	// wrapup ends by itself: Ready, and the waiting call is offered at once
-	ready := k.state(t, "ready")
-	if got := ready.State.Since.Sub(m.State.Since); got < time.Second {
-		t.Fatalf("wrapup lasted %v", got)
-	}
-	if offer := k.next(t, "waiting call offered after wrapup", func(m cti.Message) bool { return m.Type == cti.MsgOffer }); offer.Call.Caller.Number != "501" {
-		t.Fatalf("offered %+v", offer.Call.Caller)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{wrapupSeconds: 1})
+		s, k := w.login("alice")
+		w.ready(s, k)
+		_, cust := w.talk(s, k, "500")
+		w.sim.Hangup(cust)
+		m := k.state(t, "wrapup")
+		if m.State.Until == nil || m.State.Until.Sub(m.State.Since) != time.Second {
+			t.Fatalf("wrapup %+v, want one second", m.State)
+		}
+		// no queue call reaches an agent in wrapup
+		w.sim.PlaceCall(asterisksim.CallSpec{From: "501", DID: testDID})
+		w.app.Command(s, cti.Command{ID: "r", Cmd: cti.CmdReady})
+		if r := k.reply(t, "r"); *r.OK || r.Error.Code != cti.CodeNotAllowed || !strings.Contains(r.Error.Message, "wrapup") {
+			t.Fatalf("ready in wrapup: %+v", r.Error)
+		}
+		if err := w.app.Logout(context.Background(), s); !errors.Is(err, app.ErrNotAllowed) {
+			t.Fatalf("logout in wrapup: %v", err)
+		}
+		// wrapup ends by itself: Ready, and the waiting call is offered at once
+		ready := k.state(t, "ready")
+		if got := ready.State.Since.Sub(m.State.Since); got < time.Second {
+			t.Fatalf("wrapup lasted %v", got)
+		}
+		if offer := k.next(t, "waiting call offered after wrapup", func(m cti.Message) bool { return m.Type == cti.MsgOffer }); offer.Call.Caller.Number != "501" {
+			t.Fatalf("offered %+v", offer.Call.Caller)
+		}
+	})
 }
 
 func TestPendingNotReadyDuringCallAndWrapup(t *testing.T) {
-	w := newWorld(t, worldOpts{wrapupSeconds: 1})
-	s, k := w.login("alice")
-	w.ready(s, k)
-	_, cust := w.talk(s, k, "600")
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{wrapupSeconds: 1})
+		s, k := w.login("alice")
+		w.ready(s, k)
+		_, cust := w.talk(s, k, "600")
 
-	w.app.Command(s, cti.Command{ID: "p", Cmd: cti.CmdNotReady, Reason: "lunch"})
-	if m := k.state(t, "talking"); m.State.Pending != "lunch" {
-		t.Fatalf("pending = %q", m.State.Pending)
-	}
-	w.app.Command(s, cti.Command{ID: "c", Cmd: cti.CmdCancelPending})
-	if m := k.state(t, "talking"); m.State.Pending != "" {
-		t.Fatalf("pending after cancel = %q", m.State.Pending)
-	}
-	w.app.Command(s, cti.Command{ID: "p2", Cmd: cti.CmdNotReady, Reason: "training"})
-	k.state(t, "talking")
-	w.sim.Hangup(cust)
-	if m := k.state(t, "wrapup"); m.State.Pending != "training" {
-		t.Fatalf("pending lost at call end: %+v", m.State)
-	}
-	if m := k.state(t, "not_ready"); m.State.Reason != "training" {
-		t.Fatalf("after wrapup: %+v", m.State)
-	}
+		w.app.Command(s, cti.Command{ID: "p", Cmd: cti.CmdNotReady, Reason: "lunch"})
+		if m := k.state(t, "talking"); m.State.Pending != "lunch" {
+			t.Fatalf("pending = %q", m.State.Pending)
+		}
+		w.app.Command(s, cti.Command{ID: "c", Cmd: cti.CmdCancelPending})
+		if m := k.state(t, "talking"); m.State.Pending != "" {
+			t.Fatalf("pending after cancel = %q", m.State.Pending)
+		}
+		w.app.Command(s, cti.Command{ID: "p2", Cmd: cti.CmdNotReady, Reason: "training"})
+		k.state(t, "talking")
+		w.sim.Hangup(cust)
+		if m := k.state(t, "wrapup"); m.State.Pending != "training" {
+			t.Fatalf("pending lost at call end: %+v", m.State)
+		}
+		if m := k.state(t, "not_ready"); m.State.Reason != "training" {
+			t.Fatalf("after wrapup: %+v", m.State)
+		}
+	})
 }
 
 func TestNoWrapupWithoutTalking(t *testing.T) {
-	w := newWorld(t, worldOpts{wrapupSeconds: 30})
-	s, k := w.login("alice")
-	w.ready(s, k)
-	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "700", DID: testDID})
-	k.state(t, "offered")
-	w.sim.Hangup(cust) // abandoned while ringing: nothing to wrap up
-	k.state(t, "ready")
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{wrapupSeconds: 30})
+		s, k := w.login("alice")
+		w.ready(s, k)
+		cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "700", DID: testDID})
+		k.state(t, "offered")
+		w.sim.Hangup(cust) // abandoned while ringing: nothing to wrap up
+		k.state(t, "ready")
+	})
 }
 
 func TestStateLog(t *testing.T) {
-	w := newWorld(t, worldOpts{})
-	s, k := w.login("alice")
-	w.ready(s, k)
-	w.app.Command(s, cti.Command{Cmd: cti.CmdNotReady, Reason: "lunch"})
-	k.state(t, "not_ready")
-	if err := w.app.Logout(context.Background(), s); err != nil {
-		t.Fatal(err)
-	}
-	want := []struct{ from, to, reason string }{
-		{"logged_out", "not_ready", "login"},
-		{"not_ready", "ready", ""},
-		{"ready", "not_ready", "lunch"},
-		{"not_ready", "logged_out", ""},
-	}
-	var got []ccaas.StateChange
-	waitUntil(t, "state log written", func() bool {
-		got, _ = w.db.StateLog(context.Background(), w.tenant.ID, w.agent["alice"].ID)
-		return len(got) >= len(want)
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{})
+		s, k := w.login("alice")
+		w.ready(s, k)
+		w.app.Command(s, cti.Command{Cmd: cti.CmdNotReady, Reason: "lunch"})
+		k.state(t, "not_ready")
+		if err := w.app.Logout(context.Background(), s); err != nil {
+			t.Fatal(err)
+		}
+		want := []struct{ from, to, reason string }{
+			{"logged_out", "not_ready", "login"},
+			{"not_ready", "ready", ""},
+			{"ready", "not_ready", "lunch"},
+			{"not_ready", "logged_out", ""},
+		}
+		var got []ccaas.StateChange
+		waitUntil(t, "state log written", func() bool {
+			got, _ = w.db.StateLog(context.Background(), w.tenant.ID, w.agent["alice"].ID)
+			return len(got) >= len(want)
+		})
+		for i, wnt := range want {
+			g := got[i]
+			if g.From != wnt.from || g.To != wnt.to || g.Reason != wnt.reason || g.At.IsZero() {
+				t.Fatalf("row %d = %+v, want %+v", i, g, wnt)
+			}
+			if i > 0 && g.At.Before(got[i-1].At) {
+				t.Fatalf("rows out of order: %v before %v", g.At, got[i-1].At)
+			}
+		}
 	})
-	for i, wnt := range want {
-		g := got[i]
-		if g.From != wnt.from || g.To != wnt.to || g.Reason != wnt.reason || g.At.IsZero() {
-			t.Fatalf("row %d = %+v, want %+v", i, g, wnt)
-		}
-		if i > 0 && g.At.Before(got[i-1].At) {
-			t.Fatalf("rows out of order: %v before %v", g.At, got[i-1].At)
-		}
-	}
 }
 
 func member(a ccaas.Agent, skill int) ccaas.Member { return ccaas.Member{Agent: a.ID, Skill: skill} }
 
 func TestOverflowToAnotherQueue(t *testing.T) {
-	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
-		sales, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Sales", RingSeconds: 30, DIDs: []string{"5550002"}, Members: []ccaas.Member{member(ag["bob"], 1)}})
-		if err != nil {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
+			sales, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Sales", RingSeconds: 30, DIDs: []string{"5550002"}, Members: []ccaas.Member{member(ag["bob"], 1)}})
+			if err != nil {
+				return err
+			}
+			_, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
+				Members: []ccaas.Member{member(ag["alice"], 1)}, MaxWaitSeconds: 1, Overflow: ccaas.OverflowQueue, OverflowTarget: fmt.Sprint(sales.ID)})
 			return err
+		}})
+		sb, kb := w.login("bob")
+		w.ready(sb, kb)
+		start := time.Now()
+		w.sim.PlaceCall(asterisksim.CallSpec{From: "800", DID: testDID}) // nobody of Support is Ready
+		offer := kb.next(t, "overflowed call offered to Sales", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		if offer.Call.Queue.Name != "Sales" || offer.Call.Caller.Number != "800" {
+			t.Fatalf("offer = %+v", offer.Call)
 		}
-		_, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
-			Members: []ccaas.Member{member(ag["alice"], 1)}, MaxWaitSeconds: 1, Overflow: ccaas.OverflowQueue, OverflowTarget: fmt.Sprint(sales.ID)})
-		return err
-	}})
-	sb, kb := w.login("bob")
-	w.ready(sb, kb)
-	start := time.Now()
-	w.sim.PlaceCall(asterisksim.CallSpec{From: "800", DID: testDID}) // nobody of Support is Ready
-	offer := kb.next(t, "overflowed call offered to Sales", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
-	if offer.Call.Queue.Name != "Sales" || offer.Call.Caller.Number != "800" {
-		t.Fatalf("offer = %+v", offer.Call)
-	}
-	if waited := time.Since(start); waited < time.Second {
-		t.Fatalf("overflowed after %v, before the maximum wait", waited)
-	}
+		if waited := time.Since(start); waited < time.Second {
+			t.Fatalf("overflowed after %v, before the maximum wait", waited)
+		}
+	})
 }
 
 func TestOverflowToExtensionReachesNotReadyAgent(t *testing.T) {
-	w := newWorld(t, worldOpts{wrapupSeconds: 30, queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
-		_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
-			Members: []ccaas.Member{member(ag["bob"], 1)}, MaxWaitSeconds: 1, Overflow: ccaas.OverflowExtension, OverflowTarget: "1001"})
-		return err
-	}})
-	sa, ka := w.login("alice") // alice (1001) is not a member and stays Not Ready
-	w.app.Command(sa, cti.Command{Cmd: cti.CmdNotReady, Reason: "lunch"})
-	ka.state(t, "not_ready")
-	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "900", DID: testDID})
-	offer := ka.next(t, "call to alice's extension", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
-	w.app.Command(sa, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-	ka.call(t, "connected")
-	w.sim.Hangup(cust)
-	// an extension call has no wrapup, and alice returns to lunch
-	if m := ka.state(t, "not_ready"); m.State.Reason != "lunch" {
-		t.Fatalf("after the extension call: %+v", m.State)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{wrapupSeconds: 30, queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
+			_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
+				Members: []ccaas.Member{member(ag["bob"], 1)}, MaxWaitSeconds: 1, Overflow: ccaas.OverflowExtension, OverflowTarget: "1001"})
+			return err
+		}})
+		sa, ka := w.login("alice") // alice (1001) is not a member and stays Not Ready
+		w.app.Command(sa, cti.Command{Cmd: cti.CmdNotReady, Reason: "lunch"})
+		ka.state(t, "not_ready")
+		cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "900", DID: testDID})
+		offer := ka.next(t, "call to alice's extension", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		w.app.Command(sa, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+		ka.call(t, "connected")
+		w.sim.Hangup(cust)
+		// an extension call has no wrapup, and alice returns to lunch
+		if m := ka.state(t, "not_ready"); m.State.Reason != "lunch" {
+			t.Fatalf("after the extension call: %+v", m.State)
+		}
+	})
 }
 
 func TestOverflowHangsUpPolitely(t *testing.T) {
-	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
-		_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
-			Members: []ccaas.Member{member(ag["alice"], 1)}, MaxWaitSeconds: 1, Overflow: ccaas.OverflowHangup})
-		return err
-	}})
-	events, stop := w.sim.Subscribe()
-	defer stop()
-	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "901", DID: testDID})
-	heardGoodbye := false
-	timeout := time.After(waitFor)
-	for !heardGoodbye {
-		select {
-		case ev := <-events:
-			if e, ok := ev.(*ari.PlaybackStarted); ok && e.Playback.TargetURI == "channel:"+cust && e.Playback.MediaURI == mediaGoodbye {
-				heardGoodbye = true
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
+			_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
+				Members: []ccaas.Member{member(ag["alice"], 1)}, MaxWaitSeconds: 1, Overflow: ccaas.OverflowHangup})
+			return err
+		}})
+		events, stop := w.sim.Subscribe()
+		defer stop()
+		cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "901", DID: testDID})
+		heardGoodbye := false
+		timeout := time.After(waitFor)
+		for !heardGoodbye {
+			select {
+			case ev := <-events:
+				if e, ok := ev.(*ari.PlaybackStarted); ok && e.Playback.TargetURI == "channel:"+cust && e.Playback.MediaURI == mediaGoodbye {
+					heardGoodbye = true
+				}
+			case <-timeout:
+				t.Fatal("the caller heard no goodbye")
 			}
-		case <-timeout:
-			t.Fatal("the caller heard no goodbye")
 		}
-	}
-	waitUntil(t, "caller hung up after the goodbye", func() bool { _, ok := w.sim.Channel(cust); return !ok })
+		waitUntil(t, "caller hung up after the goodbye", func() bool { _, ok := w.sim.Channel(cust); return !ok })
+	})
 }
 
 const mediaGoodbye = "sound:queue-thankyou"
 
 func TestPositionAnnouncements(t *testing.T) {
-	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
-		_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
-			Members: []ccaas.Member{member(ag["alice"], 1)}, AnnounceSeconds: 1})
-		return err
-	}})
-	events, stop := w.sim.Subscribe()
-	defer stop()
-	first, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "1", DID: testDID})
-	second, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "2", DID: testDID})
-	want := map[string]string{"channel:" + first: "sound:queue-youarenext", "channel:" + second: "sound:queue-thereare"}
-	finished := map[string]bool{}
-	timeout := time.After(waitFor)
-	for len(finished) < 2 {
-		select {
-		case ev := <-events:
-			switch e := ev.(type) {
-			case *ari.PlaybackStarted:
-				if m, ok := want[e.Playback.TargetURI]; ok && e.Playback.MediaURI != m {
-					t.Fatalf("%s heard %s, want %s", e.Playback.TargetURI, e.Playback.MediaURI, m)
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
+			_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
+				Members: []ccaas.Member{member(ag["alice"], 1)}, AnnounceSeconds: 1})
+			return err
+		}})
+		events, stop := w.sim.Subscribe()
+		defer stop()
+		first, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "1", DID: testDID})
+		time.Sleep(time.Millisecond) // the clock is fake: the second caller must come at a later time
+		second, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "2", DID: testDID})
+		want := map[string]string{"channel:" + first: "sound:queue-youarenext", "channel:" + second: "sound:queue-thereare"}
+		finished := map[string]bool{}
+		timeout := time.After(waitFor)
+		for len(finished) < 2 {
+			select {
+			case ev := <-events:
+				switch e := ev.(type) {
+				case *ari.PlaybackStarted:
+					if m, ok := want[e.Playback.TargetURI]; ok && e.Playback.MediaURI != m {
+						t.Fatalf("%s heard %s, want %s", e.Playback.TargetURI, e.Playback.MediaURI, m)
+					}
+				case *ari.PlaybackFinished:
+					if _, ok := want[e.Playback.TargetURI]; ok {
+						finished[e.Playback.TargetURI] = true
+					}
 				}
-			case *ari.PlaybackFinished:
-				if _, ok := want[e.Playback.TargetURI]; ok {
-					finished[e.Playback.TargetURI] = true
-				}
+			case <-timeout:
+				t.Fatalf("announcements heard: %v", finished)
 			}
-		case <-timeout:
-			t.Fatalf("announcements heard: %v", finished)
 		}
-	}
-	waitUntil(t, "music back after the announcements", func() bool {
-		_, on1 := w.sim.MOH(first)
-		_, on2 := w.sim.MOH(second)
-		return on1 && on2
+		waitUntil(t, "music back after the announcements", func() bool {
+			_, on1 := w.sim.MOH(first)
+			_, on2 := w.sim.MOH(second)
+			return on1 && on2
+		})
 	})
 }
 
 func TestPriorityAndSkill(t *testing.T) {
-	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
-		if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
-			Members: []ccaas.Member{member(ag["alice"], 1), member(ag["bob"], 1)}}); err != nil {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
+			if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
+				Members: []ccaas.Member{member(ag["alice"], 1), member(ag["bob"], 1)}}); err != nil {
+				return err
+			}
+			// VIP is served before Support, and prefers bob (skill 9) to alice (skill 2)
+			_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "VIP", RingSeconds: 30, Priority: 10, DIDs: []string{"5550009"},
+				Members: []ccaas.Member{member(ag["alice"], 2), member(ag["bob"], 9)}})
 			return err
+		}})
+		sa, ka := w.login("alice")
+		sb, kb := w.login("bob")
+		first, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "support-first", DID: testDID})
+		waitUntil(t, "first call waiting", func() bool { _, on := w.sim.MOH(first); return on })
+		second, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "vip-second", DID: "5550009"})
+		waitUntil(t, "second call waiting", func() bool { _, on := w.sim.MOH(second); return on })
+		w.ready(sa, ka) // alice is Ready first: longest idle
+		// alice gets the VIP call (priority beats arrival) while bob is not Ready
+		if m := ka.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer }); m.Call.Queue.Name != "VIP" {
+			t.Fatalf("alice offered %s first, want VIP", m.Call.Queue.Name)
 		}
-		// VIP is served before Support, and prefers bob (skill 9) to alice (skill 2)
-		_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "VIP", RingSeconds: 30, Priority: 10, DIDs: []string{"5550009"},
-			Members: []ccaas.Member{member(ag["alice"], 2), member(ag["bob"], 9)}})
-		return err
-	}})
-	sa, ka := w.login("alice")
-	sb, kb := w.login("bob")
-	first, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "support-first", DID: testDID})
-	waitUntil(t, "first call waiting", func() bool { _, on := w.sim.MOH(first); return on })
-	second, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "vip-second", DID: "5550009"})
-	waitUntil(t, "second call waiting", func() bool { _, on := w.sim.MOH(second); return on })
-	w.ready(sa, ka) // alice is Ready first: longest idle
-	// alice gets the VIP call (priority beats arrival) while bob is not Ready
-	if m := ka.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer }); m.Call.Queue.Name != "VIP" {
-		t.Fatalf("alice offered %s first, want VIP", m.Call.Queue.Name)
-	}
-	w.ready(sb, kb)
-	if m := kb.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer }); m.Call.Queue.Name != "Support" {
-		t.Fatalf("bob offered %s", m.Call.Queue.Name)
-	}
+		w.ready(sb, kb)
+		if m := kb.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer }); m.Call.Queue.Name != "Support" {
+			t.Fatalf("bob offered %s", m.Call.Queue.Name)
+		}
+	})
 }
 
 // testLogLevel is Error unless CCAAS_TEST_LOG=debug asks for more.
@@ -882,270 +966,284 @@ var testLogLevel = func() slog.Level {
 }()
 
 func TestSkillBeatsIdleTime(t *testing.T) {
-	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
-		_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "VIP", RingSeconds: 30, DIDs: []string{testDID},
-			Members: []ccaas.Member{member(ag["alice"], 2), member(ag["bob"], 9)}})
-		return err
-	}})
-	sa, ka := w.login("alice")
-	sb, kb := w.login("bob")
-	w.ready(sa, ka) // alice has been idle longer,
-	w.ready(sb, kb) // but bob has the higher skill
-	w.sim.PlaceCall(asterisksim.CallSpec{From: "vip", DID: testDID})
-	kb.next(t, "offer to bob", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
+			_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "VIP", RingSeconds: 30, DIDs: []string{testDID},
+				Members: []ccaas.Member{member(ag["alice"], 2), member(ag["bob"], 9)}})
+			return err
+		}})
+		sa, ka := w.login("alice")
+		sb, kb := w.login("bob")
+		w.ready(sa, ka) // alice has been idle longer,
+		w.ready(sb, kb) // but bob has the higher skill
+		w.sim.PlaceCall(asterisksim.CallSpec{From: "vip", DID: testDID})
+		kb.next(t, "offer to bob", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+	})
 }
 
 func TestLineDropDuringCallRequeues(t *testing.T) {
-	w := newWorld(t, worldOpts{})
-	sa, ka := w.login("alice")
-	line := w.lineOf()
-	w.ready(sa, ka)
-	callID, cust := w.talk(sa, ka, "1200")
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{})
+		sa, ka := w.login("alice")
+		line := w.lineOf()
+		w.ready(sa, ka)
+		callID, cust := w.talk(sa, ka, "1200")
 
-	// alice's phone goes away mid-call (the far end hangs up her line)
-	if err := w.sim.Hangup(line.ID); err != nil {
-		t.Fatal(err)
-	}
-	if m := ka.call(t, "ended"); m.Call.EndReason != "failed" {
-		t.Fatalf("end reason %q", m.Call.EndReason)
-	}
-	waitUntil(t, "customer back on music, out of the call bridge", func() bool {
-		_, on := w.sim.MOH(cust)
-		return on && w.sim.BridgeOf(cust) == ""
+		// alice's phone goes away mid-call (the far end hangs up her line)
+		if err := w.sim.Hangup(line.ID); err != nil {
+			t.Fatal(err)
+		}
+		if m := ka.call(t, "ended"); m.Call.EndReason != "failed" {
+			t.Fatalf("end reason %q", m.Call.EndReason)
+		}
+		waitUntil(t, "customer back on music, out of the call bridge", func() bool {
+			_, on := w.sim.MOH(cust)
+			return on && w.sim.BridgeOf(cust) == ""
+		})
+		// her line comes back by itself; the customer is offered again, first in line
+		ka.next(t, "line up again", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
+		if m := ka.next(t, "offer again", func(m cti.Message) bool { return m.Type == cti.MsgOffer }); m.Call.ID != callID {
+			t.Fatalf("offered %s, want the same call %s", m.Call.ID, callID)
+		}
 	})
-	// her line comes back by itself; the customer is offered again, first in line
-	ka.next(t, "line up again", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
-	if m := ka.next(t, "offer again", func(m cti.Message) bool { return m.Type == cti.MsgOffer }); m.Call.ID != callID {
-		t.Fatalf("offered %s, want the same call %s", m.Call.ID, callID)
-	}
 }
 
 func TestReloadAppliesWithoutRestart(t *testing.T) {
-	w := newWorld(t, worldOpts{})
-	ctx := context.Background()
-	s, k := w.login("alice")
-	w.ready(s, k)
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{})
+		ctx := context.Background()
+		s, k := w.login("alice")
+		w.ready(s, k)
 
-	// a new queue with a new DID, and a wrapup time for alice
-	if _, err := w.db.CreateQueue(ctx, ccaas.Queue{TenantID: w.tenant.ID, Name: "Billing", RingSeconds: 30, DIDs: []string{"5550777"},
-		Members: []ccaas.Member{member(w.agent["alice"], 1)}}); err != nil {
-		t.Fatal(err)
-	}
-	alice := w.agent["alice"]
-	alice.WrapupSeconds = 1
-	if err := w.db.UpdateAgent(ctx, alice); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.app.Reload(ctx, w.tenant.ID); err != nil {
-		t.Fatal(err)
-	}
-	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "700", DID: "5550777"})
-	offer := k.next(t, "offer from the new queue", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
-	if offer.Call.Queue.Name != "Billing" {
-		t.Fatalf("offer = %+v", offer.Call.Queue)
-	}
-	w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-	k.call(t, "connected")
-	w.sim.Hangup(cust)
-	if m := k.state(t, "wrapup"); m.State.Until.Sub(m.State.Since) != time.Second {
-		t.Fatalf("wrapup %+v, want the new 1 s", m.State)
-	}
+		// a new queue with a new DID, and a wrapup time for alice
+		if _, err := w.db.CreateQueue(ctx, ccaas.Queue{TenantID: w.tenant.ID, Name: "Billing", RingSeconds: 30, DIDs: []string{"5550777"},
+			Members: []ccaas.Member{member(w.agent["alice"], 1)}}); err != nil {
+			t.Fatal(err)
+		}
+		alice := w.agent["alice"]
+		alice.WrapupSeconds = 1
+		if err := w.db.UpdateAgent(ctx, alice); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.app.Reload(ctx, w.tenant.ID); err != nil {
+			t.Fatal(err)
+		}
+		cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "700", DID: "5550777"})
+		offer := k.next(t, "offer from the new queue", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		if offer.Call.Queue.Name != "Billing" {
+			t.Fatalf("offer = %+v", offer.Call.Queue)
+		}
+		w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+		k.call(t, "connected")
+		w.sim.Hangup(cust)
+		if m := k.state(t, "wrapup"); m.State.Until.Sub(m.State.Since) != time.Second {
+			t.Fatalf("wrapup %+v, want the new 1 s", m.State)
+		}
 
-	// bob is removed while logged in: his session ends and says why
-	sb, kb := w.login("bob")
-	if err := w.db.DeleteAgent(ctx, w.tenant.ID, w.agent["bob"].ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.app.Reload(ctx, w.tenant.ID); err != nil {
-		t.Fatal(err)
-	}
-	if m := kb.next(t, "bye", func(m cti.Message) bool { return m.Type == cti.MsgBye }); m.Reason != "removed" {
-		t.Fatalf("bye = %q", m.Reason)
-	}
-	if _, ok := w.app.Session(sb.ID); ok {
-		t.Fatal("removed agent's session still valid")
-	}
-	if _, err := w.app.Login(ctx, testDomain, "bob", "bob-pw"); !errors.Is(err, app.ErrBadLogin) {
-		t.Fatalf("removed agent logs in: %v", err)
-	}
+		// bob is removed while logged in: his session ends and says why
+		sb, kb := w.login("bob")
+		if err := w.db.DeleteAgent(ctx, w.tenant.ID, w.agent["bob"].ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.app.Reload(ctx, w.tenant.ID); err != nil {
+			t.Fatal(err)
+		}
+		if m := kb.next(t, "bye", func(m cti.Message) bool { return m.Type == cti.MsgBye }); m.Reason != "removed" {
+			t.Fatalf("bye = %q", m.Reason)
+		}
+		if _, ok := w.app.Session(sb.ID); ok {
+			t.Fatal("removed agent's session still valid")
+		}
+		if _, err := w.app.Login(ctx, testDomain, "bob", "bob-pw"); !errors.Is(err, app.ErrBadLogin) {
+			t.Fatalf("removed agent logs in: %v", err)
+		}
+	})
 }
 
 func TestReloadStartsNewTenant(t *testing.T) {
-	w := newWorld(t, worldOpts{})
-	ctx := context.Background()
-	ten, err := w.db.CreateTenant(ctx, ccaas.Tenant{Domain: "new.example", Name: "New"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash, _ := bcrypt.GenerateFromPassword([]byte("carol-pw"), bcrypt.MinCost)
-	carol, _ := w.db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "carol", Name: "Carol", Extension: "1001", PasswordHash: string(hash)})
-	if _, err := w.db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Main", RingSeconds: 30, DIDs: []string{"5559000"}, Members: []ccaas.Member{member(carol, 1)}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.app.Reload(ctx, ten.ID); err != nil {
-		t.Fatal(err)
-	}
-	s, err := w.app.Login(ctx, "new.example", "carol", "carol-pw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := newSink()
-	if err := w.app.Attach(ctx, s, k); err != nil {
-		t.Fatal(err)
-	}
-	if snap := k.next(t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot }); snap.Line.State != "up" {
-		k.next(t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
-	}
-	w.app.Command(s, cti.Command{Cmd: cti.CmdReady})
-	k.state(t, "ready")
-	w.sim.PlaceCall(asterisksim.CallSpec{From: "1", DID: "5559000"})
-	k.next(t, "offer in the new tenant", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{})
+		ctx := context.Background()
+		ten, err := w.db.CreateTenant(ctx, ccaas.Tenant{Domain: "new.example", Name: "New"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hash, _ := bcrypt.GenerateFromPassword([]byte("carol-pw"), bcrypt.MinCost)
+		carol, _ := w.db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "carol", Name: "Carol", Extension: "1001", PasswordHash: string(hash)})
+		if _, err := w.db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Main", RingSeconds: 30, DIDs: []string{"5559000"}, Members: []ccaas.Member{member(carol, 1)}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.app.Reload(ctx, ten.ID); err != nil {
+			t.Fatal(err)
+		}
+		s, err := w.app.Login(ctx, "new.example", "carol", "carol-pw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := newSink()
+		if err := w.app.Attach(ctx, s, k); err != nil {
+			t.Fatal(err)
+		}
+		if snap := k.next(t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot }); snap.Line.State != "up" {
+			k.next(t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
+		}
+		w.app.Command(s, cti.Command{Cmd: cti.CmdReady})
+		k.state(t, "ready")
+		w.sim.PlaceCall(asterisksim.CallSpec{From: "1", DID: "5559000"})
+		k.next(t, "offer in the new tenant", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+	})
 }
 
 func TestTenantsNeverCross(t *testing.T) {
-	w := newWorld(t, worldOpts{})
-	ctx := context.Background()
-	// a second tenant whose agent also has extension 1001 (and username alice)
-	other, _ := w.db.CreateTenant(ctx, ccaas.Tenant{Domain: "other.example", Name: "Other"})
-	hash, _ := bcrypt.GenerateFromPassword([]byte("other-pw"), bcrypt.MinCost)
-	twin, _ := w.db.CreateAgent(ctx, ccaas.Agent{TenantID: other.ID, Username: "alice", Name: "Other Alice", Extension: "1001", PasswordHash: string(hash)})
-	w.db.CreateQueue(ctx, ccaas.Queue{TenantID: other.ID, Name: "Other support", RingSeconds: 30, DIDs: []string{"5558888"}, Members: []ccaas.Member{member(twin, 1)}})
-	w.db.SetSettings(ctx, other.ID, ccaas.Settings{Trunk: "pstn"})
-	if err := w.app.Reload(ctx, other.ID); err != nil {
-		t.Fatal(err)
-	}
-	sa, ka := w.login("alice")
-	so, err := w.app.Login(ctx, "other.example", "alice", "other-pw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.app.Login(ctx, "other.example", "alice", "alice-pw"); !errors.Is(err, app.ErrBadLogin) {
-		t.Fatalf("acme's password opened the other tenant: %v", err)
-	}
-	ko := newSink()
-	w.app.Attach(ctx, so, ko)
-	if snap := ko.next(t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot }); snap.Line.State != "up" {
-		ko.next(t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
-	}
-	w.ready(sa, ka)
-	w.app.Command(so, cti.Command{Cmd: cti.CmdReady})
-	ko.state(t, "ready")
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{})
+		ctx := context.Background()
+		// a second tenant whose agent also has extension 1001 (and username alice)
+		other, _ := w.db.CreateTenant(ctx, ccaas.Tenant{Domain: "other.example", Name: "Other"})
+		hash, _ := bcrypt.GenerateFromPassword([]byte("other-pw"), bcrypt.MinCost)
+		twin, _ := w.db.CreateAgent(ctx, ccaas.Agent{TenantID: other.ID, Username: "alice", Name: "Other Alice", Extension: "1001", PasswordHash: string(hash)})
+		w.db.CreateQueue(ctx, ccaas.Queue{TenantID: other.ID, Name: "Other support", RingSeconds: 30, DIDs: []string{"5558888"}, Members: []ccaas.Member{member(twin, 1)}})
+		w.db.SetSettings(ctx, other.ID, ccaas.Settings{Trunk: "pstn"})
+		if err := w.app.Reload(ctx, other.ID); err != nil {
+			t.Fatal(err)
+		}
+		sa, ka := w.login("alice")
+		so, err := w.app.Login(ctx, "other.example", "alice", "other-pw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.app.Login(ctx, "other.example", "alice", "alice-pw"); !errors.Is(err, app.ErrBadLogin) {
+			t.Fatalf("acme's password opened the other tenant: %v", err)
+		}
+		ko := newSink()
+		w.app.Attach(ctx, so, ko)
+		if snap := ko.next(t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot }); snap.Line.State != "up" {
+			ko.next(t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
+		}
+		w.ready(sa, ka)
+		w.app.Command(so, cti.Command{Cmd: cti.CmdReady})
+		ko.state(t, "ready")
 
-	// a call to acme's DID reaches acme's alice only
-	w.sim.PlaceCall(asterisksim.CallSpec{From: "1", DID: testDID})
-	acme := ka.next(t, "acme offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
-	// the other tenant's alice cannot answer, hang up or transfer it by its id
-	for _, cmd := range []cti.Command{
-		{ID: "x1", Cmd: cti.CmdAnswer, Call: acme.Call.ID},
-		{ID: "x2", Cmd: cti.CmdHangup, Call: acme.Call.ID},
-		{ID: "x3", Cmd: cti.CmdHold, Call: acme.Call.ID},
-	} {
-		w.app.Command(so, cmd)
-		if r := ko.reply(t, cmd.ID); *r.OK || r.Error.Code != cti.CodeNoSuchCall {
-			t.Fatalf("%s of another tenant's call: %+v", cmd.Cmd, r.Error)
+		// a call to acme's DID reaches acme's alice only
+		w.sim.PlaceCall(asterisksim.CallSpec{From: "1", DID: testDID})
+		acme := ka.next(t, "acme offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		// the other tenant's alice cannot answer, hang up or transfer it by its id
+		for _, cmd := range []cti.Command{
+			{ID: "x1", Cmd: cti.CmdAnswer, Call: acme.Call.ID},
+			{ID: "x2", Cmd: cti.CmdHangup, Call: acme.Call.ID},
+			{ID: "x3", Cmd: cti.CmdHold, Call: acme.Call.ID},
+		} {
+			w.app.Command(so, cmd)
+			if r := ko.reply(t, cmd.ID); *r.OK || r.Error.Code != cti.CodeNoSuchCall {
+				t.Fatalf("%s of another tenant's call: %+v", cmd.Cmd, r.Error)
+			}
 		}
-	}
-	// transfers and conferences to "1001" stay inside the tenant: acme's alice
-	// calling 1001 is her own extension, never the other tenant's
-	w.app.Command(sa, cti.Command{Cmd: cti.CmdAnswer, Call: acme.Call.ID})
-	ka.call(t, "connected")
-	w.app.Command(sa, cti.Command{ID: "t", Cmd: cti.CmdTransfer, Call: acme.Call.ID, Target: "1001"})
-	if r := ka.reply(t, "t"); *r.OK || !strings.Contains(r.Error.Message, "your own") {
-		t.Fatalf("transfer to 1001: %+v", r.Error)
-	}
-	// and the other tenant's DID reaches only the other alice
-	w.sim.PlaceCall(asterisksim.CallSpec{From: "2", DID: "5558888"})
-	if m := ko.next(t, "other offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer }); m.Call.Queue.Name != "Other support" {
-		t.Fatalf("other tenant offered %+v", m.Call.Queue)
-	}
-	select {
-	case m := <-ka.ch:
-		if m.Type == cti.MsgOffer {
-			t.Fatalf("acme's alice was offered the other tenant's call: %+v", m.Call)
+		// transfers and conferences to "1001" stay inside the tenant: acme's alice
+		// calling 1001 is her own extension, never the other tenant's
+		w.app.Command(sa, cti.Command{Cmd: cti.CmdAnswer, Call: acme.Call.ID})
+		ka.call(t, "connected")
+		w.app.Command(sa, cti.Command{ID: "t", Cmd: cti.CmdTransfer, Call: acme.Call.ID, Target: "1001"})
+		if r := ka.reply(t, "t"); *r.OK || !strings.Contains(r.Error.Message, "your own") {
+			t.Fatalf("transfer to 1001: %+v", r.Error)
 		}
-	case <-time.After(100 * time.Millisecond):
-	}
+		// and the other tenant's DID reaches only the other alice
+		w.sim.PlaceCall(asterisksim.CallSpec{From: "2", DID: "5558888"})
+		if m := ko.next(t, "other offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer }); m.Call.Queue.Name != "Other support" {
+			t.Fatalf("other tenant offered %+v", m.Call.Queue)
+		}
+		select {
+		case m := <-ka.ch:
+			if m.Type == cti.MsgOffer {
+				t.Fatalf("acme's alice was offered the other tenant's call: %+v", m.Call)
+			}
+		case <-time.After(100 * time.Millisecond):
+		}
+	})
 }
 
 func TestLineWaitsForThePhoneAndFollowsIt(t *testing.T) {
-	w := newWorld(t, worldOpts{manualPhones: true})
-	ctx := context.Background()
-	s, err := w.app.Login(ctx, testDomain, "alice", "alice-pw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := newSink()
-	w.app.Attach(ctx, s, k)
-	snap := k.next(t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot })
-	if snap.Phone == nil || !strings.HasPrefix(snap.Phone.Username, "ag") || len(snap.Phone.Password) < 16 {
-		t.Fatalf("snapshot phone = %+v", snap.Phone)
-	}
-	if snap.Line.State != "registering" {
-		k.next(t, "line registering", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "registering" })
-	}
-	phone := "PJSIP/" + snap.Phone.Username
-	for _, ch := range w.sim.Channels() {
-		if strings.HasPrefix(ch.ID, "ln") {
-			t.Fatal("the line was originated before the phone registered")
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{manualPhones: true})
+		ctx := context.Background()
+		s, err := w.app.Login(ctx, testDomain, "alice", "alice-pw")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	// the browser phone registers: the line comes up
-	if err := w.sim.Register(phone); err != nil {
-		t.Fatal(err)
-	}
-	k.next(t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
-	line := w.lineOf()
-	// the tab crashes: Asterisk keeps the call up, the app hangs it up
-	if err := w.sim.Unregister(phone); err != nil {
-		t.Fatal(err)
-	}
-	waitUntil(t, "orphaned line hung up", func() bool { _, ok := w.sim.Channel(line.ID); return !ok })
-	k.next(t, "line waits for the phone again", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "registering" })
-	w.sim.Register(phone)
-	k.next(t, "line up again", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
+		k := newSink()
+		w.app.Attach(ctx, s, k)
+		snap := k.next(t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot })
+		if snap.Phone == nil || !strings.HasPrefix(snap.Phone.Username, "ag") || len(snap.Phone.Password) < 16 {
+			t.Fatalf("snapshot phone = %+v", snap.Phone)
+		}
+		if snap.Line.State != "registering" {
+			k.next(t, "line registering", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "registering" })
+		}
+		phone := "PJSIP/" + snap.Phone.Username
+		for _, ch := range w.sim.Channels() {
+			if strings.HasPrefix(ch.ID, "ln") {
+				t.Fatal("the line was originated before the phone registered")
+			}
+		}
+		// the browser phone registers: the line comes up
+		if err := w.sim.Register(phone); err != nil {
+			t.Fatal(err)
+		}
+		k.next(t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
+		line := w.lineOf()
+		// the tab crashes: Asterisk keeps the call up, the app hangs it up
+		if err := w.sim.Unregister(phone); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, "orphaned line hung up", func() bool { _, ok := w.sim.Channel(line.ID); return !ok })
+		k.next(t, "line waits for the phone again", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "registering" })
+		w.sim.Register(phone)
+		k.next(t, "line up again", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
+	})
 }
 
 func TestAsteriskRestartReconciles(t *testing.T) {
-	w := newWorld(t, worldOpts{})
-	sa, ka := w.login("alice")
-	sb, kb := w.login("bob")
-	w.ready(sa, ka)
-	callID, _ := w.talk(sa, ka, "1300")
-	waiting, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "1301", DID: testDID}) // bob is Not Ready: it waits
-	waitUntil(t, "second call waiting", func() bool { _, on := w.sim.MOH(waiting); return on })
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{})
+		sa, ka := w.login("alice")
+		sb, kb := w.login("bob")
+		w.ready(sa, ka)
+		callID, _ := w.talk(sa, ka, "1300")
+		waiting, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "1301", DID: testDID}) // bob is Not Ready: it waits
+		waitUntil(t, "second call waiting", func() bool { _, on := w.sim.MOH(waiting); return on })
 
-	// Asterisk restarts: every channel and bridge is gone, and so is the
-	// pushed configuration of both logins
-	w.sim.Restart()
-	if m := ka.call(t, "ended"); m.Call.ID != callID {
-		t.Fatalf("ended %s, want %s", m.Call.ID, callID)
-	}
-	ka.state(t, "ready") // not stuck talking to nobody
-	for name, k := range map[string]*sink{"alice": ka, "bob": kb} {
-		k.next(t, name+"'s line back up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
-	}
-	// the lines really are back in Asterisk, each parked at home
-	waitUntil(t, "two parked lines after the restart", func() bool {
-		n := 0
-		for _, ch := range w.sim.Channels() {
-			if strings.HasPrefix(ch.ID, "ln") && w.sim.BridgeOf(ch.ID) != "" {
-				n++
-			}
+		// Asterisk restarts: every channel and bridge is gone, and so is the
+		// pushed configuration of both logins
+		w.sim.Restart()
+		if m := ka.call(t, "ended"); m.Call.ID != callID {
+			t.Fatalf("ended %s, want %s", m.Call.ID, callID)
 		}
-		return n == 2
+		ka.state(t, "ready") // not stuck talking to nobody
+		for name, k := range map[string]*sink{"alice": ka, "bob": kb} {
+			k.next(t, name+"'s line back up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
+		}
+		// the lines really are back in Asterisk, each parked at home
+		waitUntil(t, "two parked lines after the restart", func() bool {
+			n := 0
+			for _, ch := range w.sim.Channels() {
+				if strings.HasPrefix(ch.ID, "ln") && w.sim.BridgeOf(ch.ID) != "" {
+					n++
+				}
+			}
+			return n == 2
+		})
+		// and calls work again: a new caller reaches alice
+		cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "1302", DID: testDID})
+		offer := ka.next(t, "offer after the restart", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		w.app.Command(sa, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+		ka.call(t, "connected")
+		if w.sim.BridgeOf(cust) == "" {
+			t.Fatal("the new caller is not bridged")
+		}
+		w.app.Command(sb, cti.Command{ID: "b", Cmd: cti.CmdReady}) // bob's session survived too
+		if r := kb.reply(t, "b"); !*r.OK {
+			t.Fatalf("bob after the restart: %+v", r.Error)
+		}
 	})
-	// and calls work again: a new caller reaches alice
-	cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "1302", DID: testDID})
-	offer := ka.next(t, "offer after the restart", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
-	w.app.Command(sa, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-	ka.call(t, "connected")
-	if w.sim.BridgeOf(cust) == "" {
-		t.Fatal("the new caller is not bridged")
-	}
-	w.app.Command(sb, cti.Command{ID: "b", Cmd: cti.CmdReady}) // bob's session survived too
-	if r := kb.reply(t, "b"); !*r.OK {
-		t.Fatalf("bob after the restart: %+v", r.Error)
-	}
 }
 
 // blockedStore is a store whose disk hangs: writes wait until released.
@@ -1168,26 +1266,28 @@ func (s blockedStore) AppendCallRecords(ctx context.Context, c []ccaas.CallRecor
 // off the call path, so a whole call goes through while the disk hangs, and
 // nothing is lost once it writes again.
 func TestHungDiskDoesNotHoldCalls(t *testing.T) {
-	release := make(chan struct{})
-	var once sync.Once
-	free := func() { once.Do(func() { close(release) }) }
-	w := newWorld(t, worldOpts{wrapStore: func(st ccaas.Store) ccaas.Store { return blockedStore{Store: st, release: release} }})
-	t.Cleanup(free) // runs before the world stops, so a failure cannot leave the recorder hung
-	s, k := w.login("alice")
-	w.ready(s, k)
-	id, cust := w.talk(s, k, "1400")
-	w.sim.Hangup(cust)
-	k.state(t, "ready") // the call went through with every write still waiting
-	if _, err := w.db.CallRecord(context.Background(), w.tenant.ID, id); !errors.Is(err, ccaas.ErrNotFound) {
-		t.Fatalf("the record was written while the disk hung: %v", err)
-	}
-	free()
-	if r := w.record(id); r.EndReason != "caller_hangup" {
-		t.Fatalf("record = %+v", r)
-	}
-	waitUntil(t, "every state change written", func() bool {
-		log, _ := w.db.StateLog(context.Background(), w.tenant.ID, w.agent["alice"].ID)
-		return len(log) >= 6 // login, ready, offered, connecting, talking, ready
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		var once sync.Once
+		free := func() { once.Do(func() { close(release) }) }
+		w := newWorld(t, worldOpts{wrapStore: func(st ccaas.Store) ccaas.Store { return blockedStore{Store: st, release: release} }})
+		t.Cleanup(free) // runs before the world stops, so a failure cannot leave the recorder hung
+		s, k := w.login("alice")
+		w.ready(s, k)
+		id, cust := w.talk(s, k, "1400")
+		w.sim.Hangup(cust)
+		k.state(t, "ready") // the call went through with every write still waiting
+		if _, err := w.db.CallRecord(context.Background(), w.tenant.ID, id); !errors.Is(err, ccaas.ErrNotFound) {
+			t.Fatalf("the record was written while the disk hung: %v", err)
+		}
+		free()
+		if r := w.record(id); r.EndReason != "caller_hangup" {
+			t.Fatalf("record = %+v", r)
+		}
+		waitUntil(t, "every state change written", func() bool {
+			log, _ := w.db.StateLog(context.Background(), w.tenant.ID, w.agent["alice"].ID)
+			return len(log) >= 6 // login, ready, offered, connecting, talking, ready
+		})
 	})
 }
 
@@ -1196,94 +1296,96 @@ func TestHungDiskDoesNotHoldCalls(t *testing.T) {
 // queues them with their original arrival time (they keep their place), and
 // removes the old process's lines and bridges. Agents log in again.
 func TestAppRestartKeepsWaitingCallers(t *testing.T) {
-	ctx := context.Background()
-	quiet := slog.New(slog.DiscardHandler)
-	sim := asterisksim.New(asterisksim.Config{AutoAnswerPushed: true, Logger: quiet})
-	srv := memnet.NewServer("asterisk.test:8088", sim)
-	defer srv.Close()
-	defer sim.Close()
-	db := openDB(t, "restart.db")
-	defer db.Close()
-	ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
-	alice, _ := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: passwordHash("alice")})
-	db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID}, Members: []ccaas.Member{member(alice, 1)}})
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		quiet := slog.New(slog.DiscardHandler)
+		sim := asterisksim.New(asterisksim.Config{AutoAnswerPushed: true, Logger: quiet})
+		srv := memnet.NewServer("asterisk.test:8088", sim)
+		defer srv.Close()
+		defer sim.Close()
+		db := openDB(t, "restart.db")
+		defer db.Close()
+		ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
+		alice, _ := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: passwordHash("alice")})
+		db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID}, Members: []ccaas.Member{member(alice, 1)}})
 
-	// start runs one process of the app until stop is called
-	start := func() (*app.App, func()) {
-		// each process has its own connections
-		tr := &http.Transport{DialContext: srv.Listener.DialContext}
-		client, _ := ari.New(ari.Config{URL: srv.URL + "/ari", HTTPClient: &http.Client{Transport: tr}, Username: "ccaas", Password: "ccaas", Application: "ccaas", Logger: quiet})
-		a, err := app.New(app.Config{ARI: client, Store: db, Logger: quiet, CheckInvariants: func(err error) { t.Errorf("invariant: %v", err) }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.Load(ctx); err != nil {
-			t.Fatal(err)
-		}
-		runCtx, cancel := context.WithCancel(ctx)
-		var wg sync.WaitGroup
-		wg.Add(2)
-		go func() { defer wg.Done(); a.Run(runCtx) }()
-		go func() { defer wg.Done(); client.RunEvents(runCtx, a) }()
-		waitUntil(t, "connected", client.Connected)
-		return a, func() { cancel(); wg.Wait(); tr.CloseIdleConnections() }
-	}
-	loginReady := func(a *app.App) (*app.Session, *sink) {
-		s, err := a.Login(ctx, testDomain, "alice", "alice-pw")
-		if err != nil {
-			t.Fatal(err)
-		}
-		k := newSink()
-		a.Attach(ctx, s, k)
-		if snap := k.next(t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot }); snap.Line.State != "up" {
-			k.next(t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
-		}
-		a.Command(s, cti.Command{Cmd: cti.CmdReady})
-		k.state(t, "ready")
-		return s, k
-	}
-
-	first, stopFirst := start()
-	s, k := loginReady(first)
-	talking, _ := sim.PlaceCall(asterisksim.CallSpec{From: "100", DID: testDID})
-	offer := k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
-	first.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-	k.call(t, "connected")
-	older, _ := sim.PlaceCall(asterisksim.CallSpec{From: "200", DID: testDID})
-	waitUntil(t, "the older caller waiting", func() bool { _, on := sim.MOH(older); return on })
-	newer, _ := sim.PlaceCall(asterisksim.CallSpec{From: "300", DID: testDID})
-	waitUntil(t, "the newer caller waiting", func() bool { _, on := sim.MOH(newer); return on })
-
-	// the process dies (its sessions with it); Asterisk keeps the callers
-	stopFirst()
-	second, stopSecond := start()
-	defer stopSecond()
-	waitUntil(t, "the old process's lines and bridges removed", func() bool {
-		for _, ch := range sim.Channels() {
-			if strings.HasPrefix(ch.ID, "ln") {
-				return false
+		// start runs one process of the app until stop is called
+		start := func() (*app.App, func()) {
+			// each process has its own connections
+			tr := &http.Transport{DialContext: srv.Listener.DialContext}
+			client, _ := ari.New(ari.Config{URL: srv.URL + "/ari", HTTPClient: &http.Client{Transport: tr}, Username: "ccaas", Password: "ccaas", Application: "ccaas", Logger: quiet})
+			a, err := app.New(app.Config{ARI: client, Store: db, Logger: quiet, CheckInvariants: func(err error) { t.Errorf("invariant: %v", err) }})
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		return len(sim.Bridges()) == 0
-	})
-	waitUntil(t, "every caller hears music again", func() bool {
-		for _, ch := range []string{talking, older, newer} {
-			if _, on := sim.MOH(ch); !on {
-				return false
+			if err := a.Load(ctx); err != nil {
+				t.Fatal(err)
 			}
+			runCtx, cancel := context.WithCancel(ctx)
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() { defer wg.Done(); a.Run(runCtx) }()
+			go func() { defer wg.Done(); client.RunEvents(runCtx, a) }()
+			waitUntil(t, "connected", client.Connected)
+			return a, func() { cancel(); wg.Wait(); tr.CloseIdleConnections() }
 		}
-		return true
+		loginReady := func(a *app.App) (*app.Session, *sink) {
+			s, err := a.Login(ctx, testDomain, "alice", "alice-pw")
+			if err != nil {
+				t.Fatal(err)
+			}
+			k := newSink()
+			a.Attach(ctx, s, k)
+			if snap := k.next(t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot }); snap.Line.State != "up" {
+				k.next(t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
+			}
+			a.Command(s, cti.Command{Cmd: cti.CmdReady})
+			k.state(t, "ready")
+			return s, k
+		}
+
+		first, stopFirst := start()
+		s, k := loginReady(first)
+		talking, _ := sim.PlaceCall(asterisksim.CallSpec{From: "100", DID: testDID})
+		offer := k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		first.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+		k.call(t, "connected")
+		older, _ := sim.PlaceCall(asterisksim.CallSpec{From: "200", DID: testDID})
+		waitUntil(t, "the older caller waiting", func() bool { _, on := sim.MOH(older); return on })
+		newer, _ := sim.PlaceCall(asterisksim.CallSpec{From: "300", DID: testDID})
+		waitUntil(t, "the newer caller waiting", func() bool { _, on := sim.MOH(newer); return on })
+
+		// the process dies (its sessions with it); Asterisk keeps the callers
+		stopFirst()
+		second, stopSecond := start()
+		defer stopSecond()
+		waitUntil(t, "the old process's lines and bridges removed", func() bool {
+			for _, ch := range sim.Channels() {
+				if strings.HasPrefix(ch.ID, "ln") {
+					return false
+				}
+			}
+			return len(sim.Bridges()) == 0
+		})
+		waitUntil(t, "every caller hears music again", func() bool {
+			for _, ch := range []string{talking, older, newer} {
+				if _, on := sim.MOH(ch); !on {
+					return false
+				}
+			}
+			return true
+		})
+		// alice logs in again: the callers come in their original order
+		s2, k2 := loginReady(second)
+		for _, want := range []string{"100", "200", "300"} {
+			m := k2.next(t, "offer "+want, func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+			if m.Call.Caller.Number != want {
+				t.Fatalf("offered %s, want %s (original order)", m.Call.Caller.Number, want)
+			}
+			second.Command(s2, cti.Command{Cmd: cti.CmdAnswer, Call: m.Call.ID})
+			k2.call(t, "connected")
+			second.Command(s2, cti.Command{Cmd: cti.CmdHangup, Call: m.Call.ID})
+			k2.state(t, "ready")
+		}
 	})
-	// alice logs in again: the callers come in their original order
-	s2, k2 := loginReady(second)
-	for _, want := range []string{"100", "200", "300"} {
-		m := k2.next(t, "offer "+want, func(m cti.Message) bool { return m.Type == cti.MsgOffer })
-		if m.Call.Caller.Number != want {
-			t.Fatalf("offered %s, want %s (original order)", m.Call.Caller.Number, want)
-		}
-		second.Command(s2, cti.Command{Cmd: cti.CmdAnswer, Call: m.Call.ID})
-		k2.call(t, "connected")
-		second.Command(s2, cti.Command{Cmd: cti.CmdHangup, Call: m.Call.ID})
-		k2.state(t, "ready")
-	}
 }

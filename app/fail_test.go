@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/ccaas/ccaas"
@@ -262,22 +263,24 @@ func runFailCases(t *testing.T, cases []failCase) {
 				continue
 			}
 			t.Run(tc.name+"/"+mode.name, func(t *testing.T) {
-				t.Parallel() // each has its own world; most of the time is waiting
-				opts := tc.opts
-				opts.requestTimeout = failTimeout
-				w := newWorld(t, opts)
-				var armed *asterisksim.Injected
-				arm := func() *asterisksim.Injected {
-					armed = w.sim.Inject(asterisksim.Fault{Method: tc.method, Path: tc.path, Skip: tc.skip, Status: mode.status, Delay: mode.delay})
-					return armed
-				}
-				tc.run(t, w, arm)
-				if armed == nil || armed.Hits() != 1 {
-					t.Fatal("the fault never hit: the test did not reach the step")
-				}
-				// a late request has had its effect before leaks are counted
-				waitUntil(t, "the failed request answered", func() bool { return armed.Held() == 0 })
-				w.noLeaks(t)
+				t.Parallel() // each has its own world, in its own bubble
+				synctest.Test(t, func(t *testing.T) {
+					opts := tc.opts
+					opts.requestTimeout = failTimeout
+					w := newWorld(t, opts)
+					var armed *asterisksim.Injected
+					arm := func() *asterisksim.Injected {
+						armed = w.sim.Inject(asterisksim.Fault{Method: tc.method, Path: tc.path, Skip: tc.skip, Status: mode.status, Delay: mode.delay})
+						return armed
+					}
+					tc.run(t, w, arm)
+					if armed == nil || armed.Hits() != 1 {
+						t.Fatal("the fault never hit: the test did not reach the step")
+					}
+					// a late request has had its effect before leaks are counted
+					waitUntil(t, "the failed request answered", func() bool { return armed.Held() == 0 })
+					w.noLeaks(t)
+				})
 			})
 		}
 	}
@@ -677,24 +680,26 @@ func lineFails(t *testing.T, w *world, arm func() *asterisksim.Injected) {
 // caller hears their position; when the announcement ends the caller hears
 // music while the agent is rung, not silence.
 func TestAnnouncementEndingDuringOffer(t *testing.T) {
-	w := newWorld(t, worldOpts{queues: queueWith(func(q *ccaas.Queue) { q.AnnounceSeconds = 1 })})
-	s, k := w.login("alice")
-	cust := w.place(t, "100")
-	w.onMusic(t, cust)
-	// hold the announcement's request a moment (then serve it) so that the
-	// offer comes while it is under way
-	f := w.sim.Inject(asterisksim.Fault{Method: "POST", Path: "/channels/*/play", Delay: 200 * time.Millisecond})
-	waitUntil(t, "the announcement under way", func() bool { return f.Hits() == 1 })
-	w.ready(s, k)
-	offer := offerIn(t, k)
-	waitUntil(t, "the announcement started", func() bool { return f.Held() == 0 })
-	w.onMusic(t, cust)
-	w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-	k.call(t, "connected")
-	w.talking(t, cust)
-	w.sim.Hangup(cust)
-	endedWith(t, k, "caller_hangup")
-	w.noLeaks(t)
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{queues: queueWith(func(q *ccaas.Queue) { q.AnnounceSeconds = 1 })})
+		s, k := w.login("alice")
+		cust := w.place(t, "100")
+		w.onMusic(t, cust)
+		// hold the announcement's request a moment (then serve it) so that the
+		// offer comes while it is under way
+		f := w.sim.Inject(asterisksim.Fault{Method: "POST", Path: "/channels/*/play", Delay: 200 * time.Millisecond})
+		waitUntil(t, "the announcement under way", func() bool { return f.Hits() == 1 })
+		w.ready(s, k)
+		offer := offerIn(t, k)
+		waitUntil(t, "the announcement started", func() bool { return f.Held() == 0 })
+		w.onMusic(t, cust)
+		w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+		k.call(t, "connected")
+		w.talking(t, cust)
+		w.sim.Hangup(cust)
+		endedWith(t, k, "caller_hangup")
+		w.noLeaks(t)
+	})
 }
 
 // TestLineWithoutHomeBridgeComesBack: the agent's home bridge disappears
@@ -702,20 +707,22 @@ func TestAnnouncementEndingDuringOffer(t *testing.T) {
 // line next comes back it cannot park, so the line is provisioned again and
 // comes up instead of failing for ever.
 func TestLineWithoutHomeBridgeComesBack(t *testing.T) {
-	w := newWorld(t, worldOpts{})
-	s, k := w.login("alice")
-	line := w.lineOf()
-	home := w.sim.BridgeOf(line.ID)
-	if err := w.ari.DestroyBridge(context.Background(), home); err != nil {
-		t.Fatal(err)
-	}
-	w.sim.Hangup(line.ID)
-	k.next(t, "line down", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "down" })
-	k.next(t, "line up again", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
-	if b := w.sim.BridgeOf(w.lineOf().ID); b != home {
-		t.Fatalf("line in %q, want its home %q again", b, home)
-	}
-	w.ready(s, k)
-	w.serves(t, s, k, "100")
-	w.noLeaks(t)
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{})
+		s, k := w.login("alice")
+		line := w.lineOf()
+		home := w.sim.BridgeOf(line.ID)
+		if err := w.ari.DestroyBridge(context.Background(), home); err != nil {
+			t.Fatal(err)
+		}
+		w.sim.Hangup(line.ID)
+		k.next(t, "line down", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "down" })
+		k.next(t, "line up again", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
+		if b := w.sim.BridgeOf(w.lineOf().ID); b != home {
+			t.Fatalf("line in %q, want its home %q again", b, home)
+		}
+		w.ready(s, k)
+		w.serves(t, s, k, "100")
+		w.noLeaks(t)
+	})
 }

@@ -151,7 +151,7 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 		go func() { defer appWG.Done(); appClient.RunEvents(appCtx, a) }()
 		w.app, w.ari = a, appClient
 		w.stopApp = func() { stop(); appWG.Wait() }
-		waitUntil(t, "the app's ARI application connected", appClient.Connected)
+		pollUntil(t, "the app's ARI application connected", appClient.Connected)
 	}
 	w.startApp()
 	var wg sync.WaitGroup
@@ -164,7 +164,7 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 		uas.Wait()
 		db.Close()
 	})
-	waitUntil(t, "the test's ARI application connected", cust.Connected)
+	pollUntil(t, "the test's ARI application connected", cust.Connected)
 	return w
 }
 
@@ -209,7 +209,7 @@ func (w *realWorld) call(from string) string {
 // Asterisk itself reports it.
 func (w *realWorld) bridged(t *testing.T, want int) {
 	t.Helper()
-	waitUntil(t, fmt.Sprintf("a call bridge with %d channels", want), func() bool {
+	pollUntil(t, fmt.Sprintf("a call bridge with %d channels", want), func() bool {
 		bs, err := w.ari.ListBridges(context.Background())
 		if err != nil {
 			return false
@@ -287,7 +287,7 @@ func TestRealAsteriskAgentHangsUp(t *testing.T) {
 	w.app.Command(sa, cti.Command{Cmd: cti.CmdHangup, Call: id})
 	ka.call(t, "ended")
 	ka.state(t, "ready")
-	waitUntil(t, "the customer's far end hung up too", func() bool {
+	pollUntil(t, "the customer's far end hung up too", func() bool {
 		_, err := w.cust.GetChannel(context.Background(), far)
 		return err != nil
 	})
@@ -326,7 +326,7 @@ func TestRealAsteriskRestart(t *testing.T) {
 	}
 	// calls work again (once the test's own application, which holds the
 	// customers' far ends, has reconnected too)
-	waitUntil(t, "both ARI applications reconnected", func() bool { return w.ari.Connected() && w.cust.Connected() })
+	pollUntil(t, "both ARI applications reconnected", func() bool { return w.ari.Connected() && w.cust.Connected() })
 	w.call("+4930334")
 	w.answer(sa, ka)
 	w.bridged(t, 2)
@@ -376,7 +376,7 @@ func TestRealAsteriskSupervision(t *testing.T) {
 
 	monitorBridge := func(want int) {
 		t.Helper()
-		waitUntil(t, fmt.Sprintf("a monitor bridge with %d channels, one a snoop", want), func() bool {
+		pollUntil(t, fmt.Sprintf("a monitor bridge with %d channels, one a snoop", want), func() bool {
 			bs, _ := w.ari.ListBridges(context.Background())
 			for _, b := range bs {
 				if strings.HasPrefix(b.ID, "mb") && len(b.Channels) == want {
@@ -408,7 +408,7 @@ func TestRealAsteriskSupervision(t *testing.T) {
 		t.Fatal(err)
 	}
 	kc.next(t, "watch ended", watchIs(cti.CmdMonitor, "ended"))
-	waitUntil(t, "no snoop channels and no monitor bridges left", func() bool {
+	pollUntil(t, "no snoop channels and no monitor bridges left", func() bool {
 		chs, err1 := w.ari.ListChannels(context.Background())
 		bs, err2 := w.ari.ListBridges(context.Background())
 		if err1 != nil || err2 != nil {
@@ -454,7 +454,7 @@ func TestRealAsteriskTrunkIsNotMatchedByName(t *testing.T) {
 	wg.Add(1)
 	go func() { defer wg.Done(); client.RunEvents(ctx, stasisStarts(starts)) }()
 	defer func() { cancel(); wg.Wait() }()
-	waitUntil(t, "the ARI application connected", client.Connected)
+	pollUntil(t, "the ARI application connected", client.Connected)
 
 	scenario, _ := filepath.Abs("testdata/sipp/trunk-impostor.xml")
 	cmd := exec.Command(sipp, "-sf", scenario, "-s", realDID, "-i", "127.0.0.1", "-p", fmt.Sprint(freeUDPPort(t)),

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"testing"
-	"time"
+	"testing/synctest"
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
@@ -80,73 +80,72 @@ func (f figures) equal(g figures) bool {
 // its end, through the real ARI client and the simulator, and checks the
 // figures the tenant loop reports at each step.
 func TestStats(t *testing.T) {
-	w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
-		if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
-			Members: []ccaas.Member{member(ag["alice"], 1), member(ag["bob"], 1)}}); err != nil {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
+			if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID},
+				Members: []ccaas.Member{member(ag["alice"], 1), member(ag["bob"], 1)}}); err != nil {
+				return err
+			}
+			_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Sales", RingSeconds: 30, DIDs: []string{"5550002"},
+				Members: []ccaas.Member{member(ag["bob"], 1)}})
 			return err
-		}
-		_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Sales", RingSeconds: 30, DIDs: []string{"5550002"},
-			Members: []ccaas.Member{member(ag["bob"], 1)}})
-		return err
-	}})
-	expect := func(what string, want figures) {
-		t.Helper()
-		deadline := time.Now().Add(waitFor)
-		for got := statsOf(t, w); !got.equal(want); got = statsOf(t, w) {
-			if time.Now().After(deadline) {
+		}})
+		expect := func(what string, want figures) {
+			t.Helper()
+			var got figures
+			if !eventually(func() bool { got = statsOf(t, w); return got.equal(want) }) {
 				t.Fatalf("%s:\n got  %v\n want %v", what, got, want)
 			}
-			time.Sleep(5 * time.Millisecond)
 		}
-	}
-	zero := map[string]int{"Sales": 0, "Support": 0}
-	with := func(support int) map[string]int { return map[string]int{"Sales": 0, "Support": support} }
+		zero := map[string]int{"Sales": 0, "Support": 0}
+		with := func(support int) map[string]int { return map[string]int{"Sales": 0, "Support": support} }
 
-	expect("nobody logged in", figures{agents: map[string]int{"logged_out": 2}, waiting: zero, queueTalking: zero,
-		members: map[string]map[string]int{"Support": {"logged_out": 2}, "Sales": {"logged_out": 1}}})
+		expect("nobody logged in", figures{agents: map[string]int{"logged_out": 2}, waiting: zero, queueTalking: zero,
+			members: map[string]map[string]int{"Support": {"logged_out": 2}, "Sales": {"logged_out": 1}}})
 
-	sa, ka := w.login("alice")
-	cust, err := w.sim.PlaceCall(asterisksim.CallSpec{From: "+4930123456", DID: testDID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	expect("one caller waiting, nobody Ready", figures{loggedIn: 1, agents: map[string]int{"logged_out": 1, "not_ready": 1},
-		waiting: with(1), queueTalking: zero,
-		members: map[string]map[string]int{"Support": {"logged_out": 1, "not_ready": 1}, "Sales": {"logged_out": 1}}})
+		sa, ka := w.login("alice")
+		cust, err := w.sim.PlaceCall(asterisksim.CallSpec{From: "+4930123456", DID: testDID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		expect("one caller waiting, nobody Ready", figures{loggedIn: 1, agents: map[string]int{"logged_out": 1, "not_ready": 1},
+			waiting: with(1), queueTalking: zero,
+			members: map[string]map[string]int{"Support": {"logged_out": 1, "not_ready": 1}, "Sales": {"logged_out": 1}}})
 
-	w.ready(sa, ka)
-	offer := ka.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
-	expect("the queue offers it: still waiting", figures{loggedIn: 1, agents: map[string]int{"logged_out": 1, "offered": 1},
-		waiting: with(1), queueTalking: zero,
-		members: map[string]map[string]int{"Support": {"logged_out": 1, "offered": 1}, "Sales": {"logged_out": 1}}})
+		w.ready(sa, ka)
+		offer := ka.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		expect("the queue offers it: still waiting", figures{loggedIn: 1, agents: map[string]int{"logged_out": 1, "offered": 1},
+			waiting: with(1), queueTalking: zero,
+			members: map[string]map[string]int{"Support": {"logged_out": 1, "offered": 1}, "Sales": {"logged_out": 1}}})
 
-	w.app.Command(sa, cti.Command{ID: "a", Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-	ka.call(t, "connected")
-	sb, kb := w.login("bob")
-	w.ready(sb, kb)
-	expect("answered", figures{loggedIn: 2, talking: 1, agents: map[string]int{"talking": 1, "ready": 1},
-		waiting: zero, queueTalking: with(1),
-		members: map[string]map[string]int{"Support": {"talking": 1, "ready": 1}, "Sales": {"ready": 1}}})
+		w.app.Command(sa, cti.Command{ID: "a", Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+		ka.call(t, "connected")
+		sb, kb := w.login("bob")
+		w.ready(sb, kb)
+		expect("answered", figures{loggedIn: 2, talking: 1, agents: map[string]int{"talking": 1, "ready": 1},
+			waiting: zero, queueTalking: with(1),
+			members: map[string]map[string]int{"Support": {"talking": 1, "ready": 1}, "Sales": {"ready": 1}}})
 
-	// a blind transfer rings bob: the call is neither in the queue nor talking
-	w.app.Command(sa, cti.Command{ID: "t", Cmd: cti.CmdTransfer, Call: offer.Call.ID, Target: "1002"})
-	transferred := kb.next(t, "transfer offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
-	expect("being transferred", figures{loggedIn: 2, agents: map[string]int{"ready": 1, "offered": 1},
-		waiting: zero, queueTalking: zero,
-		members: map[string]map[string]int{"Support": {"ready": 1, "offered": 1}, "Sales": {"offered": 1}}})
+		// a blind transfer rings bob: the call is neither in the queue nor talking
+		w.app.Command(sa, cti.Command{ID: "t", Cmd: cti.CmdTransfer, Call: offer.Call.ID, Target: "1002"})
+		transferred := kb.next(t, "transfer offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		expect("being transferred", figures{loggedIn: 2, agents: map[string]int{"ready": 1, "offered": 1},
+			waiting: zero, queueTalking: zero,
+			members: map[string]map[string]int{"Support": {"ready": 1, "offered": 1}, "Sales": {"offered": 1}}})
 
-	w.app.Command(sb, cti.Command{ID: "b", Cmd: cti.CmdAnswer, Call: transferred.Call.ID})
-	kb.call(t, "connected")
-	expect("bob talks", figures{loggedIn: 2, talking: 1, agents: map[string]int{"ready": 1, "talking": 1},
-		waiting: zero, queueTalking: with(1),
-		members: map[string]map[string]int{"Support": {"ready": 1, "talking": 1}, "Sales": {"talking": 1}}})
+		w.app.Command(sb, cti.Command{ID: "b", Cmd: cti.CmdAnswer, Call: transferred.Call.ID})
+		kb.call(t, "connected")
+		expect("bob talks", figures{loggedIn: 2, talking: 1, agents: map[string]int{"ready": 1, "talking": 1},
+			waiting: zero, queueTalking: with(1),
+			members: map[string]map[string]int{"Support": {"ready": 1, "talking": 1}, "Sales": {"talking": 1}}})
 
-	if err := w.sim.Hangup(cust); err != nil {
-		t.Fatal(err)
-	}
-	expect("the caller hung up", figures{loggedIn: 2, agents: map[string]int{"ready": 2},
-		waiting: zero, queueTalking: zero,
-		members: map[string]map[string]int{"Support": {"ready": 2}, "Sales": {"ready": 1}}})
+		if err := w.sim.Hangup(cust); err != nil {
+			t.Fatal(err)
+		}
+		expect("the caller hung up", figures{loggedIn: 2, agents: map[string]int{"ready": 2},
+			waiting: zero, queueTalking: zero,
+			members: map[string]map[string]int{"Support": {"ready": 2}, "Sales": {"ready": 1}}})
+	})
 }
 
 // BenchmarkStats asks the tenant loop for its figures with 100 callers
@@ -159,7 +158,7 @@ func BenchmarkStats(b *testing.B) {
 		}
 	}
 	ctx := context.Background()
-	waitUntil(b, "100 callers waiting", func() bool {
+	pollUntil(b, "100 callers waiting", func() bool {
 		s, err := w.app.Stats(ctx)
 		return err == nil && s[0].Queues[0].Waiting == 100
 	})
