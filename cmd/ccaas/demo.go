@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -79,24 +80,30 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 	world := &demoWorld{sim: sim, log: log}
 	return serve(ctx, cfg, log, client, metrics, world, func(a *app.App, url string) {
 		world.app = a
-		fmt.Fprintf(stdout, "\nccaas demo is running: open %s\n\n", url)
-		fmt.Fprintf(stdout, "  domain   %s\n", demoDomain)
+		// The banner is built first and written at once: a reader that sees
+		// its first line (a test waiting for the URL) sees all of it.
+		var b strings.Builder
+		fmt.Fprintf(&b, "\nccaas demo is running: open %s\n\n", url)
+		fmt.Fprintf(&b, "  domain   %s\n", demoDomain)
 		for _, ag := range demoAgents {
-			fmt.Fprintf(stdout, "  agent    %-6s password %-11s extension %s  wrapup %ds\n", ag.username, ag.password, ag.extension, ag.wrapupSeconds)
+			fmt.Fprintf(&b, "  agent    %-6s password %-11s extension %s  wrapup %ds\n", ag.username, ag.password, ag.extension, ag.wrapupSeconds)
 		}
-		fmt.Fprintf(stdout, "  supervisor %s password %s extension %s  (team %s, on the same page)\n",
+		fmt.Fprintf(&b, "  supervisor %s password %s extension %s  (team %s, on the same page)\n",
 			demoSupervisor.username, demoSupervisor.password, demoSupervisor.extension, demoTeam)
-		fmt.Fprintf(stdout, "  queue    Support, DID %s\n", demoDID)
-		fmt.Fprintf(stdout, "\n  admin pages     %sadmin     user %s, password %s, domain %s\n", url, demoAdmin.username, demoAdmin.password, demoDomain)
-		fmt.Fprintf(stdout, "  operator pages  %soperator  user %s, password %s\n", url, demoOperator.username, demoOperator.password)
-		fmt.Fprintf(stdout, "  reports         %sadmin/reports  (admin, or the supervisor %s)\n", url, demoSupervisor.username)
-		fmt.Fprintf(stdout, "  metrics         %smetrics  (Prometheus, from this machine)\n", url)
-		fmt.Fprintf(stdout, "  queue_log       %s\n", cfg.QueueLog)
+		fmt.Fprintf(&b, "  queue    Support, DID %s\n", demoDID)
+		fmt.Fprintf(&b, "\n  admin pages     %sadmin     user %s, password %s, domain %s\n", url, demoAdmin.username, demoAdmin.password, demoDomain)
+		fmt.Fprintf(&b, "  operator pages  %soperator  user %s, password %s\n", url, demoOperator.username, demoOperator.password)
+		fmt.Fprintf(&b, "  reports         %sadmin/reports  (admin, or the supervisor %s)\n", url, demoSupervisor.username)
+		fmt.Fprintf(&b, "  metrics         %smetrics  (Prometheus, from this machine)\n", url)
+		fmt.Fprintf(&b, "  queue_log       %s\n", cfg.QueueLog)
 		if cfg.CallersEvery > 0 {
-			fmt.Fprintf(stdout, "\nA simulated customer calls about every %s; the page's demo panel places more.\n\n", cfg.CallersEvery)
-			go world.trickle(ctx, cfg.CallersEvery)
+			fmt.Fprintf(&b, "\nA simulated customer calls about every %s; the page's demo panel places more.\n\n", cfg.CallersEvery)
 		} else {
-			fmt.Fprint(stdout, "\nSimulated callers are off; the page's demo panel places calls.\n\n")
+			fmt.Fprint(&b, "\nSimulated callers are off; the page's demo panel places calls.\n\n")
+		}
+		io.WriteString(stdout, b.String())
+		if cfg.CallersEvery > 0 {
+			go world.trickle(ctx, cfg.CallersEvery)
 		}
 	})
 }
