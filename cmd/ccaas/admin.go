@@ -282,6 +282,10 @@ func addQueue(ctx context.Context, d *sqlite.DB, t ccaas.Tenant, q ccaas.Queue, 
 	return fmt.Sprintf("queue %s created in %s (id %d)", created.Name, t.Domain, created.ID), err
 }
 
+// hashCost is the bcrypt cost of the passwords the commands store, the demo
+// users' too: bcrypt's default (tests lower it).
+var hashCost = bcrypt.DefaultCost
+
 // readPassword reads a password from the first line of stdin and returns its
 // bcrypt hash.
 func readPassword(stdin io.Reader) (string, error) {
@@ -293,6 +297,6 @@ func readPassword(stdin io.Reader) (string, error) {
 	if err := validate.Password(password); err != nil {
 		return "", err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), hashCost)
 	return string(hash), err
 }

@@ -126,7 +126,7 @@ func seedDemo(ctx context.Context, path string) error {
 	}
 	var members []ccaas.Member
 	for _, a := range demoAgents {
-		hash, err := bcrypt.GenerateFromPassword([]byte(a.password), bcrypt.DefaultCost)
+		hash, err := bcrypt.GenerateFromPassword([]byte(a.password), hashCost)
 		if err != nil {
 			return err
 		}
@@ -149,7 +149,7 @@ func seedDemo(ctx context.Context, path string) error {
 			return err
 		}
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(demoSupervisor.password), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(demoSupervisor.password), hashCost)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func seedDemo(ctx context.Context, path string) error {
 		return err
 	}
 	// someone to try the admin and operator pages with
-	hash, err = bcrypt.GenerateFromPassword([]byte(demoAdmin.password), bcrypt.DefaultCost)
+	hash, err = bcrypt.GenerateFromPassword([]byte(demoAdmin.password), hashCost)
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func seedDemo(ctx context.Context, path string) error {
 		PasswordHash: string(hash), Role: ccaas.RoleAdmin}); err != nil {
 		return err
 	}
-	hash, err = bcrypt.GenerateFromPassword([]byte(demoOperator.password), bcrypt.DefaultCost)
+	hash, err = bcrypt.GenerateFromPassword([]byte(demoOperator.password), hashCost)
 	if err != nil {
 		return err
 	}
