@@ -8,10 +8,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/ari/asterisksim"
+	"github.com/ccaas/ccaas/internal/memnet"
 )
 
 func TestPreflight(t *testing.T) {
@@ -66,9 +68,22 @@ func TestPreflight(t *testing.T) {
 		}
 	})
 	t.Run("not answering yet only warns", func(t *testing.T) {
-		client, _ := ari.New(ari.Config{URL: "http://127.0.0.1:1/ari", Username: "ccaas", Password: "ccaas", Application: "ccaas"})
-		if err := preflight(context.Background(), client, quiet, 100*time.Millisecond); err != nil {
-			t.Fatalf("err = %v", err)
-		}
+		// in a bubble, the production wait and retries run on the fake clock
+		synctest.Test(t, func(t *testing.T) {
+			down := memnet.Listen("asterisk.invalid:8088")
+			down.Close() // every dial is refused
+			tr := &http.Transport{DialContext: down.DialContext}
+			defer tr.CloseIdleConnections()
+			client, _ := ari.New(ari.Config{URL: "http://asterisk.invalid:8088/ari", HTTPClient: &http.Client{Transport: tr},
+				Username: "ccaas", Password: "ccaas", Application: "ccaas"})
+			const wait = 10 * time.Second // as runServe waits
+			start := time.Now()
+			if err := preflight(context.Background(), client, quiet, wait); err != nil {
+				t.Fatalf("err = %v", err)
+			}
+			if waited := time.Since(start); waited < wait || waited > wait+time.Second {
+				t.Fatalf("gave up after %v, want the whole %v and at most one more retry", waited, wait)
+			}
+		})
 	})
 }
