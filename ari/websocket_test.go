@@ -9,9 +9,12 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/ccaas/ccaas/internal/memnet"
 )
 
 // waitLimit bounds every wait in these tests; nothing sleeps, a wait that
@@ -52,27 +55,51 @@ func (h *recordingHandler) Event(ev Event) {
 // next waits for the handler's next call and checks its kind.
 func (h *recordingHandler) next(t *testing.T, kind string) handlerCall {
 	t.Helper()
+	return h.nextWithin(t, kind, waitLimit)
+}
+
+// nextWithin is next for a call that may take longer than waitLimit (of a
+// bubble's fake time).
+func (h *recordingHandler) nextWithin(t *testing.T, kind string, limit time.Duration) handlerCall {
+	t.Helper()
 	select {
 	case call := <-h.calls:
 		if call.kind != kind {
 			t.Fatalf("handler call = %s (%v %v), want %s", call.kind, call.ev, call.err, kind)
 		}
 		return call
-	case <-time.After(waitLimit):
-		t.Fatalf("no %s call within %v", kind, waitLimit)
+	case <-time.After(limit):
+		t.Fatalf("no %s call within %v", kind, limit)
 		return handlerCall{}
 	}
 }
 
-// eventsServer upgrades /ari/events after checking what Asterisk checks
+// eventsServer serves eventsHandler on a loopback socket.
+func eventsServer(t *testing.T, serve func(n int, conn *websocket.Conn)) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(eventsHandler(t, serve))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// memEventsServer serves eventsHandler in memory, for a test in a synctest
+// bubble.
+func memEventsServer(t *testing.T, serve func(n int, conn *websocket.Conn)) *memnet.Server {
+	t.Helper()
+	srv := memnet.NewServer("asterisk.test:8088", eventsHandler(t, serve))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// eventsHandler upgrades /ari/events after checking what Asterisk checks
 // (app, credentials) and hands each connection to serve, numbered from 1.
 // When serve returns, the server reads until the client goes away, so pings
 // are answered and close frames handled.
-func eventsServer(t *testing.T, serve func(n int, conn *websocket.Conn)) *httptest.Server {
+func eventsHandler(t *testing.T, serve func(n int, conn *websocket.Conn)) http.Handler {
 	t.Helper()
 	var conns atomic.Int32
 	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		user, pass, ok := r.BasicAuth()
 		switch {
@@ -100,22 +127,31 @@ func eventsServer(t *testing.T, serve func(n int, conn *websocket.Conn)) *httpte
 				return
 			}
 		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv
+	})
 }
 
-// fastClient is a client for srv with reconnect and keep-alive timing cut
-// down to milliseconds.
-func fastClient(t *testing.T, srv *httptest.Server, logBuf *lockedBuffer) *Client {
+// tcpClient is a client for srv, over loopback TCP. Tests that wait for the
+// client's timing (backoff, keep-alive) run in a synctest bubble instead,
+// with memEventsServer and memClient.
+func tcpClient(t *testing.T, srv *httptest.Server, logBuf *lockedBuffer) *Client {
 	t.Helper()
 	c, err := New(Config{URL: srv.URL + "/ari", Username: "ccaas", Password: "ccaas", Application: "ccaas",
 		RequestTimeout: time.Second, Logger: testLogger(t, logBuf)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.wsTuning.backoffMin = time.Millisecond
-	c.wsTuning.backoffMax = 5 * time.Millisecond
+	return c
+}
+
+// memClient is a client for srv with the production timing, which a
+// synctest bubble's fake clock runs at once.
+func memClient(t *testing.T, srv *memnet.Server, logBuf *lockedBuffer) *Client {
+	t.Helper()
+	c, err := New(Config{URL: srv.URL + "/ari", HTTPClient: srv.Client(), Username: "ccaas", Password: "ccaas", Application: "ccaas",
+		Logger: testLogger(t, logBuf)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return c
 }
 
@@ -163,7 +199,7 @@ func TestRunEventsDecodesRecordedEvents(t *testing.T) {
 		}
 	})
 	logs := &lockedBuffer{}
-	c := fastClient(t, srv, logs)
+	c := tcpClient(t, srv, logs)
 	h := newRecordingHandler(c)
 	stop := runEvents(t, c, h)
 
@@ -213,89 +249,103 @@ func TestRunEventsDecodesRecordedEvents(t *testing.T) {
 }
 
 // TestRunEventsReconnects drops the socket the way a stopping Asterisk does
-// (TCP closed, no close frame) and expects a new connection.
+// (connection closed, no close frame) and expects a new connection after
+// the first backoff (fake time: the production delay).
 func TestRunEventsReconnects(t *testing.T) {
-	events := recordedEvents(t, "customer-dtmf")
-	srv := eventsServer(t, func(n int, conn *websocket.Conn) {
-		_ = conn.WriteMessage(websocket.TextMessage, events[n-1].Event)
-		if n == 1 {
-			_ = conn.UnderlyingConn().Close() // close 1006 at the client
-		}
-	})
-	c := fastClient(t, srv, nil)
-	h := newRecordingHandler(c)
-	stop := runEvents(t, c, h)
+	synctest.Test(t, func(t *testing.T) {
+		events := recordedEvents(t, "customer-dtmf")
+		srv := memEventsServer(t, func(n int, conn *websocket.Conn) {
+			_ = conn.WriteMessage(websocket.TextMessage, events[n-1].Event)
+			if n == 1 {
+				_ = conn.UnderlyingConn().Close() // close 1006 at the client
+			}
+		})
+		c := memClient(t, srv, nil)
+		h := newRecordingHandler(c)
+		stop := runEvents(t, c, h)
 
-	h.next(t, "connected")
-	if ev := h.next(t, "event").ev; ev.Base().Type != events[0].Type {
-		t.Errorf("first connection's event = %s, want %s", ev.Base().Type, events[0].Type)
-	}
-	dis := h.next(t, "disconnected")
-	if dis.err == nil || errors.Is(dis.err, context.Canceled) || dis.connected {
-		t.Errorf("Disconnected(%v) with Connected() %v, want a read error and false", dis.err, dis.connected)
-	}
-	if !websocket.IsCloseError(errors.Unwrap(dis.err), websocket.CloseAbnormalClosure) {
-		t.Errorf("Disconnected(%v), want close 1006", dis.err)
-	}
-	if call := h.next(t, "connected"); !call.connected {
-		t.Error("Connected() false inside the second h.Connected")
-	}
-	if ev := h.next(t, "event").ev; ev.Base().Type != events[1].Type {
-		t.Errorf("second connection's event = %s, want %s", ev.Base().Type, events[1].Type)
-	}
-	select {
-	case call := <-h.calls:
-		t.Fatalf("unexpected %s before stop (%v)", call.kind, call.err)
-	default:
-	}
-	if err := stop(); !errors.Is(err, context.Canceled) {
-		t.Errorf("RunEvents = %v", err)
-	}
-	h.next(t, "disconnected")
+		h.next(t, "connected")
+		if ev := h.next(t, "event").ev; ev.Base().Type != events[0].Type {
+			t.Errorf("first connection's event = %s, want %s", ev.Base().Type, events[0].Type)
+		}
+		dis := h.next(t, "disconnected")
+		if dis.err == nil || errors.Is(dis.err, context.Canceled) || dis.connected {
+			t.Errorf("Disconnected(%v) with Connected() %v, want a read error and false", dis.err, dis.connected)
+		}
+		if !websocket.IsCloseError(errors.Unwrap(dis.err), websocket.CloseAbnormalClosure) {
+			t.Errorf("Disconnected(%v), want close 1006", dis.err)
+		}
+		dropped := time.Now()
+		if call := h.next(t, "connected"); !call.connected {
+			t.Error("Connected() false inside the second h.Connected")
+		}
+		if d, tun := time.Since(dropped), defaultWSTuning(); d < tun.backoffMin/2 || d > tun.backoffMin {
+			t.Errorf("redialled after %v, want the first backoff (%v to %v)", d, tun.backoffMin/2, tun.backoffMin)
+		}
+		if ev := h.next(t, "event").ev; ev.Base().Type != events[1].Type {
+			t.Errorf("second connection's event = %s, want %s", ev.Base().Type, events[1].Type)
+		}
+		select {
+		case call := <-h.calls:
+			t.Fatalf("unexpected %s before stop (%v)", call.kind, call.err)
+		default:
+		}
+		if err := stop(); !errors.Is(err, context.Canceled) {
+			t.Errorf("RunEvents = %v", err)
+		}
+		h.next(t, "disconnected")
+	})
 }
 
-// TestRunEventsDialFailures keeps dialling through refused handshakes and
-// logs a repeated failure once.
+// TestRunEventsDialFailures keeps dialling through refused handshakes, with
+// the production backoff on fake time, and logs a repeated failure once.
 func TestRunEventsDialFailures(t *testing.T) {
-	var attempts atomic.Int32
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if attempts.Add(1) <= 3 {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte(`{"message":"Asterisk not booted"}`))
-			return
-		}
-		conn, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		for {
-			if _, _, err := conn.ReadMessage(); err != nil {
+	synctest.Test(t, func(t *testing.T) {
+		var attempts atomic.Int32
+		up := websocket.Upgrader{}
+		srv := memnet.NewServer("asterisk.test:8088", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if attempts.Add(1) <= 3 {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = w.Write([]byte(`{"message":"Asterisk not booted"}`))
 				return
 			}
-		}
-	}))
-	t.Cleanup(srv.Close)
-	logs := &lockedBuffer{}
-	c := fastClient(t, srv, logs)
-	h := newRecordingHandler(c)
-	stop := runEvents(t, c, h)
+			conn, err := up.Upgrade(w, r, nil)
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			for {
+				if _, _, err := conn.ReadMessage(); err != nil {
+					return
+				}
+			}
+		}))
+		t.Cleanup(srv.Close)
+		logs := &lockedBuffer{}
+		c := memClient(t, srv, logs)
+		h := newRecordingHandler(c)
+		start := time.Now()
+		stop := runEvents(t, c, h)
 
-	h.next(t, "connected") // no Disconnected for attempts that never connected
-	if n := attempts.Load(); n != 4 {
-		t.Errorf("connected on attempt %d, want 4", n)
-	}
-	_ = stop()
-	h.next(t, "disconnected")
-	out := logs.String()
-	if n := strings.Count(out, "level=WARN msg=\"ari events dial failed\""); n != 1 {
-		t.Errorf("%d warnings for the same dial failure, want 1:\n%s", n, out)
-	}
-	if strings.Contains(out, "ccaas:ccaas") || strings.Contains(out, "api_key") {
-		t.Errorf("log reveals credentials:\n%s", out)
-	}
+		h.next(t, "connected") // no Disconnected for attempts that never connected
+		if n := attempts.Load(); n != 4 {
+			t.Errorf("connected on attempt %d, want 4", n)
+		}
+		// three backoffs, each twice the one before, with jitter (TestBackoffDelay)
+		if d := time.Since(start); d < 350*time.Millisecond || d > 700*time.Millisecond {
+			t.Errorf("connected after %v, want the three backoffs (350 to 700 ms)", d)
+		}
+		_ = stop()
+		h.next(t, "disconnected")
+		out := logs.String()
+		if n := strings.Count(out, "level=WARN msg=\"ari events dial failed\""); n != 1 {
+			t.Errorf("%d warnings for the same dial failure, want 1:\n%s", n, out)
+		}
+		if strings.Contains(out, "ccaas:ccaas") || strings.Contains(out, "api_key") {
+			t.Errorf("log reveals credentials:\n%s", out)
+		}
+	})
 }
 
 // TestDialEventsErrors turns refused handshakes into *Error like REST calls,
@@ -343,7 +393,9 @@ func TestDialEventsErrors(t *testing.T) {
 }
 
 // TestRunEventsKeepAlive: a peer that answers pings stays connected past the
-// read deadline; one that goes silent is dropped and redialled.
+// read deadline; one that goes silent is dropped and redialled. The
+// production timing (a ping every 10 s, a 25 s read deadline) runs on fake
+// time.
 func TestRunEventsKeepAlive(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -355,96 +407,110 @@ func TestRunEventsKeepAlive(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pings := make(chan struct{}, 1024)
-			release := make(chan struct{})
-			t.Cleanup(func() { close(release) })
-			srv := eventsServer(t, func(n int, conn *websocket.Conn) {
-				if tt.silent && n == 1 {
-					<-release
-					return
-				}
-				conn.SetPingHandler(func(data string) error {
-					pings <- struct{}{}
-					return conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+			synctest.Test(t, func(t *testing.T) {
+				pings := make(chan struct{}, 1024)
+				release := make(chan struct{})
+				t.Cleanup(func() { close(release) })
+				srv := memEventsServer(t, func(n int, conn *websocket.Conn) {
+					if tt.silent && n == 1 {
+						<-release
+						return
+					}
+					conn.SetPingHandler(func(data string) error {
+						pings <- struct{}{}
+						return conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+					})
 				})
-			})
-			c := fastClient(t, srv, nil)
-			c.wsTuning.pingPeriod = 5 * time.Millisecond
-			c.wsTuning.pongWait = 100 * time.Millisecond
-			h := newRecordingHandler(c)
-			stop := runEvents(t, c, h)
-			h.next(t, "connected")
-
-			if tt.wantReconn {
-				dis := h.next(t, "disconnected")
-				var ne net.Error
-				if !errors.As(dis.err, &ne) || !ne.Timeout() {
-					t.Errorf("Disconnected(%v), want a read timeout", dis.err)
-				}
+				c := memClient(t, srv, nil)
+				tun := c.wsTuning
+				h := newRecordingHandler(c)
+				stop := runEvents(t, c, h)
 				h.next(t, "connected")
-			}
-			// 60 pings answered = 300 ms, well past the 100 ms read deadline.
-			for i := range 60 {
-				select {
-				case <-pings:
-				case <-time.After(waitLimit):
-					t.Fatalf("only %d pings arrived", i)
+				connected := time.Now()
+
+				if tt.wantReconn {
+					dis := h.nextWithin(t, "disconnected", tun.pongWait+waitLimit)
+					var ne net.Error
+					if !errors.As(dis.err, &ne) || !ne.Timeout() {
+						t.Errorf("Disconnected(%v), want a read timeout", dis.err)
+					}
+					if d := time.Since(connected); d != tun.pongWait {
+						t.Errorf("dropped after %v, want the read deadline %v", d, tun.pongWait)
+					}
+					h.next(t, "connected")
 				}
-			}
-			select {
-			case call := <-h.calls:
-				t.Fatalf("unexpected %s (%v) while pongs flow", call.kind, call.err)
-			default:
-			}
-			_ = stop()
-			h.next(t, "disconnected")
+				// 8 pings answered = 80 s, more than three 25 s read deadlines
+				for i := range 8 {
+					select {
+					case <-pings:
+					case <-time.After(2 * tun.pingPeriod):
+						t.Fatalf("only %d pings arrived", i)
+					}
+				}
+				synctest.Wait()
+				select {
+				case call := <-h.calls:
+					t.Fatalf("unexpected %s (%v) while pongs flow", call.kind, call.err)
+				default:
+				}
+				_ = stop()
+				h.next(t, "disconnected")
+			})
 		})
 	}
 }
 
 // TestRunEventsStops covers the ways RunEvents must end: a cancelled
-// context before or while Asterisk is unreachable.
+// context before or while Asterisk is unreachable (it keeps redialling
+// with backoff, on fake time, until then).
 func TestRunEventsStops(t *testing.T) {
-	dead := httptest.NewServer(http.NotFoundHandler())
-	deadURL := dead.URL
-	dead.Close() // connection refused from now on
-
 	tests := []struct {
 		name   string
-		ctx    func() (context.Context, context.CancelFunc)
+		ctx    func(t *testing.T) (context.Context, context.CancelFunc)
 		wantIs error
+		wantAt time.Duration // of fake time
 	}{
-		{name: "cancelled before start", wantIs: context.Canceled, ctx: func() (context.Context, context.CancelFunc) {
+		{name: "cancelled before start", wantIs: context.Canceled, ctx: func(t *testing.T) (context.Context, context.CancelFunc) {
 			ctx, cancel := context.WithCancel(t.Context())
 			cancel()
 			return ctx, cancel
 		}},
-		{name: "deadline while Asterisk is down", wantIs: context.DeadlineExceeded, ctx: func() (context.Context, context.CancelFunc) {
-			return context.WithTimeout(t.Context(), 50*time.Millisecond)
+		{name: "deadline while Asterisk is down", wantIs: context.DeadlineExceeded, wantAt: 30 * time.Second, ctx: func(t *testing.T) (context.Context, context.CancelFunc) {
+			return context.WithTimeout(t.Context(), 30*time.Second)
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := New(Config{URL: deadURL + "/ari", Application: "ccaas", Logger: testLogger(t, nil)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			h := newRecordingHandler(c)
-			ctx, cancel := tt.ctx()
-			defer cancel()
-			if err := c.RunEvents(ctx, h); !errors.Is(err, tt.wantIs) {
-				t.Fatalf("RunEvents = %v, want %v", err, tt.wantIs)
-			}
-			if len(h.calls) != 0 {
-				t.Errorf("handler got %d calls without a connection", len(h.calls))
-			}
+			synctest.Test(t, func(t *testing.T) {
+				down := memnet.Listen("asterisk.test:8088")
+				down.Close() // connection refused from now on
+				tr := &http.Transport{DialContext: down.DialContext}
+				defer tr.CloseIdleConnections()
+				c, err := New(Config{URL: "http://asterisk.test:8088/ari", HTTPClient: &http.Client{Transport: tr}, Application: "ccaas", Logger: testLogger(t, nil)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				h := newRecordingHandler(c)
+				ctx, cancel := tt.ctx(t)
+				defer cancel()
+				start := time.Now()
+				if err := c.RunEvents(ctx, h); !errors.Is(err, tt.wantIs) {
+					t.Fatalf("RunEvents = %v, want %v", err, tt.wantIs)
+				}
+				if d := time.Since(start); d != tt.wantAt {
+					t.Errorf("RunEvents returned after %v, want %v", d, tt.wantAt)
+				}
+				if len(h.calls) != 0 {
+					t.Errorf("handler got %d calls without a connection", len(h.calls))
+				}
+			})
 		})
 	}
 }
 
 func TestRunEventsOnlyOnce(t *testing.T) {
 	srv := eventsServer(t, func(int, *websocket.Conn) {})
-	c := fastClient(t, srv, nil)
+	c := tcpClient(t, srv, nil)
 	h := newRecordingHandler(c)
 	stop := runEvents(t, c, h)
 	h.next(t, "connected")
