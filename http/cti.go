@@ -18,7 +18,7 @@ const (
 	ctiSendBacklog = 256 // messages queued for one client before it is dropped as too slow
 )
 
-// ctiTimers are a CTI socket's timers; tests shorten them (Server.timers).
+// ctiTimers are a CTI socket's timers.
 type ctiTimers struct {
 	writeWait  time.Duration // a write that takes longer drops the client
 	pongWait   time.Duration // a client silent this long (no pong) is dropped
@@ -44,7 +44,7 @@ func (s *Server) cti(c *gin.Context) {
 		return // the upgrader has answered (403 for a foreign origin)
 	}
 	s.cfg.Metrics.ctiClients.Inc()
-	cl := newCTIClient(conn, s.timers)
+	cl := newCTIClient(conn, defaultCTITimers)
 	go cl.writeLoop()
 	if err := s.cfg.Agents.Attach(c.Request.Context(), sess, cl); err != nil {
 		cl.Send(cti.Message{Type: cti.MsgBye, Reason: cti.ByeClosed})

@@ -80,7 +80,6 @@ type Server struct {
 	log    *slog.Logger
 	engine *gin.Engine
 	logins *loginLimits
-	timers ctiTimers // of CTI sockets
 }
 
 // New builds the routes.
@@ -92,7 +91,7 @@ func New(cfg Config) *Server {
 		cfg.Metrics = NewMetrics()
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), logins: newLoginLimits(), timers: defaultCTITimers}
+	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), logins: newLoginLimits()}
 	e := s.engine
 	// The client address is the connection's: trusting X-Forwarded-For would
 	// let anyone pick the address the login limits count.
