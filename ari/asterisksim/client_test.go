@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/ccaas/ccaas/ari"
@@ -29,10 +30,22 @@ type clientRig struct {
 	e *events
 }
 
+// newClientRig is a client rig on a loopback socket.
 func newClientRig(t *testing.T, cfg Config) *clientRig {
 	t.Helper()
-	r := newRig(t, cfg)
-	c, err := ari.New(ari.Config{URL: r.srv.URL + "/ari", Username: "ccaas", Password: "ccaas", Application: "ccaas"})
+	return clientRigOn(t, newRig(t, cfg))
+}
+
+// newMemClientRig is a client rig in memory, for a test in a synctest
+// bubble.
+func newMemClientRig(t *testing.T, cfg Config) *clientRig {
+	t.Helper()
+	return clientRigOn(t, newMemRig(t, cfg))
+}
+
+func clientRigOn(t *testing.T, r *rig) *clientRig {
+	t.Helper()
+	c, err := r.ariClient(ari.Config{Application: "ccaas"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,35 +264,42 @@ func TestClientErrors(t *testing.T) {
 }
 
 // After an Asterisk restart the client notices at once, reconnects once the
-// simulator has booted, and finds nothing left.
+// simulator has booted (the boot and the client's backoff on fake time), and
+// finds nothing left.
 func TestClientRestart(t *testing.T) {
-	cr := newClientRig(t, Config{BootDelay: 40 * time.Millisecond})
-	ctx := context.Background()
-	cust, err := cr.sim.PlaceCall(CallSpec{DID: "5550010"})
-	check(t, "place call", err)
-	cr.e.expect("StasisStart " + cust + " [inbound,5550010]")
+	synctest.Test(t, func(t *testing.T) {
+		cr := newMemClientRig(t, Config{BootDelay: 40 * time.Millisecond})
+		ctx := context.Background()
+		cust, err := cr.sim.PlaceCall(CallSpec{DID: "5550010"})
+		check(t, "place call", err)
+		cr.e.expect("StasisStart " + cust + " [inbound,5550010]")
 
-	cr.sim.Restart()
-	cr.e.expect("ChannelHangupRequest "+cust+" cause=4 soft", "StasisEnd "+cust)
-	select {
-	case err := <-cr.h.disconnected:
-		if err == nil {
-			t.Error("Disconnected(nil)")
+		restarted := time.Now()
+		cr.sim.Restart()
+		cr.e.expect("ChannelHangupRequest "+cust+" cause=4 soft", "StasisEnd "+cust)
+		select {
+		case err := <-cr.h.disconnected:
+			if err == nil {
+				t.Error("Disconnected(nil)")
+			}
+		case <-time.After(waitFor):
+			t.Fatal("client did not notice the restart")
 		}
-	case <-time.After(waitFor):
-		t.Fatal("client did not notice the restart")
-	}
-	cr.waitConnected()
-	_, err = cr.c.Ping(ctx)
-	check(t, "ping", err)
-	chans, err := cr.c.ListChannels(ctx)
-	check(t, "list channels", err)
-	if len(chans) != 0 {
-		t.Errorf("channels after restart: %v", channelIDs(chans))
-	}
-	id, err := cr.sim.PlaceCall(CallSpec{DID: "5550011"})
-	check(t, "place call after restart", err)
-	cr.e.expect("StasisStart " + id + " [inbound,5550011]")
+		cr.waitConnected()
+		if d := time.Since(restarted); d < 40*time.Millisecond {
+			t.Errorf("reconnected %v after the restart, before the simulator booted", d)
+		}
+		_, err = cr.c.Ping(ctx)
+		check(t, "ping", err)
+		chans, err := cr.c.ListChannels(ctx)
+		check(t, "list channels", err)
+		if len(chans) != 0 {
+			t.Errorf("channels after restart: %v", channelIDs(chans))
+		}
+		id, err := cr.sim.PlaceCall(CallSpec{DID: "5550011"})
+		check(t, "place call after restart", err)
+		cr.e.expect("StasisStart " + id + " [inbound,5550011]")
+	})
 }
 
 // The client's FilterEvents sets only the lists it is given; the events held
@@ -307,7 +327,7 @@ func TestClientFilterEvents(t *testing.T) {
 	if len(app.EventsAllowed) != 0 || len(app.EventsDisallowed) != 3 {
 		t.Errorf("application %+v", app)
 	}
-	other, err := ari.New(ari.Config{URL: cr.srv.URL + "/ari", Username: "ccaas", Password: "ccaas", Application: "nosuchapp"})
+	other, err := cr.ariClient(ari.Config{Application: "nosuchapp"})
 	check(t, "client", err)
 	if _, err := other.FilterEvents(ctx, ari.EventFilter{}); !errors.Is(err, ari.ErrNotFound) {
 		t.Errorf("filter of an application without a socket: %v, want ErrNotFound", err)

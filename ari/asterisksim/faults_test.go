@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/ccaas/ccaas/ari"
@@ -22,10 +23,20 @@ const quickTimeout = 30 * time.Millisecond
 
 func newFaultRig(t *testing.T) *faultRig {
 	t.Helper()
-	cr := newClientRig(t, Config{})
+	return faultRigOn(t, newClientRig(t, Config{}))
+}
+
+// newMemFaultRig is a fault rig in memory, for a test in a synctest bubble.
+func newMemFaultRig(t *testing.T) *faultRig {
+	t.Helper()
+	return faultRigOn(t, newMemClientRig(t, Config{}))
+}
+
+func faultRigOn(t *testing.T, cr *clientRig) *faultRig {
+	t.Helper()
 	cust, err := cr.sim.PlaceCall(CallSpec{From: "100", DID: "5550001"})
 	check(t, "place call", err)
-	quick, err := ari.New(ari.Config{URL: cr.srv.URL + "/ari", Username: "ccaas", Password: "ccaas", Application: "ccaas", RequestTimeout: quickTimeout})
+	quick, err := cr.ariClient(ari.Config{Application: "ccaas", RequestTimeout: quickTimeout})
 	check(t, "quick client", err)
 	return &faultRig{clientRig: cr, cust: cust, quick: quick}
 }
@@ -176,19 +187,21 @@ func TestFaultTimeoutDropsRequest(t *testing.T) {
 // A delayed fault without a status is a slow Asterisk: the client times out,
 // and the request is carried out late anyway.
 func TestFaultDelayServesLate(t *testing.T) {
-	fr := newFaultRig(t)
-	in := fr.sim.Inject(Fault{Method: "POST", Path: "/channels/*/answer", Delay: 10 * quickTimeout})
-	err := fr.quick.Answer(context.Background(), fr.cust)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v, want a timeout", err)
-	}
-	if in.Held() != 1 || fr.state() == ari.StateUp {
-		t.Fatalf("held %d, state %s: the request was not held", in.Held(), fr.state())
-	}
-	waitUntil(t, "the late request answered", func() bool { return in.Held() == 0 })
-	if fr.state() != ari.StateUp {
-		t.Fatalf("state %s: the late answer was not carried out", fr.state())
-	}
+	synctest.Test(t, func(t *testing.T) {
+		fr := newMemFaultRig(t)
+		in := fr.sim.Inject(Fault{Method: "POST", Path: "/channels/*/answer", Delay: 10 * quickTimeout})
+		err := fr.quick.Answer(context.Background(), fr.cust)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want a timeout", err)
+		}
+		if in.Held() != 1 || fr.state() == ari.StateUp {
+			t.Fatalf("held %d, state %s: the request was not held", in.Held(), fr.state())
+		}
+		waitUntil(t, "the late request answered", func() bool { return in.Held() == 0 })
+		if fr.state() != ari.StateUp {
+			t.Fatalf("state %s: the late answer was not carried out", fr.state())
+		}
+	})
 }
 
 // Close lets requests held by a fault go at once, with 503.

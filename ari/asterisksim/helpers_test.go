@@ -14,17 +14,22 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/ccaas/ccaas/ari"
+	"github.com/ccaas/ccaas/internal/memnet"
 )
 
 // waitFor bounds every wait for an event; tests never sleep for timers.
 const waitFor = 5 * time.Second
 
 type rig struct {
-	t   *testing.T
-	sim *Sim
-	srv *httptest.Server
+	t      *testing.T
+	sim    *Sim
+	srv    *httptest.Server // nil for a rig in memory
+	url    string           // the server's
+	client *http.Client
+	dialer *websocket.Dialer
 }
 
+// newRig serves a simulator on a loopback socket.
 func newRig(t *testing.T, cfg Config) *rig {
 	t.Helper()
 	s := New(cfg)
@@ -33,7 +38,30 @@ func newRig(t *testing.T, cfg Config) *rig {
 		_ = s.Close()
 		srv.Close()
 	})
-	return &rig{t: t, sim: s, srv: srv}
+	return &rig{t: t, sim: s, srv: srv, url: srv.URL, client: http.DefaultClient, dialer: websocket.DefaultDialer}
+}
+
+// newMemRig serves a simulator in memory, for a test in a synctest bubble:
+// its timers (answer delays, originate timeouts) run on the fake clock.
+func newMemRig(t *testing.T, cfg Config) *rig {
+	t.Helper()
+	s := New(cfg)
+	srv := memnet.NewServer("asterisk.test:8088", s)
+	t.Cleanup(func() {
+		_ = s.Close() // its events sockets are hijacked: the server does not close them
+		srv.Close()
+	})
+	return &rig{t: t, sim: s, url: srv.URL, client: srv.Client(), dialer: &websocket.Dialer{NetDialContext: srv.Listener.DialContext}}
+}
+
+// ariClient is our ARI client for the rig's server, as ccaas:ccaas, with
+// cfg's other settings.
+func (r *rig) ariClient(cfg ari.Config) (*ari.Client, error) {
+	cfg.URL, cfg.Username, cfg.Password = r.url+"/ari", "ccaas", "ccaas"
+	if r.srv == nil {
+		cfg.HTTPClient = r.client // in memory; on a socket the client keeps its own
+	}
+	return ari.New(cfg)
 }
 
 // do sends a raw ARI request as ccaas:ccaas; target is a path under /ari
@@ -45,7 +73,7 @@ func (r *rig) do(method, target, body string) (int, string) {
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, r.srv.URL+"/ari"+target, rd)
+	req, err := http.NewRequest(method, r.url+"/ari"+target, rd)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -53,7 +81,7 @@ func (r *rig) do(method, target, body string) (int, string) {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.SetBasicAuth("ccaas", "ccaas")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := r.client.Do(req)
 	if err != nil {
 		r.t.Fatalf("%s %s: %v", method, target, err)
 	}
@@ -82,8 +110,8 @@ type events struct {
 
 func (r *rig) connect(app string) *events {
 	r.t.Helper()
-	u := "ws" + strings.TrimPrefix(r.srv.URL, "http") + "/ari/events?app=" + url.QueryEscape(app) + "&api_key=ccaas:ccaas&subscribeAll=false"
-	conn, resp, err := websocket.DefaultDialer.Dial(u, nil)
+	u := "ws" + strings.TrimPrefix(r.url, "http") + "/ari/events?app=" + url.QueryEscape(app) + "&api_key=ccaas:ccaas&subscribeAll=false"
+	conn, resp, err := r.dialer.Dial(u, nil)
 	if err != nil {
 		r.t.Fatalf("dial events: %v (%v)", err, resp)
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/ccaas/ccaas/ari"
@@ -449,28 +450,34 @@ func TestOriginateFailures(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel() // two cases wait for a 1 s originate timeout
-			r := newRig(t, Config{})
-			r.sim.AddEndpoint("PJSIP/callee", tc.behaviour)
-			e := r.connect("ccaas")
-			endpoint := tc.endpoint
-			if endpoint == "" {
-				endpoint = "PJSIP/callee"
-			}
-			status, body := r.do("POST", "/channels", `{"app":"ccaas","appArgs":"agentleg","channelId":"fail","endpoint":"`+endpoint+`","timeout":`+itoa(tc.timeout)+`}`)
-			if status != tc.status {
-				t.Fatalf("originate: %d %s, want %d", status, body, tc.status)
-			}
-			if tc.cancel {
-				e.expect(tc.want[:3]...)
-				r.must(204, "DELETE", "/channels/fail", "")
-				e.expect(tc.want[3:]...)
-			} else {
-				e.expect(tc.want...)
-			}
-			// No failed originate ever reaches Stasis; the channel is gone.
-			r.must(404, "GET", "/channels/fail", "")
-			e.quiet(20 * time.Millisecond)
+			// in a bubble: the originate timeouts run on the fake clock
+			synctest.Test(t, func(t *testing.T) {
+				r := newMemRig(t, Config{})
+				r.sim.AddEndpoint("PJSIP/callee", tc.behaviour)
+				e := r.connect("ccaas")
+				endpoint := tc.endpoint
+				if endpoint == "" {
+					endpoint = "PJSIP/callee"
+				}
+				start := time.Now()
+				status, body := r.do("POST", "/channels", `{"app":"ccaas","appArgs":"agentleg","channelId":"fail","endpoint":"`+endpoint+`","timeout":`+itoa(tc.timeout)+`}`)
+				if status != tc.status {
+					t.Fatalf("originate: %d %s, want %d", status, body, tc.status)
+				}
+				if tc.cancel {
+					e.expect(tc.want[:3]...)
+					r.must(204, "DELETE", "/channels/fail", "")
+					e.expect(tc.want[3:]...)
+				} else {
+					e.expect(tc.want...)
+					if tc.timeout > 0 && time.Since(start) != time.Duration(tc.timeout)*time.Second {
+						t.Errorf("the dial ended after %v, want its timeout of %d s", time.Since(start), tc.timeout)
+					}
+				}
+				// No failed originate ever reaches Stasis; the channel is gone.
+				r.must(404, "GET", "/channels/fail", "")
+				e.quiet(20 * time.Millisecond)
+			})
 		})
 	}
 }
