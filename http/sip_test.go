@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
 	"github.com/gorilla/websocket"
 
 	"github.com/ccaas/ccaas"
@@ -97,6 +98,13 @@ func FuzzCheckSIP(f *testing.F) {
 		}
 		if !strings.Contains(string(data), me) {
 			t.Fatalf("accepted a message that never names the endpoint: %q", data)
+		}
+		// and it is one message, as a stream reader like Asterisk's finds
+		// them: a second one behind it would reach Asterisk unchecked
+		n := 0
+		sip.NewParser().NewSIPStream().ParseSIPStream(data, func(sip.Message) { n++ })
+		if n != 1 {
+			t.Fatalf("accepted a frame a stream reader finds %d messages in: %q", n, data)
 		}
 	})
 }
