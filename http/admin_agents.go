@@ -185,7 +185,7 @@ func (a *admin) agentPassword(c *gin.Context) {
 	if !ok {
 		return
 	}
-	password, errs := ParsePasswordForm(c.Request.PostForm)
+	password, errs := ParsePasswordForm(c.Request.PostForm, ag.Role)
 	if errs != nil {
 		cfg, ok := a.tenantConfig(c)
 		if !ok {

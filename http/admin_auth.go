@@ -260,6 +260,11 @@ func (a *admin) login(kind adminKind) gin.HandlerFunc {
 			a.sessions.delete(old.Value)
 		}
 		s = a.sessions.create(s)
+		if s.Kind == kindTenantAdmin && s.Role == ccaas.RoleAdmin && validate.AdminPassword(password) != nil {
+			// set before the rule, or before a promotion: only now, typed, can it be checked
+			a.sessions.setFlash(s.ID, "Your password is weaker than an admin's must be now (12 or more characters, not one of the most common passwords). "+
+				"Set a new one: Agents, your own name, Reset password.", true)
+		}
 		setCookie(c, AdminCookie, s.ID, 0)
 		setCookie(c, loginCookie, "", -1)
 		a.log.Info("admin logged in", "kind", kind.String(), "user", s.User, "tenant", s.Domain)

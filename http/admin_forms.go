@@ -185,7 +185,7 @@ func ParseTenantForm(v url.Values, creating bool) (TenantForm, FormErrors) {
 			e.check("admin_username", validate.Username(a.Username))
 			e.check("admin_name", validate.Name(a.Name))
 			e.check("admin_extension", validate.Extension(a.Extension))
-			e.check("admin_password", validate.Password(password))
+			e.check("admin_password", validate.AdminPassword(password))
 			f.Admin, f.AdminPassword = &a, password
 		}
 	}
@@ -219,12 +219,6 @@ func ParseAgentForm(v url.Values, cfg ccaas.TenantConfig, self ccaas.AgentID) (A
 		} else if slices.ContainsFunc(cfg.Agents, func(o ccaas.Agent) bool { return strings.EqualFold(o.Username, a.Username) }) {
 			e.add("username", "another agent has this username")
 		}
-		f.Password = single(v, e, "password")
-		if err := validate.Password(f.Password); err != nil {
-			e.check("password", err)
-		} else if single(v, e, "password2") != f.Password {
-			e.add("password2", "the two passwords differ")
-		}
 	}
 	a.Name = text(v, e, "name")
 	e.check("name", validate.Name(a.Name))
@@ -236,6 +230,14 @@ func ParseAgentForm(v url.Values, cfg ccaas.TenantConfig, self ccaas.AgentID) (A
 	}
 	a.Role = text(v, e, "role")
 	e.check("role", validate.Role(a.Role))
+	if self == 0 { // an admin's password is longer
+		f.Password = single(v, e, "password")
+		if err := validate.PasswordFor(a.Role, f.Password); err != nil {
+			e.check("password", err)
+		} else if single(v, e, "password2") != f.Password {
+			e.add("password2", "the two passwords differ")
+		}
+	}
 	a.Team = text(v, e, "team")
 	e.check("team", validate.Team(a.Team))
 	a.WrapupSeconds = number(v, e, "wrapup", 0)
@@ -251,14 +253,15 @@ func ParseAgentForm(v url.Values, cfg ccaas.TenantConfig, self ccaas.AgentID) (A
 	return f, nil
 }
 
-// ParsePasswordForm reads a new password typed twice.
-func ParsePasswordForm(v url.Values) (string, FormErrors) {
+// ParsePasswordForm reads a new password typed twice, for a user of role
+// (an admin's is longer).
+func ParsePasswordForm(v url.Values, role string) (string, FormErrors) {
 	e := FormErrors{}
 	if tooBig(v, e) {
 		return "", e
 	}
 	p := single(v, e, "password")
-	if err := validate.Password(p); err != nil {
+	if err := validate.PasswordFor(role, p); err != nil {
 		e.check("password", err)
 	} else if single(v, e, "password2") != p {
 		e.add("password2", "the two passwords differ")

@@ -198,7 +198,11 @@ func FuzzParseAgentForm(f *testing.F) {
 				if !fuzzUsername.MatchString(a.Username) || slices.ContainsFunc(fuzzTenant.Agents, func(o ccaas.Agent) bool { return strings.EqualFold(o.Username, a.Username) }) {
 					t.Fatalf("accepted username %q", a.Username)
 				}
-				if !between(len(af.Password), 8, 72) || !utf8.ValidString(af.Password) || strings.ContainsAny(af.Password, "\x00\r\n") {
+				least := 8
+				if a.Role == ccaas.RoleAdmin {
+					least = 12
+				}
+				if !between(len(af.Password), least, 72) || !utf8.ValidString(af.Password) || strings.ContainsAny(af.Password, "\x00\r\n") {
 					t.Fatalf("accepted password %q", af.Password)
 				}
 			} else if a.Username != "" || af.Password != "" {
@@ -249,7 +253,7 @@ func FuzzParseTenantForm(f *testing.F) {
 			}
 			if a := tf.Admin; a != nil {
 				if !creating || !fuzzUsername.MatchString(a.Username) || !plainText(a.Name, 1, 100) || !fuzzExtension.MatchString(a.Extension) ||
-					a.Role != ccaas.RoleAdmin || !between(len(tf.AdminPassword), 8, 72) || strings.ContainsAny(tf.AdminPassword, "\x00\r\n") {
+					a.Role != ccaas.RoleAdmin || !between(len(tf.AdminPassword), 12, 72) || strings.ContainsAny(tf.AdminPassword, "\x00\r\n") {
 					t.Fatalf("accepted admin %+v", a)
 				}
 			}
@@ -337,13 +341,19 @@ func FuzzParsePasswordForm(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		v := fuzzValues(body)
-		p, errs := ParsePasswordForm(v)
-		if errs != nil {
-			refused(t, p, errs)
-			return
-		}
-		if !between(len(p), 8, 72) || !utf8.ValidString(p) || strings.ContainsAny(p, "\x00\r\n") || v.Get("password2") != p {
-			t.Fatalf("accepted %q", p)
+		for _, role := range []string{ccaas.RoleAgent, ccaas.RoleAdmin} {
+			p, errs := ParsePasswordForm(v, role)
+			if errs != nil {
+				refused(t, p, errs)
+				continue
+			}
+			least := 8
+			if role == ccaas.RoleAdmin {
+				least = 12
+			}
+			if !between(len(p), least, 72) || !utf8.ValidString(p) || strings.ContainsAny(p, "\x00\r\n") || v.Get("password2") != p {
+				t.Fatalf("accepted %q for %s", p, role)
+			}
 		}
 	})
 }

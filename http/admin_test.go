@@ -293,6 +293,24 @@ func TestAdminLogin(t *testing.T) {
 			t.Fatalf("cross-site login = %d", r.status)
 		}
 	})
+	t.Run("an admin whose password is weaker than the rule is told so", func(t *testing.T) {
+		hash, _ := bcrypt.GenerateFromPassword([]byte("old-pass9"), bcrypt.MinCost)
+		if _, err := f.db.CreateAgent(context.Background(), ccaas.Agent{TenantID: f.tA.ID, Username: "old", Name: "Old", Extension: "1090", PasswordHash: string(hash), Role: ccaas.RoleAdmin}); err != nil {
+			t.Fatal(err)
+		}
+		b := f.browser()
+		b.get("/admin/login")
+		r := b.post("/admin/login", url.Values{"username": {"old"}, "password": {"old-pass9"}, "domain": {"acme.example"}})
+		if r.status != 303 {
+			t.Fatalf("login = %d", r.status)
+		}
+		if page := b.get(r.location).body; !strings.Contains(page, `class="warn"`) || !strings.Contains(page, "weaker than an admin") {
+			t.Fatalf("no warning: %s", page)
+		}
+		if page := f.adminOfA().get("/admin/agents").body; strings.Contains(page, "weaker than") {
+			t.Fatal("a strong password was warned about")
+		}
+	})
 	t.Run("demoted admin loses the session", func(t *testing.T) {
 		b := f.adminOfA()
 		demoted := f.adminA
@@ -841,6 +859,12 @@ func TestAdminRefusesBadValues(t *testing.T) {
 		{"username taken", "/admin/agents", withValues(agent, "username", "SAM"), []string{"another agent has this username"}},
 		{"short password", "/admin/agents", withValues(withValues(agent, "password", "short"), "password2", "short"), []string{"8 to 72"}},
 		{"passwords differ", "/admin/agents", withValues(agent, "password2", "another-password"), []string{"the two passwords differ"}},
+		{"an admin with an agent's password length", "/admin/agents", withValues(withValues(withValues(agent, "role", "admin"), "password", "a-long-pass"), "password2", "a-long-pass"),
+			[]string{"an admin's password must be 12 to 72 characters", `value="Kim Lee"`}},
+		{"a common password", "/admin/agents", withValues(withValues(agent, "password", "Sunshine2024"), "password2", "Sunshine2024"), []string{"one of the most common"}},
+		{"an admin's password reset to an agent's length", "/admin/agents/" + id(f.adminA.ID) + "/password", url.Values{"password": {"a-long-pass"}, "password2": {"a-long-pass"}},
+			[]string{"an admin's password must be 12 to 72 characters"}},
+		{"a common password reset", "/admin/agents/" + id(f.agentA.ID) + "/password", url.Values{"password": {"password1"}, "password2": {"password1"}}, []string{"one of the most common"}},
 		{"huge wrapup", "/admin/agents", withValues(agent, "wrapup", "99999999999999999999"), []string{"a whole number", `value="99999999999999999999"`}},
 		{"wrapup out of range", "/admin/agents", withValues(agent, "wrapup", "3601"), []string{"0 to 3600 seconds"}},
 		{"unknown role", "/admin/agents", withValues(agent, "role", "root"), []string{"agent, supervisor or admin"}},
@@ -907,6 +931,11 @@ func TestAdminRefusesBadValues(t *testing.T) {
 		}
 		if r.status != 422 || strings.Contains(r.body, "boss-password") {
 			t.Fatalf("= %d", r.status)
+		}
+		r = op.post("/operator/tenants", url.Values{"domain": {"new.example"}, "name": {"New"}, "admin_username": {"boss"}, "admin_name": {"Boss"},
+			"admin_extension": {"100"}, "admin_password": {"boss-pass1"}})
+		if r.status != 422 || !strings.Contains(r.body, escaped("an admin's password must be 12 to 72 characters")) {
+			t.Fatalf("a first admin with 10 characters = %d: %s", r.status, r.body)
 		}
 		if ts, _ := f.db.Tenants(context.Background()); len(ts) != 2 {
 			t.Fatalf("tenants = %+v", ts)

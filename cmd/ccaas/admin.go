@@ -22,7 +22,8 @@ import (
 const adminUsage = `usage:
   ccaas tenant add --domain D --name N
   ccaas agent add  --domain D --username U --name N --extension E [--wrapup S] [--role agent|supervisor|admin] [--team T]
-                   (the password is read from the first line of standard input)
+                   (the password is read from the first line of standard input: 8 to 72 characters,
+                   12 or more for an admin, not one of the most common passwords)
   ccaas queue add  --domain D --name N --did NUMBER [--did …] [--member USER[:SKILL] …] [--ring S]
                    [--priority P] [--strategy longest_idle|round_robin|fewest_calls] [--moh CLASS]
                    [--max-wait S --overflow hangup|queue|extension --overflow-target QUEUE-NAME|EXTENSION]
@@ -30,7 +31,8 @@ const adminUsage = `usage:
   ccaas reason add --domain D --reason R
   ccaas tenant set --domain D [--notify on|off] [--agent-calls-not-ready on|off] [--trunk ENDPOINT] [--caller-id ID]
   ccaas variable add --domain D --key "Shown name" --variable CHANNEL_VARIABLE   (at most 10 per tenant)
-  ccaas operator add --username U   (a super admin of the web admin pages; password on standard input)
+  ccaas operator add --username U   (a super admin of the web admin pages; password on standard input,
+                   12 to 72 characters)
 Every command also takes --db FILE.
 `
 
@@ -162,7 +164,7 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 			if err := validate.Username(*username); err != nil {
 				return "", flagErr("--username", err)
 			}
-			hash, err := readPassword(stdin)
+			hash, err := readPassword(stdin, validate.AdminPassword)
 			if err != nil {
 				return "", err
 			}
@@ -217,7 +219,7 @@ func addAgent(ctx context.Context, d *sqlite.DB, t ccaas.Tenant, a ccaas.Agent, 
 	if err != nil {
 		return "", err
 	}
-	hash, err := readPassword(stdin)
+	hash, err := readPassword(stdin, func(p string) error { return validate.PasswordFor(a.Role, p) })
 	if err != nil {
 		return "", err
 	}
@@ -286,16 +288,17 @@ func addQueue(ctx context.Context, d *sqlite.DB, t ccaas.Tenant, q ccaas.Queue, 
 // users' too: bcrypt's default (tests lower it).
 var hashCost = bcrypt.DefaultCost
 
-// readPassword reads a password from the first line of stdin and returns its
-// bcrypt hash.
-func readPassword(stdin io.Reader) (string, error) {
+// readPassword reads a password from the first line of stdin, checks it
+// with rule (validate.Password, or AdminPassword for admins and operators)
+// and returns its bcrypt hash.
+func readPassword(stdin io.Reader, rule func(string) error) (string, error) {
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && line == "" {
 		return "", errors.New("give the password on standard input")
 	}
 	password := strings.TrimRight(line, "\r\n")
-	if err := validate.Password(password); err != nil {
-		return "", err
+	if err := rule(password); err != nil {
+		return "", fmt.Errorf("the password on standard input: %w", err)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), hashCost)
 	return string(hash), err
