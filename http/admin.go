@@ -82,7 +82,8 @@ type admin struct {
 	reloader Reloader
 	log      *slog.Logger
 	sessions *adminSessions
-	logins   *loginLimits // failed logins, as for agents (ratelimit.go)
+	logins   *loginLimits    // shared with the agents' logins (ratelimit.go)
+	checks   *passwordChecks // shared with the agents' logins
 	pages    map[string]*template.Template
 	css      []byte
 	dummy    func() []byte // a hash to compare against when the user is unknown
@@ -90,17 +91,20 @@ type admin struct {
 }
 
 // registerAdmin adds the admin pages to e (nothing without a store).
-func registerAdmin(e *gin.Engine, cfg Config) {
+func (s *Server) registerAdmin(e *gin.Engine) {
+	cfg := s.cfg
 	if cfg.Store == nil || cfg.Reloader == nil {
 		cfg.Logger.Info("admin pages are off: no store or reloader configured")
 		return
 	}
 	a := newAdmin(cfg.Store, cfg.Reloader, cfg.Logger, time.Now)
+	a.logins, a.checks = s.logins, s.checks
 	a.routes(e)
 }
 
 func newAdmin(store AdminStore, reloader Reloader, log *slog.Logger, now func() time.Time) *admin {
-	a := &admin{store: store, reloader: reloader, log: log, sessions: newAdminSessions(now), logins: newLoginLimits(), pages: make(map[string]*template.Template), now: now}
+	a := &admin{store: store, reloader: reloader, log: log, sessions: newAdminSessions(now), logins: newLoginLimits(), checks: newPasswordChecks(),
+		pages: make(map[string]*template.Template), now: now}
 	funcs := template.FuncMap{"get": func(v url.Values, k string) string { return v.Get(k) }}
 	for _, name := range []string{"login", "message", "agents", "agent", "queues", "queue", "variables", "reasons", "settings", "tenants", "tenant", "reports"} {
 		a.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html"))

@@ -233,24 +233,36 @@ func (a *admin) login(kind adminKind) gin.HandlerFunc {
 			return
 		}
 		limitKey := strings.ToLower(kind.String() + ":" + username + "@" + domain)
-		if msg, ok := a.logins.check(limitKey, c.ClientIP()); !ok {
-			a.showLogin(c, http.StatusTooManyRequests, kind, form, msg+".")
+		attempt, no := a.logins.begin(limitKey, c.ClientIP())
+		if no != nil {
+			if no.first {
+				audit(a.log, c, "admin_login_limited", loginActor(kind, username, domain), "", "why", no.msg)
+			}
+			a.showLogin(c, http.StatusTooManyRequests, kind, form, no.msg+".")
 			return
 		}
 		s := adminSession{Kind: kind, User: username}
-		if kind == kindOperator {
-			s.User, err = a.checkOperator(c.Request.Context(), username, password)
-		} else {
-			s, err = a.checkTenantAdmin(c.Request.Context(), domain, username, password)
+		if busy := a.checks.run(c.Request.Context(), func() {
+			if kind == kindOperator {
+				s.User, err = a.checkOperator(c.Request.Context(), username, password)
+			} else {
+				s, err = a.checkTenantAdmin(c.Request.Context(), domain, username, password)
+			}
+		}); busy != nil {
+			err = busy
 		}
+		attempt.end(errors.Is(err, errBadAdminLogin), err == nil)
 		switch {
 		case errors.Is(err, errBadAdminLogin):
-			a.logins.failed(limitKey, c.ClientIP())
-			a.log.Info("admin login refused", "kind", kind.String(), "user", username, "domain", domain)
+			audit(a.log, c, "admin_login_failed", loginActor(kind, username, domain), "")
 			a.showLogin(c, http.StatusUnauthorized, kind, form, err.Error())
 			return
 		case errors.Is(err, errNotAdmin):
+			audit(a.log, c, "admin_login_failed", loginActor(kind, username, domain), "", "why", "not a tenant admin or supervisor")
 			a.showLogin(c, http.StatusForbidden, kind, form, "This account may not use the admin pages: it is not a tenant admin or a supervisor.")
+			return
+		case errors.Is(err, errBusy):
+			a.showLogin(c, http.StatusServiceUnavailable, kind, form, "The server is busy checking other logins; try again in a moment.")
 			return
 		case err != nil:
 			a.failed(c, err)
@@ -267,12 +279,21 @@ func (a *admin) login(kind adminKind) gin.HandlerFunc {
 		}
 		setCookie(c, AdminCookie, s.ID, 0)
 		setCookie(c, loginCookie, "", -1)
-		a.log.Info("admin logged in", "kind", kind.String(), "user", s.User, "tenant", s.Domain)
+		actor, role := s.actor()
+		audit(a.log, c, "admin_login", actor, role)
 		c.Redirect(http.StatusSeeOther, s.home())
 	}
 }
 
 var errNotAdmin = errors.New("not a tenant admin or supervisor")
+
+// loginActor names who tried to log in, for the audit log.
+func loginActor(kind adminKind, username, domain string) string {
+	if kind == kindOperator {
+		return username
+	}
+	return username + "@" + domain
+}
 
 // checkTenantAdmin spends one bcrypt compare whether or not the tenant and
 // the user exist, so that timing does not tell which usernames do.

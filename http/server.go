@@ -79,7 +79,8 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	engine *gin.Engine
-	logins *loginLimits
+	logins *loginLimits    // agents' and admins' logins
+	checks *passwordChecks // agents' and admins' password checks
 }
 
 // New builds the routes.
@@ -91,7 +92,7 @@ func New(cfg Config) *Server {
 		cfg.Metrics = NewMetrics()
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), logins: newLoginLimits()}
+	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), logins: newLoginLimits(), checks: newPasswordChecks()}
 	e := s.engine
 	// The client address is the connection's: trusting X-Forwarded-For would
 	// let anyone pick the address the login limits count.
@@ -109,7 +110,7 @@ func New(cfg Config) *Server {
 	e.GET("/sip", s.sipProxy)
 	api.POST("/demo/calls", s.demoCall)
 	api.POST("/demo/hangup", s.withSession, s.demoHangup)
-	registerAdmin(e, cfg)
+	s.registerAdmin(e)
 	files := http.FileServer(http.FS(static.Files))
 	e.NoRoute(func(c *gin.Context) {
 		p := c.Request.URL.Path
@@ -149,6 +150,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusConflict, strings.TrimPrefix(err.Error(), app.ErrNotAllowed.Error()+": ")
 	case errors.Is(err, app.ErrNoSuchCall):
 		return http.StatusConflict, "there is no call"
+	case errors.Is(err, errBusy):
+		return http.StatusServiceUnavailable, "the server is busy checking other logins; try again in a moment"
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, app.ErrShuttingDown):
 		return http.StatusServiceUnavailable, "the server is busy or stopping; try again"
 	}
