@@ -84,6 +84,7 @@ type admin struct {
 	sessions *adminSessions
 	logins   *loginLimits    // shared with the agents' logins (ratelimit.go)
 	checks   *passwordChecks // shared with the agents' logins
+	origins  origins
 	pages    map[string]*template.Template
 	css      []byte
 	dummy    func() []byte // a hash to compare against when the user is unknown
@@ -98,7 +99,7 @@ func (s *Server) registerAdmin(e *gin.Engine) {
 		return
 	}
 	a := newAdmin(cfg.Store, cfg.Reloader, cfg.Logger, time.Now)
-	a.logins, a.checks = s.logins, s.checks
+	a.logins, a.checks, a.origins = s.logins, s.checks, s.origins
 	a.routes(e)
 }
 

@@ -47,7 +47,7 @@ func (a *admin) sessionOf(r *http.Request) (adminSession, bool) {
 func setCookie(c *gin.Context, name, value string, maxAge int) {
 	http.SetCookie(c.Writer, &http.Cookie{
 		Name: name, Value: value, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, Secure: c.Request.TLS != nil, SameSite: http.SameSiteStrictMode,
+		HttpOnly: true, Secure: secureCookies(c), SameSite: http.SameSiteStrictMode,
 	})
 }
 
@@ -107,22 +107,8 @@ func (a *admin) adminOnly(c *gin.Context) {
 	c.Next()
 }
 
-// formSameOrigin: a browser's Origin (sent with every POST by current browsers)
-// must name this host; a cross-site fetch is refused.
-func formSameOrigin(r *http.Request) bool {
-	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
-		return false
-	}
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
-}
-
 func (a *admin) sameOriginOnly(c *gin.Context) {
-	if !formSameOrigin(c.Request) {
+	if !a.origins.allowed(c.Request) {
 		a.message(c, http.StatusForbidden, "Refused", "This form was sent from another site. Open the admin page itself and try again.")
 		return
 	}
@@ -156,7 +142,7 @@ var csrfText = "This form is out of date or was not sent by this site (its secur
 // guard checks a state-changing request: same origin, a small form, and the
 // session's CSRF token.
 func (a *admin) guard(c *gin.Context) {
-	if !formSameOrigin(c.Request) {
+	if !a.origins.allowed(c.Request) {
 		a.message(c, http.StatusForbidden, "Refused", "This form was sent from another site. Open the admin page itself and try again.")
 		return
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/gorilla/websocket"
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
@@ -66,6 +67,10 @@ type Config struct {
 	Metrics      *Metrics
 	Stats        Stats
 	MetricsToken string
+	// PublicURL is the scheme, host and port browsers reach the server at
+	// when a reverse proxy in front of it ends TLS ("" when the server is
+	// reached directly): the origin pages must come from (origin.go).
+	PublicURL string
 }
 
 // SessionCookie is the name of the cookie that holds the session id.
@@ -76,14 +81,18 @@ const maxBody = 4 << 10
 
 // Server serves the web front.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	engine *gin.Engine
-	logins *loginLimits    // agents' and admins' logins
-	checks *passwordChecks // agents' and admins' password checks
+	cfg     Config
+	log     *slog.Logger
+	engine  *gin.Engine
+	logins  *loginLimits    // agents' and admins' logins
+	checks  *passwordChecks // agents' and admins' password checks
+	origins origins
+	// the sockets' upgraders: the origin rule is the server's
+	ctiUpgrader, sipUpgrader websocket.Upgrader
 }
 
-// New builds the routes.
+// New builds the routes. A PublicURL that ValidatePublicURL refuses
+// panics: check it first.
 func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -93,14 +102,20 @@ func New(cfg Config) *Server {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), logins: newLoginLimits(), checks: newPasswordChecks()}
+	var err error
+	if s.origins, err = newOrigins(cfg.PublicURL); err != nil {
+		panic(err)
+	}
+	s.ctiUpgrader, s.sipUpgrader = ctiUpgrader, sipUpgrader
+	s.ctiUpgrader.CheckOrigin, s.sipUpgrader.CheckOrigin = s.origins.allowed, s.origins.allowed
 	e := s.engine
 	// The client address is the connection's: trusting X-Forwarded-For would
 	// let anyone pick the address the login limits count.
 	e.SetTrustedProxies(nil)
-	e.Use(s.logRequests, gin.Recovery())
+	e.Use(s.logRequests, gin.Recovery(), s.markSecure)
 	e.GET("/healthz", s.healthz)
 	e.GET("/metrics", s.metricsHandler())
-	api := e.Group("/api")
+	api := e.Group("/api", s.sameOriginAPI)
 	api.GET("/info", s.info)
 	api.POST("/login", s.login)
 	api.POST("/logout", s.withSession, s.logout)
@@ -108,7 +123,7 @@ func New(cfg Config) *Server {
 	api.GET("/calls/recent", s.withSession, s.recentCalls)
 	api.GET("/cti", s.cti)
 	e.GET("/sip", s.sipProxy)
-	api.POST("/demo/calls", s.demoCall)
+	api.POST("/demo/calls", s.withSession, s.demoCall)
 	api.POST("/demo/hangup", s.withSession, s.demoHangup)
 	s.registerAdmin(e)
 	files := http.FileServer(http.FS(static.Files))
@@ -122,6 +137,12 @@ func New(cfg Config) *Server {
 		files.ServeHTTP(c.Writer, c.Request)
 	})
 	return s
+}
+
+// ValidatePublicURL checks a Config.PublicURL.
+func ValidatePublicURL(u string) error {
+	_, err := newOrigins(u)
+	return err
 }
 
 // ServeHTTP implements http.Handler.

@@ -57,7 +57,7 @@ func setSessionCookie(c *gin.Context, value string, maxAge int) {
 		Path:     "/",
 		MaxAge:   maxAge,
 		HttpOnly: true,
-		Secure:   c.Request.TLS != nil,
+		Secure:   secureCookies(c),
 		SameSite: http.SameSiteStrictMode,
 	})
 }

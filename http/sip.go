@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -46,7 +45,7 @@ var sipMethods = map[sip.RequestMethod]bool{
 var sipUpgrader = websocket.Upgrader{
 	ReadBufferSize: 4096, WriteBufferSize: 4096,
 	Subprotocols: []string{"sip"},
-	// the default Origin check: the page's own origin only
+	// each Server sets CheckOrigin to the origin rule (origin.go)
 }
 
 func (s *Server) sipProxy(c *gin.Context) {
@@ -55,7 +54,7 @@ func (s *Server) sipProxy(c *gin.Context) {
 		fail(c, http.StatusUnauthorized, "not logged in")
 		return
 	}
-	if !sameOrigin(c.Request) {
+	if !s.origins.allowed(c.Request) {
 		fail(c, http.StatusForbidden, "foreign origin")
 		return
 	}
@@ -76,7 +75,7 @@ func (s *Server) sipProxy(c *gin.Context) {
 		fail(c, http.StatusBadGateway, "the phone server cannot be reached")
 		return
 	}
-	down, err := sipUpgrader.Upgrade(c.Writer, c.Request, nil)
+	down, err := s.sipUpgrader.Upgrade(c.Writer, c.Request, nil)
 	if err != nil {
 		up.Close()
 		return // the upgrader answered (403 for a foreign origin)
@@ -138,17 +137,6 @@ func (p *sipPipe) close(code int, text string) {
 		p.down.Close()
 		p.up.Close()
 	})
-}
-
-// sameOrigin is gorilla's default Origin rule, checked here before anything
-// is opened toward Asterisk: no Origin header, or one naming this host.
-func sameOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
 }
 
 // Errors of checkSIP.

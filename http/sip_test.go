@@ -167,6 +167,9 @@ func TestSIPProxy(t *testing.T) {
 	if _, resp, err := dial("sess-1", "https://evil.example"); err == nil || resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("from a foreign origin: %v %v", err, resp)
 	}
+	if _, resp, err := dial("sess-1", strings.Replace(srv.URL, "http:", "https:", 1)); err == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("from the page's host with another scheme: %v %v", err, resp)
+	}
 	c, _, err := dial("sess-1", srv.URL)
 	if err != nil {
 		t.Fatal(err)

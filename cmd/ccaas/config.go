@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	cchttp "github.com/ccaas/ccaas/http"
 )
 
 // config is every setting of the binary: defaults, then the environment,
@@ -30,6 +32,7 @@ type config struct {
 	TLSKey       string        // CCAAS_TLS_KEY, --tls-key
 	QueueLog     string        // CCAAS_QUEUE_LOG, --queue-log: app_queue's queue_log file ("" = none; demo: next to the db)
 	MetricsToken string        // CCAAS_METRICS_TOKEN, --metrics-token
+	PublicURL    string        // CCAAS_PUBLIC_URL, --public-url: the origin browsers use, behind a TLS-ending proxy
 }
 
 func defaultConfig() config {
@@ -65,6 +68,7 @@ func (c *config) fromEnv(getenv func(string) string) {
 	set(&c.TLSKey, "CCAAS_TLS_KEY")
 	set(&c.QueueLog, "CCAAS_QUEUE_LOG")
 	set(&c.MetricsToken, "CCAAS_METRICS_TOKEN")
+	set(&c.PublicURL, "CCAAS_PUBLIC_URL")
 	if v := getenv("CCAAS_DEMO_CALLERS_EVERY"); v != "" {
 		if d, err := time.ParseDuration(v); err == nil {
 			c.CallersEvery = d
@@ -84,6 +88,7 @@ func (c *config) flags(fs *flag.FlagSet, command string) {
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert")
 	fs.StringVar(&c.QueueLog, "queue-log", c.QueueLog, "write an Asterisk app_queue queue_log to this file (reopened on SIGHUP)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token /metrics requires (better given as CCAAS_METRICS_TOKEN); without it only this machine may scrape")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "https://host[:port] browsers reach the server at, when a reverse proxy in front of it ends TLS (the origin pages must come from)")
 	if command == "demo" {
 		fs.DurationVar(&c.CallersEvery, "callers-every", c.CallersEvery, "mean time between simulated callers (0 turns them off)")
 		return
@@ -112,6 +117,9 @@ func (c *config) validate(command string) error {
 		}
 		if err := validMetricsToken(c.MetricsToken); err != nil {
 			errs = append(errs, err)
+		}
+		if err := cchttp.ValidatePublicURL(c.PublicURL); err != nil {
+			errs = append(errs, fmt.Errorf("--public-url: %w", err))
 		}
 		if (c.TLSCert == "") != (c.TLSKey == "") {
 			errs = append(errs, errors.New("--tls-cert and --tls-key go together"))

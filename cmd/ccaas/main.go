@@ -154,7 +154,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	handler := cchttp.New(cchttp.Config{Agents: a, Calls: db, Demo: demo, Logger: log, Version: version, SIP: a, SIPUpstream: sipUpstream, Store: db, Reloader: a,
-		Metrics: metrics, Stats: a, MetricsToken: cfg.MetricsToken})
+		Metrics: metrics, Stats: a, MetricsToken: cfg.MetricsToken, PublicURL: cfg.PublicURL})
 	web := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
