@@ -125,7 +125,7 @@ func newAdmin(store AdminStore, reloader Reloader, log *slog.Logger, now func() 
 func (a *admin) routes(e *gin.Engine) {
 	e.GET("/admin/style.css", a.stylesheet)
 
-	ad := e.Group("/admin", securityHeaders)
+	ad := e.Group("/admin", securityHeaders(false))
 	ad.GET("", a.require(kindTenantAdmin, false), func(c *gin.Context) { c.Redirect(http.StatusSeeOther, adminOf(c).home()) })
 	ad.GET("/login", a.loginPage(kindTenantAdmin))
 	ad.POST("/login", a.sameOriginOnly, a.login(kindTenantAdmin))
@@ -154,7 +154,7 @@ func (a *admin) routes(e *gin.Engine) {
 	t.GET("/settings", a.withConfig(a.settings))
 	t.POST("/settings", a.guard, a.withConfig(a.settingsSave))
 
-	op := e.Group("/operator", securityHeaders)
+	op := e.Group("/operator", securityHeaders(false))
 	op.GET("", redirectTo("/operator/tenants"))
 	op.GET("/login", a.loginPage(kindOperator))
 	op.POST("/login", a.sameOriginOnly, a.login(kindOperator))
@@ -169,17 +169,6 @@ func (a *admin) routes(e *gin.Engine) {
 
 func redirectTo(path string) gin.HandlerFunc {
 	return func(c *gin.Context) { c.Redirect(http.StatusSeeOther, path) }
-}
-
-// securityHeaders: no script runs, no other site frames or caches the pages.
-func securityHeaders(c *gin.Context) {
-	h := c.Writer.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Cache-Control", "no-store")
-	c.Next()
 }
 
 func (a *admin) stylesheet(c *gin.Context) {

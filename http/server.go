@@ -112,7 +112,7 @@ func New(cfg Config) *Server {
 	// The client address is the connection's: trusting X-Forwarded-For would
 	// let anyone pick the address the login limits count.
 	e.SetTrustedProxies(nil)
-	e.Use(s.logRequests, gin.Recovery(), s.markSecure)
+	e.Use(s.logRequests, gin.Recovery(), s.markSecure, securityHeaders(true))
 	e.GET("/healthz", s.healthz)
 	e.GET("/metrics", s.metricsHandler())
 	api := e.Group("/api", s.sameOriginAPI)
