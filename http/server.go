@@ -89,6 +89,7 @@ type Server struct {
 	origins origins
 	// the sockets' upgraders: the origin rule is the server's
 	ctiUpgrader, sipUpgrader websocket.Upgrader
+	phones                   sipPhones // each session's one /sip socket
 }
 
 // New builds the routes. A PublicURL that ValidatePublicURL refuses

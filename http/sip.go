@@ -82,14 +82,46 @@ func (s *Server) sipProxy(c *gin.Context) {
 	}
 	s.cfg.Metrics.sipClients.Inc()
 	defer s.cfg.Metrics.sipClients.Dec()
-	p := &sipPipe{up: up, down: down, user: user, log: s.log.With("agent", sess.Agent.Username, "sip_user", user)}
+	p := &sipPipe{up: up, down: down, user: user, log: s.log.With("agent", sess.Agent.Username, "sip_user", user),
+		live: func() bool { _, ok := s.cfg.Agents.Session(sess.ID); return ok }}
+	s.phones.replace(sess.ID, p)
+	defer s.phones.remove(sess.ID, p)
 	p.run()
+}
+
+// sipPhones keeps each session's one phone socket: a newer one replaces
+// (closes) the older, and with it the older's connection to Asterisk.
+type sipPhones struct {
+	mu    sync.Mutex
+	pipes map[string]*sipPipe // by session id
+}
+
+func (ps *sipPhones) replace(session string, p *sipPipe) {
+	ps.mu.Lock()
+	old := ps.pipes[session]
+	if ps.pipes == nil {
+		ps.pipes = make(map[string]*sipPipe)
+	}
+	ps.pipes[session] = p
+	ps.mu.Unlock()
+	if old != nil {
+		old.close(websocket.ClosePolicyViolation, "replaced by a newer phone socket of this session")
+	}
+}
+
+func (ps *sipPhones) remove(session string, p *sipPipe) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if ps.pipes[session] == p {
+		delete(ps.pipes, session)
+	}
 }
 
 type sipPipe struct {
 	up, down  *websocket.Conn
 	user      string
 	log       interface{ Warn(string, ...any) }
+	live      func() bool // the session is still live
 	closeOnce sync.Once
 }
 
@@ -147,13 +179,21 @@ var (
 	// acts on every message of a frame, so a frame must hold exactly the
 	// one message that was checked.
 	ErrSIPSeveral = errors.New("more than one SIP message in a frame")
+	// ErrSIPSessionEnded: the agent's session ended (logout, a password
+	// reset …); its phone's socket goes with it at its next message.
+	ErrSIPSessionEnded = errors.New("the session has ended")
 )
 
 // sipParser parses in stream mode: a message must carry its
 // Content-Length, and the parser says where it ends.
 var sipParser = sip.NewParser()
 
-func (p *sipPipe) check(data []byte) error { return checkSIP(data, p.user) }
+func (p *sipPipe) check(data []byte) error {
+	if !p.live() {
+		return ErrSIPSessionEnded
+	}
+	return checkSIP(data, p.user)
+}
 
 var authUsername = regexp.MustCompile(`(?i)\busername\s*=\s*"([^"]*)"`)
 
