@@ -100,6 +100,9 @@ func (s *Server) registerAdmin(e *gin.Engine) {
 	}
 	a := newAdmin(cfg.Store, cfg.Reloader, cfg.Logger, time.Now)
 	a.logins, a.checks, a.origins = s.logins, s.checks, s.origins
+	if cfg.SessionMaxAge > 0 {
+		a.sessions.maxAge = cfg.SessionMaxAge
+	}
 	a.routes(e)
 }
 

@@ -13,10 +13,11 @@ import (
 // (a tenant admin's or an operator's), separate from the agents' sessions.
 const AdminCookie = "ccaas_admin"
 
-// Lifetimes of an admin session.
+// Lifetimes of an admin session: unused this long it ends; it ends at its
+// maximum age (http.Config.SessionMaxAge) in any case.
 const (
-	adminIdle     = 30 * time.Minute
-	adminAbsolute = 12 * time.Hour
+	adminIdle          = 30 * time.Minute
+	adminDefaultMaxAge = 12 * time.Hour
 )
 
 // adminKind tells a tenant admin from an operator.
@@ -68,14 +69,15 @@ func (a adminSession) IsSupervisor() bool {
 
 // adminSessions is the in-memory store of admin sessions.
 type adminSessions struct {
-	now func() time.Time
+	now    func() time.Time
+	maxAge time.Duration
 
 	mu   sync.Mutex
 	byID map[string]*adminSession
 }
 
 func newAdminSessions(now func() time.Time) *adminSessions {
-	return &adminSessions{now: now, byID: make(map[string]*adminSession)}
+	return &adminSessions{now: now, maxAge: adminDefaultMaxAge, byID: make(map[string]*adminSession)}
 }
 
 // randomToken returns 32 random bytes, base64url encoded.
@@ -86,7 +88,7 @@ func randomToken() string {
 }
 
 func (s *adminSessions) expired(a *adminSession, now time.Time) bool {
-	return now.Sub(a.seen) > adminIdle || now.Sub(a.created) > adminAbsolute
+	return now.Sub(a.seen) > adminIdle || now.Sub(a.created) > s.maxAge
 }
 
 // create starts a session for the admin described by a (its ID, token and

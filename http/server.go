@@ -71,6 +71,9 @@ type Config struct {
 	// when a reverse proxy in front of it ends TLS ("" when the server is
 	// reached directly): the origin pages must come from (origin.go).
 	PublicURL string
+	// SessionMaxAge ends an admin session this long after its login
+	// (default 12 h; agents' sessions are the app's).
+	SessionMaxAge time.Duration
 }
 
 // SessionCookie is the name of the cookie that holds the session id.

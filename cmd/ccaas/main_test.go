@@ -403,6 +403,8 @@ func TestConfigValidation(t *testing.T) {
 		{name: "serve without ARI password", args: []string{"serve", "--db", "x.db"}, want: "ARI credentials"},
 		{name: "bad ARI URL", args: []string{"serve", "--ari-url", "ftp://x", "--ari-password", "p"}, want: "--ari-url"},
 		{name: "bad log level", args: []string{"demo", "--log-level", "loud"}, want: "--log-level"},
+		{name: "idle limit too short", args: []string{"demo", "--session-idle", "1s"}, want: "--session-idle"},
+		{name: "maximum age too long", args: []string{"demo", "--session-max-age", "1000h"}, want: "--session-max-age"},
 		{name: "public URL with a path", args: []string{"demo", "--public-url", "https://cc.example/agents"}, want: "--public-url"},
 		{name: "public URL without a scheme", args: []string{"demo", "--public-url", "cc.example"}, want: "--public-url"},
 	}
