@@ -110,7 +110,7 @@ func newAdmin(store AdminStore, reloader Reloader, log *slog.Logger, now func() 
 	a := &admin{store: store, reloader: reloader, log: log, sessions: newAdminSessions(now), logins: newLoginLimits(), checks: newPasswordChecks(),
 		pages: make(map[string]*template.Template), now: now}
 	funcs := template.FuncMap{"get": func(v url.Values, k string) string { return v.Get(k) }}
-	for _, name := range []string{"login", "message", "agents", "agent", "queues", "queue", "variables", "reasons", "settings", "tenants", "tenant", "reports"} {
+	for _, name := range []string{"login", "message", "agents", "agent", "queues", "queue", "variables", "reasons", "settings", "tenants", "tenant", "reports", "sessions"} {
 		a.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html"))
 	}
 	css, err := templateFiles.ReadFile("templates/admin.css")
@@ -134,6 +134,8 @@ func (a *admin) routes(e *gin.Engine) {
 	ad.POST("/login", a.sameOriginOnly, a.login(kindTenantAdmin))
 	ad.POST("/logout", a.require(kindTenantAdmin, true), a.guard, a.logout)
 	r := ad.Group("", a.require(kindTenantAdmin, false))
+	r.GET("/sessions", a.sessionsPage)
+	r.POST("/sessions/end", a.guard, a.sessionsEnd)
 	r.GET("/reports", a.reports)
 	r.GET("/reports/:table", a.reportCSV)
 	t := r.Group("", a.adminOnly)
@@ -163,6 +165,8 @@ func (a *admin) routes(e *gin.Engine) {
 	op.POST("/login", a.sameOriginOnly, a.login(kindOperator))
 	op.POST("/logout", a.require(kindOperator, true), a.guard, a.logout)
 	o := op.Group("", a.require(kindOperator, false))
+	o.GET("/sessions", a.sessionsPage)
+	o.POST("/sessions/end", a.guard, a.sessionsEnd)
 	o.GET("/tenants", a.tenants)
 	o.GET("/tenants/new", a.tenantNew)
 	o.POST("/tenants", a.guard, a.tenantCreate)

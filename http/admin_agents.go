@@ -198,6 +198,10 @@ func (a *admin) agentPassword(c *gin.Context) {
 	if err == nil {
 		err = a.store.SetPassword(c.Request.Context(), ag.TenantID, ag.ID, hash)
 	}
+	if err == nil && ag.ID == adminOf(c).Agent {
+		// one's own new password ends one's other sessions, not this one
+		a.sessions.restamp(adminOf(c).ID, credentialStamp(hash, ag.Role))
+	}
 	if a.stored(c, err, nil) {
 		a.done(c, ag.TenantID, "/admin/agents", fmt.Sprintf("The password of %s was changed.", ag.Username))
 	}

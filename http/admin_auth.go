@@ -68,16 +68,26 @@ func (a *admin) require(kind adminKind, anyKind bool) gin.HandlerFunc {
 				fmt.Sprintf("These pages are for %ss; you are logged in as %s %s. Log out first to log in with another account.", kind, s.Kind, s.User))
 			return
 		}
+		// The person must still be there with the password and role the
+		// session was made with: a deleted, demoted or promoted person, or
+		// one whose password was reset, loses every session at once.
 		var err error
+		stamp := ""
 		switch s.Kind {
-		case kindTenantAdmin: // demoted or deleted admins lose their session at once
+		case kindTenantAdmin:
 			var ag ccaas.Agent
-			if ag, err = a.store.Agent(c.Request.Context(), s.Tenant, s.Agent); err == nil && ag.Role != ccaas.RoleAdmin && ag.Role != ccaas.RoleSupervisor {
-				err = ccaas.ErrNotFound
+			if ag, err = a.store.Agent(c.Request.Context(), s.Tenant, s.Agent); err == nil {
+				stamp = credentialStamp(ag.PasswordHash, ag.Role)
 			}
-			s.Role = ag.Role // an admin made supervisor sees only reports from now on
 		case kindOperator:
-			_, err = a.store.OperatorByUsername(c.Request.Context(), s.User)
+			var o ccaas.Operator
+			if o, err = a.store.OperatorByUsername(c.Request.Context(), s.User); err == nil {
+				stamp = credentialStamp(o.PasswordHash, "operator")
+			}
+		}
+		if err == nil && stamp != s.stamp {
+			a.sessions.endStale(s.person, stamp)
+			err = ccaas.ErrNotFound
 		}
 		if errors.Is(err, ccaas.ErrNotFound) {
 			a.sessions.delete(s.ID)
@@ -230,7 +240,7 @@ func (a *admin) login(kind adminKind) gin.HandlerFunc {
 		s := adminSession{Kind: kind, User: username}
 		if busy := a.checks.run(c.Request.Context(), func() {
 			if kind == kindOperator {
-				s.User, err = a.checkOperator(c.Request.Context(), username, password)
+				s.User, s.stamp, err = a.checkOperator(c.Request.Context(), username, password)
 			} else {
 				s, err = a.checkTenantAdmin(c.Request.Context(), domain, username, password)
 			}
@@ -257,6 +267,7 @@ func (a *admin) login(kind adminKind) gin.HandlerFunc {
 		if old, err := c.Request.Cookie(AdminCookie); err == nil {
 			a.sessions.delete(old.Value)
 		}
+		s.Addr, s.Client = c.ClientIP(), clientName(c.Request.UserAgent())
 		s = a.sessions.create(s)
 		if s.Kind == kindTenantAdmin && s.Role == ccaas.RoleAdmin && validate.AdminPassword(password) != nil {
 			// set before the rule, or before a promotion: only now, typed, can it be checked
@@ -301,11 +312,13 @@ func (a *admin) checkTenantAdmin(ctx context.Context, domain, username, password
 	case ag.Role != ccaas.RoleAdmin && ag.Role != ccaas.RoleSupervisor:
 		return adminSession{}, errNotAdmin
 	}
-	return adminSession{Kind: kindTenantAdmin, Tenant: t.ID, Domain: t.Domain, Agent: ag.ID, User: ag.Username, Role: ag.Role}, nil
+	return adminSession{Kind: kindTenantAdmin, Tenant: t.ID, Domain: t.Domain, Agent: ag.ID, User: ag.Username, Role: ag.Role,
+		stamp: credentialStamp(ag.PasswordHash, ag.Role)}, nil
 }
 
-// checkOperator returns the operator's username as stored.
-func (a *admin) checkOperator(ctx context.Context, username, password string) (string, error) {
+// checkOperator returns the operator's username as stored and the stamp of
+// their credentials.
+func (a *admin) checkOperator(ctx context.Context, username, password string) (string, string, error) {
 	hash := a.dummy()
 	o, err := a.store.OperatorByUsername(ctx, username)
 	if err == nil {
@@ -314,11 +327,11 @@ func (a *admin) checkOperator(ctx context.Context, username, password string) (s
 	bad := bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil
 	switch {
 	case err != nil && !errors.Is(err, ccaas.ErrNotFound):
-		return "", err
+		return "", "", err
 	case err != nil || bad:
-		return "", errBadAdminLogin
+		return "", "", errBadAdminLogin
 	}
-	return o.Username, nil
+	return o.Username, credentialStamp(o.PasswordHash, "operator"), nil
 }
 
 func (a *admin) logout(c *gin.Context) {

@@ -504,6 +504,8 @@ func TestAdminCSRF(t *testing.T) {
 		"/operator/tenants":                              {"domain": {"new.example"}, "name": {"New"}},
 		"/operator/tenants/" + id(f.tA.ID):               {"name": {"Renamed"}},
 		"/operator/logout":                               {},
+		"/admin/sessions/end":                            {"session": {"others"}},
+		"/operator/sessions/end":                         {"session": {"others"}},
 	}
 	attacks := []struct {
 		name   string
@@ -1022,4 +1024,135 @@ func TestAdminLoginAttemptsAreLimited(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAdminSessionsEndWithTheirPerson: a password reset, a role change or a
+// delete ends every admin session of that person (both old sessions of an
+// admin whose password another admin reset answered 200, and one of them
+// created a new admin); one's own new password ends one's other sessions
+// only.
+func TestAdminSessionsEndWithTheirPerson(t *testing.T) {
+	f := newAdminFixture(t)
+	ctx := context.Background()
+	hash, _ := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
+	zed, err := f.db.CreateAgent(ctx, ccaas.Agent{TenantID: f.tA.ID, Username: "zed", Name: "Zed", Extension: "1009", PasswordHash: string(hash), Role: ccaas.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loginAs := func(user, password string) *browser {
+		b := f.browser()
+		if r := b.login(kindTenantAdmin, "acme.example", user, password); r.status != http.StatusSeeOther {
+			t.Fatalf("login of %s = %d", user, r.status)
+		}
+		return b
+	}
+	ended := func(t *testing.T, who string, b *browser) {
+		t.Helper()
+		r := b.post("/admin/agents", url.Values{"username": {"evil"}, "name": {"Evil"}, "extension": {"6666"}, "role": {"admin"},
+			"password": {"evil-password-1"}, "password2": {"evil-password-1"}})
+		if r.status != http.StatusSeeOther || r.location != "/admin/login" {
+			t.Fatalf("%s's old session = %d %q, want a redirect to the login", who, r.status, r.location)
+		}
+		if _, err := f.db.AgentByUsername(ctx, f.tA.ID, "evil"); !errors.Is(err, ccaas.ErrNotFound) {
+			t.Fatal("an ended session created an admin")
+		}
+	}
+	password := testPassword
+	t.Run("another admin resets the password", func(t *testing.T) {
+		ann1, ann2, z := loginAs("ann", password), loginAs("ann", password), loginAs("zed", testPassword)
+		password = "ann-new-password-1"
+		if r := z.post("/admin/agents/"+id(f.adminA.ID)+"/password", url.Values{"password": {password}, "password2": {password}}); r.status != 303 {
+			t.Fatalf("reset = %d: %s", r.status, r.body)
+		}
+		ended(t, "ann", ann1)
+		ended(t, "ann", ann2)
+		if r := z.get("/admin/agents"); r.status != 200 {
+			t.Fatalf("zed's own session = %d", r.status)
+		}
+	})
+	t.Run("one's own new password ends one's other sessions only", func(t *testing.T) {
+		here, there := loginAs("ann", password), loginAs("ann", password)
+		password = "ann-newer-password-2"
+		if r := here.post("/admin/agents/"+id(f.adminA.ID)+"/password", url.Values{"password": {password}, "password2": {password}}); r.status != 303 {
+			t.Fatalf("reset = %d: %s", r.status, r.body)
+		}
+		if r := here.get("/admin/agents"); r.status != 200 {
+			t.Fatalf("this session after one's own reset = %d", r.status)
+		}
+		ended(t, "ann elsewhere", there)
+	})
+	t.Run("a role change", func(t *testing.T) {
+		z := loginAs("zed", testPassword)
+		ann := loginAs("ann", password)
+		if r := ann.post("/admin/agents/"+id(zed.ID), url.Values{"name": {"Zed"}, "extension": {"1009"}, "role": {"supervisor"}}); r.status != 303 {
+			t.Fatalf("role change = %d: %s", r.status, r.body)
+		}
+		ended(t, "zed", z)
+	})
+	t.Run("a delete", func(t *testing.T) {
+		ann := loginAs("ann", password)
+		if r := ann.post("/admin/agents/"+id(zed.ID), url.Values{"name": {"Zed"}, "extension": {"1009"}, "role": {"admin"}}); r.status != 303 {
+			t.Fatalf("role back = %d", r.status)
+		}
+		z := loginAs("zed", testPassword)
+		if r := ann.post("/admin/agents/"+id(zed.ID)+"/delete", url.Values{"confirm": {"yes"}}); r.status != 303 {
+			t.Fatalf("delete = %d: %s", r.status, r.body)
+		}
+		ended(t, "zed", z)
+	})
+}
+
+// TestAdminSeesAndEndsOwnSessions: the sessions page lists one's own
+// sessions (where from, since when, last seen) and ends another of them;
+// another person's session cannot be ended from it.
+func TestAdminSeesAndEndsOwnSessions(t *testing.T) {
+	f := newAdminFixture(t)
+	here, there := f.adminOfA(), f.adminOfA()
+	other := f.browser()
+	if r := other.login(kindTenantAdmin, "beta.example", "bob", testPassword); r.status != 303 {
+		t.Fatal("login of bob")
+	}
+	page := here.get("/admin/sessions")
+	if page.status != 200 || strings.Count(page.body, "<tr>") != 3 || !strings.Contains(page.body, "this session") || !strings.Contains(page.body, "127.0.0.1") {
+		t.Fatalf("sessions page = %d: %s", page.status, page.body)
+	}
+	refs := regexp.MustCompile(`name="session" value="([^"]+)"`).FindAllStringSubmatch(page.body, -1)
+	if len(refs) != 2 || refs[0][1] == "others" {
+		t.Fatalf("end buttons %v", refs)
+	}
+	// bob (tenant B) sends ann's session's name: nothing ends
+	bobsPage := other.get("/admin/sessions")
+	if strings.Contains(bobsPage.body, refs[0][1]) {
+		t.Fatal("bob sees ann's sessions")
+	}
+	if r := other.post("/admin/sessions/end", url.Values{"session": {refs[0][1]}}); r.status != 303 {
+		t.Fatalf("bob's end = %d", r.status)
+	}
+	if r := there.get("/admin/agents"); r.status != 200 {
+		t.Fatalf("bob ended ann's session: %d", r.status)
+	}
+	// ann ends her other session
+	if r := here.post("/admin/sessions/end", url.Values{"session": {refs[0][1]}}); r.status != 303 || r.location != "/admin/sessions" {
+		t.Fatalf("end = %d %q", r.status, r.location)
+	}
+	if r := there.get("/admin/agents"); r.status != 303 || r.location != "/admin/login" {
+		t.Fatalf("the ended session = %d %q", r.status, r.location)
+	}
+	if page := here.get("/admin/sessions"); strings.Count(page.body, "<tr>") != 2 || !strings.Contains(page.body, "has ended") {
+		t.Fatalf("after the end: %s", page.body)
+	}
+	t.Run("all others, for an operator too", func(t *testing.T) {
+		op1, op2, op3 := f.operator(), f.operator(), f.operator()
+		if r := op1.post("/operator/sessions/end", url.Values{"session": {"others"}}); r.status != 303 {
+			t.Fatalf("end others = %d", r.status)
+		}
+		for _, b := range []*browser{op2, op3} {
+			if r := b.get("/operator/tenants"); r.status != 303 {
+				t.Fatalf("another operator session survived: %d", r.status)
+			}
+		}
+		if r := op1.get("/operator/tenants"); r.status != 200 {
+			t.Fatalf("this session = %d", r.status)
+		}
+	})
 }
