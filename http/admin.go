@@ -54,6 +54,9 @@ type AdminStore interface {
 	SetCallVariables(ctx context.Context, tenant ccaas.TenantID, vars []ccaas.CallVariable) error
 	SetReasons(ctx context.Context, tenant ccaas.TenantID, reasons []string) error
 	OperatorByUsername(ctx context.Context, username string) (ccaas.Operator, error)
+	AssignDIDs(ctx context.Context, tenant ccaas.TenantID, dids ...string) error
+	UnassignDIDs(ctx context.Context, tenant ccaas.TenantID, dids ...string) (queues []string, err error)
+	AssignedDIDs(ctx context.Context) (map[string]ccaas.TenantID, error)
 	report.Records // the reports' calls and state log
 }
 
@@ -250,7 +253,8 @@ var duplicateFields = map[[2]string][2]string{
 	{"agent", "extension"}:        {"extension", "another agent has this extension"},
 	{"agent", "username"}:         {"username", "another agent has this username"},
 	{"queue", "name"}:             {"name", "another queue has this name"},
-	{"queue", "did"}:              {"dids", "one of these numbers already rings another queue (maybe of another tenant)"},
+	{"queue", "did"}:              {"dids", "one of these numbers already rings another of your queues"},
+	{"tenant", "did"}:             {"dids", "one of these numbers is assigned to another tenant"},
 	{"tenant", "domain"}:          {"domain", "another tenant has this domain"},
 	{"call variable", "variable"}: {"", "a channel variable is listed twice"},
 	{"reason", "reason"}:          {"reasons", "a reason is listed twice"},
@@ -279,6 +283,9 @@ func (a *admin) stored(c *gin.Context, err error, again func(FormErrors)) bool {
 		return true
 	}
 	if errs := (FormErrors{}); again != nil && duplicate(err, errs) {
+		again(errs)
+	} else if again != nil && errors.Is(err, ccaas.ErrDIDNotAssigned) {
+		errs.add("dids", "one of these numbers is no longer your tenant's (your operator assigns them); reload the page")
 		again(errs)
 	} else {
 		a.failed(c, err)

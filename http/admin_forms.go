@@ -150,6 +150,7 @@ type TenantForm struct {
 	Tenant   ccaas.Tenant // Domain only when creating
 	Trunk    string       // "" for no outbound calls
 	CallerID string
+	DIDs     []string // the numbers assigned to the tenant, all of them
 	// Admin is the tenant's first admin (creating only; nil if not asked for),
 	// with AdminPassword to hash.
 	Admin         *ccaas.Agent
@@ -175,6 +176,21 @@ func ParseTenantForm(v url.Values, creating bool) (TenantForm, FormErrors) {
 	}
 	f.CallerID = text(v, e, "caller_id")
 	e.check("caller_id", validate.CallerID(f.CallerID))
+	for _, line := range strings.Split(single(v, e, "dids"), "\n") {
+		did := strings.TrimSpace(line)
+		switch {
+		case did == "":
+		case validate.DID(did) != nil:
+			e.check("dids", validate.DID(did))
+		case slices.Contains(f.DIDs, did):
+			e.add("dids", fmt.Sprintf("%s is listed twice", did))
+		case len(f.DIDs) >= validate.MaxDIDsPerTenant:
+			e.add("dids", fmt.Sprintf("at most %d numbers", validate.MaxDIDsPerTenant))
+		default:
+			f.DIDs = append(f.DIDs, did)
+		}
+	}
+	slices.Sort(f.DIDs)
 	if creating {
 		a := ccaas.Agent{Role: ccaas.RoleAdmin}
 		a.Username = text(v, e, "admin_username")
@@ -287,14 +303,18 @@ func ParseQueueForm(v url.Values, cfg ccaas.TenantConfig, self ccaas.QueueID) (c
 	} else if o := queueByName(cfg, q.Name); o != nil && o.ID != self {
 		e.add("name", "another queue has this name")
 	}
-	for _, line := range strings.Split(single(v, e, "dids"), "\n") {
-		did := strings.TrimSpace(line)
+	// the numbers are picked among the tenant's own (the operator assigns
+	// them); any other is refused alike, whoever has it
+	for _, did := range v["did"] {
+		did = strings.TrimSpace(did)
 		switch {
 		case did == "":
 		case validate.DID(did) != nil:
 			e.check("dids", validate.DID(did))
+		case !slices.Contains(cfg.DIDs, did):
+			e.add("dids", fmt.Sprintf("%s is not one of your numbers (your operator assigns them); reload the page", did))
 		case slices.Contains(q.DIDs, did):
-			e.add("dids", fmt.Sprintf("%s is listed twice", did))
+			e.add("dids", fmt.Sprintf("%s is chosen twice", did))
 		case len(q.DIDs) >= validate.MaxDIDsPerQueue:
 			e.add("dids", fmt.Sprintf("at most %d numbers", validate.MaxDIDsPerQueue))
 		default:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -57,14 +58,22 @@ func (a *admin) queues(c *gin.Context, cfg ccaas.TenantConfig) {
 
 type queuePage struct {
 	ID         int64
+	Numbers    []didChoice // the tenant's numbers
 	Strategies []string
 	Members    []choice
 	QueueNames []string // other queues: overflow targets
 	Extensions []string
 }
 
+// didChoice is one of the tenant's numbers on the queue form.
+type didChoice struct {
+	DID       string
+	Checked   bool
+	Elsewhere string // the other queue it rings, if any
+}
+
 func queueValues(q ccaas.Queue, cfg ccaas.TenantConfig) url.Values {
-	v := url.Values{"name": {q.Name}, "dids": {strings.Join(q.DIDs, "\n")}, "ring": {strconv.Itoa(q.RingSeconds)},
+	v := url.Values{"name": {q.Name}, "did": slices.Clone(q.DIDs), "ring": {strconv.Itoa(q.RingSeconds)},
 		"priority": {strconv.Itoa(q.Priority)}, "strategy": {q.Strategy}, "moh": {q.MOHClass},
 		"announce": {strconv.Itoa(q.AnnounceSeconds)}, "max_wait": {strconv.Itoa(q.MaxWaitSeconds)}, "overflow": {q.Overflow},
 		"service_level": {strconv.Itoa(q.ServiceLevelSeconds)}}
@@ -103,6 +112,13 @@ func (a *admin) showQueue(c *gin.Context, status int, cfg ccaas.TenantConfig, id
 		}
 	}
 	data.Members = choices(v, errs, "member", "skill_a", ids, labels)
+	for _, did := range cfg.DIDs {
+		c := didChoice{DID: did, Checked: slices.Contains(v["did"], did)}
+		if o := queueByDID(cfg, did); o != nil && o.ID != id {
+			c.Elsewhere = o.Name
+		}
+		data.Numbers = append(data.Numbers, c)
+	}
 	p.Data = data
 	a.render(c, status, "queue", p)
 }

@@ -93,6 +93,8 @@ func newAdminFixture(t *testing.T) *adminFixture {
 	f.agentA = mk(f.tA, "sam", "1001", ccaas.RoleAgent)
 	f.adminB = mk(f.tB, "bob", "1000", ccaas.RoleAdmin)
 	f.agentB = mk(f.tB, "kim", "1001", ccaas.RoleAgent)
+	must(db.AssignDIDs(ctx, f.tA.ID, "5550100", "5550101", "5550300", "+4930123"))
+	must(db.AssignDIDs(ctx, f.tB.ID, "5550200"))
 	f.queueA, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: f.tA.ID, Name: "Sales", RingSeconds: 20, DIDs: []string{"5550100"}, Members: []ccaas.Member{{Agent: f.agentA.ID, Skill: 3}}})
 	must(err)
 	f.queueB, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: f.tB.ID, Name: "Support", RingSeconds: 20, DIDs: []string{"5550200"}, Members: []ccaas.Member{{Agent: f.agentB.ID, Skill: 2}}})
@@ -381,7 +383,7 @@ func TestAdminTenantIsolation(t *testing.T) {
 	beforeB := f.config(f.tB.ID)
 	beforeA := f.config(f.tA.ID)
 	agentForm := url.Values{"name": {"Evil"}, "extension": {"6666"}, "role": {"admin"}, "wrapup": {"0"}}
-	queueForm := url.Values{"name": {"Stolen"}, "dids": {"5559999"}, "ring": {"5"}, "strategy": {"longest_idle"}, "moh": {"default"}, "overflow": {"hangup"}}
+	queueForm := url.Values{"name": {"Stolen"}, "ring": {"5"}, "strategy": {"longest_idle"}, "moh": {"default"}, "overflow": {"hangup"}}
 	pw := url.Values{"password": {"new-password-1"}, "password2": {"new-password-1"}}
 	confirm := url.Values{"confirm": {"yes"}}
 	tests := []struct {
@@ -410,7 +412,9 @@ func TestAdminTenantIsolation(t *testing.T) {
 		{"B's queue for a new agent", "POST", "/admin/agents", withValues(withValues(agentForm, "username", "evil"), "queue", id(f.queueB.ID)), 422},
 		{"B's queue for A's agent", "POST", "/admin/agents/" + id(f.agentA.ID), withValues(agentForm, "queue", id(f.queueB.ID)), 422},
 		{"B's queue as overflow target", "POST", "/admin/queues", withValues(withValues(withValues(queueForm, "overflow", "queue"), "overflow_target", "Support"), "max_wait", "30"), 422},
-		{"B's DID", "POST", "/admin/queues", withValues(queueForm, "dids", "5550200"), 422},
+		{"B's DID", "POST", "/admin/queues", withValues(queueForm, "did", "5550200"), 422},
+		{"an unassigned DID", "POST", "/admin/queues", withValues(queueForm, "did", "5559999"), 422},
+		{"B's DID on A's queue", "POST", "/admin/queues/" + id(f.queueA.ID), withValues(withValues(queueForm, "name", "Sales"), "did", "5550200"), 422},
 		{"operator tenant list", "GET", "/operator/tenants", nil, 403},
 		{"operator reads B", "GET", "/operator/tenants/" + id(f.tB.ID), nil, 403},
 		{"operator edits B", "POST", "/operator/tenants/" + id(f.tB.ID), url.Values{"name": {"Owned"}}, 403},
@@ -430,6 +434,12 @@ func TestAdminTenantIsolation(t *testing.T) {
 			for _, secret := range []string{"Kim", "kim", "Bob", "Support", "5550200", "beta.example", "Beta"} {
 				if tt.wantStatus == 404 && strings.Contains(r.body, secret) {
 					t.Fatalf("the page shows %q of tenant B", secret)
+				}
+			}
+			if strings.Contains(tt.name, "DID") {
+				// a number of B's and one of nobody's are refused alike, naming no tenant
+				if !strings.Contains(r.body, "is not one of your numbers") || strings.Contains(r.body, "another tenant") || strings.Contains(r.body, "beta") {
+					t.Fatalf("the refusal of a DID: %s", r.body)
 				}
 			}
 		})
@@ -700,7 +710,7 @@ func TestAdminChanges(t *testing.T) {
 	})
 	var support ccaas.Queue
 	t.Run("create queue", func(t *testing.T) {
-		saved(t, a.post("/admin/queues", url.Values{"name": {"Support"}, "dids": {"5550300\r\n+4930123\n\n"}, "ring": {"15"}, "priority": {"5"},
+		saved(t, a.post("/admin/queues", url.Values{"name": {"Support"}, "did": {"5550300", "+4930123"}, "ring": {"15"}, "priority": {"5"},
 			"strategy": {"round_robin"}, "moh": {"jazz"}, "announce": {"30"}, "max_wait": {"120"}, "overflow": {"queue"}, "overflow_target": {"Sales"},
 			"service_level": {"30"}, "member": {id(eve.ID), id(f.agentA.ID)}, "skill_a" + id(eve.ID): {"4"}}), "/admin/queues")
 		expectReload(t, tenantA)
@@ -717,7 +727,7 @@ func TestAdminChanges(t *testing.T) {
 		}
 	})
 	t.Run("edit queue", func(t *testing.T) {
-		saved(t, a.post("/admin/queues/"+id(support.ID), url.Values{"name": {"Support"}, "dids": {"5550300"}, "ring": {"25"}, "strategy": {"fewest_calls"},
+		saved(t, a.post("/admin/queues/"+id(support.ID), url.Values{"name": {"Support"}, "did": {"5550300"}, "ring": {"25"}, "strategy": {"fewest_calls"},
 			"moh": {"default"}, "max_wait": {"60"}, "overflow": {"extension"}, "overflow_target": {"1001"}}), "/admin/queues")
 		expectReload(t, tenantA)
 		q := f.config(f.tA.ID).Queues[1]
@@ -873,8 +883,8 @@ func TestAdminRefusesBadValues(t *testing.T) {
 		{"SQL in a username", "/admin/agents", withValues(agent, "username", "x'; DROP TABLE agents; --"), []string{"letters, digits"}},
 		{"skill out of range", "/admin/agents", withValues(withValues(agent, "queue", id(f.queueA.ID)), "skill_q"+id(f.queueA.ID), "101"), []string{"skill: 1 to 100", `value="101"`}},
 		{"ring out of range", "/admin/queues", withValues(queue, "ring", "601"), []string{"1 to 600 seconds", `value="601"`}},
-		{"injected DID", "/admin/queues", withValues(queue, "dids", "1;Dial(Local/x)"), []string{"digits with an optional leading +", "1;Dial(Local/x)"}},
-		{"DID of another queue", "/admin/queues", withValues(queue, "dids", "5550100"), []string{"5550100 already rings queue Sales"}},
+		{"injected DID", "/admin/queues", withValues(queue, "did", "1;Dial(Local/x)"), []string{"digits with an optional leading +", "1;Dial(Local/x)"}},
+		{"DID of another queue", "/admin/queues", withValues(queue, "did", "5550100"), []string{"5550100 already rings queue Sales"}},
 		{"queue name taken", "/admin/queues", withValues(queue, "name", "Sales"), []string{"another queue has this name"}},
 		{"unknown strategy", "/admin/queues", withValues(queue, "strategy", "random"), []string{"longest_idle, round_robin or fewest_calls"}},
 		{"overflow without maximum wait", "/admin/queues", withValues(withValues(queue, "overflow", "queue"), "overflow_target", "Sales"), []string{"set a maximum wait"}},
@@ -895,7 +905,7 @@ func TestAdminRefusesBadValues(t *testing.T) {
 			}
 			for _, want := range tt.wantText {
 				if !strings.Contains(r.body, want) && !strings.Contains(r.body, escaped(want)) {
-					t.Errorf("the page lacks %q", want)
+					t.Errorf("the page lacks %q:\n%s", want, r.body[strings.Index(r.body, "<main>"):])
 				}
 			}
 			if strings.Contains(r.body, "a-long-password") {
@@ -914,7 +924,7 @@ func TestAdminRefusesBadValues(t *testing.T) {
 		if r.status != 422 || !strings.Contains(r.body, "far too long") {
 			t.Fatalf("5000 character name = %d", r.status)
 		}
-		r = a.post("/admin/queues", withValues(queue, "dids", strings.Repeat("5", 100<<10)))
+		r = a.post("/admin/queues", withValues(queue, "did", strings.Repeat("5", 100<<10)))
 		if r.status != http.StatusRequestEntityTooLarge || !strings.Contains(r.body, "too large") {
 			t.Fatalf("100 KB body = %d", r.status)
 		}
@@ -947,7 +957,7 @@ func TestAdminRefusesBadValues(t *testing.T) {
 
 // escaped is how html/template writes a text in a page.
 func escaped(s string) string {
-	return strings.NewReplacer(`"`, "&#34;", "'", "&#39;", "<", "&lt;", ">", "&gt;").Replace(s)
+	return strings.NewReplacer(`"`, "&#34;", "'", "&#39;", "<", "&lt;", ">", "&gt;", "+", "&#43;").Replace(s)
 }
 
 func TestAdminDuplicateErrorsAreReadable(t *testing.T) {
@@ -958,9 +968,9 @@ func TestAdminDuplicateErrorsAreReadable(t *testing.T) {
 	if !duplicate(err, errs) || errs["extension"] != "another agent has this extension" {
 		t.Fatalf("duplicate(%v) = %v", err, errs)
 	}
-	_, err = f.db.CreateQueue(ctx, ccaas.Queue{TenantID: f.tA.ID, Name: "X", RingSeconds: 5, DIDs: []string{"5550200"}})
+	_, err = f.db.CreateQueue(ctx, ccaas.Queue{TenantID: f.tA.ID, Name: "X", RingSeconds: 5, DIDs: []string{"5550100"}})
 	errs = FormErrors{}
-	if !duplicate(err, errs) || !strings.Contains(errs["dids"], "already rings another queue") {
+	if !duplicate(err, errs) || errs["dids"] != "one of these numbers already rings another of your queues" {
 		t.Fatalf("duplicate(%v) = %v", err, errs)
 	}
 	if duplicate(errors.New("disk full"), FormErrors{}) {
@@ -1153,6 +1163,63 @@ func TestAdminSeesAndEndsOwnSessions(t *testing.T) {
 		}
 		if r := op1.get("/operator/tenants"); r.status != 200 {
 			t.Fatalf("this session = %d", r.status)
+		}
+	})
+}
+
+// TestOperatorAssignsDIDs: the operator assigns numbers to tenants (one
+// tenant each); a tenant admin picks among the tenant's own for a queue; a
+// number taken away stops ringing its queue.
+func TestOperatorAssignsDIDs(t *testing.T) {
+	f := newAdminFixture(t)
+	op, a := f.operator(), f.adminOfA()
+	tenantA := "/operator/tenants/" + id(f.tA.ID)
+	form := func(dids string) url.Values {
+		return url.Values{"name": {"Acme"}, "trunk": {""}, "caller_id": {""}, "dids": {dids}}
+	}
+	if page := op.get(tenantA).body; !strings.Contains(page, "5550100\n5550101") {
+		t.Fatalf("the tenant's numbers are not on its page: %s", page)
+	}
+	if r := op.post(tenantA, form("5550100\n5550101\n5550300\n+4930123\n5550400")); r.status != 303 {
+		t.Fatalf("assign = %d: %s", r.status, r.body)
+	}
+	if page := a.get("/admin/queues/new").body; !strings.Contains(page, `value="5550400"`) || strings.Contains(page, "5550200") {
+		t.Fatalf("the queue form's numbers: %s", page)
+	}
+	if page := a.get("/admin/queues/new").body; !strings.Contains(page, "5550100 (rings queue Sales)") {
+		t.Fatal("a number on another queue is not marked")
+	}
+	q := url.Values{"name": {"Hotline"}, "did": {"5550400"}, "ring": {"20"}, "strategy": {"longest_idle"}, "moh": {"default"}, "overflow": {"hangup"}}
+	if r := a.post("/admin/queues", q); r.status != 303 {
+		t.Fatalf("a queue on the new number = %d: %s", r.status, r.body)
+	}
+	r := op.post(tenantA, form("5550100\n5550200"))
+	if r.status != 422 || !strings.Contains(r.body, "5550200 is assigned to tenant beta.example") {
+		t.Fatalf("B's number for A = %d: %s", r.status, r.body)
+	}
+	r = op.post(tenantA, form("5550101"))
+	if r.status != 303 {
+		t.Fatalf("take numbers away = %d: %s", r.status, r.body)
+	}
+	if page := op.get(r.location).body; !strings.Contains(page, "Taken away: &#43;4930123, 5550100, 5550300, 5550400 (no longer ringing queue Hotline, Sales).") {
+		t.Fatalf("the message: %s", page)
+	}
+	cfg := f.config(f.tA.ID)
+	if !slices.Equal(cfg.DIDs, []string{"5550101"}) || len(cfg.Queues[0].DIDs) != 0 {
+		t.Fatalf("after: %v, Sales rings %v", cfg.DIDs, cfg.Queues[0].DIDs)
+	}
+	t.Run("a new tenant with its numbers", func(t *testing.T) {
+		r := op.post("/operator/tenants", url.Values{"domain": {"new.example"}, "name": {"New"}, "dids": {"5551000\n+4940555"}})
+		if r.status != 303 {
+			t.Fatalf("create = %d: %s", r.status, r.body)
+		}
+		ten, _ := f.db.TenantByDomain(context.Background(), "new.example")
+		if got := f.config(ten.ID).DIDs; !slices.Equal(got, []string{"+4940555", "5551000"}) {
+			t.Fatalf("numbers = %v", got)
+		}
+		r = op.post("/operator/tenants", url.Values{"domain": {"newer.example"}, "name": {"Newer"}, "dids": {"5550200"}})
+		if r.status != 422 || !strings.Contains(r.body, "assigned to tenant beta.example") {
+			t.Fatalf("B's number for a new tenant = %d", r.status)
 		}
 	})
 }

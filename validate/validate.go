@@ -61,6 +61,7 @@ const (
 	MaxPassword      = 72 // bcrypt uses no more
 	MaxReasons       = 50
 	MaxDIDsPerQueue  = 100
+	MaxDIDsPerTenant = 1000
 )
 
 // Username is a login name.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -29,6 +30,10 @@ func TestAdminCommands(t *testing.T) {
 		{name: "supervisor", args: []string{"agent", "add", "--domain", "acme.example", "--username", "kim", "--name", "Kim", "--extension", "1050", "--role", "supervisor", "--team", "Sales North, Billing"}, stdin: "a-long-password\n"},
 		{name: "two-line team", args: []string{"agent", "add", "--domain", "acme.example", "--username", "lee", "--name", "Lee", "--extension", "1051", "--team", "A\nB"}, stdin: "a-long-password\n", wantErr: "--team"},
 		{name: "unknown tenant", args: []string{"agent", "add", "--domain", "other.example", "--username", "x", "--name", "X", "--extension", "1003"}, wantErr: "no such tenant"},
+		{name: "queue on a number not assigned", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Sales", "--did", "5550100"}, wantErr: "assign the numbers first"},
+		{name: "numbers", args: []string{"tenant", "set", "--domain", "acme.example", "--did", "5550100", "--did", "5550101", "--did", "+4930555", "--did", "1", "--did", "2", "--did", "3", "--did", "5550999"}},
+		{name: "injected number", args: []string{"tenant", "set", "--domain", "acme.example", "--did", "1;Dial(Local/x)"}, wantErr: "--did"},
+		{name: "take a number away", args: []string{"tenant", "set", "--domain", "acme.example", "--remove-did", "5550999"}},
 		{name: "queue", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Sales", "--did", "5550100", "--member", "sam:7", "--strategy", "round_robin"}},
 		{name: "queue with overflow", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Support", "--did", "5550101", "--did", "+4930555",
 			"--member", "sam", "--priority", "5", "--max-wait", "120", "--overflow", "queue", "--overflow-target", "Sales", "--announce", "30"}},
@@ -79,6 +84,9 @@ func TestAdminCommands(t *testing.T) {
 	}
 	if support.Priority != 5 || support.MaxWaitSeconds != 120 || support.Overflow != "queue" || support.OverflowTarget != "1" || support.AnnounceSeconds != 30 || len(support.DIDs) != 2 {
 		t.Fatalf("support = %+v", support)
+	}
+	if !slices.Equal(cfg.DIDs, []string{"+4930555", "1", "2", "3", "5550100", "5550101"}) {
+		t.Fatalf("numbers = %v", cfg.DIDs)
 	}
 	if got := cfg.Reasons[len(cfg.Reasons)-1]; got != "coaching" {
 		t.Fatalf("reasons = %v", cfg.Reasons)
