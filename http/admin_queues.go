@@ -138,6 +138,7 @@ func (a *admin) queueCreate(c *gin.Context, cfg ccaas.TenantConfig) {
 	q.TenantID = adminOf(c).Tenant
 	created, err := a.store.CreateQueue(c.Request.Context(), q)
 	if a.stored(c, err, again) {
+		a.audit(c, "queue_created", "target", created.Name, "dids", created.DIDs)
 		a.done(c, q.TenantID, "/admin/queues", fmt.Sprintf("Queue %s created.", created.Name))
 	}
 }
@@ -178,6 +179,7 @@ func (a *admin) queueUpdate(c *gin.Context, cfg ccaas.TenantConfig) {
 	}
 	q.ID, q.TenantID = old.ID, old.TenantID
 	if a.stored(c, a.store.UpdateQueue(c.Request.Context(), q), again) {
+		a.audit(c, "queue_updated", "target", q.Name, "dids", q.DIDs)
 		a.done(c, q.TenantID, "/admin/queues", fmt.Sprintf("Queue %s saved.", q.Name))
 	}
 }
@@ -205,6 +207,7 @@ func (a *admin) queueDelete(c *gin.Context, cfg ccaas.TenantConfig) {
 		return
 	}
 	if a.stored(c, a.store.DeleteQueue(c.Request.Context(), q.TenantID, q.ID), nil) {
+		a.audit(c, "queue_deleted", "target", q.Name)
 		a.done(c, q.TenantID, "/admin/queues", fmt.Sprintf("Queue %s deleted; calls waiting in it were ended politely.", q.Name))
 	}
 }
