@@ -79,3 +79,86 @@ test('another site cannot frame the agent page', async () => {
     site.close();
   }
 });
+
+// adminLogin logs in on the admin (or operator) login form of page.
+async function adminLogin(page, path, username, password, domain) {
+  await page.goto(base + path);
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  if (domain) await page.fill('#domain', domain);
+  await page.click('form.card button[type=submit]');
+  await page.waitForLoadState('load');
+}
+
+test('the agent page says how long to wait after too many wrong passwords', async () => {
+  const page = await newPage();
+  try {
+    await page.goto(base + '/');
+    await page.locator('#login-form').waitFor({ state: 'visible', timeout: WAIT });
+    for (let i = 0; i < 6; i++) {
+      await page.fill('#username', 'carol');
+      await page.fill('#password', 'not-her-password');
+      await page.fill('#domain', 'demo.local');
+      await page.click('#login-form button[type=submit]');
+      await text(page, '#login-error', i < 5 ? /wrong username, password or domain/i : /too many failed logins for this user; try again in (19|20) seconds/i);
+    }
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.context().close();
+  }
+});
+
+test('an admin is told the demo password is weak, sees their sessions and ends another', async () => {
+  const here = await newPage();
+  const there = await newPage();
+  try {
+    await adminLogin(there, '/admin/login', 'admin', 'admin-demo', 'demo.local');
+    await adminLogin(here, '/admin/login', 'admin', 'admin-demo', 'demo.local');
+    await text(here, 'p.warn', /weaker than an admin's must be now/);
+    await here.click('header .who a'); // the user's name: Your sessions
+    await text(here, 'h1', 'Your sessions');
+    await here.locator('tbody tr').nth(1).waitFor({ timeout: WAIT });
+    assert.equal(await here.locator('tbody tr').count(), 2);
+    await text(here, 'tbody', /this session/);
+    await text(here, 'tbody', /Chrome on Linux/);
+    await here.click('tbody button:has-text("End")');
+    await text(here, 'p.flash', 'The session has ended: whoever used it must log in again.');
+    assert.equal(await here.locator('tbody tr').count(), 1);
+    await there.goto(base + '/admin/agents');
+    await text(there, 'h1', 'Tenant admin login');
+    assert.deepEqual(here.errors, []);
+    assert.deepEqual(here.console, []);
+  } finally {
+    await here.context().close();
+    await there.context().close();
+  }
+});
+
+test('the operator assigns a number to the tenant; its admin picks it for a queue', async () => {
+  const op = await newPage();
+  const admin = await newPage();
+  try {
+    await adminLogin(op, '/operator/login', 'operator', 'operator-demo');
+    await op.click('tr:has-text("demo.local") a:has-text("Edit")');
+    assert.equal((await op.inputValue('#dids')).trim(), '5550001');
+    await op.fill('#dids', '5550001\n5550002');
+    await op.click('form.card button[type=submit]');
+    await text(op, 'p.flash', 'Tenant demo.local saved.');
+
+    await adminLogin(admin, '/admin/login', 'admin', 'admin-demo', 'demo.local');
+    await admin.goto(base + '/admin/queues/new');
+    await text(admin, '#numbers', /5550001 \(rings queue Support\)/);
+    assert.ok(await admin.locator('#numbers input[value="5550001"]').isDisabled());
+    await admin.fill('#name', 'Hotline');
+    await admin.check('#numbers input[value="5550002"]');
+    await admin.click('form.card button[type=submit]');
+    await text(admin, 'p.flash', 'Queue Hotline created.');
+    const box = await admin.locator('main').boundingBox();
+    assert.ok(box.width <= 1280, `the page overflows: ${box.width}`);
+    assert.deepEqual(admin.console, []);
+    assert.deepEqual(op.console, []);
+  } finally {
+    await op.context().close();
+    await admin.context().close();
+  }
+});
