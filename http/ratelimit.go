@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -87,15 +89,13 @@ func (l *limiter) sweep(now time.Time) {
 			delete(l.entries, k)
 		}
 	}
-	for len(l.entries) >= l.maxKeys/2+1 {
-		var oldest string
-		var at time.Time
-		for k, b := range l.entries {
-			if oldest == "" || b.at.Before(at) {
-				oldest, at = k, b.at
-			}
-		}
-		delete(l.entries, oldest)
+	if len(l.entries) <= l.maxKeys/2 {
+		return
+	}
+	keys := slices.Collect(maps.Keys(l.entries))
+	slices.SortFunc(keys, func(a, b string) int { return l.entries[a].at.Compare(l.entries[b].at) })
+	for _, k := range keys[:len(keys)-l.maxKeys/2] {
+		delete(l.entries, k)
 	}
 }
 

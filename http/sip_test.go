@@ -204,6 +204,22 @@ func TestSIPProxy(t *testing.T) {
 	}
 }
 
+// openPhone opens /sip as session sess-1's page and reads Asterisk's
+// greeting; the socket closes with the test.
+func openPhone(t *testing.T, srv *httptest.Server, dial func(cookie, origin string) (*websocket.Conn, *http.Response, error)) *websocket.Conn {
+	t.Helper()
+	c, _, err := dial("sess-1", srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, _, err := c.ReadMessage(); err != nil {
+		t.Fatalf("greeting from Asterisk: %v", err)
+	}
+	return c
+}
+
 // TestSIPProxySmuggledMessage: an agent's own OPTIONS with an INVITE as the
 // trunk behind it in the same frame. Asterisk would act on both (a fake
 // customer call into another tenant's queue), so the frame is refused
@@ -211,19 +227,11 @@ func TestSIPProxy(t *testing.T) {
 func TestSIPProxySmuggledMessage(t *testing.T) {
 	srv, got, dial := sipProxy(t, nil)
 	const me = "ag1-0123456789abcdef"
-	c, _, err := dial("sess-1", srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, _, err := c.ReadMessage(); err != nil {
-		t.Fatalf("greeting from Asterisk: %v", err)
-	}
+	c := openPhone(t, srv, dial)
 	smuggled := request("OPTIONS", me, "asterisk") +
 		strings.Replace(request("INVITE", "pstn", "5550200"), "From: <sip:pstn@asterisk>", "From: <sip:pstn@203.0.113.9>", 1)
 	c.WriteMessage(websocket.TextMessage, []byte(smuggled))
-	_, _, err = c.ReadMessage()
+	_, _, err := c.ReadMessage()
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation {
 		t.Fatalf("after a frame of two messages: %v", err)
@@ -259,15 +267,7 @@ func TestSIPProxyOneSocketPerSession(t *testing.T) {
 	const me = "ag1-0123456789abcdef"
 	var older *websocket.Conn
 	for i := range 5 {
-		c, _, err := dial("sess-1", srv.URL)
-		if err != nil {
-			t.Fatalf("socket %d: %v", i+1, err)
-		}
-		defer c.Close()
-		c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		if _, _, err := c.ReadMessage(); err != nil {
-			t.Fatalf("greeting on socket %d: %v", i+1, err)
-		}
+		c := openPhone(t, srv, dial)
 		if older != nil {
 			older.SetReadDeadline(time.Now().Add(5 * time.Second))
 			_, _, err := older.ReadMessage()
@@ -295,18 +295,10 @@ func TestSIPProxyClosesWithTheSession(t *testing.T) {
 	var gone atomic.Bool
 	srv, got, dial := sipProxy(t, &gone)
 	const me = "ag1-0123456789abcdef"
-	c, _, err := dial("sess-1", srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, _, err := c.ReadMessage(); err != nil {
-		t.Fatalf("greeting: %v", err)
-	}
+	c := openPhone(t, srv, dial)
 	gone.Store(true)
 	c.WriteMessage(websocket.TextMessage, []byte(register(me, me, "")))
-	_, _, err = c.ReadMessage()
+	_, _, err := c.ReadMessage()
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation {
 		t.Fatalf("after the session ended: %v", err)
