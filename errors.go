@@ -10,6 +10,10 @@ var (
 	// ErrDuplicate: a value that must be unique is already taken. The error
 	// is a *DuplicateError that says which one.
 	ErrDuplicate = errors.New("already taken")
+	// ErrDIDNotAssigned: a queue was given a number (DID) that the operator
+	// has not assigned to its tenant (it may be unassigned or another
+	// tenant's, which must look the same).
+	ErrDIDNotAssigned = errors.New("number not assigned to the tenant")
 )
 
 // DuplicateError is an ErrDuplicate that names the value taken: Field of

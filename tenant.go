@@ -18,6 +18,7 @@ type TenantConfig struct {
 	Queues    []Queue
 	Reasons   []string       // Not Ready reasons offered to agents
 	Variables []CallVariable // attached data shown to agents, in order
+	DIDs      []string       // the numbers the operator assigned to the tenant, in order; its queues ring some of them
 }
 
 // Settings are a tenant's switches and outbound calling.

@@ -79,6 +79,14 @@ type Config struct {
 	// CheckInvariants, if set, makes every tenant loop check its invariants
 	// after every input and report violations here (tests).
 	CheckInvariants func(error)
+	// SessionIdle ends a session whose page never opens its CTI socket
+	// within it (a login by a script, a page that died at once); default
+	// DefaultSessionIdle.
+	SessionIdle time.Duration
+	// SessionMaxAge ends every session this long after its login; an agent
+	// on a call, an offer or in wrapup is logged out once it ends. Default
+	// DefaultSessionMaxAge.
+	SessionMaxAge time.Duration
 	// QueueLog, if set, receives the queue_log lines that Asterisk's
 	// app_queue would write (a queuelog.Writer's Log writes them to a file).
 	// The tenant loops call it, so it must not block.
@@ -95,6 +103,12 @@ var DefaultLineFields = []ari.ConfigTuple{
 	{Attribute: "webrtc", Value: "yes"},
 	{Attribute: "dtls_auto_generate_cert", Value: "yes"},
 }
+
+// Defaults of the sessions' lifetimes (docs/security.md).
+const (
+	DefaultSessionIdle   = 2 * time.Minute
+	DefaultSessionMaxAge = 12 * time.Hour
+)
 
 // DefaultLineAOR lets one registered phone per login.
 var DefaultLineAOR = []ari.ConfigTuple{
@@ -119,6 +133,7 @@ type Session struct {
 	Agent      ccaas.Agent
 	Domain     string
 	TenantName string
+	Started    time.Time // the login
 }
 
 // App is the contact center's call logic.
@@ -190,6 +205,12 @@ func New(cfg Config) (*App, error) {
 	}
 	if cfg.LineRetry <= 0 {
 		cfg.LineRetry = 2 * time.Second
+	}
+	if cfg.SessionIdle <= 0 {
+		cfg.SessionIdle = DefaultSessionIdle
+	}
+	if cfg.SessionMaxAge <= 0 {
+		cfg.SessionMaxAge = DefaultSessionMaxAge
 	}
 	a := &App{
 		cfg:       cfg,
@@ -343,7 +364,7 @@ func (a *App) Login(ctx context.Context, domain, username, password string) (*Se
 	if t == nil {
 		return nil, fmt.Errorf("login %s@%s: tenant not loaded", username, domain)
 	}
-	s := &Session{ID: randomHex(32), Tenant: ten.ID, Agent: ag, Domain: ten.Domain, TenantName: ten.Name}
+	s := &Session{ID: randomHex(32), Tenant: ten.ID, Agent: ag, Domain: ten.Domain, TenantName: ten.Name, Started: a.now()}
 	if err := t.ask(ctx, func(done chan error) any { return msgLogin{s: s, done: done} }); err != nil {
 		return nil, err
 	}

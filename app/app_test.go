@@ -92,6 +92,8 @@ type worldOpts struct {
 	queueLog func(queuelog.Event)
 	// requestTimeout bounds each ARI operation (app.Config.RequestTimeout).
 	requestTimeout time.Duration
+	// sessionIdle and sessionMaxAge are the sessions' lifetimes (app.Config).
+	sessionIdle, sessionMaxAge time.Duration
 	// loopback serves the simulator on a loopback TCP socket (httptest)
 	// instead of in memory, for benchmarks of the real network path: such a
 	// world runs outside a bubble, in real time.
@@ -129,6 +131,11 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 		t.Fatal(err)
 	}
 	w.tenant = ten
+	// the numbers the operator assigned to the tenant: every number its
+	// tests' queues ring
+	if err := db.AssignDIDs(ctx, ten.ID, testDID, "5550002", "5550009", "5550777"); err != nil {
+		t.Fatal(err)
+	}
 	settings := ccaas.Settings{NotifyIncoming: true, Trunk: "pstn", CallerID: "Acme <5550000>"}
 	if opts.settings != nil {
 		settings = *opts.settings
@@ -177,7 +184,8 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 		store = opts.wrapStore(db)
 	}
 	a, err := app.New(app.Config{ARI: client, Store: store, LineRetry: 50 * time.Millisecond, Logger: quiet,
-		CheckInvariants: w.violation, WaitForPhone: opts.manualPhones, Now: opts.now, QueueLog: opts.queueLog, RequestTimeout: opts.requestTimeout})
+		CheckInvariants: w.violation, WaitForPhone: opts.manualPhones, Now: opts.now, QueueLog: opts.queueLog, RequestTimeout: opts.requestTimeout,
+		SessionIdle: opts.sessionIdle, SessionMaxAge: opts.sessionMaxAge})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1070,6 +1078,7 @@ func TestReloadStartsNewTenant(t *testing.T) {
 		}
 		hash, _ := bcrypt.GenerateFromPassword([]byte("carol-pw"), bcrypt.MinCost)
 		carol, _ := w.db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "carol", Name: "Carol", Extension: "1001", PasswordHash: string(hash)})
+		w.db.AssignDIDs(ctx, ten.ID, "5559000")
 		if _, err := w.db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Main", RingSeconds: 30, DIDs: []string{"5559000"}, Members: []ccaas.Member{member(carol, 1)}}); err != nil {
 			t.Fatal(err)
 		}
@@ -1102,6 +1111,7 @@ func TestTenantsNeverCross(t *testing.T) {
 		other, _ := w.db.CreateTenant(ctx, ccaas.Tenant{Domain: "other.example", Name: "Other"})
 		hash, _ := bcrypt.GenerateFromPassword([]byte("other-pw"), bcrypt.MinCost)
 		twin, _ := w.db.CreateAgent(ctx, ccaas.Agent{TenantID: other.ID, Username: "alice", Name: "Other Alice", Extension: "1001", PasswordHash: string(hash)})
+		w.db.AssignDIDs(ctx, other.ID, "5558888")
 		w.db.CreateQueue(ctx, ccaas.Queue{TenantID: other.ID, Name: "Other support", RingSeconds: 30, DIDs: []string{"5558888"}, Members: []ccaas.Member{member(twin, 1)}})
 		w.db.SetSettings(ctx, other.ID, ccaas.Settings{Trunk: "pstn"})
 		if err := w.app.Reload(ctx, other.ID); err != nil {
@@ -1307,6 +1317,7 @@ func TestAppRestartKeepsWaitingCallers(t *testing.T) {
 		defer db.Close()
 		ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
 		alice, _ := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: passwordHash("alice")})
+		db.AssignDIDs(ctx, ten.ID, testDID)
 		db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID}, Members: []ccaas.Member{member(alice, 1)}})
 
 		// start runs one process of the app until stop is called

@@ -117,6 +117,9 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 		t.Fatal(err)
 	}
 	w.agents["carol"] = carol
+	if err := db.AssignDIDs(ctx, ten.ID, realDID); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{realDID}, Members: members}); err != nil {
 		t.Fatal(err)
 	}

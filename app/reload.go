@@ -13,8 +13,8 @@ import (
 // Reload reads a tenant's configuration again and applies it to the running
 // tenant without a restart (a new tenant starts its loop). Calls in progress
 // keep going; a changed wrapup time applies to the agent's next call; a
-// removed agent who is logged in is logged out; calls waiting in a removed
-// queue are ended politely.
+// removed agent who is logged in is logged out, and so is one whose password
+// or role changed; calls waiting in a removed queue are ended politely.
 func (a *App) Reload(ctx context.Context, id ccaas.TenantID) error {
 	cfg, err := a.store.TenantConfig(ctx, id)
 	if err != nil {
@@ -83,14 +83,19 @@ func (t *tenant) reload(cfg ccaas.TenantConfig) {
 		}
 	}
 
-	// agents: new records, new memberships; removed agents are logged out
+	// agents: new records, new memberships; removed agents are logged out,
+	// and so are agents whose password or role changed since their login
 	present := make(map[ccaas.AgentID]bool)
+	var changed []*agent
 	for _, na := range cfg.Agents {
 		present[na.ID] = true
 		ag := t.agents[na.ID]
 		if ag == nil {
 			ag = &agent{}
 			t.agents[na.ID] = ag
+		}
+		if s := ag.session; s != nil && (s.Agent.PasswordHash != na.PasswordHash || s.Agent.Role != na.Role) {
+			changed = append(changed, ag)
 		}
 		ag.cfg = na
 		ag.queues = nil
@@ -111,6 +116,10 @@ func (t *tenant) reload(cfg ccaas.TenantConfig) {
 			t.endSession(ag, cti.ByeRemoved)
 		}
 		delete(t.agents, id)
+	}
+	for _, ag := range changed {
+		t.log.Info("session ended: the agent's password or role changed", "agent", ag.cfg.Username)
+		t.endSession(ag, cti.ByeAccount)
 	}
 	// listening in on an agent who is no longer led ends
 	for _, ag := range t.agents {

@@ -52,7 +52,13 @@ type (
 		done chan error
 		out  *[2]string
 	}
-	msgShutdown   struct{ done chan error }
+	msgShutdown struct{ done chan error }
+	// msgSessionTimer: a session's idle limit (before its first socket) or
+	// its maximum age has passed.
+	msgSessionTimer struct {
+		s      *Session
+		maxAge bool
+	}
 	msgAgentTimer struct {
 		agent ccaas.AgentID
 		gen   uint64
@@ -117,6 +123,11 @@ type agent struct {
 	stateBy   string        // the supervisor who made the current state, for the screens
 	timer     *time.Timer   // fires at the state machine's next deadline
 	timerGen  uint64        // bumps on every re-arm; stale timer messages are dropped
+	// the session's lifetime: its timers, whether its page ever attached a
+	// socket, and whether it is past its maximum age (it ends when the
+	// agent is next free)
+	idleTimer, ageTimer *time.Timer
+	attached, expired   bool
 }
 
 type callState int
@@ -260,6 +271,7 @@ func (t *tenant) run(ctx context.Context) {
 		case <-t.inbox.signal:
 			for _, m := range t.inbox.drain() {
 				t.handle(m)
+				t.expireSessions()
 				// Whatever changed, a waiting call and a Ready agent never
 				// stay apart: route after every input.
 				t.route()
@@ -355,6 +367,16 @@ func (t *tenant) handle(m any) {
 	case msgQueryStats:
 		*m.out = t.figures.stats()
 		t.reply(m.done, nil)
+	case msgSessionTimer:
+		ag := t.agentOf(m.s)
+		switch {
+		case ag == nil:
+		case m.maxAge:
+			ag.expired = true // expireSessions ends it once the agent is free
+		case !ag.attached:
+			t.log.Info("session ended: its page never connected", "agent", ag.cfg.Username, "after", t.app.cfg.SessionIdle)
+			t.endSession(ag, cti.ByeExpired)
+		}
 	case msgShutdown:
 		for _, ag := range t.agents {
 			if ag.session != nil {
@@ -449,6 +471,9 @@ func (t *tenant) login(s *Session) error {
 	}
 	ag.session = s
 	t.app.setSession(s)
+	ag.attached, ag.expired = false, false
+	ag.idleTimer = time.AfterFunc(t.app.cfg.SessionIdle, func() { t.inbox.post(msgSessionTimer{s: s}) })
+	ag.ageTimer = time.AfterFunc(t.app.cfg.SessionMaxAge, func() { t.inbox.post(msgSessionTimer{s: s, maxAge: true}) })
 	t.log.Info("agent logged in", "agent", ag.cfg.Username)
 	t.startLine(ag)
 	return nil
@@ -465,9 +490,21 @@ func (t *tenant) attach(s *Session, sink Sink) error {
 		old.Close()
 	}
 	ag.sink = sink
+	ag.attached = true
 	t.team.attach(ag)
 	sink.Send(t.snapshot(ag))
 	return nil
+}
+
+// expireSessions ends the sessions past their maximum age whose agent is
+// free: not on a call, an offer or in wrapup.
+func (t *tenant) expireSessions() {
+	for _, ag := range t.agents {
+		if ag.expired && ag.session != nil && ag.call == nil && !ag.fsm.Busy() {
+			t.log.Info("session ended: its maximum age passed", "agent", ag.cfg.Username, "max_age", t.app.cfg.SessionMaxAge)
+			t.endSession(ag, cti.ByeExpired)
+		}
+	}
 }
 
 func (t *tenant) logout(s *Session) error {
@@ -508,6 +545,12 @@ func (t *tenant) endSession(ag *agent, reason string) {
 		t.app.dropSession(ag.session)
 		ag.session = nil
 	}
+	for _, tm := range []*time.Timer{ag.idleTimer, ag.ageTimer} {
+		if tm != nil {
+			tm.Stop()
+		}
+	}
+	ag.idleTimer, ag.ageTimer, ag.expired = nil, nil, false
 	t.log.Info("agent logged out", "agent", ag.cfg.Username, "reason", reason)
 }
 

@@ -172,6 +172,8 @@ const (
 	ByeClosed     = "closed"
 	ByeRemoved    = "removed"    // the admin removed the agent
 	ByeSupervisor = "supervisor" // a supervisor logged the agent out
+	ByeExpired    = "expired"    // the session reached its maximum age, or its page never connected
+	ByeAccount    = "account"    // the agent's password or role was changed
 )
 
 // Command is one client-to-server CTI message.

@@ -54,6 +54,9 @@ type AdminStore interface {
 	SetCallVariables(ctx context.Context, tenant ccaas.TenantID, vars []ccaas.CallVariable) error
 	SetReasons(ctx context.Context, tenant ccaas.TenantID, reasons []string) error
 	OperatorByUsername(ctx context.Context, username string) (ccaas.Operator, error)
+	AssignDIDs(ctx context.Context, tenant ccaas.TenantID, dids ...string) error
+	UnassignDIDs(ctx context.Context, tenant ccaas.TenantID, dids ...string) (queues []string, err error)
+	AssignedDIDs(ctx context.Context) (map[string]ccaas.TenantID, error)
 	report.Records // the reports' calls and state log
 }
 
@@ -82,7 +85,9 @@ type admin struct {
 	reloader Reloader
 	log      *slog.Logger
 	sessions *adminSessions
-	logins   *loginLimits // failed logins, as for agents (ratelimit.go)
+	logins   *loginLimits    // shared with the agents' logins (ratelimit.go)
+	checks   *passwordChecks // shared with the agents' logins
+	origins  origins
 	pages    map[string]*template.Template
 	css      []byte
 	dummy    func() []byte // a hash to compare against when the user is unknown
@@ -90,19 +95,25 @@ type admin struct {
 }
 
 // registerAdmin adds the admin pages to e (nothing without a store).
-func registerAdmin(e *gin.Engine, cfg Config) {
+func (s *Server) registerAdmin(e *gin.Engine) {
+	cfg := s.cfg
 	if cfg.Store == nil || cfg.Reloader == nil {
 		cfg.Logger.Info("admin pages are off: no store or reloader configured")
 		return
 	}
 	a := newAdmin(cfg.Store, cfg.Reloader, cfg.Logger, time.Now)
+	a.logins, a.checks, a.origins = s.logins, s.checks, s.origins
+	if cfg.SessionMaxAge > 0 {
+		a.sessions.maxAge = cfg.SessionMaxAge
+	}
 	a.routes(e)
 }
 
 func newAdmin(store AdminStore, reloader Reloader, log *slog.Logger, now func() time.Time) *admin {
-	a := &admin{store: store, reloader: reloader, log: log, sessions: newAdminSessions(now), logins: newLoginLimits(), pages: make(map[string]*template.Template), now: now}
+	a := &admin{store: store, reloader: reloader, log: log, sessions: newAdminSessions(now), logins: newLoginLimits(), checks: newPasswordChecks(),
+		pages: make(map[string]*template.Template), now: now}
 	funcs := template.FuncMap{"get": func(v url.Values, k string) string { return v.Get(k) }}
-	for _, name := range []string{"login", "message", "agents", "agent", "queues", "queue", "variables", "reasons", "settings", "tenants", "tenant", "reports"} {
+	for _, name := range []string{"login", "message", "agents", "agent", "queues", "queue", "variables", "reasons", "settings", "tenants", "tenant", "reports", "sessions"} {
 		a.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html"))
 	}
 	css, err := templateFiles.ReadFile("templates/admin.css")
@@ -120,12 +131,14 @@ func newAdmin(store AdminStore, reloader Reloader, log *slog.Logger, now func() 
 func (a *admin) routes(e *gin.Engine) {
 	e.GET("/admin/style.css", a.stylesheet)
 
-	ad := e.Group("/admin", securityHeaders)
+	ad := e.Group("/admin", securityHeaders(false))
 	ad.GET("", a.require(kindTenantAdmin, false), func(c *gin.Context) { c.Redirect(http.StatusSeeOther, adminOf(c).home()) })
 	ad.GET("/login", a.loginPage(kindTenantAdmin))
 	ad.POST("/login", a.sameOriginOnly, a.login(kindTenantAdmin))
 	ad.POST("/logout", a.require(kindTenantAdmin, true), a.guard, a.logout)
 	r := ad.Group("", a.require(kindTenantAdmin, false))
+	r.GET("/sessions", a.sessionsPage)
+	r.POST("/sessions/end", a.guard, a.sessionsEnd)
 	r.GET("/reports", a.reports)
 	r.GET("/reports/:table", a.reportCSV)
 	t := r.Group("", a.adminOnly)
@@ -149,12 +162,14 @@ func (a *admin) routes(e *gin.Engine) {
 	t.GET("/settings", a.withConfig(a.settings))
 	t.POST("/settings", a.guard, a.withConfig(a.settingsSave))
 
-	op := e.Group("/operator", securityHeaders)
+	op := e.Group("/operator", securityHeaders(false))
 	op.GET("", redirectTo("/operator/tenants"))
 	op.GET("/login", a.loginPage(kindOperator))
 	op.POST("/login", a.sameOriginOnly, a.login(kindOperator))
 	op.POST("/logout", a.require(kindOperator, true), a.guard, a.logout)
 	o := op.Group("", a.require(kindOperator, false))
+	o.GET("/sessions", a.sessionsPage)
+	o.POST("/sessions/end", a.guard, a.sessionsEnd)
 	o.GET("/tenants", a.tenants)
 	o.GET("/tenants/new", a.tenantNew)
 	o.POST("/tenants", a.guard, a.tenantCreate)
@@ -164,17 +179,6 @@ func (a *admin) routes(e *gin.Engine) {
 
 func redirectTo(path string) gin.HandlerFunc {
 	return func(c *gin.Context) { c.Redirect(http.StatusSeeOther, path) }
-}
-
-// securityHeaders: no script runs, no other site frames or caches the pages.
-func securityHeaders(c *gin.Context) {
-	h := c.Writer.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Cache-Control", "no-store")
-	c.Next()
 }
 
 func (a *admin) stylesheet(c *gin.Context) {
@@ -249,7 +253,8 @@ var duplicateFields = map[[2]string][2]string{
 	{"agent", "extension"}:        {"extension", "another agent has this extension"},
 	{"agent", "username"}:         {"username", "another agent has this username"},
 	{"queue", "name"}:             {"name", "another queue has this name"},
-	{"queue", "did"}:              {"dids", "one of these numbers already rings another queue (maybe of another tenant)"},
+	{"queue", "did"}:              {"dids", "one of these numbers already rings another of your queues"},
+	{"tenant", "did"}:             {"dids", "one of these numbers is assigned to another tenant"},
 	{"tenant", "domain"}:          {"domain", "another tenant has this domain"},
 	{"call variable", "variable"}: {"", "a channel variable is listed twice"},
 	{"reason", "reason"}:          {"reasons", "a reason is listed twice"},
@@ -278,6 +283,9 @@ func (a *admin) stored(c *gin.Context, err error, again func(FormErrors)) bool {
 		return true
 	}
 	if errs := (FormErrors{}); again != nil && duplicate(err, errs) {
+		again(errs)
+	} else if again != nil && errors.Is(err, ccaas.ErrDIDNotAssigned) {
+		errs.add("dids", "one of these numbers is no longer your tenant's (your operator assigns them); reload the page")
 		again(errs)
 	} else {
 		a.failed(c, err)

@@ -105,6 +105,7 @@ func (a *admin) agentCreate(c *gin.Context, cfg ccaas.TenantConfig) {
 		err = a.store.SetAgentQueues(ctx, ag.TenantID, created.ID, f.Queues)
 	}
 	if a.stored(c, err, nil) {
+		a.audit(c, "agent_created", "target", created.Username, "role", created.Role)
 		a.done(c, ag.TenantID, "/admin/agents", fmt.Sprintf("Agent %s created.", created.Username))
 	}
 }
@@ -176,6 +177,10 @@ func (a *admin) agentUpdate(c *gin.Context, cfg ccaas.TenantConfig) {
 		err = a.store.SetAgentQueues(c.Request.Context(), ag.TenantID, ag.ID, f.Queues)
 	}
 	if a.stored(c, err, again) {
+		if ag.Role != old.Role {
+			a.audit(c, "role_changed", "target", ag.Username, "from", old.Role, "to", ag.Role)
+		}
+		a.audit(c, "agent_updated", "target", ag.Username)
 		a.done(c, ag.TenantID, "/admin/agents", fmt.Sprintf("Agent %s saved.", ag.Username))
 	}
 }
@@ -185,7 +190,7 @@ func (a *admin) agentPassword(c *gin.Context) {
 	if !ok {
 		return
 	}
-	password, errs := ParsePasswordForm(c.Request.PostForm)
+	password, errs := ParsePasswordForm(c.Request.PostForm, ag.Role)
 	if errs != nil {
 		cfg, ok := a.tenantConfig(c)
 		if !ok {
@@ -198,7 +203,12 @@ func (a *admin) agentPassword(c *gin.Context) {
 	if err == nil {
 		err = a.store.SetPassword(c.Request.Context(), ag.TenantID, ag.ID, hash)
 	}
+	if err == nil && ag.ID == adminOf(c).Agent {
+		// one's own new password ends one's other sessions, not this one
+		a.sessions.restamp(adminOf(c).ID, credentialStamp(hash, ag.Role))
+	}
 	if a.stored(c, err, nil) {
+		a.audit(c, "password_reset", "target", ag.Username, "role", ag.Role)
 		a.done(c, ag.TenantID, "/admin/agents", fmt.Sprintf("The password of %s was changed.", ag.Username))
 	}
 }
@@ -222,6 +232,7 @@ func (a *admin) agentDelete(c *gin.Context, cfg ccaas.TenantConfig) {
 		return
 	}
 	if a.stored(c, a.store.DeleteAgent(c.Request.Context(), ag.TenantID, ag.ID), nil) {
+		a.audit(c, "agent_deleted", "target", ag.Username, "role", ag.Role)
 		a.done(c, ag.TenantID, "/admin/agents", fmt.Sprintf("Agent %s deleted.", ag.Username))
 	}
 }

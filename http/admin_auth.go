@@ -47,7 +47,7 @@ func (a *admin) sessionOf(r *http.Request) (adminSession, bool) {
 func setCookie(c *gin.Context, name, value string, maxAge int) {
 	http.SetCookie(c.Writer, &http.Cookie{
 		Name: name, Value: value, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, Secure: c.Request.TLS != nil, SameSite: http.SameSiteStrictMode,
+		HttpOnly: true, Secure: secureCookies(c), SameSite: http.SameSiteStrictMode,
 	})
 }
 
@@ -68,16 +68,26 @@ func (a *admin) require(kind adminKind, anyKind bool) gin.HandlerFunc {
 				fmt.Sprintf("These pages are for %ss; you are logged in as %s %s. Log out first to log in with another account.", kind, s.Kind, s.User))
 			return
 		}
+		// The person must still be there with the password and role the
+		// session was made with: a deleted, demoted or promoted person, or
+		// one whose password was reset, loses every session at once.
 		var err error
+		stamp := ""
 		switch s.Kind {
-		case kindTenantAdmin: // demoted or deleted admins lose their session at once
+		case kindTenantAdmin:
 			var ag ccaas.Agent
-			if ag, err = a.store.Agent(c.Request.Context(), s.Tenant, s.Agent); err == nil && ag.Role != ccaas.RoleAdmin && ag.Role != ccaas.RoleSupervisor {
-				err = ccaas.ErrNotFound
+			if ag, err = a.store.Agent(c.Request.Context(), s.Tenant, s.Agent); err == nil {
+				stamp = credentialStamp(ag.PasswordHash, ag.Role)
 			}
-			s.Role = ag.Role // an admin made supervisor sees only reports from now on
 		case kindOperator:
-			_, err = a.store.OperatorByUsername(c.Request.Context(), s.User)
+			var o ccaas.Operator
+			if o, err = a.store.OperatorByUsername(c.Request.Context(), s.User); err == nil {
+				stamp = credentialStamp(o.PasswordHash, "operator")
+			}
+		}
+		if err == nil && stamp != s.stamp {
+			a.sessions.endStale(s.person, stamp)
+			err = ccaas.ErrNotFound
 		}
 		if errors.Is(err, ccaas.ErrNotFound) {
 			a.sessions.delete(s.ID)
@@ -107,22 +117,8 @@ func (a *admin) adminOnly(c *gin.Context) {
 	c.Next()
 }
 
-// formSameOrigin: a browser's Origin (sent with every POST by current browsers)
-// must name this host; a cross-site fetch is refused.
-func formSameOrigin(r *http.Request) bool {
-	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
-		return false
-	}
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
-}
-
 func (a *admin) sameOriginOnly(c *gin.Context) {
-	if !formSameOrigin(c.Request) {
+	if !a.origins.allowed(c.Request) {
 		a.message(c, http.StatusForbidden, "Refused", "This form was sent from another site. Open the admin page itself and try again.")
 		return
 	}
@@ -156,7 +152,7 @@ var csrfText = "This form is out of date or was not sent by this site (its secur
 // guard checks a state-changing request: same origin, a small form, and the
 // session's CSRF token.
 func (a *admin) guard(c *gin.Context) {
-	if !formSameOrigin(c.Request) {
+	if !a.origins.allowed(c.Request) {
 		a.message(c, http.StatusForbidden, "Refused", "This form was sent from another site. Open the admin page itself and try again.")
 		return
 	}
@@ -233,24 +229,36 @@ func (a *admin) login(kind adminKind) gin.HandlerFunc {
 			return
 		}
 		limitKey := strings.ToLower(kind.String() + ":" + username + "@" + domain)
-		if msg, ok := a.logins.check(limitKey, c.ClientIP()); !ok {
-			a.showLogin(c, http.StatusTooManyRequests, kind, form, msg+".")
+		attempt, no := a.logins.begin(limitKey, c.ClientIP())
+		if no != nil {
+			if no.first {
+				audit(a.log, c, "admin_login_limited", loginActor(kind, username, domain), "", "why", no.msg)
+			}
+			a.showLogin(c, http.StatusTooManyRequests, kind, form, no.msg+".")
 			return
 		}
 		s := adminSession{Kind: kind, User: username}
-		if kind == kindOperator {
-			s.User, err = a.checkOperator(c.Request.Context(), username, password)
-		} else {
-			s, err = a.checkTenantAdmin(c.Request.Context(), domain, username, password)
+		if busy := a.checks.run(c.Request.Context(), func() {
+			if kind == kindOperator {
+				s.User, s.stamp, err = a.checkOperator(c.Request.Context(), username, password)
+			} else {
+				s, err = a.checkTenantAdmin(c.Request.Context(), domain, username, password)
+			}
+		}); busy != nil {
+			err = busy
 		}
+		attempt.end(errors.Is(err, errBadAdminLogin), err == nil)
 		switch {
 		case errors.Is(err, errBadAdminLogin):
-			a.logins.failed(limitKey, c.ClientIP())
-			a.log.Info("admin login refused", "kind", kind.String(), "user", username, "domain", domain)
+			audit(a.log, c, "admin_login_failed", loginActor(kind, username, domain), "")
 			a.showLogin(c, http.StatusUnauthorized, kind, form, err.Error())
 			return
 		case errors.Is(err, errNotAdmin):
+			audit(a.log, c, "admin_login_failed", loginActor(kind, username, domain), "", "why", "not a tenant admin or supervisor")
 			a.showLogin(c, http.StatusForbidden, kind, form, "This account may not use the admin pages: it is not a tenant admin or a supervisor.")
+			return
+		case errors.Is(err, errBusy):
+			a.showLogin(c, http.StatusServiceUnavailable, kind, form, "The server is busy checking other logins; try again in a moment.")
 			return
 		case err != nil:
 			a.failed(c, err)
@@ -259,15 +267,30 @@ func (a *admin) login(kind adminKind) gin.HandlerFunc {
 		if old, err := c.Request.Cookie(AdminCookie); err == nil {
 			a.sessions.delete(old.Value)
 		}
+		s.Addr, s.Client = c.ClientIP(), clientName(c.Request.UserAgent())
 		s = a.sessions.create(s)
+		if s.Kind == kindTenantAdmin && s.Role == ccaas.RoleAdmin && validate.AdminPassword(password) != nil {
+			// set before the rule, or before a promotion: only now, typed, can it be checked
+			a.sessions.setFlash(s.ID, "Your password is weaker than an admin's must be now (12 or more characters, not one of the most common passwords). "+
+				"Set a new one: Agents, your own name, Reset password.", true)
+		}
 		setCookie(c, AdminCookie, s.ID, 0)
 		setCookie(c, loginCookie, "", -1)
-		a.log.Info("admin logged in", "kind", kind.String(), "user", s.User, "tenant", s.Domain)
+		actor, role := s.actor()
+		audit(a.log, c, "admin_login", actor, role)
 		c.Redirect(http.StatusSeeOther, s.home())
 	}
 }
 
 var errNotAdmin = errors.New("not a tenant admin or supervisor")
+
+// loginActor names who tried to log in, for the audit log.
+func loginActor(kind adminKind, username, domain string) string {
+	if kind == kindOperator {
+		return username
+	}
+	return username + "@" + domain
+}
 
 // checkTenantAdmin spends one bcrypt compare whether or not the tenant and
 // the user exist, so that timing does not tell which usernames do.
@@ -289,11 +312,13 @@ func (a *admin) checkTenantAdmin(ctx context.Context, domain, username, password
 	case ag.Role != ccaas.RoleAdmin && ag.Role != ccaas.RoleSupervisor:
 		return adminSession{}, errNotAdmin
 	}
-	return adminSession{Kind: kindTenantAdmin, Tenant: t.ID, Domain: t.Domain, Agent: ag.ID, User: ag.Username, Role: ag.Role}, nil
+	return adminSession{Kind: kindTenantAdmin, Tenant: t.ID, Domain: t.Domain, Agent: ag.ID, User: ag.Username, Role: ag.Role,
+		stamp: credentialStamp(ag.PasswordHash, ag.Role)}, nil
 }
 
-// checkOperator returns the operator's username as stored.
-func (a *admin) checkOperator(ctx context.Context, username, password string) (string, error) {
+// checkOperator returns the operator's username as stored and the stamp of
+// their credentials.
+func (a *admin) checkOperator(ctx context.Context, username, password string) (string, string, error) {
 	hash := a.dummy()
 	o, err := a.store.OperatorByUsername(ctx, username)
 	if err == nil {
@@ -302,11 +327,11 @@ func (a *admin) checkOperator(ctx context.Context, username, password string) (s
 	bad := bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil
 	switch {
 	case err != nil && !errors.Is(err, ccaas.ErrNotFound):
-		return "", err
+		return "", "", err
 	case err != nil || bad:
-		return "", errBadAdminLogin
+		return "", "", errBadAdminLogin
 	}
-	return o.Username, nil
+	return o.Username, credentialStamp(o.PasswordHash, "operator"), nil
 }
 
 func (a *admin) logout(c *gin.Context) {

@@ -150,6 +150,7 @@ type TenantForm struct {
 	Tenant   ccaas.Tenant // Domain only when creating
 	Trunk    string       // "" for no outbound calls
 	CallerID string
+	DIDs     []string // the numbers assigned to the tenant, all of them
 	// Admin is the tenant's first admin (creating only; nil if not asked for),
 	// with AdminPassword to hash.
 	Admin         *ccaas.Agent
@@ -175,6 +176,21 @@ func ParseTenantForm(v url.Values, creating bool) (TenantForm, FormErrors) {
 	}
 	f.CallerID = text(v, e, "caller_id")
 	e.check("caller_id", validate.CallerID(f.CallerID))
+	for _, line := range strings.Split(single(v, e, "dids"), "\n") {
+		did := strings.TrimSpace(line)
+		switch {
+		case did == "":
+		case validate.DID(did) != nil:
+			e.check("dids", validate.DID(did))
+		case slices.Contains(f.DIDs, did):
+			e.add("dids", fmt.Sprintf("%s is listed twice", did))
+		case len(f.DIDs) >= validate.MaxDIDsPerTenant:
+			e.add("dids", fmt.Sprintf("at most %d numbers", validate.MaxDIDsPerTenant))
+		default:
+			f.DIDs = append(f.DIDs, did)
+		}
+	}
+	slices.Sort(f.DIDs)
 	if creating {
 		a := ccaas.Agent{Role: ccaas.RoleAdmin}
 		a.Username = text(v, e, "admin_username")
@@ -185,7 +201,7 @@ func ParseTenantForm(v url.Values, creating bool) (TenantForm, FormErrors) {
 			e.check("admin_username", validate.Username(a.Username))
 			e.check("admin_name", validate.Name(a.Name))
 			e.check("admin_extension", validate.Extension(a.Extension))
-			e.check("admin_password", validate.Password(password))
+			e.check("admin_password", validate.AdminPassword(password))
 			f.Admin, f.AdminPassword = &a, password
 		}
 	}
@@ -219,12 +235,6 @@ func ParseAgentForm(v url.Values, cfg ccaas.TenantConfig, self ccaas.AgentID) (A
 		} else if slices.ContainsFunc(cfg.Agents, func(o ccaas.Agent) bool { return strings.EqualFold(o.Username, a.Username) }) {
 			e.add("username", "another agent has this username")
 		}
-		f.Password = single(v, e, "password")
-		if err := validate.Password(f.Password); err != nil {
-			e.check("password", err)
-		} else if single(v, e, "password2") != f.Password {
-			e.add("password2", "the two passwords differ")
-		}
 	}
 	a.Name = text(v, e, "name")
 	e.check("name", validate.Name(a.Name))
@@ -236,6 +246,14 @@ func ParseAgentForm(v url.Values, cfg ccaas.TenantConfig, self ccaas.AgentID) (A
 	}
 	a.Role = text(v, e, "role")
 	e.check("role", validate.Role(a.Role))
+	if self == 0 { // an admin's password is longer
+		f.Password = single(v, e, "password")
+		if err := validate.PasswordFor(a.Role, f.Password); err != nil {
+			e.check("password", err)
+		} else if single(v, e, "password2") != f.Password {
+			e.add("password2", "the two passwords differ")
+		}
+	}
 	a.Team = text(v, e, "team")
 	e.check("team", validate.Team(a.Team))
 	a.WrapupSeconds = number(v, e, "wrapup", 0)
@@ -251,14 +269,15 @@ func ParseAgentForm(v url.Values, cfg ccaas.TenantConfig, self ccaas.AgentID) (A
 	return f, nil
 }
 
-// ParsePasswordForm reads a new password typed twice.
-func ParsePasswordForm(v url.Values) (string, FormErrors) {
+// ParsePasswordForm reads a new password typed twice, for a user of role
+// (an admin's is longer).
+func ParsePasswordForm(v url.Values, role string) (string, FormErrors) {
 	e := FormErrors{}
 	if tooBig(v, e) {
 		return "", e
 	}
 	p := single(v, e, "password")
-	if err := validate.Password(p); err != nil {
+	if err := validate.PasswordFor(role, p); err != nil {
 		e.check("password", err)
 	} else if single(v, e, "password2") != p {
 		e.add("password2", "the two passwords differ")
@@ -284,14 +303,18 @@ func ParseQueueForm(v url.Values, cfg ccaas.TenantConfig, self ccaas.QueueID) (c
 	} else if o := queueByName(cfg, q.Name); o != nil && o.ID != self {
 		e.add("name", "another queue has this name")
 	}
-	for _, line := range strings.Split(single(v, e, "dids"), "\n") {
-		did := strings.TrimSpace(line)
+	// the numbers are picked among the tenant's own (the operator assigns
+	// them); any other is refused alike, whoever has it
+	for _, did := range v["did"] {
+		did = strings.TrimSpace(did)
 		switch {
 		case did == "":
 		case validate.DID(did) != nil:
 			e.check("dids", validate.DID(did))
+		case !slices.Contains(cfg.DIDs, did):
+			e.add("dids", fmt.Sprintf("%s is not one of your numbers (your operator assigns them); reload the page", did))
 		case slices.Contains(q.DIDs, did):
-			e.add("dids", fmt.Sprintf("%s is listed twice", did))
+			e.add("dids", fmt.Sprintf("%s is chosen twice", did))
 		case len(q.DIDs) >= validate.MaxDIDsPerQueue:
 			e.add("dids", fmt.Sprintf("at most %d numbers", validate.MaxDIDsPerQueue))
 		default:

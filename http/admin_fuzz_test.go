@@ -27,6 +27,7 @@ var fuzzTenant = ccaas.TenantConfig{
 		{ID: 11, TenantID: 1, Name: "Support", RingSeconds: 20, DIDs: []string{"+4930555"}},
 	},
 	Reasons: append([]string{}, ccaas.DefaultReasons...),
+	DIDs:    []string{"+4930123", "+4930555", "5550100", "5550300"},
 }
 
 var (
@@ -97,13 +98,14 @@ func refused(t *testing.T, got any, errs FormErrors) {
 
 func FuzzParseQueueForm(f *testing.F) {
 	for _, s := range []string{
-		"name=Billing&dids=5550300%0A%2B4930123&ring=20&priority=5&strategy=round_robin&moh=default&announce=30&max_wait=120&overflow=queue&overflow_target=Sales&member=1&member=2&skill_a1=7",
+		"name=Billing&did=5550300&did=%2B4930123&ring=20&priority=5&strategy=round_robin&moh=default&announce=30&max_wait=120&overflow=queue&overflow_target=Sales&member=1&member=2&skill_a1=7",
 		"name=Sales&ring=20&strategy=longest_idle&moh=default&overflow=hangup",
 		"name=X&ring=1&strategy=fewest_calls&moh=a&max_wait=1&overflow=extension&overflow_target=1001",
 		"name=X&ring=600&strategy=longest_idle&moh=a&overflow=queue&overflow_target=X&max_wait=5",
 		"name=%3Cb%3E&ring=20&strategy=longest_idle&moh=default&overflow=hangup&member=3",
 		"name=X&ring=-1&strategy=x&moh=..%2F&overflow=voicemail&member=01&member=1&member=1&skill_a1=999999999999",
-		"name=A&name=B&dids=5550100%0A5550100&ring=20",
+		"name=A&name=B&did=5550100&did=5550100&ring=20",
+		"name=X&did=5550200&did=1%3BDial&ring=20&strategy=longest_idle&moh=default&overflow=hangup",
 	} {
 		f.Add(s)
 	}
@@ -138,7 +140,7 @@ func checkQueue(t *testing.T, q ccaas.Queue, self ccaas.QueueID) {
 		t.Fatalf("accepted %d DIDs", len(q.DIDs))
 	}
 	for i, d := range q.DIDs {
-		if !fuzzDID.MatchString(d) || slices.Contains(q.DIDs[:i], d) {
+		if !fuzzDID.MatchString(d) || slices.Contains(q.DIDs[:i], d) || !slices.Contains(fuzzTenant.DIDs, d) {
 			t.Fatalf("accepted DIDs %q", q.DIDs)
 		}
 	}
@@ -198,7 +200,11 @@ func FuzzParseAgentForm(f *testing.F) {
 				if !fuzzUsername.MatchString(a.Username) || slices.ContainsFunc(fuzzTenant.Agents, func(o ccaas.Agent) bool { return strings.EqualFold(o.Username, a.Username) }) {
 					t.Fatalf("accepted username %q", a.Username)
 				}
-				if !between(len(af.Password), 8, 72) || !utf8.ValidString(af.Password) || strings.ContainsAny(af.Password, "\x00\r\n") {
+				least := 8
+				if a.Role == ccaas.RoleAdmin {
+					least = 12
+				}
+				if !between(len(af.Password), least, 72) || !utf8.ValidString(af.Password) || strings.ContainsAny(af.Password, "\x00\r\n") {
 					t.Fatalf("accepted password %q", af.Password)
 				}
 			} else if a.Username != "" || af.Password != "" {
@@ -249,7 +255,7 @@ func FuzzParseTenantForm(f *testing.F) {
 			}
 			if a := tf.Admin; a != nil {
 				if !creating || !fuzzUsername.MatchString(a.Username) || !plainText(a.Name, 1, 100) || !fuzzExtension.MatchString(a.Extension) ||
-					a.Role != ccaas.RoleAdmin || !between(len(tf.AdminPassword), 8, 72) || strings.ContainsAny(tf.AdminPassword, "\x00\r\n") {
+					a.Role != ccaas.RoleAdmin || !between(len(tf.AdminPassword), 12, 72) || strings.ContainsAny(tf.AdminPassword, "\x00\r\n") {
 					t.Fatalf("accepted admin %+v", a)
 				}
 			}
@@ -337,13 +343,19 @@ func FuzzParsePasswordForm(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		v := fuzzValues(body)
-		p, errs := ParsePasswordForm(v)
-		if errs != nil {
-			refused(t, p, errs)
-			return
-		}
-		if !between(len(p), 8, 72) || !utf8.ValidString(p) || strings.ContainsAny(p, "\x00\r\n") || v.Get("password2") != p {
-			t.Fatalf("accepted %q", p)
+		for _, role := range []string{ccaas.RoleAgent, ccaas.RoleAdmin} {
+			p, errs := ParsePasswordForm(v, role)
+			if errs != nil {
+				refused(t, p, errs)
+				continue
+			}
+			least := 8
+			if role == ccaas.RoleAdmin {
+				least = 12
+			}
+			if !between(len(p), least, 72) || !utf8.ValidString(p) || strings.ContainsAny(p, "\x00\r\n") || v.Get("password2") != p {
+				t.Fatalf("accepted %q for %s", p, role)
+			}
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -57,14 +58,22 @@ func (a *admin) queues(c *gin.Context, cfg ccaas.TenantConfig) {
 
 type queuePage struct {
 	ID         int64
+	Numbers    []didChoice // the tenant's numbers
 	Strategies []string
 	Members    []choice
 	QueueNames []string // other queues: overflow targets
 	Extensions []string
 }
 
+// didChoice is one of the tenant's numbers on the queue form.
+type didChoice struct {
+	DID       string
+	Checked   bool
+	Elsewhere string // the other queue it rings, if any
+}
+
 func queueValues(q ccaas.Queue, cfg ccaas.TenantConfig) url.Values {
-	v := url.Values{"name": {q.Name}, "dids": {strings.Join(q.DIDs, "\n")}, "ring": {strconv.Itoa(q.RingSeconds)},
+	v := url.Values{"name": {q.Name}, "did": slices.Clone(q.DIDs), "ring": {strconv.Itoa(q.RingSeconds)},
 		"priority": {strconv.Itoa(q.Priority)}, "strategy": {q.Strategy}, "moh": {q.MOHClass},
 		"announce": {strconv.Itoa(q.AnnounceSeconds)}, "max_wait": {strconv.Itoa(q.MaxWaitSeconds)}, "overflow": {q.Overflow},
 		"service_level": {strconv.Itoa(q.ServiceLevelSeconds)}}
@@ -103,6 +112,13 @@ func (a *admin) showQueue(c *gin.Context, status int, cfg ccaas.TenantConfig, id
 		}
 	}
 	data.Members = choices(v, errs, "member", "skill_a", ids, labels)
+	for _, did := range cfg.DIDs {
+		c := didChoice{DID: did, Checked: slices.Contains(v["did"], did)}
+		if o := queueByDID(cfg, did); o != nil && o.ID != id {
+			c.Elsewhere = o.Name
+		}
+		data.Numbers = append(data.Numbers, c)
+	}
 	p.Data = data
 	a.render(c, status, "queue", p)
 }
@@ -122,6 +138,7 @@ func (a *admin) queueCreate(c *gin.Context, cfg ccaas.TenantConfig) {
 	q.TenantID = adminOf(c).Tenant
 	created, err := a.store.CreateQueue(c.Request.Context(), q)
 	if a.stored(c, err, again) {
+		a.audit(c, "queue_created", "target", created.Name, "dids", created.DIDs)
 		a.done(c, q.TenantID, "/admin/queues", fmt.Sprintf("Queue %s created.", created.Name))
 	}
 }
@@ -162,6 +179,7 @@ func (a *admin) queueUpdate(c *gin.Context, cfg ccaas.TenantConfig) {
 	}
 	q.ID, q.TenantID = old.ID, old.TenantID
 	if a.stored(c, a.store.UpdateQueue(c.Request.Context(), q), again) {
+		a.audit(c, "queue_updated", "target", q.Name, "dids", q.DIDs)
 		a.done(c, q.TenantID, "/admin/queues", fmt.Sprintf("Queue %s saved.", q.Name))
 	}
 }
@@ -189,6 +207,7 @@ func (a *admin) queueDelete(c *gin.Context, cfg ccaas.TenantConfig) {
 		return
 	}
 	if a.stored(c, a.store.DeleteQueue(c.Request.Context(), q.TenantID, q.ID), nil) {
+		a.audit(c, "queue_deleted", "target", q.Name)
 		a.done(c, q.TenantID, "/admin/queues", fmt.Sprintf("Queue %s deleted; calls waiting in it were ended politely.", q.Name))
 	}
 }

@@ -32,6 +32,7 @@ func (a *admin) reasonsSave(c *gin.Context) {
 	}
 	tenant := adminOf(c).Tenant
 	if a.stored(c, a.store.SetReasons(c.Request.Context(), tenant, reasons), again) {
+		a.audit(c, "reasons_saved")
 		a.done(c, tenant, "/admin/reasons", "Not Ready reasons saved.")
 	}
 }

@@ -28,6 +28,7 @@ func (a *admin) settingsSave(c *gin.Context, cfg ccaas.TenantConfig) {
 		return
 	}
 	if a.stored(c, a.store.SetSettings(c.Request.Context(), cfg.Tenant.ID, s), nil) {
+		a.audit(c, "settings_saved")
 		a.done(c, cfg.Tenant.ID, "/admin/settings", "Settings saved; agents' pages follow them from now on.")
 	}
 }

@@ -93,6 +93,8 @@ func newAdminFixture(t *testing.T) *adminFixture {
 	f.agentA = mk(f.tA, "sam", "1001", ccaas.RoleAgent)
 	f.adminB = mk(f.tB, "bob", "1000", ccaas.RoleAdmin)
 	f.agentB = mk(f.tB, "kim", "1001", ccaas.RoleAgent)
+	must(db.AssignDIDs(ctx, f.tA.ID, "5550100", "5550101", "5550300", "+4930123"))
+	must(db.AssignDIDs(ctx, f.tB.ID, "5550200"))
 	f.queueA, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: f.tA.ID, Name: "Sales", RingSeconds: 20, DIDs: []string{"5550100"}, Members: []ccaas.Member{{Agent: f.agentA.ID, Skill: 3}}})
 	must(err)
 	f.queueB, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: f.tB.ID, Name: "Support", RingSeconds: 20, DIDs: []string{"5550200"}, Members: []ccaas.Member{{Agent: f.agentB.ID, Skill: 2}}})
@@ -293,6 +295,24 @@ func TestAdminLogin(t *testing.T) {
 			t.Fatalf("cross-site login = %d", r.status)
 		}
 	})
+	t.Run("an admin whose password is weaker than the rule is told so", func(t *testing.T) {
+		hash, _ := bcrypt.GenerateFromPassword([]byte("old-pass9"), bcrypt.MinCost)
+		if _, err := f.db.CreateAgent(context.Background(), ccaas.Agent{TenantID: f.tA.ID, Username: "old", Name: "Old", Extension: "1090", PasswordHash: string(hash), Role: ccaas.RoleAdmin}); err != nil {
+			t.Fatal(err)
+		}
+		b := f.browser()
+		b.get("/admin/login")
+		r := b.post("/admin/login", url.Values{"username": {"old"}, "password": {"old-pass9"}, "domain": {"acme.example"}})
+		if r.status != 303 {
+			t.Fatalf("login = %d", r.status)
+		}
+		if page := b.get(r.location).body; !strings.Contains(page, `class="warn"`) || !strings.Contains(page, "weaker than an admin") {
+			t.Fatalf("no warning: %s", page)
+		}
+		if page := f.adminOfA().get("/admin/agents").body; strings.Contains(page, "weaker than") {
+			t.Fatal("a strong password was warned about")
+		}
+	})
 	t.Run("demoted admin loses the session", func(t *testing.T) {
 		b := f.adminOfA()
 		demoted := f.adminA
@@ -363,7 +383,7 @@ func TestAdminTenantIsolation(t *testing.T) {
 	beforeB := f.config(f.tB.ID)
 	beforeA := f.config(f.tA.ID)
 	agentForm := url.Values{"name": {"Evil"}, "extension": {"6666"}, "role": {"admin"}, "wrapup": {"0"}}
-	queueForm := url.Values{"name": {"Stolen"}, "dids": {"5559999"}, "ring": {"5"}, "strategy": {"longest_idle"}, "moh": {"default"}, "overflow": {"hangup"}}
+	queueForm := url.Values{"name": {"Stolen"}, "ring": {"5"}, "strategy": {"longest_idle"}, "moh": {"default"}, "overflow": {"hangup"}}
 	pw := url.Values{"password": {"new-password-1"}, "password2": {"new-password-1"}}
 	confirm := url.Values{"confirm": {"yes"}}
 	tests := []struct {
@@ -392,7 +412,9 @@ func TestAdminTenantIsolation(t *testing.T) {
 		{"B's queue for a new agent", "POST", "/admin/agents", withValues(withValues(agentForm, "username", "evil"), "queue", id(f.queueB.ID)), 422},
 		{"B's queue for A's agent", "POST", "/admin/agents/" + id(f.agentA.ID), withValues(agentForm, "queue", id(f.queueB.ID)), 422},
 		{"B's queue as overflow target", "POST", "/admin/queues", withValues(withValues(withValues(queueForm, "overflow", "queue"), "overflow_target", "Support"), "max_wait", "30"), 422},
-		{"B's DID", "POST", "/admin/queues", withValues(queueForm, "dids", "5550200"), 422},
+		{"B's DID", "POST", "/admin/queues", withValues(queueForm, "did", "5550200"), 422},
+		{"an unassigned DID", "POST", "/admin/queues", withValues(queueForm, "did", "5559999"), 422},
+		{"B's DID on A's queue", "POST", "/admin/queues/" + id(f.queueA.ID), withValues(withValues(queueForm, "name", "Sales"), "did", "5550200"), 422},
 		{"operator tenant list", "GET", "/operator/tenants", nil, 403},
 		{"operator reads B", "GET", "/operator/tenants/" + id(f.tB.ID), nil, 403},
 		{"operator edits B", "POST", "/operator/tenants/" + id(f.tB.ID), url.Values{"name": {"Owned"}}, 403},
@@ -412,6 +434,12 @@ func TestAdminTenantIsolation(t *testing.T) {
 			for _, secret := range []string{"Kim", "kim", "Bob", "Support", "5550200", "beta.example", "Beta"} {
 				if tt.wantStatus == 404 && strings.Contains(r.body, secret) {
 					t.Fatalf("the page shows %q of tenant B", secret)
+				}
+			}
+			if strings.Contains(tt.name, "DID") {
+				// a number of B's and one of nobody's are refused alike, naming no tenant
+				if !strings.Contains(r.body, "is not one of your numbers") || strings.Contains(r.body, "another tenant") || strings.Contains(r.body, "beta") {
+					t.Fatalf("the refusal of a DID: %s", r.body)
 				}
 			}
 		})
@@ -486,6 +514,8 @@ func TestAdminCSRF(t *testing.T) {
 		"/operator/tenants":                              {"domain": {"new.example"}, "name": {"New"}},
 		"/operator/tenants/" + id(f.tA.ID):               {"name": {"Renamed"}},
 		"/operator/logout":                               {},
+		"/admin/sessions/end":                            {"session": {"others"}},
+		"/operator/sessions/end":                         {"session": {"others"}},
 	}
 	attacks := []struct {
 		name   string
@@ -680,7 +710,7 @@ func TestAdminChanges(t *testing.T) {
 	})
 	var support ccaas.Queue
 	t.Run("create queue", func(t *testing.T) {
-		saved(t, a.post("/admin/queues", url.Values{"name": {"Support"}, "dids": {"5550300\r\n+4930123\n\n"}, "ring": {"15"}, "priority": {"5"},
+		saved(t, a.post("/admin/queues", url.Values{"name": {"Support"}, "did": {"5550300", "+4930123"}, "ring": {"15"}, "priority": {"5"},
 			"strategy": {"round_robin"}, "moh": {"jazz"}, "announce": {"30"}, "max_wait": {"120"}, "overflow": {"queue"}, "overflow_target": {"Sales"},
 			"service_level": {"30"}, "member": {id(eve.ID), id(f.agentA.ID)}, "skill_a" + id(eve.ID): {"4"}}), "/admin/queues")
 		expectReload(t, tenantA)
@@ -697,7 +727,7 @@ func TestAdminChanges(t *testing.T) {
 		}
 	})
 	t.Run("edit queue", func(t *testing.T) {
-		saved(t, a.post("/admin/queues/"+id(support.ID), url.Values{"name": {"Support"}, "dids": {"5550300"}, "ring": {"25"}, "strategy": {"fewest_calls"},
+		saved(t, a.post("/admin/queues/"+id(support.ID), url.Values{"name": {"Support"}, "did": {"5550300"}, "ring": {"25"}, "strategy": {"fewest_calls"},
 			"moh": {"default"}, "max_wait": {"60"}, "overflow": {"extension"}, "overflow_target": {"1001"}}), "/admin/queues")
 		expectReload(t, tenantA)
 		q := f.config(f.tA.ID).Queues[1]
@@ -841,14 +871,20 @@ func TestAdminRefusesBadValues(t *testing.T) {
 		{"username taken", "/admin/agents", withValues(agent, "username", "SAM"), []string{"another agent has this username"}},
 		{"short password", "/admin/agents", withValues(withValues(agent, "password", "short"), "password2", "short"), []string{"8 to 72"}},
 		{"passwords differ", "/admin/agents", withValues(agent, "password2", "another-password"), []string{"the two passwords differ"}},
+		{"an admin with an agent's password length", "/admin/agents", withValues(withValues(withValues(agent, "role", "admin"), "password", "a-long-pass"), "password2", "a-long-pass"),
+			[]string{"an admin's password must be 12 to 72 characters", `value="Kim Lee"`}},
+		{"a common password", "/admin/agents", withValues(withValues(agent, "password", "Sunshine2024"), "password2", "Sunshine2024"), []string{"one of the most common"}},
+		{"an admin's password reset to an agent's length", "/admin/agents/" + id(f.adminA.ID) + "/password", url.Values{"password": {"a-long-pass"}, "password2": {"a-long-pass"}},
+			[]string{"an admin's password must be 12 to 72 characters"}},
+		{"a common password reset", "/admin/agents/" + id(f.agentA.ID) + "/password", url.Values{"password": {"password1"}, "password2": {"password1"}}, []string{"one of the most common"}},
 		{"huge wrapup", "/admin/agents", withValues(agent, "wrapup", "99999999999999999999"), []string{"a whole number", `value="99999999999999999999"`}},
 		{"wrapup out of range", "/admin/agents", withValues(agent, "wrapup", "3601"), []string{"0 to 3600 seconds"}},
 		{"unknown role", "/admin/agents", withValues(agent, "role", "root"), []string{"agent, supervisor or admin"}},
 		{"SQL in a username", "/admin/agents", withValues(agent, "username", "x'; DROP TABLE agents; --"), []string{"letters, digits"}},
 		{"skill out of range", "/admin/agents", withValues(withValues(agent, "queue", id(f.queueA.ID)), "skill_q"+id(f.queueA.ID), "101"), []string{"skill: 1 to 100", `value="101"`}},
 		{"ring out of range", "/admin/queues", withValues(queue, "ring", "601"), []string{"1 to 600 seconds", `value="601"`}},
-		{"injected DID", "/admin/queues", withValues(queue, "dids", "1;Dial(Local/x)"), []string{"digits with an optional leading +", "1;Dial(Local/x)"}},
-		{"DID of another queue", "/admin/queues", withValues(queue, "dids", "5550100"), []string{"5550100 already rings queue Sales"}},
+		{"injected DID", "/admin/queues", withValues(queue, "did", "1;Dial(Local/x)"), []string{"digits with an optional leading +", "1;Dial(Local/x)"}},
+		{"DID of another queue", "/admin/queues", withValues(queue, "did", "5550100"), []string{"5550100 already rings queue Sales"}},
 		{"queue name taken", "/admin/queues", withValues(queue, "name", "Sales"), []string{"another queue has this name"}},
 		{"unknown strategy", "/admin/queues", withValues(queue, "strategy", "random"), []string{"longest_idle, round_robin or fewest_calls"}},
 		{"overflow without maximum wait", "/admin/queues", withValues(withValues(queue, "overflow", "queue"), "overflow_target", "Sales"), []string{"set a maximum wait"}},
@@ -869,7 +905,7 @@ func TestAdminRefusesBadValues(t *testing.T) {
 			}
 			for _, want := range tt.wantText {
 				if !strings.Contains(r.body, want) && !strings.Contains(r.body, escaped(want)) {
-					t.Errorf("the page lacks %q", want)
+					t.Errorf("the page lacks %q:\n%s", want, r.body[strings.Index(r.body, "<main>"):])
 				}
 			}
 			if strings.Contains(r.body, "a-long-password") {
@@ -888,7 +924,7 @@ func TestAdminRefusesBadValues(t *testing.T) {
 		if r.status != 422 || !strings.Contains(r.body, "far too long") {
 			t.Fatalf("5000 character name = %d", r.status)
 		}
-		r = a.post("/admin/queues", withValues(queue, "dids", strings.Repeat("5", 100<<10)))
+		r = a.post("/admin/queues", withValues(queue, "did", strings.Repeat("5", 100<<10)))
 		if r.status != http.StatusRequestEntityTooLarge || !strings.Contains(r.body, "too large") {
 			t.Fatalf("100 KB body = %d", r.status)
 		}
@@ -908,6 +944,11 @@ func TestAdminRefusesBadValues(t *testing.T) {
 		if r.status != 422 || strings.Contains(r.body, "boss-password") {
 			t.Fatalf("= %d", r.status)
 		}
+		r = op.post("/operator/tenants", url.Values{"domain": {"new.example"}, "name": {"New"}, "admin_username": {"boss"}, "admin_name": {"Boss"},
+			"admin_extension": {"100"}, "admin_password": {"boss-pass1"}})
+		if r.status != 422 || !strings.Contains(r.body, escaped("an admin's password must be 12 to 72 characters")) {
+			t.Fatalf("a first admin with 10 characters = %d: %s", r.status, r.body)
+		}
 		if ts, _ := f.db.Tenants(context.Background()); len(ts) != 2 {
 			t.Fatalf("tenants = %+v", ts)
 		}
@@ -916,7 +957,7 @@ func TestAdminRefusesBadValues(t *testing.T) {
 
 // escaped is how html/template writes a text in a page.
 func escaped(s string) string {
-	return strings.NewReplacer(`"`, "&#34;", "'", "&#39;", "<", "&lt;", ">", "&gt;").Replace(s)
+	return strings.NewReplacer(`"`, "&#34;", "'", "&#39;", "<", "&lt;", ">", "&gt;", "+", "&#43;").Replace(s)
 }
 
 func TestAdminDuplicateErrorsAreReadable(t *testing.T) {
@@ -927,9 +968,9 @@ func TestAdminDuplicateErrorsAreReadable(t *testing.T) {
 	if !duplicate(err, errs) || errs["extension"] != "another agent has this extension" {
 		t.Fatalf("duplicate(%v) = %v", err, errs)
 	}
-	_, err = f.db.CreateQueue(ctx, ccaas.Queue{TenantID: f.tA.ID, Name: "X", RingSeconds: 5, DIDs: []string{"5550200"}})
+	_, err = f.db.CreateQueue(ctx, ccaas.Queue{TenantID: f.tA.ID, Name: "X", RingSeconds: 5, DIDs: []string{"5550100"}})
 	errs = FormErrors{}
-	if !duplicate(err, errs) || !strings.Contains(errs["dids"], "already rings another queue") {
+	if !duplicate(err, errs) || errs["dids"] != "one of these numbers already rings another of your queues" {
 		t.Fatalf("duplicate(%v) = %v", err, errs)
 	}
 	if duplicate(errors.New("disk full"), FormErrors{}) {
@@ -993,4 +1034,192 @@ func TestAdminLoginAttemptsAreLimited(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAdminSessionsEndWithTheirPerson: a password reset, a role change or a
+// delete ends every admin session of that person (both old sessions of an
+// admin whose password another admin reset answered 200, and one of them
+// created a new admin); one's own new password ends one's other sessions
+// only.
+func TestAdminSessionsEndWithTheirPerson(t *testing.T) {
+	f := newAdminFixture(t)
+	ctx := context.Background()
+	hash, _ := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
+	zed, err := f.db.CreateAgent(ctx, ccaas.Agent{TenantID: f.tA.ID, Username: "zed", Name: "Zed", Extension: "1009", PasswordHash: string(hash), Role: ccaas.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loginAs := func(user, password string) *browser {
+		b := f.browser()
+		if r := b.login(kindTenantAdmin, "acme.example", user, password); r.status != http.StatusSeeOther {
+			t.Fatalf("login of %s = %d", user, r.status)
+		}
+		return b
+	}
+	ended := func(t *testing.T, who string, b *browser) {
+		t.Helper()
+		r := b.post("/admin/agents", url.Values{"username": {"evil"}, "name": {"Evil"}, "extension": {"6666"}, "role": {"admin"},
+			"password": {"evil-password-1"}, "password2": {"evil-password-1"}})
+		if r.status != http.StatusSeeOther || r.location != "/admin/login" {
+			t.Fatalf("%s's old session = %d %q, want a redirect to the login", who, r.status, r.location)
+		}
+		if _, err := f.db.AgentByUsername(ctx, f.tA.ID, "evil"); !errors.Is(err, ccaas.ErrNotFound) {
+			t.Fatal("an ended session created an admin")
+		}
+	}
+	password := testPassword
+	t.Run("another admin resets the password", func(t *testing.T) {
+		ann1, ann2, z := loginAs("ann", password), loginAs("ann", password), loginAs("zed", testPassword)
+		password = "ann-new-password-1"
+		if r := z.post("/admin/agents/"+id(f.adminA.ID)+"/password", url.Values{"password": {password}, "password2": {password}}); r.status != 303 {
+			t.Fatalf("reset = %d: %s", r.status, r.body)
+		}
+		ended(t, "ann", ann1)
+		ended(t, "ann", ann2)
+		if r := z.get("/admin/agents"); r.status != 200 {
+			t.Fatalf("zed's own session = %d", r.status)
+		}
+	})
+	t.Run("one's own new password ends one's other sessions only", func(t *testing.T) {
+		here, there := loginAs("ann", password), loginAs("ann", password)
+		password = "ann-newer-password-2"
+		if r := here.post("/admin/agents/"+id(f.adminA.ID)+"/password", url.Values{"password": {password}, "password2": {password}}); r.status != 303 {
+			t.Fatalf("reset = %d: %s", r.status, r.body)
+		}
+		if r := here.get("/admin/agents"); r.status != 200 {
+			t.Fatalf("this session after one's own reset = %d", r.status)
+		}
+		ended(t, "ann elsewhere", there)
+	})
+	t.Run("a role change", func(t *testing.T) {
+		z := loginAs("zed", testPassword)
+		ann := loginAs("ann", password)
+		if r := ann.post("/admin/agents/"+id(zed.ID), url.Values{"name": {"Zed"}, "extension": {"1009"}, "role": {"supervisor"}}); r.status != 303 {
+			t.Fatalf("role change = %d: %s", r.status, r.body)
+		}
+		ended(t, "zed", z)
+	})
+	t.Run("a delete", func(t *testing.T) {
+		ann := loginAs("ann", password)
+		if r := ann.post("/admin/agents/"+id(zed.ID), url.Values{"name": {"Zed"}, "extension": {"1009"}, "role": {"admin"}}); r.status != 303 {
+			t.Fatalf("role back = %d", r.status)
+		}
+		z := loginAs("zed", testPassword)
+		if r := ann.post("/admin/agents/"+id(zed.ID)+"/delete", url.Values{"confirm": {"yes"}}); r.status != 303 {
+			t.Fatalf("delete = %d: %s", r.status, r.body)
+		}
+		ended(t, "zed", z)
+	})
+}
+
+// TestAdminSeesAndEndsOwnSessions: the sessions page lists one's own
+// sessions (where from, since when, last seen) and ends another of them;
+// another person's session cannot be ended from it.
+func TestAdminSeesAndEndsOwnSessions(t *testing.T) {
+	f := newAdminFixture(t)
+	here, there := f.adminOfA(), f.adminOfA()
+	other := f.browser()
+	if r := other.login(kindTenantAdmin, "beta.example", "bob", testPassword); r.status != 303 {
+		t.Fatal("login of bob")
+	}
+	page := here.get("/admin/sessions")
+	if page.status != 200 || strings.Count(page.body, "<tr>") != 3 || !strings.Contains(page.body, "this session") || !strings.Contains(page.body, "127.0.0.1") {
+		t.Fatalf("sessions page = %d: %s", page.status, page.body)
+	}
+	refs := regexp.MustCompile(`name="session" value="([^"]+)"`).FindAllStringSubmatch(page.body, -1)
+	if len(refs) != 2 || refs[0][1] == "others" {
+		t.Fatalf("end buttons %v", refs)
+	}
+	// bob (tenant B) sends ann's session's name: nothing ends
+	bobsPage := other.get("/admin/sessions")
+	if strings.Contains(bobsPage.body, refs[0][1]) {
+		t.Fatal("bob sees ann's sessions")
+	}
+	if r := other.post("/admin/sessions/end", url.Values{"session": {refs[0][1]}}); r.status != 303 {
+		t.Fatalf("bob's end = %d", r.status)
+	}
+	if r := there.get("/admin/agents"); r.status != 200 {
+		t.Fatalf("bob ended ann's session: %d", r.status)
+	}
+	// ann ends her other session
+	if r := here.post("/admin/sessions/end", url.Values{"session": {refs[0][1]}}); r.status != 303 || r.location != "/admin/sessions" {
+		t.Fatalf("end = %d %q", r.status, r.location)
+	}
+	if r := there.get("/admin/agents"); r.status != 303 || r.location != "/admin/login" {
+		t.Fatalf("the ended session = %d %q", r.status, r.location)
+	}
+	if page := here.get("/admin/sessions"); strings.Count(page.body, "<tr>") != 2 || !strings.Contains(page.body, "has ended") {
+		t.Fatalf("after the end: %s", page.body)
+	}
+	t.Run("all others, for an operator too", func(t *testing.T) {
+		op1, op2, op3 := f.operator(), f.operator(), f.operator()
+		if r := op1.post("/operator/sessions/end", url.Values{"session": {"others"}}); r.status != 303 {
+			t.Fatalf("end others = %d", r.status)
+		}
+		for _, b := range []*browser{op2, op3} {
+			if r := b.get("/operator/tenants"); r.status != 303 {
+				t.Fatalf("another operator session survived: %d", r.status)
+			}
+		}
+		if r := op1.get("/operator/tenants"); r.status != 200 {
+			t.Fatalf("this session = %d", r.status)
+		}
+	})
+}
+
+// TestOperatorAssignsDIDs: the operator assigns numbers to tenants (one
+// tenant each); a tenant admin picks among the tenant's own for a queue; a
+// number taken away stops ringing its queue.
+func TestOperatorAssignsDIDs(t *testing.T) {
+	f := newAdminFixture(t)
+	op, a := f.operator(), f.adminOfA()
+	tenantA := "/operator/tenants/" + id(f.tA.ID)
+	form := func(dids string) url.Values {
+		return url.Values{"name": {"Acme"}, "trunk": {""}, "caller_id": {""}, "dids": {dids}}
+	}
+	if page := op.get(tenantA).body; !strings.Contains(page, "5550100\n5550101") {
+		t.Fatalf("the tenant's numbers are not on its page: %s", page)
+	}
+	if r := op.post(tenantA, form("5550100\n5550101\n5550300\n+4930123\n5550400")); r.status != 303 {
+		t.Fatalf("assign = %d: %s", r.status, r.body)
+	}
+	if page := a.get("/admin/queues/new").body; !strings.Contains(page, `value="5550400"`) || strings.Contains(page, "5550200") {
+		t.Fatalf("the queue form's numbers: %s", page)
+	}
+	if page := a.get("/admin/queues/new").body; !strings.Contains(page, "5550100 (rings queue Sales)") {
+		t.Fatal("a number on another queue is not marked")
+	}
+	q := url.Values{"name": {"Hotline"}, "did": {"5550400"}, "ring": {"20"}, "strategy": {"longest_idle"}, "moh": {"default"}, "overflow": {"hangup"}}
+	if r := a.post("/admin/queues", q); r.status != 303 {
+		t.Fatalf("a queue on the new number = %d: %s", r.status, r.body)
+	}
+	r := op.post(tenantA, form("5550100\n5550200"))
+	if r.status != 422 || !strings.Contains(r.body, "5550200 is assigned to tenant beta.example") {
+		t.Fatalf("B's number for A = %d: %s", r.status, r.body)
+	}
+	r = op.post(tenantA, form("5550101"))
+	if r.status != 303 {
+		t.Fatalf("take numbers away = %d: %s", r.status, r.body)
+	}
+	if page := op.get(r.location).body; !strings.Contains(page, "Taken away: &#43;4930123, 5550100, 5550300, 5550400 (no longer ringing queue Hotline, Sales).") {
+		t.Fatalf("the message: %s", page)
+	}
+	cfg := f.config(f.tA.ID)
+	if !slices.Equal(cfg.DIDs, []string{"5550101"}) || len(cfg.Queues[0].DIDs) != 0 {
+		t.Fatalf("after: %v, Sales rings %v", cfg.DIDs, cfg.Queues[0].DIDs)
+	}
+	t.Run("a new tenant with its numbers", func(t *testing.T) {
+		r := op.post("/operator/tenants", url.Values{"domain": {"new.example"}, "name": {"New"}, "dids": {"5551000\n+4940555"}})
+		if r.status != 303 {
+			t.Fatalf("create = %d: %s", r.status, r.body)
+		}
+		ten, _ := f.db.TenantByDomain(context.Background(), "new.example")
+		if got := f.config(ten.ID).DIDs; !slices.Equal(got, []string{"+4940555", "5551000"}) {
+			t.Fatalf("numbers = %v", got)
+		}
+		r = op.post("/operator/tenants", url.Values{"domain": {"newer.example"}, "name": {"Newer"}, "dids": {"5550200"}})
+		if r.status != 422 || !strings.Contains(r.body, "assigned to tenant beta.example") {
+			t.Fatalf("B's number for a new tenant = %d", r.status)
+		}
+	})
 }

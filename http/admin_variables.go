@@ -52,6 +52,7 @@ func (a *admin) variablesSave(c *gin.Context) {
 	}
 	tenant := adminOf(c).Tenant
 	if a.stored(c, a.store.SetCallVariables(c.Request.Context(), tenant, vars), again) {
+		a.audit(c, "variables_saved")
 		a.done(c, tenant, "/admin/variables", fmt.Sprintf("%d call variables saved.", len(vars)))
 	}
 }

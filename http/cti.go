@@ -27,11 +27,11 @@ type ctiTimers struct {
 
 var defaultCTITimers = ctiTimers{writeWait: 10 * time.Second, pongWait: 60 * time.Second, pingPeriod: 50 * time.Second}
 
-// upgrader keeps gorilla's default Origin check: the Origin's host must be
-// the request's Host, so another site's page cannot open an agent's socket.
+// ctiUpgrader: each Server sets its CheckOrigin to the origin rule
+// (origin.go), so another site's page cannot open an agent's socket.
 // Write buffers come from a pool and are held only while a message is
 // written: most sockets are idle most of the time.
-var upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 4096, WriteBufferPool: &sync.Pool{}}
+var ctiUpgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 4096, WriteBufferPool: &sync.Pool{}}
 
 func (s *Server) cti(c *gin.Context) {
 	sess, ok := s.sessionOf(c.Request)
@@ -39,7 +39,7 @@ func (s *Server) cti(c *gin.Context) {
 		fail(c, http.StatusUnauthorized, "not logged in")
 		return
 	}
-	conn, err := upgrader.Upgrade(c.Writer, c.Request, nil)
+	conn, err := s.ctiUpgrader.Upgrade(c.Writer, c.Request, nil)
 	if err != nil {
 		return // the upgrader has answered (403 for a foreign origin)
 	}

@@ -411,7 +411,7 @@ func TestReportAccess(t *testing.T) {
 			t.Fatalf("B's queues.csv = %d\n%s", r.status, r.body)
 		}
 	})
-	t.Run("admin made supervisor keeps only the reports", func(t *testing.T) {
+	t.Run("admin made supervisor logs in again and keeps only the reports", func(t *testing.T) {
 		b := f.adminOfA()
 		demoted := f.adminA
 		demoted.Role = ccaas.RoleSupervisor
@@ -419,6 +419,12 @@ func TestReportAccess(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.db.UpdateAgent(context.Background(), f.adminA)
+		if r := b.get("/admin/agents"); r.status != http.StatusSeeOther || r.location != "/admin/login" {
+			t.Fatalf("the admin's session after the role change = %d %q", r.status, r.location)
+		}
+		if r := b.login(kindTenantAdmin, "acme.example", "ann", testPassword); r.status != http.StatusSeeOther || r.location != "/admin/reports" {
+			t.Fatalf("login as supervisor = %d %q", r.status, r.location)
+		}
 		if r := b.get("/admin/agents"); r.status != http.StatusForbidden {
 			t.Fatalf("agents page after demotion = %d", r.status)
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/gorilla/websocket"
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
@@ -66,6 +67,13 @@ type Config struct {
 	Metrics      *Metrics
 	Stats        Stats
 	MetricsToken string
+	// PublicURL is the scheme, host and port browsers reach the server at
+	// when a reverse proxy in front of it ends TLS ("" when the server is
+	// reached directly): the origin pages must come from (origin.go).
+	PublicURL string
+	// SessionMaxAge ends an admin session this long after its login
+	// (default 12 h; agents' sessions are the app's).
+	SessionMaxAge time.Duration
 }
 
 // SessionCookie is the name of the cookie that holds the session id.
@@ -76,13 +84,19 @@ const maxBody = 4 << 10
 
 // Server serves the web front.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	engine *gin.Engine
-	logins *loginLimits
+	cfg     Config
+	log     *slog.Logger
+	engine  *gin.Engine
+	logins  *loginLimits    // agents' and admins' logins
+	checks  *passwordChecks // agents' and admins' password checks
+	origins origins
+	// the sockets' upgraders: the origin rule is the server's
+	ctiUpgrader, sipUpgrader websocket.Upgrader
+	phones                   sipPhones // each session's one /sip socket
 }
 
-// New builds the routes.
+// New builds the routes. A PublicURL that ValidatePublicURL refuses
+// panics: check it first.
 func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -91,15 +105,21 @@ func New(cfg Config) *Server {
 		cfg.Metrics = NewMetrics()
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), logins: newLoginLimits()}
+	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), logins: newLoginLimits(), checks: newPasswordChecks()}
+	var err error
+	if s.origins, err = newOrigins(cfg.PublicURL); err != nil {
+		panic(err)
+	}
+	s.ctiUpgrader, s.sipUpgrader = ctiUpgrader, sipUpgrader
+	s.ctiUpgrader.CheckOrigin, s.sipUpgrader.CheckOrigin = s.origins.allowed, s.origins.allowed
 	e := s.engine
 	// The client address is the connection's: trusting X-Forwarded-For would
 	// let anyone pick the address the login limits count.
 	e.SetTrustedProxies(nil)
-	e.Use(s.logRequests, gin.Recovery())
+	e.Use(s.logRequests, gin.Recovery(), s.markSecure, securityHeaders(true))
 	e.GET("/healthz", s.healthz)
 	e.GET("/metrics", s.metricsHandler())
-	api := e.Group("/api")
+	api := e.Group("/api", s.sameOriginAPI)
 	api.GET("/info", s.info)
 	api.POST("/login", s.login)
 	api.POST("/logout", s.withSession, s.logout)
@@ -107,9 +127,9 @@ func New(cfg Config) *Server {
 	api.GET("/calls/recent", s.withSession, s.recentCalls)
 	api.GET("/cti", s.cti)
 	e.GET("/sip", s.sipProxy)
-	api.POST("/demo/calls", s.demoCall)
+	api.POST("/demo/calls", s.withSession, s.demoCall)
 	api.POST("/demo/hangup", s.withSession, s.demoHangup)
-	registerAdmin(e, cfg)
+	s.registerAdmin(e)
 	files := http.FileServer(http.FS(static.Files))
 	e.NoRoute(func(c *gin.Context) {
 		p := c.Request.URL.Path
@@ -121,6 +141,12 @@ func New(cfg Config) *Server {
 		files.ServeHTTP(c.Writer, c.Request)
 	})
 	return s
+}
+
+// ValidatePublicURL checks a Config.PublicURL.
+func ValidatePublicURL(u string) error {
+	_, err := newOrigins(u)
+	return err
 }
 
 // ServeHTTP implements http.Handler.
@@ -149,6 +175,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusConflict, strings.TrimPrefix(err.Error(), app.ErrNotAllowed.Error()+": ")
 	case errors.Is(err, app.ErrNoSuchCall):
 		return http.StatusConflict, "there is no call"
+	case errors.Is(err, errBusy):
+		return http.StatusServiceUnavailable, "the server is busy checking other logins; try again in a moment"
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, app.ErrShuttingDown):
 		return http.StatusServiceUnavailable, "the server is busy or stopping; try again"
 	}

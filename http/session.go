@@ -57,7 +57,7 @@ func setSessionCookie(c *gin.Context, value string, maxAge int) {
 		Path:     "/",
 		MaxAge:   maxAge,
 		HttpOnly: true,
-		Secure:   c.Request.TLS != nil,
+		Secure:   secureCookies(c),
 		SameSite: http.SameSiteStrictMode,
 	})
 }
@@ -76,18 +76,31 @@ func (s *Server) login(c *gin.Context) {
 		return
 	}
 	user := strings.ToLower(req.Username + "@" + req.Domain)
-	if msg, ok := s.logins.check(user, c.ClientIP()); !ok {
-		fail(c, http.StatusTooManyRequests, msg)
+	attempt, no := s.logins.begin(user, c.ClientIP())
+	if no != nil {
+		if no.first {
+			audit(s.log, c, "login_limited", user, "", "why", no.msg)
+		}
+		fail(c, http.StatusTooManyRequests, no.msg)
 		return
 	}
-	sess, err := s.cfg.Agents.Login(c.Request.Context(), req.Domain, req.Username, req.Password)
+	var sess *app.Session
+	var err error
+	if busy := s.checks.run(c.Request.Context(), func() {
+		sess, err = s.cfg.Agents.Login(c.Request.Context(), req.Domain, req.Username, req.Password)
+	}); busy != nil {
+		err = busy
+	}
+	wrong := errors.Is(err, app.ErrBadLogin)
+	attempt.end(wrong, err == nil)
 	if err != nil {
-		if errors.Is(err, app.ErrBadLogin) {
-			s.logins.failed(user, c.ClientIP())
+		if wrong {
+			audit(s.log, c, "login_failed", user, "")
 		}
 		s.failErr(c, err)
 		return
 	}
+	audit(s.log, c, "login", user, sess.Agent.Role)
 	setSessionCookie(c, sess.ID, 0)
 	c.JSON(http.StatusOK, gin.H{"agent": agentOf(sess)})
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -46,7 +45,7 @@ var sipMethods = map[sip.RequestMethod]bool{
 var sipUpgrader = websocket.Upgrader{
 	ReadBufferSize: 4096, WriteBufferSize: 4096,
 	Subprotocols: []string{"sip"},
-	// the default Origin check: the page's own origin only
+	// each Server sets CheckOrigin to the origin rule (origin.go)
 }
 
 func (s *Server) sipProxy(c *gin.Context) {
@@ -55,7 +54,7 @@ func (s *Server) sipProxy(c *gin.Context) {
 		fail(c, http.StatusUnauthorized, "not logged in")
 		return
 	}
-	if !sameOrigin(c.Request) {
+	if !s.origins.allowed(c.Request) {
 		fail(c, http.StatusForbidden, "foreign origin")
 		return
 	}
@@ -76,21 +75,53 @@ func (s *Server) sipProxy(c *gin.Context) {
 		fail(c, http.StatusBadGateway, "the phone server cannot be reached")
 		return
 	}
-	down, err := sipUpgrader.Upgrade(c.Writer, c.Request, nil)
+	down, err := s.sipUpgrader.Upgrade(c.Writer, c.Request, nil)
 	if err != nil {
 		up.Close()
 		return // the upgrader answered (403 for a foreign origin)
 	}
 	s.cfg.Metrics.sipClients.Inc()
 	defer s.cfg.Metrics.sipClients.Dec()
-	p := &sipPipe{up: up, down: down, user: user, log: s.log.With("agent", sess.Agent.Username, "sip_user", user)}
+	p := &sipPipe{up: up, down: down, user: user, log: s.log.With("agent", sess.Agent.Username, "sip_user", user),
+		live: func() bool { _, ok := s.cfg.Agents.Session(sess.ID); return ok }}
+	s.phones.replace(sess.ID, p)
+	defer s.phones.remove(sess.ID, p)
 	p.run()
+}
+
+// sipPhones keeps each session's one phone socket: a newer one replaces
+// (closes) the older, and with it the older's connection to Asterisk.
+type sipPhones struct {
+	mu    sync.Mutex
+	pipes map[string]*sipPipe // by session id
+}
+
+func (ps *sipPhones) replace(session string, p *sipPipe) {
+	ps.mu.Lock()
+	old := ps.pipes[session]
+	if ps.pipes == nil {
+		ps.pipes = make(map[string]*sipPipe)
+	}
+	ps.pipes[session] = p
+	ps.mu.Unlock()
+	if old != nil {
+		old.close(websocket.ClosePolicyViolation, "replaced by a newer phone socket of this session")
+	}
+}
+
+func (ps *sipPhones) remove(session string, p *sipPipe) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if ps.pipes[session] == p {
+		delete(ps.pipes, session)
+	}
 }
 
 type sipPipe struct {
 	up, down  *websocket.Conn
 	user      string
 	log       interface{ Warn(string, ...any) }
+	live      func() bool // the session is still live
 	closeOnce sync.Once
 }
 
@@ -140,17 +171,6 @@ func (p *sipPipe) close(code int, text string) {
 	})
 }
 
-// sameOrigin is gorilla's default Origin rule, checked here before anything
-// is opened toward Asterisk: no Origin header, or one naming this host.
-func sameOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
-}
-
 // Errors of checkSIP.
 var (
 	ErrSIPMalformed = errors.New("not a SIP message")
@@ -159,13 +179,21 @@ var (
 	// acts on every message of a frame, so a frame must hold exactly the
 	// one message that was checked.
 	ErrSIPSeveral = errors.New("more than one SIP message in a frame")
+	// ErrSIPSessionEnded: the agent's session ended (logout, a password
+	// reset …); its phone's socket goes with it at its next message.
+	ErrSIPSessionEnded = errors.New("the session has ended")
 )
 
 // sipParser parses in stream mode: a message must carry its
 // Content-Length, and the parser says where it ends.
 var sipParser = sip.NewParser()
 
-func (p *sipPipe) check(data []byte) error { return checkSIP(data, p.user) }
+func (p *sipPipe) check(data []byte) error {
+	if !p.live() {
+		return ErrSIPSessionEnded
+	}
+	return checkSIP(data, p.user)
+}
 
 var authUsername = regexp.MustCompile(`(?i)\busername\s*=\s*"([^"]*)"`)
 

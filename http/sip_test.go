@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -109,14 +110,18 @@ func FuzzCheckSIP(f *testing.F) {
 	})
 }
 
-// fakeAccounts is the app's side of /sip: one session with one SIP user.
-type fakeAccounts struct{ session *app.Session }
+// fakeAccounts is the app's side of /sip: one session with one SIP user;
+// the session ends when gone (if set) is true.
+type fakeAccounts struct {
+	session *app.Session
+	gone    *atomic.Bool
+}
 
 func (f fakeAccounts) Login(context.Context, string, string, string) (*app.Session, error) {
 	return nil, app.ErrBadLogin
 }
 func (f fakeAccounts) Session(id string) (*app.Session, bool) {
-	return f.session, id == f.session.ID
+	return f.session, id == f.session.ID && (f.gone == nil || !f.gone.Load())
 }
 func (f fakeAccounts) Attach(context.Context, *app.Session, app.Sink) error { return nil }
 func (f fakeAccounts) Detach(*app.Session, app.Sink)                        {}
@@ -131,7 +136,7 @@ func (f fakeAccounts) SIPAccount(_ context.Context, s *app.Session) (string, str
 // that sends a greeting and reports every frame it receives ("(closed)"
 // when the proxy closes it). dial opens /sip with a session cookie and an
 // Origin.
-func sipProxy(t *testing.T) (srv *httptest.Server, got <-chan string, dial func(cookie, origin string) (*websocket.Conn, *http.Response, error)) {
+func sipProxy(t *testing.T, gone *atomic.Bool) (srv *httptest.Server, got <-chan string, dial func(cookie, origin string) (*websocket.Conn, *http.Response, error)) {
 	t.Helper()
 	frames := make(chan string, 10)
 	asterisk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -153,7 +158,7 @@ func sipProxy(t *testing.T) (srv *httptest.Server, got <-chan string, dial func(
 	}))
 	t.Cleanup(asterisk.Close)
 	sess := &app.Session{ID: "sess-1", Agent: ccaas.Agent{Username: "alice"}}
-	acct := fakeAccounts{session: sess}
+	acct := fakeAccounts{session: sess, gone: gone}
 	srv = httptest.NewServer(New(Config{Agents: acct, SIP: acct, SIPUpstream: "ws" + strings.TrimPrefix(asterisk.URL, "http")}))
 	t.Cleanup(srv.Close)
 	wsURL := "ws" + strings.TrimPrefix(srv.URL, "http") + "/sip"
@@ -168,12 +173,15 @@ func sipProxy(t *testing.T) (srv *httptest.Server, got <-chan string, dial func(
 }
 
 func TestSIPProxy(t *testing.T) {
-	srv, got, dial := sipProxy(t)
+	srv, got, dial := sipProxy(t, nil)
 	if _, resp, err := dial("", srv.URL); err == nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("without a session: %v %v", err, resp)
 	}
 	if _, resp, err := dial("sess-1", "https://evil.example"); err == nil || resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("from a foreign origin: %v %v", err, resp)
+	}
+	if _, resp, err := dial("sess-1", strings.Replace(srv.URL, "http:", "https:", 1)); err == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("from the page's host with another scheme: %v %v", err, resp)
 	}
 	c, _, err := dial("sess-1", srv.URL)
 	if err != nil {
@@ -204,26 +212,34 @@ func TestSIPProxy(t *testing.T) {
 	}
 }
 
+// openPhone opens /sip as session sess-1's page and reads Asterisk's
+// greeting; the socket closes with the test.
+func openPhone(t *testing.T, srv *httptest.Server, dial func(cookie, origin string) (*websocket.Conn, *http.Response, error)) *websocket.Conn {
+	t.Helper()
+	c, _, err := dial("sess-1", srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, _, err := c.ReadMessage(); err != nil {
+		t.Fatalf("greeting from Asterisk: %v", err)
+	}
+	return c
+}
+
 // TestSIPProxySmuggledMessage: an agent's own OPTIONS with an INVITE as the
 // trunk behind it in the same frame. Asterisk would act on both (a fake
 // customer call into another tenant's queue), so the frame is refused
 // whole and the socket closed.
 func TestSIPProxySmuggledMessage(t *testing.T) {
-	srv, got, dial := sipProxy(t)
+	srv, got, dial := sipProxy(t, nil)
 	const me = "ag1-0123456789abcdef"
-	c, _, err := dial("sess-1", srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, _, err := c.ReadMessage(); err != nil {
-		t.Fatalf("greeting from Asterisk: %v", err)
-	}
+	c := openPhone(t, srv, dial)
 	smuggled := request("OPTIONS", me, "asterisk") +
 		strings.Replace(request("INVITE", "pstn", "5550200"), "From: <sip:pstn@asterisk>", "From: <sip:pstn@203.0.113.9>", 1)
 	c.WriteMessage(websocket.TextMessage, []byte(smuggled))
-	_, _, err = c.ReadMessage()
+	_, _, err := c.ReadMessage()
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation {
 		t.Fatalf("after a frame of two messages: %v", err)
@@ -247,5 +263,55 @@ func TestSIPProxyInDemo(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("status %d", resp.StatusCode)
+	}
+}
+
+// TestSIPProxyOneSocketPerSession: a session opens phone socket after phone
+// socket (one session opened 51, each a connection to Asterisk); each new
+// one replaces the one before: the older socket is closed, and so is its
+// connection to Asterisk, so a session never holds more than one.
+func TestSIPProxyOneSocketPerSession(t *testing.T) {
+	srv, got, dial := sipProxy(t, nil)
+	const me = "ag1-0123456789abcdef"
+	var older *websocket.Conn
+	for i := range 5 {
+		c := openPhone(t, srv, dial)
+		if older != nil {
+			older.SetReadDeadline(time.Now().Add(5 * time.Second))
+			_, _, err := older.ReadMessage()
+			var ce *websocket.CloseError
+			if !errors.As(err, &ce) || !strings.Contains(ce.Text, "replaced") {
+				t.Fatalf("socket %d after socket %d opened: %v", i, i+1, err)
+			}
+			if m := <-got; m != "(closed)" {
+				t.Fatalf("Asterisk got %q; want the older connection closed", m)
+			}
+		}
+		older = c
+	}
+	own := register(me, me, "")
+	older.WriteMessage(websocket.TextMessage, []byte(own))
+	if m := <-got; m != own {
+		t.Fatalf("the newest socket does not work: Asterisk got %q", m)
+	}
+}
+
+// TestSIPProxyClosesWithTheSession: once the agent's session has ended
+// (logout, a password reset, an admin's delete), the phone's next message
+// closes its socket and nothing more reaches Asterisk.
+func TestSIPProxyClosesWithTheSession(t *testing.T) {
+	var gone atomic.Bool
+	srv, got, dial := sipProxy(t, &gone)
+	const me = "ag1-0123456789abcdef"
+	c := openPhone(t, srv, dial)
+	gone.Store(true)
+	c.WriteMessage(websocket.TextMessage, []byte(register(me, me, "")))
+	_, _, err := c.ReadMessage()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation {
+		t.Fatalf("after the session ended: %v", err)
+	}
+	if m := <-got; m != "(closed)" {
+		t.Fatalf("Asterisk got %q", m)
 	}
 }

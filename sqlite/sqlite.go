@@ -98,6 +98,7 @@ var duplicates = map[string]ccaas.DuplicateError{
 	"call_variables.tenant_id, call_variables.variable":     {Record: "call variable", Field: "variable"},
 	"not_ready_reasons.tenant_id, not_ready_reasons.reason": {Record: "reason", Field: "reason"},
 	"operators.username":                                    {Record: "operator", Field: "username"},
+	"tenant_dids.did":                                       {Record: "tenant", Field: "did"},
 }
 
 // duplicate turns a uniqueness violation into a *ccaas.DuplicateError
@@ -186,7 +187,91 @@ func (d *DB) TenantConfig(ctx context.Context, tenant ccaas.TenantID) (ccaas.Ten
 		return cfg, fmt.Errorf("reasons of tenant %d: %w", tenant, err)
 	}
 	cfg.Reasons = append(append([]string{}, ccaas.DefaultReasons...), own...)
+	if err := d.db.SelectContext(ctx, &cfg.DIDs, `SELECT did FROM tenant_dids WHERE tenant_id = ? ORDER BY did`, tenant); err != nil {
+		return cfg, fmt.Errorf("numbers of tenant %d: %w", tenant, err)
+	}
 	return cfg, nil
+}
+
+// insertQueueDID gives a queue one of its tenant's numbers; a number the
+// tenant has not been assigned is ccaas.ErrDIDNotAssigned.
+func insertQueueDID(ctx context.Context, tx *sqlx.Tx, q ccaas.Queue, did string) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO queue_dids (did, queue_id) SELECT did, ? FROM tenant_dids WHERE did = ? AND tenant_id = ?`, q.ID, did, q.TenantID)
+	if err != nil {
+		return fmt.Errorf("queue %s: DID %s: %w", q.Name, did, duplicate(err))
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("queue %s: DID %s: %w", q.Name, did, ccaas.ErrDIDNotAssigned)
+	}
+	return nil
+}
+
+// AssignDIDs assigns numbers to a tenant (the operator's). A number of
+// another tenant is a ccaas.ErrDuplicate (tenant did); one the tenant has
+// already is left as it is.
+func (d *DB) AssignDIDs(ctx context.Context, tenant ccaas.TenantID, dids ...string) error {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, did := range dids {
+		var owner ccaas.TenantID
+		switch err := tx.GetContext(ctx, &owner, `SELECT tenant_id FROM tenant_dids WHERE did = ?`, did); {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return err
+		case owner == tenant:
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tenant_dids (did, tenant_id) VALUES (?, ?)`, did, tenant); err != nil {
+			return fmt.Errorf("assign DID %s: %w", did, duplicate(err))
+		}
+	}
+	return tx.Commit()
+}
+
+// UnassignDIDs takes numbers from a tenant, and from its queues that ring
+// them; it returns the names of those queues.
+func (d *DB) UnassignDIDs(ctx context.Context, tenant ccaas.TenantID, dids ...string) ([]string, error) {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var queues []string
+	for _, did := range dids {
+		var q []string
+		if err := tx.SelectContext(ctx, &q, `SELECT q.name FROM queue_dids qd JOIN queues q ON q.id = qd.queue_id WHERE qd.did = ? AND q.tenant_id = ?`, did, tenant); err != nil {
+			return nil, err
+		}
+		queues = append(queues, q...)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM queue_dids WHERE did = ? AND queue_id IN (SELECT id FROM queues WHERE tenant_id = ?)`, did, tenant); err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tenant_dids WHERE did = ? AND tenant_id = ?`, did, tenant); err != nil {
+			return nil, err
+		}
+	}
+	slices.Sort(queues)
+	return slices.Compact(queues), tx.Commit()
+}
+
+// AssignedDIDs maps every assigned number to its tenant (the operator's
+// pages).
+func (d *DB) AssignedDIDs(ctx context.Context) (map[string]ccaas.TenantID, error) {
+	var rows []struct {
+		DID    string         `db:"did"`
+		Tenant ccaas.TenantID `db:"tenant_id"`
+	}
+	if err := d.db.SelectContext(ctx, &rows, `SELECT did, tenant_id FROM tenant_dids`); err != nil {
+		return nil, fmt.Errorf("assigned numbers: %w", err)
+	}
+	out := make(map[string]ccaas.TenantID, len(rows))
+	for _, r := range rows {
+		out[r.DID] = r.Tenant
+	}
+	return out, nil
 }
 
 // QueueByName finds a tenant's queue by name.
@@ -227,7 +312,8 @@ func (d *DB) CreateAgent(ctx context.Context, a ccaas.Agent) (ccaas.Agent, error
 }
 
 // CreateQueue adds a queue with its DIDs and members, in one transaction.
-// Members must be agents of the queue's own tenant.
+// Members must be agents of the queue's own tenant, and DIDs numbers
+// assigned to it (AssignDIDs; else ccaas.ErrDIDNotAssigned).
 func (d *DB) CreateQueue(ctx context.Context, q ccaas.Queue) (ccaas.Queue, error) {
 	tx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -259,8 +345,8 @@ func (d *DB) CreateQueue(ctx context.Context, q ccaas.Queue) (ccaas.Queue, error
 	}
 	q.ID = ccaas.QueueID(id)
 	for _, did := range q.DIDs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO queue_dids (did, queue_id) VALUES (?, ?)`, did, q.ID); err != nil {
-			return q, fmt.Errorf("queue %s: DID %s: %w", q.Name, did, duplicate(err))
+		if err := insertQueueDID(ctx, tx, q, did); err != nil {
+			return q, err
 		}
 	}
 	for i, m := range q.Members {
@@ -691,8 +777,8 @@ func (d *DB) UpdateQueue(ctx context.Context, q ccaas.Queue) error {
 		return err
 	}
 	for _, did := range q.DIDs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO queue_dids (did, queue_id) VALUES (?, ?)`, did, q.ID); err != nil {
-			return fmt.Errorf("queue %s: DID %s: %w", q.Name, did, duplicate(err))
+		if err := insertQueueDID(ctx, tx, q, did); err != nil {
+			return err
 		}
 	}
 	for _, m := range q.Members {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,6 +34,9 @@ func TestTenantConfigRoundTrip(t *testing.T) {
 	}
 	a, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: "x"})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AssignDIDs(ctx, ten.ID, "5550001", "5550002"); err != nil {
 		t.Fatal(err)
 	}
 	q, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 15, MOHClass: "default",
@@ -83,12 +87,27 @@ func TestTenantIsolation(t *testing.T) {
 	if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: t2.ID, Name: "Q", RingSeconds: 10, MOHClass: "default", Members: []ccaas.Member{{Agent: a1.ID}}}); !errors.Is(err, ccaas.ErrNotFound) {
 		t.Fatalf("cross-tenant member: %v", err)
 	}
-	// a DID belongs to one queue only
+	// a DID is one tenant's, and rings one of its queues only
+	if err := db.AssignDIDs(ctx, t1.ID, "100"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: t1.ID, Name: "A", RingSeconds: 10, MOHClass: "default", DIDs: []string{"100"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: t2.ID, Name: "B", RingSeconds: 10, MOHClass: "default", DIDs: []string{"100"}}); err == nil {
-		t.Fatal("a DID was given to two queues")
+	if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: t2.ID, Name: "B", RingSeconds: 10, MOHClass: "default", DIDs: []string{"100"}}); !errors.Is(err, ccaas.ErrDIDNotAssigned) {
+		t.Fatalf("another tenant's DID: %v", err)
+	}
+	if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: t2.ID, Name: "C", RingSeconds: 10, MOHClass: "default", DIDs: []string{"555"}}); !errors.Is(err, ccaas.ErrDIDNotAssigned) {
+		t.Fatalf("an unassigned DID: %v", err)
+	}
+	if err := db.AssignDIDs(ctx, t2.ID, "100"); !errors.Is(err, ccaas.ErrDuplicate) {
+		t.Fatalf("assigning another tenant's DID: %v", err)
+	}
+	if queues, err := db.UnassignDIDs(ctx, t1.ID, "100"); err != nil || !slices.Equal(queues, []string{"A"}) {
+		t.Fatalf("unassign = %v %v", queues, err)
+	}
+	if cfg, _ := db.TenantConfig(ctx, t1.ID); len(cfg.DIDs) != 0 || len(cfg.Queues[0].DIDs) != 0 {
+		t.Fatalf("after unassigning: %v %v", cfg.DIDs, cfg.Queues[0].DIDs)
 	}
 }
 
@@ -137,6 +156,7 @@ func TestUpdatesAreScopedByTenant(t *testing.T) {
 	t1, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "one.example", Name: "One"})
 	t2, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "two.example", Name: "Two"})
 	a1, _ := db.CreateAgent(ctx, ccaas.Agent{TenantID: t1.ID, Username: "a", Name: "A", Extension: "1001", PasswordHash: "x"})
+	db.AssignDIDs(ctx, t1.ID, "100")
 	q1, _ := db.CreateQueue(ctx, ccaas.Queue{TenantID: t1.ID, Name: "Q", RingSeconds: 10, DIDs: []string{"100"}})
 	// tenant two guesses tenant one's ids
 	steps := []struct {
@@ -267,6 +287,9 @@ func TestDuplicatesNameTheValue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := db.AssignDIDs(ctx, ten.ID, "5550001"); err != nil {
+		t.Fatal(err)
+	}
 	q, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 15, DIDs: []string{"5550001"}})
 	if err != nil {
 		t.Fatal(err)
@@ -295,10 +318,9 @@ func TestDuplicatesNameTheValue(t *testing.T) {
 			_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 15})
 			return err
 		}, "queue", "name"},
-		{"DID of another tenant's queue", func() error {
-			_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: other.ID, Name: "Sales", RingSeconds: 15, DIDs: []string{"5550001"}})
-			return err
-		}, "queue", "did"},
+		{"DID of another tenant", func() error {
+			return db.AssignDIDs(ctx, other.ID, "5550001")
+		}, "tenant", "did"},
 		{"DID on update", func() error {
 			q2, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Billing", RingSeconds: 15})
 			if err != nil {
@@ -378,5 +400,13 @@ func TestUpgradeKeepsData(t *testing.T) {
 	}
 	if !cfg.Settings.NotifyIncoming || cfg.Settings.AgentCallsNotReady {
 		t.Fatalf("settings defaults after upgrade: %+v", cfg.Settings)
+	}
+	// the numbers its queues rang are the tenant's: it may keep using them
+	if !slices.Equal(cfg.DIDs, []string{"5550001"}) {
+		t.Fatalf("the tenant's numbers after upgrade: %v", cfg.DIDs)
+	}
+	q.Name = "Support again"
+	if err := db.UpdateQueue(ctx, q); err != nil {
+		t.Fatalf("saving the queue with its number after upgrade: %v", err)
 	}
 }

@@ -42,6 +42,8 @@ const BYE_REASONS = {
   logout: 'You have logged out.',
   replaced: 'You logged in somewhere else, so this session has ended.',
   shutdown: 'The server is stopping; please log in again in a moment.',
+  account: 'An admin changed your password or role, so this session has ended. Log in again.',
+  expired: 'Your session reached its time limit, so it has ended. Log in again.',
 };
 
 const team = new TeamPanel((cmd, fields) => send(cmd, fields), () => (model ? model.reasons : []));

@@ -6,11 +6,13 @@
 package validate
 
 import (
+	_ "embed"
 	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -42,22 +44,24 @@ var (
 
 // Limits of numbers and texts.
 const (
-	MaxNameLength   = 100 // display names of tenants, agents and queues, in characters
-	MaxTeamLength   = 64
-	MaxKeyLength    = 64 // the shown name of a call variable
-	MaxCallerID     = 80
-	MaxRingSeconds  = 600
-	MaxWrapup       = 3600
-	MaxWaitSeconds  = 86400
-	MaxAnnounce     = 3600
-	MaxServiceLevel = 3600
-	MaxPriority     = 100
-	MinPriority     = -100
-	MaxSkill        = 100
-	MinPassword     = 8
-	MaxPassword     = 72 // bcrypt uses no more
-	MaxReasons      = 50
-	MaxDIDsPerQueue = 100
+	MaxNameLength    = 100 // display names of tenants, agents and queues, in characters
+	MaxTeamLength    = 64
+	MaxKeyLength     = 64 // the shown name of a call variable
+	MaxCallerID      = 80
+	MaxRingSeconds   = 600
+	MaxWrapup        = 3600
+	MaxWaitSeconds   = 86400
+	MaxAnnounce      = 3600
+	MaxServiceLevel  = 3600
+	MaxPriority      = 100
+	MinPriority      = -100
+	MaxSkill         = 100
+	MinPassword      = 8  // agents and supervisors
+	MinAdminPassword = 12 // tenant admins and operators: their accounts reach every other
+	MaxPassword      = 72 // bcrypt uses no more
+	MaxReasons       = 50
+	MaxDIDsPerQueue  = 100
+	MaxDIDsPerTenant = 1000
 )
 
 // Username is a login name.
@@ -154,16 +158,62 @@ func Team(s string) error {
 	return nil
 }
 
-// Password is a new password.
-func Password(s string) error {
-	if len(s) < MinPassword || len(s) > MaxPassword {
-		return rule("the password must be %d to %d characters", MinPassword, MaxPassword)
+// Password is a new password of an agent or a supervisor.
+func Password(s string) error { return password(s, MinPassword, "the password") }
+
+// AdminPassword is a new password of a tenant admin or an operator.
+func AdminPassword(s string) error { return password(s, MinAdminPassword, "an admin's password") }
+
+// PasswordFor is the password rule of a role: AdminPassword for admins,
+// Password for everyone else.
+func PasswordFor(role, s string) error {
+	if role == ccaas.RoleAdmin {
+		return AdminPassword(s)
+	}
+	return Password(s)
+}
+
+func password(s string, minLen int, what string) error {
+	if len(s) < minLen || len(s) > MaxPassword {
+		return rule("%s must be %d to %d characters", what, minLen, MaxPassword)
 	}
 	if !utf8.ValidString(s) || strings.ContainsAny(s, "\x00\r\n") {
-		return rule("the password must be text on one line")
+		return rule("%s must be text on one line", what)
+	}
+	if common(s) {
+		return rule("this password is one of the most common ones (or one with digits or signs added), which attackers try first; choose another")
 	}
 	return nil
 }
+
+// common tells whether s, in lower case, is on the list, or is a word of
+// the list of at least 5 letters with only digits and signs after it
+// ("Password2024!", "qwerty123456": what a 12-character rule invites).
+func common(s string) bool {
+	s = strings.ToLower(s)
+	list := commonPasswords()
+	if list[s] {
+		return true
+	}
+	base := strings.TrimRightFunc(s, func(r rune) bool { return unicode.IsDigit(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) })
+	return len(base) >= 5 && base != s && list[base]
+}
+
+//go:embed common_passwords.txt
+var commonPasswordList string
+
+// commonPasswords are the lines of common_passwords.txt in lower case (its
+// first lines say where the list comes from).
+var commonPasswords = sync.OnceValue(func() map[string]bool {
+	m := make(map[string]bool, 4000)
+	for line := range strings.Lines(commonPasswordList) {
+		line = strings.TrimRight(line, "\r\n")
+		if line != "" && !strings.HasPrefix(line, "#") {
+			m[strings.ToLower(line)] = true
+		}
+	}
+	return m
+})
 
 // Role is a user's role.
 func Role(s string) error {

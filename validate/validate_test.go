@@ -24,7 +24,8 @@ func TestRules(t *testing.T) {
 		{"variable key", VariableKey, []string{"Customer <b>name</b>", "x", strings.Repeat("ü", 64)}, []string{"", "a\nb", strings.Repeat("a", 65)}},
 		{"name", Name, []string{"Sam", "<b>Sam</b>", strings.Repeat("é", 100)}, []string{"", "a\tb", "a\u2028b", strings.Repeat("a", 101)}},
 		{"team", Team, []string{"", "North"}, []string{"a\rb", strings.Repeat("a", 65)}},
-		{"password", Password, []string{"12345678", strings.Repeat("p", 72)}, []string{"", "short", strings.Repeat("p", 73), "long-enough\x00", "two\nlines-long"}},
+		{"password", Password, []string{"a-long-password", "Zq7-kt3w", "alice-demo", "sunshine-lake-42", "1a2b3c4d", strings.Repeat("p", 72)}, []string{"", "short", strings.Repeat("p", 73), "long-enough\x00", "two\nlines-long", "12345678", "password", "Password1", "iloveyou", "sunshine", "sunshine99"}},
+		{"admin password", AdminPassword, []string{"correct-horse-battery", "Zq7-kt3w-Pm2x"}, []string{"a-long-pass", "Zq7-kt3w", "winniethepooh", "WinnieThePooh", "Password2024!", "qwerty123456", "baseball-1999", strings.Repeat("p", 73)}},
 		{"role", Role, []string{"agent", "supervisor", "admin"}, []string{"", "Admin", "root"}},
 		{"strategy", Strategy, []string{"longest_idle", "round_robin", "fewest_calls"}, []string{"", "random"}},
 		{"overflow", Overflow, []string{"hangup", "queue", "extension"}, []string{"", "voicemail"}},
@@ -73,5 +74,37 @@ func TestNumbers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCommonPasswords: the list is the one its first lines name, read whole,
+// and every account refuses its entries whatever their case, with a message
+// that says why.
+func TestCommonPasswords(t *testing.T) {
+	list := commonPasswords()
+	if n := len(list); n < 3400 || n > 3546 {
+		t.Fatalf("%d common passwords, want John the Ripper's 3546 (fewer after lower-casing)", n)
+	}
+	for _, p := range []string{"password", "12345678", "qwertyuiop", "baseball", "trustno1"} {
+		if !list[p] {
+			t.Errorf("%q is not in the list", p)
+		}
+	}
+	for _, p := range []string{"PASSWORD", "Password", "12345678", "football"} {
+		for name, check := range map[string]func(string) error{"agent": Password, "admin": AdminPassword} {
+			err := check(p)
+			if name == "agent" && (err == nil || !strings.Contains(err.Error(), "most common")) && len(p) >= MinPassword {
+				t.Errorf("%s %q: err = %v, want the common-password message", name, p, err)
+			}
+			if err == nil {
+				t.Errorf("%s %q accepted", name, p)
+			}
+		}
+	}
+	if err := PasswordFor("admin", "a-long-pass"); err == nil || !strings.Contains(err.Error(), "12 to 72") {
+		t.Errorf("an admin's 11 characters: %v", err)
+	}
+	if err := PasswordFor("supervisor", "a-long-pass"); err != nil {
+		t.Errorf("a supervisor's 11 characters: %v", err)
 	}
 }

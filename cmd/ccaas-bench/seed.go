@@ -81,6 +81,9 @@ func seed(ctx context.Context, path string, tenants, agents, wrapEvery, wrapupSe
 				return nil, err
 			}
 		}
+		if err := db.AssignDIDs(ctx, t.ID, st.did); err != nil {
+			return nil, err
+		}
 		if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: t.ID, Name: "Support", RingSeconds: ringSeconds,
 			MOHClass: "default", DIDs: []string{st.did}, Members: members}); err != nil {
 			return nil, err

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,15 +23,19 @@ import (
 const adminUsage = `usage:
   ccaas tenant add --domain D --name N
   ccaas agent add  --domain D --username U --name N --extension E [--wrapup S] [--role agent|supervisor|admin] [--team T]
-                   (the password is read from the first line of standard input)
+                   (the password is read from the first line of standard input: 8 to 72 characters,
+                   12 or more for an admin, not one of the most common passwords)
   ccaas queue add  --domain D --name N --did NUMBER [--did …] [--member USER[:SKILL] …] [--ring S]
                    [--priority P] [--strategy longest_idle|round_robin|fewest_calls] [--moh CLASS]
                    [--max-wait S --overflow hangup|queue|extension --overflow-target QUEUE-NAME|EXTENSION]
                    [--announce S]
   ccaas reason add --domain D --reason R
   ccaas tenant set --domain D [--notify on|off] [--agent-calls-not-ready on|off] [--trunk ENDPOINT] [--caller-id ID]
+                   [--did NUMBER …] [--remove-did NUMBER …]   (assign the numbers customers dial to the tenant,
+                   or take them away; a queue rings only numbers of its tenant)
   ccaas variable add --domain D --key "Shown name" --variable CHANNEL_VARIABLE   (at most 10 per tenant)
-  ccaas operator add --username U   (a super admin of the web admin pages; password on standard input)
+  ccaas operator add --username U   (a super admin of the web admin pages; password on standard input,
+                   12 to 72 characters)
 Every command also takes --db FILE.
 `
 
@@ -111,7 +116,25 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 		agentCalls := fs.String("agent-calls-not-ready", "", "on or off: agent-to-agent calls may reach Not Ready agents")
 		trunk := fs.String("trunk", "", "PJSIP endpoint of the outbound trunk (pjsip.conf)")
 		callerID := fs.String("caller-id", "", `caller id of outbound calls, e.g. "Acme" <5550000>`)
+		var addDIDs, removeDIDs listFlag
+		fs.Var(&addDIDs, "did", "assign a number (DID) to the tenant (repeatable)")
+		fs.Var(&removeDIDs, "remove-did", "take a number away from the tenant and its queues (repeatable)")
 		cmd = func(ctx context.Context, d *sqlite.DB, t ccaas.Tenant) (string, error) {
+			for _, did := range append(slices.Clone(addDIDs), removeDIDs...) {
+				if err := validate.DID(did); err != nil {
+					return "", flagErr("--did", err)
+				}
+			}
+			if err := d.AssignDIDs(ctx, t.ID, addDIDs...); err != nil {
+				if errors.Is(err, ccaas.ErrDuplicate) {
+					return "", fmt.Errorf("--did: a number is assigned to another tenant: %w", err)
+				}
+				return "", err
+			}
+			queues, err := d.UnassignDIDs(ctx, t.ID, removeDIDs...)
+			if err != nil {
+				return "", err
+			}
 			cfg, err := d.TenantConfig(ctx, t.ID)
 			if err != nil {
 				return "", err
@@ -143,8 +166,16 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 				}
 				s.CallerID = *callerID
 			}
-			return fmt.Sprintf("settings of %s: notify %v, agent calls reach Not Ready %v, trunk %q, caller id %q",
-				t.Domain, s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID), d.SetSettings(ctx, t.ID, s)
+			after, err := d.TenantConfig(ctx, t.ID)
+			if err != nil {
+				return "", err
+			}
+			msg := fmt.Sprintf("settings of %s: notify %v, agent calls reach Not Ready %v, trunk %q, caller id %q, numbers %s",
+				t.Domain, s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, strings.Join(after.DIDs, " "))
+			if len(queues) > 0 {
+				msg += fmt.Sprintf(" (queue %s no longer rings %s)", strings.Join(queues, ", "), strings.Join(removeDIDs, ", "))
+			}
+			return msg, d.SetSettings(ctx, t.ID, s)
 		}
 	case "variable":
 		key := fs.String("key", "", "the name agents see (plain text, up to 64 characters)")
@@ -162,7 +193,7 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 			if err := validate.Username(*username); err != nil {
 				return "", flagErr("--username", err)
 			}
-			hash, err := readPassword(stdin)
+			hash, err := readPassword(stdin, validate.AdminPassword)
 			if err != nil {
 				return "", err
 			}
@@ -217,7 +248,7 @@ func addAgent(ctx context.Context, d *sqlite.DB, t ccaas.Tenant, a ccaas.Agent, 
 	if err != nil {
 		return "", err
 	}
-	hash, err := readPassword(stdin)
+	hash, err := readPassword(stdin, func(p string) error { return validate.PasswordFor(a.Role, p) })
 	if err != nil {
 		return "", err
 	}
@@ -279,6 +310,9 @@ func addQueue(ctx context.Context, d *sqlite.DB, t ccaas.Tenant, q ccaas.Queue, 
 	}
 	q.TenantID, q.DIDs, q.Name = t.ID, dids, strings.TrimSpace(q.Name)
 	created, err := d.CreateQueue(ctx, q)
+	if errors.Is(err, ccaas.ErrDIDNotAssigned) {
+		return "", fmt.Errorf("--did: %w: assign the numbers first, e.g. ccaas tenant set --domain %s --did %s", err, t.Domain, strings.Join(dids, " --did "))
+	}
 	return fmt.Sprintf("queue %s created in %s (id %d)", created.Name, t.Domain, created.ID), err
 }
 
@@ -286,16 +320,17 @@ func addQueue(ctx context.Context, d *sqlite.DB, t ccaas.Tenant, q ccaas.Queue, 
 // users' too: bcrypt's default (tests lower it).
 var hashCost = bcrypt.DefaultCost
 
-// readPassword reads a password from the first line of stdin and returns its
-// bcrypt hash.
-func readPassword(stdin io.Reader) (string, error) {
+// readPassword reads a password from the first line of stdin, checks it
+// with rule (validate.Password, or AdminPassword for admins and operators)
+// and returns its bcrypt hash.
+func readPassword(stdin io.Reader, rule func(string) error) (string, error) {
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && line == "" {
 		return "", errors.New("give the password on standard input")
 	}
 	password := strings.TrimRight(line, "\r\n")
-	if err := validate.Password(password); err != nil {
-		return "", err
+	if err := rule(password); err != nil {
+		return "", fmt.Errorf("the password on standard input: %w", err)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), hashCost)
 	return string(hash), err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,10 +24,16 @@ func TestAdminCommands(t *testing.T) {
 		{name: "duplicate tenant", args: []string{"tenant", "add", "--domain", "acme.example", "--name", "Again"}, wantErr: "UNIQUE"},
 		{name: "agent", args: []string{"agent", "add", "--domain", "acme.example", "--username", "sam", "--name", "Sam", "--extension", "1001", "--wrapup", "15"}, stdin: "a-long-password\n"},
 		{name: "short password", args: []string{"agent", "add", "--domain", "acme.example", "--username", "kim", "--name", "Kim", "--extension", "1002"}, stdin: "short\n", wantErr: "8 to 72"},
+		{name: "common password", args: []string{"agent", "add", "--domain", "acme.example", "--username", "kim", "--name", "Kim", "--extension", "1002"}, stdin: "password1\n", wantErr: "most common"},
+		{name: "admin with an agent's length", args: []string{"agent", "add", "--domain", "acme.example", "--username", "kim", "--name", "Kim", "--extension", "1002", "--role", "admin"}, stdin: "a-long-pass\n", wantErr: "an admin's password must be 12 to 72 characters"},
 		{name: "hostile username", args: []string{"agent", "add", "--domain", "acme.example", "--username", "<b>x</b>", "--name", "X", "--extension", "1003"}, stdin: "a-long-password\n", wantErr: "--username"},
 		{name: "supervisor", args: []string{"agent", "add", "--domain", "acme.example", "--username", "kim", "--name", "Kim", "--extension", "1050", "--role", "supervisor", "--team", "Sales North, Billing"}, stdin: "a-long-password\n"},
 		{name: "two-line team", args: []string{"agent", "add", "--domain", "acme.example", "--username", "lee", "--name", "Lee", "--extension", "1051", "--team", "A\nB"}, stdin: "a-long-password\n", wantErr: "--team"},
 		{name: "unknown tenant", args: []string{"agent", "add", "--domain", "other.example", "--username", "x", "--name", "X", "--extension", "1003"}, wantErr: "no such tenant"},
+		{name: "queue on a number not assigned", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Sales", "--did", "5550100"}, wantErr: "assign the numbers first"},
+		{name: "numbers", args: []string{"tenant", "set", "--domain", "acme.example", "--did", "5550100", "--did", "5550101", "--did", "+4930555", "--did", "1", "--did", "2", "--did", "3", "--did", "5550999"}},
+		{name: "injected number", args: []string{"tenant", "set", "--domain", "acme.example", "--did", "1;Dial(Local/x)"}, wantErr: "--did"},
+		{name: "take a number away", args: []string{"tenant", "set", "--domain", "acme.example", "--remove-did", "5550999"}},
 		{name: "queue", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Sales", "--did", "5550100", "--member", "sam:7", "--strategy", "round_robin"}},
 		{name: "queue with overflow", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Support", "--did", "5550101", "--did", "+4930555",
 			"--member", "sam", "--priority", "5", "--max-wait", "120", "--overflow", "queue", "--overflow-target", "Sales", "--announce", "30"}},
@@ -37,6 +44,8 @@ func TestAdminCommands(t *testing.T) {
 		{name: "reason", args: []string{"reason", "add", "--domain", "acme.example", "--reason", "coaching"}},
 		{name: "bad reason", args: []string{"reason", "add", "--domain", "acme.example", "--reason", "Coffee Break!"}, wantErr: "--reason"},
 		{name: "operator", args: []string{"operator", "add", "--username", "root"}, stdin: "operator-password\n"},
+		{name: "operator with a short password", args: []string{"operator", "add", "--username", "op2"}, stdin: "op2-passwd\n", wantErr: "12 to 72"},
+		{name: "operator with a common password", args: []string{"operator", "add", "--username", "op2"}, stdin: "Password2024!\n", wantErr: "most common"},
 		{name: "operator twice", args: []string{"operator", "add", "--username", "ROOT"}, stdin: "operator-password\n", wantErr: "UNIQUE"},
 		{name: "settings", args: []string{"tenant", "set", "--domain", "acme.example", "--notify", "off", "--agent-calls-not-ready", "on", "--trunk", "itsp-1", "--caller-id", `"Acme" <5550000>`}},
 		{name: "injected trunk", args: []string{"tenant", "set", "--domain", "acme.example", "--trunk", "x/sip:evil"}, wantErr: "--trunk"},
@@ -75,6 +84,9 @@ func TestAdminCommands(t *testing.T) {
 	}
 	if support.Priority != 5 || support.MaxWaitSeconds != 120 || support.Overflow != "queue" || support.OverflowTarget != "1" || support.AnnounceSeconds != 30 || len(support.DIDs) != 2 {
 		t.Fatalf("support = %+v", support)
+	}
+	if !slices.Equal(cfg.DIDs, []string{"+4930555", "1", "2", "3", "5550100", "5550101"}) {
+		t.Fatalf("numbers = %v", cfg.DIDs)
 	}
 	if got := cfg.Reasons[len(cfg.Reasons)-1]; got != "coaching" {
 		t.Fatalf("reasons = %v", cfg.Reasons)

@@ -68,7 +68,7 @@ func TestAdminPagesChangeTheRunningSystem(t *testing.T) {
 	}
 	op.get("/operator/tenants/new")
 	_, path, body := op.submit("/operator/tenants", url.Values{"domain": {"e2e.example"}, "name": {"End to End"},
-		"admin_username": {"boss"}, "admin_name": {"Boss"}, "admin_extension": {"100"}, "admin_password": {"boss-password"}})
+		"admin_username": {"boss"}, "admin_name": {"Boss"}, "admin_extension": {"100"}, "admin_password": {"boss-password"}, "dids": {"5557777"}})
 	if path != "/operator/tenants" || !strings.Contains(body, "Tenant e2e.example created") {
 		t.Fatalf("create tenant ended on %s: %s", path, body)
 	}
@@ -82,7 +82,7 @@ func TestAdminPagesChangeTheRunningSystem(t *testing.T) {
 		"password": {"cara-password"}, "password2": {"cara-password"}}); path != "/admin/agents" || !strings.Contains(body, "Agent cara created") {
 		t.Fatalf("create agent ended on %s: %s", path, body)
 	}
-	queue := url.Values{"name": {"Sales"}, "dids": {"5557777"}, "ring": {"20"}, "strategy": {"longest_idle"}, "moh": {"default"}, "overflow": {"hangup"}}
+	queue := url.Values{"name": {"Sales"}, "did": {"5557777"}, "ring": {"20"}, "strategy": {"longest_idle"}, "moh": {"default"}, "overflow": {"hangup"}}
 	if _, path, body = admin.submit("/admin/queues", queue); path != "/admin/queues" || !strings.Contains(body, "Queue Sales created") {
 		t.Fatalf("create queue ended on %s: %s", path, body)
 	}

@@ -11,6 +11,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/ccaas/ccaas/app"
+	cchttp "github.com/ccaas/ccaas/http"
 )
 
 // config is every setting of the binary: defaults, then the environment,
@@ -30,6 +33,9 @@ type config struct {
 	TLSKey       string        // CCAAS_TLS_KEY, --tls-key
 	QueueLog     string        // CCAAS_QUEUE_LOG, --queue-log: app_queue's queue_log file ("" = none; demo: next to the db)
 	MetricsToken string        // CCAAS_METRICS_TOKEN, --metrics-token
+	PublicURL    string        // CCAAS_PUBLIC_URL, --public-url: the origin browsers use, behind a TLS-ending proxy
+	SessionIdle  time.Duration // CCAAS_SESSION_IDLE, --session-idle: an agent session without its socket ends after this
+	SessionMax   time.Duration // CCAAS_SESSION_MAX_AGE, --session-max-age: every session (agent, admin) ends after this
 }
 
 func defaultConfig() config {
@@ -43,6 +49,8 @@ func defaultConfig() config {
 		LogLevel:     "info",
 		LogFormat:    "text",
 		CallersEvery: 20 * time.Second,
+		SessionIdle:  app.DefaultSessionIdle,
+		SessionMax:   app.DefaultSessionMaxAge,
 	}
 }
 
@@ -65,9 +73,17 @@ func (c *config) fromEnv(getenv func(string) string) {
 	set(&c.TLSKey, "CCAAS_TLS_KEY")
 	set(&c.QueueLog, "CCAAS_QUEUE_LOG")
 	set(&c.MetricsToken, "CCAAS_METRICS_TOKEN")
-	if v := getenv("CCAAS_DEMO_CALLERS_EVERY"); v != "" {
-		if d, err := time.ParseDuration(v); err == nil {
-			c.CallersEvery = d
+	set(&c.PublicURL, "CCAAS_PUBLIC_URL")
+	for _, d := range []struct {
+		dst *time.Duration
+		key string
+	}{{&c.CallersEvery, "CCAAS_DEMO_CALLERS_EVERY"}, {&c.SessionIdle, "CCAAS_SESSION_IDLE"}, {&c.SessionMax, "CCAAS_SESSION_MAX_AGE"}} {
+		if v := getenv(d.key); v != "" {
+			if parsed, err := time.ParseDuration(v); err == nil {
+				*d.dst = parsed
+			} else {
+				*d.dst = -1 // validate says so
+			}
 		}
 	}
 }
@@ -84,6 +100,9 @@ func (c *config) flags(fs *flag.FlagSet, command string) {
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert")
 	fs.StringVar(&c.QueueLog, "queue-log", c.QueueLog, "write an Asterisk app_queue queue_log to this file (reopened on SIGHUP)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token /metrics requires (better given as CCAAS_METRICS_TOKEN); without it only this machine may scrape")
+	fs.DurationVar(&c.SessionIdle, "session-idle", c.SessionIdle, "an agent's session whose page does not open its socket within this ends (10s to 1h)")
+	fs.DurationVar(&c.SessionMax, "session-max-age", c.SessionMax, "every session, agents' and admins', ends this long after its login (5m to 168h)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "https://host[:port] browsers reach the server at, when a reverse proxy in front of it ends TLS (the origin pages must come from)")
 	if command == "demo" {
 		fs.DurationVar(&c.CallersEvery, "callers-every", c.CallersEvery, "mean time between simulated callers (0 turns them off)")
 		return
@@ -112,6 +131,15 @@ func (c *config) validate(command string) error {
 		}
 		if err := validMetricsToken(c.MetricsToken); err != nil {
 			errs = append(errs, err)
+		}
+		if c.SessionIdle < 10*time.Second || c.SessionIdle > time.Hour {
+			errs = append(errs, fmt.Errorf("--session-idle %s: want 10s to 1h", c.SessionIdle))
+		}
+		if c.SessionMax < 5*time.Minute || c.SessionMax > 168*time.Hour {
+			errs = append(errs, fmt.Errorf("--session-max-age %s: want 5m to 168h", c.SessionMax))
+		}
+		if err := cchttp.ValidatePublicURL(c.PublicURL); err != nil {
+			errs = append(errs, fmt.Errorf("--public-url: %w", err))
 		}
 		if (c.TLSCert == "") != (c.TLSKey == "") {
 			errs = append(errs, errors.New("--tls-cert and --tls-key go together"))

@@ -137,6 +137,9 @@ func seedDemo(ctx context.Context, path string) error {
 		}
 		members = append(members, ccaas.Member{Agent: ag.ID, Skill: 1})
 	}
+	if err := db.AssignDIDs(ctx, t.ID, demoDID); err != nil { // the operator's part
+		return err
+	}
 	if _, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: t.ID, Name: "Support", RingSeconds: 20, MOHClass: "default", DIDs: []string{demoDID}, Members: members}); err != nil {
 		return err
 	}

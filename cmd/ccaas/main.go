@@ -135,7 +135,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client
 	// against a real Asterisk the line waits for the browser phone to register;
 	// the simulator's phones answer by themselves
 	a, err := app.New(app.Config{ARI: client, Store: db, Logger: log, Application: cfg.ARIApp, WaitForPhone: demo == nil,
-		QueueLog: queueLog, CountEvent: metrics.CountEvent})
+		QueueLog: queueLog, CountEvent: metrics.CountEvent, SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMax})
 	if err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	handler := cchttp.New(cchttp.Config{Agents: a, Calls: db, Demo: demo, Logger: log, Version: version, SIP: a, SIPUpstream: sipUpstream, Store: db, Reloader: a,
-		Metrics: metrics, Stats: a, MetricsToken: cfg.MetricsToken})
+		Metrics: metrics, Stats: a, MetricsToken: cfg.MetricsToken, PublicURL: cfg.PublicURL, SessionMaxAge: cfg.SessionMax})
 	web := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

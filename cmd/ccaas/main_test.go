@@ -334,13 +334,15 @@ func TestHostileRequests(t *testing.T) {
 		{name: "broken JSON login", path: "/api/login", body: `{"username":`, want: http.StatusBadRequest},
 		{name: "missing domain", path: "/api/login", body: `{"username":"alice","password":"alice-demo"}`, want: http.StatusBadRequest},
 		{name: "wrong domain", path: "/api/login", body: `{"username":"alice","password":"alice-demo","domain":"other.example"}`, want: http.StatusUnauthorized},
-		{name: "injected caller number", path: "/api/demo/calls", body: `{"from":"123&Local/evil"}`, want: http.StatusBadRequest},
+		{name: "demo call without session", path: "/api/demo/calls", body: `{}`, want: http.StatusUnauthorized},
 		{name: "demo hangup without session", path: "/api/demo/hangup", want: http.StatusUnauthorized},
 		{name: "logout without session", path: "/api/logout", want: http.StatusUnauthorized},
+		{name: "login", path: "/api/login", body: `{"username":"alice","password":"alice-demo","domain":"demo.local"}`, want: http.StatusOK},
+		{name: "injected caller number", path: "/api/demo/calls", body: `{"from":"123&Local/evil"}`, want: http.StatusBadRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if code, body := b.post(tt.path, tt.body); code != tt.want || !strings.Contains(body, `"error"`) {
+			if code, body := b.post(tt.path, tt.body); code != tt.want || tt.want >= 400 && !strings.Contains(body, `"error"`) {
 				t.Fatalf("%s: %d %s, want %d with an error message", tt.path, code, body, tt.want)
 			}
 		})
@@ -401,6 +403,10 @@ func TestConfigValidation(t *testing.T) {
 		{name: "serve without ARI password", args: []string{"serve", "--db", "x.db"}, want: "ARI credentials"},
 		{name: "bad ARI URL", args: []string{"serve", "--ari-url", "ftp://x", "--ari-password", "p"}, want: "--ari-url"},
 		{name: "bad log level", args: []string{"demo", "--log-level", "loud"}, want: "--log-level"},
+		{name: "idle limit too short", args: []string{"demo", "--session-idle", "1s"}, want: "--session-idle"},
+		{name: "maximum age too long", args: []string{"demo", "--session-max-age", "1000h"}, want: "--session-max-age"},
+		{name: "public URL with a path", args: []string{"demo", "--public-url", "https://cc.example/agents"}, want: "--public-url"},
+		{name: "public URL without a scheme", args: []string{"demo", "--public-url", "cc.example"}, want: "--public-url"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,6 +23,8 @@ func TestTodayFigures(t *testing.T) {
 	ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "acme.example", Name: "Acme"})
 	other, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "other.example", Name: "Other"})
 	ag, _ := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "sam", Name: "Sam", Extension: "1001", PasswordHash: "x"})
+	db.AssignDIDs(ctx, ten.ID, "5550001")
+	db.AssignDIDs(ctx, other.ID, "5550002")
 	q, _ := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 20, ServiceLevelSeconds: 20, DIDs: []string{"5550001"}})
 	oq, _ := db.CreateQueue(ctx, ccaas.Queue{TenantID: other.ID, Name: "Other", RingSeconds: 20, DIDs: []string{"5550002"}})
 
