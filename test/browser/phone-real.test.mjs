@@ -83,6 +83,7 @@ before(async () => {
   await admin(['tenant', 'add', '--domain', DOMAIN, '--name', 'Phone Test']);
   await admin(['agent', 'add', '--domain', DOMAIN, '--username', AGENT.username, '--name', AGENT.name,
     '--extension', AGENT.extension], AGENT.password + '\n');
+  await admin(['tenant', 'set', '--domain', DOMAIN, '--did', '5550001']);
   await admin(['queue', 'add', '--domain', DOMAIN, '--name', 'Support', '--did', '5550001', '--member', AGENT.username]);
 
   const port = await freePort();
