@@ -310,8 +310,11 @@ func (t *tenant) dial(ag *agent, number string) error {
 		}
 	})
 	if callee != nil {
+		// between agents each sees the other: the dialler the callee, everyone
+		// else the dialler (otherParty)
 		c.direction = ccaas.DirInternal
 		c.caller = ari.CallerID{Number: callee.cfg.Extension, Name: callee.cfg.Name}
+		c.dialler = ari.CallerID{Number: ag.cfg.Extension, Name: ag.cfg.Name}
 		t.send(ag, cti.Message{Type: cti.MsgCall, Call: callView(c, l)})
 		if err := t.offer(c, callee, roleCallee, ag); err != nil {
 			t.endCall(c, ccaas.EndFailed)

@@ -208,7 +208,7 @@ func teamAgentView(ag *agent) cti.TeamAgentView {
 	}
 	if c, l := ag.call, ag.leg; c != nil && l != nil {
 		cv := &cti.TeamCallView{ID: c.id, State: l.state.String(), Direction: c.direction,
-			Caller: cti.CallerView{Number: c.caller.Number, Name: c.caller.Name}, Held: c.held}
+			Caller: c.otherParty(l), Held: c.held}
 		if c.queue != nil {
 			cv.Queue = c.queue.Name
 		}

@@ -139,7 +139,8 @@ type call struct {
 	customer   string // the customer's channel; "" between agents
 	customerUp bool   // the customer's channel is answered and alive
 	customerIn bool   // the customer is in the bridge (not waiting, held or being transferred)
-	caller     ari.CallerID
+	caller     ari.CallerID // the customer: who called, or the number dialled; between agents the agent dialled
+	dialler    ari.CallerID // between agents: the agent who dialled (otherParty)
 	did        string
 	queue      *ccaas.Queue // nil for calls that did not come through a queue
 	direct     bool         // offered to an agent's extension, not through the queue's routing

@@ -411,7 +411,9 @@ func (d *DB) AppendCallRecords(ctx context.Context, calls []ccaas.CallRecord) er
 	return tx.Commit()
 }
 
-// RecentCalls returns an agent's latest calls, newest first.
+// RecentCalls returns an agent's latest calls, newest first, each with the
+// other party: the customer, the number dialled, or between agents the
+// other agent (the dialler's extension and name for the agent called).
 func (d *DB) RecentCalls(ctx context.Context, tenant ccaas.TenantID, agent ccaas.AgentID, limit int) ([]ccaas.RecentCall, error) {
 	var rows []struct {
 		Offered   string `db:"offered_at"`
@@ -423,9 +425,15 @@ func (d *DB) RecentCalls(ctx context.Context, tenant ccaas.TenantID, agent ccaas
 		Outcome   string `db:"outcome"`
 	}
 	err := d.db.SelectContext(ctx, &rows,
-		`SELECT a.offered_at, a.joined_at, a.left_at, c.number, c.name, c.direction, a.outcome
+		`SELECT a.offered_at, a.joined_at, a.left_at, c.direction, a.outcome,
+		   CASE WHEN c.direction = :internal AND a.role != :dialer THEN COALESCE(da.extension, '') ELSE c.number END AS number,
+		   CASE WHEN c.direction = :internal AND a.role != :dialer THEN COALESCE(da.name, '') ELSE c.name END AS name
 		 FROM call_agents a JOIN calls c ON c.id = a.call_id
-		 WHERE c.tenant_id = ? AND a.agent_id = ? ORDER BY a.offered_at DESC LIMIT ?`, tenant, agent, limit)
+		 LEFT JOIN call_agents d ON d.call_id = c.id AND d.role = :dialer AND c.direction = :internal
+		 LEFT JOIN agents da ON da.id = d.agent_id AND da.tenant_id = c.tenant_id
+		 WHERE c.tenant_id = :tenant AND a.agent_id = :agent ORDER BY a.offered_at DESC LIMIT :limit`,
+		sql.Named("internal", ccaas.DirInternal), sql.Named("dialer", ccaas.PartDialer),
+		sql.Named("tenant", tenant), sql.Named("agent", agent), sql.Named("limit", limit))
 	if err != nil {
 		return nil, fmt.Errorf("recent calls: %w", err)
 	}
