@@ -390,11 +390,24 @@ func (a *App) Detach(s *Session, sink Sink) {
 }
 
 // Command hands an agent's CTI command to its tenant; the answer goes to the
-// session's sink as a reply.
+// session's sink as a reply. It does not wait (Do does).
 func (a *App) Command(s *Session, cmd cti.Command) {
 	if t := a.tenant(s.Tenant); t != nil {
 		t.inbox.post(msgCommand{s: s, cmd: cmd})
 	}
+}
+
+// Do hands an agent's CTI command to its tenant like Command and returns
+// once the tenant has handled it: its reply, and the messages of what it
+// changed, are on the session's sink by then. A CTI socket reads its next
+// command only after that, so a client's burst is served in order, at the
+// pace the client reads (docs/cti-protocol.md, Limits).
+func (a *App) Do(ctx context.Context, s *Session, cmd cti.Command) error {
+	t := a.tenant(s.Tenant)
+	if t == nil {
+		return ErrNoSession
+	}
+	return t.ask(ctx, func(done chan error) any { return msgCommand{s: s, cmd: cmd, done: done} })
 }
 
 // Logout ends a session at the agent's request; refused while the agent has
