@@ -76,6 +76,11 @@ type Config struct {
 	// receives ("other" for types the ari package does not decode), on the
 	// events reader goroutine: it must be quick and never block.
 	CountEvent func(eventType string)
+	// LostRecords, if set, is told of rows of the state log (RowStateLog)
+	// or call records (RowCallRecord) the store refused for good, or did
+	// not take before the app stopped; they are logged too. It is called
+	// from the recorder's goroutine and must not block.
+	LostRecords func(kind string, n int)
 	// CheckInvariants, if set, makes every tenant loop check its invariants
 	// after every input and report violations here (tests).
 	CheckInvariants func(error)
@@ -278,6 +283,7 @@ func (a *App) Run(ctx context.Context) error {
 	a.wg.Wait()
 	<-logDone
 	a.records.flush() // what the loops logged while stopping
+	a.records.dropKept()
 	close(a.done)
 	return nil
 }

@@ -731,6 +731,27 @@ func TestAdminChanges(t *testing.T) {
 		if _, err := f.db.Agent(ctx, f.tA.ID, eve.ID); !errors.Is(err, ccaas.ErrNotFound) {
 			t.Fatalf("eve still there: %v", err)
 		}
+		// she is in no list and no form any more; her history keeps her name
+		if page := a.get("/admin/agents"); strings.Contains(page.body, "Eve Two") {
+			t.Fatal("the agents list shows the deleted eve")
+		}
+		if page := a.get("/admin/queues/new"); strings.Contains(page.body, "Eve Two") {
+			t.Fatal("the queue form offers the deleted eve as a member")
+		}
+		if r := a.get("/admin/agents/" + id(eve.ID)); r.status != http.StatusNotFound {
+			t.Fatalf("the deleted eve's page: %d", r.status)
+		}
+		if cfg := f.config(f.tA.ID); len(cfg.Deleted) != 1 || cfg.Deleted[0].Name != "Eve Two" {
+			t.Fatalf("deleted agents: %+v", cfg.Deleted)
+		}
+		// her username and extension are free again
+		saved(t, a.post("/admin/agents", url.Values{"username": {"eve"}, "name": {"Eve Three"}, "extension": {"1010"}, "role": {"agent"},
+			"password": {"a-long-password"}, "password2": {"a-long-password"}}), "/admin/agents")
+		expectReload(t, tenantA)
+		if again, err := f.db.AgentByUsername(ctx, f.tA.ID, "eve"); err != nil || again.ID == eve.ID || again.Name != "Eve Three" {
+			t.Fatalf("the new eve: %+v, %v", again, err)
+		}
+		eve, _ = f.db.AgentByUsername(ctx, f.tA.ID, "eve")
 	})
 	t.Run("an admin cannot lock themselves out", func(t *testing.T) {
 		r := a.post("/admin/agents/"+id(f.adminA.ID), url.Values{"name": {"Ann"}, "extension": {"1000"}, "role": {"agent"}})
