@@ -695,6 +695,14 @@ func TestAdminChanges(t *testing.T) {
 		if page := a.get("/admin/queues/" + id(support.ID)).body; !strings.Contains(page, `value="Sales"`) {
 			t.Fatalf("the overflow target is not shown by name: %s", page)
 		}
+		for _, path := range []string{"/admin/queues", "/admin/queues/" + id(support.ID)} {
+			if page := a.get(path).body; strings.Contains(page, "Nobody can answer the calls of queue Support") {
+				t.Fatalf("%s warns about a queue with members", path)
+			}
+		}
+		if page := a.get("/admin/queues/new").body; !strings.Contains(page, "Nobody can answer the calls of this queue: it has no members.") {
+			t.Fatalf("the new queue's form does not say it needs members: %s", page)
+		}
 	})
 	t.Run("edit queue", func(t *testing.T) {
 		saved(t, a.post("/admin/queues/"+id(support.ID), url.Values{"name": {"Support"}, "dids": {"5550300"}, "ring": {"25"}, "strategy": {"fewest_calls"},
@@ -703,6 +711,13 @@ func TestAdminChanges(t *testing.T) {
 		q := f.config(f.tA.ID).Queues[1]
 		if q.RingSeconds != 25 || q.Strategy != "fewest_calls" || q.Overflow != "extension" || q.OverflowTarget != "1001" || len(q.DIDs) != 1 || len(q.Members) != 0 {
 			t.Fatalf("queue = %+v", q)
+		}
+		// without members nobody can answer it: the list and the form say so
+		want := "Nobody can answer the calls of queue Support: it has no members. Its callers wait 60 s (its maximum wait), then ring extension 1001."
+		for _, path := range []string{"/admin/queues", "/admin/queues/" + id(support.ID)} {
+			if page := a.get(path).body; !strings.Contains(page, want) {
+				t.Fatalf("%s does not warn %q:\n%s", path, want, page)
+			}
 		}
 	})
 	t.Run("an agent that a queue overflows to stays", func(t *testing.T) {
