@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -43,13 +44,16 @@ func main() {
 	}
 }
 
-const usage = `usage: ccaas <command> [flags]
+// adminCommands change the configuration in the database (admin.go).
+var adminCommands = []string{"tenant add", "tenant set", "agent add", "queue add", "reason add", "variable add", "operator add"}
+
+var usage = `usage: ccaas <command> [flags]
 
 commands:
   serve     run the contact center against a real Asterisk (ARI)
   demo      run it against the embedded Asterisk simulator, with a demo tenant and simulated callers
   migrate   create or upgrade the sqlite database, then exit
-  tenant add | tenant set | agent add | queue add | reason add | variable add
+  ` + strings.Join(adminCommands, " | ") + `
             change the configuration in the database (run "ccaas queue add -h")
 
 Run "ccaas <command> -h" for the flags of a command.
