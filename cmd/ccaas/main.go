@@ -69,6 +69,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cfg.fromEnv(os.Getenv)
 	switch args[0] {
 	case "tenant", "agent", "queue", "reason", "variable", "operator":
+		cfg.resolveDB(args[0], nil)
 		return runAdmin(ctx, args[0], args[1:], cfg.DB, stdin, stdout, stderr)
 	}
 	fs := flag.NewFlagSet("ccaas "+args[0], flag.ContinueOnError)
@@ -88,6 +89,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := cfg.resolveDB(args[0], os.UserCacheDir); err != nil {
+		return err
 	}
 	if err := cfg.validate(args[0]); err != nil {
 		return err
