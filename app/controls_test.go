@@ -262,7 +262,10 @@ func TestOutboundCall(t *testing.T) {
 		}
 		ok(t, w, s, k, cti.Command{Cmd: cti.CmdDTMF, Call: id, Digits: "12#"})
 		refused(t, w, s, k, cti.Command{Cmd: cti.CmdDTMF, Call: id, Digits: "1;2"}, cti.CodeBadCommand, "DTMF")
-		waitUntil(t, "digits reached the far end", func() bool { return w.sim.DTMFSent(cust) == "12#" })
+		refused(t, w, s, k, cti.Command{Cmd: cti.CmdDTMF, Call: id, Digits: "e"}, cti.CodeBadCommand, "DTMF")
+		// a-d are the keys A-D: sent as such
+		ok(t, w, s, k, cti.Command{Cmd: cti.CmdDTMF, Call: id, Digits: "aD*"})
+		waitUntil(t, "digits reached the far end", func() bool { return w.sim.DTMFSent(cust) == "12#AD*" })
 		ok(t, w, s, k, cti.Command{Cmd: cti.CmdHangup, Call: id})
 		// no wrapup after an outbound call: back to training
 		if m := k.state(t, "not_ready"); m.State.Reason != "training" {
