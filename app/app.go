@@ -96,9 +96,22 @@ var DefaultLineFields = []ari.ConfigTuple{
 	{Attribute: "transport", Value: "transport-ws"},
 	{Attribute: "context", Value: "agents"},
 	{Attribute: "disallow", Value: "all"},
-	{Attribute: "allow", Value: "ulaw,alaw,opus"}, // G.711 first: no transcoding module needed for PSTN trunks
+	// G.711 first, as the trunk: no translation, offered by every browser;
+	// Opus last (it needs codec_opus). docs/deploy.md, "About codecs".
+	{Attribute: "allow", Value: "ulaw,alaw,opus"},
 	{Attribute: "webrtc", Value: "yes"},
 	{Attribute: "dtls_auto_generate_cert", Value: "yes"},
+}
+
+// RequiredModules are the Asterisk modules the app cannot work without:
+// `ccaas serve` checks them at start, and the shipped modules.conf requires
+// them (asterisk-etc's tests check it).
+var RequiredModules = []string{
+	"res_ari.so", "res_stasis.so", "app_stasis.so", "res_ari_channels.so", "res_ari_bridges.so",
+	"res_ari_asterisk.so", "res_ari_applications.so", "res_ari_endpoints.so", "res_ari_playbacks.so",
+	"res_stasis_playback.so", "res_stasis_snoop.so", "res_pjsip.so", "chan_pjsip.so",
+	"res_pjsip_session.so", "res_pjsip_transport_websocket.so", "res_http_websocket.so",
+	"res_sorcery_memory.so", "res_musiconhold.so", "res_srtp.so",
 }
 
 // DefaultLineAOR lets one registered phone per login.
