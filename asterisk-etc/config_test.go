@@ -216,3 +216,28 @@ func TestCodecOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestQuietStartFiles: what a clean start needs of the files kept only for
+// it (docs/deploy.md): each exists; acl.conf and stasis.conf hold no section
+// (Asterisk reports an empty one as an error); AMI, CDRs and CEL stay off.
+func TestQuietStartFiles(t *testing.T) {
+	for _, f := range []string{"acl.conf", "ccss.conf", "cdr.conf", "cel.conf", "features.conf", "geolocation.conf", "indications.conf",
+		"manager.conf", "pjproject.conf", "stasis.conf", "udptl.conf", "websocket_client.conf"} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	for _, f := range []string{"acl.conf", "stasis.conf"} {
+		if s := readConf(t, f); len(s) != 0 {
+			t.Errorf("%s has sections %v: an empty one is an error at start", f, s)
+		}
+	}
+	off := map[string]string{"manager.conf": "enabled", "cdr.conf": "enable", "cel.conf": "enable"}
+	for f, key := range off {
+		for _, s := range readConf(t, f) {
+			if s.name == "general" && s.get(key) != "no" {
+				t.Errorf("%s [general] %s = %q, want no", f, key, s.get(key))
+			}
+		}
+	}
+}
