@@ -2,14 +2,9 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"io/fs"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/ccaas/ccaas"
 )
@@ -112,32 +107,13 @@ func second[T any](_ T, err error) error { return err }
 // table must not cascade), and foreign keys are enforced afterwards.
 func TestUpgradeToSoftDeleteKeepsRows(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
-	raw, err := sql.Open("sqlite3", "file:"+path+"?_foreign_keys=on")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sub, _ := fs.Sub(migrations, "migrations")
-	p, err := goose.NewProvider(goose.DialectSQLite3, raw, sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 8); err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	path := oldDatabase(t, 8,
 		`INSERT INTO tenants (id, domain, name) VALUES (1, 'old.example', 'Old')`,
 		`INSERT INTO agents (id, tenant_id, username, name, extension, password_hash, team) VALUES (1, 1, 'sam', 'Sam', '1001', 'h', 'Support'), (2, 1, 'kim', 'Kim', '1002', 'h', '')`,
 		`INSERT INTO queues (id, tenant_id, name) VALUES (1, 1, 'Support')`,
 		`INSERT INTO queue_members (queue_id, agent_id, skill) VALUES (1, 1, 4), (1, 2, 1)`,
 		`INSERT INTO agent_state_log (tenant_id, agent_id, at, from_state, to_state) VALUES (1, 1, '2026-03-09T10:00:00.000Z', 'logged_out', 'not_ready'), (1, 2, '2026-03-09T10:00:01.000Z', 'logged_out', 'not_ready')`,
-	} {
-		if _, err := raw.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	raw.Close()
-
+	)
 	db, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)

@@ -17,13 +17,7 @@ import (
 // Limits). Each command here changes the agent's state, so the server sends
 // two messages for each (the state and the reply).
 func TestCTICommandBurst(t *testing.T) {
-	base := startDemo(t)
-	b := newBrowser(t, base)
-	if code, body := b.post("/api/login", `{"username":"alice","password":"alice-demo","domain":"demo.local"}`); code != http.StatusOK {
-		t.Fatalf("login: %d %s", code, body)
-	}
-	s := b.cti()
-	s.next("snapshot", func(m msg) bool { return m["type"] == "snapshot" })
+	_, s := demoAgent(t, startDemo(t), "alice")
 	for _, n := range []int{100, 200, 400, 1000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			s.t = t
@@ -67,10 +61,7 @@ func TestCTICommandBurst(t *testing.T) {
 // browser always sends one, so another site's page cannot leave it out.
 func TestCTISocketWithoutOrigin(t *testing.T) {
 	base := startDemo(t)
-	b := newBrowser(t, base)
-	if code, body := b.post("/api/login", `{"username":"bob","password":"bob-demo","domain":"demo.local"}`); code != http.StatusOK {
-		t.Fatalf("login: %d %s", code, body)
-	}
+	b := demoLogin(t, base, "bob")
 	u, _ := url.Parse(base)
 	h := http.Header{}
 	for _, c := range b.http.Jar.Cookies(u) {
@@ -86,4 +77,24 @@ func TestCTISocketWithoutOrigin(t *testing.T) {
 	if _, data, err := conn.ReadMessage(); err != nil || json.Unmarshal(data, &m) != nil || m.Type != "snapshot" {
 		t.Fatalf("first message: %s, %v", data, err)
 	}
+}
+
+// demoLogin logs a demo agent in (password <username>-demo).
+func demoLogin(t *testing.T, base, username string) *browser {
+	t.Helper()
+	b := newBrowser(t, base)
+	if code, body := b.post("/api/login", `{"username":"`+username+`","password":"`+username+`-demo","domain":"demo.local"}`); code != http.StatusOK {
+		t.Fatalf("login of %s: %d %s", username, code, body)
+	}
+	return b
+}
+
+// demoAgent logs a demo agent in and opens their CTI socket, past its
+// snapshot.
+func demoAgent(t *testing.T, base, username string) (*browser, *socket) {
+	t.Helper()
+	b := demoLogin(t, base, username)
+	s := b.cti()
+	s.next("snapshot", func(m msg) bool { return m["type"] == "snapshot" })
+	return b, s
 }

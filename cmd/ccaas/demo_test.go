@@ -64,13 +64,7 @@ func TestResolveDB(t *testing.T) {
 // wrapup (409, saying why), and allowed once the wrapup is over
 // (docs/cti-protocol.md, Sessions). Alice has 10 s of wrapup in the demo.
 func TestLogoutRefusedInWrapup(t *testing.T) {
-	base := startDemo(t)
-	b := newBrowser(t, base)
-	if code, body := b.post("/api/login", `{"username":"alice","password":"alice-demo","domain":"demo.local"}`); code != http.StatusOK {
-		t.Fatalf("login: %d %s", code, body)
-	}
-	ws := b.cti()
-	ws.next("snapshot", func(m msg) bool { return m["type"] == "snapshot" })
+	b, ws := demoAgent(t, startDemo(t), "alice")
 	ws.send(`{"id":"1","cmd":"ready"}`)
 	ws.next("ready", isState("ready"))
 	if code, body := b.post("/api/demo/calls", `{"from":"+4930111333"}`); code != http.StatusCreated {
