@@ -752,6 +752,7 @@ test('alice calls bob: his offer names alice, each sees the other, and each one\
   await text(bob, '#agent-state', 'Ready'); // the demo tenant's agent calls reach Ready agents only
   const aliceState = await text(alice, '#agent-state', /^Not Ready/);
 
+  const seen = bob.cti.length; // bob's page is shared: earlier tests offered him calls too
   await alice.fill('#dial-number', '1002');
   await alice.click('#btn-dial');
   await visible(bob, '#notification');
@@ -759,7 +760,7 @@ test('alice calls bob: his offer names alice, each sees the other, and each one\
   await text(bob, '#notif-caller', '1001');
   await text(bob, '#notif-name', 'Alice Anders');
   await text(bob, '#call-caller', '1001 (Alice Anders)');
-  const offer = bob.cti.find((m) => m.type === 'offer');
+  const offer = bob.cti.slice(seen).find((m) => m.type === 'offer');
   assert.deepEqual(offer.call.caller, { number: '1001', name: 'Alice Anders' }, 'the offer names the agent who dials');
   await bob.screenshot({ path: join(dir, 'agent-call-offer.png') });
 
