@@ -21,11 +21,17 @@ build: vendor
 
 test: test-go test-browser
 
+# The Go tests print one line per package as each is done. A machine's first
+# run compiles every package twice (vet, then -race), sqlite's C code
+# included, which takes minutes: test/heartbeat.sh says meanwhile that the
+# step still runs.
 test-go: vendor
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "not gofmt-formatted:"; echo "$$unformatted"; exit 1; fi
-	$(GO) vet ./...
-	$(GO) test -race -count=1 ./...
+	@echo "$(GO) vet ./...  (the first run on a machine compiles every package: a few minutes)"
+	@test/heartbeat.sh "go vet" $(GO) vet ./...
+	@echo "$(GO) test -race -count=1 ./...  (a line per package as it is done; the first run compiles again with -race)"
+	@test/heartbeat.sh "go test" $(GO) test -race -count=1 ./...
 
 # One binary for every browser test file (each would build its own otherwise).
 test-browser: browser-deps build

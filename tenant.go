@@ -12,9 +12,13 @@ type Tenant struct {
 
 // TenantConfig is everything a tenant's event loop needs to route calls.
 type TenantConfig struct {
-	Tenant    Tenant
-	Settings  Settings
-	Agents    []Agent
+	Tenant   Tenant
+	Settings Settings
+	Agents   []Agent
+	// Deleted are the agents deleted from the tenant: they never log in,
+	// take calls or show on admin pages, but their history keeps their name
+	// (reports).
+	Deleted   []Agent
 	Queues    []Queue
 	Reasons   []string       // Not Ready reasons offered to agents
 	Variables []CallVariable // attached data shown to agents, in order

@@ -76,6 +76,11 @@ type Config struct {
 	// receives ("other" for types the ari package does not decode), on the
 	// events reader goroutine: it must be quick and never block.
 	CountEvent func(eventType string)
+	// LostRecords, if set, is told of rows of the state log (RowStateLog)
+	// or call records (RowCallRecord) the store refused for good, or did
+	// not take before the app stopped; they are logged too. It is called
+	// from the recorder's goroutine and must not block.
+	LostRecords func(kind string, n int)
 	// CheckInvariants, if set, makes every tenant loop check its invariants
 	// after every input and report violations here (tests).
 	CheckInvariants func(error)
@@ -99,7 +104,9 @@ var DefaultLineFields = []ari.ConfigTuple{
 	{Attribute: "transport", Value: "transport-ws"},
 	{Attribute: "context", Value: "agents"},
 	{Attribute: "disallow", Value: "all"},
-	{Attribute: "allow", Value: "ulaw,alaw,opus"}, // G.711 first: no transcoding module needed for PSTN trunks
+	// G.711 first, as the trunk: no translation, offered by every browser;
+	// Opus last (it needs codec_opus). docs/deploy.md, "About codecs".
+	{Attribute: "allow", Value: "ulaw,alaw,opus"},
 	{Attribute: "webrtc", Value: "yes"},
 	{Attribute: "dtls_auto_generate_cert", Value: "yes"},
 }
@@ -109,6 +116,17 @@ const (
 	DefaultSessionIdle   = 2 * time.Minute
 	DefaultSessionMaxAge = 12 * time.Hour
 )
+
+// RequiredModules are the Asterisk modules the app cannot work without:
+// `ccaas serve` checks them at start, and the shipped modules.conf requires
+// them (asterisk-etc's tests check it).
+var RequiredModules = []string{
+	"res_ari.so", "res_stasis.so", "app_stasis.so", "res_ari_channels.so", "res_ari_bridges.so",
+	"res_ari_asterisk.so", "res_ari_applications.so", "res_ari_endpoints.so", "res_ari_playbacks.so",
+	"res_stasis_playback.so", "res_stasis_snoop.so", "res_pjsip.so", "chan_pjsip.so",
+	"res_pjsip_session.so", "res_pjsip_transport_websocket.so", "res_http_websocket.so",
+	"res_sorcery_memory.so", "res_musiconhold.so", "res_srtp.so",
+}
 
 // DefaultLineAOR lets one registered phone per login.
 var DefaultLineAOR = []ari.ConfigTuple{
@@ -299,6 +317,7 @@ func (a *App) Run(ctx context.Context) error {
 	a.wg.Wait()
 	<-logDone
 	a.records.flush() // what the loops logged while stopping
+	a.records.dropKept()
 	close(a.done)
 	return nil
 }
@@ -411,11 +430,24 @@ func (a *App) Detach(s *Session, sink Sink) {
 }
 
 // Command hands an agent's CTI command to its tenant; the answer goes to the
-// session's sink as a reply.
+// session's sink as a reply. It does not wait (Do does).
 func (a *App) Command(s *Session, cmd cti.Command) {
 	if t := a.tenant(s.Tenant); t != nil {
 		t.inbox.post(msgCommand{s: s, cmd: cmd})
 	}
+}
+
+// Do hands an agent's CTI command to its tenant like Command and returns
+// once the tenant has handled it: its reply, and the messages of what it
+// changed, are on the session's sink by then. A CTI socket reads its next
+// command only after that, so a client's burst is served in order, at the
+// pace the client reads (docs/cti-protocol.md, Limits).
+func (a *App) Do(ctx context.Context, s *Session, cmd cti.Command) error {
+	t := a.tenant(s.Tenant)
+	if t == nil {
+		return ErrNoSession
+	}
+	return t.ask(ctx, func(done chan error) any { return msgCommand{s: s, cmd: cmd, done: done} })
 }
 
 // Logout ends a session at the agent's request; refused while the agent has

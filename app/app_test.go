@@ -55,6 +55,16 @@ type world struct {
 
 	mu         sync.Mutex
 	violations []error
+	lost       map[string]int // rows the recorder could not write, by kind: none may be
+}
+
+func (w *world) recordsLost(kind string, n int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.lost == nil {
+		w.lost = map[string]int{}
+	}
+	w.lost[kind] += n
 }
 
 func (w *world) violation(err error) {
@@ -184,7 +194,7 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 		store = opts.wrapStore(db)
 	}
 	a, err := app.New(app.Config{ARI: client, Store: store, LineRetry: 50 * time.Millisecond, Logger: quiet,
-		CheckInvariants: w.violation, WaitForPhone: opts.manualPhones, Now: opts.now, QueueLog: opts.queueLog, RequestTimeout: opts.requestTimeout,
+		CheckInvariants: w.violation, LostRecords: w.recordsLost, WaitForPhone: opts.manualPhones, Now: opts.now, QueueLog: opts.queueLog, RequestTimeout: opts.requestTimeout,
 		SessionIdle: opts.sessionIdle, SessionMaxAge: opts.sessionMaxAge})
 	if err != nil {
 		t.Fatal(err)
@@ -207,6 +217,9 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 		defer w.mu.Unlock()
 		for _, err := range w.violations {
 			t.Errorf("invariant broken: %v", err)
+		}
+		if len(w.lost) > 0 {
+			t.Errorf("rows lost: %v", w.lost)
 		}
 	})
 	if opts.loopback {

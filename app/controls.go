@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
@@ -310,8 +311,11 @@ func (t *tenant) dial(ag *agent, number string) error {
 		}
 	})
 	if callee != nil {
+		// between agents each sees the other: the dialler the callee, everyone
+		// else the dialler (otherParty)
 		c.direction = ccaas.DirInternal
 		c.caller = ari.CallerID{Number: callee.cfg.Extension, Name: callee.cfg.Name}
+		c.dialler = ari.CallerID{Number: ag.cfg.Extension, Name: ag.cfg.Name}
 		t.send(ag, cti.Message{Type: cti.MsgCall, Call: callView(c, l)})
 		if err := t.offer(c, callee, roleCallee, ag); err != nil {
 			t.endCall(c, ccaas.EndFailed)
@@ -408,7 +412,7 @@ func (t *tenant) mute(ag *agent, id ccaas.CallID, on bool) error {
 // dtmf sends digits to the customer (an IVR on an outbound call).
 func (t *tenant) dtmf(ag *agent, id ccaas.CallID, digits string) error {
 	if !dtmfRE.MatchString(digits) {
-		return fmt.Errorf("%w: DTMF digits are 0-9, *, # and A-D, at most 32", ErrBadCommand)
+		return fmt.Errorf("%w: DTMF digits are 0-9, *, # and A-D (a-d too), at most 32", ErrBadCommand)
 	}
 	c, _, err := t.connectedLeg(ag, id)
 	if err != nil {
@@ -417,7 +421,7 @@ func (t *tenant) dtmf(ag *agent, id ccaas.CallID, digits string) error {
 	if c.customer == "" || !c.customerIn {
 		return fmt.Errorf("%w: there is no connected customer to send digits to", ErrNotAllowed)
 	}
-	customer := c.customer
+	customer, digits := c.customer, strings.ToUpper(digits) // a-d are the keys A-D
 	t.exec(&c.ops, "dtmf", func(ctx context.Context) error {
 		return t.app.ari.SendDTMF(ctx, customer, digits)
 	}, nil)

@@ -262,7 +262,10 @@ func TestOutboundCall(t *testing.T) {
 		}
 		ok(t, w, s, k, cti.Command{Cmd: cti.CmdDTMF, Call: id, Digits: "12#"})
 		refused(t, w, s, k, cti.Command{Cmd: cti.CmdDTMF, Call: id, Digits: "1;2"}, cti.CodeBadCommand, "DTMF")
-		waitUntil(t, "digits reached the far end", func() bool { return w.sim.DTMFSent(cust) == "12#" })
+		refused(t, w, s, k, cti.Command{Cmd: cti.CmdDTMF, Call: id, Digits: "e"}, cti.CodeBadCommand, "DTMF")
+		// a-d are the keys A-D: sent as such
+		ok(t, w, s, k, cti.Command{Cmd: cti.CmdDTMF, Call: id, Digits: "aD*"})
+		waitUntil(t, "digits reached the far end", func() bool { return w.sim.DTMFSent(cust) == "12#AD*" })
 		ok(t, w, s, k, cti.Command{Cmd: cti.CmdHangup, Call: id})
 		// no wrapup after an outbound call: back to training
 		if m := k.state(t, "not_ready"); m.State.Reason != "training" {
@@ -313,9 +316,19 @@ func TestAgentToAgentCall(t *testing.T) {
 		if offer.Call.Direction != "internal" || offer.Call.Role != "callee" {
 			t.Fatalf("offer = %+v", offer.Call)
 		}
+		// each sees the other: bob is offered a call from alice, alice calls bob
+		alice, bob := cti.CallerView{Number: "1001", Name: "Alice"}, cti.CallerView{Number: "1002", Name: "Bob"}
+		if offer.Call.Caller != alice {
+			t.Fatalf("bob's offer names %+v, want the agent who dials, %+v", offer.Call.Caller, alice)
+		}
 		ok(t, w, sb, kb, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-		kb.call(t, "connected")
-		ka.find(t, "alice connected", func(m cti.Message) bool { return m.Type == cti.MsgCall && m.Call.State == "connected" })
+		if m := kb.call(t, "connected"); m.Call.Caller != alice {
+			t.Fatalf("bob's connected call names %+v, want %+v", m.Call.Caller, alice)
+		}
+		m := ka.find(t, "alice connected", func(m cti.Message) bool { return m.Type == cti.MsgCall && m.Call.State == "connected" })
+		if m.Call.Caller != bob {
+			t.Fatalf("alice's call names %+v, want whom she called, %+v", m.Call.Caller, bob)
+		}
 		ka.find(t, "alice talking", func(m cti.Message) bool { return m.Type == cti.MsgState && m.State.State == "talking" })
 		ok(t, w, sb, kb, cti.Command{Cmd: cti.CmdHangup, Call: offer.Call.ID})
 		ka.call(t, "ended")
@@ -323,6 +336,26 @@ func TestAgentToAgentCall(t *testing.T) {
 			t.Fatalf("alice after the call: %+v", m.State)
 		}
 		kb.state(t, "ready")
+
+		// the record keeps the number dialled and who dialled whom; each
+		// agent's recent calls offer to call the other back
+		r := w.record(offer.Call.ID)
+		if r.Direction != "internal" || r.Number != "1002" || len(r.Agents) != 2 || r.Agents[0].Agent != w.agent["alice"].ID ||
+			r.Agents[0].Role != "dialer" || r.Agents[1].Agent != w.agent["bob"].ID || r.Agents[1].Role != "callee" {
+			t.Fatalf("record = %+v", r)
+		}
+		for _, tt := range []struct {
+			agent string
+			want  cti.CallerView
+		}{{"alice", bob}, {"bob", alice}} {
+			recent, err := w.db.RecentCalls(context.Background(), w.tenant.ID, w.agent[tt.agent].ID, 5)
+			if err != nil || len(recent) != 1 {
+				t.Fatalf("%s's recent calls: %+v, %v", tt.agent, recent, err)
+			}
+			if got := (cti.CallerView{Number: recent[0].Number, Name: recent[0].Name}); got != tt.want || recent[0].Direction != "internal" {
+				t.Fatalf("%s's recent call: %+v, want the other agent %+v", tt.agent, recent[0], tt.want)
+			}
+		}
 	})
 }
 

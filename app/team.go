@@ -27,8 +27,11 @@ type teamView struct {
 	// queuesDirty: a queue row may have changed since the last flush
 	queuesDirty bool
 	queueSent   map[ccaas.QueueID]cti.TeamQueueView
-	today       map[ccaas.QueueID]*queueDay
-	wrapups     map[ccaas.AgentID]wrapupSpan // running wrapups
+	// shown are the queue rows each supervisor has been sent since their
+	// snapshot: a row they got because calls waited goes on being updated
+	shown   map[*agent]map[ccaas.QueueID]bool
+	today   map[ccaas.QueueID]*queueDay
+	wrapups map[ccaas.AgentID]wrapupSpan // running wrapups
 }
 
 // wrapupSpan is a wrapup under way: its time adds to the handle time of the
@@ -40,7 +43,7 @@ type wrapupSpan struct {
 
 func newTeamView(t *tenant, f *figures) *teamView {
 	return &teamView{t: t, figures: f, leaders: make(map[*agent]bool), dirty: make(map[ccaas.AgentID]bool),
-		queueSent: make(map[ccaas.QueueID]cti.TeamQueueView), today: make(map[ccaas.QueueID]*queueDay),
+		queueSent: make(map[ccaas.QueueID]cti.TeamQueueView), shown: make(map[*agent]map[ccaas.QueueID]bool), today: make(map[ccaas.QueueID]*queueDay),
 		wrapups: make(map[ccaas.AgentID]wrapupSpan)}
 }
 
@@ -102,7 +105,10 @@ func (v *teamView) attach(ag *agent) {
 	}
 }
 
-func (v *teamView) detach(ag *agent) { delete(v.leaders, ag) }
+func (v *teamView) detach(ag *agent) {
+	delete(v.leaders, ag)
+	delete(v.shown, ag)
+}
 
 // flush sends the supervisors what changed since the last flush.
 func (v *teamView) flush() {
@@ -137,7 +143,7 @@ func (v *teamView) flush() {
 			}
 		}
 		for _, q := range changedQueues {
-			if v.servedBy(sup, q.ID) {
+			if v.shows(sup, q) {
 				tv.Queues = append(tv.Queues, q)
 			}
 		}
@@ -162,6 +168,7 @@ func (v *teamView) configured() {
 			ag.sink.Send(cti.Message{Type: cti.MsgTeam, Team: tv})
 		case v.leaders[ag]:
 			delete(v.leaders, ag)
+			delete(v.shown, ag)
 			ag.sink.Send(cti.Message{Type: cti.MsgTeam, Team: &cti.TeamView{Full: true, Agents: []cti.TeamAgentView{}, Queues: []cti.TeamQueueView{}}})
 		}
 	}
@@ -178,13 +185,30 @@ func (v *teamView) snapshot(sup *agent) *cti.TeamView {
 	slices.SortFunc(tv.Agents, func(a, b cti.TeamAgentView) int {
 		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
 	})
+	v.shown[sup] = nil
 	for _, q := range v.queueViews() {
 		v.queueSent[q.ID] = q
-		if v.servedBy(sup, q.ID) {
+		if v.shows(sup, q) {
 			tv.Queues = append(tv.Queues, q)
 		}
 	}
 	return tv
+}
+
+// shows reports whether a supervisor's view has a queue's row, and notes
+// that it has: every queue an agent of their teams serves, and any other
+// queue of the tenant while calls wait in it (a queue with no member, or
+// none in a team, would otherwise keep callers waiting out of every
+// supervisor's sight); such a row, once shown, is kept up to date.
+func (v *teamView) shows(sup *agent, q cti.TeamQueueView) bool {
+	if !v.servedBy(sup, q.ID) && q.Waiting == 0 && !v.shown[sup][q.ID] {
+		return false
+	}
+	if v.shown[sup] == nil {
+		v.shown[sup] = make(map[ccaas.QueueID]bool)
+	}
+	v.shown[sup][q.ID] = true
+	return true
 }
 
 // servedBy reports whether an agent of sup's teams is a member of the queue.
@@ -208,7 +232,7 @@ func teamAgentView(ag *agent) cti.TeamAgentView {
 	}
 	if c, l := ag.call, ag.leg; c != nil && l != nil {
 		cv := &cti.TeamCallView{ID: c.id, State: l.state.String(), Direction: c.direction,
-			Caller: cti.CallerView{Number: c.caller.Number, Name: c.caller.Name}, Held: c.held}
+			Caller: c.otherParty(l), Held: c.held}
 		if c.queue != nil {
 			cv.Queue = c.queue.Name
 		}

@@ -35,8 +35,9 @@ type (
 		sink Sink
 	}
 	msgCommand struct {
-		s   *Session
-		cmd cti.Command
+		s    *Session
+		cmd  cti.Command
+		done chan error // nil: nobody waits (App.Command)
 	}
 	msgLogout struct {
 		s    *Session
@@ -146,11 +147,12 @@ func (s callState) String() string { return callStateNames[s] }
 
 type call struct {
 	id         ccaas.CallID
-	direction  string // inbound, outbound or internal
-	customer   string // the customer's channel; "" between agents
-	customerUp bool   // the customer's channel is answered and alive
-	customerIn bool   // the customer is in the bridge (not waiting, held or being transferred)
-	caller     ari.CallerID
+	direction  string       // inbound, outbound or internal
+	customer   string       // the customer's channel; "" between agents
+	customerUp bool         // the customer's channel is answered and alive
+	customerIn bool         // the customer is in the bridge (not waiting, held or being transferred)
+	caller     ari.CallerID // the customer: who called, or the number dialled; between agents the agent dialled
+	dialler    ari.CallerID // between agents: the agent who dialled (otherParty)
 	did        string
 	queue      *ccaas.Queue // nil for calls that did not come through a queue
 	direct     bool         // offered to an agent's extension, not through the queue's routing
@@ -346,6 +348,9 @@ func (t *tenant) handle(m any) {
 		}
 	case msgCommand:
 		t.command(m.s, m.cmd)
+		if m.done != nil {
+			t.reply(m.done, nil)
+		}
 	case msgLogout:
 		t.reply(m.done, t.logout(m.s))
 	case msgQueryCustomer:

@@ -23,6 +23,17 @@ func timePtr(t time.Time) *time.Time {
 	return &u
 }
 
+// otherParty is whom the agent of leg l is on the call with, as their screen
+// names them: the customer (the caller, or the number dialled), or between
+// agents the other agent: the one dialled for the dialler, the dialler for
+// the agent called (and anyone they invite).
+func (c *call) otherParty(l *leg) cti.CallerView {
+	if c.direction == ccaas.DirInternal && l.role != roleDialer {
+		return cti.CallerView{Number: c.dialler.Number, Name: c.dialler.Name}
+	}
+	return cti.CallerView{Number: c.caller.Number, Name: c.caller.Name}
+}
+
 // callView is a call as the agent of leg l sees it.
 func callView(c *call, l *leg) *cti.CallView {
 	v := &cti.CallView{
@@ -30,7 +41,7 @@ func callView(c *call, l *leg) *cti.CallView {
 		State:       l.state.String(),
 		Direction:   c.direction,
 		Role:        l.role.String(),
-		Caller:      cti.CallerView{Number: c.caller.Number, Name: c.caller.Name},
+		Caller:      c.otherParty(l),
 		Parties:     make([]cti.PartyView, 0, len(c.legs)),
 		Held:        c.held,
 		HoldSeconds: int(c.holdTotal / time.Second),

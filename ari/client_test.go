@@ -84,12 +84,16 @@ func TestRESTUntraced(t *testing.T) {
 		wantErrIs error
 	}{
 		{
-			name: "info", status: 200, body: `{"system":{"version":"22.11.0-rc1","entity_id":"02:fc:00:00:00:01"}}`,
+			name: "info", status: 200, body: `{"system":{"version":"22.11.0-rc1","entity_id":"02:fc:00:00:00:01"},` +
+				`"status":{"startup_time":"2026-12-07T14:31:28.024+0000","last_reload_time":"2026-12-07T14:31:28.024+0000"}}`,
 			call:    func(ctx context.Context, c *Client) (any, error) { return c.Info(ctx) },
 			wantReq: "GET /asterisk/info",
 			check: func(t *testing.T, got any) {
 				if info := got.(*AsteriskInfo); info.System == nil || info.System.Version != "22.11.0-rc1" {
 					t.Errorf("info = %+v", info)
+				}
+				if info := got.(*AsteriskInfo); info.Status == nil || !info.Status.StartupTime.Equal(time.Date(2026, 12, 7, 14, 31, 28, 24e6, time.UTC)) {
+					t.Errorf("status = %+v", info.Status)
 				}
 			},
 		},

@@ -168,9 +168,16 @@ type SystemInfo struct {
 	EntityID string `json:"entity_id"`
 }
 
+// StatusInfo says when Asterisk started and last reloaded.
+type StatusInfo struct {
+	StartupTime    Time `json:"startup_time"`
+	LastReloadTime Time `json:"last_reload_time"`
+}
+
 // AsteriskInfo answers GET /asterisk/info (only the parts we read).
 type AsteriskInfo struct {
 	System *SystemInfo `json:"system,omitempty"`
+	Status *StatusInfo `json:"status,omitempty"`
 }
 
 // Application describes a Stasis application and its subscriptions.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 )
 
 // ErrBadCommand is returned by DecodeCommand.
@@ -14,7 +15,7 @@ var ErrBadCommand = errors.New("bad command")
 func DecodeCommand(data []byte) (Command, error) {
 	var cmd Command
 	if err := json.Unmarshal(data, &cmd); err != nil {
-		return Command{}, fmt.Errorf("%w: not a JSON command object", ErrBadCommand)
+		return Command{ID: readableID(data)}, fmt.Errorf("%w: %s", ErrBadCommand, decodeProblem(err))
 	}
 	if len(cmd.ID) > 64 {
 		return Command{}, fmt.Errorf("%w: id longer than 64 characters", ErrBadCommand)
@@ -57,4 +58,38 @@ func DecodeCommand(data []byte) (Command, error) {
 		return Command{ID: cmd.ID}, err
 	}
 	return cmd, nil
+}
+
+// readableID is the id of a command that could not be decoded, if the id
+// itself can be read (a string of at most 64 bytes in a JSON object), so
+// that the refusal names the command it refuses.
+func readableID(data []byte) string {
+	var probe struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(data, &probe) != nil || len(probe.ID) > 64 {
+		return ""
+	}
+	return probe.ID
+}
+
+// decodeProblem says what was wrong with a command that is no JSON command
+// object: a field of the wrong type is named, other errors are summed up.
+func decodeProblem(err error) string {
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) && typ.Field != "" {
+		return fmt.Sprintf("%q must be a %s (got %s)", typ.Field, jsonKind(typ.Type.Kind()), typ.Value)
+	}
+	return "not a JSON command object"
+}
+
+// jsonKind names a Go kind as JSON calls it.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "string"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "whole number"
+	}
+	return k.String()
 }

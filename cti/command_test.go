@@ -1,6 +1,7 @@
 package cti
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 )
@@ -40,6 +41,12 @@ func TestDecodeCommand(t *testing.T) {
 		{name: "agent as a string", in: `{"cmd":"agent_ready","agent":"7"}`},
 		{name: "agent not ready", in: `{"cmd":"agent_not_ready","agent":3,"reason":"lunch"}`, want: Command{Cmd: "agent_not_ready", Agent: 3, Reason: "lunch"}, valid: true},
 		{name: "stop watch", in: `{"cmd":"stop_watch"}`, want: Command{Cmd: "stop_watch"}, valid: true},
+		{name: "call as a number keeps id", in: `{"id":"7","cmd":"answer","call":123}`, want: Command{ID: "7"}},
+		{name: "agent as a string keeps id", in: `{"id":"8","cmd":"agent_ready","agent":"7"}`, want: Command{ID: "8"}},
+		{name: "wrong type before the id keeps id", in: `{"cmd":["ready"],"id":"9"}`, want: Command{ID: "9"}},
+		{name: "id as a number", in: `{"id":5,"cmd":"ready"}`},
+		{name: "long id with a wrong type", in: `{"id":"` + longString(65) + `","cmd":1}`},
+		{name: "broken JSON after an id", in: `{"id":"10","cmd":`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,17 +81,31 @@ func FuzzDecodeCommand(f *testing.F) {
 	for _, s := range []string{
 		`{"id":"1","cmd":"ready"}`, `{"cmd":"answer","call":"c1-0123456789abcdef"}`, `{"cmd":"not_ready","reason":"break"}`,
 		`{"cmd":"hangup","call":""}`, `{"id":null,"cmd":"logout"}`, `{"cmd":"\u0000"}`, `[]`, `null`, `{"cmd":"ready","cmd":"launch"}`,
+		`{"id":"7","cmd":"answer","call":123}`, `{"id":"8","cmd":"agent_ready","agent":"7"}`, `{"id":5,"cmd":"ready"}`,
 	} {
 		f.Add([]byte(s))
 	}
 	known := map[string]bool{CmdReady: true, CmdNotReady: true, CmdAnswer: true, CmdHangup: true, CmdLogout: true,
 		CmdCancelPending: true, CmdHold: true, CmdResume: true, CmdTransfer: true, CmdConference: true,
-		CmdDial: true, CmdMute: true, CmdUnmute: true, CmdDTMF: true}
+		CmdDial: true, CmdMute: true, CmdUnmute: true, CmdDTMF: true, CmdMonitor: true, CmdWhisper: true, CmdBarge: true,
+		CmdStopWatch: true, CmdAgentReady: true, CmdAgentNotReady: true, CmdAgentLogout: true}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cmd, err := DecodeCommand(data)
 		if err != nil {
 			if !errors.Is(err, ErrBadCommand) || cmd.Cmd != "" {
 				t.Fatalf("refusal %v with command %+v", err, cmd)
+			}
+			// the refusal names the command whenever its id can be read,
+			// and never carries an id the client did not send
+			var probe struct {
+				ID string `json:"id"`
+			}
+			want := ""
+			if json.Unmarshal(data, &probe) == nil && len(probe.ID) <= 64 {
+				want = probe.ID
+			}
+			if cmd.ID != want {
+				t.Fatalf("refusal of %q carries id %q, want %q", data, cmd.ID, want)
 			}
 			return
 		}

@@ -22,6 +22,37 @@ type queueRow struct {
 	MemberNames  []string
 }
 
+// queuesPage is what queues.html shows: the rows, and a warning about the
+// queues nobody can answer.
+type queuesPage struct {
+	Rows     []queueRow
+	Unserved string
+}
+
+// nobodyAnswers warns about a queue without members: no agent is ever
+// offered its calls, so its callers wait until its maximum wait (if any),
+// seen only by the supervisors' team view while they wait. q is nil for a
+// queue not created yet.
+func nobodyAnswers(cfg ccaas.TenantConfig, q *ccaas.Queue) string {
+	name, wait := "this queue", "until its maximum wait, if it has one"
+	if q != nil {
+		name = "queue " + q.Name
+		wait = fmt.Sprintf("%d s (its maximum wait), then ", q.MaxWaitSeconds)
+		switch {
+		case q.MaxWaitSeconds == 0:
+			wait = "until they hang up: it has no maximum wait"
+		case q.Overflow == ccaas.OverflowQueue:
+			wait += strings.TrimPrefix(overflowText(cfg, *q), fmt.Sprintf("after %d s: to ", q.MaxWaitSeconds))
+			wait = strings.Replace(wait, "then ", "then move to ", 1)
+		case q.Overflow == ccaas.OverflowExtension:
+			wait += "ring extension " + q.OverflowTarget
+		default:
+			wait += "hear goodbye and are hung up"
+		}
+	}
+	return fmt.Sprintf("Nobody can answer the calls of %s: it has no members. Its callers wait %s. Choose members, or set a maximum wait and what happens after it.", name, wait)
+}
+
 func overflowText(cfg ccaas.TenantConfig, q ccaas.Queue) string {
 	if q.MaxWaitSeconds == 0 {
 		return "waits without limit"
@@ -42,23 +73,30 @@ func overflowText(cfg ccaas.TenantConfig, q ccaas.Queue) string {
 }
 
 func (a *admin) queues(c *gin.Context, cfg ccaas.TenantConfig) {
-	rows := make([]queueRow, len(cfg.Queues))
+	data := queuesPage{Rows: make([]queueRow, len(cfg.Queues))}
+	var unserved []string
 	for i, q := range cfg.Queues {
-		rows[i] = queueRow{Queue: q, OverflowText: overflowText(cfg, q)}
+		row := &data.Rows[i]
+		*row = queueRow{Queue: q, OverflowText: overflowText(cfg, q)}
 		for _, m := range q.Members {
 			if ag := agentByID(cfg, m.Agent); ag != nil {
-				rows[i].MemberNames = append(rows[i].MemberNames, fmt.Sprintf("%s (%d)", ag.Username, m.Skill))
+				row.MemberNames = append(row.MemberNames, fmt.Sprintf("%s (%d)", ag.Username, m.Skill))
 			}
 		}
+		if len(row.MemberNames) == 0 {
+			unserved = append(unserved, nobodyAnswers(cfg, &q))
+		}
 	}
+	data.Unserved = strings.Join(unserved, " ")
 	p := a.newPage(c, "Queues", "queues")
-	p.Data = rows
+	p.Data = data
 	a.render(c, http.StatusOK, "queues", p)
 }
 
 type queuePage struct {
 	ID         int64
 	Numbers    []didChoice // the tenant's numbers
+	Unserved   string      // the warning of nobodyAnswers, while no member is chosen
 	Strategies []string
 	Members    []choice
 	QueueNames []string // other queues: overflow targets
@@ -118,6 +156,9 @@ func (a *admin) showQueue(c *gin.Context, status int, cfg ccaas.TenantConfig, id
 			c.Elsewhere = o.Name
 		}
 		data.Numbers = append(data.Numbers, c)
+	}
+	if len(v["member"]) == 0 {
+		data.Unserved = nobodyAnswers(cfg, queueByID(cfg, id))
 	}
 	p.Data = data
 	a.render(c, status, "queue", p)

@@ -725,6 +725,14 @@ func TestAdminChanges(t *testing.T) {
 		if page := a.get("/admin/queues/" + id(support.ID)).body; !strings.Contains(page, `value="Sales"`) {
 			t.Fatalf("the overflow target is not shown by name: %s", page)
 		}
+		for _, path := range []string{"/admin/queues", "/admin/queues/" + id(support.ID)} {
+			if page := a.get(path).body; strings.Contains(page, "Nobody can answer the calls of queue Support") {
+				t.Fatalf("%s warns about a queue with members", path)
+			}
+		}
+		if page := a.get("/admin/queues/new").body; !strings.Contains(page, "Nobody can answer the calls of this queue: it has no members.") {
+			t.Fatalf("the new queue's form does not say it needs members: %s", page)
+		}
 	})
 	t.Run("edit queue", func(t *testing.T) {
 		saved(t, a.post("/admin/queues/"+id(support.ID), url.Values{"name": {"Support"}, "did": {"5550300"}, "ring": {"25"}, "strategy": {"fewest_calls"},
@@ -733,6 +741,13 @@ func TestAdminChanges(t *testing.T) {
 		q := f.config(f.tA.ID).Queues[1]
 		if q.RingSeconds != 25 || q.Strategy != "fewest_calls" || q.Overflow != "extension" || q.OverflowTarget != "1001" || len(q.DIDs) != 1 || len(q.Members) != 0 {
 			t.Fatalf("queue = %+v", q)
+		}
+		// without members nobody can answer it: the list and the form say so
+		want := "Nobody can answer the calls of queue Support: it has no members. Its callers wait 60 s (its maximum wait), then ring extension 1001."
+		for _, path := range []string{"/admin/queues", "/admin/queues/" + id(support.ID)} {
+			if page := a.get(path).body; !strings.Contains(page, want) {
+				t.Fatalf("%s does not warn %q:\n%s", path, want, page)
+			}
 		}
 	})
 	t.Run("an agent that a queue overflows to stays", func(t *testing.T) {
@@ -761,6 +776,27 @@ func TestAdminChanges(t *testing.T) {
 		if _, err := f.db.Agent(ctx, f.tA.ID, eve.ID); !errors.Is(err, ccaas.ErrNotFound) {
 			t.Fatalf("eve still there: %v", err)
 		}
+		// she is in no list and no form any more; her history keeps her name
+		if page := a.get("/admin/agents"); strings.Contains(page.body, "Eve Two") {
+			t.Fatal("the agents list shows the deleted eve")
+		}
+		if page := a.get("/admin/queues/new"); strings.Contains(page.body, "Eve Two") {
+			t.Fatal("the queue form offers the deleted eve as a member")
+		}
+		if r := a.get("/admin/agents/" + id(eve.ID)); r.status != http.StatusNotFound {
+			t.Fatalf("the deleted eve's page: %d", r.status)
+		}
+		if cfg := f.config(f.tA.ID); len(cfg.Deleted) != 1 || cfg.Deleted[0].Name != "Eve Two" {
+			t.Fatalf("deleted agents: %+v", cfg.Deleted)
+		}
+		// her username and extension are free again
+		saved(t, a.post("/admin/agents", url.Values{"username": {"eve"}, "name": {"Eve Three"}, "extension": {"1010"}, "role": {"agent"},
+			"password": {"a-long-password"}, "password2": {"a-long-password"}}), "/admin/agents")
+		expectReload(t, tenantA)
+		if again, err := f.db.AgentByUsername(ctx, f.tA.ID, "eve"); err != nil || again.ID == eve.ID || again.Name != "Eve Three" {
+			t.Fatalf("the new eve: %+v, %v", again, err)
+		}
+		eve, _ = f.db.AgentByUsername(ctx, f.tA.ID, "eve")
 	})
 	t.Run("an admin cannot lock themselves out", func(t *testing.T) {
 		r := a.post("/admin/agents/"+id(f.adminA.ID), url.Values{"name": {"Ann"}, "extension": {"1000"}, "role": {"agent"}})

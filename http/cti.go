@@ -1,8 +1,10 @@
 package http
 
 import (
+	"context"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -16,6 +18,12 @@ import (
 const (
 	ctiMaxMessage  = 4 << 10
 	ctiSendBacklog = 256 // messages queued for one client before it is dropped as too slow
+	// ctiReadPause: while this many messages wait to be written to the
+	// client, its next command is not read. A client's commands are read one
+	// at a time, each once the app has handled the one before, so a burst is
+	// served at the pace the client reads and never fills its backlog
+	// (docs/cti-protocol.md, Limits).
+	ctiReadPause = 64
 )
 
 // ctiTimers are a CTI socket's timers.
@@ -64,7 +72,9 @@ func (s *Server) cti(c *gin.Context) {
 	}()
 }
 
-// readLoop reads the client's commands until the socket closes.
+// readLoop reads the client's commands until the socket closes: one at a
+// time, each once the app has handled the one before, and none while the
+// client has ctiReadPause messages or more still to take (backpressure).
 func (s *Server) readLoop(sess *app.Session, cl *ctiClient) {
 	cl.conn.SetReadLimit(ctiMaxMessage)
 	cl.conn.SetReadDeadline(time.Now().Add(cl.timers.pongWait))
@@ -81,9 +91,18 @@ func (s *Server) readLoop(sess *app.Session, cl *ctiClient) {
 		if err != nil {
 			ok := false
 			cl.Send(cti.Message{Type: cti.MsgReply, ID: cmd.ID, OK: &ok, Error: &cti.ErrorView{Code: cti.CodeBadCommand, Message: err.Error()}})
-			continue
+		} else if err := s.cfg.Agents.Do(cl.ctx, sess, cmd); err != nil {
+			return // the session or the app is gone
 		}
-		s.cfg.Agents.Command(sess, cmd)
+		waited, open := cl.waitBacklog(ctiReadPause)
+		if !open {
+			return
+		}
+		if waited {
+			// the client was not read meanwhile: its pongs wait unread, so
+			// the time it is given to answer pings starts again
+			cl.conn.SetReadDeadline(time.Now().Add(cl.timers.pongWait))
+		}
 	}
 }
 
@@ -96,14 +115,47 @@ type ctiClient struct {
 	wake      chan struct{} // capacity 1: the queue has messages
 	closing   chan struct{}
 	closeOnce sync.Once
-	timers    ctiTimers
+	// ctx ends when the socket closes: a command the reader hands the app
+	// stops waiting for it then
+	ctx    context.Context
+	cancel context.CancelFunc
+	timers ctiTimers
+	// unwritten counts the messages sent and not yet written (queued, or in
+	// the writer's batch); drained wakes a reader that waits for it to fall
+	unwritten atomic.Int64
+	drained   chan struct{} // capacity 1
 	mu        sync.Mutex
 	queue     []cti.Message
 	closed    bool
 }
 
 func newCTIClient(conn *websocket.Conn, timers ctiTimers) *ctiClient {
-	return &ctiClient{conn: conn, wake: make(chan struct{}, 1), closing: make(chan struct{}), timers: timers}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &ctiClient{conn: conn, wake: make(chan struct{}, 1), closing: make(chan struct{}), ctx: ctx, cancel: cancel,
+		timers: timers, drained: make(chan struct{}, 1)}
+}
+
+// shut marks the client closing, once: the writer ends, a waiting reader
+// and a command in the app stop waiting.
+func (cl *ctiClient) shut() {
+	cl.closeOnce.Do(func() {
+		close(cl.closing)
+		cl.cancel()
+	})
+}
+
+// waitBacklog waits while n or more messages are unwritten; waited says
+// whether it had to, open is false if the socket closed meanwhile.
+func (cl *ctiClient) waitBacklog(n int64) (waited, open bool) {
+	for cl.unwritten.Load() >= n {
+		waited = true
+		select {
+		case <-cl.drained:
+		case <-cl.closing:
+			return waited, false
+		}
+	}
+	return waited, true
 }
 
 // Send implements app.Sink. A client whose backlog is full is too slow to
@@ -116,11 +168,12 @@ func (cl *ctiClient) Send(m cti.Message) {
 	}
 	if len(cl.queue) >= ctiSendBacklog {
 		cl.closed = true
-		cl.closeOnce.Do(func() { close(cl.closing) })
+		cl.shut()
 		cl.conn.Close()
 		return
 	}
 	cl.queue = append(cl.queue, m)
+	cl.unwritten.Add(1)
 	select {
 	case cl.wake <- struct{}{}:
 	default:
@@ -132,7 +185,7 @@ func (cl *ctiClient) Close() {
 	cl.mu.Lock()
 	cl.closed = true
 	cl.mu.Unlock()
-	cl.closeOnce.Do(func() { close(cl.closing) })
+	cl.shut()
 }
 
 // take hands the writer what is queued, leaving spare (emptied) as the
@@ -149,6 +202,7 @@ func (cl *ctiClient) writeLoop() {
 	ticker := time.NewTicker(cl.timers.pingPeriod)
 	defer func() {
 		ticker.Stop()
+		cl.Close() // a reader waiting for the backlog to drain stops waiting
 		cl.conn.Close()
 	}()
 	var seq uint64
@@ -162,6 +216,12 @@ func (cl *ctiClient) writeLoop() {
 			cl.conn.SetWriteDeadline(time.Now().Add(cl.timers.writeWait))
 			if cl.conn.WriteJSON(batch[i]) != nil {
 				return false
+			}
+			if cl.unwritten.Add(-1) < ctiReadPause {
+				select {
+				case cl.drained <- struct{}{}:
+				default:
+				}
 			}
 		}
 		clear(batch) // drop the messages' references

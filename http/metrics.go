@@ -32,6 +32,7 @@ type Metrics struct {
 	eventsBy   sync.Map // event type → prometheus.Counter, so counting is one atomic add
 	ctiClients prometheus.Gauge
 	sipClients prometheus.Gauge
+	lost       *prometheus.CounterVec
 }
 
 // ariBuckets span a loopback round trip (~1 ms against a real Asterisk) to
@@ -59,13 +60,24 @@ func NewMetrics() *Metrics {
 	}, []string{"kind"})
 	m.ctiClients = ws.WithLabelValues("cti")
 	m.sipClients = ws.WithLabelValues("sip")
+	m.lost = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ccaas_records_lost_total",
+		Help: "Rows the database refused for good or did not take before ccaas stopped, by kind (state_log, call_record); each is logged.",
+	}, []string{"kind"})
+	for _, kind := range []string{app.RowStateLog, app.RowCallRecord} {
+		m.lost.WithLabelValues(kind) // shown at 0 from the start
+	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.ariSeconds, m.events, ws,
+		m.ariSeconds, m.events, ws, m.lost,
 	)
 	return m
 }
+
+// LostRecords counts rows the recorder could not write; its signature is
+// app.Config.LostRecords.
+func (m *Metrics) LostRecords(kind string, n int) { m.lost.WithLabelValues(kind).Add(float64(n)) }
 
 // ObserveARI records one ARI request; its signature is ari.Config.Observe.
 func (m *Metrics) ObserveARI(method, route string, status int, d time.Duration) {

@@ -144,6 +144,9 @@ func (a *admin) computeReport(c *gin.Context, q reportQuery) (report.Report, boo
 				me = ag
 			}
 		}
+		for _, ag := range cfg.Deleted { // their history stays with their team
+			others[ag.ID] = ag
+		}
 		sees := func(id ccaas.AgentID) bool { ag, ok := others[id]; return ok && me.Supervises(ag) }
 		r.Agents = keepRows(r.Agents, func(row report.AgentRow) bool { return sees(row.Agent) })
 		r.States = keepRows(r.States, func(row report.StateRow) bool { return sees(row.Agent) })

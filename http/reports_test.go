@@ -189,6 +189,24 @@ func TestReportCSV(t *testing.T) {
 			t.Fatalf("queues.csv = %d\n%s", r.status, r.body)
 		}
 	})
+	t.Run("a deleted agent keeps their rows, named, for their team's supervisor too", func(t *testing.T) {
+		if err := f.db.DeleteAgent(context.Background(), f.tA.ID, f.agentA.ID); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			b    *browser
+			file string
+			want string
+		}{
+			{admin, "agents", strings.ReplaceAll(wantAgentsCSV, "Sam,", "Sam (deleted),")},
+			{admin, "states", strings.ReplaceAll(wantStatesCSV, "Sam,", "Sam (deleted),")},
+			{sup, "agents", onlyRows(strings.ReplaceAll(wantAgentsCSV, "Sam,", "Sam (deleted),"), "Sam (deleted)")},
+		} {
+			if r := tt.b.get("/admin/reports/" + tt.file + ".csv?" + reportQueryUTC); r.status != 200 || r.body != tt.want {
+				t.Errorf("%s.csv = %d\n%s\nwant\n%s", tt.file, r.status, r.body, tt.want)
+			}
+		}
+	})
 }
 
 // Names that a spreadsheet would run as formulas are defused; commas,

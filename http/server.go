@@ -29,7 +29,10 @@ type Agents interface {
 	Session(id string) (*app.Session, bool)
 	Attach(ctx context.Context, s *app.Session, sink app.Sink) error
 	Detach(s *app.Session, sink app.Sink)
-	Command(s *app.Session, cmd cti.Command)
+	// Do hands a command to the app and returns once it was handled (its
+	// reply is on the session's sink); an error means the session or the
+	// app is gone.
+	Do(ctx context.Context, s *app.Session, cmd cti.Command) error
 	Logout(ctx context.Context, s *app.Session) error
 	Healthy() bool
 }

@@ -125,7 +125,7 @@ func (f fakeAccounts) Session(id string) (*app.Session, bool) {
 }
 func (f fakeAccounts) Attach(context.Context, *app.Session, app.Sink) error { return nil }
 func (f fakeAccounts) Detach(*app.Session, app.Sink)                        {}
-func (f fakeAccounts) Command(*app.Session, cti.Command)                    {}
+func (f fakeAccounts) Do(context.Context, *app.Session, cti.Command) error  { return nil }
 func (f fakeAccounts) Logout(context.Context, *app.Session) error           { return nil }
 func (f fakeAccounts) Healthy() bool                                        { return true }
 func (f fakeAccounts) SIPAccount(_ context.Context, s *app.Session) (string, string, error) {

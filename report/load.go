@@ -25,5 +25,5 @@ func For(ctx context.Context, rec Records, cfg ccaas.TenantConfig, p Period, now
 	if err != nil {
 		return Report{}, fmt.Errorf("state log of %s: %w", cfg.Tenant.Domain, err)
 	}
-	return Compute(Input{Period: p, Now: now, Queues: cfg.Queues, Agents: cfg.Agents, Calls: calls, States: states}), nil
+	return Compute(Input{Period: p, Now: now, Queues: cfg.Queues, Agents: cfg.Agents, Deleted: cfg.Deleted, Calls: calls, States: states}), nil
 }

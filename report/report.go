@@ -37,6 +37,9 @@ type Input struct {
 	// (the queues' current targets).
 	Queues []ccaas.Queue
 	Agents []ccaas.Agent
+	// Deleted are the agents deleted since: their rows keep their name,
+	// marked "(deleted)".
+	Deleted []ccaas.Agent
 	// Calls are the tenant's calls that arrived in the period.
 	Calls []ccaas.CallRecord
 	// States are the tenant's state-log rows in the order they were written:
@@ -261,9 +264,12 @@ func Compute(in Input) Report {
 		targets[q.ID] = time.Duration(q.ServiceLevelSeconds) * time.Second
 		queueNames[q.ID] = q.Name
 	}
-	agentNames := make(map[ccaas.AgentID]string, len(in.Agents))
+	agentNames := make(map[ccaas.AgentID]string, len(in.Agents)+len(in.Deleted))
 	for _, a := range in.Agents {
 		agentNames[a.ID] = a.Name
+	}
+	for _, a := range in.Deleted {
+		agentNames[a.ID] = a.Name + " (deleted)"
 	}
 
 	queues := map[key[ccaas.QueueID]]*QueueFigures{}

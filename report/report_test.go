@@ -385,7 +385,9 @@ func TestComputeStatesStopAtNow(t *testing.T) {
 // Names of queues and agents that no longer exist, and unknown states.
 func TestComputeDeletedAndUnknown(t *testing.T) {
 	in, at := fixture(t, Day)
-	in.Queues, in.Agents = nil, nil
+	// alice was deleted (her row is kept); bob's row is gone (deleted before
+	// agents were kept)
+	in.Queues, in.Agents, in.Deleted = nil, nil, in.Agents[:1]
 	in.Calls = append(in.Calls, ccaas.CallRecord{ID: "X", Queue: 7, Arrived: at("09", "10:00:00"), Ended: at("09", "10:00:09"), Wait: sec(9), EndReason: "caller_hangup"})
 	in.States = append(in.States, ccaas.StateChange{Agent: 3, At: at("09", "10:00:00"), From: "logged_out", To: "meditating"})
 	r := Compute(in)
@@ -405,7 +407,7 @@ func TestComputeDeletedAndUnknown(t *testing.T) {
 			names = append(names, a.Name)
 		}
 	}
-	if want := []string{"deleted agent #1", "deleted agent #2"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"Alice (deleted)", "deleted agent #2"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("agents %v, want %v", names, want)
 	}
 	for _, s := range r.States {

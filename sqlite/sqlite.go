@@ -145,24 +145,29 @@ const queueColumns = `id, tenant_id, name, ring_seconds, moh_class, priority, st
 const agentColumns = `id, tenant_id, username, name, extension, password_hash, role, wrapup_seconds, team`
 
 // AgentByUsername finds an agent of a tenant by username (case-insensitive).
+// A deleted agent is not found.
 func (d *DB) AgentByUsername(ctx context.Context, tenant ccaas.TenantID, username string) (ccaas.Agent, error) {
 	var a ccaas.Agent
-	err := d.db.GetContext(ctx, &a, `SELECT `+agentColumns+` FROM agents WHERE tenant_id = ? AND username = ?`, tenant, username)
+	err := d.db.GetContext(ctx, &a, `SELECT `+agentColumns+` FROM agents WHERE tenant_id = ? AND username = ? AND deleted_at = ''`, tenant, username)
 	if err != nil {
 		return a, notFound(err, "agent "+username)
 	}
 	return a, nil
 }
 
-// TenantConfig loads a tenant's agents and queues (with DIDs and members).
+// TenantConfig loads a tenant's agents and queues (with DIDs and members);
+// the deleted agents come apart (Deleted), for the reports.
 func (d *DB) TenantConfig(ctx context.Context, tenant ccaas.TenantID) (ccaas.TenantConfig, error) {
 	var cfg ccaas.TenantConfig
 	err := d.db.GetContext(ctx, &cfg.Tenant, `SELECT id, domain, name FROM tenants WHERE id = ?`, tenant)
 	if err != nil {
 		return cfg, notFound(err, fmt.Sprintf("tenant %d", tenant))
 	}
-	if err := d.db.SelectContext(ctx, &cfg.Agents, `SELECT `+agentColumns+` FROM agents WHERE tenant_id = ? ORDER BY id`, tenant); err != nil {
+	if err := d.db.SelectContext(ctx, &cfg.Agents, `SELECT `+agentColumns+` FROM agents WHERE tenant_id = ? AND deleted_at = '' ORDER BY id`, tenant); err != nil {
 		return cfg, fmt.Errorf("agents of tenant %d: %w", tenant, err)
+	}
+	if err := d.db.SelectContext(ctx, &cfg.Deleted, `SELECT `+agentColumns+` FROM agents WHERE tenant_id = ? AND deleted_at != '' ORDER BY id`, tenant); err != nil {
+		return cfg, fmt.Errorf("deleted agents of tenant %d: %w", tenant, err)
 	}
 	if err := d.db.SelectContext(ctx, &cfg.Queues, `SELECT `+queueColumns+` FROM queues WHERE tenant_id = ? ORDER BY id`, tenant); err != nil {
 		return cfg, fmt.Errorf("queues of tenant %d: %w", tenant, err)
@@ -354,7 +359,7 @@ func (d *DB) CreateQueue(ctx context.Context, q ccaas.Queue) (ccaas.Queue, error
 			q.Members[i].Skill = 1
 		}
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO queue_members (queue_id, agent_id, skill) SELECT ?, id, ? FROM agents WHERE id = ? AND tenant_id = ?`,
+			`INSERT INTO queue_members (queue_id, agent_id, skill) SELECT ?, id, ? FROM agents WHERE id = ? AND tenant_id = ? AND deleted_at = ''`,
 			q.ID, q.Members[i].Skill, m.Agent, q.TenantID)
 		if err != nil {
 			return q, fmt.Errorf("queue %s: member %d: %w", q.Name, m.Agent, duplicate(err))
@@ -497,7 +502,9 @@ func (d *DB) AppendCallRecords(ctx context.Context, calls []ccaas.CallRecord) er
 	return tx.Commit()
 }
 
-// RecentCalls returns an agent's latest calls, newest first.
+// RecentCalls returns an agent's latest calls, newest first, each with the
+// other party: the customer, the number dialled, or between agents the
+// other agent (the dialler's extension and name for the agent called).
 func (d *DB) RecentCalls(ctx context.Context, tenant ccaas.TenantID, agent ccaas.AgentID, limit int) ([]ccaas.RecentCall, error) {
 	var rows []struct {
 		Offered   string `db:"offered_at"`
@@ -509,9 +516,15 @@ func (d *DB) RecentCalls(ctx context.Context, tenant ccaas.TenantID, agent ccaas
 		Outcome   string `db:"outcome"`
 	}
 	err := d.db.SelectContext(ctx, &rows,
-		`SELECT a.offered_at, a.joined_at, a.left_at, c.number, c.name, c.direction, a.outcome
+		`SELECT a.offered_at, a.joined_at, a.left_at, c.direction, a.outcome,
+		   CASE WHEN c.direction = :internal AND a.role != :dialer THEN COALESCE(da.extension, '') ELSE c.number END AS number,
+		   CASE WHEN c.direction = :internal AND a.role != :dialer THEN COALESCE(da.name, '') ELSE c.name END AS name
 		 FROM call_agents a JOIN calls c ON c.id = a.call_id
-		 WHERE c.tenant_id = ? AND a.agent_id = ? ORDER BY a.offered_at DESC LIMIT ?`, tenant, agent, limit)
+		 LEFT JOIN call_agents d ON d.call_id = c.id AND d.role = :dialer AND c.direction = :internal
+		 LEFT JOIN agents da ON da.id = d.agent_id AND da.tenant_id = c.tenant_id
+		 WHERE c.tenant_id = :tenant AND a.agent_id = :agent ORDER BY a.offered_at DESC LIMIT :limit`,
+		sql.Named("internal", ccaas.DirInternal), sql.Named("dialer", ccaas.PartDialer),
+		sql.Named("tenant", tenant), sql.Named("agent", agent), sql.Named("limit", limit))
 	if err != nil {
 		return nil, fmt.Errorf("recent calls: %w", err)
 	}
@@ -692,10 +705,10 @@ func exactlyOne(res sql.Result, err error, what string) error {
 	return nil
 }
 
-// Agent returns one agent of a tenant.
+// Agent returns one agent of a tenant; a deleted agent is not found.
 func (d *DB) Agent(ctx context.Context, tenant ccaas.TenantID, id ccaas.AgentID) (ccaas.Agent, error) {
 	var a ccaas.Agent
-	err := d.db.GetContext(ctx, &a, `SELECT `+agentColumns+` FROM agents WHERE tenant_id = ? AND id = ?`, tenant, id)
+	err := d.db.GetContext(ctx, &a, `SELECT `+agentColumns+` FROM agents WHERE tenant_id = ? AND id = ? AND deleted_at = ''`, tenant, id)
 	if err != nil {
 		return a, notFound(err, fmt.Sprintf("agent %d", id))
 	}
@@ -704,14 +717,14 @@ func (d *DB) Agent(ctx context.Context, tenant ccaas.TenantID, id ccaas.AgentID)
 
 // UpdateAgent changes an agent's name, extension, role, wrapup time and team.
 func (d *DB) UpdateAgent(ctx context.Context, a ccaas.Agent) error {
-	res, err := d.db.ExecContext(ctx, `UPDATE agents SET username = ?, name = ?, extension = ?, role = ?, wrapup_seconds = ?, team = ? WHERE tenant_id = ? AND id = ?`,
+	res, err := d.db.ExecContext(ctx, `UPDATE agents SET username = ?, name = ?, extension = ?, role = ?, wrapup_seconds = ?, team = ? WHERE tenant_id = ? AND id = ? AND deleted_at = ''`,
 		a.Username, a.Name, a.Extension, a.Role, a.WrapupSeconds, a.Team, a.TenantID, a.ID)
 	return exactlyOne(res, err, fmt.Sprintf("update agent %d", a.ID))
 }
 
 // SetPassword replaces an agent's bcrypt hash.
 func (d *DB) SetPassword(ctx context.Context, tenant ccaas.TenantID, id ccaas.AgentID, hash string) error {
-	res, err := d.db.ExecContext(ctx, `UPDATE agents SET password_hash = ? WHERE tenant_id = ? AND id = ?`, hash, tenant, id)
+	res, err := d.db.ExecContext(ctx, `UPDATE agents SET password_hash = ? WHERE tenant_id = ? AND id = ? AND deleted_at = ''`, hash, tenant, id)
 	return exactlyOne(res, err, fmt.Sprintf("password of agent %d", id))
 }
 
@@ -724,7 +737,7 @@ func (d *DB) SetAgentQueues(ctx context.Context, tenant ccaas.TenantID, agent cc
 	}
 	defer tx.Rollback()
 	var n int
-	if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM agents WHERE tenant_id = ? AND id = ?`, tenant, agent); err != nil {
+	if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM agents WHERE tenant_id = ? AND id = ? AND deleted_at = ''`, tenant, agent); err != nil {
 		return fmt.Errorf("queues of agent %d: %w", agent, err)
 	}
 	if n == 0 {
@@ -749,10 +762,25 @@ func (d *DB) SetAgentQueues(ctx context.Context, tenant ccaas.TenantID, agent cc
 	return tx.Commit()
 }
 
-// DeleteAgent removes an agent (and their queue memberships).
+// DeleteAgent deletes an agent: they leave their queues and can no longer
+// log in, and their username and extension are free for a new agent, but
+// their row stays, so that their state log, call records and reports keep
+// naming them (TenantConfig.Deleted).
 func (d *DB) DeleteAgent(ctx context.Context, tenant ccaas.TenantID, id ccaas.AgentID) error {
-	res, err := d.db.ExecContext(ctx, `DELETE FROM agents WHERE tenant_id = ? AND id = ?`, tenant, id)
-	return exactlyOne(res, err, fmt.Sprintf("delete agent %d", id))
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE agents SET deleted_at = ? WHERE tenant_id = ? AND id = ? AND deleted_at = ''`,
+		timeText(time.Now()), tenant, id)
+	if err := exactlyOne(res, err, fmt.Sprintf("delete agent %d", id)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM queue_members WHERE agent_id = ?`, id); err != nil {
+		return fmt.Errorf("delete agent %d: %w", id, err)
+	}
+	return tx.Commit()
 }
 
 // UpdateQueue replaces a queue's settings, DIDs and members in one
@@ -783,7 +811,7 @@ func (d *DB) UpdateQueue(ctx context.Context, q ccaas.Queue) error {
 	}
 	for _, m := range q.Members {
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO queue_members (queue_id, agent_id, skill) SELECT ?, id, ? FROM agents WHERE id = ? AND tenant_id = ?`,
+			`INSERT INTO queue_members (queue_id, agent_id, skill) SELECT ?, id, ? FROM agents WHERE id = ? AND tenant_id = ? AND deleted_at = ''`,
 			q.ID, max(m.Skill, 1), m.Agent, q.TenantID)
 		if err := exactlyOne(res, err, fmt.Sprintf("queue %s: member %d", q.Name, m.Agent)); err != nil {
 			return err

@@ -354,34 +354,42 @@ func TestDuplicatesNameTheValue(t *testing.T) {
 // TestUpgradeKeepsData builds a database at the first schema version, fills
 // it, and migrates it to the newest: nothing is lost and the new columns get
 // their defaults.
-func TestUpgradeKeepsData(t *testing.T) {
+// oldDatabase makes a database file of schema version, with the rows of
+// inserts, for Open to upgrade.
+func oldDatabase(t *testing.T, version int64, inserts ...string) (path string) {
+	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
+	path = filepath.Join(t.TempDir(), "old.db")
 	raw, err := sql.Open("sqlite3", "file:"+path+"?_foreign_keys=on")
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer raw.Close()
 	sub, _ := fs.Sub(migrations, "migrations")
 	p, err := goose.NewProvider(goose.DialectSQLite3, raw, sub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.UpTo(ctx, 1); err != nil {
+	if _, err := p.UpTo(ctx, version); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{
+	for _, q := range inserts {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return path
+}
+
+func TestUpgradeKeepsData(t *testing.T) {
+	ctx := context.Background()
+	path := oldDatabase(t, 1,
 		`INSERT INTO tenants (id, domain, name) VALUES (1, 'old.example', 'Old')`,
 		`INSERT INTO agents (id, tenant_id, username, name, extension, password_hash, wrapup_seconds) VALUES (1, 1, 'sam', 'Sam', '1001', 'h', 15)`,
 		`INSERT INTO queues (id, tenant_id, name, ring_seconds, moh_class) VALUES (1, 1, 'Support', 25, 'default')`,
 		`INSERT INTO queue_dids (did, queue_id) VALUES ('5550001', 1)`,
 		`INSERT INTO queue_members (queue_id, agent_id, skill) VALUES (1, 1, 4)`,
-	} {
-		if _, err := raw.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	raw.Close()
-
+	)
 	db, err := Open(ctx, path) // migrates to the newest version
 	if err != nil {
 		t.Fatal(err)

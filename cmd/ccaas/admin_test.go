@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -96,5 +97,26 @@ func TestAdminCommands(t *testing.T) {
 	}
 	if len(cfg.Variables) != 1 || cfg.Variables[0].Key != "Customer <b>name</b>" {
 		t.Fatalf("variables = %+v", cfg.Variables)
+	}
+}
+
+// TestHelpListsEveryCommand: "ccaas -h" names every command, the admin
+// commands of adminUsage included.
+func TestHelpListsEveryCommand(t *testing.T) {
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), []string{"-h"}, strings.NewReader(""), &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"serve", "demo", "migrate"}
+	for _, m := range regexp.MustCompile(`(?m)^  ccaas (\w+ \w+)`).FindAllStringSubmatch(adminUsage, -1) {
+		want = append(want, m[1])
+	}
+	if len(want) < 10 {
+		t.Fatalf("adminUsage names only %v", want)
+	}
+	for _, cmd := range want {
+		if !regexp.MustCompile(`(^|[ |])` + cmd + `( |$)`).MatchString(strings.ReplaceAll(stdout.String(), "\n", " ")) {
+			t.Errorf("ccaas -h does not list %q:\n%s", cmd, stdout.String())
+		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -20,7 +22,7 @@ import (
 // then flags, then validate. The README lists each key.
 type config struct {
 	Addr         string        // CCAAS_ADDR, --addr
-	DB           string        // CCAAS_DB, --db
+	DB           string        // CCAAS_DB, --db ("" until resolveDB: ccaas.db, or the demo's own folder)
 	ARIURL       string        // CCAAS_ARI_URL, --ari-url
 	ARIUser      string        // CCAAS_ARI_USER, --ari-user
 	ARIPassword  string        // CCAAS_ARI_PASSWORD, --ari-password
@@ -41,7 +43,6 @@ type config struct {
 func defaultConfig() config {
 	return config{
 		Addr:         "127.0.0.1:8080",
-		DB:           "ccaas.db",
 		ARIURL:       "http://127.0.0.1:8088/ari",
 		ARIUser:      "ccaas",
 		ARIApp:       "ccaas",
@@ -89,7 +90,7 @@ func (c *config) fromEnv(getenv func(string) string) {
 }
 
 func (c *config) flags(fs *flag.FlagSet, command string) {
-	fs.StringVar(&c.DB, "db", c.DB, "sqlite database file (created and migrated if needed)")
+	fs.StringVar(&c.DB, "db", c.DB, "sqlite database file, created and migrated if needed (default "+defaultDB+"; demo: "+defaultDB+" in a folder of its own, see its banner)")
 	if command == "migrate" {
 		return
 	}
@@ -114,11 +115,43 @@ func (c *config) flags(fs *flag.FlagSet, command string) {
 	fs.StringVar(&c.SIPWSURL, "sip-ws-url", c.SIPWSURL, "Asterisk's SIP WebSocket; browser phones reach it only through the app's /sip")
 }
 
+// defaultDB is the database of every command but demo when neither
+// --db nor CCAAS_DB names one.
+const defaultDB = "ccaas.db"
+
+// resolveDB picks the database when neither --db nor CCAAS_DB named one:
+// ccaas.db in the working directory, but for the demo a folder of its own
+// in the user's cache (~/.cache/ccaas-demo), which it keeps from run to run
+// and which stays out of a source checkout; with no such folder, a new
+// temporary one.
+func (c *config) resolveDB(command string, cacheDir func() (string, error)) error {
+	if c.DB != "" {
+		return nil
+	}
+	if command != "demo" {
+		c.DB = defaultDB
+		return nil
+	}
+	dir := ""
+	if base, err := cacheDir(); err == nil {
+		dir = filepath.Join(base, "ccaas-demo")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			dir = ""
+		}
+	}
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "ccaas-demo-")
+		if err != nil {
+			return fmt.Errorf("a folder for the demo's database: %w (name one with --db)", err)
+		}
+		dir = tmp
+	}
+	c.DB = filepath.Join(dir, defaultDB)
+	return nil
+}
+
 func (c *config) validate(command string) error {
 	var errs []error
-	if c.DB == "" {
-		errs = append(errs, errors.New("--db must name a file"))
-	}
 	if command != "migrate" {
 		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 			errs = append(errs, fmt.Errorf("--addr %q: want host:port", c.Addr))

@@ -95,6 +95,7 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 		fmt.Fprintf(&b, "  operator pages  %soperator  user %s, password %s\n", url, demoOperator.username, demoOperator.password)
 		fmt.Fprintf(&b, "  reports         %sadmin/reports  (admin, or the supervisor %s)\n", url, demoSupervisor.username)
 		fmt.Fprintf(&b, "  metrics         %smetrics  (Prometheus, from this machine)\n", url)
+		fmt.Fprintf(&b, "  database        %s  (delete it to start afresh)\n", cfg.DB)
 		fmt.Fprintf(&b, "  queue_log       %s\n", cfg.QueueLog)
 		if cfg.CallersEvery > 0 {
 			fmt.Fprintf(&b, "\nA simulated customer calls about every %s; the page's demo panel places more.\n\n", cfg.CallersEvery)

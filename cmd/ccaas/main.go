@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -43,13 +44,16 @@ func main() {
 	}
 }
 
-const usage = `usage: ccaas <command> [flags]
+// adminCommands change the configuration in the database (admin.go).
+var adminCommands = []string{"tenant add", "tenant set", "agent add", "queue add", "reason add", "variable add", "operator add"}
+
+var usage = `usage: ccaas <command> [flags]
 
 commands:
   serve     run the contact center against a real Asterisk (ARI)
   demo      run it against the embedded Asterisk simulator, with a demo tenant and simulated callers
   migrate   create or upgrade the sqlite database, then exit
-  tenant add | tenant set | agent add | queue add | reason add | variable add
+  ` + strings.Join(adminCommands, " | ") + `
             change the configuration in the database (run "ccaas queue add -h")
 
 Run "ccaas <command> -h" for the flags of a command.
@@ -65,6 +69,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cfg.fromEnv(os.Getenv)
 	switch args[0] {
 	case "tenant", "agent", "queue", "reason", "variable", "operator":
+		cfg.resolveDB(args[0], nil)
 		return runAdmin(ctx, args[0], args[1:], cfg.DB, stdin, stdout, stderr)
 	}
 	fs := flag.NewFlagSet("ccaas "+args[0], flag.ContinueOnError)
@@ -84,6 +89,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := cfg.resolveDB(args[0], os.UserCacheDir); err != nil {
+		return err
 	}
 	if err := cfg.validate(args[0]); err != nil {
 		return err
@@ -135,7 +143,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client
 	// against a real Asterisk the line waits for the browser phone to register;
 	// the simulator's phones answer by themselves
 	a, err := app.New(app.Config{ARI: client, Store: db, Logger: log, Application: cfg.ARIApp, WaitForPhone: demo == nil,
-		QueueLog: queueLog, CountEvent: metrics.CountEvent, SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMax})
+		QueueLog: queueLog, CountEvent: metrics.CountEvent, LostRecords: metrics.LostRecords,
+		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMax})
 	if err != nil {
 		return err
 	}

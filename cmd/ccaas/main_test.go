@@ -49,13 +49,16 @@ func startDemo(t *testing.T) string {
 	return startDemoOn(t, filepath.Join(t.TempDir(), "demo.db"))
 }
 
-// startDemoOn is startDemo on the database file db.
+// startDemoOn is startDemo on the database file db ("": no --db).
 func startDemoOn(t *testing.T, db string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr lockedBuffer
 	done := make(chan error, 1)
-	args := []string{"demo", "--addr", "127.0.0.1:0", "--db", db, "--callers-every", "0", "--log-level", "warn"}
+	args := []string{"demo", "--addr", "127.0.0.1:0", "--callers-every", "0", "--log-level", "warn"}
+	if db != "" { // else the demo's own folder
+		args = append(args, "--db", db)
+	}
 	go func() { done <- run(ctx, args, strings.NewReader(""), &stdout, &stderr) }()
 	t.Cleanup(func() {
 		cancel()

@@ -8,17 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari"
 )
-
-// requiredModules are the Asterisk modules the app cannot work without.
-var requiredModules = []string{
-	"res_ari.so", "res_stasis.so", "app_stasis.so", "res_ari_channels.so", "res_ari_bridges.so",
-	"res_ari_asterisk.so", "res_ari_applications.so", "res_ari_endpoints.so", "res_ari_playbacks.so",
-	"res_stasis_playback.so", "res_stasis_snoop.so", "res_pjsip.so", "chan_pjsip.so",
-	"res_pjsip_session.so", "res_pjsip_transport_websocket.so", "res_http_websocket.so",
-	"res_sorcery_memory.so", "res_musiconhold.so", "res_srtp.so",
-}
 
 // ErrAsteriskNotReady says what Asterisk lacks for the contact center.
 var ErrAsteriskNotReady = errors.New("asterisk is not set up for ccaas")
@@ -56,7 +48,7 @@ func preflight(ctx context.Context, client *ari.Client, log *slog.Logger, wait t
 		running[m.Name] = strings.EqualFold(m.Status, "Running")
 	}
 	var missing []string
-	for _, name := range requiredModules {
+	for _, name := range app.RequiredModules {
 		if !running[name] {
 			missing = append(missing, name)
 		}
@@ -71,7 +63,7 @@ func preflight(ctx context.Context, client *ari.Client, log *slog.Logger, wait t
 	if len(problems) > 0 {
 		return fmt.Errorf("%w:\n  - %s", ErrAsteriskNotReady, strings.Join(problems, "\n  - "))
 	}
-	log.Info("Asterisk has what ccaas needs", "modules", len(requiredModules))
+	log.Info("Asterisk has what ccaas needs", "modules", len(app.RequiredModules))
 	return nil
 }
 

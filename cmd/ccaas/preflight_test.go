@@ -11,6 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/ari/asterisksim"
 	"github.com/ccaas/ccaas/internal/memnet"
@@ -47,7 +48,7 @@ func TestPreflight(t *testing.T) {
 				w.Write([]byte(`{"ping":"pong","asterisk_id":"x","timestamp":""}`))
 			case r.URL.Path == "/ari/asterisk/modules":
 				var mods []string
-				for _, m := range requiredModules {
+				for _, m := range app.RequiredModules {
 					if m != "res_srtp.so" {
 						mods = append(mods, `{"name":"`+m+`","description":"","use_count":0,"status":"Running","support_level":"core"}`)
 					}

@@ -745,6 +745,42 @@ test('bob dials out when Not Ready, sends tones, hangs up, and calls back from h
   assert.deepEqual(page.errors, []);
 });
 
+test('alice calls bob: his offer names alice, each sees the other, and each one\'s recent calls call the other back', async () => {
+  const alice = await sharedAgent('alice');
+  const bob = await sharedAgent('bob');
+  await bob.click('#btn-ready');
+  await text(bob, '#agent-state', 'Ready'); // the demo tenant's agent calls reach Ready agents only
+  const aliceState = await text(alice, '#agent-state', /^Not Ready/);
+
+  const seen = bob.cti.length; // bob's page is shared: earlier tests offered him calls too
+  await alice.fill('#dial-number', '1002');
+  await alice.click('#btn-dial');
+  await visible(bob, '#notification');
+  await text(bob, '#notif-title', 'Call from a colleague');
+  await text(bob, '#notif-caller', '1001');
+  await text(bob, '#notif-name', 'Alice Anders');
+  await text(bob, '#call-caller', '1001 (Alice Anders)');
+  const offer = bob.cti.slice(seen).find((m) => m.type === 'offer');
+  assert.deepEqual(offer.call.caller, { number: '1001', name: 'Alice Anders' }, 'the offer names the agent who dials');
+  await bob.screenshot({ path: join(dir, 'agent-call-offer.png') });
+
+  await bob.click('#notif-answer');
+  await text(bob, '#call-state', 'Connected');
+  await text(bob, '#call-direction', 'Internal (a colleague calls)');
+  await text(alice, '#call-state', 'Connected');
+  await text(alice, '#call-caller', '1002 (Bob Berger)');
+  await hangUp(alice, aliceState);
+  await text(bob, '#call-state', /^Ended/);
+
+  await text(bob, '#recent-calls li:first-child .recent-callback', '1001');
+  assert.match(await bob.locator('#recent-calls li:first-child .recent-callback').getAttribute('title'), /Alice Anders/);
+  await text(bob, '#recent-calls li:first-child .recent-dir', 'Internal');
+  await text(alice, '#recent-calls li:first-child .recent-callback', '1002');
+  assert.match(await alice.locator('#recent-calls li:first-child .recent-callback').getAttribute('title'), /Bob Berger/);
+  assert.deepEqual(alice.errors, []);
+  assert.deepEqual(bob.errors, []);
+});
+
 test('an offer nobody answers is withdrawn after the ring time: Not Ready (missed call)', async () => {
   // The demo queue rings for 20 s; this test waits for it. It runs last: the call goes
   // back to the head of the queue, and it is taken here so no other test gets it.

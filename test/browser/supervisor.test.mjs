@@ -101,3 +101,42 @@ test('the team view follows agents live; monitor, barge and state changes work f
     for (const p of [carol, alice, bob]) await p?.context().close();
   }
 });
+
+test('a queue without members: the admin pages warn, and the supervisor sees its waiting caller', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const admin = watch(await context.newPage());
+  let carol;
+  try {
+    await admin.goto(base + '/admin/login');
+    await admin.fill('#username', 'admin');
+    await admin.fill('#password', 'admin-demo');
+    await admin.fill('#domain', 'demo.local');
+    await admin.click('button[type=submit]');
+    await admin.goto(base + '/admin/queues/new');
+    await text(admin, 'p.warn', /^Nobody can answer the calls of this queue: it has no members\./);
+    await admin.fill('#name', 'Orphans');
+    await admin.fill('#dids', '5550999');
+    await admin.fill('#max_wait', '30');
+    await admin.click('form.card button[type=submit]');
+    await admin.waitForURL(/\/admin\/queues$/);
+    await text(admin, 'p.warn', 'Nobody can answer the calls of queue Orphans: it has no members. Its callers wait 30 s '
+      + '(its maximum wait), then hear goodbye and are hung up. Choose members, or set a maximum wait and what happens after it.');
+    await admin.screenshot({ path: join(dir, 'queue-nobody-answers.png') });
+
+    // Carol leads team Support, whose agents are not members of Orphans: she sees its caller wait
+    carol = await open('carol', 'carol-demo');
+    await carol.locator('#team-panel').waitFor({ state: 'visible', timeout: WAIT });
+    await text(carol, '#team-queues tr[data-queue="Support"] td:nth-child(1)', 'Support');
+    assert.equal(await carol.locator('#team-queues tr[data-queue="Orphans"]').count(), 0);
+    const status = await carol.evaluate(async () => (await fetch('/api/demo/calls', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ did: '5550999', from: '+4930888' }),
+    })).status);
+    assert.equal(status, 201);
+    await text(carol, '#team-queues tr[data-queue="Orphans"] td:nth-child(2)', '1'); // waiting
+    await text(carol, '#team-queues tr[data-queue="Orphans"] td:nth-child(4)', '0'); // nobody Ready
+    for (const p of [admin, carol]) assert.deepEqual(p.errors, []);
+  } finally {
+    await context.close();
+    await carol?.context().close();
+  }
+});
