@@ -107,6 +107,16 @@ test('a queue without members: the admin pages warn, and the supervisor sees its
   const admin = watch(await context.newPage());
   let carol;
   try {
+    // the operator gives the tenant a number for the new queue
+    await admin.goto(base + '/operator/login');
+    await admin.fill('#username', 'operator');
+    await admin.fill('#password', 'operator-demo');
+    await admin.click('button[type=submit]');
+    await admin.click('tr:has-text("demo.local") a:has-text("Edit")');
+    await admin.fill('#dids', (await admin.inputValue('#dids')).trim() + '\n5550999');
+    await admin.click('form.card button[type=submit]');
+    await text(admin, 'p.flash', 'Tenant demo.local saved.');
+
     await admin.goto(base + '/admin/login');
     await admin.fill('#username', 'admin');
     await admin.fill('#password', 'admin-demo');
@@ -115,7 +125,7 @@ test('a queue without members: the admin pages warn, and the supervisor sees its
     await admin.goto(base + '/admin/queues/new');
     await text(admin, 'p.warn', /^Nobody can answer the calls of this queue: it has no members\./);
     await admin.fill('#name', 'Orphans');
-    await admin.fill('#dids', '5550999');
+    await admin.check('#numbers input[value="5550999"]');
     await admin.fill('#max_wait', '30');
     await admin.click('form.card button[type=submit]');
     await admin.waitForURL(/\/admin\/queues$/);
