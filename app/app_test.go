@@ -1413,3 +1413,76 @@ func TestAppRestartKeepsWaitingCallers(t *testing.T) {
 		}
 	})
 }
+
+// TestAppRestartAdoptsCallersInOrder: after a restart the agent is Ready
+// before Asterisk has listed the callers it kept (a slow GET /channels),
+// and the list comes newest first (Asterisk promises no order). The callers
+// are still offered oldest first: they are queued together, in one input.
+func TestAppRestartAdoptsCallersInOrder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		quiet := slog.New(slog.DiscardHandler)
+		sim := asterisksim.New(asterisksim.Config{AutoAnswerPushed: true, Logger: quiet, ListNewestFirst: true})
+		srv := memnet.NewServer("asterisk.test:8088", sim)
+		defer srv.Close()
+		defer sim.Close()
+		db := openDB(t, "restart.db")
+		defer db.Close()
+		ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
+		alice, _ := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: passwordHash("alice")})
+		db.AssignDIDs(ctx, ten.ID, testDID)
+		db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID}, Members: []ccaas.Member{member(alice, 1)}})
+		start := func() (*app.App, func()) {
+			tr := &http.Transport{DialContext: srv.Listener.DialContext}
+			client, _ := ari.New(ari.Config{URL: srv.URL + "/ari", HTTPClient: &http.Client{Transport: tr}, Username: "ccaas", Password: "ccaas", Application: "ccaas", Logger: quiet})
+			a, err := app.New(app.Config{ARI: client, Store: db, Logger: quiet, CheckInvariants: func(err error) { t.Errorf("invariant: %v", err) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Load(ctx); err != nil {
+				t.Fatal(err)
+			}
+			runCtx, cancel := context.WithCancel(ctx)
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() { defer wg.Done(); a.Run(runCtx) }()
+			go func() { defer wg.Done(); client.RunEvents(runCtx, a) }()
+			waitUntil(t, "connected", client.Connected)
+			return a, func() { cancel(); wg.Wait(); tr.CloseIdleConnections() }
+		}
+
+		_, stopFirst := start()
+		for _, from := range []string{"100", "200", "300"} {
+			ch, _ := sim.PlaceCall(asterisksim.CallSpec{From: from, DID: testDID})
+			waitUntil(t, "caller "+from+" waiting", func() bool { _, on := sim.MOH(ch); return on })
+			time.Sleep(time.Second) // each a second after the other
+		}
+		stopFirst()
+
+		// the next process's first look at Asterisk's channels takes 2 s
+		sim.Inject(asterisksim.Fault{Method: "GET", Path: "/channels", Delay: 2 * time.Second})
+		second, stopSecond := start()
+		defer stopSecond()
+		s, err := second.Login(ctx, testDomain, "alice", "alice-pw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := newSink()
+		second.Attach(ctx, s, k)
+		if snap := k.next(t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot }); snap.Line.State != "up" {
+			k.next(t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
+		}
+		second.Command(s, cti.Command{Cmd: cti.CmdReady})
+		k.state(t, "ready")
+		for _, want := range []string{"100", "200", "300"} {
+			m := k.next(t, "offer "+want, func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+			if m.Call.Caller.Number != want {
+				t.Fatalf("offered %s, want %s (original order)", m.Call.Caller.Number, want)
+			}
+			second.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: m.Call.ID})
+			k.call(t, "connected")
+			second.Command(s, cti.Command{Cmd: cti.CmdHangup, Call: m.Call.ID})
+			k.state(t, "ready")
+		}
+	})
+}

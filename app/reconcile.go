@@ -91,7 +91,12 @@ func (t *tenant) reconcile(m msgReconcile) {
 	}
 }
 
-type msgAdopt struct {
+// msgAdopt hands a tenant every caller found in Stasis at once: queued in
+// one input, they keep their order among themselves whatever order Asterisk
+// listed them in, even if an agent is already Ready.
+type msgAdopt struct{ callers []adoptee }
+
+type adoptee struct {
 	channel ari.Channel
 	did     string
 }
@@ -135,6 +140,7 @@ func (a *App) adopt() {
 	}
 	prefix := a.cfg.Application + ",inbound,"
 	adopted := 0
+	found := make(map[*tenant][]adoptee)
 	for _, ch := range chans {
 		if ch.Dialplan.AppName != "Stasis" || !strings.HasPrefix(ch.Dialplan.AppData, prefix) {
 			continue
@@ -145,9 +151,12 @@ func (a *App) adopt() {
 		a.mu.RUnlock()
 		if t := a.tenant(tid); ok && t != nil {
 			a.adoptCustomer(ch.ID, tid)
-			t.inbox.post(msgAdopt{channel: ch, did: did})
+			found[t] = append(found[t], adoptee{channel: ch, did: did})
 			adopted++
 		}
+	}
+	for t, callers := range found {
+		t.inbox.post(msgAdopt{callers: callers})
 	}
 	if adopted > 0 {
 		a.log.Info("found callers from before a restart", "calls", adopted)
@@ -167,8 +176,15 @@ func (a *App) adoptCustomer(channel string, tid ccaas.TenantID) {
 	a.adoptMu.Unlock()
 }
 
-// adopt queues a customer found in Stasis after a restart, at their old place.
+// adopt queues the customers found in Stasis after a restart, each at their
+// old place.
 func (t *tenant) adopt(m msgAdopt) {
+	for _, c := range m.callers {
+		t.adoptCaller(c)
+	}
+}
+
+func (t *tenant) adoptCaller(m adoptee) {
 	if _, known := t.byChan[m.channel.ID]; known {
 		return
 	}

@@ -569,7 +569,11 @@ func (s *Sim) answerOriginatedLocked(ch *channel) {
 func (s *Sim) listChannels(*request) response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return okJSON(s.channelListLocked())
+	list := s.channelListLocked()
+	if s.cfg.ListNewestFirst {
+		slices.Reverse(list)
+	}
+	return okJSON(list)
 }
 
 func (s *Sim) channelListLocked() []ari.Channel {

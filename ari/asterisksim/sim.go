@@ -66,6 +66,10 @@ type Config struct {
 	// (default 50ms): the first half refuses connections, the second half
 	// answers 503 {"message":"Asterisk not booted"}.
 	BootDelay time.Duration
+	// ListNewestFirst makes GET /channels list the newest channel first.
+	// Asterisk promises no order for its lists; tests use it to check that
+	// nothing relies on one.
+	ListNewestFirst bool
 }
 
 // Sim is a simulated Asterisk. Serve it with ServeHTTP (it answers under
