@@ -177,7 +177,7 @@ func TestSupervisionRefused(t *testing.T) {
 		for _, cmd := range []string{cti.CmdMonitor, cti.CmdWhisper, cti.CmdBarge, cti.CmdAgentNotReady, cti.CmdAgentLogout} {
 			refused(t, w, sd, kd, cti.Command{Cmd: cmd, Agent: alice}, cti.CodeNotAllowed, "not in your team")
 			refused(t, w, se, ke, cti.Command{Cmd: cmd, Agent: alice}, cti.CodeNotAllowed, "not in your team")
-			refused(t, w, sb, kb, cti.Command{Cmd: cmd, Agent: alice}, cti.CodeNotAllowed, "only supervisors")
+			refused(t, w, sb, kb, cti.Command{Cmd: cmd, Agent: alice}, cti.CodeNotAllowed, "Only supervisors may")
 			refused(t, w, sc, kc, cti.Command{Cmd: cmd, Agent: 987654}, cti.CodeNotAllowed, "not in your team")
 		}
 		refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdMonitor, Agent: w.agent["bob"].ID}, cti.CodeNotAllowed, "not talking")
@@ -186,8 +186,8 @@ func TestSupervisionRefused(t *testing.T) {
 		ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdNotReady})
 		ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdMonitor, Agent: alice})
 		kc.find(t, "monitor active", watchIs("monitor", "active"))
-		refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdReady}, cti.CodeNotAllowed, "stop listening")
-		refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdDial, Number: "5551234"}, cti.CodeNotAllowed, "stop listening")
+		refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdReady}, cti.CodeNotAllowed, "Stop listening in first")
+		refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdDial, Number: "5551234"}, cti.CodeNotAllowed, "Stop listening in first")
 		ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdStopWatch})
 		kc.find(t, "stopped", func(m cti.Message) bool {
 			return m.Type == cti.MsgWatch && m.Watch.State == "ended" && m.Watch.Reason == "stopped"
@@ -211,7 +211,7 @@ func TestSupervisorChangesAgentState(t *testing.T) {
 		if m := ka.state(t, "not_ready"); m.State.By != "Carol" || m.State.Reason != "lunch" {
 			t.Fatalf("alice's state %+v", m.State)
 		}
-		refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdAgentNotReady, Agent: alice, Reason: "<b>nap</b>"}, cti.CodeBadCommand, "unknown Not Ready reason")
+		refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdAgentNotReady, Agent: alice, Reason: "<b>nap</b>"}, cti.CodeBadCommand, "Unknown Not Ready reason")
 		// her own change clears who did it
 		w.ready(sa, ka)
 

@@ -8,7 +8,10 @@
 package cti
 
 import (
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ccaas/ccaas"
 )
@@ -153,7 +156,22 @@ type DataItem struct {
 // ErrorView is a refused command's reason.
 type ErrorView struct {
 	Code    string `json:"code"`
-	Message string `json:"message"`
+	Message string `json:"message"` // a Sentence
+}
+
+// Sentence makes an error's text (lower case, no full stop, as Go errors are
+// written) what a person reads: a capital first letter and a full stop.
+func Sentence(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if msg == "" {
+		return msg
+	}
+	first, size := utf8.DecodeRuneInString(msg)
+	msg = string(unicode.ToUpper(first)) + msg[size:]
+	if last, _ := utf8.DecodeLastRuneInString(msg); !strings.ContainsRune(".!?", last) {
+		msg += "."
+	}
+	return msg
 }
 
 // Error codes of refused commands.

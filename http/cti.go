@@ -80,7 +80,7 @@ func (s *Server) readLoop(sess *app.Session, cl *ctiClient) {
 		cmd, err := cti.DecodeCommand(data)
 		if err != nil {
 			ok := false
-			cl.Send(cti.Message{Type: cti.MsgReply, ID: cmd.ID, OK: &ok, Error: &cti.ErrorView{Code: cti.CodeBadCommand, Message: err.Error()}})
+			cl.Send(cti.Message{Type: cti.MsgReply, ID: cmd.ID, OK: &ok, Error: &cti.ErrorView{Code: cti.CodeBadCommand, Message: cti.Sentence(err.Error())}})
 			continue
 		}
 		s.cfg.Agents.Command(sess, cmd)

@@ -132,9 +132,9 @@ func (s *Server) logRequests(c *gin.Context) {
 	s.log.Debug("http", "method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(), "took", time.Since(start))
 }
 
-// fail answers with the error shape every endpoint uses.
+// fail answers with the error shape every endpoint uses: a sentence.
 func fail(c *gin.Context, status int, msg string) {
-	c.AbortWithStatusJSON(status, gin.H{"error": msg})
+	c.AbortWithStatusJSON(status, gin.H{"error": cti.Sentence(msg)})
 }
 
 // statusOf maps the app's errors to HTTP statuses, in one place; the message
