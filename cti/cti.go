@@ -127,11 +127,15 @@ type CallView struct {
 	Queue       *QueueView   `json:"queue"`
 	DID         string       `json:"did"`
 	Data        []DataItem   `json:"data"`
+	ArrivedAt   *time.Time   `json:"arrivedAt"` // the call reached the contact center (an outbound one: was dialled)
 	OfferedAt   *time.Time   `json:"offeredAt"`
 	AnsweredAt  *time.Time   `json:"answeredAt"`
 	EndedAt     *time.Time   `json:"endedAt"`
 	RingSeconds int          `json:"ringSeconds"`
 	EndReason   string       `json:"endReason"`
+	// Coach is the supervisor who speaks to this agent only (whisper) while
+	// they do; the caller does not hear them.
+	Coach string `json:"coach,omitempty"`
 }
 
 // CallerView is the customer's number and name (the number dialled, for

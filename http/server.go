@@ -196,6 +196,9 @@ func (s *Server) healthz(c *gin.Context) {
 }
 
 func (s *Server) info(c *gin.Context) {
-	// phone: whether the page should register its browser phone at /sip
-	c.JSON(http.StatusOK, gin.H{"demo": s.cfg.Demo != nil, "phone": s.cfg.SIPUpstream != "", "version": s.cfg.Version})
+	// phone: whether the page should register its browser phone at /sip;
+	// loggedIn: whether the request has a live session, so that a page asks
+	// /api/me only then (a 401 is an error in the browser's console)
+	_, loggedIn := s.sessionOf(c.Request)
+	c.JSON(http.StatusOK, gin.H{"demo": s.cfg.Demo != nil, "phone": s.cfg.SIPUpstream != "", "version": s.cfg.Version, "loggedIn": loggedIn})
 }
