@@ -185,7 +185,11 @@ func ParseTenantForm(v url.Values, creating bool) (TenantForm, FormErrors) {
 			e.check("admin_username", validate.Username(a.Username))
 			e.check("admin_name", validate.Name(a.Name))
 			e.check("admin_extension", validate.Extension(a.Extension))
-			e.check("admin_password", validate.Password(password))
+			if err := validate.Password(password); err != nil {
+				e.check("admin_password", err)
+			} else if single(v, e, "admin_password2") != password {
+				e.add("admin_password2", "the two passwords differ")
+			}
 			f.Admin, f.AdminPassword = &a, password
 		}
 	}

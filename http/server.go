@@ -109,13 +109,19 @@ func New(cfg Config) *Server {
 	e.GET("/sip", s.sipProxy)
 	api.POST("/demo/calls", s.demoCall)
 	api.POST("/demo/hangup", s.withSession, s.demoHangup)
-	registerAdmin(e, cfg)
+	adm := registerAdmin(e, cfg)
 	files := http.FileServer(http.FS(static.Files))
 	e.NoRoute(func(c *gin.Context) {
 		p := c.Request.URL.Path
 		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead || strings.HasPrefix(p, "/api/") || (p != "/" && strings.HasSuffix(p, "/")) {
 			// no directory listings, and the API answers JSON 404s
 			fail(c, http.StatusNotFound, "not found")
+			return
+		}
+		if adm != nil && isAdminPath(p) {
+			// a mistyped admin address gets a page of the admin pages
+			securityHeaders(c)
+			adm.notFound(c)
 			return
 		}
 		files.ServeHTTP(c.Writer, c.Request)
