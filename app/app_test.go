@@ -672,6 +672,29 @@ func TestCallerAbandonsWhileOffered(t *testing.T) {
 	})
 }
 
+// TestOfferSaysHowLongTheCallerWaited: the offer carries the call's arrival,
+// so the page shows the caller's wait, not the offer's age.
+func TestOfferSaysHowLongTheCallerWaited(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{})
+		s, k := w.login("alice")
+		placed := time.Now()
+		w.sim.PlaceCall(asterisksim.CallSpec{From: "400", DID: testDID})
+		time.Sleep(45 * time.Second) // nobody is Ready
+		w.ready(s, k)
+		offer := k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer }).Call
+		if offer.ArrivedAt == nil || offer.OfferedAt == nil {
+			t.Fatalf("offer %+v", offer)
+		}
+		if got := offer.ArrivedAt.Sub(placed); got < 0 || got > time.Second {
+			t.Fatalf("arrived %v after the call was placed", got)
+		}
+		if waited := offer.OfferedAt.Sub(*offer.ArrivedAt); waited < 45*time.Second {
+			t.Fatalf("offered %v after it arrived, want at least 45 s", waited)
+		}
+	})
+}
+
 // waitUntil waits, inside a synctest bubble, until cond holds (eventually),
 // and fails the test if it does not within waitFor of fake time.
 func waitUntil(t testing.TB, what string, cond func() bool) {

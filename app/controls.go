@@ -169,7 +169,7 @@ func (t *tenant) target(from *agent, ext string) (*agent, error) {
 	case to.session == nil:
 		return nil, fmt.Errorf("%w: %s (%s) is not logged in", ErrNotAllowed, to.cfg.Name, ext)
 	case to.fsm.State() != wrapup.Ready:
-		return nil, fmt.Errorf("%w: %s (%s) is %s, not Ready", ErrNotAllowed, to.cfg.Name, ext, readable(to.fsm.State()))
+		return nil, fmt.Errorf("%w: %s (%s) is %s; only a Ready agent can take the call", ErrNotAllowed, to.cfg.Name, ext, readable(to.fsm.State()))
 	case to.line.state != lineUp:
 		return nil, fmt.Errorf("%w: %s's (%s) phone line is not up", ErrNotAllowed, to.cfg.Name, ext)
 	}
@@ -178,14 +178,24 @@ func (t *tenant) target(from *agent, ext string) (*agent, error) {
 
 var extensionRE = regexp.MustCompile(`^[0-9]{2,10}$`)
 
+// readable says what an agent in state s is doing, in the words of the
+// agent page and the team view.
 func readable(s wrapup.State) string {
 	switch s {
 	case wrapup.NotReady:
 		return "Not Ready"
+	case wrapup.Ready:
+		return "Ready"
 	case wrapup.LoggedOut:
 		return "logged out"
+	case wrapup.Offered:
+		return "being offered a call"
+	case wrapup.Connecting, wrapup.Talking:
+		return "on a call"
+	case wrapup.Wrapup:
+		return "in wrapup"
 	}
-	return "busy (" + s.String() + ")"
+	return s.String()
 }
 
 // transfer hands the customer blind to another agent: the transferring agent
@@ -201,8 +211,13 @@ func (t *tenant) transfer(ag *agent, id ccaas.CallID, ext string) error {
 	if c.customer == "" || !c.customerUp {
 		return fmt.Errorf("%w: only a call with a customer can be transferred", ErrNotAllowed)
 	}
-	if c.agentsWith(l) > 0 || len(c.legs) > 1 {
-		return fmt.Errorf("%w: leave the conference instead, or wait until the invited agent answers", ErrNotAllowed)
+	if c.agentsWith(l) > 0 {
+		return fmt.Errorf("%w: transfer is for a call you are alone on; to leave the customer with the others in the conference, hang up", ErrNotAllowed)
+	}
+	for _, o := range c.legs {
+		if o != l && o.state == legOffered {
+			return fmt.Errorf("%w: %s (%s) is being invited to this call; transfer once they have answered or the invitation has ended", ErrNotAllowed, o.ag.cfg.Name, o.ag.cfg.Extension)
+		}
 	}
 	to, err := t.target(ag, ext)
 	if err != nil {

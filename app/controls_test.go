@@ -93,9 +93,9 @@ func TestBlindTransfer(t *testing.T) {
 		ka.call(t, "connected")
 
 		// bob is Not Ready: refused, and alice keeps the customer
-		refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: id, Target: "1002"}, cti.CodeNotAllowed, "Not Ready")
+		refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: id, Target: "1002"}, cti.CodeNotAllowed, "Bob (1002) is Not Ready; only a Ready agent can take the call.")
 		refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: id, Target: "1001"}, cti.CodeNotAllowed, "your own")
-		refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: id, Target: "9999"}, cti.CodeNotAllowed, "no agent")
+		refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: id, Target: "9999"}, cti.CodeNotAllowed, "No agent has extension")
 		refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: id, Target: "10;Local"}, cti.CodeBadCommand, "not an extension")
 		if _, on := w.sim.MOH(cust); on || w.sim.BridgeOf(cust) == "" {
 			t.Fatal("a refused transfer disturbed the call")
@@ -167,8 +167,11 @@ func TestConference(t *testing.T) {
 		if w.sim.BridgeOf(cust) != bridge {
 			t.Fatal("alice and the customer were separated while bob rings")
 		}
+		// a transfer waits for the invitation; once bob is on, it is for a call one is alone on
+		refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: id, Target: "1002"}, cti.CodeNotAllowed, "Bob (1002) is being invited to this call; transfer once they have answered or the invitation has ended.")
 		ok(t, w, sb, kb, cti.Command{Cmd: cti.CmdAnswer, Call: id})
 		kb.call(t, "connected")
+		refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: id, Target: "1002"}, cti.CodeNotAllowed, "Transfer is for a call you are alone on; to leave the customer with the others in the conference, hang up.")
 		if n := ka.find(t, "joined notice", func(m cti.Message) bool { return m.Type == cti.MsgNotice }); n.Notice.Kind != "joined" || n.Notice.Extension != "1002" {
 			t.Fatalf("notice = %+v", n.Notice)
 		}

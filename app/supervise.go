@@ -90,6 +90,7 @@ func (t *tenant) watchCall(sup *agent, id ccaas.AgentID, mode string) error {
 // switchWatch carries out a change of mode.
 func (t *tenant) switchWatch(sup *agent, w *watch, to string) {
 	leftBarge := w.mode == cti.CmdBarge && w.active
+	leftWhisper := w.mode == cti.CmdWhisper && w.active
 	w.mode, w.active = to, false
 	w.gen++
 	gen, supLine, agentLine := w.gen, sup.line.channel, w.target.line.channel
@@ -101,6 +102,9 @@ func (t *tenant) switchWatch(sup *agent, w *watch, to string) {
 	t.sendWatch(sup, w, "")
 	if leftBarge {
 		t.announce(w.call, nil, sup, "left")
+	}
+	if leftWhisper {
+		t.resendCall(w.target, w.call) // no longer coached
 	}
 	if to == cti.CmdBarge {
 		callBridge, monitor := w.call.bridge, w.bridge
@@ -188,6 +192,7 @@ func (t *tenant) watchStep(sup *agent, gen uint64, err error) {
 	case cti.CmdBarge:
 		t.announce(w.call, nil, sup, "barged")
 	case cti.CmdWhisper:
+		t.resendCall(w.target, w.call) // coached for as long as it lasts
 		t.noticeTo(w.target, w.call, "coaching", sup)
 	}
 }
@@ -202,6 +207,7 @@ func (t *tenant) stopWatch(sup *agent, reason string) {
 	sup.watch = nil
 	w.gen++
 	c := w.call
+	coached := w.mode == cti.CmdWhisper && w.active
 	for i, s := range c.watchers {
 		if s == sup {
 			c.watchers = append(c.watchers[:i], c.watchers[i+1:]...)
@@ -234,7 +240,27 @@ func (t *tenant) stopWatch(sup *agent, reason string) {
 	if w.mode == cti.CmdBarge && w.active && c.state != callEnded {
 		t.announce(c, nil, sup, "left")
 	}
+	if coached {
+		t.resendCall(w.target, c)
+	}
 	t.syncRouting(sup)
+}
+
+// coach is the supervisor who whispers to ag on this call, if any.
+func (c *call) coach(ag *agent) *agent {
+	for _, s := range c.watchers {
+		if w := s.watch; w != nil && w.mode == cti.CmdWhisper && w.active && w.target == ag {
+			return s
+		}
+	}
+	return nil
+}
+
+// resendCall sends ag its view of call c again, after a change only ag sees.
+func (t *tenant) resendCall(ag *agent, c *call) {
+	if ag.call == c && ag.leg != nil && c.state != callEnded {
+		t.send(ag, cti.Message{Type: cti.MsgCall, Call: callView(c, ag.leg)})
+	}
 }
 
 // stopWatchers ends the listening in on ag's part of call c (ag left it).

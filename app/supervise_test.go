@@ -94,6 +94,8 @@ func TestMonitorWhisperBargeOnOneCall(t *testing.T) {
 		if n := ka.find(t, "coaching notice", func(m cti.Message) bool { return m.Type == cti.MsgNotice }); n.Notice.Kind != "coaching" || n.Notice.Name != "Carol" {
 			t.Fatalf("alice told %+v", n.Notice)
 		}
+		// the call's view says so for as long as it lasts (a notice is a moment)
+		ka.find(t, "call coached by carol", func(m cti.Message) bool { return m.Type == cti.MsgCall && m.Call.Coach == "Carol" })
 
 		// barge: all three hear each other; alice's screen shows carol on the call
 		ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdBarge, Agent: aliceID})
@@ -101,6 +103,7 @@ func TestMonitorWhisperBargeOnOneCall(t *testing.T) {
 		w.hears(cust, alice, carol)
 		w.hears(alice, carol, cust)
 		w.hears(carol, alice, cust)
+		ka.find(t, "call no longer coached", func(m cti.Message) bool { return m.Type == cti.MsgCall && m.Call.Coach == "" })
 		barged := ka.find(t, "barged notice", func(m cti.Message) bool { return m.Type == cti.MsgNotice && m.Notice.Kind == "barged" })
 		if barged.Notice.Name != "Carol" {
 			t.Fatalf("barge notice %+v", barged.Notice)
@@ -145,6 +148,41 @@ func TestMonitorWhisperBargeOnOneCall(t *testing.T) {
 	})
 }
 
+// TestCoachedForAsLongAsTheWhisperLasts: the agent's call says who whispers
+// to them from the moment it is heard until it stops, by Stop or by a change
+// to monitor.
+func TestCoachedForAsLongAsTheWhisperLasts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := supervisedWorld(t, worldOpts{})
+		sa, ka, _ := w.loginWith("alice")
+		sc, kc, _ := w.loginWith("carol")
+		w.ready(sa, ka)
+		w.talk(sa, ka, "+4930111")
+		aliceID := w.agent["alice"].ID
+		coached := func(name string) func(cti.Message) bool {
+			return func(m cti.Message) bool { return m.Type == cti.MsgCall && m.Call.Coach == name }
+		}
+		for _, end := range []cti.Command{{Cmd: cti.CmdStopWatch}, {Cmd: cti.CmdMonitor, Agent: aliceID}} {
+			ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdWhisper, Agent: aliceID})
+			kc.find(t, "whisper active", watchIs("whisper", "active"))
+			ka.find(t, "coached by carol", coached("Carol"))
+			ok(t, w, sc, kc, end)
+			if m := ka.find(t, "no longer coached after "+end.Cmd, coached("")); m.Call.State != "connected" {
+				t.Fatalf("call %+v", m.Call)
+			}
+		}
+		// monitoring is silent: alice's call shows nobody
+		kc.find(t, "monitor active", watchIs("monitor", "active"))
+		synctest.Wait()
+		for len(ka.ch) > 0 {
+			ka.kept = append(ka.kept, <-ka.ch)
+		}
+		if slices.ContainsFunc(ka.kept, coached("Carol")) {
+			t.Fatal("alice is told of a silent monitor")
+		}
+	})
+}
+
 func TestSupervisionRefused(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := supervisedWorld(t, worldOpts{})
@@ -177,7 +215,7 @@ func TestSupervisionRefused(t *testing.T) {
 		for _, cmd := range []string{cti.CmdMonitor, cti.CmdWhisper, cti.CmdBarge, cti.CmdAgentNotReady, cti.CmdAgentLogout} {
 			refused(t, w, sd, kd, cti.Command{Cmd: cmd, Agent: alice}, cti.CodeNotAllowed, "not in your team")
 			refused(t, w, se, ke, cti.Command{Cmd: cmd, Agent: alice}, cti.CodeNotAllowed, "not in your team")
-			refused(t, w, sb, kb, cti.Command{Cmd: cmd, Agent: alice}, cti.CodeNotAllowed, "only supervisors")
+			refused(t, w, sb, kb, cti.Command{Cmd: cmd, Agent: alice}, cti.CodeNotAllowed, "Only supervisors may")
 			refused(t, w, sc, kc, cti.Command{Cmd: cmd, Agent: 987654}, cti.CodeNotAllowed, "not in your team")
 		}
 		refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdMonitor, Agent: w.agent["bob"].ID}, cti.CodeNotAllowed, "not talking")
@@ -186,8 +224,8 @@ func TestSupervisionRefused(t *testing.T) {
 		ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdNotReady})
 		ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdMonitor, Agent: alice})
 		kc.find(t, "monitor active", watchIs("monitor", "active"))
-		refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdReady}, cti.CodeNotAllowed, "stop listening")
-		refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdDial, Number: "5551234"}, cti.CodeNotAllowed, "stop listening")
+		refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdReady}, cti.CodeNotAllowed, "Stop listening in first")
+		refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdDial, Number: "5551234"}, cti.CodeNotAllowed, "Stop listening in first")
 		ok(t, w, sc, kc, cti.Command{Cmd: cti.CmdStopWatch})
 		kc.find(t, "stopped", func(m cti.Message) bool {
 			return m.Type == cti.MsgWatch && m.Watch.State == "ended" && m.Watch.Reason == "stopped"
@@ -211,7 +249,7 @@ func TestSupervisorChangesAgentState(t *testing.T) {
 		if m := ka.state(t, "not_ready"); m.State.By != "Carol" || m.State.Reason != "lunch" {
 			t.Fatalf("alice's state %+v", m.State)
 		}
-		refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdAgentNotReady, Agent: alice, Reason: "<b>nap</b>"}, cti.CodeBadCommand, "unknown Not Ready reason")
+		refused(t, w, sc, kc, cti.Command{Cmd: cti.CmdAgentNotReady, Agent: alice, Reason: "<b>nap</b>"}, cti.CodeBadCommand, "Unknown Not Ready reason")
 		// her own change clears who did it
 		w.ready(sa, ka)
 

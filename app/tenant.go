@@ -588,8 +588,8 @@ func (t *tenant) command(s *Session, cmd cti.Command) {
 	t.send(ag, cti.Message{Type: cti.MsgReply, ID: cmd.ID, OK: &ok, Error: &cti.ErrorView{Code: code, Message: userMessage(err)}})
 }
 
-// userMessage is an error's text without the sentinel's own words ("not
-// allowed: you are in wrapup …" reads "you are in wrapup …").
+// userMessage is an error's text without the sentinel's own words, as a
+// sentence ("not allowed: you are in wrapup …" reads "You are in wrapup ….").
 func userMessage(err error) string {
 	msg := err.Error()
 	for _, sentinel := range []error{ErrNotAllowed, ErrBadCommand, ErrNoSuchCall} {
@@ -597,7 +597,7 @@ func userMessage(err error) string {
 			msg = strings.TrimPrefix(msg, sentinel.Error()+": ")
 		}
 	}
-	return msg
+	return cti.Sentence(msg)
 }
 
 func (t *tenant) apply(ag *agent, cmd cti.Command) error {

@@ -48,6 +48,7 @@ func callView(c *call, l *leg) *cti.CallView {
 		Muted:       l.muted,
 		DID:         c.did,
 		Data:        c.data,
+		ArrivedAt:   timePtr(c.arrived),
 		OfferedAt:   timePtr(l.offeredAt),
 		AnsweredAt:  timePtr(l.joinedAt),
 		EndedAt:     timePtr(c.endedAt),
@@ -68,6 +69,9 @@ func callView(c *call, l *leg) *cti.CallView {
 	}
 	if c.queue != nil {
 		v.Queue = &cti.QueueView{ID: c.queue.ID, Name: c.queue.Name}
+	}
+	if s := c.coach(l.ag); s != nil {
+		v.Coach = s.cfg.Name
 	}
 	return v
 }

@@ -121,3 +121,19 @@ func FuzzDecodeCommand(f *testing.F) {
 		}
 	})
 }
+
+func TestSentence(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{name: "go error text", in: "you are in wrapup: go Not Ready first", want: "You are in wrapup: go Not Ready first."},
+		{name: "already a sentence", in: "Try again in 20 seconds.", want: "Try again in 20 seconds."},
+		{name: "a question", in: "who is this?", want: "Who is this?"},
+		{name: "non-ASCII first letter", in: "élan lost", want: "Élan lost."},
+		{name: "starts with a quote", in: `"x" is not an extension`, want: `"x" is not an extension.`},
+		{name: "spaces", in: "  not logged in \n", want: "Not logged in."},
+		{name: "empty", in: "", want: ""},
+	} {
+		if got := Sentence(tc.in); got != tc.want {
+			t.Errorf("%s: Sentence(%q) = %q, want %q", tc.name, tc.in, got, tc.want)
+		}
+	}
+}

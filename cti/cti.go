@@ -8,7 +8,10 @@
 package cti
 
 import (
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ccaas/ccaas"
 )
@@ -124,11 +127,15 @@ type CallView struct {
 	Queue       *QueueView   `json:"queue"`
 	DID         string       `json:"did"`
 	Data        []DataItem   `json:"data"`
+	ArrivedAt   *time.Time   `json:"arrivedAt"` // the call reached the contact center (an outbound one: was dialled)
 	OfferedAt   *time.Time   `json:"offeredAt"`
 	AnsweredAt  *time.Time   `json:"answeredAt"`
 	EndedAt     *time.Time   `json:"endedAt"`
 	RingSeconds int          `json:"ringSeconds"`
 	EndReason   string       `json:"endReason"`
+	// Coach is the supervisor who speaks to this agent only (whisper) while
+	// they do; the caller does not hear them.
+	Coach string `json:"coach,omitempty"`
 }
 
 // CallerView is the customer's number and name (the number dialled, for
@@ -153,7 +160,22 @@ type DataItem struct {
 // ErrorView is a refused command's reason.
 type ErrorView struct {
 	Code    string `json:"code"`
-	Message string `json:"message"`
+	Message string `json:"message"` // a Sentence
+}
+
+// Sentence makes an error's text (lower case, no full stop, as Go errors are
+// written) what a person reads: a capital first letter and a full stop.
+func Sentence(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if msg == "" {
+		return msg
+	}
+	first, size := utf8.DecodeRuneInString(msg)
+	msg = string(unicode.ToUpper(first)) + msg[size:]
+	if last, _ := utf8.DecodeLastRuneInString(msg); !strings.ContainsRune(".!?", last) {
+		msg += "."
+	}
+	return msg
 }
 
 // Error codes of refused commands.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"fmt"
+	"html"
 	"html/template"
 	"log/slog"
 	"maps"
@@ -12,6 +14,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +22,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ccaas/ccaas"
+	"github.com/ccaas/ccaas/cti"
 	"github.com/ccaas/ccaas/report"
 )
 
@@ -94,12 +98,13 @@ type admin struct {
 	now      func() time.Time
 }
 
-// registerAdmin adds the admin pages to e (nothing without a store).
-func (s *Server) registerAdmin(e *gin.Engine) {
+// registerAdmin adds the admin pages to e (nothing without a store); it
+// returns them, nil when off.
+func (s *Server) registerAdmin(e *gin.Engine) *admin {
 	cfg := s.cfg
 	if cfg.Store == nil || cfg.Reloader == nil {
 		cfg.Logger.Info("admin pages are off: no store or reloader configured")
-		return
+		return nil
 	}
 	a := newAdmin(cfg.Store, cfg.Reloader, cfg.Logger, time.Now)
 	a.logins, a.checks, a.origins = s.logins, s.checks, s.origins
@@ -107,12 +112,22 @@ func (s *Server) registerAdmin(e *gin.Engine) {
 		a.sessions.maxAge = cfg.SessionMaxAge
 	}
 	a.routes(e)
+	return a
+}
+
+// isAdminPath tells whether a path belongs to the admin or operator pages.
+func isAdminPath(p string) bool {
+	return strings.HasPrefix(p, "/admin/") || strings.HasPrefix(p, "/operator/")
 }
 
 func newAdmin(store AdminStore, reloader Reloader, log *slog.Logger, now func() time.Time) *admin {
 	a := &admin{store: store, reloader: reloader, log: log, sessions: newAdminSessions(now), logins: newLoginLimits(), checks: newPasswordChecks(),
 		pages: make(map[string]*template.Template), now: now}
-	funcs := template.FuncMap{"get": func(v url.Values, k string) string { return v.Get(k) }}
+	funcs := template.FuncMap{
+		"get":      func(v url.Values, k string) string { return v.Get(k) },
+		"label":    label,
+		"sentence": cti.Sentence,
+	}
 	for _, name := range []string{"login", "message", "agents", "agent", "queues", "queue", "variables", "reasons", "settings", "tenants", "tenant", "reports", "sessions"} {
 		a.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html"))
 	}
@@ -196,6 +211,7 @@ type page struct {
 	Errors      FormErrors
 	Form        url.Values
 	Data        any
+	focused     bool // a field in error has autofocus
 }
 
 // IsOperator tells the layout which navigation to show.
@@ -203,6 +219,55 @@ func (p *page) IsOperator() bool { return p.S.Kind == kindOperator }
 
 // Err is the error shown next to a field ("" for none).
 func (p *page) Err(field string) string { return p.Errors[field] }
+
+// fieldError is a field's error as the "fielderr" template shows it, with
+// the id its field's aria-describedby names.
+type fieldError struct{ ID, Msg string }
+
+// FieldError is the error shown next to a field (Msg "" for none).
+func (p *page) FieldError(field string) fieldError {
+	return fieldError{ID: field + "-error", Msg: p.Errors[field]}
+}
+
+// Attrs are a form field's accessibility attributes: aria-describedby names
+// its error and, with help, its help text (id field-help); aria-invalid marks
+// it in error; and the page's first field in error gets autofocus (templates
+// run in the page's order), so that a refused form opens on it.
+func (p *page) Attrs(field string, help bool) template.HTMLAttr {
+	var ids []string
+	invalid := p.Errors[field] != ""
+	if invalid {
+		ids = append(ids, field+"-error")
+	}
+	if help {
+		ids = append(ids, field+"-help")
+	}
+	var b strings.Builder
+	if len(ids) > 0 {
+		fmt.Fprintf(&b, `aria-describedby="%s"`, html.EscapeString(strings.Join(ids, " ")))
+	}
+	if invalid {
+		b.WriteString(` aria-invalid="true"`)
+		if !p.focused {
+			p.focused = true
+			b.WriteString(" autofocus")
+		}
+	}
+	return template.HTMLAttr(b.String())
+}
+
+// labels are the words the pages show for stored values.
+var labels = map[string]string{
+	"longest_idle": "Longest idle", "round_robin": "Round robin", "fewest_calls": "Fewest calls",
+	ccaas.RoleAgent: "Agent", ccaas.RoleSupervisor: "Supervisor", ccaas.RoleAdmin: "Admin",
+}
+
+func label(value string) string {
+	if l, ok := labels[value]; ok {
+		return l
+	}
+	return value
+}
 
 func (a *admin) newPage(c *gin.Context, title, nav string) *page {
 	p := &page{Title: title, Nav: nav, Errors: FormErrors{}}
@@ -320,7 +385,6 @@ type choice struct {
 	Field   string // the skill field
 	Checked bool
 	Skill   string
-	Err     string
 }
 
 // choices reads the checkboxes (field) and skills (prefix and the id) of a
@@ -334,7 +398,7 @@ func choices(v url.Values, errs FormErrors, field, prefix string, ids []int64, l
 		if skill == "" {
 			skill = "1"
 		}
-		out[i] = choice{ID: id, Label: labels[i], Field: f, Checked: slices.Contains(v[field], sid), Skill: skill, Err: errs[f]}
+		out[i] = choice{ID: id, Label: labels[i], Field: f, Checked: slices.Contains(v[field], sid), Skill: skill}
 	}
 	return out
 }
@@ -376,7 +440,7 @@ func (a *admin) idOf(c *gin.Context) (int64, bool) {
 // withoutPasswords is the form to show again: passwords are never sent back.
 func withoutPasswords(v url.Values) url.Values {
 	v = maps.Clone(v)
-	for _, k := range []string{"password", "password2", "admin_password", "csrf"} {
+	for _, k := range []string{"password", "password2", "admin_password", "admin_password2", "csrf"} {
 		delete(v, k)
 	}
 	return v

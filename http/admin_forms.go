@@ -201,7 +201,11 @@ func ParseTenantForm(v url.Values, creating bool) (TenantForm, FormErrors) {
 			e.check("admin_username", validate.Username(a.Username))
 			e.check("admin_name", validate.Name(a.Name))
 			e.check("admin_extension", validate.Extension(a.Extension))
-			e.check("admin_password", validate.AdminPassword(password))
+			if err := validate.AdminPassword(password); err != nil {
+				e.check("admin_password", err)
+			} else if single(v, e, "admin_password2") != password {
+				e.add("admin_password2", "the two passwords differ")
+			}
 			f.Admin, f.AdminPassword = &a, password
 		}
 	}

@@ -233,7 +233,7 @@ func FuzzParseAgentForm(f *testing.F) {
 
 func FuzzParseTenantForm(f *testing.F) {
 	for _, s := range []string{
-		"domain=New.Example&name=New+Co&trunk=itsp-2&caller_id=%22New%22+%3C5551234%3E&admin_username=boss&admin_name=Boss&admin_extension=100&admin_password=boss-password",
+		"domain=New.Example&name=New+Co&trunk=itsp-2&caller_id=%22New%22+%3C5551234%3E&admin_username=boss&admin_name=Boss&admin_extension=100&admin_password=boss-password&admin_password2=boss-password",
 		"domain=a.b&name=N",
 		"domain=-bad-&name=&trunk=x%2Fsip%3Aevil&caller_id=a%0Ab&admin_username=boss",
 		"domain=a..b&name=%3Cb%3E&admin_password=x",

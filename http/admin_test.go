@@ -231,14 +231,14 @@ func TestAdminLogin(t *testing.T) {
 	}{
 		{name: "tenant admin", kind: kindTenantAdmin, domain: "acme.example", user: "ann", password: testPassword, wantStatus: 303, wantLocation: "/admin/agents"},
 		{name: "domain and username in any case", kind: kindTenantAdmin, domain: "ACME.example", user: "ANN", password: testPassword, wantStatus: 303, wantLocation: "/admin/agents"},
-		{name: "wrong password", kind: kindTenantAdmin, domain: "acme.example", user: "ann", password: "wrong-password", wantStatus: 401, wantInBody: "wrong username, password or domain"},
-		{name: "admin of another tenant", kind: kindTenantAdmin, domain: "acme.example", user: "bob", password: testPassword, wantStatus: 401, wantInBody: "wrong username"},
-		{name: "unknown domain", kind: kindTenantAdmin, domain: "nope.example", user: "ann", password: testPassword, wantStatus: 401, wantInBody: "wrong username"},
+		{name: "wrong password", kind: kindTenantAdmin, domain: "acme.example", user: "ann", password: "wrong-password", wantStatus: 401, wantInBody: "Wrong username, password or domain."},
+		{name: "admin of another tenant", kind: kindTenantAdmin, domain: "acme.example", user: "bob", password: testPassword, wantStatus: 401, wantInBody: "Wrong username"},
+		{name: "unknown domain", kind: kindTenantAdmin, domain: "nope.example", user: "ann", password: testPassword, wantStatus: 401, wantInBody: "Wrong username"},
 		{name: "agent role", kind: kindTenantAdmin, domain: "acme.example", user: "sam", password: testPassword, wantStatus: 403, wantInBody: "not a tenant admin"},
 		{name: "missing domain", kind: kindTenantAdmin, user: "ann", password: testPassword, wantStatus: 400, wantInBody: "Enter your username, password and domain"},
 		{name: "huge password", kind: kindTenantAdmin, domain: "acme.example", user: "ann", password: strings.Repeat("x", 1000), wantStatus: 401},
 		{name: "operator", kind: kindOperator, user: "root", password: testPassword, wantStatus: 303, wantLocation: "/operator/tenants"},
-		{name: "operator wrong password", kind: kindOperator, user: "root", password: "not-it-at-all", wantStatus: 401, wantInBody: "wrong username"},
+		{name: "operator wrong password", kind: kindOperator, user: "root", password: "not-it-at-all", wantStatus: 401, wantInBody: "Wrong username"},
 		{name: "tenant admin on the operator login", kind: kindOperator, user: "ann", password: testPassword, wantStatus: 401},
 	}
 	for _, tt := range tests {
@@ -765,7 +765,7 @@ func TestAdminChanges(t *testing.T) {
 	})
 	t.Run("delete needs the confirmation", func(t *testing.T) {
 		r := a.post("/admin/agents/"+id(eve.ID)+"/delete", nil)
-		if r.status != 422 || !strings.Contains(r.body, "tick the box") {
+		if r.status != 422 || !strings.Contains(r.body, "Tick the box") {
 			t.Fatalf("delete = %d", r.status)
 		}
 		expectReload(t, nil)
@@ -842,7 +842,7 @@ func TestAdminChanges(t *testing.T) {
 	t.Run("operator creates a tenant with its first admin", func(t *testing.T) {
 		op := f.operator()
 		r := op.post("/operator/tenants", url.Values{"domain": {"New.Example"}, "name": {"New Co"}, "trunk": {"itsp-2"}, "caller_id": {`"New" <5551234>`},
-			"admin_username": {"boss"}, "admin_name": {"Boss"}, "admin_extension": {"100"}, "admin_password": {"boss-password"}})
+			"admin_username": {"boss"}, "admin_name": {"Boss"}, "admin_extension": {"100"}, "admin_password": {"boss-password"}, "admin_password2": {"boss-password"}})
 		if r.status != 303 || r.location != "/operator/tenants" {
 			t.Fatalf("create tenant = %d: %s", r.status, r.body)
 		}
@@ -869,7 +869,7 @@ func TestAdminChanges(t *testing.T) {
 		if cfg := f.config(ten.ID); cfg.Tenant.Name != "New Company" || cfg.Settings.Trunk != "" || cfg.Tenant.Domain != "new.example" {
 			t.Fatalf("tenant = %+v %+v", cfg.Tenant, cfg.Settings)
 		}
-		if r := op.post("/operator/tenants", url.Values{"domain": {"new.example"}, "name": {"Again"}}); r.status != 422 || !strings.Contains(r.body, "another tenant has this domain") {
+		if r := op.post("/operator/tenants", url.Values{"domain": {"new.example"}, "name": {"Again"}}); r.status != 422 || !strings.Contains(r.body, "Another tenant has this domain") {
 			t.Fatalf("duplicate domain = %d", r.status)
 		}
 		if r := op.get("/operator/tenants/999999"); r.status != 404 {
@@ -899,38 +899,38 @@ func TestAdminRefusesBadValues(t *testing.T) {
 		wantText []string // the error and the kept input
 	}{
 		{"eleventh call variable", "/admin/variables", eleven, []string{"at most 10 call variables", `value="Key 10"`, `value="VAR_10"`}},
-		{"bad channel variable", "/admin/variables", url.Values{"key": {"Name"}, "variable": {"A(B)"}}, []string{"channel variable: a channel variable name", `value="A(B)"`}},
+		{"bad channel variable", "/admin/variables", url.Values{"key": {"Name"}, "variable": {"A(B)"}}, []string{"Channel variable: a channel variable name", `value="A(B)"`}},
 		{"variable twice", "/admin/variables", url.Values{"key": {"A", "B"}, "variable": {"X", "X"}}, []string{"listed twice"}},
-		{"mismatched rows", "/admin/variables", url.Values{"key": {"A", "B"}, "variable": {"X"}}, []string{"every row needs"}},
+		{"mismatched rows", "/admin/variables", url.Values{"key": {"A", "B"}, "variable": {"X"}}, []string{"Every row needs"}},
 		{"broken extension", "/admin/agents", withValues(agent, "extension", "12ab"), []string{"2 to 10 digits", `value="12ab"`, `value="Kim Lee"`, `value="kim"`}},
-		{"extension taken", "/admin/agents", withValues(agent, "extension", "1001"), []string{"extension 1001 belongs to sam", `value="Kim Lee"`}},
-		{"username taken", "/admin/agents", withValues(agent, "username", "SAM"), []string{"another agent has this username"}},
+		{"extension taken", "/admin/agents", withValues(agent, "extension", "1001"), []string{"Extension 1001 belongs to sam", `value="Kim Lee"`}},
+		{"username taken", "/admin/agents", withValues(agent, "username", "SAM"), []string{"Another agent has this username"}},
 		{"short password", "/admin/agents", withValues(withValues(agent, "password", "short"), "password2", "short"), []string{"8 to 72"}},
-		{"passwords differ", "/admin/agents", withValues(agent, "password2", "another-password"), []string{"the two passwords differ"}},
+		{"passwords differ", "/admin/agents", withValues(agent, "password2", "another-password"), []string{"The two passwords differ"}},
 		{"an admin with an agent's password length", "/admin/agents", withValues(withValues(withValues(agent, "role", "admin"), "password", "a-long-pass"), "password2", "a-long-pass"),
-			[]string{"an admin's password must be 12 to 72 characters", `value="Kim Lee"`}},
+			[]string{"n admin's password must be 12 to 72 characters", `value="Kim Lee"`}},
 		{"a common password", "/admin/agents", withValues(withValues(agent, "password", "Sunshine2024"), "password2", "Sunshine2024"), []string{"one of the most common"}},
 		{"an admin's password reset to an agent's length", "/admin/agents/" + id(f.adminA.ID) + "/password", url.Values{"password": {"a-long-pass"}, "password2": {"a-long-pass"}},
-			[]string{"an admin's password must be 12 to 72 characters"}},
+			[]string{"n admin's password must be 12 to 72 characters"}},
 		{"a common password reset", "/admin/agents/" + id(f.agentA.ID) + "/password", url.Values{"password": {"password1"}, "password2": {"password1"}}, []string{"one of the most common"}},
-		{"huge wrapup", "/admin/agents", withValues(agent, "wrapup", "99999999999999999999"), []string{"a whole number", `value="99999999999999999999"`}},
+		{"huge wrapup", "/admin/agents", withValues(agent, "wrapup", "99999999999999999999"), []string{"A whole number", `value="99999999999999999999"`}},
 		{"wrapup out of range", "/admin/agents", withValues(agent, "wrapup", "3601"), []string{"0 to 3600 seconds"}},
-		{"unknown role", "/admin/agents", withValues(agent, "role", "root"), []string{"agent, supervisor or admin"}},
-		{"SQL in a username", "/admin/agents", withValues(agent, "username", "x'; DROP TABLE agents; --"), []string{"letters, digits"}},
-		{"skill out of range", "/admin/agents", withValues(withValues(agent, "queue", id(f.queueA.ID)), "skill_q"+id(f.queueA.ID), "101"), []string{"skill: 1 to 100", `value="101"`}},
+		{"unknown role", "/admin/agents", withValues(agent, "role", "root"), []string{"Agent, supervisor or admin"}},
+		{"SQL in a username", "/admin/agents", withValues(agent, "username", "x'; DROP TABLE agents; --"), []string{"Letters, digits"}},
+		{"skill out of range", "/admin/agents", withValues(withValues(agent, "queue", id(f.queueA.ID)), "skill_q"+id(f.queueA.ID), "101"), []string{"Skill: 1 to 100", `value="101"`}},
 		{"ring out of range", "/admin/queues", withValues(queue, "ring", "601"), []string{"1 to 600 seconds", `value="601"`}},
 		{"injected DID", "/admin/queues", withValues(queue, "did", "1;Dial(Local/x)"), []string{"digits with an optional leading +", "1;Dial(Local/x)"}},
 		{"DID of another queue", "/admin/queues", withValues(queue, "did", "5550100"), []string{"5550100 already rings queue Sales"}},
-		{"queue name taken", "/admin/queues", withValues(queue, "name", "Sales"), []string{"another queue has this name"}},
-		{"unknown strategy", "/admin/queues", withValues(queue, "strategy", "random"), []string{"longest_idle, round_robin or fewest_calls"}},
-		{"overflow without maximum wait", "/admin/queues", withValues(withValues(queue, "overflow", "queue"), "overflow_target", "Sales"), []string{"set a maximum wait"}},
-		{"overflow to nowhere", "/admin/queues", withValues(withValues(withValues(queue, "overflow", "extension"), "overflow_target", "4444"), "max_wait", "30"), []string{"no agent has extension 4444"}},
-		{"unknown overflow", "/admin/queues", withValues(queue, "overflow", "voicemail"), []string{"hangup, queue or extension"}},
-		{"bad MOH class", "/admin/queues", withValues(queue, "moh", "../../etc"), []string{"a music on hold class"}},
-		{"name sent twice", "/admin/queues", twice, []string{"sent more than once"}},
+		{"queue name taken", "/admin/queues", withValues(queue, "name", "Sales"), []string{"Another queue has this name"}},
+		{"unknown strategy", "/admin/queues", withValues(queue, "strategy", "random"), []string{"Strategy: longest_idle, round_robin or fewest_calls"}},
+		{"overflow without maximum wait", "/admin/queues", withValues(withValues(queue, "overflow", "queue"), "overflow_target", "Sales"), []string{"Set a maximum wait"}},
+		{"overflow to nowhere", "/admin/queues", withValues(withValues(withValues(queue, "overflow", "extension"), "overflow_target", "4444"), "max_wait", "30"), []string{"No agent has extension 4444"}},
+		{"unknown overflow", "/admin/queues", withValues(queue, "overflow", "voicemail"), []string{"Hangup, queue or extension"}},
+		{"bad MOH class", "/admin/queues", withValues(queue, "moh", "../../etc"), []string{"A music on hold class"}},
+		{"name sent twice", "/admin/queues", twice, []string{"Sent more than once"}},
 		{"default reason", "/admin/reasons", url.Values{"reasons": {"lunch"}}, []string{"there already for every tenant"}},
 		{"bad reason", "/admin/reasons", url.Values{"reasons": {"Coffee Break!"}}, []string{"lowercase letters", "Coffee Break!"}},
-		{"settings switch not a checkbox", "/admin/settings", url.Values{"notify_incoming": {"maybe"}}, []string{"on or off"}},
+		{"settings switch not a checkbox", "/admin/settings", url.Values{"notify_incoming": {"maybe"}}, []string{"On or off"}},
 	}
 	before := f.config(f.tA.ID)
 	for _, tt := range tests {
@@ -947,6 +947,7 @@ func TestAdminRefusesBadValues(t *testing.T) {
 			if strings.Contains(r.body, "a-long-password") {
 				t.Error("the page shows a password back")
 			}
+			assertErrorsLinked(t, r.body)
 		})
 	}
 	if got := f.config(f.tA.ID); !reflect.DeepEqual(got, before) {
@@ -957,7 +958,7 @@ func TestAdminRefusesBadValues(t *testing.T) {
 	}
 	t.Run("huge values", func(t *testing.T) {
 		r := a.post("/admin/queues", withValues(queue, "name", strings.Repeat("n", 5000)))
-		if r.status != 422 || !strings.Contains(r.body, "far too long") {
+		if r.status != 422 || !strings.Contains(r.body, "Far too long") {
 			t.Fatalf("5000 character name = %d", r.status)
 		}
 		r = a.post("/admin/queues", withValues(queue, "did", strings.Repeat("5", 100<<10)))
@@ -972,17 +973,21 @@ func TestAdminRefusesBadValues(t *testing.T) {
 		op := f.operator()
 		r := op.post("/operator/tenants", url.Values{"domain": {"bad domain"}, "name": {""}, "trunk": {"x/sip:evil"}, "caller_id": {"a\nb"},
 			"admin_username": {"boss"}, "admin_password": {"boss-password"}})
-		for _, want := range []string{"a domain name", "1 to 100 characters", "a PJSIP endpoint", "on one line", "2 to 10 digits", `value="boss"`, `value="bad domain"`} {
+		for _, want := range []string{"A domain name", "1 to 100 characters", "A PJSIP endpoint", "on one line", "2 to 10 digits", `value="boss"`, `value="bad domain"`} {
 			if !strings.Contains(r.body, want) && !strings.Contains(r.body, escaped(want)) {
 				t.Errorf("the page lacks %q", want)
 			}
+		}
+		assertErrorsLinked(t, r.body)
+		if !strings.Contains(r.body, "The two passwords differ.") {
+			t.Error("the first admin's password was not asked twice")
 		}
 		if r.status != 422 || strings.Contains(r.body, "boss-password") {
 			t.Fatalf("= %d", r.status)
 		}
 		r = op.post("/operator/tenants", url.Values{"domain": {"new.example"}, "name": {"New"}, "admin_username": {"boss"}, "admin_name": {"Boss"},
 			"admin_extension": {"100"}, "admin_password": {"boss-pass1"}})
-		if r.status != 422 || !strings.Contains(r.body, escaped("an admin's password must be 12 to 72 characters")) {
+		if r.status != 422 || !strings.Contains(r.body, escaped("An admin's password must be 12 to 72 characters")) {
 			t.Fatalf("a first admin with 10 characters = %d: %s", r.status, r.body)
 		}
 		if ts, _ := f.db.Tenants(context.Background()); len(ts) != 2 {
@@ -992,6 +997,44 @@ func TestAdminRefusesBadValues(t *testing.T) {
 }
 
 // escaped is how html/template writes a text in a page.
+var (
+	describedRE = regexp.MustCompile(`aria-describedby="([^"]*)"`)
+	invalidRE   = regexp.MustCompile(`<(?:input|select|textarea) [^>]*aria-invalid="true"[^>]*>`)
+	fieldErrRE  = regexp.MustCompile(`<span class="field-error" id="([^"]+)">`)
+)
+
+// assertErrorsLinked checks a refused form the way a screen reader meets it:
+// every field error belongs to a field marked aria-invalid whose
+// aria-describedby names it, every name there is on the page, and the first
+// field in error, only it, has autofocus.
+func assertErrorsLinked(t *testing.T, body string) {
+	t.Helper()
+	for _, m := range describedRE.FindAllStringSubmatch(body, -1) {
+		for _, id := range strings.Fields(m[1]) {
+			if !strings.Contains(body, `id="`+id+`"`) {
+				t.Errorf("aria-describedby names %q, which is not on the page", id)
+			}
+		}
+	}
+	invalid := invalidRE.FindAllString(body, -1)
+	errs := fieldErrRE.FindAllStringSubmatch(body, -1)
+	if n := strings.Count(body, `class="field-error"`); n != len(errs) {
+		t.Errorf("%d field errors, %d of them with an id a field can name", n, len(errs))
+	}
+	for _, m := range errs {
+		linked := strings.Contains(body, `aria-describedby="`+m[1]) || strings.Contains(body, " "+m[1]+`"`)
+		if !linked {
+			t.Errorf("field error %s is named by no field", m[1])
+		}
+	}
+	if len(invalid) == 0 {
+		return
+	}
+	if !strings.Contains(invalid[0], " autofocus") || strings.Count(body, " autofocus") != 1 {
+		t.Errorf("the first field in error, and only it, should have autofocus: %s; %d in the page", invalid[0], strings.Count(body, " autofocus"))
+	}
+}
+
 func escaped(s string) string {
 	return strings.NewReplacer(`"`, "&#34;", "'", "&#39;", "<", "&lt;", ">", "&gt;", "+", "&#43;").Replace(s)
 }
@@ -1039,6 +1082,17 @@ func TestAdminPagesWithoutLogin(t *testing.T) {
 	if css := b.get("/admin/style.css"); css.status != 200 || !strings.Contains(css.body, "body") {
 		t.Fatalf("stylesheet = %d", css.status)
 	}
+	// the icon every page names is there (a missing one is a 404 in the console)
+	if icon := b.get("/favicon.svg"); icon.status != 200 || !strings.HasPrefix(icon.header.Get("Content-Type"), "image/svg+xml") {
+		t.Fatalf("favicon = %d %s", icon.status, icon.header.Get("Content-Type"))
+	}
+	// a mistyped address is a page of the admin pages, not a line of plain text
+	for _, path := range []string{"/admin/no-such-page", "/operator/x/y"} {
+		r := b.get(path)
+		if r.status != 404 || !strings.Contains(r.body, "<title>Not found") || r.header.Get("Content-Security-Policy") == "" {
+			t.Errorf("GET %s = %d %s", path, r.status, r.body)
+		}
+	}
 }
 
 func TestAdminLoginAttemptsAreLimited(t *testing.T) {
@@ -1065,7 +1119,7 @@ func TestAdminLoginAttemptsAreLimited(t *testing.T) {
 				}
 			}
 			r := b.login(tt.kind, tt.domain, tt.user, tt.right)
-			if r.status != http.StatusTooManyRequests || !strings.Contains(r.body, "too many failed logins") || cookieNamed(r.header, AdminCookie) != nil {
+			if r.status != http.StatusTooManyRequests || !strings.Contains(r.body, "Too many failed logins") || cookieNamed(r.header, AdminCookie) != nil {
 				t.Fatalf("sixth attempt = %d: %s", r.status, r.body)
 			}
 		})
@@ -1258,4 +1312,37 @@ func TestOperatorAssignsDIDs(t *testing.T) {
 			t.Fatalf("B's number for a new tenant = %d", r.status)
 		}
 	})
+}
+
+// TestAdminWords: the pages name stored values in words, and say who is
+// signed in without repeating it ("root · operator").
+func TestAdminWords(t *testing.T) {
+	f := newAdminFixture(t)
+	a := f.adminOfA()
+	if r := a.post("/admin/queues", url.Values{"name": {"Billing"}, "ring": {"5"}, "strategy": {"round_robin"}, "moh": {"default"}, "overflow": {"hangup"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("create queue = %d", r.status)
+	}
+	for path, wants := range map[string][]string{
+		"/admin/queues":     {"<td>Round robin</td>"},
+		"/admin/queues/new": {`<option value="longest_idle" selected>Longest idle</option>`, `<option value="fewest_calls">Fewest calls</option>`},
+		"/admin/agents":     {"<td>Admin</td>", "<td>Agent</td>"},
+		"/admin/agents/new": {`<option value="supervisor">Supervisor</option>`},
+	} {
+		body := a.get(path).body
+		for _, want := range wants {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s lacks %s", path, want)
+			}
+		}
+		if strings.Contains(body, ">round_robin<") || strings.Contains(body, ">longest_idle<") {
+			t.Errorf("%s shows a raw strategy", path)
+		}
+		if !strings.Contains(body, "Signed in as ann (acme.example)") {
+			t.Errorf("%s does not say who is signed in", path)
+		}
+	}
+	body := f.operator().get("/operator/tenants").body
+	if !strings.Contains(body, "Signed in as root<") || !strings.Contains(body, "Contact center operator") || strings.Contains(body, "· operator") {
+		t.Errorf("operator header: %s", body)
+	}
 }

@@ -3,7 +3,6 @@ package http
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -15,7 +14,6 @@ import (
 type variableRow struct {
 	N             int
 	Key, Variable string
-	Err           string
 }
 
 func (a *admin) showVariables(c *gin.Context, status int, keys, vars []string, errs FormErrors) {
@@ -25,7 +23,6 @@ func (a *admin) showVariables(c *gin.Context, status int, keys, vars []string, e
 		if i < len(keys) && i < len(vars) {
 			rows[i].Key, rows[i].Variable = keys[i], vars[i]
 		}
-		rows[i].Err = errs["row"+strconv.Itoa(i+1)]
 	}
 	p := a.newPage(c, "Call variables", "variables")
 	p.Errors, p.Data = errs, rows

@@ -90,7 +90,7 @@ func (s *Server) readLoop(sess *app.Session, cl *ctiClient) {
 		cmd, err := cti.DecodeCommand(data)
 		if err != nil {
 			ok := false
-			cl.Send(cti.Message{Type: cti.MsgReply, ID: cmd.ID, OK: &ok, Error: &cti.ErrorView{Code: cti.CodeBadCommand, Message: err.Error()}})
+			cl.Send(cti.Message{Type: cti.MsgReply, ID: cmd.ID, OK: &ok, Error: &cti.ErrorView{Code: cti.CodeBadCommand, Message: cti.Sentence(err.Error())}})
 		} else if err := s.cfg.Agents.Do(cl.ctx, sess, cmd); err != nil {
 			return // the session or the app is gone
 		}

@@ -324,6 +324,46 @@ type reportTable struct {
 	Link               template.URL // of the CSV file, with the page's period
 	Columns            []reportColumn
 	Rows               []reportRow
+	// Parts split a wide table into narrower ones on the page, so that it
+	// fits a 1280-pixel window; the CSV file keeps every column.
+	Parts []reportPart
+}
+
+// reportPart is some of a table's columns (indexes, the key columns first).
+type reportPart struct {
+	Title   string
+	Columns []int
+}
+
+// shownTable is a table as the page shows it: all of it, or one part.
+type shownTable struct {
+	ID, Title string // the id names the table's scroll box
+	Columns   []reportColumn
+	Rows      []reportRow
+}
+
+// Shown are the tables the page shows for t.
+func (t reportTable) Shown() []shownTable {
+	base := strings.TrimSuffix(t.File, ".csv")
+	if len(t.Parts) == 0 {
+		return []shownTable{{ID: base + "-table", Columns: t.Columns, Rows: t.Rows}}
+	}
+	out := make([]shownTable, len(t.Parts))
+	for i, p := range t.Parts {
+		st := shownTable{ID: fmt.Sprintf("%s-table-%d", base, i+1), Title: p.Title}
+		for _, c := range p.Columns {
+			st.Columns = append(st.Columns, t.Columns[c])
+		}
+		for _, r := range t.Rows {
+			row := reportRow{Total: r.Total}
+			for _, c := range p.Columns {
+				row.Values = append(row.Values, r.Values[c])
+			}
+			st.Rows = append(st.Rows, row)
+		}
+		out[i] = st
+	}
+	return out
 }
 
 func (t reportTable) csv() ([]byte, error) {
@@ -377,6 +417,10 @@ func reportTablesOf(r report.Report) []reportTable {
 			{"Wrapup", "wrapup_s", ""}, {"Avg wrapup", "wrapup_avg_s", "per answered call"},
 			{"AHT", "aht_s", "average handling time: (talk + hold + wrapup) ÷ answered"},
 			{"Transfers", "transfers", "blind transfers"},
+		},
+		Parts: []reportPart{
+			{"Calls", []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 18}},
+			{"Handling time", []int{0, 1, 11, 12, 13, 14, 15, 16, 17}},
 		}}
 	for _, q := range r.Queues {
 		f := q.QueueFigures

@@ -285,6 +285,12 @@ func TestReportPage(t *testing.T) {
 		`href="/admin/reports/agents.csv?by=hour&amp;from=2026-03-09&amp;to=2026-03-09&amp;tz=UTC"`,
 		`href="/admin/reports/states.csv?by=hour&amp;from=2026-03-09&amp;to=2026-03-09&amp;tz=UTC"`,
 		`<a href="/admin/agents"`, // an admin has every section
+		// the queues' 19 columns in two tables that fit the window, each a named
+		// box the keyboard reaches, with the columns' meanings shown, not hovered
+		`id="queues-table-1" role="region" aria-label="Queues: Calls" tabindex="0"`,
+		`id="queues-table-2" role="region" aria-label="Queues: Handling time" tabindex="0"`,
+		`<dt>AHT</dt><dd>Average handling time: (talk &#43; hold &#43; wrapup) ÷ answered.</dd>`,
+		`id="agents-table" role="region" aria-label="Agents" tabindex="0"`,
 	} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("page lacks %s", want)

@@ -132,13 +132,19 @@ func New(cfg Config) *Server {
 	e.GET("/sip", s.sipProxy)
 	api.POST("/demo/calls", s.withSession, s.demoCall)
 	api.POST("/demo/hangup", s.withSession, s.demoHangup)
-	s.registerAdmin(e)
+	adm := s.registerAdmin(e)
 	files := http.FileServer(http.FS(static.Files))
 	e.NoRoute(func(c *gin.Context) {
 		p := c.Request.URL.Path
 		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead || strings.HasPrefix(p, "/api/") || (p != "/" && strings.HasSuffix(p, "/")) {
 			// no directory listings, and the API answers JSON 404s
 			fail(c, http.StatusNotFound, "not found")
+			return
+		}
+		if adm != nil && isAdminPath(p) {
+			// a mistyped admin address gets a page of the admin pages
+			securityHeaders(false)(c)
+			adm.notFound(c)
 			return
 		}
 		files.ServeHTTP(c.Writer, c.Request)
@@ -161,9 +167,9 @@ func (s *Server) logRequests(c *gin.Context) {
 	s.log.Debug("http", "method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(), "took", time.Since(start))
 }
 
-// fail answers with the error shape every endpoint uses.
+// fail answers with the error shape every endpoint uses: a sentence.
 func fail(c *gin.Context, status int, msg string) {
-	c.AbortWithStatusJSON(status, gin.H{"error": msg})
+	c.AbortWithStatusJSON(status, gin.H{"error": cti.Sentence(msg)})
 }
 
 // statusOf maps the app's errors to HTTP statuses, in one place; the message
@@ -227,6 +233,9 @@ func (s *Server) healthz(c *gin.Context) {
 }
 
 func (s *Server) info(c *gin.Context) {
-	// phone: whether the page should register its browser phone at /sip
-	c.JSON(http.StatusOK, gin.H{"demo": s.cfg.Demo != nil, "phone": s.cfg.SIPUpstream != "", "version": s.cfg.Version})
+	// phone: whether the page should register its browser phone at /sip;
+	// loggedIn: whether the request has a live session, so that a page asks
+	// /api/me only then (a 401 is an error in the browser's console)
+	_, loggedIn := s.sessionOf(c.Request)
+	c.JSON(http.StatusOK, gin.H{"demo": s.cfg.Demo != nil, "phone": s.cfg.SIPUpstream != "", "version": s.cfg.Version, "loggedIn": loggedIn})
 }

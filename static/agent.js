@@ -26,10 +26,11 @@ const END_REASONS = {
 const DIRECTIONS = { inbound: 'Inbound', outbound: 'Outbound', internal: 'Internal' };
 // How this agent came to the call, when it is not the plain way.
 const ROLE_NOTES = { transfer: 'transferred to you', conference: 'conference invitation', callee: 'a colleague calls' };
-const PARTY_STATES = { offered: 'Ringing', connecting: 'Connecting', connected: 'Connected' };
+// An invited agent's part is named like the agent's own state: Offered.
+const PARTY_STATES = { offered: 'Offered', connecting: 'Connecting', connected: 'Connected' };
 const NOTICES = {
   joined: 'joined the call', left: 'left the call', no_answer: 'did not answer',
-  barged: '(supervisor) joined the call', coaching: '(supervisor) is speaking to you; the caller cannot hear them',
+  barged: '(supervisor) joined the call',
   hold_failed: 'could not be put on hold: still on the line with you', resume_failed: 'could not be taken off hold: try Resume again',
 };
 const OFFER_TITLES = { transfer: 'Transferred call', conference: 'Conference invitation', callee: 'Call from a colleague' };
@@ -44,7 +45,22 @@ const BYE_REASONS = {
   shutdown: 'The server is stopping; please log in again in a moment.',
   account: 'An admin changed your password or role, so this session has ended. Log in again.',
   expired: 'Your session reached its time limit, so it has ended. Log in again.',
+  removed: 'An administrator removed your account, so you have been logged out.',
+  closed: 'This session had already ended. Please log in again.',
 };
+// What became of the call the agent had when the page went away (see leaving()).
+const LEFT_CALL = {
+  queue: ' Your caller went back to the head of the queue.',
+  others: ' The call went on without you.',
+  ended: ' Your call ended.',
+};
+// How the offered call's time is named: how long the caller has waited, or been on the line.
+const OFFER_WAIT = { answer: 'Caller waiting', transfer: 'Caller on the line', conference: 'Call time', callee: 'Calling for' };
+// Storage keys: the last login's username and domain (never the password), and why
+// the next load of the page finds the agent logged out.
+const LOGIN_KEY = 'ccaas.login';
+const LEFT_KEY = 'ccaas.left';
+const LEFT_FOR = 12 * 3600 * 1000; // older news is not told
 
 const team = new TeamPanel((cmd, fields) => send(cmd, fields), () => (model ? model.reasons : []));
 let model = null;   // {agent, state, line, call, reasons, settings} from the snapshot and deltas
@@ -66,27 +82,46 @@ function reasonText(r) {
 
 let messageTimer = null;
 let stickyMessage = ''; // a phone problem the agent must act on: shown whenever nothing else is
+let refusal = false;    // the message is why a command was refused: it goes when the state or the call changes
 
-function showMessage(text, isError) {
+function showMessage(text, isError, isRefusal = false) {
   if (!text && stickyMessage) { text = stickyMessage; isError = true; }
   const m = $('message');
   m.textContent = text || '';
   m.classList.toggle('error', !!isError);
   m.hidden = !text;
-  // Information fades by itself; an error stays until the next action.
+  refusal = !!text && isRefusal;
+  // Information fades by itself; an error stays until the next action, or until
+  // it no longer applies.
   clearTimeout(messageTimer);
   if (text && !isError) messageTimer = setTimeout(() => { m.hidden = true; }, 6000);
 }
 
 let noticeTimer = null;
+let noticeLasts = null; // for a lasting situation: true while it lasts
 
-// showNotice: something happened to someone else on the call; shown for a few seconds.
-function showNotice(text) {
+// showNotice: something happened to someone else on the call. A moment is shown
+// for a few seconds; a lasting situation (lasts given) as long as lasts() says.
+function showNotice(text, lasts) {
   const n = $('notice');
   n.textContent = text || '';
   n.hidden = !text;
   clearTimeout(noticeTimer);
-  if (text) noticeTimer = setTimeout(() => { n.hidden = true; }, 6000);
+  noticeLasts = text && lasts ? lasts : null;
+  if (text && !lasts) noticeTimer = setTimeout(() => { n.hidden = true; }, 6000);
+}
+
+// stored reads a JSON value of the page's storage (null if there is none or storage is off).
+function stored(key, remove) {
+  try {
+    const v = JSON.parse(localStorage.getItem(key) || 'null');
+    if (remove) localStorage.removeItem(key);
+    return v;
+  } catch { return null; }
+}
+
+function store(key, value) {
+  try { localStorage.setItem(key, JSON.stringify(value)); } catch { /* storage off: nothing remembered */ }
 }
 
 function setText(el, text) {
@@ -154,6 +189,8 @@ function errorText(r) {
 
 // ---- views ---------------------------------------------------------------
 
+// showLogin shows the login form, saying why the agent is there (message), with
+// the username and domain of the last login filled in.
 function showLogin(message, isError) {
   stopRinging();
   phone.stop();
@@ -163,10 +200,18 @@ function showLogin(message, isError) {
   recentGen++;
   renderRecent([]);
   showNotice('');
+  showMessage('');
   $('toolbar-view').hidden = true;
   $('notification').hidden = true;
   $('login-view').hidden = false;
-  showMessage(message, isError);
+  const why = $('login-reason');
+  why.textContent = message || '';
+  why.classList.toggle('error', !!isError);
+  why.hidden = !message;
+  const last = stored(LOGIN_KEY) || {};
+  for (const f of ['username', 'domain']) {
+    if (!$(f).value && typeof last[f] === 'string') $(f).value = last[f];
+  }
   const empty = ['username', 'password', 'domain'].find((f) => !$(f).value);
   $(empty || 'password').focus();
 }
@@ -177,6 +222,82 @@ function showToolbar() {
   $('password').value = '';
   $('toolbar-view').hidden = false;
   $('demo-panel').hidden = !demo;
+}
+
+// ---- leaving the page ----------------------------------------------------------
+
+// Closing or reloading the page ends the session (docs/cti-protocol.md). During a
+// call or an offer the browser asks first; when the page goes anyway, it notes
+// why, so that the next load can say it on the login form.
+window.addEventListener('beforeunload', (ev) => {
+  if (!liveCall()) return;
+  ev.preventDefault();
+  ev.returnValue = ''; // older browsers ask only with it set
+});
+
+window.addEventListener('pagehide', () => {
+  if (!model || !ws) return;
+  store(LEFT_KEY, { at: Date.now(), call: leaving(liveCall()) });
+});
+
+// leaving says what becomes of the agent's call when their session ends: a queue
+// call they are alone on goes back to the head of its queue; others go on without them.
+function leaving(c) {
+  if (!c) return '';
+  const others = (c.parties || []).some((p) => p.extension !== model.agent.extension && p.state === 'connected');
+  if (others) return 'others';
+  return c.queue && c.direction === 'inbound' ? 'queue' : 'ended';
+}
+
+// leftText is what the login form says after the page went away during a session.
+function leftText(left) {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const how = nav && nav.type === 'reload' ? 'the page was reloaded' : 'the page was closed';
+  return `You were logged out because ${how}.${LEFT_CALL[left.call] || ''} Log in again to take calls.`;
+}
+
+// ---- focus ------------------------------------------------------------------------
+
+// A control that disappears or is disabled by what it asked for hands the focus on
+// to the control that replaces it, so a keyboard or screen-reader user keeps their
+// place (the server's answer, not the click, changes the page).
+const NEXT_FOCUS = {
+  'btn-ready': 'btn-notready', 'btn-cancel-pending': 'btn-notready',
+  'btn-answer': 'btn-hangup', 'notif-answer': 'btn-hangup',
+  'btn-hold': 'btn-resume', 'btn-resume': 'btn-hold',
+  'btn-mute': 'btn-unmute', 'btn-unmute': 'btn-mute',
+};
+let focused = null;    // the control that last had the focus
+let wantFocus = null;  // the control to focus once it shows (an action done by shortcut)
+document.addEventListener('focusin', (ev) => { focused = ev.target; });
+
+function usable(el) {
+  return !!el && el.isConnected && !el.disabled && el.checkVisibility();
+}
+
+// stateFocus is where the focus goes when nothing replaces the control that had it.
+function stateFocus() {
+  switch (model && model.state.state) {
+    case 'offered': return ['notif-answer', 'btn-answer'];
+    case 'connecting': case 'talking': return ['btn-hangup'];
+    case 'not_ready': return ['btn-ready'];
+    default: return ['btn-notready'];
+  }
+}
+
+function keepFocus() {
+  if (wantFocus && !liveCall()) wantFocus = null; // the offer went before it was answered
+  if (wantFocus && usable($(wantFocus))) {
+    $(wantFocus).focus();
+    wantFocus = null;
+    return;
+  }
+  const el = focused;
+  if (!el || usable(el)) return;
+  const now = document.activeElement;
+  if (now && now !== document.body && now !== el) return; // the agent has moved on
+  const next = [NEXT_FOCUS[el.id], ...stateFocus()].map((id) => id && $(id)).find(usable);
+  if (next) next.focus();
 }
 
 // ---- the browser phone -----------------------------------------------------
@@ -263,7 +384,9 @@ function render() {
 
   renderCall(call);
   renderDial();
+  if (noticeLasts && !noticeLasts()) showNotice('');
   tick();
+  keepFocus();
 }
 
 // renderDial: dialling is for a Not Ready agent without a call. While Ready (or in
@@ -273,6 +396,7 @@ function renderDial() {
   const free = !liveCall() && !(s === 'offered' || s === 'connecting' || s === 'talking');
   let how = 'on', why = '';
   if (!free) { how = 'off'; why = 'You can dial when this call has ended.'; }
+  else if (s === 'wrapup') { how = 'refused'; why = 'You can dial after wrapup, once you are Not Ready: choose Not Ready now and it applies when wrapup ends.'; }
   else if (s !== 'not_ready') { how = 'refused'; why = 'Go Not Ready first to dial: no queue call is offered meanwhile.'; }
   setEnabled($('btn-dial'), how);
   if ($('btn-dial').title !== why) $('btn-dial').title = why;
@@ -302,9 +426,13 @@ function renderCall(call) {
     setText($('call-queue'), call.queue ? call.queue.name : 'Direct call');
     renderParties(call);
     renderData($('call-data'), call.data || []);
+    // A supervisor speaking to the agent alone lasts: shown for as long as it does.
+    const coach = call.state === 'connected' && call.coach;
+    $('call-coach').hidden = !coach;
+    setText($('call-coach'), coach ? `${call.coach} (supervisor) is speaking to you; the caller cannot hear them.` : '');
 
     const held = connected && !!call.held;
-    $('call-held').hidden = $('hold-timer').hidden = !held;
+    $('call-held').hidden = !held;
     $('call-muted').hidden = !(connected && call.muted);
     $('btn-answer').hidden = !offered;
     $('btn-hangup').hidden = !(call.state === 'connecting' || call.state === 'connected');
@@ -493,16 +621,33 @@ function tick() {
   const st = model.state;
   // Wrapup ends by itself: count down to `until` instead of counting up.
   const counting = st.state === 'wrapup' && !!st.until;
-  $('wrapup-countdown').hidden = !counting;
-  $('state-time').hidden = counting;
+  $('wrapup-box').hidden = !counting;
+  $('state-time-box').hidden = counting;
   if (counting) setText($('wrapup-countdown'), countdown(secondsLeft(st.since, st.until)));
   else setText($('state-time'), elapsed(st.since));
   const c = model.call;
   let t = '';
+  let label = 'Call time:';
+  const offered = !!c && c.state === 'offered';
   if (c && c.answeredAt && c.state !== 'ended') t = elapsed(c.answeredAt);
-  else if (c && c.state === 'offered') t = elapsed(c.offeredAt);
+  else if (offered) {
+    // The caller's wait (since the call arrived), not the offer's age.
+    t = elapsed(c.arrivedAt || c.offeredAt);
+    label = OFFER_WAIT[c.role] || OFFER_WAIT.answer;
+  }
   setText($('call-timer'), t);
-  setText($('hold-timer'), c && c.held && c.heldSince && c.state === 'connected' ? elapsed(c.heldSince) : '');
+  setText($('call-timer-label'), label);
+  $('call-timer-label').classList.toggle('visually-hidden', !offered);
+  // The ring time counts down: an offer left to ring out makes the agent Not Ready.
+  const ringing = offered && st.state === 'offered' && !!st.until;
+  const ring = ringing ? `${secondsLeft(st.since, st.until)} s left to answer` : '';
+  $('ring-box').hidden = !ringing;
+  setText($('ring-left'), ring);
+  setText($('notif-wait'), offered && t ? `${label} ${t}` : '');
+  setText($('notif-ring'), ring);
+  const held = !!c && c.held && !!c.heldSince && c.state === 'connected';
+  $('hold-box').hidden = !held;
+  setText($('hold-timer'), held ? elapsed(c.heldSince) : '');
   team.tick();
 }
 setInterval(tick, 250); // a quarter second keeps the countdown close to the real end
@@ -623,7 +768,10 @@ function handle(msg) {
       startPhone(msg.phone);
       loadRecent();
       break;
-    case 'state': model.state = msg.state; break;
+    case 'state':
+      model.state = msg.state;
+      if (refusal) showMessage(''); // what was refused was about the state before
+      break;
     case 'team': team.apply(msg.team || {}); return;
     case 'watch': team.setWatch(msg.watch); return;
     case 'line': model.line = msg.line; break;
@@ -631,6 +779,7 @@ function handle(msg) {
     case 'call': {
       const before = model.call;
       model.call = msg.call;
+      if (refusal) showMessage(''); // e.g. a refused transfer, once the call has changed
       // A notice is about one call: a new call makes it old news.
       if (msg.call && !(before && before.id === msg.call.id)) showNotice('');
       const ended = msg.call && msg.call.state === 'ended';
@@ -639,15 +788,20 @@ function handle(msg) {
     }
     case 'notice': {
       const n = msg.notice || {};
+      if (n.kind === 'coaching') return; // lasting: the call's coach shows it while it lasts
       const who = n.name || (n.extension ? `Extension ${n.extension}` : 'Someone');
-      showNotice(`${who} ${NOTICES[n.kind] || words(n.kind)}`);
+      // A resume that failed leaves the customer on hold: told while they still are.
+      const lasts = n.kind === 'resume_failed'
+        ? () => { const c = liveCall(); return !!c && c.id === n.call && !!c.held; }
+        : null;
+      showNotice(`${who} ${NOTICES[n.kind] || words(n.kind)}`, lasts);
       return;
     }
     case 'reply': {
       const digits = pendingDigits.get(msg.id);
       pendingDigits.delete(msg.id);
       if (!msg.ok) {
-        showMessage((msg.error && msg.error.message) || 'The command was refused.', true);
+        showMessage((msg.error && msg.error.message) || 'The command was refused.', true, true);
       } else if (digits && model && model.call && sentDigits.call === digits.call) {
         sentDigits.digits = (sentDigits.digits + digits.digits).slice(-24);
         setText($('dtmf-sent'), `Sent: ${sentDigits.digits}`);
@@ -659,7 +813,7 @@ function handle(msg) {
       ws = null; // the close that follows is expected
       if (sock) sock.close();
       const text = msg.reason === 'supervisor' ? `${msg.by || 'Your supervisor'} logged you out.` : BYE_REASONS[msg.reason];
-      showLogin(text || `Your session has ended (${words(msg.reason)}).`, msg.reason !== 'logout');
+      showLogin(text || 'Your session has ended. Please log in again.', msg.reason !== 'logout');
       return;
     }
     default: return; // unknown types are for newer pages
@@ -724,6 +878,16 @@ function answer() {
   if (model && model.call && model.call.state === 'offered') send('answer', { call: model.call.id });
 }
 
+// Alt+A answers an offer from anywhere on the page (shown on the Answer buttons, and
+// aria-keyshortcuts names it); the focus then goes to Hang up, as after a click.
+document.addEventListener('keydown', (ev) => {
+  if (!ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.code !== 'KeyA') return;
+  if (!(model && model.call && model.call.state === 'offered')) return;
+  ev.preventDefault();
+  wantFocus = 'btn-hangup';
+  answer();
+});
+
 $('login-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   unlockAudio(); // a click is the chance to allow sound for later rings
@@ -746,6 +910,7 @@ $('login-form').addEventListener('submit', async (ev) => {
     }
     err.hidden = true;
     showMessage('');
+    store(LOGIN_KEY, { username: body.username, domain: body.domain });
     askNotificationPermission();
     connect();
   } catch {
@@ -797,18 +962,20 @@ $('btn-demo-hangup').addEventListener('click', async () => {
 document.addEventListener('click', unlockAudio, { capture: true });
 
 async function boot() {
+  let loggedIn = false;
   try {
     const info = await api('GET', '/api/info');
     demo = !!(info.ok && info.data && info.data.demo);
     phoneWanted = !!(info.ok && info.data && info.data.phone);
+    loggedIn = !!(info.ok && info.data && info.data.loggedIn);
   } catch { demo = false; }
   if (!phoneWanted) phone.off(demo ? 'demo' : 'off');
   renderPhone(phone.status);
-  try {
-    const me = await api('GET', '/api/me');
-    if (me.ok) { connect(); return; } // the snapshot shows the toolbar
-  } catch { /* fall through to the login form */ }
-  showLogin();
+  const left = stored(LEFT_KEY, true);
+  // With a live session the socket brings the snapshot, which shows the toolbar
+  // (asking /api/me without one would log a 401 in the console).
+  if (loggedIn) { connect(); return; }
+  showLogin(left && Date.now() - left.at < LEFT_FOR ? leftText(left) : '');
 }
 
 boot();

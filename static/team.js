@@ -3,8 +3,9 @@
 // changed rows arrive), and the supervisor's listening in ("watch"). All text
 // goes in through textContent: names, numbers and reasons are never markup.
 
+// The agent page's names of the states (agent.js).
 const STATE_LABELS = {
-  logged_out: 'Logged out', not_ready: 'Not Ready', ready: 'Ready', offered: 'Ringing',
+  logged_out: 'Logged out', not_ready: 'Not Ready', ready: 'Ready', offered: 'Offered',
   connecting: 'Connecting', talking: 'Talking', wrapup: 'Wrapup',
 };
 const MODES = { monitor: 'Listening', whisper: 'Whispering to', barge: 'In the call with' };
@@ -33,10 +34,16 @@ function cell(text, cls) {
   return td;
 }
 
-function button(label, cmd, agent, cls) {
+// button is a row's action; its name ends with the agent's name ("Monitor Alice
+// Anders"), so that a screen reader tells the rows' buttons, and the supervisor's own
+// Ready and Not Ready, apart.
+function button(label, cmd, agent, name, cls) {
   const b = document.createElement('button');
   b.type = 'button';
-  b.textContent = label;
+  const who = document.createElement('span');
+  who.className = 'visually-hidden';
+  who.textContent = ` ${name}`;
+  b.append(label, who);
   b.dataset.cmd = cmd;
   b.dataset.agent = String(agent);
   b.className = 'small' + (cls ? ` ${cls}` : '');
@@ -145,7 +152,7 @@ export class TeamPanel {
     tr.dataset.state = a.state.state;
     const state = cell(STATE_LABELS[a.state.state] || words(a.state.state), 'team-state');
     let reason = a.state.state === 'not_ready' ? words(a.state.reason) : '';
-    if (a.state.pending) reason = `next: Not Ready (${words(a.state.pending)})`;
+    if (a.state.pending) reason = `Next: Not Ready (${words(a.state.pending)})`;
     if (a.state.by) reason = reason ? `${reason}, by ${a.state.by}` : `by ${a.state.by}`;
     const time = cell('', 'num timer');
     time.dataset.since = a.state.state === 'logged_out' ? '' : a.state.since;
@@ -155,20 +162,24 @@ export class TeamPanel {
     const callTime = cell('', 'num timer');
     callTime.dataset.since = c && c.since ? c.since : '';
     const actionsCell = document.createElement('td');
-    const actions = document.createElement('div'); // a flex box inside: a flex td would leave the table
+    actionsCell.className = 'team-actions-cell';
+    const actions = document.createElement('div'); // a grid inside: a grid td would leave the table
     actions.className = 'team-actions';
     actionsCell.append(actions);
     const talking = c && c.state === 'connected';
     if (talking) {
+      const listen = document.createElement('span');
       const w = this.watch && this.watch.agent === a.id ? this.watch.mode : '';
       for (const [cmd, label] of [['monitor', 'Monitor'], ['whisper', 'Whisper'], ['barge', 'Barge in']]) {
-        const b = button(label, cmd, a.id, w === cmd ? 'primary' : '');
+        const b = button(label, cmd, a.id, a.name, w === cmd ? 'primary' : '');
         b.disabled = w === cmd;
-        actions.append(b);
+        listen.append(b);
       }
+      actions.append(listen);
     }
     if (a.state.state !== 'logged_out') {
-      const ready = button('Ready', 'agent_ready', a.id);
+      const state = document.createElement('span');
+      const ready = button('Ready', 'agent_ready', a.id, a.name);
       ready.disabled = a.state.state === 'ready';
       const sel = document.createElement('select');
       sel.setAttribute('aria-label', `Not Ready reason for ${a.name}`);
@@ -179,10 +190,11 @@ export class TeamPanel {
         o.textContent = words(r);
         sel.append(o);
       }
-      const nr = button('Not Ready', 'agent_not_ready', a.id);
-      const out = button('Log out', 'agent_logout', a.id, 'quiet');
+      const nr = button('Not Ready', 'agent_not_ready', a.id, a.name);
+      const out = button('Log out', 'agent_logout', a.id, a.name, 'quiet');
       out.disabled = !!c;
-      actions.append(ready, sel, nr, out);
+      state.append(ready, sel, nr, out);
+      actions.append(state);
     }
     tr.append(cell(a.name), cell(a.extension, 'num'), state, cell(reason, 'meta'), time,
       cell(callText, 'team-call'), callTime, actionsCell);

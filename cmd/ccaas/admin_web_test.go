@@ -68,7 +68,8 @@ func TestAdminPagesChangeTheRunningSystem(t *testing.T) {
 	}
 	op.get("/operator/tenants/new")
 	_, path, body := op.submit("/operator/tenants", url.Values{"domain": {"e2e.example"}, "name": {"End to End"},
-		"admin_username": {"boss"}, "admin_name": {"Boss"}, "admin_extension": {"100"}, "admin_password": {"boss-password"}, "dids": {"5557777"}})
+		"admin_username": {"boss"}, "admin_name": {"Boss"}, "admin_extension": {"100"}, "admin_password": {"boss-password"}, "admin_password2": {"boss-password"},
+		"dids": {"5557777"}})
 	if path != "/operator/tenants" || !strings.Contains(body, "Tenant e2e.example created") {
 		t.Fatalf("create tenant ended on %s: %s", path, body)
 	}

@@ -134,6 +134,17 @@ func (b *browser) post(path, body string) (int, string) {
 	return resp.StatusCode, string(data)
 }
 
+func (b *browser) get(path string) (int, string) {
+	b.t.Helper()
+	resp, err := b.http.Get(b.base + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data)
+}
+
 // cti opens the CTI socket as the page would: with its cookie and its origin.
 func (b *browser) cti() *socket {
 	b.t.Helper()
@@ -207,13 +218,20 @@ func TestDemoQueueCallEndToEnd(t *testing.T) {
 	base := startDemo(t)
 	b := newBrowser(t, base)
 
-	if code, _ := b.post("/api/login", `{"username":"bob","password":"wrong","domain":"demo.local"}`); code != http.StatusUnauthorized {
-		t.Fatalf("bad password: %d", code)
+	if code, body := b.post("/api/login", `{"username":"bob","password":"wrong","domain":"demo.local"}`); code != http.StatusUnauthorized || body != `{"error":"Wrong username, password or domain."}` {
+		t.Fatalf("bad password: %d %s", code, body)
+	}
+	// the page asks /api/me only with a live session
+	if code, body := b.get("/api/info"); code != http.StatusOK || !strings.Contains(body, `"loggedIn":false`) {
+		t.Fatalf("info before login: %d %s", code, body)
 	}
 	// bob has no wrapup time: he is Ready again right after each call
 	code, body := b.post("/api/login", `{"username":"bob","password":"bob-demo","domain":"demo.local"}`)
 	if code != http.StatusOK || !strings.Contains(body, `"extension":"1002"`) {
 		t.Fatalf("login: %d %s", code, body)
+	}
+	if code, body := b.get("/api/info"); code != http.StatusOK || !strings.Contains(body, `"loggedIn":true`) {
+		t.Fatalf("info after login: %d %s", code, body)
 	}
 	ws := b.cti()
 	snap := ws.next("snapshot", func(m msg) bool { return true })

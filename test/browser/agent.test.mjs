@@ -6,7 +6,8 @@
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { DemoFixture, text as waitText, WAIT } from './harness.mjs';
+import { DemoFixture, text as waitText, watch, WAIT } from './harness.mjs';
+import { assertClean } from './clean.mjs';
 
 const demo = new DemoFixture('ccaas-browser-');
 let dir, base, browser;
@@ -20,16 +21,15 @@ before(async () => {
 after(() => demo.tearDown());
 
 // newPage opens the agent page in a fresh context (its own cookies) and
-// collects JavaScript errors, which no test should see.
+// collects JavaScript errors, which no test should see, and the console
+// (watch, for assertClean).
 // It also keeps every CTI message the server sent it (page.cti), for checks
 // against what the server really said.
 async function newPage(setup) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   if (setup) await setup(context);
-  const page = await context.newPage();
-  page.errors = [];
+  const page = watch(await context.newPage());
   page.cti = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
   page.on('websocket', (ws) => ws.on('framereceived', (f) => {
     try { page.cti.push(JSON.parse(f.payload)); } catch { /* not JSON */ }
   }));
@@ -71,7 +71,7 @@ test('a wrong password shows the server error and stays on the login form', asyn
   try {
     await login(page, 'alice', 'not-her-password');
     await visible(page, '#login-error');
-    await text(page, '#login-error', /wrong username, password or domain/);
+    await text(page, '#login-error', 'Wrong username, password or domain.');
     assert.ok(await page.locator('#login-form').isVisible());
     assert.ok(await page.locator('#toolbar-view').isHidden());
     assert.deepEqual(page.errors, []);
@@ -152,7 +152,7 @@ async function readyWithCall(page, username, password, from) {
 async function logout(page) {
   await page.click('#btn-logout');
   await visible(page, '#login-form');
-  await text(page, '#message', /logged out/);
+  await text(page, '#login-reason', /logged out/);
 }
 
 test('bob takes a call, hangs up, takes a call the customer ends, and logs out', async () => {
@@ -241,7 +241,7 @@ test('bob takes a call, hangs up, takes a call the customer ends, and logs out',
     // The session is over: a reload lands on the login form too.
     await page.reload();
     await visible(page, '#login-form');
-    assert.deepEqual(page.errors, []);
+    await assertClean(page, 'the login form after a whole day');
   } finally {
     await page.context().close();
   }
@@ -256,7 +256,7 @@ test('a second login of the same agent ends the first session', async () => {
     await login(second, 'bob', 'bob-demo');
     await text(second, '#agent-ext', '1002');
     await visible(first, '#login-form');
-    await text(first, '#message', /logged in somewhere else/);
+    await text(first, '#login-reason', /logged in somewhere else/);
     await text(second, '#agent-state', /^Not Ready/);
     assert.deepEqual(first.errors, []);
     assert.deepEqual(second.errors, []);
@@ -564,7 +564,7 @@ test('bob invites alice to a conference: both see both, joined and left notices,
 
   await bob.fill('#conference-target', '1001');
   await bob.click('#btn-conference');
-  await waitParties(bob, ['Bob Berger (you)|Connected', 'Alice Anders|Ringing']);
+  await waitParties(bob, ['Bob Berger (you)|Connected', 'Alice Anders|Offered']);
   await visible(alice, '#notification');
   await text(alice, '#notif-title', 'Conference invitation');
   await text(alice, '#notif-caller', '+4930777003');

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -140,6 +141,15 @@ export async function login(page, username, password, domain) {
   }
 }
 
+// placeCall has a simulated customer call the demo queue (its DID 5550001)
+// from a known number, through the page's demo controls.
+export async function placeCall(page, from) {
+  const status = await page.evaluate(async (from) => (await fetch('/api/demo/calls', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ did: '5550001', from }),
+  })).status, from);
+  assert.equal(status, 201, 'POST /api/demo/calls');
+}
+
 // DemoFixture runs `ccaas demo` for one test file in a temporary directory,
 // with a browser: call setUp in before() and tearDown in after().
 // KEEP_TMP=1 keeps the directory (screenshots, database).
@@ -159,6 +169,20 @@ export class DemoFixture {
     this.browser = await launch();
   }
 
+  // text is harness.mjs's text, failing early (with the server's stderr) if the server died.
+  text(page, sel, want, timeout = WAIT) {
+    return text(page, sel, want, { timeout, alive: () => this.server.assertAlive() });
+  }
+
+  // open loads path in a fresh browser context (its own cookies), watched (for
+  // assertClean): context is one to share, or browser.newContext's options.
+  async open(path = '/', context = { viewport: { width: 1280, height: 800 } }) {
+    if (!context.newPage) context = await this.browser.newContext(context);
+    const page = watch(await context.newPage());
+    await page.goto(this.base + path);
+    return page;
+  }
+
   async tearDown() {
     await this.browser?.close().catch(() => {});
     const died = this.server?.exit;
@@ -167,4 +191,13 @@ export class DemoFixture {
     else if (this.dir) console.log(`kept ${this.dir}`);
     if (died) throw this.server.failure(`the server died during the tests (${died})`);
   }
+}
+
+// useDemo gives a test file its DemoFixture: set up before the file's tests,
+// torn down after them.
+export function useDemo(prefix, want) {
+  const demo = new DemoFixture(prefix, want);
+  before(() => demo.setUp(), { timeout: 300_000 });
+  after(() => demo.tearDown());
+  return demo;
 }

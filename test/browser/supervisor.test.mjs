@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { DemoFixture, login, text as textOf, watch, WAIT } from './harness.mjs';
+import { assertClean } from './clean.mjs';
 
 const demo = new DemoFixture('ccaas-supervisor-');
 let dir, server, base, browser;
@@ -52,7 +53,7 @@ test('the team view follows agents live; monitor, barge and state changes work f
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ did: '5550001', from: '+4930777' }),
     })).status);
     assert.equal(status, 201);
-    await text(carol, `${row('alice')} .team-state`, 'Ringing');
+    await text(carol, `${row('alice')} .team-state`, 'Offered');
     await alice.locator('#notification').waitFor({ state: 'visible', timeout: WAIT });
     await alice.click('#notif-answer');
     await text(alice, '#call-state', 'Connected');
@@ -90,12 +91,13 @@ test('the team view follows agents live; monitor, barge and state changes work f
     await text(carol, `${row('bob')} .team-state`, 'Ready');
     await carol.click(`${row('bob')} button[data-cmd="agent_logout"]`);
     await bob.locator('#login-form').waitFor({ state: 'visible', timeout: WAIT });
-    await text(bob, '#message', 'Carol Chen logged you out.');
+    await text(bob, '#login-reason', 'Carol Chen logged you out.');
     await text(carol, `${row('bob')} .team-state`, 'Logged out');
 
     // everything above came over the one WebSocket: no request after the page loaded
     assert.deepEqual(carol.requests.slice(loaded), []);
-    for (const p of [carol, alice, bob]) assert.deepEqual(p.errors, []);
+    for (const p of [alice, bob]) assert.deepEqual(p.errors, []);
+    await assertClean(carol, 'the team view at the end');
     await carol.screenshot({ path: join(dir, 'team.png') });
   } finally {
     for (const p of [carol, alice, bob]) await p?.context().close();
