@@ -181,7 +181,7 @@ test('every admin page, with a form with errors, and the reports', async () => {
     await adminLogin(page, '/admin/login', 'admin', 'admin-demo', 'demo.local');
     await page.waitForURL(/\/admin\/agents$/);
     await assertClean(page, 'agents');
-    for (const path of ['/admin/agents/new', '/admin/queues', '/admin/queues/new', '/admin/variables', '/admin/reasons', '/admin/settings']) {
+    for (const path of ['/admin/agents/new', '/admin/queues', '/admin/queues/new', '/admin/variables', '/admin/reasons', '/admin/settings', '/admin/sessions']) {
       await page.goto(demo.base + path);
       await assertClean(page, path);
     }
@@ -203,7 +203,7 @@ test('every admin page, with a form with errors, and the reports', async () => {
     await text(page, 'main > .error', /correct the fields/i);
     await assertClean(page, 'the agent form with errors', refusedPage(422));
     await page.goto(demo.base + '/admin/queues/new');
-    await submitWith(page, { name: 'Support', dids: 'not a number' });
+    await submitWith(page, { name: 'Support' }); // a name another queue has
     await text(page, 'main > .error', /correct the fields/i);
     await assertClean(page, 'the queue form with errors', refusedPage(422));
 
@@ -239,6 +239,8 @@ test('every operator page, with a form with errors', async () => {
     await page.click('tbody tr:first-child a');
     await page.waitForURL(/\/operator\/tenants\/\d+$/);
     await assertClean(page, 'a tenant');
+    await page.goto(demo.base + '/operator/sessions');
+    await assertClean(page, 'the operator\'s sessions');
     await page.goto(demo.base + '/operator/tenants/new');
     await assertClean(page, 'a new tenant');
     await submitWith(page, { domain: 'a..b', name: 'New Co', admin_username: 'boss' });
