@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/ccaas/ccaas/internal/memnet"
+	"github.com/ccaas/ccaas/internal/syncbuf"
 )
 
 // waitLimit bounds every wait in these tests; nothing sleeps, a wait that
@@ -133,7 +134,7 @@ func eventsHandler(t *testing.T, serve func(n int, conn *websocket.Conn)) http.H
 // tcpClient is a client for srv, over loopback TCP. Tests that wait for the
 // client's timing (backoff, keep-alive) run in a synctest bubble instead,
 // with memEventsServer and memClient.
-func tcpClient(t *testing.T, srv *httptest.Server, logBuf *lockedBuffer) *Client {
+func tcpClient(t *testing.T, srv *httptest.Server, logBuf *syncbuf.Buffer) *Client {
 	t.Helper()
 	c, err := New(Config{URL: srv.URL + "/ari", Username: "ccaas", Password: "ccaas", Application: "ccaas",
 		RequestTimeout: time.Second, Logger: testLogger(t, logBuf)})
@@ -145,7 +146,7 @@ func tcpClient(t *testing.T, srv *httptest.Server, logBuf *lockedBuffer) *Client
 
 // memClient is a client for srv with the production timing, which a
 // synctest bubble's fake clock runs at once.
-func memClient(t *testing.T, srv *memnet.Server, logBuf *lockedBuffer) *Client {
+func memClient(t *testing.T, srv *memnet.Server, logBuf *syncbuf.Buffer) *Client {
 	t.Helper()
 	c, err := New(Config{URL: srv.URL + "/ari", HTTPClient: srv.Client(), Username: "ccaas", Password: "ccaas", Application: "ccaas",
 		Logger: testLogger(t, logBuf)})
@@ -198,7 +199,7 @@ func TestRunEventsDecodesRecordedEvents(t *testing.T) {
 			}
 		}
 	})
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	c := tcpClient(t, srv, logs)
 	h := newRecordingHandler(c)
 	stop := runEvents(t, c, h)
@@ -322,7 +323,7 @@ func TestRunEventsDialFailures(t *testing.T) {
 			}
 		}))
 		t.Cleanup(srv.Close)
-		logs := &lockedBuffer{}
+		logs := &syncbuf.Buffer{}
 		c := memClient(t, srv, logs)
 		h := newRecordingHandler(c)
 		start := time.Now()

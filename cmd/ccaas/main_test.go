@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -13,32 +12,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/ccaas/ccaas/ari/asterisksim"
+	"github.com/ccaas/ccaas/internal/syncbuf"
 )
-
-// lockedBuffer collects what the command prints.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 var urlLine = regexp.MustCompile(`open (https?://[^\s]+)`)
 
@@ -53,7 +34,7 @@ func startDemo(t *testing.T) string {
 func startDemoOn(t *testing.T, db string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr lockedBuffer
+	var stdout, stderr syncbuf.Buffer
 	done := make(chan error, 1)
 	args := []string{"demo", "--addr", "127.0.0.1:0", "--callers-every", "0", "--log-level", "warn"}
 	if db != "" { // else the demo's own folder
@@ -428,7 +409,7 @@ func TestServeHealthFollowsARI(t *testing.T) {
 	sim := asterisksim.New(asterisksim.Config{Username: "ccaas", Password: "secret", Logger: slog.New(slog.DiscardHandler)})
 	srv := httptest.NewServer(sim)
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr lockedBuffer
+	var stdout, stderr syncbuf.Buffer
 	done := make(chan error, 1)
 	t.Setenv("CCAAS_ARI_PASSWORD", "secret")
 	args := []string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "serve.db"), "--ari-url", srv.URL + "/ari", "--log-level", "error"}

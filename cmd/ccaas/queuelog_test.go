@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ccaas/ccaas/internal/syncbuf"
 )
 
 // TestDemoWritesQueueLog runs the real demo: it writes a queue_log next to
@@ -18,7 +20,7 @@ import (
 func TestDemoWritesQueueLog(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr lockedBuffer
+	var stdout, stderr syncbuf.Buffer
 	done := make(chan error, 1)
 	args := []string{"demo", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "demo.db"), "--callers-every", "0", "--log-level", "warn"}
 	go func() { done <- run(ctx, args, strings.NewReader(""), &stdout, &stderr) }()

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ccaas/ccaas/internal/syncbuf"
 )
 
 // selfSigned writes a throwaway certificate and key for 127.0.0.1.
@@ -48,7 +50,7 @@ func selfSigned(t *testing.T) (certFile, keyFile string) {
 func TestServesTLSWithSecureCookies(t *testing.T) {
 	cert, key := selfSigned(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr lockedBuffer
+	var stdout, stderr syncbuf.Buffer
 	done := make(chan error, 1)
 	args := []string{"demo", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "tls.db"), "--callers-every", "0",
 		"--log-level", "error", "--tls-cert", cert, "--tls-key", key}
