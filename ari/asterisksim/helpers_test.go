@@ -293,6 +293,22 @@ func (r *rig) placeCall(e *events, did string) string {
 	return id
 }
 
+// answeredCall places a customer call and answers it.
+func (r *rig) answeredCall(e *events, did string) string {
+	r.t.Helper()
+	id := r.placeCall(e, did)
+	r.must(204, "POST", "/channels/"+id+"/answer", "")
+	e.expect("ChannelStateChange " + id + " Up")
+	return id
+}
+
+// destroyBridge deletes an empty bridge and reads its BridgeDestroyed.
+func (r *rig) destroyBridge(e *events, id string) {
+	r.t.Helper()
+	r.must(204, "DELETE", "/bridges/"+id, "")
+	e.expect("BridgeDestroyed " + id)
+}
+
 // originateUp originates to an answering endpoint and reads its events up
 // to StasisStart.
 func (r *rig) originateUp(e *events, id, endpoint, appArgs string) {
