@@ -709,19 +709,38 @@ func (p *player) connect() {
 // reconnect opens the events socket again after a restart, retrying while
 // the simulator boots.
 func (p *player) reconnect() {
+	p.pingUntil("simulator did not come back after the restart", func(status int, err error) bool {
+		return err == nil && status == http.StatusOK
+	})
+	p.connect()
+}
+
+// pingUntil polls GET /asterisk/ping, as the recording's driver polled a
+// booting Asterisk, until done says so; the test fails with what after
+// replayEventWait.
+func (p *player) pingUntil(what string, done func(status int, err error) bool) {
 	deadline := time.Now().Add(replayEventWait)
-	poll := time.NewTicker(2 * time.Millisecond) // polling a booting server, as the recording's driver did
+	poll := time.NewTicker(2 * time.Millisecond)
 	defer poll.Stop()
 	for ; ; <-poll.C {
 		status, _, err := rawGet(p.srv.URL + "/ari/asterisk/ping")
-		if err == nil && status == http.StatusOK {
-			break
+		if done(status, err) {
+			return
 		}
 		if time.Now().After(deadline) {
-			p.t.Fatalf("simulator did not come back after the restart: %d %v", status, err)
+			p.t.Fatalf("%s: %d %v", what, status, err)
 		}
 	}
-	p.connect()
+}
+
+// wait blocks until the events feed has news, false once deadline passed.
+func (p *player) wait(deadline <-chan time.Time) bool {
+	select {
+	case <-p.feed.wake:
+		return true
+	case <-deadline:
+		return false
+	}
 }
 
 func (p *player) awaitClose() {
@@ -733,9 +752,7 @@ func (p *player) awaitClose() {
 		if closed {
 			return
 		}
-		select {
-		case <-p.feed.wake:
-		case <-deadline:
+		if !p.wait(deadline) {
 			p.problem("the events socket was not closed by the simulator's restart")
 			return
 		}
@@ -921,23 +938,17 @@ func (p *player) bootPing(l replayLine, want *replayLine) {
 		}
 		return
 	}
-	deadline := time.Now().Add(replayEventWait)
-	poll := time.NewTicker(2 * time.Millisecond) // polling a booting server, as the recording's driver did
-	defer poll.Stop()
-	for ; ; <-poll.C {
-		status, _, err := rawGet(p.srv.URL + "/ari/asterisk/ping")
-		if err == nil && status == http.StatusOK {
+	p.pingUntil("simulator did not boot", func(status int, err error) bool {
+		switch {
+		case err == nil && status == http.StatusOK:
 			p.booting = false
-			return
-		}
-		if err == nil && status != http.StatusServiceUnavailable {
+			return true
+		case err == nil && status != http.StatusServiceUnavailable:
 			p.problem("request %d during boot: %d, want 503 then 200", l.ID, status)
-			return
+			return true
 		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("simulator did not boot: %d %v", status, err)
-		}
-	}
+		return false
+	})
 }
 
 // setCallee gives the sippagent endpoint the behaviour of the SIPp UAS the
@@ -1101,9 +1112,7 @@ func (p *player) expect(r int) {
 		if closed {
 			return // counted as missing in compare
 		}
-		select {
-		case <-p.feed.wake:
-		case <-deadline:
+		if !p.wait(deadline) {
 			return
 		}
 	}
@@ -1133,9 +1142,7 @@ func (p *player) barrier() {
 			p.problem("events socket closed before the barrier: %v", p.feed.err)
 			return
 		}
-		select {
-		case <-p.feed.wake:
-		case <-deadline:
+		if !p.wait(deadline) {
 			p.problem("barrier call's StasisStart did not come")
 			return
 		}
