@@ -2,6 +2,7 @@ package ari
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -111,9 +112,7 @@ func eventsHandler(t *testing.T, serve func(n int, conn *websocket.Conn)) http.H
 			http.Error(w, "400 Bad Request", http.StatusBadRequest)
 			return
 		case q.Get("api_key") != "ccaas:ccaas" || !ok || user != "ccaas" || pass != "ccaas":
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusUnauthorized)
-			_, _ = w.Write([]byte(`{"message":"Authentication required"}`))
+			ariError(w, http.StatusUnauthorized, "Authentication required")
 			return
 		}
 		conn, err := up.Upgrade(w, r, nil)
@@ -123,12 +122,25 @@ func eventsHandler(t *testing.T, serve func(n int, conn *websocket.Conn)) http.H
 		}
 		defer conn.Close()
 		serve(int(conns.Add(1)), conn)
-		for {
-			if _, _, err := conn.ReadMessage(); err != nil {
-				return
-			}
-		}
+		readUntilGone(conn)
 	})
+}
+
+// ariError answers as Asterisk does when it refuses a request.
+func ariError(w http.ResponseWriter, status int, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(ErrorBody{Message: message})
+}
+
+// readUntilGone reads an events socket until the client goes away, so that
+// pings are answered and close frames handled.
+func readUntilGone(conn *websocket.Conn) {
+	for {
+		if _, _, err := conn.ReadMessage(); err != nil {
+			return
+		}
+	}
 }
 
 // tcpClient is a client for srv, over loopback TCP. Tests that wait for the
@@ -306,9 +318,7 @@ func TestRunEventsDialFailures(t *testing.T) {
 		up := websocket.Upgrader{}
 		srv := memnet.NewServer("asterisk.test:8088", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if attempts.Add(1) <= 3 {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusServiceUnavailable)
-				_, _ = w.Write([]byte(`{"message":"Asterisk not booted"}`))
+				ariError(w, http.StatusServiceUnavailable, "Asterisk not booted")
 				return
 			}
 			conn, err := up.Upgrade(w, r, nil)
@@ -316,11 +326,7 @@ func TestRunEventsDialFailures(t *testing.T) {
 				return
 			}
 			defer conn.Close()
-			for {
-				if _, _, err := conn.ReadMessage(); err != nil {
-					return
-				}
-			}
+			readUntilGone(conn)
 		}))
 		t.Cleanup(srv.Close)
 		logs := &syncbuf.Buffer{}
