@@ -33,60 +33,81 @@ func startDemo(t *testing.T) string {
 // startDemoOn is startDemo on the database file db ("": no --db).
 func startDemoOn(t *testing.T, db string) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncbuf.Buffer
-	done := make(chan error, 1)
 	args := []string{"demo", "--addr", "127.0.0.1:0", "--callers-every", "0", "--log-level", "warn"}
 	if db != "" { // else the demo's own folder
 		args = append(args, "--db", db)
 	}
-	go func() { done <- run(ctx, args, strings.NewReader(""), &stdout, &stderr) }()
+	c := runCommand(t, args...)
+	base := c.baseURL(t)
+	waitUntil(t, "/healthz answers 200", func() bool { return healthy(base) })
+	// the banner is one write: the logins came with the URL line
+	if out := c.stdout.String(); !strings.Contains(out, "alice") || !strings.Contains(out, "demo.local") {
+		t.Fatalf("demo did not print its logins with its URL:\n%s", out)
+	}
+	return base
+}
+
+// command is ccaas running in the test's process, as from a shell.
+type command struct {
+	name           string
+	stdout, stderr syncbuf.Buffer
+	exited         chan struct{} // closed once run returned err
+	err            error
+}
+
+// runCommand runs ccaas with args until the test ends; the test fails if it
+// then ends with an error or does not stop within 10 s.
+func runCommand(t *testing.T, args ...string) *command {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &command{name: "ccaas " + args[0], exited: make(chan struct{})}
+	go func() {
+		c.err = run(ctx, args, strings.NewReader(""), &c.stdout, &c.stderr)
+		close(c.exited)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("ccaas demo ended with %v\n%s", err, stderr.String())
+		case <-c.exited:
+			if c.err != nil {
+				t.Errorf("%s ended with %v\n%s", c.name, c.err, c.stderr.String())
 			}
 		case <-time.After(10 * time.Second):
-			t.Error("ccaas demo did not stop within 10s of its context ending")
+			t.Errorf("%s did not stop within 10s of its context ending", c.name)
 		}
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if m := urlLine.FindStringSubmatch(stdout.String()); m != nil {
-			base := strings.TrimSuffix(m[1], "/")
-			for !healthy(base) {
-				if time.Now().After(deadline) {
-					t.Fatalf("/healthz never answered 200\n%s", stderr.String())
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			// the banner is one write: the logins came with the URL line
-			if out := stdout.String(); !strings.Contains(out, "alice") || !strings.Contains(out, "demo.local") {
-				t.Fatalf("demo did not print its logins with its URL:\n%s", out)
-			}
-			return base
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("ccaas demo exited: %v\n%s", err, stderr.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ccaas demo printed no URL\n%s", stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return c
 }
 
-func healthy(base string) bool {
-	resp, err := http.Get(base + "/healthz")
+// baseURL waits for the line with the URL the command serves on.
+func (c *command) baseURL(t *testing.T) string {
+	t.Helper()
+	var base string
+	waitUntil(t, c.name+" prints its URL", func() bool {
+		select {
+		case <-c.exited:
+			t.Fatalf("%s exited: %v\n%s", c.name, c.err, c.stderr.String())
+		default:
+		}
+		m := urlLine.FindStringSubmatch(c.stdout.String())
+		if m != nil {
+			base = strings.TrimSuffix(m[1], "/")
+		}
+		return m != nil
+	})
+	return base
+}
+
+func healthy(base string) bool { return healthStatus(http.DefaultClient, base) == http.StatusOK }
+
+// healthStatus is the status of GET /healthz, 0 when it is not answered.
+func healthStatus(client *http.Client, base string) int {
+	resp, err := client.Get(base + "/healthz")
 	if err != nil {
-		return false
+		return 0
 	}
 	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+	return resp.StatusCode
 }
 
 type browser struct {
@@ -408,42 +429,20 @@ func TestConfigValidation(t *testing.T) {
 func TestServeHealthFollowsARI(t *testing.T) {
 	sim := asterisksim.New(asterisksim.Config{Username: "ccaas", Password: "secret", Logger: slog.New(slog.DiscardHandler)})
 	srv := httptest.NewServer(sim)
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncbuf.Buffer
-	done := make(chan error, 1)
 	t.Setenv("CCAAS_ARI_PASSWORD", "secret")
-	args := []string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "serve.db"), "--ari-url", srv.URL + "/ari", "--log-level", "error"}
-	go func() { done <- run(ctx, args, strings.NewReader(""), &stdout, &stderr) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	var base string
-	waitUntil(t, "serve prints its URL", func() bool {
-		m := urlLine.FindStringSubmatch(stdout.String())
-		if m != nil {
-			base = strings.TrimSuffix(m[1], "/")
-		}
-		return m != nil
-	})
+	c := runCommand(t, "serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "serve.db"), "--ari-url", srv.URL+"/ari", "--log-level", "error")
+	base := c.baseURL(t)
 	waitUntil(t, "/healthz 200 while connected", func() bool { return healthy(base) })
 	sim.Close()
 	srv.Close()
 	waitUntil(t, "/healthz 503 once Asterisk is gone", func() bool {
-		resp, err := http.Get(base + "/healthz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusServiceUnavailable
+		return healthStatus(http.DefaultClient, base) == http.StatusServiceUnavailable
 	})
 }
 
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting until %s", what)
