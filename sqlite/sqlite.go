@@ -292,10 +292,7 @@ func (d *DB) QueueByName(ctx context.Context, tenant ccaas.TenantID, name string
 // CreateTenant adds a tenant and returns it with its id.
 func (d *DB) CreateTenant(ctx context.Context, t ccaas.Tenant) (ccaas.Tenant, error) {
 	res, err := d.db.ExecContext(ctx, `INSERT INTO tenants (domain, name) VALUES (?, ?)`, t.Domain, t.Name)
-	if err != nil {
-		return t, fmt.Errorf("create tenant %s: %w", t.Domain, duplicate(err))
-	}
-	id, err := res.LastInsertId()
+	id, err := newID(res, err, "create tenant "+t.Domain)
 	t.ID = ccaas.TenantID(id)
 	return t, err
 }
@@ -308,10 +305,7 @@ func (d *DB) CreateAgent(ctx context.Context, a ccaas.Agent) (ccaas.Agent, error
 	res, err := d.db.ExecContext(ctx,
 		`INSERT INTO agents (tenant_id, username, name, extension, password_hash, role, wrapup_seconds, team) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.TenantID, a.Username, a.Name, a.Extension, a.PasswordHash, a.Role, a.WrapupSeconds, a.Team)
-	if err != nil {
-		return a, fmt.Errorf("create agent %s: %w", a.Username, duplicate(err))
-	}
-	id, err := res.LastInsertId()
+	id, err := newID(res, err, "create agent "+a.Username)
 	a.ID = ccaas.AgentID(id)
 	return a, err
 }
@@ -341,10 +335,7 @@ func (d *DB) CreateQueue(ctx context.Context, q ccaas.Queue) (ccaas.Queue, error
 		`INSERT INTO queues (tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		q.TenantID, q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds)
-	if err != nil {
-		return q, fmt.Errorf("create queue %s: %w", q.Name, duplicate(err))
-	}
-	id, err := res.LastInsertId()
+	id, err := newID(res, err, "create queue "+q.Name)
 	if err != nil {
 		return q, err
 	}
@@ -693,6 +684,15 @@ func (d *DB) Stats(ctx context.Context, tenant ccaas.TenantID, calls, answered, 
 		FROM calls WHERE tenant_id = ?`, tenant).Scan(calls, answered, transfers, joins, outbound, internal, held)
 }
 
+// newID is the id of the row an INSERT added; a unique violation is the
+// model's duplicate error, prefixed with what.
+func newID(res sql.Result, err error, what string) (int64, error) {
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", what, duplicate(err))
+	}
+	return res.LastInsertId()
+}
+
 // exactlyOne turns "no row changed" into ErrNotFound: the id does not exist
 // in this tenant (it may exist in another one, which must look the same).
 func exactlyOne(res sql.Result, err error, what string) error {
@@ -875,10 +875,7 @@ func (d *DB) UpdateTenant(ctx context.Context, t ccaas.Tenant) error {
 // CreateOperator adds an operator; PasswordHash must be a bcrypt hash.
 func (d *DB) CreateOperator(ctx context.Context, o ccaas.Operator) (ccaas.Operator, error) {
 	res, err := d.db.ExecContext(ctx, `INSERT INTO operators (username, password_hash) VALUES (?, ?)`, o.Username, o.PasswordHash)
-	if err != nil {
-		return o, fmt.Errorf("create operator %s: %w", o.Username, duplicate(err))
-	}
-	o.ID, err = res.LastInsertId()
+	o.ID, err = newID(res, err, "create operator "+o.Username)
 	return o, err
 }
 
