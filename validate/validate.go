@@ -179,13 +179,7 @@ var commonPasswords = sync.OnceValue(func() map[string]bool {
 })
 
 // Role is a user's role.
-func Role(s string) error {
-	switch s {
-	case ccaas.RoleAgent, ccaas.RoleSupervisor, ccaas.RoleAdmin:
-		return nil
-	}
-	return rule("agent, supervisor or admin")
-}
+func Role(s string) error { return oneOf(s, ccaas.RoleAgent, ccaas.RoleSupervisor, ccaas.RoleAdmin) }
 
 // Strategy is how a queue picks an agent.
 func Strategy(s string) error {
@@ -197,11 +191,7 @@ func Strategy(s string) error {
 
 // Overflow is what happens after a queue's maximum wait.
 func Overflow(s string) error {
-	switch s {
-	case ccaas.OverflowHangup, ccaas.OverflowQueue, ccaas.OverflowExtension:
-		return nil
-	}
-	return rule("hangup, queue or extension")
+	return oneOf(s, ccaas.OverflowHangup, ccaas.OverflowQueue, ccaas.OverflowExtension)
 }
 
 // MOHClass is a music on hold class of musiconhold.conf.
@@ -244,6 +234,16 @@ func Priority(n int) error { return Between(n, MinPriority, MaxPriority, "") }
 
 // Skill is an agent's skill in a queue (higher is preferred).
 func Skill(n int) error { return Between(n, 1, MaxSkill, "") }
+
+// oneOf is nil when s is one of values, else the rule that lists them
+// ("agent, supervisor or admin").
+func oneOf(s string, values ...string) error {
+	if slices.Contains(values, s) {
+		return nil
+	}
+	last := len(values) - 1
+	return rule("%s or %s", strings.Join(values[:last], ", "), values[last])
+}
 
 // matching is nil when re matches s, else the rule format describes.
 func matching(re *regexp.Regexp, s, format string, args ...any) error {
