@@ -786,38 +786,26 @@ func TestRemoveAndUnavailable(t *testing.T) {
 }
 
 func TestStrategyNames(t *testing.T) {
-	tests := []struct {
-		name    string
-		text    string
-		want    Strategy
-		wantErr error
-	}{
-		{name: "longest idle", text: "longest_idle", want: LongestIdle},
-		{name: "round robin", text: "round_robin", want: RoundRobin},
-		{name: "fewest calls", text: "fewest_calls", want: FewestCalls},
-		{name: "empty", text: "", wantErr: ErrUnknownStrategy},
-		{name: "wrong case", text: "Round_Robin", wantErr: ErrUnknownStrategy},
-		{name: "unknown", text: "random", wantErr: ErrUnknownStrategy},
+	for text, want := range map[string]Strategy{"longest_idle": LongestIdle, "round_robin": RoundRobin, "fewest_calls": FewestCalls} {
+		t.Run(text, func(t *testing.T) {
+			got, err := ParseStrategy(text)
+			if err != nil || got != want || got.String() != text {
+				t.Fatalf("ParseStrategy(%q) = %v (%s), %v; want %v", text, int(got), got, err, int(want))
+			}
+			marshalled, err := got.MarshalText()
+			if err != nil || string(marshalled) != text {
+				t.Fatalf("MarshalText = %q, %v", marshalled, err)
+			}
+		})
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseStrategy(tt.text)
-			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("ParseStrategy(%q) error = %v, want %v", tt.text, err, tt.wantErr)
+	for name, text := range map[string]string{"empty": "", "wrong case": "Round_Robin", "unknown": "random"} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := ParseStrategy(text); !errors.Is(err, ErrUnknownStrategy) {
+				t.Fatalf("ParseStrategy(%q) error = %v, want %v", text, err, ErrUnknownStrategy)
 			}
-			if err != nil {
-				var s Strategy
-				if err := s.UnmarshalText([]byte(tt.text)); !errors.Is(err, ErrUnknownStrategy) {
-					t.Fatalf("UnmarshalText error = %v", err)
-				}
-				return
-			}
-			if got != tt.want || got.String() != tt.text {
-				t.Fatalf("ParseStrategy(%q) = %v (%s), want %v", tt.text, int(got), got, int(tt.want))
-			}
-			text, err := got.MarshalText()
-			if err != nil || string(text) != tt.text {
-				t.Fatalf("MarshalText = %q, %v", text, err)
+			var s Strategy
+			if err := s.UnmarshalText([]byte(text)); !errors.Is(err, ErrUnknownStrategy) {
+				t.Fatalf("UnmarshalText error = %v", err)
 			}
 		})
 	}
