@@ -58,6 +58,15 @@ func plainText(s string, lo, hi int) bool {
 
 func between(n, lo, hi int) bool { return n >= lo && n <= hi }
 
+// passwordOK: as long as the role's rule asks, valid UTF-8 on one line.
+func passwordOK(p, role string) bool {
+	least := 8
+	if role == ccaas.RoleAdmin {
+		least = 12
+	}
+	return between(len(p), least, 72) && utf8.ValidString(p) && !strings.ContainsAny(p, "\x00\r\n")
+}
+
 func fuzzValues(body string) url.Values {
 	v, _ := url.ParseQuery(body) // what a broken body still yields is parsed too
 	return v
@@ -206,11 +215,7 @@ func FuzzParseAgentForm(f *testing.F) {
 				if !fuzzUsername.MatchString(a.Username) || slices.ContainsFunc(fuzzTenant.Agents, func(o ccaas.Agent) bool { return strings.EqualFold(o.Username, a.Username) }) {
 					t.Fatalf("accepted username %q", a.Username)
 				}
-				least := 8
-				if a.Role == ccaas.RoleAdmin {
-					least = 12
-				}
-				if !between(len(af.Password), least, 72) || !utf8.ValidString(af.Password) || strings.ContainsAny(af.Password, "\x00\r\n") {
+				if !passwordOK(af.Password, a.Role) {
 					t.Fatalf("accepted password %q", af.Password)
 				}
 			} else if a.Username != "" || af.Password != "" {
@@ -340,11 +345,7 @@ func FuzzParsePasswordForm(f *testing.F) {
 			if !accepted(t, p, errs) {
 				continue
 			}
-			least := 8
-			if role == ccaas.RoleAdmin {
-				least = 12
-			}
-			if !between(len(p), least, 72) || !utf8.ValidString(p) || strings.ContainsAny(p, "\x00\r\n") || v.Get("password2") != p {
+			if !passwordOK(p, role) || v.Get("password2") != p {
 				t.Fatalf("accepted %q for %s", p, role)
 			}
 		}
