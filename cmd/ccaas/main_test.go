@@ -127,6 +127,12 @@ func (b *browser) post(path, body string) (int, string) {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return b.send(req)
+}
+
+// send sends req with the browser's cookies; it returns the status and body.
+func (b *browser) send(req *http.Request) (int, string) {
+	b.t.Helper()
 	resp, err := b.http.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
@@ -353,13 +359,10 @@ func TestHostileRequests(t *testing.T) {
 		})
 	}
 	// a form post (what another site could send) is refused before parsing
-	resp, err := http.Post(base+"/api/login", "application/x-www-form-urlencoded", strings.NewReader("username=alice"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnsupportedMediaType {
-		t.Fatalf("form login: %d", resp.StatusCode)
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/login", strings.NewReader("username=alice"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if code, _ := newBrowser(t, base).send(req); code != http.StatusUnsupportedMediaType {
+		t.Fatalf("form login: %d", code)
 	}
 }
 
@@ -381,14 +384,8 @@ func TestLoginAttemptsAreLimited(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, base+"/api/login", strings.NewReader(`{"username":"alice","password":"alice-demo","domain":"demo.local"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Forwarded-For", "203.0.113.7")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), "try again in") {
-		t.Fatalf("sixth attempt: %d %s", resp.StatusCode, body)
+	if code, body := newBrowser(t, base).send(req); code != http.StatusTooManyRequests || !strings.Contains(body, "try again in") {
+		t.Fatalf("sixth attempt: %d %s", code, body)
 	}
 	// other users are not locked out by alice's attacker
 	if code, body := b.post("/api/login", `{"username":"bob","password":"bob-demo","domain":"demo.local"}`); code != http.StatusOK {
