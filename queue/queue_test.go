@@ -48,6 +48,17 @@ func served(c CallID, a AgentID) step {
 	}
 }
 
+// turnTaken: queue 1 is round robin and agent a answered its call "a",
+// offered by Next, so the turn moved past a; call "b" waits.
+func turnTaken(a AgentID) step {
+	return func(r *Router) {
+		run(r, []step{
+			setQueue(QueueConfig{ID: 1, Strategy: RoundRobin}),
+			enqueue("a", 1, 0), ready(a, 0, 1), served("a", a), enqueue("b", 1, 1),
+		})
+	}
+}
+
 // answer is what the tenant does when agent a answers call c: the call
 // leaves the queue, the agent is busy and has answered one more.
 func answer(r *Router, c CallID, a AgentID) {
@@ -290,37 +301,19 @@ func TestNext(t *testing.T) {
 			wantCall: "a", wantAgent: 3,
 		},
 		{
-			name: "round robin: the next id after the last who answered",
-			steps: []step{
-				setQueue(QueueConfig{ID: 1, Strategy: RoundRobin}),
-				enqueue("a", 1, 0),
-				ready(5, 0, 1),
-				served("a", 5),
-				enqueue("b", 1, 1),
-				ready(8, 0, 1), ready(3, 0, 1), ready(5, 0, 1),
-			},
+			name:     "round robin: the next id after the last who answered",
+			steps:    []step{turnTaken(5), ready(8, 0, 1), ready(3, 0, 1), ready(5, 0, 1)},
 			wantCall: "b", wantAgent: 8,
 		},
 		{
-			name: "round robin wraps around",
-			steps: []step{
-				setQueue(QueueConfig{ID: 1, Strategy: RoundRobin}),
-				enqueue("a", 1, 0),
-				ready(9, 0, 1),
-				served("a", 9),
-				enqueue("b", 1, 1),
-				ready(8, 0, 1), ready(3, 0, 1),
-			},
+			name:     "round robin wraps around",
+			steps:    []step{turnTaken(9), ready(8, 0, 1), ready(3, 0, 1)},
 			wantCall: "b", wantAgent: 3,
 		},
 		{
 			name: "round robin within the highest skill",
 			steps: []step{
-				setQueue(QueueConfig{ID: 1, Strategy: RoundRobin}),
-				enqueue("a", 1, 0),
-				ready(5, 0, 1),
-				served("a", 5),
-				enqueue("b", 1, 1),
+				turnTaken(5),
 				readySkills(6, 0, Membership{1, 1}), readySkills(2, 0, Membership{1, 7}),
 				readySkills(4, 0, Membership{1, 7}),
 			},
