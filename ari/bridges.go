@@ -2,6 +2,7 @@ package ari
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 )
 
@@ -36,11 +37,7 @@ func (c *Client) GetBridge(ctx context.Context, id string) (*Bridge, error) {
 // was moved out by a bare AddChannel first, or BridgeDestroyed comes seconds
 // late.
 func (c *Client) DestroyBridge(ctx context.Context, id string) error {
-	p, err := resourcePath("/bridges/%s", id)
-	if err != nil {
-		return err
-	}
-	return c.del(ctx, p, nil, nil)
+	return c.op(ctx, http.MethodDelete, "/bridges/%s", nil, id)
 }
 
 // AddChannel puts channels into a bridge in one request. A channel that is in
@@ -71,32 +68,16 @@ func (c *Client) bridgeChannels(ctx context.Context, bridgeID, op string, channe
 // BridgeStartMOH plays music on hold into a bridge so every member hears it;
 // class "" is the default class.
 func (c *Client) BridgeStartMOH(ctx context.Context, bridgeID, class string) error {
-	p, err := resourcePath("/bridges/%s/moh", bridgeID)
-	if err != nil {
-		return err
-	}
-	return c.post(ctx, p, query("mohClass", class), nil, nil)
+	return c.op(ctx, http.MethodPost, "/bridges/%s/moh", query("mohClass", class), bridgeID)
 }
 
 // BridgeStopMOH stops a bridge's music on hold.
 func (c *Client) BridgeStopMOH(ctx context.Context, bridgeID string) error {
-	p, err := resourcePath("/bridges/%s/moh", bridgeID)
-	if err != nil {
-		return err
-	}
-	return c.del(ctx, p, nil, nil)
+	return c.op(ctx, http.MethodDelete, "/bridges/%s/moh", nil, bridgeID)
 }
 
 // BridgePlay plays media to every member of a bridge (e.g. a beep when a
 // conference participant joins).
 func (c *Client) BridgePlay(ctx context.Context, bridgeID string, req PlayRequest) (*Playback, error) {
-	p, err := resourcePath("/bridges/%s/play", bridgeID)
-	if err != nil {
-		return nil, err
-	}
-	q, err := req.values()
-	if err != nil {
-		return nil, err
-	}
-	return postOne[Playback](ctx, c, p, q, nil)
+	return c.play(ctx, "/bridges/%s/play", bridgeID, req)
 }

@@ -39,11 +39,7 @@ func TestClientInMemoryInBubble(t *testing.T) {
 				return conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
 			})
 			conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"StasisStart","application":"ccaas","channel":{"id":"c1"}}`))
-			for {
-				if _, _, err := conn.ReadMessage(); err != nil {
-					return
-				}
-			}
+			readUntilGone(conn)
 		})
 		srv := memnet.NewServer("asterisk.invalid:8088", mux) // never resolved
 		t.Cleanup(srv.Close)

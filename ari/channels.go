@@ -90,11 +90,7 @@ func (c *Client) GetChannel(ctx context.Context, id string) (*Channel, error) {
 // congestion, no_answer, ...); "" lets Asterisk pick normal clearing.
 // Hanging up a channel that is already gone is ErrNotFound.
 func (c *Client) Hangup(ctx context.Context, id, reason string) error {
-	p, err := resourcePath("/channels/%s", id)
-	if err != nil {
-		return err
-	}
-	return c.del(ctx, p, query("reason", reason), nil)
+	return c.op(ctx, http.MethodDelete, "/channels/%s", query("reason", reason), id)
 }
 
 // Answer answers a channel in our application (ErrConflict if it is not).
@@ -196,7 +192,12 @@ func (r PlayRequest) values() (url.Values, error) {
 // before the media does; an unknown sound still answers 201 and then finishes
 // with state "failed".
 func (c *Client) Play(ctx context.Context, channelID string, req PlayRequest) (*Playback, error) {
-	p, err := resourcePath("/channels/%s/play", channelID)
+	return c.play(ctx, "/channels/%s/play", channelID, req)
+}
+
+// play starts media on the channel or bridge at pattern.
+func (c *Client) play(ctx context.Context, pattern, id string, req PlayRequest) (*Playback, error) {
+	p, err := resourcePath(pattern, id)
 	if err != nil {
 		return nil, err
 	}
@@ -236,9 +237,5 @@ func (c *Client) Snoop(ctx context.Context, channelID string, req SnoopRequest) 
 
 // channelOp is a body-less call on /channels/{id}/{op} answered with 204.
 func (c *Client) channelOp(ctx context.Context, method, id, op string, q url.Values) error {
-	p, err := resourcePath("/channels/%s/"+op, id)
-	if err != nil {
-		return err
-	}
-	return c.do(ctx, call{method: method, path: p, query: q})
+	return c.op(ctx, method, "/channels/%s/"+op, q, id)
 }

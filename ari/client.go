@@ -324,6 +324,16 @@ func (c *Client) del(ctx context.Context, path string, query url.Values, out any
 	return c.do(ctx, call{method: http.MethodDelete, path: path, query: query, out: out})
 }
 
+// op is a body-less call on the resource at pattern (ids escaped into it)
+// whose answer has no body either (204).
+func (c *Client) op(ctx context.Context, method, pattern string, q url.Values, ids ...string) error {
+	p, err := resourcePath(pattern, ids...)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, call{method: method, path: p, query: q})
+}
+
 // query builds url.Values from key/value pairs, leaving out empty values so
 // Asterisk applies its own defaults.
 func query(kv ...string) url.Values {

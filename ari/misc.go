@@ -1,6 +1,9 @@
 package ari
 
-import "context"
+import (
+	"context"
+	"net/http"
+)
 
 // Ping answers once Asterisk is fully booted; before that it is ErrUnavailable
 // (503 "Asterisk not booted") or, very early, ErrNotFound (ARI not yet
@@ -28,23 +31,21 @@ type configBody struct {
 // GetConfig reads a sorcery object, e.g. class "res_pjsip", type "endpoint".
 // An unknown class, type or id is ErrNotFound.
 func (c *Client) GetConfig(ctx context.Context, class, typ, id string) ([]ConfigTuple, error) {
-	p, err := resourcePath("/asterisk/config/dynamic/%s/%s/%s", class, typ, id)
+	fields, err := getOne[[]ConfigTuple](ctx, c, configPath, class, typ, id)
 	if err != nil {
 		return nil, err
 	}
-	var fields []ConfigTuple
-	if err := c.get(ctx, p, nil, &fields); err != nil {
-		return nil, err
-	}
-	return fields, nil
+	return *fields, nil
 }
+
+const configPath = "/asterisk/config/dynamic/%s/%s/%s"
 
 // PutConfig creates or updates a sorcery object (push configuration, used for
 // agents' one-time SIP credentials) and returns all its fields. Without a
 // writable sorcery mapping it is ErrForbidden; an unknown attribute is
 // ErrBadRequest. Pushed objects live in memory and vanish on restart.
 func (c *Client) PutConfig(ctx context.Context, class, typ, id string, fields []ConfigTuple) ([]ConfigTuple, error) {
-	p, err := resourcePath("/asterisk/config/dynamic/%s/%s/%s", class, typ, id)
+	p, err := resourcePath(configPath, class, typ, id)
 	if err != nil {
 		return nil, err
 	}
@@ -60,11 +61,7 @@ func (c *Client) PutConfig(ctx context.Context, class, typ, id string, fields []
 
 // DeleteConfig deletes a pushed sorcery object; ErrNotFound if it is gone.
 func (c *Client) DeleteConfig(ctx context.Context, class, typ, id string) error {
-	p, err := resourcePath("/asterisk/config/dynamic/%s/%s/%s", class, typ, id)
-	if err != nil {
-		return err
-	}
-	return c.del(ctx, p, nil, nil)
+	return c.op(ctx, http.MethodDelete, configPath, nil, class, typ, id)
 }
 
 // GetPlayback returns a playback's state; ErrNotFound once it finished.
@@ -74,11 +71,7 @@ func (c *Client) GetPlayback(ctx context.Context, id string) (*Playback, error) 
 
 // StopPlayback stops a playback early.
 func (c *Client) StopPlayback(ctx context.Context, id string) error {
-	p, err := resourcePath("/playbacks/%s", id)
-	if err != nil {
-		return err
-	}
-	return c.del(ctx, p, nil, nil)
+	return c.op(ctx, http.MethodDelete, "/playbacks/%s", nil, id)
 }
 
 // ListEndpoints returns every endpoint with its state and channels.

@@ -26,12 +26,9 @@ func TestRESTAgainstTraces(t *testing.T) {
 				return c.Originate(ctx, OriginateRequest{Endpoint: "PJSIP/sippagent", App: "ccaas", AppArgs: "agentleg",
 					CallerID: "Queue support <5550001>", ChannelID: "agent-leg-1", Timeout: 30})
 			},
-			check: func(t *testing.T, got any) {
-				ch := got.(*Channel)
-				if ch.ID != "agent-leg-1" || ch.State != StateDown || ch.Name != "PJSIP/sippagent-00000002" {
-					t.Errorf("channel = %+v", ch)
-				}
-			},
+			check: holds(func(ch *Channel) bool {
+				return ch.ID == "agent-leg-1" && ch.State == StateDown && ch.Name == "PJSIP/sippagent-00000002"
+			}),
 		},
 		{
 			name: "originate with variables", scenario: "channel-vars", id: 15,
@@ -39,11 +36,7 @@ func TestRESTAgainstTraces(t *testing.T) {
 				return c.Originate(ctx, OriginateRequest{Endpoint: "PJSIP/sippagent", AppArgs: "agentleg", ChannelID: "agent-leg-6", Timeout: 30,
 					Variables: map[string]string{"CCAAS_Account": "ACC-AGENT-LEG", "CCAAS_FirstName": "Agent <i>Leg</i> ü", "CCAAS_Other": "x"}})
 			},
-			check: func(t *testing.T, got any) {
-				if ch := got.(*Channel); ch.ID != "agent-leg-6" {
-					t.Errorf("channel id = %q", ch.ID)
-				}
-			},
+			check: holds(func(ch *Channel) bool { return ch.ID == "agent-leg-6" }),
 		},
 		{
 			name: "originate to unregistered endpoint", scenario: "originate-failures", id: 1,
@@ -69,21 +62,14 @@ func TestRESTAgainstTraces(t *testing.T) {
 		{
 			name: "list channels", scenario: "asterisk-restart", id: 3,
 			call: func(ctx context.Context, c *Client) (any, error) { return c.ListChannels(ctx) },
-			check: func(t *testing.T, got any) {
-				chs := got.([]Channel)
-				if len(chs) != 1 || chs[0].ID != "1795519851.0" || chs[0].Dialplan.AppData != "ccaas,inbound,5550010" {
-					t.Errorf("channels = %+v", chs)
-				}
-			},
+			check: holds(func(chs []Channel) bool {
+				return len(chs) == 1 && chs[0].ID == "1795519851.0" && chs[0].Dialplan.AppData == "ccaas,inbound,5550010"
+			}),
 		},
 		{
 			name: "list channels after restart", scenario: "asterisk-restart", id: 10,
-			call: func(ctx context.Context, c *Client) (any, error) { return c.ListChannels(ctx) },
-			check: func(t *testing.T, got any) {
-				if chs := got.([]Channel); chs == nil || len(chs) != 0 {
-					t.Errorf("channels = %#v, want empty", chs)
-				}
-			},
+			call:  func(ctx context.Context, c *Client) (any, error) { return c.ListChannels(ctx) },
+			check: holds(func(chs []Channel) bool { return chs != nil && len(chs) == 0 }),
 		},
 		{
 			name: "get channel with channelvars", scenario: "channel-vars-ari-channelvars", id: 10,
@@ -185,44 +171,28 @@ func TestRESTAgainstTraces(t *testing.T) {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.GetVariable(ctx, "1795519813.0", "CCAAS_FirstName")
 			},
-			check: func(t *testing.T, got any) {
-				if got != "José <b>Müller</b> ☎ 日本" {
-					t.Errorf("value = %q", got)
-				}
-			},
+			check: holds(func(v string) bool { return v == "José <b>Müller</b> ☎ 日本" }),
 		},
 		{
 			name: "get variable with quotes", scenario: "channel-vars", id: 4,
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.GetVariable(ctx, "1795519813.0", "CCAAS_Note")
 			},
-			check: func(t *testing.T, got any) {
-				if got != `<b>VIP</b> & "quoted" 'single' ü` {
-					t.Errorf("value = %q", got)
-				}
-			},
+			check: holds(func(v string) bool { return v == `<b>VIP</b> & "quoted" 'single' ü` }),
 		},
 		{
 			name: "get function", scenario: "channel-vars", id: 6,
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.GetVariable(ctx, "1795519813.0", "CALLERID(num)")
 			},
-			check: func(t *testing.T, got any) {
-				if got != "sipp" {
-					t.Errorf("value = %q", got)
-				}
-			},
+			check: holds(func(v string) bool { return v == "sipp" }),
 		},
 		{
 			name: "get empty variable", scenario: "errors", id: 27,
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.GetVariable(ctx, "1795519685.18", "CCAAS_EMPTY")
 			},
-			check: func(t *testing.T, got any) {
-				if got != "" {
-					t.Errorf("value = %q", got)
-				}
-			},
+			check: holds(func(v string) bool { return v == "" }),
 		},
 		{
 			name: "get variable not set", scenario: "channel-vars", id: 5,
@@ -269,23 +239,16 @@ func TestRESTAgainstTraces(t *testing.T) {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.Play(ctx, "1795519716.31", PlayRequest{Media: []string{"sound:beep"}, PlaybackID: "pb-13"})
 			},
-			check: func(t *testing.T, got any) {
-				pb := got.(*Playback)
-				if pb.ID != "pb-13" || pb.State != "queued" || pb.TargetURI != "channel:1795519716.31" {
-					t.Errorf("playback = %+v", pb)
-				}
-			},
+			check: holds(func(pb *Playback) bool {
+				return pb.ID == "pb-13" && pb.State == "queued" && pb.TargetURI == "channel:1795519716.31"
+			}),
 		},
 		{
 			name: "play unknown scheme", scenario: "errors", id: 57,
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.Play(ctx, "1795519685.18", PlayRequest{Media: []string{"bogus:thing"}})
 			},
-			check: func(t *testing.T, got any) {
-				if pb := got.(*Playback); pb.ID != "10f861c3-326f-47ce-b066-4bc41b5d5aa3" {
-					t.Errorf("playback = %+v", pb)
-				}
-			},
+			check: holds(func(pb *Playback) bool { return pb.ID == "10f861c3-326f-47ce-b066-4bc41b5d5aa3" }),
 		},
 		{
 			name: "play on gone channel", scenario: "errors", id: 9,
@@ -299,12 +262,9 @@ func TestRESTAgainstTraces(t *testing.T) {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.Snoop(ctx, "agent-leg-7", SnoopRequest{Spy: "both", Whisper: "none", App: "ccaas", AppArgs: "snoop,listen", SnoopID: "snoop-7a"})
 			},
-			check: func(t *testing.T, got any) {
-				ch := got.(*Channel)
-				if ch.ID != "snoop-7a" || ch.Name != "Snoop/agent-leg-7-00000000" || ch.State != StateUp {
-					t.Errorf("snoop channel = %+v", ch)
-				}
-			},
+			check: holds(func(ch *Channel) bool {
+				return ch.ID == "snoop-7a" && ch.Name == "Snoop/agent-leg-7-00000000" && ch.State == StateUp
+			}),
 		},
 		{
 			name: "snoop coach with default app", scenario: "snoop-monitor", id: 11,
@@ -319,23 +279,14 @@ func TestRESTAgainstTraces(t *testing.T) {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.CreateBridge(ctx, BridgeRequest{ID: "call-1", Type: BridgeMixing, Name: "call-1"})
 			},
-			check: func(t *testing.T, got any) {
-				b := got.(*Bridge)
-				if b.ID != "call-1" || b.BridgeType != BridgeMixing || b.Channels == nil {
-					t.Errorf("bridge = %+v", b)
-				}
-			},
+			check: holds(func(b *Bridge) bool { return b.ID == "call-1" && b.BridgeType == BridgeMixing && b.Channels != nil }),
 		},
 		{
 			name: "create holding bridge", scenario: "agent-line-bridge-moves", id: 2,
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.CreateBridge(ctx, BridgeRequest{ID: "home-2001", Type: BridgeHolding, Name: "home-2001"})
 			},
-			check: func(t *testing.T, got any) {
-				if b := got.(*Bridge); b.Technology != "holding_bridge" {
-					t.Errorf("bridge = %+v", b)
-				}
-			},
+			check: holds(func(b *Bridge) bool { return b.Technology == "holding_bridge" }),
 		},
 		{
 			name: "create bridge with id in use", scenario: "errors", id: 50,
@@ -354,21 +305,14 @@ func TestRESTAgainstTraces(t *testing.T) {
 		{
 			name: "list bridges", scenario: "agent-line-bridge-moves", id: 16,
 			call: func(ctx context.Context, c *Client) (any, error) { return c.ListBridges(ctx) },
-			check: func(t *testing.T, got any) {
-				bs := got.([]Bridge)
-				if len(bs) != 1 || bs[0].ID != "home-2001" || len(bs[0].Channels) != 1 || bs[0].Channels[0] != "agentline-2001" {
-					t.Errorf("bridges = %+v", bs)
-				}
-			},
+			check: holds(func(bs []Bridge) bool {
+				return len(bs) == 1 && bs[0].ID == "home-2001" && len(bs[0].Channels) == 1 && bs[0].Channels[0] == "agentline-2001"
+			}),
 		},
 		{
 			name: "get bridge", scenario: "inbound-queue-call", id: 7,
-			call: func(ctx context.Context, c *Client) (any, error) { return c.GetBridge(ctx, "call-1") },
-			check: func(t *testing.T, got any) {
-				if b := got.(*Bridge); b.Technology != "native_rtp" || len(b.Channels) != 2 {
-					t.Errorf("bridge = %+v", b)
-				}
-			},
+			call:  func(ctx context.Context, c *Client) (any, error) { return c.GetBridge(ctx, "call-1") },
+			check: holds(func(b *Bridge) bool { return b.Technology == "native_rtp" && len(b.Channels) == 2 }),
 		},
 		{
 			name: "get deleted bridge", scenario: "agent-line-bridge-moves", id: 15,
@@ -439,22 +383,14 @@ func TestRESTAgainstTraces(t *testing.T) {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.BridgePlay(ctx, "call-3", PlayRequest{Media: []string{"sound:beep"}, PlaybackID: "pb-3"})
 			},
-			check: func(t *testing.T, got any) {
-				if pb := got.(*Playback); pb.TargetURI != "bridge:call-3" {
-					t.Errorf("playback = %+v", pb)
-				}
-			},
+			check: holds(func(pb *Playback) bool { return pb.TargetURI == "bridge:call-3" }),
 		},
 
 		// asterisk, config, endpoints, applications, playbacks
 		{
 			name: "ping", scenario: "asterisk-restart", id: 9,
-			call: func(ctx context.Context, c *Client) (any, error) { return c.Ping(ctx) },
-			check: func(t *testing.T, got any) {
-				if p := got.(*AsteriskPing); p.Ping != "pong" || p.AsteriskID == "" {
-					t.Errorf("ping = %+v", p)
-				}
-			},
+			call:  func(ctx context.Context, c *Client) (any, error) { return c.Ping(ctx) },
+			check: holds(func(p *AsteriskPing) bool { return p.Ping == "pong" && p.AsteriskID != "" }),
 		},
 		{
 			name: "ping while booting", scenario: "asterisk-restart", id: 8,
@@ -472,12 +408,9 @@ func TestRESTAgainstTraces(t *testing.T) {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.GetConfig(ctx, "res_pjsip", "aor", "agentdyn1")
 			},
-			check: func(t *testing.T, got any) {
-				fields := got.([]ConfigTuple)
-				if len(fields) == 0 || fields[0] != (ConfigTuple{Attribute: "minimum_expiration", Value: "60"}) {
-					t.Errorf("fields = %+v", fields)
-				}
-			},
+			check: holds(func(fields []ConfigTuple) bool {
+				return len(fields) != 0 && fields[0] == (ConfigTuple{Attribute: "minimum_expiration", Value: "60"})
+			}),
 		},
 		{
 			name: "get unknown config", scenario: "dynamic-config", id: 1,
@@ -552,12 +485,9 @@ func TestRESTAgainstTraces(t *testing.T) {
 		{
 			name: "get endpoint", scenario: "agent-line-drop", id: 5,
 			call: func(ctx context.Context, c *Client) (any, error) { return c.GetEndpoint(ctx, "PJSIP", "1002") },
-			check: func(t *testing.T, got any) {
-				e := got.(*Endpoint)
-				if e.Name() != "PJSIP/1002" || e.State != "offline" || len(e.ChannelIDs) != 1 {
-					t.Errorf("endpoint = %+v", e)
-				}
-			},
+			check: holds(func(e *Endpoint) bool {
+				return e.Name() == "PJSIP/1002" && e.State == "offline" && len(e.ChannelIDs) == 1
+			}),
 		},
 		{
 			name: "get deleted endpoint", scenario: "dynamic-config", id: 21,
@@ -567,21 +497,14 @@ func TestRESTAgainstTraces(t *testing.T) {
 		{
 			name: "subscribe endpoint", scenario: "agent-line-drop", id: 1,
 			call: func(ctx context.Context, c *Client) (any, error) { return c.Subscribe(ctx, "endpoint:PJSIP/1002") },
-			check: func(t *testing.T, got any) {
-				a := got.(*Application)
-				if a.Name != "ccaas" || len(a.EndpointIDs) != 1 || a.EndpointIDs[0] != "PJSIP/1002" {
-					t.Errorf("application = %+v", a)
-				}
-			},
+			check: holds(func(a *Application) bool {
+				return a.Name == "ccaas" && len(a.EndpointIDs) == 1 && a.EndpointIDs[0] == "PJSIP/1002"
+			}),
 		},
 		{
 			name: "unsubscribe endpoint", scenario: "agent-line-drop", id: 9,
-			call: func(ctx context.Context, c *Client) (any, error) { return c.Unsubscribe(ctx, "endpoint:PJSIP/1002") },
-			check: func(t *testing.T, got any) {
-				if a := got.(*Application); len(a.EndpointIDs) != 0 || len(a.BridgeIDs) != 1 {
-					t.Errorf("application = %+v", a)
-				}
-			},
+			call:  func(ctx context.Context, c *Client) (any, error) { return c.Unsubscribe(ctx, "endpoint:PJSIP/1002") },
+			check: holds(func(a *Application) bool { return len(a.EndpointIDs) == 0 && len(a.BridgeIDs) == 1 }),
 		},
 		{
 			name: "unsubscribe what was not subscribed", scenario: "dynamic-config", id: 23,
@@ -623,5 +546,15 @@ func TestRESTAgainstTraces(t *testing.T) {
 				t.Errorf("error = %+v, want %s %s %d %q", *ae, req.Method, req.Path, resp.Status, tt.wantMsg)
 			}
 		})
+	}
+}
+
+// holds is a check that the result, a T, satisfies ok.
+func holds[T any](ok func(T) bool) func(*testing.T, any) {
+	return func(t *testing.T, got any) {
+		t.Helper()
+		if v := got.(T); !ok(v) {
+			t.Errorf("got %#v", v)
+		}
 	}
 }

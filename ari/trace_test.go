@@ -1,58 +1,30 @@
 package ari
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/ccaas/ccaas/internal/aritrace"
+	"github.com/ccaas/ccaas/internal/syncbuf"
 )
 
-// traceLine is one line of a recorded Asterisk 22 trace
-// (testdata/traces/*.jsonl; format: ../asterisksim/testdata/traces/README.md).
-type traceLine struct {
-	Dir         string            `json:"dir"`
-	ID          int               `json:"id"`
-	Method      string            `json:"method"`
-	Path        string            `json:"path"`
-	Query       map[string]string `json:"query"`
-	Body        json.RawMessage   `json:"body"`
-	BodyText    *string           `json:"body_text"`
-	Status      int               `json:"status"`
-	ContentType string            `json:"content_type"`
-	Type        string            `json:"type"`
-	Event       json.RawMessage   `json:"event"`
-}
+// traceLine is one line of a recorded Asterisk 22 trace (testdata/traces).
+type traceLine = aritrace.Line
 
 // readTrace loads a scenario's lines; the raw JSON of bodies and events is
 // kept byte for byte.
 func readTrace(t testing.TB, scenario string) []traceLine {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "traces", scenario+".jsonl"))
+	lines, err := aritrace.Read(filepath.Join("testdata", "traces", scenario+".jsonl"))
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var lines []traceLine
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var l traceLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatalf("%s: %v", scenario, err)
-		}
-		lines = append(lines, l)
-	}
-	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return lines
@@ -221,9 +193,9 @@ func jsonEqual(t *testing.T, a, b []byte) bool {
 // testLogger collects the client's log in buf (a new one when nil) and
 // shows it when the test fails. It never calls t.Log from the client's
 // goroutines, which may outlive a failing test by a moment.
-func testLogger(t testing.TB, buf *lockedBuffer) *slog.Logger {
+func testLogger(t testing.TB, buf *syncbuf.Buffer) *slog.Logger {
 	if buf == nil {
-		buf = &lockedBuffer{}
+		buf = &syncbuf.Buffer{}
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -231,22 +203,4 @@ func testLogger(t testing.TB, buf *lockedBuffer) *slog.Logger {
 		}
 	})
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-// lockedBuffer collects log output written from several goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

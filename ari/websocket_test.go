@@ -2,6 +2,7 @@ package ari
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/ccaas/ccaas/internal/memnet"
+	"github.com/ccaas/ccaas/internal/syncbuf"
 )
 
 // waitLimit bounds every wait in these tests; nothing sleeps, a wait that
@@ -110,9 +112,7 @@ func eventsHandler(t *testing.T, serve func(n int, conn *websocket.Conn)) http.H
 			http.Error(w, "400 Bad Request", http.StatusBadRequest)
 			return
 		case q.Get("api_key") != "ccaas:ccaas" || !ok || user != "ccaas" || pass != "ccaas":
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusUnauthorized)
-			_, _ = w.Write([]byte(`{"message":"Authentication required"}`))
+			ariError(w, http.StatusUnauthorized, "Authentication required")
 			return
 		}
 		conn, err := up.Upgrade(w, r, nil)
@@ -122,18 +122,31 @@ func eventsHandler(t *testing.T, serve func(n int, conn *websocket.Conn)) http.H
 		}
 		defer conn.Close()
 		serve(int(conns.Add(1)), conn)
-		for {
-			if _, _, err := conn.ReadMessage(); err != nil {
-				return
-			}
-		}
+		readUntilGone(conn)
 	})
+}
+
+// ariError answers as Asterisk does when it refuses a request.
+func ariError(w http.ResponseWriter, status int, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(ErrorBody{Message: message})
+}
+
+// readUntilGone reads an events socket until the client goes away, so that
+// pings are answered and close frames handled.
+func readUntilGone(conn *websocket.Conn) {
+	for {
+		if _, _, err := conn.ReadMessage(); err != nil {
+			return
+		}
+	}
 }
 
 // tcpClient is a client for srv, over loopback TCP. Tests that wait for the
 // client's timing (backoff, keep-alive) run in a synctest bubble instead,
 // with memEventsServer and memClient.
-func tcpClient(t *testing.T, srv *httptest.Server, logBuf *lockedBuffer) *Client {
+func tcpClient(t *testing.T, srv *httptest.Server, logBuf *syncbuf.Buffer) *Client {
 	t.Helper()
 	c, err := New(Config{URL: srv.URL + "/ari", Username: "ccaas", Password: "ccaas", Application: "ccaas",
 		RequestTimeout: time.Second, Logger: testLogger(t, logBuf)})
@@ -145,7 +158,7 @@ func tcpClient(t *testing.T, srv *httptest.Server, logBuf *lockedBuffer) *Client
 
 // memClient is a client for srv with the production timing, which a
 // synctest bubble's fake clock runs at once.
-func memClient(t *testing.T, srv *memnet.Server, logBuf *lockedBuffer) *Client {
+func memClient(t *testing.T, srv *memnet.Server, logBuf *syncbuf.Buffer) *Client {
 	t.Helper()
 	c, err := New(Config{URL: srv.URL + "/ari", HTTPClient: srv.Client(), Username: "ccaas", Password: "ccaas", Application: "ccaas",
 		Logger: testLogger(t, logBuf)})
@@ -198,7 +211,7 @@ func TestRunEventsDecodesRecordedEvents(t *testing.T) {
 			}
 		}
 	})
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	c := tcpClient(t, srv, logs)
 	h := newRecordingHandler(c)
 	stop := runEvents(t, c, h)
@@ -305,9 +318,7 @@ func TestRunEventsDialFailures(t *testing.T) {
 		up := websocket.Upgrader{}
 		srv := memnet.NewServer("asterisk.test:8088", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if attempts.Add(1) <= 3 {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusServiceUnavailable)
-				_, _ = w.Write([]byte(`{"message":"Asterisk not booted"}`))
+				ariError(w, http.StatusServiceUnavailable, "Asterisk not booted")
 				return
 			}
 			conn, err := up.Upgrade(w, r, nil)
@@ -315,14 +326,10 @@ func TestRunEventsDialFailures(t *testing.T) {
 				return
 			}
 			defer conn.Close()
-			for {
-				if _, _, err := conn.ReadMessage(); err != nil {
-					return
-				}
-			}
+			readUntilGone(conn)
 		}))
 		t.Cleanup(srv.Close)
-		logs := &lockedBuffer{}
+		logs := &syncbuf.Buffer{}
 		c := memClient(t, srv, logs)
 		h := newRecordingHandler(c)
 		start := time.Now()

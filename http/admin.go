@@ -148,12 +148,7 @@ func (a *admin) routes(e *gin.Engine) {
 
 	ad := e.Group("/admin", securityHeaders(false))
 	ad.GET("", a.require(kindTenantAdmin, false), func(c *gin.Context) { c.Redirect(http.StatusSeeOther, adminOf(c).home()) })
-	ad.GET("/login", a.loginPage(kindTenantAdmin))
-	ad.POST("/login", a.sameOriginOnly, a.login(kindTenantAdmin))
-	ad.POST("/logout", a.require(kindTenantAdmin, true), a.guard, a.logout)
-	r := ad.Group("", a.require(kindTenantAdmin, false))
-	r.GET("/sessions", a.sessionsPage)
-	r.POST("/sessions/end", a.guard, a.sessionsEnd)
+	r := a.signInRoutes(ad, kindTenantAdmin)
 	r.GET("/reports", a.reports)
 	r.GET("/reports/:table", a.reportCSV)
 	t := r.Group("", a.adminOnly)
@@ -179,17 +174,24 @@ func (a *admin) routes(e *gin.Engine) {
 
 	op := e.Group("/operator", securityHeaders(false))
 	op.GET("", redirectTo("/operator/tenants"))
-	op.GET("/login", a.loginPage(kindOperator))
-	op.POST("/login", a.sameOriginOnly, a.login(kindOperator))
-	op.POST("/logout", a.require(kindOperator, true), a.guard, a.logout)
-	o := op.Group("", a.require(kindOperator, false))
-	o.GET("/sessions", a.sessionsPage)
-	o.POST("/sessions/end", a.guard, a.sessionsEnd)
+	o := a.signInRoutes(op, kindOperator)
 	o.GET("/tenants", a.tenants)
 	o.GET("/tenants/new", a.tenantNew)
 	o.POST("/tenants", a.guard, a.tenantCreate)
 	o.GET("/tenants/:id", a.tenantEdit)
 	o.POST("/tenants/:id", a.guard, a.tenantUpdate)
+}
+
+// signInRoutes adds the login, logout and sessions pages of one kind of
+// admin to g and returns the group of the pages that need that login.
+func (a *admin) signInRoutes(g *gin.RouterGroup, kind adminKind) *gin.RouterGroup {
+	g.GET("/login", a.loginPage(kind))
+	g.POST("/login", a.sameOriginOnly, a.login(kind))
+	g.POST("/logout", a.require(kind, true), a.guard, a.logout)
+	signedIn := g.Group("", a.require(kind, false))
+	signedIn.GET("/sessions", a.sessionsPage)
+	signedIn.POST("/sessions/end", a.guard, a.sessionsEnd)
+	return signedIn
 }
 
 func redirectTo(path string) gin.HandlerFunc {
@@ -356,6 +358,16 @@ func (a *admin) stored(c *gin.Context, err error, again func(FormErrors)) bool {
 		a.failed(c, err)
 	}
 	return false
+}
+
+// saved ends the save of one of a tenant's own settings (its reasons, call
+// variables, settings): err is the store's answer; once stored, the change
+// is audited as event and applied, and the admin goes back to page with msg.
+func (a *admin) saved(c *gin.Context, tenant ccaas.TenantID, err error, again func(FormErrors), event, page, msg string) {
+	if a.stored(c, err, again) {
+		a.audit(c, event)
+		a.done(c, tenant, page, msg)
+	}
 }
 
 // done ends a successful change: apply it to the running tenant, then go back

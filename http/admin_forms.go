@@ -176,20 +176,7 @@ func ParseTenantForm(v url.Values, creating bool) (TenantForm, FormErrors) {
 	}
 	f.CallerID = text(v, e, "caller_id")
 	e.check("caller_id", validate.CallerID(f.CallerID))
-	for _, line := range strings.Split(single(v, e, "dids"), "\n") {
-		did := strings.TrimSpace(line)
-		switch {
-		case did == "":
-		case validate.DID(did) != nil:
-			e.check("dids", validate.DID(did))
-		case slices.Contains(f.DIDs, did):
-			e.add("dids", fmt.Sprintf("%s is listed twice", did))
-		case len(f.DIDs) >= validate.MaxDIDsPerTenant:
-			e.add("dids", fmt.Sprintf("at most %d numbers", validate.MaxDIDsPerTenant))
-		default:
-			f.DIDs = append(f.DIDs, did)
-		}
-	}
+	f.DIDs = lines(v, e, "dids", validate.DID, validate.MaxDIDsPerTenant, "numbers")
 	slices.Sort(f.DIDs)
 	if creating {
 		a := ccaas.Agent{Role: ccaas.RoleAdmin}
@@ -422,27 +409,35 @@ func ParseVariablesForm(v url.Values) ([]ccaas.CallVariable, FormErrors) {
 	return out, nil
 }
 
+// lines reads a list field of one item a line: blank lines are skipped,
+// each item must pass check and be listed once, and there may be at most
+// most of them (what names them in that message).
+func lines(v url.Values, e FormErrors, field string, check func(string) error, most int, what string) []string {
+	var out []string
+	for _, line := range strings.Split(single(v, e, field), "\n") {
+		item := strings.TrimSpace(line)
+		switch {
+		case item == "":
+		case check(item) != nil:
+			e.check(field, check(item))
+		case slices.Contains(out, item):
+			e.add(field, fmt.Sprintf("%s is listed twice", item))
+		case len(out) >= most:
+			e.add(field, fmt.Sprintf("at most %d %s", most, what))
+		default:
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
 // ParseReasonsForm reads the tenant's own Not Ready reasons, one per line.
 func ParseReasonsForm(v url.Values) ([]string, FormErrors) {
 	e := FormErrors{}
 	if tooBig(v, e) {
 		return nil, e
 	}
-	var out []string
-	for _, line := range strings.Split(single(v, e, "reasons"), "\n") {
-		r := strings.TrimSpace(line)
-		switch {
-		case r == "":
-		case validate.Reason(r) != nil:
-			e.check("reasons", validate.Reason(r))
-		case slices.Contains(out, r):
-			e.add("reasons", fmt.Sprintf("%s is listed twice", r))
-		case len(out) >= validate.MaxReasons:
-			e.add("reasons", fmt.Sprintf("at most %d reasons", validate.MaxReasons))
-		default:
-			out = append(out, r)
-		}
-	}
+	out := lines(v, e, "reasons", validate.Reason, validate.MaxReasons, "reasons")
 	if len(e) > 0 {
 		return nil, e
 	}

@@ -58,14 +58,27 @@ func plainText(s string, lo, hi int) bool {
 
 func between(n, lo, hi int) bool { return n >= lo && n <= hi }
 
+// passwordOK: as long as the role's rule asks, valid UTF-8 on one line.
+func passwordOK(p, role string) bool {
+	least := 8
+	if role == ccaas.RoleAdmin {
+		least = 12
+	}
+	return between(len(p), least, 72) && utf8.ValidString(p) && !strings.ContainsAny(p, "\x00\r\n")
+}
+
 func fuzzValues(body string) url.Values {
 	v, _ := url.ParseQuery(body) // what a broken body still yields is parsed too
 	return v
 }
 
-// refused checks the shape of a refusal: messages, and nothing half-parsed.
-func refused(t *testing.T, got any, errs FormErrors) {
+// accepted reports whether a parser accepted the form. A refusal (errs not
+// nil) is checked for its shape: messages, and nothing half-parsed.
+func accepted(t *testing.T, got any, errs FormErrors) bool {
 	t.Helper()
+	if errs == nil {
+		return true
+	}
 	if len(errs) == 0 {
 		t.Fatal("a refusal without errors")
 	}
@@ -94,10 +107,18 @@ func refused(t *testing.T, got any, errs FormErrors) {
 	if !zero {
 		t.Fatalf("a refused form returned %+v", got)
 	}
+	return false
+}
+
+// seed adds the fuzzers' first bodies.
+func seed(f *testing.F, bodies ...string) {
+	for _, s := range bodies {
+		f.Add(s)
+	}
 }
 
 func FuzzParseQueueForm(f *testing.F) {
-	for _, s := range []string{
+	seed(f,
 		"name=Billing&did=5550300&did=%2B4930123&ring=20&priority=5&strategy=round_robin&moh=default&announce=30&max_wait=120&overflow=queue&overflow_target=Sales&member=1&member=2&skill_a1=7",
 		"name=Sales&ring=20&strategy=longest_idle&moh=default&overflow=hangup",
 		"name=X&ring=1&strategy=fewest_calls&moh=a&max_wait=1&overflow=extension&overflow_target=1001",
@@ -106,14 +127,11 @@ func FuzzParseQueueForm(f *testing.F) {
 		"name=X&ring=-1&strategy=x&moh=..%2F&overflow=voicemail&member=01&member=1&member=1&skill_a1=999999999999",
 		"name=A&name=B&did=5550100&did=5550100&ring=20",
 		"name=X&did=5550200&did=1%3BDial&ring=20&strategy=longest_idle&moh=default&overflow=hangup",
-	} {
-		f.Add(s)
-	}
+	)
 	f.Fuzz(func(t *testing.T, body string) {
 		for _, self := range []ccaas.QueueID{0, 10} {
 			q, errs := ParseQueueForm(fuzzValues(body), fuzzTenant, self)
-			if errs != nil {
-				refused(t, q, errs)
+			if !accepted(t, q, errs) {
 				continue
 			}
 			checkQueue(t, q, self)
@@ -178,21 +196,18 @@ func checkQueue(t *testing.T, q ccaas.Queue, self ccaas.QueueID) {
 }
 
 func FuzzParseAgentForm(f *testing.F) {
-	for _, s := range []string{
+	seed(f,
 		"username=eve&name=Eve&extension=1009&role=supervisor&team=North&wrapup=30&password=a-long-password&password2=a-long-password&queue=10&skill_q10=7",
 		"name=Eve&extension=1009&role=agent",
 		"username=SAM&name=S&extension=1001&role=admin&password=12345678&password2=12345678",
 		"username=x&name=%3Cb%3E&extension=12ab&role=root&wrapup=-5&queue=99&queue=010&password=short",
 		"username=x%00y&name=%E2%80%A8&extension=10&role=agent&team=a%0Ab&wrapup=99999999999999999999",
 		"name=A&name=B&queue=10&queue=10&skill_q10=0",
-	} {
-		f.Add(s)
-	}
+	)
 	f.Fuzz(func(t *testing.T, body string) {
 		for _, self := range []ccaas.AgentID{0, 2} {
 			af, errs := ParseAgentForm(fuzzValues(body), fuzzTenant, self)
-			if errs != nil {
-				refused(t, af, errs)
+			if !accepted(t, af, errs) {
 				continue
 			}
 			a := af.Agent
@@ -200,11 +215,7 @@ func FuzzParseAgentForm(f *testing.F) {
 				if !fuzzUsername.MatchString(a.Username) || slices.ContainsFunc(fuzzTenant.Agents, func(o ccaas.Agent) bool { return strings.EqualFold(o.Username, a.Username) }) {
 					t.Fatalf("accepted username %q", a.Username)
 				}
-				least := 8
-				if a.Role == ccaas.RoleAdmin {
-					least = 12
-				}
-				if !between(len(af.Password), least, 72) || !utf8.ValidString(af.Password) || strings.ContainsAny(af.Password, "\x00\r\n") {
+				if !passwordOK(af.Password, a.Role) {
 					t.Fatalf("accepted password %q", af.Password)
 				}
 			} else if a.Username != "" || af.Password != "" {
@@ -232,19 +243,16 @@ func FuzzParseAgentForm(f *testing.F) {
 }
 
 func FuzzParseTenantForm(f *testing.F) {
-	for _, s := range []string{
+	seed(f,
 		"domain=New.Example&name=New+Co&trunk=itsp-2&caller_id=%22New%22+%3C5551234%3E&admin_username=boss&admin_name=Boss&admin_extension=100&admin_password=boss-password&admin_password2=boss-password",
 		"domain=a.b&name=N",
 		"domain=-bad-&name=&trunk=x%2Fsip%3Aevil&caller_id=a%0Ab&admin_username=boss",
 		"domain=a..b&name=%3Cb%3E&admin_password=x",
-	} {
-		f.Add(s)
-	}
+	)
 	f.Fuzz(func(t *testing.T, body string) {
 		for _, creating := range []bool{true, false} {
 			tf, errs := ParseTenantForm(fuzzValues(body), creating)
-			if errs != nil {
-				refused(t, tf, errs)
+			if !accepted(t, tf, errs) {
 				continue
 			}
 			if creating != (tf.Tenant.Domain != "") || creating && (!fuzzDomain.MatchString(tf.Tenant.Domain) || strings.Contains(tf.Tenant.Domain, "..")) {
@@ -264,20 +272,17 @@ func FuzzParseTenantForm(f *testing.F) {
 }
 
 func FuzzParseVariablesForm(f *testing.F) {
-	for _, s := range []string{
+	seed(f,
 		"key=Customer&variable=CUST_ID&key=&variable=&key=Order&variable=ORDER_NO",
 		"key=%3Cb%3Ex%3C%2Fb%3E&variable=X",
 		"key=A&variable=X&key=B&variable=X",
 		"key=A&key=B&variable=X",
 		"key=a&variable=A&key=a&variable=B&key=a&variable=C&key=a&variable=D&key=a&variable=E&key=a&variable=F&key=a&variable=G&key=a&variable=H&key=a&variable=I&key=a&variable=J&key=a&variable=K",
 		"key=a%0Ab&variable=1X",
-	} {
-		f.Add(s)
-	}
+	)
 	f.Fuzz(func(t *testing.T, body string) {
 		vars, errs := ParseVariablesForm(fuzzValues(body))
-		if errs != nil {
-			refused(t, vars, errs)
+		if !accepted(t, vars, errs) {
 			return
 		}
 		if len(vars) > ccaas.MaxCallVariables {
@@ -293,13 +298,10 @@ func FuzzParseVariablesForm(f *testing.F) {
 }
 
 func FuzzParseReasonsForm(f *testing.F) {
-	for _, s := range []string{"reasons=coaching%0D%0Aback_office%0A", "reasons=lunch", "reasons=a%0Aa", "reasons=Coffee+Break%21", "reasons=x&reasons=y"} {
-		f.Add(s)
-	}
+	seed(f, "reasons=coaching%0D%0Aback_office%0A", "reasons=lunch", "reasons=a%0Aa", "reasons=Coffee+Break%21", "reasons=x&reasons=y")
 	f.Fuzz(func(t *testing.T, body string) {
 		reasons, errs := ParseReasonsForm(fuzzValues(body))
-		if errs != nil {
-			refused(t, reasons, errs)
+		if !accepted(t, reasons, errs) {
 			return
 		}
 		if len(reasons) > 50 {
@@ -314,15 +316,12 @@ func FuzzParseReasonsForm(f *testing.F) {
 }
 
 func FuzzParseSettingsForm(f *testing.F) {
-	for _, s := range []string{"notify_incoming=on", "agent_calls_not_ready=on&notify_incoming=on", "notify_incoming=maybe", "notify_incoming=on&notify_incoming=on", ""} {
-		f.Add(s)
-	}
+	seed(f, "notify_incoming=on", "agent_calls_not_ready=on&notify_incoming=on", "notify_incoming=maybe", "notify_incoming=on&notify_incoming=on", "")
 	f.Fuzz(func(t *testing.T, body string) {
 		v := fuzzValues(body)
 		old := ccaas.Settings{NotifyIncoming: true, Trunk: "itsp", CallerID: "Acme"}
 		s, errs := ParseSettingsForm(v, old)
-		if errs != nil {
-			refused(t, s, errs)
+		if !accepted(t, s, errs) {
 			return
 		}
 		on := func(k string) bool { return len(v[k]) == 1 && v[k][0] == "on" }
@@ -338,22 +337,15 @@ func FuzzParseSettingsForm(f *testing.F) {
 }
 
 func FuzzParsePasswordForm(f *testing.F) {
-	for _, s := range []string{"password=new-password-1&password2=new-password-1", "password=short&password2=short", "password=a-long-password&password2=other", "password=%00%00%00%00%00%00%00%00&password2=%00%00%00%00%00%00%00%00"} {
-		f.Add(s)
-	}
+	seed(f, "password=new-password-1&password2=new-password-1", "password=short&password2=short", "password=a-long-password&password2=other", "password=%00%00%00%00%00%00%00%00&password2=%00%00%00%00%00%00%00%00")
 	f.Fuzz(func(t *testing.T, body string) {
 		v := fuzzValues(body)
 		for _, role := range []string{ccaas.RoleAgent, ccaas.RoleAdmin} {
 			p, errs := ParsePasswordForm(v, role)
-			if errs != nil {
-				refused(t, p, errs)
+			if !accepted(t, p, errs) {
 				continue
 			}
-			least := 8
-			if role == ccaas.RoleAdmin {
-				least = 12
-			}
-			if !between(len(p), least, 72) || !utf8.ValidString(p) || strings.ContainsAny(p, "\x00\r\n") || v.Get("password2") != p {
+			if !passwordOK(p, role) || v.Get("password2") != p {
 				t.Fatalf("accepted %q for %s", p, role)
 			}
 		}
@@ -361,9 +353,7 @@ func FuzzParsePasswordForm(f *testing.F) {
 }
 
 func FuzzParseID(f *testing.F) {
-	for _, s := range []string{"1", "01", "-1", "+1", " 1", "9223372036854775807", "9223372036854775808", "1e3", "0x10", "１"} {
-		f.Add(s)
-	}
+	seed(f, "1", "01", "-1", "+1", " 1", "9223372036854775807", "9223372036854775808", "1e3", "0x10", "１")
 	f.Fuzz(func(t *testing.T, s string) {
 		n, ok := parseID(s)
 		if !ok {

@@ -31,8 +31,5 @@ func (a *admin) reasonsSave(c *gin.Context) {
 		return
 	}
 	tenant := adminOf(c).Tenant
-	if a.stored(c, a.store.SetReasons(c.Request.Context(), tenant, reasons), again) {
-		a.audit(c, "reasons_saved")
-		a.done(c, tenant, "/admin/reasons", "Not Ready reasons saved.")
-	}
+	a.saved(c, tenant, a.store.SetReasons(c.Request.Context(), tenant, reasons), again, "reasons_saved", "/admin/reasons", "Not Ready reasons saved.")
 }

@@ -27,8 +27,5 @@ func (a *admin) settingsSave(c *gin.Context, cfg ccaas.TenantConfig) {
 		a.showSettings(c, http.StatusUnprocessableEntity, cfg.Settings, errs)
 		return
 	}
-	if a.stored(c, a.store.SetSettings(c.Request.Context(), cfg.Tenant.ID, s), nil) {
-		a.audit(c, "settings_saved")
-		a.done(c, cfg.Tenant.ID, "/admin/settings", "Settings saved; agents' pages follow them from now on.")
-	}
+	a.saved(c, cfg.Tenant.ID, a.store.SetSettings(c.Request.Context(), cfg.Tenant.ID, s), nil, "settings_saved", "/admin/settings", "Settings saved; agents' pages follow them from now on.")
 }

@@ -200,22 +200,35 @@ func (b *browser) login(kind adminKind, domain, user, password string) reply {
 	return r
 }
 
-func (f *adminFixture) adminOfA() *browser {
+// loggedIn is a new browser logged in as user; the login must succeed.
+func (f *adminFixture) loggedIn(kind adminKind, domain, user, password string) *browser {
 	f.t.Helper()
 	b := f.browser()
-	if r := b.login(kindTenantAdmin, "acme.example", "ann", testPassword); r.status != http.StatusSeeOther {
-		f.t.Fatalf("login of ann = %d: %s", r.status, r.body)
+	if r := b.login(kind, domain, user, password); r.status != http.StatusSeeOther {
+		f.t.Fatalf("login of %s = %d: %s", user, r.status, r.body)
 	}
 	return b
 }
 
+// demoteAdminA gives A's admin role for the rest of the test t.
+func (f *adminFixture) demoteAdminA(t *testing.T, role string) {
+	t.Helper()
+	demoted := f.adminA
+	demoted.Role = role
+	if err := f.db.UpdateAgent(context.Background(), demoted); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.db.UpdateAgent(context.Background(), f.adminA) })
+}
+
+func (f *adminFixture) adminOfA() *browser {
+	f.t.Helper()
+	return f.loggedIn(kindTenantAdmin, "acme.example", "ann", testPassword)
+}
+
 func (f *adminFixture) operator() *browser {
 	f.t.Helper()
-	b := f.browser()
-	if r := b.login(kindOperator, "", "root", testPassword); r.status != http.StatusSeeOther {
-		f.t.Fatalf("operator login = %d: %s", r.status, r.body)
-	}
-	return b
+	return f.loggedIn(kindOperator, "", "root", testPassword)
 }
 
 func id[T ~int64](v T) string { return strconv.FormatInt(int64(v), 10) }
@@ -315,12 +328,7 @@ func TestAdminLogin(t *testing.T) {
 	})
 	t.Run("demoted admin loses the session", func(t *testing.T) {
 		b := f.adminOfA()
-		demoted := f.adminA
-		demoted.Role = ccaas.RoleAgent
-		if err := f.db.UpdateAgent(context.Background(), demoted); err != nil {
-			t.Fatal(err)
-		}
-		defer f.db.UpdateAgent(context.Background(), f.adminA)
+		f.demoteAdminA(t, ccaas.RoleAgent)
 		if r := b.get("/admin/agents"); r.status != 303 || r.location != "/admin/login" {
 			t.Fatalf("demoted admin = %d %q", r.status, r.location)
 		}
@@ -495,10 +503,7 @@ func TestAdminCSRF(t *testing.T) {
 	f := newAdminFixture(t)
 	a := f.adminOfA()
 	op := f.operator()
-	other := f.browser() // B's admin: a valid token, of another session
-	if r := other.login(kindTenantAdmin, "beta.example", "bob", testPassword); r.status != 303 {
-		t.Fatal("login of bob")
-	}
+	other := f.loggedIn(kindTenantAdmin, "beta.example", "bob", testPassword) // B's admin: a valid token, of another session
 	valid := map[string]url.Values{
 		"/admin/agents":                                  {"username": {"eve"}, "name": {"Eve"}, "extension": {"1009"}, "role": {"agent"}, "password": {"a-long-password"}, "password2": {"a-long-password"}},
 		"/admin/agents/" + id(f.agentA.ID):               {"name": {"Changed"}, "extension": {"1001"}, "role": {"admin"}},
@@ -854,10 +859,7 @@ func TestAdminChanges(t *testing.T) {
 		if s := f.config(ten.ID).Settings; s.Trunk != "itsp-2" || s.CallerID != `"New" <5551234>` || !s.NotifyIncoming {
 			t.Fatalf("settings = %+v", s)
 		}
-		boss := f.browser()
-		if r := boss.login(kindTenantAdmin, "new.example", "boss", "boss-password"); r.status != 303 {
-			t.Fatalf("the new tenant's admin cannot log in: %d", r.status)
-		}
+		boss := f.loggedIn(kindTenantAdmin, "new.example", "boss", "boss-password") // the new tenant's admin
 		if page := boss.get("/admin/agents").body; !strings.Contains(page, "Boss") || strings.Contains(page, "Sam") {
 			t.Fatalf("new tenant's agents: %s", page)
 		}
@@ -1140,11 +1142,7 @@ func TestAdminSessionsEndWithTheirPerson(t *testing.T) {
 		t.Fatal(err)
 	}
 	loginAs := func(user, password string) *browser {
-		b := f.browser()
-		if r := b.login(kindTenantAdmin, "acme.example", user, password); r.status != http.StatusSeeOther {
-			t.Fatalf("login of %s = %d", user, r.status)
-		}
-		return b
+		return f.loggedIn(kindTenantAdmin, "acme.example", user, password)
 	}
 	ended := func(t *testing.T, who string, b *browser) {
 		t.Helper()
@@ -1208,10 +1206,7 @@ func TestAdminSessionsEndWithTheirPerson(t *testing.T) {
 func TestAdminSeesAndEndsOwnSessions(t *testing.T) {
 	f := newAdminFixture(t)
 	here, there := f.adminOfA(), f.adminOfA()
-	other := f.browser()
-	if r := other.login(kindTenantAdmin, "beta.example", "bob", testPassword); r.status != 303 {
-		t.Fatal("login of bob")
-	}
+	other := f.loggedIn(kindTenantAdmin, "beta.example", "bob", testPassword)
 	page := here.get("/admin/sessions")
 	if page.status != 200 || strings.Count(page.body, "<tr>") != 3 || !strings.Contains(page.body, "this session") || !strings.Contains(page.body, "127.0.0.1") {
 		t.Fatalf("sessions page = %d: %s", page.status, page.body)

@@ -48,8 +48,5 @@ func (a *admin) variablesSave(c *gin.Context) {
 		return
 	}
 	tenant := adminOf(c).Tenant
-	if a.stored(c, a.store.SetCallVariables(c.Request.Context(), tenant, vars), again) {
-		a.audit(c, "variables_saved")
-		a.done(c, tenant, "/admin/variables", fmt.Sprintf("%d call variables saved.", len(vars)))
-	}
+	a.saved(c, tenant, a.store.SetCallVariables(c.Request.Context(), tenant, vars), again, "variables_saved", "/admin/variables", fmt.Sprintf("%d call variables saved.", len(vars)))
 }

@@ -1,44 +1,24 @@
 package http
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/ccaas/ccaas/internal/syncbuf"
 )
-
-// lockedBuffer is a log sink the server's goroutines may write at once.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) take() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := l.b.String()
-	l.b.Reset()
-	return s
-}
 
 // TestAuditLog: each admin action and each failed login writes one audit
 // line: what, who, from where, to what; never a password.
 func TestAuditLog(t *testing.T) {
 	f := newAdminFixture(t)
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	f.srv.Close()
 	f.srv = httptest.NewServer(New(Config{Store: f.db, Reloader: f.reload, Agents: &countingAgents{}, Logger: slog.New(slog.NewTextHandler(&logs, nil))}))
 	ann, op := f.adminOfA(), f.operator()
-	logs.take()
+	logs.Take()
 	const secret = "a-secret-password-9"
 	var sam string
 	steps := []struct {
@@ -70,14 +50,14 @@ func TestAuditLog(t *testing.T) {
 		}, []string{"action=dids_assigned", "actor=root", "target=beta.example", "added=[5550222]"}},
 		{"sessions ended", func() {
 			f.adminOfA()
-			logs.take()
+			logs.Take()
 			ann.post("/admin/sessions/end", url.Values{"session": {"others"}})
 		}, []string{"action=sessions_ended", "actor=ann@acme.example", "count=1"}},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			st.do()
-			got := logs.take()
+			got := logs.Take()
 			if strings.Contains(got, secret) {
 				t.Fatalf("a password in the log:\n%s", got)
 			}

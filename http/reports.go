@@ -264,20 +264,18 @@ func cellDur(d time.Duration) cell        { return cell{kind: durationCell, d: d
 func cellAvg(d time.Duration, n int) cell { return cell{kind: durationCell, d: d, none: n == 0} }
 func cellPct(p float64, of int) cell      { return cell{kind: percentCell, pct: p, none: of == 0} }
 
-// Page is the cell as the page shows it: durations as h:mm:ss or m:ss.
+// Page is the cell as the page shows it: as in CSV, but durations as
+// h:mm:ss or m:ss, percentages with their sign and a dash for nothing.
 func (v cell) Page() string {
-	if v.none {
+	switch {
+	case v.none:
 		return "—"
-	}
-	switch v.kind {
-	case countCell:
-		return strconv.Itoa(v.n)
-	case durationCell:
+	case v.kind == durationCell:
 		return clockText(v.d)
-	case percentCell:
-		return strconv.FormatFloat(v.pct, 'f', 1, 64) + " %"
+	case v.kind == percentCell:
+		return v.CSV() + " %"
 	}
-	return v.text
+	return v.CSV()
 }
 
 // Number tells the page to right-align the cell.

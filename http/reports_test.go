@@ -425,10 +425,7 @@ func TestReportAccess(t *testing.T) {
 		}
 	})
 	t.Run("another tenant's admin sees only their own", func(t *testing.T) {
-		b := f.browser()
-		if r := b.login(kindTenantAdmin, "beta.example", "bob", testPassword); r.status != http.StatusSeeOther {
-			t.Fatal("login of bob")
-		}
+		b := f.loggedIn(kindTenantAdmin, "beta.example", "bob", testPassword)
 		r := b.get("/admin/reports/queues.csv?" + reportQueryUTC)
 		// B1: answered after 5 s, talk 30 min; Kim's wrapup has no end yet in the log: it counts until the day's end
 		if r.status != 200 || strings.Contains(r.body, "Sales") || !strings.Contains(r.body, "Support,2026-03-09 10:00,1,1,0,,,0,20.0,100.0,5.0,1800.0,") {
@@ -437,12 +434,7 @@ func TestReportAccess(t *testing.T) {
 	})
 	t.Run("admin made supervisor logs in again and keeps only the reports", func(t *testing.T) {
 		b := f.adminOfA()
-		demoted := f.adminA
-		demoted.Role = ccaas.RoleSupervisor
-		if err := f.db.UpdateAgent(context.Background(), demoted); err != nil {
-			t.Fatal(err)
-		}
-		defer f.db.UpdateAgent(context.Background(), f.adminA)
+		f.demoteAdminA(t, ccaas.RoleSupervisor)
 		if r := b.get("/admin/agents"); r.status != http.StatusSeeOther || r.location != "/admin/login" {
 			t.Fatalf("the admin's session after the role change = %d %q", r.status, r.location)
 		}

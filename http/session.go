@@ -9,21 +9,15 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/cti"
 )
 
 const sessionKey = "session"
 
-type agentJSON struct {
-	ID        ccaas.AgentID `json:"id"`
-	Username  string        `json:"username"`
-	Name      string        `json:"name"`
-	Extension string        `json:"extension"`
-	Domain    string        `json:"domain"`
-	Tenant    string        `json:"tenant"`
-}
-
-func agentOf(s *app.Session) agentJSON {
-	return agentJSON{
+// agentOf is who the session's agent is, as login and /api/me answer it (the
+// same view as the CTI welcome's).
+func agentOf(s *app.Session) cti.AgentView {
+	return cti.AgentView{
 		ID: s.Agent.ID, Username: s.Agent.Username, Name: s.Agent.Name, Extension: s.Agent.Extension,
 		Domain: s.Domain, Tenant: s.TenantName,
 	}

@@ -202,14 +202,7 @@ func TestSIPProxy(t *testing.T) {
 	}
 	// speaking as another agent closes the phone's socket, and nothing reaches Asterisk
 	c.WriteMessage(websocket.TextMessage, []byte(register("ag1-ffffffffffffffff", "ag1-ffffffffffffffff", "")))
-	_, _, err = c.ReadMessage()
-	var ce *websocket.CloseError
-	if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation {
-		t.Fatalf("after a foreign REGISTER: %v", err)
-	}
-	if m := <-got; m != "(closed)" {
-		t.Fatalf("Asterisk got the foreign message %q", m)
-	}
+	refusedAndClosed(t, c, got, "after a foreign REGISTER")
 }
 
 // openPhone opens /sip as session sess-1's page and reads Asterisk's
@@ -239,10 +232,17 @@ func TestSIPProxySmuggledMessage(t *testing.T) {
 	smuggled := request("OPTIONS", me, "asterisk") +
 		strings.Replace(request("INVITE", "pstn", "5550200"), "From: <sip:pstn@asterisk>", "From: <sip:pstn@203.0.113.9>", 1)
 	c.WriteMessage(websocket.TextMessage, []byte(smuggled))
+	refusedAndClosed(t, c, got, "after a frame of two messages")
+}
+
+// refusedAndClosed: the phone's socket c is closed for a policy violation,
+// and so is the proxy's connection to Asterisk, which got nothing more.
+func refusedAndClosed(t *testing.T, c *websocket.Conn, got <-chan string, when string) {
+	t.Helper()
 	_, _, err := c.ReadMessage()
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation {
-		t.Fatalf("after a frame of two messages: %v", err)
+		t.Fatalf("%s: %v", when, err)
 	}
 	if m := <-got; m != "(closed)" {
 		t.Fatalf("Asterisk got %q", m)
@@ -306,12 +306,5 @@ func TestSIPProxyClosesWithTheSession(t *testing.T) {
 	c := openPhone(t, srv, dial)
 	gone.Store(true)
 	c.WriteMessage(websocket.TextMessage, []byte(register(me, me, "")))
-	_, _, err := c.ReadMessage()
-	var ce *websocket.CloseError
-	if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation {
-		t.Fatalf("after the session ended: %v", err)
-	}
-	if m := <-got; m != "(closed)" {
-		t.Fatalf("Asterisk got %q", m)
-	}
+	refusedAndClosed(t, c, got, "after the session ended")
 }

@@ -72,48 +72,48 @@ func (bt *benchTenant) apply() {
 
 func (bt *benchTenant) at(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 
-func BenchmarkNext(b *testing.B) {
+// eachSize runs the benchmark body at each of benchSizes, on a tenant of
+// that size built before the clock starts.
+func eachSize(b *testing.B, body func(b *testing.B, bt *benchTenant)) {
 	for _, size := range benchSizes {
 		b.Run(fmt.Sprintf("agents=%d/calls=%d", size.agents, size.calls), func(b *testing.B) {
 			bt := newBenchTenant(size.agents, size.calls)
 			b.ReportAllocs()
-			for b.Loop() {
-				if _, _, ok := bt.r.Next(); !ok {
-					b.Fatal("no decision")
-				}
-			}
+			body(b, bt)
 		})
 	}
+}
+
+func BenchmarkNext(b *testing.B) {
+	eachSize(b, func(b *testing.B, bt *benchTenant) {
+		for b.Loop() {
+			if _, _, ok := bt.r.Next(); !ok {
+				b.Fatal("no decision")
+			}
+		}
+	})
 }
 
 // BenchmarkApplyNext is Next, Take, SetUnavailable, CallAnswered, Enqueue
 // and SetReadyWithSkills: one decision applied at a steady size.
 func BenchmarkApplyNext(b *testing.B) {
-	for _, size := range benchSizes {
-		b.Run(fmt.Sprintf("agents=%d/calls=%d", size.agents, size.calls), func(b *testing.B) {
-			bt := newBenchTenant(size.agents, size.calls)
-			b.ReportAllocs()
-			for b.Loop() {
-				bt.apply()
-			}
-		})
-	}
+	eachSize(b, func(b *testing.B, bt *benchTenant) {
+		for b.Loop() {
+			bt.apply()
+		}
+	})
 }
 
 // BenchmarkPosition asks every waiting call's position, as a round of
 // position announcements would.
 func BenchmarkPosition(b *testing.B) {
-	for _, size := range benchSizes {
-		b.Run(fmt.Sprintf("agents=%d/calls=%d", size.agents, size.calls), func(b *testing.B) {
-			bt := newBenchTenant(size.agents, size.calls)
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				if _, ok := bt.r.Position(bt.calls[i]); !ok {
-					b.Fatal("not waiting")
-				}
-				i = (i + 1) % len(bt.calls)
+	eachSize(b, func(b *testing.B, bt *benchTenant) {
+		i := 0
+		for b.Loop() {
+			if _, ok := bt.r.Position(bt.calls[i]); !ok {
+				b.Fatal("not waiting")
 			}
-		})
-	}
+			i = (i + 1) % len(bt.calls)
+		}
+	})
 }

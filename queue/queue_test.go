@@ -11,447 +11,381 @@ var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 
 func at(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 
-func skills(m ...Membership) []Membership { return m }
+// A step is one call on a router; the table tests list a case's calls in
+// the order they are made.
+type step func(r *Router)
+
+func run(r *Router, steps []step) {
+	for _, s := range steps {
+		s(r)
+	}
+}
+
+func enqueue(c CallID, q ID, s int) step { return func(r *Router) { r.Enqueue(c, q, at(s)) } }
+func remove(c CallID) step               { return func(r *Router) { r.Remove(c) } }
+func take(c CallID) step                 { return func(r *Router) { r.Take(c) } }
+func setQueue(cfg QueueConfig) step      { return func(r *Router) { r.SetQueue(cfg) } }
+func removeQueue(q ID) step              { return func(r *Router) { r.RemoveQueue(q) } }
+func unavailable(a AgentID) step         { return func(r *Router) { r.SetUnavailable(a) } }
+func answered(a AgentID) step            { return func(r *Router) { r.CallAnswered(a) } }
+func resetCounts(a AgentID) step         { return func(r *Router) { r.ResetCounts(a) } }
+
+// ready makes agent a Ready in queues qs (skill 0), idle since second s.
+func ready(a AgentID, s int, qs ...ID) step {
+	return func(r *Router) { r.SetReady(a, qs, at(s)) }
+}
+
+// readySkills makes agent a Ready with skills, idle since second s.
+func readySkills(a AgentID, s int, m ...Membership) step {
+	return func(r *Router) { r.SetReadyWithSkills(a, m, at(s)) }
+}
+
+// served: Next offers call c to agent a, who answers it.
+func served(c CallID, a AgentID) step {
+	return func(r *Router) {
+		r.Next()
+		answer(r, c, a)
+	}
+}
+
+// turnTaken: queue 1 is round robin and agent a answered its call "a",
+// offered by Next, so the turn moved past a; call "b" waits.
+func turnTaken(a AgentID) step {
+	return func(r *Router) {
+		run(r, []step{
+			setQueue(QueueConfig{ID: 1, Strategy: RoundRobin}),
+			enqueue("a", 1, 0), ready(a, 0, 1), served("a", a), enqueue("b", 1, 1),
+		})
+	}
+}
+
+// answer is what the tenant does when agent a answers call c: the call
+// leaves the queue, the agent is busy and has answered one more.
+func answer(r *Router, c CallID, a AgentID) {
+	r.Remove(c)
+	r.SetUnavailable(a)
+	r.CallAnswered(a)
+}
 
 func TestNext(t *testing.T) {
 	tests := []struct {
 		name      string
-		setup     func(r *Router)
+		steps     []step
 		wantCall  CallID
 		wantAgent AgentID
 		wantNone  bool
 	}{
 		{
 			name:     "nothing waiting",
-			setup:    func(r *Router) { r.SetReady(1, []ID{1}, at(0)) },
+			steps:    []step{ready(1, 0, 1)},
 			wantNone: true,
 		},
 		{
 			name:     "nobody ready",
-			setup:    func(r *Router) { r.Enqueue("a", 1, at(0)) },
+			steps:    []step{enqueue("a", 1, 0)},
 			wantNone: true,
 		},
 		{
-			name: "agent of another queue",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(0))
-				r.SetReady(1, []ID{2}, at(0))
-			},
+			name:     "agent of another queue",
+			steps:    []step{enqueue("a", 1, 0), ready(1, 0, 2)},
 			wantNone: true,
 		},
 		{
-			name: "ready with no queues",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(0))
-				r.SetReady(1, nil, at(0))
-			},
+			name:     "ready with no queues",
+			steps:    []step{enqueue("a", 1, 0), ready(1, 0)},
 			wantNone: true,
 		},
 		{
-			name: "one call one agent",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(0))
-				r.SetReady(7, []ID{1}, at(0))
-			},
+			name:     "one call one agent",
+			steps:    []step{enqueue("a", 1, 0), ready(7, 0, 1)},
 			wantCall: "a", wantAgent: 7,
 		},
 		{
-			name: "oldest call first",
-			setup: func(r *Router) {
-				r.Enqueue("late", 1, at(5))
-				r.Enqueue("early", 1, at(1))
-				r.SetReady(7, []ID{1}, at(0))
-			},
+			name:     "oldest call first",
+			steps:    []step{enqueue("late", 1, 5), enqueue("early", 1, 1), ready(7, 0, 1)},
 			wantCall: "early", wantAgent: 7,
 		},
 		{
-			name: "same arrival: first enqueued first",
-			setup: func(r *Router) {
-				r.Enqueue("x", 1, at(1))
-				r.Enqueue("y", 1, at(1))
-				r.SetReady(7, []ID{1}, at(0))
-			},
+			name:     "same arrival: first enqueued first",
+			steps:    []step{enqueue("x", 1, 1), enqueue("y", 1, 1), ready(7, 0, 1)},
 			wantCall: "x", wantAgent: 7,
 		},
 		{
 			name: "requeue with original arrival goes to the head",
-			setup: func(r *Router) {
-				r.Enqueue("first", 1, at(1))
-				r.Enqueue("second", 1, at(2))
-				r.Remove("first") // offered, not answered
-				r.Enqueue("third", 1, at(3))
-				r.Enqueue("first", 1, at(1))
-				r.SetReady(7, []ID{1}, at(0))
+			steps: []step{
+				enqueue("first", 1, 1), enqueue("second", 1, 2),
+				remove("first"), // offered, not answered
+				enqueue("third", 1, 3), enqueue("first", 1, 1),
+				ready(7, 0, 1),
 			},
 			wantCall: "first", wantAgent: 7,
 		},
 		{
-			name: "enqueuing a waiting call moves it to another queue",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(1))
-				r.Enqueue("b", 2, at(2))
-				r.Enqueue("a", 3, at(1))
-				r.SetReady(7, []ID{1, 2}, at(0))
-			},
+			name:     "enqueuing a waiting call moves it to another queue",
+			steps:    []step{enqueue("a", 1, 1), enqueue("b", 2, 2), enqueue("a", 3, 1), ready(7, 0, 1, 2)},
 			wantCall: "b", wantAgent: 7,
 		},
 		{
-			name: "oldest call across queues",
-			setup: func(r *Router) {
-				r.Enqueue("q1", 1, at(9))
-				r.Enqueue("q2", 2, at(3))
-				r.SetReady(1, []ID{1, 2}, at(0))
-			},
+			name:     "oldest call across queues",
+			steps:    []step{enqueue("q1", 1, 9), enqueue("q2", 2, 3), ready(1, 0, 1, 2)},
 			wantCall: "q2", wantAgent: 1,
 		},
 		{
-			name: "older call with no ready member is skipped",
-			setup: func(r *Router) {
-				r.Enqueue("q1", 1, at(1))
-				r.Enqueue("q2", 2, at(3))
-				r.SetReady(1, []ID{2}, at(0))
-			},
+			name:     "older call with no ready member is skipped",
+			steps:    []step{enqueue("q1", 1, 1), enqueue("q2", 2, 3), ready(1, 0, 2)},
 			wantCall: "q2", wantAgent: 1,
 		},
 		{
 			name: "priority beats arrival",
-			setup: func(r *Router) {
-				r.SetQueue(QueueConfig{ID: 2, Priority: 5})
-				r.Enqueue("old", 1, at(0))
-				r.Enqueue("vip", 2, at(60))
-				r.SetReady(1, []ID{1, 2}, at(0))
+			steps: []step{
+				setQueue(QueueConfig{ID: 2, Priority: 5}),
+				enqueue("old", 1, 0), enqueue("vip", 2, 60),
+				ready(1, 0, 1, 2),
 			},
 			wantCall: "vip", wantAgent: 1,
 		},
 		{
 			name: "negative priority comes after unconfigured",
-			setup: func(r *Router) {
-				r.SetQueue(QueueConfig{ID: 1, Priority: -1})
-				r.Enqueue("old", 1, at(0))
-				r.Enqueue("new", 2, at(60))
-				r.SetReady(1, []ID{1, 2}, at(0))
+			steps: []step{
+				setQueue(QueueConfig{ID: 1, Priority: -1}),
+				enqueue("old", 1, 0), enqueue("new", 2, 60),
+				ready(1, 0, 1, 2),
 			},
 			wantCall: "new", wantAgent: 1,
 		},
 		{
 			name: "high priority queue without ready member is skipped",
-			setup: func(r *Router) {
-				r.SetQueue(QueueConfig{ID: 2, Priority: 5})
-				r.Enqueue("old", 1, at(0))
-				r.Enqueue("vip", 2, at(60))
-				r.SetReady(1, []ID{1}, at(0))
+			steps: []step{
+				setQueue(QueueConfig{ID: 2, Priority: 5}),
+				enqueue("old", 1, 0), enqueue("vip", 2, 60),
+				ready(1, 0, 1),
 			},
 			wantCall: "old", wantAgent: 1,
 		},
 		{
 			name: "equal priority: older head wins",
-			setup: func(r *Router) {
-				r.SetQueue(QueueConfig{ID: 1, Priority: 3})
-				r.SetQueue(QueueConfig{ID: 2, Priority: 3})
-				r.Enqueue("b", 2, at(5))
-				r.Enqueue("a", 1, at(4))
-				r.SetReady(1, []ID{1, 2}, at(0))
+			steps: []step{
+				setQueue(QueueConfig{ID: 1, Priority: 3}), setQueue(QueueConfig{ID: 2, Priority: 3}),
+				enqueue("b", 2, 5), enqueue("a", 1, 4),
+				ready(1, 0, 1, 2),
 			},
 			wantCall: "a", wantAgent: 1,
 		},
 		{
-			name: "longest idle agent",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(0))
-				r.SetReady(1, []ID{1}, at(30))
-				r.SetReady(2, []ID{1}, at(10))
-				r.SetReady(3, []ID{1}, at(20))
-			},
+			name:     "longest idle agent",
+			steps:    []step{enqueue("a", 1, 0), ready(1, 30, 1), ready(2, 10, 1), ready(3, 20, 1)},
 			wantCall: "a", wantAgent: 2,
 		},
 		{
-			name: "longest idle tie: made ready first",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(0))
-				r.SetReady(9, []ID{1}, at(10))
-				r.SetReady(2, []ID{1}, at(10))
-			},
+			name:     "longest idle tie: made ready first",
+			steps:    []step{enqueue("a", 1, 0), ready(9, 10, 1), ready(2, 10, 1)},
 			wantCall: "a", wantAgent: 9,
 		},
 		{
-			name: "ready again counts as made ready later",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(0))
-				r.SetReady(9, []ID{1}, at(10))
-				r.SetReady(2, []ID{1}, at(10))
-				r.SetReady(9, []ID{1}, at(10))
-			},
+			name:     "ready again counts as made ready later",
+			steps:    []step{enqueue("a", 1, 0), ready(9, 10, 1), ready(2, 10, 1), ready(9, 10, 1)},
 			wantCall: "a", wantAgent: 2,
 		},
 		{
 			name: "skill beats idle time",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(0))
-				r.SetReadyWithSkills(1, skills(Membership{1, 10}), at(0))
-				r.SetReadyWithSkills(2, skills(Membership{1, 80}), at(50))
-				r.SetReadyWithSkills(3, skills(Membership{1, 80}), at(40))
+			steps: []step{
+				enqueue("a", 1, 0),
+				readySkills(1, 0, Membership{1, 10}), readySkills(2, 50, Membership{1, 80}),
+				readySkills(3, 40, Membership{1, 80}),
 			},
 			wantCall: "a", wantAgent: 3,
 		},
 		{
 			name: "skill is per queue",
-			setup: func(r *Router) {
-				r.Enqueue("a", 2, at(0))
-				r.SetReadyWithSkills(1, skills(Membership{1, 90}, Membership{2, 10}), at(0))
-				r.SetReadyWithSkills(2, skills(Membership{1, 10}, Membership{2, 20}), at(50))
+			steps: []step{
+				enqueue("a", 2, 0),
+				readySkills(1, 0, Membership{1, 90}, Membership{2, 10}),
+				readySkills(2, 50, Membership{1, 10}, Membership{2, 20}),
 			},
 			wantCall: "a", wantAgent: 2,
 		},
 		{
 			name: "queue named twice keeps the higher skill",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(0))
-				r.SetReadyWithSkills(1, skills(Membership{1, 90}, Membership{1, 10}), at(50))
-				r.SetReadyWithSkills(2, skills(Membership{1, 50}), at(0))
+			steps: []step{
+				enqueue("a", 1, 0),
+				readySkills(1, 50, Membership{1, 90}, Membership{1, 10}), readySkills(2, 0, Membership{1, 50}),
 			},
 			wantCall: "a", wantAgent: 1,
 		},
 		{
 			name: "agent in two queues serves the better call",
-			setup: func(r *Router) {
-				r.SetQueue(QueueConfig{ID: 2, Priority: 1})
-				r.Enqueue("sales", 1, at(0))
-				r.Enqueue("support", 2, at(9))
-				r.SetReadyWithSkills(4, skills(Membership{1, 100}, Membership{2, 1}), at(0))
+			steps: []step{
+				setQueue(QueueConfig{ID: 2, Priority: 1}),
+				enqueue("sales", 1, 0), enqueue("support", 2, 9),
+				readySkills(4, 0, Membership{1, 100}, Membership{2, 1}),
 			},
 			wantCall: "support", wantAgent: 4,
 		},
 		{
-			name: "set ready replaces memberships",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(0))
-				r.Enqueue("b", 2, at(5))
-				r.SetReady(1, []ID{1}, at(0))
-				r.SetReady(1, []ID{2}, at(0))
-			},
+			name:     "set ready replaces memberships",
+			steps:    []step{enqueue("a", 1, 0), enqueue("b", 2, 5), ready(1, 0, 1), ready(1, 0, 2)},
 			wantCall: "b", wantAgent: 1,
 		},
 		{
-			name: "unavailable leaves every queue",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(0))
-				r.Enqueue("b", 2, at(5))
-				r.SetReady(1, []ID{1, 2}, at(0))
-				r.SetUnavailable(1)
-			},
+			name:     "unavailable leaves every queue",
+			steps:    []step{enqueue("a", 1, 0), enqueue("b", 2, 5), ready(1, 0, 1, 2), unavailable(1)},
 			wantNone: true,
 		},
 		{
 			name: "fewest calls",
-			setup: func(r *Router) {
-				r.SetQueue(QueueConfig{ID: 1, Strategy: FewestCalls})
-				r.CallAnswered(1)
-				r.CallAnswered(1)
-				r.CallAnswered(2)
-				r.Enqueue("a", 1, at(0))
-				r.SetReady(1, []ID{1}, at(0))
-				r.SetReady(2, []ID{1}, at(10))
-				r.SetReady(3, []ID{1}, at(20))
+			steps: []step{
+				setQueue(QueueConfig{ID: 1, Strategy: FewestCalls}),
+				answered(1), answered(1), answered(2),
+				enqueue("a", 1, 0),
+				ready(1, 0, 1), ready(2, 10, 1), ready(3, 20, 1),
 			},
 			wantCall: "a", wantAgent: 3,
 		},
 		{
 			name: "fewest calls tie: longest idle",
-			setup: func(r *Router) {
-				r.SetQueue(QueueConfig{ID: 1, Strategy: FewestCalls})
-				r.CallAnswered(1)
-				r.CallAnswered(2)
-				r.CallAnswered(3)
-				r.CallAnswered(3)
-				r.Enqueue("a", 1, at(0))
-				r.SetReady(1, []ID{1}, at(20))
-				r.SetReady(2, []ID{1}, at(10))
-				r.SetReady(3, []ID{1}, at(0))
+			steps: []step{
+				setQueue(QueueConfig{ID: 1, Strategy: FewestCalls}),
+				answered(1), answered(2), answered(3), answered(3),
+				enqueue("a", 1, 0),
+				ready(1, 20, 1), ready(2, 10, 1), ready(3, 0, 1),
 			},
 			wantCall: "a", wantAgent: 2,
 		},
 		{
 			name: "fewest calls tie on idle: made ready first",
-			setup: func(r *Router) {
-				r.SetQueue(QueueConfig{ID: 1, Strategy: FewestCalls})
-				r.Enqueue("a", 1, at(0))
-				r.SetReady(5, []ID{1}, at(10))
-				r.SetReady(2, []ID{1}, at(10))
+			steps: []step{
+				setQueue(QueueConfig{ID: 1, Strategy: FewestCalls}),
+				enqueue("a", 1, 0),
+				ready(5, 10, 1), ready(2, 10, 1),
 			},
 			wantCall: "a", wantAgent: 5,
 		},
 		{
 			name: "answered while ready moves the agent",
-			setup: func(r *Router) {
-				r.SetQueue(QueueConfig{ID: 1, Strategy: FewestCalls})
-				r.Enqueue("a", 1, at(0))
-				r.SetReady(1, []ID{1}, at(0))
-				r.SetReady(2, []ID{1}, at(10))
-				r.CallAnswered(1)
+			steps: []step{
+				setQueue(QueueConfig{ID: 1, Strategy: FewestCalls}),
+				enqueue("a", 1, 0),
+				ready(1, 0, 1), ready(2, 10, 1),
+				answered(1),
 			},
 			wantCall: "a", wantAgent: 2,
 		},
 		{
 			name: "reset counts",
-			setup: func(r *Router) {
-				r.SetQueue(QueueConfig{ID: 1, Strategy: FewestCalls})
-				r.CallAnswered(1)
-				r.ResetCounts(1)
-				r.Enqueue("a", 1, at(0))
-				r.SetReady(1, []ID{1}, at(0))
-				r.SetReady(2, []ID{1}, at(10))
+			steps: []step{
+				setQueue(QueueConfig{ID: 1, Strategy: FewestCalls}),
+				answered(1),
+				resetCounts(1),
+				enqueue("a", 1, 0),
+				ready(1, 0, 1), ready(2, 10, 1),
 			},
 			wantCall: "a", wantAgent: 1,
 		},
 		{
 			name: "skill beats fewest calls",
-			setup: func(r *Router) {
-				r.SetQueue(QueueConfig{ID: 1, Strategy: FewestCalls})
-				r.CallAnswered(1)
-				r.Enqueue("a", 1, at(0))
-				r.SetReadyWithSkills(1, skills(Membership{1, 2}), at(0))
-				r.SetReadyWithSkills(2, skills(Membership{1, 1}), at(0))
+			steps: []step{
+				setQueue(QueueConfig{ID: 1, Strategy: FewestCalls}),
+				answered(1),
+				enqueue("a", 1, 0),
+				readySkills(1, 0, Membership{1, 2}), readySkills(2, 0, Membership{1, 1}),
 			},
 			wantCall: "a", wantAgent: 1,
 		},
 		{
 			name: "round robin starts at the lowest id",
-			setup: func(r *Router) {
-				r.SetQueue(QueueConfig{ID: 1, Strategy: RoundRobin})
-				r.Enqueue("a", 1, at(0))
-				r.SetReady(8, []ID{1}, at(0))
-				r.SetReady(3, []ID{1}, at(10))
-				r.SetReady(5, []ID{1}, at(20))
+			steps: []step{
+				setQueue(QueueConfig{ID: 1, Strategy: RoundRobin}),
+				enqueue("a", 1, 0),
+				ready(8, 0, 1), ready(3, 10, 1), ready(5, 20, 1),
 			},
 			wantCall: "a", wantAgent: 3,
 		},
 		{
-			name: "round robin: the next id after the last who answered",
-			setup: func(r *Router) {
-				r.SetQueue(QueueConfig{ID: 1, Strategy: RoundRobin})
-				r.Enqueue("a", 1, at(0))
-				r.SetReady(5, []ID{1}, at(0))
-				r.Next()
-				r.Remove("a")
-				r.SetUnavailable(5)
-				r.CallAnswered(5)
-				r.Enqueue("b", 1, at(1))
-				r.SetReady(8, []ID{1}, at(0))
-				r.SetReady(3, []ID{1}, at(0))
-				r.SetReady(5, []ID{1}, at(0))
-			},
+			name:     "round robin: the next id after the last who answered",
+			steps:    []step{turnTaken(5), ready(8, 0, 1), ready(3, 0, 1), ready(5, 0, 1)},
 			wantCall: "b", wantAgent: 8,
 		},
 		{
-			name: "round robin wraps around",
-			setup: func(r *Router) {
-				r.SetQueue(QueueConfig{ID: 1, Strategy: RoundRobin})
-				r.Enqueue("a", 1, at(0))
-				r.SetReady(9, []ID{1}, at(0))
-				r.Next()
-				r.Remove("a")
-				r.SetUnavailable(9)
-				r.CallAnswered(9)
-				r.Enqueue("b", 1, at(1))
-				r.SetReady(8, []ID{1}, at(0))
-				r.SetReady(3, []ID{1}, at(0))
-			},
+			name:     "round robin wraps around",
+			steps:    []step{turnTaken(9), ready(8, 0, 1), ready(3, 0, 1)},
 			wantCall: "b", wantAgent: 3,
 		},
 		{
 			name: "round robin within the highest skill",
-			setup: func(r *Router) {
-				r.SetQueue(QueueConfig{ID: 1, Strategy: RoundRobin})
-				r.Enqueue("a", 1, at(0))
-				r.SetReady(5, []ID{1}, at(0))
-				r.Next()
-				r.Remove("a")
-				r.SetUnavailable(5)
-				r.CallAnswered(5)
-				r.Enqueue("b", 1, at(1))
-				r.SetReadyWithSkills(6, skills(Membership{1, 1}), at(0))
-				r.SetReadyWithSkills(2, skills(Membership{1, 7}), at(0))
-				r.SetReadyWithSkills(4, skills(Membership{1, 7}), at(0))
+			steps: []step{
+				turnTaken(5),
+				readySkills(6, 0, Membership{1, 1}), readySkills(2, 0, Membership{1, 7}),
+				readySkills(4, 0, Membership{1, 7}),
 			},
 			wantCall: "b", wantAgent: 2,
 		},
 		{
 			name: "round robin turn is per queue",
-			setup: func(r *Router) {
-				r.SetQueue(QueueConfig{ID: 1, Strategy: RoundRobin})
-				r.SetQueue(QueueConfig{ID: 2, Strategy: RoundRobin})
-				r.Enqueue("a", 2, at(0))
-				r.SetReady(5, []ID{1, 2}, at(0))
-				r.Next()
-				r.Remove("a")
-				r.SetUnavailable(5)
-				r.CallAnswered(5) // a call of queue 2: queue 1's turn does not move
-				r.Enqueue("b", 1, at(1))
-				r.SetReady(8, []ID{1, 2}, at(0))
-				r.SetReady(3, []ID{1, 2}, at(0))
-				r.SetReady(5, []ID{1, 2}, at(0))
+			steps: []step{
+				setQueue(QueueConfig{ID: 1, Strategy: RoundRobin}),
+				setQueue(QueueConfig{ID: 2, Strategy: RoundRobin}),
+				enqueue("a", 2, 0),
+				ready(5, 0, 1, 2),
+				served("a", 5), // a call of queue 2: queue 1's turn does not move
+				enqueue("b", 1, 1),
+				ready(8, 0, 1, 2), ready(3, 0, 1, 2), ready(5, 0, 1, 2),
 			},
 			wantCall: "b", wantAgent: 3,
 		},
 		{
 			name: "answered without an offer from Next leaves the turn",
-			setup: func(r *Router) {
-				r.SetQueue(QueueConfig{ID: 1, Strategy: RoundRobin})
-				r.CallAnswered(5)
-				r.Enqueue("b", 1, at(1))
-				r.SetReady(8, []ID{1}, at(0))
-				r.SetReady(3, []ID{1}, at(0))
-				r.SetReady(5, []ID{1}, at(0))
+			steps: []step{
+				setQueue(QueueConfig{ID: 1, Strategy: RoundRobin}),
+				answered(5),
+				enqueue("b", 1, 1),
+				ready(8, 0, 1), ready(3, 0, 1), ready(5, 0, 1),
 			},
 			wantCall: "b", wantAgent: 3,
 		},
 		{
 			name: "strategy change applies to ready members",
-			setup: func(r *Router) {
-				r.CallAnswered(1)
-				r.Enqueue("a", 1, at(0))
-				r.SetReady(1, []ID{1}, at(0))
-				r.SetReady(2, []ID{1}, at(10))
-				r.SetQueue(QueueConfig{ID: 1, Strategy: FewestCalls})
+			steps: []step{
+				answered(1),
+				enqueue("a", 1, 0),
+				ready(1, 0, 1), ready(2, 10, 1),
+				setQueue(QueueConfig{ID: 1, Strategy: FewestCalls}),
 			},
 			wantCall: "a", wantAgent: 2,
 		},
 		{
 			name: "unknown strategy is longest idle",
-			setup: func(r *Router) {
-				r.SetQueue(QueueConfig{ID: 1, Strategy: Strategy(42)})
-				r.Enqueue("a", 1, at(0))
-				r.SetReady(2, []ID{1}, at(10))
-				r.SetReady(1, []ID{1}, at(5))
+			steps: []step{
+				setQueue(QueueConfig{ID: 1, Strategy: Strategy(42)}),
+				enqueue("a", 1, 0),
+				ready(2, 10, 1), ready(1, 5, 1),
 			},
 			wantCall: "a", wantAgent: 1,
 		},
 		{
 			name: "removed queue drops its memberships",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(0))
-				r.Enqueue("b", 2, at(5))
-				r.SetReady(1, []ID{1, 2}, at(0))
-				r.RemoveQueue(1)
-				r.Enqueue("a", 1, at(0)) // back in a fresh queue 1 with no members
+			steps: []step{
+				enqueue("a", 1, 0), enqueue("b", 2, 5),
+				ready(1, 0, 1, 2),
+				removeQueue(1),
+				enqueue("a", 1, 0), // back in a fresh queue 1 with no members
 			},
 			wantCall: "b", wantAgent: 1,
 		},
 		{
 			name: "monotonic reading is ignored",
-			setup: func(r *Router) {
+			steps: []step{func(r *Router) {
 				now := time.Now()
 				r.Enqueue("mono", 1, now)
 				r.Enqueue("wall", 1, now.Round(0).Add(-time.Nanosecond))
 				r.SetReady(1, []ID{1}, now)
-			},
+			}},
 			wantCall: "wall", wantAgent: 1,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := NewRouter()
-			tt.setup(r)
+			run(r, tt.steps)
 			c, a, ok := r.Next()
 			if tt.wantNone {
 				if ok {
@@ -560,9 +494,7 @@ func TestTurns(t *testing.T) {
 				if !ok || gc != c {
 					t.Fatalf("round %d: Next = %q, %d, %v; want call %q", i, gc, ga, ok, c)
 				}
-				r.Remove(gc)
-				r.SetUnavailable(ga)
-				r.CallAnswered(ga)
+				answer(r, gc, ga)
 				idle := at(100 + i)
 				if tt.readyAt != nil {
 					idle = tt.readyAt(i + 1)
@@ -580,36 +512,29 @@ func TestTurns(t *testing.T) {
 func TestRemoveQueue(t *testing.T) {
 	tests := []struct {
 		name      string
-		setup     func(r *Router)
+		steps     []step
 		remove    ID
 		want      []CallID
 		wantReady map[ID]int
 	}{
 		{
 			name:   "unknown queue",
-			setup:  func(r *Router) { r.Enqueue("a", 1, at(0)) },
+			steps:  []step{enqueue("a", 1, 0)},
 			remove: 2,
 		},
 		{
 			name: "returns its calls oldest first",
-			setup: func(r *Router) {
-				r.SetQueue(QueueConfig{ID: 1, Priority: 9})
-				r.Enqueue("c", 1, at(3))
-				r.Enqueue("a", 1, at(1))
-				r.Enqueue("x", 2, at(0))
-				r.Enqueue("b", 1, at(2))
-				r.Enqueue("b2", 1, at(2))
+			steps: []step{
+				setQueue(QueueConfig{ID: 1, Priority: 9}),
+				enqueue("c", 1, 3), enqueue("a", 1, 1), enqueue("x", 2, 0), enqueue("b", 1, 2),
+				enqueue("b2", 1, 2),
 			},
 			remove: 1,
 			want:   []CallID{"a", "b", "b2", "c"},
 		},
 		{
-			name: "members stay ready in their other queues",
-			setup: func(r *Router) {
-				r.SetReady(1, []ID{1, 2}, at(0))
-				r.SetReady(2, []ID{1}, at(0))
-				r.Enqueue("a", 1, at(1))
-			},
+			name:      "members stay ready in their other queues",
+			steps:     []step{ready(1, 0, 1, 2), ready(2, 0, 1), enqueue("a", 1, 1)},
 			remove:    1,
 			want:      []CallID{"a"},
 			wantReady: map[ID]int{1: 0, 2: 1},
@@ -618,7 +543,7 @@ func TestRemoveQueue(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := NewRouter()
-			tt.setup(r)
+			run(r, tt.steps)
 			got := r.RemoveQueue(tt.remove)
 			if !slices.Equal(got, tt.want) {
 				t.Fatalf("RemoveQueue = %v, want %v", got, tt.want)
@@ -656,56 +581,37 @@ func TestRemoveQueueForgetsSettings(t *testing.T) {
 func TestPosition(t *testing.T) {
 	tests := []struct {
 		name  string
-		setup func(r *Router)
+		steps []step
 		want  map[CallID]int // 0: not waiting
 	}{
 		{
-			name: "arrival order",
-			setup: func(r *Router) {
-				r.Enqueue("c", 1, at(3))
-				r.Enqueue("a", 1, at(1))
-				r.Enqueue("b", 1, at(2))
-				r.Enqueue("z", 2, at(0))
-			},
-			want: map[CallID]int{"a": 1, "b": 2, "c": 3, "z": 1},
+			name:  "arrival order",
+			steps: []step{enqueue("c", 1, 3), enqueue("a", 1, 1), enqueue("b", 1, 2), enqueue("z", 2, 0)},
+			want:  map[CallID]int{"a": 1, "b": 2, "c": 3, "z": 1},
 		},
 		{
 			name: "after removals",
-			setup: func(r *Router) {
-				for i, c := range []CallID{"a", "b", "c", "d", "e"} {
-					r.Enqueue(c, 1, at(i))
-				}
-				r.Remove("a")
-				r.Remove("c")
+			steps: []step{
+				enqueue("a", 1, 0), enqueue("b", 1, 1), enqueue("c", 1, 2), enqueue("d", 1, 3), enqueue("e", 1, 4),
+				remove("a"), remove("c"),
 			},
 			want: map[CallID]int{"a": 0, "b": 1, "c": 0, "d": 2, "e": 3},
 		},
 		{
-			name: "requeued call goes back to the head",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(1))
-				r.Enqueue("b", 1, at(2))
-				r.Remove("a")
-				r.Enqueue("c", 1, at(3))
-				r.Enqueue("a", 1, at(1))
-			},
-			want: map[CallID]int{"a": 1, "b": 2, "c": 3},
+			name:  "requeued call goes back to the head",
+			steps: []step{enqueue("a", 1, 1), enqueue("b", 1, 2), remove("a"), enqueue("c", 1, 3), enqueue("a", 1, 1)},
+			want:  map[CallID]int{"a": 1, "b": 2, "c": 3},
 		},
 		{
-			name: "moved to another queue",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(1))
-				r.Enqueue("b", 1, at(2))
-				r.Enqueue("c", 2, at(0))
-				r.Enqueue("a", 2, at(1))
-			},
-			want: map[CallID]int{"a": 2, "b": 1, "c": 1},
+			name:  "moved to another queue",
+			steps: []step{enqueue("a", 1, 1), enqueue("b", 1, 2), enqueue("c", 2, 0), enqueue("a", 2, 1)},
+			want:  map[CallID]int{"a": 2, "b": 1, "c": 1},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := NewRouter()
-			tt.setup(r)
+			run(r, tt.steps)
 			for c, want := range tt.want {
 				pos, ok := r.Position(c)
 				if ok != (want != 0) || pos != want {
@@ -724,96 +630,67 @@ func TestPosition(t *testing.T) {
 func TestSameArrivalKeepsTurn(t *testing.T) {
 	tests := []struct {
 		name  string
-		setup func(r *Router)
+		steps []step
 		want  []CallID // queue 1, in the order served
 	}{
 		{
-			name: "first enqueued first",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(1))
-				r.Enqueue("b", 1, at(1))
-			},
-			want: []CallID{"a", "b"},
+			name:  "first enqueued first",
+			steps: []step{enqueue("a", 1, 1), enqueue("b", 1, 1)},
+			want:  []CallID{"a", "b"},
 		},
 		{
-			name: "taken for an offer, then a caller of the same instant, then put back",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(1))
-				r.Take("a")
-				r.Enqueue("b", 1, at(1))
-				r.Enqueue("a", 1, at(1))
-			},
-			want: []CallID{"a", "b"},
+			name:  "taken for an offer, then a caller of the same instant, then put back",
+			steps: []step{enqueue("a", 1, 1), take("a"), enqueue("b", 1, 1), enqueue("a", 1, 1)},
+			want:  []CallID{"a", "b"},
 		},
 		{
 			name: "taken and put back twice",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(1))
-				r.Enqueue("b", 1, at(1))
-				for range 2 {
-					r.Take("a")
-					r.Enqueue("c", 1, at(1))
-					r.Enqueue("a", 1, at(1))
-				}
+			steps: []step{
+				enqueue("a", 1, 1), enqueue("b", 1, 1),
+				take("a"), enqueue("c", 1, 1), enqueue("a", 1, 1),
+				take("a"), enqueue("c", 1, 1), enqueue("a", 1, 1),
 			},
 			want: []CallID{"a", "b", "c"},
 		},
 		{
 			name: "taken twice before it is put back",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(1))
-				r.Take("a")
-				r.Take("a") // a transfer's offer of a call already with an agent
-				r.Enqueue("b", 1, at(1))
-				r.Enqueue("a", 1, at(1))
+			steps: []step{
+				enqueue("a", 1, 1),
+				take("a"), take("a"), // a transfer's offer of a call already with an agent
+				enqueue("b", 1, 1), enqueue("a", 1, 1),
 			},
 			want: []CallID{"a", "b"},
 		},
 		{
-			name: "put back into another queue",
-			setup: func(r *Router) {
-				r.Enqueue("a", 2, at(1))
-				r.Take("a")
-				r.Enqueue("b", 1, at(1))
-				r.Enqueue("a", 1, at(1))
-			},
-			want: []CallID{"a", "b"},
+			name:  "put back into another queue",
+			steps: []step{enqueue("a", 2, 1), take("a"), enqueue("b", 1, 1), enqueue("a", 1, 1)},
+			want:  []CallID{"a", "b"},
 		},
 		{
-			name: "moved while waiting",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(1))
-				r.Enqueue("b", 1, at(1))
-				r.Enqueue("a", 1, at(1))
-			},
-			want: []CallID{"a", "b"},
+			name:  "moved while waiting",
+			steps: []step{enqueue("a", 1, 1), enqueue("b", 1, 1), enqueue("a", 1, 1)},
+			want:  []CallID{"a", "b"},
 		},
 		{
 			name: "removed, so a new call when enqueued again",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(1))
-				r.Take("a")
-				r.Remove("a") // the call ended; its id comes again
-				r.Enqueue("b", 1, at(1))
-				r.Enqueue("a", 1, at(1))
+			steps: []step{
+				enqueue("a", 1, 1),
+				take("a"),
+				remove("a"), // the call ended; its id comes again
+				enqueue("b", 1, 1), enqueue("a", 1, 1),
 			},
 			want: []CallID{"b", "a"},
 		},
 		{
-			name: "an older arrival still goes first",
-			setup: func(r *Router) {
-				r.Enqueue("a", 1, at(2))
-				r.Take("a")
-				r.Enqueue("b", 1, at(1))
-				r.Enqueue("a", 1, at(2))
-			},
-			want: []CallID{"b", "a"},
+			name:  "an older arrival still goes first",
+			steps: []step{enqueue("a", 1, 2), take("a"), enqueue("b", 1, 1), enqueue("a", 1, 2)},
+			want:  []CallID{"b", "a"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := NewRouter()
-			tt.setup(r)
+			run(r, tt.steps)
 			for i, c := range tt.want {
 				if pos, ok := r.Position(c); !ok || pos != i+1 {
 					t.Errorf("Position(%s) = %d, %v; want %d", c, pos, ok, i+1)
@@ -902,38 +779,26 @@ func TestRemoveAndUnavailable(t *testing.T) {
 }
 
 func TestStrategyNames(t *testing.T) {
-	tests := []struct {
-		name    string
-		text    string
-		want    Strategy
-		wantErr error
-	}{
-		{name: "longest idle", text: "longest_idle", want: LongestIdle},
-		{name: "round robin", text: "round_robin", want: RoundRobin},
-		{name: "fewest calls", text: "fewest_calls", want: FewestCalls},
-		{name: "empty", text: "", wantErr: ErrUnknownStrategy},
-		{name: "wrong case", text: "Round_Robin", wantErr: ErrUnknownStrategy},
-		{name: "unknown", text: "random", wantErr: ErrUnknownStrategy},
+	for text, want := range map[string]Strategy{"longest_idle": LongestIdle, "round_robin": RoundRobin, "fewest_calls": FewestCalls} {
+		t.Run(text, func(t *testing.T) {
+			got, err := ParseStrategy(text)
+			if err != nil || got != want || got.String() != text {
+				t.Fatalf("ParseStrategy(%q) = %v (%s), %v; want %v", text, int(got), got, err, int(want))
+			}
+			marshalled, err := got.MarshalText()
+			if err != nil || string(marshalled) != text {
+				t.Fatalf("MarshalText = %q, %v", marshalled, err)
+			}
+		})
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseStrategy(tt.text)
-			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("ParseStrategy(%q) error = %v, want %v", tt.text, err, tt.wantErr)
+	for name, text := range map[string]string{"empty": "", "wrong case": "Round_Robin", "unknown": "random"} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := ParseStrategy(text); !errors.Is(err, ErrUnknownStrategy) {
+				t.Fatalf("ParseStrategy(%q) error = %v, want %v", text, err, ErrUnknownStrategy)
 			}
-			if err != nil {
-				var s Strategy
-				if err := s.UnmarshalText([]byte(tt.text)); !errors.Is(err, ErrUnknownStrategy) {
-					t.Fatalf("UnmarshalText error = %v", err)
-				}
-				return
-			}
-			if got != tt.want || got.String() != tt.text {
-				t.Fatalf("ParseStrategy(%q) = %v (%s), want %v", tt.text, int(got), got, int(tt.want))
-			}
-			text, err := got.MarshalText()
-			if err != nil || string(text) != tt.text {
-				t.Fatalf("MarshalText = %q, %v", text, err)
+			var s Strategy
+			if err := s.UnmarshalText([]byte(text)); !errors.Is(err, ErrUnknownStrategy) {
+				t.Fatalf("UnmarshalText error = %v", err)
 			}
 		})
 	}

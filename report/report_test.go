@@ -237,12 +237,19 @@ func TestComputeQueuesAndAgentsPerHour(t *testing.T) {
 	}
 }
 
+// dayBuckets are the fixture's two days, by its clock at, and the total.
+func dayBuckets(at func(day, hms string) time.Time) (d9, d10, total Bucket) {
+	day := func(d string) Bucket {
+		start := at(d, "00:00:00")
+		return Bucket{Start: start, End: start.AddDate(0, 0, 1), Label: "2026-03-" + d}
+	}
+	return day("09"), day("10"), Bucket{Label: "Total"}
+}
+
 func TestComputePerDay(t *testing.T) {
 	in, at := fixture(t, Day)
 	r := Compute(in)
-	d9 := Bucket{Start: at("09", "00:00:00"), End: at("10", "00:00:00"), Label: "2026-03-09"}
-	d10 := Bucket{Start: at("10", "00:00:00"), End: at("11", "00:00:00"), Label: "2026-03-10"}
-	total := Bucket{Label: "Total"}
+	d9, d10, total := dayBuckets(at)
 	checkRows(t, "queues", r.Queues, []QueueRow{
 		{Queue: 1, Name: "Sales", Bucket: d9, QueueFigures: sales},
 		{Queue: 1, Name: "Sales", Bucket: total, Total: true, QueueFigures: sales},
@@ -347,9 +354,7 @@ func TestComputeStateTimesPerHour(t *testing.T) {
 func TestComputeStateTimesPerDay(t *testing.T) {
 	in, at := fixture(t, Day)
 	r := Compute(in)
-	d9 := Bucket{Start: at("09", "00:00:00"), End: at("10", "00:00:00"), Label: "2026-03-09"}
-	d10 := Bucket{Start: at("10", "00:00:00"), End: at("11", "00:00:00"), Label: "2026-03-10"}
-	total := Bucket{Label: "Total"}
+	d9, d10, total := dayBuckets(at)
 	checkRows(t, "states", r.States, []StateRow{
 		// the 03-09 23:00 hour
 		{Agent: 1, Name: "Alice", Bucket: d9, StateTimes: StateTimes{NotReady: sec(300), Ready: sec(2615), Offered: sec(15), Connecting: sec(10), Talking: sec(600), Wrapup: sec(60)}},

@@ -16,14 +16,8 @@ import (
 func TestDeletedAgentKeepsHistory(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	ten, err := db.CreateTenant(ctx, ccaas.Tenant{Domain: "acme.example", Name: "Acme"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice Anders", Extension: "1001", PasswordHash: "x", Team: "Support"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ten := createTenant(t, db, "acme.example", "Acme")
+	alice := createAgent(t, db, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice Anders", Extension: "1001", Team: "Support"})
 	q, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 15, Members: []ccaas.Member{{Agent: alice.ID, Skill: 1}}})
 	if err != nil {
 		t.Fatal(err)

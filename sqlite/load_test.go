@@ -47,24 +47,10 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 func TestWritersUnderLoad(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "load.db")
-	first, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer first.Close()
-	second, err := Open(ctx, path) // another process's handle
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer second.Close()
-	ten, err := first.CreateTenant(ctx, ccaas.Tenant{Domain: "load.example", Name: "Load"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ag, err := first.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := openFile(t, path)
+	second := openFile(t, path) // another process's handle
+	ten := createTenant(t, first, "load.example", "Load")
+	ag := createAgent(t, first, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001"})
 
 	// a reader keeps a snapshot open the whole time (WAL lets writers on).
 	// A plain BEGIN on its own connection: the DSN makes sqlx transactions

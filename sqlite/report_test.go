@@ -24,25 +24,12 @@ type reportWorld struct {
 
 func newReportWorld(t *testing.T) reportWorld {
 	t.Helper()
-	ctx := context.Background()
 	w := reportWorld{db: openTest(t)}
-	var err error
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	w.t1, err = w.db.CreateTenant(ctx, ccaas.Tenant{Domain: "one.example", Name: "One"})
-	must(err)
-	w.t2, err = w.db.CreateTenant(ctx, ccaas.Tenant{Domain: "two.example", Name: "Two"})
-	must(err)
-	w.a1, err = w.db.CreateAgent(ctx, ccaas.Agent{TenantID: w.t1.ID, Username: "sam", Name: "Sam", Extension: "1001", PasswordHash: "x"})
-	must(err)
-	w.a1b, err = w.db.CreateAgent(ctx, ccaas.Agent{TenantID: w.t1.ID, Username: "kim", Name: "Kim", Extension: "1002", PasswordHash: "x"})
-	must(err)
-	w.a2, err = w.db.CreateAgent(ctx, ccaas.Agent{TenantID: w.t2.ID, Username: "sam", Name: "Sam Two", Extension: "1001", PasswordHash: "x"})
-	must(err)
+	w.t1 = createTenant(t, w.db, "one.example", "One")
+	w.t2 = createTenant(t, w.db, "two.example", "Two")
+	w.a1 = createAgent(t, w.db, ccaas.Agent{TenantID: w.t1.ID, Username: "sam", Name: "Sam", Extension: "1001"})
+	w.a1b = createAgent(t, w.db, ccaas.Agent{TenantID: w.t1.ID, Username: "kim", Name: "Kim", Extension: "1002"})
+	w.a2 = createAgent(t, w.db, ccaas.Agent{TenantID: w.t2.ID, Username: "sam", Name: "Sam Two", Extension: "1001"})
 	w.from = time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)
 	w.to = w.from.AddDate(0, 0, 1)
 	return w

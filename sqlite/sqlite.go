@@ -215,51 +215,49 @@ func insertQueueDID(ctx context.Context, tx *sqlx.Tx, q ccaas.Queue, did string)
 // another tenant is a ccaas.ErrDuplicate (tenant did); one the tenant has
 // already is left as it is.
 func (d *DB) AssignDIDs(ctx context.Context, tenant ccaas.TenantID, dids ...string) error {
-	tx, err := d.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for _, did := range dids {
-		var owner ccaas.TenantID
-		switch err := tx.GetContext(ctx, &owner, `SELECT tenant_id FROM tenant_dids WHERE did = ?`, did); {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
-			return err
-		case owner == tenant:
-			continue
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		for _, did := range dids {
+			var owner ccaas.TenantID
+			switch err := tx.GetContext(ctx, &owner, `SELECT tenant_id FROM tenant_dids WHERE did = ?`, did); {
+			case errors.Is(err, sql.ErrNoRows):
+			case err != nil:
+				return err
+			case owner == tenant:
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO tenant_dids (did, tenant_id) VALUES (?, ?)`, did, tenant); err != nil {
+				return fmt.Errorf("assign DID %s: %w", did, duplicate(err))
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tenant_dids (did, tenant_id) VALUES (?, ?)`, did, tenant); err != nil {
-			return fmt.Errorf("assign DID %s: %w", did, duplicate(err))
-		}
-	}
-	return tx.Commit()
+		return nil
+	})
 }
 
 // UnassignDIDs takes numbers from a tenant, and from its queues that ring
 // them; it returns the names of those queues.
 func (d *DB) UnassignDIDs(ctx context.Context, tenant ccaas.TenantID, dids ...string) ([]string, error) {
-	tx, err := d.db.BeginTxx(ctx, nil)
+	var queues []string
+	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
+		for _, did := range dids {
+			var q []string
+			if err := tx.SelectContext(ctx, &q, `SELECT q.name FROM queue_dids qd JOIN queues q ON q.id = qd.queue_id WHERE qd.did = ? AND q.tenant_id = ?`, did, tenant); err != nil {
+				return err
+			}
+			queues = append(queues, q...)
+			if _, err := tx.ExecContext(ctx, `DELETE FROM queue_dids WHERE did = ? AND queue_id IN (SELECT id FROM queues WHERE tenant_id = ?)`, did, tenant); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM tenant_dids WHERE did = ? AND tenant_id = ?`, did, tenant); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
-	var queues []string
-	for _, did := range dids {
-		var q []string
-		if err := tx.SelectContext(ctx, &q, `SELECT q.name FROM queue_dids qd JOIN queues q ON q.id = qd.queue_id WHERE qd.did = ? AND q.tenant_id = ?`, did, tenant); err != nil {
-			return nil, err
-		}
-		queues = append(queues, q...)
-		if _, err := tx.ExecContext(ctx, `DELETE FROM queue_dids WHERE did = ? AND queue_id IN (SELECT id FROM queues WHERE tenant_id = ?)`, did, tenant); err != nil {
-			return nil, err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM tenant_dids WHERE did = ? AND tenant_id = ?`, did, tenant); err != nil {
-			return nil, err
-		}
-	}
 	slices.Sort(queues)
-	return slices.Compact(queues), tx.Commit()
+	return slices.Compact(queues), nil
 }
 
 // AssignedDIDs maps every assigned number to its tenant (the operator's
@@ -292,10 +290,7 @@ func (d *DB) QueueByName(ctx context.Context, tenant ccaas.TenantID, name string
 // CreateTenant adds a tenant and returns it with its id.
 func (d *DB) CreateTenant(ctx context.Context, t ccaas.Tenant) (ccaas.Tenant, error) {
 	res, err := d.db.ExecContext(ctx, `INSERT INTO tenants (domain, name) VALUES (?, ?)`, t.Domain, t.Name)
-	if err != nil {
-		return t, fmt.Errorf("create tenant %s: %w", t.Domain, duplicate(err))
-	}
-	id, err := res.LastInsertId()
+	id, err := newID(res, err, "create tenant "+t.Domain)
 	t.ID = ccaas.TenantID(id)
 	return t, err
 }
@@ -308,10 +303,7 @@ func (d *DB) CreateAgent(ctx context.Context, a ccaas.Agent) (ccaas.Agent, error
 	res, err := d.db.ExecContext(ctx,
 		`INSERT INTO agents (tenant_id, username, name, extension, password_hash, role, wrapup_seconds, team) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.TenantID, a.Username, a.Name, a.Extension, a.PasswordHash, a.Role, a.WrapupSeconds, a.Team)
-	if err != nil {
-		return a, fmt.Errorf("create agent %s: %w", a.Username, duplicate(err))
-	}
-	id, err := res.LastInsertId()
+	id, err := newID(res, err, "create agent "+a.Username)
 	a.ID = ccaas.AgentID(id)
 	return a, err
 }
@@ -320,11 +312,6 @@ func (d *DB) CreateAgent(ctx context.Context, a ccaas.Agent) (ccaas.Agent, error
 // Members must be agents of the queue's own tenant, and DIDs numbers
 // assigned to it (AssignDIDs; else ccaas.ErrDIDNotAssigned).
 func (d *DB) CreateQueue(ctx context.Context, q ccaas.Queue) (ccaas.Queue, error) {
-	tx, err := d.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return q, err
-	}
-	defer tx.Rollback()
 	if q.Strategy == "" {
 		q.Strategy = "longest_idle"
 	}
@@ -337,38 +324,38 @@ func (d *DB) CreateQueue(ctx context.Context, q ccaas.Queue) (ccaas.Queue, error
 	if q.ServiceLevelSeconds == 0 {
 		q.ServiceLevelSeconds = ccaas.DefaultServiceLevelSeconds
 	}
-	res, err := tx.ExecContext(ctx,
-		`INSERT INTO queues (tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		q.TenantID, q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds)
-	if err != nil {
-		return q, fmt.Errorf("create queue %s: %w", q.Name, duplicate(err))
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return q, err
-	}
-	q.ID = ccaas.QueueID(id)
-	for _, did := range q.DIDs {
-		if err := insertQueueDID(ctx, tx, q, did); err != nil {
-			return q, err
-		}
-	}
-	for i, m := range q.Members {
-		if m.Skill == 0 {
-			q.Members[i].Skill = 1
-		}
+	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO queue_members (queue_id, agent_id, skill) SELECT ?, id, ? FROM agents WHERE id = ? AND tenant_id = ? AND deleted_at = ''`,
-			q.ID, q.Members[i].Skill, m.Agent, q.TenantID)
+			`INSERT INTO queues (tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			q.TenantID, q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds)
+		id, err := newID(res, err, "create queue "+q.Name)
 		if err != nil {
-			return q, fmt.Errorf("queue %s: member %d: %w", q.Name, m.Agent, duplicate(err))
+			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return q, fmt.Errorf("queue %s: member %d: %w", q.Name, m.Agent, ccaas.ErrNotFound)
+		q.ID = ccaas.QueueID(id)
+		for _, did := range q.DIDs {
+			if err := insertQueueDID(ctx, tx, q, did); err != nil {
+				return err
+			}
 		}
-	}
-	return q, tx.Commit()
+		for i, m := range q.Members {
+			if m.Skill == 0 {
+				q.Members[i].Skill = 1
+			}
+			res, err := tx.ExecContext(ctx,
+				`INSERT INTO queue_members (queue_id, agent_id, skill) SELECT ?, id, ? FROM agents WHERE id = ? AND tenant_id = ? AND deleted_at = ''`,
+				q.ID, q.Members[i].Skill, m.Agent, q.TenantID)
+			if err != nil {
+				return fmt.Errorf("queue %s: member %d: %w", q.Name, m.Agent, duplicate(err))
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return fmt.Errorf("queue %s: member %d: %w", q.Name, m.Agent, ccaas.ErrNotFound)
+			}
+		}
+		return nil
+	})
+	return q, err
 }
 
 // timeLayout stores times as sortable UTC text.
@@ -376,23 +363,20 @@ const timeLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // AppendStateLog writes agent state changes in one transaction.
 func (d *DB) AppendStateLog(ctx context.Context, changes []ccaas.StateChange) error {
-	tx, err := d.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	stmt, err := tx.PreparexContext(ctx,
-		`INSERT INTO agent_state_log (tenant_id, agent_id, at, from_state, to_state, reason, pending, cause, call_id, by_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for _, c := range changes {
-		if _, err := stmt.ExecContext(ctx, c.Tenant, c.Agent, c.At.UTC().Format(timeLayout), c.From, c.To, c.Reason, c.Pending, c.Cause, c.Call, c.By); err != nil {
-			return fmt.Errorf("append state log: %w", err)
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		stmt, err := tx.PreparexContext(ctx,
+			`INSERT INTO agent_state_log (tenant_id, agent_id, at, from_state, to_state, reason, pending, cause, call_id, by_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
 		}
-	}
-	return tx.Commit()
+		defer stmt.Close()
+		for _, c := range changes {
+			if _, err := stmt.ExecContext(ctx, c.Tenant, c.Agent, c.At.UTC().Format(timeLayout), c.From, c.To, c.Reason, c.Pending, c.Cause, c.Call, c.By); err != nil {
+				return fmt.Errorf("append state log: %w", err)
+			}
+		}
+		return nil
+	})
 }
 
 // StateLog returns an agent's state changes in order.
@@ -435,23 +419,20 @@ func (d *DB) SetSettings(ctx context.Context, tenant ccaas.TenantID, s ccaas.Set
 // AddCallVariable adds an attached-data item after the tenant's others; a
 // tenant has at most ccaas.MaxCallVariables.
 func (d *DB) AddCallVariable(ctx context.Context, tenant ccaas.TenantID, v ccaas.CallVariable) error {
-	tx, err := d.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var n int
-	if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM call_variables WHERE tenant_id = ?`, tenant); err != nil {
-		return err
-	}
-	if n >= ccaas.MaxCallVariables {
-		return fmt.Errorf("a tenant has at most %d call variables", ccaas.MaxCallVariables)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO call_variables (tenant_id, position, key_name, variable) VALUES (?, ?, ?, ?)`,
-		tenant, n+1, v.Key, v.Variable); err != nil {
-		return fmt.Errorf("add call variable %s: %w", v.Variable, duplicate(err))
-	}
-	return tx.Commit()
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		var n int
+		if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM call_variables WHERE tenant_id = ?`, tenant); err != nil {
+			return err
+		}
+		if n >= ccaas.MaxCallVariables {
+			return fmt.Errorf("a tenant has at most %d call variables", ccaas.MaxCallVariables)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO call_variables (tenant_id, position, key_name, variable) VALUES (?, ?, ?, ?)`,
+			tenant, n+1, v.Key, v.Variable); err != nil {
+			return fmt.Errorf("add call variable %s: %w", v.Variable, duplicate(err))
+		}
+		return nil
+	})
 }
 
 func timeText(t time.Time) string {
@@ -463,43 +444,40 @@ func timeText(t time.Time) string {
 
 // AppendCallRecords writes ended calls with their agents, in one transaction.
 func (d *DB) AppendCallRecords(ctx context.Context, calls []ccaas.CallRecord) error {
-	tx, err := d.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	// prepared once per batch: preparing per row cost as much as the inserts
-	callStmt, err := tx.PreparexContext(ctx,
-		`INSERT INTO calls (id, tenant_id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at,
-		 wait_ms, talk_ms, hold_ms, transfers, joins, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer callStmt.Close()
-	agentStmt, err := tx.PreparexContext(ctx,
-		`INSERT INTO call_agents (call_id, seq, agent_id, role, offered_at, joined_at, left_at, hold_ms, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer agentStmt.Close()
-	for _, c := range calls {
-		var queue any
-		if c.Queue != 0 {
-			queue = c.Queue
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		// prepared once per batch: preparing per row cost as much as the inserts
+		callStmt, err := tx.PreparexContext(ctx,
+			`INSERT INTO calls (id, tenant_id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at,
+			 wait_ms, talk_ms, hold_ms, transfers, joins, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
 		}
-		if _, err := callStmt.ExecContext(ctx,
-			c.ID, c.Tenant, c.Direction, queue, c.QueueName, c.Number, c.Name, c.DID, timeText(c.Arrived), timeText(c.Answered), timeText(c.Ended),
-			c.Wait.Milliseconds(), c.Talk.Milliseconds(), c.Hold.Milliseconds(), c.Transfers, c.Joins, c.EndReason); err != nil {
-			return fmt.Errorf("call record %s: %w", c.ID, err)
+		defer callStmt.Close()
+		agentStmt, err := tx.PreparexContext(ctx,
+			`INSERT INTO call_agents (call_id, seq, agent_id, role, offered_at, joined_at, left_at, hold_ms, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
 		}
-		for i, a := range c.Agents {
-			if _, err := agentStmt.ExecContext(ctx,
-				c.ID, i+1, a.Agent, a.Role, timeText(a.Offered), timeText(a.Joined), timeText(a.Left), a.Hold.Milliseconds(), a.Outcome); err != nil {
-				return fmt.Errorf("call record %s agent %d: %w", c.ID, a.Agent, err)
+		defer agentStmt.Close()
+		for _, c := range calls {
+			var queue any
+			if c.Queue != 0 {
+				queue = c.Queue
+			}
+			if _, err := callStmt.ExecContext(ctx,
+				c.ID, c.Tenant, c.Direction, queue, c.QueueName, c.Number, c.Name, c.DID, timeText(c.Arrived), timeText(c.Answered), timeText(c.Ended),
+				c.Wait.Milliseconds(), c.Talk.Milliseconds(), c.Hold.Milliseconds(), c.Transfers, c.Joins, c.EndReason); err != nil {
+				return fmt.Errorf("call record %s: %w", c.ID, err)
+			}
+			for i, a := range c.Agents {
+				if _, err := agentStmt.ExecContext(ctx,
+					c.ID, i+1, a.Agent, a.Role, timeText(a.Offered), timeText(a.Joined), timeText(a.Left), a.Hold.Milliseconds(), a.Outcome); err != nil {
+					return fmt.Errorf("call record %s agent %d: %w", c.ID, a.Agent, err)
+				}
 			}
 		}
-	}
-	return tx.Commit()
+		return nil
+	})
 }
 
 // RecentCalls returns an agent's latest calls, newest first, each with the
@@ -693,6 +671,28 @@ func (d *DB) Stats(ctx context.Context, tenant ccaas.TenantID, calls, answered, 
 		FROM calls WHERE tenant_id = ?`, tenant).Scan(calls, answered, transfers, joins, outbound, internal, held)
 }
 
+// inTx runs do in one transaction, committed when do returns nil.
+func (d *DB) inTx(ctx context.Context, do func(tx *sqlx.Tx) error) error {
+	tx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := do(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// newID is the id of the row an INSERT added; a unique violation is the
+// model's duplicate error, prefixed with what.
+func newID(res sql.Result, err error, what string) (int64, error) {
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", what, duplicate(err))
+	}
+	return res.LastInsertId()
+}
+
 // exactlyOne turns "no row changed" into ErrNotFound: the id does not exist
 // in this tenant (it may exist in another one, which must look the same).
 func exactlyOne(res sql.Result, err error, what string) error {
@@ -731,35 +731,32 @@ func (d *DB) SetPassword(ctx context.Context, tenant ccaas.TenantID, id ccaas.Ag
 // SetAgentQueues replaces an agent's queue memberships (queue → skill) in one
 // transaction. The agent and every queue must be the tenant's own.
 func (d *DB) SetAgentQueues(ctx context.Context, tenant ccaas.TenantID, agent ccaas.AgentID, skills map[ccaas.QueueID]int) error {
-	tx, err := d.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var n int
-	if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM agents WHERE tenant_id = ? AND id = ? AND deleted_at = ''`, tenant, agent); err != nil {
-		return fmt.Errorf("queues of agent %d: %w", agent, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("queues of agent %d: %w", agent, ccaas.ErrNotFound)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM queue_members WHERE agent_id = ?`, agent); err != nil {
-		return fmt.Errorf("queues of agent %d: %w", agent, err)
-	}
-	queues := make([]ccaas.QueueID, 0, len(skills))
-	for q := range skills {
-		queues = append(queues, q)
-	}
-	slices.Sort(queues)
-	for _, q := range queues {
-		res, err := tx.ExecContext(ctx,
-			`INSERT INTO queue_members (queue_id, agent_id, skill) SELECT id, ?, ? FROM queues WHERE id = ? AND tenant_id = ?`,
-			agent, max(skills[q], 1), q, tenant)
-		if err := exactlyOne(res, err, fmt.Sprintf("agent %d: queue %d", agent, q)); err != nil {
-			return err
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		var n int
+		if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM agents WHERE tenant_id = ? AND id = ? AND deleted_at = ''`, tenant, agent); err != nil {
+			return fmt.Errorf("queues of agent %d: %w", agent, err)
 		}
-	}
-	return tx.Commit()
+		if n == 0 {
+			return fmt.Errorf("queues of agent %d: %w", agent, ccaas.ErrNotFound)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM queue_members WHERE agent_id = ?`, agent); err != nil {
+			return fmt.Errorf("queues of agent %d: %w", agent, err)
+		}
+		queues := make([]ccaas.QueueID, 0, len(skills))
+		for q := range skills {
+			queues = append(queues, q)
+		}
+		slices.Sort(queues)
+		for _, q := range queues {
+			res, err := tx.ExecContext(ctx,
+				`INSERT INTO queue_members (queue_id, agent_id, skill) SELECT id, ?, ? FROM queues WHERE id = ? AND tenant_id = ?`,
+				agent, max(skills[q], 1), q, tenant)
+			if err := exactlyOne(res, err, fmt.Sprintf("agent %d: queue %d", agent, q)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // DeleteAgent deletes an agent: they leave their queues and can no longer
@@ -767,57 +764,51 @@ func (d *DB) SetAgentQueues(ctx context.Context, tenant ccaas.TenantID, agent cc
 // their row stays, so that their state log, call records and reports keep
 // naming them (TenantConfig.Deleted).
 func (d *DB) DeleteAgent(ctx context.Context, tenant ccaas.TenantID, id ccaas.AgentID) error {
-	tx, err := d.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE agents SET deleted_at = ? WHERE tenant_id = ? AND id = ? AND deleted_at = ''`,
-		timeText(time.Now()), tenant, id)
-	if err := exactlyOne(res, err, fmt.Sprintf("delete agent %d", id)); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM queue_members WHERE agent_id = ?`, id); err != nil {
-		return fmt.Errorf("delete agent %d: %w", id, err)
-	}
-	return tx.Commit()
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE agents SET deleted_at = ? WHERE tenant_id = ? AND id = ? AND deleted_at = ''`,
+			timeText(time.Now()), tenant, id)
+		if err := exactlyOne(res, err, fmt.Sprintf("delete agent %d", id)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM queue_members WHERE agent_id = ?`, id); err != nil {
+			return fmt.Errorf("delete agent %d: %w", id, err)
+		}
+		return nil
+	})
 }
 
 // UpdateQueue replaces a queue's settings, DIDs and members in one
 // transaction. Members must be agents of the queue's tenant.
 func (d *DB) UpdateQueue(ctx context.Context, q ccaas.Queue) error {
-	tx, err := d.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx,
-		`UPDATE queues SET name = ?, ring_seconds = ?, moh_class = ?, priority = ?, strategy = ?, max_wait_seconds = ?,
-		 overflow = ?, overflow_target = ?, announce_seconds = ?, service_level_seconds = ? WHERE tenant_id = ? AND id = ?`,
-		q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds, q.TenantID, q.ID)
-	if err := exactlyOne(res, err, fmt.Sprintf("update queue %d", q.ID)); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM queue_dids WHERE queue_id = ?`, q.ID); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM queue_members WHERE queue_id = ?`, q.ID); err != nil {
-		return err
-	}
-	for _, did := range q.DIDs {
-		if err := insertQueueDID(ctx, tx, q, did); err != nil {
-			return err
-		}
-	}
-	for _, m := range q.Members {
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO queue_members (queue_id, agent_id, skill) SELECT ?, id, ? FROM agents WHERE id = ? AND tenant_id = ? AND deleted_at = ''`,
-			q.ID, max(m.Skill, 1), m.Agent, q.TenantID)
-		if err := exactlyOne(res, err, fmt.Sprintf("queue %s: member %d", q.Name, m.Agent)); err != nil {
+			`UPDATE queues SET name = ?, ring_seconds = ?, moh_class = ?, priority = ?, strategy = ?, max_wait_seconds = ?,
+			 overflow = ?, overflow_target = ?, announce_seconds = ?, service_level_seconds = ? WHERE tenant_id = ? AND id = ?`,
+			q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds, q.TenantID, q.ID)
+		if err := exactlyOne(res, err, fmt.Sprintf("update queue %d", q.ID)); err != nil {
 			return err
 		}
-	}
-	return tx.Commit()
+		if _, err := tx.ExecContext(ctx, `DELETE FROM queue_dids WHERE queue_id = ?`, q.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM queue_members WHERE queue_id = ?`, q.ID); err != nil {
+			return err
+		}
+		for _, did := range q.DIDs {
+			if err := insertQueueDID(ctx, tx, q, did); err != nil {
+				return err
+			}
+		}
+		for _, m := range q.Members {
+			res, err := tx.ExecContext(ctx,
+				`INSERT INTO queue_members (queue_id, agent_id, skill) SELECT ?, id, ? FROM agents WHERE id = ? AND tenant_id = ? AND deleted_at = ''`,
+				q.ID, max(m.Skill, 1), m.Agent, q.TenantID)
+			if err := exactlyOne(res, err, fmt.Sprintf("queue %s: member %d", q.Name, m.Agent)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // DeleteQueue removes a queue with its DIDs and memberships.
@@ -831,39 +822,41 @@ func (d *DB) SetCallVariables(ctx context.Context, tenant ccaas.TenantID, vars [
 	if len(vars) > ccaas.MaxCallVariables {
 		return fmt.Errorf("a tenant has at most %d call variables", ccaas.MaxCallVariables)
 	}
-	tx, err := d.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM call_variables WHERE tenant_id = ?`, tenant); err != nil {
-		return err
-	}
-	for i, v := range vars {
+	return d.replaceRows(ctx, "call_variables", tenant, len(vars), func(tx *sqlx.Tx, i int) error {
+		v := vars[i]
 		if _, err := tx.ExecContext(ctx, `INSERT INTO call_variables (tenant_id, position, key_name, variable) VALUES (?, ?, ?, ?)`,
 			tenant, i+1, v.Key, v.Variable); err != nil {
 			return fmt.Errorf("call variable %s: %w", v.Variable, duplicate(err))
 		}
-	}
-	return tx.Commit()
+		return nil
+	})
 }
 
 // SetReasons replaces a tenant's own Not Ready reasons.
 func (d *DB) SetReasons(ctx context.Context, tenant ccaas.TenantID, reasons []string) error {
-	tx, err := d.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM not_ready_reasons WHERE tenant_id = ?`, tenant); err != nil {
-		return err
-	}
-	for _, r := range reasons {
+	return d.replaceRows(ctx, "not_ready_reasons", tenant, len(reasons), func(tx *sqlx.Tx, i int) error {
+		r := reasons[i]
 		if _, err := tx.ExecContext(ctx, `INSERT INTO not_ready_reasons (tenant_id, reason) VALUES (?, ?)`, tenant, r); err != nil {
 			return fmt.Errorf("reason %q: %w", r, duplicate(err))
 		}
-	}
-	return tx.Commit()
+		return nil
+	})
+}
+
+// replaceRows replaces a tenant's rows of table in one transaction: its old
+// rows go, then insert adds the n new ones, i from 0.
+func (d *DB) replaceRows(ctx context.Context, table string, tenant ccaas.TenantID, n int, insert func(tx *sqlx.Tx, i int) error) error {
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE tenant_id = ?`, tenant); err != nil {
+			return err
+		}
+		for i := range n {
+			if err := insert(tx, i); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // UpdateTenant changes a tenant's display name (the domain stays: agents log in with it).
@@ -875,10 +868,7 @@ func (d *DB) UpdateTenant(ctx context.Context, t ccaas.Tenant) error {
 // CreateOperator adds an operator; PasswordHash must be a bcrypt hash.
 func (d *DB) CreateOperator(ctx context.Context, o ccaas.Operator) (ccaas.Operator, error) {
 	res, err := d.db.ExecContext(ctx, `INSERT INTO operators (username, password_hash) VALUES (?, ?)`, o.Username, o.PasswordHash)
-	if err != nil {
-		return o, fmt.Errorf("create operator %s: %w", o.Username, duplicate(err))
-	}
-	o.ID, err = res.LastInsertId()
+	o.ID, err = newID(res, err, "create operator "+o.Username)
 	return o, err
 }
 

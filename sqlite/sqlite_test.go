@@ -17,7 +17,13 @@ import (
 
 func openTest(t *testing.T) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
+	return openFile(t, filepath.Join(t.TempDir(), "test.db"))
+}
+
+// openFile opens the database in file path; it is closed when the test ends.
+func openFile(t *testing.T, path string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,17 +31,41 @@ func openTest(t *testing.T) *DB {
 	return db
 }
 
+// twoTenants creates the tenants one.example and two.example.
+func twoTenants(t *testing.T, db *DB) (one, two ccaas.Tenant) {
+	t.Helper()
+	return createTenant(t, db, "one.example", "One"), createTenant(t, db, "two.example", "Two")
+}
+
+// createTenant creates a tenant; the test fails if it cannot.
+func createTenant(t *testing.T, db *DB, domain, name string) ccaas.Tenant {
+	t.Helper()
+	ten, err := db.CreateTenant(context.Background(), ccaas.Tenant{Domain: domain, Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ten
+}
+
+// createAgent creates an agent (password hash "x" unless a has one); the
+// test fails if it cannot.
+func createAgent(t *testing.T, db *DB, a ccaas.Agent) ccaas.Agent {
+	t.Helper()
+	if a.PasswordHash == "" {
+		a.PasswordHash = "x"
+	}
+	a, err := db.CreateAgent(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 func TestTenantConfigRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	ten, err := db.CreateTenant(ctx, ccaas.Tenant{Domain: "acme.example", Name: "Acme"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ten := createTenant(t, db, "acme.example", "Acme")
+	a := createAgent(t, db, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001"})
 	if err := db.AssignDIDs(ctx, ten.ID, "5550001", "5550002"); err != nil {
 		t.Fatal(err)
 	}
@@ -63,12 +93,8 @@ func TestTenantConfigRoundTrip(t *testing.T) {
 func TestTenantIsolation(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	t1, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "one.example", Name: "One"})
-	t2, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "two.example", Name: "Two"})
-	a1, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: t1.ID, Username: "sam", Name: "Sam", Extension: "1001", PasswordHash: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	t1, t2 := twoTenants(t, db)
+	a1 := createAgent(t, db, ccaas.Agent{TenantID: t1.ID, Username: "sam", Name: "Sam", Extension: "1001"})
 	// the same username and extension in another tenant is fine
 	if _, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: t2.ID, Username: "sam", Name: "Sam Two", Extension: "1001", PasswordHash: "y"}); err != nil {
 		t.Fatalf("same extension in another tenant: %v", err)
@@ -114,15 +140,10 @@ func TestTenantIsolation(t *testing.T) {
 func TestReopenKeepsData(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "keep.db")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.CreateTenant(ctx, ccaas.Tenant{Domain: "keep.example", Name: "Keep"}); err != nil {
-		t.Fatal(err)
-	}
+	db := openFile(t, path)
+	createTenant(t, db, "keep.example", "Keep")
 	db.Close()
-	db, err = Open(ctx, path)
+	db, err := Open(ctx, path)
 	if err != nil {
 		t.Fatalf("reopen (migrations must be idempotent): %v", err)
 	}
@@ -135,7 +156,7 @@ func TestReopenKeepsData(t *testing.T) {
 func TestAtMostTenCallVariables(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "vars.example", Name: "Vars"})
+	ten := createTenant(t, db, "vars.example", "Vars")
 	for i := range ccaas.MaxCallVariables {
 		if err := db.AddCallVariable(ctx, ten.ID, ccaas.CallVariable{Key: "k", Variable: "V" + string(rune('A'+i))}); err != nil {
 			t.Fatal(err)
@@ -153,9 +174,8 @@ func TestAtMostTenCallVariables(t *testing.T) {
 func TestUpdatesAreScopedByTenant(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	t1, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "one.example", Name: "One"})
-	t2, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "two.example", Name: "Two"})
-	a1, _ := db.CreateAgent(ctx, ccaas.Agent{TenantID: t1.ID, Username: "a", Name: "A", Extension: "1001", PasswordHash: "x"})
+	t1, t2 := twoTenants(t, db)
+	a1 := createAgent(t, db, ccaas.Agent{TenantID: t1.ID, Username: "a", Name: "A", Extension: "1001"})
 	db.AssignDIDs(ctx, t1.ID, "100")
 	q1, _ := db.CreateQueue(ctx, ccaas.Queue{TenantID: t1.ID, Name: "Q", RingSeconds: 10, DIDs: []string{"100"}})
 	// tenant two guesses tenant one's ids
@@ -192,7 +212,7 @@ func TestUpdatesAreScopedByTenant(t *testing.T) {
 	if err := db.UpdateQueue(ctx, q1); err != nil {
 		t.Fatal(err)
 	}
-	b2, _ := db.CreateAgent(ctx, ccaas.Agent{TenantID: t2.ID, Username: "b", Name: "B", Extension: "1001", PasswordHash: "x"})
+	b2 := createAgent(t, db, ccaas.Agent{TenantID: t2.ID, Username: "b", Name: "B", Extension: "1001"})
 	q1.Members = append(q1.Members, ccaas.Member{Agent: b2.ID, Skill: 1})
 	if err := db.UpdateQueue(ctx, q1); !errors.Is(err, ccaas.ErrNotFound) {
 		t.Fatalf("foreign member: %v", err)
@@ -206,12 +226,8 @@ func TestUpdatesAreScopedByTenant(t *testing.T) {
 func TestAgentTeamAndQueues(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	t1, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "one.example", Name: "One"})
-	t2, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "two.example", Name: "Two"})
-	a, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: t1.ID, Username: "a", Name: "A", Extension: "1001", PasswordHash: "x", Team: "North"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	t1, t2 := twoTenants(t, db)
+	a := createAgent(t, db, ccaas.Agent{TenantID: t1.ID, Username: "a", Name: "A", Extension: "1001", Team: "North"})
 	q1, _ := db.CreateQueue(ctx, ccaas.Queue{TenantID: t1.ID, Name: "Q1", RingSeconds: 10})
 	q2, _ := db.CreateQueue(ctx, ccaas.Queue{TenantID: t1.ID, Name: "Q2", RingSeconds: 10})
 	foreign, _ := db.CreateQueue(ctx, ccaas.Queue{TenantID: t2.ID, Name: "F", RingSeconds: 10})
@@ -248,7 +264,7 @@ func TestAgentTeamAndQueues(t *testing.T) {
 	if m := cfg.Queues[1].Members; len(m) != 1 || m[0].Skill != 1 {
 		t.Fatalf("Q2 members = %+v", m)
 	}
-	_, err = db.CreateAgent(ctx, ccaas.Agent{TenantID: t1.ID, Username: "b", Name: "B", Extension: "1001", PasswordHash: "x"})
+	_, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: t1.ID, Username: "b", Name: "B", Extension: "1001", PasswordHash: "x"})
 	if cols, ok := uniqueColumns(err); !ok || cols != "agents.tenant_id, agents.extension" {
 		t.Fatalf("uniqueColumns(%v) = %q, %v", err, cols, ok)
 	}
@@ -271,22 +287,10 @@ func TestAgentTeamAndQueues(t *testing.T) {
 func TestDuplicatesNameTheValue(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	ten, err := db.CreateTenant(ctx, ccaas.Tenant{Domain: "acme.example", Name: "Acme"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := db.CreateTenant(ctx, ccaas.Tenant{Domain: "other.example", Name: "Other"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "bob", Name: "Bob", Extension: "1002", PasswordHash: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ten := createTenant(t, db, "acme.example", "Acme")
+	other := createTenant(t, db, "other.example", "Other")
+	a := createAgent(t, db, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001"})
+	b := createAgent(t, db, ccaas.Agent{TenantID: ten.ID, Username: "bob", Name: "Bob", Extension: "1002"})
 	if err := db.AssignDIDs(ctx, ten.ID, "5550001"); err != nil {
 		t.Fatal(err)
 	}

@@ -66,26 +66,15 @@ const (
 
 // Username is a login name.
 func Username(s string) error {
-	if !usernameRE.MatchString(s) {
-		return rule("letters, digits, . _ - (starting with a letter or digit), at most 64")
-	}
-	return nil
+	return matching(usernameRE, s, "letters, digits, . _ - (starting with a letter or digit), at most 64")
 }
 
 // Extension is an agent's extension number.
-func Extension(s string) error {
-	if !extensionRE.MatchString(s) {
-		return rule("2 to 10 digits")
-	}
-	return nil
-}
+func Extension(s string) error { return matching(extensionRE, s, "2 to 10 digits") }
 
 // DID is a number that customers dial.
 func DID(s string) error {
-	if !didRE.MatchString(s) {
-		return rule("%q: digits with an optional leading +, at most 20", s)
-	}
-	return nil
+	return matching(didRE, s, "%q: digits with an optional leading +, at most 20", s)
 }
 
 // Domain is a tenant's domain name, what agents type at login.
@@ -112,51 +101,25 @@ func Reason(s string) error {
 
 // Trunk is the PJSIP endpoint of a tenant's outbound trunk.
 func Trunk(s string) error {
-	if !trunkRE.MatchString(s) {
-		return rule("a PJSIP endpoint name (letters, digits, . _ -), at most 64")
-	}
-	return nil
+	return matching(trunkRE, s, "a PJSIP endpoint name (letters, digits, . _ -), at most 64")
 }
 
 // CallerID is the caller id of a tenant's outbound calls, e.g. "Acme" <5550000>.
-func CallerID(s string) error {
-	if utf8.RuneCountInString(s) > MaxCallerID || !printable(s) {
-		return rule("at most %d characters on one line", MaxCallerID)
-	}
-	return nil
-}
+func CallerID(s string) error { return oneLine(s, 0, MaxCallerID) }
 
 // ChannelVariable is the name of a channel variable that the IVR sets.
 func ChannelVariable(s string) error {
-	if !variableRE.MatchString(s) {
-		return rule("a channel variable name (letters, digits, _, not starting with a digit), at most 64")
-	}
-	return nil
+	return matching(variableRE, s, "a channel variable name (letters, digits, _, not starting with a digit), at most 64")
 }
 
 // VariableKey is the name agents see for a call variable (any text).
-func VariableKey(s string) error {
-	if s == "" || utf8.RuneCountInString(s) > MaxKeyLength || !printable(s) {
-		return rule("1 to %d characters on one line", MaxKeyLength)
-	}
-	return nil
-}
+func VariableKey(s string) error { return oneLine(s, 1, MaxKeyLength) }
 
 // Name is a display name (already trimmed).
-func Name(s string) error {
-	if s == "" || utf8.RuneCountInString(s) > MaxNameLength || !printable(s) {
-		return rule("1 to %d characters on one line", MaxNameLength)
-	}
-	return nil
-}
+func Name(s string) error { return oneLine(s, 1, MaxNameLength) }
 
 // Team is an agent's team ("" for none).
-func Team(s string) error {
-	if utf8.RuneCountInString(s) > MaxTeamLength || !printable(s) {
-		return rule("at most %d characters on one line", MaxTeamLength)
-	}
-	return nil
-}
+func Team(s string) error { return oneLine(s, 0, MaxTeamLength) }
 
 // Password is a new password of an agent or a supervisor.
 func Password(s string) error { return password(s, MinPassword, "the password") }
@@ -216,13 +179,7 @@ var commonPasswords = sync.OnceValue(func() map[string]bool {
 })
 
 // Role is a user's role.
-func Role(s string) error {
-	switch s {
-	case ccaas.RoleAgent, ccaas.RoleSupervisor, ccaas.RoleAdmin:
-		return nil
-	}
-	return rule("agent, supervisor or admin")
-}
+func Role(s string) error { return oneOf(s, ccaas.RoleAgent, ccaas.RoleSupervisor, ccaas.RoleAdmin) }
 
 // Strategy is how a queue picks an agent.
 func Strategy(s string) error {
@@ -234,19 +191,12 @@ func Strategy(s string) error {
 
 // Overflow is what happens after a queue's maximum wait.
 func Overflow(s string) error {
-	switch s {
-	case ccaas.OverflowHangup, ccaas.OverflowQueue, ccaas.OverflowExtension:
-		return nil
-	}
-	return rule("hangup, queue or extension")
+	return oneOf(s, ccaas.OverflowHangup, ccaas.OverflowQueue, ccaas.OverflowExtension)
 }
 
 // MOHClass is a music on hold class of musiconhold.conf.
 func MOHClass(s string) error {
-	if !mohRE.MatchString(s) {
-		return rule("a music on hold class (letters, digits, _ -), at most 64")
-	}
-	return nil
+	return matching(mohRE, s, "a music on hold class (letters, digits, _ -), at most 64")
 }
 
 // Between checks that n is within [lo, hi]; unit reads like "seconds".
@@ -284,6 +234,35 @@ func Priority(n int) error { return Between(n, MinPriority, MaxPriority, "") }
 
 // Skill is an agent's skill in a queue (higher is preferred).
 func Skill(n int) error { return Between(n, 1, MaxSkill, "") }
+
+// oneOf is nil when s is one of values, else the rule that lists them
+// ("agent, supervisor or admin").
+func oneOf(s string, values ...string) error {
+	if slices.Contains(values, s) {
+		return nil
+	}
+	last := len(values) - 1
+	return rule("%s or %s", strings.Join(values[:last], ", "), values[last])
+}
+
+// matching is nil when re matches s, else the rule format describes.
+func matching(re *regexp.Regexp, s, format string, args ...any) error {
+	if re.MatchString(s) {
+		return nil
+	}
+	return rule(format, args...)
+}
+
+// oneLine is nil for printable text on one line of lo to hi characters.
+func oneLine(s string, lo, hi int) error {
+	if n := utf8.RuneCountInString(s); n >= lo && n <= hi && printable(s) {
+		return nil
+	}
+	if lo == 0 {
+		return rule("at most %d characters on one line", hi)
+	}
+	return rule("%d to %d characters on one line", lo, hi)
+}
 
 // printable: valid UTF-8 without control characters (no line breaks, NUL, …).
 func printable(s string) bool {

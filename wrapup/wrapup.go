@@ -59,11 +59,14 @@ var stateNames = [...]string{
 }
 
 // String returns the state's wire name (as in the CTI protocol).
-func (s State) String() string {
-	if s < 0 || int(s) >= len(stateNames) {
-		return fmt.Sprintf("state(%d)", int(s))
+func (s State) String() string { return nameOf(stateNames[:], s, "state") }
+
+// nameOf is names[v], or kind(v) for a value that has no name.
+func nameOf[T ~int](names []string, v T, kind string) string {
+	if v < 0 || int(v) >= len(names) {
+		return fmt.Sprintf("%s(%d)", kind, int(v))
 	}
-	return stateNames[s]
+	return names[v]
 }
 
 // Input is what happens to an agent, for Step.
@@ -105,12 +108,7 @@ var inputNames = [...]string{
 	inDial:          "dial",
 }
 
-func (in Input) String() string {
-	if in < 0 || int(in) >= len(inputNames) {
-		return fmt.Sprintf("input(%d)", int(in))
-	}
-	return inputNames[in]
-}
+func (in Input) String() string { return nameOf(inputNames[:], in, "input") }
 
 // Errors. Refusals wrap ErrNotAllowed and say why in words an agent understands.
 var (

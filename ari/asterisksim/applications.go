@@ -17,14 +17,13 @@ func (s *Sim) listApplications(*request) response {
 	return okJSON(out)
 }
 
+// onApp runs do with the request's application.
+func (s *Sim) onApp(q *request, do func(*app) response) response {
+	return withFound(s, s.apps, q.path["applicationName"], "Application not found", do)
+}
+
 func (s *Sim) getApplication(q *request) response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.apps[q.path["applicationName"]]
-	if a == nil {
-		return fail(http.StatusNotFound, "Application not found")
-	}
-	return okJSON(a.snapshot())
+	return s.onApp(q, func(a *app) response { return okJSON(a.snapshot()) })
 }
 
 // eventSource is a parsed "channel:<id>", "bridge:<id>" or
@@ -55,32 +54,57 @@ func parseSources(q *request) ([]eventSource, *response) {
 // endpoint subscription brings registration events and duplicates most
 // events of the endpoint's channels (see channelAppsLocked).
 func (s *Sim) subscribe(q *request) response {
+	exists := func(_ *app, src eventSource) bool { return s.sourceExistsLocked(src) }
+	return s.onSources(q, exists, "Event source does not exist", (*app).subscribe)
+}
+
+func (s *Sim) unsubscribe(q *request) response {
+	return s.onSources(q, (*app).subscribed, "Event source was not subscribed to", (*app).unsubscribe)
+}
+
+// onSources applies change to the request's application for each of its
+// event sources, once every source passes check (else 422 with msg and
+// nothing changes), and answers the application.
+func (s *Sim) onSources(q *request, check func(*app, eventSource) bool, msg string, change func(*app, eventSource)) response {
 	sources, bad := parseSources(q)
 	if bad != nil {
 		return *bad
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.apps[q.path["applicationName"]]
-	if a == nil {
-		return fail(http.StatusNotFound, "Application not found")
-	}
-	for _, src := range sources {
-		if !s.sourceExistsLocked(src) {
-			return fail(http.StatusUnprocessableEntity, "Event source does not exist")
+	return s.onApp(q, func(a *app) response {
+		for _, src := range sources {
+			if !check(a, src) {
+				return fail(http.StatusUnprocessableEntity, msg)
+			}
 		}
-	}
-	for _, src := range sources {
-		switch src.scheme {
-		case "channel":
-			a.channels[src.id]++
-		case "bridge":
-			a.bridges[src.id]++
-		case "endpoint":
-			a.endpoints[src.id] = true
+		for _, src := range sources {
+			change(a, src)
 		}
+		return okJSON(a.snapshot())
+	})
+}
+
+func (a *app) subscribe(src eventSource) {
+	switch src.scheme {
+	case "channel":
+		a.channels[src.id]++
+	case "bridge":
+		a.bridges[src.id]++
+	case "endpoint":
+		a.endpoints[src.id] = true
 	}
-	return okJSON(a.snapshot())
+}
+
+func (a *app) unsubscribe(src eventSource) {
+	switch src.scheme {
+	case "channel":
+		if a.channels[src.id]--; a.channels[src.id] <= 0 {
+			delete(a.channels, src.id)
+		}
+	case "bridge":
+		delete(a.bridges, src.id)
+	case "endpoint":
+		delete(a.endpoints, src.id)
+	}
 }
 
 func (s *Sim) sourceExistsLocked(src eventSource) bool {
@@ -103,44 +127,17 @@ func (s *Sim) sourceExistsLocked(src eventSource) bool {
 	return false
 }
 
-func (s *Sim) unsubscribe(q *request) response {
-	sources, bad := parseSources(q)
-	if bad != nil {
-		return *bad
+// subscribed reports whether the application is subscribed to src.
+func (a *app) subscribed(src eventSource) bool {
+	switch src.scheme {
+	case "channel":
+		return a.channels[src.id] > 0
+	case "bridge":
+		return a.bridges[src.id] > 0
+	case "endpoint":
+		return a.endpoints[src.id]
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.apps[q.path["applicationName"]]
-	if a == nil {
-		return fail(http.StatusNotFound, "Application not found")
-	}
-	for _, src := range sources {
-		var subscribed bool
-		switch src.scheme {
-		case "channel":
-			subscribed = a.channels[src.id] > 0
-		case "bridge":
-			subscribed = a.bridges[src.id] > 0
-		case "endpoint":
-			subscribed = a.endpoints[src.id]
-		}
-		if !subscribed {
-			return fail(http.StatusUnprocessableEntity, "Event source was not subscribed to")
-		}
-	}
-	for _, src := range sources {
-		switch src.scheme {
-		case "channel":
-			if a.channels[src.id]--; a.channels[src.id] <= 0 {
-				delete(a.channels, src.id)
-			}
-		case "bridge":
-			delete(a.bridges, src.id)
-		case "endpoint":
-			delete(a.endpoints, src.id)
-		}
-	}
-	return okJSON(a.snapshot())
+	return false
 }
 
 // filterEvents is PUT /applications/{app}/eventFilter, with Asterisk's rules
@@ -149,12 +146,10 @@ func (s *Sim) unsubscribe(q *request) response {
 // leaves its list alone; a bare array sets both lists. Each item must be an
 // object with a non-empty string "type", else 400 and nothing changes.
 func (s *Sim) filterEvents(q *request) response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.apps[q.path["applicationName"]]
-	if a == nil {
-		return fail(http.StatusNotFound, "Application not found")
-	}
+	return s.onApp(q, func(a *app) response { return setEventFilter(q, a) })
+}
+
+func setEventFilter(q *request, a *app) response {
 	allowed, disallowed := a.allowed, a.disallowed
 	var err error
 	switch {

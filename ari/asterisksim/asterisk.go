@@ -118,22 +118,12 @@ func (s *Sim) getModule(q *request) response {
 }
 
 func (s *Sim) getGlobalVar(q *request) response {
-	name := q.str("variable")
-	if name == "" {
-		return fail(http.StatusBadRequest, "Variable name is required")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return okJSON(ari.Variable{Value: s.globals[name]})
+	return s.onVariable(q, func(name string) response { return okJSON(ari.Variable{Value: s.globals[name]}) })
 }
 
 func (s *Sim) setGlobalVar(q *request) response {
-	name := q.str("variable")
-	if name == "" {
-		return fail(http.StatusBadRequest, "Variable name is required")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.globals[name] = q.str("value")
-	return noContent()
+	return s.onVariable(q, func(name string) response {
+		s.globals[name] = q.str("value")
+		return noContent()
+	})
 }

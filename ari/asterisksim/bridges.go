@@ -176,13 +176,13 @@ func (s *Sim) leaveBridgeLocked(ch *channel) {
 	s.updateTechLocked(b)
 }
 
+// onBridge runs do with the request's bridge.
+func (s *Sim) onBridge(q *request, do func(*bridge) response) response {
+	return withLocked(s, s.bridgeLocked, q.path["bridgeId"], do)
+}
+
 func (s *Sim) bridgeLocked(id string) (*bridge, *response) {
-	b := s.bridges[id]
-	if b == nil {
-		r := fail(http.StatusNotFound, "Bridge not found")
-		return nil, &r
-	}
-	return b, nil
+	return lookup(s.bridges, id, "Bridge not found")
 }
 
 // REST handlers.
@@ -194,13 +194,8 @@ func (s *Sim) listBridges(*request) response {
 }
 
 func (s *Sim) bridgeListLocked() []ari.Bridge {
-	list := make([]*bridge, 0, len(s.bridges))
-	for _, b := range s.bridges {
-		list = append(list, b)
-	}
-	slices.SortFunc(list, func(a, b *bridge) int { return a.order - b.order })
-	out := make([]ari.Bridge, 0, len(list))
-	for _, b := range list {
+	out := make([]ari.Bridge, 0, len(s.bridges))
+	for _, b := range byOrder(s.bridges, func(b *bridge) int { return b.order }) {
 		out = append(out, b.snapshot())
 	}
 	return out
@@ -242,24 +237,14 @@ func (s *Sim) createBridge(q *request) response {
 }
 
 func (s *Sim) getBridge(q *request) response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, bad := s.bridgeLocked(q.path["bridgeId"])
-	if bad != nil {
-		return *bad
-	}
-	return okJSON(b.snapshot())
+	return s.onBridge(q, func(b *bridge) response { return okJSON(b.snapshot()) })
 }
 
 func (s *Sim) deleteBridge(q *request) response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, bad := s.bridgeLocked(q.path["bridgeId"])
-	if bad != nil {
-		return *bad
-	}
-	s.destroyBridgeLocked(b)
-	return noContent()
+	return s.onBridge(q, func(b *bridge) response {
+		s.destroyBridgeLocked(b)
+		return noContent()
+	})
 }
 
 // destroyBridgeLocked empties and forgets a bridge; BridgeDestroyed goes to
@@ -288,83 +273,64 @@ func (s *Sim) destroyBridgeLocked(b *bridge) {
 	s.emitLocked(ev, apps)
 }
 
-// bridgeChannelsLocked resolves addChannel/removeChannel's arguments with
-// Asterisk's errors; every channel is checked before anything changes.
-func (s *Sim) bridgeChannelsLocked(q *request) (*bridge, []*channel, *response) {
+// onBridgeChannels resolves addChannel/removeChannel's arguments with
+// Asterisk's errors and runs do; every channel is checked before anything
+// changes.
+func (s *Sim) onBridgeChannels(q *request, do func(*bridge, []*channel) response) response {
 	ids := q.list("channel")
 	if len(ids) == 0 {
-		r := fail(http.StatusBadRequest, "Missing parameter channel")
-		return nil, nil, &r
+		return fail(http.StatusBadRequest, "Missing parameter channel")
 	}
-	b, bad := s.bridgeLocked(q.path["bridgeId"])
-	if bad != nil {
-		return nil, nil, bad
-	}
-	chans := make([]*channel, 0, len(ids))
-	for _, id := range ids {
-		ch := s.channels[id]
-		if ch == nil {
-			r := fail(http.StatusBadRequest, "Channel not found")
-			return nil, nil, &r
+	return s.onBridge(q, func(b *bridge) response {
+		chans := make([]*channel, 0, len(ids))
+		for _, id := range ids {
+			ch := s.channels[id]
+			if ch == nil {
+				return fail(http.StatusBadRequest, "Channel not found")
+			}
+			if !ch.inStasis {
+				return fail(http.StatusUnprocessableEntity, "Channel not in Stasis application")
+			}
+			chans = append(chans, ch)
 		}
-		if !ch.inStasis {
-			r := fail(http.StatusUnprocessableEntity, "Channel not in Stasis application")
-			return nil, nil, &r
-		}
-		chans = append(chans, ch)
-	}
-	return b, chans, nil
+		return do(b, chans)
+	})
 }
 
 func (s *Sim) addChannel(q *request) response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, chans, bad := s.bridgeChannelsLocked(q)
-	if bad != nil {
-		return *bad
-	}
-	for _, ch := range chans {
-		s.joinBridgeLocked(ch, b)
-	}
-	return noContent()
+	return s.onBridgeChannels(q, func(b *bridge, chans []*channel) response {
+		for _, ch := range chans {
+			s.joinBridgeLocked(ch, b)
+		}
+		return noContent()
+	})
 }
 
 func (s *Sim) removeChannel(q *request) response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, chans, bad := s.bridgeChannelsLocked(q)
-	if bad != nil {
-		return *bad
-	}
-	for _, ch := range chans {
-		if ch.bridge != b.id {
-			return fail(http.StatusUnprocessableEntity, "Channel not in this bridge")
+	return s.onBridgeChannels(q, func(b *bridge, chans []*channel) response {
+		for _, ch := range chans {
+			if ch.bridge != b.id {
+				return fail(http.StatusUnprocessableEntity, "Channel not in this bridge")
+			}
 		}
-	}
-	for _, ch := range chans {
-		s.leaveBridgeLocked(ch)
-	}
-	return noContent()
+		for _, ch := range chans {
+			s.leaveBridgeLocked(ch)
+		}
+		return noContent()
+	})
 }
 
 // bridgeMOH plays music on hold into the bridge (everybody hears it); no events.
 func (s *Sim) bridgeMOH(q *request) response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, bad := s.bridgeLocked(q.path["bridgeId"])
-	if bad != nil {
-		return *bad
-	}
-	if q.method == http.MethodPost {
-		b.mohOn, b.mohClass = true, q.str("mohClass")
-		if b.mohClass == "" {
-			b.mohClass = "default"
+	return s.onBridge(q, func(b *bridge) response {
+		if q.method == http.MethodPost {
+			b.mohOn, b.mohClass = true, mohClass(q)
+			return noContent()
 		}
+		if !b.mohOn {
+			return fail(http.StatusConflict, "Bridge isn't playing music on hold")
+		}
+		b.mohOn = false
 		return noContent()
-	}
-	if !b.mohOn {
-		return fail(http.StatusConflict, "Bridge isn't playing music on hold")
-	}
-	b.mohOn = false
-	return noContent()
+	})
 }

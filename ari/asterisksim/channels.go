@@ -118,12 +118,17 @@ func (s *Sim) idTakenLocked(id string) bool {
 // Lookups with ARI's answers.
 
 func (s *Sim) channelLocked(id string) (*channel, *response) {
-	ch := s.channels[id]
-	if ch == nil {
-		r := fail(http.StatusNotFound, "Channel not found")
-		return nil, &r
-	}
-	return ch, nil
+	return lookup(s.channels, id, "Channel not found")
+}
+
+// onChannel runs do with the request's channel.
+func (s *Sim) onChannel(q *request, do func(*channel) response) response {
+	return withLocked(s, s.channelLocked, q.path["channelId"], do)
+}
+
+// onControl runs do with the request's channel, which must be in Stasis.
+func (s *Sim) onControl(q *request, do func(*channel) response) response {
+	return withLocked(s, s.controlLocked, q.path["channelId"], do)
 }
 
 // controlLocked is Asterisk's find_control: the channel must exist and be
@@ -577,76 +582,63 @@ func (s *Sim) listChannels(*request) response {
 }
 
 func (s *Sim) channelListLocked() []ari.Channel {
-	list := make([]*channel, 0, len(s.channels))
-	for _, ch := range s.channels {
-		list = append(list, ch)
-	}
-	slices.SortFunc(list, func(a, b *channel) int { return a.order - b.order })
-	out := make([]ari.Channel, 0, len(list))
-	for _, ch := range list {
+	out := make([]ari.Channel, 0, len(s.channels))
+	for _, ch := range byOrder(s.channels, func(ch *channel) int { return ch.order }) {
 		out = append(out, s.snapLocked(ch))
 	}
 	return out
 }
 
 func (s *Sim) getChannel(q *request) response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch, bad := s.channelLocked(q.path["channelId"])
-	if bad != nil {
-		return *bad
-	}
-	return okJSON(s.snapLocked(ch))
+	return s.onChannel(q, func(ch *channel) response { return okJSON(s.snapLocked(ch)) })
 }
 
 func (s *Sim) hangupChannel(q *request) response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch, bad := s.channelLocked(q.path["channelId"])
-	if bad != nil {
-		return *bad
-	}
-	cause := causeNormal
+	return s.onChannel(q, func(ch *channel) response {
+		cause, bad := hangupCause(q)
+		if bad != nil {
+			return *bad
+		}
+		s.hangupLocked(ch, byARI, cause)
+		return noContent()
+	})
+}
+
+// hangupCause is the cause a hangup asks for with reason or reason_code
+// (normal clearing without either).
+func hangupCause(q *request) (int, *response) {
 	reason, code := q.str("reason"), q.str("reason_code")
+	invalid := fail(http.StatusBadRequest, "Invalid reason for hangup reason provided")
 	switch {
 	case reason != "" && code != "":
-		return fail(http.StatusBadRequest, "The reason and reason_code can't both be specified")
+		r := fail(http.StatusBadRequest, "The reason and reason_code can't both be specified")
+		return 0, &r
 	case code != "":
 		n, err := strconv.Atoi(code)
 		if err != nil {
-			return fail(http.StatusBadRequest, "Invalid reason for hangup reason provided")
+			return 0, &invalid
 		}
-		cause = n
+		return n, nil
 	case reason != "":
 		n, known := hangupReasons[reason]
 		if !known {
-			return fail(http.StatusBadRequest, "Invalid reason for hangup reason provided")
+			return 0, &invalid
 		}
-		cause = n
+		return n, nil
 	}
-	s.hangupLocked(ch, byARI, cause)
-	return noContent()
+	return causeNormal, nil
 }
 
 func (s *Sim) answerChannel(q *request) response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch, bad := s.controlLocked(q.path["channelId"])
-	if bad != nil {
-		return *bad
-	}
-	s.setStateLocked(ch, ari.StateUp)
-	return noContent()
+	return s.onControl(q, func(ch *channel) response {
+		s.setStateLocked(ch, ari.StateUp)
+		return noContent()
+	})
 }
 
 // ringChannel: POST/DELETE ring indicate ringing to the caller; no events.
 func (s *Sim) ringChannel(q *request) response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, bad := s.controlLocked(q.path["channelId"]); bad != nil {
-		return *bad
-	}
-	return noContent()
+	return s.onControl(q, func(*channel) response { return noContent() })
 }
 
 // sendDTMF sends digits to the far end; no events.
@@ -654,65 +646,53 @@ func (s *Sim) sendDTMF(q *request) response {
 	if q.str("dtmf") == "" {
 		return fail(http.StatusBadRequest, "DTMF is required")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch, bad := s.controlLocked(q.path["channelId"])
-	if bad != nil {
-		return *bad
-	}
-	ch.dtmfSent += q.str("dtmf")
-	return noContent()
+	return s.onControl(q, func(ch *channel) response {
+		ch.dtmfSent += q.str("dtmf")
+		return noContent()
+	})
 }
 
 func (s *Sim) muteChannel(q *request) response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch, bad := s.controlLocked(q.path["channelId"])
-	if bad != nil {
-		return *bad
-	}
-	dir := q.str("direction")
-	if dir == "" {
-		dir = "both"
-	}
-	if dir != "both" && dir != "in" && dir != "out" {
-		return fail(http.StatusBadRequest, "Invalid direction specified")
-	}
-	if q.method == http.MethodPost {
-		ch.muted = dir
-	} else {
-		ch.muted = ""
-	}
-	return noContent()
+	return s.onControl(q, func(ch *channel) response {
+		dir := q.str("direction")
+		if dir == "" {
+			dir = "both"
+		}
+		if dir != "both" && dir != "in" && dir != "out" {
+			return fail(http.StatusBadRequest, "Invalid direction specified")
+		}
+		if q.method == http.MethodPost {
+			ch.muted = dir
+		} else {
+			ch.muted = ""
+		}
+		return noContent()
+	})
 }
 
 // holdChannel: ARI hold makes the held channel itself hear MOH; no events.
 func (s *Sim) holdChannel(q *request) response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch, bad := s.controlLocked(q.path["channelId"])
-	if bad != nil {
-		return *bad
-	}
-	ch.held = q.method == http.MethodPost
-	return noContent()
+	return s.onControl(q, func(ch *channel) response {
+		ch.held = q.method == http.MethodPost
+		return noContent()
+	})
 }
 
 // channelMOH starts or stops music on hold on the channel; no events.
 func (s *Sim) channelMOH(q *request) response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch, bad := s.controlLocked(q.path["channelId"])
-	if bad != nil {
-		return *bad
-	}
-	if q.method == http.MethodPost {
-		ch.mohOn, ch.mohClass = true, q.str("mohClass")
-		if ch.mohClass == "" {
-			ch.mohClass = "default"
+	return s.onControl(q, func(ch *channel) response {
+		ch.mohOn = q.method == http.MethodPost
+		if ch.mohOn {
+			ch.mohClass = mohClass(q)
 		}
-	} else {
-		ch.mohOn = false
+		return noContent()
+	})
+}
+
+// mohClass is the music-on-hold class a request asks for.
+func mohClass(q *request) string {
+	if c := q.str("mohClass"); c != "" {
+		return c
 	}
-	return noContent()
+	return "default"
 }

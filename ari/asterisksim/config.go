@@ -168,36 +168,42 @@ func (s *Sim) staticObjectLocked(typ, id string) *sorceryObject {
 	return o
 }
 
-func (s *Sim) getConfig(q *request) response {
+// onConfig runs do under the lock with the object type and id of a dynamic
+// configuration request, once its class and type are known to exist.
+func (s *Sim) onConfig(q *request, do func(typ, id string) response) response {
 	typ, id, bad := configTarget(q)
 	if bad != nil {
 		return *bad
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := s.sorcery[sorceryKey{typ, id}]
-	if o == nil {
-		o = s.staticObjectLocked(typ, id)
-	}
-	if o == nil {
-		return fail(http.StatusNotFound, fmt.Sprintf("Object with id '%s' not found", id))
-	}
-	return okJSON(o.fields)
+	return do(typ, id)
+}
+
+func (s *Sim) getConfig(q *request) response {
+	return s.onConfig(q, func(typ, id string) response {
+		o := s.sorcery[sorceryKey{typ, id}]
+		if o == nil {
+			o = s.staticObjectLocked(typ, id)
+		}
+		if o == nil {
+			return fail(http.StatusNotFound, fmt.Sprintf("Object with id '%s' not found", id))
+		}
+		return okJSON(o.fields)
+	})
 }
 
 func (s *Sim) putConfig(q *request) response {
-	typ, id, bad := configTarget(q)
-	if bad != nil {
-		return *bad
-	}
+	return s.onConfig(q, func(typ, id string) response { return s.putConfigLocked(q, typ, id) })
+}
+
+func (s *Sim) putConfigLocked(q *request, typ, id string) response {
 	var fields []ari.ConfigTuple
 	if raw, has := q.body["fields"]; has {
 		if err := json.Unmarshal(raw, &fields); err != nil {
 			return fail(http.StatusBadRequest, "Error parsing request body")
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if sorceryDefaults[typ] == nil {
 		return fail(http.StatusForbidden, fmt.Sprintf("Cannot create sorcery objects of type '%s'", typ))
 	}
@@ -247,24 +253,20 @@ func (s *Sim) pushEndpointLocked(id string, o *sorceryObject) {
 }
 
 func (s *Sim) deleteConfig(q *request) response {
-	typ, id, bad := configTarget(q)
-	if bad != nil {
-		return *bad
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	key := sorceryKey{typ, id}
-	if s.sorcery[key] == nil {
-		if s.staticObjectLocked(typ, id) != nil {
-			return fail(http.StatusForbidden, fmt.Sprintf("Could not delete object with id '%s'", id))
+	return s.onConfig(q, func(typ, id string) response {
+		key := sorceryKey{typ, id}
+		if s.sorcery[key] == nil {
+			if s.staticObjectLocked(typ, id) != nil {
+				return fail(http.StatusForbidden, fmt.Sprintf("Could not delete object with id '%s'", id))
+			}
+			return fail(http.StatusNotFound, fmt.Sprintf("Object with id '%s' not found", id))
 		}
-		return fail(http.StatusNotFound, fmt.Sprintf("Object with id '%s' not found", id))
-	}
-	delete(s.sorcery, key)
-	if typ == "endpoint" {
-		if ep := s.endpoints["PJSIP/"+id]; ep != nil && ep.pushed {
-			s.dropEndpointLocked(ep)
+		delete(s.sorcery, key)
+		if typ == "endpoint" {
+			if ep := s.endpoints["PJSIP/"+id]; ep != nil && ep.pushed {
+				s.dropEndpointLocked(ep)
+			}
 		}
-	}
-	return noContent()
+		return noContent()
+	})
 }

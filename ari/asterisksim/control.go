@@ -135,13 +135,18 @@ func (s *Sim) endpointLocked(name string) (*endpoint, error) {
 
 // SetBehaviour changes how the endpoint's phone answers later originates.
 func (s *Sim) SetBehaviour(name string, b Behaviour) error {
+	return s.onEndpoint(name, func(ep *endpoint) { ep.behaviour = b })
+}
+
+// onEndpoint runs do under the lock with the named endpoint.
+func (s *Sim) onEndpoint(name string, do func(*endpoint)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ep, err := s.endpointLocked(name)
 	if err != nil {
 		return err
 	}
-	ep.behaviour = b
+	do(ep)
 	return nil
 }
 
@@ -150,31 +155,19 @@ func (s *Sim) SetBehaviour(name string, b Behaviour) error {
 // live channels of the endpoint stay Up (as in agent-line-drop), and
 // originates to it fail with 500 until Register.
 func (s *Sim) Unregister(name string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ep, err := s.endpointLocked(name)
-	if err != nil {
-		return err
-	}
-	s.unregisterLocked(ep)
-	return nil
+	return s.onEndpoint(name, s.unregisterLocked)
 }
 
 // Register is the phone registering (again): EndpointStateChange online,
 // PeerStatusChange Reachable, ContactStatusChange NonQualified. An endpoint
 // whose behaviour was BehaviourUnreachable now answers (BehaviourAnswer).
 func (s *Sim) Register(name string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ep, err := s.endpointLocked(name)
-	if err != nil {
-		return err
-	}
-	if ep.behaviour == BehaviourUnreachable {
-		ep.behaviour = BehaviourAnswer
-	}
-	s.registerLocked(ep)
-	return nil
+	return s.onEndpoint(name, func(ep *endpoint) {
+		if ep.behaviour == BehaviourUnreachable {
+			ep.behaviour = BehaviourAnswer
+		}
+		s.registerLocked(ep)
+	})
 }
 
 // Restart is Asterisk restarting: every channel is hung up
@@ -212,13 +205,7 @@ func (s *Sim) Restart() {
 
 // Channel returns the snapshot of a live channel.
 func (s *Sim) Channel(id string) (ari.Channel, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch := s.channels[id]
-	if ch == nil {
-		return ari.Channel{}, false
-	}
-	return s.snapLocked(ch), true
+	return snapshotOf(s, s.channels, id, s.snapLocked)
 }
 
 // Channels lists the live channels in creation order.
@@ -230,13 +217,18 @@ func (s *Sim) Channels() []ari.Channel {
 
 // Bridge returns the snapshot of a bridge.
 func (s *Sim) Bridge(id string) (ari.Bridge, bool) {
+	return snapshotOf(s, s.bridges, id, (*bridge).snapshot)
+}
+
+// snapshotOf returns the snapshot of resource id, taken under the lock.
+func snapshotOf[T, S any](s *Sim, m map[string]*T, id string, snap func(*T) S) (S, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b := s.bridges[id]
-	if b == nil {
-		return ari.Bridge{}, false
+	if x := m[id]; x != nil {
+		return snap(x), true
 	}
-	return b.snapshot(), true
+	var none S
+	return none, false
 }
 
 // Bridges lists the bridges in creation order.
@@ -248,30 +240,25 @@ func (s *Sim) Bridges() []ari.Bridge {
 
 // BridgeOf returns the id of the bridge the channel is in, "" if none.
 func (s *Sim) BridgeOf(channelID string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if ch := s.channels[channelID]; ch != nil {
-		return ch.bridge
-	}
-	return ""
+	return s.channelText(channelID, func(ch *channel) string { return ch.bridge })
 }
 
 // Muted returns the channel's mute direction ("" when not muted).
 func (s *Sim) Muted(channelID string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if ch := s.channels[channelID]; ch != nil {
-		return ch.muted
-	}
-	return ""
+	return s.channelText(channelID, func(ch *channel) string { return ch.muted })
 }
 
 // DTMFSent returns the digits sent to the channel's far end so far.
 func (s *Sim) DTMFSent(channelID string) string {
+	return s.channelText(channelID, func(ch *channel) string { return ch.dtmfSent })
+}
+
+// channelText reads one text of a live channel, "" when there is none.
+func (s *Sim) channelText(id string, text func(*channel) string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ch := s.channels[channelID]; ch != nil {
-		return ch.dtmfSent
+	if ch := s.channels[id]; ch != nil {
+		return text(ch)
 	}
 	return ""
 }

@@ -46,17 +46,6 @@ func (fr *faultRig) state() string {
 	return ch.State
 }
 
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitFor)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // A fault with a status answers matching requests with it and leaves the
 // simulator as it was; other requests, and later ones, are served.
 func TestFaultStatus(t *testing.T) {
@@ -160,28 +149,36 @@ func TestFaultCount(t *testing.T) {
 // A delayed fault with a status is a request Asterisk never carries out: the
 // client times out, nothing happened, and the held request ends with it.
 func TestFaultTimeoutDropsRequest(t *testing.T) {
-	fr := newFaultRig(t)
-	in := fr.sim.Inject(Fault{Method: "POST", Path: "/channels/*/answer", Status: http.StatusInternalServerError, Delay: time.Hour})
-	err := fr.quick.Answer(context.Background(), fr.cust)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v, want a timeout", err)
-	}
-	if in.Hits() != 1 || fr.state() == ari.StateUp {
-		t.Fatalf("hits %d, state %s", in.Hits(), fr.state())
-	}
-	waitUntil(t, "the held request let go", func() bool { return in.Held() == 0 })
-	check(t, "answer after", fr.quick.Answer(context.Background(), fr.cust))
+	synctest.Test(t, func(t *testing.T) {
+		fr := newMemFaultRig(t)
+		in := fr.sim.Inject(Fault{Method: "POST", Path: "/channels/*/answer", Status: http.StatusInternalServerError, Delay: time.Hour})
+		err := fr.quick.Answer(context.Background(), fr.cust)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want a timeout", err)
+		}
+		if in.Hits() != 1 || fr.state() == ari.StateUp {
+			t.Fatalf("hits %d, state %s", in.Hits(), fr.state())
+		}
+		synctest.Wait()
+		if n := in.Held(); n != 0 {
+			t.Fatalf("%d requests still held after the client gave up", n)
+		}
+		check(t, "answer after", fr.quick.Answer(context.Background(), fr.cust))
 
-	// with a body (originate): the client's hang-up is noticed all the same
-	in = fr.sim.Inject(Fault{Method: "POST", Path: "/channels", Status: http.StatusInternalServerError, Delay: time.Hour})
-	_, err = fr.quick.Originate(context.Background(), ari.OriginateRequest{Endpoint: "PJSIP/pstn", ChannelID: "out-1", Variables: map[string]string{"A": "b"}})
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("originate: %v, want a timeout", err)
-	}
-	waitUntil(t, "the held originate let go", func() bool { return in.Held() == 0 })
-	if _, ok := fr.sim.Channel("out-1"); ok {
-		t.Fatal("the dropped originate made a channel")
-	}
+		// with a body (originate): the client's hang-up is noticed all the same
+		in = fr.sim.Inject(Fault{Method: "POST", Path: "/channels", Status: http.StatusInternalServerError, Delay: time.Hour})
+		_, err = fr.quick.Originate(context.Background(), ari.OriginateRequest{Endpoint: "PJSIP/pstn", ChannelID: "out-1", Variables: map[string]string{"A": "b"}})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("originate: %v, want a timeout", err)
+		}
+		synctest.Wait()
+		if n := in.Held(); n != 0 {
+			t.Fatalf("%d originates still held after the client gave up", n)
+		}
+		if _, ok := fr.sim.Channel("out-1"); ok {
+			t.Fatal("the dropped originate made a channel")
+		}
+	})
 }
 
 // A delayed fault without a status is a slow Asterisk: the client times out,
@@ -197,31 +194,34 @@ func TestFaultDelayServesLate(t *testing.T) {
 		if in.Held() != 1 || fr.state() == ari.StateUp {
 			t.Fatalf("held %d, state %s: the request was not held", in.Held(), fr.state())
 		}
-		waitUntil(t, "the late request answered", func() bool { return in.Held() == 0 })
-		if fr.state() != ari.StateUp {
-			t.Fatalf("state %s: the late answer was not carried out", fr.state())
+		time.Sleep(10 * quickTimeout) // fake time: the delay passes
+		synctest.Wait()
+		if in.Held() != 0 || fr.state() != ari.StateUp {
+			t.Fatalf("held %d, state %s: the late answer was not carried out", in.Held(), fr.state())
 		}
 	})
 }
 
 // Close lets requests held by a fault go at once, with 503.
 func TestFaultHeldUntilClose(t *testing.T) {
-	fr := newFaultRig(t)
-	fr.sim.Inject(Fault{Path: "/channels/*/answer", Delay: time.Hour})
-	done := make(chan error, 1)
-	go func() { done <- fr.c.Answer(context.Background(), fr.cust) }()
-	waitUntil(t, "the request held", func() bool {
-		fr.sim.mu.Lock()
-		defer fr.sim.mu.Unlock()
-		return len(fr.sim.faults) == 0 // taken by the request
-	})
-	_ = fr.sim.Close()
-	select {
-	case err := <-done:
-		if !errors.Is(err, ari.ErrUnavailable) {
-			t.Fatalf("err = %v, want 503", err)
+	synctest.Test(t, func(t *testing.T) {
+		fr := newMemFaultRig(t)
+		in := fr.sim.Inject(Fault{Path: "/channels/*/answer", Delay: time.Hour})
+		done := make(chan error, 1)
+		go func() { done <- fr.c.Answer(context.Background(), fr.cust) }()
+		synctest.Wait()
+		if in.Held() != 1 {
+			t.Fatalf("held %d, want the request held", in.Held())
 		}
-	case <-time.After(waitFor):
-		t.Fatal("request still held after Close")
-	}
+		_ = fr.sim.Close()
+		synctest.Wait()
+		select {
+		case err := <-done:
+			if !errors.Is(err, ari.ErrUnavailable) {
+				t.Fatalf("err = %v, want 503", err)
+			}
+		default:
+			t.Fatal("request still held after Close")
+		}
+	})
 }

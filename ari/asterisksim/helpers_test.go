@@ -230,23 +230,9 @@ func describe(ev ari.Event) string {
 		}
 		return fmt.Sprintf("ChannelVarset %s %s=%s", id, v.Variable, v.Value)
 	case *ari.ChannelHangupRequest:
-		s := "ChannelHangupRequest " + v.Channel.ID
-		if v.Cause != 0 {
-			s += fmt.Sprintf(" cause=%d", v.Cause)
-		}
-		if v.TechCause != 0 {
-			s += fmt.Sprintf(" tech=%d", v.TechCause)
-		}
-		if v.Soft {
-			s += " soft"
-		}
-		return s
+		return "ChannelHangupRequest " + v.Channel.ID + hangupDetail(v)
 	case *ari.ChannelDestroyed:
-		s := fmt.Sprintf("ChannelDestroyed %s %d %s", v.Channel.ID, v.Cause, v.CauseTxt)
-		if v.TechCause != 0 {
-			s += fmt.Sprintf(" tech=%d", v.TechCause)
-		}
-		return s
+		return fmt.Sprintf("ChannelDestroyed %s %d %s", v.Channel.ID, v.Cause, v.CauseTxt) + techCause(v.TechCause)
 	case *ari.ChannelEnteredBridge:
 		return fmt.Sprintf("ChannelEnteredBridge %s %s %v", v.Bridge.ID, v.Channel.ID, v.Bridge.Channels)
 	case *ari.ChannelLeftBridge:
@@ -275,6 +261,27 @@ func describe(ev ari.Event) string {
 	return ev.Base().Type
 }
 
+// hangupDetail is the cause, tech cause and softness a hangup request has,
+// as the event descriptions write them.
+func hangupDetail(v *ari.ChannelHangupRequest) string {
+	s := ""
+	if v.Cause != 0 {
+		s += fmt.Sprintf(" cause=%d", v.Cause)
+	}
+	s += techCause(v.TechCause)
+	if v.Soft {
+		s += " soft"
+	}
+	return s
+}
+
+func techCause(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" tech=%d", n)
+}
+
 // placeCall places a customer call and checks its StasisStart.
 func (r *rig) placeCall(e *events, did string) string {
 	r.t.Helper()
@@ -284,6 +291,22 @@ func (r *rig) placeCall(e *events, did string) string {
 	}
 	e.expect("StasisStart " + id + " [inbound," + did + "]")
 	return id
+}
+
+// answeredCall places a customer call and answers it.
+func (r *rig) answeredCall(e *events, did string) string {
+	r.t.Helper()
+	id := r.placeCall(e, did)
+	r.must(204, "POST", "/channels/"+id+"/answer", "")
+	e.expect("ChannelStateChange " + id + " Up")
+	return id
+}
+
+// destroyBridge deletes an empty bridge and reads its BridgeDestroyed.
+func (r *rig) destroyBridge(e *events, id string) {
+	r.t.Helper()
+	r.must(204, "DELETE", "/bridges/"+id, "")
+	e.expect("BridgeDestroyed " + id)
 }
 
 // originateUp originates to an answering endpoint and reads its events up

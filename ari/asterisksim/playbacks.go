@@ -116,50 +116,39 @@ func (s *Sim) endPlaybacksLocked(ch *channel) {
 	}
 }
 
+var missingMedia = fail(http.StatusBadRequest, "Missing parameter media")
+
 func (s *Sim) playChannel(q *request) response {
 	if len(q.list("media")) == 0 {
-		return fail(http.StatusBadRequest, "Missing parameter media")
+		return missingMedia
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch, bad := s.controlLocked(q.path["channelId"])
-	if bad != nil {
-		return *bad
-	}
-	return s.startPlaybackLocked(q, &playback{id: q.path["playbackId"], channel: ch.id, target: "channel:" + ch.id})
+	return s.onControl(q, func(ch *channel) response {
+		return s.startPlaybackLocked(q, &playback{id: q.path["playbackId"], channel: ch.id, target: "channel:" + ch.id})
+	})
 }
 
 func (s *Sim) playBridge(q *request) response {
 	if len(q.list("media")) == 0 {
-		return fail(http.StatusBadRequest, "Missing parameter media")
+		return missingMedia
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, bad := s.bridgeLocked(q.path["bridgeId"])
-	if bad != nil {
-		return *bad
-	}
-	return s.startPlaybackLocked(q, &playback{id: q.path["playbackId"], bridge: b.id, target: "bridge:" + b.id})
+	return s.onBridge(q, func(b *bridge) response {
+		return s.startPlaybackLocked(q, &playback{id: q.path["playbackId"], bridge: b.id, target: "bridge:" + b.id})
+	})
+}
+
+// onPlayback runs do with the request's playback.
+func (s *Sim) onPlayback(q *request, do func(*playback) response) response {
+	return withFound(s, s.playbacks, q.path["playbackId"], "Playback not found", do)
 }
 
 func (s *Sim) getPlayback(q *request) response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.playbacks[q.path["playbackId"]]
-	if p == nil {
-		return fail(http.StatusNotFound, "Playback not found")
-	}
-	return okJSON(p.snapshot())
+	return s.onPlayback(q, func(p *playback) response { return okJSON(p.snapshot()) })
 }
 
 // stopPlayback is DELETE /playbacks/{id}: PlaybackFinished "done".
 func (s *Sim) stopPlayback(q *request) response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.playbacks[q.path["playbackId"]]
-	if p == nil {
-		return fail(http.StatusNotFound, "Playback not found")
-	}
-	s.finishPlaybackLocked(p, playDone)
-	return noContent()
+	return s.onPlayback(q, func(p *playback) response {
+		s.finishPlaybackLocked(p, playDone)
+		return noContent()
+	})
 }

@@ -106,8 +106,7 @@ func TestInboundQueueCall(t *testing.T) {
 		"ChannelVarset agent-leg-1 STASISSTATUS=SUCCESS",
 		"ChannelDestroyed agent-leg-1 16 Normal Clearing",
 	)
-	r.must(204, "DELETE", "/bridges/call-1", "")
-	e.expect("BridgeDestroyed call-1")
+	r.destroyBridge(e, "call-1")
 }
 
 // The noise a real Asterisk sends around a two-party bridge: BRIDGEPEER and
@@ -116,9 +115,7 @@ func TestBridgeNoise(t *testing.T) {
 	r := newRig(t, Config{})
 	r.sim.AddEndpoint("PJSIP/sippagent", BehaviourAnswer)
 	e := r.connect("ccaas")
-	cust := r.placeCall(e, "5550001")
-	r.must(204, "POST", "/channels/"+cust+"/answer", "")
-	e.expect("ChannelStateChange " + cust + " Up")
+	cust := r.answeredCall(e, "5550001")
 	r.originateUp(e, "agent-leg-1", "PJSIP/sippagent", "agentleg")
 	r.must(200, "POST", "/bridges/call-1?type=mixing", "")
 	r.must(204, "POST", "/bridges/call-1/addChannel?channel="+cust+",agent-leg-1", "")
@@ -253,8 +250,7 @@ func TestPushedEndpointLine(t *testing.T) {
 		t.Errorf("originate %s", got)
 	}
 	r.must(422, "DELETE", "/applications/ccaas/subscription?eventSource=endpoint:PJSIP/agentdyn1", "")
-	r.must(204, "DELETE", "/bridges/home-1", "")
-	e.expect("BridgeDestroyed home-1")
+	r.destroyBridge(e, "home-1")
 }
 
 // agent-line-bridge-moves: bare addChannel moves, the delayed
@@ -273,9 +269,7 @@ func TestBridgeMoves(t *testing.T) {
 	e.expect("ChannelEnteredBridge home-2001 " + line + " [" + line + "]")
 
 	// Cycle 1: bare moves.
-	c1 := r.placeCall(e, "5550002")
-	r.must(204, "POST", "/channels/"+c1+"/answer", "")
-	e.expect("ChannelStateChange " + c1 + " Up")
+	c1 := r.answeredCall(e, "5550002")
 	body = r.must(200, "POST", "/bridges?bridgeId=call-2a&name=call-2a&type=mixing", "")
 	if !strings.Contains(body, `"technology":"simple_bridge","bridge_type":"mixing"`) {
 		t.Errorf("mixing bridge %s", body)
@@ -304,9 +298,7 @@ func TestBridgeMoves(t *testing.T) {
 
 	// Cycle 2: removeChannel + addChannel. The BridgeDestroyed of call-2a
 	// arrives when the line leaves home-2001.
-	c2 := r.placeCall(e, "5550002")
-	r.must(204, "POST", "/channels/"+c2+"/answer", "")
-	e.expect("ChannelStateChange " + c2 + " Up")
+	c2 := r.answeredCall(e, "5550002")
 	r.must(200, "POST", "/bridges?bridgeId=call-2b&type=mixing", "")
 	r.must(204, "POST", "/bridges/call-2b/addChannel?channel="+c2, "")
 	e.expect("ChannelEnteredBridge call-2b " + c2 + " [" + c2 + "]")
@@ -322,8 +314,7 @@ func TestBridgeMoves(t *testing.T) {
 	e.expect("ChannelLeftBridge call-2b " + line + " []")
 	r.must(204, "POST", "/bridges/home-2001/addChannel?channel="+line, "")
 	e.expect("ChannelEnteredBridge home-2001 " + line + " [" + line + "]")
-	r.must(204, "DELETE", "/bridges/call-2b", "")
-	e.expect("BridgeDestroyed call-2b")
+	r.destroyBridge(e, "call-2b")
 
 	// addChannel to the bridge the channel is already in.
 	r.must(204, "POST", "/bridges/home-2001/addChannel?channel="+line, "")
@@ -341,8 +332,7 @@ func TestBridgeMoves(t *testing.T) {
 		"ChannelVarset "+line+" STASISSTATUS=SUCCESS",
 		"ChannelDestroyed "+line+" 16 Normal Clearing",
 	)
-	r.must(204, "DELETE", "/bridges/home-2001", "")
-	e.expect("BridgeDestroyed home-2001")
+	r.destroyBridge(e, "home-2001")
 }
 
 // A delayed BridgeDestroyed is also released when the pinning channel hangs up.
@@ -373,9 +363,7 @@ func TestFarEndHangup(t *testing.T) {
 	r := newRig(t, Config{})
 	r.sim.AddEndpoint("PJSIP/sippagent", BehaviourAnswer)
 	e := r.connect("ccaas")
-	cust := r.placeCall(e, "5550012")
-	r.must(204, "POST", "/channels/"+cust+"/answer", "")
-	e.expect("ChannelStateChange " + cust + " Up")
+	cust := r.answeredCall(e, "5550012")
 	r.originateUp(e, "agent-leg-12", "PJSIP/sippagent", "agentleg")
 	r.must(200, "POST", "/bridges?bridgeId=call-12&type=mixing", "")
 	r.must(204, "POST", "/bridges/call-12/addChannel?channel="+cust+",agent-leg-12", "")
@@ -401,8 +389,7 @@ func TestFarEndHangup(t *testing.T) {
 	if err := r.sim.Hangup(cust); !errors.Is(err, ErrNoChannel) {
 		t.Errorf("second Hangup: %v, want ErrNoChannel", err)
 	}
-	r.must(204, "DELETE", "/bridges/call-12", "")
-	e.expect("BridgeDestroyed call-12") // also proves no ChannelDestroyed came for the customer
+	r.destroyBridge(e, "call-12") // also proves no ChannelDestroyed came for the customer
 }
 
 // originate-failures: each way an originate can fail, and the events it makes.
@@ -493,9 +480,7 @@ func TestCustomerAbandon(t *testing.T) {
 	r := newRig(t, Config{})
 	r.sim.AddEndpoint("PJSIP/agent", BehaviourNoAnswer)
 	e := r.connect("ccaas")
-	cust := r.placeCall(e, "5550011")
-	r.must(204, "POST", "/channels/"+cust+"/answer", "")
-	e.expect("ChannelStateChange " + cust + " Up")
+	cust := r.answeredCall(e, "5550011")
 	r.must(204, "POST", "/channels/"+cust+"/moh", "")
 	r.must(200, "POST", "/channels", `{"app":"ccaas","appArgs":"agentleg","channelId":"agent-leg-11","endpoint":"PJSIP/agent"}`)
 	e.expect(`Dial agent-leg-11 ""`, "ChannelStateChange agent-leg-11 Ringing", `Dial agent-leg-11 "RINGING"`)
@@ -511,9 +496,7 @@ func TestCustomerAbandon(t *testing.T) {
 func TestHoldAndMOH(t *testing.T) {
 	r := newRig(t, Config{})
 	e := r.connect("ccaas")
-	cust := r.placeCall(e, "5550003")
-	r.must(204, "POST", "/channels/"+cust+"/answer", "")
-	e.expect("ChannelStateChange " + cust + " Up")
+	cust := r.answeredCall(e, "5550003")
 	r.must(200, "POST", "/bridges/call-3?type=mixing", "")
 	r.must(204, "POST", "/bridges/call-3/addChannel?channel="+cust, "")
 	e.expect("ChannelEnteredBridge call-3 " + cust + " [" + cust + "]")
@@ -551,9 +534,7 @@ func TestHoldAndMOH(t *testing.T) {
 func TestPlayback(t *testing.T) {
 	r := newRig(t, Config{})
 	e := r.connect("ccaas")
-	cust := r.placeCall(e, "5550013")
-	r.must(204, "POST", "/channels/"+cust+"/answer", "")
-	e.expect("ChannelStateChange " + cust + " Up")
+	cust := r.answeredCall(e, "5550013")
 	target := "channel:" + cust
 
 	tests := []struct {
@@ -671,9 +652,7 @@ func TestRestart(t *testing.T) {
 	r := newRig(t, Config{BootDelay: 40 * time.Millisecond})
 	r.sim.AddEndpoint("PJSIP/2001", BehaviourAnswer)
 	e := r.connect("ccaas")
-	cust := r.placeCall(e, "5550010")
-	r.must(204, "POST", "/channels/"+cust+"/answer", "")
-	e.expect("ChannelStateChange " + cust + " Up")
+	cust := r.answeredCall(e, "5550010")
 	r.must(204, "POST", "/channels/"+cust+"/moh", "")
 	r.must(200, "PUT", "/asterisk/config/dynamic/res_pjsip/endpoint/agentdyn1", `{"fields":[]}`)
 

@@ -27,9 +27,7 @@ func newErrorFixture(t *testing.T) *errorFixture {
 	e := r.connect("ccaas")
 	f := &errorFixture{rig: r, e: e, ringing: "ringing-5", line: "line-10"}
 
-	f.cust = r.placeCall(e, "5550005")
-	r.must(204, "POST", "/channels/"+f.cust+"/answer", "")
-	e.expect("ChannelStateChange " + f.cust + " Up")
+	f.cust = r.answeredCall(e, "5550005")
 	f.gone = r.placeCall(e, "5550005")
 	if err := r.sim.Hangup(f.gone); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package asterisksim
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -23,6 +21,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/ccaas/ccaas/ari"
+	"github.com/ccaas/ccaas/internal/aritrace"
 )
 
 // TestTraceReplay plays every scenario recorded from a real Asterisk 22.11
@@ -188,53 +187,27 @@ var replays = []replay{
 	{name: "asterisk-restart"},
 }
 
-// replayLine is one line of a trace (format: testdata/traces/README.md).
+// replayLine is one line of a trace (format: testdata/traces/README.md),
+// with its event decoded.
 type replayLine struct {
-	TMs      float64           `json:"t_ms"`
-	Dir      string            `json:"dir"`
-	ID       int               `json:"id"`
-	Method   string            `json:"method"`
-	Path     string            `json:"path"`
-	Query    map[string]string `json:"query"`
-	Body     json.RawMessage   `json:"body"`
-	BodyText *string           `json:"body_text"`
-	Text     string            `json:"text"`
-	Status   int               `json:"status"`
-	Error    string            `json:"error"`
-	Type     string            `json:"type"`
-	Event    json.RawMessage   `json:"event"`
-	State    string            `json:"state"`
-	URL      string            `json:"url"`
-	Src      string            `json:"src"`
-	Data     json.RawMessage   `json:"data"`
-
-	ev ari.Event // decoded Event
+	aritrace.Line
+	ev ari.Event
 }
 
 func readReplayTrace(t *testing.T, name string) []replayLine {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "traces", name+".jsonl"))
+	read, err := aritrace.Read(filepath.Join("testdata", "traces", name+".jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var lines []replayLine
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var l replayLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatalf("%s line %d: %v", name, len(lines)+1, err)
-		}
+	lines := make([]replayLine, len(read))
+	for i, l := range read {
+		lines[i].Line = l
 		if l.Dir == "event" {
-			if l.ev, err = ari.DecodeEvent(l.Event); err != nil {
-				t.Fatalf("%s line %d: %v", name, len(lines)+1, err)
+			if lines[i].ev, err = ari.DecodeEvent(l.Event); err != nil {
+				t.Fatalf("%s line %d: %v", name, i+1, err)
 			}
 		}
-		lines = append(lines, l)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return lines
 }
@@ -279,22 +252,9 @@ func eventKey(ev ari.Event, m func(string) string) (key string, subjects []strin
 		}
 		return fmt.Sprintf("ChannelVarset %s %s=%s", id, v.Variable, v.Value), []string{id}, true
 	case *ari.ChannelHangupRequest:
-		k := "ChannelHangupRequest " + m(v.Channel.ID)
-		if v.Cause != 0 {
-			k += fmt.Sprintf(" cause=%d", v.Cause)
-		}
-		if v.TechCause != 0 {
-			k += fmt.Sprintf(" tech=%d", v.TechCause)
-		}
-		if v.Soft {
-			k += " soft"
-		}
-		return k, []string{m(v.Channel.ID)}, true
+		return "ChannelHangupRequest " + m(v.Channel.ID) + hangupDetail(v), []string{m(v.Channel.ID)}, true
 	case *ari.ChannelDestroyed:
-		k := fmt.Sprintf("ChannelDestroyed %s %d %s", m(v.Channel.ID), v.Cause, v.CauseTxt)
-		if v.TechCause != 0 {
-			k += fmt.Sprintf(" tech=%d", v.TechCause)
-		}
+		k := fmt.Sprintf("ChannelDestroyed %s %d %s", m(v.Channel.ID), v.Cause, v.CauseTxt) + techCause(v.TechCause)
 		return k, []string{m(v.Channel.ID)}, true
 	case *ari.ChannelEnteredBridge:
 		return fmt.Sprintf("ChannelEnteredBridge %s %s %v", v.Bridge.ID, m(v.Channel.ID), mapSet(v.Bridge.Channels, m)),
@@ -749,19 +709,38 @@ func (p *player) connect() {
 // reconnect opens the events socket again after a restart, retrying while
 // the simulator boots.
 func (p *player) reconnect() {
+	p.pingUntil("simulator did not come back after the restart", func(status int, err error) bool {
+		return err == nil && status == http.StatusOK
+	})
+	p.connect()
+}
+
+// pingUntil polls GET /asterisk/ping, as the recording's driver polled a
+// booting Asterisk, until done says so; the test fails with what after
+// replayEventWait.
+func (p *player) pingUntil(what string, done func(status int, err error) bool) {
 	deadline := time.Now().Add(replayEventWait)
-	poll := time.NewTicker(2 * time.Millisecond) // polling a booting server, as the recording's driver did
+	poll := time.NewTicker(2 * time.Millisecond)
 	defer poll.Stop()
 	for ; ; <-poll.C {
 		status, _, err := rawGet(p.srv.URL + "/ari/asterisk/ping")
-		if err == nil && status == http.StatusOK {
-			break
+		if done(status, err) {
+			return
 		}
 		if time.Now().After(deadline) {
-			p.t.Fatalf("simulator did not come back after the restart: %d %v", status, err)
+			p.t.Fatalf("%s: %d %v", what, status, err)
 		}
 	}
-	p.connect()
+}
+
+// wait blocks until the events feed has news, false once deadline passed.
+func (p *player) wait(deadline <-chan time.Time) bool {
+	select {
+	case <-p.feed.wake:
+		return true
+	case <-deadline:
+		return false
+	}
 }
 
 func (p *player) awaitClose() {
@@ -773,9 +752,7 @@ func (p *player) awaitClose() {
 		if closed {
 			return
 		}
-		select {
-		case <-p.feed.wake:
-		case <-deadline:
+		if !p.wait(deadline) {
 			p.problem("the events socket was not closed by the simulator's restart")
 			return
 		}
@@ -961,23 +938,17 @@ func (p *player) bootPing(l replayLine, want *replayLine) {
 		}
 		return
 	}
-	deadline := time.Now().Add(replayEventWait)
-	poll := time.NewTicker(2 * time.Millisecond) // polling a booting server, as the recording's driver did
-	defer poll.Stop()
-	for ; ; <-poll.C {
-		status, _, err := rawGet(p.srv.URL + "/ari/asterisk/ping")
-		if err == nil && status == http.StatusOK {
+	p.pingUntil("simulator did not boot", func(status int, err error) bool {
+		switch {
+		case err == nil && status == http.StatusOK:
 			p.booting = false
-			return
-		}
-		if err == nil && status != http.StatusServiceUnavailable {
+			return true
+		case err == nil && status != http.StatusServiceUnavailable:
 			p.problem("request %d during boot: %d, want 503 then 200", l.ID, status)
-			return
+			return true
 		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("simulator did not boot: %d %v", status, err)
-		}
-	}
+		return false
+	})
 }
 
 // setCallee gives the sippagent endpoint the behaviour of the SIPp UAS the
@@ -1141,9 +1112,7 @@ func (p *player) expect(r int) {
 		if closed {
 			return // counted as missing in compare
 		}
-		select {
-		case <-p.feed.wake:
-		case <-deadline:
+		if !p.wait(deadline) {
 			return
 		}
 	}
@@ -1173,9 +1142,7 @@ func (p *player) barrier() {
 			p.problem("events socket closed before the barrier: %v", p.feed.err)
 			return
 		}
-		select {
-		case <-p.feed.wake:
-		case <-deadline:
+		if !p.wait(deadline) {
 			p.problem("barrier call's StasisStart did not come")
 			return
 		}

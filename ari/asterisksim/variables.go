@@ -11,54 +11,58 @@ import (
 
 // Channel variables and the dialplan functions the simulator can read.
 
-func (s *Sim) getVariable(q *request) response {
+// onVariable runs do under the lock with the variable a request reads or
+// sets (global or a channel's); Asterisk answers 400 without one.
+func (s *Sim) onVariable(q *request, do func(name string) response) response {
 	name := q.str("variable")
 	if name == "" {
 		return fail(http.StatusBadRequest, "Variable name is required")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ch := s.channels[q.path["channelId"]]
-	if ch == nil {
-		return fail(http.StatusNotFound, "Provided channel was not found")
-	}
-	if fn, arg, isFunc := splitFunc(name); isFunc {
-		v, known := ch.function(fn, arg)
-		if !known {
-			return fail(http.StatusInternalServerError, "Unable to read provided function")
+	return do(name)
+}
+
+func (s *Sim) getVariable(q *request) response {
+	return s.onVariable(q, func(name string) response {
+		ch, bad := lookup(s.channels, q.path["channelId"], "Provided channel was not found")
+		if bad != nil {
+			return *bad
+		}
+		if fn, arg, isFunc := splitFunc(name); isFunc {
+			v, known := ch.function(fn, arg)
+			if !known {
+				return fail(http.StatusInternalServerError, "Unable to read provided function")
+			}
+			return okJSON(ari.Variable{Value: v})
+		}
+		if v, set := ch.builtin(name); set {
+			return okJSON(ari.Variable{Value: v})
+		}
+		v, set := ch.vars[name]
+		if !set {
+			return fail(http.StatusNotFound, "Provided variable was not found")
 		}
 		return okJSON(ari.Variable{Value: v})
-	}
-	if v, set := ch.builtin(name); set {
-		return okJSON(ari.Variable{Value: v})
-	}
-	v, set := ch.vars[name]
-	if !set {
-		return fail(http.StatusNotFound, "Provided variable was not found")
-	}
-	return okJSON(ari.Variable{Value: v})
+	})
 }
 
 func (s *Sim) setVariable(q *request) response {
-	name := q.str("variable")
-	if name == "" {
-		return fail(http.StatusBadRequest, "Variable name is required")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch, bad := s.controlLocked(q.path["channelId"])
-	if bad != nil {
-		return *bad
-	}
-	value := q.str("value")
-	if fn, arg, isFunc := splitFunc(name); isFunc {
-		if !ch.setFunction(fn, arg, value) {
-			return fail(http.StatusInternalServerError, "Failed to execute function")
+	return s.onVariable(q, func(name string) response {
+		ch, bad := s.controlLocked(q.path["channelId"])
+		if bad != nil {
+			return *bad
 		}
+		value := q.str("value")
+		if fn, arg, isFunc := splitFunc(name); isFunc {
+			if !ch.setFunction(fn, arg, value) {
+				return fail(http.StatusInternalServerError, "Failed to execute function")
+			}
+			return noContent()
+		}
+		s.setVarLocked(ch, name, value)
 		return noContent()
-	}
-	s.setVarLocked(ch, name, value)
-	return noContent()
+	})
 }
 
 // splitFunc splits "CALLERID(num)" into "CALLERID" and "num".

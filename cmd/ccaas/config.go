@@ -19,25 +19,26 @@ import (
 )
 
 // config is every setting of the binary: defaults, then the environment,
-// then flags, then validate. The README lists each key.
+// then flags, then validate. options says where each comes from; the README
+// lists them all.
 type config struct {
-	Addr         string        // CCAAS_ADDR, --addr
-	DB           string        // CCAAS_DB, --db ("" until resolveDB: ccaas.db, or the demo's own folder)
-	ARIURL       string        // CCAAS_ARI_URL, --ari-url
-	ARIUser      string        // CCAAS_ARI_USER, --ari-user
-	ARIPassword  string        // CCAAS_ARI_PASSWORD, --ari-password
-	ARIApp       string        // CCAAS_ARI_APP, --ari-app
-	LogLevel     string        // CCAAS_LOG_LEVEL, --log-level
-	LogFormat    string        // CCAAS_LOG_FORMAT, --log-format
-	CallersEvery time.Duration // CCAAS_DEMO_CALLERS_EVERY, --callers-every (demo only)
-	SIPWSURL     string        // CCAAS_SIP_WS_URL, --sip-ws-url (serve)
-	TLSCert      string        // CCAAS_TLS_CERT, --tls-cert
-	TLSKey       string        // CCAAS_TLS_KEY, --tls-key
-	QueueLog     string        // CCAAS_QUEUE_LOG, --queue-log: app_queue's queue_log file ("" = none; demo: next to the db)
-	MetricsToken string        // CCAAS_METRICS_TOKEN, --metrics-token
-	PublicURL    string        // CCAAS_PUBLIC_URL, --public-url: the origin browsers use, behind a TLS-ending proxy
-	SessionIdle  time.Duration // CCAAS_SESSION_IDLE, --session-idle: an agent session without its socket ends after this
-	SessionMax   time.Duration // CCAAS_SESSION_MAX_AGE, --session-max-age: every session (agent, admin) ends after this
+	Addr         string
+	DB           string // "" until resolveDB: ccaas.db, or the demo's own folder
+	ARIURL       string
+	ARIUser      string
+	ARIPassword  string
+	ARIApp       string
+	LogLevel     string
+	LogFormat    string
+	CallersEvery time.Duration // demo only
+	SIPWSURL     string        // serve
+	TLSCert      string
+	TLSKey       string
+	QueueLog     string // app_queue's queue_log file ("" = none; demo: next to the db)
+	MetricsToken string
+	PublicURL    string        // the origin browsers use, behind a TLS-ending proxy
+	SessionIdle  time.Duration // an agent session without its socket ends after this
+	SessionMax   time.Duration // every session (agent, admin) ends after this
 }
 
 func defaultConfig() config {
@@ -55,64 +56,97 @@ func defaultConfig() config {
 	}
 }
 
-func (c *config) fromEnv(getenv func(string) string) {
-	set := func(dst *string, key string) {
-		if v := getenv(key); v != "" {
-			*dst = v
-		}
+// option is one setting of config: its key in the environment and its flag,
+// which the commands of its scope take.
+type option struct {
+	env, flag string
+	text      *string        // a text setting, or
+	dur       *time.Duration // a duration
+	scope     scope
+	usage     string
+}
+
+// scope is which commands take an option's flag.
+type scope int
+
+const (
+	serveAndDemo scope = iota // the commands that run the product
+	allCommands               // migrate too
+	demoOnly
+	serveOnly
+)
+
+func (s scope) has(command string) bool {
+	switch s {
+	case allCommands:
+		return true
+	case demoOnly:
+		return command == "demo"
+	case serveOnly:
+		return command != "migrate" && command != "demo"
 	}
-	set(&c.Addr, "CCAAS_ADDR")
-	set(&c.DB, "CCAAS_DB")
-	set(&c.ARIURL, "CCAAS_ARI_URL")
-	set(&c.ARIUser, "CCAAS_ARI_USER")
-	set(&c.ARIPassword, "CCAAS_ARI_PASSWORD")
-	set(&c.ARIApp, "CCAAS_ARI_APP")
-	set(&c.LogLevel, "CCAAS_LOG_LEVEL")
-	set(&c.LogFormat, "CCAAS_LOG_FORMAT")
-	set(&c.TLSCert, "CCAAS_TLS_CERT")
-	set(&c.SIPWSURL, "CCAAS_SIP_WS_URL")
-	set(&c.TLSKey, "CCAAS_TLS_KEY")
-	set(&c.QueueLog, "CCAAS_QUEUE_LOG")
-	set(&c.MetricsToken, "CCAAS_METRICS_TOKEN")
-	set(&c.PublicURL, "CCAAS_PUBLIC_URL")
-	for _, d := range []struct {
-		dst *time.Duration
-		key string
-	}{{&c.CallersEvery, "CCAAS_DEMO_CALLERS_EVERY"}, {&c.SessionIdle, "CCAAS_SESSION_IDLE"}, {&c.SessionMax, "CCAAS_SESSION_MAX_AGE"}} {
-		if v := getenv(d.key); v != "" {
-			if parsed, err := time.ParseDuration(v); err == nil {
-				*d.dst = parsed
-			} else {
-				*d.dst = -1 // validate says so
+	return command != "migrate"
+}
+
+func (c *config) options() []option {
+	return []option{
+		{env: "CCAAS_DB", flag: "db", text: &c.DB, scope: allCommands,
+			usage: "sqlite database file, created and migrated if needed (default " + defaultDB + "; demo: " + defaultDB + " in a folder of its own, see its banner)"},
+		{env: "CCAAS_ADDR", flag: "addr", text: &c.Addr, usage: "listen address of the web server"},
+		{env: "CCAAS_LOG_LEVEL", flag: "log-level", text: &c.LogLevel, usage: "debug, info, warn or error"},
+		{env: "CCAAS_LOG_FORMAT", flag: "log-format", text: &c.LogFormat, usage: "text or json"},
+		{env: "CCAAS_TLS_CERT", flag: "tls-cert", text: &c.TLSCert, usage: "PEM certificate (chain) file: serve HTTPS (WebRTC needs a secure origin)"},
+		{env: "CCAAS_TLS_KEY", flag: "tls-key", text: &c.TLSKey, usage: "PEM private key file for --tls-cert"},
+		{env: "CCAAS_QUEUE_LOG", flag: "queue-log", text: &c.QueueLog, usage: "write an Asterisk app_queue queue_log to this file (reopened on SIGHUP)"},
+		{env: "CCAAS_METRICS_TOKEN", flag: "metrics-token", text: &c.MetricsToken,
+			usage: "bearer token /metrics requires (better given as CCAAS_METRICS_TOKEN); without it only this machine may scrape"},
+		{env: "CCAAS_SESSION_IDLE", flag: "session-idle", dur: &c.SessionIdle,
+			usage: "an agent's session whose page does not open its socket within this ends (10s to 1h)"},
+		{env: "CCAAS_SESSION_MAX_AGE", flag: "session-max-age", dur: &c.SessionMax,
+			usage: "every session, agents' and admins', ends this long after its login (5m to 168h)"},
+		{env: "CCAAS_PUBLIC_URL", flag: "public-url", text: &c.PublicURL,
+			usage: "https://host[:port] browsers reach the server at, when a reverse proxy in front of it ends TLS (the origin pages must come from)"},
+		{env: "CCAAS_DEMO_CALLERS_EVERY", flag: "callers-every", dur: &c.CallersEvery, scope: demoOnly,
+			usage: "mean time between simulated callers (0 turns them off)"},
+		{env: "CCAAS_ARI_URL", flag: "ari-url", text: &c.ARIURL, scope: serveOnly, usage: "Asterisk ARI base URL"},
+		{env: "CCAAS_ARI_USER", flag: "ari-user", text: &c.ARIUser, scope: serveOnly, usage: "ARI user (ari.conf)"},
+		{env: "CCAAS_ARI_PASSWORD", flag: "ari-password", text: &c.ARIPassword, scope: serveOnly, usage: "ARI password (better given as CCAAS_ARI_PASSWORD)"},
+		{env: "CCAAS_ARI_APP", flag: "ari-app", text: &c.ARIApp, scope: serveOnly, usage: "Stasis application name used in the dialplan"},
+		{env: "CCAAS_SIP_WS_URL", flag: "sip-ws-url", text: &c.SIPWSURL, scope: serveOnly,
+			usage: "Asterisk's SIP WebSocket; browser phones reach it only through the app's /sip"},
+	}
+}
+
+// fromEnv reads every option set in the environment; a duration that does
+// not parse becomes -1, which validate refuses.
+func (c *config) fromEnv(getenv func(string) string) {
+	for _, o := range c.options() {
+		v := getenv(o.env)
+		switch {
+		case v == "":
+		case o.text != nil:
+			*o.text = v
+		default:
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				d = -1
 			}
+			*o.dur = d
 		}
 	}
 }
 
+// flags defines the flags of command, with the settings so far as defaults.
 func (c *config) flags(fs *flag.FlagSet, command string) {
-	fs.StringVar(&c.DB, "db", c.DB, "sqlite database file, created and migrated if needed (default "+defaultDB+"; demo: "+defaultDB+" in a folder of its own, see its banner)")
-	if command == "migrate" {
-		return
+	for _, o := range c.options() {
+		switch {
+		case !o.scope.has(command):
+		case o.text != nil:
+			fs.StringVar(o.text, o.flag, *o.text, o.usage)
+		default:
+			fs.DurationVar(o.dur, o.flag, *o.dur, o.usage)
+		}
 	}
-	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address of the web server")
-	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
-	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
-	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate (chain) file: serve HTTPS (WebRTC needs a secure origin)")
-	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert")
-	fs.StringVar(&c.QueueLog, "queue-log", c.QueueLog, "write an Asterisk app_queue queue_log to this file (reopened on SIGHUP)")
-	fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token /metrics requires (better given as CCAAS_METRICS_TOKEN); without it only this machine may scrape")
-	fs.DurationVar(&c.SessionIdle, "session-idle", c.SessionIdle, "an agent's session whose page does not open its socket within this ends (10s to 1h)")
-	fs.DurationVar(&c.SessionMax, "session-max-age", c.SessionMax, "every session, agents' and admins', ends this long after its login (5m to 168h)")
-	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "https://host[:port] browsers reach the server at, when a reverse proxy in front of it ends TLS (the origin pages must come from)")
-	if command == "demo" {
-		fs.DurationVar(&c.CallersEvery, "callers-every", c.CallersEvery, "mean time between simulated callers (0 turns them off)")
-		return
-	}
-	fs.StringVar(&c.ARIURL, "ari-url", c.ARIURL, "Asterisk ARI base URL")
-	fs.StringVar(&c.ARIUser, "ari-user", c.ARIUser, "ARI user (ari.conf)")
-	fs.StringVar(&c.ARIPassword, "ari-password", c.ARIPassword, "ARI password (better given as CCAAS_ARI_PASSWORD)")
-	fs.StringVar(&c.ARIApp, "ari-app", c.ARIApp, "Stasis application name used in the dialplan")
-	fs.StringVar(&c.SIPWSURL, "sip-ws-url", c.SIPWSURL, "Asterisk's SIP WebSocket; browser phones reach it only through the app's /sip")
 }
 
 // defaultDB is the database of every command but demo when neither

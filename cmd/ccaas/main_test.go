@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -13,32 +12,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/ccaas/ccaas/ari/asterisksim"
+	"github.com/ccaas/ccaas/internal/syncbuf"
 )
-
-// lockedBuffer collects what the command prints.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 var urlLine = regexp.MustCompile(`open (https?://[^\s]+)`)
 
@@ -52,60 +33,81 @@ func startDemo(t *testing.T) string {
 // startDemoOn is startDemo on the database file db ("": no --db).
 func startDemoOn(t *testing.T, db string) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr lockedBuffer
-	done := make(chan error, 1)
 	args := []string{"demo", "--addr", "127.0.0.1:0", "--callers-every", "0", "--log-level", "warn"}
 	if db != "" { // else the demo's own folder
 		args = append(args, "--db", db)
 	}
-	go func() { done <- run(ctx, args, strings.NewReader(""), &stdout, &stderr) }()
+	c := runCommand(t, args...)
+	base := c.baseURL(t)
+	waitUntil(t, "/healthz answers 200", func() bool { return healthy(base) })
+	// the banner is one write: the logins came with the URL line
+	if out := c.stdout.String(); !strings.Contains(out, "alice") || !strings.Contains(out, "demo.local") {
+		t.Fatalf("demo did not print its logins with its URL:\n%s", out)
+	}
+	return base
+}
+
+// command is ccaas running in the test's process, as from a shell.
+type command struct {
+	name           string
+	stdout, stderr syncbuf.Buffer
+	exited         chan struct{} // closed once run returned err
+	err            error
+}
+
+// runCommand runs ccaas with args until the test ends; the test fails if it
+// then ends with an error or does not stop within 10 s.
+func runCommand(t *testing.T, args ...string) *command {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &command{name: "ccaas " + args[0], exited: make(chan struct{})}
+	go func() {
+		c.err = run(ctx, args, strings.NewReader(""), &c.stdout, &c.stderr)
+		close(c.exited)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("ccaas demo ended with %v\n%s", err, stderr.String())
+		case <-c.exited:
+			if c.err != nil {
+				t.Errorf("%s ended with %v\n%s", c.name, c.err, c.stderr.String())
 			}
 		case <-time.After(10 * time.Second):
-			t.Error("ccaas demo did not stop within 10s of its context ending")
+			t.Errorf("%s did not stop within 10s of its context ending", c.name)
 		}
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if m := urlLine.FindStringSubmatch(stdout.String()); m != nil {
-			base := strings.TrimSuffix(m[1], "/")
-			for !healthy(base) {
-				if time.Now().After(deadline) {
-					t.Fatalf("/healthz never answered 200\n%s", stderr.String())
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			// the banner is one write: the logins came with the URL line
-			if out := stdout.String(); !strings.Contains(out, "alice") || !strings.Contains(out, "demo.local") {
-				t.Fatalf("demo did not print its logins with its URL:\n%s", out)
-			}
-			return base
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("ccaas demo exited: %v\n%s", err, stderr.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ccaas demo printed no URL\n%s", stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return c
 }
 
-func healthy(base string) bool {
-	resp, err := http.Get(base + "/healthz")
+// baseURL waits for the line with the URL the command serves on.
+func (c *command) baseURL(t *testing.T) string {
+	t.Helper()
+	var base string
+	waitUntil(t, c.name+" prints its URL", func() bool {
+		select {
+		case <-c.exited:
+			t.Fatalf("%s exited: %v\n%s", c.name, c.err, c.stderr.String())
+		default:
+		}
+		m := urlLine.FindStringSubmatch(c.stdout.String())
+		if m != nil {
+			base = strings.TrimSuffix(m[1], "/")
+		}
+		return m != nil
+	})
+	return base
+}
+
+func healthy(base string) bool { return healthStatus(http.DefaultClient, base) == http.StatusOK }
+
+// healthStatus is the status of GET /healthz, 0 when it is not answered.
+func healthStatus(client *http.Client, base string) int {
+	resp, err := client.Get(base + "/healthz")
 	if err != nil {
-		return false
+		return 0
 	}
 	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+	return resp.StatusCode
 }
 
 type browser struct {
@@ -125,6 +127,12 @@ func (b *browser) post(path, body string) (int, string) {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return b.send(req)
+}
+
+// send sends req with the browser's cookies; it returns the status and body.
+func (b *browser) send(req *http.Request) (int, string) {
+	b.t.Helper()
 	resp, err := b.http.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
@@ -369,13 +377,10 @@ func TestHostileRequests(t *testing.T) {
 		})
 	}
 	// a form post (what another site could send) is refused before parsing
-	resp, err := http.Post(base+"/api/login", "application/x-www-form-urlencoded", strings.NewReader("username=alice"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnsupportedMediaType {
-		t.Fatalf("form login: %d", resp.StatusCode)
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/login", strings.NewReader("username=alice"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if code, _ := newBrowser(t, base).send(req); code != http.StatusUnsupportedMediaType {
+		t.Fatalf("form login: %d", code)
 	}
 }
 
@@ -397,14 +402,8 @@ func TestLoginAttemptsAreLimited(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, base+"/api/login", strings.NewReader(`{"username":"alice","password":"alice-demo","domain":"demo.local"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Forwarded-For", "203.0.113.7")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), "try again in") {
-		t.Fatalf("sixth attempt: %d %s", resp.StatusCode, body)
+	if code, body := newBrowser(t, base).send(req); code != http.StatusTooManyRequests || !strings.Contains(body, "try again in") {
+		t.Fatalf("sixth attempt: %d %s", code, body)
 	}
 	// other users are not locked out by alice's attacker
 	if code, body := b.post("/api/login", `{"username":"bob","password":"bob-demo","domain":"demo.local"}`); code != http.StatusOK {
@@ -445,42 +444,20 @@ func TestConfigValidation(t *testing.T) {
 func TestServeHealthFollowsARI(t *testing.T) {
 	sim := asterisksim.New(asterisksim.Config{Username: "ccaas", Password: "secret", Logger: slog.New(slog.DiscardHandler)})
 	srv := httptest.NewServer(sim)
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr lockedBuffer
-	done := make(chan error, 1)
 	t.Setenv("CCAAS_ARI_PASSWORD", "secret")
-	args := []string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "serve.db"), "--ari-url", srv.URL + "/ari", "--log-level", "error"}
-	go func() { done <- run(ctx, args, strings.NewReader(""), &stdout, &stderr) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	var base string
-	waitUntil(t, "serve prints its URL", func() bool {
-		m := urlLine.FindStringSubmatch(stdout.String())
-		if m != nil {
-			base = strings.TrimSuffix(m[1], "/")
-		}
-		return m != nil
-	})
+	c := runCommand(t, "serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "serve.db"), "--ari-url", srv.URL+"/ari", "--log-level", "error")
+	base := c.baseURL(t)
 	waitUntil(t, "/healthz 200 while connected", func() bool { return healthy(base) })
 	sim.Close()
 	srv.Close()
 	waitUntil(t, "/healthz 503 once Asterisk is gone", func() bool {
-		resp, err := http.Get(base + "/healthz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusServiceUnavailable
+		return healthStatus(http.DefaultClient, base) == http.StatusServiceUnavailable
 	})
 }
 
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting until %s", what)

@@ -19,23 +19,23 @@ import (
 
 func TestPreflight(t *testing.T) {
 	quiet := slog.New(slog.DiscardHandler)
-	t.Run("simulator has everything", func(t *testing.T) {
+	// simulated is a client of a fresh simulator that logs in with password.
+	simulated := func(t *testing.T, password string) *ari.Client {
 		sim := asterisksim.New(asterisksim.Config{Logger: quiet})
 		srv := httptest.NewServer(sim)
-		defer srv.Close()
-		defer sim.Close()
-		client, _ := ari.New(ari.Config{URL: srv.URL + "/ari", Username: "ccaas", Password: "ccaas", Application: "ccaas"})
-		if err := preflight(context.Background(), client, quiet, time.Second); err != nil {
+		t.Cleanup(func() { _ = sim.Close() })
+		t.Cleanup(srv.Close)
+		client, _ := ari.New(ari.Config{URL: srv.URL + "/ari", Username: "ccaas", Password: password, Application: "ccaas"})
+		return client
+	}
+	t.Run("simulator has everything", func(t *testing.T) {
+		if err := preflight(context.Background(), simulated(t, "ccaas"), quiet, time.Second); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("wrong password", func(t *testing.T) {
-		sim := asterisksim.New(asterisksim.Config{Logger: quiet})
-		srv := httptest.NewServer(sim)
-		defer srv.Close()
-		defer sim.Close()
-		client, _ := ari.New(ari.Config{URL: srv.URL + "/ari", Username: "ccaas", Password: "nope", Application: "ccaas"})
-		if err := preflight(context.Background(), client, quiet, time.Second); !errors.Is(err, ErrAsteriskNotReady) || !strings.Contains(err.Error(), "credentials") {
+		err := preflight(context.Background(), simulated(t, "nope"), quiet, time.Second)
+		if !errors.Is(err, ErrAsteriskNotReady) || !strings.Contains(err.Error(), "credentials") {
 			t.Fatalf("err = %v", err)
 		}
 	})

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // TestDemoWritesQueueLog runs the real demo: it writes a queue_log next to
@@ -17,33 +16,11 @@ import (
 // it reopen the file after logrotate renamed it.
 func TestDemoWritesQueueLog(t *testing.T) {
 	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr lockedBuffer
-	done := make(chan error, 1)
-	args := []string{"demo", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "demo.db"), "--callers-every", "0", "--log-level", "warn"}
-	go func() { done <- run(ctx, args, strings.NewReader(""), &stdout, &stderr) }()
-	defer func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("demo: %v\n%s", err, stderr.String())
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("demo did not stop")
-		}
-	}()
-	var base string
-	waitUntil(t, "demo prints its URL", func() bool {
-		m := urlLine.FindStringSubmatch(stdout.String())
-		if m != nil {
-			base = strings.TrimSuffix(m[1], "/")
-		}
-		return m != nil
-	})
+	c := runCommand(t, "demo", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "demo.db"), "--callers-every", "0", "--log-level", "warn")
+	base := c.baseURL(t)
 	path := filepath.Join(dir, "demo.queue_log")
-	if !strings.Contains(stdout.String(), "queue_log       "+path+"\n") {
-		t.Fatalf("the demo does not say where its queue_log is:\n%s", stdout.String())
+	if !strings.Contains(c.stdout.String(), "queue_log       "+path+"\n") {
+		t.Fatalf("the demo does not say where its queue_log is:\n%s", c.stdout.String())
 	}
 	waitUntil(t, "/healthz", func() bool { return healthy(base) })
 	contains := func(file, line string) func() bool {

@@ -47,36 +47,14 @@ func selfSigned(t *testing.T) (certFile, keyFile string) {
 
 func TestServesTLSWithSecureCookies(t *testing.T) {
 	cert, key := selfSigned(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr lockedBuffer
-	done := make(chan error, 1)
-	args := []string{"demo", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "tls.db"), "--callers-every", "0",
-		"--log-level", "error", "--tls-cert", cert, "--tls-key", key}
-	go func() { done <- run(ctx, args, strings.NewReader(""), &stdout, &stderr) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	var base string
-	waitUntil(t, "demo prints its https URL", func() bool {
-		m := urlLine.FindStringSubmatch(stdout.String())
-		if m != nil {
-			base = strings.TrimSuffix(m[1], "/")
-		}
-		return m != nil
-	})
+	c := runCommand(t, "demo", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "tls.db"), "--callers-every", "0",
+		"--log-level", "error", "--tls-cert", cert, "--tls-key", key)
+	base := c.baseURL(t)
 	if !strings.HasPrefix(base, "https://") {
 		t.Fatalf("URL %s is not https", base)
 	}
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, Timeout: 5 * time.Second}
-	waitUntil(t, "healthz over TLS", func() bool {
-		resp, err := client.Get(base + "/healthz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	waitUntil(t, "healthz over TLS", func() bool { return healthStatus(client, base) == http.StatusOK })
 	resp, err := client.Post(base+"/api/login", "application/json", strings.NewReader(`{"username":"bob","password":"bob-demo","domain":"demo.local"}`))
 	if err != nil {
 		t.Fatal(err)

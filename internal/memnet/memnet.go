@@ -147,12 +147,8 @@ func (c *Conn) opError(op string, err error) error {
 // the other end closed (io.EOF), the read deadline passed or c was closed.
 func (c *Conn) Read(p []byte) (int, error) {
 	for {
-		select {
-		case <-c.closed:
-			return 0, c.opError("read", net.ErrClosed)
-		case <-c.readDL.passed():
-			return 0, c.opError("read", os.ErrDeadlineExceeded)
-		default:
+		if err := c.stopped("read", c.readDL); err != nil {
+			return 0, err
 		}
 		b := c.rx
 		b.mu.Lock()
@@ -172,11 +168,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 		}
 		changed := b.changed
 		b.mu.Unlock()
-		select {
-		case <-changed:
-		case <-c.readDL.passed():
-		case <-c.closed:
-		}
+		c.await(changed, c.readDL)
 	}
 }
 
@@ -186,12 +178,8 @@ func (c *Conn) Read(p []byte) (int, error) {
 func (c *Conn) Write(p []byte) (int, error) {
 	n := 0
 	for {
-		select {
-		case <-c.closed:
-			return n, c.opError("write", net.ErrClosed)
-		case <-c.writeDL.passed():
-			return n, c.opError("write", os.ErrDeadlineExceeded)
-		default:
+		if err := c.stopped("write", c.writeDL); err != nil {
+			return n, err
 		}
 		b := c.tx
 		b.mu.Lock()
@@ -215,11 +203,29 @@ func (c *Conn) Write(p []byte) (int, error) {
 		}
 		changed := b.changed
 		b.mu.Unlock()
-		select {
-		case <-changed:
-		case <-c.writeDL.passed():
-		case <-c.closed:
-		}
+		c.await(changed, c.writeDL)
+	}
+}
+
+// stopped is the error a read or write (op) fails with once c is closed or
+// its deadline dl passed, nil before.
+func (c *Conn) stopped(op string, dl *deadline) error {
+	select {
+	case <-c.closed:
+		return c.opError(op, net.ErrClosed)
+	case <-dl.passed():
+		return c.opError(op, os.ErrDeadlineExceeded)
+	default:
+		return nil
+	}
+}
+
+// await waits until the buffer changed, dl passed or c was closed.
+func (c *Conn) await(changed <-chan struct{}, dl *deadline) {
+	select {
+	case <-changed:
+	case <-dl.passed():
+	case <-c.closed:
 	}
 }
 
