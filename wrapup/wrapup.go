@@ -80,41 +80,43 @@ type Input int
 // The inputs of Step. Offer and EndCall have their own methods because they
 // carry a time.
 const (
-	InLogin         Input = iota // the agent logged in
-	InReady                      // the agent asks for Ready
-	InNotReady                   // the agent asks for Not Ready (with a reason); becomes Pending Not Ready during a call or wrapup
-	InCancelPending              // the agent takes back a Pending Not Ready
-	InLogout                     // the agent asks to log out
-	InWithdraw                   // the offer was taken back before the ring time (the caller hung up)
-	InAnswer                     // the agent answers the offer
-	InConnected                  // the agent's line and the caller are bridged
-	InForceLogout                // the session ended (socket closed, second login, supervisor): always allowed
-	InEndWrapup                  // the agent ends wrapup before its time (where the tenant allows it)
-	inOffer                      // through Offer
-	inEndCall                    // through EndCall
-	inRingNoAnswer               // through Advance
-	inWrapupOver                 // through Advance
-	inDial                       // through Dial
-	inCodeGiven                  // through CodeGiven
+	InLogin           Input = iota // the agent logged in
+	InReady                        // the agent asks for Ready
+	InNotReady                     // the agent asks for Not Ready (with a reason); becomes Pending Not Ready during a call or wrapup
+	InCancelPending                // the agent takes back a Pending Not Ready
+	InLogout                       // the agent asks to log out
+	InWithdraw                     // the offer was taken back before the ring time (the caller hung up)
+	InAnswer                       // the agent answers the offer
+	InConnected                    // the agent's line and the caller are bridged
+	InForceLogout                  // the session ended (socket closed, second login, supervisor): always allowed
+	InEndWrapup                    // the agent ends wrapup before its time (where the tenant allows it)
+	inOffer                        // through Offer
+	inEndCall                      // through EndCall
+	inRingNoAnswer                 // through Advance
+	inWrapupOver                   // through Advance
+	inDial                         // through Dial
+	inCodeGiven                    // through CodeGiven
+	inCodeNotRequired              // through CodeNotRequired
 )
 
 var inputNames = [...]string{
-	InLogin:         "login",
-	InReady:         "ready",
-	InNotReady:      "not ready",
-	InCancelPending: "cancel pending not ready",
-	InLogout:        "logout",
-	InWithdraw:      "withdraw",
-	InAnswer:        "answer",
-	InConnected:     "connected",
-	InForceLogout:   "forced logout",
-	InEndWrapup:     "end wrapup",
-	inOffer:         "offer",
-	inEndCall:       "call ended",
-	inRingNoAnswer:  "ring no answer",
-	inWrapupOver:    "wrapup over",
-	inDial:          "dial",
-	inCodeGiven:     "wrapup code given",
+	InLogin:           "login",
+	InReady:           "ready",
+	InNotReady:        "not ready",
+	InCancelPending:   "cancel pending not ready",
+	InLogout:          "logout",
+	InWithdraw:        "withdraw",
+	InAnswer:          "answer",
+	InConnected:       "connected",
+	InForceLogout:     "forced logout",
+	InEndWrapup:       "end wrapup",
+	inOffer:           "offer",
+	inEndCall:         "call ended",
+	inRingNoAnswer:    "ring no answer",
+	inWrapupOver:      "wrapup over",
+	inDial:            "dial",
+	inCodeGiven:       "wrapup code given",
+	inCodeNotRequired: "wrapup code no longer required",
 }
 
 func (in Input) String() string { return nameOf(inputNames[:], in, "input") }
@@ -293,16 +295,24 @@ func (m *Machine) EndCallAwaiting(now time.Time, wrapupFor time.Duration) ([]Tra
 // wrapup ends now if its time is over; else it goes on to its time (a
 // transition of nothing but the input, for the log and the screen).
 // Without a wrapup waiting for a code nothing changes.
-func (m *Machine) CodeGiven(now time.Time) []Transition {
+func (m *Machine) CodeGiven(now time.Time) []Transition { return m.stopAwaiting(inCodeGiven, now) }
+
+// CodeNotRequired: the wrapup waits for a code that nobody can give any
+// more (the queue no longer requires one, or is gone): as CodeGiven.
+func (m *Machine) CodeNotRequired(now time.Time) []Transition {
+	return m.stopAwaiting(inCodeNotRequired, now)
+}
+
+func (m *Machine) stopAwaiting(in Input, now time.Time) []Transition {
 	trs := m.Advance(now)
 	if !m.Awaiting() {
 		return trs
 	}
 	m.awaiting = false
 	if !now.Before(m.deadline) {
-		return append(trs, m.settle(inCodeGiven, now))
+		return append(trs, m.settle(in, now))
 	}
-	return append(trs, m.mark(inCodeGiven, now))
+	return append(trs, m.mark(in, now))
 }
 
 // Step applies an agent's request or a call event at time now (after

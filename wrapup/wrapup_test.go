@@ -472,7 +472,7 @@ func TestNames(t *testing.T) {
 	if got := State(99).String(); got != "state(99)" {
 		t.Errorf("unknown state = %q", got)
 	}
-	for in := InLogin; in <= inCodeGiven; in++ {
+	for in := InLogin; in <= inCodeNotRequired; in++ {
 		if in.String() == "" || in.String()[0] == 'i' {
 			t.Errorf("input %d has no name", int(in))
 		}
