@@ -615,3 +615,43 @@ func consultHoldFails(t *testing.T, w *world, arm func() *asterisksim.Injected) 
 	w.sim.Hangup(cust)
 	endedWith(t, ka, "caller_hangup")
 }
+
+// The team view shows who consults whom, live.
+func TestTeamViewShowsConsulting(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := supervisedWorld(t, worldOpts{})
+		_, kc := w.login("carol")
+		sa, ka, sb, kb, id, _ := consultFlow(t, w)
+		ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdConsult, Call: id, Target: "1002"})
+		row := func(name, role, state string) func(cti.Message) bool {
+			return func(m cti.Message) bool {
+				if m.Type != cti.MsgTeam {
+					return false
+				}
+				for _, a := range m.Team.Agents {
+					if a.Username == name && a.Call != nil && a.Call.Consult != nil && a.Call.Consult.Role == role && a.Call.Consult.State == state {
+						return true
+					}
+				}
+				return false
+			}
+		}
+		if m := kc.find(t, "alice consulting bob", row("alice", cti.ConsultConsulting, "offered")); m.Team.Agents[0].Call.Consult.Name == "" {
+			t.Fatalf("team row = %+v", m.Team.Agents)
+		}
+		ok(t, w, sb, kb, cti.Command{Cmd: cti.CmdAnswer, Call: id})
+		kc.find(t, "bob consulted by alice", row("bob", cti.ConsultConsulted, "connected"))
+		ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdConsultCancel, Call: id})
+		kc.find(t, "the consultation over", func(m cti.Message) bool {
+			if m.Type != cti.MsgTeam {
+				return false
+			}
+			for _, a := range m.Team.Agents {
+				if a.Username == "alice" && a.Call != nil && a.Call.Consult == nil && !a.Call.Held {
+					return true
+				}
+			}
+			return false
+		})
+	})
+}
