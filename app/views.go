@@ -76,7 +76,10 @@ func callView(c *call, l *leg) *cti.CallView {
 	if s := c.coach(l.ag); s != nil {
 		v.Coach = s.cfg.Name
 	}
-	v.Consult, v.TransferredBy = consultView(c, l), c.transferredBy
+	v.Consult = consultView(c, l)
+	if by := c.transferredBy; by != nil && by.Extension != l.ag.cfg.Extension { // not to the one who transferred it
+		v.TransferredBy = by
+	}
 	if l.state != legOffered {
 		v.Disposition = dispositionView(l.ag, c.id, c.queue)
 		if l.owed != nil {
