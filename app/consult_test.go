@@ -201,10 +201,28 @@ func TestConsultRefusals(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := newDesk(t, worldOpts{})
 		w, sa, ka, sb, kb := d.world, d.sa, d.ka, d.sb, d.kb
+		// another tenant's Ready agent of extension 1003 is nobody here
+		ctx := context.Background()
+		other, _ := w.db.CreateTenant(ctx, ccaas.Tenant{Domain: "other.example", Name: "Other"})
+		if _, err := w.db.CreateAgent(ctx, ccaas.Agent{TenantID: other.ID, Username: "mallory", Name: "Mallory", Extension: "1003", PasswordHash: passwordHash("mallory")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.app.Reload(ctx, other.ID); err != nil {
+			t.Fatal(err)
+		}
+		sm, err := w.app.Login(ctx, "other.example", "mallory", "mallory-pw")
+		if err != nil {
+			t.Fatal(err)
+		}
+		km := newSink()
+		w.app.Attach(ctx, sm, km)
+		w.ready(sm, km)
 		refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdConsultComplete, Call: d.id}, cti.CodeNotAllowed, "You are not consulting anyone on this call.")
 		refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdConsultCancel, Call: d.id}, cti.CodeNotAllowed, "not consulting anyone")
 		refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdConsult, Call: d.id, Target: "1001"}, cti.CodeNotAllowed, "your own extension")
 		refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdConsult, Call: d.id, Target: "1003"}, cti.CodeNotAllowed, "No agent has extension 1003.")
+		refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: d.id, Target: "1003"}, cti.CodeNotAllowed, "No agent has extension 1003.")
+		refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdConference, Call: d.id, Target: "1003"}, cti.CodeNotAllowed, "No agent has extension 1003.")
 		refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdConsult, Call: d.id, Target: "10&Local"}, cti.CodeBadCommand, "is not an extension")
 		refused(t, w, sa, ka, cti.Command{Cmd: cti.CmdConsult, Call: "c1-0000000000000000", Target: "1002"}, cti.CodeNoSuchCall, "is not your call")
 		w.app.Command(sb, cti.Command{ID: "nr", Cmd: cti.CmdNotReady, Reason: "lunch"})
@@ -239,6 +257,11 @@ func TestConsultRefusals(t *testing.T) {
 		d.held(t)
 		d.hears(d.la, d.lb)
 		d.hears(d.lb, d.la)
+		for len(km.ch) > 0 {
+			if m := <-km.ch; m.Type == cti.MsgOffer {
+				t.Fatalf("the other tenant's agent was offered %+v", m.Call)
+			}
+		}
 	})
 }
 

@@ -38,6 +38,20 @@ func (w *world) dispositions(id ccaas.CallID, n int) []ccaas.Disposition {
 func TestDispositionDuringTheCall(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := newWorld(t, worldOpts{wrapupSeconds: 3, queues: codedQueue(false)})
+		// Refund is a code of another queue of the tenant, and of another tenant's queue: not Support's
+		ctx := context.Background()
+		other, _ := w.db.CreateTenant(ctx, ccaas.Tenant{Domain: "other.example", Name: "Other"})
+		for _, q := range []ccaas.Queue{
+			{TenantID: w.tenant.ID, Name: "Billing", RingSeconds: 30, MOHClass: "default", WrapupCodes: []string{"Refund"}},
+			{TenantID: other.ID, Name: "Support", RingSeconds: 30, MOHClass: "default", WrapupCodes: []string{"Refund", "Sale"}},
+		} {
+			if _, err := w.db.CreateQueue(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.app.Reload(ctx, q.TenantID); err != nil {
+				t.Fatal(err)
+			}
+		}
 		s, k := w.login("alice")
 		w.ready(s, k)
 		cust := w.place(t, "100")

@@ -168,3 +168,31 @@ func TestTransferOutboundCallToQueue(t *testing.T) {
 		}
 	})
 }
+
+// A call transferred to a queue the agent is a member of may come back to
+// them: they are not told that they transferred it themselves.
+func TestTransferToQueueBackToTheSameAgent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		both := func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
+			for _, q := range []ccaas.Queue{
+				{TenantID: ten.ID, Name: "Support", RingSeconds: 30, MOHClass: "default", DIDs: []string{testDID}, Members: []ccaas.Member{member(ag["alice"], 1)}},
+				{TenantID: ten.ID, Name: "Billing", RingSeconds: 30, MOHClass: "default", Members: []ccaas.Member{member(ag["alice"], 1)}},
+			} {
+				if _, err := db.CreateQueue(ctx, q); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		w := newWorld(t, worldOpts{queues: both})
+		sa, ka := w.login("alice")
+		w.ready(sa, ka)
+		id, _ := w.talk(sa, ka, "100")
+		ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdTransfer, Call: id, Queue: w.queueID("Billing")})
+		ka.call(t, "ended")
+		w.ready(sa, ka)
+		if got := offerIn(t, ka).Call; got.ID != id || got.Queue.Name != "Billing" || got.TransferredBy != nil {
+			t.Fatalf("alice's offer of the call she transferred: %+v by %+v", got, got.TransferredBy)
+		}
+	})
+}

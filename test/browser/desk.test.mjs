@@ -294,3 +294,37 @@ test('a required wrapup code keeps the agent in wrapup until given', async () =>
     await bob.context().close();
   }
 });
+
+test('a name with markup shows as text in the directory', async () => {
+  const evil = 'Eve <img src=x onerror="window.pwned=1">';
+  const admin = await open();
+  try {
+    await admin.goto(demo.base + '/admin/login');
+    await admin.fill('#username', 'admin');
+    await admin.fill('#password', 'admin-demo');
+    await admin.fill('#domain', 'demo.local');
+    await admin.click('main form button[type=submit]');
+    await admin.waitForURL(/\/admin\/agents$/);
+    await admin.goto(demo.base + '/admin/agents/new');
+    for (const [id, value] of Object.entries({ username: 'eve', name: evil, extension: '1077', password: 'eve-long-password-1', password2: 'eve-long-password-1' })) {
+      await admin.fill(`#${id}`, value);
+    }
+    await admin.click('main form.card button[type=submit]');
+    await admin.waitForURL(/\/admin\/agents$/);
+  } finally {
+    await admin.context().close();
+  }
+  const alice = await agent('alice');
+  try {
+    await alice.focus('#dial-number');
+    await alice.keyboard.type('<img');
+    const row = option(alice, 'dial-number', 'Eve');
+    await text(alice, '#dial-number-list', /Eve <img src=x onerror="window.pwned=1">1077 · Logged out/);
+    assert.equal(await row.count(), 1, 'the search finds the name as typed');
+    assert.equal(await alice.locator('#dial-number-list img').count(), 0, 'no element made of the name');
+    assert.equal(await alice.evaluate(() => window.pwned), undefined);
+    await assertClean(alice, 'the directory with a name made of markup');
+  } finally {
+    await alice.context().close();
+  }
+});
