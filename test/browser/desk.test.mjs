@@ -1,8 +1,8 @@
 // The agent's desk in a real (Debian) Chromium against `ccaas demo`: the
 // directory under the transfer, conference and dial fields, a consultation
 // completed and one cancelled, a transfer to a queue, wrapup codes and notes
-// (also a required one), and ending wrapup early; each state held to
-// assertClean. Run with `npm run test:browser` (make test does).
+// (also a required one), ending wrapup early, a name made of markup, and a
+// consultation done with the keyboard alone; each state held to assertClean. Run with `npm run test:browser` (make test does).
 //
 // The demo: alice (1001, wrapup 10 s) and bob (1002, no wrapup) in queue
 // Support (codes Question answered, Sale, Complaint, Wrong number), bob alone
@@ -326,5 +326,42 @@ test('a name with markup shows as text in the directory', async () => {
     await assertClean(alice, 'the directory with a name made of markup');
   } finally {
     await alice.context().close();
+  }
+});
+
+test('a consultation with the keyboard alone: the focus follows each step', async () => {
+  const alice = await agent('alice');
+  const bob = await agent('bob');
+  const focusIs = async (page, id) => {
+    await page.waitForFunction((want) => document.activeElement && document.activeElement.id === want, id, { timeout: WAIT });
+  };
+  try {
+    await text(alice, '#agent-state', /^Not Ready/, 15_000);
+    await ready(alice);
+    await talking(alice, '+4930600008');
+    await ready(bob);
+    await alice.focus('#transfer-target');
+    await alice.keyboard.type('Bob');
+    await alice.keyboard.press('ArrowDown');
+    await alice.keyboard.press('Enter');
+    assert.equal(await alice.inputValue('#transfer-target'), 'Bob Berger (1002)');
+    await alice.keyboard.press('Tab'); // Transfer
+    await focusIs(alice, 'btn-transfer');
+    await alice.keyboard.press('Tab'); // Consult
+    await focusIs(alice, 'btn-consult');
+    await alice.keyboard.press('Enter');
+    await visible(alice, '#consult-box');
+    await focusIs(alice, 'btn-consult-cancel'); // Consult went away: Back to caller takes its place
+    await answer(bob);
+    await text(alice, '#leg-consult', /Talking with you/);
+    await focusIs(alice, 'btn-consult-cancel'); // the colleague's answer moves nothing
+    await alice.keyboard.press('Enter');
+    await hidden(alice, '#consult-box');
+    await focusIs(alice, 'btn-hold');
+    await text(bob, '#call-state', 'Ended (consultation ended)');
+    await alice.click('#btn-hangup');
+    await text(alice, '#agent-state', 'Wrapup');
+  } finally {
+    for (const p of [alice, bob]) await p.context().close();
   }
 });
