@@ -2,7 +2,8 @@
 // directory under the transfer, conference and dial fields, a consultation
 // completed and one cancelled, a transfer to a queue, wrapup codes and notes
 // (also a required one), ending wrapup early, a name made of markup, and a
-// consultation done with the keyboard alone; each state held to assertClean. Run with `npm run test:browser` (make test does).
+// consultation done with the keyboard alone; each state held to assertClean.
+// Run with `npm run test:browser` (make test does).
 //
 // The demo: alice (1001, wrapup 10 s) and bob (1002, no wrapup) in queue
 // Support (codes Question answered, Sale, Complaint, Wrong number), bob alone
