@@ -313,10 +313,11 @@ func (t *tenant) consultCustomerGone(c *call) bool {
 	if name == "" {
 		name = c.caller.Number
 	}
+	t.broadcast(d, nil, "")
+	// after the new call: a page takes a new call as the end of the old one's notices
 	for _, l := range d.legs {
 		t.send(l.ag, cti.Message{Type: cti.MsgNotice, Notice: &cti.NoticeView{Kind: "customer_left", Name: name, Call: c.id}})
 	}
-	t.broadcast(d, nil, "")
 	return true
 }
 

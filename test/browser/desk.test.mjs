@@ -49,6 +49,16 @@ async function hangUpCustomer(page) {
   assert.equal(status, 204, 'POST /api/demo/hangup');
 }
 
+// adminLogin signs the demo's admin in on a page.
+async function adminLogin(page) {
+  await page.goto(demo.base + '/admin/login');
+  await page.fill('#username', 'admin');
+  await page.fill('#password', 'admin-demo');
+  await page.fill('#domain', 'demo.local');
+  await page.click('main form button[type=submit]');
+  await page.waitForURL(/\/admin\/agents$/);
+}
+
 // option is the directory's option of a name in a field's list.
 const option = (page, field, name) => page.locator(`#${field}-list [role=option]`, { hasText: name });
 
@@ -257,12 +267,7 @@ test('a required wrapup code keeps the agent in wrapup until given', async () =>
   // the admin makes Support require a code (the admin page's switch)
   const admin = await open();
   try {
-    await admin.goto(demo.base + '/admin/login');
-    await admin.fill('#username', 'admin');
-    await admin.fill('#password', 'admin-demo');
-    await admin.fill('#domain', 'demo.local');
-    await admin.click('main form button[type=submit]');
-    await admin.waitForURL(/\/admin\/agents$/);
+    await adminLogin(admin);
     await admin.goto(demo.base + '/admin/queues');
     await admin.click('tbody tr:first-child a');
     await admin.waitForURL(/\/admin\/queues\/\d+$/);
@@ -300,12 +305,7 @@ test('a name with markup shows as text in the directory', async () => {
   const evil = 'Eve <img src=x onerror="window.pwned=1">';
   const admin = await open();
   try {
-    await admin.goto(demo.base + '/admin/login');
-    await admin.fill('#username', 'admin');
-    await admin.fill('#password', 'admin-demo');
-    await admin.fill('#domain', 'demo.local');
-    await admin.click('main form button[type=submit]');
-    await admin.waitForURL(/\/admin\/agents$/);
+    await adminLogin(admin);
     await admin.goto(demo.base + '/admin/agents/new');
     for (const [id, value] of Object.entries({ username: 'eve', name: evil, extension: '1077', password: 'eve-long-password-1', password2: 'eve-long-password-1' })) {
       await admin.fill(`#${id}`, value);
@@ -362,6 +362,36 @@ test('a consultation with the keyboard alone: the focus follows each step', asyn
     await text(bob, '#call-state', 'Ended (consultation ended)');
     await alice.click('#btn-hangup');
     await text(alice, '#agent-state', 'Wrapup');
+  } finally {
+    for (const p of [alice, bob]) await p.context().close();
+  }
+});
+
+test('the customer hangs up during a consultation: both agents are told and go on talking', async () => {
+  const alice = await agent('alice');
+  const bob = await agent('bob');
+  try {
+    await text(alice, '#agent-state', /^Not Ready/, 15_000);
+    await ready(alice);
+    await talking(alice, '+4930600009');
+    await ready(bob);
+    await alice.fill('#transfer-target', '1002');
+    await alice.click('#btn-consult');
+    await answer(bob);
+    await text(alice, '#leg-consult', /Talking with you/);
+    await hangUpCustomer(alice);
+    for (const p of [alice, bob]) {
+      await text(p, '#notice', 'Demo caller hung up while on hold; you are still talking with your colleague');
+      await hidden(p, '#consult-box');
+      await text(p, '#call-direction', /^Internal/);
+    }
+    await text(alice, '#call-parties', /Bob Berger/);
+    await text(bob, '#call-parties', /Alice Anders/);
+    await assertClean(alice, 'the customer gone during a consultation');
+    await bob.click('#btn-hangup');
+    await text(alice, '#call-state', /^Ended/);
+    await text(alice, '#agent-state', 'Wrapup'); // for the queue call she answered
+    await text(bob, '#agent-state', 'Ready');
   } finally {
     for (const p of [alice, bob]) await p.context().close();
   }
