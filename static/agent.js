@@ -437,7 +437,8 @@ function renderCall(call) {
     setText($('call-caller-label'), dir === 'outbound' ? 'Dialled' : dir === 'internal' ? 'Colleague' : 'Caller');
     setText($('call-caller'), callerText(call));
     let dirText = DIRECTIONS[dir] || words(dir);
-    if (ROLE_NOTES[call.role]) dirText += ` (${ROLE_NOTES[call.role]})`;
+    const note = roleNote(call);
+    if (note) dirText += ` (${note})`;
     setText($('call-direction'), dirText);
     const showQueue = !!call.queue || dir === 'inbound';
     $('call-queue-label').hidden = $('call-queue').hidden = !showQueue;
@@ -565,6 +566,14 @@ function renderDisposition(call) {
 function noteCount() {
   const n = [...$('dispo-note').value].length;
   setText($('dispo-count'), `${n} / ${NOTE_MAX}`);
+}
+
+// roleNote says how the agent came to the call. A consultation lasts only while it
+// goes on: then the call was transferred to them (completed), or is simply theirs.
+function roleNote(call) {
+  if (call.role !== 'consult') return ROLE_NOTES[call.role] || '';
+  if (call.consult) return ROLE_NOTES.consult;
+  return call.transferredBy ? ROLE_NOTES.transfer : '';
 }
 
 function endText(call) {

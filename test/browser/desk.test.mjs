@@ -135,6 +135,7 @@ test('a consultation completed: both legs shown, the customer goes to the collea
     await text(bob, '#call-state', 'Connected');
     await text(bob, '#consult-title', 'Consulted by a colleague');
     await text(bob, '#leg-consult', /Alice Anders \(1001\)\s*Consulting you/);
+    await text(bob, '#call-direction', 'Inbound (a colleague consults you)');
     await hidden(bob, '#consult-controls');
     await text(alice, '#leg-consult', /Bob Berger \(1002\)\s*Talking with you/);
     await text(carol, '#team-agents tr[data-agent="alice"] .team-call', /consulting Bob Berger/);
@@ -148,6 +149,7 @@ test('a consultation completed: both legs shown, the customer goes to the collea
     await text(alice, '#agent-state', 'Wrapup');
     await hidden(bob, '#consult-box');
     await text(bob, '#call-by', 'Alice Anders (1001)');
+    await text(bob, '#call-direction', 'Inbound (transferred to you)');
     await text(bob, '#call-parties', /\+4930600002.*Connected/);
     await hangUpCustomer(bob);
     await text(bob, '#call-state', 'Ended (caller hung up)');
@@ -387,6 +389,7 @@ test('the customer hangs up during a consultation: both agents are told and go o
     }
     await text(alice, '#call-parties', /Bob Berger/);
     await text(bob, '#call-parties', /Alice Anders/);
+    await text(bob, '#call-direction', 'Internal'); // no longer a consultation
     await assertClean(alice, 'the customer gone during a consultation');
     await bob.click('#btn-hangup');
     await text(alice, '#call-state', /^Ended/);
