@@ -58,7 +58,7 @@ export class Directory {
   }
 
   // attach makes an input a combobox of the directory. kinds names the rows it
-  // offers ('agent', 'queue'); pick(row) says what picking a row does to the field.
+  // offers ('agent', 'queue'); onPick(row) is what picking a row writes in the field.
   attach(input, { kinds, label, onPick }) {
     const list = document.createElement('ul');
     list.id = `${input.id}-list`;
