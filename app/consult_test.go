@@ -346,12 +346,10 @@ func TestConsultCustomerHangsUpWhileHeld(t *testing.T) {
 		d := newDesk(t, worldOpts{wrapupSeconds: 3})
 		d.consulted(t)
 		d.sim.Hangup(d.cust)
-		for _, k := range []*sink{d.ka, d.kb} {
-			noticeOf(t, k, "customer_left")
-		}
 		var agentsCall ccaas.CallID
 		for i, k := range []*sink{d.ka, d.kb} {
-			v := k.find(t, "the agents' own call", func(m cti.Message) bool {
+			// the new call first, then the notice: a page takes a new call as the end of the old one's notices
+			v := k.next(t, "the agents' own call", func(m cti.Message) bool {
 				return m.Type == cti.MsgCall && m.Call.ID != d.id && m.Call.State == "connected"
 			}).Call
 			want := []string{"1002", "1001"}[i]
@@ -363,6 +361,7 @@ func TestConsultCustomerHangsUpWhileHeld(t *testing.T) {
 				t.Fatalf("agent %d gives a disposition of %+v, want of %s", i, v.Disposition, wantFor)
 			}
 			agentsCall = v.ID
+			noticeOf(t, k, "customer_left")
 		}
 		d.hears(d.la, d.lb)
 		d.hears(d.lb, d.la)
