@@ -1,9 +1,10 @@
 package app_test
 
 // The agent's desk against a real Asterisk 22 (see real_test.go): a
-// consultation completed, one cancelled and one made a conference, and a
-// transfer to a queue. Asterisk itself says where the customer is: in which
-// bridge, with whom.
+// consultation completed, one cancelled and one made a conference, the
+// colleague or the customer hanging up during one, and a transfer to a
+// queue. Asterisk itself says where the customer is: in which bridge, with
+// whom.
 
 import (
 	"context"
@@ -205,4 +206,45 @@ func TestRealAsteriskConsultThenConference(t *testing.T) {
 	w.callBridge(t, 2, cust, true) // alice and the customer
 	w.ok(sa, ka, cti.Command{Cmd: cti.CmdHangup, Call: id})
 	ka.call(t, "ended")
+}
+
+// The colleague hangs up during the consultation: the customer stays on hold
+// with the first agent, who takes them back with Resume.
+func TestRealAsteriskConsultColleagueHangsUp(t *testing.T) {
+	w := newRealWorld(t, 0)
+	sa, sb, ka, kb, id, _, cust := w.consulted(t)
+	w.ok(sb, kb, cti.Command{Cmd: cti.CmdHangup, Call: id})
+	kb.call(t, "ended")
+	ka.find(t, "bob left", func(m cti.Message) bool { return m.Type == cti.MsgNotice && m.Notice.Kind == "left" })
+	w.callBridge(t, 1, cust, false) // alice alone in the bridge, the customer still held
+	w.alive(t, cust)
+	w.ok(sa, ka, cti.Command{Cmd: cti.CmdResume, Call: id})
+	w.callBridge(t, 2, cust, true)
+	w.ok(sa, ka, cti.Command{Cmd: cti.CmdHangup, Call: id})
+	ka.call(t, "ended")
+}
+
+// The customer hangs up while held for the consultation: both agents are
+// told and go on talking in the same bridge, on a call of their own.
+func TestRealAsteriskConsultCustomerHangsUp(t *testing.T) {
+	w := newRealWorld(t, 0)
+	_, sb, ka, kb, id, far, cust := w.consulted(t)
+	if err := w.cust.Hangup(context.Background(), far, ""); err != nil {
+		t.Fatal(err)
+	}
+	var own ccaas.CallID
+	for _, k := range []*sink{ka, kb} {
+		own = k.next(t, "the agents' own call", func(m cti.Message) bool {
+			return m.Type == cti.MsgCall && m.Call.ID != id && m.Call.State == "connected"
+		}).Call.ID
+		noticeOf(t, k, "customer_left")
+	}
+	pollUntil(t, "the customer's channel gone", func() bool {
+		_, err := w.ari.GetChannel(context.Background(), cust)
+		return err != nil
+	})
+	w.callBridge(t, 2, cust, false) // alice and bob still talking
+	w.ok(sb, kb, cti.Command{Cmd: cti.CmdHangup, Call: own})
+	ka.call(t, "ended")
+	kb.call(t, "ended")
 }
