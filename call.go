@@ -25,6 +25,10 @@ type CallRecord struct {
 	Joins     int    // agents who joined by conference
 	EndReason string // one of the End constants
 	Agents    []CallAgent
+	// Dispositions are the agents' wrapup codes and notes of the call. They
+	// are stored apart (an agent gives theirs during the call or in the
+	// wrapup after it) and filled in when a record is read back.
+	Dispositions []Disposition
 }
 
 // CallAgent is one agent's part in a call.
@@ -57,6 +61,9 @@ const (
 	EndBusy         = "busy"          // the number or agent dialled was busy
 	EndNoAnswer     = "no_answer"     // the number or agent dialled did not answer
 	EndMaxWait      = "max_wait"      // the queue's maximum wait ended the call
+	// EndConsultEnded: the agent who consulted this one went back to their
+	// caller (the consultation was cancelled).
+	EndConsultEnded = "consult_ended"
 )
 
 // Parts an agent can have in a call (CallAgent.Role).
@@ -66,6 +73,7 @@ const (
 	PartConference = "conference" // added to the call by another agent
 	PartDialer     = "dialer"     // placed the call
 	PartCallee     = "callee"     // called by another agent
+	PartConsult    = "consult"    // consulted by another agent about their caller (attended transfer)
 )
 
 // RecentCall is one line of an agent's own call list.
@@ -76,4 +84,22 @@ type RecentCall struct {
 	Direction string    `json:"direction"`
 	Seconds   int       `json:"seconds"` // how long the agent was on it (0: they did not answer)
 	Outcome   string    `json:"outcome"`
+	Code      string    `json:"code"` // the wrapup code the agent gave ("" for none)
+	Note      string    `json:"note"` // the note the agent gave ("" for none)
 }
+
+// Disposition is what an agent recorded of their part in a call: one of
+// the wrapup codes of the call's queue (or none) and a note in plain text.
+// An agent has at most one per call; giving another replaces it.
+type Disposition struct {
+	Tenant TenantID
+	Call   CallID
+	Agent  AgentID
+	Queue  QueueID // the queue whose code it is (0: a call without one)
+	Code   string  // "" for none
+	Note   string  // "" for none
+	At     time.Time
+}
+
+// MaxNoteLength is how many characters a disposition's note may have.
+const MaxNoteLength = 2000

@@ -23,7 +23,15 @@ type Queue struct {
 	ServiceLevelSeconds int      `db:"service_level_seconds"`
 	DIDs                []string `db:"-"`
 	Members             []Member `db:"-"`
+	// WrapupCodes are the codes the queue's agents pick for a call (at most
+	// MaxWrapupCodes), in order; CodeRequired keeps an agent in wrapup
+	// after a call of the queue until they gave one.
+	WrapupCodes  []string `db:"-"`
+	CodeRequired bool     `db:"code_required"`
 }
+
+// MaxWrapupCodes is how many wrapup codes a queue may have.
+const MaxWrapupCodes = 50
 
 // DefaultServiceLevelSeconds is a new queue's service-level target (the
 // common "80% in 20 seconds" of contact centers).

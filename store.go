@@ -10,4 +10,7 @@ type Store interface {
 	TenantConfig(ctx context.Context, tenant TenantID) (TenantConfig, error)
 	AppendStateLog(ctx context.Context, changes []StateChange) error
 	AppendCallRecords(ctx context.Context, calls []CallRecord) error
+	// SetDispositions saves agents' dispositions; one that an agent gave
+	// before for the same call is replaced.
+	SetDispositions(ctx context.Context, ds []Disposition) error
 }

@@ -31,6 +31,7 @@ type Settings struct {
 	AgentCallsNotReady bool   `db:"agent_calls_not_ready"` // agent-to-agent calls may reach Not Ready agents
 	Trunk              string `db:"trunk"`                 // PJSIP endpoint of the outbound trunk
 	CallerID           string `db:"caller_id"`             // caller id of outbound calls
+	EndWrapupEarly     bool   `db:"end_wrapup_early"`      // agents may end their wrapup before its time
 }
 
 // DefaultReasons are the Not Ready reasons every tenant has.

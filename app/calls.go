@@ -39,9 +39,10 @@ const (
 	roleConference                // added to the call by another agent
 	roleDialer                    // placed the call
 	roleCallee                    // called by another agent
+	roleConsult                   // consulted by another agent about their caller (consult.go)
 )
 
-var legRoleNames = [...]string{ccaas.PartAnswer, ccaas.PartTransfer, ccaas.PartConference, ccaas.PartDialer, ccaas.PartCallee}
+var legRoleNames = [...]string{ccaas.PartAnswer, ccaas.PartTransfer, ccaas.PartConference, ccaas.PartDialer, ccaas.PartCallee, ccaas.PartConsult}
 
 func (r legRole) String() string { return legRoleNames[r] }
 
@@ -56,6 +57,7 @@ type leg struct {
 	gen       uint64        // bumps on every join attempt; stale results are dropped
 	from      *agent        // who transferred the call to them or invited them
 	muted     bool
+	owed      *owed // the wrapup of another call this part owes (consult.go)
 }
 
 func (t *tenant) onARI(ev ari.Event) {
@@ -255,6 +257,9 @@ func (t *tenant) offer(c *call, ag *agent, role legRole, from *agent) error {
 	}
 	t.armCallTimers(c) // no maximum wait or announcements while an agent is being offered the call
 	ag.call, ag.leg = c, l
+	if role == roleConsult {
+		c.consult = l // the consultation is on from its offer (consult.go)
+	}
 	t.emit(event.CallOffered{At: now, Call: c.id, Agent: c.part(l)})
 	t.applied(ag, trs)
 	t.log.Info("call offered", "call", c.id, "agent", ag.cfg.Username, "role", role)
@@ -449,6 +454,10 @@ func (t *tenant) hangup(ag *agent, id ccaas.CallID) error {
 	if l.state == legOffered {
 		return fmt.Errorf("%w: the call is ringing; answer it first", ErrNotAllowed)
 	}
+	if k := c.consult; k != nil && k.from == ag {
+		t.consultHangup(c, l)
+		return nil
+	}
 	if c.agentsWith(l) == 0 {
 		t.endCall(c, ccaas.EndAgentHangup)
 		return nil
@@ -479,6 +488,7 @@ func (c *call) agentsWith(l *leg) int {
 func (t *tenant) release(c *call, l *leg, reason string) {
 	ag := l.ag
 	c.remove(l)
+	t.consultPartGone(c, l, reason)
 	v := callView(c, l)
 	v.State, v.EndReason = callEnded.String(), reason
 	now := t.now().UTC()
@@ -488,13 +498,10 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 	if c.queue != nil {
 		ag.lastQueue = c.queue.ID
 	}
-	t.stopWatchers(c, ag)
-	t.emit(event.AgentLeftCall{At: t.now(), Call: c.id, Agent: c.part(l), Reason: reason})
-	rec := legRecord{agent: ag.cfg.ID, role: l.role, offeredAt: l.offeredAt, joinedAt: l.joinedAt, leftAt: t.now(), reason: reason}
-	if !l.joinedAt.IsZero() {
-		rec.hold = c.holdSoFar(rec.leftAt) - l.holdAt
+	if o := l.owed; o != nil { // its wrapup is the owed call's (consult.go)
+		ag.lastCall, ag.lastQueue = o.call, queueID(o.queue)
 	}
-	c.history = append(c.history, rec)
+	t.partEnded(c, l, reason)
 	if l.state != legOffered && ag.line.state == lineUp {
 		home, lineCh, muted := ag.line.home, ag.line.channel, l.muted
 		t.execAfter([]*serial{&c.ops, &ag.line.ops}, "line home", func(ctx context.Context) error {
@@ -517,12 +524,28 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 		t.step(ag, wrapup.InWithdraw, "")
 		return
 	}
-	var wrap time.Duration
-	if l.role == roleAnswer && l.state == legConnected && c.direction == ccaas.DirInbound && c.queue != nil && !c.direct {
-		wrap = time.Duration(ag.cfg.WrapupSeconds) * time.Second
+	t.endPart(ag, c, l) // wrapup, and a wrapup code the queue requires (disposition.go)
+}
+
+// partEnded records the end of an agent's part in a call, for the events
+// and the call's record, and ends the listening in on it.
+func (t *tenant) partEnded(c *call, l *leg, reason string) {
+	now := t.now()
+	t.stopWatchers(c, l.ag)
+	t.emit(event.AgentLeftCall{At: now, Call: c.id, Agent: c.part(l), Reason: reason})
+	rec := legRecord{agent: l.ag.cfg.ID, role: l.role, offeredAt: l.offeredAt, joinedAt: l.joinedAt, leftAt: now, reason: reason}
+	if !l.joinedAt.IsZero() {
+		rec.hold = c.holdSoFar(now) - l.holdAt
 	}
-	trs, _ := ag.fsm.EndCall(t.now(), wrap)
-	t.applied(ag, trs)
+	c.history = append(c.history, rec)
+}
+
+// queueID is the queue's id, 0 for none.
+func queueID(q *ccaas.Queue) ccaas.QueueID {
+	if q == nil {
+		return 0
+	}
+	return q.ID
 }
 
 // endCall ends the call for everyone: agents are released, the customer hung
@@ -584,6 +607,9 @@ func (c *call) record(tenant ccaas.TenantID) ccaas.CallRecord {
 
 // callerGone: the customer's channel ended.
 func (t *tenant) callerGone(c *call, reason string) {
+	if t.consultCustomerGone(c) {
+		return
+	}
 	if c.queue != nil && inQueue(c) {
 		t.emit(event.CallAbandoned{At: t.now(), Call: c.id, Position: t.position(c)})
 	}
@@ -605,6 +631,9 @@ func (t *tenant) callerGone(c *call, reason string) {
 // with them, a queue call goes back to the head of its queue and any other
 // call ends politely.
 func (t *tenant) agentLost(c *call, l *leg, reason string) {
+	if t.consultAgentLost(c, l, reason) {
+		return
+	}
 	alone := c.agentsWith(l) == 0
 	t.release(c, l, reason)
 	if !alone {
@@ -690,8 +719,11 @@ func (t *tenant) missed(c *call, l *leg) {
 	t.emit(event.OfferMissed{At: t.now(), Call: c.id, Agent: c.part(l), Ring: c.ringTime()})
 	t.release(c, l, ccaas.EndWithdrawn)
 	switch l.role {
-	case roleConference:
+	case roleConference, roleConsult:
+		// the one who invited or consulted them goes on (after a
+		// consultation with the customer on hold)
 		t.noticeTo(l.from, c, "no_answer", l.ag)
+		t.broadcast(c, nil, "")
 	case roleCallee:
 		t.endCall(c, ccaas.EndNoAnswer)
 	case roleTransfer:

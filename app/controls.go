@@ -50,6 +50,13 @@ func (t *tenant) hold(ag *agent, id ccaas.CallID) error {
 	case !c.customerIn:
 		return fmt.Errorf("%w: the customer is not connected yet", ErrNotAllowed)
 	}
+	t.holdCustomer(c)
+	t.broadcast(c, nil, "")
+	return nil
+}
+
+// holdCustomer puts the customer, who is in the conversation, on hold.
+func (t *tenant) holdCustomer(c *call) {
 	since := t.now()
 	c.held, c.heldSince, c.customerIn = true, since, false
 	t.emit(event.CallHeld{At: since, Call: c.id})
@@ -66,8 +73,6 @@ func (t *tenant) hold(ag *agent, id ccaas.CallID) error {
 			t.holdFailed(c)
 		}
 	})
-	t.broadcast(c, nil, "")
-	return nil
 }
 
 // holdFailed: the customer could not be put on hold (they may still be in
@@ -75,6 +80,7 @@ func (t *tenant) hold(ag *agent, id ccaas.CallID) error {
 // agents are told: the call goes on as before the hold.
 func (t *tenant) holdFailed(c *call) {
 	t.log.Warn("hold failed; the customer is brought back", "call", c.id)
+	t.consultHoldFailed(c)
 	c.holdTotal += t.now().Sub(c.heldSince)
 	c.held, c.customerIn = false, true
 	t.emit(event.CallResumed{At: t.now(), Call: c.id})
@@ -111,9 +117,20 @@ func (t *tenant) resume(ag *agent, id ccaas.CallID) error {
 	if err != nil {
 		return err
 	}
+	if c.consult != nil {
+		return t.consultBusy(c, ag.leg)
+	}
 	if !c.held {
 		return fmt.Errorf("%w: the call is not on hold", ErrNotAllowed)
 	}
+	t.resumeCustomer(c)
+	t.broadcast(c, nil, "")
+	return nil
+}
+
+// resumeCustomer brings the customer, who is on hold, back into the
+// conversation.
+func (t *tenant) resumeCustomer(c *call) {
 	c.holdTotal += t.now().Sub(c.heldSince)
 	c.held, c.customerIn = false, true
 	t.emit(event.CallResumed{At: t.now(), Call: c.id})
@@ -128,8 +145,6 @@ func (t *tenant) resume(ag *agent, id ccaas.CallID) error {
 			t.resumeFailed(c)
 		}
 	})
-	t.broadcast(c, nil, "")
-	return nil
 }
 
 // resumeFailed: the customer could not be brought back (they may still hear
@@ -208,16 +223,8 @@ func (t *tenant) transfer(ag *agent, id ccaas.CallID, ext string) error {
 	if err != nil {
 		return err
 	}
-	if c.customer == "" || !c.customerUp {
-		return fmt.Errorf("%w: only a call with a customer can be transferred", ErrNotAllowed)
-	}
-	if c.agentsWith(l) > 0 {
-		return fmt.Errorf("%w: transfer is for a call you are alone on; to leave the customer with the others in the conference, hang up", ErrNotAllowed)
-	}
-	for _, o := range c.legs {
-		if o != l && o.state == legOffered {
-			return fmt.Errorf("%w: %s (%s) is being invited to this call; transfer once they have answered or the invitation has ended", ErrNotAllowed, o.ag.cfg.Name, o.ag.cfg.Extension)
-		}
+	if err := t.transferable(c, l); err != nil {
+		return err
 	}
 	to, err := t.target(ag, ext)
 	if err != nil {
@@ -238,6 +245,7 @@ func (t *tenant) transfer(ag *agent, id ccaas.CallID, ext string) error {
 		return ignoreNotInBridge(t.app.ari.RemoveChannel(ctx, bridge, customer))
 	})
 	c.transfers++
+	c.transferredBy = &cti.AgentRef{Name: ag.cfg.Name, Extension: ag.cfg.Extension}
 	t.log.Info("blind transfer", "call", c.id, "from", ag.cfg.Username, "to", to.cfg.Username)
 	t.emit(event.CallTransferred{At: t.now(), Call: c.id, From: ag.cfg.ID, To: to.cfg.ID, Extension: to.cfg.Extension})
 	t.release(c, l, ccaas.EndTransferred)
@@ -250,12 +258,35 @@ func (t *tenant) transfer(ag *agent, id ccaas.CallID, ext string) error {
 	return nil
 }
 
+// transferable says why the agent of leg l may not hand the call on blind
+// (to an agent or a queue), if they may not.
+func (t *tenant) transferable(c *call, l *leg) error {
+	if c.consult != nil {
+		return t.consultBusy(c, l)
+	}
+	if c.customer == "" || !c.customerUp {
+		return fmt.Errorf("%w: only a call with a customer can be transferred", ErrNotAllowed)
+	}
+	if c.agentsWith(l) > 0 {
+		return fmt.Errorf("%w: transfer is for a call you are alone on; to leave the customer with the others in the conference, hang up", ErrNotAllowed)
+	}
+	for _, o := range c.legs {
+		if o != l && o.state == legOffered {
+			return fmt.Errorf("%w: %s (%s) is being invited to this call; transfer once they have answered or the invitation has ended", ErrNotAllowed, o.ag.cfg.Name, o.ag.cfg.Extension)
+		}
+	}
+	return nil
+}
+
 // conference rings another Ready agent; the agent and the customer stay
 // connected meanwhile. On Answer all are in the one mixing bridge.
 func (t *tenant) conference(ag *agent, id ccaas.CallID, ext string) error {
-	c, _, err := t.connectedLeg(ag, id)
+	c, l, err := t.connectedLeg(ag, id)
 	if err != nil {
 		return err
+	}
+	if c.consult != nil {
+		return t.consultBusy(c, l)
 	}
 	for _, o := range c.legs {
 		if o.state == legOffered {

@@ -68,6 +68,9 @@ func (t *tenant) invariants() error {
 		if c.state == callConnected && c.connectedAgents() == 0 {
 			bad("call %s is connected without a connected agent", id)
 		}
+		if err := consultInvariants(c); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	// no waiting call stays waiting while an eligible agent is Ready
 	if cid, aid, ok := t.router.Next(); ok {

@@ -545,7 +545,7 @@ func (c *qlogChecker) check(t *testing.T, closed bool) {
 			} else {
 				durations(0)
 			}
-		case "COMPLETEAGENT", "COMPLETECALLER", "BLINDTRANSFER":
+		case "COMPLETEAGENT", "COMPLETECALLER", "BLINDTRANSFER", "ATTENDEDTRANSFER":
 			if calls[e.CallID] != "connected" || connectedIn[e.CallID] != key {
 				bad(i, e, "not connected to this agent in this queue")
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari/asterisksim"
 	"github.com/ccaas/ccaas/cti"
+	"github.com/ccaas/ccaas/sqlite"
 )
 
 // TestRandomCallCenter drives the real app through the simulator with random
@@ -32,14 +33,20 @@ func TestRandomCallCenter(t *testing.T) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				qlog := &qlogChecker{}
-				w := newWorld(t, worldOpts{ringSeconds: 1, wrapupSeconds: 1, queueLog: qlog.log})
+				// Support requires a wrapup code (odd seeds); Billing takes transfers
+				w := newWorld(t, worldOpts{ringSeconds: 1, wrapupSeconds: 1, queueLog: qlog.log,
+					settings: &ccaas.Settings{NotifyIncoming: true, Trunk: "pstn", EndWrapupEarly: true},
+					queues: func(ctx context.Context, db *sqlite.DB, ten ccaas.Tenant, ag map[string]ccaas.Agent) error {
+						both := []ccaas.Member{member(ag["alice"], 1), member(ag["bob"], 1)}
+						if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 1, MOHClass: "default", DIDs: []string{testDID},
+							Members: both, WrapupCodes: []string{"Sale"}, CodeRequired: seed%2 == 1}); err != nil {
+							return err
+						}
+						_, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Billing", RingSeconds: 1, MOHClass: "default", Members: both})
+						return err
+					}})
+				billing := w.queueID("Billing")
 				rng := rand.New(rand.NewPCG(seed, 42))
-				type agentRun struct {
-					s       *app.Session
-					k       *sink
-					call    ccaas.CallID // the call the agent was last told about, "" once it ended
-					ringing bool         // that call is offered to them
-				}
 				agents := map[string]*agentRun{}
 				for _, name := range []string{"alice", "bob"} {
 					s, k := w.login(name)
@@ -50,8 +57,8 @@ func TestRandomCallCenter(t *testing.T) {
 					name := []string{"alice", "bob"}[rng.IntN(2)]
 					a := agents[name]
 					other := map[string]string{"alice": "1002", "bob": "1001"}[name]
-					id := current(a.k, &a.call, &a.ringing)
-					op := rng.IntN(14)
+					id := a.poll()
+					op := rng.IntN(18)
 					// like a real agent: mostly answer what rings, mostly go Ready when idle
 					if id != "" && a.ringing && rng.IntN(10) < 7 {
 						op = 5
@@ -89,16 +96,35 @@ func TestRandomCallCenter(t *testing.T) {
 						w.app.Command(a.s, cti.Command{Cmd: cti.CmdCancelPending})
 					case 8:
 						cmd := []string{cti.CmdHold, cti.CmdResume, cti.CmdMute, cti.CmdUnmute}[rng.IntN(4)]
-						w.app.Command(a.s, cti.Command{Cmd: cmd, Call: current(a.k, &a.call, &a.ringing)})
+						w.app.Command(a.s, cti.Command{Cmd: cmd, Call: a.poll()})
 					case 9:
-						w.app.Command(a.s, cti.Command{Cmd: cti.CmdTransfer, Call: current(a.k, &a.call, &a.ringing), Target: other})
+						w.app.Command(a.s, cti.Command{Cmd: cti.CmdTransfer, Call: a.poll(), Target: other})
 					case 10:
-						w.app.Command(a.s, cti.Command{Cmd: cti.CmdConference, Call: current(a.k, &a.call, &a.ringing), Target: other})
+						w.app.Command(a.s, cti.Command{Cmd: cti.CmdConference, Call: a.poll(), Target: other})
 					case 11:
 						number := []string{other, "+4930123456"}[rng.IntN(2)]
 						w.app.Command(a.s, cti.Command{Cmd: cti.CmdDial, Number: number})
 					case 12:
-						w.app.Command(a.s, cti.Command{Cmd: cti.CmdDTMF, Call: current(a.k, &a.call, &a.ringing), Digits: "1#"})
+						w.app.Command(a.s, cti.Command{Cmd: cti.CmdDTMF, Call: a.poll(), Digits: "1#"})
+					case 14:
+						w.app.Command(a.s, cti.Command{Cmd: cti.CmdConsult, Call: a.poll(), Target: other})
+					case 15:
+						cmd := []string{cti.CmdConsultComplete, cti.CmdConsultCancel, cti.CmdConsultConference}[rng.IntN(3)]
+						w.app.Command(a.s, cti.Command{Cmd: cmd, Call: a.poll()})
+					case 16:
+						// a wrapup code, or a note, now and then a bad one; also in wrapup
+						code := []string{"Sale", "", "Nope"}[rng.IntN(3)]
+						call := a.poll()
+						if call == "" {
+							call = a.last()
+						}
+						w.app.Command(a.s, cti.Command{Cmd: cti.CmdDisposition, Call: call, Code: code, Note: "note"})
+					case 17:
+						if rng.IntN(2) == 0 {
+							w.app.Command(a.s, cti.Command{Cmd: cti.CmdTransfer, Call: a.poll(), Queue: billing})
+						} else {
+							w.app.Command(a.s, cti.Command{Cmd: cti.CmdEndWrapup})
+						}
 					case 13:
 						if rng.IntN(4) == 0 { // now and then the trunk is busy
 							w.sim.SetBehaviour("PJSIP/pstn", asterisksim.BehaviourBusy)
@@ -120,11 +146,17 @@ func TestRandomCallCenter(t *testing.T) {
 					return left == 0
 				})
 				for _, a := range agents { // and any call between the two agents
-					if id := current(a.k, &a.call, &a.ringing); id != "" {
+					if id := a.poll(); id != "" {
 						w.app.Command(a.s, cti.Command{Cmd: cti.CmdHangup, Call: id})
 					}
 				}
 				logCallStats(t, w)
+				for _, a := range agents { // a wrapup may wait for its code
+					a.poll()
+					for _, id := range a.seen {
+						w.app.Command(a.s, cti.Command{Cmd: cti.CmdDisposition, Call: id, Code: "Sale"})
+					}
+				}
 				for name, a := range agents {
 					if err := w.app.Logout(context.Background(), a.s); err != nil {
 						// a final offer or wrapup may still be running out; give it its time
@@ -140,22 +172,41 @@ func TestRandomCallCenter(t *testing.T) {
 	}
 }
 
-// current drains the sink and returns the agent's call as its messages
-// tell it (kept in *call between drains).
-func current(k *sink, call *ccaas.CallID, ringing *bool) ccaas.CallID {
+// agentRun is an agent of the random run, as their messages tell it.
+type agentRun struct {
+	s       *app.Session
+	k       *sink
+	call    ccaas.CallID   // the call the agent was last told about, "" once it ended
+	ringing bool           // that call is offered to them
+	seen    []ccaas.CallID // every call they were told about, in order
+}
+
+// poll drains the agent's sink and returns their call.
+func (a *agentRun) poll() ccaas.CallID {
 	for {
 		select {
-		case m := <-k.ch:
+		case m := <-a.k.ch:
 			if m.Call != nil {
-				*call, *ringing = m.Call.ID, m.Call.State == "offered"
+				if a.call != m.Call.ID {
+					a.seen = append(a.seen, m.Call.ID)
+				}
+				a.call, a.ringing = m.Call.ID, m.Call.State == "offered"
 				if m.Call.State == "ended" {
-					*call = ""
+					a.call = ""
 				}
 			}
 		default:
-			return *call
+			return a.call
 		}
 	}
+}
+
+// last is the call the agent was last on (the one their wrapup follows).
+func (a *agentRun) last() ccaas.CallID {
+	if len(a.seen) == 0 {
+		return ""
+	}
+	return a.seen[len(a.seen)-1]
 }
 
 // logCallStats reports what kinds of calls a random run produced, to see it

@@ -45,6 +45,8 @@ type realWorld struct {
 	ari      *ari.Client // the app's client (app "ccaas")
 	cust     *ari.Client // the test's client (app "ccaas-test"): customers' far ends
 	agents   map[string]ccaas.Agent
+	db       *sqlite.DB
+	tenant   ccaas.Tenant
 	startApp func()
 	stopApp  func()
 }
@@ -94,6 +96,7 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 	}
 	w := &realWorld{t: t, cust: cust, agents: map[string]ccaas.Agent{}}
 	ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
+	w.db, w.tenant = db, ten
 	var members []ccaas.Member
 	for i, name := range []string{"alice", "bob"} {
 		hash, _ := bcrypt.GenerateFromPassword([]byte(name+"-pw"), bcrypt.MinCost)

@@ -36,6 +36,8 @@ func (r *recorder) apply(tenant ccaas.TenantID, events []event.Event) {
 			})
 		case event.CallEnded:
 			r.inbox.post(e.Record)
+		case event.DispositionGiven:
+			r.inbox.post(e.Disposition)
 		}
 	}
 }
@@ -56,8 +58,9 @@ const (
 
 // Kinds of rows, as the log and the lost-records count name them.
 const (
-	RowStateLog   = "state_log"
-	RowCallRecord = "call_record"
+	RowStateLog    = "state_log"
+	RowCallRecord  = "call_record"
+	RowDisposition = "disposition"
 )
 
 // run writes until ctx ends, then writes what is left.
@@ -95,8 +98,9 @@ func (r *recorder) flush() {
 		return
 	}
 	var (
-		changes []ccaas.StateChange
-		calls   []ccaas.CallRecord
+		changes      []ccaas.StateChange
+		calls        []ccaas.CallRecord
+		dispositions []ccaas.Disposition
 	)
 	for _, it := range items {
 		switch v := it.(type) {
@@ -104,6 +108,8 @@ func (r *recorder) flush() {
 			changes = append(changes, v)
 		case ccaas.CallRecord:
 			calls = append(calls, v)
+		case ccaas.Disposition:
+			dispositions = append(dispositions, v)
 		}
 	}
 	for _, c := range writeRows(r, RowStateLog, changes, r.app.store.AppendStateLog) {
@@ -112,10 +118,14 @@ func (r *recorder) flush() {
 	for _, c := range writeRows(r, RowCallRecord, calls, r.app.store.AppendCallRecords) {
 		r.kept = append(r.kept, c)
 	}
+	// in the order given: an agent's later disposition of a call replaces
+	// the earlier one
+	for _, d := range writeRows(r, RowDisposition, dispositions, r.app.store.SetDispositions) {
+		r.kept = append(r.kept, d)
+	}
 	if over := len(r.kept) - maxKept; over > 0 {
 		r.app.log.Error("the store has not taken rows for a long time; the oldest are lost", "rows", over)
-		r.lost(RowStateLog, countOf[ccaas.StateChange](r.kept[:over]))
-		r.lost(RowCallRecord, countOf[ccaas.CallRecord](r.kept[:over]))
+		r.lostKinds(r.kept[:over])
 		r.kept = append([]any(nil), r.kept[over:]...)
 	}
 }
@@ -168,9 +178,15 @@ func (r *recorder) dropKept() {
 		return
 	}
 	r.app.log.Error("the store did not take rows before the app stopped; they are lost", "rows", len(r.kept))
-	r.lost(RowStateLog, countOf[ccaas.StateChange](r.kept))
-	r.lost(RowCallRecord, countOf[ccaas.CallRecord](r.kept))
+	r.lostKinds(r.kept)
 	r.kept = nil
+}
+
+// lostKinds counts rows of every kind as lost.
+func (r *recorder) lostKinds(rows []any) {
+	r.lost(RowStateLog, countOf[ccaas.StateChange](rows))
+	r.lost(RowCallRecord, countOf[ccaas.CallRecord](rows))
+	r.lost(RowDisposition, countOf[ccaas.Disposition](rows))
 }
 
 func countOf[R any](items []any) int {
@@ -190,6 +206,8 @@ func describeRow(row any) string {
 		return fmt.Sprintf("tenant %d agent %d at %s: %s → %s (%s)", v.Tenant, v.Agent, v.At.UTC().Format(time.RFC3339Nano), v.From, v.To, v.Cause)
 	case ccaas.CallRecord:
 		return fmt.Sprintf("tenant %d call %s ended %s (%s)", v.Tenant, v.ID, v.Ended.UTC().Format(time.RFC3339Nano), v.EndReason)
+	case ccaas.Disposition:
+		return fmt.Sprintf("tenant %d call %s agent %d disposition %q at %s", v.Tenant, v.Call, v.Agent, v.Code, v.At.UTC().Format(time.RFC3339Nano))
 	}
 	return fmt.Sprint(row)
 }

@@ -86,9 +86,19 @@ func TestRecorderWritesAroundARefusedRow(t *testing.T) {
 	if err := w.db.AppendCallRecords(context.Background(), []ccaas.CallRecord{w.call("c1-dup")}); err != nil {
 		t.Fatal(err)
 	}
+	// a disposition given again replaces the first; one naming another
+	// tenant's row is refused
+	other, err := w.db.CreateTenant(context.Background(), ccaas.Tenant{Domain: "other.example", Name: "Other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	disposition := func(ten ccaas.TenantID, code string) ccaas.Disposition {
+		return ccaas.Disposition{Tenant: ten, Call: "c1-a", Agent: w.agent, Code: code, At: time.Unix(100, 0).UTC()}
+	}
 	for _, it := range []any{
 		w.change(w.agent, 1), w.change(999, 2), w.change(w.agent, 3),
 		w.call("c1-a"), w.call("c1-dup"), w.call("c1-b"),
+		disposition(w.tenant, "Sale"), disposition(other.ID, "Forged"), disposition(w.tenant, "Complaint"),
 	} {
 		w.rec.inbox.post(it)
 	}
@@ -101,7 +111,10 @@ func TestRecorderWritesAroundARefusedRow(t *testing.T) {
 			t.Errorf("call %s: %v", id, err)
 		}
 	}
-	if w.lost[RowStateLog] != 1 || w.lost[RowCallRecord] != 1 || len(w.rec.kept) != 0 {
+	if ds, err := w.db.Dispositions(context.Background(), w.tenant, "c1-a"); err != nil || len(ds) != 1 || ds[0].Code != "Complaint" {
+		t.Errorf("dispositions = %+v %v, want the last one", ds, err)
+	}
+	if w.lost[RowStateLog] != 1 || w.lost[RowCallRecord] != 1 || w.lost[RowDisposition] != 1 || len(w.rec.kept) != 0 {
 		t.Fatalf("lost %v, kept %d; want one of each lost, none kept", w.lost, len(w.rec.kept))
 	}
 }

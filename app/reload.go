@@ -127,5 +127,6 @@ func (t *tenant) reload(cfg ccaas.TenantConfig) {
 			t.stopWatch(ag, "stopped")
 		}
 	}
+	t.codesChanged() // a wrapup waiting for a code nobody can give any more ends (disposition.go)
 	t.emit(event.Configured{At: t.now(), Config: cfg})
 }

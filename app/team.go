@@ -65,6 +65,12 @@ func (v *teamView) apply(events []event.Event) {
 			v.touch(e.ID)
 		case event.AgentLeftCall:
 			v.touch(e.ID)
+		case event.ConsultStarted:
+			v.touch(e.From)
+			v.touch(e.To)
+		case event.ConsultEnded:
+			v.touch(e.From)
+			v.touch(e.To)
 		case event.CallHeld:
 			v.touchCall(e.Call)
 		case event.CallResumed:
@@ -232,7 +238,7 @@ func teamAgentView(ag *agent) cti.TeamAgentView {
 	}
 	if c, l := ag.call, ag.leg; c != nil && l != nil {
 		cv := &cti.TeamCallView{ID: c.id, State: l.state.String(), Direction: c.direction,
-			Caller: c.otherParty(l), Held: c.held}
+			Caller: c.otherParty(l), Held: c.held, Consult: consultView(c, l)}
 		if c.queue != nil {
 			cv.Queue = c.queue.Name
 		}

@@ -129,6 +129,9 @@ type agent struct {
 	// agent is next free)
 	idleTimer, ageTimer *time.Timer
 	attached, expired   bool
+	// given is the agent's disposition of their current or last call
+	// (disposition.go)
+	given *ccaas.Disposition
 }
 
 type callState int
@@ -181,6 +184,8 @@ type call struct {
 	ends         int      // how often the call ended: once, or the invariants are broken
 	watchers     []*agent // supervisors listening in on an agent of this call
 
+	consult       *leg          // the colleague's leg while an agent consults them (consult.go)
+	transferredBy *cti.AgentRef // the agent who last transferred the call
 }
 
 // legRecord is one agent's part in a call, for the call record.
@@ -217,6 +222,7 @@ type tenant struct {
 	figures *figures       // counts for /metrics and the team view (stats.go)
 	team    *teamView      // the supervisors' view (team.go)
 	qlog    *queuelog.Book // the queue_log, if one is written
+	dir     *directory     // the agents' directory (directory.go)
 }
 
 func newTenant(a *App, cfg ccaas.TenantConfig) *tenant {
@@ -238,6 +244,7 @@ func newTenant(a *App, cfg ccaas.TenantConfig) *tenant {
 		figures:   newFigures(),
 	}
 	t.team = newTeamView(t, t.figures)
+	t.dir = newDirectory(t, t.figures)
 	if a.cfg.QueueLog != nil {
 		t.qlog = queuelog.NewBook(cfg.Tenant.Domain, a.cfg.QueueLog)
 	}
@@ -290,6 +297,7 @@ func (t *tenant) run(ctx context.Context) {
 				}
 			}
 			t.team.flush()
+			t.dir.flush()
 		}
 	}
 }
@@ -310,6 +318,7 @@ func (t *tenant) publish() {
 	}
 	t.figures.apply(t.events)
 	t.team.apply(t.events)
+	t.dir.apply(t.events)
 	if t.qlog != nil {
 		t.qlog.Apply(t.events)
 	}
@@ -344,6 +353,7 @@ func (t *tenant) handle(m any) {
 		if ag := t.agentOf(m.s); ag != nil && ag.sink == m.sink {
 			ag.sink = nil
 			t.team.detach(ag)
+			t.dir.close(ag)
 			t.endSession(ag, cti.ByeClosed)
 		}
 	case msgCommand:
@@ -535,6 +545,7 @@ func (t *tenant) endSession(ag *agent, reason string) {
 	}
 	t.stopWatch(ag, "stopped")
 	t.team.detach(ag)
+	t.dir.close(ag)
 	if ag.fsm.State() != wrapup.LoggedOut {
 		t.step(ag, wrapup.InForceLogout, "")
 	}
@@ -628,6 +639,9 @@ func (t *tenant) apply(ag *agent, cmd cti.Command) error {
 	case cti.CmdResume:
 		return t.resume(ag, cmd.Call)
 	case cti.CmdTransfer:
+		if cmd.Queue != 0 {
+			return t.transferToQueue(ag, cmd.Call, cmd.Queue)
+		}
 		return t.transfer(ag, cmd.Call, cmd.Target)
 	case cti.CmdConference:
 		return t.conference(ag, cmd.Call, cmd.Target)
@@ -647,6 +661,26 @@ func (t *tenant) apply(ag *agent, cmd cti.Command) error {
 		return nil
 	case cti.CmdAgentReady, cti.CmdAgentNotReady, cti.CmdAgentLogout:
 		return t.changeAgentState(ag, cmd)
+	// the agent's desk: consultation (consult.go), the directory
+	// (directory.go), dispositions and ending wrapup (disposition.go)
+	case cti.CmdConsult:
+		return t.consult(ag, cmd.Call, cmd.Target)
+	case cti.CmdConsultComplete:
+		return t.consultComplete(ag, cmd.Call)
+	case cti.CmdConsultCancel:
+		return t.consultCancel(ag, cmd.Call)
+	case cti.CmdConsultConference:
+		return t.consultConference(ag, cmd.Call)
+	case cti.CmdDirectoryOpen:
+		t.dir.open(ag)
+		return nil
+	case cti.CmdDirectoryClose:
+		t.dir.close(ag)
+		return nil
+	case cti.CmdDisposition:
+		return t.dispose(ag, cmd.Call, cmd.Code, cmd.Note)
+	case cti.CmdEndWrapup:
+		return t.endWrapup(ag)
 	}
 	return fmt.Errorf("%w: unknown command", ErrBadCommand)
 }

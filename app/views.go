@@ -9,8 +9,11 @@ import (
 
 func stateView(ag *agent) *cti.StateView {
 	v := &cti.StateView{State: ag.fsm.State().String(), Reason: ag.fsm.Reason(), Since: ag.fsm.Since().UTC(), Pending: ag.fsm.Pending(), By: ag.stateBy}
-	if d, ok := ag.fsm.Deadline(); ok {
+	if d, ok := ag.fsm.Until(); ok {
 		v.Until = timePtr(d)
+	}
+	if ag.fsm.Awaiting() {
+		v.Awaiting = cti.AwaitingWrapupCode
 	}
 	return v
 }
@@ -73,6 +76,16 @@ func callView(c *call, l *leg) *cti.CallView {
 	if s := c.coach(l.ag); s != nil {
 		v.Coach = s.cfg.Name
 	}
+	v.Consult = consultView(c, l)
+	if by := c.transferredBy; by != nil && by.Extension != l.ag.cfg.Extension { // not to the one who transferred it
+		v.TransferredBy = by
+	}
+	if l.state != legOffered {
+		v.Disposition = dispositionView(l.ag, c.id, c.queue)
+		if l.owed != nil {
+			v.Disposition = dispositionView(l.ag, l.owed.call, l.owed.queue)
+		}
+	}
 	return v
 }
 
@@ -86,7 +99,7 @@ func (t *tenant) snapshot(ag *agent) cti.Message {
 		State:    stateView(ag),
 		Line:     &cti.LineView{State: ag.line.state.String()},
 		Reasons:  t.cfg.Reasons,
-		Settings: &cti.SettingsView{NotifyIncoming: t.cfg.Settings.NotifyIncoming},
+		Settings: &cti.SettingsView{NotifyIncoming: t.cfg.Settings.NotifyIncoming, EndWrapupEarly: t.cfg.Settings.EndWrapupEarly},
 	}
 	if ag.call != nil {
 		m.Call = callView(ag.call, ag.leg)

@@ -10,6 +10,10 @@ import (
 // ErrBadCommand is returned by DecodeCommand.
 var ErrBadCommand = errors.New("bad command")
 
+// MaxNoteBytes bounds a disposition's note in a command: 2,000 characters
+// (the app's rule) of at most 4 bytes each.
+const MaxNoteBytes = 4 * 2000
+
 // DecodeCommand parses one CTI command and checks its shape; what the command
 // may do is the app's business.
 func DecodeCommand(data []byte) (Command, error) {
@@ -20,8 +24,12 @@ func DecodeCommand(data []byte) (Command, error) {
 	if len(cmd.ID) > 64 {
 		return Command{}, fmt.Errorf("%w: id longer than 64 characters", ErrBadCommand)
 	}
-	if len(cmd.Reason) > 64 || len(cmd.Call) > 64 || len(cmd.Target) > 32 || len(cmd.Number) > 32 || len(cmd.Digits) > 32 {
+	if len(cmd.Reason) > 64 || len(cmd.Call) > 64 || len(cmd.Target) > 32 || len(cmd.Number) > 32 || len(cmd.Digits) > 32 ||
+		len(cmd.Code) > 256 || len(cmd.Note) > MaxNoteBytes {
 		return Command{ID: cmd.ID}, fmt.Errorf("%w: field too long", ErrBadCommand)
+	}
+	if cmd.Queue < 0 {
+		return Command{ID: cmd.ID}, fmt.Errorf("%w: queue must be a queue's id", ErrBadCommand)
 	}
 	needs := func(field, value string) error {
 		if value == "" {
@@ -32,12 +40,26 @@ func DecodeCommand(data []byte) (Command, error) {
 	var err error
 	switch cmd.Cmd {
 	case CmdReady, CmdNotReady, CmdLogout, CmdCancelPending:
-	case CmdAnswer, CmdHangup, CmdHold, CmdResume, CmdMute, CmdUnmute:
+	case CmdAnswer, CmdHangup, CmdHold, CmdResume, CmdMute, CmdUnmute, CmdConsultComplete, CmdConsultCancel, CmdConsultConference:
 		err = needs("a call", string(cmd.Call))
-	case CmdTransfer, CmdConference:
+	case CmdTransfer:
+		switch {
+		case cmd.Call == "":
+			err = needs("a call", "")
+		case cmd.Target != "" && cmd.Queue != 0:
+			err = fmt.Errorf("%w: transfer to a target extension or to a queue, not both", ErrBadCommand)
+		case cmd.Queue == 0:
+			err = needs("a target extension or a queue", cmd.Target)
+		}
+	case CmdConference, CmdConsult:
 		if err = needs("a call", string(cmd.Call)); err == nil {
 			err = needs("a target extension", cmd.Target)
 		}
+	case CmdDisposition:
+		if err = needs("a call", string(cmd.Call)); err == nil && cmd.Code == "" && cmd.Note == "" {
+			err = fmt.Errorf("%w: disposition needs a wrapup code or a note", ErrBadCommand)
+		}
+	case CmdDirectoryOpen, CmdDirectoryClose, CmdEndWrapup:
 	case CmdDTMF:
 		if err = needs("a call", string(cmd.Call)); err == nil {
 			err = needs("digits", cmd.Digits)

@@ -47,6 +47,27 @@ func TestDecodeCommand(t *testing.T) {
 		{name: "id as a number", in: `{"id":5,"cmd":"ready"}`},
 		{name: "long id with a wrong type", in: `{"id":"` + longString(65) + `","cmd":1}`},
 		{name: "broken JSON after an id", in: `{"id":"10","cmd":`},
+		{name: "transfer to a queue", in: `{"cmd":"transfer","call":"c1","queue":2}`, want: Command{Cmd: "transfer", Call: "c1", Queue: 2}, valid: true},
+		{name: "transfer to a target and a queue", in: `{"id":"t","cmd":"transfer","call":"c1","target":"1002","queue":2}`, want: Command{ID: "t"}},
+		{name: "transfer to a negative queue", in: `{"id":"n","cmd":"transfer","call":"c1","queue":-2}`, want: Command{ID: "n"}},
+		{name: "transfer to a queue by name", in: `{"id":"s","cmd":"transfer","call":"c1","queue":"Billing"}`, want: Command{ID: "s"}},
+		{name: "transfer to a queue without call", in: `{"cmd":"transfer","queue":2}`},
+		{name: "consult", in: `{"cmd":"consult","call":"c1","target":"1002"}`, want: Command{Cmd: "consult", Call: "c1", Target: "1002"}, valid: true},
+		{name: "consult without target", in: `{"id":"c","cmd":"consult","call":"c1"}`, want: Command{ID: "c"}},
+		{name: "consult to a queue", in: `{"cmd":"consult","call":"c1","queue":2}`},
+		{name: "consult complete", in: `{"cmd":"consult_complete","call":"c1"}`, want: Command{Cmd: "consult_complete", Call: "c1"}, valid: true},
+		{name: "consult cancel without call", in: `{"cmd":"consult_cancel"}`},
+		{name: "consult conference", in: `{"cmd":"consult_conference","call":"c1"}`, want: Command{Cmd: "consult_conference", Call: "c1"}, valid: true},
+		{name: "directory open", in: `{"cmd":"directory_open"}`, want: Command{Cmd: "directory_open"}, valid: true},
+		{name: "directory close", in: `{"cmd":"directory_close"}`, want: Command{Cmd: "directory_close"}, valid: true},
+		{name: "end wrapup", in: `{"cmd":"end_wrapup"}`, want: Command{Cmd: "end_wrapup"}, valid: true},
+		{name: "disposition", in: `{"cmd":"disposition","call":"c1","code":"Sale","note":"Line one\nline two"}`, want: Command{Cmd: "disposition", Call: "c1", Code: "Sale", Note: "Line one\nline two"}, valid: true},
+		{name: "disposition, a note only", in: `{"cmd":"disposition","call":"c1","note":"x"}`, want: Command{Cmd: "disposition", Call: "c1", Note: "x"}, valid: true},
+		{name: "disposition of nothing", in: `{"id":"e","cmd":"disposition","call":"c1"}`, want: Command{ID: "e"}},
+		{name: "disposition without call", in: `{"cmd":"disposition","code":"Sale"}`},
+		{name: "a note far too long", in: `{"id":"l","cmd":"disposition","call":"c1","note":"` + longString(8001) + `"}`, want: Command{ID: "l"}},
+		{name: "a code far too long", in: `{"cmd":"disposition","call":"c1","code":"` + longString(257) + `"}`},
+		{name: "a note as a number", in: `{"id":"k","cmd":"disposition","call":"c1","note":5}`, want: Command{ID: "k"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,13 +103,21 @@ func FuzzDecodeCommand(f *testing.F) {
 		`{"id":"1","cmd":"ready"}`, `{"cmd":"answer","call":"c1-0123456789abcdef"}`, `{"cmd":"not_ready","reason":"break"}`,
 		`{"cmd":"hangup","call":""}`, `{"id":null,"cmd":"logout"}`, `{"cmd":"\u0000"}`, `[]`, `null`, `{"cmd":"ready","cmd":"launch"}`,
 		`{"id":"7","cmd":"answer","call":123}`, `{"id":"8","cmd":"agent_ready","agent":"7"}`, `{"id":5,"cmd":"ready"}`,
+		`{"cmd":"transfer","call":"c1","queue":2}`, `{"cmd":"transfer","call":"c1","target":"1","queue":1}`, `{"cmd":"consult","call":"c1","target":"1002"}`,
+		`{"cmd":"disposition","call":"c1","code":"Sale","note":"a\nb"}`, `{"cmd":"directory_open"}`, `{"cmd":"stop_watch"}`,
 	} {
 		f.Add([]byte(s))
 	}
 	known := map[string]bool{CmdReady: true, CmdNotReady: true, CmdAnswer: true, CmdHangup: true, CmdLogout: true,
 		CmdCancelPending: true, CmdHold: true, CmdResume: true, CmdTransfer: true, CmdConference: true,
 		CmdDial: true, CmdMute: true, CmdUnmute: true, CmdDTMF: true, CmdMonitor: true, CmdWhisper: true, CmdBarge: true,
-		CmdStopWatch: true, CmdAgentReady: true, CmdAgentNotReady: true, CmdAgentLogout: true}
+		CmdStopWatch: true, CmdAgentReady: true, CmdAgentNotReady: true, CmdAgentLogout: true,
+		CmdConsult: true, CmdConsultComplete: true, CmdConsultCancel: true, CmdConsultConference: true,
+		CmdDirectoryOpen: true, CmdDirectoryClose: true, CmdDisposition: true, CmdEndWrapup: true}
+	// the commands about no call
+	callless := map[string]bool{CmdDial: true, CmdReady: true, CmdNotReady: true, CmdLogout: true, CmdCancelPending: true,
+		CmdStopWatch: true, CmdAgentReady: true, CmdAgentNotReady: true, CmdAgentLogout: true, CmdMonitor: true, CmdWhisper: true, CmdBarge: true,
+		CmdDirectoryOpen: true, CmdDirectoryClose: true, CmdEndWrapup: true}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cmd, err := DecodeCommand(data)
 		if err != nil {
@@ -109,12 +138,14 @@ func FuzzDecodeCommand(f *testing.F) {
 			}
 			return
 		}
-		if !known[cmd.Cmd] || len(cmd.ID) > 64 || len(cmd.Reason) > 64 || len(cmd.Call) > 64 {
+		if !known[cmd.Cmd] || len(cmd.ID) > 64 || len(cmd.Reason) > 64 || len(cmd.Call) > 64 || len(cmd.Note) > MaxNoteBytes || cmd.Queue < 0 {
 			t.Fatalf("accepted %+v", cmd)
 		}
-		if cmd.Cmd != CmdDial && cmd.Cmd != CmdReady && cmd.Cmd != CmdNotReady && cmd.Cmd != CmdLogout &&
-			cmd.Cmd != CmdCancelPending && cmd.Call == "" {
+		if !callless[cmd.Cmd] && cmd.Call == "" {
 			t.Fatalf("accepted %s without a call", cmd.Cmd)
+		}
+		if cmd.Cmd == CmdTransfer && (cmd.Target == "") == (cmd.Queue == 0) {
+			t.Fatalf("accepted a transfer to %q and queue %d", cmd.Target, cmd.Queue)
 		}
 		if cmd.Cmd == CmdDial && cmd.Number == "" {
 			t.Fatal("accepted dial without a number")

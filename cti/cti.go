@@ -36,6 +36,12 @@ type Message struct {
 	By       string        `json:"by,omitempty"`     // bye: the supervisor who logged the agent out
 	Team     *TeamView     `json:"team,omitempty"`   // snapshot (all of it) and team (what changed), supervisors only
 	Watch    *WatchView    `json:"watch,omitempty"`  // snapshot and watch: the supervisor's monitoring
+	// Directory is the tenant's agents and queues with their live state
+	// (directory, while the agent follows it).
+	Directory *DirectoryView `json:"directory,omitempty"`
+	// Disposition is the agent's wrapup code and note of a call, as saved
+	// (disposition).
+	Disposition *DispositionView `json:"disposition,omitempty"`
 }
 
 // Message types.
@@ -50,6 +56,10 @@ const (
 	MsgNotice   = "notice"
 	MsgTeam     = "team"
 	MsgWatch    = "watch"
+	// MsgDirectory: the directory of agents and queues, or what changed in it.
+	MsgDirectory = "directory"
+	// MsgDisposition: the agent's wrapup code and note of a call were saved.
+	MsgDisposition = "disposition"
 )
 
 // PhoneView is the SIP account provisioned for this login: the browser phone
@@ -68,6 +78,7 @@ const LineHeader = "X-CCAAS-Line"
 // SettingsView is what the tenant decided for its agents' pages.
 type SettingsView struct {
 	NotifyIncoming bool `json:"notifyIncoming"` // show the incoming-call notification (and beep)
+	EndWrapupEarly bool `json:"endWrapupEarly"` // agents may end their wrapup early (end_wrapup)
 }
 
 // NoticeView tells an agent something happened on their call: someone
@@ -105,7 +116,14 @@ type StateView struct {
 	Pending string     `json:"pending,omitempty"` // Pending Not Ready reason
 	Until   *time.Time `json:"until,omitempty"`   // end of the ring time (offered) or of wrapup
 	By      string     `json:"by,omitempty"`      // the supervisor who made this change
+	// Awaiting is AwaitingWrapupCode while wrapup waits for a wrapup code
+	// the queue requires; "" otherwise.
+	Awaiting string `json:"awaiting,omitempty"`
 }
+
+// AwaitingWrapupCode: the agent's wrapup lasts until they give a wrapup
+// code (StateView.Awaiting).
+const AwaitingWrapupCode = "wrapup_code"
 
 // LineView is the state of the agent's persistent line.
 type LineView struct {
@@ -136,6 +154,84 @@ type CallView struct {
 	// Coach is the supervisor who speaks to this agent only (whisper) while
 	// they do; the caller does not hear them.
 	Coach string `json:"coach,omitempty"`
+	// Consult is the consultation going on about the call, as this agent
+	// sees it; nil when there is none.
+	Consult *ConsultView `json:"consult"`
+	// TransferredBy is the agent who transferred the call; nil if nobody did.
+	TransferredBy *AgentRef `json:"transferredBy"`
+	// Disposition is what this agent may record of the call (its queue's
+	// wrapup codes) and what they recorded.
+	Disposition *DispositionView `json:"disposition"`
+}
+
+// AgentRef names another agent: name and extension, nothing else.
+type AgentRef struct {
+	Name      string `json:"name"`
+	Extension string `json:"extension"`
+}
+
+// ConsultView is a consultation (the first step of an attended transfer):
+// the other agent, whether their phone rings or they talk, and which side
+// this agent is on.
+type ConsultView struct {
+	Name      string     `json:"name"`
+	Extension string     `json:"extension"`
+	State     string     `json:"state"` // offered, connected
+	Role      string     `json:"role"`  // ConsultConsulting or ConsultConsulted
+	Since     *time.Time `json:"since"` // began (offered) or was answered (connected)
+}
+
+// Sides of a consultation (ConsultView.Role).
+const (
+	ConsultConsulting = "consulting" // this agent consults a colleague
+	ConsultConsulted  = "consulted"  // a colleague consults this agent
+)
+
+// DispositionView is an agent's disposition of a call: the wrapup codes
+// they may pick (their queue's), whether one is required, and the code and
+// note they gave.
+type DispositionView struct {
+	Call     ccaas.CallID `json:"call"`
+	Queue    string       `json:"queue"`
+	Codes    []string     `json:"codes"`
+	Required bool         `json:"required"`
+	Code     string       `json:"code"`
+	Note     string       `json:"note"`
+}
+
+// DirectoryView is the tenant's directory: every agent with their presence
+// and every queue with its callers waiting and Ready members. In a full
+// message every row; else only the rows that changed.
+type DirectoryView struct {
+	Full   bool                 `json:"full,omitempty"`
+	Agents []DirectoryAgentView `json:"agents"`
+	Queues []DirectoryQueueView `json:"queues"`
+}
+
+// DirectoryAgentView is one agent in the directory: only name, extension
+// and presence.
+type DirectoryAgentView struct {
+	Name      string `json:"name"`
+	Extension string `json:"extension"`
+	Presence  string `json:"presence"` // one of the Presence constants
+	Reason    string `json:"reason"`   // the Not Ready reason
+}
+
+// Presences of the directory.
+const (
+	PresenceReady     = "ready"
+	PresenceNotReady  = "not_ready"
+	PresenceOnCall    = "on_call"
+	PresenceWrapup    = "wrapup"
+	PresenceLoggedOut = "logged_out"
+)
+
+// DirectoryQueueView is one queue in the directory.
+type DirectoryQueueView struct {
+	ID      ccaas.QueueID `json:"id"`
+	Name    string        `json:"name"`
+	Waiting int           `json:"waiting"`
+	Ready   int           `json:"ready"`
 }
 
 // CallerView is the customer's number and name (the number dialled, for
@@ -210,6 +306,10 @@ type Command struct {
 	// Agent is the agent a supervisor acts on (monitor, whisper, barge,
 	// agent_ready, agent_not_ready, agent_logout).
 	Agent ccaas.AgentID `json:"agent,omitempty"`
+	// Queue is the queue a call is transferred to (transfer, instead of Target).
+	Queue ccaas.QueueID `json:"queue,omitempty"`
+	Code  string        `json:"code,omitempty"` // disposition: a wrapup code of the call's queue
+	Note  string        `json:"note,omitempty"` // disposition: plain text
 }
 
 // Command names.
@@ -229,6 +329,19 @@ const (
 	CmdMute          = "mute"
 	CmdUnmute        = "unmute"
 	CmdDTMF          = "dtmf"
+	// Consultation (attended transfer): consult a colleague while the
+	// customer is on hold, then complete, cancel or make it a conference.
+	CmdConsult           = "consult"
+	CmdConsultComplete   = "consult_complete"
+	CmdConsultCancel     = "consult_cancel"
+	CmdConsultConference = "consult_conference"
+	// The directory of agents and queues: follow it, and stop.
+	CmdDirectoryOpen  = "directory_open"
+	CmdDirectoryClose = "directory_close"
+	// CmdDisposition saves the agent's wrapup code and note of a call.
+	CmdDisposition = "disposition"
+	// CmdEndWrapup ends wrapup early, where the tenant allows it.
+	CmdEndWrapup = "end_wrapup"
 	// Supervisors' commands.
 	CmdMonitor       = "monitor" // listen to an agent's call
 	CmdWhisper       = "whisper" // speak to the agent only
@@ -271,6 +384,7 @@ type TeamCallView struct {
 	Since     *time.Time   `json:"since"` // answered, or offered while ringing
 	Held      bool         `json:"held"`
 	HeldSince *time.Time   `json:"heldSince"`
+	Consult   *ConsultView `json:"consult"` // a consultation about the call, as this agent sees it
 }
 
 // TeamQueueView is one queue an agent of the supervisor's teams serves.

@@ -121,13 +121,58 @@ type AgentLeftCall struct {
 }
 
 // CallTransferred: an agent handed the call blind to the agent of an
-// extension; the transferring agent leaves it next.
+// extension, or to another queue of the tenant (To 0, Queue set: the
+// call's CallQueued follows); the transferring agent leaves it next.
 type CallTransferred struct {
 	At        time.Time
 	Call      ccaas.CallID
 	From      ccaas.AgentID
 	To        ccaas.AgentID
 	Extension string
+	Queue     ccaas.QueueID // the queue it was transferred to (0: to an agent)
+	QueueName string
+}
+
+// ConsultStarted: an agent put their customer on hold to consult the agent
+// of an extension (the first step of an attended transfer); that agent's
+// CallOffered follows.
+type ConsultStarted struct {
+	At        time.Time
+	Call      ccaas.CallID
+	From      ccaas.AgentID // the agent consulting
+	To        ccaas.AgentID // the colleague consulted
+	Extension string
+}
+
+// ConsultEnded: the consultation is over, for Outcome (one of the Consult
+// constants). When it completed, the customer joined the colleague in
+// Bridge and the consulting agent leaves the call next.
+type ConsultEnded struct {
+	At      time.Time
+	Call    ccaas.CallID
+	From    ccaas.AgentID
+	To      ccaas.AgentID
+	Outcome string
+	Bridge  string // the bridge the customer joined (completed)
+}
+
+// How a consultation ended (ConsultEnded.Outcome).
+const (
+	ConsultCompleted    = "completed"     // the customer went to the colleague (attended transfer)
+	ConsultConference   = "conference"    // the customer joined the two agents
+	ConsultCancelled    = "cancelled"     // the consulting agent went back to the customer
+	ConsultNoAnswer     = "no_answer"     // the colleague did not answer
+	ConsultLeft         = "left"          // the colleague hung up or was lost
+	ConsultCustomerLeft = "customer_left" // the customer hung up on hold
+	ConsultAgentLost    = "agent_lost"    // the consulting agent was lost before the colleague answered
+	ConsultBlind        = "blind"         // the consulting agent hung up while the colleague's phone rang: a blind transfer
+)
+
+// DispositionGiven: an agent gave (or gave again) their wrapup code and
+// note of a call.
+type DispositionGiven struct {
+	At          time.Time
+	Disposition ccaas.Disposition
 }
 
 // CallHeld and CallResumed: the customer went on hold (music) and came back.
@@ -168,18 +213,21 @@ type CallEnded struct {
 	Record   ccaas.CallRecord
 }
 
-func (Configured) event()      {}
-func (AgentChanged) event()    {}
-func (LineChanged) event()     {}
-func (CallQueued) event()      {}
-func (CallDialled) event()     {}
-func (CallOffered) event()     {}
-func (CallConnected) event()   {}
-func (OfferMissed) event()     {}
-func (AgentLeftCall) event()   {}
-func (CallTransferred) event() {}
-func (CallHeld) event()        {}
-func (CallResumed) event()     {}
-func (CallAbandoned) event()   {}
-func (CallTimedOut) event()    {}
-func (CallEnded) event()       {}
+func (Configured) event()       {}
+func (AgentChanged) event()     {}
+func (LineChanged) event()      {}
+func (CallQueued) event()       {}
+func (CallDialled) event()      {}
+func (CallOffered) event()      {}
+func (CallConnected) event()    {}
+func (OfferMissed) event()      {}
+func (AgentLeftCall) event()    {}
+func (CallTransferred) event()  {}
+func (CallHeld) event()         {}
+func (CallResumed) event()      {}
+func (CallAbandoned) event()    {}
+func (CallTimedOut) event()     {}
+func (CallEnded) event()        {}
+func (ConsultStarted) event()   {}
+func (ConsultEnded) event()     {}
+func (DispositionGiven) event() {}

@@ -362,6 +362,11 @@ func ParseQueueForm(v url.Values, cfg ccaas.TenantConfig, self ccaas.QueueID) (c
 			q.Members = append(q.Members, ccaas.Member{Agent: a.ID, Skill: skill})
 		}
 	}
+	q.WrapupCodes = lines(v, e, "wrapup_codes", validate.WrapupCode, ccaas.MaxWrapupCodes, "wrapup codes")
+	q.CodeRequired = checkbox(v, e, "code_required")
+	if q.CodeRequired && len(q.WrapupCodes) == 0 && e["wrapup_codes"] == "" {
+		e.add("code_required", "a queue without wrapup codes cannot require one: list the codes first")
+	}
 	if len(e) > 0 {
 		return ccaas.Queue{}, e
 	}
@@ -453,6 +458,7 @@ func ParseSettingsForm(v url.Values, s ccaas.Settings) (ccaas.Settings, FormErro
 	}
 	s.NotifyIncoming = checkbox(v, e, "notify_incoming")
 	s.AgentCallsNotReady = checkbox(v, e, "agent_calls_not_ready")
+	s.EndWrapupEarly = checkbox(v, e, "end_wrapup_early")
 	if len(e) > 0 {
 		return ccaas.Settings{}, e
 	}

@@ -127,6 +127,8 @@ func FuzzParseQueueForm(f *testing.F) {
 		"name=X&ring=-1&strategy=x&moh=..%2F&overflow=voicemail&member=01&member=1&member=1&skill_a1=999999999999",
 		"name=A&name=B&did=5550100&did=5550100&ring=20",
 		"name=X&did=5550200&did=1%3BDial&ring=20&strategy=longest_idle&moh=default&overflow=hangup",
+		"name=X&ring=20&strategy=longest_idle&moh=default&overflow=hangup&wrapup_codes=Sale%0AComplaint%0D%0A%3Cb%3E&code_required=on",
+		"name=X&ring=20&strategy=longest_idle&moh=default&overflow=hangup&wrapup_codes=A%09B%0AA&code_required=yes",
 	)
 	f.Fuzz(func(t *testing.T, body string) {
 		for _, self := range []ccaas.QueueID{0, 10} {
@@ -156,6 +158,14 @@ func checkQueue(t *testing.T, q ccaas.Queue, self ccaas.QueueID) {
 	}
 	if len(q.DIDs) > 100 {
 		t.Fatalf("accepted %d DIDs", len(q.DIDs))
+	}
+	if len(q.WrapupCodes) > ccaas.MaxWrapupCodes || q.CodeRequired && len(q.WrapupCodes) == 0 {
+		t.Fatalf("accepted %d wrapup codes, required %v", len(q.WrapupCodes), q.CodeRequired)
+	}
+	for i, code := range q.WrapupCodes {
+		if !plainText(code, 1, 64) || slices.Contains(q.WrapupCodes[:i], code) {
+			t.Fatalf("accepted wrapup code %q", code)
+		}
 	}
 	for i, d := range q.DIDs {
 		if !fuzzDID.MatchString(d) || slices.Contains(q.DIDs[:i], d) || !slices.Contains(fuzzTenant.DIDs, d) {

@@ -739,12 +739,27 @@ func TestAdminChanges(t *testing.T) {
 			t.Fatalf("the new queue's form does not say it needs members: %s", page)
 		}
 	})
+	t.Run("wrapup codes of a queue", func(t *testing.T) {
+		form := url.Values{"name": {"Support"}, "did": {"5550300"}, "ring": {"15"}, "strategy": {"round_robin"}, "moh": {"jazz"}, "overflow": {"hangup"},
+			"member": {id(eve.ID)}, "wrapup_codes": {"Sale\r\n  Complaint  \n\n<b>Wrong</b> number\n"}, "code_required": {"on"}}
+		saved(t, a.post("/admin/queues/"+id(support.ID), form), "/admin/queues")
+		expectReload(t, tenantA)
+		q := f.config(f.tA.ID).Queues[1]
+		if !slices.Equal(q.WrapupCodes, []string{"Sale", "Complaint", "<b>Wrong</b> number"}) || !q.CodeRequired {
+			t.Fatalf("codes %q required %v", q.WrapupCodes, q.CodeRequired)
+		}
+		page := a.get("/admin/queues/" + id(support.ID)).body
+		if !strings.Contains(page, "Sale\nComplaint\n&lt;b&gt;Wrong&lt;/b&gt; number</textarea>") || !strings.Contains(page, `id="code_required" name="code_required" aria-describedby="code_required-help" checked`) {
+			t.Fatalf("the form does not show the codes: %s", page)
+		}
+	})
 	t.Run("edit queue", func(t *testing.T) {
 		saved(t, a.post("/admin/queues/"+id(support.ID), url.Values{"name": {"Support"}, "did": {"5550300"}, "ring": {"25"}, "strategy": {"fewest_calls"},
 			"moh": {"default"}, "max_wait": {"60"}, "overflow": {"extension"}, "overflow_target": {"1001"}}), "/admin/queues")
 		expectReload(t, tenantA)
 		q := f.config(f.tA.ID).Queues[1]
-		if q.RingSeconds != 25 || q.Strategy != "fewest_calls" || q.Overflow != "extension" || q.OverflowTarget != "1001" || len(q.DIDs) != 1 || len(q.Members) != 0 {
+		if q.RingSeconds != 25 || q.Strategy != "fewest_calls" || q.Overflow != "extension" || q.OverflowTarget != "1001" || len(q.DIDs) != 1 || len(q.Members) != 0 ||
+			len(q.WrapupCodes) != 0 || q.CodeRequired {
 			t.Fatalf("queue = %+v", q)
 		}
 		// without members nobody can answer it: the list and the form say so
@@ -817,7 +832,7 @@ func TestAdminChanges(t *testing.T) {
 	t.Run("variables, reasons and settings", func(t *testing.T) {
 		saved(t, a.post("/admin/variables", url.Values{"key": {"Customer", "", "Order"}, "variable": {"CUST_ID", "", "ORDER_NO"}}), "/admin/variables")
 		saved(t, a.post("/admin/reasons", url.Values{"reasons": {"coaching\r\nback_office\n"}}), "/admin/reasons")
-		saved(t, a.post("/admin/settings", url.Values{"notify_incoming": {"on"}}), "/admin/settings")
+		saved(t, a.post("/admin/settings", url.Values{"notify_incoming": {"on"}, "end_wrapup_early": {"on"}}), "/admin/settings")
 		expectReload(t, []ccaas.TenantID{f.tA.ID, f.tA.ID, f.tA.ID})
 		cfg := f.config(f.tA.ID)
 		if !reflect.DeepEqual(cfg.Variables, []ccaas.CallVariable{{Key: "Customer", Variable: "CUST_ID"}, {Key: "Order", Variable: "ORDER_NO"}}) {
@@ -826,7 +841,7 @@ func TestAdminChanges(t *testing.T) {
 		if !reflect.DeepEqual(cfg.Reasons, []string{"break", "lunch", "training", "back_office", "coaching"}) {
 			t.Fatalf("reasons = %+v", cfg.Reasons)
 		}
-		if !cfg.Settings.NotifyIncoming || cfg.Settings.AgentCallsNotReady {
+		if !cfg.Settings.NotifyIncoming || cfg.Settings.AgentCallsNotReady || !cfg.Settings.EndWrapupEarly {
 			t.Fatalf("settings = %+v", cfg.Settings)
 		}
 	})
@@ -878,6 +893,14 @@ func TestAdminChanges(t *testing.T) {
 			t.Fatalf("missing tenant = %d", r.status)
 		}
 	})
+}
+
+func fiftyOneCodes() string {
+	var b strings.Builder
+	for i := range 51 {
+		fmt.Fprintf(&b, "Code %d\n", i)
+	}
+	return b.String()
 }
 
 // TestAdminRefusesBadValues: broken or hostile values are refused with the
@@ -933,6 +956,12 @@ func TestAdminRefusesBadValues(t *testing.T) {
 		{"default reason", "/admin/reasons", url.Values{"reasons": {"lunch"}}, []string{"there already for every tenant"}},
 		{"bad reason", "/admin/reasons", url.Values{"reasons": {"Coffee Break!"}}, []string{"lowercase letters", "Coffee Break!"}},
 		{"settings switch not a checkbox", "/admin/settings", url.Values{"notify_incoming": {"maybe"}}, []string{"On or off"}},
+		{"end wrapup early not a checkbox", "/admin/settings", url.Values{"end_wrapup_early": {"yes"}}, []string{"On or off"}},
+		{"a wrapup code on two lines", "/admin/queues", withValues(queue, "wrapup_codes", "Sale\nSale"), []string{"Sale is listed twice"}},
+		{"a wrapup code too long", "/admin/queues", withValues(queue, "wrapup_codes", strings.Repeat("c", 65)), []string{"1 to 64 characters on one line"}},
+		{"a wrapup code with a tab", "/admin/queues", withValues(queue, "wrapup_codes", "Sale\tnow"), []string{"1 to 64 characters on one line"}},
+		{"51 wrapup codes", "/admin/queues", withValues(queue, "wrapup_codes", fiftyOneCodes()), []string{"At most 50 wrapup codes"}},
+		{"a required code without codes", "/admin/queues", withValues(queue, "code_required", "on"), []string{"A queue without wrapup codes cannot require one"}},
 	}
 	before := f.config(f.tA.ID)
 	for _, tt := range tests {

@@ -16,8 +16,8 @@ import (
 
 // Limits of a CTI socket (the gorilla chat example's shape).
 const (
-	ctiMaxMessage  = 4 << 10
-	ctiSendBacklog = 256 // messages queued for one client before it is dropped as too slow
+	ctiMaxMessage  = 16 << 10 // a command with a note of 2,000 characters (8 KiB of UTF-8 at most) fits
+	ctiSendBacklog = 256      // messages queued for one client before it is dropped as too slow
 	// ctiReadPause: while this many messages wait to be written to the
 	// client, its next command is not read. A client's commands are read one
 	// at a time, each once the app has handled the one before, so a burst is

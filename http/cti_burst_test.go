@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -65,4 +66,42 @@ func TestCTICommandBurstIsServed(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestCTIMessageLimit: a disposition with a note of 2,000 characters of
+// four bytes each fits a command (16 KiB); anything larger closes the socket.
+func TestCTIMessageLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		agents := busyAgents{&sinkAgents{sessions: map[string]*app.Session{"a": {ID: "a"}}, sinks: map[string]app.Sink{}}}
+		conn := ctiSockets(t, New(Config{Agents: agents}))("a")
+		note := strings.Repeat("😀", 2000)
+		if err := conn.WriteJSON(cti.Command{ID: "big", Cmd: cti.CmdDisposition, Call: "c1", Code: "Sale", Note: note}); err != nil {
+			t.Fatal(err)
+		}
+		conn.SetReadDeadline(time.Now().Add(time.Minute))
+		for {
+			var m cti.Message
+			if err := conn.ReadJSON(&m); err != nil {
+				t.Fatalf("a note of 2,000 characters closed the socket: %v", err)
+			}
+			if m.Type == cti.MsgReply {
+				if m.ID != "big" || m.OK == nil || !*m.OK {
+					t.Fatalf("reply = %+v %+v", m, m.Error)
+				}
+				break
+			}
+		}
+		if err := conn.WriteMessage(websocket.TextMessage, []byte(`{"cmd":"ready","pad":"`+strings.Repeat("x", 16<<10)+`"}`)); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			var m cti.Message
+			if err := conn.ReadJSON(&m); err != nil {
+				return // closed, as it should
+			}
+			if m.Type == cti.MsgReply {
+				t.Fatalf("a message over 16 KiB was answered: %+v", m)
+			}
+		}
+	})
 }

@@ -21,15 +21,17 @@ import (
 )
 
 // The reports page (GET /admin/reports) and its CSV files
-// (GET /admin/reports/{queues,agents,states}.csv), for tenant admins and
+// (GET /admin/reports/{queues,agents,states,codes}.csv, and the call records
+// calls.csv, reports_calls.go), for tenant admins and
 // supervisors. The query names the period: from and to (YYYY-MM-DD, both
 // days included), by (day or hour) and tz (an IANA zone such as
 // Europe/Berlin; the server's own zone if empty). A supervisor's agent
 // tables hold only the agents they supervise. The figures are defined in
 // package report.
 
-// reportTables are the CSV files, by the name in their URL.
-var reportTables = []string{"queues.csv", "agents.csv", "states.csv"}
+// reportTables are the CSV files of the page's tables, by the name in their
+// URL; callsFile is the export of the call records (a file only).
+var reportTables = []string{"queues.csv", "agents.csv", "states.csv", "codes.csv"}
 
 // maxZoneName bounds ?tz= (the longest IANA names have about 30 characters).
 const maxZoneName = 64
@@ -150,6 +152,9 @@ func (a *admin) computeReport(c *gin.Context, q reportQuery) (report.Report, boo
 		sees := func(id ccaas.AgentID) bool { ag, ok := others[id]; return ok && me.Supervises(ag) }
 		r.Agents = keepRows(r.Agents, func(row report.AgentRow) bool { return sees(row.Agent) })
 		r.States = keepRows(r.States, func(row report.StateRow) bool { return sees(row.Agent) })
+		// a code's total is a figure of its queue, as the queue table's are
+		r.Codes = keepRows(r.Codes, func(row report.CodeRow) bool { return row.Total || sees(row.Agent) })
+		r.Calls = teamCalls(r.Calls, sees)
 	}
 	return r, true
 }
@@ -176,6 +181,7 @@ type reportPage struct {
 	States     []stateBar
 	Tables     []reportTable
 	Per        string // "hour" or "day"
+	CallsLink  template.URL
 }
 
 func (a *admin) reports(c *gin.Context) {
@@ -207,13 +213,14 @@ func (a *admin) reports(c *gin.Context) {
 		// trusted: a fixed name and a query string of checked values, encoded
 		data.Tables[i].Link = template.URL("/admin/reports/" + data.Tables[i].File + "?" + data.Query)
 	}
+	data.CallsLink = template.URL("/admin/reports/" + callsFile + "?" + data.Query)
 	a.render(c, http.StatusOK, "reports", p)
 }
 
 func (a *admin) reportCSV(c *gin.Context) {
 	name := c.Param("table")
 	i := slices.Index(reportTables, name)
-	if i < 0 {
+	if i < 0 && name != callsFile {
 		a.notFound(c)
 		return
 	}
@@ -226,7 +233,13 @@ func (a *admin) reportCSV(c *gin.Context) {
 	if !ok {
 		return
 	}
-	body, err := reportTablesOf(r)[i].csv()
+	var table reportTable
+	if i < 0 {
+		table = callsTable(r, q.period.Loc)
+	} else {
+		table = reportTablesOf(r)[i]
+	}
+	body, err := table.csv()
 	if err != nil {
 		a.failed(c, err)
 		return
@@ -461,7 +474,19 @@ func reportTablesOf(r report.Report) []reportTable {
 			cellDur(t.Connecting), cellDur(t.Talking), cellDur(t.Wrapup),
 		}})
 	}
-	return []reportTable{queues, agents, states}
+	codes := reportTable{Title: "Wrapup codes", File: reportTables[3], Empty: "No agent gave a wrapup code for a call of this period.",
+		Columns: []reportColumn{
+			{"Queue", "queue", ""}, {"Code", "code", ""}, {"Agent", "agent", ""},
+			{"Calls", "calls", "calls of the period the agent gave this code (the last one they gave counts); the code's total row counts every agent"},
+		}}
+	for _, c := range r.Codes {
+		who := c.Name
+		if c.Total {
+			who = "All agents"
+		}
+		codes.Rows = append(codes.Rows, reportRow{Total: c.Total, Values: []cell{cellText(c.QueueName), cellText(c.Code), cellText(who), cellCount(c.Calls)}})
+	}
+	return []reportTable{queues, agents, states, codes}
 }
 
 // ---- charts: bars sized by CSS classes (the page's CSP allows no inline

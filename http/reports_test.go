@@ -91,6 +91,11 @@ func newReportFixture(t *testing.T) *reportFixture {
 		row(f.tB.ID, f.agentB.ID, "10:15:00", "ready", "talking", "B1"),
 		row(f.tB.ID, f.agentB.ID, "10:45:05", "talking", "wrapup", "B1"),
 	}))
+	must(f.db.SetDispositions(ctx, []ccaas.Disposition{
+		{Tenant: f.tA.ID, Call: "A1", Agent: sam, Queue: f.queueA.ID, Code: "Sale", Note: "=cmd|' /C calc'!A0\nsecond line", At: at("10:02:20")},
+		{Tenant: f.tA.ID, Call: "A3", Agent: lee, Queue: f.queueA.ID, Code: "No sale", At: at("11:01:41")},
+		{Tenant: f.tB.ID, Call: "B1", Agent: f.agentB.ID, Queue: f.queueB.ID, Code: "Other tenant's", At: at("10:45:06")},
+	}))
 	return f
 }
 
@@ -136,6 +141,24 @@ Sam,Total,2100.0,60.0,1885.0,3.0,2.0,120.0,30.0
 `
 )
 
+// The wrapup codes of the fixture: Sam gave Sale for A1, Lee No sale for A3
+// (no code order of the queue: by name).
+var wantCodesCSV = `queue,code,agent,calls
+Sales,No sale,Lee,1
+Sales,No sale,All agents,1
+Sales,Sale,Sam,1
+Sales,Sale,All agents,1
+`
+
+// The call records: a row per call and agent, the code and note on it (a
+// note that starts like a formula is defused, its line break quoted).
+var wantCallsCSV = `call,arrived,direction,queue,number,name,did,answered,ended,wait_s,talk_s,hold_s,transfers,end_reason,agent,role,agent_joined,agent_left,agent_outcome,code,note
+A1,2026-03-09T10:00:00Z,inbound,Sales,,,,2026-03-09T10:00:10Z,2026-03-09T10:02:10Z,10.0,120.0,0.0,0,agent_hangup,Sam,answer,2026-03-09T10:00:10Z,2026-03-09T10:02:10Z,agent_hangup,Sale,"'=cmd|' /C calc'!A0
+second line"
+A2,2026-03-09T10:30:00Z,inbound,Sales,,,,,2026-03-09T10:30:30Z,30.0,0.0,0.0,0,caller_hangup,,,,,,,
+A3,2026-03-09T11:00:00Z,inbound,Sales,,,,2026-03-09T11:00:40Z,2026-03-09T11:01:40Z,40.0,60.0,0.0,0,agent_hangup,Lee,answer,2026-03-09T11:00:40Z,2026-03-09T11:01:40Z,agent_hangup,No sale,
+`
+
 // onlyRows keeps the header and the rows of the agents named.
 func onlyRows(csvText string, agents ...string) string {
 	lines := strings.SplitAfter(csvText, "\n")
@@ -162,10 +185,16 @@ func TestReportCSV(t *testing.T) {
 		{"admin queues", admin, "queues", wantQueuesCSV},
 		{"admin agents", admin, "agents", wantAgentsCSV},
 		{"admin states", admin, "states", wantStatesCSV},
+		{"admin codes", admin, "codes", wantCodesCSV},
+		{"admin calls", admin, "calls", wantCallsCSV},
 		// a supervisor of North sees every queue, but only Sam among the agents
 		{"supervisor queues", sup, "queues", wantQueuesCSV},
 		{"supervisor agents", sup, "agents", onlyRows(wantAgentsCSV, "Sam")},
 		{"supervisor states", sup, "states", onlyRows(wantStatesCSV, "Sam")},
+		// a code's total is its queue's figure; the agents' rows are the team's
+		{"supervisor codes", sup, "codes", "queue,code,agent,calls\nSales,No sale,All agents,1\nSales,Sale,Sam,1\nSales,Sale,All agents,1\n"},
+		// the calls Sam took part in, only: no unanswered call, none of Lee's
+		{"supervisor calls", sup, "calls", strings.Join(strings.SplitAfter(wantCallsCSV, "\n")[:3], "")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -284,6 +313,11 @@ func TestReportPage(t *testing.T) {
 		`href="/admin/reports/queues.csv?by=hour&amp;from=2026-03-09&amp;to=2026-03-09&amp;tz=UTC"`,
 		`href="/admin/reports/agents.csv?by=hour&amp;from=2026-03-09&amp;to=2026-03-09&amp;tz=UTC"`,
 		`href="/admin/reports/states.csv?by=hour&amp;from=2026-03-09&amp;to=2026-03-09&amp;tz=UTC"`,
+		`href="/admin/reports/codes.csv?by=hour&amp;from=2026-03-09&amp;to=2026-03-09&amp;tz=UTC"`,
+		`href="/admin/reports/calls.csv?by=hour&amp;from=2026-03-09&amp;to=2026-03-09&amp;tz=UTC"`,
+		// the wrapup codes per queue, code and agent
+		`<td>Sales</td><td>Sale</td><td>Sam</td><td class="num">1</td>`,
+		`<tr class="total"><td>Sales</td><td>No sale</td><td>All agents</td><td class="num">1</td>`,
 		`<a href="/admin/agents"`, // an admin has every section
 		// the queues' 19 columns in two tables that fit the window, each a named
 		// box the keyboard reaches, with the columns' meanings shown, not hovered
@@ -350,14 +384,14 @@ func TestReportBadInput(t *testing.T) {
 			if !strings.Contains(r.body, `<form class="card report-form"`) {
 				t.Fatal("the form is not shown again")
 			}
-			for _, file := range reportTables {
+			for _, file := range append(reportTables, callsFile) {
 				if r := admin.get("/admin/reports/" + file + "?" + tt.query); r.status != http.StatusBadRequest || r.header.Get("Content-Disposition") != "" {
 					t.Fatalf("%s = %d", file, r.status)
 				}
 			}
 		})
 	}
-	for _, path := range []string{"/admin/reports/calls.csv", "/admin/reports/queues", "/admin/reports/..%2fagents"} {
+	for _, path := range []string{"/admin/reports/nope.csv", "/admin/reports/queues", "/admin/reports/..%2fagents"} {
 		if r := admin.get(path + "?" + reportQueryUTC); r.status != http.StatusNotFound {
 			t.Errorf("%s = %d, want 404", path, r.status)
 		}

@@ -99,6 +99,10 @@ func (b *Book) Apply(events []event.Event) {
 			b.left(e)
 		case event.CallTransferred:
 			b.transferred(e)
+		case event.ConsultEnded:
+			if e.Outcome == event.ConsultCompleted {
+				b.attended(e)
+			}
 		case event.CallAbandoned:
 			b.abandoned(e)
 		case event.CallTimedOut:
@@ -184,10 +188,11 @@ func (b *Book) complete(id ccaas.CallID, c *bookCall, reason string, at time.Tim
 }
 
 // transferred: the queue's agent transferred the caller blind to the agent
-// of an extension (app_queue since Asterisk 12 writes BLINDTRANSFER where
-// older versions wrote TRANSFER, with the same fields). The queue's part of
-// the call ends here; the context is the tenant, in which extensions are
-// unique.
+// of an extension, or to another queue (app_queue since Asterisk 12 writes
+// BLINDTRANSFER where older versions wrote TRANSFER, with the same fields).
+// The queue's part of the call ends here; the context is the tenant, in
+// which extensions are unique. A queue has no extension of its own: its
+// name as this log names queues stands there (its ENTERQUEUE follows).
 //
 //	BLINDTRANSFER|extension|context|holdtime|calltime|origposition
 func (b *Book) transferred(e event.CallTransferred) {
@@ -196,7 +201,26 @@ func (b *Book) transferred(e event.CallTransferred) {
 		return
 	}
 	c.state = done
-	b.line(e.At, string(e.Call), c.name, c.agent, "BLINDTRANSFER", e.Extension, b.domain,
+	to := e.Extension
+	if e.Queue != 0 {
+		to = b.queueName(e.QueueName)
+	}
+	b.line(e.At, string(e.Call), c.name, c.agent, "BLINDTRANSFER", to, b.domain,
+		secondsBetween(c.entered, c.connected), secondsBetween(c.connected, e.At), itoa(c.opos))
+}
+
+// attended: the queue's agent completed a consultation: the caller joined
+// the colleague in the call's bridge (app_queue writes this for a bridge
+// merge). The queue's part of the call ends here.
+//
+//	ATTENDEDTRANSFER|BRIDGE|bridge|holdtime|calltime|origposition
+func (b *Book) attended(e event.ConsultEnded) {
+	c := b.call(e.Call)
+	if c.state != connected || c.member != e.From {
+		return
+	}
+	c.state = done
+	b.line(e.At, string(e.Call), c.name, c.agent, "ATTENDEDTRANSFER", "BRIDGE", e.Bridge,
 		secondsBetween(c.entered, c.connected), secondsBetween(c.connected, e.At), itoa(c.opos))
 }
 

@@ -45,6 +45,7 @@ var (
 	aliceByQueue = event.Agent{ID: alice, Username: "alice", Part: ccaas.PartAnswer, ByQueue: true}
 	bobByQueue   = event.Agent{ID: bob, Username: "bob", Part: ccaas.PartAnswer, ByQueue: true}
 	bobTransfer  = event.Agent{ID: bob, Username: "bob", Part: ccaas.PartTransfer}
+	bobConsult   = event.Agent{ID: bob, Username: "bob", Part: ccaas.PartConsult}
 )
 
 func TestBook(t *testing.T) {
@@ -130,6 +131,68 @@ func TestBook(t *testing.T) {
 				"1700000010|c1-0000000000000001|Sales@acme.example|NONE|ENTERQUEUE||+4930123|1|Jane",
 				"1700000012|c1-0000000000000001|Sales@acme.example|alice@acme.example|CONNECT|2|ln|2",
 				"1700000040|c1-0000000000000001|Sales@acme.example|alice@acme.example|BLINDTRANSFER|1002|acme.example|2|28|1",
+			},
+		},
+		{
+			name: "a completed consultation ends the queue's part: ATTENDEDTRANSFER",
+			events: []event.Event{
+				enters(10, sales, "Sales", 1),
+				event.CallOffered{At: at(10), Call: call1, Agent: aliceByQueue},
+				event.CallConnected{At: at(12), Call: call1, Agent: aliceByQueue, Offered: at(10), Line: "ln"},
+				event.CallHeld{At: at(30), Call: call1},
+				event.ConsultStarted{At: at(30), Call: call1, From: alice, To: bob, Extension: "1002"},
+				event.CallOffered{At: at(30), Call: call1, Agent: bobConsult},
+				event.CallConnected{At: at(33), Call: call1, Agent: bobConsult, Offered: at(30), Line: "ln2"},
+				event.ConsultEnded{At: at(50), Call: call1, From: alice, To: bob, Outcome: event.ConsultCompleted, Bridge: "cb1-00000000000000aa"},
+				event.AgentLeftCall{At: at(50), Call: call1, Agent: aliceByQueue, Reason: ccaas.EndTransferred},
+				event.CallResumed{At: at(50), Call: call1},
+				event.AgentLeftCall{At: at(90), Call: call1, Agent: bobConsult, Reason: ccaas.EndCallerHangup},
+				event.CallEnded{At: at(90), Call: call1, Reason: ccaas.EndCallerHangup},
+			},
+			want: []string{
+				"1700000010|c1-0000000000000001|Sales@acme.example|NONE|ENTERQUEUE||+4930123|1|Jane",
+				"1700000012|c1-0000000000000001|Sales@acme.example|alice@acme.example|CONNECT|2|ln|2",
+				"1700000050|c1-0000000000000001|Sales@acme.example|alice@acme.example|ATTENDEDTRANSFER|BRIDGE|cb1-00000000000000aa|2|38|1",
+			},
+		},
+		{
+			name: "a cancelled consultation writes nothing; the call completes as usual",
+			events: []event.Event{
+				enters(10, sales, "Sales", 1),
+				event.CallOffered{At: at(10), Call: call1, Agent: aliceByQueue},
+				event.CallConnected{At: at(12), Call: call1, Agent: aliceByQueue, Offered: at(10), Line: "ln"},
+				event.ConsultStarted{At: at(30), Call: call1, From: alice, To: bob, Extension: "1002"},
+				event.CallOffered{At: at(30), Call: call1, Agent: bobConsult},
+				event.CallConnected{At: at(33), Call: call1, Agent: bobConsult, Offered: at(30), Line: "ln2"},
+				event.ConsultEnded{At: at(40), Call: call1, From: alice, To: bob, Outcome: event.ConsultCancelled},
+				event.AgentLeftCall{At: at(40), Call: call1, Agent: bobConsult, Reason: ccaas.EndConsultEnded},
+				event.AgentLeftCall{At: at(60), Call: call1, Agent: aliceByQueue, Reason: ccaas.EndAgentHangup},
+				event.CallEnded{At: at(60), Call: call1, Reason: ccaas.EndAgentHangup},
+			},
+			want: []string{
+				"1700000010|c1-0000000000000001|Sales@acme.example|NONE|ENTERQUEUE||+4930123|1|Jane",
+				"1700000012|c1-0000000000000001|Sales@acme.example|alice@acme.example|CONNECT|2|ln|2",
+				"1700000060|c1-0000000000000001|Sales@acme.example|alice@acme.example|COMPLETEAGENT|2|48|1",
+			},
+		},
+		{
+			name: "transfer to another queue: BLINDTRANSFER to the queue, then it enters that queue",
+			events: []event.Event{
+				enters(10, sales, "Sales", 1),
+				event.CallOffered{At: at(10), Call: call1, Agent: aliceByQueue},
+				event.CallConnected{At: at(12), Call: call1, Agent: aliceByQueue, Offered: at(10), Line: "ln"},
+				event.CallTransferred{At: at(40), Call: call1, From: alice, Queue: help, QueueName: "Help"},
+				event.AgentLeftCall{At: at(40), Call: call1, Agent: aliceByQueue, Reason: ccaas.EndTransferred},
+				enters(40, help, "Help", 1),
+				event.CallAbandoned{At: at(45), Call: call1, Position: 1},
+				event.CallEnded{At: at(45), Call: call1, Reason: ccaas.EndCallerHangup, Position: 1},
+			},
+			want: []string{
+				"1700000010|c1-0000000000000001|Sales@acme.example|NONE|ENTERQUEUE||+4930123|1|Jane",
+				"1700000012|c1-0000000000000001|Sales@acme.example|alice@acme.example|CONNECT|2|ln|2",
+				"1700000040|c1-0000000000000001|Sales@acme.example|alice@acme.example|BLINDTRANSFER|Help@acme.example|acme.example|2|28|1",
+				"1700000040|c1-0000000000000001|Help@acme.example|NONE|ENTERQUEUE||+4930123|1|Jane",
+				"1700000045|c1-0000000000000001|Help@acme.example|NONE|ABANDON|1|1|5",
 			},
 		},
 		{

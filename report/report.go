@@ -238,6 +238,12 @@ type Report struct {
 	Queues  []QueueRow
 	Agents  []AgentRow
 	States  []StateRow
+	// Codes count the wrapup codes agents gave (codes.go).
+	Codes []CodeRow
+	// Calls are the period's calls (with their dispositions), for the
+	// export of the call records; AgentNames names their agents.
+	Calls      []ccaas.CallRecord
+	AgentNames map[ccaas.AgentID]string
 }
 
 type key[ID comparable] struct {
@@ -281,6 +287,7 @@ func Compute(in Input) Report {
 			continue
 		}
 		calls[c.ID] = callInfo{bucket: b, queue: c.Queue}
+		r.Calls = append(r.Calls, c)
 		if c.Queue != 0 {
 			if _, ok := queueNames[c.Queue]; !ok {
 				queueNames[c.Queue] = cmp.Or(c.QueueName, "queue #"+strconv.FormatInt(int64(c.Queue), 10)) // a deleted queue keeps its name
@@ -373,8 +380,14 @@ func Compute(in Input) Report {
 		func(id ccaas.AgentID, name string, b Bucket, total bool, s StateTimes) StateRow {
 			return StateRow{Agent: id, Name: name, Bucket: b, Total: total, StateTimes: s}
 		}, bs, (*StateTimes).add)
+	r.Codes = codeRows(r.Calls, in.Queues, queueNames, agentNames)
+	r.AgentNames = agentNames
 	return r
 }
+
+// AgentName is the name of an agent of the report's calls, "(deleted)"
+// after a deleted agent's.
+func (r Report) AgentName(id ccaas.AgentID) string { return agentName(r.AgentNames, id) }
 
 // addCall counts one call of a queue.
 func addCall(f *QueueFigures, c ccaas.CallRecord) {

@@ -157,6 +157,8 @@ func TestReportQueriesUseIndexes(t *testing.T) {
 		reportCallAgentsQuery: {"calls_tenant_arrived", "call_agents"},
 		// the state before, the rows of the period, the wrapups of its calls after it
 		reportStateQuery: {"agent_state_log_agent_at", "agent_state_log_tenant_at", "agent_state_log_call"},
+		// the calls of the period, then each one's dispositions by their key
+		reportDispositionsQuery: {"calls_tenant_arrived", "sqlite_autoindex_call_dispositions_1"},
 	} {
 		rows, err := w.db.db.Queryx(`EXPLAIN QUERY PLAN `+q, named(w.t1.ID, w.from, w.to)...)
 		if err != nil {

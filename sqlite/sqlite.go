@@ -99,6 +99,7 @@ var duplicates = map[string]ccaas.DuplicateError{
 	"not_ready_reasons.tenant_id, not_ready_reasons.reason": {Record: "reason", Field: "reason"},
 	"operators.username":                                    {Record: "operator", Field: "username"},
 	"tenant_dids.did":                                       {Record: "tenant", Field: "did"},
+	"queue_wrapup_codes.queue_id, queue_wrapup_codes.code":  {Record: "queue", Field: "wrapup code"},
 }
 
 // duplicate turns a uniqueness violation into a *ccaas.DuplicateError
@@ -140,7 +141,7 @@ func (d *DB) Tenants(ctx context.Context) ([]ccaas.Tenant, error) {
 	return ts, nil
 }
 
-const queueColumns = `id, tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds`
+const queueColumns = `id, tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds, code_required`
 
 const agentColumns = `id, tenant_id, username, name, extension, password_hash, role, wrapup_seconds, team`
 
@@ -180,8 +181,11 @@ func (d *DB) TenantConfig(ctx context.Context, tenant ccaas.TenantID) (ccaas.Ten
 		if err := d.db.SelectContext(ctx, &q.Members, `SELECT agent_id, skill FROM queue_members WHERE queue_id = ? ORDER BY agent_id`, q.ID); err != nil {
 			return cfg, fmt.Errorf("members of queue %d: %w", q.ID, err)
 		}
+		if err := d.db.SelectContext(ctx, &q.WrapupCodes, `SELECT code FROM queue_wrapup_codes WHERE queue_id = ? ORDER BY position`, q.ID); err != nil {
+			return cfg, fmt.Errorf("wrapup codes of queue %d: %w", q.ID, err)
+		}
 	}
-	if err := d.db.GetContext(ctx, &cfg.Settings, `SELECT notify_incoming, agent_calls_not_ready, trunk, caller_id FROM tenants WHERE id = ?`, tenant); err != nil {
+	if err := d.db.GetContext(ctx, &cfg.Settings, `SELECT notify_incoming, agent_calls_not_ready, trunk, caller_id, end_wrapup_early FROM tenants WHERE id = ?`, tenant); err != nil {
 		return cfg, fmt.Errorf("settings of tenant %d: %w", tenant, err)
 	}
 	if err := d.db.SelectContext(ctx, &cfg.Variables, `SELECT key_name, variable FROM call_variables WHERE tenant_id = ? ORDER BY position`, tenant); err != nil {
@@ -326,9 +330,9 @@ func (d *DB) CreateQueue(ctx context.Context, q ccaas.Queue) (ccaas.Queue, error
 	}
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO queues (tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			q.TenantID, q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds)
+			`INSERT INTO queues (tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds, code_required)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			q.TenantID, q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds, q.CodeRequired)
 		id, err := newID(res, err, "create queue "+q.Name)
 		if err != nil {
 			return err
@@ -353,7 +357,7 @@ func (d *DB) CreateQueue(ctx context.Context, q ccaas.Queue) (ccaas.Queue, error
 				return fmt.Errorf("queue %s: member %d: %w", q.Name, m.Agent, ccaas.ErrNotFound)
 			}
 		}
-		return nil
+		return insertWrapupCodes(ctx, tx, q)
 	})
 	return q, err
 }
@@ -408,8 +412,8 @@ func (d *DB) AddReason(ctx context.Context, tenant ccaas.TenantID, reason string
 
 // SetSettings changes a tenant's switches and outbound calling.
 func (d *DB) SetSettings(ctx context.Context, tenant ccaas.TenantID, s ccaas.Settings) error {
-	_, err := d.db.ExecContext(ctx, `UPDATE tenants SET notify_incoming = ?, agent_calls_not_ready = ?, trunk = ?, caller_id = ? WHERE id = ?`,
-		s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, tenant)
+	_, err := d.db.ExecContext(ctx, `UPDATE tenants SET notify_incoming = ?, agent_calls_not_ready = ?, trunk = ?, caller_id = ?, end_wrapup_early = ? WHERE id = ?`,
+		s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, s.EndWrapupEarly, tenant)
 	if err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}
@@ -492,14 +496,17 @@ func (d *DB) RecentCalls(ctx context.Context, tenant ccaas.TenantID, agent ccaas
 		Name      string `db:"name"`
 		Direction string `db:"direction"`
 		Outcome   string `db:"outcome"`
+		Code      string `db:"code"`
+		Note      string `db:"note"`
 	}
 	err := d.db.SelectContext(ctx, &rows,
-		`SELECT a.offered_at, a.joined_at, a.left_at, c.direction, a.outcome,
+		`SELECT a.offered_at, a.joined_at, a.left_at, c.direction, a.outcome, COALESCE(cd.code, '') AS code, COALESCE(cd.note, '') AS note,
 		   CASE WHEN c.direction = :internal AND a.role != :dialer THEN COALESCE(da.extension, '') ELSE c.number END AS number,
 		   CASE WHEN c.direction = :internal AND a.role != :dialer THEN COALESCE(da.name, '') ELSE c.name END AS name
 		 FROM call_agents a JOIN calls c ON c.id = a.call_id
 		 LEFT JOIN call_agents d ON d.call_id = c.id AND d.role = :dialer AND c.direction = :internal
 		 LEFT JOIN agents da ON da.id = d.agent_id AND da.tenant_id = c.tenant_id
+		 LEFT JOIN call_dispositions cd ON cd.call_id = a.call_id AND cd.agent_id = a.agent_id AND cd.tenant_id = c.tenant_id
 		 WHERE c.tenant_id = :tenant AND a.agent_id = :agent ORDER BY a.offered_at DESC LIMIT :limit`,
 		sql.Named("internal", ccaas.DirInternal), sql.Named("dialer", ccaas.PartDialer),
 		sql.Named("tenant", tenant), sql.Named("agent", agent), sql.Named("limit", limit))
@@ -509,7 +516,7 @@ func (d *DB) RecentCalls(ctx context.Context, tenant ccaas.TenantID, agent ccaas
 	out := make([]ccaas.RecentCall, len(rows))
 	for i, r := range rows {
 		at, _ := time.Parse(timeLayout, r.Offered)
-		out[i] = ccaas.RecentCall{At: at, Number: r.Number, Name: r.Name, Direction: r.Direction, Outcome: r.Outcome}
+		out[i] = ccaas.RecentCall{At: at, Number: r.Number, Name: r.Name, Direction: r.Direction, Outcome: r.Outcome, Code: r.Code, Note: r.Note}
 		if joined, err := time.Parse(timeLayout, r.Joined); err == nil {
 			if left, err := time.Parse(timeLayout, r.Left); err == nil {
 				out[i].Seconds = int(left.Sub(joined).Round(time.Second) / time.Second)
@@ -588,7 +595,9 @@ func (d *DB) CallRecord(ctx context.Context, tenant ccaas.TenantID, id ccaas.Cal
 	for _, a := range agents {
 		r.Agents = append(r.Agents, a.agent())
 	}
-	return r, nil
+	ds, err := d.Dispositions(ctx, tenant, id)
+	r.Dispositions = ds
+	return r, err
 }
 
 // CallRecords returns a tenant's calls that arrived in [from, to), with
@@ -603,14 +612,23 @@ func (d *DB) CallRecords(ctx context.Context, tenant ccaas.TenantID, from, to ti
 	if err := d.db.SelectContext(ctx, &agents, reportCallAgentsQuery, args...); err != nil {
 		return nil, fmt.Errorf("call records' agents: %w", err)
 	}
+	var dispositions []dispositionRow
+	if err := d.db.SelectContext(ctx, &dispositions, reportDispositionsQuery, args...); err != nil {
+		return nil, fmt.Errorf("call records' dispositions: %w", err)
+	}
 	byCall := make(map[ccaas.CallID][]ccaas.CallAgent, len(rows))
 	for _, a := range agents {
 		byCall[a.Call] = append(byCall[a.Call], a.agent())
+	}
+	given := make(map[ccaas.CallID][]ccaas.Disposition, len(dispositions))
+	for _, r := range dispositions {
+		given[r.Call] = append(given[r.Call], r.disposition())
 	}
 	out := make([]ccaas.CallRecord, len(rows))
 	for i, r := range rows {
 		out[i] = r.record(tenant)
 		out[i].Agents = byCall[r.ID]
+		out[i].Dispositions = given[r.ID]
 	}
 	return out, nil
 }
@@ -783,8 +801,8 @@ func (d *DB) UpdateQueue(ctx context.Context, q ccaas.Queue) error {
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx,
 			`UPDATE queues SET name = ?, ring_seconds = ?, moh_class = ?, priority = ?, strategy = ?, max_wait_seconds = ?,
-			 overflow = ?, overflow_target = ?, announce_seconds = ?, service_level_seconds = ? WHERE tenant_id = ? AND id = ?`,
-			q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds, q.TenantID, q.ID)
+			 overflow = ?, overflow_target = ?, announce_seconds = ?, service_level_seconds = ?, code_required = ? WHERE tenant_id = ? AND id = ?`,
+			q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds, q.CodeRequired, q.TenantID, q.ID)
 		if err := exactlyOne(res, err, fmt.Sprintf("update queue %d", q.ID)); err != nil {
 			return err
 		}
@@ -807,7 +825,10 @@ func (d *DB) UpdateQueue(ctx context.Context, q ccaas.Queue) error {
 				return err
 			}
 		}
-		return nil
+		if _, err := tx.ExecContext(ctx, `DELETE FROM queue_wrapup_codes WHERE queue_id = ?`, q.ID); err != nil {
+			return err
+		}
+		return insertWrapupCodes(ctx, tx, q)
 	})
 }
 

@@ -6,6 +6,7 @@
 
 import { Phone } from './phone.js';
 import { TeamPanel } from './team.js';
+import { Directory } from './directory.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -22,18 +23,20 @@ const END_REASONS = {
   caller_hangup: 'caller hung up', agent_hangup: 'you hung up', left: 'you left',
   transferred: 'transferred', withdrawn: 'offer withdrawn', failed: 'could not connect',
   busy: 'busy', no_answer: 'no answer', max_wait: 'maximum wait reached',
+  consult_ended: 'consultation ended',
 };
 const DIRECTIONS = { inbound: 'Inbound', outbound: 'Outbound', internal: 'Internal' };
 // How this agent came to the call, when it is not the plain way.
-const ROLE_NOTES = { transfer: 'transferred to you', conference: 'conference invitation', callee: 'a colleague calls' };
+const ROLE_NOTES = { transfer: 'transferred to you', conference: 'conference invitation', callee: 'a colleague calls', consult: 'a colleague consults you' };
 // An invited agent's part is named like the agent's own state: Offered.
 const PARTY_STATES = { offered: 'Offered', connecting: 'Connecting', connected: 'Connected' };
 const NOTICES = {
   joined: 'joined the call', left: 'left the call', no_answer: 'did not answer',
   barged: '(supervisor) joined the call',
   hold_failed: 'could not be put on hold: still on the line with you', resume_failed: 'could not be taken off hold: try Resume again',
+  customer_left: 'hung up while on hold; you are still talking with your colleague',
 };
-const OFFER_TITLES = { transfer: 'Transferred call', conference: 'Conference invitation', callee: 'Call from a colleague' };
+const OFFER_TITLES = { transfer: 'Transferred call', conference: 'Conference invitation', callee: 'Call from a colleague', consult: 'Consultation' };
 // A recent call the agent never took shows how it ended instead of a duration.
 const UNTAKEN = { withdrawn: 'missed', no_answer: 'no answer', busy: 'busy', failed: 'failed' };
 const KEY_MAX = 15; // attached data keys longer than this are cut, with the whole key on hover
@@ -55,7 +58,9 @@ const LEFT_CALL = {
   ended: ' Your call ended.',
 };
 // How the offered call's time is named: how long the caller has waited, or been on the line.
-const OFFER_WAIT = { answer: 'Caller waiting', transfer: 'Caller on the line', conference: 'Call time', callee: 'Calling for' };
+const OFFER_WAIT = { answer: 'Caller waiting', transfer: 'Caller on the line', conference: 'Call time', callee: 'Calling for', consult: 'Call time' };
+// What a note may hold (docs/cti-protocol.md, disposition).
+const NOTE_MAX = 2000;
 // Storage keys: the last login's username and domain (never the password), and why
 // the next load of the page finds the agent logged out.
 const LOGIN_KEY = 'ccaas.login';
@@ -63,6 +68,7 @@ const LEFT_KEY = 'ccaas.left';
 const LEFT_FOR = 12 * 3600 * 1000; // older news is not told
 
 const team = new TeamPanel((cmd, fields) => send(cmd, fields), () => (model ? model.reasons : []));
+const directory = new Directory((cmd) => send(cmd, undefined, true), () => (model ? model.agent.extension : ''));
 let model = null;   // {agent, state, line, call, reasons, settings} from the snapshot and deltas
 let ws = null;      // the current CTI socket
 let seq = 0;        // last seq seen on `ws`
@@ -71,6 +77,9 @@ let demo = false;
 let phoneWanted = false; // /api/info phone: this page runs the browser phone
 const pendingDigits = new Map(); // dtmf command id -> digits, shown once the server accepts them
 let sentDigits = { call: null, digits: '' };
+let dispoFor = null;    // the call whose disposition the form was last filled for
+let dispoStatus = '';   // what the form says of its last save
+let dispoSent = null;   // the id of the disposition command under way
 
 // ---- helpers -------------------------------------------------------------
 
@@ -266,6 +275,8 @@ const NEXT_FOCUS = {
   'btn-answer': 'btn-hangup', 'notif-answer': 'btn-hangup',
   'btn-hold': 'btn-resume', 'btn-resume': 'btn-hold',
   'btn-mute': 'btn-unmute', 'btn-unmute': 'btn-mute',
+  'btn-consult': 'btn-consult-cancel', 'btn-consult-cancel': 'btn-hold', 'btn-consult-conference': 'btn-hangup',
+  'btn-end-wrapup': 'btn-notready',
 };
 let focused = null;    // the control that last had the focus
 let wantFocus = null;  // the control to focus once it shows (an action done by shortcut)
@@ -374,6 +385,13 @@ function render() {
   const later = busy ? 'Not Ready once this call and wrapup end' : '';
   if ($('btn-notready').title !== later) $('btn-notready').title = later;
 
+  // Ending wrapup early, where the tenant lets agents: refused while a wrapup code is owed.
+  const endEarly = s === 'wrapup' && !!model.settings.endWrapupEarly;
+  $('btn-end-wrapup').hidden = !endEarly;
+  setEnabled($('btn-end-wrapup'), state.awaiting ? 'refused' : 'on');
+  const endTitle = state.awaiting ? 'Give the wrapup code first.' : 'End wrapup now';
+  if ($('btn-end-wrapup').title !== endTitle) $('btn-end-wrapup').title = endTitle;
+
   // Pending Not Ready is shown whenever the server says one is set.
   $('pending-row').hidden = !state.pending;
   setText($('agent-pending'), state.pending ? `Next: Not Ready (${reasonText(state.pending)})` : '');
@@ -419,11 +437,15 @@ function renderCall(call) {
     setText($('call-caller-label'), dir === 'outbound' ? 'Dialled' : dir === 'internal' ? 'Colleague' : 'Caller');
     setText($('call-caller'), callerText(call));
     let dirText = DIRECTIONS[dir] || words(dir);
-    if (ROLE_NOTES[call.role]) dirText += ` (${ROLE_NOTES[call.role]})`;
+    const note = roleNote(call);
+    if (note) dirText += ` (${note})`;
     setText($('call-direction'), dirText);
     const showQueue = !!call.queue || dir === 'inbound';
     $('call-queue-label').hidden = $('call-queue').hidden = !showQueue;
     setText($('call-queue'), call.queue ? call.queue.name : 'Direct call');
+    const by = call.transferredBy;
+    $('call-by-label').hidden = $('call-by').hidden = !by;
+    setText($('call-by'), by ? `${by.name} (${by.extension})` : '');
     renderParties(call);
     renderData($('call-data'), call.data || []);
     // A supervisor speaking to the agent alone lasts: shown for as long as it does.
@@ -436,17 +458,24 @@ function renderCall(call) {
     $('call-muted').hidden = !(connected && call.muted);
     $('btn-answer').hidden = !offered;
     $('btn-hangup').hidden = !(call.state === 'connecting' || call.state === 'connected');
+    // A consultation has its own controls; hold, resume, transfer and conference wait.
+    const consult = call.state !== 'ended' ? call.consult : null;
+    renderConsult(call, consult);
     // Hold and tones need a customer: calls between agents have none.
     const customer = dir !== 'internal';
-    $('btn-hold').hidden = !(connected && customer && !call.held);
-    $('btn-resume').hidden = !held;
+    $('btn-hold').hidden = !(connected && customer && !call.held) || !!consult;
+    $('btn-resume').hidden = !held || !!consult;
     $('btn-mute').hidden = !(connected && !call.muted);
     $('btn-unmute').hidden = !(connected && !!call.muted);
-    $('call-actions').hidden = !connected;
+    $('call-actions').hidden = !connected || !!consult;
+    const hangTitle = consult && consult.role === 'consulting'
+      ? `Hang up: ${consult.name} ${consult.state === 'connected' ? 'keeps' : 'gets'} the caller` : '';
+    if ($('btn-hangup').title !== hangTitle) $('btn-hangup').title = hangTitle;
     // A blind transfer hands over a call the agent is alone on; the server says so
     // otherwise, so the button stays clickable but looks unavailable.
     const others = (call.parties || []).filter((p) => p.extension !== model.agent.extension).length;
     setEnabled($('btn-transfer'), !customer ? 'off' : others > 0 ? 'refused' : 'on');
+    setEnabled($('btn-consult'), !customer ? 'off' : others > 0 ? 'refused' : 'on');
     const noTransfer = !customer ? 'Only a call with a customer can be transferred.'
       : others > 0 ? 'Transfer is for a call you are alone on: leave the conference instead.' : '';
     if ($('btn-transfer').title !== noTransfer) $('btn-transfer').title = noTransfer;
@@ -455,7 +484,10 @@ function renderCall(call) {
     $('keypad').title = !customer ? 'No customer on this call to send tones to.' : held ? 'The customer is on hold.' : '';
     if (sentDigits.call !== call.id) sentDigits = { call: call.id, digits: '' };
     setText($('dtmf-sent'), sentDigits.digits ? `Sent: ${sentDigits.digits}` : '');
+  } else {
+    renderConsult(null, null);
   }
+  renderDisposition(call);
 
   // The bottom-right notification lives exactly as long as the offer, when the tenant wants it.
   const notify = offered && model.settings.notifyIncoming !== false;
@@ -464,12 +496,84 @@ function renderCall(call) {
     setText($('notif-title'), OFFER_TITLES[call.role] || 'Incoming call');
     setText($('notif-caller'), (call.caller && call.caller.number) || 'Unknown number');
     setText($('notif-name'), (call.caller && call.caller.name) || '');
-    setText($('notif-queue'), call.queue ? `Queue: ${call.queue.name}` : 'Direct call');
+    let from = call.queue ? `Queue: ${call.queue.name}` : 'Direct call';
+    if (call.consult) from = `${call.consult.name} (${call.consult.extension}) consults you · ${from}`;
+    else if (call.transferredBy) from += ` · transferred by ${call.transferredBy.name}`;
+    setText($('notif-queue'), from);
     renderData($('notif-data'), call.data || []);
     startRinging(call);
   } else {
     stopRinging();
   }
+}
+
+// renderConsult shows a consultation's two legs, the active one first, and what the
+// consulting agent can do; the colleague consulted sees who consults them.
+function renderConsult(call, k) {
+  $('consult-box').hidden = !k;
+  if (!k) return;
+  const consulting = k.role === 'consulting';
+  setText($('consult-title'), consulting ? 'Consultation' : 'Consulted by a colleague');
+  setText($('leg-consult-name'), `${k.name} (${k.extension})`);
+  setText($('leg-consult-state'), consulting ? (k.state === 'connected' ? 'Talking with you' : 'Ringing') : 'Consulting you');
+  setText($('leg-customer-name'), callerText(call));
+  setText($('leg-customer-state'), 'On hold');
+  $('leg-consult').dataset.state = k.state;
+  $('consult-controls').hidden = !consulting;
+  const answered = k.state === 'connected' ? 'on' : 'refused';
+  setEnabled($('btn-consult-complete'), answered);
+  setEnabled($('btn-consult-conference'), answered);
+  const wait = k.state === 'connected' ? '' : `${k.name} has not answered yet`;
+  for (const id of ['btn-consult-complete', 'btn-consult-conference']) if ($(id).title !== wait) $(id).title = wait;
+}
+
+// renderDisposition shows the wrapup code and note form while the agent may give them:
+// during the call, and in the wrapup after it. The fields are filled from what was
+// saved when the call changes, never while the agent types.
+function renderDisposition(call) {
+  const d = call && call.disposition;
+  const live = !!call && (call.state === 'connected' || call.state === 'connecting');
+  const show = !!d && (live || (call.state === 'ended' && model.state.state === 'wrapup'));
+  $('dispo-form').hidden = !show;
+  if (!show) return;
+  const codes = d.codes || [];
+  if (dispoFor !== d.call) {
+    dispoFor = d.call;
+    dispoStatus = d.code || d.note ? 'Saved.' : '';
+    const sel = $('dispo-code');
+    const none = document.createElement('option');
+    none.value = '';
+    none.textContent = codes.length ? 'No code' : 'No codes for this call';
+    sel.replaceChildren(none, ...codes.map((c) => {
+      const o = document.createElement('option');
+      o.value = c;
+      o.textContent = c;
+      return o;
+    }));
+    sel.value = codes.includes(d.code) ? d.code : '';
+    $('dispo-note').value = d.note || '';
+    noteCount();
+  }
+  $('dispo-code').disabled = codes.length === 0;
+  setText($('dispo-title'), codes.length ? 'Wrapup code and note' : 'Note');
+  const awaiting = model.state.state === 'wrapup' && model.state.awaiting;
+  let required = '';
+  if (d.required && !d.code) required = awaiting ? 'Required: your wrapup ends once you give a wrapup code.' : `Queue ${d.queue} requires a wrapup code.`;
+  setText($('dispo-required'), required);
+  setText($('dispo-status'), dispoStatus);
+}
+
+function noteCount() {
+  const n = [...$('dispo-note').value].length;
+  setText($('dispo-count'), `${n} / ${NOTE_MAX}`);
+}
+
+// roleNote says how the agent came to the call. A consultation lasts only while it
+// goes on: then the call was transferred to them (completed), or is simply theirs.
+function roleNote(call) {
+  if (call.role !== 'consult') return ROLE_NOTES[call.role] || '';
+  if (call.consult) return ROLE_NOTES.consult;
+  return call.transferredBy ? ROLE_NOTES.transfer : '';
 }
 
 function endText(call) {
@@ -612,6 +716,14 @@ function renderRecent(calls) {
     dur.textContent = !c.seconds && Object.hasOwn(UNTAKEN, c.outcome) ? UNTAKEN[c.outcome] : clock(c.seconds || 0);
     li.title = words(c.outcome);
     li.append(time, num, dir, dur);
+    if (c.code || c.note) {
+      // the wrapup code and note the agent gave: the note's start shown (a line), all of it on hover
+      const code = document.createElement('span');
+      code.className = 'recent-code';
+      code.textContent = [c.code ? `Code: ${c.code}` : '', c.note ? `Note: ${c.note.replace(/\s+/g, ' ')}` : ''].filter(Boolean).join(' · ');
+      if (c.note) code.title = c.note;
+      li.append(code);
+    }
     return li;
   }));
 }
@@ -621,9 +733,13 @@ function tick() {
   const st = model.state;
   // Wrapup ends by itself: count down to `until` instead of counting up.
   const counting = st.state === 'wrapup' && !!st.until;
-  $('wrapup-box').hidden = !counting;
-  $('state-time-box').hidden = counting;
-  if (counting) setText($('wrapup-countdown'), countdown(secondsLeft(st.since, st.until)));
+  const left = counting ? secondsLeft(st.since, st.until) : 0;
+  // A wrapup that waits for its wrapup code says so, once its time is over or if it has none.
+  const awaits = st.state === 'wrapup' && !!st.awaiting && (!counting || left === 0);
+  $('wrapup-box').hidden = !counting || awaits;
+  $('wrapup-awaits').hidden = !awaits;
+  $('state-time-box').hidden = counting || awaits;
+  if (counting) setText($('wrapup-countdown'), countdown(left));
   else setText($('state-time'), elapsed(st.since));
   const c = model.call;
   let t = '';
@@ -648,6 +764,9 @@ function tick() {
   const held = !!c && c.held && !!c.heldSince && c.state === 'connected';
   $('hold-box').hidden = !held;
   setText($('hold-timer'), held ? elapsed(c.heldSince) : '');
+  const k = c && c.state !== 'ended' ? c.consult : null;
+  setText($('leg-consult-timer'), k && k.since ? elapsed(k.since) : '');
+  setText($('leg-customer-timer'), k && held ? elapsed(c.heldSince) : '');
   team.tick();
 }
 setInterval(tick, 250); // a quarter second keeps the countdown close to the real end
@@ -763,6 +882,7 @@ function handle(msg) {
         settings: msg.settings || { notifyIncoming: true },
       };
       fillReasons(model.reasons);
+      directory.reset();
       team.show(msg.team || null, msg.watch || null);
       showToolbar();
       startPhone(msg.phone);
@@ -773,6 +893,17 @@ function handle(msg) {
       if (refusal) showMessage(''); // what was refused was about the state before
       break;
     case 'team': team.apply(msg.team || {}); return;
+    case 'directory': directory.apply(msg.directory || {}); return;
+    case 'disposition': {
+      const d = msg.disposition || {};
+      const c = model.call;
+      if (c && c.disposition && c.disposition.call === d.call) c.disposition = d;
+      if (d.call === dispoFor) dispoStatus = d.code ? `Saved: ${d.code}.` : 'Saved.';
+      // the recent calls show it once it is written (a moment later)
+      clearTimeout(recentTimer);
+      recentTimer = setTimeout(() => { loadRecent(); recentTimer = setTimeout(loadRecent, 1200); }, 300);
+      break;
+    }
     case 'watch': team.setWatch(msg.watch); return;
     case 'line': model.line = msg.line; break;
     case 'offer':
@@ -800,6 +931,10 @@ function handle(msg) {
     case 'reply': {
       const digits = pendingDigits.get(msg.id);
       pendingDigits.delete(msg.id);
+      if (msg.id && msg.id === dispoSent) {
+        dispoSent = null;
+        if (!msg.ok) { dispoStatus = 'Not saved.'; setText($('dispo-status'), dispoStatus); }
+      }
       if (!msg.ok) {
         showMessage((msg.error && msg.error.message) || 'The command was refused.', true, true);
       } else if (digits && model && model.call && sentDigits.call === digits.call) {
@@ -833,13 +968,14 @@ function fillReasons(reasons) {
   if (reasons.includes(keep)) sel.value = keep;
 }
 
-// send returns the command's id (null if it could not be sent).
-function send(cmd, fields) {
+// send returns the command's id (null if it could not be sent). A quiet command
+// (following the directory) leaves the status line as it is.
+function send(cmd, fields, quiet) {
   if (!ws || ws.readyState !== WebSocket.OPEN) {
-    showMessage('Not connected to the server.', true);
+    if (!quiet) showMessage('Not connected to the server.', true);
     return null;
   }
-  showMessage('');
+  if (!quiet) showMessage('');
   const id = String(nextId++);
   ws.send(JSON.stringify({ id, cmd, ...fields }));
   return id;
@@ -862,14 +998,33 @@ function dial(raw) {
   send('dial', { number });
 }
 
-function targetCmd(cmd, input) {
-  const target = $(input).value.trim();
-  if (!/^[0-9]{2,10}$/.test(target)) {
-    showMessage('Enter the extension of the colleague (digits only).', true);
+// targetOf is whom a field names: what was picked in its list, the one agent (or
+// queue) of the name typed, or an extension typed; null if none.
+function targetOf(input, kinds) {
+  const el = $(input);
+  const r = directory.picked(el) || directory.find(el.value, kinds);
+  if (r) return r.kind === 'queue' ? { queue: r.id } : { target: r.extension };
+  const typed = el.value.trim();
+  return /^[0-9]{2,10}$/.test(typed) ? { target: typed } : null;
+}
+
+function targetCmd(cmd, input, kinds) {
+  const fields = targetOf(input, kinds);
+  if (!fields) {
+    showMessage(kinds.includes('queue')
+      ? 'Pick a colleague or a queue from the list, or type an extension.'
+      : 'Pick a colleague from the list, or type their extension.', true);
     $(input).focus();
     return;
   }
-  if (callCmd(cmd, { target })) $(input).value = '';
+  if (cmd === 'consult' && fields.queue) {
+    showMessage('You consult a colleague, not a queue: pick an agent, or transfer the call to the queue.', true);
+    return;
+  }
+  if (callCmd(cmd, fields)) {
+    $(input).value = '';
+    directory.clear($(input));
+  }
 }
 
 // ---- wiring -------------------------------------------------------------------
@@ -932,8 +1087,38 @@ $('btn-hold').addEventListener('click', () => callCmd('hold'));
 $('btn-resume').addEventListener('click', () => callCmd('resume'));
 $('btn-mute').addEventListener('click', () => callCmd('mute'));
 $('btn-unmute').addEventListener('click', () => callCmd('unmute'));
-$('transfer-form').addEventListener('submit', (ev) => { ev.preventDefault(); targetCmd('transfer', 'transfer-target'); });
-$('conference-form').addEventListener('submit', (ev) => { ev.preventDefault(); targetCmd('conference', 'conference-target'); });
+$('transfer-form').addEventListener('submit', (ev) => { ev.preventDefault(); targetCmd('transfer', 'transfer-target', ['agent', 'queue']); });
+$('btn-consult').addEventListener('click', () => targetCmd('consult', 'transfer-target', ['agent', 'queue']));
+$('conference-form').addEventListener('submit', (ev) => { ev.preventDefault(); targetCmd('conference', 'conference-target', ['agent']); });
+$('btn-consult-complete').addEventListener('click', () => callCmd('consult_complete'));
+$('btn-consult-conference').addEventListener('click', () => callCmd('consult_conference'));
+$('btn-consult-cancel').addEventListener('click', () => callCmd('consult_cancel'));
+$('btn-end-wrapup').addEventListener('click', () => send('end_wrapup'));
+$('dispo-note').addEventListener('input', noteCount);
+$('dispo-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const d = model && model.call && model.call.disposition;
+  if (!d) return;
+  const code = $('dispo-code').value;
+  const note = $('dispo-note').value;
+  if (!code && !note.trim()) {
+    showMessage('Pick a wrapup code or type a note to save.', true);
+    $('dispo-code').focus();
+    return;
+  }
+  const id = send('disposition', { call: d.call, code: code || undefined, note: note || undefined });
+  if (!id) return;
+  dispoSent = id;
+  dispoStatus = 'Saving…';
+  setText($('dispo-status'), dispoStatus);
+});
+// The directory under the transfer, conference and dial fields.
+directory.attach($('transfer-target'), {
+  kinds: ['agent', 'queue'], label: 'Colleagues and queues',
+  onPick: (r) => (r.kind === 'queue' ? `${r.name} (queue)` : `${r.name} (${r.extension})`),
+});
+directory.attach($('conference-target'), { kinds: ['agent'], label: 'Colleagues', onPick: (r) => `${r.name} (${r.extension})` });
+directory.attach($('dial-number'), { kinds: ['agent'], label: 'Colleagues', onPick: (r) => r.extension });
 $('keypad').addEventListener('click', (ev) => {
   const b = ev.target.closest('button[data-key]');
   if (!b || b.disabled) return;
@@ -941,7 +1126,11 @@ $('keypad').addEventListener('click', (ev) => {
   const id = callCmd('dtmf', { digits: b.dataset.key });
   if (id && c) pendingDigits.set(id, { call: c.id, digits: b.dataset.key });
 });
-$('dial-form').addEventListener('submit', (ev) => { ev.preventDefault(); dial($('dial-number').value); });
+$('dial-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const r = directory.picked($('dial-number')) || directory.find($('dial-number').value, ['agent']);
+  dial(r ? r.extension : $('dial-number').value);
+});
 $('recent-calls').addEventListener('click', (ev) => {
   const b = ev.target.closest('.recent-callback');
   if (!b || !model) return;

@@ -158,7 +158,9 @@ export class TeamPanel {
     time.dataset.since = a.state.state === 'logged_out' ? '' : a.state.since;
     const c = a.call;
     const caller = c ? (c.caller.number || c.caller.name || '') : '';
-    const callText = c ? [caller, c.queue, c.held ? 'held' : ''].filter(Boolean).join(' · ') : '';
+    const k = c && c.consult;
+    const consulting = k ? (k.role === 'consulting' ? `consulting ${k.name}` : `consulted by ${k.name}`) : '';
+    const callText = c ? [caller, c.queue, c.held ? 'held' : '', consulting].filter(Boolean).join(' · ') : '';
     const callTime = cell('', 'num timer');
     callTime.dataset.since = c && c.since ? c.since : '';
     const actionsCell = document.createElement('td');

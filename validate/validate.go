@@ -62,6 +62,8 @@ const (
 	MaxReasons       = 50
 	MaxDIDsPerQueue  = 100
 	MaxDIDsPerTenant = 1000
+	// MaxWrapupCodeLength bounds a wrapup code, in characters.
+	MaxWrapupCodeLength = 64
 )
 
 // Username is a login name.
@@ -114,6 +116,21 @@ func ChannelVariable(s string) error {
 
 // VariableKey is the name agents see for a call variable (any text).
 func VariableKey(s string) error { return oneLine(s, 1, MaxKeyLength) }
+
+// WrapupCode is one of a queue's wrapup codes, as agents see and pick it.
+func WrapupCode(s string) error { return oneLine(s, 1, MaxWrapupCodeLength) }
+
+// Note is a disposition's note: plain text of at most ccaas.MaxNoteLength
+// characters; line breaks are kept, other control characters refused.
+func Note(s string) error {
+	if n := utf8.RuneCountInString(s); n > ccaas.MaxNoteLength {
+		return rule("at most %d characters (this note has %d)", ccaas.MaxNoteLength, n)
+	}
+	if !printable(strings.ReplaceAll(s, "\n", "")) {
+		return rule("plain text: letters, digits, signs and line breaks, no other control characters")
+	}
+	return nil
+}
 
 // Name is a display name (already trimmed).
 func Name(s string) error { return oneLine(s, 1, MaxNameLength) }

@@ -30,6 +30,9 @@ func TestRules(t *testing.T) {
 		{"strategy", Strategy, []string{"longest_idle", "round_robin", "fewest_calls"}, []string{"", "random"}},
 		{"overflow", Overflow, []string{"hangup", "queue", "extension"}, []string{"", "voicemail"}},
 		{"MOH class", MOHClass, []string{"default", "jazz-2"}, []string{"", "../../etc", "a b"}},
+		{"wrapup code", WrapupCode, []string{"Sale", "Wrong number", "<b>Complaint</b>", strings.Repeat("é", 64)}, []string{"", "a\nb", "a\tb", strings.Repeat("a", 65), "\xff"}},
+		{"note", Note, []string{"", "Wants the yearly plan.", "line one\nline two", "<script>alert(1)</script>", strings.Repeat("ü", 2000)},
+			[]string{strings.Repeat("a", 2001), "a\rb", "a\tb", "a\x00b", "bell\x07", "\u2028", "\xff", "esc\x1b[31m"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

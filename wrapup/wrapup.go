@@ -21,6 +21,11 @@
 //   - When a call ends the agent goes to Wrapup for the given time if it is
 //     more than zero (the caller decides: only after an inbound queue call the
 //     agent handled), else straight on.
+//   - A wrapup may also wait for the agent to give a wrapup code that the
+//     call's queue requires (EndCallAwaiting): it does not end at its time
+//     then, but when the code is given (CodeGiven), at once if its time is
+//     over. Where the tenant allows it, the agent may end a wrapup that
+//     waits for nothing before its time (InEndWrapup).
 //   - In Wrapup the only request allowed is Not Ready, which becomes Pending
 //     Not Ready. Pending Not Ready can also be asked for while Offered,
 //     Connecting or Talking, and cancelled until it applies. When the call
@@ -75,37 +80,43 @@ type Input int
 // The inputs of Step. Offer and EndCall have their own methods because they
 // carry a time.
 const (
-	InLogin         Input = iota // the agent logged in
-	InReady                      // the agent asks for Ready
-	InNotReady                   // the agent asks for Not Ready (with a reason); becomes Pending Not Ready during a call or wrapup
-	InCancelPending              // the agent takes back a Pending Not Ready
-	InLogout                     // the agent asks to log out
-	InWithdraw                   // the offer was taken back before the ring time (the caller hung up)
-	InAnswer                     // the agent answers the offer
-	InConnected                  // the agent's line and the caller are bridged
-	InForceLogout                // the session ended (socket closed, second login, supervisor): always allowed
-	inOffer                      // through Offer
-	inEndCall                    // through EndCall
-	inRingNoAnswer               // through Advance
-	inWrapupOver                 // through Advance
-	inDial                       // through Dial
+	InLogin           Input = iota // the agent logged in
+	InReady                        // the agent asks for Ready
+	InNotReady                     // the agent asks for Not Ready (with a reason); becomes Pending Not Ready during a call or wrapup
+	InCancelPending                // the agent takes back a Pending Not Ready
+	InLogout                       // the agent asks to log out
+	InWithdraw                     // the offer was taken back before the ring time (the caller hung up)
+	InAnswer                       // the agent answers the offer
+	InConnected                    // the agent's line and the caller are bridged
+	InForceLogout                  // the session ended (socket closed, second login, supervisor): always allowed
+	InEndWrapup                    // the agent ends wrapup before its time (where the tenant allows it)
+	inOffer                        // through Offer
+	inEndCall                      // through EndCall
+	inRingNoAnswer                 // through Advance
+	inWrapupOver                   // through Advance
+	inDial                         // through Dial
+	inCodeGiven                    // through CodeGiven
+	inCodeNotRequired              // through CodeNotRequired
 )
 
 var inputNames = [...]string{
-	InLogin:         "login",
-	InReady:         "ready",
-	InNotReady:      "not ready",
-	InCancelPending: "cancel pending not ready",
-	InLogout:        "logout",
-	InWithdraw:      "withdraw",
-	InAnswer:        "answer",
-	InConnected:     "connected",
-	InForceLogout:   "forced logout",
-	inOffer:         "offer",
-	inEndCall:       "call ended",
-	inRingNoAnswer:  "ring no answer",
-	inWrapupOver:    "wrapup over",
-	inDial:          "dial",
+	InLogin:           "login",
+	InReady:           "ready",
+	InNotReady:        "not ready",
+	InCancelPending:   "cancel pending not ready",
+	InLogout:          "logout",
+	InWithdraw:        "withdraw",
+	InAnswer:          "answer",
+	InConnected:       "connected",
+	InForceLogout:     "forced logout",
+	InEndWrapup:       "end wrapup",
+	inOffer:           "offer",
+	inEndCall:         "call ended",
+	inRingNoAnswer:    "ring no answer",
+	inWrapupOver:      "wrapup over",
+	inDial:            "dial",
+	inCodeGiven:       "wrapup code given",
+	inCodeNotRequired: "wrapup code no longer required",
 }
 
 func (in Input) String() string { return nameOf(inputNames[:], in, "input") }
@@ -131,6 +142,7 @@ type Machine struct {
 	pending  string    // Pending Not Ready reason; "" when none
 	deadline time.Time // Offered: end of ring time; Wrapup: end of wrapup
 	resume   string    // Not Ready reason to return to after a direct call taken while Not Ready
+	awaiting bool      // Wrapup: it waits for a wrapup code, whatever its time
 }
 
 // State returns the current state.
@@ -146,13 +158,27 @@ func (m *Machine) Since() time.Time { return m.since }
 func (m *Machine) Pending() string { return m.pending }
 
 // Deadline returns when the machine next changes by itself (end of the ring
-// time or of wrapup), if it will.
+// time or of wrapup), if it will: a wrapup that waits for a wrapup code
+// does not end by itself.
 func (m *Machine) Deadline() (time.Time, bool) {
-	if m.state == Offered || m.state == Wrapup {
+	if m.state == Offered || m.state == Wrapup && !m.awaiting {
 		return m.deadline, true
 	}
 	return time.Time{}, false
 }
+
+// Until returns the end of the ring time or of the wrapup time, for the
+// agent's countdown: also while the wrapup waits for a wrapup code, and
+// none for a wrapup without a time of its own.
+func (m *Machine) Until() (time.Time, bool) {
+	if m.state == Offered || m.state == Wrapup && m.deadline.After(m.since) {
+		return m.deadline, true
+	}
+	return time.Time{}, false
+}
+
+// Awaiting reports whether the agent's wrapup waits for a wrapup code.
+func (m *Machine) Awaiting() bool { return m.state == Wrapup && m.awaiting }
 
 // Busy reports whether the agent has a call, an offer or is in wrapup, when
 // no other call may reach them and they may not log out.
@@ -186,7 +212,7 @@ func (m *Machine) Advance(now time.Time) []Transition {
 		m.pending, m.resume = "", "" // the agent is Not Ready now anyway
 		return []Transition{m.move(NotReady, ReasonMissedCall, inRingNoAnswer, m.deadline)}
 	}
-	if m.state == Wrapup && !now.Before(m.deadline) {
+	if m.state == Wrapup && !m.awaiting && !now.Before(m.deadline) {
 		return []Transition{m.settle(inWrapupOver, m.deadline)}
 	}
 	return nil
@@ -246,10 +272,47 @@ func (m *Machine) EndCall(now time.Time, wrapupFor time.Duration) ([]Transition,
 		return trs, m.refuse(inEndCall)
 	}
 	if wrapupFor > 0 && m.state != Offered {
-		m.deadline = now.Add(wrapupFor)
+		m.deadline, m.awaiting = now.Add(wrapupFor), false
 		return append(trs, m.move(Wrapup, "", inEndCall, now)), nil
 	}
 	return append(trs, m.settle(inEndCall, now)), nil
+}
+
+// EndCallAwaiting ends the agent's call like EndCall, into a wrapup that
+// also waits for a wrapup code (even with no wrapup time: then it lasts
+// until the code is given). An offer that ends goes on as with EndCall.
+func (m *Machine) EndCallAwaiting(now time.Time, wrapupFor time.Duration) ([]Transition, error) {
+	trs := m.Advance(now)
+	if m.state != Connecting && m.state != Talking {
+		more, err := m.EndCall(now, wrapupFor)
+		return append(trs, more...), err
+	}
+	m.deadline, m.awaiting = now.Add(max(wrapupFor, 0)), true
+	return append(trs, m.move(Wrapup, "", inEndCall, now)), nil
+}
+
+// CodeGiven: the agent gave the wrapup code their wrapup waits for. The
+// wrapup ends now if its time is over; else it goes on to its time (a
+// transition of nothing but the input, for the log and the screen).
+// Without a wrapup waiting for a code nothing changes.
+func (m *Machine) CodeGiven(now time.Time) []Transition { return m.stopAwaiting(inCodeGiven, now) }
+
+// CodeNotRequired: the wrapup waits for a code that nobody can give any
+// more (the queue no longer requires one, or is gone): as CodeGiven.
+func (m *Machine) CodeNotRequired(now time.Time) []Transition {
+	return m.stopAwaiting(inCodeNotRequired, now)
+}
+
+func (m *Machine) stopAwaiting(in Input, now time.Time) []Transition {
+	trs := m.Advance(now)
+	if !m.Awaiting() {
+		return trs
+	}
+	m.awaiting = false
+	if !now.Before(m.deadline) {
+		return append(trs, m.settle(in, now))
+	}
+	return append(trs, m.mark(in, now))
 }
 
 // Step applies an agent's request or a call event at time now (after
@@ -313,6 +376,10 @@ func (m *Machine) step(in Input, reason string, now time.Time) (Transition, erro
 			m.pending, m.resume = "", ""
 			return m.move(LoggedOut, "", in, now), nil
 		}
+	case InEndWrapup:
+		if s == Wrapup && !m.awaiting {
+			return m.settle(in, now), nil
+		}
 	}
 	return Transition{}, m.refuse(in)
 }
@@ -325,6 +392,10 @@ func (m *Machine) refuse(in Input) error {
 		why = "you are in wrapup: you become Ready when it ends (only Not Ready, or cancelling it, can be asked for now)"
 	case m.state == Wrapup && in == InLogout:
 		why = "you are in wrapup: go Not Ready (it applies when wrapup ends), then log out"
+	case m.state == Wrapup && in == InEndWrapup:
+		why = "your wrapup waits for the wrapup code: give it first, then your wrapup ends"
+	case in == InEndWrapup:
+		why = "you are not in wrapup"
 	case m.state == Wrapup:
 		why = "you are in wrapup: only Not Ready, or cancelling it, can be asked for now"
 	case in == InLogout && m.OnCall():
@@ -358,6 +429,9 @@ func (m *Machine) move(to State, reason string, in Input, at time.Time) Transiti
 	m.state, m.reason, m.since = to, reason, at
 	if to != Offered && to != Wrapup {
 		m.deadline = time.Time{}
+	}
+	if to != Wrapup {
+		m.awaiting = false
 	}
 	return t
 }

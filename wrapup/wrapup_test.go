@@ -21,9 +21,11 @@ type op struct {
 
 // Scenario-only inputs for the table.
 const (
-	opOffer   Input = 100 + iota // Offer with ring time `ring`
-	opEndCall                    // EndCall(wrapup)
-	opAdvance                    // Advance
+	opOffer           Input = 100 + iota // Offer with ring time `ring`
+	opEndCall                            // EndCall(wrapup)
+	opAdvance                            // Advance
+	opEndCallAwaiting                    // EndCallAwaiting(wrapup)
+	opCodeGiven                          // CodeGiven
 )
 
 func apply(m *Machine, o op) ([]Transition, error) {
@@ -35,6 +37,10 @@ func apply(m *Machine, o op) ([]Transition, error) {
 		return m.EndCall(now, o.wrapup)
 	case opAdvance:
 		return m.Advance(now), nil
+	case opEndCallAwaiting:
+		return m.EndCallAwaiting(now, o.wrapup)
+	case opCodeGiven:
+		return m.CodeGiven(now), nil
 	}
 	return m.Step(o.in, o.reason, now)
 }
@@ -50,6 +56,8 @@ var (
 func TestTransitions(t *testing.T) {
 	talking := []op{login, ready, offer, answer, connected}
 	inWrapup := append(append([]op{}, talking...), op{in: opEndCall, wrapup: 30 * time.Second})
+	awaitingCode := append(append([]op{}, talking...), op{in: opEndCallAwaiting, wrapup: 30 * time.Second})
+	awaitingOnly := append(append([]op{}, talking...), op{in: opEndCallAwaiting}) // no wrapup time: until the code
 	tests := []struct {
 		name        string
 		path        []op // brings the machine to the state under test, all at t0
@@ -111,6 +119,23 @@ func TestTransitions(t *testing.T) {
 		{name: "forced logout in wrapup", path: inWrapup, do: op{in: InForceLogout}, want: LoggedOut},
 		{name: "forced logout while talking", path: talking, do: op{in: InForceLogout}, want: LoggedOut},
 		{name: "forced logout when logged out refused", do: op{in: InForceLogout}, refused: true},
+
+		// a wrapup that waits for a wrapup code, and ending wrapup early
+		{name: "call ends into a wrapup awaiting a code", path: talking, do: op{in: opEndCallAwaiting, wrapup: 30 * time.Second}, want: Wrapup},
+		{name: "awaiting a code without a wrapup time", path: talking, do: op{in: opEndCallAwaiting}, want: Wrapup},
+		{name: "an offer ended awaiting a code is not wrapped up", path: []op{login, ready, offer}, do: op{in: opEndCallAwaiting, wrapup: time.Minute}, want: Ready},
+		{name: "code given before the wrapup time", path: awaitingCode, do: op{in: opCodeGiven}, want: Wrapup},
+		{name: "code given with no wrapup time ends it", path: awaitingOnly, do: op{in: opCodeGiven}, want: Ready},
+		{name: "code given with pending not ready", path: append(append([]op{}, awaitingOnly...), op{in: InNotReady, reason: "lunch"}), do: op{in: opCodeGiven}, want: NotReady, wantReason: "lunch"},
+		{name: "end wrapup early", path: inWrapup, do: op{in: InEndWrapup}, want: Ready},
+		{name: "end wrapup early with pending not ready", path: append(append([]op{}, inWrapup...), op{in: InNotReady, reason: "training"}), do: op{in: InEndWrapup}, want: NotReady, wantReason: "training"},
+		{name: "end wrapup awaiting a code refused", path: awaitingCode, do: op{in: InEndWrapup}, refused: true},
+		{name: "end wrapup once the code is given", path: append(append([]op{}, awaitingCode...), op{in: opCodeGiven}), do: op{in: InEndWrapup}, want: Ready},
+		{name: "end wrapup while talking refused", path: talking, do: op{in: InEndWrapup}, refused: true},
+		{name: "end wrapup while ready refused", path: []op{login, ready}, do: op{in: InEndWrapup}, refused: true},
+		{name: "ready while awaiting a code refused", path: awaitingOnly, do: ready, refused: true},
+		{name: "logout while awaiting a code refused", path: awaitingOnly, do: op{in: InLogout}, refused: true},
+		{name: "forced logout while awaiting a code", path: awaitingOnly, do: op{in: InForceLogout}, want: LoggedOut},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -329,6 +354,57 @@ func TestTimerEdges(t *testing.T) {
 			t.Fatal("connecting agent has a deadline")
 		}
 	})
+	t.Run("a wrapup awaiting a code outlasts its time", func(t *testing.T) {
+		m := &Machine{}
+		for _, o := range []op{login, ready, offer, answer, connected, {in: opEndCallAwaiting, wrapup: wrap}} {
+			if _, err := apply(m, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, ok := m.Deadline(); ok {
+			t.Fatal("a wrapup awaiting a code has a deadline: its timer would end it")
+		}
+		if u, ok := m.Until(); !ok || !u.Equal(end) || !m.Awaiting() {
+			t.Fatalf("until %v %v, awaiting %v: the countdown shows the wrapup time", u, ok, m.Awaiting())
+		}
+		if trs := m.Advance(end.Add(time.Hour)); len(trs) != 0 || m.State() != Wrapup {
+			t.Fatalf("an hour after its time: %+v, %s", trs, m.State())
+		}
+		given := end.Add(time.Hour + time.Second)
+		trs := m.CodeGiven(given)
+		if len(trs) != 1 || trs[0].To != Ready || trs[0].Input != inCodeGiven || !m.Since().Equal(given) || m.Awaiting() {
+			t.Fatalf("code given after the time: %+v, %s since %v", trs, m.State(), m.Since())
+		}
+		if trs := m.CodeGiven(given.Add(time.Second)); len(trs) != 0 {
+			t.Fatalf("a code given again changed something: %+v", trs)
+		}
+	})
+	t.Run("a code given early lets the wrapup end at its time", func(t *testing.T) {
+		m := &Machine{}
+		for _, o := range []op{login, ready, offer, answer, connected, {in: opEndCallAwaiting, wrapup: wrap}, {in: opCodeGiven, at: time.Second}} {
+			if _, err := apply(m, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d, ok := m.Deadline(); !ok || !d.Equal(end) || m.State() != Wrapup || m.Awaiting() {
+			t.Fatalf("deadline %v %v, %s awaiting %v", d, ok, m.State(), m.Awaiting())
+		}
+		if trs := m.Advance(end); len(trs) != 1 || m.State() != Ready || !m.Since().Equal(end) {
+			t.Fatalf("at its time: %+v %s", trs, m.State())
+		}
+	})
+	t.Run("a wrapup awaiting only the code has no countdown", func(t *testing.T) {
+		m := &Machine{}
+		for _, o := range []op{login, ready, offer, answer, connected, {in: opEndCallAwaiting}} {
+			apply(m, o)
+		}
+		if _, ok := m.Until(); ok {
+			t.Fatal("a wrapup of no time has a countdown")
+		}
+		if _, ok := m.Deadline(); ok {
+			t.Fatal("a wrapup of no time awaiting a code has a deadline")
+		}
+	})
 	t.Run("offer with no ring time refused", func(t *testing.T) {
 		m := &Machine{}
 		apply(m, login)
@@ -342,7 +418,8 @@ func TestTimerEdges(t *testing.T) {
 // TestRandomSequences drives the machine with random inputs and times and
 // checks what must always hold.
 func TestRandomSequences(t *testing.T) {
-	inputs := []Input{InLogin, InReady, InNotReady, InCancelPending, InLogout, InWithdraw, InAnswer, InConnected, InForceLogout, opOffer, opEndCall, opAdvance}
+	inputs := []Input{InLogin, InReady, InNotReady, InCancelPending, InLogout, InWithdraw, InAnswer, InConnected, InForceLogout, opOffer, opEndCall, opAdvance,
+		InEndWrapup, opEndCallAwaiting, opCodeGiven}
 	for seed := range uint64(20) {
 		rng := rand.New(rand.NewPCG(seed, 1))
 		var m Machine
@@ -350,7 +427,7 @@ func TestRandomSequences(t *testing.T) {
 		for step := 0; step < 2000; step++ {
 			at += time.Duration(rng.IntN(5000)) * time.Millisecond
 			o := op{in: inputs[rng.IntN(len(inputs))], at: at, reason: []string{"", "lunch", "break"}[rng.IntN(3)]}
-			if o.in == opEndCall && rng.IntN(2) == 0 {
+			if (o.in == opEndCall || o.in == opEndCallAwaiting) && rng.IntN(2) == 0 {
 				o.wrapup = time.Duration(rng.IntN(10)) * time.Second
 			}
 			before := m
@@ -376,6 +453,12 @@ func TestRandomSequences(t *testing.T) {
 			if m.state == Offered && !m.deadline.After(m.since) {
 				t.Fatalf("seed %d step %d: offer without ring time", seed, step)
 			}
+			if m.awaiting && m.state != Wrapup {
+				t.Fatalf("seed %d step %d: awaiting a code while %s", seed, step, m.state)
+			}
+			if m.state == Wrapup && !m.awaiting && !m.deadline.After(m.since) {
+				t.Fatalf("seed %d step %d: a wrapup that can never end", seed, step)
+			}
 		}
 	}
 }
@@ -389,7 +472,7 @@ func TestNames(t *testing.T) {
 	if got := State(99).String(); got != "state(99)" {
 		t.Errorf("unknown state = %q", got)
 	}
-	for in := InLogin; in <= inDial; in++ {
+	for in := InLogin; in <= inCodeNotRequired; in++ {
 		if in.String() == "" || in.String()[0] == 'i' {
 			t.Errorf("input %d has no name", int(in))
 		}

@@ -28,9 +28,10 @@ const adminUsage = `usage:
   ccaas queue add  --domain D --name N --did NUMBER [--did …] [--member USER[:SKILL] …] [--ring S]
                    [--priority P] [--strategy longest_idle|round_robin|fewest_calls] [--moh CLASS]
                    [--max-wait S --overflow hangup|queue|extension --overflow-target QUEUE-NAME|EXTENSION]
-                   [--announce S]
+                   [--announce S] [--wrapup-code CODE …] [--require-code]
   ccaas reason add --domain D --reason R
-  ccaas tenant set --domain D [--notify on|off] [--agent-calls-not-ready on|off] [--trunk ENDPOINT] [--caller-id ID]
+  ccaas tenant set --domain D [--notify on|off] [--agent-calls-not-ready on|off] [--end-wrapup-early on|off]
+                   [--trunk ENDPOINT] [--caller-id ID]
                    [--did NUMBER …] [--remove-did NUMBER …]   (assign the numbers customers dial to the tenant,
                    or take them away; a queue rings only numbers of its tenant)
   ccaas variable add --domain D --key "Shown name" --variable CHANNEL_VARIABLE   (at most 10 per tenant)
@@ -91,7 +92,7 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 		}
 	case "queue":
 		q := ccaas.Queue{}
-		var dids, members listFlag
+		var dids, members, codes listFlag
 		var overflowTarget, strategy string
 		fs.StringVar(&q.Name, "name", "", "queue name")
 		fs.Var(&dids, "did", "a number that customers dial (repeatable)")
@@ -104,16 +105,22 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 		fs.StringVar(&q.Overflow, "overflow", ccaas.OverflowHangup, "after the maximum wait: hangup (politely), queue or extension")
 		fs.StringVar(&overflowTarget, "overflow-target", "", "the queue's name or the agent's extension to overflow to")
 		fs.IntVar(&q.AnnounceSeconds, "announce", 0, "announce the caller's position every so many seconds (0: never)")
+		fs.Var(&codes, "wrapup-code", "a wrapup code agents pick for a call, e.g. Sale (repeatable, in order, at most 50)")
+		fs.BoolVar(&q.CodeRequired, "require-code", false, "agents stay in wrapup until they give a wrapup code")
 		cmd = func(ctx context.Context, d *sqlite.DB, t ccaas.Tenant) (string, error) {
 			if err := validate.Strategy(strategy); err != nil {
 				return "", flagErr("--strategy", err)
 			}
 			q.Strategy = strategy
+			if err := wrapupCodes(&q, codes); err != nil {
+				return "", err
+			}
 			return addQueue(ctx, d, t, q, dids, members, overflowTarget)
 		}
 	case "tenant set":
 		notify := fs.String("notify", "", "on or off: agents' pages show the incoming-call notification")
 		agentCalls := fs.String("agent-calls-not-ready", "", "on or off: agent-to-agent calls may reach Not Ready agents")
+		endEarly := fs.String("end-wrapup-early", "", "on or off: agents may end their wrapup before its time")
 		trunk := fs.String("trunk", "", "PJSIP endpoint of the outbound trunk (pjsip.conf)")
 		callerID := fs.String("caller-id", "", `caller id of outbound calls, e.g. "Acme" <5550000>`)
 		var addDIDs, removeDIDs listFlag
@@ -143,7 +150,7 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 			for _, sw := range []struct {
 				flag, value string
 				dst         *bool
-			}{{"--notify", *notify, &s.NotifyIncoming}, {"--agent-calls-not-ready", *agentCalls, &s.AgentCallsNotReady}} {
+			}{{"--notify", *notify, &s.NotifyIncoming}, {"--agent-calls-not-ready", *agentCalls, &s.AgentCallsNotReady}, {"--end-wrapup-early", *endEarly, &s.EndWrapupEarly}} {
 				switch sw.value {
 				case "":
 				case "on":
@@ -170,8 +177,8 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 			if err != nil {
 				return "", err
 			}
-			msg := fmt.Sprintf("settings of %s: notify %v, agent calls reach Not Ready %v, trunk %q, caller id %q, numbers %s",
-				t.Domain, s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, strings.Join(after.DIDs, " "))
+			msg := fmt.Sprintf("settings of %s: notify %v, agent calls reach Not Ready %v, end wrapup early %v, trunk %q, caller id %q, numbers %s",
+				t.Domain, s.NotifyIncoming, s.AgentCallsNotReady, s.EndWrapupEarly, s.Trunk, s.CallerID, strings.Join(after.DIDs, " "))
 			if len(queues) > 0 {
 				msg += fmt.Sprintf(" (queue %s no longer rings %s)", strings.Join(queues, ", "), strings.Join(removeDIDs, ", "))
 			}
@@ -314,6 +321,28 @@ func addQueue(ctx context.Context, d *sqlite.DB, t ccaas.Tenant, q ccaas.Queue, 
 		return "", fmt.Errorf("--did: %w: assign the numbers first, e.g. ccaas tenant set --domain %s --did %s", err, t.Domain, strings.Join(dids, " --did "))
 	}
 	return fmt.Sprintf("queue %s created in %s (id %d)", created.Name, t.Domain, created.ID), err
+}
+
+// wrapupCodes checks a queue's --wrapup-code flags and sets them.
+func wrapupCodes(q *ccaas.Queue, codes listFlag) error {
+	var errs []error
+	for i, code := range codes {
+		code = strings.TrimSpace(code)
+		switch {
+		case validate.WrapupCode(code) != nil:
+			errs = append(errs, flagErr("--wrapup-code", validate.WrapupCode(code)))
+		case slices.Contains(q.WrapupCodes, code):
+			errs = append(errs, fmt.Errorf("--wrapup-code %q: given twice", code))
+		case i >= ccaas.MaxWrapupCodes:
+			errs = append(errs, fmt.Errorf("--wrapup-code: at most %d", ccaas.MaxWrapupCodes))
+		default:
+			q.WrapupCodes = append(q.WrapupCodes, code)
+		}
+	}
+	if q.CodeRequired && len(codes) == 0 {
+		errs = append(errs, errors.New("--require-code: give the codes with --wrapup-code"))
+	}
+	return errors.Join(errs...)
 }
 
 // hashCost is the bcrypt cost of the passwords the commands store, the demo

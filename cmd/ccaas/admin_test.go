@@ -35,7 +35,11 @@ func TestAdminCommands(t *testing.T) {
 		{name: "numbers", args: []string{"tenant", "set", "--domain", "acme.example", "--did", "5550100", "--did", "5550101", "--did", "+4930555", "--did", "1", "--did", "2", "--did", "3", "--did", "5550999"}},
 		{name: "injected number", args: []string{"tenant", "set", "--domain", "acme.example", "--did", "1;Dial(Local/x)"}, wantErr: "--did"},
 		{name: "take a number away", args: []string{"tenant", "set", "--domain", "acme.example", "--remove-did", "5550999"}},
-		{name: "queue", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Sales", "--did", "5550100", "--member", "sam:7", "--strategy", "round_robin"}},
+		{name: "queue", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Sales", "--did", "5550100", "--member", "sam:7", "--strategy", "round_robin",
+			"--wrapup-code", "Sale", "--wrapup-code", " No sale ", "--require-code"}},
+		{name: "a wrapup code twice", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Q4", "--wrapup-code", "A", "--wrapup-code", "A"}, wantErr: "given twice"},
+		{name: "a wrapup code on two lines", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Q4", "--wrapup-code", "A\nB"}, wantErr: "--wrapup-code"},
+		{name: "a required code without codes", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Q4", "--require-code"}, wantErr: "--require-code"},
 		{name: "queue with overflow", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Support", "--did", "5550101", "--did", "+4930555",
 			"--member", "sam", "--priority", "5", "--max-wait", "120", "--overflow", "queue", "--overflow-target", "Sales", "--announce", "30"}},
 		{name: "injected DID", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Bad", "--did", "1;Dial(Local/x)"}, wantErr: "--did"},
@@ -48,7 +52,9 @@ func TestAdminCommands(t *testing.T) {
 		{name: "operator with a short password", args: []string{"operator", "add", "--username", "op2"}, stdin: "op2-passwd\n", wantErr: "12 to 72"},
 		{name: "operator with a common password", args: []string{"operator", "add", "--username", "op2"}, stdin: "Password2024!\n", wantErr: "most common"},
 		{name: "operator twice", args: []string{"operator", "add", "--username", "ROOT"}, stdin: "operator-password\n", wantErr: "UNIQUE"},
-		{name: "settings", args: []string{"tenant", "set", "--domain", "acme.example", "--notify", "off", "--agent-calls-not-ready", "on", "--trunk", "itsp-1", "--caller-id", `"Acme" <5550000>`}},
+		{name: "settings", args: []string{"tenant", "set", "--domain", "acme.example", "--notify", "off", "--agent-calls-not-ready", "on", "--end-wrapup-early", "on",
+			"--trunk", "itsp-1", "--caller-id", `"Acme" <5550000>`}},
+		{name: "bad end wrapup switch", args: []string{"tenant", "set", "--domain", "acme.example", "--end-wrapup-early", "yes"}, wantErr: "--end-wrapup-early: on or off"},
 		{name: "injected trunk", args: []string{"tenant", "set", "--domain", "acme.example", "--trunk", "x/sip:evil"}, wantErr: "--trunk"},
 		{name: "bad switch", args: []string{"tenant", "set", "--domain", "acme.example", "--notify", "maybe"}, wantErr: "on or off"},
 		{name: "variable", args: []string{"variable", "add", "--domain", "acme.example", "--key", "Customer <b>name</b>", "--variable", "CCAAS_FirstName"}},
@@ -80,7 +86,7 @@ func TestAdminCommands(t *testing.T) {
 		t.Fatalf("config = %+v", cfg)
 	}
 	sales, support := cfg.Queues[0], cfg.Queues[1]
-	if sales.Strategy != "round_robin" || sales.Members[0].Skill != 7 {
+	if sales.Strategy != "round_robin" || sales.Members[0].Skill != 7 || !slices.Equal(sales.WrapupCodes, []string{"Sale", "No sale"}) || !sales.CodeRequired {
 		t.Fatalf("sales = %+v", sales)
 	}
 	if support.Priority != 5 || support.MaxWaitSeconds != 120 || support.Overflow != "queue" || support.OverflowTarget != "1" || support.AnnounceSeconds != 30 || len(support.DIDs) != 2 {
@@ -92,7 +98,7 @@ func TestAdminCommands(t *testing.T) {
 	if got := cfg.Reasons[len(cfg.Reasons)-1]; got != "coaching" {
 		t.Fatalf("reasons = %v", cfg.Reasons)
 	}
-	if s := cfg.Settings; s.NotifyIncoming || !s.AgentCallsNotReady || s.Trunk != "itsp-1" || s.CallerID != `"Acme" <5550000>` {
+	if s := cfg.Settings; s.NotifyIncoming || !s.AgentCallsNotReady || !s.EndWrapupEarly || s.Trunk != "itsp-1" || s.CallerID != `"Acme" <5550000>` {
 		t.Fatalf("settings = %+v", s)
 	}
 	if len(cfg.Variables) != 1 || cfg.Variables[0].Key != "Customer <b>name</b>" {

@@ -90,7 +90,8 @@ func runDemo(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 		}
 		fmt.Fprintf(&b, "  supervisor %s password %s extension %s  (team %s, on the same page)\n",
 			demoSupervisor.username, demoSupervisor.password, demoSupervisor.extension, demoTeam)
-		fmt.Fprintf(&b, "  queue    Support, DID %s\n", demoDID)
+		fmt.Fprintf(&b, "  queue    Support, DID %s (wrapup codes: %s)\n", demoDID, strings.Join(demoCodes, ", "))
+		fmt.Fprintf(&b, "  queue    %s, no number: calls reach it by transfer (bob)\n", demoBilling)
 		fmt.Fprintf(&b, "\n  admin pages     %sadmin     user %s, password %s, domain %s\n", url, demoAdmin.username, demoAdmin.password, demoDomain)
 		fmt.Fprintf(&b, "  operator pages  %soperator  user %s, password %s\n", url, demoOperator.username, demoOperator.password)
 		fmt.Fprintf(&b, "  reports         %sadmin/reports  (admin, or the supervisor %s)\n", url, demoSupervisor.username)
@@ -141,11 +142,16 @@ func seedDemo(ctx context.Context, path string) error {
 	if err := db.AssignDIDs(ctx, t.ID, demoDID); err != nil { // the operator's part
 		return err
 	}
-	if _, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: t.ID, Name: "Support", RingSeconds: 20, MOHClass: "default", DIDs: []string{demoDID}, Members: members}); err != nil {
+	if _, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: t.ID, Name: "Support", RingSeconds: 20, MOHClass: "default", DIDs: []string{demoDID}, Members: members,
+		WrapupCodes: demoCodes}); err != nil {
+		return err
+	}
+	// a second queue, without a number of its own: calls reach it by transfer
+	if _, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: t.ID, Name: demoBilling, RingSeconds: 20, MOHClass: "default", Members: members[1:]}); err != nil {
 		return err
 	}
 	// the simulator's trunk endpoint takes outbound calls
-	if err := db.SetSettings(ctx, t.ID, ccaas.Settings{NotifyIncoming: true, Trunk: "pstn", CallerID: `"Demo Company" <5550000>`}); err != nil {
+	if err := db.SetSettings(ctx, t.ID, ccaas.Settings{NotifyIncoming: true, Trunk: "pstn", CallerID: `"Demo Company" <5550000>`, EndWrapupEarly: true}); err != nil {
 		return err
 	}
 	for _, v := range demoVariables {
@@ -182,6 +188,13 @@ var (
 	demoAdmin    = struct{ username, password string }{"admin", "admin-demo"}
 	demoOperator = struct{ username, password string }{"operator", "operator-demo"}
 )
+
+// demoCodes are the wrapup codes of the demo's Support queue.
+var demoCodes = []string{"Question answered", "Sale", "Complaint", "Wrong number"}
+
+// demoBilling is the demo's second queue (bob's), which calls reach by
+// transfer.
+const demoBilling = "Billing"
 
 // demoVariables is the demo's attached data: what a simulated IVR asked.
 var demoVariables = []ccaas.CallVariable{

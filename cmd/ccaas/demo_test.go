@@ -88,7 +88,9 @@ func TestLogoutRefusedInWrapup(t *testing.T) {
 
 // TestDemoTenantAsDocumented: the demo tenant's settings are those the
 // README gives: the queue rings 20 s, has no maximum wait and a 20 s
-// service-level target, and agent-to-agent calls reach Ready agents only.
+// service-level target and wrapup codes it does not require, a second queue
+// (bob's) takes transfers, agent-to-agent calls reach Ready agents only, and
+// agents may end wrapup early.
 func TestDemoTenantAsDocumented(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "demo.db")
@@ -109,10 +111,14 @@ func TestDemoTenantAsDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := cfg.Queues[0]
-	if len(cfg.Queues) != 1 || q.Name != "Support" || q.RingSeconds != 20 || q.MaxWaitSeconds != 0 || q.ServiceLevelSeconds != 20 || len(q.Members) != 2 {
+	if len(cfg.Queues) != 2 || q.Name != "Support" || q.RingSeconds != 20 || q.MaxWaitSeconds != 0 || q.ServiceLevelSeconds != 20 || len(q.Members) != 2 ||
+		strings.Join(q.WrapupCodes, ",") != "Question answered,Sale,Complaint,Wrong number" || q.CodeRequired {
 		t.Errorf("demo queue %+v", q)
 	}
-	if cfg.Settings.AgentCallsNotReady || !cfg.Settings.NotifyIncoming || cfg.Settings.Trunk != "pstn" {
+	if b := cfg.Queues[1]; b.Name != "Billing" || len(b.DIDs) != 0 || len(b.Members) != 1 || b.Members[0].Agent != cfg.Agents[1].ID {
+		t.Errorf("second demo queue %+v", b)
+	}
+	if cfg.Settings.AgentCallsNotReady || !cfg.Settings.NotifyIncoming || cfg.Settings.Trunk != "pstn" || !cfg.Settings.EndWrapupEarly {
 		t.Errorf("demo settings %+v", cfg.Settings)
 	}
 }

@@ -250,3 +250,66 @@ test('every operator page, with a form with errors', async () => {
     await page.context().close();
   }
 });
+
+// The agent's desk (desk.test.mjs tests what it does): the directory open, a
+// consultation from both sides and in the team view, the wrapup code and note,
+// wrapup with End wrapup, and the reports' wrapup codes.
+test('the agent\'s desk in every state', async () => {
+  const alice = await open();
+  const bob = await open();
+  const carol = await open();
+  try {
+    await login(carol, 'carol', 'carol-demo', 'demo.local');
+    await login(bob, 'bob', 'bob-demo', 'demo.local');
+    await login(alice, 'alice', 'alice-demo', 'demo.local');
+    await text(alice, '#agent-state', /^Not Ready/, 15_000); // the wrapup of an earlier test is over
+    await ready(alice);
+    await placeCall(alice, '+4930700004');
+    await answer(alice, '+4930700004');
+    await visible(alice, '#dispo-form');
+    await alice.focus('#transfer-target');
+    await visible(alice, '#transfer-target-list');
+    await alice.keyboard.press('ArrowDown');
+    await assertClean(alice, 'the directory open, an option active');
+    await ready(bob);
+    await alice.fill('#transfer-target', '1002');
+    await alice.click('#btn-consult');
+    await visible(alice, '#consult-box');
+    await assertClean(alice, 'consulting, the colleague ringing');
+    await visible(bob, '#notification');
+    await assertClean(bob, 'a consultation offered');
+    await bob.click('#notif-answer');
+    await text(alice, '#leg-consult', /Talking with you/);
+    await text(carol, '#team-agents tr[data-agent="alice"] .team-call', /consulting Bob Berger/);
+    await assertClean(alice, 'consulting, talking with the colleague');
+    await assertClean(bob, 'consulted by a colleague');
+    await assertClean(carol, 'the team view of a consultation');
+    await alice.click('#btn-consult-cancel');
+    await alice.locator('#consult-box').waitFor({ state: 'hidden', timeout: WAIT });
+    await alice.selectOption('#dispo-code', 'Sale');
+    await alice.fill('#dispo-note', 'Called about the yearly plan.');
+    await alice.click('#btn-dispo');
+    await text(alice, '#dispo-status', 'Saved: Sale.');
+    await assertClean(alice, 'a call with its wrapup code saved');
+    await alice.click('#btn-hangup');
+    await text(alice, '#agent-state', 'Wrapup');
+    await visible(alice, '#btn-end-wrapup');
+    await assertClean(alice, 'wrapup with the wrapup code and End wrapup');
+    await alice.click('#btn-end-wrapup');
+    await text(alice, '#agent-state', 'Ready');
+    await text(alice, '#recent-calls', /Code: Sale/);
+    await assertClean(alice, 'recent calls with a wrapup code');
+  } finally {
+    for (const p of [alice, bob, carol]) await p.context().close();
+  }
+  const page = await open('/admin/login');
+  try {
+    await adminLogin(page, '/admin/login', 'admin', 'admin-demo', 'demo.local');
+    await page.waitForURL(/\/admin\/agents$/);
+    await page.goto(demo.base + '/admin/reports');
+    await visible(page, '#codes-table');
+    await assertClean(page, 'reports with wrapup codes');
+  } finally {
+    await page.context().close();
+  }
+});
