@@ -47,6 +47,11 @@ type bench struct {
 
 	stateLat stateLatencies
 
+	// against a real Asterisk (real.go): what the agents' sockets saw, and
+	// when the last login was answered
+	real      *realBook
+	lastLogin time.Time
+
 	nextTenant int // the placer's round robin over the tenants
 
 	problems problems
@@ -158,6 +163,9 @@ func (b *bench) close() {
 	}
 	if b.simSrv != nil {
 		b.simSrv.Close()
+	}
+	if b.real != nil {
+		return // its directory belongs to the real-Asterisk run, which removes it
 	}
 	if b.opts.keep {
 		fmt.Fprintln(b.out, "kept", b.dir)

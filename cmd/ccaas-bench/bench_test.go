@@ -12,9 +12,14 @@ import (
 // TestMain lets the test binary play the product process, as the real
 // binary does: startProduct runs os.Executable with roleEnv set.
 func TestMain(m *testing.M) {
-	if os.Getenv(roleEnv) == "product" {
-		if err := runProduct(os.Stdin, os.Stdout); err != nil {
-			os.Stderr.WriteString("product: " + err.Error() + "\n")
+	switch role := os.Getenv(roleEnv); role {
+	case "product", "minimal":
+		run := runProduct
+		if role == "minimal" {
+			run = runMinimal
+		}
+		if err := run(os.Stdin, os.Stdout); err != nil {
+			os.Stderr.WriteString(role + ": " + err.Error() + "\n")
 			os.Exit(1)
 		}
 		os.Exit(0)
