@@ -83,7 +83,21 @@ type Config struct {
 	// app_queue would write (a queuelog.Writer's Log writes them to a file).
 	// The tenant loops call it, so it must not block.
 	QueueLog func(queuelog.Event)
+	// ObservePhase, if set, is told how long a phase of a call took
+	// (PhaseOffer, PhaseConnect), on a tenant loop: it must be quick.
+	ObservePhase func(phase string, d time.Duration)
 }
+
+// The phases of a call ObservePhase times.
+const (
+	// PhaseOffer: from a caller's StasisStart reaching the app to the offer
+	// sent to an agent, for calls that found an agent Ready on arrival (a
+	// wait in the queue is not in it).
+	PhaseOffer = "stasis_to_offer"
+	// PhaseConnect: from the agent's Answer reaching the app to the agent's
+	// line and the caller in the call's bridge (Asterisk said so).
+	PhaseConnect = "answer_to_connected"
+)
 
 // DefaultLineFields make a WebRTC endpoint as the shipped pjsip.conf's agent
 // template does (asterisk-etc).
@@ -393,7 +407,7 @@ func (a *App) Detach(s *Session, sink Sink) {
 // session's sink as a reply.
 func (a *App) Command(s *Session, cmd cti.Command) {
 	if t := a.tenant(s.Tenant); t != nil {
-		t.inbox.post(msgCommand{s: s, cmd: cmd})
+		t.inbox.post(msgCommand{s: s, cmd: cmd, at: a.now()})
 	}
 }
 

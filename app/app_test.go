@@ -92,6 +92,8 @@ type worldOpts struct {
 	queueLog func(queuelog.Event)
 	// requestTimeout bounds each ARI operation (app.Config.RequestTimeout).
 	requestTimeout time.Duration
+	// observePhase gets the phase timings (app.Config.ObservePhase).
+	observePhase func(phase string, d time.Duration)
 	// loopback serves the simulator on a loopback TCP socket (httptest)
 	// instead of in memory, for benchmarks of the real network path: such a
 	// world runs outside a bubble, in real time.
@@ -177,7 +179,8 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 		store = opts.wrapStore(db)
 	}
 	a, err := app.New(app.Config{ARI: client, Store: store, LineRetry: 50 * time.Millisecond, Logger: quiet,
-		CheckInvariants: w.violation, WaitForPhone: opts.manualPhones, Now: opts.now, QueueLog: opts.queueLog, RequestTimeout: opts.requestTimeout})
+		CheckInvariants: w.violation, WaitForPhone: opts.manualPhones, Now: opts.now, QueueLog: opts.queueLog, RequestTimeout: opts.requestTimeout,
+		ObservePhase: opts.observePhase})
 	if err != nil {
 		t.Fatal(err)
 	}

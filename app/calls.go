@@ -56,9 +56,10 @@ type leg struct {
 	gen       uint64        // bumps on every join attempt; stale results are dropped
 	from      *agent        // who transferred the call to them or invited them
 	muted     bool
+	answerAt  time.Time // when their Answer arrived (for the phase timing)
 }
 
-func (t *tenant) onARI(ev ari.Event) {
+func (t *tenant) onARI(ev ari.Event, at time.Time) {
 	switch e := ev.(type) {
 	case *ari.StasisStart:
 		if _, ok := t.snoops[e.Channel.ID]; ok {
@@ -74,7 +75,7 @@ func (t *tenant) onARI(ev ari.Event) {
 			return
 		}
 		if len(e.Args) >= 2 && e.Args[0] == "inbound" {
-			t.inbound(e.Channel, e.Args[1])
+			t.inbound(e.Channel, e.Args[1], at)
 			return
 		}
 		if isOurs(e.Channel.ID, kindLine) || isOurs(e.Channel.ID, kindCustomer) {
@@ -138,7 +139,9 @@ func (t *tenant) channelGone(id, failure string) {
 
 // --- inbound calls --------------------------------------------------------
 
-func (t *tenant) inbound(ch ari.Channel, did string) {
+// inbound: a caller arrived at a DID (at: when their StasisStart reached
+// the app).
+func (t *tenant) inbound(ch ari.Channel, did string, at time.Time) {
 	q := t.dids[did]
 	if q == nil {
 		t.log.Warn("inbound call to unknown DID", "did", did, "channel", ch.ID)
@@ -155,6 +158,7 @@ func (t *tenant) inbound(ch ari.Channel, did string) {
 		queue:      q,
 		arrived:    t.now(),
 		data:       []cti.DataItem{},
+		stasisAt:   at,
 	}
 	t.calls[c.id] = c
 	t.byChan[ch.ID] = c
@@ -259,7 +263,18 @@ func (t *tenant) offer(c *call, ag *agent, role legRole, from *agent) error {
 	t.applied(ag, trs)
 	t.log.Info("call offered", "call", c.id, "agent", ag.cfg.Username, "role", role)
 	t.send(ag, cti.Message{Type: cti.MsgOffer, Call: callView(c, l)})
+	if c.offers == 0 && !c.stasisAt.IsZero() && c.queuedIn == t.inputs {
+		t.observe(PhaseOffer, now.Sub(c.stasisAt)) // found an agent Ready on arrival
+	}
+	c.offers++
 	return nil
+}
+
+// observe reports a phase's time (Config.ObservePhase).
+func (t *tenant) observe(phase string, d time.Duration) {
+	if f := t.app.cfg.ObservePhase; f != nil {
+		f(phase, d)
+	}
 }
 
 func (c *call) ringTime() time.Duration {
@@ -274,7 +289,8 @@ func (c *call) ringTime() time.Duration {
 const defaultRing = 20 * time.Second
 
 // answer: the agent takes the offered call; their line joins the bridge.
-func (t *tenant) answer(ag *agent, id ccaas.CallID) error {
+// at is when the Answer arrived.
+func (t *tenant) answer(ag *agent, id ccaas.CallID, at time.Time) error {
 	c, l, err := t.legOf(ag, id)
 	if err != nil {
 		return err
@@ -288,7 +304,7 @@ func (t *tenant) answer(ag *agent, id ccaas.CallID) error {
 	if err := t.step(ag, wrapup.InAnswer, ""); err != nil {
 		return err
 	}
-	l.state = legConnecting
+	l.state, l.answerAt = legConnecting, at
 	t.send(ag, cti.Message{Type: cti.MsgCall, Call: callView(c, l)})
 	t.connect(c, l)
 	return nil
@@ -394,6 +410,9 @@ func (t *tenant) joined(c *call, l *leg, gen uint64, withCustomer bool, err erro
 		c.joins++
 	}
 	t.emit(event.CallConnected{At: now, Call: c.id, Agent: c.part(l), Offered: l.offeredAt, Line: ag.line.channel})
+	if !l.answerAt.IsZero() {
+		t.observe(PhaseConnect, now.Sub(l.answerAt))
+	}
 	t.step(ag, wrapup.InConnected, "")
 	if l.role == roleCallee {
 		// the agent who dialled is connected now too

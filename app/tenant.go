@@ -20,7 +20,10 @@ import (
 // Inputs of a tenant loop. Everything that changes a tenant's state arrives
 // as one of these, so the loop is the only goroutine that touches it.
 type (
-	msgARI   struct{ ev ari.Event }
+	msgARI struct {
+		ev ari.Event
+		at time.Time // when the events reader got it
+	}
 	msgLogin struct {
 		s    *Session
 		done chan error
@@ -37,6 +40,7 @@ type (
 	msgCommand struct {
 		s   *Session
 		cmd cti.Command
+		at  time.Time // when the socket handed it over
 	}
 	msgLogout struct {
 		s    *Session
@@ -168,6 +172,10 @@ type call struct {
 	ends         int      // how often the call ended: once, or the invariants are broken
 	watchers     []*agent // supervisors listening in on an agent of this call
 
+	// for the phase timings (Config.ObservePhase)
+	stasisAt time.Time // when the caller's StasisStart reached the app
+	queuedIn uint64    // the loop input in which the call first entered a queue
+	offers   int       // offers made so far
 }
 
 // legRecord is one agent's part in a call, for the call record.
@@ -198,6 +206,7 @@ type tenant struct {
 
 	// events of the input being handled; the projections read them after it
 	events []event.Event
+	inputs uint64 // inputs handled so far
 	// replies to the input's caller, sent once the projections have read
 	// its events (a logout's queue_log lines are written when it returns)
 	replies []func()
@@ -259,6 +268,7 @@ func (t *tenant) run(ctx context.Context) {
 			return
 		case <-t.inbox.signal:
 			for _, m := range t.inbox.drain() {
+				t.inputs++
 				t.handle(m)
 				// Whatever changed, a waiting call and a Ready agent never
 				// stay apart: route after every input.
@@ -321,7 +331,7 @@ func (t *tenant) ask(ctx context.Context, mk func(done chan error) any) error {
 func (t *tenant) handle(m any) {
 	switch m := m.(type) {
 	case msgARI:
-		t.onARI(m.ev)
+		t.onARI(m.ev, m.at)
 	case msgLogin:
 		t.reply(m.done, t.login(m.s))
 	case msgAttach:
@@ -333,7 +343,7 @@ func (t *tenant) handle(m any) {
 			t.endSession(ag, cti.ByeClosed)
 		}
 	case msgCommand:
-		t.command(m.s, m.cmd)
+		t.command(m.s, m.cmd, m.at)
 	case msgLogout:
 		t.reply(m.done, t.logout(m.s))
 	case msgQueryCustomer:
@@ -513,13 +523,13 @@ func (t *tenant) endSession(ag *agent, reason string) {
 
 // --- commands -------------------------------------------------------------
 
-func (t *tenant) command(s *Session, cmd cti.Command) {
+func (t *tenant) command(s *Session, cmd cti.Command, at time.Time) {
 	ag := t.agentOf(s)
 	if ag == nil {
 		return
 	}
 	t.advance(ag) // a deadline that passed decides before the command does
-	err := t.apply(ag, cmd)
+	err := t.apply(ag, cmd, at)
 	if err == nil {
 		if cmd.ID != "" {
 			ok := true
@@ -552,7 +562,8 @@ func userMessage(err error) string {
 	return msg
 }
 
-func (t *tenant) apply(ag *agent, cmd cti.Command) error {
+// apply carries out an agent's command; at is when it arrived.
+func (t *tenant) apply(ag *agent, cmd cti.Command, at time.Time) error {
 	switch cmd.Cmd {
 	case cti.CmdReady:
 		if ag.fsm.State() == wrapup.Ready {
@@ -572,7 +583,7 @@ func (t *tenant) apply(ag *agent, cmd cti.Command) error {
 	case cti.CmdLogout:
 		return t.logout(ag.session)
 	case cti.CmdAnswer:
-		return t.answer(ag, cmd.Call)
+		return t.answer(ag, cmd.Call, at)
 	case cti.CmdHangup:
 		return t.hangup(ag, cmd.Call)
 	case cti.CmdHold:

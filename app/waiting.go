@@ -53,6 +53,9 @@ func (t *tenant) wait(c *call, q *ccaas.Queue) {
 		c.queue, c.enteredQueue = q, t.now()
 	}
 	c.state = callWaiting
+	if c.queuedIn == 0 {
+		c.queuedIn = t.inputs
+	}
 	t.router.Enqueue(queue.CallID(c.id), queue.ID(q.ID), c.arrived)
 	t.emit(event.CallQueued{At: t.now(), Call: c.id, Queue: q.ID, QueueName: q.Name, Number: c.caller.Number, Name: c.caller.Name,
 		Position: t.position(c), Entered: c.enteredQueue})

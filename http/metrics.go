@@ -26,17 +26,22 @@ import (
 // process collectors. Calls and agents are not counted here: the tenant loops
 // are asked for them when /metrics is scraped (Config.Stats).
 type Metrics struct {
-	reg        *prometheus.Registry
-	ariSeconds *prometheus.HistogramVec
-	events     *prometheus.CounterVec
-	eventsBy   sync.Map // event type → prometheus.Counter, so counting is one atomic add
-	ctiClients prometheus.Gauge
-	sipClients prometheus.Gauge
+	reg          *prometheus.Registry
+	ariSeconds   *prometheus.HistogramVec
+	phaseSeconds *prometheus.HistogramVec
+	events       *prometheus.CounterVec
+	eventsBy     sync.Map // event type → prometheus.Counter, so counting is one atomic add
+	ctiClients   prometheus.Gauge
+	sipClients   prometheus.Gauge
 }
 
 // ariBuckets span a loopback round trip (~1 ms against a real Asterisk) to
 // the client's 5 s timeout.
 var ariBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}
+
+// phaseBuckets span a phase of a call: a fraction of a millisecond on a
+// quiet machine to the seconds of a request that timed out.
+var phaseBuckets = []float64{.00025, .0005, .00075, .001, .0015, .002, .003, .005, .0075, .01, .025, .05, .1, .25, .5, 1, 5}
 
 // NewMetrics registers the metrics in a registry of their own (not the
 // global one, so tests and several servers do not collide).
@@ -48,6 +53,11 @@ func NewMetrics() *Metrics {
 			Help:    "ARI REST requests to Asterisk by method, route (ids as placeholders) and status code (\"error\": no answer), body read included.",
 			Buckets: ariBuckets,
 		}, []string{"method", "route", "code"}),
+		phaseSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "ccaas_call_phase_seconds",
+			Help:    "Phases of calls: stasis_to_offer (a caller's StasisStart reaching the app to the offer sent to a Ready agent, for callers who found one), answer_to_connected (the agent's Answer reaching the app to agent and caller in the call's bridge).",
+			Buckets: phaseBuckets,
+		}, []string{"phase"}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ccaas_ari_events_total",
 			Help: "ARI events the app received, by type (\"other\": a type the app does not decode).",
@@ -62,7 +72,7 @@ func NewMetrics() *Metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.ariSeconds, m.events, ws,
+		m.ariSeconds, m.phaseSeconds, m.events, ws,
 	)
 	return m
 }
@@ -74,6 +84,12 @@ func (m *Metrics) ObserveARI(method, route string, status int, d time.Duration) 
 		code = strconv.Itoa(status)
 	}
 	m.ariSeconds.WithLabelValues(method, route, code).Observe(d.Seconds())
+}
+
+// ObservePhase records how long a phase of a call took; its signature is
+// app.Config.ObservePhase.
+func (m *Metrics) ObservePhase(phase string, d time.Duration) {
+	m.phaseSeconds.WithLabelValues(phase).Observe(d.Seconds())
 }
 
 // CountEvent counts one ARI event; its signature is app.Config.CountEvent.

@@ -137,6 +137,9 @@ func TestMetricsFigures(t *testing.T) {
 	m.ObserveARI("POST", "/channels/{id}/answer", 204, 2*time.Millisecond)
 	m.ObserveARI("POST", "/channels/{id}/answer", 204, 3*time.Millisecond)
 	m.ObserveARI("DELETE", "/channels/{id}", 0, time.Second)
+	m.ObservePhase(app.PhaseOffer, 400*time.Microsecond)
+	m.ObservePhase(app.PhaseConnect, time.Millisecond)
+	m.ObservePhase(app.PhaseConnect, 2*time.Millisecond)
 	for range 3 {
 		m.CountEvent("StasisStart")
 	}
@@ -166,6 +169,8 @@ func TestMetricsFigures(t *testing.T) {
 		`ccaas_ari_request_seconds_count{code="204",method="POST",route="/channels/{id}/answer"}`: 2,
 		`ccaas_ari_request_seconds_count{code="error",method="DELETE",route="/channels/{id}"}`:    1,
 		`ccaas_ari_events_total{type="StasisStart"}`:                                              3,
+		`ccaas_call_phase_seconds_count{phase="stasis_to_offer"}`:                                 1,
+		`ccaas_call_phase_seconds_count{phase="answer_to_connected"}`:                             2,
 		`ccaas_ari_events_total{type="other"}`:                                                    1,
 		`ccaas_websocket_clients{kind="cti"}`:                                                     0,
 		`ccaas_websocket_clients{kind="sip"}`:                                                     0,
@@ -174,6 +179,9 @@ func TestMetricsFigures(t *testing.T) {
 		if g, ok := got[k]; !ok || g != v {
 			t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
 		}
+	}
+	if sum := got[`ccaas_call_phase_seconds_sum{phase="answer_to_connected"}`]; sum < 0.0029 || sum > 0.0031 {
+		t.Errorf("answer_to_connected sum %v, want 0.003", sum)
 	}
 	if sum := got[`ccaas_ari_request_seconds_sum{code="204",method="POST",route="/channels/{id}/answer"}`]; sum < 0.0049 || sum > 0.0051 {
 		t.Errorf("answer latency sum %v, want 0.005", sum)

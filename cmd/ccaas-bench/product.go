@@ -107,7 +107,7 @@ func runProduct(stdin io.Reader, stdout io.Writer) error {
 		return err
 	}
 	inv := &violations{}
-	acfg := app.Config{ARI: client, Store: db, Logger: log, Application: cfg.App, CountEvent: metrics.CountEvent,
+	acfg := app.Config{ARI: client, Store: db, Logger: log, Application: cfg.App, CountEvent: metrics.CountEvent, ObservePhase: metrics.ObservePhase,
 		LineFields: cfg.LineFields, LineAOR: cfg.LineAOR}
 	if cfg.CheckInvariants {
 		acfg.CheckInvariants = inv.add
