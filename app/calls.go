@@ -140,7 +140,10 @@ func (t *tenant) channelGone(id, failure string) {
 // --- inbound calls --------------------------------------------------------
 
 // inbound: a caller arrived at a DID (at: when their StasisStart reached
-// the app).
+// the app). When every item of attached data rode on the channel snapshot,
+// the call is queued at once, so an agent who is Ready is offered it while
+// Asterisk answers the caller; otherwise the missing variables are read
+// first, so that the offer carries them.
 func (t *tenant) inbound(ch ari.Channel, did string, at time.Time) {
 	q := t.dids[did]
 	if q == nil {
@@ -176,16 +179,25 @@ func (t *tenant) inbound(ch ari.Channel, did string, at time.Time) {
 			missing = append(missing, i)
 		}
 	}
-	// The customer hears music while waiting.
+	fill := func() {
+		for i, v := range vars {
+			c.data = append(c.data, cti.DataItem{Key: v.Key, Value: values[i]})
+		}
+	}
+	if len(missing) == 0 {
+		fill()
+		t.exec(&c.ops, "answer customer", func(ctx context.Context) error {
+			return t.app.ari.Answer(ctx, ch.ID)
+		}, func(err error) { t.answered(c, err) })
+		t.wait(c, q)
+		return
+	}
 	var answered bool
 	t.exec(&c.ops, "answer customer", func(ctx context.Context) error {
 		if err := t.app.ari.Answer(ctx, ch.ID); err != nil {
 			return err
 		}
 		answered = true
-		if err := t.app.ari.StartMOH(ctx, ch.ID, q.MOHClass); err != nil {
-			return err
-		}
 		for _, i := range missing {
 			val, err := t.app.ari.GetVariable(ctx, ch.ID, vars[i].Variable)
 			if err != nil && !errors.Is(err, ari.ErrNotFound) { // 404: not set by the IVR
@@ -196,21 +208,41 @@ func (t *tenant) inbound(ch ari.Channel, did string, at time.Time) {
 		}
 		return nil
 	}, func(err error) {
-		for i, v := range vars {
-			c.data = append(c.data, cti.DataItem{Key: v.Key, Value: values[i]})
+		fill()
+		if !answered {
+			t.answered(c, err)
+			return
 		}
-		switch {
-		case c.state != callArriving: // the caller hung up meanwhile
-		case !answered:
-			// a caller we cannot answer cannot be served: hang up rather
-			// than leave them ringing in Stasis
-			t.endCall(c, ccaas.EndFailed)
-		case err != nil:
-			t.endSilent(c) // answered, but no music: say goodbye rather than queue them in silence
-		default:
+		if c.state == callArriving { // else the caller hung up meanwhile
 			t.wait(c, q)
+			t.answered(c, nil)
 		}
 	})
+}
+
+// answered: Asterisk answered the caller (or could not). A caller who
+// cannot be answered cannot be served: they are hung up rather than left
+// ringing in Stasis. An answered caller hears music on hold unless an agent
+// is already taking the call.
+func (t *tenant) answered(c *call, err error) {
+	if c.state == callEnded {
+		return // the caller hung up meanwhile
+	}
+	if errors.Is(err, ari.ErrNotFound) {
+		// Asterisk has no such channel: the caller hung up as they
+		// arrived, and their StasisEnd is on its way. Hung up anyway,
+		// should the channel linger.
+		t.callerGone(c, ccaas.EndCallerHangup)
+		t.hangupCustomer(c)
+		return
+	}
+	if err != nil {
+		t.endCall(c, ccaas.EndFailed)
+		return
+	}
+	if c.needsMusic() {
+		t.startMusic(c, "music while waiting", nil)
+	}
 }
 
 // route offers waiting calls to Ready agents until no match is left.
@@ -267,7 +299,35 @@ func (t *tenant) offer(c *call, ag *agent, role legRole, from *agent) error {
 		t.observe(PhaseOffer, now.Sub(c.stasisAt)) // found an agent Ready on arrival
 	}
 	c.offers++
+	t.prepareBridge(c)
 	return nil
+}
+
+// prepareBridge creates the bridge of a caller's call while the offer
+// rings, so that the agent's Answer needs one request (addChannel) before
+// they talk. A call that goes back to its queue loses it (backToQueue).
+func (t *tenant) prepareBridge(c *call) {
+	if c.bridge != "" || c.customer == "" || c.state == callConnected {
+		return
+	}
+	c.bridge = newID(kindCallBridge, t.cfg.Tenant.ID)
+	bridge, p := c.bridge, &preparedBridge{}
+	c.prepared = p
+	t.exec(&c.bridgeOps, "create call bridge", func(ctx context.Context) error {
+		_, err := t.app.ari.CreateBridge(ctx, ari.BridgeRequest{ID: bridge, Type: ari.BridgeMixing, Name: bridge})
+		if err != nil {
+			p.failed = true
+			t.sweepBridge(bridge, err)
+		}
+		return err
+	}, nil) // a failure shows when the agent answers (connect), and the call goes back to its queue
+}
+
+// preparedBridge is what became of a bridge made while an offer rang. Only
+// the operations of the call's bridgeOps serial touch it: connect runs after
+// the creation, so it reads failed safely.
+type preparedBridge struct {
+	failed bool // the creation failed: a late creation may still come, and be swept
 }
 
 // observe reports a phase's time (Config.ObservePhase).
@@ -313,7 +373,11 @@ func (t *tenant) answer(ag *agent, id ccaas.CallID, at time.Time) error {
 // connect moves an agent's line into the call's bridge, creating the bridge
 // and bringing the customer in when they are not there yet (a new call, or
 // one being transferred). addChannel moves the line out of its home bridge by
-// itself, so answering a queue call is three quick requests.
+// itself. The bridge of a queue call was made while the offer rang, and the
+// customer's music or announcement is stopped while the channels are added
+// (Asterisk runs both on the customer's channel in the order they arrive,
+// and either order ends with the customer in the bridge and the music off):
+// answering a queue call costs one round trip.
 func (t *tenant) connect(c *call, l *leg) {
 	ids := []string{l.ag.line.channel}
 	bringCustomer := c.customer != "" && c.customerUp && !c.customerIn && !c.held
@@ -325,14 +389,17 @@ func (t *tenant) connect(c *call, l *leg) {
 		c.bridge = newID(kindCallBridge, t.cfg.Tenant.ID)
 	}
 	l.gen++
-	bridge, customer, playback, gen := c.bridge, c.customer, c.playback, l.gen
+	bridge, customer, playback, gen, prepared := c.bridge, c.customer, c.playback, l.gen, c.prepared
+	stopMusic := bringCustomer && c.music
 	c.playback = ""
-	t.execAfter([]*serial{&c.ops, &l.ag.line.ops}, "connect agent", func(ctx context.Context) error {
+	if bringCustomer {
+		c.music = false
+	}
+	t.execAfter([]*serial{&c.ops, &c.bridgeOps, &l.ag.line.ops}, "connect agent", func(ctx context.Context) error {
 		a := t.app.ari
-		if playback != "" {
-			if err := ignoreGone(a.StopPlayback(ctx, playback)); err != nil {
-				return err
-			}
+		if prepared != nil && prepared.failed {
+			// never into a bridge whose creation failed: a late one is swept
+			return fmt.Errorf("connect agent: the call bridge %s could not be created", bridge)
 		}
 		if create {
 			if _, err := a.CreateBridge(ctx, ari.BridgeRequest{ID: bridge, Type: ari.BridgeMixing, Name: bridge}); err != nil {
@@ -340,16 +407,33 @@ func (t *tenant) connect(c *call, l *leg) {
 				return err
 			}
 		}
-		if bringCustomer {
-			if err := ignoreGone(a.StopMOH(ctx, customer)); err != nil {
-				return err
-			}
+		var stop func(context.Context) error
+		switch {
+		case playback != "":
+			stop = func(ctx context.Context) error { return ignoreGone(a.StopPlayback(ctx, playback)) }
+		case stopMusic:
+			stop = func(ctx context.Context) error { return ignoreGone(a.StopMOH(ctx, customer)) }
 		}
-		return a.AddChannel(ctx, bridge, ids...)
+		return alongside(ctx, stop, func(ctx context.Context) error { return a.AddChannel(ctx, bridge, ids...) })
 	}, func(err error) { t.joined(c, l, gen, bringCustomer, err) })
 	if bringCustomer {
 		c.customerIn = true
 	}
+}
+
+// alongside runs side (if any) and main at once and returns the first
+// error of the two (main's if both fail).
+func alongside(ctx context.Context, side, main func(context.Context) error) error {
+	if side == nil {
+		return main(ctx)
+	}
+	sideErr := make(chan error, 1)
+	go func() { sideErr <- side(ctx) }()
+	err := main(ctx)
+	if serr := <-sideErr; err == nil {
+		err = serr
+	}
+	return err
 }
 
 // sweepBridge: a bridge whose creation got no answer (a timeout, a broken
@@ -557,7 +641,7 @@ func (t *tenant) endCall(c *call, reason string) {
 		t.hangupCustomer(c)
 	}
 	if bridge := c.bridge; bridge != "" {
-		t.exec(&c.ops, "destroy call bridge", func(ctx context.Context) error {
+		t.execAfter([]*serial{&c.ops, &c.bridgeOps}, "destroy call bridge", func(ctx context.Context) error {
 			return ignoreGone(t.app.ari.DestroyBridge(ctx, bridge))
 		}, nil)
 	}
@@ -654,7 +738,7 @@ func (t *tenant) backToQueueOrGoodbye(c *call) {
 // time) with music on hold.
 func (t *tenant) backToQueue(c *call) {
 	bridge := c.bridge
-	c.bridge, c.answeredAt, c.customerIn, c.held = "", time.Time{}, false, false
+	c.bridge, c.prepared, c.answeredAt, c.customerIn, c.held = "", nil, time.Time{}, false, false
 	t.wait(c, c.queue)
 	t.startMusic(c, "customer back to queue", func(ctx context.Context) error {
 		if bridge == "" {
@@ -675,7 +759,9 @@ func (c *call) needsMusic() bool {
 // who still waits in silence is said goodbye: never left silent.
 func (t *tenant) startMusic(c *call, what string, before func(ctx context.Context) error) {
 	customer, class := c.customer, c.mohClass()
-	t.exec(&c.ops, what, func(ctx context.Context) error {
+	c.music = true
+	// after the bridge's creation too: before may destroy it (backToQueue)
+	t.execAfter([]*serial{&c.ops, &c.bridgeOps}, what, func(ctx context.Context) error {
 		if before != nil {
 			if err := before(ctx); err != nil {
 				return err

@@ -165,6 +165,17 @@ func offerIn(t *testing.T, k *sink) cti.Message {
 	return k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 }
 
+// withdrawn: the agent was offered the call of from, which then ended
+// without them (the caller could not be served).
+func withdrawn(t *testing.T, k *sink, from string) {
+	t.Helper()
+	if m := offerIn(t, k); m.Call.Caller.Number != from {
+		t.Fatalf("offered the call of %q, want %q", m.Call.Caller.Number, from)
+	}
+	k.call(t, "ended")
+	k.state(t, "ready")
+}
+
 func endedWith(t *testing.T, k *sink, reason string) {
 	t.Helper()
 	if m := k.call(t, "ended"); m.Call.EndReason != reason {
@@ -298,7 +309,10 @@ func TestARIFailureCustomerSide(t *testing.T) {
 				w.ready(s, k)
 				arm()
 				cust := w.place(t, "100")
-				// a caller who cannot be answered is hung up, not left ringing
+				// the caller is offered while Asterisk answers them; one who
+				// cannot be answered is hung up, not left ringing, and the
+				// offer withdrawn
+				withdrawn(t, k, "100")
 				w.hungUp(t, cust)
 				w.serves(t, s, k, "101")
 			},
@@ -311,6 +325,9 @@ func TestARIFailureCustomerSide(t *testing.T) {
 				w.ready(s, k)
 				arm()
 				cust := w.place(t, "100")
+				// offered at once; without music the caller hears goodbye
+				// rather than silence for the ring time
+				withdrawn(t, k, "100")
 				w.saidGoodbye(t, heard, cust)
 				w.serves(t, s, k, "101")
 			},
@@ -471,8 +488,28 @@ func transferWaitFails(t *testing.T, w *world, arm func() *asterisksim.Injected)
 func TestARIFailureAgentSide(t *testing.T) {
 	runFailCases(t, []failCase{
 		{
-			name: "answer: create the call bridge", method: "POST", path: "/bridges", no404: true, late: true,
-			run: func(t *testing.T, w *world, arm func() *asterisksim.Injected) { answerFails(t, w, arm) },
+			name: "offer: create the call bridge", method: "POST", path: "/bridges", no404: true, late: true,
+			run: func(t *testing.T, w *world, arm func() *asterisksim.Injected) {
+				s, k := w.login("alice")
+				w.ready(s, k)
+				arm() // the bridge is made while the offer rings
+				cust := w.place(t, "100")
+				offer := offerIn(t, k)
+				w.onMusic(t, cust)
+				w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+				// never into a bridge whose creation failed (a late one is swept)
+				endedWith(t, k, "failed")
+				k.state(t, "ready")
+				w.onMusic(t, cust)
+				if m := offerIn(t, k); m.Call.ID != offer.Call.ID {
+					t.Fatalf("offered %s, want the same call %s", m.Call.ID, offer.Call.ID)
+				}
+				w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+				k.call(t, "connected")
+				w.talking(t, cust)
+				w.sim.Hangup(cust)
+				endedWith(t, k, "caller_hangup")
+			},
 		},
 		{
 			name: "answer: stop the caller's music", method: "DELETE", path: "/channels/*/moh", no404: true,

@@ -60,6 +60,45 @@ func TestPhasesOfAQueueCall(t *testing.T) {
 	})
 }
 
+// TestOfferedWhileAsteriskAnswersTheCaller: a caller who finds an agent
+// Ready is offered at once, while Asterisk is still answering them; the
+// call bridge is made while the offer rings; an agent who answers before
+// the caller's answer is done is connected right after it, and the caller
+// never hears music. Both phases are timed on the app's clock.
+func TestOfferedWhileAsteriskAnswersTheCaller(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var p phases
+		w := newWorld(t, worldOpts{observePhase: p.observe})
+		s, k := w.login("alice")
+		w.ready(s, k)
+		answer := w.sim.Inject(asterisksim.Fault{Method: "POST", Path: "/channels/*/answer", Delay: 100 * time.Millisecond})
+		music := w.sim.Inject(asterisksim.Fault{Method: "POST", Path: "/channels/*/moh", Count: -1})
+		bridges := w.sim.Inject(asterisksim.Fault{Method: "POST", Path: "/bridges", Count: -1})
+		cust := w.place(t, "100")
+		offer := offerIn(t, k)
+		synctest.Wait() // the answer's request reaches the simulator; the clock stands still
+		if answer.Held() != 1 {
+			t.Fatalf("offered after Asterisk answered the caller (answers held: %d)", answer.Held())
+		}
+		waitUntil(t, "the call bridge made while the offer rings", func() bool { return bridges.Hits() == 1 })
+		w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+		k.call(t, "connected")
+		w.talking(t, cust)
+		if music.Hits() != 0 || bridges.Hits() != 1 {
+			t.Errorf("music started %d times, bridges made %d times; want 0 and 1", music.Hits(), bridges.Hits())
+		}
+		if got := p.of(app.PhaseOffer); len(got) != 1 || got[0] != 0 {
+			t.Errorf("StasisStart → offer %v, want one at once (0 on the fake clock)", got)
+		}
+		// the Answer waited for Asterisk's answer of the caller (100 ms)
+		if got := p.of(app.PhaseConnect); len(got) != 1 || got[0] < 100*time.Millisecond || got[0] > 110*time.Millisecond {
+			t.Errorf("Answer → connected %v, want one of about 100 ms", got)
+		}
+		w.sim.Hangup(cust)
+		endedWith(t, k, "caller_hangup")
+	})
+}
+
 // TestAnswerAfterMusic: a caller who waited with music is connected with
 // the music stopped, and only a caller who found an agent Ready on arrival
 // counts for StasisStart → offer.

@@ -169,8 +169,11 @@ type call struct {
 	timers       []*time.Timer
 	timerGen     uint64 // bumps whenever the timers are re-armed; stale timer messages are dropped
 	ops          serial
+	bridgeOps    serial          // creating the call's bridge while the first offer rings
+	prepared     *preparedBridge // that bridge, when one was made so
 	ends         int      // how often the call ended: once, or the invariants are broken
 	watchers     []*agent // supervisors listening in on an agent of this call
+	music        bool     // music on hold was started on the customer since the last connect
 
 	// for the phase timings (Config.ObservePhase)
 	stasisAt time.Time // when the caller's StasisStart reached the app

@@ -229,8 +229,8 @@ func (t *tenant) goodbye(c *call, reason string) {
 	if bridge := c.bridge; bridge != "" {
 		// a call that had agents: the caller says goodbye alone, and the
 		// bridge does not outlive the call
-		c.bridge = ""
-		t.exec(&c.ops, "destroy call bridge", func(ctx context.Context) error {
+		c.bridge, c.prepared = "", nil
+		t.execAfter([]*serial{&c.ops, &c.bridgeOps}, "destroy call bridge", func(ctx context.Context) error {
 			return ignoreGone(t.app.ari.DestroyBridge(ctx, bridge))
 		}, nil)
 	}
