@@ -83,6 +83,13 @@ type Config struct {
 	// app_queue would write (a queuelog.Writer's Log writes them to a file).
 	// The tenant loops call it, so it must not block.
 	QueueLog func(queuelog.Event)
+	// MaxCalls, if positive, is how many calls this ccaas carries at once
+	// (waiting, ringing, talking, saying goodbye; outbound ones count too);
+	// MaxTenantCalls the same for each tenant. A caller beyond either is
+	// refused as they arrive: Asterisk gives them busy (SIP 486) at once,
+	// at the cost of one request, rather than have an overloaded Asterisk
+	// fail calls that are already up.
+	MaxCalls, MaxTenantCalls int
 	// ObservePhase, if set, is told how long a phase of a call took
 	// (PhaseOffer, PhaseConnect), on a tenant loop: it must be quick.
 	ObservePhase func(phase string, d time.Duration)
@@ -153,6 +160,7 @@ type App struct {
 	customers map[string]ccaas.TenantID
 
 	records *recorder
+	calls   atomic.Int64 // calls of every tenant (MaxCalls)
 
 	connectedBefore atomic.Bool // the events socket was connected before: the next connect is a reconnect
 	adoptMu         sync.Mutex

@@ -94,6 +94,8 @@ type worldOpts struct {
 	requestTimeout time.Duration
 	// observePhase gets the phase timings (app.Config.ObservePhase).
 	observePhase func(phase string, d time.Duration)
+	// maxCalls, maxTenantCalls: app.Config.MaxCalls, MaxTenantCalls.
+	maxCalls, maxTenantCalls int
 	// loopback serves the simulator on a loopback TCP socket (httptest)
 	// instead of in memory, for benchmarks of the real network path: such a
 	// world runs outside a bubble, in real time.
@@ -180,7 +182,7 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 	}
 	a, err := app.New(app.Config{ARI: client, Store: store, LineRetry: 50 * time.Millisecond, Logger: quiet,
 		CheckInvariants: w.violation, WaitForPhone: opts.manualPhones, Now: opts.now, QueueLog: opts.queueLog, RequestTimeout: opts.requestTimeout,
-		ObservePhase: opts.observePhase})
+		ObservePhase: opts.observePhase, MaxCalls: opts.maxCalls, MaxTenantCalls: opts.maxTenantCalls})
 	if err != nil {
 		t.Fatal(err)
 	}

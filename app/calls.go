@@ -151,6 +151,10 @@ func (t *tenant) inbound(ch ari.Channel, did string, at time.Time) {
 		t.exec(&serial{}, "hangup unrouted", func(ctx context.Context) error { return t.app.ari.Hangup(ctx, ch.ID, "") }, nil)
 		return
 	}
+	if reason := t.full(); reason != "" {
+		t.refuse(ch, q, reason)
+		return
+	}
 	c := &call{
 		id:         ccaas.CallID(newID(kindCall, t.cfg.Tenant.ID)),
 		direction:  ccaas.DirInbound,
@@ -877,4 +881,35 @@ func (c *call) connectedAgents() int {
 		}
 	}
 	return n
+}
+
+// full says whether a new caller must be refused, and why: this ccaas or
+// the tenant carries as many calls as it may (Config.MaxCalls,
+// MaxTenantCalls). "" when there is room.
+func (t *tenant) full() string {
+	cfg := t.app.cfg
+	switch {
+	case cfg.MaxCalls > 0 && t.app.calls.Load() >= int64(cfg.MaxCalls):
+		return event.RefusedNode
+	case cfg.MaxTenantCalls > 0 && len(t.calls) >= cfg.MaxTenantCalls:
+		return event.RefusedTenant
+	}
+	return ""
+}
+
+// refuse turns a caller away as they arrive: one request, and Asterisk
+// gives them busy. It is counted (CallRefused) and logged when refusals
+// start, not for each caller: a flood of callers must not become a flood of
+// log lines.
+func (t *tenant) refuse(ch ari.Channel, q *ccaas.Queue, reason string) {
+	if !t.refusing {
+		t.refusing = true
+		t.log.Warn("at the limit of concurrent calls: refusing new callers with busy", "limit", reason,
+			"node_calls", t.app.calls.Load(), "tenant_calls", len(t.calls))
+	}
+	t.emit(event.CallRefused{At: t.now(), Queue: q.ID, QueueName: q.Name, Number: ch.Caller.Number, Reason: reason})
+	id := ch.ID
+	t.exec(&serial{}, "refuse caller", func(ctx context.Context) error {
+		return ignoreGone(t.app.ari.Hangup(ctx, id, "busy"))
+	}, nil)
 }

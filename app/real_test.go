@@ -44,6 +44,7 @@ type realWorld struct {
 	app      *app.App
 	ari      *ari.Client // the app's client (app "ccaas")
 	cust     *ari.Client // the test's client (app "ccaas-test"): customers' far ends
+	ends     *endCauses  // how the customers' far ends were hung up
 	agents   map[string]ccaas.Agent
 	startApp func()
 	stopApp  func()
@@ -66,7 +67,18 @@ func freeUDPPort(t *testing.T) int {
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
+// realOpts change a real world's app.
+type realOpts struct {
+	wrapupSeconds int // alice's
+	maxCalls      int // app.Config.MaxCalls
+}
+
 func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
+	return newRealWorldWith(t, realOpts{wrapupSeconds: wrapupSeconds})
+}
+
+func newRealWorldWith(t *testing.T, opts realOpts) *realWorld {
+	wrapupSeconds := opts.wrapupSeconds
 	url := os.Getenv("CCAAS_TEST_ARI_URL")
 	if url == "" {
 		t.Skip("CCAAS_TEST_ARI_URL is not set: no real Asterisk to test against")
@@ -92,7 +104,7 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &realWorld{t: t, cust: cust, agents: map[string]ccaas.Agent{}}
+	w := &realWorld{t: t, cust: cust, agents: map[string]ccaas.Agent{}, ends: &endCauses{causes: map[string]int{}}}
 	ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
 	var members []ccaas.Member
 	for i, name := range []string{"alice", "bob"} {
@@ -137,6 +149,7 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 			},
 			LineAOR:         []ari.ConfigTuple{{Attribute: "contact", Value: fmt.Sprintf("sip:line@127.0.0.1:%d", port)}},
 			CheckInvariants: func(err error) { t.Errorf("invariant broken: %v", err) },
+			MaxCalls:        opts.maxCalls,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -156,7 +169,7 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 	w.startApp()
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); cust.RunEvents(ctx, ignoreEvents{}) }()
+	go func() { defer wg.Done(); cust.RunEvents(ctx, w.ends) }()
 	t.Cleanup(func() {
 		w.stopApp()
 		cancel()
@@ -168,11 +181,29 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 	return w
 }
 
-type ignoreEvents struct{}
+// endCauses notes the cause of every ChannelDestroyed the test's
+// application gets: how a customer's far end was hung up.
+type endCauses struct {
+	mu     sync.Mutex
+	causes map[string]int
+}
 
-func (ignoreEvents) Connected()         {}
-func (ignoreEvents) Disconnected(error) {}
-func (ignoreEvents) Event(ari.Event)    {}
+func (e *endCauses) Connected()         {}
+func (e *endCauses) Disconnected(error) {}
+func (e *endCauses) Event(ev ari.Event) {
+	if d, ok := ev.(*ari.ChannelDestroyed); ok {
+		e.mu.Lock()
+		e.causes[d.Channel.ID] = d.Cause
+		e.mu.Unlock()
+	}
+}
+
+func (e *endCauses) of(channel string) (int, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, ok := e.causes[channel]
+	return c, ok
+}
 
 func (w *realWorld) login(name string) (*app.Session, *sink) {
 	w.t.Helper()
@@ -426,6 +457,40 @@ func TestRealAsteriskSupervision(t *testing.T) {
 		}
 		return true
 	})
+}
+
+// TestRealAsteriskRefusesBeyondTheLimit: with room for one call, a second
+// caller gets busy from the real dialplan's Stasis (the far end of the
+// Local channel ends with cause 17) while the first keeps waiting in Stasis.
+func TestRealAsteriskRefusesBeyondTheLimit(t *testing.T) {
+	w := newRealWorldWith(t, realOpts{maxCalls: 1})
+	sa, ka := w.login("alice")
+	w.app.Command(sa, cti.Command{Cmd: cti.CmdNotReady})
+	ka.state(t, "not_ready")
+	first := w.call("+4930551")
+	waitCalls := func(what string, want int) {
+		t.Helper()
+		pollUntil(t, what, func() bool {
+			stats, err := w.app.Stats(context.Background())
+			return err == nil && len(stats) == 1 && len(stats[0].Queues) == 1 && stats[0].Queues[0].Waiting == want
+		})
+	}
+	waitCalls("the first caller waiting", 1)
+	second := w.call("+4930552")
+	pollUntil(t, "the second caller's far end hung up with busy (17)", func() bool {
+		cause, ok := w.ends.of(second)
+		return ok && cause == 17
+	})
+	if _, err := w.cust.GetChannel(context.Background(), first); err != nil {
+		t.Fatalf("the first caller is gone: %v", err)
+	}
+	waitCalls("the first caller still waiting", 1)
+	if stats, _ := w.app.Stats(context.Background()); stats[0].Refused["node"] != 1 {
+		t.Fatalf("refused %v, want node 1", stats[0].Refused)
+	}
+	w.app.Command(sa, cti.Command{Cmd: cti.CmdReady})
+	w.answer(sa, ka)
+	w.bridged(t, 2)
 }
 
 // TestRealAsteriskTrunkIsNotMatchedByName: an outsider sends an INVITE with

@@ -171,9 +171,9 @@ type call struct {
 	ops          serial
 	bridgeOps    serial          // creating the call's bridge while the first offer rings
 	prepared     *preparedBridge // that bridge, when one was made so
-	ends         int      // how often the call ended: once, or the invariants are broken
-	watchers     []*agent // supervisors listening in on an agent of this call
-	music        bool     // music on hold was started on the customer since the last connect
+	ends         int             // how often the call ended: once, or the invariants are broken
+	watchers     []*agent        // supervisors listening in on an agent of this call
+	music        bool            // music on hold was started on the customer since the last connect
 
 	// for the phase timings (Config.ObservePhase)
 	stasisAt time.Time // when the caller's StasisStart reached the app
@@ -208,8 +208,10 @@ type tenant struct {
 	snoops    map[string]*agent // snoop channel → the supervisor listening through it
 
 	// events of the input being handled; the projections read them after it
-	events []event.Event
-	inputs uint64 // inputs handled so far
+	events   []event.Event
+	inputs   uint64 // inputs handled so far
+	counted  int    // len(calls) as App.calls last counted it
+	refusing bool   // callers are being refused (Config.MaxCalls): logged once
 	// replies to the input's caller, sent once the projections have read
 	// its events (a logout's queue_log lines are written when it returns)
 	replies []func()
@@ -273,6 +275,7 @@ func (t *tenant) run(ctx context.Context) {
 			for _, m := range t.inbox.drain() {
 				t.inputs++
 				t.handle(m)
+				t.countCalls()
 				// Whatever changed, a waiting call and a Ready agent never
 				// stay apart: route after every input.
 				t.route()
@@ -290,6 +293,21 @@ func (t *tenant) run(ctx context.Context) {
 			}
 			t.team.flush()
 		}
+	}
+}
+
+// countCalls brings the count of every tenant's calls (Config.MaxCalls) up
+// to date after an input.
+func (t *tenant) countCalls() {
+	n := len(t.calls)
+	if n == t.counted {
+		return
+	}
+	t.app.calls.Add(int64(n - t.counted))
+	t.counted = n
+	if t.refusing && t.full() == "" {
+		t.refusing = false
+		t.log.Info("below the limit of concurrent calls again: taking new callers")
 	}
 }
 

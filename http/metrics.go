@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/event"
 )
 
 // Metrics are the process's Prometheus metrics that are counted as things
@@ -125,6 +126,8 @@ var (
 		"Members of the queue by state.", []string{"tenant", "queue", "state"}, nil)
 	descLoggedIn = prometheus.NewDesc("ccaas_agents_logged_in",
 		"Agents with a session.", []string{"tenant"}, nil)
+	descRefused = prometheus.NewDesc("ccaas_calls_refused_total",
+		"Callers refused with busy as they arrived because ccaas was at its limit of concurrent calls: reason node (--max-calls) or tenant (--max-calls-per-tenant).", []string{"tenant", "reason"}, nil)
 	descComplete = prometheus.NewDesc("ccaas_stats_complete",
 		"1 if every tenant's event loop answered this scrape in time, else 0 (the figures of the others are still given).", nil, nil)
 )
@@ -138,7 +141,7 @@ type statsCollector struct {
 }
 
 func (sc statsCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descWaiting, descTalking, descQueueTalking, descAgents, descQueueAgents, descLoggedIn, descComplete} {
+	for _, d := range []*prometheus.Desc{descWaiting, descTalking, descQueueTalking, descAgents, descQueueAgents, descLoggedIn, descRefused, descComplete} {
 		ch <- d
 	}
 }
@@ -153,14 +156,18 @@ func (sc statsCollector) Collect(ch chan<- prometheus.Metric) {
 		sc.log.Warn("metrics: tenant figures incomplete", "err", err)
 	}
 	ch <- prometheus.MustNewConstMetric(descComplete, prometheus.GaugeValue, complete)
-	gauge := func(d *prometheus.Desc, v int, labels ...string) {
+	metric := func(kind prometheus.ValueType, d *prometheus.Desc, v int, labels ...string) {
 		for i, l := range labels {
 			// names come from admins: keep the exposition valid whatever they typed
 			labels[i] = strings.ToValidUTF8(l, "\uFFFD")
 		}
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v), labels...)
+		ch <- prometheus.MustNewConstMetric(d, kind, float64(v), labels...)
 	}
+	gauge := func(d *prometheus.Desc, v int, labels ...string) { metric(prometheus.GaugeValue, d, v, labels...) }
 	for _, ts := range stats {
+		for _, reason := range []string{event.RefusedNode, event.RefusedTenant} {
+			metric(prometheus.CounterValue, descRefused, ts.Refused[reason], ts.Domain, reason)
+		}
 		gauge(descTalking, ts.Talking, ts.Domain)
 		gauge(descLoggedIn, ts.LoggedIn, ts.Domain)
 		for _, state := range app.AgentStates {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/event"
 	"github.com/ccaas/ccaas/http/metricstest"
 )
 
@@ -126,6 +127,7 @@ func TestMetricsFigures(t *testing.T) {
 	hostileQueue := "Sales \"EU\"\n<b>\\\xff"
 	stats := fakeStats{stats: []app.TenantStats{
 		{Domain: "acme.example", Talking: 3, LoggedIn: 4, Agents: states("talking", 3, "ready", 1, "logged_out", 2),
+			Refused: map[string]int{event.RefusedNode: 7, event.RefusedTenant: 0},
 			Queues: []app.QueueStats{
 				{Name: "Support", Waiting: 2, Talking: 1, Members: states("talking", 1, "ready", 1)},
 				{Name: hostileQueue, Waiting: 5, Talking: 2, Members: states("talking", 2)},
@@ -170,6 +172,9 @@ func TestMetricsFigures(t *testing.T) {
 		`ccaas_ari_request_seconds_count{code="error",method="DELETE",route="/channels/{id}"}`:    1,
 		`ccaas_ari_events_total{type="StasisStart"}`:                                              3,
 		`ccaas_call_phase_seconds_count{phase="stasis_to_offer"}`:                                 1,
+		`ccaas_calls_refused_total{reason="node",tenant="acme.example"}`:                          7,
+		`ccaas_calls_refused_total{reason="tenant",tenant="acme.example"}`:                        0,
+		`ccaas_calls_refused_total{reason="node",tenant="other.example"}`:                         0,
 		`ccaas_call_phase_seconds_count{phase="answer_to_connected"}`:                             2,
 		`ccaas_ari_events_total{type="other"}`:                                                    1,
 		`ccaas_websocket_clients{kind="cti"}`:                                                     0,

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -30,6 +31,10 @@ type config struct {
 	TLSKey       string        // CCAAS_TLS_KEY, --tls-key
 	QueueLog     string        // CCAAS_QUEUE_LOG, --queue-log: app_queue's queue_log file ("" = none; demo: next to the db)
 	MetricsToken string        // CCAAS_METRICS_TOKEN, --metrics-token
+	// MaxCalls and MaxTenantCalls: callers beyond so many concurrent calls
+	// of this ccaas, or of one tenant, get busy (0: no limit).
+	MaxCalls       int // CCAAS_MAX_CALLS, --max-calls
+	MaxTenantCalls int // CCAAS_MAX_CALLS_PER_TENANT, --max-calls-per-tenant
 }
 
 func defaultConfig() config {
@@ -65,6 +70,17 @@ func (c *config) fromEnv(getenv func(string) string) {
 	set(&c.TLSKey, "CCAAS_TLS_KEY")
 	set(&c.QueueLog, "CCAAS_QUEUE_LOG")
 	set(&c.MetricsToken, "CCAAS_METRICS_TOKEN")
+	setInt := func(dst *int, key string) {
+		if v := getenv(key); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				n = -1 // validate says what is wrong
+			}
+			*dst = n
+		}
+	}
+	setInt(&c.MaxCalls, "CCAAS_MAX_CALLS")
+	setInt(&c.MaxTenantCalls, "CCAAS_MAX_CALLS_PER_TENANT")
 	if v := getenv("CCAAS_DEMO_CALLERS_EVERY"); v != "" {
 		if d, err := time.ParseDuration(v); err == nil {
 			c.CallersEvery = d
@@ -84,6 +100,8 @@ func (c *config) flags(fs *flag.FlagSet, command string) {
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert")
 	fs.StringVar(&c.QueueLog, "queue-log", c.QueueLog, "write an Asterisk app_queue queue_log to this file (reopened on SIGHUP)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token /metrics requires (better given as CCAAS_METRICS_TOKEN); without it only this machine may scrape")
+	fs.IntVar(&c.MaxCalls, "max-calls", c.MaxCalls, "callers beyond this many concurrent calls get busy (0: no limit; docs/deploy.md)")
+	fs.IntVar(&c.MaxTenantCalls, "max-calls-per-tenant", c.MaxTenantCalls, "callers beyond this many concurrent calls of their tenant get busy (0: no limit)")
 	if command == "demo" {
 		fs.DurationVar(&c.CallersEvery, "callers-every", c.CallersEvery, "mean time between simulated callers (0 turns them off)")
 		return
@@ -112,6 +130,9 @@ func (c *config) validate(command string) error {
 		}
 		if err := validMetricsToken(c.MetricsToken); err != nil {
 			errs = append(errs, err)
+		}
+		if c.MaxCalls < 0 || c.MaxTenantCalls < 0 {
+			errs = append(errs, errors.New("--max-calls and --max-calls-per-tenant: a whole number, 0 for no limit"))
 		}
 		if (c.TLSCert == "") != (c.TLSKey == "") {
 			errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
