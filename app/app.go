@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/time/rate"
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
@@ -67,7 +68,17 @@ type Config struct {
 	// RequestTimeout bounds each ARI operation; default 5s.
 	RequestTimeout time.Duration
 	// LineRetry is the wait before a lost agent line is originated again; default 2s.
+	// It doubles while the line keeps failing (up to a minute), give or take a quarter.
 	LineRetry time.Duration
+	// LineRetryRate bounds how many lost lines, of every tenant, are brought
+	// back per second (default 20): when an overloaded Asterisk drops lines,
+	// bringing them all back at once would only add load where there is none
+	// to spare. Logins are not held back by it.
+	LineRetryRate float64
+	// LineWorkers bounds the line set-ups and tear-downs, of every tenant,
+	// under way at once (default 16, each a few requests): a shift of agents
+	// logging in never keeps Asterisk's HTTP server from the calls' requests.
+	LineWorkers int
 	// WaitForPhone makes the app wait for the agent's browser phone to
 	// register before it originates the line, and hang the line up when the
 	// phone goes away (a real Asterisk; the simulator answers by itself).
@@ -162,6 +173,9 @@ type App struct {
 	records *recorder
 	calls   atomic.Int64 // calls of every tenant (MaxCalls)
 
+	lineRetries *rate.Limiter // Config.LineRetryRate
+	lineSlots   chan struct{} // Config.LineWorkers
+
 	connectedBefore atomic.Bool // the events socket was connected before: the next connect is a reconnect
 	adoptMu         sync.Mutex
 	adopted         map[string]ccaas.TenantID // customers found in Stasis at start, until the events reader learns them
@@ -213,6 +227,12 @@ func New(cfg Config) (*App, error) {
 	if cfg.LineRetry <= 0 {
 		cfg.LineRetry = 2 * time.Second
 	}
+	if cfg.LineRetryRate <= 0 {
+		cfg.LineRetryRate = 20
+	}
+	if cfg.LineWorkers <= 0 {
+		cfg.LineWorkers = 16
+	}
 	a := &App{
 		cfg:       cfg,
 		log:       cfg.Logger,
@@ -228,6 +248,8 @@ func New(cfg Config) (*App, error) {
 		done:      make(chan struct{}),
 	}
 	a.records = &recorder{app: a, inbox: newMailbox()}
+	a.lineRetries = rate.NewLimiter(rate.Limit(cfg.LineRetryRate), max(1, int(cfg.LineRetryRate)))
+	a.lineSlots = make(chan struct{}, cfg.LineWorkers)
 	return a, nil
 }
 

@@ -96,6 +96,9 @@ type worldOpts struct {
 	observePhase func(phase string, d time.Duration)
 	// maxCalls, maxTenantCalls: app.Config.MaxCalls, MaxTenantCalls.
 	maxCalls, maxTenantCalls int
+	// lineRetryRate, lineWorkers: app.Config.LineRetryRate, LineWorkers.
+	lineRetryRate float64
+	lineWorkers   int
 	// loopback serves the simulator on a loopback TCP socket (httptest)
 	// instead of in memory, for benchmarks of the real network path: such a
 	// world runs outside a bubble, in real time.
@@ -182,7 +185,8 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 	}
 	a, err := app.New(app.Config{ARI: client, Store: store, LineRetry: 50 * time.Millisecond, Logger: quiet,
 		CheckInvariants: w.violation, WaitForPhone: opts.manualPhones, Now: opts.now, QueueLog: opts.queueLog, RequestTimeout: opts.requestTimeout,
-		ObservePhase: opts.observePhase, MaxCalls: opts.maxCalls, MaxTenantCalls: opts.maxTenantCalls})
+		ObservePhase: opts.observePhase, MaxCalls: opts.maxCalls, MaxTenantCalls: opts.maxTenantCalls,
+		LineRetryRate: opts.lineRetryRate, LineWorkers: opts.lineWorkers})
 	if err != nil {
 		t.Fatal(err)
 	}

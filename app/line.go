@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/ccaas/ccaas"
@@ -41,26 +42,34 @@ func (t *tenant) provisionLine(ag *agent) {
 	}, t.app.cfg.LineFields...)
 	gen := l.gen
 	t.lineChanged(ag)
-	t.exec(&l.ops, "provision line", func(ctx context.Context) error {
+	// The three objects and the home bridge at once: an endpoint may name its
+	// auth and aor before they exist (they are looked up by name when used).
+	t.lineExec(ag, "provision line", func(ctx context.Context) error {
 		a := t.app.ari
-		if _, err := a.PutConfig(ctx, "res_pjsip", "auth", endpoint, []ari.ConfigTuple{
-			{Attribute: "auth_type", Value: "userpass"},
-			{Attribute: "username", Value: endpoint},
-			{Attribute: "password", Value: password},
-		}); err != nil {
-			return err
-		}
-		if _, err := a.PutConfig(ctx, "res_pjsip", "aor", endpoint, t.app.cfg.LineAOR); err != nil {
-			return err
-		}
-		if _, err := a.PutConfig(ctx, "res_pjsip", "endpoint", endpoint, fields); err != nil {
-			return err
-		}
-		_, err := a.CreateBridge(ctx, ari.BridgeRequest{ID: home, Type: ari.BridgeHolding, Name: home})
-		if errors.Is(err, ari.ErrConflict) {
-			return nil // ours already: an earlier attempt created it after all
-		}
-		return err
+		return together(ctx,
+			func(ctx context.Context) error {
+				_, err := a.PutConfig(ctx, "res_pjsip", "auth", endpoint, []ari.ConfigTuple{
+					{Attribute: "auth_type", Value: "userpass"},
+					{Attribute: "username", Value: endpoint},
+					{Attribute: "password", Value: password},
+				})
+				return err
+			},
+			func(ctx context.Context) error {
+				_, err := a.PutConfig(ctx, "res_pjsip", "aor", endpoint, t.app.cfg.LineAOR)
+				return err
+			},
+			func(ctx context.Context) error {
+				_, err := a.PutConfig(ctx, "res_pjsip", "endpoint", endpoint, fields)
+				return err
+			},
+			func(ctx context.Context) error {
+				_, err := a.CreateBridge(ctx, ari.BridgeRequest{ID: home, Type: ari.BridgeHolding, Name: home})
+				if errors.Is(err, ari.ErrConflict) {
+					return nil // ours already: an earlier attempt created it after all
+				}
+				return err
+			})
 	}, func(err error) {
 		if !t.lineStepDone(ag, gen, err) {
 			return
@@ -98,7 +107,7 @@ func (t *tenant) awaitPhone(ag *agent) {
 	t.lineChanged(ag)
 	endpoint, gen := l.endpoint, l.gen
 	var online bool
-	t.exec(&l.ops, "watch phone", func(ctx context.Context) error {
+	t.lineExec(ag, "watch phone", func(ctx context.Context) error {
 		if _, err := t.app.ari.Subscribe(ctx, "endpoint:PJSIP/"+endpoint); err != nil {
 			return err
 		}
@@ -148,7 +157,7 @@ func (t *tenant) originateLine(ag *agent) {
 	l.originated = t.now()
 	t.lines[l.channel] = ag
 	ch, endpoint, gen, token := l.channel, l.endpoint, l.gen, l.token
-	t.exec(&l.ops, "originate line", func(ctx context.Context) error {
+	t.lineExec(ag, "originate line", func(ctx context.Context) error {
 		_, err := t.app.ari.Originate(ctx, ari.OriginateRequest{
 			Endpoint:  "PJSIP/" + endpoint,
 			App:       t.app.cfg.Application,
@@ -177,7 +186,7 @@ func (t *tenant) lineAnswered(ag *agent, ch string) {
 		return
 	}
 	gen, home := l.gen, l.home
-	t.exec(&l.ops, "park line", func(ctx context.Context) error {
+	t.lineExec(ag, "park line", func(ctx context.Context) error {
 		return t.app.ari.AddChannel(ctx, home, ch)
 	}, func(err error) {
 		if ag.line.gen != gen || ag.session == nil {
@@ -235,10 +244,20 @@ func (t *tenant) lineDown(ag *agent) {
 	t.lineChanged(ag)
 	gen, id := l.gen, ag.cfg.ID
 	// back off while the line keeps failing (e.g. a phone whose microphone is
-	// blocked declines every line call): LineRetry, doubling, at most a minute
+	// blocked declines every line call): LineRetry, doubling, at most a
+	// minute, give or take a quarter, so that lines lost together do not
+	// come back together
 	wait := min(t.app.cfg.LineRetry<<min(l.failures, 5), maxLineRetry)
+	wait += time.Duration(rand.Int64N(int64(wait)/2+1)) - wait/4
 	l.failures++
 	time.AfterFunc(wait, func() { t.inbox.post(msgLineRetry{agent: id, gen: gen}) })
+}
+
+// retryLineIn tries the agent's line again after wait (its turn under
+// Config.LineRetryRate); the line stays down meanwhile.
+func (t *tenant) retryLineIn(ag *agent, wait time.Duration) {
+	id, gen := ag.cfg.ID, ag.line.gen
+	time.AfterFunc(wait, func() { t.inbox.post(msgLineRetry{agent: id, gen: gen, turn: true}) })
 }
 
 // maxLineRetry bounds the wait between attempts to bring a line back.
@@ -254,7 +273,7 @@ func (t *tenant) stopLine(ag *agent) {
 	ch, home, endpoint := l.channel, l.home, l.endpoint
 	delete(t.lines, ch)
 	l.state, l.channel, l.endpoint = lineDown, "", ""
-	t.exec(&l.ops, "tear down line", func(ctx context.Context) error {
+	t.lineExec(ag, "tear down line", func(ctx context.Context) error {
 		a := t.app.ari
 		var errs []error
 		if ch != "" {

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -69,8 +70,9 @@ func freeUDPPort(t *testing.T) int {
 
 // realOpts change a real world's app.
 type realOpts struct {
-	wrapupSeconds int // alice's
-	maxCalls      int // app.Config.MaxCalls
+	wrapupSeconds int     // alice's
+	maxCalls      int     // app.Config.MaxCalls
+	lineRetryRate float64 // app.Config.LineRetryRate
 }
 
 func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
@@ -150,6 +152,7 @@ func newRealWorldWith(t *testing.T, opts realOpts) *realWorld {
 			LineAOR:         []ari.ConfigTuple{{Attribute: "contact", Value: fmt.Sprintf("sip:line@127.0.0.1:%d", port)}},
 			CheckInvariants: func(err error) { t.Errorf("invariant broken: %v", err) },
 			MaxCalls:        opts.maxCalls,
+			LineRetryRate:   opts.lineRetryRate,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -491,6 +494,42 @@ func TestRealAsteriskRefusesBeyondTheLimit(t *testing.T) {
 	w.app.Command(sa, cti.Command{Cmd: cti.CmdReady})
 	w.answer(sa, ka)
 	w.bridged(t, 2)
+}
+
+// TestRealAsteriskLostLinesComeBackAtABoundedRate: Asterisk drops the
+// lines of alice, bob and carol at once; the app brings them back one per
+// second (LineRetryRate 1), each after its backoff, and they stay logged in.
+func TestRealAsteriskLostLinesComeBackAtABoundedRate(t *testing.T) {
+	w := newRealWorldWith(t, realOpts{lineRetryRate: 1})
+	var sinks []*sink
+	for _, name := range []string{"alice", "bob", "carol"} {
+		_, k := w.login(name)
+		sinks = append(sinks, k)
+	}
+	chans, err := w.ari.ListChannels(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropped := time.Now()
+	for _, ch := range chans {
+		if strings.HasPrefix(ch.ID, "ln") {
+			w.ari.Hangup(context.Background(), ch.ID, "")
+		}
+	}
+	var back []time.Duration
+	for _, k := range sinks {
+		k.next(t, "line down", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "down" })
+		k.next(t, "line up again", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
+		back = append(back, time.Since(dropped))
+	}
+	slices.Sort(back)
+	// one at once (the burst), the next a second later, the last two
+	if back[2] < 1800*time.Millisecond || back[1] < 800*time.Millisecond {
+		t.Fatalf("lines back after %v: faster than one per second", back)
+	}
+	if back[2] > 10*time.Second {
+		t.Fatalf("lines back after %v: too slow", back)
+	}
 }
 
 // TestRealAsteriskTrunkIsNotMatchedByName: an outsider sends an INVITE with

@@ -64,6 +64,8 @@ type (
 	msgLineRetry struct {
 		agent ccaas.AgentID
 		gen   uint64
+		// turn: the retry already has its turn under Config.LineRetryRate
+		turn bool
 	}
 	// msgDone carries the outcome of ARI operations back into the loop.
 	msgDone struct{ then func() }
@@ -401,6 +403,14 @@ func (t *tenant) handle(m any) {
 		}
 	case msgLineRetry:
 		if ag := t.agents[m.agent]; ag != nil && ag.session != nil && ag.line.gen == m.gen && ag.line.state == lineDown {
+			if !m.turn {
+				// every tenant's lost lines come back at a bounded rate
+				// (Config.LineRetryRate): this one's turn may be later
+				if wait := t.app.lineRetries.ReserveN(t.now(), 1).DelayFrom(t.now()); wait > 0 {
+					t.retryLineIn(ag, wait)
+					return
+				}
+			}
 			switch {
 			case !ag.line.pushed:
 				t.provisionLine(ag)
@@ -439,7 +449,22 @@ func (t *tenant) exec(s *serial, what string, op func(ctx context.Context) error
 
 // execAfter is exec ordered in several serials at once (runAfter).
 func (t *tenant) execAfter(ss []*serial, what string, op func(ctx context.Context) error, then func(err error)) {
+	t.execGated(nil, ss, what, op, then)
+}
+
+// lineExec is exec for the set-up and tear-down of an agent's line: it
+// waits for one of the App's line slots (Config.LineWorkers) before its
+// requests, and its time-out counts from then.
+func (t *tenant) lineExec(ag *agent, what string, op func(ctx context.Context) error, then func(err error)) {
+	t.execGated(t.app.lineSlots, []*serial{&ag.line.ops}, what, op, then)
+}
+
+func (t *tenant) execGated(gate chan struct{}, ss []*serial, what string, op func(ctx context.Context) error, then func(err error)) {
 	runAfter(func() {
+		if gate != nil {
+			gate <- struct{}{}
+			defer func() { <-gate }()
+		}
 		ctx, cancel := t.app.opContext()
 		err := op(ctx)
 		cancel()
