@@ -173,8 +173,9 @@ type App struct {
 	records *recorder
 	calls   atomic.Int64 // calls of every tenant (MaxCalls)
 
-	lineRetries *rate.Limiter // Config.LineRetryRate
-	lineSlots   chan struct{} // Config.LineWorkers
+	lineRetries *rate.Limiter  // Config.LineRetryRate
+	lineSlots   chan struct{}  // Config.LineWorkers
+	ops         sync.WaitGroup // ARI operations under way (tenant.execGated)
 
 	connectedBefore atomic.Bool // the events socket was connected before: the next connect is a reconnect
 	adoptMu         sync.Mutex
@@ -320,10 +321,31 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	stop()
 	a.wg.Wait()
+	// what the loops asked of Asterisk while stopping (the lines' tear-down)
+	// is carried out before Run returns, so no agent's line, home bridge or
+	// account outlives the process
+	a.waitOps(opsAtShutdown)
 	<-logDone
 	a.records.flush() // what the loops logged while stopping
 	close(a.done)
 	return nil
+}
+
+// opsAtShutdown bounds the wait for the last ARI operations at shutdown:
+// a few round trips per line, LineWorkers at a time, on a sluggish Asterisk.
+const opsAtShutdown = 15 * time.Second
+
+// waitOps waits, at most d, for the ARI operations under way.
+func (a *App) waitOps(d time.Duration) {
+	done := make(chan struct{})
+	go func() { a.ops.Wait(); close(done) }()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		a.log.Warn("stopped with ARI operations still under way", "waited", d)
+	}
 }
 
 func (a *App) startLoop(t *tenant) {

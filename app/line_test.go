@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -10,7 +12,11 @@ import (
 	"time"
 
 	"github.com/ccaas/ccaas"
+	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/ari/asterisksim"
+	"github.com/ccaas/ccaas/cti"
+	"github.com/ccaas/ccaas/internal/memnet"
 )
 
 // crowd is n more agents of the tenant (a01 … ), each with the password
@@ -138,4 +144,75 @@ func (s *sink) isClosed() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.closed
+}
+
+// TestShutdownTearsDownLines: when the app stops, every logged-in agent's
+// line, home bridge and SIP account is gone from Asterisk by the time Run
+// returns, even on an Asterisk slow to hang up.
+func TestShutdownTearsDownLines(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		quiet := slog.New(slog.DiscardHandler)
+		sim := asterisksim.New(asterisksim.Config{AutoAnswerPushed: true, Logger: quiet})
+		srv := memnet.NewServer("asterisk.test:8088", sim)
+		defer srv.Close()
+		defer sim.Close()
+		db := openDB(t, "shutdown.db")
+		defer db.Close()
+		ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
+		var names []string
+		for _, a := range crowd(5) {
+			a.TenantID, a.PasswordHash = ten.ID, passwordHash(a.Username)
+			if _, err := db.CreateAgent(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			names = append(names, a.Username)
+		}
+		tr := &http.Transport{DialContext: srv.Listener.DialContext}
+		client, _ := ari.New(ari.Config{URL: srv.URL + "/ari", HTTPClient: &http.Client{Transport: tr}, Username: "ccaas", Password: "ccaas", Application: "ccaas", Logger: quiet})
+		a, err := app.New(app.Config{ARI: client, Store: db, Logger: quiet, LineWorkers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
+		runCtx, cancel := context.WithCancel(ctx)
+		ran := make(chan struct{})
+		go func() { defer close(ran); a.Run(runCtx) }()
+		go client.RunEvents(runCtx, a)
+		waitUntil(t, "connected", client.Connected)
+		for _, name := range names {
+			s, err := a.Login(ctx, testDomain, name, name+"-pw")
+			if err != nil {
+				t.Fatal(err)
+			}
+			k := newSink()
+			a.Attach(ctx, s, k)
+			k.next(t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
+		}
+		sim.Inject(asterisksim.Fault{Method: "DELETE", Path: "/channels/*", Delay: 300 * time.Millisecond, Count: -1})
+		cancel()
+		<-ran
+		left := 0
+		for _, ch := range sim.Channels() {
+			left++
+			t.Logf("left: channel %s", ch.ID)
+		}
+		for _, b := range sim.Bridges() {
+			left++
+			t.Logf("left: bridge %s", b.ID)
+		}
+		eps, _ := client.ListEndpoints(ctx)
+		for _, ep := range eps {
+			if ep.Resource != "pstn" {
+				left++
+				t.Logf("left: endpoint %s", ep.Resource)
+			}
+		}
+		if left > 0 {
+			t.Fatalf("%d things of the agents' lines left in Asterisk after Run returned", left)
+		}
+		tr.CloseIdleConnections()
+	})
 }

@@ -460,7 +460,9 @@ func (t *tenant) lineExec(ag *agent, what string, op func(ctx context.Context) e
 }
 
 func (t *tenant) execGated(gate chan struct{}, ss []*serial, what string, op func(ctx context.Context) error, then func(err error)) {
+	t.app.ops.Add(1)
 	runAfter(func() {
+		defer t.app.ops.Done()
 		if gate != nil {
 			gate <- struct{}{}
 			defer func() { <-gate }()
