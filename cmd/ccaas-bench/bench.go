@@ -133,7 +133,7 @@ func start(ctx context.Context, opts options, out io.Writer) (*bench, error) {
 		level = "error"
 	}
 	b.prod, err = startProduct(childConfig{DB: db, ARIURL: b.simURL, ARIUser: "ccaas", ARIPassword: password, App: "ccaas",
-		LogFile: logFile, LogLevel: level, CheckInvariants: opts.invariants}, os.Stderr)
+		LogFile: logFile, LogLevel: level, CheckInvariants: opts.invariants, MaxCalls: opts.maxCalls, MaxTenantCalls: opts.maxTenantCall}, os.Stderr)
 	if err != nil {
 		return nil, err
 	}

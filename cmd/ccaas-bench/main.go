@@ -58,6 +58,8 @@ type options struct {
 	loginConc     int
 	loginRate     float64       // logins per second (0: as fast as -login-conc goes)
 	readyWait     time.Duration // how long the logins may take to be Ready
+	maxCalls      int           // the product's --max-calls
+	maxTenantCall int           // and --max-calls-per-tenant
 
 	real realOptions // against a real Asterisk (-ari)
 }
@@ -130,6 +132,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.Float64Var(&o.loginRate, "login-rate", 0, "logins per second (0: as fast as -login-conc workers go)")
 	fs.IntVar(&o.loginConc, "login-conc", o.loginConc, "logins (and line set-ups of the comparisons) in flight at once")
 	fs.DurationVar(&o.readyWait, "ready-wait", 60*time.Second, "how long the agents may take to be Ready after the logins")
+	fs.IntVar(&o.maxCalls, "max-calls", 0, "the product's --max-calls: callers beyond so many calls at once get busy (0: no limit)")
+	fs.IntVar(&o.maxTenantCall, "max-calls-per-tenant", 0, "the product's --max-calls-per-tenant (0: no limit)")
 	// against a real Asterisk (real.go)
 	r := &o.real
 	fs.StringVar(&r.ariURL, "ari", "", "run against the real Asterisk whose ARI this is (e.g. http://127.0.0.1:8088/ari); see docs/performance.md")

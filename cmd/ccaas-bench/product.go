@@ -47,6 +47,9 @@ type childConfig struct {
 	LineFields []ari.ConfigTuple `json:"lineFields,omitempty"`
 	LineAOR    []ari.ConfigTuple `json:"lineAOR,omitempty"`
 	Trace      bool              `json:"trace,omitempty"`
+	// MaxCalls, MaxTenantCalls: serve's --max-calls, --max-calls-per-tenant.
+	MaxCalls       int `json:"maxCalls,omitempty"`
+	MaxTenantCalls int `json:"maxTenantCalls,omitempty"`
 }
 
 // childReady is the child's one line on standard output once it serves.
@@ -108,7 +111,7 @@ func runProduct(stdin io.Reader, stdout io.Writer) error {
 	}
 	inv := &violations{}
 	acfg := app.Config{ARI: client, Store: db, Logger: log, Application: cfg.App, CountEvent: metrics.CountEvent, ObservePhase: metrics.ObservePhase,
-		LineFields: cfg.LineFields, LineAOR: cfg.LineAOR}
+		LineFields: cfg.LineFields, LineAOR: cfg.LineAOR, MaxCalls: cfg.MaxCalls, MaxTenantCalls: cfg.MaxTenantCalls}
 	if cfg.CheckInvariants {
 		acfg.CheckInvariants = inv.add
 	}

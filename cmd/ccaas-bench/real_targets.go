@@ -50,7 +50,7 @@ func (t *ccaasTarget) up(ctx context.Context) (linesReport, error) {
 	}
 	b.prod, err = startProduct(childConfig{DB: db, ARIURL: r.ariURL, ARIUser: r.ariUser, ARIPassword: r.ariPassword,
 		App: "ccaas", LogFile: filepath.Join(dir, "product.log"), LogLevel: level,
-		LineFields: t.lineFields, LineAOR: t.lineAOR, Trace: true}, os.Stderr)
+		LineFields: t.lineFields, LineAOR: t.lineAOR, Trace: true, MaxCalls: o.maxCalls, MaxTenantCalls: o.maxTenantCall}, os.Stderr)
 	if err != nil {
 		return linesReport{}, err
 	}
