@@ -36,6 +36,7 @@ type ARI interface {
 	Subscribe(ctx context.Context, eventSource string) (*ari.Application, error)
 	FilterEvents(ctx context.Context, f ari.EventFilter) (*ari.Application, error)
 	GetEndpoint(ctx context.Context, tech, resource string) (*ari.Endpoint, error)
+	ListEndpoints(ctx context.Context) ([]ari.Endpoint, error)
 	ListChannels(ctx context.Context) ([]ari.Channel, error)
 	ListBridges(ctx context.Context) ([]ari.Bridge, error)
 	GetVariable(ctx context.Context, id, name string) (string, error)
@@ -322,7 +323,7 @@ func (a *App) Run(ctx context.Context) error {
 	stop()
 	a.wg.Wait()
 	// what the loops asked of Asterisk while stopping (the lines' tear-down)
-	// is carried out before Run returns, so no agent's line, home bridge or
+	// is carried out before Run returns, so no agent's line or
 	// account outlives the process
 	a.waitOps(opsAtShutdown)
 	<-logDone

@@ -406,9 +406,8 @@ func TestInboundCallAnsweredAndCallerHangsUp(t *testing.T) {
 		w := newWorld(t, worldOpts{})
 		s, k := w.login("alice")
 		line := w.lineOf()
-		home := w.sim.BridgeOf(line.ID)
-		if b, _ := w.sim.Bridge(home); b.BridgeType != "holding" {
-			t.Fatalf("line parked in %+v, want a holding bridge", b)
+		if b := w.sim.BridgeOf(line.ID); b != "" || !w.sim.InStasis(line.ID) {
+			t.Fatalf("line in bridge %q (in Stasis %v), want it waiting in Stasis, in no bridge", b, w.sim.InStasis(line.ID))
 		}
 		w.ready(s, k)
 
@@ -451,9 +450,9 @@ func TestInboundCallAnsweredAndCallerHangsUp(t *testing.T) {
 			t.Fatalf("end reason %q", ended.Call.EndReason)
 		}
 		k.state(t, "ready")
-		waitUntil(t, "line back home and call bridge gone", func() bool {
+		waitUntil(t, "line out of the call and call bridge gone", func() bool {
 			_, exists := w.sim.Bridge(bridge)
-			return w.sim.BridgeOf(line.ID) == home && !exists
+			return w.sim.BridgeOf(line.ID) == "" && w.sim.InStasis(line.ID) && !exists
 		})
 	})
 }
@@ -535,7 +534,6 @@ func TestLogoutTearsDownLine(t *testing.T) {
 		w := newWorld(t, worldOpts{})
 		s, k := w.login("alice")
 		line := w.lineOf()
-		home := w.sim.BridgeOf(line.ID)
 		endpoint := strings.TrimPrefix(line.Name, "PJSIP/")
 		endpoint = endpoint[:strings.LastIndex(endpoint, "-")] // PJSIP/<endpoint>-<counter>
 		if _, err := w.ari.GetConfig(context.Background(), "res_pjsip", "endpoint", endpoint); err != nil {
@@ -550,12 +548,11 @@ func TestLogoutTearsDownLine(t *testing.T) {
 		if _, ok := w.app.Session(s.ID); ok {
 			t.Fatal("session still valid after logout")
 		}
-		waitUntil(t, "line, home bridge and the login's SIP account gone", func() bool {
+		waitUntil(t, "line and the login's SIP account gone", func() bool {
 			_, lineUp := w.sim.Channel(line.ID)
-			_, homeUp := w.sim.Bridge(home)
 			_, errEP := w.ari.GetConfig(context.Background(), "res_pjsip", "endpoint", endpoint)
 			_, errAuth := w.ari.GetConfig(context.Background(), "res_pjsip", "auth", endpoint)
-			return !lineUp && !homeUp && errors.Is(errEP, ari.ErrNotFound) && errors.Is(errAuth, ari.ErrNotFound)
+			return !lineUp && len(w.sim.Bridges()) == 0 && errors.Is(errEP, ari.ErrNotFound) && errors.Is(errAuth, ari.ErrNotFound)
 		})
 	})
 }
@@ -1230,11 +1227,11 @@ func TestAsteriskRestartReconciles(t *testing.T) {
 		for name, k := range map[string]*sink{"alice": ka, "bob": kb} {
 			k.next(t, name+"'s line back up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
 		}
-		// the lines really are back in Asterisk, each parked at home
-		waitUntil(t, "two parked lines after the restart", func() bool {
+		// the lines really are back in Asterisk, each waiting in Stasis
+		waitUntil(t, "two lines up after the restart", func() bool {
 			n := 0
 			for _, ch := range w.sim.Channels() {
-				if strings.HasPrefix(ch.ID, "ln") && w.sim.BridgeOf(ch.ID) != "" {
+				if strings.HasPrefix(ch.ID, "ln") && w.sim.InStasis(ch.ID) && w.sim.BridgeOf(ch.ID) == "" {
 					n++
 				}
 			}

@@ -17,7 +17,7 @@ import (
 // A call is the customer's channel (none for a call between two agents)
 // and the agents taking part, each an agent leg. Agents never get a SIP call
 // of their own: their persistent line is moved into the call's one mixing
-// bridge when they join and back home when they leave.
+// bridge when they join and out of it when they leave.
 
 type legState int
 
@@ -376,8 +376,7 @@ func (t *tenant) answer(ag *agent, id ccaas.CallID, at time.Time) error {
 
 // connect moves an agent's line into the call's bridge, creating the bridge
 // and bringing the customer in when they are not there yet (a new call, or
-// one being transferred). addChannel moves the line out of its home bridge by
-// itself. The bridge of a queue call was made while the offer rang, and the
+// one being transferred). The bridge of a queue call was made while the offer rang, and the
 // customer's music or announcement is stopped while the channels are added
 // (Asterisk runs both on the customer's channel in the order they arrive,
 // and either order ends with the customer in the bridge and the music off):
@@ -580,7 +579,8 @@ func (c *call) agentsWith(l *leg) int {
 	return n
 }
 
-// release takes one agent out of the call: their line goes home, their call
+// release takes one agent out of the call: their line leaves the call's
+// bridge (to wait in Stasis for the next call), their call
 // ends for them with reason, and their state moves on (wrapup only after an
 // inbound queue call they answered and talked in).
 func (t *tenant) release(c *call, l *leg, reason string) {
@@ -603,14 +603,15 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 	}
 	c.history = append(c.history, rec)
 	if l.state != legOffered && ag.line.state == lineUp {
-		home, lineCh, muted := ag.line.home, ag.line.channel, l.muted
-		t.execAfter([]*serial{&c.ops, &ag.line.ops}, "line home", func(ctx context.Context) error {
+		bridge, lineCh, muted := c.bridge, ag.line.channel, l.muted
+		t.execAfter([]*serial{&c.ops, &ag.line.ops}, "line out of the call", func(ctx context.Context) error {
 			if muted {
 				if err := ignoreGone(t.app.ari.Unmute(ctx, lineCh, "in")); err != nil {
 					return err
 				}
 			}
-			return t.app.ari.AddChannel(ctx, home, lineCh)
+			// not in it (its addChannel failed) is out of it
+			return ignoreNotInBridge(ignoreGone(t.app.ari.RemoveChannel(ctx, bridge, lineCh)))
 		}, func(err error) {
 			if err != nil && ag.line.channel == lineCh {
 				t.strayLine(ag, lineCh)

@@ -32,7 +32,7 @@ func TestCallersBeyondTheLimitGetBusy(t *testing.T) {
 				answers := w.sim.Inject(asterisksim.Fault{Method: "POST", Path: "/channels/*/answer", Count: -1})
 				s, k := w.login("alice")
 				w.ready(s, k)
-				first, _ := w.talk(s, k, "100")
+				first, firstCust := w.talk(s, k, "100")
 				second := w.place(t, "101") // waits: alice talks
 				w.onMusic(t, second)
 				third := w.place(t, "102")
@@ -53,9 +53,11 @@ func TestCallersBeyondTheLimitGetBusy(t *testing.T) {
 					t.Fatalf("stats %+v, %v: want one refused for %s", stats, err, tc.reason)
 				}
 
-				// the first call ends: the next caller is taken again
+				// the first call ends (it counts until Asterisk has hung its
+				// caller up): the next caller is taken again
 				ok(t, w, s, k, cti.Command{Cmd: cti.CmdHangup, Call: first})
 				k.state(t, "ready")
+				w.hungUp(t, firstCust)
 				offer := offerIn(t, k)
 				if offer.Call.Caller.Number != "101" {
 					t.Fatalf("offered %q, want the waiting 101", offer.Call.Caller.Number)

@@ -51,11 +51,11 @@ func (w *world) loginAll(names []string) []*sink {
 	return sinks
 }
 
-// linesUp counts the agents' line channels that are up at home.
+// linesUp counts the agents' line channels that are up, waiting in Stasis.
 func (w *world) linesUp() int {
 	n := 0
 	for _, ch := range w.sim.Channels() {
-		if strings.HasPrefix(ch.ID, "ln") && w.sim.BridgeOf(ch.ID) != "" {
+		if strings.HasPrefix(ch.ID, "ln") && w.sim.InStasis(ch.ID) {
 			n++
 		}
 	}
@@ -127,10 +127,13 @@ func TestLineSetUpsAreBounded(t *testing.T) {
 		}
 		go w.loginAll(names)
 		most := 0
-		for w.linesUp() < agents {
+		for start := time.Now(); w.linesUp() < agents; {
 			synctest.Wait()
 			most = max(most, pushes.Held())
 			time.Sleep(10 * time.Millisecond)
+			if time.Since(start) > time.Minute {
+				t.Fatalf("only %d of %d lines up after a minute", w.linesUp(), agents)
+			}
 		}
 		// 3 objects per line, the lines' pushes all held at the same moment
 		if most != 3*workers {

@@ -57,7 +57,7 @@ func randomHex(n int) string {
 // refuses such channel ids).
 const (
 	kindLine          = "ln"
-	kindHomeBridge    = "hb"
+	kindHomeBridge    = "hb" // where lines waited before ccaas let them wait in no bridge: only cleaned up
 	kindCallBridge    = "cb"
 	kindCall          = "c"
 	kindEndpoint      = "ag"

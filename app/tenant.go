@@ -84,26 +84,25 @@ func (s lineState) String() string {
 	return [...]string{"down", "registering", "connecting", "up"}[s]
 }
 
-// line is an agent's persistent line: a call to the agent's phone that rests
-// in the home bridge and is moved into each call's bridge.
+// line is an agent's persistent line: a call to the agent's phone that
+// waits in Stasis, in no bridge, and is moved into each call's bridge.
 type line struct {
 	state    lineState
 	endpoint string // PJSIP endpoint pushed for this login
 	password string // its one-time SIP password
 	token    string // sent with the line call; the phone answers only calls carrying it
 	channel  string // current line channel
-	home     string // home (holding) bridge
 	gen      uint64 // bumps on every (re)origination; stale results are dropped
 	ops      serial
 	failures int // line attempts that failed in a row, for the retry backoff
-	// when the current line channel was originated and the endpoint and home
-	// bridge provisioned: reconcile judges only what is older than its lists
+	// when the current line channel was originated and the endpoint
+	// provisioned: reconcile judges only what is older than its lists
 	originated, provisioned time.Time
 	// registered: the browser phone is registered (only followed with
 	// Config.WaitForPhone; the simulator's phones answer without one).
 	registered bool
-	// pushed: the endpoint and the home bridge exist in Asterisk; until
-	// then a retry provisions again rather than originate to nothing.
+	// pushed: the endpoint exists in Asterisk; until then a retry
+	// provisions again rather than originate to nothing.
 	pushed bool
 }
 

@@ -361,5 +361,5 @@ func (b *bench) logoutAll() {
 	b.agents, b.sups = nil, nil
 }
 
-// loggedIn counts the sessions: each has a line and a home bridge.
+// loggedIn counts the sessions: each has a line.
 func (b *bench) loggedIn() int { return len(b.agents) + len(b.sups) }

@@ -175,10 +175,10 @@ func (b *bench) close() {
 }
 
 // leftovers counts what the simulator still holds besides the logged-in
-// agents' lines and home bridges: customer channels, call bridges, and
+// agents' lines (which wait in no bridge): customer channels, bridges, and
 // pushed PJSIP endpoints beyond one per line.
 type leftovers struct {
-	Channels, Lines, Bridges, HomeBridges, Endpoints int
+	Channels, Lines, Bridges, Endpoints int
 }
 
 func (b *bench) leftovers(ctx context.Context) (leftovers, error) {
@@ -189,12 +189,7 @@ func (b *bench) leftovers(ctx context.Context) (leftovers, error) {
 			l.Lines++
 		}
 	}
-	for _, br := range b.sim.Bridges() {
-		l.Bridges++
-		if strings.HasPrefix(br.ID, "hb") {
-			l.HomeBridges++
-		}
-	}
+	l.Bridges = len(b.sim.Bridges())
 	eps, err := b.ari.ListEndpoints(ctx)
 	if err != nil {
 		return l, err
@@ -208,13 +203,13 @@ func (b *bench) leftovers(ctx context.Context) (leftovers, error) {
 }
 
 func (l leftovers) String() string {
-	return fmt.Sprintf("%d channels (%d agent lines), %d bridges (%d home bridges), %d pushed endpoints",
-		l.Channels, l.Lines, l.Bridges, l.HomeBridges, l.Endpoints)
+	return fmt.Sprintf("%d channels (%d agent lines), %d bridges, %d pushed endpoints",
+		l.Channels, l.Lines, l.Bridges, l.Endpoints)
 }
 
 // clean reports whether only the lines of n logged-in agents are left.
 func (l leftovers) clean(n int) bool {
-	return l.Channels == n && l.Lines == n && l.Bridges == n && l.HomeBridges == n && l.Endpoints == n
+	return l.Channels == n && l.Lines == n && l.Bridges == 0 && l.Endpoints == n
 }
 
 // waitClean waits up to d for the simulator to hold only n agents' lines.

@@ -100,7 +100,7 @@ func (b *bench) loginSupervisors(ctx context.Context) error {
 	return b.waitParked(ctx, b.loggedIn(), 30*time.Second)
 }
 
-// waitParked waits until n lines are up and parked in their home bridges.
+// waitParked waits until n lines are up, waiting in Stasis for calls.
 func (b *bench) waitParked(ctx context.Context, n int, d time.Duration) error {
 	deadline := time.Now().Add(d)
 	for {
@@ -110,7 +110,7 @@ func (b *bench) waitParked(ctx context.Context, n int, d time.Duration) error {
 			parked, _ = b.real.state()
 		}
 		for _, ch := range b.simChannels() {
-			if strings.HasPrefix(ch.ID, "ln") && strings.HasPrefix(b.sim.BridgeOf(ch.ID), "hb") {
+			if strings.HasPrefix(ch.ID, "ln") && b.sim.InStasis(ch.ID) && b.sim.BridgeOf(ch.ID) == "" {
 				parked++
 			}
 		}
