@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/ccaas/ccaas/ari"
@@ -507,15 +508,27 @@ func (h *realHarness) ramp(ctx context.Context, t realTarget, o options) error {
 }
 
 // startStress keeps n CPUs busy at the lowest priority (stress-ng from
-// Debian) until stopped.
+// Debian) until stopped. With the kernel's autogroups (Debian's default) a
+// nice value counts only against the processes of the same session, and
+// every session gets an equal share: stress-ng at nice 19 would still take
+// half the machine from Asterisk, which runs in a session of its own. So
+// stress-ng gets a session of its own, and that session the lowest share
+// (/proc/PID/autogroup: nice 19).
 func startStress(n int) (func(), error) {
 	path, err := exec.LookPath("stress-ng")
 	if err != nil {
 		return nil, fmt.Errorf("-busy needs stress-ng (apt-get install stress-ng): %w", err)
 	}
 	cmd := exec.Command("nice", "-n", "19", path, "--cpu", fmt.Sprint(n), "--quiet")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		return nil, err
+	}
+	autogroup := fmt.Sprintf("/proc/%d/autogroup", cmd.Process.Pid)
+	if err := os.WriteFile(autogroup, []byte("19"), 0); err != nil && !errors.Is(err, os.ErrNotExist) {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, fmt.Errorf("-busy: lowering stress-ng's session (%s): %w", autogroup, err)
 	}
 	time.Sleep(2 * time.Second) // the load settles in
 	return func() {
