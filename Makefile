@@ -25,17 +25,20 @@ test: test-go test-browser
 # The benchmark against a real Asterisk (docs/performance.md, "On a real
 # Asterisk"): calls one at a time on a quiet and on a busy machine for ccaas,
 # the minimal ARI app and app_queue, then a ramp of 80 s steps for ccaas and
-# the minimal app. The tables are appended to $(BENCH_RESULTS).
+# the minimal app. The tables are appended to $(BENCH_RESULTS). A shorter run:
+# make bench-real BENCH_LATENCY=50 BENCH_STEPS=140,160 BENCH_STEP=30s
 BENCH_ARI ?= http://127.0.0.1:8088/ari
 BENCH_SIP ?= 127.0.0.1:5060
+BENCH_LATENCY ?= 200
 BENCH_STEPS ?= 100,120,140,160,180
+BENCH_STEP ?= 80s
 BENCH_RESULTS ?= bin/bench-real.md
 bench-real: vendor
 	$(GO) build -o bin/ccaas-bench ./cmd/ccaas-bench
 	bin/ccaas-bench -ari $(BENCH_ARI) -sip $(BENCH_SIP) -targets ccaas,minimal,appqueue \
-	  -latency 200 -busy 2 -results $(BENCH_RESULTS)
+	  -latency $(BENCH_LATENCY) -busy 2 -results $(BENCH_RESULTS)
 	bin/ccaas-bench -ari $(BENCH_ARI) -sip $(BENCH_SIP) -targets ccaas,minimal \
-	  -find-max -steps $(BENCH_STEPS) -step 80s -call-length 10s -results $(BENCH_RESULTS)
+	  -find-max -steps $(BENCH_STEPS) -step $(BENCH_STEP) -call-length 10s -results $(BENCH_RESULTS)
 
 test-go: vendor
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
