@@ -27,6 +27,7 @@ type ARI interface {
 	Originate(ctx context.Context, req ari.OriginateRequest) (*ari.Channel, error)
 	Hangup(ctx context.Context, id, reason string) error
 	Answer(ctx context.Context, id string) error
+	GetChannel(ctx context.Context, id string) (*ari.Channel, error)
 	StartMOH(ctx context.Context, id, class string) error
 	StopMOH(ctx context.Context, id string) error
 	CreateBridge(ctx context.Context, req ari.BridgeRequest) (*ari.Bridge, error)

@@ -657,6 +657,31 @@ func TestCallerAbandonsWhileOffered(t *testing.T) {
 	})
 }
 
+// TestCallerGoneBeforeTheirMusic: the offer goes out while Asterisk answers
+// the caller, so a caller who hangs up at once can be gone when their music
+// is asked for, before their StasisEnd has come. Asterisk's 404 there, with
+// the channel gone too, is the caller's hang-up (an abandoned call), not a
+// failure. (A 404 for a channel that is still there is a failure:
+// TestARIFailureCustomerSide.)
+func TestCallerGoneBeforeTheirMusic(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{})
+		s, k := w.login("alice")
+		w.ready(s, k)
+		// as Asterisk answers once the channel is gone
+		w.sim.Inject(asterisksim.Fault{Method: "POST", Path: "/channels/*/moh", Status: http.StatusNotFound})
+		w.sim.Inject(asterisksim.Fault{Method: "GET", Path: "/channels/*", Status: http.StatusNotFound})
+		cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "400", DID: testDID})
+		k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		if m := k.call(t, "ended"); m.Call.EndReason != "caller_hangup" {
+			t.Fatalf("end reason %q", m.Call.EndReason)
+		}
+		k.state(t, "ready")
+		w.hungUp(t, cust)
+		w.noLeaks(t)
+	})
+}
+
 // waitUntil waits, inside a synctest bubble, until cond holds (eventually),
 // and fails the test if it does not within waitFor of fake time.
 func waitUntil(t testing.TB, what string, cond func() bool) {

@@ -772,13 +772,32 @@ func (t *tenant) startMusic(c *call, what string, before func(ctx context.Contex
 				return err
 			}
 		}
-		return t.app.ari.StartMOH(ctx, customer, class)
+		err := t.app.ari.StartMOH(ctx, customer, class)
+		if errors.Is(err, ari.ErrNotFound) {
+			// the caller may have hung up (the offer goes out while
+			// Asterisk answers them, so this can come before their
+			// StasisEnd): only then is their channel gone
+			if _, gone := t.app.ari.GetChannel(ctx, customer); errors.Is(gone, ari.ErrNotFound) {
+				return errCallerGone
+			}
+		}
+		return err
 	}, func(err error) {
+		if errors.Is(err, errCallerGone) {
+			if c.state != callEnded {
+				t.callerGone(c, ccaas.EndCallerHangup)
+				t.hangupCustomer(c) // should the channel linger
+			}
+			return
+		}
 		if err != nil && c.needsMusic() {
 			t.endSilent(c)
 		}
 	})
 }
+
+// errCallerGone: the customer's channel is gone from Asterisk.
+var errCallerGone = errors.New("the caller's channel is gone")
 
 // endSilent ends a call whose customer cannot be given sound (no music, no
 // way back to an agent): agents are released and the customer hears
