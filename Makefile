@@ -1,8 +1,9 @@
 # The two commands of the README:
 #   make demo   run the product on the embedded Asterisk simulator
 #   make test   run every test (installs Debian's chromium and the npm packages when missing)
-# and one more:
-#   make build  build bin/ccaas (for `ccaas serve` against a real Asterisk)
+# and more:
+#   make build       build bin/ccaas (for `ccaas serve` against a real Asterisk)
+#   make bench-real  the benchmark against a real Asterisk (docs/performance.md)
 #
 # Third-party JavaScript (JsSIP) comes from npm with package-lock.json and is
 # never committed: `vendor` bundles it into static/vendor/, which the binary
@@ -11,7 +12,7 @@
 GO ?= go
 VENDOR_JS := static/vendor/jssip.min.js
 
-.PHONY: demo build test test-go test-browser browser-deps vendor
+.PHONY: demo build test test-go test-browser browser-deps vendor bench-real
 
 demo: vendor
 	$(GO) run ./cmd/ccaas demo
@@ -20,6 +21,24 @@ build: vendor
 	$(GO) build -o bin/ccaas ./cmd/ccaas
 
 test: test-go test-browser
+
+# The benchmark against a real Asterisk (docs/performance.md, "On a real
+# Asterisk"): calls one at a time on a quiet and on a busy machine for ccaas,
+# the minimal ARI app and app_queue, then a ramp of 80 s steps for ccaas and
+# the minimal app. The tables are appended to $(BENCH_RESULTS). A shorter run:
+# make bench-real BENCH_LATENCY=50 BENCH_STEPS=140,160 BENCH_STEP=30s
+BENCH_ARI ?= http://127.0.0.1:8088/ari
+BENCH_SIP ?= 127.0.0.1:5060
+BENCH_LATENCY ?= 200
+BENCH_STEPS ?= 100,120,140,160,180
+BENCH_STEP ?= 80s
+BENCH_RESULTS ?= bin/bench-real.md
+bench-real: vendor
+	$(GO) build -o bin/ccaas-bench ./cmd/ccaas-bench
+	bin/ccaas-bench -ari $(BENCH_ARI) -sip $(BENCH_SIP) -targets ccaas,minimal,appqueue \
+	  -latency $(BENCH_LATENCY) -busy 2 -results $(BENCH_RESULTS)
+	bin/ccaas-bench -ari $(BENCH_ARI) -sip $(BENCH_SIP) -targets ccaas,minimal \
+	  -find-max -steps $(BENCH_STEPS) -step $(BENCH_STEP) -call-length 10s -results $(BENCH_RESULTS)
 
 # The Go tests print one line per package as each is done. A machine's first
 # run compiles every package twice (vet, then -race), sqlite's C code

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/time/rate"
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/ari"
@@ -26,6 +27,7 @@ type ARI interface {
 	Originate(ctx context.Context, req ari.OriginateRequest) (*ari.Channel, error)
 	Hangup(ctx context.Context, id, reason string) error
 	Answer(ctx context.Context, id string) error
+	GetChannel(ctx context.Context, id string) (*ari.Channel, error)
 	StartMOH(ctx context.Context, id, class string) error
 	StopMOH(ctx context.Context, id string) error
 	CreateBridge(ctx context.Context, req ari.BridgeRequest) (*ari.Bridge, error)
@@ -35,6 +37,7 @@ type ARI interface {
 	Subscribe(ctx context.Context, eventSource string) (*ari.Application, error)
 	FilterEvents(ctx context.Context, f ari.EventFilter) (*ari.Application, error)
 	GetEndpoint(ctx context.Context, tech, resource string) (*ari.Endpoint, error)
+	ListEndpoints(ctx context.Context) ([]ari.Endpoint, error)
 	ListChannels(ctx context.Context) ([]ari.Channel, error)
 	ListBridges(ctx context.Context) ([]ari.Bridge, error)
 	GetVariable(ctx context.Context, id, name string) (string, error)
@@ -67,7 +70,17 @@ type Config struct {
 	// RequestTimeout bounds each ARI operation; default 5s.
 	RequestTimeout time.Duration
 	// LineRetry is the wait before a lost agent line is originated again; default 2s.
+	// It doubles while the line keeps failing (up to a minute), give or take a quarter.
 	LineRetry time.Duration
+	// LineRetryRate bounds how many lost lines, of every tenant, are brought
+	// back per second (default 20): when an overloaded Asterisk drops lines,
+	// bringing them all back at once would only add load where there is none
+	// to spare. Logins are not held back by it.
+	LineRetryRate float64
+	// LineWorkers bounds the line set-ups and tear-downs, of every tenant,
+	// under way at once (default 16, each a few requests): a shift of agents
+	// logging in never keeps Asterisk's HTTP server from the calls' requests.
+	LineWorkers int
 	// WaitForPhone makes the app wait for the agent's browser phone to
 	// register before it originates the line, and hang the line up when the
 	// phone goes away (a real Asterisk; the simulator answers by itself).
@@ -96,7 +109,28 @@ type Config struct {
 	// app_queue would write (a queuelog.Writer's Log writes them to a file).
 	// The tenant loops call it, so it must not block.
 	QueueLog func(queuelog.Event)
+	// MaxCalls, if positive, is how many calls this ccaas carries at once
+	// (waiting, ringing, talking, saying goodbye; outbound ones count too);
+	// MaxTenantCalls the same for each tenant. A caller beyond either is
+	// refused as they arrive: Asterisk gives them busy (SIP 486) at once,
+	// at the cost of one request, rather than have an overloaded Asterisk
+	// fail calls that are already up.
+	MaxCalls, MaxTenantCalls int
+	// ObservePhase, if set, is told how long a phase of a call took
+	// (PhaseOffer, PhaseConnect), on a tenant loop: it must be quick.
+	ObservePhase func(phase string, d time.Duration)
 }
+
+// The phases of a call ObservePhase times.
+const (
+	// PhaseOffer: from a caller's StasisStart reaching the app to the offer
+	// sent to an agent, for calls that found an agent Ready on arrival (a
+	// wait in the queue is not in it).
+	PhaseOffer = "stasis_to_offer"
+	// PhaseConnect: from the agent's Answer reaching the app to the agent's
+	// line and the caller in the call's bridge (Asterisk said so).
+	PhaseConnect = "answer_to_connected"
+)
 
 // DefaultLineFields make a WebRTC endpoint as the shipped pjsip.conf's agent
 // template does (asterisk-etc).
@@ -172,6 +206,11 @@ type App struct {
 	customers map[string]ccaas.TenantID
 
 	records *recorder
+	calls   atomic.Int64 // calls of every tenant (MaxCalls)
+
+	lineRetries *rate.Limiter  // Config.LineRetryRate
+	lineSlots   chan struct{}  // Config.LineWorkers
+	ops         sync.WaitGroup // ARI operations under way (tenant.execGated)
 
 	connectedBefore atomic.Bool // the events socket was connected before: the next connect is a reconnect
 	adoptMu         sync.Mutex
@@ -230,6 +269,12 @@ func New(cfg Config) (*App, error) {
 	if cfg.SessionMaxAge <= 0 {
 		cfg.SessionMaxAge = DefaultSessionMaxAge
 	}
+	if cfg.LineRetryRate <= 0 {
+		cfg.LineRetryRate = 20
+	}
+	if cfg.LineWorkers <= 0 {
+		cfg.LineWorkers = 16
+	}
 	a := &App{
 		cfg:       cfg,
 		log:       cfg.Logger,
@@ -245,6 +290,8 @@ func New(cfg Config) (*App, error) {
 		done:      make(chan struct{}),
 	}
 	a.records = &recorder{app: a, inbox: newMailbox()}
+	a.lineRetries = rate.NewLimiter(rate.Limit(cfg.LineRetryRate), max(1, int(cfg.LineRetryRate)))
+	a.lineSlots = make(chan struct{}, cfg.LineWorkers)
 	return a, nil
 }
 
@@ -315,11 +362,32 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	stop()
 	a.wg.Wait()
+	// what the loops asked of Asterisk while stopping (the lines' tear-down)
+	// is carried out before Run returns, so no agent's line or
+	// account outlives the process
+	a.waitOps(opsAtShutdown)
 	<-logDone
 	a.records.flush() // what the loops logged while stopping
 	a.records.dropKept()
 	close(a.done)
 	return nil
+}
+
+// opsAtShutdown bounds the wait for the last ARI operations at shutdown:
+// a few round trips per line, LineWorkers at a time, on a sluggish Asterisk.
+const opsAtShutdown = 15 * time.Second
+
+// waitOps waits, at most d, for the ARI operations under way.
+func (a *App) waitOps(d time.Duration) {
+	done := make(chan struct{})
+	go func() { a.ops.Wait(); close(done) }()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		a.log.Warn("stopped with ARI operations still under way", "waited", d)
+	}
 }
 
 func (a *App) startLoop(t *tenant) {
@@ -433,7 +501,7 @@ func (a *App) Detach(s *Session, sink Sink) {
 // session's sink as a reply. It does not wait (Do does).
 func (a *App) Command(s *Session, cmd cti.Command) {
 	if t := a.tenant(s.Tenant); t != nil {
-		t.inbox.post(msgCommand{s: s, cmd: cmd})
+		t.inbox.post(msgCommand{s: s, cmd: cmd, at: a.now()})
 	}
 }
 
@@ -447,7 +515,7 @@ func (a *App) Do(ctx context.Context, s *Session, cmd cti.Command) error {
 	if t == nil {
 		return ErrNoSession
 	}
-	return t.ask(ctx, func(done chan error) any { return msgCommand{s: s, cmd: cmd, done: done} })
+	return t.ask(ctx, func(done chan error) any { return msgCommand{s: s, cmd: cmd, at: a.now(), done: done} })
 }
 
 // Logout ends a session at the agent's request; refused while the agent has

@@ -104,6 +104,13 @@ type worldOpts struct {
 	requestTimeout time.Duration
 	// sessionIdle and sessionMaxAge are the sessions' lifetimes (app.Config).
 	sessionIdle, sessionMaxAge time.Duration
+	// observePhase gets the phase timings (app.Config.ObservePhase).
+	observePhase func(phase string, d time.Duration)
+	// maxCalls, maxTenantCalls: app.Config.MaxCalls, MaxTenantCalls.
+	maxCalls, maxTenantCalls int
+	// lineRetryRate, lineWorkers: app.Config.LineRetryRate, LineWorkers.
+	lineRetryRate float64
+	lineWorkers   int
 	// loopback serves the simulator on a loopback TCP socket (httptest)
 	// instead of in memory, for benchmarks of the real network path: such a
 	// world runs outside a bubble, in real time.
@@ -195,7 +202,9 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 	}
 	a, err := app.New(app.Config{ARI: client, Store: store, LineRetry: 50 * time.Millisecond, Logger: quiet,
 		CheckInvariants: w.violation, LostRecords: w.recordsLost, WaitForPhone: opts.manualPhones, Now: opts.now, QueueLog: opts.queueLog, RequestTimeout: opts.requestTimeout,
-		SessionIdle: opts.sessionIdle, SessionMaxAge: opts.sessionMaxAge})
+		SessionIdle: opts.sessionIdle, SessionMaxAge: opts.sessionMaxAge,
+		ObservePhase: opts.observePhase, MaxCalls: opts.maxCalls, MaxTenantCalls: opts.maxTenantCalls,
+		LineRetryRate: opts.lineRetryRate, LineWorkers: opts.lineWorkers})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,9 +427,8 @@ func TestInboundCallAnsweredAndCallerHangsUp(t *testing.T) {
 		w := newWorld(t, worldOpts{})
 		s, k := w.login("alice")
 		line := w.lineOf()
-		home := w.sim.BridgeOf(line.ID)
-		if b, _ := w.sim.Bridge(home); b.BridgeType != "holding" {
-			t.Fatalf("line parked in %+v, want a holding bridge", b)
+		if b := w.sim.BridgeOf(line.ID); b != "" || !w.sim.InStasis(line.ID) {
+			t.Fatalf("line in bridge %q (in Stasis %v), want it waiting in Stasis, in no bridge", b, w.sim.InStasis(line.ID))
 		}
 		w.ready(s, k)
 
@@ -463,9 +471,9 @@ func TestInboundCallAnsweredAndCallerHangsUp(t *testing.T) {
 			t.Fatalf("end reason %q", ended.Call.EndReason)
 		}
 		k.state(t, "ready")
-		waitUntil(t, "line back home and call bridge gone", func() bool {
+		waitUntil(t, "line out of the call and call bridge gone", func() bool {
 			_, exists := w.sim.Bridge(bridge)
-			return w.sim.BridgeOf(line.ID) == home && !exists
+			return w.sim.BridgeOf(line.ID) == "" && w.sim.InStasis(line.ID) && !exists
 		})
 	})
 }
@@ -547,7 +555,6 @@ func TestLogoutTearsDownLine(t *testing.T) {
 		w := newWorld(t, worldOpts{})
 		s, k := w.login("alice")
 		line := w.lineOf()
-		home := w.sim.BridgeOf(line.ID)
 		endpoint := strings.TrimPrefix(line.Name, "PJSIP/")
 		endpoint = endpoint[:strings.LastIndex(endpoint, "-")] // PJSIP/<endpoint>-<counter>
 		if _, err := w.ari.GetConfig(context.Background(), "res_pjsip", "endpoint", endpoint); err != nil {
@@ -562,12 +569,11 @@ func TestLogoutTearsDownLine(t *testing.T) {
 		if _, ok := w.app.Session(s.ID); ok {
 			t.Fatal("session still valid after logout")
 		}
-		waitUntil(t, "line, home bridge and the login's SIP account gone", func() bool {
+		waitUntil(t, "line and the login's SIP account gone", func() bool {
 			_, lineUp := w.sim.Channel(line.ID)
-			_, homeUp := w.sim.Bridge(home)
 			_, errEP := w.ari.GetConfig(context.Background(), "res_pjsip", "endpoint", endpoint)
 			_, errAuth := w.ari.GetConfig(context.Background(), "res_pjsip", "auth", endpoint)
-			return !lineUp && !homeUp && errors.Is(errEP, ari.ErrNotFound) && errors.Is(errAuth, ari.ErrNotFound)
+			return !lineUp && len(w.sim.Bridges()) == 0 && errors.Is(errEP, ari.ErrNotFound) && errors.Is(errAuth, ari.ErrNotFound)
 		})
 	})
 }
@@ -692,6 +698,31 @@ func TestOfferSaysHowLongTheCallerWaited(t *testing.T) {
 		if waited := offer.OfferedAt.Sub(*offer.ArrivedAt); waited < 45*time.Second {
 			t.Fatalf("offered %v after it arrived, want at least 45 s", waited)
 		}
+	})
+}
+
+// TestCallerGoneBeforeTheirMusic: the offer goes out while Asterisk answers
+// the caller, so a caller who hangs up at once can be gone when their music
+// is asked for, before their StasisEnd has come. Asterisk's 404 there, with
+// the channel gone too, is the caller's hang-up (an abandoned call), not a
+// failure. (A 404 for a channel that is still there is a failure:
+// TestARIFailureCustomerSide.)
+func TestCallerGoneBeforeTheirMusic(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{})
+		s, k := w.login("alice")
+		w.ready(s, k)
+		// as Asterisk answers once the channel is gone
+		w.sim.Inject(asterisksim.Fault{Method: "POST", Path: "/channels/*/moh", Status: http.StatusNotFound})
+		w.sim.Inject(asterisksim.Fault{Method: "GET", Path: "/channels/*", Status: http.StatusNotFound})
+		cust, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "400", DID: testDID})
+		k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		if m := k.call(t, "ended"); m.Call.EndReason != "caller_hangup" {
+			t.Fatalf("end reason %q", m.Call.EndReason)
+		}
+		k.state(t, "ready")
+		w.hungUp(t, cust)
+		w.noLeaks(t)
 	})
 }
 
@@ -1267,11 +1298,11 @@ func TestAsteriskRestartReconciles(t *testing.T) {
 		for name, k := range map[string]*sink{"alice": ka, "bob": kb} {
 			k.next(t, name+"'s line back up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
 		}
-		// the lines really are back in Asterisk, each parked at home
-		waitUntil(t, "two parked lines after the restart", func() bool {
+		// the lines really are back in Asterisk, each waiting in Stasis
+		waitUntil(t, "two lines up after the restart", func() bool {
 			n := 0
 			for _, ch := range w.sim.Channels() {
-				if strings.HasPrefix(ch.ID, "ln") && w.sim.BridgeOf(ch.ID) != "" {
+				if strings.HasPrefix(ch.ID, "ln") && w.sim.InStasis(ch.ID) && w.sim.BridgeOf(ch.ID) == "" {
 					n++
 				}
 			}

@@ -17,7 +17,7 @@ import (
 // A call is the customer's channel (none for a call between two agents)
 // and the agents taking part, each an agent leg. Agents never get a SIP call
 // of their own: their persistent line is moved into the call's one mixing
-// bridge when they join and back home when they leave.
+// bridge when they join and out of it when they leave.
 
 type legState int
 
@@ -57,10 +57,11 @@ type leg struct {
 	gen       uint64        // bumps on every join attempt; stale results are dropped
 	from      *agent        // who transferred the call to them or invited them
 	muted     bool
-	owed      *owed // the wrapup of another call this part owes (consult.go)
+	owed      *owed     // the wrapup of another call this part owes (consult.go)
+	answerAt  time.Time // when their Answer arrived (for the phase timing)
 }
 
-func (t *tenant) onARI(ev ari.Event) {
+func (t *tenant) onARI(ev ari.Event, at time.Time) {
 	switch e := ev.(type) {
 	case *ari.StasisStart:
 		if _, ok := t.snoops[e.Channel.ID]; ok {
@@ -76,7 +77,7 @@ func (t *tenant) onARI(ev ari.Event) {
 			return
 		}
 		if len(e.Args) >= 2 && e.Args[0] == "inbound" {
-			t.inbound(e.Channel, e.Args[1])
+			t.inbound(e.Channel, e.Args[1], at)
 			return
 		}
 		if isOurs(e.Channel.ID, kindLine) || isOurs(e.Channel.ID, kindCustomer) {
@@ -140,11 +141,20 @@ func (t *tenant) channelGone(id, failure string) {
 
 // --- inbound calls --------------------------------------------------------
 
-func (t *tenant) inbound(ch ari.Channel, did string) {
+// inbound: a caller arrived at a DID (at: when their StasisStart reached
+// the app). When every item of attached data rode on the channel snapshot,
+// the call is queued at once, so an agent who is Ready is offered it while
+// Asterisk answers the caller; otherwise the missing variables are read
+// first, so that the offer carries them.
+func (t *tenant) inbound(ch ari.Channel, did string, at time.Time) {
 	q := t.dids[did]
 	if q == nil {
 		t.log.Warn("inbound call to unknown DID", "did", did, "channel", ch.ID)
 		t.exec(&serial{}, "hangup unrouted", func(ctx context.Context) error { return t.app.ari.Hangup(ctx, ch.ID, "") }, nil)
+		return
+	}
+	if reason := t.full(); reason != "" {
+		t.refuse(ch, q, reason)
 		return
 	}
 	c := &call{
@@ -157,6 +167,7 @@ func (t *tenant) inbound(ch ari.Channel, did string) {
 		queue:      q,
 		arrived:    t.now(),
 		data:       []cti.DataItem{},
+		stasisAt:   at,
 	}
 	t.calls[c.id] = c
 	t.byChan[ch.ID] = c
@@ -174,16 +185,25 @@ func (t *tenant) inbound(ch ari.Channel, did string) {
 			missing = append(missing, i)
 		}
 	}
-	// The customer hears music while waiting.
+	fill := func() {
+		for i, v := range vars {
+			c.data = append(c.data, cti.DataItem{Key: v.Key, Value: values[i]})
+		}
+	}
+	if len(missing) == 0 {
+		fill()
+		t.exec(&c.ops, "answer customer", func(ctx context.Context) error {
+			return t.app.ari.Answer(ctx, ch.ID)
+		}, func(err error) { t.answered(c, err) })
+		t.wait(c, q)
+		return
+	}
 	var answered bool
 	t.exec(&c.ops, "answer customer", func(ctx context.Context) error {
 		if err := t.app.ari.Answer(ctx, ch.ID); err != nil {
 			return err
 		}
 		answered = true
-		if err := t.app.ari.StartMOH(ctx, ch.ID, q.MOHClass); err != nil {
-			return err
-		}
 		for _, i := range missing {
 			val, err := t.app.ari.GetVariable(ctx, ch.ID, vars[i].Variable)
 			if err != nil && !errors.Is(err, ari.ErrNotFound) { // 404: not set by the IVR
@@ -194,21 +214,41 @@ func (t *tenant) inbound(ch ari.Channel, did string) {
 		}
 		return nil
 	}, func(err error) {
-		for i, v := range vars {
-			c.data = append(c.data, cti.DataItem{Key: v.Key, Value: values[i]})
+		fill()
+		if !answered {
+			t.answered(c, err)
+			return
 		}
-		switch {
-		case c.state != callArriving: // the caller hung up meanwhile
-		case !answered:
-			// a caller we cannot answer cannot be served: hang up rather
-			// than leave them ringing in Stasis
-			t.endCall(c, ccaas.EndFailed)
-		case err != nil:
-			t.endSilent(c) // answered, but no music: say goodbye rather than queue them in silence
-		default:
+		if c.state == callArriving { // else the caller hung up meanwhile
 			t.wait(c, q)
+			t.answered(c, nil)
 		}
 	})
+}
+
+// answered: Asterisk answered the caller (or could not). A caller who
+// cannot be answered cannot be served: they are hung up rather than left
+// ringing in Stasis. An answered caller hears music on hold unless an agent
+// is already taking the call.
+func (t *tenant) answered(c *call, err error) {
+	if c.state == callEnded {
+		return // the caller hung up meanwhile
+	}
+	if errors.Is(err, ari.ErrNotFound) {
+		// Asterisk has no such channel: the caller hung up as they
+		// arrived, and their StasisEnd is on its way. Hung up anyway,
+		// should the channel linger.
+		t.callerGone(c, ccaas.EndCallerHangup)
+		t.hangupCustomer(c)
+		return
+	}
+	if err != nil {
+		t.endCall(c, ccaas.EndFailed)
+		return
+	}
+	if c.needsMusic() {
+		t.startMusic(c, "music while waiting", nil)
+	}
 }
 
 // route offers waiting calls to Ready agents until no match is left.
@@ -264,7 +304,46 @@ func (t *tenant) offer(c *call, ag *agent, role legRole, from *agent) error {
 	t.applied(ag, trs)
 	t.log.Info("call offered", "call", c.id, "agent", ag.cfg.Username, "role", role)
 	t.send(ag, cti.Message{Type: cti.MsgOffer, Call: callView(c, l)})
+	if c.offers == 0 && !c.stasisAt.IsZero() && c.queuedIn == t.inputs {
+		t.observe(PhaseOffer, now.Sub(c.stasisAt)) // found an agent Ready on arrival
+	}
+	c.offers++
+	t.prepareBridge(c)
 	return nil
+}
+
+// prepareBridge creates the bridge of a caller's call while the offer
+// rings, so that the agent's Answer needs one request (addChannel) before
+// they talk. A call that goes back to its queue loses it (backToQueue).
+func (t *tenant) prepareBridge(c *call) {
+	if c.bridge != "" || c.customer == "" || c.state == callConnected {
+		return
+	}
+	c.bridge = newID(kindCallBridge, t.cfg.Tenant.ID)
+	bridge, p := c.bridge, &preparedBridge{}
+	c.prepared = p
+	t.exec(&c.bridgeOps, "create call bridge", func(ctx context.Context) error {
+		_, err := t.app.ari.CreateBridge(ctx, ari.BridgeRequest{ID: bridge, Type: ari.BridgeMixing, Name: bridge})
+		if err != nil {
+			p.failed = true
+			t.sweepBridge(bridge, err)
+		}
+		return err
+	}, nil) // a failure shows when the agent answers (connect), and the call goes back to its queue
+}
+
+// preparedBridge is what became of a bridge made while an offer rang. Only
+// the operations of the call's bridgeOps serial touch it: connect runs after
+// the creation, so it reads failed safely.
+type preparedBridge struct {
+	failed bool // the creation failed: a late creation may still come, and be swept
+}
+
+// observe reports a phase's time (Config.ObservePhase).
+func (t *tenant) observe(phase string, d time.Duration) {
+	if f := t.app.cfg.ObservePhase; f != nil {
+		f(phase, d)
+	}
 }
 
 func (c *call) ringTime() time.Duration {
@@ -279,7 +358,8 @@ func (c *call) ringTime() time.Duration {
 const defaultRing = 20 * time.Second
 
 // answer: the agent takes the offered call; their line joins the bridge.
-func (t *tenant) answer(ag *agent, id ccaas.CallID) error {
+// at is when the Answer arrived.
+func (t *tenant) answer(ag *agent, id ccaas.CallID, at time.Time) error {
 	c, l, err := t.legOf(ag, id)
 	if err != nil {
 		return err
@@ -293,7 +373,7 @@ func (t *tenant) answer(ag *agent, id ccaas.CallID) error {
 	if err := t.step(ag, wrapup.InAnswer, ""); err != nil {
 		return err
 	}
-	l.state = legConnecting
+	l.state, l.answerAt = legConnecting, at
 	t.send(ag, cti.Message{Type: cti.MsgCall, Call: callView(c, l)})
 	t.connect(c, l)
 	return nil
@@ -301,8 +381,11 @@ func (t *tenant) answer(ag *agent, id ccaas.CallID) error {
 
 // connect moves an agent's line into the call's bridge, creating the bridge
 // and bringing the customer in when they are not there yet (a new call, or
-// one being transferred). addChannel moves the line out of its home bridge by
-// itself, so answering a queue call is three quick requests.
+// one being transferred). The bridge of a queue call was made while the offer rang, and the
+// customer's music or announcement is stopped while the channels are added
+// (Asterisk runs both on the customer's channel in the order they arrive,
+// and either order ends with the customer in the bridge and the music off):
+// answering a queue call costs one round trip.
 func (t *tenant) connect(c *call, l *leg) {
 	ids := []string{l.ag.line.channel}
 	bringCustomer := c.customer != "" && c.customerUp && !c.customerIn && !c.held
@@ -314,14 +397,17 @@ func (t *tenant) connect(c *call, l *leg) {
 		c.bridge = newID(kindCallBridge, t.cfg.Tenant.ID)
 	}
 	l.gen++
-	bridge, customer, playback, gen := c.bridge, c.customer, c.playback, l.gen
+	bridge, customer, playback, gen, prepared := c.bridge, c.customer, c.playback, l.gen, c.prepared
+	stopMusic := bringCustomer && c.music
 	c.playback = ""
-	t.execAfter([]*serial{&c.ops, &l.ag.line.ops}, "connect agent", func(ctx context.Context) error {
+	if bringCustomer {
+		c.music = false
+	}
+	t.execAfter([]*serial{&c.ops, &c.bridgeOps, &l.ag.line.ops}, "connect agent", func(ctx context.Context) error {
 		a := t.app.ari
-		if playback != "" {
-			if err := ignoreGone(a.StopPlayback(ctx, playback)); err != nil {
-				return err
-			}
+		if prepared != nil && prepared.failed {
+			// never into a bridge whose creation failed: a late one is swept
+			return fmt.Errorf("connect agent: the call bridge %s could not be created", bridge)
 		}
 		if create {
 			if _, err := a.CreateBridge(ctx, ari.BridgeRequest{ID: bridge, Type: ari.BridgeMixing, Name: bridge}); err != nil {
@@ -329,16 +415,33 @@ func (t *tenant) connect(c *call, l *leg) {
 				return err
 			}
 		}
-		if bringCustomer {
-			if err := ignoreGone(a.StopMOH(ctx, customer)); err != nil {
-				return err
-			}
+		var stop func(context.Context) error
+		switch {
+		case playback != "":
+			stop = func(ctx context.Context) error { return ignoreGone(a.StopPlayback(ctx, playback)) }
+		case stopMusic:
+			stop = func(ctx context.Context) error { return ignoreGone(a.StopMOH(ctx, customer)) }
 		}
-		return a.AddChannel(ctx, bridge, ids...)
+		return alongside(ctx, stop, func(ctx context.Context) error { return a.AddChannel(ctx, bridge, ids...) })
 	}, func(err error) { t.joined(c, l, gen, bringCustomer, err) })
 	if bringCustomer {
 		c.customerIn = true
 	}
+}
+
+// alongside runs side (if any) and main at once and returns the first
+// error of the two (main's if both fail).
+func alongside(ctx context.Context, side, main func(context.Context) error) error {
+	if side == nil {
+		return main(ctx)
+	}
+	sideErr := make(chan error, 1)
+	go func() { sideErr <- side(ctx) }()
+	err := main(ctx)
+	if serr := <-sideErr; err == nil {
+		err = serr
+	}
+	return err
 }
 
 // sweepBridge: a bridge whose creation got no answer (a timeout, a broken
@@ -399,6 +502,9 @@ func (t *tenant) joined(c *call, l *leg, gen uint64, withCustomer bool, err erro
 		c.joins++
 	}
 	t.emit(event.CallConnected{At: now, Call: c.id, Agent: c.part(l), Offered: l.offeredAt, Line: ag.line.channel})
+	if !l.answerAt.IsZero() {
+		t.observe(PhaseConnect, now.Sub(l.answerAt))
+	}
 	t.step(ag, wrapup.InConnected, "")
 	if l.role == roleCallee {
 		// the agent who dialled is connected now too
@@ -482,7 +588,8 @@ func (c *call) agentsWith(l *leg) int {
 	return n
 }
 
-// release takes one agent out of the call: their line goes home, their call
+// release takes one agent out of the call: their line leaves the call's
+// bridge (to wait in Stasis for the next call), their call
 // ends for them with reason, and their state moves on (wrapup only after an
 // inbound queue call they answered and talked in).
 func (t *tenant) release(c *call, l *leg, reason string) {
@@ -503,14 +610,15 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 	}
 	t.partEnded(c, l, reason)
 	if l.state != legOffered && ag.line.state == lineUp {
-		home, lineCh, muted := ag.line.home, ag.line.channel, l.muted
-		t.execAfter([]*serial{&c.ops, &ag.line.ops}, "line home", func(ctx context.Context) error {
+		bridge, lineCh, muted := c.bridge, ag.line.channel, l.muted
+		t.execAfter([]*serial{&c.ops, &ag.line.ops}, "line out of the call", func(ctx context.Context) error {
 			if muted {
 				if err := ignoreGone(t.app.ari.Unmute(ctx, lineCh, "in")); err != nil {
 					return err
 				}
 			}
-			return t.app.ari.AddChannel(ctx, home, lineCh)
+			// not in it (its addChannel failed) is out of it
+			return ignoreNotInBridge(ignoreGone(t.app.ari.RemoveChannel(ctx, bridge, lineCh)))
 		}, func(err error) {
 			if err != nil && ag.line.channel == lineCh {
 				t.strayLine(ag, lineCh)
@@ -561,7 +669,7 @@ func (t *tenant) endCall(c *call, reason string) {
 		t.hangupCustomer(c)
 	}
 	if bridge := c.bridge; bridge != "" {
-		t.exec(&c.ops, "destroy call bridge", func(ctx context.Context) error {
+		t.execAfter([]*serial{&c.ops, &c.bridgeOps}, "destroy call bridge", func(ctx context.Context) error {
 			return ignoreGone(t.app.ari.DestroyBridge(ctx, bridge))
 		}, nil)
 	}
@@ -664,7 +772,7 @@ func (t *tenant) backToQueueOrGoodbye(c *call) {
 // time) with music on hold.
 func (t *tenant) backToQueue(c *call) {
 	bridge := c.bridge
-	c.bridge, c.answeredAt, c.customerIn, c.held = "", time.Time{}, false, false
+	c.bridge, c.prepared, c.answeredAt, c.customerIn, c.held = "", nil, time.Time{}, false, false
 	t.wait(c, c.queue)
 	t.startMusic(c, "customer back to queue", func(ctx context.Context) error {
 		if bridge == "" {
@@ -685,19 +793,40 @@ func (c *call) needsMusic() bool {
 // who still waits in silence is said goodbye: never left silent.
 func (t *tenant) startMusic(c *call, what string, before func(ctx context.Context) error) {
 	customer, class := c.customer, c.mohClass()
-	t.exec(&c.ops, what, func(ctx context.Context) error {
+	c.music = true
+	// after the bridge's creation too: before may destroy it (backToQueue)
+	t.execAfter([]*serial{&c.ops, &c.bridgeOps}, what, func(ctx context.Context) error {
 		if before != nil {
 			if err := before(ctx); err != nil {
 				return err
 			}
 		}
-		return t.app.ari.StartMOH(ctx, customer, class)
+		err := t.app.ari.StartMOH(ctx, customer, class)
+		if errors.Is(err, ari.ErrNotFound) {
+			// the caller may have hung up (the offer goes out while
+			// Asterisk answers them, so this can come before their
+			// StasisEnd): only then is their channel gone
+			if _, gone := t.app.ari.GetChannel(ctx, customer); errors.Is(gone, ari.ErrNotFound) {
+				return errCallerGone
+			}
+		}
+		return err
 	}, func(err error) {
+		if errors.Is(err, errCallerGone) {
+			if c.state != callEnded {
+				t.callerGone(c, ccaas.EndCallerHangup)
+				t.hangupCustomer(c) // should the channel linger
+			}
+			return
+		}
 		if err != nil && c.needsMusic() {
 			t.endSilent(c)
 		}
 	})
 }
+
+// errCallerGone: the customer's channel is gone from Asterisk.
+var errCallerGone = errors.New("the caller's channel is gone")
 
 // endSilent ends a call whose customer cannot be given sound (no music, no
 // way back to an agent): agents are released and the customer hears
@@ -804,4 +933,35 @@ func (c *call) connectedAgents() int {
 		}
 	}
 	return n
+}
+
+// full says whether a new caller must be refused, and why: this ccaas or
+// the tenant carries as many calls as it may (Config.MaxCalls,
+// MaxTenantCalls). "" when there is room.
+func (t *tenant) full() string {
+	cfg := t.app.cfg
+	switch {
+	case cfg.MaxCalls > 0 && t.app.calls.Load() >= int64(cfg.MaxCalls):
+		return event.RefusedNode
+	case cfg.MaxTenantCalls > 0 && len(t.calls) >= cfg.MaxTenantCalls:
+		return event.RefusedTenant
+	}
+	return ""
+}
+
+// refuse turns a caller away as they arrive: one request, and Asterisk
+// gives them busy. It is counted (CallRefused) and logged when refusals
+// start, not for each caller: a flood of callers must not become a flood of
+// log lines.
+func (t *tenant) refuse(ch ari.Channel, q *ccaas.Queue, reason string) {
+	if !t.refusing {
+		t.refusing = true
+		t.log.Warn("at the limit of concurrent calls: refusing new callers with busy", "limit", reason,
+			"node_calls", t.app.calls.Load(), "tenant_calls", len(t.calls))
+	}
+	t.emit(event.CallRefused{At: t.now(), Queue: q.ID, QueueName: q.Name, Number: ch.Caller.Number, Reason: reason})
+	id := ch.ID
+	t.exec(&serial{}, "refuse caller", func(ctx context.Context) error {
+		return ignoreGone(t.app.ari.Hangup(ctx, id, "busy"))
+	}, nil)
 }

@@ -59,6 +59,7 @@ func (t *tenant) hold(ag *agent, id ccaas.CallID) error {
 func (t *tenant) holdCustomer(c *call) {
 	since := t.now()
 	c.held, c.heldSince, c.customerIn = true, since, false
+	c.music = true // a connect that brings the customer back stops it
 	t.emit(event.CallHeld{At: since, Call: c.id})
 	bridge, customer, class := c.bridge, c.customer, c.mohClass()
 	t.exec(&c.ops, "hold", func(ctx context.Context) error {
@@ -82,7 +83,7 @@ func (t *tenant) holdFailed(c *call) {
 	t.log.Warn("hold failed; the customer is brought back", "call", c.id)
 	t.consultHoldFailed(c)
 	c.holdTotal += t.now().Sub(c.heldSince)
-	c.held, c.customerIn = false, true
+	c.held, c.customerIn, c.music = false, true, false // stopped here
 	t.emit(event.CallResumed{At: t.now(), Call: c.id})
 	bridge, customer := c.bridge, c.customer
 	t.exec(&c.ops, "undo hold", func(ctx context.Context) error {
@@ -132,7 +133,7 @@ func (t *tenant) resume(ag *agent, id ccaas.CallID) error {
 // conversation.
 func (t *tenant) resumeCustomer(c *call) {
 	c.holdTotal += t.now().Sub(c.heldSince)
-	c.held, c.customerIn = false, true
+	c.held, c.customerIn, c.music = false, true, false // stopped here
 	t.emit(event.CallResumed{At: t.now(), Call: c.id})
 	bridge, customer := c.bridge, c.customer
 	t.exec(&c.ops, "resume", func(ctx context.Context) error {

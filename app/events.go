@@ -55,7 +55,7 @@ func (a *App) Event(ev ari.Event) {
 		return
 	}
 	if t := a.tenant(tid); t != nil {
-		t.inbox.post(msgARI{ev: ev})
+		t.inbox.post(msgARI{ev: ev, at: a.now()})
 	}
 }
 

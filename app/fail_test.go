@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -102,9 +101,9 @@ func (w *world) talking(t *testing.T, cust string) {
 
 func (w *world) linesHome(t *testing.T) {
 	t.Helper()
-	waitUntil(t, "every line at home", func() bool {
+	waitUntil(t, "every line out of any call", func() bool {
 		for _, ch := range w.sim.Channels() {
-			if strings.HasPrefix(ch.ID, "ln") && !strings.HasPrefix(w.sim.BridgeOf(ch.ID), "hb") {
+			if strings.HasPrefix(ch.ID, "ln") && w.sim.BridgeOf(ch.ID) != "" {
 				return false
 			}
 		}
@@ -165,6 +164,17 @@ func offerIn(t *testing.T, k *sink) cti.Message {
 	return k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 }
 
+// withdrawn: the agent was offered the call of from, which then ended
+// without them (the caller could not be served).
+func withdrawn(t *testing.T, k *sink, from string) {
+	t.Helper()
+	if m := offerIn(t, k); m.Call.Caller.Number != from {
+		t.Fatalf("offered the call of %q, want %q", m.Call.Caller.Number, from)
+	}
+	k.call(t, "ended")
+	k.state(t, "ready")
+}
+
 func endedWith(t *testing.T, k *sink, reason string) {
 	t.Helper()
 	if m := k.call(t, "ended"); m.Call.EndReason != reason {
@@ -195,8 +205,8 @@ func (w *world) serves(t *testing.T, s *app.Session, k *sink, from string) {
 	endedWith(t, k, "caller_hangup")
 }
 
-// noLeaks waits until Asterisk holds only the agents' lines, each at home
-// in its holding bridge: the flows end with every caller hung up.
+// noLeaks waits until Asterisk holds only the agents' lines, each waiting in
+// Stasis in no bridge: the flows end with every caller hung up.
 func (w *world) noLeaks(t *testing.T) {
 	t.Helper()
 	var left []string
@@ -205,24 +215,15 @@ func (w *world) noLeaks(t *testing.T) {
 			t.Logf("left in Asterisk: %v", left)
 		}
 	}()
-	waitUntil(t, "only agent lines and home bridges left", func() bool {
+	waitUntil(t, "only agent lines left, in no bridge", func() bool {
 		left = left[:0]
-		lines := 0
 		for _, ch := range w.sim.Channels() {
-			if !strings.HasPrefix(ch.ID, "ln") || !strings.HasPrefix(w.sim.BridgeOf(ch.ID), "hb") {
+			if !strings.HasPrefix(ch.ID, "ln") || w.sim.BridgeOf(ch.ID) != "" {
 				left = append(left, "channel "+ch.ID+" in "+w.sim.BridgeOf(ch.ID))
 			}
-			lines++
 		}
-		bridges := 0
 		for _, b := range w.sim.Bridges() {
-			if !strings.HasPrefix(b.ID, "hb") {
-				left = append(left, "bridge "+b.ID)
-			}
-			bridges++
-		}
-		if lines != bridges {
-			left = append(left, fmt.Sprintf("%d lines, %d bridges", lines, bridges))
+			left = append(left, "bridge "+b.ID)
 		}
 		return len(left) == 0
 	})
@@ -298,7 +299,10 @@ func TestARIFailureCustomerSide(t *testing.T) {
 				w.ready(s, k)
 				arm()
 				cust := w.place(t, "100")
-				// a caller who cannot be answered is hung up, not left ringing
+				// the caller is offered while Asterisk answers them; one who
+				// cannot be answered is hung up, not left ringing, and the
+				// offer withdrawn
+				withdrawn(t, k, "100")
 				w.hungUp(t, cust)
 				w.serves(t, s, k, "101")
 			},
@@ -311,6 +315,9 @@ func TestARIFailureCustomerSide(t *testing.T) {
 				w.ready(s, k)
 				arm()
 				cust := w.place(t, "100")
+				// offered at once; without music the caller hears goodbye
+				// rather than silence for the ring time
+				withdrawn(t, k, "100")
 				w.saidGoodbye(t, heard, cust)
 				w.serves(t, s, k, "101")
 			},
@@ -471,8 +478,28 @@ func transferWaitFails(t *testing.T, w *world, arm func() *asterisksim.Injected)
 func TestARIFailureAgentSide(t *testing.T) {
 	runFailCases(t, []failCase{
 		{
-			name: "answer: create the call bridge", method: "POST", path: "/bridges", no404: true, late: true,
-			run: func(t *testing.T, w *world, arm func() *asterisksim.Injected) { answerFails(t, w, arm) },
+			name: "offer: create the call bridge", method: "POST", path: "/bridges", no404: true, late: true,
+			run: func(t *testing.T, w *world, arm func() *asterisksim.Injected) {
+				s, k := w.login("alice")
+				w.ready(s, k)
+				arm() // the bridge is made while the offer rings
+				cust := w.place(t, "100")
+				offer := offerIn(t, k)
+				w.onMusic(t, cust)
+				w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+				// never into a bridge whose creation failed (a late one is swept)
+				endedWith(t, k, "failed")
+				k.state(t, "ready")
+				w.onMusic(t, cust)
+				if m := offerIn(t, k); m.Call.ID != offer.Call.ID {
+					t.Fatalf("offered %s, want the same call %s", m.Call.ID, offer.Call.ID)
+				}
+				w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+				k.call(t, "connected")
+				w.talking(t, cust)
+				w.sim.Hangup(cust)
+				endedWith(t, k, "caller_hangup")
+			},
 		},
 		{
 			name: "answer: stop the caller's music", method: "DELETE", path: "/channels/*/moh", no404: true,
@@ -534,7 +561,7 @@ func TestARIFailureAgentSide(t *testing.T) {
 			},
 		},
 		{
-			name: "leave a conference: line home", method: "POST", path: "/bridges/*/addChannel",
+			name: "leave a conference: line out of the call", method: "POST", path: "/bridges/*/removeChannel", no404: true,
 			run: func(t *testing.T, w *world, arm func() *asterisksim.Injected) {
 				sa, ka := w.login("alice")
 				sb, kb := w.login("bob")
@@ -551,8 +578,8 @@ func TestARIFailureAgentSide(t *testing.T) {
 				arm()
 				ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdHangup, Call: id})
 				endedWith(t, ka, "left")
-				// alice's line could not go home: it must not stay in the
-				// call hearing it; it is hung up and comes back
+				// alice's line could not leave the call: it must not stay in
+				// it hearing it; it is hung up and comes back
 				waitUntil(t, "alice's old line gone", func() bool { _, ok := w.sim.Channel(aliceLine); return !ok })
 				ka.next(t, "line up again", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
 				if b, _ := w.sim.Bridge(bridge); len(b.Channels) != 2 {
@@ -567,7 +594,7 @@ func TestARIFailureAgentSide(t *testing.T) {
 			},
 		},
 		{
-			name: "hang up: line home", method: "POST", path: "/bridges/*/addChannel",
+			name: "hang up: line out of the call", method: "POST", path: "/bridges/*/removeChannel", no404: true,
 			run: func(t *testing.T, w *world, arm func() *asterisksim.Injected) {
 				s, k := w.login("alice")
 				w.ready(s, k)
@@ -601,16 +628,9 @@ func TestARIFailureAgentSide(t *testing.T) {
 			name: "line: push the endpoint", method: "PUT", path: "/asterisk/config/dynamic/res_pjsip/endpoint/*", no404: true,
 			run: func(t *testing.T, w *world, arm func() *asterisksim.Injected) { lineFails(t, w, arm) },
 		},
-		{
-			name: "line: create the home bridge", method: "POST", path: "/bridges", no404: true, late: true,
-			run: func(t *testing.T, w *world, arm func() *asterisksim.Injected) { lineFails(t, w, arm) },
-		},
+
 		{
 			name: "line: originate", method: "POST", path: "/channels", no404: true, late: true,
-			run: func(t *testing.T, w *world, arm func() *asterisksim.Injected) { lineFails(t, w, arm) },
-		},
-		{
-			name: "line: park at home", method: "POST", path: "/bridges/*/addChannel",
 			run: func(t *testing.T, w *world, arm func() *asterisksim.Injected) { lineFails(t, w, arm) },
 		},
 	})
@@ -702,24 +722,27 @@ func TestAnnouncementEndingDuringOffer(t *testing.T) {
 	})
 }
 
-// TestLineWithoutHomeBridgeComesBack: the agent's home bridge disappears
-// behind the app's back (an old process's clean-up, an operator); when the
-// line next comes back it cannot park, so the line is provisioned again and
-// comes up instead of failing for ever.
-func TestLineWithoutHomeBridgeComesBack(t *testing.T) {
+// TestLineWithoutSIPAccountComesBack: the agent's pushed SIP account
+// disappears behind the app's back (an old process's clean-up, an operator);
+// the line cannot be originated to it, so after a few failures the account
+// is pushed again and the line comes up instead of failing for ever.
+func TestLineWithoutSIPAccountComesBack(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := newWorld(t, worldOpts{})
 		s, k := w.login("alice")
 		line := w.lineOf()
-		home := w.sim.BridgeOf(line.ID)
-		if err := w.ari.DestroyBridge(context.Background(), home); err != nil {
-			t.Fatal(err)
+		endpoint := strings.TrimPrefix(line.Name, "PJSIP/")
+		endpoint = endpoint[:strings.LastIndex(endpoint, "-")]
+		for _, typ := range []string{"endpoint", "aor", "auth"} {
+			if err := w.ari.DeleteConfig(context.Background(), "res_pjsip", typ, endpoint); err != nil {
+				t.Fatal(err)
+			}
 		}
 		w.sim.Hangup(line.ID)
 		k.next(t, "line down", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "down" })
 		k.next(t, "line up again", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
-		if b := w.sim.BridgeOf(w.lineOf().ID); b != home {
-			t.Fatalf("line in %q, want its home %q again", b, home)
+		if _, err := w.ari.GetConfig(context.Background(), "res_pjsip", "endpoint", endpoint); err != nil {
+			t.Fatalf("the account %s was not pushed again: %v", endpoint, err)
 		}
 		w.ready(s, k)
 		w.serves(t, s, k, "100")

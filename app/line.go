@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/ccaas/ccaas"
@@ -13,27 +14,26 @@ import (
 )
 
 // startLine provisions the agent's endpoint for this login through ARI push
-// configuration, creates the home bridge and originates the line.
+// configuration and originates the line.
 func (t *tenant) startLine(ag *agent) {
 	ag.line = line{
 		state:    lineConnecting,
 		endpoint: newID(kindEndpoint, t.cfg.Tenant.ID),
 		password: randomHex(16),
 		token:    randomHex(16),
-		home:     newID(kindHomeBridge, t.cfg.Tenant.ID),
 	}
 	t.provisionLine(ag)
 }
 
-// provisionLine pushes the login's endpoint (auth, aor, endpoint), creates
-// the home bridge and brings the line up. It is also how a line comes back
-// after Asterisk forgot it all (a restart): same account, same ids.
+// provisionLine pushes the login's endpoint (auth, aor, endpoint) and
+// brings the line up. It is also how a line comes back after Asterisk forgot
+// it all (a restart): same account, same ids.
 func (t *tenant) provisionLine(ag *agent) {
 	l := &ag.line
 	l.gen++
 	l.state, l.registered, l.pushed = lineConnecting, false, false // a new endpoint needs a new registration
 	l.provisioned = t.now()
-	endpoint, password, home := l.endpoint, l.password, l.home
+	endpoint, password := l.endpoint, l.password
 	fields := append([]ari.ConfigTuple{
 		{Attribute: "auth", Value: endpoint},
 		{Attribute: "aors", Value: endpoint},
@@ -41,26 +41,27 @@ func (t *tenant) provisionLine(ag *agent) {
 	}, t.app.cfg.LineFields...)
 	gen := l.gen
 	t.lineChanged(ag)
-	t.exec(&l.ops, "provision line", func(ctx context.Context) error {
+	// The three objects at once: an endpoint may name its auth and aor
+	// before they exist (they are looked up by name when used).
+	t.lineExec(ag, "provision line", func(ctx context.Context) error {
 		a := t.app.ari
-		if _, err := a.PutConfig(ctx, "res_pjsip", "auth", endpoint, []ari.ConfigTuple{
-			{Attribute: "auth_type", Value: "userpass"},
-			{Attribute: "username", Value: endpoint},
-			{Attribute: "password", Value: password},
-		}); err != nil {
-			return err
-		}
-		if _, err := a.PutConfig(ctx, "res_pjsip", "aor", endpoint, t.app.cfg.LineAOR); err != nil {
-			return err
-		}
-		if _, err := a.PutConfig(ctx, "res_pjsip", "endpoint", endpoint, fields); err != nil {
-			return err
-		}
-		_, err := a.CreateBridge(ctx, ari.BridgeRequest{ID: home, Type: ari.BridgeHolding, Name: home})
-		if errors.Is(err, ari.ErrConflict) {
-			return nil // ours already: an earlier attempt created it after all
-		}
-		return err
+		return together(ctx,
+			func(ctx context.Context) error {
+				_, err := a.PutConfig(ctx, "res_pjsip", "auth", endpoint, []ari.ConfigTuple{
+					{Attribute: "auth_type", Value: "userpass"},
+					{Attribute: "username", Value: endpoint},
+					{Attribute: "password", Value: password},
+				})
+				return err
+			},
+			func(ctx context.Context) error {
+				_, err := a.PutConfig(ctx, "res_pjsip", "aor", endpoint, t.app.cfg.LineAOR)
+				return err
+			},
+			func(ctx context.Context) error {
+				_, err := a.PutConfig(ctx, "res_pjsip", "endpoint", endpoint, fields)
+				return err
+			})
 	}, func(err error) {
 		if !t.lineStepDone(ag, gen, err) {
 			return
@@ -98,7 +99,7 @@ func (t *tenant) awaitPhone(ag *agent) {
 	t.lineChanged(ag)
 	endpoint, gen := l.endpoint, l.gen
 	var online bool
-	t.exec(&l.ops, "watch phone", func(ctx context.Context) error {
+	t.lineExec(ag, "watch phone", func(ctx context.Context) error {
 		if _, err := t.app.ari.Subscribe(ctx, "endpoint:PJSIP/"+endpoint); err != nil {
 			return err
 		}
@@ -148,7 +149,7 @@ func (t *tenant) originateLine(ag *agent) {
 	l.originated = t.now()
 	t.lines[l.channel] = ag
 	ch, endpoint, gen, token := l.channel, l.endpoint, l.gen, l.token
-	t.exec(&l.ops, "originate line", func(ctx context.Context) error {
+	t.lineExec(ag, "originate line", func(ctx context.Context) error {
 		_, err := t.app.ari.Originate(ctx, ari.OriginateRequest{
 			Endpoint:  "PJSIP/" + endpoint,
 			App:       t.app.cfg.Application,
@@ -164,38 +165,27 @@ func (t *tenant) originateLine(ag *agent) {
 	}, func(err error) {
 		if err != nil && ag.line.gen == gen {
 			delete(t.lines, ch)
+			if ag.line.failures%3 == 2 {
+				// the third failure in a row: perhaps the account is gone
+				// (removed behind our back); the next attempt pushes it again
+				ag.line.pushed = false
+			}
 			t.lineDown(ag)
 		}
 	})
 }
 
-// lineAnswered: the agent's phone answered the line; park it at home.
+// lineAnswered: the agent's phone answered the line. It waits in Stasis, in
+// no bridge (the agent hears nothing), until a call's bridge takes it.
 func (t *tenant) lineAnswered(ag *agent, ch string) {
 	l := &ag.line
 	if ch != l.channel || ag.session == nil {
 		t.exec(&serial{}, "hang up stale line", func(ctx context.Context) error { return t.app.ari.Hangup(ctx, ch, "") }, nil)
 		return
 	}
-	gen, home := l.gen, l.home
-	t.exec(&l.ops, "park line", func(ctx context.Context) error {
-		return t.app.ari.AddChannel(ctx, home, ch)
-	}, func(err error) {
-		if ag.line.gen != gen || ag.session == nil {
-			return
-		}
-		if err != nil {
-			if errors.Is(err, ari.ErrNotFound) {
-				// the home bridge is gone (removed behind our back): the
-				// retry provisions the line again
-				ag.line.pushed = false
-			}
-			t.exec(&ag.line.ops, "hang up unparked line", func(ctx context.Context) error { return t.app.ari.Hangup(ctx, ch, "") }, nil)
-			return // its StasisEnd brings lineLost and a retry
-		}
-		ag.line.state, ag.line.failures = lineUp, 0
-		t.lineChanged(ag)
-		t.syncRouting(ag)
-	})
+	l.state, l.failures = lineUp, 0
+	t.lineChanged(ag)
+	t.syncRouting(ag)
 }
 
 // lineLost: the line channel ended. A call the agent had goes back to its
@@ -215,11 +205,11 @@ func (t *tenant) lineLost(ag *agent, ch string) {
 	t.lineDown(ag)
 }
 
-// strayLine: the agent's line could not be moved home, so it may still be
+// strayLine: the agent's line could not be taken out of a call, so it may still be
 // in a call the agent left (hearing it). It is hung up and comes back clean,
 // as after a lost line.
 func (t *tenant) strayLine(ag *agent, ch string) {
-	t.log.Warn("agent line could not go home; hanging it up", "agent", ag.cfg.Username)
+	t.log.Warn("agent line could not leave its call; hanging it up", "agent", ag.cfg.Username)
 	delete(t.lines, ch)
 	t.lineLost(ag, ch)
 	t.exec(&ag.line.ops, "hang up stray line", func(ctx context.Context) error {
@@ -235,10 +225,20 @@ func (t *tenant) lineDown(ag *agent) {
 	t.lineChanged(ag)
 	gen, id := l.gen, ag.cfg.ID
 	// back off while the line keeps failing (e.g. a phone whose microphone is
-	// blocked declines every line call): LineRetry, doubling, at most a minute
+	// blocked declines every line call): LineRetry, doubling, at most a
+	// minute, give or take a quarter, so that lines lost together do not
+	// come back together
 	wait := min(t.app.cfg.LineRetry<<min(l.failures, 5), maxLineRetry)
+	wait += time.Duration(rand.Int64N(int64(wait)/2+1)) - wait/4
 	l.failures++
 	time.AfterFunc(wait, func() { t.inbox.post(msgLineRetry{agent: id, gen: gen}) })
+}
+
+// retryLineIn tries the agent's line again after wait (its turn under
+// Config.LineRetryRate); the line stays down meanwhile.
+func (t *tenant) retryLineIn(ag *agent, wait time.Duration) {
+	id, gen := ag.cfg.ID, ag.line.gen
+	time.AfterFunc(wait, func() { t.inbox.post(msgLineRetry{agent: id, gen: gen, turn: true}) })
 }
 
 // maxLineRetry bounds the wait between attempts to bring a line back.
@@ -251,19 +251,16 @@ func (t *tenant) stopLine(ag *agent) {
 		return
 	}
 	l.gen++
-	ch, home, endpoint := l.channel, l.home, l.endpoint
+	ch, endpoint := l.channel, l.endpoint
 	delete(t.lines, ch)
 	l.state, l.channel, l.endpoint = lineDown, "", ""
-	t.exec(&l.ops, "tear down line", func(ctx context.Context) error {
+	t.lineExec(ag, "tear down line", func(ctx context.Context) error {
 		a := t.app.ari
 		var errs []error
 		if ch != "" {
 			if err := ignoreGone(a.Hangup(ctx, ch, "")); err != nil {
 				errs = append(errs, err)
 			}
-		}
-		if err := ignoreGone(a.DestroyBridge(ctx, home)); err != nil {
-			errs = append(errs, err)
 		}
 		for _, typ := range []string{"endpoint", "aor", "auth"} {
 			if err := ignoreGone(a.DeleteConfig(ctx, "res_pjsip", typ, endpoint)); err != nil {

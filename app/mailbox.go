@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -56,7 +57,7 @@ func randomHex(n int) string {
 // refuses such channel ids).
 const (
 	kindLine          = "ln"
-	kindHomeBridge    = "hb"
+	kindHomeBridge    = "hb" // where lines waited before ccaas let them wait in no bridge: only cleaned up
 	kindCallBridge    = "cb"
 	kindCall          = "c"
 	kindEndpoint      = "ag"
@@ -119,6 +120,18 @@ func runAfter(fn func(), ss ...*serial) {
 		}
 		fn()
 	}()
+}
+
+// together runs the requests at once and returns their errors joined.
+func together(ctx context.Context, ops ...func(context.Context) error) error {
+	errs := make([]error, len(ops))
+	var wg sync.WaitGroup
+	for i, op := range ops[1:] {
+		wg.Go(func() { errs[i+1] = op(ctx) })
+	}
+	errs[0] = ops[0](ctx)
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // ignoreGone treats a channel, bridge, playback or object that is already

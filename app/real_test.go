@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -44,6 +45,7 @@ type realWorld struct {
 	app      *app.App
 	ari      *ari.Client // the app's client (app "ccaas")
 	cust     *ari.Client // the test's client (app "ccaas-test"): customers' far ends
+	ends     *endCauses  // how the customers' far ends were hung up
 	agents   map[string]ccaas.Agent
 	db       *sqlite.DB
 	tenant   ccaas.Tenant
@@ -68,7 +70,19 @@ func freeUDPPort(t *testing.T) int {
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
+// realOpts change a real world's app.
+type realOpts struct {
+	wrapupSeconds int     // alice's
+	maxCalls      int     // app.Config.MaxCalls
+	lineRetryRate float64 // app.Config.LineRetryRate
+}
+
 func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
+	return newRealWorldWith(t, realOpts{wrapupSeconds: wrapupSeconds})
+}
+
+func newRealWorldWith(t *testing.T, opts realOpts) *realWorld {
+	wrapupSeconds := opts.wrapupSeconds
 	url := os.Getenv("CCAAS_TEST_ARI_URL")
 	if url == "" {
 		t.Skip("CCAAS_TEST_ARI_URL is not set: no real Asterisk to test against")
@@ -94,7 +108,7 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &realWorld{t: t, cust: cust, agents: map[string]ccaas.Agent{}}
+	w := &realWorld{t: t, cust: cust, agents: map[string]ccaas.Agent{}, ends: &endCauses{causes: map[string]int{}}}
 	ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
 	w.db, w.tenant = db, ten
 	var members []ccaas.Member
@@ -143,6 +157,8 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 			},
 			LineAOR:         []ari.ConfigTuple{{Attribute: "contact", Value: fmt.Sprintf("sip:line@127.0.0.1:%d", port)}},
 			CheckInvariants: func(err error) { t.Errorf("invariant broken: %v", err) },
+			MaxCalls:        opts.maxCalls,
+			LineRetryRate:   opts.lineRetryRate,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -162,7 +178,7 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 	w.startApp()
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); cust.RunEvents(ctx, ignoreEvents{}) }()
+	go func() { defer wg.Done(); cust.RunEvents(ctx, w.ends) }()
 	t.Cleanup(func() {
 		w.stopApp()
 		cancel()
@@ -174,11 +190,29 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 	return w
 }
 
-type ignoreEvents struct{}
+// endCauses notes the cause of every ChannelDestroyed the test's
+// application gets: how a customer's far end was hung up.
+type endCauses struct {
+	mu     sync.Mutex
+	causes map[string]int
+}
 
-func (ignoreEvents) Connected()         {}
-func (ignoreEvents) Disconnected(error) {}
-func (ignoreEvents) Event(ari.Event)    {}
+func (e *endCauses) Connected()         {}
+func (e *endCauses) Disconnected(error) {}
+func (e *endCauses) Event(ev ari.Event) {
+	if d, ok := ev.(*ari.ChannelDestroyed); ok {
+		e.mu.Lock()
+		e.causes[d.Channel.ID] = d.Cause
+		e.mu.Unlock()
+	}
+}
+
+func (e *endCauses) of(channel string) (int, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, ok := e.causes[channel]
+	return c, ok
+}
 
 func (w *realWorld) login(name string) (*app.Session, *sink) {
 	w.t.Helper()
@@ -432,6 +466,76 @@ func TestRealAsteriskSupervision(t *testing.T) {
 		}
 		return true
 	})
+}
+
+// TestRealAsteriskRefusesBeyondTheLimit: with room for one call, a second
+// caller gets busy from the real dialplan's Stasis (the far end of the
+// Local channel ends with cause 17) while the first keeps waiting in Stasis.
+func TestRealAsteriskRefusesBeyondTheLimit(t *testing.T) {
+	w := newRealWorldWith(t, realOpts{maxCalls: 1})
+	sa, ka := w.login("alice")
+	w.app.Command(sa, cti.Command{Cmd: cti.CmdNotReady})
+	ka.state(t, "not_ready")
+	first := w.call("+4930551")
+	waitCalls := func(what string, want int) {
+		t.Helper()
+		pollUntil(t, what, func() bool {
+			stats, err := w.app.Stats(context.Background())
+			return err == nil && len(stats) == 1 && len(stats[0].Queues) == 1 && stats[0].Queues[0].Waiting == want
+		})
+	}
+	waitCalls("the first caller waiting", 1)
+	second := w.call("+4930552")
+	pollUntil(t, "the second caller's far end hung up with busy (17)", func() bool {
+		cause, ok := w.ends.of(second)
+		return ok && cause == 17
+	})
+	if _, err := w.cust.GetChannel(context.Background(), first); err != nil {
+		t.Fatalf("the first caller is gone: %v", err)
+	}
+	waitCalls("the first caller still waiting", 1)
+	if stats, _ := w.app.Stats(context.Background()); stats[0].Refused["node"] != 1 {
+		t.Fatalf("refused %v, want node 1", stats[0].Refused)
+	}
+	w.app.Command(sa, cti.Command{Cmd: cti.CmdReady})
+	w.answer(sa, ka)
+	w.bridged(t, 2)
+}
+
+// TestRealAsteriskLostLinesComeBackAtABoundedRate: Asterisk drops the
+// lines of alice, bob and carol at once; the app brings them back one per
+// second (LineRetryRate 1), each after its backoff, and they stay logged in.
+func TestRealAsteriskLostLinesComeBackAtABoundedRate(t *testing.T) {
+	w := newRealWorldWith(t, realOpts{lineRetryRate: 1})
+	var sinks []*sink
+	for _, name := range []string{"alice", "bob", "carol"} {
+		_, k := w.login(name)
+		sinks = append(sinks, k)
+	}
+	chans, err := w.ari.ListChannels(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropped := time.Now()
+	for _, ch := range chans {
+		if strings.HasPrefix(ch.ID, "ln") {
+			w.ari.Hangup(context.Background(), ch.ID, "")
+		}
+	}
+	var back []time.Duration
+	for _, k := range sinks {
+		k.next(t, "line down", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "down" })
+		k.next(t, "line up again", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
+		back = append(back, time.Since(dropped))
+	}
+	slices.Sort(back)
+	// one at once (the burst), the next a second later, the last two
+	if back[2] < 1800*time.Millisecond || back[1] < 800*time.Millisecond {
+		t.Fatalf("lines back after %v: faster than one per second", back)
+	}
+	if back[2] > 10*time.Second {
+		t.Fatalf("lines back after %v: too slow", back)
+	}
 }
 
 // TestRealAsteriskTrunkIsNotMatchedByName: an outsider sends an INVITE with

@@ -11,9 +11,10 @@ import (
 )
 
 type msgReconcile struct {
-	asOf     time.Time       // when Asterisk was asked: anything newer is not judged
-	channels map[string]bool // channels Asterisk had then
-	bridges  map[string]bool
+	asOf      time.Time       // when Asterisk was asked: anything newer is not judged
+	channels  map[string]bool // channels Asterisk had then
+	bridges   map[string]bool
+	endpoints map[string]bool // PJSIP endpoints, by name
 }
 
 // reconcile asks Asterisk what it still has and hands that to every tenant.
@@ -23,9 +24,15 @@ func (a *App) reconcile() {
 		asOf := a.now()
 		ctx, cancel := a.opContext()
 		chans, err := a.ari.ListChannels(ctx)
-		var bridges []ari.Bridge
+		var (
+			bridges   []ari.Bridge
+			endpoints []ari.Endpoint
+		)
 		if err == nil {
 			bridges, err = a.ari.ListBridges(ctx)
+		}
+		if err == nil {
+			endpoints, err = a.ari.ListEndpoints(ctx)
 		}
 		cancel()
 		if err != nil {
@@ -41,11 +48,17 @@ func (a *App) reconcile() {
 		for _, b := range bridges {
 			bset[b.ID] = true
 		}
+		eps := make(map[string]bool, len(endpoints))
+		for _, e := range endpoints {
+			if e.Technology == "PJSIP" {
+				eps[e.Resource] = true
+			}
+		}
 		a.mu.RLock()
 		ts := a.tenantList()
 		a.mu.RUnlock()
 		for _, t := range ts {
-			t.inbox.post(msgReconcile{asOf: asOf, channels: live, bridges: bset})
+			t.inbox.post(msgReconcile{asOf: asOf, channels: live, bridges: bset, endpoints: eps})
 		}
 		a.log.Info("reconciled with Asterisk", "channels", len(live), "bridges", len(bset))
 		return
@@ -55,10 +68,10 @@ func (a *App) reconcile() {
 
 // reconcile ends what Asterisk no longer has and keeps what lives: a call
 // whose customer is gone ends; a line that is gone is lost (its call goes
-// back to the queue or ends politely) and comes back; a line whose home
-// bridge is gone is provisioned again from scratch (after a restart Asterisk
-// has forgotten the pushed endpoint too), with the same SIP account so the
-// browser phone's credentials stay valid. No agent stays in a call that does
+// back to the queue or ends politely) and comes back; a line whose pushed
+// endpoint is gone (after a restart Asterisk has forgotten it) is
+// provisioned again from scratch, with the same SIP account so the browser
+// phone's credentials stay valid. No agent stays in a call that does
 // not exist. Only what existed before Asterisk was asked is judged: a call
 // or a line that began since is not in the lists and is fine.
 func (t *tenant) reconcile(m msgReconcile) {
@@ -84,8 +97,8 @@ func (t *tenant) reconcile(m msgReconcile) {
 			t.log.Warn("reconcile: the agent's line is gone", "agent", ag.cfg.Username)
 			t.lineLost(ag, ch)
 		}
-		if l.provisioned.Before(m.asOf) && !m.bridges[l.home] {
-			t.log.Warn("reconcile: the agent's home bridge is gone; provisioning the line again", "agent", ag.cfg.Username)
+		if l.provisioned.Before(m.asOf) && !m.endpoints[l.endpoint] {
+			t.log.Warn("reconcile: the agent's SIP account is gone; provisioning the line again", "agent", ag.cfg.Username)
 			t.provisionLine(ag)
 		}
 	}
@@ -245,10 +258,8 @@ func (a *App) knownIDs(ctx context.Context) map[string]bool {
 
 func (t *tenant) knownIDs(out map[string]bool) {
 	for _, ag := range t.agents {
-		for _, id := range []string{ag.line.channel, ag.line.home} {
-			if id != "" {
-				out[id] = true
-			}
+		if id := ag.line.channel; id != "" {
+			out[id] = true
 		}
 		if w := ag.watch; w != nil && w.bridge != "" {
 			out[w.bridge] = true

@@ -27,6 +27,10 @@ type TenantStats struct {
 	LoggedIn int
 	// Queues are every configured queue, by name.
 	Queues []QueueStats
+	// Refused counts the callers refused at the door since ccaas started
+	// (Config.MaxCalls), by reason: event.RefusedNode and RefusedTenant,
+	// both always present.
+	Refused map[string]int
 }
 
 // QueueStats is one queue's figures.
@@ -108,6 +112,7 @@ type figures struct {
 	calls    map[ccaas.CallID]*callPlace
 	talking  int
 	loggedIn int
+	refused  map[string]int
 }
 
 type queueFigures struct {
@@ -126,7 +131,7 @@ type callPlace struct {
 
 func newFigures() *figures {
 	return &figures{agents: make(map[ccaas.AgentID]wrapup.State), queues: make(map[ccaas.QueueID]*queueFigures),
-		calls: make(map[ccaas.CallID]*callPlace)}
+		calls: make(map[ccaas.CallID]*callPlace), refused: make(map[string]int)}
 }
 
 func (f *figures) apply(events []event.Event) {
@@ -160,6 +165,8 @@ func (f *figures) apply(events []event.Event) {
 				f.leave(e.Call)
 				delete(f.calls, e.Call)
 			}
+		case event.CallRefused:
+			f.refused[e.Reason]++
 		}
 	}
 }
@@ -262,7 +269,8 @@ func (f *figures) leave(id ccaas.CallID) {
 // stats returns the figures in the form Stats gives them: O(queues ×
 // members + calls waiting).
 func (f *figures) stats() TenantStats {
-	s := TenantStats{Tenant: f.tenant.ID, Domain: f.tenant.Domain, Agents: zeroStates(), Talking: f.talking, LoggedIn: f.loggedIn}
+	s := TenantStats{Tenant: f.tenant.ID, Domain: f.tenant.Domain, Agents: zeroStates(), Talking: f.talking, LoggedIn: f.loggedIn,
+		Refused: map[string]int{event.RefusedNode: f.refused[event.RefusedNode], event.RefusedTenant: f.refused[event.RefusedTenant]}}
 	for st, n := range f.byState {
 		s.Agents[wrapup.State(st).String()] = n
 	}

@@ -145,7 +145,7 @@ func (t *tenant) switchWatch(sup *agent, w *watch, to string) {
 			if _, err := a.CreateBridge(ctx, ari.BridgeRequest{ID: bridge, Type: ari.BridgeMixing, Name: bridge}); err != nil {
 				return err
 			}
-			// moves the line out of its home bridge, or out of the call's after a barge
+			// moves the line out of the call's bridge after a barge
 			if err := a.AddChannel(ctx, bridge, supLine); err != nil {
 				return err
 			}
@@ -198,7 +198,8 @@ func (t *tenant) watchStep(sup *agent, gen uint64, err error) {
 }
 
 // stopWatch ends the supervisor's listening in: the snoop and the monitor
-// bridge go, the supervisor's line goes home.
+// bridge go (and the supervisor's line with it out of the bridge), or after a
+// barge the line leaves the call's bridge.
 func (t *tenant) stopWatch(sup *agent, reason string) {
 	w := sup.watch
 	if w == nil {
@@ -217,10 +218,12 @@ func (t *tenant) stopWatch(sup *agent, reason string) {
 	if w.snoop != "" {
 		delete(t.snoops, w.snoop)
 	}
-	snoop, bridge, home := w.snoop, w.bridge, sup.line.home
-	supLine := ""
-	if sup.line.state == lineUp {
-		supLine = sup.line.channel
+	snoop, bridge := w.snoop, w.bridge
+	supLine, callBridge := "", ""
+	if sup.line.state == lineUp && bridge == "" {
+		// barged: the line is in the call's bridge (a monitor bridge's
+		// destruction takes it out of that one)
+		supLine, callBridge = sup.line.channel, c.bridge
 	}
 	t.execAfter([]*serial{&w.ops, &sup.line.ops}, "stop listening", func(ctx context.Context) error {
 		a := t.app.ari
@@ -228,8 +231,8 @@ func (t *tenant) stopWatch(sup *agent, reason string) {
 		if snoop != "" {
 			errs = append(errs, ignoreGone(a.Hangup(ctx, snoop, "")))
 		}
-		if supLine != "" {
-			errs = append(errs, ignoreGone(a.AddChannel(ctx, home, supLine)))
+		if supLine != "" && callBridge != "" {
+			errs = append(errs, ignoreNotInBridge(ignoreGone(a.RemoveChannel(ctx, callBridge, supLine))))
 		}
 		if bridge != "" {
 			errs = append(errs, ignoreGone(a.DestroyBridge(ctx, bridge)))

@@ -35,7 +35,7 @@ func (w *world) lineFor(snap cti.Message) string {
 		for _, ch := range w.sim.Channels() {
 			if strings.HasPrefix(ch.ID, "ln") && strings.Contains(ch.Name, snap.Phone.Username) {
 				id = ch.ID
-				return w.sim.BridgeOf(ch.ID) != ""
+				return w.sim.InStasis(ch.ID)
 			}
 		}
 		return false
@@ -61,7 +61,6 @@ func TestMonitorWhisperBargeOnOneCall(t *testing.T) {
 		sa, ka, snapA := w.loginWith("alice")
 		sc, kc, snapC := w.loginWith("carol")
 		alice, carol := w.lineFor(snapA), w.lineFor(snapC)
-		carolHome := w.sim.BridgeOf(carol)
 		w.ready(sa, ka)
 		id, cust := w.talk(sa, ka, "+4930111")
 		aliceID := w.agent["alice"].ID
@@ -127,12 +126,12 @@ func TestMonitorWhisperBargeOnOneCall(t *testing.T) {
 			t.Fatalf("carol's line changed from %s to %s", carol, line)
 		}
 
-		// the customer hangs up: carol's watch ends and her line goes home
+		// the customer hangs up: carol's watch ends and her line leaves the bridges
 		w.sim.Hangup(cust)
 		if m := kc.find(t, "watch ended", watchIs("monitor", "ended")); m.Watch.Reason != "call_ended" {
 			t.Fatalf("watch ended %+v", m.Watch)
 		}
-		waitUntil(t, "carol home, snoops and monitor bridges gone", func() bool {
+		waitUntil(t, "carol's line in no bridge, snoops and monitor bridges gone", func() bool {
 			for _, ch := range w.sim.Channels() {
 				if strings.HasPrefix(ch.Name, "Snoop/") {
 					return false
@@ -143,7 +142,7 @@ func TestMonitorWhisperBargeOnOneCall(t *testing.T) {
 					return false
 				}
 			}
-			return w.sim.BridgeOf(carol) == carolHome
+			return w.sim.BridgeOf(carol) == "" && w.sim.InStasis(carol)
 		})
 	})
 }

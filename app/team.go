@@ -80,6 +80,9 @@ func (v *teamView) apply(events []event.Event) {
 		case event.CallEnded:
 			v.countCall(e.Record)
 			v.queuesDirty = len(v.leaders) > 0
+		case event.CallRefused:
+			v.queueDayOf(e.Queue).refused++
+			v.queuesDirty = len(v.leaders) > 0
 		}
 	}
 }
@@ -283,6 +286,7 @@ func sameQueueView(a, b cti.TeamQueueView) bool {
 	return a.ID == b.ID && a.Name == b.Name && a.Waiting == b.Waiting && eqTime(a.Oldest, b.Oldest) &&
 		a.Ready == b.Ready && a.Busy == b.Busy && a.NotReady == b.NotReady &&
 		a.Today.Offered == b.Today.Offered && a.Today.Answered == b.Today.Answered && a.Today.Abandoned == b.Today.Abandoned &&
+		a.Today.Refused == b.Today.Refused &&
 		a.Today.TargetSeconds == b.Today.TargetSeconds && eqFloat(a.Today.ServiceLevel, b.Today.ServiceLevel) && eqFloat(a.Today.AHTSeconds, b.Today.AHTSeconds)
 }
 
@@ -291,12 +295,13 @@ type queueDay struct {
 	day               string // YYYY-MM-DD, server's local time
 	offered, answered int
 	abandoned         int
+	refused           int // turned away at the door (event.CallRefused), not among the offered
 	inServiceLevel    int
 	handled           time.Duration // talk, hold and wrapup of the answered calls
 }
 
 func (d *queueDay) view(target int) cti.QueueDay {
-	v := cti.QueueDay{Offered: d.offered, Answered: d.answered, Abandoned: d.abandoned, TargetSeconds: target}
+	v := cti.QueueDay{Offered: d.offered, Answered: d.answered, Abandoned: d.abandoned, Refused: d.refused, TargetSeconds: target}
 	if d.offered > 0 {
 		sl := float64(d.inServiceLevel) * 100 / float64(d.offered)
 		v.ServiceLevel = &sl

@@ -20,7 +20,10 @@ import (
 // Inputs of a tenant loop. Everything that changes a tenant's state arrives
 // as one of these, so the loop is the only goroutine that touches it.
 type (
-	msgARI   struct{ ev ari.Event }
+	msgARI struct {
+		ev ari.Event
+		at time.Time // when the events reader got it
+	}
 	msgLogin struct {
 		s    *Session
 		done chan error
@@ -37,6 +40,7 @@ type (
 	msgCommand struct {
 		s    *Session
 		cmd  cti.Command
+		at   time.Time  // when the socket handed it over
 		done chan error // nil: nobody waits (App.Command)
 	}
 	msgLogout struct {
@@ -67,6 +71,8 @@ type (
 	msgLineRetry struct {
 		agent ccaas.AgentID
 		gen   uint64
+		// turn: the retry already has its turn under Config.LineRetryRate
+		turn bool
 	}
 	// msgDone carries the outcome of ARI operations back into the loop.
 	msgDone struct{ then func() }
@@ -85,26 +91,25 @@ func (s lineState) String() string {
 	return [...]string{"down", "registering", "connecting", "up"}[s]
 }
 
-// line is an agent's persistent line: a call to the agent's phone that rests
-// in the home bridge and is moved into each call's bridge.
+// line is an agent's persistent line: a call to the agent's phone that
+// waits in Stasis, in no bridge, and is moved into each call's bridge.
 type line struct {
 	state    lineState
 	endpoint string // PJSIP endpoint pushed for this login
 	password string // its one-time SIP password
 	token    string // sent with the line call; the phone answers only calls carrying it
 	channel  string // current line channel
-	home     string // home (holding) bridge
 	gen      uint64 // bumps on every (re)origination; stale results are dropped
 	ops      serial
 	failures int // line attempts that failed in a row, for the retry backoff
-	// when the current line channel was originated and the endpoint and home
-	// bridge provisioned: reconcile judges only what is older than its lists
+	// when the current line channel was originated and the endpoint
+	// provisioned: reconcile judges only what is older than its lists
 	originated, provisioned time.Time
 	// registered: the browser phone is registered (only followed with
 	// Config.WaitForPhone; the simulator's phones answer without one).
 	registered bool
-	// pushed: the endpoint and the home bridge exist in Asterisk; until
-	// then a retry provisions again rather than originate to nothing.
+	// pushed: the endpoint exists in Asterisk; until then a retry
+	// provisions again rather than originate to nothing.
 	pushed bool
 }
 
@@ -181,11 +186,18 @@ type call struct {
 	timers       []*time.Timer
 	timerGen     uint64 // bumps whenever the timers are re-armed; stale timer messages are dropped
 	ops          serial
-	ends         int      // how often the call ended: once, or the invariants are broken
-	watchers     []*agent // supervisors listening in on an agent of this call
+	bridgeOps    serial          // creating the call's bridge while the first offer rings
+	prepared     *preparedBridge // that bridge, when one was made so
+	ends         int             // how often the call ended: once, or the invariants are broken
+	watchers     []*agent        // supervisors listening in on an agent of this call
+	music        bool            // music on hold was started on the customer since the last connect
 
 	consult       *leg          // the colleague's leg while an agent consults them (consult.go)
 	transferredBy *cti.AgentRef // the agent who last transferred the call
+	// for the phase timings (Config.ObservePhase)
+	stasisAt time.Time // when the caller's StasisStart reached the app
+	queuedIn uint64    // the loop input in which the call first entered a queue
+	offers   int       // offers made so far
 }
 
 // legRecord is one agent's part in a call, for the call record.
@@ -215,7 +227,10 @@ type tenant struct {
 	snoops    map[string]*agent // snoop channel → the supervisor listening through it
 
 	// events of the input being handled; the projections read them after it
-	events []event.Event
+	events   []event.Event
+	inputs   uint64 // inputs handled so far
+	counted  int    // len(calls) as App.calls last counted it
+	refusing bool   // callers are being refused (Config.MaxCalls): logged once
 	// replies to the input's caller, sent once the projections have read
 	// its events (a logout's queue_log lines are written when it returns)
 	replies []func()
@@ -279,8 +294,10 @@ func (t *tenant) run(ctx context.Context) {
 			return
 		case <-t.inbox.signal:
 			for _, m := range t.inbox.drain() {
+				t.inputs++
 				t.handle(m)
 				t.expireSessions()
+				t.countCalls()
 				// Whatever changed, a waiting call and a Ready agent never
 				// stay apart: route after every input.
 				t.route()
@@ -299,6 +316,21 @@ func (t *tenant) run(ctx context.Context) {
 			t.team.flush()
 			t.dir.flush()
 		}
+	}
+}
+
+// countCalls brings the count of every tenant's calls (Config.MaxCalls) up
+// to date after an input.
+func (t *tenant) countCalls() {
+	n := len(t.calls)
+	if n == t.counted {
+		return
+	}
+	t.app.calls.Add(int64(n - t.counted))
+	t.counted = n
+	if t.refusing && t.full() == "" {
+		t.refusing = false
+		t.log.Info("below the limit of concurrent calls again: taking new callers")
 	}
 }
 
@@ -344,7 +376,7 @@ func (t *tenant) ask(ctx context.Context, mk func(done chan error) any) error {
 func (t *tenant) handle(m any) {
 	switch m := m.(type) {
 	case msgARI:
-		t.onARI(m.ev)
+		t.onARI(m.ev, m.at)
 	case msgLogin:
 		t.reply(m.done, t.login(m.s))
 	case msgAttach:
@@ -357,7 +389,7 @@ func (t *tenant) handle(m any) {
 			t.endSession(ag, cti.ByeClosed)
 		}
 	case msgCommand:
-		t.command(m.s, m.cmd)
+		t.command(m.s, m.cmd, m.at)
 		if m.done != nil {
 			t.reply(m.done, nil)
 		}
@@ -407,6 +439,14 @@ func (t *tenant) handle(m any) {
 		}
 	case msgLineRetry:
 		if ag := t.agents[m.agent]; ag != nil && ag.session != nil && ag.line.gen == m.gen && ag.line.state == lineDown {
+			if !m.turn {
+				// every tenant's lost lines come back at a bounded rate
+				// (Config.LineRetryRate): this one's turn may be later
+				if wait := t.app.lineRetries.ReserveN(t.now(), 1).DelayFrom(t.now()); wait > 0 {
+					t.retryLineIn(ag, wait)
+					return
+				}
+			}
 			switch {
 			case !ag.line.pushed:
 				t.provisionLine(ag)
@@ -445,7 +485,24 @@ func (t *tenant) exec(s *serial, what string, op func(ctx context.Context) error
 
 // execAfter is exec ordered in several serials at once (runAfter).
 func (t *tenant) execAfter(ss []*serial, what string, op func(ctx context.Context) error, then func(err error)) {
+	t.execGated(nil, ss, what, op, then)
+}
+
+// lineExec is exec for the set-up and tear-down of an agent's line: it
+// waits for one of the App's line slots (Config.LineWorkers) before its
+// requests, and its time-out counts from then.
+func (t *tenant) lineExec(ag *agent, what string, op func(ctx context.Context) error, then func(err error)) {
+	t.execGated(t.app.lineSlots, []*serial{&ag.line.ops}, what, op, then)
+}
+
+func (t *tenant) execGated(gate chan struct{}, ss []*serial, what string, op func(ctx context.Context) error, then func(err error)) {
+	t.app.ops.Add(1)
 	runAfter(func() {
+		defer t.app.ops.Done()
+		if gate != nil {
+			gate <- struct{}{}
+			defer func() { <-gate }()
+		}
 		ctx, cancel := t.app.opContext()
 		err := op(ctx)
 		cancel()
@@ -572,13 +629,13 @@ func (t *tenant) endSession(ag *agent, reason string) {
 
 // --- commands -------------------------------------------------------------
 
-func (t *tenant) command(s *Session, cmd cti.Command) {
+func (t *tenant) command(s *Session, cmd cti.Command, at time.Time) {
 	ag := t.agentOf(s)
 	if ag == nil {
 		return
 	}
 	t.advance(ag) // a deadline that passed decides before the command does
-	err := t.apply(ag, cmd)
+	err := t.apply(ag, cmd, at)
 	if err == nil {
 		if cmd.ID != "" {
 			ok := true
@@ -611,7 +668,8 @@ func userMessage(err error) string {
 	return cti.Sentence(msg)
 }
 
-func (t *tenant) apply(ag *agent, cmd cti.Command) error {
+// apply carries out an agent's command; at is when it arrived.
+func (t *tenant) apply(ag *agent, cmd cti.Command, at time.Time) error {
 	switch cmd.Cmd {
 	case cti.CmdReady:
 		if ag.fsm.State() == wrapup.Ready {
@@ -631,7 +689,7 @@ func (t *tenant) apply(ag *agent, cmd cti.Command) error {
 	case cti.CmdLogout:
 		return t.logout(ag.session)
 	case cti.CmdAnswer:
-		return t.answer(ag, cmd.Call)
+		return t.answer(ag, cmd.Call, at)
 	case cti.CmdHangup:
 		return t.hangup(ag, cmd.Call)
 	case cti.CmdHold:

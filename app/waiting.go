@@ -53,6 +53,9 @@ func (t *tenant) wait(c *call, q *ccaas.Queue) {
 		c.queue, c.enteredQueue = q, t.now()
 	}
 	c.state = callWaiting
+	if c.queuedIn == 0 {
+		c.queuedIn = t.inputs
+	}
 	t.router.Enqueue(queue.CallID(c.id), queue.ID(q.ID), c.arrived)
 	t.emit(event.CallQueued{At: t.now(), Call: c.id, Queue: q.ID, QueueName: q.Name, Number: c.caller.Number, Name: c.caller.Name,
 		Position: t.position(c), Entered: c.enteredQueue})
@@ -226,8 +229,8 @@ func (t *tenant) goodbye(c *call, reason string) {
 	if bridge := c.bridge; bridge != "" {
 		// a call that had agents: the caller says goodbye alone, and the
 		// bridge does not outlive the call
-		c.bridge = ""
-		t.exec(&c.ops, "destroy call bridge", func(ctx context.Context) error {
+		c.bridge, c.prepared = "", nil
+		t.execAfter([]*serial{&c.ops, &c.bridgeOps}, "destroy call bridge", func(ctx context.Context) error {
 			return ignoreGone(t.app.ari.DestroyBridge(ctx, bridge))
 		}, nil)
 	}

@@ -8,8 +8,8 @@ import (
 
 // BridgeRequest describes a new bridge. Choose ID yourself so the bridge's
 // events can be matched before the create call returns. Type is
-// BridgeMixing ("mixing") for calls or BridgeHolding ("holding") for an
-// agent's parked line; "" is Asterisk's default (mixing).
+// BridgeMixing ("mixing") for calls or BridgeHolding ("holding") for
+// channels that wait; "" is Asterisk's default (mixing).
 type BridgeRequest struct {
 	ID   string
 	Type string

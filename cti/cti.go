@@ -405,6 +405,11 @@ type QueueDay struct {
 	Offered   int `json:"offered"`
 	Answered  int `json:"answered"`
 	Abandoned int `json:"abandoned"`
+	// Refused counts the callers of the day turned away with busy as they
+	// arrived, because ccaas was at its limit of concurrent calls (for the
+	// server or the tenant); counted since ccaas started, they are not among
+	// the offered calls.
+	Refused int `json:"refused"`
 	// ServiceLevel is the percentage of offered calls answered within
 	// TargetSeconds; nil before the first call of the day.
 	ServiceLevel  *float64 `json:"serviceLevel"`

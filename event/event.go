@@ -203,6 +203,24 @@ type CallTimedOut struct {
 	Position int
 }
 
+// Why a caller was refused at the door (CallRefused.Reason).
+const (
+	RefusedNode   = "node"   // this ccaas had as many calls as Config.MaxCalls allows
+	RefusedTenant = "tenant" // the tenant had as many calls as Config.MaxTenantCalls allows
+)
+
+// CallRefused: a caller was turned away as they arrived, before anything
+// was done for them (Asterisk gives them busy), because the contact center
+// was at its limit of concurrent calls. No call was made of it: it is no
+// call record, and reports do not count it.
+type CallRefused struct {
+	At        time.Time
+	Queue     ccaas.QueueID
+	QueueName string
+	Number    string // the caller's
+	Reason    string // RefusedNode or RefusedTenant
+}
+
 // CallEnded: the call is over for everyone (a goodbye may still be playing
 // to the caller); Record is what is kept of it.
 type CallEnded struct {
@@ -217,6 +235,7 @@ func (Configured) event()       {}
 func (AgentChanged) event()     {}
 func (LineChanged) event()      {}
 func (CallQueued) event()       {}
+func (CallRefused) event()      {}
 func (CallDialled) event()      {}
 func (CallOffered) event()      {}
 func (CallConnected) event()    {}

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/event"
 )
 
 // Metrics are the process's Prometheus metrics that are counted as things
@@ -26,18 +27,23 @@ import (
 // process collectors. Calls and agents are not counted here: the tenant loops
 // are asked for them when /metrics is scraped (Config.Stats).
 type Metrics struct {
-	reg        *prometheus.Registry
-	ariSeconds *prometheus.HistogramVec
-	events     *prometheus.CounterVec
-	eventsBy   sync.Map // event type → prometheus.Counter, so counting is one atomic add
-	ctiClients prometheus.Gauge
-	sipClients prometheus.Gauge
-	lost       *prometheus.CounterVec
+	reg          *prometheus.Registry
+	ariSeconds   *prometheus.HistogramVec
+	phaseSeconds *prometheus.HistogramVec
+	events       *prometheus.CounterVec
+	eventsBy     sync.Map // event type → prometheus.Counter, so counting is one atomic add
+	ctiClients   prometheus.Gauge
+	sipClients   prometheus.Gauge
+	lost         *prometheus.CounterVec
 }
 
 // ariBuckets span a loopback round trip (~1 ms against a real Asterisk) to
 // the client's 5 s timeout.
 var ariBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}
+
+// phaseBuckets span a phase of a call: a fraction of a millisecond on a
+// quiet machine to the seconds of a request that timed out.
+var phaseBuckets = []float64{.00025, .0005, .00075, .001, .0015, .002, .003, .005, .0075, .01, .025, .05, .1, .25, .5, 1, 5}
 
 // NewMetrics registers the metrics in a registry of their own (not the
 // global one, so tests and several servers do not collide).
@@ -49,6 +55,11 @@ func NewMetrics() *Metrics {
 			Help:    "ARI REST requests to Asterisk by method, route (ids as placeholders) and status code (\"error\": no answer), body read included.",
 			Buckets: ariBuckets,
 		}, []string{"method", "route", "code"}),
+		phaseSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "ccaas_call_phase_seconds",
+			Help:    "Phases of calls: stasis_to_offer (a caller's StasisStart reaching the app to the offer sent to a Ready agent, for callers who found one), answer_to_connected (the agent's Answer reaching the app to agent and caller in the call's bridge).",
+			Buckets: phaseBuckets,
+		}, []string{"phase"}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ccaas_ari_events_total",
 			Help: "ARI events the app received, by type (\"other\": a type the app does not decode).",
@@ -70,7 +81,7 @@ func NewMetrics() *Metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.ariSeconds, m.events, ws, m.lost,
+		m.ariSeconds, m.phaseSeconds, m.events, ws, m.lost,
 	)
 	return m
 }
@@ -86,6 +97,12 @@ func (m *Metrics) ObserveARI(method, route string, status int, d time.Duration) 
 		code = strconv.Itoa(status)
 	}
 	m.ariSeconds.WithLabelValues(method, route, code).Observe(d.Seconds())
+}
+
+// ObservePhase records how long a phase of a call took; its signature is
+// app.Config.ObservePhase.
+func (m *Metrics) ObservePhase(phase string, d time.Duration) {
+	m.phaseSeconds.WithLabelValues(phase).Observe(d.Seconds())
 }
 
 // CountEvent counts one ARI event; its signature is app.Config.CountEvent.
@@ -121,6 +138,8 @@ var (
 		"Members of the queue by state.", []string{"tenant", "queue", "state"}, nil)
 	descLoggedIn = prometheus.NewDesc("ccaas_agents_logged_in",
 		"Agents with a session.", []string{"tenant"}, nil)
+	descRefused = prometheus.NewDesc("ccaas_calls_refused_total",
+		"Callers refused with busy as they arrived because ccaas was at its limit of concurrent calls: reason node (--max-calls) or tenant (--max-calls-per-tenant).", []string{"tenant", "reason"}, nil)
 	descComplete = prometheus.NewDesc("ccaas_stats_complete",
 		"1 if every tenant's event loop answered this scrape in time, else 0 (the figures of the others are still given).", nil, nil)
 )
@@ -134,7 +153,7 @@ type statsCollector struct {
 }
 
 func (sc statsCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descWaiting, descTalking, descQueueTalking, descAgents, descQueueAgents, descLoggedIn, descComplete} {
+	for _, d := range []*prometheus.Desc{descWaiting, descTalking, descQueueTalking, descAgents, descQueueAgents, descLoggedIn, descRefused, descComplete} {
 		ch <- d
 	}
 }
@@ -149,14 +168,18 @@ func (sc statsCollector) Collect(ch chan<- prometheus.Metric) {
 		sc.log.Warn("metrics: tenant figures incomplete", "err", err)
 	}
 	ch <- prometheus.MustNewConstMetric(descComplete, prometheus.GaugeValue, complete)
-	gauge := func(d *prometheus.Desc, v int, labels ...string) {
+	metric := func(kind prometheus.ValueType, d *prometheus.Desc, v int, labels ...string) {
 		for i, l := range labels {
 			// names come from admins: keep the exposition valid whatever they typed
 			labels[i] = strings.ToValidUTF8(l, "\uFFFD")
 		}
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v), labels...)
+		ch <- prometheus.MustNewConstMetric(d, kind, float64(v), labels...)
 	}
+	gauge := func(d *prometheus.Desc, v int, labels ...string) { metric(prometheus.GaugeValue, d, v, labels...) }
 	for _, ts := range stats {
+		for _, reason := range []string{event.RefusedNode, event.RefusedTenant} {
+			metric(prometheus.CounterValue, descRefused, ts.Refused[reason], ts.Domain, reason)
+		}
 		gauge(descTalking, ts.Talking, ts.Domain)
 		gauge(descLoggedIn, ts.LoggedIn, ts.Domain)
 		for _, state := range app.AgentStates {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/event"
 	"github.com/ccaas/ccaas/http/metricstest"
 )
 
@@ -126,6 +127,7 @@ func TestMetricsFigures(t *testing.T) {
 	hostileQueue := "Sales \"EU\"\n<b>\\\xff"
 	stats := fakeStats{stats: []app.TenantStats{
 		{Domain: "acme.example", Talking: 3, LoggedIn: 4, Agents: states("talking", 3, "ready", 1, "logged_out", 2),
+			Refused: map[string]int{event.RefusedNode: 7, event.RefusedTenant: 0},
 			Queues: []app.QueueStats{
 				{Name: "Support", Waiting: 2, Talking: 1, Members: states("talking", 1, "ready", 1)},
 				{Name: hostileQueue, Waiting: 5, Talking: 2, Members: states("talking", 2)},
@@ -137,6 +139,9 @@ func TestMetricsFigures(t *testing.T) {
 	m.ObserveARI("POST", "/channels/{id}/answer", 204, 2*time.Millisecond)
 	m.ObserveARI("POST", "/channels/{id}/answer", 204, 3*time.Millisecond)
 	m.ObserveARI("DELETE", "/channels/{id}", 0, time.Second)
+	m.ObservePhase(app.PhaseOffer, 400*time.Microsecond)
+	m.ObservePhase(app.PhaseConnect, time.Millisecond)
+	m.ObservePhase(app.PhaseConnect, 2*time.Millisecond)
 	for range 3 {
 		m.CountEvent("StasisStart")
 	}
@@ -166,6 +171,11 @@ func TestMetricsFigures(t *testing.T) {
 		`ccaas_ari_request_seconds_count{code="204",method="POST",route="/channels/{id}/answer"}`: 2,
 		`ccaas_ari_request_seconds_count{code="error",method="DELETE",route="/channels/{id}"}`:    1,
 		`ccaas_ari_events_total{type="StasisStart"}`:                                              3,
+		`ccaas_call_phase_seconds_count{phase="stasis_to_offer"}`:                                 1,
+		`ccaas_calls_refused_total{reason="node",tenant="acme.example"}`:                          7,
+		`ccaas_calls_refused_total{reason="tenant",tenant="acme.example"}`:                        0,
+		`ccaas_calls_refused_total{reason="node",tenant="other.example"}`:                         0,
+		`ccaas_call_phase_seconds_count{phase="answer_to_connected"}`:                             2,
 		`ccaas_ari_events_total{type="other"}`:                                                    1,
 		`ccaas_websocket_clients{kind="cti"}`:                                                     0,
 		`ccaas_websocket_clients{kind="sip"}`:                                                     0,
@@ -174,6 +184,9 @@ func TestMetricsFigures(t *testing.T) {
 		if g, ok := got[k]; !ok || g != v {
 			t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
 		}
+	}
+	if sum := got[`ccaas_call_phase_seconds_sum{phase="answer_to_connected"}`]; sum < 0.0029 || sum > 0.0031 {
+		t.Errorf("answer_to_connected sum %v, want 0.003", sum)
 	}
 	if sum := got[`ccaas_ari_request_seconds_sum{code="204",method="POST",route="/channels/{id}/answer"}`]; sum < 0.0049 || sum > 0.0051 {
 		t.Errorf("answer latency sum %v, want 0.005", sum)

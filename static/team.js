@@ -135,11 +135,13 @@ export class TeamPanel {
         cell(q.name), cell(String(q.waiting), q.waiting ? 'num alert' : 'num'), cell('', 'num oldest'),
         cell(String(q.ready), 'num'), cell(String(q.busy), 'num'), cell(String(q.notReady), 'num'),
         cell(String(d.offered || 0), 'num'), cell(String(d.answered || 0), 'num'), cell(String(d.abandoned || 0), 'num'),
+        cell(String(d.refused || 0), d.refused ? 'num alert refused' : 'num refused'),
         cell(d.serviceLevel == null ? '–' : `${Math.round(d.serviceLevel)}%`, 'num'),
         cell(d.ahtSeconds == null ? '–' : clock(d.ahtSeconds), 'num'),
       );
       tr.children[2].dataset.since = q.oldest || '';
-      tr.children[9].title = `answered within ${d.targetSeconds || 0} s`;
+      if (d.refused) tr.children[9].title = `${d.refused} callers got busy today: the contact center was at its limit of calls at once`;
+      tr.children[10].title = `answered within ${d.targetSeconds || 0} s`;
       return tr;
     }));
     $('team-queues-empty').hidden = qrows.length > 0;

@@ -346,6 +346,7 @@ func (s *Sim) destroyLocked(ch *channel, cause, techCause int) {
 	if s.channels[ch.id] == ch {
 		delete(s.channels, ch.id)
 	}
+	s.endedLocked(ch.id, cause)
 	for _, a := range s.apps {
 		delete(a.channels, ch.id)
 	}

@@ -80,6 +80,27 @@ func (s *Sim) Hangup(channelID string) error {
 	return nil
 }
 
+// EndCause returns the cause a channel ended with, which is what its far end
+// was told (17: busy, SIP 486; 16: a normal hang-up), for the last few
+// thousand channels that ended; false for a channel that is up or unknown.
+func (s *Sim) EndCause(channelID string) (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.ended[channelID]
+	return c, ok
+}
+
+func (s *Sim) endedLocked(id string, cause int) {
+	if _, ok := s.ended[id]; !ok {
+		s.endedOrder = append(s.endedOrder, id)
+	}
+	s.ended[id] = cause
+	if len(s.endedOrder) > endedKept {
+		delete(s.ended, s.endedOrder[0])
+		s.endedOrder = s.endedOrder[1:]
+	}
+}
+
 // SendDTMF is a digit from the far end: ChannelDtmfReceived.
 func (s *Sim) SendDTMF(channelID, digit string) error {
 	if len(digit) != 1 || !strings.Contains("0123456789*#ABCD", digit) {

@@ -2,6 +2,7 @@ package asterisksim
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -206,6 +207,34 @@ func TestHangupTwice(t *testing.T) {
 	r.must(204, "DELETE", "/channels/"+id, "")
 	e.expect("ChannelHangupRequest "+id+" cause=32 soft", "StasisEnd "+id)
 	r.must(404, "DELETE", "/channels/"+id, "")
+}
+
+// TestEndCause: the cause a channel ended with is what its far end was
+// told: busy (17) for DELETE ?reason=busy, 16 for a normal hang-up; a
+// channel that is up has none, and only the last endedKept are kept.
+func TestEndCause(t *testing.T) {
+	r := newRig(t, Config{})
+	e := r.connect("ccaas")
+	busy, normal := r.placeCall(e, "5550005"), r.placeCall(e, "5550006")
+	if _, ok := r.sim.EndCause(busy); ok {
+		t.Fatal("a cause for a channel that is up")
+	}
+	r.must(204, "DELETE", "/channels/"+busy+"?reason=busy", "")
+	r.must(204, "DELETE", "/channels/"+normal, "")
+	if c, ok := r.sim.EndCause(busy); !ok || c != 17 {
+		t.Errorf("busy: cause %d (%v), want 17", c, ok)
+	}
+	if c, ok := r.sim.EndCause(normal); !ok || c != 16 {
+		t.Errorf("normal: cause %d (%v), want 16", c, ok)
+	}
+	r.sim.mu.Lock()
+	for i := range endedKept {
+		r.sim.endedLocked(fmt.Sprint("later-", i), 16)
+	}
+	r.sim.mu.Unlock()
+	if _, ok := r.sim.EndCause(busy); ok || len(r.sim.ended) != endedKept {
+		t.Errorf("kept %d causes, the oldest among them (%v); want %d, not the oldest", len(r.sim.ended), ok, endedKept)
+	}
 }
 
 func TestAsteriskResources(t *testing.T) {

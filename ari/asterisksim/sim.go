@@ -104,7 +104,15 @@ type Sim struct {
 	taps     map[*tap]struct{}
 	faults   []*Injected   // armed by Inject, in order
 	stop     chan struct{} // closed by Close: requests held by a fault let go
+	// ended keeps the hang-up cause of the last endedKept channels that
+	// ended (EndCause), oldest first in endedOrder.
+	ended      map[string]int
+	endedOrder []string
 }
+
+// endedKept bounds what EndCause remembers: the demo and the benchmark run
+// the simulator for hours.
+const endedKept = 4096
 
 // New builds a simulator. It does no I/O.
 func New(cfg Config) *Sim {
@@ -152,6 +160,9 @@ func (s *Sim) resetLocked() {
 	s.sorcery = make(map[sorceryKey]*sorceryObject)
 	s.globals = make(map[string]string)
 	s.pending = make(map[string]pendingDestroy)
+	if s.ended == nil {
+		s.ended = make(map[string]int)
+	}
 	for name, ep := range s.endpoints {
 		if ep.pushed {
 			delete(s.endpoints, name)

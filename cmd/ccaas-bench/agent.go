@@ -183,7 +183,11 @@ func (a *agentClient) handle(m ctiMsg, now time.Time) {
 		}
 	}
 	if m.Line != nil {
-		a.lineUp = m.Line.State == "up"
+		up := m.Line.State == "up"
+		if rb := b.real; rb != nil && up != a.lineUp {
+			rb.lineChanged(up, now)
+		}
+		a.lineUp = up
 	}
 	if m.Type == "snapshot" && a.supervisor && m.Team != nil {
 		for _, r := range m.Team.Agents {
@@ -199,6 +203,16 @@ func (a *agentClient) handle(m ctiMsg, now time.Time) {
 			a.send(map[string]string{"cmd": "ready"})
 		}
 	case "offer":
+		if rb := b.real; rb != nil {
+			// against a real Asterisk the agent answers at once; the
+			// customer (SIPp) hangs up
+			rb.offered(m.Call.Caller.Number, now)
+			if a.work {
+				rb.answered(m.Call.Caller.Number, time.Now())
+				a.send(map[string]string{"cmd": "answer", "call": m.Call.ID})
+			}
+			return
+		}
 		r := b.book.byNumber(m.Call.Caller.Number)
 		if r == nil {
 			b.problems.add("offer of an unknown call")
@@ -217,7 +231,7 @@ func (a *agentClient) handle(m ctiMsg, now time.Time) {
 		r := a.calls[m.Call.ID]
 		switch m.Call.State {
 		case "connected":
-			if a.work {
+			if a.work && b.real == nil {
 				id := m.Call.ID
 				time.AfterFunc(jitter(b.opts.talk), func() { a.send(map[string]string{"cmd": "hangup", "call": id}) })
 			}
@@ -228,6 +242,9 @@ func (a *agentClient) handle(m ctiMsg, now time.Time) {
 				if m.Call.EndReason != "agent_hangup" {
 					b.problems.add("call ended: " + m.Call.EndReason)
 				}
+			}
+			if b.real != nil && m.Call.EndReason != "caller_hangup" {
+				b.problems.add("call ended: " + m.Call.EndReason)
 			}
 		}
 	case "team":
@@ -294,20 +311,30 @@ func (b *bench) loginAll(ctx context.Context, work bool, conc int) error {
 			}
 		})
 	}
+	began := time.Now()
+	n := 0
 	for _, t := range b.tenants {
 		for _, ag := range t.agents {
+			if r := b.opts.loginRate; r > 0 {
+				// logins spread evenly, as a shift's agents arrive
+				if wait := time.Until(began.Add(time.Duration(float64(n) / r * float64(time.Second)))); wait > 0 {
+					time.Sleep(wait)
+				}
+			}
 			jobs <- job{t.index, ag.username}
+			n++
 		}
 	}
 	close(jobs)
 	wg.Wait()
+	b.lastLogin = time.Now()
 	if firstErr != nil {
 		return firstErr
 	}
 	if !work {
 		return nil
 	}
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(max(b.opts.readyWait, 60*time.Second))
 	for b.readyAgents() < len(b.agents) {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("only %d of %d agents became Ready", b.readyAgents(), len(b.agents))
@@ -334,5 +361,5 @@ func (b *bench) logoutAll() {
 	b.agents, b.sups = nil, nil
 }
 
-// loggedIn counts the sessions: each has a line and a home bridge.
+// loggedIn counts the sessions: each has a line.
 func (b *bench) loggedIn() int { return len(b.agents) + len(b.sups) }

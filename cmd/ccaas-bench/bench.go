@@ -47,6 +47,11 @@ type bench struct {
 
 	stateLat stateLatencies
 
+	// against a real Asterisk (real.go): what the agents' sockets saw, and
+	// when the last login was answered
+	real      *realBook
+	lastLogin time.Time
+
 	nextTenant int // the placer's round robin over the tenants
 
 	problems problems
@@ -128,7 +133,7 @@ func start(ctx context.Context, opts options, out io.Writer) (*bench, error) {
 		level = "error"
 	}
 	b.prod, err = startProduct(childConfig{DB: db, ARIURL: b.simURL, ARIUser: "ccaas", ARIPassword: password, App: "ccaas",
-		LogFile: logFile, LogLevel: level, CheckInvariants: opts.invariants}, os.Stderr)
+		LogFile: logFile, LogLevel: level, CheckInvariants: opts.invariants, MaxCalls: opts.maxCalls, MaxTenantCalls: opts.maxTenantCall}, os.Stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -159,6 +164,9 @@ func (b *bench) close() {
 	if b.simSrv != nil {
 		b.simSrv.Close()
 	}
+	if b.real != nil {
+		return // its directory belongs to the real-Asterisk run, which removes it
+	}
 	if b.opts.keep {
 		fmt.Fprintln(b.out, "kept", b.dir)
 		return
@@ -167,10 +175,10 @@ func (b *bench) close() {
 }
 
 // leftovers counts what the simulator still holds besides the logged-in
-// agents' lines and home bridges: customer channels, call bridges, and
+// agents' lines (which wait in no bridge): customer channels, bridges, and
 // pushed PJSIP endpoints beyond one per line.
 type leftovers struct {
-	Channels, Lines, Bridges, HomeBridges, Endpoints int
+	Channels, Lines, Bridges, Endpoints int
 }
 
 func (b *bench) leftovers(ctx context.Context) (leftovers, error) {
@@ -181,12 +189,7 @@ func (b *bench) leftovers(ctx context.Context) (leftovers, error) {
 			l.Lines++
 		}
 	}
-	for _, br := range b.sim.Bridges() {
-		l.Bridges++
-		if strings.HasPrefix(br.ID, "hb") {
-			l.HomeBridges++
-		}
-	}
+	l.Bridges = len(b.sim.Bridges())
 	eps, err := b.ari.ListEndpoints(ctx)
 	if err != nil {
 		return l, err
@@ -200,13 +203,13 @@ func (b *bench) leftovers(ctx context.Context) (leftovers, error) {
 }
 
 func (l leftovers) String() string {
-	return fmt.Sprintf("%d channels (%d agent lines), %d bridges (%d home bridges), %d pushed endpoints",
-		l.Channels, l.Lines, l.Bridges, l.HomeBridges, l.Endpoints)
+	return fmt.Sprintf("%d channels (%d agent lines), %d bridges, %d pushed endpoints",
+		l.Channels, l.Lines, l.Bridges, l.Endpoints)
 }
 
 // clean reports whether only the lines of n logged-in agents are left.
 func (l leftovers) clean(n int) bool {
-	return l.Channels == n && l.Lines == n && l.Bridges == n && l.HomeBridges == n && l.Endpoints == n
+	return l.Channels == n && l.Lines == n && l.Bridges == 0 && l.Endpoints == n
 }
 
 // waitClean waits up to d for the simulator to hold only n agents' lines.

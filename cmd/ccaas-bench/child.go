@@ -25,12 +25,19 @@ type product struct {
 // startProduct starts this executable again in the product role and waits
 // until it serves.
 func startProduct(cfg childConfig, stderr io.Writer) (*product, error) {
+	return startChild("product", cfg, stderr)
+}
+
+// startChild starts this executable again in a role (the product, or the
+// minimal ARI app of a real-Asterisk run), hands it cfg as one JSON line and
+// waits for its childReady line.
+func startChild(role string, cfg any, stderr io.Writer) (*product, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), roleEnv+"=product")
+	cmd.Env = append(os.Environ(), roleEnv+"="+role)
 	cmd.Stderr = stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -41,13 +48,13 @@ func startProduct(cfg childConfig, stderr io.Writer) (*product, error) {
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start product: %w", err)
+		return nil, fmt.Errorf("start %s: %w", role, err)
 	}
 	p := &product{cmd: cmd, stdin: stdin, http: &http.Client{Timeout: 15 * time.Minute}, done: make(chan error, 1)}
 	line, _ := json.Marshal(cfg)
 	if _, err := stdin.Write(append(line, '\n')); err != nil {
 		cmd.Process.Kill()
-		return nil, fmt.Errorf("configure product: %w", err)
+		return nil, fmt.Errorf("configure %s: %w", role, err)
 	}
 	ready := make(chan error, 1)
 	go func() {
@@ -66,11 +73,11 @@ func startProduct(cfg childConfig, stderr io.Writer) (*product, error) {
 	case err := <-ready:
 		if err != nil {
 			cmd.Process.Kill()
-			return nil, fmt.Errorf("product did not start: %w", err)
+			return nil, fmt.Errorf("%s did not start: %w", role, err)
 		}
 	case <-time.After(60 * time.Second):
 		cmd.Process.Kill()
-		return nil, errors.New("product did not start within 60s")
+		return nil, fmt.Errorf("%s did not start within 60s", role)
 	}
 	return p, nil
 }

@@ -81,6 +81,7 @@ func rss() uint64 {
 // controlMux serves the bench-only control API of the product process:
 //
 //	GET  /stats              counters now
+//	GET  /trace              customers' StasisStart times since the last read (with childConfig.Trace)
 //	POST /settle[?idle=1]    collect garbage twice (after closing idle ARI connections), then counters
 //	POST /floor?n=N&c=C      N bare ARI round trips with C workers (see floor.go)
 //	/debug/pprof/...         the standard profiles
@@ -93,6 +94,7 @@ func controlMux(client *ari.Client, ariHTTP *http.Client, inv *violations, event
 		return st
 	}
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, stats()) })
+	mux.HandleFunc("GET /trace", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, events.takeStarts()) })
 	mux.HandleFunc("POST /settle", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("idle") == "1" {
 			ariHTTP.CloseIdleConnections()

@@ -56,6 +56,12 @@ type options struct {
 	memProfile    string
 	keep          bool
 	loginConc     int
+	loginRate     float64       // logins per second (0: as fast as -login-conc goes)
+	readyWait     time.Duration // how long the logins may take to be Ready
+	maxCalls      int           // the product's --max-calls
+	maxTenantCall int           // and --max-calls-per-tenant
+
+	real realOptions // against a real Asterisk (-ari)
 }
 
 func defaultOptions() options {
@@ -70,9 +76,14 @@ func defaultOptions() options {
 }
 
 func main() {
-	if os.Getenv(roleEnv) == "product" {
-		if err := runProduct(os.Stdin, os.Stdout); err != nil {
-			fmt.Fprintln(os.Stderr, "ccaas-bench product:", err)
+	switch role := os.Getenv(roleEnv); role {
+	case "product", "minimal":
+		run := runProduct
+		if role == "minimal" {
+			run = runMinimal
+		}
+		if err := run(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintf(os.Stderr, "ccaas-bench %s: %v\n", role, err)
 			os.Exit(1)
 		}
 		return
@@ -118,6 +129,28 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "save a CPU profile of the product over the measured window to this file")
 	fs.StringVar(&o.memProfile, "memprofile", "", "save the product's heap profile once everyone is logged in to this file")
 	fs.BoolVar(&o.keep, "keep", false, "keep the run's temp dir (database, product log)")
+	fs.Float64Var(&o.loginRate, "login-rate", 0, "logins per second (0: as fast as -login-conc workers go)")
+	fs.IntVar(&o.loginConc, "login-conc", o.loginConc, "logins (and line set-ups of the comparisons) in flight at once")
+	fs.DurationVar(&o.readyWait, "ready-wait", 60*time.Second, "how long the agents may take to be Ready after the logins")
+	fs.IntVar(&o.maxCalls, "max-calls", 0, "the product's --max-calls: callers beyond so many calls at once get busy (0: no limit)")
+	fs.IntVar(&o.maxTenantCall, "max-calls-per-tenant", 0, "the product's --max-calls-per-tenant (0: no limit)")
+	// against a real Asterisk (real.go)
+	r := &o.real
+	fs.StringVar(&r.ariURL, "ari", "", "run against the real Asterisk whose ARI this is (e.g. http://127.0.0.1:8088/ari); see docs/performance.md")
+	fs.StringVar(&r.ariUser, "ari-user", "ccaas", "ARI user (-ari)")
+	fs.StringVar(&r.ariPassword, "ari-password", "", "ARI password (-ari; default $CCAAS_BENCH_ARI_PASSWORD)")
+	targets := fs.String("targets", "ccaas,minimal,appqueue", "what answers the calls (-ari): ccaas, minimal (the comparison's bare ARI app), appqueue (Asterisk's app_queue)")
+	fs.IntVar(&r.latency, "latency", 0, "calls one at a time per target (-ari; default 200 without -find-max)")
+	fs.IntVar(&r.latencyTenants, "latency-tenants", 1, "tenants of the one-at-a-time run (-ari)")
+	fs.IntVar(&r.latencyAgents, "latency-agents", 10, "agents per tenant of the one-at-a-time run (-ari)")
+	fs.DurationVar(&r.gap, "gap", 100*time.Millisecond, "pause after each call one at a time (-ari)")
+	fs.DurationVar(&r.callLength, "call-length", 10*time.Second, "how long a customer of a -find-max step talks (-ari)")
+	fs.StringVar(&r.sip, "sip", "127.0.0.1:5060", "Asterisk's SIP address (-ari)")
+	fs.StringVar(&r.sipFrom, "sip-from", "127.0.0.2", "the SIPp customers' address, matched by pjsip_bench.conf (-ari)")
+	fs.StringVar(&r.sipp, "sipp", "sipp", "the SIPp binary (-ari)")
+	fs.IntVar(&r.busy, "busy", 0, "also run the one-at-a-time calls with stress-ng keeping this many CPUs busy at nice 19 (-ari)")
+	fs.StringVar(&r.results, "results", "", "append the results as markdown tables to this file (-ari)")
+	fs.IntVar(&r.asteriskPID, "asterisk-pid", 0, "Asterisk's process (-ari; default: the one listening on the ARI port)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -127,6 +160,23 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	var err error
 	if o.steps, err = parseRates(*steps); err != nil {
 		return err
+	}
+	if r.ariURL != "" {
+		r.targets = strings.Split(*targets, ",")
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["supervisors"] {
+			o.supervisors = false // against a real Asterisk only when asked for
+		}
+		if r.latency == 0 && !o.findMax {
+			r.latency = 200
+		}
+		if o.tenants < 1 || o.agents < 1 || o.stepDuration <= 0 || r.latencyTenants < 1 || r.latencyAgents < 1 {
+			return errors.New("-tenants, -agents, -latency-tenants, -latency-agents and -step must be positive")
+		}
+		raiseFileLimit(out)
+		printMachine(out)
+		return realRun(ctx, o, out)
 	}
 	modes := 0
 	for _, on := range []bool{o.findMax, o.ws > 0, o.soak > 0, o.rate > 0 && o.soak == 0, o.floor && o.rate == 0} {

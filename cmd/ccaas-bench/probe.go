@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+
 	"fmt"
+	"github.com/ccaas/ccaas/ari"
 	"strings"
 	"sync"
 	"time"
@@ -98,13 +100,17 @@ func (b *bench) loginSupervisors(ctx context.Context) error {
 	return b.waitParked(ctx, b.loggedIn(), 30*time.Second)
 }
 
-// waitParked waits until n lines are up and parked in their home bridges.
+// waitParked waits until n lines are up, waiting in Stasis for calls.
 func (b *bench) waitParked(ctx context.Context, n int, d time.Duration) error {
 	deadline := time.Now().Add(d)
 	for {
 		parked := 0
-		for _, ch := range b.sim.Channels() {
-			if strings.HasPrefix(ch.ID, "ln") && strings.HasPrefix(b.sim.BridgeOf(ch.ID), "hb") {
+		if b.real != nil {
+			// a real Asterisk: the sockets say when the lines are up
+			parked, _ = b.real.state()
+		}
+		for _, ch := range b.simChannels() {
+			if strings.HasPrefix(ch.ID, "ln") && b.sim.InStasis(ch.ID) && b.sim.BridgeOf(ch.ID) == "" {
 				parked++
 			}
 		}
@@ -120,4 +126,12 @@ func (b *bench) waitParked(ctx context.Context, n int, d time.Duration) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// simChannels are the simulator's channels (none against a real Asterisk).
+func (b *bench) simChannels() []ari.Channel {
+	if b.sim == nil {
+		return nil
+	}
+	return b.sim.Channels()
 }

@@ -40,6 +40,16 @@ type childConfig struct {
 	// CheckInvariants makes every tenant loop check its invariants after
 	// every input (costly: for small runs and tests).
 	CheckInvariants bool `json:"checkInvariants"`
+	// Against a real Asterisk: the agents' lines are pushed with these
+	// endpoint and AOR fields (UDP, the SIPp UAS as the contact) instead of
+	// the WebRTC defaults, and Trace notes when each customer's StasisStart
+	// arrived (GET /trace on the control server).
+	LineFields []ari.ConfigTuple `json:"lineFields,omitempty"`
+	LineAOR    []ari.ConfigTuple `json:"lineAOR,omitempty"`
+	Trace      bool              `json:"trace,omitempty"`
+	// MaxCalls, MaxTenantCalls: serve's --max-calls, --max-calls-per-tenant.
+	MaxCalls       int `json:"maxCalls,omitempty"`
+	MaxTenantCalls int `json:"maxTenantCalls,omitempty"`
 }
 
 // childReady is the child's one line on standard output once it serves.
@@ -100,7 +110,8 @@ func runProduct(stdin io.Reader, stdout io.Writer) error {
 		return err
 	}
 	inv := &violations{}
-	acfg := app.Config{ARI: client, Store: db, Logger: log, Application: cfg.App, CountEvent: metrics.CountEvent}
+	acfg := app.Config{ARI: client, Store: db, Logger: log, Application: cfg.App, CountEvent: metrics.CountEvent, ObservePhase: metrics.ObservePhase,
+		LineFields: cfg.LineFields, LineAOR: cfg.LineAOR, MaxCalls: cfg.MaxCalls, MaxTenantCalls: cfg.MaxTenantCalls}
 	if cfg.CheckInvariants {
 		acfg.CheckInvariants = inv.add
 	}
@@ -128,6 +139,9 @@ func runProduct(stdin io.Reader, stdout io.Writer) error {
 		return err
 	}
 	events := &eventCounter{next: a, counts: make(map[string]int64)}
+	if cfg.Trace {
+		events.starts = make(map[string]time.Time)
+	}
 	control := &http.Server{Handler: controlMux(client, ariHTTP, inv, events), ReadHeaderTimeout: 10 * time.Second}
 	appDone := make(chan error, 1)
 	go func() { appDone <- a.Run(ctx) }()
@@ -183,11 +197,13 @@ func (v *violations) get() (int, []string) {
 }
 
 // eventCounter counts the ARI events the app is handed, by type, on the
-// events reader goroutine (one map update per event).
+// events reader goroutine (one map update per event); with starts, it also
+// notes when each customer's StasisStart arrived, by caller number.
 type eventCounter struct {
 	next   ari.EventHandler
 	mu     sync.Mutex
 	counts map[string]int64
+	starts map[string]time.Time
 }
 
 func (e *eventCounter) Connected()             { e.next.Connected() }
@@ -195,8 +211,22 @@ func (e *eventCounter) Disconnected(err error) { e.next.Disconnected(err) }
 func (e *eventCounter) Event(ev ari.Event) {
 	e.mu.Lock()
 	e.counts[ev.Base().Type]++
+	if s, ok := ev.(*ari.StasisStart); ok && e.starts != nil && len(s.Args) > 0 && s.Args[0] == "inbound" {
+		e.starts[s.Channel.Caller.Number] = time.Now()
+	}
 	e.mu.Unlock()
 	e.next.Event(ev)
+}
+
+// takeStarts returns the StasisStart times noted since the last call.
+func (e *eventCounter) takeStarts() map[string]time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := e.starts
+	if out != nil {
+		e.starts = make(map[string]time.Time)
+	}
+	return out
 }
 
 func (e *eventCounter) read() map[string]int64 {

@@ -113,7 +113,7 @@ func soak(ctx context.Context, o options, out io.Writer) error {
 	placed, ended2 := b.book.counts()
 	check(drainErr == nil, "every call ended: %d of %d", ended2, placed)
 	left, err := b.waitClean(ctx, agents, 15*time.Second)
-	check(err == nil, "simulator after the load: %s (want only the %d lines and home bridges)", left, agents)
+	check(err == nil, "simulator after the load: %s (want only the %d lines)", left, agents)
 	st, err := b.settleGoroutines(ctx, base.Goroutines+goroutineSlack)
 	check(err == nil, "product goroutines after the load: %d (before it: %d)", st.Goroutines, base.Goroutines)
 

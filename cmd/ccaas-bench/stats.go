@@ -12,6 +12,7 @@ type summary struct {
 	Mean time.Duration `json:"mean"`
 	P50  time.Duration `json:"p50"`
 	P90  time.Duration `json:"p90"`
+	P95  time.Duration `json:"p95"`
 	P99  time.Duration `json:"p99"`
 	Max  time.Duration `json:"max"`
 }
@@ -27,7 +28,7 @@ func summarize(ds []time.Duration) summary {
 		sum += d
 	}
 	at := func(p int) time.Duration { return s[(len(s)-1)*p/100] }
-	return summary{N: len(s), Mean: sum / time.Duration(len(s)), P50: at(50), P90: at(90), P99: at(99), Max: s[len(s)-1]}
+	return summary{N: len(s), Mean: sum / time.Duration(len(s)), P50: at(50), P90: at(90), P95: at(95), P99: at(99), Max: s[len(s)-1]}
 }
 
 func (s summary) String() string {

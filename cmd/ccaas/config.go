@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +40,10 @@ type config struct {
 	PublicURL    string        // the origin browsers use, behind a TLS-ending proxy
 	SessionIdle  time.Duration // an agent session without its socket ends after this
 	SessionMax   time.Duration // every session (agent, admin) ends after this
+	// MaxCalls and MaxTenantCalls: callers beyond so many concurrent calls
+	// of this ccaas, or of one tenant, get busy (0: no limit).
+	MaxCalls       int
+	MaxTenantCalls int
 }
 
 func defaultConfig() config {
@@ -61,6 +66,7 @@ func defaultConfig() config {
 type option struct {
 	env, flag string
 	text      *string        // a text setting, or
+	count     *int           // a whole number, or
 	dur       *time.Duration // a duration
 	scope     scope
 	usage     string
@@ -106,6 +112,10 @@ func (c *config) options() []option {
 			usage: "every session, agents' and admins', ends this long after its login (5m to 168h)"},
 		{env: "CCAAS_PUBLIC_URL", flag: "public-url", text: &c.PublicURL,
 			usage: "https://host[:port] browsers reach the server at, when a reverse proxy in front of it ends TLS (the origin pages must come from)"},
+		{env: "CCAAS_MAX_CALLS", flag: "max-calls", count: &c.MaxCalls,
+			usage: "callers beyond this many concurrent calls get busy (0: no limit; docs/deploy.md)"},
+		{env: "CCAAS_MAX_CALLS_PER_TENANT", flag: "max-calls-per-tenant", count: &c.MaxTenantCalls,
+			usage: "callers beyond this many concurrent calls of their tenant get busy (0: no limit)"},
 		{env: "CCAAS_DEMO_CALLERS_EVERY", flag: "callers-every", dur: &c.CallersEvery, scope: demoOnly,
 			usage: "mean time between simulated callers (0 turns them off)"},
 		{env: "CCAAS_ARI_URL", flag: "ari-url", text: &c.ARIURL, scope: serveOnly, usage: "Asterisk ARI base URL"},
@@ -117,8 +127,8 @@ func (c *config) options() []option {
 	}
 }
 
-// fromEnv reads every option set in the environment; a duration that does
-// not parse becomes -1, which validate refuses.
+// fromEnv reads every option set in the environment; a number or duration
+// that does not parse becomes -1, which validate refuses.
 func (c *config) fromEnv(getenv func(string) string) {
 	for _, o := range c.options() {
 		v := getenv(o.env)
@@ -126,6 +136,12 @@ func (c *config) fromEnv(getenv func(string) string) {
 		case v == "":
 		case o.text != nil:
 			*o.text = v
+		case o.count != nil:
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				n = -1
+			}
+			*o.count = n
 		default:
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -143,6 +159,8 @@ func (c *config) flags(fs *flag.FlagSet, command string) {
 		case !o.scope.has(command):
 		case o.text != nil:
 			fs.StringVar(o.text, o.flag, *o.text, o.usage)
+		case o.count != nil:
+			fs.IntVar(o.count, o.flag, *o.count, o.usage)
 		default:
 			fs.DurationVar(o.dur, o.flag, *o.dur, o.usage)
 		}
@@ -207,6 +225,9 @@ func (c *config) validate(command string) error {
 		}
 		if err := cchttp.ValidatePublicURL(c.PublicURL); err != nil {
 			errs = append(errs, fmt.Errorf("--public-url: %w", err))
+		}
+		if c.MaxCalls < 0 || c.MaxTenantCalls < 0 {
+			errs = append(errs, errors.New("--max-calls and --max-calls-per-tenant: a whole number, 0 for no limit"))
 		}
 		if (c.TLSCert == "") != (c.TLSKey == "") {
 			errs = append(errs, errors.New("--tls-cert and --tls-key go together"))

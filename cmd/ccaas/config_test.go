@@ -20,9 +20,9 @@ func TestOptions(t *testing.T) {
 	commands := map[string][]string{ // the flags each command takes
 		"migrate": {"db"},
 		"demo": {"db", "addr", "log-level", "log-format", "tls-cert", "tls-key", "queue-log", "metrics-token",
-			"session-idle", "session-max-age", "public-url", "callers-every"},
+			"session-idle", "session-max-age", "public-url", "max-calls", "max-calls-per-tenant", "callers-every"},
 		"serve": {"db", "addr", "log-level", "log-format", "tls-cert", "tls-key", "queue-log", "metrics-token",
-			"session-idle", "session-max-age", "public-url", "ari-url", "ari-user", "ari-password", "ari-app", "sip-ws-url"},
+			"session-idle", "session-max-age", "public-url", "max-calls", "max-calls-per-tenant", "ari-url", "ari-user", "ari-password", "ari-app", "sip-ws-url"},
 	}
 	for command, want := range commands {
 		c := defaultConfig()
@@ -39,9 +39,12 @@ func TestOptions(t *testing.T) {
 	c := defaultConfig()
 	env := map[string]string{}
 	for i, o := range c.options() {
-		if o.text != nil {
+		switch {
+		case o.text != nil:
 			env[o.env] = fmt.Sprintf("text-%d", i)
-		} else {
+		case o.count != nil:
+			env[o.env] = fmt.Sprint(i)
+		default:
 			env[o.env] = fmt.Sprintf("%ds", i+1)
 		}
 		if !strings.Contains(string(readme), "`"+o.env+"`") || !strings.Contains(string(readme), "`--"+o.flag+"`") {
@@ -50,12 +53,15 @@ func TestOptions(t *testing.T) {
 	}
 	c.fromEnv(func(key string) string { return env[key] })
 	for i, o := range c.options() {
-		if o.text != nil && *o.text != fmt.Sprintf("text-%d", i) || o.dur != nil && *o.dur != time.Duration(i+1)*time.Second {
+		if o.text != nil && *o.text != fmt.Sprintf("text-%d", i) || o.count != nil && *o.count != i ||
+			o.dur != nil && *o.dur != time.Duration(i+1)*time.Second {
 			t.Errorf("%s was not read from the environment", o.env)
 		}
 	}
-	c.fromEnv(func(key string) string { return map[string]string{"CCAAS_SESSION_IDLE": "soon"}[key] })
-	if c.SessionIdle != -1 {
-		t.Errorf("an unparseable CCAAS_SESSION_IDLE gave %v, want -1 for validate to refuse", c.SessionIdle)
+	c.fromEnv(func(key string) string {
+		return map[string]string{"CCAAS_SESSION_IDLE": "soon", "CCAAS_MAX_CALLS": "many"}[key]
+	})
+	if c.SessionIdle != -1 || c.MaxCalls != -1 {
+		t.Errorf("an unparseable CCAAS_SESSION_IDLE or CCAAS_MAX_CALLS gave %v, %v, want -1 for validate to refuse", c.SessionIdle, c.MaxCalls)
 	}
 }

@@ -143,8 +143,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client
 	// against a real Asterisk the line waits for the browser phone to register;
 	// the simulator's phones answer by themselves
 	a, err := app.New(app.Config{ARI: client, Store: db, Logger: log, Application: cfg.ARIApp, WaitForPhone: demo == nil,
-		QueueLog: queueLog, CountEvent: metrics.CountEvent, LostRecords: metrics.LostRecords,
-		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMax})
+		QueueLog: queueLog, CountEvent: metrics.CountEvent, LostRecords: metrics.LostRecords, ObservePhase: metrics.ObservePhase,
+		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMax, MaxCalls: cfg.MaxCalls, MaxTenantCalls: cfg.MaxTenantCalls})
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	"log/slog"
 	"net/http"
@@ -427,6 +428,7 @@ func TestConfigValidation(t *testing.T) {
 		{name: "maximum age too long", args: []string{"demo", "--session-max-age", "1000h"}, want: "--session-max-age"},
 		{name: "public URL with a path", args: []string{"demo", "--public-url", "https://cc.example/agents"}, want: "--public-url"},
 		{name: "public URL without a scheme", args: []string{"demo", "--public-url", "cc.example"}, want: "--public-url"},
+		{name: "negative call limit", args: []string{"demo", "--max-calls", "-3"}, want: "--max-calls"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -435,6 +437,28 @@ func TestConfigValidation(t *testing.T) {
 				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestConfigCallLimits: the limits of concurrent calls come from the
+// environment, flags override it, and a value that is no number is refused.
+func TestConfigCallLimits(t *testing.T) {
+	env := map[string]string{"CCAAS_MAX_CALLS": "1600", "CCAAS_MAX_CALLS_PER_TENANT": "200"}
+	c := defaultConfig()
+	c.fromEnv(func(k string) string { return env[k] })
+	if c.MaxCalls != 1600 || c.MaxTenantCalls != 200 {
+		t.Fatalf("from the environment: %d, %d", c.MaxCalls, c.MaxTenantCalls)
+	}
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	c.flags(fs, "demo")
+	if err := fs.Parse([]string{"--max-calls", "900"}); err != nil || c.MaxCalls != 900 || c.MaxTenantCalls != 200 {
+		t.Fatalf("after the flag: %d, %d (%v)", c.MaxCalls, c.MaxTenantCalls, err)
+	}
+	env["CCAAS_MAX_CALLS"] = "lots"
+	c = defaultConfig()
+	c.fromEnv(func(k string) string { return env[k] })
+	if err := c.validate("demo"); err == nil || !strings.Contains(err.Error(), "--max-calls") {
+		t.Fatalf("validate with CCAAS_MAX_CALLS=lots: %v", err)
 	}
 }
 

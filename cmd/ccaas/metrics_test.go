@@ -112,6 +112,11 @@ func TestDemoMetrics(t *testing.T) {
 	if m[answers] < 1 {
 		t.Fatalf("%s = %v: the customer's answer was not measured", answers, m[answers])
 	}
+	// bob's Answer was timed to the connection; the caller waited for him
+	// to be Ready, so StasisStart → offer has nothing to time
+	if n, o := m[`ccaas_call_phase_seconds_count{phase="answer_to_connected"}`], m[`ccaas_call_phase_seconds_count{phase="stasis_to_offer"}`]; n != 1 || o != 0 {
+		t.Fatalf("phases timed: answer_to_connected %v, stasis_to_offer %v; want 1 and 0", n, o)
+	}
 	// the line's and the customer's StasisStart are counted; bridge moves are
 	// held back by the app's event filter and never arrive
 	if m[`ccaas_ari_events_total{type="StasisStart"}`] < 2 || m[`ccaas_ari_events_total{type="ChannelEnteredBridge"}`] != 0 {

@@ -154,9 +154,11 @@ export async function placeCall(page, from) {
 // with a browser: call setUp in before() and tearDown in after().
 // KEEP_TMP=1 keeps the directory (screenshots, database).
 export class DemoFixture {
-  constructor(prefix, want = []) {
+  // args are more flags of `ccaas demo`
+  constructor(prefix, want = [], args = []) {
     this.prefix = prefix;
     this.want = want;
+    this.args = args;
   }
 
   async setUp() {
@@ -164,7 +166,7 @@ export class DemoFixture {
     const bin = await binary(this.dir, this.want);
     const port = await freePort();
     this.base = `http://127.0.0.1:${port}`;
-    this.server = new Server(bin, ['demo', '--addr', `127.0.0.1:${port}`, '--db', join(this.dir, 'ccaas.db'), '--callers-every', '0'], { cwd: this.dir });
+    this.server = new Server(bin, ['demo', '--addr', `127.0.0.1:${port}`, '--db', join(this.dir, 'ccaas.db'), '--callers-every', '0', ...this.args], { cwd: this.dir });
     await this.server.healthy(`${this.base}/healthz`, 30_000);
     this.browser = await launch();
   }

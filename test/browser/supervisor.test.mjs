@@ -80,7 +80,8 @@ test('the team view follows agents live; monitor, barge and state changes work f
     await alice.click('#btn-hangup');
     await text(carol, `${row('alice')} .team-state`, 'Wrapup');
     await text(carol, '#team-queues tr[data-queue="Support"] td:nth-child(8)', '1'); // answered
-    await text(carol, '#team-queues tr[data-queue="Support"] td:nth-child(10)', '100%');
+    await text(carol, '#team-queues tr[data-queue="Support"] td:nth-child(10)', '0'); // refused
+    await text(carol, '#team-queues tr[data-queue="Support"] td:nth-child(11)', '100%');
 
     // Bob logs in; Carol makes him Ready, then logs him out
     bob = await open('bob', 'bob-demo');
