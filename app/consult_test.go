@@ -554,11 +554,7 @@ func TestARIFailureConsult(t *testing.T) {
 				ok(t, w, sb, kb, cti.Command{Cmd: cti.CmdAnswer, Call: id})
 				endedWith(t, kb, "failed")
 				noticeOf(t, ka, "left")
-				w.onMusic(t, cust)
-				ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdResume, Call: id})
-				w.talking(t, cust)
-				w.sim.Hangup(cust)
-				endedWith(t, ka, "caller_hangup")
+				resumedFromHold(t, w, sa, ka, id, cust)
 			},
 		},
 		{
@@ -571,11 +567,7 @@ func TestARIFailureConsult(t *testing.T) {
 				ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdConsultCancel, Call: id})
 				endedWith(t, kb, "consult_ended")
 				noticeOf(t, ka, "resume_failed")
-				w.onMusic(t, cust)
-				ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdResume, Call: id})
-				w.talking(t, cust)
-				w.sim.Hangup(cust)
-				endedWith(t, ka, "caller_hangup")
+				resumedFromHold(t, w, sa, ka, id, cust)
 			},
 		},
 		{
@@ -588,11 +580,7 @@ func TestARIFailureConsult(t *testing.T) {
 				endedWith(t, ka, "transferred")
 				// the colleague has the call, the customer still on hold
 				noticeOf(t, kb, "resume_failed")
-				w.onMusic(t, cust)
-				ok(t, w, sb, kb, cti.Command{Cmd: cti.CmdResume, Call: id})
-				w.talking(t, cust)
-				w.sim.Hangup(cust)
-				endedWith(t, kb, "caller_hangup")
+				resumedFromHold(t, w, sb, kb, id, cust)
 			},
 		},
 	})
@@ -676,4 +664,15 @@ func TestTeamViewShowsConsulting(t *testing.T) {
 			return false
 		})
 	})
+}
+
+// resumedFromHold: the customer, still on hold after a failed step, is
+// resumed by the agent of s and k, talks, and hangs up.
+func resumedFromHold(t *testing.T, w *world, s *app.Session, k *sink, id ccaas.CallID, cust string) {
+	t.Helper()
+	w.onMusic(t, cust)
+	ok(t, w, s, k, cti.Command{Cmd: cti.CmdResume, Call: id})
+	w.talking(t, cust)
+	w.sim.Hangup(cust)
+	endedWith(t, k, "caller_hangup")
 }
