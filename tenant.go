@@ -31,7 +31,17 @@ type Settings struct {
 	AgentCallsNotReady bool   `db:"agent_calls_not_ready"` // agent-to-agent calls may reach Not Ready agents
 	Trunk              string `db:"trunk"`                 // PJSIP endpoint of the outbound trunk
 	CallerID           string `db:"caller_id"`             // caller id of outbound calls
+	// ScreenPopURL is the URL template the agent page opens for a call
+	// (package screenpop; "" for none), on ScreenPopOn.
+	ScreenPopURL string `db:"screen_pop_url"`
+	ScreenPopOn  string `db:"screen_pop_on"`
 }
+
+// When the screen pop opens (Settings.ScreenPopOn).
+const (
+	ScreenPopOnAnswer = "answer" // when the agent answers the call
+	ScreenPopOnOffer  = "offer"  // as soon as the call is offered to them
+)
 
 // DefaultReasons are the Not Ready reasons every tenant has.
 var DefaultReasons = []string{"break", "lunch", "training"}

@@ -56,6 +56,7 @@ type leg struct {
 	gen       uint64        // bumps on every join attempt; stale results are dropped
 	from      *agent        // who transferred the call to them or invited them
 	muted     bool
+	pop       *cti.ScreenPopView // the screen pop their page opens for the call (nil for none)
 }
 
 func (t *tenant) onARI(ev ari.Event) {
@@ -248,7 +249,7 @@ func (t *tenant) offer(c *call, ag *agent, role legRole, from *agent) error {
 		return err
 	}
 	t.router.Take(queue.CallID(c.id)) // should it come back, it keeps its turn; the end of the call forgets it
-	l := &leg{ag: ag, state: legOffered, role: role, offeredAt: now, from: from}
+	l := &leg{ag: ag, state: legOffered, role: role, offeredAt: now, from: from, pop: t.screenPop(c, ag)}
 	c.legs = append(c.legs, l)
 	if c.state == callWaiting || c.state == callArriving {
 		c.state = callOffered

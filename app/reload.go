@@ -53,6 +53,7 @@ type msgReload struct {
 func (t *tenant) reload(cfg ccaas.TenantConfig) {
 	t.cfg.Tenant, t.cfg.Settings, t.cfg.Reasons, t.cfg.Variables = cfg.Tenant, cfg.Settings, cfg.Reasons, cfg.Variables
 	t.log = t.app.log.With("tenant", cfg.Tenant.Domain)
+	t.setScreenPop(cfg)
 
 	// queues: update in place (waiting calls hold pointers to them), add new ones
 	keep := make(map[ccaas.QueueID]bool)

@@ -14,6 +14,7 @@ import (
 	"github.com/ccaas/ccaas/event"
 	"github.com/ccaas/ccaas/queue"
 	"github.com/ccaas/ccaas/queuelog"
+	"github.com/ccaas/ccaas/screenpop"
 	"github.com/ccaas/ccaas/wrapup"
 )
 
@@ -214,9 +215,10 @@ type tenant struct {
 	// replies to the input's caller, sent once the projections have read
 	// its events (a logout's queue_log lines are written when it returns)
 	replies []func()
-	figures *figures       // counts for /metrics and the team view (stats.go)
-	team    *teamView      // the supervisors' view (team.go)
-	qlog    *queuelog.Book // the queue_log, if one is written
+	figures *figures            // counts for /metrics and the team view (stats.go)
+	team    *teamView           // the supervisors' view (team.go)
+	qlog    *queuelog.Book      // the queue_log, if one is written
+	pop     *screenpop.Template // the screen pop (screenpop.go); nil for none
 }
 
 func newTenant(a *App, cfg ccaas.TenantConfig) *tenant {
@@ -238,6 +240,7 @@ func newTenant(a *App, cfg ccaas.TenantConfig) *tenant {
 		figures:   newFigures(),
 	}
 	t.team = newTeamView(t, t.figures)
+	t.setScreenPop(cfg)
 	if a.cfg.QueueLog != nil {
 		t.qlog = queuelog.NewBook(cfg.Tenant.Domain, a.cfg.QueueLog)
 	}

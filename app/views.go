@@ -54,6 +54,7 @@ func callView(c *call, l *leg) *cti.CallView {
 		EndedAt:     timePtr(c.endedAt),
 		RingSeconds: int(c.ringTime() / time.Second),
 		EndReason:   c.endReason,
+		ScreenPop:   l.pop,
 	}
 	if c.held {
 		v.HeldSince = timePtr(c.heldSince)

@@ -136,6 +136,16 @@ type CallView struct {
 	// Coach is the supervisor who speaks to this agent only (whisper) while
 	// they do; the caller does not hear them.
 	Coach string `json:"coach,omitempty"`
+	// ScreenPop is what the page opens for this call (the tenant's screen
+	// pop with the call's values), nil when there is none.
+	ScreenPop *ScreenPopView `json:"screenPop,omitempty"`
+}
+
+// ScreenPopView is the address a page opens for a call, and when: "answer"
+// (once the agent's part is connected) or "offer".
+type ScreenPopView struct {
+	URL string `json:"url"`
+	On  string `json:"on"`
 }
 
 // CallerView is the customer's number and name (the number dialled, for

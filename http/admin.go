@@ -166,7 +166,7 @@ func (a *admin) routes(e *gin.Engine) {
 	t.POST("/queues/:id", a.guard, a.withConfig(a.queueUpdate))
 	t.POST("/queues/:id/delete", a.guard, a.withConfig(a.queueDelete))
 	t.GET("/variables", a.withConfig(a.variables))
-	t.POST("/variables", a.guard, a.variablesSave)
+	t.POST("/variables", a.guard, a.withConfig(a.variablesSave))
 	t.GET("/reasons", a.withConfig(a.reasons))
 	t.POST("/reasons", a.guard, a.reasonsSave)
 	t.GET("/settings", a.withConfig(a.settings))

@@ -444,15 +444,22 @@ func ParseReasonsForm(v url.Values) ([]string, FormErrors) {
 	return out, nil
 }
 
-// ParseSettingsForm reads the tenant admin's switches into s (trunk and
-// caller id are the operator's and stay as they are).
-func ParseSettingsForm(v url.Values, s ccaas.Settings) (ccaas.Settings, FormErrors) {
+// ParseSettingsForm reads the tenant admin's switches and screen pop into s
+// (trunk and caller id are the operator's and stay as they are); the screen
+// pop may name the attached-data keys given.
+func ParseSettingsForm(v url.Values, s ccaas.Settings, keys []string) (ccaas.Settings, FormErrors) {
 	e := FormErrors{}
 	if tooBig(v, e) {
 		return ccaas.Settings{}, e
 	}
 	s.NotifyIncoming = checkbox(v, e, "notify_incoming")
 	s.AgentCallsNotReady = checkbox(v, e, "agent_calls_not_ready")
+	s.ScreenPopURL = text(v, e, "screen_pop_url")
+	e.check("screen_pop_url", validate.ScreenPop(s.ScreenPopURL, keys))
+	if s.ScreenPopOn = text(v, e, "screen_pop_on"); s.ScreenPopOn == "" {
+		s.ScreenPopOn = ccaas.ScreenPopOnAnswer
+	}
+	e.check("screen_pop_on", validate.ScreenPopOn(s.ScreenPopOn))
 	if len(e) > 0 {
 		return ccaas.Settings{}, e
 	}

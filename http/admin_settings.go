@@ -6,25 +6,40 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ccaas/ccaas"
+	"github.com/ccaas/ccaas/screenpop"
 )
 
-// The tenant admin's settings: the incoming-call notification and whether
-// agent-to-agent calls reach Not Ready agents (the trunk is the operator's).
+// The tenant admin's settings: the incoming-call notification, whether
+// agent-to-agent calls reach Not Ready agents, and the screen pop (the trunk
+// is the operator's).
 
-func (a *admin) showSettings(c *gin.Context, status int, s ccaas.Settings, errs FormErrors) {
+// settingsPage is what the settings template shows: the settings, and the
+// names a screen pop may use.
+type settingsPage struct {
+	ccaas.Settings
+	Builtin []string
+	Keys    []string
+}
+
+func (a *admin) showSettings(c *gin.Context, status int, cfg ccaas.TenantConfig, s ccaas.Settings, errs FormErrors) {
 	p := a.newPage(c, "Settings", "settings")
-	p.Errors, p.Data = errs, s
+	p.Errors, p.Data = errs, settingsPage{Settings: s, Builtin: screenpop.Builtin, Keys: variableKeys(cfg.Variables)}
 	a.render(c, status, "settings", p)
 }
 
 func (a *admin) settings(c *gin.Context, cfg ccaas.TenantConfig) {
-	a.showSettings(c, http.StatusOK, cfg.Settings, FormErrors{})
+	a.showSettings(c, http.StatusOK, cfg, cfg.Settings, FormErrors{})
 }
 
 func (a *admin) settingsSave(c *gin.Context, cfg ccaas.TenantConfig) {
-	s, errs := ParseSettingsForm(c.Request.PostForm, cfg.Settings)
+	v := c.Request.PostForm
+	s, errs := ParseSettingsForm(v, cfg.Settings, variableKeys(cfg.Variables))
 	if errs != nil {
-		a.showSettings(c, http.StatusUnprocessableEntity, cfg.Settings, errs)
+		// the admin's entries come back, the template with its mistake
+		shown := cfg.Settings
+		shown.NotifyIncoming, shown.AgentCallsNotReady = v.Get("notify_incoming") == "on", v.Get("agent_calls_not_ready") == "on"
+		shown.ScreenPopURL, shown.ScreenPopOn = v.Get("screen_pop_url"), v.Get("screen_pop_on")
+		a.showSettings(c, http.StatusUnprocessableEntity, cfg, shown, errs)
 		return
 	}
 	a.saved(c, cfg.Tenant.ID, a.store.SetSettings(c.Request.Context(), cfg.Tenant.ID, s), nil, "settings_saved", "/admin/settings", "Settings saved; agents' pages follow them from now on.")

@@ -830,6 +830,33 @@ func TestAdminChanges(t *testing.T) {
 			t.Fatalf("settings = %+v", cfg.Settings)
 		}
 	})
+	t.Run("a screen pop names the attached data; a key it names stays", func(t *testing.T) {
+		const pop = "https://crm.example/search?phone={caller}&order={Order}"
+		saved(t, a.post("/admin/settings", url.Values{"screen_pop_url": {"  " + pop + " "}, "screen_pop_on": {"offer"}}), "/admin/settings")
+		expectReload(t, []ccaas.TenantID{f.tA.ID})
+		if s := f.config(f.tA.ID).Settings; s.ScreenPopURL != pop || s.ScreenPopOn != ccaas.ScreenPopOnOffer || s.NotifyIncoming {
+			t.Fatalf("settings = %+v", s)
+		}
+		page := a.get("/admin/settings").body
+		for _, want := range []string{strings.ReplaceAll(pop, "&", "&amp;"), `<option value="offer" selected>`, "<code>{Order}</code>", "<code>{caller}</code>"} {
+			if !strings.Contains(page, want) {
+				t.Fatalf("the settings page lacks %q", want)
+			}
+		}
+		r := a.post("/admin/variables", url.Values{"key": {"Customer"}, "variable": {"CUST_ID"}})
+		if r.status != 422 || !strings.Contains(r.body, "names a key this would remove") || !strings.Contains(r.body, "{Order}") {
+			t.Fatalf("removing the key the screen pop names = %d", r.status)
+		}
+		if got := f.config(f.tA.ID).Variables; len(got) != 2 {
+			t.Fatalf("variables = %+v", got)
+		}
+		saved(t, a.post("/admin/settings", url.Values{"screen_pop_url": {""}}), "/admin/settings")
+		saved(t, a.post("/admin/variables", url.Values{"key": {"Customer"}, "variable": {"CUST_ID"}}), "/admin/variables")
+		expectReload(t, []ccaas.TenantID{f.tA.ID, f.tA.ID})
+		if s := f.config(f.tA.ID).Settings; s.ScreenPopURL != "" || s.ScreenPopOn != ccaas.ScreenPopOnAnswer {
+			t.Fatalf("settings = %+v", s)
+		}
+	})
 	t.Run("a failed reload is told", func(t *testing.T) {
 		f.reload.mu.Lock()
 		f.reload.err = errors.New("loop gone")
@@ -933,6 +960,12 @@ func TestAdminRefusesBadValues(t *testing.T) {
 		{"default reason", "/admin/reasons", url.Values{"reasons": {"lunch"}}, []string{"there already for every tenant"}},
 		{"bad reason", "/admin/reasons", url.Values{"reasons": {"Coffee Break!"}}, []string{"lowercase letters", "Coffee Break!"}},
 		{"settings switch not a checkbox", "/admin/settings", url.Values{"notify_incoming": {"maybe"}}, []string{"On or off"}},
+		{"screen pop naming an unknown key", "/admin/settings", url.Values{"screen_pop_url": {"https://crm.example/?a={Account number}"}},
+			[]string{"Unknown name {Account number}: use {caller}", `value="https://crm.example/?a={Account number}"`}},
+		{"screen pop over http", "/admin/settings", url.Values{"screen_pop_url": {"http://crm.example/?p={caller}"}}, []string{"Https only (http only for this machine"}},
+		{"screen pop choosing the host", "/admin/settings", url.Values{"screen_pop_url": {"https://{caller}.example/"}}, []string{"Start with https://"}},
+		{"screen pop script", "/admin/settings", url.Values{"screen_pop_url": {"javascript:alert(1)//{caller}"}}, []string{"Start with https://"}},
+		{"screen pop at an unknown moment", "/admin/settings", url.Values{"screen_pop_on": {"hangup"}}, []string{"Answer or offer"}},
 	}
 	before := f.config(f.tA.ID)
 	for _, tt := range tests {

@@ -181,7 +181,7 @@ func (d *DB) TenantConfig(ctx context.Context, tenant ccaas.TenantID) (ccaas.Ten
 			return cfg, fmt.Errorf("members of queue %d: %w", q.ID, err)
 		}
 	}
-	if err := d.db.GetContext(ctx, &cfg.Settings, `SELECT notify_incoming, agent_calls_not_ready, trunk, caller_id FROM tenants WHERE id = ?`, tenant); err != nil {
+	if err := d.db.GetContext(ctx, &cfg.Settings, `SELECT notify_incoming, agent_calls_not_ready, trunk, caller_id, screen_pop_url, screen_pop_on FROM tenants WHERE id = ?`, tenant); err != nil {
 		return cfg, fmt.Errorf("settings of tenant %d: %w", tenant, err)
 	}
 	if err := d.db.SelectContext(ctx, &cfg.Variables, `SELECT key_name, variable FROM call_variables WHERE tenant_id = ? ORDER BY position`, tenant); err != nil {
@@ -408,8 +408,11 @@ func (d *DB) AddReason(ctx context.Context, tenant ccaas.TenantID, reason string
 
 // SetSettings changes a tenant's switches and outbound calling.
 func (d *DB) SetSettings(ctx context.Context, tenant ccaas.TenantID, s ccaas.Settings) error {
-	_, err := d.db.ExecContext(ctx, `UPDATE tenants SET notify_incoming = ?, agent_calls_not_ready = ?, trunk = ?, caller_id = ? WHERE id = ?`,
-		s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, tenant)
+	if s.ScreenPopOn == "" {
+		s.ScreenPopOn = ccaas.ScreenPopOnAnswer
+	}
+	_, err := d.db.ExecContext(ctx, `UPDATE tenants SET notify_incoming = ?, agent_calls_not_ready = ?, trunk = ?, caller_id = ?, screen_pop_url = ?, screen_pop_on = ? WHERE id = ?`,
+		s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, s.ScreenPopURL, s.ScreenPopOn, tenant)
 	if err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}

@@ -426,6 +426,7 @@ function renderCall(call) {
     setText($('call-queue'), call.queue ? call.queue.name : 'Direct call');
     renderParties(call);
     renderData($('call-data'), call.data || []);
+    renderScreenPop(call);
     // A supervisor speaking to the agent alone lasts: shown for as long as it does.
     const coach = call.state === 'connected' && call.coach;
     $('call-coach').hidden = !coach;
@@ -543,6 +544,35 @@ function renderParties(call) {
     li.append(name, ext, st);
     return li;
   }));
+}
+
+// ---- screen pop -----------------------------------------------------------------
+
+// The tenant's screen pop (its CRM) opens once per call, in a tab named after the
+// agent so that every call reuses it, when the call is offered or answered (the
+// tenant's choice). The server fills the address in with the call's values, encoded.
+let poppedCall = null;
+
+function screenPopTab() { return `ccaas-screen-pop-${model.agent.id}`; }
+
+function screenPop(call) {
+  const pop = call && call.screenPop;
+  if (!model || !pop || poppedCall === call.id) return;
+  if (call.state !== (pop.on === 'offer' ? 'offered' : 'connected')) return;
+  poppedCall = call.id;
+  let tab = null;
+  try { tab = window.open(pop.url, screenPopTab()); } catch { tab = null; }
+  if (!tab) showMessage('The browser blocked the screen pop: allow pop-ups for this page, or use "Open screen pop".', true);
+}
+
+function renderScreenPop(call) {
+  const link = $('call-screenpop');
+  const url = call && call.state !== 'ended' && call.screenPop && call.screenPop.url;
+  $('screenpop-row').hidden = !url;
+  if (!url) return;
+  if (link.getAttribute('href') !== url) link.setAttribute('href', url);
+  link.target = screenPopTab();
+  link.title = `Opens ${new URL(url).host} in its own tab`;
 }
 
 // ---- recent calls ------------------------------------------------------------
@@ -762,6 +792,7 @@ function handle(msg) {
         agent: msg.agent, state: msg.state, line: msg.line, call: msg.call || null, reasons: msg.reasons || [],
         settings: msg.settings || { notifyIncoming: true },
       };
+      poppedCall = msg.call ? msg.call.id : null; // a reload does not open it again
       fillReasons(model.reasons);
       team.show(msg.team || null, msg.watch || null);
       showToolbar();
@@ -784,6 +815,7 @@ function handle(msg) {
       if (msg.call && !(before && before.id === msg.call.id)) showNotice('');
       const ended = msg.call && msg.call.state === 'ended';
       if (ended && !(before && before.id === msg.call.id && before.state === 'ended')) refreshRecent(msg.call);
+      screenPop(msg.call);
       break;
     }
     case 'notice': {

@@ -116,6 +116,8 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 		agentCalls := fs.String("agent-calls-not-ready", "", "on or off: agent-to-agent calls may reach Not Ready agents")
 		trunk := fs.String("trunk", "", "PJSIP endpoint of the outbound trunk (pjsip.conf)")
 		callerID := fs.String("caller-id", "", `caller id of outbound calls, e.g. "Acme" <5550000>`)
+		screenPop := fs.String("screen-pop", "", `the address agents' pages open for a call, e.g. "https://crm.example/search?phone={caller}" ("" for none)`)
+		screenPopOn := fs.String("screen-pop-on", "", "answer or offer: when the screen pop opens")
 		var addDIDs, removeDIDs listFlag
 		fs.Var(&addDIDs, "did", "assign a number (DID) to the tenant (repeatable)")
 		fs.Var(&removeDIDs, "remove-did", "take a number away from the tenant and its queues (repeatable)")
@@ -166,12 +168,28 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 				}
 				s.CallerID = *callerID
 			}
+			if given(fs, "screen-pop") {
+				keys := make([]string, len(cfg.Variables))
+				for i, v := range cfg.Variables {
+					keys[i] = v.Key
+				}
+				if err := validate.ScreenPop(*screenPop, keys); err != nil {
+					return "", flagErr("--screen-pop", err)
+				}
+				s.ScreenPopURL = strings.TrimSpace(*screenPop)
+			}
+			if *screenPopOn != "" {
+				if err := validate.ScreenPopOn(*screenPopOn); err != nil {
+					return "", flagErr("--screen-pop-on", err)
+				}
+				s.ScreenPopOn = *screenPopOn
+			}
 			after, err := d.TenantConfig(ctx, t.ID)
 			if err != nil {
 				return "", err
 			}
-			msg := fmt.Sprintf("settings of %s: notify %v, agent calls reach Not Ready %v, trunk %q, caller id %q, numbers %s",
-				t.Domain, s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, strings.Join(after.DIDs, " "))
+			msg := fmt.Sprintf("settings of %s: notify %v, agent calls reach Not Ready %v, trunk %q, caller id %q, numbers %s, screen pop %q on %s",
+				t.Domain, s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, strings.Join(after.DIDs, " "), s.ScreenPopURL, s.ScreenPopOn)
 			if len(queues) > 0 {
 				msg += fmt.Sprintf(" (queue %s no longer rings %s)", strings.Join(queues, ", "), strings.Join(removeDIDs, ", "))
 			}
@@ -334,4 +352,11 @@ func readPassword(stdin io.Reader, rule func(string) error) (string, error) {
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), hashCost)
 	return string(hash), err
+}
+
+// given reports whether the command line set the flag (an empty value too).
+func given(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

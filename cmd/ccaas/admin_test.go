@@ -54,6 +54,10 @@ func TestAdminCommands(t *testing.T) {
 		{name: "variable", args: []string{"variable", "add", "--domain", "acme.example", "--key", "Customer <b>name</b>", "--variable", "CCAAS_FirstName"}},
 		{name: "bad variable", args: []string{"variable", "add", "--domain", "acme.example", "--key", "X", "--variable", "A(B)"}, wantErr: "--variable"},
 		{name: "duplicate variable", args: []string{"variable", "add", "--domain", "acme.example", "--key", "Y", "--variable", "CCAAS_FirstName"}, wantErr: "UNIQUE"},
+		{name: "screen pop of an unknown key", args: []string{"tenant", "set", "--domain", "acme.example", "--screen-pop", "https://crm.example/?a={Account}"}, wantErr: "--screen-pop: unknown name {Account}"},
+		{name: "screen pop over http", args: []string{"tenant", "set", "--domain", "acme.example", "--screen-pop", "http://crm.example/{caller}"}, wantErr: "https only"},
+		{name: "screen pop at an unknown moment", args: []string{"tenant", "set", "--domain", "acme.example", "--screen-pop-on", "later"}, wantErr: "--screen-pop-on"},
+		{name: "screen pop", args: []string{"tenant", "set", "--domain", "acme.example", "--screen-pop", "https://crm.example/?n={Customer <b>name</b>}&p={caller}", "--screen-pop-on", "offer"}},
 	}
 	for _, st := range steps {
 		args := append(st.args, "--db", db)
@@ -97,6 +101,15 @@ func TestAdminCommands(t *testing.T) {
 	}
 	if len(cfg.Variables) != 1 || cfg.Variables[0].Key != "Customer <b>name</b>" {
 		t.Fatalf("variables = %+v", cfg.Variables)
+	}
+	if s := cfg.Settings; s.ScreenPopURL != "https://crm.example/?n={Customer <b>name</b>}&p={caller}" || s.ScreenPopOn != "offer" || !s.AgentCallsNotReady {
+		t.Fatalf("screen pop = %+v", s)
+	}
+	if err := run(ctx, []string{"tenant", "set", "--domain", "acme.example", "--screen-pop", "", "--db", db}, strings.NewReader(""), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, _ := d.TenantConfig(ctx, ten.ID); cfg.Settings.ScreenPopURL != "" || cfg.Settings.ScreenPopOn != "offer" {
+		t.Fatalf("screen pop removed = %+v", cfg.Settings)
 	}
 }
 
