@@ -23,6 +23,7 @@ type TenantConfig struct {
 	Reasons   []string       // Not Ready reasons offered to agents
 	Variables []CallVariable // attached data shown to agents, in order
 	DIDs      []string       // the numbers the operator assigned to the tenant, in order; its queues ring some of them
+	Webhooks  []Webhook      // the endpoints events are posted to, without their secrets
 }
 
 // Settings are a tenant's switches and outbound calling.

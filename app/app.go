@@ -81,6 +81,9 @@ type Config struct {
 	// not take before the app stopped; they are logged too. It is called
 	// from the recorder's goroutine and must not block.
 	LostRecords func(kind string, n int)
+	// OutboxWritten, if set, is called after the recorder wrote webhook
+	// events into the outbox (the sender's Wake); it must not block.
+	OutboxWritten func()
 	// CheckInvariants, if set, makes every tenant loop check its invariants
 	// after every input and report violations here (tests).
 	CheckInvariants func(error)

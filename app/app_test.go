@@ -104,6 +104,8 @@ type worldOpts struct {
 	requestTimeout time.Duration
 	// sessionIdle and sessionMaxAge are the sessions' lifetimes (app.Config).
 	sessionIdle, sessionMaxAge time.Duration
+	// outboxWritten is app.Config.OutboxWritten.
+	outboxWritten func()
 	// loopback serves the simulator on a loopback TCP socket (httptest)
 	// instead of in memory, for benchmarks of the real network path: such a
 	// world runs outside a bubble, in real time.
@@ -195,7 +197,7 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 	}
 	a, err := app.New(app.Config{ARI: client, Store: store, LineRetry: 50 * time.Millisecond, Logger: quiet,
 		CheckInvariants: w.violation, LostRecords: w.recordsLost, WaitForPhone: opts.manualPhones, Now: opts.now, QueueLog: opts.queueLog, RequestTimeout: opts.requestTimeout,
-		SessionIdle: opts.sessionIdle, SessionMaxAge: opts.sessionMaxAge})
+		SessionIdle: opts.sessionIdle, SessionMaxAge: opts.sessionMaxAge, OutboxWritten: opts.outboxWritten})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1298,14 +1300,9 @@ type blockedStore struct {
 	release chan struct{}
 }
 
-func (s blockedStore) AppendStateLog(ctx context.Context, c []ccaas.StateChange) error {
+func (s blockedStore) AppendRecords(ctx context.Context, r ccaas.Records) error {
 	<-s.release
-	return s.Store.AppendStateLog(ctx, c)
-}
-
-func (s blockedStore) AppendCallRecords(ctx context.Context, c []ccaas.CallRecord) error {
-	<-s.release
-	return s.Store.AppendCallRecords(ctx, c)
+	return s.Store.AppendRecords(ctx, r)
 }
 
 // TestHungDiskDoesNotHoldCalls: the state log and call records are written

@@ -316,7 +316,7 @@ func (t *tenant) publish() {
 	if t.qlog != nil {
 		t.qlog.Apply(t.events)
 	}
-	t.app.records.apply(t.cfg.Tenant.ID, t.events)
+	t.app.records.apply(t, t.events)
 	clear(t.events) // no projection keeps the list
 	t.events = t.events[:0]
 }

@@ -515,6 +515,7 @@ func TestAdminCSRF(t *testing.T) {
 		"/admin/variables":                               {"key": {"Name"}, "variable": {"NAME"}},
 		"/admin/reasons":                                 {"reasons": {"coaching"}},
 		"/admin/settings":                                {"agent_calls_not_ready": {"on"}},
+		"/admin/webhooks":                                {"url": {"https://hooks.example.com/x"}, "secret": {"whsec-0123456789abcdef"}, "event": {"call.ended"}, "active": {"on"}},
 		"/admin/logout":                                  {},
 		"/operator/tenants":                              {"domain": {"new.example"}, "name": {"New"}},
 		"/operator/tenants/" + id(f.tA.ID):               {"name": {"Renamed"}},

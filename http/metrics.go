@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 )
 
@@ -33,6 +34,7 @@ type Metrics struct {
 	ctiClients prometheus.Gauge
 	sipClients prometheus.Gauge
 	lost       *prometheus.CounterVec
+	webhooks   *prometheus.CounterVec
 }
 
 // ariBuckets span a loopback round trip (~1 ms against a real Asterisk) to
@@ -62,15 +64,22 @@ func NewMetrics() *Metrics {
 	m.sipClients = ws.WithLabelValues("sip")
 	m.lost = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "ccaas_records_lost_total",
-		Help: "Rows the database refused for good or did not take before ccaas stopped, by kind (state_log, call_record); each is logged.",
+		Help: "Rows the database refused for good or did not take before ccaas stopped, by kind (state_log, call_record, webhook_event); each is logged.",
 	}, []string{"kind"})
-	for _, kind := range []string{app.RowStateLog, app.RowCallRecord} {
+	for _, kind := range []string{app.RowStateLog, app.RowCallRecord, app.RowOutbox} {
 		m.lost.WithLabelValues(kind) // shown at 0 from the start
+	}
+	m.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ccaas_webhook_attempts_total",
+		Help: "Webhook delivery attempts by the delivery's state after them: delivered, pending (to be retried) or failed (given up after 24 hours).",
+	}, []string{"state"})
+	for _, state := range []string{ccaas.DeliveryDelivered, ccaas.DeliveryPending, ccaas.DeliveryFailed} {
+		m.webhooks.WithLabelValues(state)
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.ariSeconds, m.events, ws, m.lost,
+		m.ariSeconds, m.events, ws, m.lost, m.webhooks,
 	)
 	return m
 }
@@ -78,6 +87,10 @@ func NewMetrics() *Metrics {
 // LostRecords counts rows the recorder could not write; its signature is
 // app.Config.LostRecords.
 func (m *Metrics) LostRecords(kind string, n int) { m.lost.WithLabelValues(kind).Add(float64(n)) }
+
+// WebhookAttempt counts a webhook delivery attempt by the state it left the
+// delivery in; its signature is outbox.Config.Finished.
+func (m *Metrics) WebhookAttempt(state string) { m.webhooks.WithLabelValues(state).Inc() }
 
 // ObserveARI records one ARI request; its signature is ari.Config.Observe.
 func (m *Metrics) ObserveARI(method, route string, status int, d time.Duration) {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -74,6 +75,11 @@ type Config struct {
 	// when a reverse proxy in front of it ends TLS ("" when the server is
 	// reached directly): the origin pages must come from (origin.go).
 	PublicURL string
+	// WebhookAllow are the private or loopback ranges the operator lets
+	// webhooks reach (none by default); OutboxWritten wakes the webhook
+	// sender after a test event is written (nil: it finds it by itself).
+	WebhookAllow  []netip.Prefix
+	OutboxWritten func()
 	// SessionMaxAge ends an admin session this long after its login
 	// (default 12 h; agents' sessions are the app's).
 	SessionMaxAge time.Duration

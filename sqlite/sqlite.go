@@ -195,6 +195,12 @@ func (d *DB) TenantConfig(ctx context.Context, tenant ccaas.TenantID) (ccaas.Ten
 	if err := d.db.SelectContext(ctx, &cfg.DIDs, `SELECT did FROM tenant_dids WHERE tenant_id = ? ORDER BY did`, tenant); err != nil {
 		return cfg, fmt.Errorf("numbers of tenant %d: %w", tenant, err)
 	}
+	if cfg.Webhooks, err = d.Webhooks(ctx, tenant); err != nil {
+		return cfg, err
+	}
+	for i := range cfg.Webhooks {
+		cfg.Webhooks[i].Secret = ""
+	}
 	return cfg, nil
 }
 
@@ -363,20 +369,25 @@ const timeLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // AppendStateLog writes agent state changes in one transaction.
 func (d *DB) AppendStateLog(ctx context.Context, changes []ccaas.StateChange) error {
-	return d.inTx(ctx, func(tx *sqlx.Tx) error {
-		stmt, err := tx.PreparexContext(ctx,
-			`INSERT INTO agent_state_log (tenant_id, agent_id, at, from_state, to_state, reason, pending, cause, call_id, by_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, c := range changes {
-			if _, err := stmt.ExecContext(ctx, c.Tenant, c.Agent, c.At.UTC().Format(timeLayout), c.From, c.To, c.Reason, c.Pending, c.Cause, c.Call, c.By); err != nil {
-				return fmt.Errorf("append state log: %w", err)
-			}
-		}
+	return d.inTx(ctx, func(tx *sqlx.Tx) error { return appendStateLog(ctx, tx, changes) })
+}
+
+func appendStateLog(ctx context.Context, tx *sqlx.Tx, changes []ccaas.StateChange) error {
+	if len(changes) == 0 {
 		return nil
-	})
+	}
+	stmt, err := tx.PreparexContext(ctx,
+		`INSERT INTO agent_state_log (tenant_id, agent_id, at, from_state, to_state, reason, pending, cause, call_id, by_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, c := range changes {
+		if _, err := stmt.ExecContext(ctx, c.Tenant, c.Agent, c.At.UTC().Format(timeLayout), c.From, c.To, c.Reason, c.Pending, c.Cause, c.Call, c.By); err != nil {
+			return fmt.Errorf("append state log: %w", err)
+		}
+	}
+	return nil
 }
 
 // StateLog returns an agent's state changes in order.
@@ -447,40 +458,45 @@ func timeText(t time.Time) string {
 
 // AppendCallRecords writes ended calls with their agents, in one transaction.
 func (d *DB) AppendCallRecords(ctx context.Context, calls []ccaas.CallRecord) error {
-	return d.inTx(ctx, func(tx *sqlx.Tx) error {
-		// prepared once per batch: preparing per row cost as much as the inserts
-		callStmt, err := tx.PreparexContext(ctx,
-			`INSERT INTO calls (id, tenant_id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at,
-			 wait_ms, talk_ms, hold_ms, transfers, joins, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer callStmt.Close()
-		agentStmt, err := tx.PreparexContext(ctx,
-			`INSERT INTO call_agents (call_id, seq, agent_id, role, offered_at, joined_at, left_at, hold_ms, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer agentStmt.Close()
-		for _, c := range calls {
-			var queue any
-			if c.Queue != 0 {
-				queue = c.Queue
-			}
-			if _, err := callStmt.ExecContext(ctx,
-				c.ID, c.Tenant, c.Direction, queue, c.QueueName, c.Number, c.Name, c.DID, timeText(c.Arrived), timeText(c.Answered), timeText(c.Ended),
-				c.Wait.Milliseconds(), c.Talk.Milliseconds(), c.Hold.Milliseconds(), c.Transfers, c.Joins, c.EndReason); err != nil {
-				return fmt.Errorf("call record %s: %w", c.ID, err)
-			}
-			for i, a := range c.Agents {
-				if _, err := agentStmt.ExecContext(ctx,
-					c.ID, i+1, a.Agent, a.Role, timeText(a.Offered), timeText(a.Joined), timeText(a.Left), a.Hold.Milliseconds(), a.Outcome); err != nil {
-					return fmt.Errorf("call record %s agent %d: %w", c.ID, a.Agent, err)
-				}
-			}
-		}
+	return d.inTx(ctx, func(tx *sqlx.Tx) error { return appendCallRecords(ctx, tx, calls) })
+}
+
+func appendCallRecords(ctx context.Context, tx *sqlx.Tx, calls []ccaas.CallRecord) error {
+	if len(calls) == 0 {
 		return nil
-	})
+	}
+	// prepared once per batch: preparing per row cost as much as the inserts
+	callStmt, err := tx.PreparexContext(ctx,
+		`INSERT INTO calls (id, tenant_id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at,
+		 wait_ms, talk_ms, hold_ms, transfers, joins, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer callStmt.Close()
+	agentStmt, err := tx.PreparexContext(ctx,
+		`INSERT INTO call_agents (call_id, seq, agent_id, role, offered_at, joined_at, left_at, hold_ms, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer agentStmt.Close()
+	for _, c := range calls {
+		var queue any
+		if c.Queue != 0 {
+			queue = c.Queue
+		}
+		if _, err := callStmt.ExecContext(ctx,
+			c.ID, c.Tenant, c.Direction, queue, c.QueueName, c.Number, c.Name, c.DID, timeText(c.Arrived), timeText(c.Answered), timeText(c.Ended),
+			c.Wait.Milliseconds(), c.Talk.Milliseconds(), c.Hold.Milliseconds(), c.Transfers, c.Joins, c.EndReason); err != nil {
+			return fmt.Errorf("call record %s: %w", c.ID, err)
+		}
+		for i, a := range c.Agents {
+			if _, err := agentStmt.ExecContext(ctx,
+				c.ID, i+1, a.Agent, a.Role, timeText(a.Offered), timeText(a.Joined), timeText(a.Left), a.Hold.Milliseconds(), a.Outcome); err != nil {
+				return fmt.Errorf("call record %s agent %d: %w", c.ID, a.Agent, err)
+			}
+		}
+	}
+	return nil
 }
 
 // RecentCalls returns an agent's latest calls, newest first, each with the

@@ -16,6 +16,7 @@ import (
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/sqlite"
 	"github.com/ccaas/ccaas/validate"
+	"github.com/ccaas/ccaas/webhook"
 )
 
 // Admin commands write the configuration into the sqlite file; a running
@@ -34,6 +35,11 @@ const adminUsage = `usage:
                    [--did NUMBER …] [--remove-did NUMBER …]   (assign the numbers customers dial to the tenant,
                    or take them away; a queue rings only numbers of its tenant)
   ccaas variable add --domain D --key "Shown name" --variable CHANNEL_VARIABLE   (at most 10 per tenant)
+  ccaas webhook add --domain D --url https://… [--event TYPE …] [--secret S] [--allow RANGES]
+                   (the events: call.queued, call.offered, call.answered, call.ended, agent.state_changed; default
+                   all; without --secret a new one is made and printed once; --allow as the server's --webhook-allow)
+  ccaas webhook list --domain D
+  ccaas webhook remove --domain D --id N
   ccaas operator add --username U   (a super admin of the web admin pages; password on standard input,
                    12 to 72 characters)
 Every command also takes --db FILE.
@@ -56,12 +62,15 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 func runAdmin(ctx context.Context, object string, args []string, db string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "add" && !(object == "tenant" && args[0] == "set")) {
+	if len(args) == 0 || (args[0] != "add" && !(object == "tenant" && args[0] == "set") && !(object == "webhook" && (args[0] == "list" || args[0] == "remove"))) {
 		fmt.Fprint(stderr, adminUsage)
 		return fmt.Errorf("%s: want \"%s add\"", object, object)
 	}
-	if args[0] == "set" {
+	switch args[0] {
+	case "set":
 		object = "tenant set"
+	case "list", "remove":
+		object += " " + args[0]
 	}
 	fs := flag.NewFlagSet("ccaas "+object+" "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -205,6 +214,39 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 			}
 			return fmt.Sprintf("call variable %q (%s) added to %s", k, *variable, t.Domain), d.AddCallVariable(ctx, t.ID, ccaas.CallVariable{Key: k, Variable: *variable})
 		}
+	case "webhook":
+		var events listFlag
+		rawURL := fs.String("url", "", "the address events are posted to: https (http only to this machine)")
+		secret := fs.String("secret", "", "the secret that signs each delivery (default: a new one, printed)")
+		allow := fs.String("allow", "", "private or loopback ranges the address may be in (as the server's --webhook-allow)")
+		fs.Var(&events, "event", "an event type to send (repeatable; default all)")
+		cmd = func(ctx context.Context, d *sqlite.DB, t ccaas.Tenant) (string, error) {
+			return addWebhook(ctx, d, t, *rawURL, *secret, *allow, events)
+		}
+	case "webhook list":
+		cmd = func(ctx context.Context, d *sqlite.DB, t ccaas.Tenant) (string, error) {
+			hooks, err := d.Webhooks(ctx, t.ID)
+			var b strings.Builder
+			for _, h := range hooks {
+				on := "on"
+				if !h.Active {
+					on = "off"
+				}
+				fmt.Fprintf(&b, "%d\t%s\t%s\t%s\n", h.ID, on, h.URL, strings.Join(h.Events, ","))
+			}
+			return strings.TrimSuffix(b.String(), "\n"), err
+		}
+	case "webhook remove":
+		hookID := fs.Int64("id", 0, "the webhook's id (ccaas webhook list)")
+		cmd = func(ctx context.Context, d *sqlite.DB, t ccaas.Tenant) (string, error) {
+			if err := d.DeleteWebhook(ctx, t.ID, ccaas.WebhookID(*hookID)); err != nil {
+				if errors.Is(err, ccaas.ErrNotFound) {
+					return "", fmt.Errorf("--id %d: no such webhook of %s", *hookID, t.Domain)
+				}
+				return "", err
+			}
+			return fmt.Sprintf("webhook %d of %s removed (a running server applies it at its next restart)", *hookID, t.Domain), nil
+		}
 	case "operator":
 		username := fs.String("username", "", "login name")
 		cmd = func(ctx context.Context, d *sqlite.DB, _ ccaas.Tenant) (string, error) {
@@ -253,6 +295,41 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 	}
 	fmt.Fprintln(stdout, msg)
 	return nil
+}
+
+// addWebhook registers a tenant's webhook with the rules of the admin page.
+func addWebhook(ctx context.Context, d *sqlite.DB, t ccaas.Tenant, rawURL, secret, allow string, events []string) (string, error) {
+	ranges, err := webhook.ParseAllow(allow)
+	if err != nil {
+		return "", flagErr("--allow", err)
+	}
+	if err := webhook.CheckTarget(strings.TrimSpace(rawURL), ranges); err != nil {
+		return "", flagErr("--url", err)
+	}
+	made := secret == ""
+	if made {
+		secret = webhook.NewSecret()
+	}
+	if err := webhook.CheckSecret(secret); err != nil {
+		return "", flagErr("--secret", err)
+	}
+	if len(events) == 0 {
+		events = webhook.Types
+	}
+	for i, e := range events {
+		if !slices.Contains(webhook.Types, e) || slices.Contains(events[:i], e) {
+			return "", fmt.Errorf("--event %q: one of %s, each once", e, strings.Join(webhook.Types, ", "))
+		}
+	}
+	h, err := d.CreateWebhook(ctx, ccaas.Webhook{Tenant: t.ID, URL: strings.TrimSpace(rawURL), Secret: secret, Events: events, Active: true})
+	if err != nil {
+		return "", err
+	}
+	msg := fmt.Sprintf("webhook %d of %s added: %s gets %s (a running server applies it at its next restart)", h.ID, t.Domain, h.URL, strings.Join(events, ", "))
+	if made {
+		msg += "\nits secret (keep it in the receiver; it is not shown again): " + secret
+	}
+	return msg, nil
 }
 
 func addAgent(ctx context.Context, d *sqlite.DB, t ccaas.Tenant, a ccaas.Agent, stdin io.Reader) (string, error) {

@@ -105,6 +105,47 @@ func TestAdminCommands(t *testing.T) {
 	if s := cfg.Settings; s.ScreenPopURL != "https://crm.example/?n={Customer <b>name</b>}&p={caller}" || s.ScreenPopOn != "offer" || !s.AgentCallsNotReady {
 		t.Fatalf("screen pop = %+v", s)
 	}
+	// webhooks: the rules of the admin page; a made secret is printed once
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--url", "http://crm.example/h"}, "--url: https only"},
+		{[]string{"--url", "https://10.0.0.7/h"}, "--url: 10.0.0.7 is a private address"},
+		{[]string{"--url", "https://crm.example/h", "--event", "call.exploded"}, `--event "call.exploded"`},
+		{[]string{"--url", "https://crm.example/h", "--secret", "short"}, "--secret: 16 to 200"},
+		{[]string{"--url", "https://10.0.0.7/h", "--allow", "10.0.0.0/33"}, "--allow"},
+	} {
+		err := run(ctx, append(append([]string{"webhook", "add", "--domain", "acme.example"}, bad.args...), "--db", db), strings.NewReader(""), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Fatalf("webhook add %v: %v, want %q", bad.args, err, bad.want)
+		}
+	}
+	var out strings.Builder
+	if err := run(ctx, []string{"webhook", "add", "--domain", "acme.example", "--url", "https://10.0.0.7/h", "--allow", "10.0.0.0/8", "--event", "call.ended", "--db", db},
+		strings.NewReader(""), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	secret := regexp.MustCompile(`secret .*: (whsec_[0-9a-f]{32})\n`).FindStringSubmatch(out.String())
+	hooks, _ := d.Webhooks(ctx, ten.ID)
+	if secret == nil || len(hooks) != 1 || hooks[0].Secret != secret[1] || strings.Join(hooks[0].Events, " ") != "call.ended" {
+		t.Fatalf("webhook add printed %q; stored %+v", out.String(), hooks)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"webhook", "list", "--domain", "acme.example", "--db", db}, strings.NewReader(""), &out, io.Discard); err != nil ||
+		out.String() != "1\ton\thttps://10.0.0.7/h\tcall.ended\n" {
+		t.Fatalf("webhook list = %q, %v", out.String(), err)
+	}
+	if err := run(ctx, []string{"webhook", "remove", "--domain", "acme.example", "--id", "2", "--db", db}, strings.NewReader(""), io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "no such webhook") {
+		t.Fatalf("remove of an unknown webhook: %v", err)
+	}
+	if err := run(ctx, []string{"webhook", "remove", "--domain", "acme.example", "--id", "1", "--db", db}, strings.NewReader(""), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if hooks, _ := d.Webhooks(ctx, ten.ID); len(hooks) != 0 {
+		t.Fatalf("after remove %+v", hooks)
+	}
 	if err := run(ctx, []string{"tenant", "set", "--domain", "acme.example", "--screen-pop", "", "--db", db}, strings.NewReader(""), io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}

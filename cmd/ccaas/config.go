@@ -16,6 +16,7 @@ import (
 
 	"github.com/ccaas/ccaas/app"
 	cchttp "github.com/ccaas/ccaas/http"
+	"github.com/ccaas/ccaas/webhook"
 )
 
 // config is every setting of the binary: defaults, then the environment,
@@ -39,6 +40,7 @@ type config struct {
 	PublicURL    string        // the origin browsers use, behind a TLS-ending proxy
 	SessionIdle  time.Duration // an agent session without its socket ends after this
 	SessionMax   time.Duration // every session (agent, admin) ends after this
+	WebhookAllow string        // private ranges webhooks may reach (webhook.ParseAllow)
 }
 
 func defaultConfig() config {
@@ -106,6 +108,8 @@ func (c *config) options() []option {
 			usage: "every session, agents' and admins', ends this long after its login (5m to 168h)"},
 		{env: "CCAAS_PUBLIC_URL", flag: "public-url", text: &c.PublicURL,
 			usage: "https://host[:port] browsers reach the server at, when a reverse proxy in front of it ends TLS (the origin pages must come from)"},
+		{env: "CCAAS_WEBHOOK_ALLOW", flag: "webhook-allow", text: &c.WebhookAllow,
+			usage: "address ranges inside private networks or this machine that webhooks may reach, e.g. 10.1.0.0/16,127.0.0.1 (default none)"},
 		{env: "CCAAS_DEMO_CALLERS_EVERY", flag: "callers-every", dur: &c.CallersEvery, scope: demoOnly,
 			usage: "mean time between simulated callers (0 turns them off)"},
 		{env: "CCAAS_ARI_URL", flag: "ari-url", text: &c.ARIURL, scope: serveOnly, usage: "Asterisk ARI base URL"},
@@ -195,6 +199,9 @@ func (c *config) validate(command string) error {
 		}
 		if c.LogFormat != "text" && c.LogFormat != "json" {
 			errs = append(errs, fmt.Errorf("--log-format %q: want text or json", c.LogFormat))
+		}
+		if _, err := webhook.ParseAllow(c.WebhookAllow); err != nil {
+			errs = append(errs, fmt.Errorf("--webhook-allow: %w", err))
 		}
 		if err := validMetricsToken(c.MetricsToken); err != nil {
 			errs = append(errs, err)
