@@ -154,9 +154,10 @@ export async function placeCall(page, from) {
 // with a browser: call setUp in before() and tearDown in after().
 // KEEP_TMP=1 keeps the directory (screenshots, database).
 export class DemoFixture {
-  constructor(prefix, want = []) {
+  constructor(prefix, want = [], env = {}) {
     this.prefix = prefix;
     this.want = want;
+    this.env = env; // more of the server's environment (its CCAAS_ settings)
   }
 
   async setUp() {
@@ -164,7 +165,7 @@ export class DemoFixture {
     const bin = await binary(this.dir, this.want);
     const port = await freePort();
     this.base = `http://127.0.0.1:${port}`;
-    this.server = new Server(bin, ['demo', '--addr', `127.0.0.1:${port}`, '--db', join(this.dir, 'ccaas.db'), '--callers-every', '0'], { cwd: this.dir });
+    this.server = new Server(bin, ['demo', '--addr', `127.0.0.1:${port}`, '--db', join(this.dir, 'ccaas.db'), '--callers-every', '0'], { cwd: this.dir, env: this.env });
     await this.server.healthy(`${this.base}/healthz`, 30_000);
     this.browser = await launch();
   }
@@ -195,8 +196,8 @@ export class DemoFixture {
 
 // useDemo gives a test file its DemoFixture: set up before the file's tests,
 // torn down after them.
-export function useDemo(prefix, want) {
-  const demo = new DemoFixture(prefix, want);
+export function useDemo(prefix, want, env) {
+  const demo = new DemoFixture(prefix, want, env);
   before(() => demo.setUp(), { timeout: 300_000 });
   after(() => demo.tearDown());
   return demo;
