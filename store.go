@@ -10,4 +10,5 @@ type Store interface {
 	TenantConfig(ctx context.Context, tenant TenantID) (TenantConfig, error)
 	AppendStateLog(ctx context.Context, changes []StateChange) error
 	AppendCallRecords(ctx context.Context, calls []CallRecord) error
+	RecordingStore
 }

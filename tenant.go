@@ -31,6 +31,9 @@ type Settings struct {
 	AgentCallsNotReady bool   `db:"agent_calls_not_ready"` // agent-to-agent calls may reach Not Ready agents
 	Trunk              string `db:"trunk"`                 // PJSIP endpoint of the outbound trunk
 	CallerID           string `db:"caller_id"`             // caller id of outbound calls
+	// RecordingRetentionDays: recordings are deleted this many days after
+	// they were made.
+	RecordingRetentionDays int `db:"recording_retention_days"`
 }
 
 // DefaultReasons are the Not Ready reasons every tenant has.

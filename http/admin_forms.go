@@ -453,6 +453,8 @@ func ParseSettingsForm(v url.Values, s ccaas.Settings) (ccaas.Settings, FormErro
 	}
 	s.NotifyIncoming = checkbox(v, e, "notify_incoming")
 	s.AgentCallsNotReady = checkbox(v, e, "agent_calls_not_ready")
+	s.RecordingRetentionDays = number(v, e, "retention_days", s.RecordingRetentionDays) // empty: as it was
+	e.check("retention_days", validate.RetentionDays(s.RecordingRetentionDays))
 	if len(e) > 0 {
 		return ccaas.Settings{}, e
 	}

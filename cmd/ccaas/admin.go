@@ -31,7 +31,7 @@ const adminUsage = `usage:
                    [--announce S]
   ccaas reason add --domain D --reason R
   ccaas tenant set --domain D [--notify on|off] [--agent-calls-not-ready on|off] [--trunk ENDPOINT] [--caller-id ID]
-                   [--did NUMBER …] [--remove-did NUMBER …]   (assign the numbers customers dial to the tenant,
+                   [--retention-days N] [--did NUMBER …] [--remove-did NUMBER …]   (assign the numbers customers dial to the tenant,
                    or take them away; a queue rings only numbers of its tenant)
   ccaas variable add --domain D --key "Shown name" --variable CHANNEL_VARIABLE   (at most 10 per tenant)
   ccaas operator add --username U   (a super admin of the web admin pages; password on standard input,
@@ -116,6 +116,7 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 		agentCalls := fs.String("agent-calls-not-ready", "", "on or off: agent-to-agent calls may reach Not Ready agents")
 		trunk := fs.String("trunk", "", "PJSIP endpoint of the outbound trunk (pjsip.conf)")
 		callerID := fs.String("caller-id", "", `caller id of outbound calls, e.g. "Acme" <5550000>`)
+		retention := fs.Int("retention-days", 0, "keep recordings (voicemails) this many days, 1 to 3650 (0: as it is)")
 		var addDIDs, removeDIDs listFlag
 		fs.Var(&addDIDs, "did", "assign a number (DID) to the tenant (repeatable)")
 		fs.Var(&removeDIDs, "remove-did", "take a number away from the tenant and its queues (repeatable)")
@@ -166,12 +167,18 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 				}
 				s.CallerID = *callerID
 			}
+			if *retention != 0 {
+				if err := validate.RetentionDays(*retention); err != nil {
+					return "", flagErr("--retention-days", err)
+				}
+				s.RecordingRetentionDays = *retention
+			}
 			after, err := d.TenantConfig(ctx, t.ID)
 			if err != nil {
 				return "", err
 			}
-			msg := fmt.Sprintf("settings of %s: notify %v, agent calls reach Not Ready %v, trunk %q, caller id %q, numbers %s",
-				t.Domain, s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, strings.Join(after.DIDs, " "))
+			msg := fmt.Sprintf("settings of %s: notify %v, agent calls reach Not Ready %v, trunk %q, caller id %q, recordings kept %d days, numbers %s",
+				t.Domain, s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, s.RecordingRetentionDays, strings.Join(after.DIDs, " "))
 			if len(queues) > 0 {
 				msg += fmt.Sprintf(" (queue %s no longer rings %s)", strings.Join(queues, ", "), strings.Join(removeDIDs, ", "))
 			}
