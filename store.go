@@ -11,4 +11,5 @@ type Store interface {
 	// AppendRecords writes state changes, call records and the webhook
 	// events that report them in one transaction.
 	AppendRecords(ctx context.Context, r Records) error
+	RecordingStore
 }

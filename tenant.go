@@ -36,6 +36,9 @@ type Settings struct {
 	// (package screenpop; "" for none), on ScreenPopOn.
 	ScreenPopURL string `db:"screen_pop_url"`
 	ScreenPopOn  string `db:"screen_pop_on"`
+	// RecordingRetentionDays: recordings are deleted this many days after
+	// they were made.
+	RecordingRetentionDays int `db:"recording_retention_days"`
 }
 
 // When the screen pop opens (Settings.ScreenPopOn).

@@ -44,6 +44,8 @@ type ARI interface {
 	SendDTMF(ctx context.Context, id, dtmf string) error
 	Play(ctx context.Context, channelID string, req ari.PlayRequest) (*ari.Playback, error)
 	StopPlayback(ctx context.Context, id string) error
+	StoredRecordingFile(ctx context.Context, name string) (*ari.RecordingFile, error)
+	DeleteStoredRecording(ctx context.Context, name string) error
 	PutConfig(ctx context.Context, class, typ, id string, fields []ari.ConfigTuple) ([]ari.ConfigTuple, error)
 	DeleteConfig(ctx context.Context, class, typ, id string) error
 	Connected() bool
@@ -95,6 +97,9 @@ type Config struct {
 	// on a call, an offer or in wrapup is logged out once it ends. Default
 	// DefaultSessionMaxAge.
 	SessionMaxAge time.Duration
+	// RecordingSweep is how often recordings past their tenant's retention
+	// are deleted; default DefaultRecordingSweep.
+	RecordingSweep time.Duration
 	// QueueLog, if set, receives the queue_log lines that Asterisk's
 	// app_queue would write (a queuelog.Writer's Log writes them to a file).
 	// The tenant loops call it, so it must not block.
@@ -233,6 +238,9 @@ func New(cfg Config) (*App, error) {
 	if cfg.SessionMaxAge <= 0 {
 		cfg.SessionMaxAge = DefaultSessionMaxAge
 	}
+	if cfg.RecordingSweep <= 0 {
+		cfg.RecordingSweep = DefaultRecordingSweep
+	}
 	a := &App{
 		cfg:       cfg,
 		log:       cfg.Logger,
@@ -300,6 +308,11 @@ func (a *App) Run(ctx context.Context) error {
 	for _, t := range ts {
 		a.startLoop(t)
 	}
+	sweepDone := make(chan struct{})
+	go func() {
+		defer close(sweepDone)
+		a.sweepRecordings(loopCtx)
+	}()
 	<-ctx.Done()
 	a.mu.Lock()
 	a.running = false
@@ -318,6 +331,7 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	stop()
 	a.wg.Wait()
+	<-sweepDone
 	<-logDone
 	a.records.flush() // what the loops logged while stopping
 	a.records.dropKept()

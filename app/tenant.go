@@ -181,7 +181,9 @@ type call struct {
 	ops          serial
 	ends         int      // how often the call ended: once, or the invariants are broken
 	watchers     []*agent // supervisors listening in on an agent of this call
-
+	// recordings are those its agents may hear in their browser (its
+	// voicemail)
+	recordings []ccaas.RecordingID
 }
 
 // legRecord is one agent's part in a call, for the call record.
@@ -425,6 +427,10 @@ func (t *tenant) handle(m any) {
 		t.reply(m.done, nil)
 	case msgSeedDay:
 		t.team.seed(m)
+	case msgMayHear:
+		t.onMayHear(m)
+	case msgRecordingsDeleted:
+		t.recordingsDeleted(m.ids)
 	default:
 		t.log.Error("tenant loop: unknown input", "type", fmt.Sprintf("%T", m))
 	}

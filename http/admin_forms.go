@@ -460,6 +460,8 @@ func ParseSettingsForm(v url.Values, s ccaas.Settings, keys []string) (ccaas.Set
 		s.ScreenPopOn = ccaas.ScreenPopOnAnswer
 	}
 	e.check("screen_pop_on", validate.ScreenPopOn(s.ScreenPopOn))
+	s.RecordingRetentionDays = number(v, e, "retention_days", s.RecordingRetentionDays) // empty: as it was
+	e.check("retention_days", validate.RetentionDays(s.RecordingRetentionDays))
 	if len(e) > 0 {
 		return ccaas.Settings{}, e
 	}

@@ -2,6 +2,8 @@ package http
 
 import (
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -10,8 +12,8 @@ import (
 )
 
 // The tenant admin's settings: the incoming-call notification, whether
-// agent-to-agent calls reach Not Ready agents, and the screen pop (the trunk
-// is the operator's).
+// agent-to-agent calls reach Not Ready agents, the screen pop, and how long
+// recordings are kept (the trunk is the operator's).
 
 // settingsPage is what the settings template shows: the settings, and the
 // names a screen pop may use.
@@ -21,14 +23,19 @@ type settingsPage struct {
 	Keys    []string
 }
 
-func (a *admin) showSettings(c *gin.Context, status int, cfg ccaas.TenantConfig, s ccaas.Settings, errs FormErrors) {
+func (a *admin) showSettings(c *gin.Context, status int, cfg ccaas.TenantConfig, s ccaas.Settings, v url.Values, errs FormErrors) {
 	p := a.newPage(c, "Settings", "settings")
-	p.Errors, p.Data = errs, settingsPage{Settings: s, Builtin: screenpop.Builtin, Keys: variableKeys(cfg.Variables)}
+	p.Errors, p.Form = errs, v
+	p.Data = settingsPage{Settings: s, Builtin: screenpop.Builtin, Keys: variableKeys(cfg.Variables)}
 	a.render(c, status, "settings", p)
 }
 
+func settingsValues(s ccaas.Settings) url.Values {
+	return url.Values{"retention_days": {strconv.Itoa(s.RecordingRetentionDays)}}
+}
+
 func (a *admin) settings(c *gin.Context, cfg ccaas.TenantConfig) {
-	a.showSettings(c, http.StatusOK, cfg, cfg.Settings, FormErrors{})
+	a.showSettings(c, http.StatusOK, cfg, cfg.Settings, settingsValues(cfg.Settings), FormErrors{})
 }
 
 func (a *admin) settingsSave(c *gin.Context, cfg ccaas.TenantConfig) {
@@ -39,7 +46,7 @@ func (a *admin) settingsSave(c *gin.Context, cfg ccaas.TenantConfig) {
 		shown := cfg.Settings
 		shown.NotifyIncoming, shown.AgentCallsNotReady = v.Get("notify_incoming") == "on", v.Get("agent_calls_not_ready") == "on"
 		shown.ScreenPopURL, shown.ScreenPopOn = v.Get("screen_pop_url"), v.Get("screen_pop_on")
-		a.showSettings(c, http.StatusUnprocessableEntity, cfg, shown, errs)
+		a.showSettings(c, http.StatusUnprocessableEntity, cfg, shown, v, errs)
 		return
 	}
 	a.saved(c, cfg.Tenant.ID, a.store.SetSettings(c.Request.Context(), cfg.Tenant.ID, s), nil, "settings_saved", "/admin/settings", "Settings saved; agents' pages follow them from now on.")

@@ -827,8 +827,24 @@ func TestAdminChanges(t *testing.T) {
 		if !reflect.DeepEqual(cfg.Reasons, []string{"break", "lunch", "training", "back_office", "coaching"}) {
 			t.Fatalf("reasons = %+v", cfg.Reasons)
 		}
-		if !cfg.Settings.NotifyIncoming || cfg.Settings.AgentCallsNotReady {
+		if !cfg.Settings.NotifyIncoming || cfg.Settings.AgentCallsNotReady || cfg.Settings.RecordingRetentionDays != ccaas.DefaultRecordingRetentionDays {
 			t.Fatalf("settings = %+v", cfg.Settings)
+		}
+		// recordings are kept for 1 to 3650 days
+		saved(t, a.post("/admin/settings", url.Values{"notify_incoming": {"on"}, "retention_days": {"7"}}), "/admin/settings")
+		expectReload(t, []ccaas.TenantID{f.tA.ID})
+		if cfg := f.config(f.tA.ID); cfg.Settings.RecordingRetentionDays != 7 {
+			t.Fatalf("retention = %d, want 7", cfg.Settings.RecordingRetentionDays)
+		}
+		for _, bad := range []string{"0", "3651", "-1", "7 days", "<b>9</b>"} {
+			r := a.post("/admin/settings", url.Values{"notify_incoming": {"on"}, "retention_days": {bad}})
+			if r.status != 422 || !strings.Contains(r.body, `id="retention_days-error"`) || strings.Contains(r.body, "<b>9</b>") {
+				t.Errorf("retention %q: %d", bad, r.status)
+			}
+		}
+		expectReload(t, nil)
+		if cfg := f.config(f.tA.ID); cfg.Settings.RecordingRetentionDays != 7 {
+			t.Fatalf("a refused retention changed it to %d", cfg.Settings.RecordingRetentionDays)
 		}
 	})
 	t.Run("a screen pop names the attached data; a key it names stays", func(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/cti"
 	"github.com/ccaas/ccaas/static"
 )
@@ -36,6 +37,9 @@ type Agents interface {
 	Do(ctx context.Context, s *app.Session, cmd cti.Command) error
 	Logout(ctx context.Context, s *app.Session) error
 	Healthy() bool
+	// RecordingFile is one of the session's tenant's recordings with its
+	// audio, if the session's user may hear it (else app.ErrNoSuchRecording).
+	RecordingFile(ctx context.Context, s *app.Session, id ccaas.RecordingID) (ccaas.Recording, *ari.RecordingFile, error)
 }
 
 // Calls reads call records for the agent's own list.
@@ -134,6 +138,7 @@ func New(cfg Config) *Server {
 	api.POST("/logout", s.withSession, s.logout)
 	api.GET("/me", s.withSession, s.me)
 	api.GET("/calls/recent", s.withSession, s.recentCalls)
+	api.GET("/recordings/:id", s.withSession, s.recording)
 	api.GET("/cti", s.cti)
 	e.GET("/sip", s.sipProxy)
 	api.POST("/demo/calls", s.withSession, s.demoCall)

@@ -181,7 +181,7 @@ func (d *DB) TenantConfig(ctx context.Context, tenant ccaas.TenantID) (ccaas.Ten
 			return cfg, fmt.Errorf("members of queue %d: %w", q.ID, err)
 		}
 	}
-	if err := d.db.GetContext(ctx, &cfg.Settings, `SELECT notify_incoming, agent_calls_not_ready, trunk, caller_id, screen_pop_url, screen_pop_on FROM tenants WHERE id = ?`, tenant); err != nil {
+	if err := d.db.GetContext(ctx, &cfg.Settings, `SELECT `+settingsColumns+` FROM tenants WHERE id = ?`, tenant); err != nil {
 		return cfg, fmt.Errorf("settings of tenant %d: %w", tenant, err)
 	}
 	if err := d.db.SelectContext(ctx, &cfg.Variables, `SELECT key_name, variable FROM call_variables WHERE tenant_id = ? ORDER BY position`, tenant); err != nil {
@@ -417,13 +417,18 @@ func (d *DB) AddReason(ctx context.Context, tenant ccaas.TenantID, reason string
 	return nil
 }
 
-// SetSettings changes a tenant's switches and outbound calling.
+// settingsColumns are the columns of ccaas.Settings.
+const settingsColumns = `notify_incoming, agent_calls_not_ready, trunk, caller_id, screen_pop_url, screen_pop_on, recording_retention_days`
+
+// SetSettings changes a tenant's switches, outbound calling and retention
+// (0 days keeps the current one).
 func (d *DB) SetSettings(ctx context.Context, tenant ccaas.TenantID, s ccaas.Settings) error {
 	if s.ScreenPopOn == "" {
 		s.ScreenPopOn = ccaas.ScreenPopOnAnswer
 	}
-	_, err := d.db.ExecContext(ctx, `UPDATE tenants SET notify_incoming = ?, agent_calls_not_ready = ?, trunk = ?, caller_id = ?, screen_pop_url = ?, screen_pop_on = ? WHERE id = ?`,
-		s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, s.ScreenPopURL, s.ScreenPopOn, tenant)
+	_, err := d.db.ExecContext(ctx, `UPDATE tenants SET notify_incoming = ?, agent_calls_not_ready = ?, trunk = ?, caller_id = ?, screen_pop_url = ?, screen_pop_on = ?,
+		recording_retention_days = CASE WHEN ? > 0 THEN ? ELSE recording_retention_days END WHERE id = ?`,
+		s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, s.ScreenPopURL, s.ScreenPopOn, s.RecordingRetentionDays, s.RecordingRetentionDays, tenant)
 	if err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}

@@ -32,7 +32,7 @@ const adminUsage = `usage:
                    [--announce S]
   ccaas reason add --domain D --reason R
   ccaas tenant set --domain D [--notify on|off] [--agent-calls-not-ready on|off] [--trunk ENDPOINT] [--caller-id ID]
-                   [--did NUMBER …] [--remove-did NUMBER …]   (assign the numbers customers dial to the tenant,
+                   [--retention-days N] [--did NUMBER …] [--remove-did NUMBER …]   (assign the numbers customers dial to the tenant,
                    or take them away; a queue rings only numbers of its tenant)
   ccaas variable add --domain D --key "Shown name" --variable CHANNEL_VARIABLE   (at most 10 per tenant)
   ccaas webhook add --domain D --url https://… [--event TYPE …] [--secret S] [--allow RANGES]
@@ -127,6 +127,7 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 		callerID := fs.String("caller-id", "", `caller id of outbound calls, e.g. "Acme" <5550000>`)
 		screenPop := fs.String("screen-pop", "", `the address agents' pages open for a call, e.g. "https://crm.example/search?phone={caller}" ("" for none)`)
 		screenPopOn := fs.String("screen-pop-on", "", "answer or offer: when the screen pop opens")
+		retention := fs.Int("retention-days", 0, "keep recordings (voicemails) this many days, 1 to 3650 (0: as it is)")
 		var addDIDs, removeDIDs listFlag
 		fs.Var(&addDIDs, "did", "assign a number (DID) to the tenant (repeatable)")
 		fs.Var(&removeDIDs, "remove-did", "take a number away from the tenant and its queues (repeatable)")
@@ -193,12 +194,18 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 				}
 				s.ScreenPopOn = *screenPopOn
 			}
+			if *retention != 0 {
+				if err := validate.RetentionDays(*retention); err != nil {
+					return "", flagErr("--retention-days", err)
+				}
+				s.RecordingRetentionDays = *retention
+			}
 			after, err := d.TenantConfig(ctx, t.ID)
 			if err != nil {
 				return "", err
 			}
-			msg := fmt.Sprintf("settings of %s: notify %v, agent calls reach Not Ready %v, trunk %q, caller id %q, numbers %s, screen pop %q on %s",
-				t.Domain, s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, strings.Join(after.DIDs, " "), s.ScreenPopURL, s.ScreenPopOn)
+			msg := fmt.Sprintf("settings of %s: notify %v, agent calls reach Not Ready %v, trunk %q, caller id %q, recordings kept %d days, numbers %s, screen pop %q on %s",
+				t.Domain, s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, s.RecordingRetentionDays, strings.Join(after.DIDs, " "), s.ScreenPopURL, s.ScreenPopOn)
 			if len(queues) > 0 {
 				msg += fmt.Sprintf(" (queue %s no longer rings %s)", strings.Join(queues, ", "), strings.Join(removeDIDs, ", "))
 			}

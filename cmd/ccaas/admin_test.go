@@ -51,6 +51,8 @@ func TestAdminCommands(t *testing.T) {
 		{name: "settings", args: []string{"tenant", "set", "--domain", "acme.example", "--notify", "off", "--agent-calls-not-ready", "on", "--trunk", "itsp-1", "--caller-id", `"Acme" <5550000>`}},
 		{name: "injected trunk", args: []string{"tenant", "set", "--domain", "acme.example", "--trunk", "x/sip:evil"}, wantErr: "--trunk"},
 		{name: "bad switch", args: []string{"tenant", "set", "--domain", "acme.example", "--notify", "maybe"}, wantErr: "on or off"},
+		{name: "retention", args: []string{"tenant", "set", "--domain", "acme.example", "--retention-days", "90"}},
+		{name: "bad retention", args: []string{"tenant", "set", "--domain", "acme.example", "--retention-days", "4000"}, wantErr: "--retention-days: 1 to 3650 days"},
 		{name: "variable", args: []string{"variable", "add", "--domain", "acme.example", "--key", "Customer <b>name</b>", "--variable", "CCAAS_FirstName"}},
 		{name: "bad variable", args: []string{"variable", "add", "--domain", "acme.example", "--key", "X", "--variable", "A(B)"}, wantErr: "--variable"},
 		{name: "duplicate variable", args: []string{"variable", "add", "--domain", "acme.example", "--key", "Y", "--variable", "CCAAS_FirstName"}, wantErr: "UNIQUE"},
@@ -96,7 +98,7 @@ func TestAdminCommands(t *testing.T) {
 	if got := cfg.Reasons[len(cfg.Reasons)-1]; got != "coaching" {
 		t.Fatalf("reasons = %v", cfg.Reasons)
 	}
-	if s := cfg.Settings; s.NotifyIncoming || !s.AgentCallsNotReady || s.Trunk != "itsp-1" || s.CallerID != `"Acme" <5550000>` {
+	if s := cfg.Settings; s.NotifyIncoming || !s.AgentCallsNotReady || s.Trunk != "itsp-1" || s.CallerID != `"Acme" <5550000>` || s.RecordingRetentionDays != 90 {
 		t.Fatalf("settings = %+v", s)
 	}
 	if len(cfg.Variables) != 1 || cfg.Variables[0].Key != "Customer <b>name</b>" {
