@@ -25,6 +25,13 @@ type CallRecord struct {
 	Joins     int    // agents who joined by conference
 	EndReason string // one of the End constants
 	Agents    []CallAgent
+	// Recording is the call's recording ("" if none was made);
+	// RecordingSeconds its length, without the pauses; RecordingFailed: a
+	// recording should have been made but Asterisk could not start it.
+	Recording        RecordingID
+	RecordingSeconds int
+	RecordingPauses  []RecordingPause
+	RecordingFailed  bool
 }
 
 // CallAgent is one agent's part in a call.

@@ -44,6 +44,9 @@ type ARI interface {
 	SendDTMF(ctx context.Context, id, dtmf string) error
 	Play(ctx context.Context, channelID string, req ari.PlayRequest) (*ari.Playback, error)
 	StopPlayback(ctx context.Context, id string) error
+	RecordBridge(ctx context.Context, bridgeID string, req ari.RecordRequest) (*ari.LiveRecording, error)
+	PauseRecording(ctx context.Context, name string) error
+	UnpauseRecording(ctx context.Context, name string) error
 	StoredRecordingFile(ctx context.Context, name string) (*ari.RecordingFile, error)
 	DeleteStoredRecording(ctx context.Context, name string) error
 	PutConfig(ctx context.Context, class, typ, id string, fields []ari.ConfigTuple) ([]ari.ConfigTuple, error)
@@ -83,6 +86,9 @@ type Config struct {
 	// not take before the app stopped; they are logged too. It is called
 	// from the recorder's goroutine and must not block.
 	LostRecords func(kind string, n int)
+	// RecordingFailed, if set, is told of a call recording Asterisk could
+	// not start (metrics); it is called from a tenant loop and must not block.
+	RecordingFailed func()
 	// OutboxWritten, if set, is called after the recorder wrote webhook
 	// events into the outbox (the sender's Wake); it must not block.
 	OutboxWritten func()

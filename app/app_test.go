@@ -104,8 +104,8 @@ type worldOpts struct {
 	requestTimeout time.Duration
 	// sessionIdle and sessionMaxAge are the sessions' lifetimes (app.Config).
 	sessionIdle, sessionMaxAge time.Duration
-	// outboxWritten is app.Config.OutboxWritten.
-	outboxWritten func()
+	// outboxWritten and recordingFailed are app.Config's.
+	outboxWritten, recordingFailed func()
 	// loopback serves the simulator on a loopback TCP socket (httptest)
 	// instead of in memory, for benchmarks of the real network path: such a
 	// world runs outside a bubble, in real time.
@@ -197,7 +197,7 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 	}
 	a, err := app.New(app.Config{ARI: client, Store: store, LineRetry: 50 * time.Millisecond, Logger: quiet,
 		CheckInvariants: w.violation, LostRecords: w.recordsLost, WaitForPhone: opts.manualPhones, Now: opts.now, QueueLog: opts.queueLog, RequestTimeout: opts.requestTimeout,
-		SessionIdle: opts.sessionIdle, SessionMaxAge: opts.sessionMaxAge, OutboxWritten: opts.outboxWritten})
+		SessionIdle: opts.sessionIdle, SessionMaxAge: opts.sessionMaxAge, OutboxWritten: opts.outboxWritten, RecordingFailed: opts.recordingFailed})
 	if err != nil {
 		t.Fatal(err)
 	}

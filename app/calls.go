@@ -92,6 +92,8 @@ func (t *tenant) onARI(ev ari.Event) {
 		t.channelGone(e.Channel.ID, dialFailure(e.Cause))
 	case *ari.PlaybackFinished:
 		t.playbackDone(e.Playback.ID)
+	case *ari.RecordingFailed:
+		t.recordingBroke(ccaas.RecordingID(e.Recording.Name), e.Recording.Cause)
 	case *ari.ContactStatusChange:
 		for _, ag := range t.agents {
 			if ag.line.endpoint == e.Endpoint.Resource && ag.line.endpoint != "" {
@@ -388,6 +390,9 @@ func (t *tenant) joined(c *call, l *leg, gen uint64, withCustomer bool, err erro
 		c.answeredAt = now
 	}
 	c.state = callConnected
+	if first {
+		t.recordOnAnswer(c)
+	}
 	if l.role == roleAnswer && c.queue != nil && !c.direct {
 		t.router.CallAnswered(queue.AgentID(ag.cfg.ID)) // fewest calls and round robin count routed calls only
 	}
@@ -580,6 +585,7 @@ func (c *call) record(tenant ccaas.TenantID) ccaas.CallRecord {
 	for _, h := range c.history {
 		r.Agents = append(r.Agents, ccaas.CallAgent{Agent: h.agent, Role: h.role.String(), Offered: h.offeredAt, Joined: h.joinedAt, Left: h.leftAt, Hold: h.hold, Outcome: h.reason})
 	}
+	c.rec.addTo(&r, c.endedAt)
 	return r
 }
 

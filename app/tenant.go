@@ -184,6 +184,8 @@ type call struct {
 	// recordings are those its agents may hear in their browser (its
 	// voicemail)
 	recordings []ccaas.RecordingID
+	// rec is the call's recording (recording.go), nil before one starts
+	rec *callRecording
 }
 
 // legRecord is one agent's part in a call, for the call record.
@@ -649,6 +651,10 @@ func (t *tenant) apply(ag *agent, cmd cti.Command) error {
 		return t.mute(ag, cmd.Call, cmd.Cmd == cti.CmdMute)
 	case cti.CmdDTMF:
 		return t.dtmf(ag, cmd.Call, cmd.Digits)
+	case cti.CmdStartRecording:
+		return t.startRecordingCmd(ag, cmd.Call)
+	case cti.CmdPauseRecording, cti.CmdResumeRecording:
+		return t.pauseRecording(ag, cmd.Call, cmd.Cmd == cti.CmdPauseRecording)
 	case cti.CmdMonitor, cti.CmdWhisper, cti.CmdBarge:
 		return t.watchCall(ag, cmd.Agent, cmd.Cmd)
 	case cti.CmdStopWatch:

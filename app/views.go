@@ -55,6 +55,7 @@ func callView(c *call, l *leg) *cti.CallView {
 		RingSeconds: int(c.ringTime() / time.Second),
 		EndReason:   c.endReason,
 		ScreenPop:   l.pop,
+		Recording:   c.recordingView(),
 	}
 	if c.held {
 		v.HeldSince = timePtr(c.heldSince)

@@ -139,7 +139,32 @@ type CallView struct {
 	// ScreenPop is what the page opens for this call (the tenant's screen
 	// pop with the call's values), nil when there is none.
 	ScreenPop *ScreenPopView `json:"screenPop,omitempty"`
+	// Recording is the call's recording, nil when it is not and cannot be
+	// recorded.
+	Recording *RecordingView `json:"recording,omitempty"`
 }
+
+// RecordingView is a call's recording as its agents see it.
+type RecordingView struct {
+	// State: off (not recorded yet: an agent may start it), starting,
+	// recording, pausing, paused, resuming, failed (the call goes on
+	// unrecorded; it may be started again).
+	State         string     `json:"state"`
+	PausedBy      string     `json:"pausedBy,omitempty"`    // the agent who paused it (name)
+	PausedSince   *time.Time `json:"pausedSince,omitempty"` // when the current pause began
+	PausedSeconds int        `json:"pausedSeconds"`         // earlier pauses of this call
+}
+
+// States of a call's recording (RecordingView.State).
+const (
+	RecOff       = "off"
+	RecStarting  = "starting"
+	RecRecording = "recording"
+	RecPausing   = "pausing"
+	RecPaused    = "paused"
+	RecResuming  = "resuming"
+	RecFailed    = "failed"
+)
 
 // ScreenPopView is the address a page opens for a call, and when: "answer"
 // (once the agent's part is connected) or "offer".
@@ -239,6 +264,11 @@ const (
 	CmdMute          = "mute"
 	CmdUnmute        = "unmute"
 	CmdDTMF          = "dtmf"
+	// The call's recording: start it (a queue that records on demand),
+	// pause it while a card number is read out, resume it.
+	CmdStartRecording  = "start_recording"
+	CmdPauseRecording  = "pause_recording"
+	CmdResumeRecording = "resume_recording"
 	// Supervisors' commands.
 	CmdMonitor       = "monitor" // listen to an agent's call
 	CmdWhisper       = "whisper" // speak to the agent only

@@ -327,6 +327,10 @@ func ParseQueueForm(v url.Values, cfg ccaas.TenantConfig, self ccaas.QueueID) (c
 	e.check("announce", validate.Announce(q.AnnounceSeconds))
 	q.ServiceLevelSeconds = number(v, e, "service_level", ccaas.DefaultServiceLevelSeconds)
 	e.check("service_level", validate.ServiceLevel(q.ServiceLevelSeconds))
+	if q.Record = text(v, e, "record"); q.Record == "" {
+		q.Record = ccaas.RecordNever
+	}
+	e.check("record", validate.RecordMode(q.Record))
 	q.MaxWaitSeconds = number(v, e, "max_wait", 0)
 	e.check("max_wait", validate.MaxWait(q.MaxWaitSeconds))
 	q.Overflow = text(v, e, "overflow")

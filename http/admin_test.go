@@ -718,12 +718,12 @@ func TestAdminChanges(t *testing.T) {
 	t.Run("create queue", func(t *testing.T) {
 		saved(t, a.post("/admin/queues", url.Values{"name": {"Support"}, "did": {"5550300", "+4930123"}, "ring": {"15"}, "priority": {"5"},
 			"strategy": {"round_robin"}, "moh": {"jazz"}, "announce": {"30"}, "max_wait": {"120"}, "overflow": {"queue"}, "overflow_target": {"Sales"},
-			"service_level": {"30"}, "member": {id(eve.ID), id(f.agentA.ID)}, "skill_a" + id(eve.ID): {"4"}}), "/admin/queues")
+			"service_level": {"30"}, "record": {"always"}, "member": {id(eve.ID), id(f.agentA.ID)}, "skill_a" + id(eve.ID): {"4"}}), "/admin/queues")
 		expectReload(t, tenantA)
 		qs := f.config(f.tA.ID).Queues
 		support = qs[len(qs)-1]
 		want := ccaas.Queue{ID: support.ID, TenantID: f.tA.ID, Name: "Support", RingSeconds: 15, MOHClass: "jazz", Priority: 5, Strategy: "round_robin",
-			MaxWaitSeconds: 120, Overflow: "queue", OverflowTarget: id(f.queueA.ID), AnnounceSeconds: 30, ServiceLevelSeconds: 30, DIDs: []string{"+4930123", "5550300"},
+			MaxWaitSeconds: 120, Overflow: "queue", OverflowTarget: id(f.queueA.ID), AnnounceSeconds: 30, ServiceLevelSeconds: 30, Record: ccaas.RecordAlways, DIDs: []string{"+4930123", "5550300"},
 			Members: []ccaas.Member{{Agent: f.agentA.ID, Skill: 1}, {Agent: eve.ID, Skill: 4}}}
 		if !reflect.DeepEqual(support, want) {
 			t.Fatalf("queue =\n%+v\nwant\n%+v", support, want)
@@ -983,6 +983,8 @@ func TestAdminRefusesBadValues(t *testing.T) {
 		{"screen pop choosing the host", "/admin/settings", url.Values{"screen_pop_url": {"https://{caller}.example/"}}, []string{"Start with https://"}},
 		{"screen pop script", "/admin/settings", url.Values{"screen_pop_url": {"javascript:alert(1)//{caller}"}}, []string{"Start with https://"}},
 		{"screen pop at an unknown moment", "/admin/settings", url.Values{"screen_pop_on": {"hangup"}}, []string{"Answer or offer"}},
+		{"queue recording at an unknown moment", "/admin/queues", url.Values{"name": {"Rec"}, "ring": {"5"}, "strategy": {"longest_idle"}, "moh": {"default"},
+			"overflow": {"hangup"}, "record": {"sometimes<b>"}}, []string{"Never, always or demand"}},
 	}
 	before := f.config(f.tA.ID)
 	for _, tt := range tests {

@@ -35,6 +35,7 @@ type Metrics struct {
 	sipClients prometheus.Gauge
 	lost       *prometheus.CounterVec
 	webhooks   *prometheus.CounterVec
+	recFailed  prometheus.Counter
 }
 
 // ariBuckets span a loopback round trip (~1 ms against a real Asterisk) to
@@ -76,10 +77,14 @@ func NewMetrics() *Metrics {
 	for _, state := range []string{ccaas.DeliveryDelivered, ccaas.DeliveryPending, ccaas.DeliveryFailed} {
 		m.webhooks.WithLabelValues(state)
 	}
+	m.recFailed = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "ccaas_call_recordings_failed_total",
+		Help: "Call recordings Asterisk could not start or stopped with a failure; the calls went on unrecorded, each is logged and marked on its call record.",
+	})
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.ariSeconds, m.events, ws, m.lost, m.webhooks,
+		m.ariSeconds, m.events, ws, m.lost, m.webhooks, m.recFailed,
 	)
 	return m
 }
@@ -91,6 +96,10 @@ func (m *Metrics) LostRecords(kind string, n int) { m.lost.WithLabelValues(kind)
 // WebhookAttempt counts a webhook delivery attempt by the state it left the
 // delivery in; its signature is outbox.Config.Finished.
 func (m *Metrics) WebhookAttempt(state string) { m.webhooks.WithLabelValues(state).Inc() }
+
+// RecordingFailed counts a call recording that failed; its signature is
+// app.Config.RecordingFailed.
+func (m *Metrics) RecordingFailed() { m.recFailed.Inc() }
 
 // ObserveARI records one ARI request; its signature is ari.Config.Observe.
 func (m *Metrics) ObserveARI(method, route string, status int, d time.Duration) {

@@ -140,7 +140,7 @@ func (d *DB) Tenants(ctx context.Context) ([]ccaas.Tenant, error) {
 	return ts, nil
 }
 
-const queueColumns = `id, tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds`
+const queueColumns = `id, tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds, record`
 
 const agentColumns = `id, tenant_id, username, name, extension, password_hash, role, wrapup_seconds, team`
 
@@ -330,11 +330,14 @@ func (d *DB) CreateQueue(ctx context.Context, q ccaas.Queue) (ccaas.Queue, error
 	if q.ServiceLevelSeconds == 0 {
 		q.ServiceLevelSeconds = ccaas.DefaultServiceLevelSeconds
 	}
+	if q.Record == "" {
+		q.Record = ccaas.RecordNever
+	}
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO queues (tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			q.TenantID, q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds)
+			`INSERT INTO queues (tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds, record)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			q.TenantID, q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds, q.Record)
 		id, err := newID(res, err, "create queue "+q.Name)
 		if err != nil {
 			return err
@@ -473,7 +476,7 @@ func appendCallRecords(ctx context.Context, tx *sqlx.Tx, calls []ccaas.CallRecor
 	// prepared once per batch: preparing per row cost as much as the inserts
 	callStmt, err := tx.PreparexContext(ctx,
 		`INSERT INTO calls (id, tenant_id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at,
-		 wait_ms, talk_ms, hold_ms, transfers, joins, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		 wait_ms, talk_ms, hold_ms, transfers, joins, end_reason, recording_id, recording_failed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -491,8 +494,11 @@ func appendCallRecords(ctx context.Context, tx *sqlx.Tx, calls []ccaas.CallRecor
 		}
 		if _, err := callStmt.ExecContext(ctx,
 			c.ID, c.Tenant, c.Direction, queue, c.QueueName, c.Number, c.Name, c.DID, timeText(c.Arrived), timeText(c.Answered), timeText(c.Ended),
-			c.Wait.Milliseconds(), c.Talk.Milliseconds(), c.Hold.Milliseconds(), c.Transfers, c.Joins, c.EndReason); err != nil {
+			c.Wait.Milliseconds(), c.Talk.Milliseconds(), c.Hold.Milliseconds(), c.Transfers, c.Joins, c.EndReason, string(c.Recording), c.RecordingFailed); err != nil {
 			return fmt.Errorf("call record %s: %w", c.ID, err)
+		}
+		if err := appendCallRecording(ctx, tx, c); err != nil {
+			return err
 		}
 		for i, a := range c.Agents {
 			if _, err := agentStmt.ExecContext(ctx,
@@ -545,30 +551,33 @@ func (d *DB) RecentCalls(ctx context.Context, tenant ccaas.TenantID, agent ccaas
 
 // callRow is a row of calls as stored.
 type callRow struct {
-	ID        ccaas.CallID  `db:"id"`
-	Direction string        `db:"direction"`
-	Queue     sql.NullInt64 `db:"queue_id"`
-	QueueName string        `db:"queue_name"`
-	Number    string        `db:"number"`
-	Name      string        `db:"name"`
-	DID       string        `db:"did"`
-	Arrived   string        `db:"arrived_at"`
-	Answered  string        `db:"answered_at"`
-	Ended     string        `db:"ended_at"`
-	Wait      int64         `db:"wait_ms"`
-	Talk      int64         `db:"talk_ms"`
-	Hold      int64         `db:"hold_ms"`
-	Transfers int           `db:"transfers"`
-	Joins     int           `db:"joins"`
-	EndReason string        `db:"end_reason"`
+	ID              ccaas.CallID  `db:"id"`
+	Direction       string        `db:"direction"`
+	Queue           sql.NullInt64 `db:"queue_id"`
+	QueueName       string        `db:"queue_name"`
+	Number          string        `db:"number"`
+	Name            string        `db:"name"`
+	DID             string        `db:"did"`
+	Arrived         string        `db:"arrived_at"`
+	Answered        string        `db:"answered_at"`
+	Ended           string        `db:"ended_at"`
+	Wait            int64         `db:"wait_ms"`
+	Talk            int64         `db:"talk_ms"`
+	Hold            int64         `db:"hold_ms"`
+	Transfers       int           `db:"transfers"`
+	Joins           int           `db:"joins"`
+	EndReason       string        `db:"end_reason"`
+	Recording       string        `db:"recording_id"`
+	RecordingFailed bool          `db:"recording_failed"`
 }
 
-const callColumns = `id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at, wait_ms, talk_ms, hold_ms, transfers, joins, end_reason`
+const callColumns = `id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at, wait_ms, talk_ms, hold_ms, transfers, joins, end_reason, recording_id, recording_failed`
 
 func (r callRow) record(tenant ccaas.TenantID) ccaas.CallRecord {
 	return ccaas.CallRecord{ID: r.ID, Tenant: tenant, Direction: r.Direction, Queue: ccaas.QueueID(r.Queue.Int64), QueueName: r.QueueName,
 		Number: r.Number, Name: r.Name, DID: r.DID, Arrived: parseTime(r.Arrived), Answered: parseTime(r.Answered), Ended: parseTime(r.Ended),
-		Wait: ms(r.Wait), Talk: ms(r.Talk), Hold: ms(r.Hold), Transfers: r.Transfers, Joins: r.Joins, EndReason: r.EndReason}
+		Wait: ms(r.Wait), Talk: ms(r.Talk), Hold: ms(r.Hold), Transfers: r.Transfers, Joins: r.Joins, EndReason: r.EndReason,
+		Recording: ccaas.RecordingID(r.Recording), RecordingFailed: r.RecordingFailed}
 }
 
 // callAgentRow is a row of call_agents as stored.
@@ -612,7 +621,7 @@ func (d *DB) CallRecord(ctx context.Context, tenant ccaas.TenantID, id ccaas.Cal
 	for _, a := range agents {
 		r.Agents = append(r.Agents, a.agent())
 	}
-	return r, nil
+	return r, d.loadRecording(ctx, &r)
 }
 
 // CallRecords returns a tenant's calls that arrived in [from, to), with
@@ -804,11 +813,14 @@ func (d *DB) DeleteAgent(ctx context.Context, tenant ccaas.TenantID, id ccaas.Ag
 // UpdateQueue replaces a queue's settings, DIDs and members in one
 // transaction. Members must be agents of the queue's tenant.
 func (d *DB) UpdateQueue(ctx context.Context, q ccaas.Queue) error {
+	if q.Record == "" {
+		q.Record = ccaas.RecordNever
+	}
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx,
 			`UPDATE queues SET name = ?, ring_seconds = ?, moh_class = ?, priority = ?, strategy = ?, max_wait_seconds = ?,
-			 overflow = ?, overflow_target = ?, announce_seconds = ?, service_level_seconds = ? WHERE tenant_id = ? AND id = ?`,
-			q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds, q.TenantID, q.ID)
+			 overflow = ?, overflow_target = ?, announce_seconds = ?, service_level_seconds = ?, record = ? WHERE tenant_id = ? AND id = ?`,
+			q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds, q.Record, q.TenantID, q.ID)
 		if err := exactlyOne(res, err, fmt.Sprintf("update queue %d", q.ID)); err != nil {
 			return err
 		}

@@ -29,7 +29,7 @@ const adminUsage = `usage:
   ccaas queue add  --domain D --name N --did NUMBER [--did …] [--member USER[:SKILL] …] [--ring S]
                    [--priority P] [--strategy longest_idle|round_robin|fewest_calls] [--moh CLASS]
                    [--max-wait S --overflow hangup|queue|extension --overflow-target QUEUE-NAME|EXTENSION]
-                   [--announce S]
+                   [--announce S] [--record never|always|demand]
   ccaas reason add --domain D --reason R
   ccaas tenant set --domain D [--notify on|off] [--agent-calls-not-ready on|off] [--trunk ENDPOINT] [--caller-id ID]
                    [--retention-days N] [--did NUMBER …] [--remove-did NUMBER …]   (assign the numbers customers dial to the tenant,
@@ -113,9 +113,13 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 		fs.StringVar(&q.Overflow, "overflow", ccaas.OverflowHangup, "after the maximum wait: hangup (politely), queue or extension")
 		fs.StringVar(&overflowTarget, "overflow-target", "", "the queue's name or the agent's extension to overflow to")
 		fs.IntVar(&q.AnnounceSeconds, "announce", 0, "announce the caller's position every so many seconds (0: never)")
+		fs.StringVar(&q.Record, "record", ccaas.RecordNever, "record its calls: never, always (from the answer) or demand (when the agent starts it)")
 		cmd = func(ctx context.Context, d *sqlite.DB, t ccaas.Tenant) (string, error) {
 			if err := validate.Strategy(strategy); err != nil {
 				return "", flagErr("--strategy", err)
+			}
+			if err := validate.RecordMode(q.Record); err != nil {
+				return "", flagErr("--record", err)
 			}
 			q.Strategy = strategy
 			return addQueue(ctx, d, t, q, dids, members, overflowTarget)

@@ -148,7 +148,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client
 	sender := outbox.New(outbox.Config{Store: db, Client: outbox.NewClient(allow), Log: log.With("part", "webhooks"), Finished: metrics.WebhookAttempt})
 	a, err := app.New(app.Config{ARI: client, Store: db, Logger: log, Application: cfg.ARIApp, WaitForPhone: demo == nil,
 		QueueLog: queueLog, CountEvent: metrics.CountEvent, LostRecords: metrics.LostRecords, OutboxWritten: sender.Wake,
-		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMax})
+		RecordingFailed: metrics.RecordingFailed, SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMax})
 	if err != nil {
 		return err
 	}
