@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -218,4 +219,31 @@ func (rec *callRecording) addTo(r *ccaas.CallRecord, end time.Time) {
 	}
 	r.RecordingSeconds = int(max(end.Sub(rec.started)-paused, 0) / time.Second)
 	r.RecordingPauses = append([]ccaas.RecordingPause(nil), rec.pauses...)
+}
+
+// RecordingAudio is one of a tenant's recordings with its audio, fetched
+// from Asterisk, for the admin pages, which check who may hear it (an
+// admin, or a supervisor of an agent on the call); another tenant's is
+// ErrNoSuchRecording.
+func (a *App) RecordingAudio(ctx context.Context, tenant ccaas.TenantID, id ccaas.RecordingID) (ccaas.Recording, *ari.RecordingFile, error) {
+	if id == "" || len(id) > maxRecordingID {
+		return ccaas.Recording{}, nil, ErrNoSuchRecording
+	}
+	rec, err := a.store.Recording(ctx, tenant, id)
+	if errors.Is(err, ccaas.ErrNotFound) {
+		return rec, nil, ErrNoSuchRecording
+	}
+	if err != nil {
+		return rec, nil, fmt.Errorf("recording %s: %w", id, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.RequestTimeout)
+	defer cancel()
+	f, err := a.ari.StoredRecordingFile(ctx, string(id))
+	if errors.Is(err, ari.ErrNotFound) {
+		return rec, nil, ErrNoSuchRecording
+	}
+	if err != nil {
+		return rec, nil, fmt.Errorf("recording %s: %w", id, err)
+	}
+	return rec, f, nil
 }

@@ -64,6 +64,9 @@ type AdminStore interface {
 	AssignedDIDs(ctx context.Context) (map[string]ccaas.TenantID, error)
 	report.Records // the reports' calls and state log
 	WebhookStore
+	CallRecordings(ctx context.Context, tenant ccaas.TenantID, from, to time.Time) ([]ccaas.CallRecordingRow, error)
+	CallRecord(ctx context.Context, tenant ccaas.TenantID, id ccaas.CallID) (ccaas.CallRecord, error)
+	Recording(ctx context.Context, tenant ccaas.TenantID, id ccaas.RecordingID) (ccaas.Recording, error)
 }
 
 // WebhookStore keeps a tenant's webhooks and shows their deliveries; every
@@ -114,6 +117,7 @@ type admin struct {
 	// wakes the sender after a test event
 	webhookAllow  []netip.Prefix
 	outboxWritten func()
+	recordings    RecordingAudio
 }
 
 // registerAdmin adds the admin pages to e (nothing without a store); it
@@ -126,7 +130,7 @@ func (s *Server) registerAdmin(e *gin.Engine) *admin {
 	}
 	a := newAdmin(cfg.Store, cfg.Reloader, cfg.Logger, time.Now)
 	a.logins, a.checks, a.origins = s.logins, s.checks, s.origins
-	a.webhookAllow, a.outboxWritten = cfg.WebhookAllow, cfg.OutboxWritten
+	a.webhookAllow, a.outboxWritten, a.recordings = cfg.WebhookAllow, cfg.OutboxWritten, cfg.Recordings
 	if cfg.SessionMaxAge > 0 {
 		a.sessions.maxAge = cfg.SessionMaxAge
 	}
@@ -170,6 +174,7 @@ func (a *admin) routes(e *gin.Engine) {
 	r := a.signInRoutes(ad, kindTenantAdmin)
 	r.GET("/reports", a.reports)
 	r.GET("/reports/:table", a.reportCSV)
+	r.GET("/recordings/:id", a.recordingAudio)
 	t := r.Group("", a.adminOnly)
 	t.GET("/agents", a.withConfig(a.agents))
 	t.GET("/agents/new", a.withConfig(a.agentNew))

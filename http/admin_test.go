@@ -101,7 +101,7 @@ func newAdminFixture(t *testing.T) *adminFixture {
 	must(err)
 	_, err = db.CreateOperator(ctx, ccaas.Operator{Username: "root", PasswordHash: string(hash)})
 	must(err)
-	f.srv = httptest.NewServer(New(Config{Store: db, Reloader: f.reload, Logger: slog.New(slog.DiscardHandler)}))
+	f.srv = httptest.NewServer(New(Config{Store: db, Reloader: f.reload, Logger: slog.New(slog.DiscardHandler), Recordings: storedAudio{db}}))
 	t.Cleanup(f.srv.Close)
 	return f
 }

@@ -176,6 +176,7 @@ type reportPage struct {
 	States     []stateBar
 	Tables     []reportTable
 	Per        string // "hour" or "day"
+	Recorded   *recordedCalls
 }
 
 func (a *admin) reports(c *gin.Context) {
@@ -206,6 +207,9 @@ func (a *admin) reports(c *gin.Context) {
 	for i := range data.Tables {
 		// trusted: a fixed name and a query string of checked values, encoded
 		data.Tables[i].Link = template.URL("/admin/reports/" + data.Tables[i].File + "?" + data.Query)
+	}
+	if data.Recorded, ok = a.recordedCalls(c, q); !ok {
+		return
 	}
 	a.render(c, http.StatusOK, "reports", p)
 }

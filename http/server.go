@@ -79,6 +79,9 @@ type Config struct {
 	// when a reverse proxy in front of it ends TLS ("" when the server is
 	// reached directly): the origin pages must come from (origin.go).
 	PublicURL string
+	// Recordings give the admin pages the call recordings' audio (the
+	// reports' recorded calls); *app.App provides it. Nil: not listed.
+	Recordings RecordingAudio
 	// WebhookAllow are the private or loopback ranges the operator lets
 	// webhooks reach (none by default); OutboxWritten wakes the webhook
 	// sender after a test event is written (nil: it finds it by itself).

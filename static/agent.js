@@ -32,6 +32,13 @@ const NOTICES = {
   joined: 'joined the call', left: 'left the call', no_answer: 'did not answer',
   barged: '(supervisor) joined the call',
   hold_failed: 'could not be put on hold: still on the line with you', resume_failed: 'could not be taken off hold: try Resume again',
+  recording_not_paused: 'could not pause the recording: it is still recording',
+  recording_not_resumed: 'could not resume the recording: it is still paused',
+};
+// The call's recording, as its badge says it (docs/cti-protocol.md, recording.state).
+const REC_LABELS = {
+  starting: 'Recording starts…', recording: 'Recording', pausing: 'Pausing recording…', paused: 'Recording paused',
+  resuming: 'Resuming recording…', failed: 'Not recorded: the recording failed',
 };
 const OFFER_TITLES = { transfer: 'Transferred call', conference: 'Conference invitation', callee: 'Call from a colleague' };
 // A recent call the agent never took shows how it ended instead of a duration.
@@ -266,6 +273,7 @@ const NEXT_FOCUS = {
   'btn-answer': 'btn-hangup', 'notif-answer': 'btn-hangup',
   'btn-hold': 'btn-resume', 'btn-resume': 'btn-hold',
   'btn-mute': 'btn-unmute', 'btn-unmute': 'btn-mute',
+  'btn-rec-start': 'btn-rec-pause', 'btn-rec-pause': 'btn-rec-resume', 'btn-rec-resume': 'btn-rec-pause',
 };
 let focused = null;    // the control that last had the focus
 let wantFocus = null;  // the control to focus once it shows (an action done by shortcut)
@@ -427,6 +435,7 @@ function renderCall(call) {
     renderParties(call);
     renderData($('call-data'), call.data || []);
     renderScreenPop(call);
+    renderRecording(call, connected);
     // A supervisor speaking to the agent alone lasts: shown for as long as it does.
     const coach = call.state === 'connected' && call.coach;
     $('call-coach').hidden = !coach;
@@ -565,6 +574,27 @@ function screenPop(call) {
   if (!tab) showMessage('The browser blocked the screen pop: allow pop-ups for this page, or use "Open screen pop".', true);
 }
 
+// renderRecording shows the call's recording: a badge, who paused it and for how
+// long (the card number is being read out), and the controls. Paused shows only
+// once the server says Asterisk paused it; until then the badge says "Pausing".
+function renderRecording(call, connected) {
+  const r = call && call.state !== 'ended' ? call.recording : null;
+  const st = r ? r.state : '';
+  const badge = $('call-rec');
+  badge.hidden = !r || st === 'off';
+  setText(badge, REC_LABELS[st] || '');
+  badge.classList.toggle('paused', st === 'paused' || st === 'resuming');
+  badge.classList.toggle('failed', st === 'failed');
+  const paused = st === 'paused' || st === 'resuming';
+  $('call-rec-paused').hidden = !paused;
+  setText($('call-rec-paused-text'), paused ? `Recording paused by ${r.pausedBy || 'an agent'}: card numbers are safe to read out. Resume when done.` : '');
+  $('btn-rec-start').hidden = !(connected && (st === 'off' || st === 'failed'));
+  $('btn-rec-pause').hidden = !(connected && (st === 'recording' || st === 'pausing'));
+  $('btn-rec-pause').disabled = st === 'pausing';
+  $('btn-rec-resume').hidden = !(connected && paused);
+  $('btn-rec-resume').disabled = st === 'resuming';
+}
+
 function renderScreenPop(call) {
   const link = $('call-screenpop');
   const url = call && call.state !== 'ended' && call.screenPop && call.screenPop.url;
@@ -678,6 +708,8 @@ function tick() {
   const held = !!c && c.held && !!c.heldSince && c.state === 'connected';
   $('hold-box').hidden = !held;
   setText($('hold-timer'), held ? elapsed(c.heldSince) : '');
+  const recPaused = !!c && c.state === 'connected' && !!c.recording && !!c.recording.pausedSince;
+  setText($('rec-pause-timer'), recPaused ? elapsed(c.recording.pausedSince) : '');
   team.tick();
 }
 setInterval(tick, 250); // a quarter second keeps the countdown close to the real end
@@ -964,6 +996,9 @@ $('btn-hold').addEventListener('click', () => callCmd('hold'));
 $('btn-resume').addEventListener('click', () => callCmd('resume'));
 $('btn-mute').addEventListener('click', () => callCmd('mute'));
 $('btn-unmute').addEventListener('click', () => callCmd('unmute'));
+$('btn-rec-start').addEventListener('click', () => callCmd('start_recording'));
+$('btn-rec-pause').addEventListener('click', () => callCmd('pause_recording'));
+$('btn-rec-resume').addEventListener('click', () => callCmd('resume_recording'));
 $('transfer-form').addEventListener('submit', (ev) => { ev.preventDefault(); targetCmd('transfer', 'transfer-target'); });
 $('conference-form').addEventListener('submit', (ev) => { ev.preventDefault(); targetCmd('conference', 'conference-target'); });
 $('keypad').addEventListener('click', (ev) => {

@@ -168,7 +168,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client
 	}
 	handler := cchttp.New(cchttp.Config{Agents: a, Calls: db, Demo: demo, Logger: log, Version: version, SIP: a, SIPUpstream: sipUpstream, Store: db, Reloader: a,
 		Metrics: metrics, Stats: a, MetricsToken: cfg.MetricsToken, PublicURL: cfg.PublicURL, SessionMaxAge: cfg.SessionMax,
-		WebhookAllow: allow, OutboxWritten: sender.Wake})
+		WebhookAllow: allow, OutboxWritten: sender.Wake, Recordings: a})
 	web := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
