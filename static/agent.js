@@ -589,10 +589,10 @@ function renderRecording(call, connected) {
   $('call-rec-paused').hidden = !paused;
   setText($('call-rec-paused-text'), paused ? `Recording paused by ${r.pausedBy || 'an agent'}: card numbers are safe to read out. Resume when done.` : '');
   $('btn-rec-start').hidden = !(connected && (st === 'off' || st === 'failed'));
+  // While Asterisk pauses (resumes) the button stays where it is, so the focus
+  // does not jump away before Resume (Pause) replaces it; a second click is refused.
   $('btn-rec-pause').hidden = !(connected && (st === 'recording' || st === 'pausing'));
-  $('btn-rec-pause').disabled = st === 'pausing';
   $('btn-rec-resume').hidden = !(connected && paused);
-  $('btn-rec-resume').disabled = st === 'resuming';
 }
 
 function renderScreenPop(call) {
