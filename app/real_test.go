@@ -45,6 +45,8 @@ type realWorld struct {
 	ari      *ari.Client // the app's client (app "ccaas")
 	cust     *ari.Client // the test's client (app "ccaas-test"): customers' far ends
 	agents   map[string]ccaas.Agent
+	db       *sqlite.DB
+	tenant   ccaas.Tenant
 	startApp func()
 	stopApp  func()
 }
@@ -92,8 +94,9 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &realWorld{t: t, cust: cust, agents: map[string]ccaas.Agent{}}
+	w := &realWorld{t: t, cust: cust, agents: map[string]ccaas.Agent{}, db: db}
 	ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
+	w.tenant = ten
 	var members []ccaas.Member
 	for i, name := range []string{"alice", "bob"} {
 		hash, _ := bcrypt.GenerateFromPassword([]byte(name+"-pw"), bcrypt.MinCost)
