@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"net/netip"
 	"net/http"
 	"os"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari"
 	cchttp "github.com/ccaas/ccaas/http"
+	"github.com/ccaas/ccaas/outbox"
 	"github.com/ccaas/ccaas/sqlite"
 )
 
@@ -40,6 +42,9 @@ type childConfig struct {
 	// CheckInvariants makes every tenant loop check its invariants after
 	// every input (costly: for small runs and tests).
 	CheckInvariants bool `json:"checkInvariants"`
+	// Webhooks runs the webhook sender, allowed to reach loopback (the
+	// bench's receiver), woken by the recorder as in serve.
+	Webhooks bool `json:"webhooks"`
 }
 
 // childReady is the child's one line on standard output once it serves.
@@ -101,6 +106,12 @@ func runProduct(stdin io.Reader, stdout io.Writer) error {
 	}
 	inv := &violations{}
 	acfg := app.Config{ARI: client, Store: db, Logger: log, Application: cfg.App, CountEvent: metrics.CountEvent}
+	if cfg.Webhooks {
+		sender := outbox.New(outbox.Config{Store: db, Client: outbox.NewClient([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}), Log: log,
+			Finished: metrics.WebhookAttempt})
+		acfg.OutboxWritten = sender.Wake
+		go sender.Run(ctx)
+	}
 	if cfg.CheckInvariants {
 		acfg.CheckInvariants = inv.add
 	}
