@@ -39,6 +39,9 @@ type Settings struct {
 	// RecordingRetentionDays: recordings are deleted this many days after
 	// they were made.
 	RecordingRetentionDays int `db:"recording_retention_days"`
+	// RecordOther says when calls through no queue are recorded (an
+	// agent's outbound calls, calls between agents): a ccaas.Record… mode.
+	RecordOther string `db:"record_other"`
 }
 
 // When the screen pop opens (Settings.ScreenPopOn).

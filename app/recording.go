@@ -38,10 +38,23 @@ type callRecording struct {
 	failedOnce  bool          // a start failed on this call (kept in its record)
 }
 
-// recordOnAnswer starts the recording of a call whose queue records every
-// call, when its first agent is connected.
+// recordMode is when the call is recorded: as its queue says, or for a call
+// through no queue (outbound, between agents) as its tenant said when it
+// was dialled.
+func (c *call) recordMode() string {
+	if c.queue != nil {
+		return c.queue.Record
+	}
+	if c.recordOther == "" {
+		return ccaas.RecordNever
+	}
+	return c.recordOther
+}
+
+// recordOnAnswer starts the recording of a call recorded always, when it
+// is answered.
 func (t *tenant) recordOnAnswer(c *call) {
-	if c.queue != nil && c.queue.Record == ccaas.RecordAlways && c.customer != "" {
+	if c.recordMode() == ccaas.RecordAlways && c.rec == nil {
 		t.startRecording(c, "")
 	}
 }
@@ -54,8 +67,8 @@ func (t *tenant) startRecordingCmd(ag *agent, id ccaas.CallID) error {
 		return err
 	}
 	switch {
-	case c.customer == "" || c.queue == nil || c.queue.Record == ccaas.RecordNever:
-		return fmt.Errorf("%w: calls of this queue are not recorded", ErrNotAllowed)
+	case c.recordMode() == ccaas.RecordNever:
+		return fmt.Errorf("%w: this call is not recorded (its queue's or your tenant's setting)", ErrNotAllowed)
 	case c.rec != nil && c.rec.state != cti.RecFailed:
 		return fmt.Errorf("%w: the call is already being recorded", ErrNotAllowed)
 	}
@@ -186,7 +199,7 @@ func (t *tenant) recordingNotice(c *call, ag *agent, kind string) {
 func (c *call) recordingView() *cti.RecordingView {
 	rec := c.rec
 	if rec == nil {
-		if c.queue != nil && c.queue.Record == ccaas.RecordOnDemand && c.customer != "" {
+		if c.recordMode() == ccaas.RecordOnDemand {
 			return &cti.RecordingView{State: cti.RecOff}
 		}
 		return nil

@@ -179,3 +179,48 @@ func TestNeverRecordedQueue(t *testing.T) {
 		}
 	})
 }
+
+// TestRecordingCallsThroughNoQueue: the tenant's setting records an agent's
+// outbound calls from the answer; a call between agents, on demand, is
+// recorded once one of them starts it.
+func TestRecordingCallsThroughNoQueue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{settings: &ccaas.Settings{NotifyIncoming: true, Trunk: "pstn", RecordOther: ccaas.RecordAlways}})
+		sa, ka := w.login("alice")
+		sb, kb := w.login("bob")
+		ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdNotReady})
+		ka.state(t, "not_ready")
+		ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdDial, Number: "+4930555"})
+		out := recState(t, ka, cti.RecRecording)
+		time.Sleep(4 * time.Second)
+		ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdHangup, Call: out.Call.ID})
+		ka.call(t, "ended")
+		if rec := w.record(out.Call.ID); rec.Recording == "" || rec.RecordingSeconds != 4 || rec.Direction != ccaas.DirOutbound {
+			t.Fatalf("outbound call record: %q %d s %s", rec.Recording, rec.RecordingSeconds, rec.Direction)
+		}
+
+		s := ccaas.Settings{NotifyIncoming: true, Trunk: "pstn", RecordOther: ccaas.RecordOnDemand}
+		if err := w.db.SetSettings(context.Background(), w.tenant.ID, s); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.app.Reload(context.Background(), w.tenant.ID); err != nil {
+			t.Fatal(err)
+		}
+		w.ready(sb, kb)
+		ka.state(t, "not_ready")
+		ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdDial, Number: "1002"})
+		in := kb.next(t, "alice calls bob", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		ok(t, w, sb, kb, cti.Command{Cmd: cti.CmdAnswer, Call: in.Call.ID})
+		if m := kb.call(t, "connected"); m.Call.Recording == nil || m.Call.Recording.State != cti.RecOff {
+			t.Fatalf("between agents on demand: %+v", m.Call.Recording)
+		}
+		ok(t, w, sb, kb, cti.Command{Cmd: cti.CmdStartRecording, Call: in.Call.ID})
+		recState(t, ka, cti.RecRecording) // both see it
+		recState(t, kb, cti.RecRecording)
+		ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdHangup, Call: in.Call.ID})
+		kb.call(t, "ended")
+		if rec := w.record(in.Call.ID); rec.Recording == "" || rec.Direction != ccaas.DirInternal {
+			t.Fatalf("internal call record: %q %s", rec.Recording, rec.Direction)
+		}
+	})
+}

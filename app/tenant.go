@@ -184,8 +184,10 @@ type call struct {
 	// recordings are those its agents may hear in their browser (its
 	// voicemail)
 	recordings []ccaas.RecordingID
-	// rec is the call's recording (recording.go), nil before one starts
-	rec *callRecording
+	// rec is the call's recording (recording.go), nil before one starts;
+	// recordOther is the tenant's mode for a call through no queue
+	rec         *callRecording
+	recordOther string
 }
 
 // legRecord is one agent's part in a call, for the call record.

@@ -464,6 +464,10 @@ func ParseSettingsForm(v url.Values, s ccaas.Settings, keys []string) (ccaas.Set
 		s.ScreenPopOn = ccaas.ScreenPopOnAnswer
 	}
 	e.check("screen_pop_on", validate.ScreenPopOn(s.ScreenPopOn))
+	if s.RecordOther = text(v, e, "record_other"); s.RecordOther == "" {
+		s.RecordOther = ccaas.RecordNever
+	}
+	e.check("record_other", validate.RecordMode(s.RecordOther))
 	s.RecordingRetentionDays = number(v, e, "retention_days", s.RecordingRetentionDays) // empty: as it was
 	e.check("retention_days", validate.RetentionDays(s.RecordingRetentionDays))
 	if len(e) > 0 {

@@ -45,7 +45,7 @@ func (a *admin) settingsSave(c *gin.Context, cfg ccaas.TenantConfig) {
 		// the admin's entries come back, the template with its mistake
 		shown := cfg.Settings
 		shown.NotifyIncoming, shown.AgentCallsNotReady = v.Get("notify_incoming") == "on", v.Get("agent_calls_not_ready") == "on"
-		shown.ScreenPopURL, shown.ScreenPopOn = v.Get("screen_pop_url"), v.Get("screen_pop_on")
+		shown.ScreenPopURL, shown.ScreenPopOn, shown.RecordOther = v.Get("screen_pop_url"), v.Get("screen_pop_on"), v.Get("record_other")
 		a.showSettings(c, http.StatusUnprocessableEntity, cfg, shown, v, errs)
 		return
 	}

@@ -421,7 +421,7 @@ func (d *DB) AddReason(ctx context.Context, tenant ccaas.TenantID, reason string
 }
 
 // settingsColumns are the columns of ccaas.Settings.
-const settingsColumns = `notify_incoming, agent_calls_not_ready, trunk, caller_id, screen_pop_url, screen_pop_on, recording_retention_days`
+const settingsColumns = `notify_incoming, agent_calls_not_ready, trunk, caller_id, screen_pop_url, screen_pop_on, recording_retention_days, record_other`
 
 // SetSettings changes a tenant's switches, outbound calling and retention
 // (0 days keeps the current one).
@@ -429,9 +429,12 @@ func (d *DB) SetSettings(ctx context.Context, tenant ccaas.TenantID, s ccaas.Set
 	if s.ScreenPopOn == "" {
 		s.ScreenPopOn = ccaas.ScreenPopOnAnswer
 	}
+	if s.RecordOther == "" {
+		s.RecordOther = ccaas.RecordNever
+	}
 	_, err := d.db.ExecContext(ctx, `UPDATE tenants SET notify_incoming = ?, agent_calls_not_ready = ?, trunk = ?, caller_id = ?, screen_pop_url = ?, screen_pop_on = ?,
-		recording_retention_days = CASE WHEN ? > 0 THEN ? ELSE recording_retention_days END WHERE id = ?`,
-		s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, s.ScreenPopURL, s.ScreenPopOn, s.RecordingRetentionDays, s.RecordingRetentionDays, tenant)
+		recording_retention_days = CASE WHEN ? > 0 THEN ? ELSE recording_retention_days END, record_other = ? WHERE id = ?`,
+		s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, s.ScreenPopURL, s.ScreenPopOn, s.RecordingRetentionDays, s.RecordingRetentionDays, s.RecordOther, tenant)
 	if err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}

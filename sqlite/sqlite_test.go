@@ -91,7 +91,7 @@ func TestTenantConfigRoundTrip(t *testing.T) {
 	if s := cfg.Settings; s.ScreenPopURL != "" || s.ScreenPopOn != ccaas.ScreenPopOnAnswer {
 		t.Fatalf("a new tenant's screen pop = %+v", s)
 	}
-	want := ccaas.Settings{NotifyIncoming: true, Trunk: "itsp", CallerID: "Acme", ScreenPopURL: "https://crm.example/?p={caller}", ScreenPopOn: ccaas.ScreenPopOnOffer, RecordingRetentionDays: 30}
+	want := ccaas.Settings{NotifyIncoming: true, Trunk: "itsp", CallerID: "Acme", ScreenPopURL: "https://crm.example/?p={caller}", ScreenPopOn: ccaas.ScreenPopOnOffer, RecordingRetentionDays: 30, RecordOther: ccaas.RecordAlways}
 	if err := db.SetSettings(ctx, ten.ID, want); err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ const adminUsage = `usage:
                    [--max-wait S --overflow hangup|queue|extension --overflow-target QUEUE-NAME|EXTENSION]
                    [--announce S] [--record never|always|demand]
   ccaas reason add --domain D --reason R
-  ccaas tenant set --domain D [--notify on|off] [--agent-calls-not-ready on|off] [--trunk ENDPOINT] [--caller-id ID]
+  ccaas tenant set --domain D [--record-other never|always|demand] [--notify on|off] [--agent-calls-not-ready on|off] [--trunk ENDPOINT] [--caller-id ID]
                    [--retention-days N] [--did NUMBER …] [--remove-did NUMBER …]   (assign the numbers customers dial to the tenant,
                    or take them away; a queue rings only numbers of its tenant)
   ccaas variable add --domain D --key "Shown name" --variable CHANNEL_VARIABLE   (at most 10 per tenant)
@@ -131,6 +131,7 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 		callerID := fs.String("caller-id", "", `caller id of outbound calls, e.g. "Acme" <5550000>`)
 		screenPop := fs.String("screen-pop", "", `the address agents' pages open for a call, e.g. "https://crm.example/search?phone={caller}" ("" for none)`)
 		screenPopOn := fs.String("screen-pop-on", "", "answer or offer: when the screen pop opens")
+		recordOther := fs.String("record-other", "", "never, always or demand: recording of calls through no queue (outbound, between agents)")
 		retention := fs.Int("retention-days", 0, "keep recordings (voicemails) this many days, 1 to 3650 (0: as it is)")
 		var addDIDs, removeDIDs listFlag
 		fs.Var(&addDIDs, "did", "assign a number (DID) to the tenant (repeatable)")
@@ -197,6 +198,12 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 					return "", flagErr("--screen-pop-on", err)
 				}
 				s.ScreenPopOn = *screenPopOn
+			}
+			if *recordOther != "" {
+				if err := validate.RecordMode(*recordOther); err != nil {
+					return "", flagErr("--record-other", err)
+				}
+				s.RecordOther = *recordOther
 			}
 			if *retention != 0 {
 				if err := validate.RetentionDays(*retention); err != nil {
