@@ -71,7 +71,7 @@ type agentClient struct {
 	// hanging are the calls whose hang-up is planned: a call is connected
 	// once, however many call messages say so (a recording starting, a pause)
 	hanging map[string]bool
-	closed chan struct{}
+	closed  chan struct{}
 
 	// a probe waiting for a message (see expect)
 	pmu    sync.Mutex
