@@ -36,9 +36,9 @@ type Store interface {
 	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]ccaas.Delivery, error)
 	// NextDue is when the next pending delivery is due (zero if none is).
 	NextDue(ctx context.Context) (time.Time, error)
-	// FinishAttempt keeps an attempt's outcome; a delivery done makes the
-	// next of its key due.
-	FinishAttempt(ctx context.Context, a ccaas.Attempt) error
+	// FinishAttempts keeps attempts' outcomes, in one transaction; a
+	// delivery done makes the next of its key due.
+	FinishAttempts(ctx context.Context, as []ccaas.Attempt) error
 	// PruneDeliveries removes deliveries done and made before before.
 	PruneDeliveries(ctx context.Context, before time.Time) (int64, error)
 }
@@ -55,7 +55,8 @@ type Config struct {
 	// Poll is the longest wait between two looks at the outbox; Wake
 	// ends a wait early (the recorder wrote rows); default 30 s.
 	Poll time.Duration
-	// Batch is how many deliveries are tried at once; default 16.
+	// Batch is how many deliveries are tried at once (their outcomes are
+	// kept in one transaction); default 64.
 	Batch int
 	// Keep is how long done deliveries stay for the admin page; default 7 days.
 	Keep time.Duration
@@ -68,7 +69,7 @@ type Config struct {
 const (
 	DefaultTimeout = 10 * time.Second
 	DefaultPoll    = 30 * time.Second
-	DefaultBatch   = 16
+	DefaultBatch   = 64
 	DefaultKeep    = 7 * 24 * time.Hour
 )
 
@@ -153,16 +154,39 @@ func (s *Sender) SendDue(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	attempts := make([]*ccaas.Attempt, len(due))
 	var wg sync.WaitGroup
-	for _, d := range due {
-		wg.Go(func() { s.deliver(ctx, d) })
+	for i, d := range due {
+		wg.Go(func() { attempts[i] = s.deliver(ctx, d) })
 	}
 	wg.Wait()
+	var kept []ccaas.Attempt
+	for _, a := range attempts {
+		if a != nil {
+			kept = append(kept, *a)
+		}
+	}
+	if len(kept) == 0 {
+		return len(due), nil
+	}
+	// kept even when ctx ends meanwhile: the receivers have them
+	kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := s.cfg.Store.FinishAttempts(kctx, kept); err != nil {
+		s.cfg.Log.Warn("webhook attempts not kept; they will be made again", "deliveries", len(kept), "err", err)
+		return len(due), nil
+	}
+	if s.cfg.Finished != nil {
+		for _, a := range kept {
+			s.cfg.Finished(a.State)
+		}
+	}
 	return len(due), nil
 }
 
-// deliver makes one attempt and keeps its outcome.
-func (s *Sender) deliver(ctx context.Context, d ccaas.Delivery) {
+// deliver makes one attempt and says its outcome (nil: the sender is
+// stopping, the attempt does not count).
+func (s *Sender) deliver(ctx context.Context, d ccaas.Delivery) *ccaas.Attempt {
 	now := time.Now()
 	a := ccaas.Attempt{Delivery: d.ID, Webhook: d.Webhook, Key: d.Key, At: now}
 	if now.Sub(d.Created) >= webhook.GiveUpAfter {
@@ -175,7 +199,7 @@ func (s *Sender) deliver(ctx context.Context, d ccaas.Delivery) {
 		case a.Error == "":
 			a.State = ccaas.DeliveryDelivered
 		case ctx.Err() != nil:
-			return // stopping: the attempt does not count, it is made again after the restart
+			return nil // stopping: the attempt does not count, it is made again after the restart
 		case next.Sub(d.Created) >= webhook.GiveUpAfter:
 			a.State = ccaas.DeliveryFailed
 		default:
@@ -186,16 +210,7 @@ func (s *Sender) deliver(ctx context.Context, d ccaas.Delivery) {
 		s.cfg.Log.Info("webhook delivery failed", "tenant", d.Tenant, "webhook", d.Webhook, "event", d.EventID,
 			"attempt", d.Attempts+1, "status", a.Status, "err", a.Error, "state", a.State)
 	}
-	// kept even when ctx ends meanwhile: the receiver has it
-	kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := s.cfg.Store.FinishAttempt(kctx, a); err != nil {
-		s.cfg.Log.Warn("webhook attempt not kept; it will be made again", "delivery", d.ID, "err", err)
-		return
-	}
-	if s.cfg.Finished != nil {
-		s.cfg.Finished(a.State)
-	}
+	return &a
 }
 
 // maxAnswer is how much of an answer's body is read (so the connection can

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -216,7 +217,26 @@ func (d *DB) NextDue(ctx context.Context) (time.Time, error) {
 // (delivered or failed) makes the next pending one of its webhook and key
 // due at once.
 func (d *DB) FinishAttempt(ctx context.Context, a ccaas.Attempt) error {
+	return d.inTx(ctx, func(tx *sqlx.Tx) error { return finishAttempt(ctx, tx, a) })
+}
+
+// FinishAttempts keeps the outcomes of a sender's batch in one transaction
+// (at load, a transaction per delivery was what held the sender back). An
+// attempt whose delivery is no longer pending (another sender kept it, its
+// webhook was deleted) is left out; it is not an error.
+func (d *DB) FinishAttempts(ctx context.Context, as []ccaas.Attempt) error {
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		for _, a := range as {
+			if err := finishAttempt(ctx, tx, a); err != nil && !errors.Is(err, ccaas.ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func finishAttempt(ctx context.Context, tx *sqlx.Tx, a ccaas.Attempt) error {
+	{
 		var next any
 		if a.State == ccaas.DeliveryPending {
 			next = a.NextAt.UTC().Format(timeLayout)
@@ -237,7 +257,7 @@ func (d *DB) FinishAttempt(ctx context.Context, a ccaas.Attempt) error {
 		}
 		_, err = tx.ExecContext(ctx, nextOfKeyQuery, a.At.UTC().Format(timeLayout), a.Webhook, a.Key)
 		return err
-	})
+	}
 }
 
 // PruneDeliveries removes deliveries that are done and were made before

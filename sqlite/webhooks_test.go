@@ -167,6 +167,10 @@ func TestOutboxOrderPerKey(t *testing.T) {
 	if err := db.FinishAttempt(ctx, ccaas.Attempt{Delivery: a1.ID, Webhook: h1.ID, Key: "call:a", State: ccaas.DeliveryDelivered}); !errors.Is(err, ccaas.ErrNotFound) {
 		t.Fatalf("a done delivery finished again: %v", err)
 	}
+	// in a sender's batch the same is left out, the others kept
+	if err := db.FinishAttempts(ctx, []ccaas.Attempt{{Delivery: a1.ID, Webhook: h1.ID, Key: "call:a", State: ccaas.DeliveryDelivered}}); err != nil {
+		t.Fatalf("a batch with a done delivery: %v", err)
+	}
 	// given up without a request: a3 becomes due
 	a2 := find(h1.ID, "a2")
 	if err := db.FinishAttempt(ctx, ccaas.Attempt{Delivery: a2.ID, Webhook: h1.ID, Key: "call:a", At: at.Add(6 * time.Second),
