@@ -202,20 +202,7 @@ func TestOutboxQueriesUseIndexes(t *testing.T) {
 		dueQuery:       "webhook_deliveries_due",
 		nextOfKeyQuery: "webhook_deliveries_key",
 	} {
-		rows, err := db.db.Queryx(`EXPLAIN QUERY PLAN `+q, "2026-12-07T10:00:00.000Z", 1, "call:a")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, db, q, "2026-12-07T10:00:00.000Z", 1, "call:a")
 		if !strings.Contains(strings.Join(plan, "\n"), index) {
 			t.Errorf("no use of %s:\n%s\nin %s", index, strings.Join(plan, "\n"), q)
 		}
@@ -224,5 +211,15 @@ func TestOutboxQueriesUseIndexes(t *testing.T) {
 				t.Errorf("a full scan:\n%s\nin %s", strings.Join(plan, "\n"), q)
 			}
 		}
+	}
+}
+
+// The reports' recorded calls read through the calls' period index and the
+// recordings' key.
+func TestCallRecordingsQueryUsesIndexes(t *testing.T) {
+	db := openTest(t)
+	plan := strings.Join(queryPlan(t, db, callRecordingsQuery, 1, "2026-12-07T00:00:00.000Z", "2026-12-08T00:00:00.000Z", 500), "\n")
+	if !strings.Contains(plan, "calls_tenant_arrived") || strings.Contains(plan, "SCAN r") || strings.Contains(plan, "SCAN recordings") {
+		t.Fatalf("plan:\n%s", plan)
 	}
 }
