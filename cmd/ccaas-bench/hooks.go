@@ -3,9 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
-	"net/http"
 	"sync/atomic"
 	"time"
 
