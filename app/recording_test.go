@@ -224,3 +224,32 @@ func TestRecordingCallsThroughNoQueue(t *testing.T) {
 		}
 	})
 }
+
+// TestSupervisorSeesAPausedRecording: while an agent's call recording is
+// paused, their supervisor's team view says who paused it and since when;
+// the resume clears it.
+func TestSupervisorSeesAPausedRecording(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		opts := worldOpts{queues: recordingQueue(ccaas.RecordAlways)}
+		w := supervisedWorld(t, opts)
+		_, kc, snap := w.loginWith("carol")
+		b := newBoard(snap.Team)
+		sa, ka := w.login("alice")
+		w.ready(sa, ka)
+		w.sim.PlaceCall(asterisksim.CallSpec{From: "+4930666", DID: testDID})
+		offer := ka.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+		ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+		recState(t, ka, cti.RecRecording)
+		ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdPauseRecording, Call: offer.Call.ID})
+		recState(t, ka, cti.RecPaused)
+		b.until(t, kc, "alice's recording paused", func(b *teamBoard) bool {
+			c := b.agents["alice"].Call
+			return c != nil && c.RecordingPausedBy == "Alice" && c.RecordingPausedSince != nil
+		})
+		ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdResumeRecording, Call: offer.Call.ID})
+		b.until(t, kc, "alice's recording resumed", func(b *teamBoard) bool {
+			c := b.agents["alice"].Call
+			return c != nil && c.RecordingPausedBy == "" && c.RecordingPausedSince == nil
+		})
+	})
+}

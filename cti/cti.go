@@ -311,6 +311,10 @@ type TeamCallView struct {
 	Since     *time.Time   `json:"since"` // answered, or offered while ringing
 	Held      bool         `json:"held"`
 	HeldSince *time.Time   `json:"heldSince"`
+	// RecordingPausedBy and RecordingPausedSince: the call's recording is
+	// paused (a card number is being read out), by that agent, since then.
+	RecordingPausedBy    string     `json:"recordingPausedBy,omitempty"`
+	RecordingPausedSince *time.Time `json:"recordingPausedSince,omitempty"`
 }
 
 // TeamQueueView is one queue an agent of the supervisor's teams serves.

@@ -2,7 +2,7 @@
 // recording, pauses it while a card number is read out (the page says who
 // paused it and for how long) and resumes it; an admin then finds the call
 // on the reports page with its pause, and plays the recording in the page,
-// seeking in it.
+// seeking in it. Meanwhile her supervisor's team view shows the pause.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { login, placeCall, useDemo, WAIT } from './harness.mjs';
@@ -13,8 +13,10 @@ const text = (page, sel, want, timeout) => demo.text(page, sel, want, timeout);
 
 test('an agent pauses the recording for a card number; an admin plays it back', async () => {
   const alice = await demo.open();
+  const carol = await demo.open();
   const admin = await demo.open('/admin/login');
   try {
+    await login(carol, 'carol', 'carol-demo', 'demo.local');
     await login(alice, 'alice', 'alice-demo', 'demo.local');
     await alice.click('#btn-ready');
     await text(alice, '#agent-state', 'Ready');
@@ -33,6 +35,9 @@ test('an agent pauses the recording for a card number; an admin plays it back', 
     await text(alice, '#rec-pause-timer', /^0:0[1-9]$/);
     assert.equal(await alice.evaluate(() => document.activeElement && document.activeElement.id), 'btn-rec-resume', 'the focus moves to Resume');
     await assertClean(alice, 'a paused recording');
+    // her supervisor sees who paused it, and for how long
+    await text(carol, '#team-panel tr[data-agent="alice"] .team-rec-paused', /^Recording paused by Alice .* for 0:0[0-9]$/);
+    await assertClean(carol, 'the team view with a paused recording');
     await alice.click('#btn-rec-resume');
     await text(alice, '#call-rec', 'Recording');
     assert.equal(await alice.isVisible('#call-rec-paused'), false);
@@ -64,6 +69,7 @@ test('an agent pauses the recording for a card number; an admin plays it back', 
     await assertClean(admin, 'reports with a recorded call');
   } finally {
     await alice.context().close();
+    await carol.context().close();
     await admin.context().close();
   }
 });
