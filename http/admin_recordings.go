@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,7 +32,21 @@ type RecordingAudio interface {
 type recordedCalls struct {
 	Rows    []recordedCall
 	Limited bool // the list stops at its limit
+	// the search: a queue, an agent, a caller number (part of it); the
+	// choices offered; the period's fields, kept in the search form
+	Queue, Agent, Caller string
+	Queues               []string
+	Agents               []choiceOf
+	Period               [][2]string
+	Problem              string // a search value that is refused
+	Filtered             bool
 }
+
+// choiceOf is an option of a select.
+type choiceOf struct{ Value, Label string }
+
+// maxCallerSearch bounds the caller number searched for.
+const maxCallerSearch = 32
 
 // recordedCall is one row of it.
 type recordedCall struct {
@@ -93,9 +108,43 @@ func (a *admin) recordedCalls(c *gin.Context, q reportQuery) (*recordedCalls, bo
 	}
 	may := a.sees(s, cfg)
 	out := &recordedCalls{Limited: len(rows) >= maxListedRecordings}
+	for _, k := range []string{"from", "to", "by", "tz"} {
+		out.Period = append(out.Period, [2]string{k, q.form.Get(k)})
+	}
+	for _, qu := range cfg.Queues {
+		out.Queues = append(out.Queues, qu.Name)
+	}
+	for _, ag := range cfg.Agents {
+		if s.Role == ccaas.RoleAdmin || s.Agent == ag.ID || may(ccaas.CallRecord{Agents: []ccaas.CallAgent{{Agent: ag.ID}}}) {
+			out.Agents = append(out.Agents, choiceOf{Value: ag.Username, Label: ag.Name})
+		}
+	}
+	v := c.Request.URL.Query()
+	out.Queue, out.Agent, out.Caller = strings.TrimSpace(v.Get("rec_queue")), strings.TrimSpace(v.Get("rec_agent")), strings.TrimSpace(v.Get("rec_caller"))
+	out.Filtered = out.Queue != "" || out.Agent != "" || out.Caller != ""
+	var agentID ccaas.AgentID
+	switch {
+	case len(out.Caller) > maxCallerSearch || strings.ContainsFunc(out.Caller, func(r rune) bool { return r < ' ' }):
+		out.Problem = fmt.Sprintf("Search a caller number of at most %d characters.", maxCallerSearch)
+	case out.Agent != "":
+		for _, ag := range cfg.Agents {
+			if ag.Username == out.Agent {
+				agentID = ag.ID
+			}
+		}
+		if agentID == 0 {
+			out.Problem = "There is no such agent: choose one from the list."
+		}
+	}
+	if out.Problem != "" {
+		return out, true
+	}
 	for _, row := range rows {
 		r := row.Call
-		if !may(r) {
+		if !may(r) || out.Queue != "" && r.QueueName != out.Queue || out.Caller != "" && !strings.Contains(r.Number, out.Caller) {
+			continue
+		}
+		if agentID != 0 && !slices.ContainsFunc(r.Agents, func(a ccaas.CallAgent) bool { return a.Agent == agentID && !a.Joined.IsZero() }) {
 			continue
 		}
 		var agents []string

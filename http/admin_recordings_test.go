@@ -89,10 +89,36 @@ func TestRecordedCallsOnTheReports(t *testing.T) {
 		}
 	}
 
+	// the search: by agent, by (part of) the caller's number, by queue; hostile values refused
+	for _, tc := range []struct {
+		query        string
+		north, south bool
+		says         string
+	}{
+		{"&rec_agent=zed", false, true, ""},
+		{"&rec_caller=4930111", true, false, ""},
+		{"&rec_queue=Sales&rec_caller=%2B4930", true, true, ""},
+		{"&rec_queue=Nope", false, false, "No recorded calls in this period that match the search."},
+		{"&rec_agent=ghost", false, false, "There is no such agent: choose one from the list."},
+		{"&rec_caller=" + strings.Repeat("9", 40), false, false, "Search a caller number of at most 32 characters."},
+		{"&rec_caller=%3Cscript%3E", false, false, "No recorded calls in this period that match the search."},
+	} {
+		body := admin.get("/admin/reports?" + reportQueryUTC + tc.query).body
+		if strings.Contains(body, "rc1-aaaaaaaaaaaaaaaa") != tc.north || strings.Contains(body, "rc1-bbbbbbbbbbbbbbbb") != tc.south || !strings.Contains(body, tc.says) {
+			t.Errorf("search %s: north %v south %v, want %v %v and %q", tc.query, !tc.north, !tc.south, tc.north, tc.south, tc.says)
+		}
+		if strings.Contains(body, "<script>") {
+			t.Fatal("the search echoed HTML")
+		}
+	}
+
 	sue := f.loggedIn(kindTenantAdmin, "acme.example", "sue", testPassword)
 	page = sue.get("/admin/reports?" + reportQueryUTC)
 	if !strings.Contains(page.body, "rc1-aaaaaaaaaaaaaaaa") || strings.Contains(page.body, "rc1-bbbbbbbbbbbbbbbb") {
 		t.Fatalf("the supervisor of North sees: %s", page.body)
+	}
+	if !strings.Contains(page.body, `<option value="amy">`) || strings.Contains(page.body, `<option value="zed">`) {
+		t.Fatal("the supervisor's agent choices are not her team's")
 	}
 	if r := sue.get("/admin/recordings/rc1-aaaaaaaaaaaaaaaa"); r.status != 200 || len(r.body) != 1000 {
 		t.Fatalf("her team's recording: %d", r.status)

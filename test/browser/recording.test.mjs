@@ -67,6 +67,15 @@ test('an agent pauses the recording for a card number; an admin plays it back', 
     assert.ok(played.duration >= 2 && played.duration < 30, `the recording is ${played.duration} s`);
     assert.ok(Math.abs(played.at - played.duration / 2) < 0.5, `seeked to ${played.at}`);
     await assertClean(admin, 'reports with a recorded call');
+    // found by the caller's number; another number finds nothing
+    await admin.fill('#rec_caller', '0700301');
+    await admin.selectOption('#rec_agent', 'alice');
+    await admin.getByRole('button', { name: 'Find' }).click();
+    await text(admin, '#recordings-table', /\+4930700301/);
+    await admin.fill('#rec_caller', '9999999');
+    await admin.getByRole('button', { name: 'Find' }).click();
+    await text(admin, '#recorded ~ p', /^No recorded calls in this period that match the search\.$/);
+    await assertClean(admin, 'recorded calls searched, none found');
   } finally {
     await alice.context().close();
     await carol.context().close();
