@@ -29,6 +29,13 @@ type CallRecord struct {
 	// are stored apart (an agent gives theirs during the call or in the
 	// wrapup after it) and filled in when a record is read back.
 	Dispositions []Disposition
+	// Recording is the call's recording ("" if none was made);
+	// RecordingSeconds its length, without the pauses; RecordingFailed: a
+	// recording should have been made but Asterisk could not start it.
+	Recording        RecordingID
+	RecordingSeconds int
+	RecordingPauses  []RecordingPause
+	RecordingFailed  bool
 }
 
 // CallAgent is one agent's part in a call.

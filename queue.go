@@ -20,9 +20,12 @@ type Queue struct {
 	AnnounceSeconds int `db:"announce_seconds"`
 	// ServiceLevelSeconds is the service-level target: calls answered within
 	// it count as answered in service level.
-	ServiceLevelSeconds int      `db:"service_level_seconds"`
-	DIDs                []string `db:"-"`
-	Members             []Member `db:"-"`
+	ServiceLevelSeconds int `db:"service_level_seconds"`
+	// Record says when its calls are recorded: RecordNever, RecordAlways
+	// or RecordOnDemand.
+	Record  string   `db:"record"`
+	DIDs    []string `db:"-"`
+	Members []Member `db:"-"`
 	// WrapupCodes are the codes the queue's agents pick for a call (at most
 	// MaxWrapupCodes), in order; CodeRequired keeps an agent in wrapup
 	// after a call of the queue until they gave one.

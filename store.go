@@ -8,9 +8,8 @@ type Store interface {
 	AgentByUsername(ctx context.Context, tenant TenantID, username string) (Agent, error)
 	Tenants(ctx context.Context) ([]Tenant, error)
 	TenantConfig(ctx context.Context, tenant TenantID) (TenantConfig, error)
-	AppendStateLog(ctx context.Context, changes []StateChange) error
-	AppendCallRecords(ctx context.Context, calls []CallRecord) error
-	// SetDispositions saves agents' dispositions; one that an agent gave
-	// before for the same call is replaced.
-	SetDispositions(ctx context.Context, ds []Disposition) error
+	// AppendRecords writes state changes, call records and the webhook
+	// events that report them in one transaction.
+	AppendRecords(ctx context.Context, r Records) error
+	RecordingStore
 }

@@ -23,6 +23,7 @@ type TenantConfig struct {
 	Reasons   []string       // Not Ready reasons offered to agents
 	Variables []CallVariable // attached data shown to agents, in order
 	DIDs      []string       // the numbers the operator assigned to the tenant, in order; its queues ring some of them
+	Webhooks  []Webhook      // the endpoints events are posted to, without their secrets
 }
 
 // Settings are a tenant's switches and outbound calling.
@@ -32,7 +33,23 @@ type Settings struct {
 	Trunk              string `db:"trunk"`                 // PJSIP endpoint of the outbound trunk
 	CallerID           string `db:"caller_id"`             // caller id of outbound calls
 	EndWrapupEarly     bool   `db:"end_wrapup_early"`      // agents may end their wrapup before its time
+	// ScreenPopURL is the URL template the agent page opens for a call
+	// (package screenpop; "" for none), on ScreenPopOn.
+	ScreenPopURL string `db:"screen_pop_url"`
+	ScreenPopOn  string `db:"screen_pop_on"`
+	// RecordingRetentionDays: recordings are deleted this many days after
+	// they were made.
+	RecordingRetentionDays int `db:"recording_retention_days"`
+	// RecordOther says when calls through no queue are recorded (an
+	// agent's outbound calls, calls between agents): a ccaas.Record… mode.
+	RecordOther string `db:"record_other"`
 }
+
+// When the screen pop opens (Settings.ScreenPopOn).
+const (
+	ScreenPopOnAnswer = "answer" // when the agent answers the call
+	ScreenPopOnOffer  = "offer"  // as soon as the call is offered to them
+)
 
 // DefaultReasons are the Not Ready reasons every tenant has.
 var DefaultReasons = []string{"break", "lunch", "training"}

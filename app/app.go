@@ -47,6 +47,11 @@ type ARI interface {
 	SendDTMF(ctx context.Context, id, dtmf string) error
 	Play(ctx context.Context, channelID string, req ari.PlayRequest) (*ari.Playback, error)
 	StopPlayback(ctx context.Context, id string) error
+	RecordBridge(ctx context.Context, bridgeID string, req ari.RecordRequest) (*ari.LiveRecording, error)
+	PauseRecording(ctx context.Context, name string) error
+	UnpauseRecording(ctx context.Context, name string) error
+	StoredRecordingFile(ctx context.Context, name string) (*ari.RecordingFile, error)
+	DeleteStoredRecording(ctx context.Context, name string) error
 	PutConfig(ctx context.Context, class, typ, id string, fields []ari.ConfigTuple) ([]ari.ConfigTuple, error)
 	DeleteConfig(ctx context.Context, class, typ, id string) error
 	Connected() bool
@@ -94,6 +99,12 @@ type Config struct {
 	// not take before the app stopped; they are logged too. It is called
 	// from the recorder's goroutine and must not block.
 	LostRecords func(kind string, n int)
+	// RecordingFailed, if set, is told of a call recording Asterisk could
+	// not start (metrics); it is called from a tenant loop and must not block.
+	RecordingFailed func()
+	// OutboxWritten, if set, is called after the recorder wrote webhook
+	// events into the outbox (the sender's Wake); it must not block.
+	OutboxWritten func()
 	// CheckInvariants, if set, makes every tenant loop check its invariants
 	// after every input and report violations here (tests).
 	CheckInvariants func(error)
@@ -105,6 +116,9 @@ type Config struct {
 	// on a call, an offer or in wrapup is logged out once it ends. Default
 	// DefaultSessionMaxAge.
 	SessionMaxAge time.Duration
+	// RecordingSweep is how often recordings past their tenant's retention
+	// are deleted; default DefaultRecordingSweep.
+	RecordingSweep time.Duration
 	// QueueLog, if set, receives the queue_log lines that Asterisk's
 	// app_queue would write (a queuelog.Writer's Log writes them to a file).
 	// The tenant loops call it, so it must not block.
@@ -275,6 +289,9 @@ func New(cfg Config) (*App, error) {
 	if cfg.LineWorkers <= 0 {
 		cfg.LineWorkers = 16
 	}
+	if cfg.RecordingSweep <= 0 {
+		cfg.RecordingSweep = DefaultRecordingSweep
+	}
 	a := &App{
 		cfg:       cfg,
 		log:       cfg.Logger,
@@ -344,6 +361,11 @@ func (a *App) Run(ctx context.Context) error {
 	for _, t := range ts {
 		a.startLoop(t)
 	}
+	sweepDone := make(chan struct{})
+	go func() {
+		defer close(sweepDone)
+		a.sweepRecordings(loopCtx)
+	}()
 	<-ctx.Done()
 	a.mu.Lock()
 	a.running = false
@@ -366,6 +388,7 @@ func (a *App) Run(ctx context.Context) error {
 	// is carried out before Run returns, so no agent's line or
 	// account outlives the process
 	a.waitOps(opsAtShutdown)
+	<-sweepDone
 	<-logDone
 	a.records.flush() // what the loops logged while stopping
 	a.records.dropKept()

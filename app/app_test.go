@@ -111,6 +111,8 @@ type worldOpts struct {
 	// lineRetryRate, lineWorkers: app.Config.LineRetryRate, LineWorkers.
 	lineRetryRate float64
 	lineWorkers   int
+	// outboxWritten and recordingFailed are app.Config's.
+	outboxWritten, recordingFailed func()
 	// loopback serves the simulator on a loopback TCP socket (httptest)
 	// instead of in memory, for benchmarks of the real network path: such a
 	// world runs outside a bubble, in real time.
@@ -204,7 +206,7 @@ func newWorld(t testing.TB, opts worldOpts) *world {
 		CheckInvariants: w.violation, LostRecords: w.recordsLost, WaitForPhone: opts.manualPhones, Now: opts.now, QueueLog: opts.queueLog, RequestTimeout: opts.requestTimeout,
 		SessionIdle: opts.sessionIdle, SessionMaxAge: opts.sessionMaxAge,
 		ObservePhase: opts.observePhase, MaxCalls: opts.maxCalls, MaxTenantCalls: opts.maxTenantCalls,
-		LineRetryRate: opts.lineRetryRate, LineWorkers: opts.lineWorkers})
+		LineRetryRate: opts.lineRetryRate, LineWorkers: opts.lineWorkers, OutboxWritten: opts.outboxWritten, RecordingFailed: opts.recordingFailed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1329,14 +1331,9 @@ type blockedStore struct {
 	release chan struct{}
 }
 
-func (s blockedStore) AppendStateLog(ctx context.Context, c []ccaas.StateChange) error {
+func (s blockedStore) AppendRecords(ctx context.Context, r ccaas.Records) error {
 	<-s.release
-	return s.Store.AppendStateLog(ctx, c)
-}
-
-func (s blockedStore) AppendCallRecords(ctx context.Context, c []ccaas.CallRecord) error {
-	<-s.release
-	return s.Store.AppendCallRecords(ctx, c)
+	return s.Store.AppendRecords(ctx, r)
 }
 
 // TestHungDiskDoesNotHoldCalls: the state log and call records are written

@@ -57,8 +57,9 @@ type leg struct {
 	gen       uint64        // bumps on every join attempt; stale results are dropped
 	from      *agent        // who transferred the call to them or invited them
 	muted     bool
-	owed      *owed     // the wrapup of another call this part owes (consult.go)
-	answerAt  time.Time // when their Answer arrived (for the phase timing)
+	owed      *owed              // the wrapup of another call this part owes (consult.go)
+	answerAt  time.Time          // when their Answer arrived (for the phase timing)
+	pop       *cti.ScreenPopView // the screen pop their page opens for the call (nil for none)
 }
 
 func (t *tenant) onARI(ev ari.Event, at time.Time) {
@@ -94,6 +95,8 @@ func (t *tenant) onARI(ev ari.Event, at time.Time) {
 		t.channelGone(e.Channel.ID, dialFailure(e.Cause))
 	case *ari.PlaybackFinished:
 		t.playbackDone(e.Playback.ID)
+	case *ari.RecordingFailed:
+		t.recordingBroke(ccaas.RecordingID(e.Recording.Name), e.Recording.Cause)
 	case *ari.ContactStatusChange:
 		for _, ag := range t.agents {
 			if ag.line.endpoint == e.Endpoint.Resource && ag.line.endpoint != "" {
@@ -290,7 +293,7 @@ func (t *tenant) offer(c *call, ag *agent, role legRole, from *agent) error {
 		return err
 	}
 	t.router.Take(queue.CallID(c.id)) // should it come back, it keeps its turn; the end of the call forgets it
-	l := &leg{ag: ag, state: legOffered, role: role, offeredAt: now, from: from}
+	l := &leg{ag: ag, state: legOffered, role: role, offeredAt: now, from: from, pop: t.screenPop(c, ag)}
 	c.legs = append(c.legs, l)
 	if c.state == callWaiting || c.state == callArriving {
 		c.state = callOffered
@@ -495,6 +498,9 @@ func (t *tenant) joined(c *call, l *leg, gen uint64, withCustomer bool, err erro
 		c.answeredAt = now
 	}
 	c.state = callConnected
+	if first {
+		t.recordOnAnswer(c)
+	}
 	if l.role == roleAnswer && c.queue != nil && !c.direct {
 		t.router.CallAnswered(queue.AgentID(ag.cfg.ID)) // fewest calls and round robin count routed calls only
 	}
@@ -710,6 +716,7 @@ func (c *call) record(tenant ccaas.TenantID) ccaas.CallRecord {
 	for _, h := range c.history {
 		r.Agents = append(r.Agents, ccaas.CallAgent{Agent: h.agent, Role: h.role.String(), Offered: h.offeredAt, Joined: h.joinedAt, Left: h.leftAt, Hold: h.hold, Outcome: h.reason})
 	}
+	c.rec.addTo(&r, c.endedAt)
 	return r
 }
 

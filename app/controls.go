@@ -339,6 +339,8 @@ func (t *tenant) dial(ag *agent, number string) error {
 		state:     callConnected,
 		data:      []cti.DataItem{},
 		bridge:    newID(kindCallBridge, t.cfg.Tenant.ID),
+
+		recordOther: t.cfg.Settings.RecordOther,
 	}
 	l := &leg{ag: ag, state: legConnecting, role: roleDialer, offeredAt: c.arrived}
 	c.legs = []*leg{l}
@@ -429,6 +431,7 @@ func (t *tenant) outboundAnswered(c *call) {
 		}
 		c.customerIn = true
 		l.state, l.joinedAt, c.answeredAt = legConnected, t.now(), t.now()
+		t.recordOnAnswer(c)
 		t.emit(event.CallConnected{At: l.joinedAt, Call: c.id, Agent: c.part(l), Offered: l.offeredAt, Line: l.ag.line.channel})
 		t.step(l.ag, wrapup.InConnected, "")
 		t.broadcast(c, nil, "")

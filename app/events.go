@@ -100,6 +100,8 @@ func (a *App) route(ev ari.Event) (ccaas.TenantID, bool) {
 		return a.channelTenant(e.Channel.ID)
 	case *ari.PlaybackFinished:
 		return tenantOfID(e.Playback.ID)
+	case *ari.RecordingFailed:
+		return tenantOfID(e.Recording.Name)
 	case *ari.ContactStatusChange:
 		return tenantOfID(e.Endpoint.Resource)
 	}

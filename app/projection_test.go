@@ -186,7 +186,7 @@ func TestTeamViewFromEvents(t *testing.T) {
 func TestRecorderRows(t *testing.T) {
 	r := &recorder{inbox: newMailbox()}
 	rec := ccaas.CallRecord{ID: "c1-0000000000000001", Tenant: 1}
-	r.apply(1, []event.Event{
+	r.apply(&tenant{cfg: ccaas.TenantConfig{Tenant: ccaas.Tenant{ID: 1}}}, []event.Event{
 		event.AgentChanged{Agent: alice.ID, Call: rec.ID, By: "Carol", Transition: wrapup.Transition{
 			From: wrapup.Wrapup, To: wrapup.NotReady, Reason: "lunch", Input: wrapup.InNotReady, At: sec(5)}},
 		event.CallQueued{At: sec(6), Call: rec.ID}, // no row
@@ -195,7 +195,8 @@ func TestRecorderRows(t *testing.T) {
 	rows := r.inbox.drain()
 	want := ccaas.StateChange{Tenant: 1, Agent: alice.ID, At: sec(5), From: "wrapup", To: "not_ready", Reason: "lunch",
 		Cause: "not ready", Call: rec.ID, By: "Carol"}
-	if len(rows) != 2 || rows[0] != want || rows[1].(ccaas.CallRecord).ID != rec.ID {
+	if len(rows) != 2 || len(rows[0].(ccaas.Records).StateLog) != 1 || rows[0].(ccaas.Records).StateLog[0] != want ||
+		rows[1].(ccaas.Records).Calls[0].ID != rec.ID {
 		t.Fatalf("rows %+v", rows)
 	}
 }

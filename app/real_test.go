@@ -108,9 +108,9 @@ func newRealWorldWith(t *testing.T, opts realOpts) *realWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &realWorld{t: t, cust: cust, agents: map[string]ccaas.Agent{}, ends: &endCauses{causes: map[string]int{}}}
+	w := &realWorld{t: t, cust: cust, agents: map[string]ccaas.Agent{}, ends: &endCauses{causes: map[string]int{}}, db: db}
 	ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
-	w.db, w.tenant = db, ten
+	w.tenant = ten
 	var members []ccaas.Member
 	for i, name := range []string{"alice", "bob"} {
 		hash, _ := bcrypt.GenerateFromPassword([]byte(name+"-pw"), bcrypt.MinCost)

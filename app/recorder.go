@@ -3,43 +3,95 @@ package app
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/event"
+	"github.com/ccaas/ccaas/webhook"
 )
 
-// recorder appends agent state changes and call records to the store from
-// its own goroutine, in batches, so a slow disk never holds up a tenant loop.
-// It loses nothing it can keep: a batch the store refuses is written again
-// row by row, so a row the store cannot take (a constraint) costs only
-// itself, and rows the store did not answer for in time (a hung disk) are
-// kept and written later.
+// recorder appends agent state changes, call records, dispositions and the
+// webhook events that report them (the outbox) to the store from its own goroutine,
+// in batches, so a slow disk never holds up a tenant loop. It loses nothing
+// it can keep: a batch the store refuses is written again unit by unit (a
+// fact with its events), so a row the store cannot take (a constraint) costs
+// only its unit, and units the store did not answer for in time (a hung
+// disk) are kept and written later.
 type recorder struct {
 	app   *App
 	inbox *mailbox
-	// kept are rows the store did not answer for in time, oldest first;
+	// kept are units the store did not answer for in time, oldest first;
 	// the next write starts with them
-	kept []any
+	kept []ccaas.Records
 }
 
 // apply turns a tenant's events into rows: every agent-state change is a
-// row of the state log, every ended call its record.
-func (r *recorder) apply(tenant ccaas.TenantID, events []event.Event) {
+// row of the state log, every ended call its record, and each event a
+// webhook of the tenant wants an outbox row in the same unit. The JSON is
+// made here, once, so that the rows hold what happened then.
+func (r *recorder) apply(t *tenant, events []event.Event) {
+	tenant := t.cfg.Tenant.ID
 	for _, ev := range events {
+		var unit ccaas.Records
 		switch e := ev.(type) {
 		case event.AgentChanged:
-			r.inbox.post(ccaas.StateChange{
+			unit.StateLog = []ccaas.StateChange{{
 				Tenant: tenant, Agent: e.Agent, At: e.At,
 				From: e.From.String(), To: e.To.String(), Reason: e.Reason, Pending: e.Pending, Cause: e.Input.String(),
 				Call: e.Call, By: e.By,
-			})
+			}}
 		case event.CallEnded:
-			r.inbox.post(e.Record)
+			unit.Calls = []ccaas.CallRecord{e.Record}
 		case event.DispositionGiven:
-			r.inbox.post(e.Disposition)
+			unit.Dispositions = []ccaas.Disposition{e.Disposition}
+		}
+		if len(t.cfg.Webhooks) > 0 {
+			if o, ok := r.outbox(t, ev); ok {
+				unit.Outbox = []ccaas.OutboxEvent{o}
+			}
+		}
+		if !unit.Empty() {
+			r.inbox.post(unit)
 		}
 	}
+}
+
+// outbox is the outbox row of an event, if a webhook of the tenant wants it.
+func (r *recorder) outbox(t *tenant, ev event.Event) (ccaas.OutboxEvent, bool) {
+	h, ok := webhook.Of(ev, t.agentName)
+	if !ok {
+		return ccaas.OutboxEvent{}, false
+	}
+	var to []ccaas.WebhookID
+	for _, w := range t.cfg.Webhooks {
+		if w.Wants(h.Type) {
+			to = append(to, w.ID)
+		}
+	}
+	if len(to) == 0 {
+		return ccaas.OutboxEvent{}, false
+	}
+	o, err := webhook.Outbox(t.cfg.Tenant, h, to)
+	if err != nil {
+		t.log.Error("webhook event not kept: it cannot be encoded", "type", h.Type, "err", err)
+		r.lost(RowOutbox, 1)
+		return ccaas.OutboxEvent{}, false
+	}
+	return o, true
+}
+
+// agentName is an agent's username, a deleted agent's too ("" if unknown).
+func (t *tenant) agentName(id ccaas.AgentID) string {
+	if ag := t.agents[id]; ag != nil {
+		return ag.cfg.Username
+	}
+	for _, d := range t.cfg.Deleted {
+		if d.ID == id {
+			return d.Username
+		}
+	}
+	return ""
 }
 
 // recordEvery is the least time between two writes: what arrives meanwhile
@@ -61,6 +113,7 @@ const (
 	RowStateLog    = "state_log"
 	RowCallRecord  = "call_record"
 	RowDisposition = "disposition"
+	RowOutbox      = "webhook_event"
 )
 
 // run writes until ctx ends, then writes what is left.
@@ -90,75 +143,57 @@ func (r *recorder) run(ctx context.Context) {
 	}
 }
 
-// flush writes the kept rows and what arrived since, the state log first.
+// flush writes the kept units and what arrived since, in one transaction.
 func (r *recorder) flush() {
-	items := append(r.kept, r.inbox.drain()...)
+	units := r.kept
 	r.kept = nil
-	if len(items) == 0 {
+	for _, it := range r.inbox.drain() {
+		units = append(units, it.(ccaas.Records))
+	}
+	if len(units) == 0 {
 		return
 	}
-	var (
-		changes      []ccaas.StateChange
-		calls        []ccaas.CallRecord
-		dispositions []ccaas.Disposition
-	)
-	for _, it := range items {
-		switch v := it.(type) {
-		case ccaas.StateChange:
-			changes = append(changes, v)
-		case ccaas.CallRecord:
-			calls = append(calls, v)
-		case ccaas.Disposition:
-			dispositions = append(dispositions, v)
-		}
-	}
-	for _, c := range writeRows(r, RowStateLog, changes, r.app.store.AppendStateLog) {
-		r.kept = append(r.kept, c)
-	}
-	for _, c := range writeRows(r, RowCallRecord, calls, r.app.store.AppendCallRecords) {
-		r.kept = append(r.kept, c)
-	}
-	// in the order given: an agent's later disposition of a call replaces
-	// the earlier one
-	for _, d := range writeRows(r, RowDisposition, dispositions, r.app.store.SetDispositions) {
-		r.kept = append(r.kept, d)
+	r.kept = r.write(units)
+	if r.app.cfg.OutboxWritten != nil && len(r.kept) < len(units) {
+		r.app.cfg.OutboxWritten()
 	}
 	if over := len(r.kept) - maxKept; over > 0 {
-		r.app.log.Error("the store has not taken rows for a long time; the oldest are lost", "rows", over)
-		r.lostKinds(r.kept[:over])
-		r.kept = append([]any(nil), r.kept[over:]...)
+		r.app.log.Error("the store has not taken rows for a long time; the oldest are lost", "units", over)
+		r.lostUnits(r.kept[:over])
+		r.kept = append([]ccaas.Records(nil), r.kept[over:]...)
 	}
 }
 
-// writeRows appends rows in one transaction. If the store refuses it, each
-// row is written alone; a row it refuses again is logged and counted as
-// lost. It returns the rows the store did not answer for in time, which are
-// kept for the next write.
-func writeRows[R any](r *recorder, kind string, rows []R, appendRows func(context.Context, []R) error) (kept []R) {
-	if len(rows) == 0 {
-		return nil
-	}
+// write appends units in one transaction. If the store refuses it, each
+// unit is written alone; a unit it refuses again is logged and counted as
+// lost. It returns the units the store did not answer for in time, which
+// are kept for the next write.
+func (r *recorder) write(units []ccaas.Records) (kept []ccaas.Records) {
 	ctx, cancel := context.WithTimeout(context.Background(), recordWithin)
 	defer cancel()
-	err := appendRows(ctx, rows)
+	var all ccaas.Records
+	for _, u := range units {
+		all.Add(u)
+	}
+	err := r.app.store.AppendRecords(ctx, all)
 	if err == nil {
 		return nil
 	}
 	if ctx.Err() != nil {
-		r.app.log.Warn("the store did not take the rows in time; they are kept and written again", "kind", kind, "rows", len(rows), "err", err)
-		return rows
+		r.app.log.Warn("the store did not take the rows in time; they are kept and written again", "units", len(units), "err", err)
+		return units
 	}
-	r.app.log.Warn("the store refused a batch of rows; writing them one by one", "kind", kind, "rows", len(rows), "err", err)
-	for i, row := range rows {
-		err := appendRows(ctx, rows[i:i+1])
+	r.app.log.Warn("the store refused a batch of rows; writing them one by one", "units", len(units), "err", err)
+	for i, u := range units {
+		err := r.app.store.AppendRecords(ctx, u)
 		switch {
 		case err == nil:
 		case ctx.Err() != nil:
-			r.app.log.Warn("the store did not take the rows in time; they are kept and written again", "kind", kind, "rows", len(rows)-i, "err", err)
-			return rows[i:]
+			r.app.log.Warn("the store did not take the rows in time; they are kept and written again", "units", len(units)-i, "err", err)
+			return units[i:]
 		default:
-			r.app.log.Error("row lost: the store refuses it", "kind", kind, "row", describeRow(row), "err", err)
-			r.lost(kind, 1)
+			r.app.log.Error("rows lost: the store refuses them", "rows", describeUnit(u), "err", err)
+			r.lostUnits(units[i : i+1])
 		}
 	}
 	return nil
@@ -171,43 +206,43 @@ func (r *recorder) lost(kind string, n int) {
 	}
 }
 
-// dropKept gives up the kept rows (the app stops and the store still does
-// not take them), saying how many.
+// dropKept gives up the kept units (the app stops and the store still
+// does not take them), saying how many.
 func (r *recorder) dropKept() {
 	if len(r.kept) == 0 {
 		return
 	}
-	r.app.log.Error("the store did not take rows before the app stopped; they are lost", "rows", len(r.kept))
-	r.lostKinds(r.kept)
+	r.app.log.Error("the store did not take rows before the app stopped; they are lost", "units", len(r.kept))
+	r.lostUnits(r.kept)
 	r.kept = nil
 }
 
-// lostKinds counts rows of every kind as lost.
-func (r *recorder) lostKinds(rows []any) {
-	r.lost(RowStateLog, countOf[ccaas.StateChange](rows))
-	r.lost(RowCallRecord, countOf[ccaas.CallRecord](rows))
-	r.lost(RowDisposition, countOf[ccaas.Disposition](rows))
+// lostUnits counts the rows of units given up, by kind.
+func (r *recorder) lostUnits(units []ccaas.Records) {
+	var n ccaas.Records
+	for _, u := range units {
+		n.Add(u)
+	}
+	r.lost(RowStateLog, len(n.StateLog))
+	r.lost(RowCallRecord, len(n.Calls))
+	r.lost(RowDisposition, len(n.Dispositions))
+	r.lost(RowOutbox, len(n.Outbox))
 }
 
-func countOf[R any](items []any) int {
-	n := 0
-	for _, it := range items {
-		if _, ok := it.(R); ok {
-			n++
-		}
+// describeUnit names a unit's rows in the log, so a lost one can be told apart.
+func describeUnit(u ccaas.Records) string {
+	var out []string
+	for _, v := range u.StateLog {
+		out = append(out, fmt.Sprintf("state log: tenant %d agent %d at %s: %s → %s (%s)", v.Tenant, v.Agent, v.At.UTC().Format(time.RFC3339Nano), v.From, v.To, v.Cause))
 	}
-	return n
-}
-
-// describeRow names a row in the log, so a lost one can be told apart.
-func describeRow(row any) string {
-	switch v := row.(type) {
-	case ccaas.StateChange:
-		return fmt.Sprintf("tenant %d agent %d at %s: %s → %s (%s)", v.Tenant, v.Agent, v.At.UTC().Format(time.RFC3339Nano), v.From, v.To, v.Cause)
-	case ccaas.CallRecord:
-		return fmt.Sprintf("tenant %d call %s ended %s (%s)", v.Tenant, v.ID, v.Ended.UTC().Format(time.RFC3339Nano), v.EndReason)
-	case ccaas.Disposition:
-		return fmt.Sprintf("tenant %d call %s agent %d disposition %q at %s", v.Tenant, v.Call, v.Agent, v.Code, v.At.UTC().Format(time.RFC3339Nano))
+	for _, v := range u.Calls {
+		out = append(out, fmt.Sprintf("call record: tenant %d call %s ended %s (%s)", v.Tenant, v.ID, v.Ended.UTC().Format(time.RFC3339Nano), v.EndReason))
 	}
-	return fmt.Sprint(row)
+	for _, v := range u.Dispositions {
+		out = append(out, fmt.Sprintf("disposition: tenant %d call %s agent %d %q at %s", v.Tenant, v.Call, v.Agent, v.Code, v.At.UTC().Format(time.RFC3339Nano)))
+	}
+	for _, v := range u.Outbox {
+		out = append(out, fmt.Sprintf("webhook event: tenant %d %s %s (%s)", v.Tenant, v.Type, v.ID, v.Key))
+	}
+	return strings.Join(out, "; ")
 }

@@ -54,11 +54,15 @@ func newRecorderWorld(t *testing.T, wrap func(ccaas.Store) ccaas.Store) *recorde
 	return w
 }
 
-func (w *recorderWorld) change(agent ccaas.AgentID, sec int) ccaas.StateChange {
-	return ccaas.StateChange{Tenant: w.tenant, Agent: agent, At: time.Unix(int64(sec), 0).UTC(), From: "ready", To: "not_ready", Cause: "test"}
+func (w *recorderWorld) change(agent ccaas.AgentID, sec int) ccaas.Records {
+	return ccaas.Records{StateLog: []ccaas.StateChange{{Tenant: w.tenant, Agent: agent, At: time.Unix(int64(sec), 0).UTC(), From: "ready", To: "not_ready", Cause: "test"}}}
 }
 
-func (w *recorderWorld) call(id string) ccaas.CallRecord {
+func (w *recorderWorld) call(id string) ccaas.Records {
+	return ccaas.Records{Calls: []ccaas.CallRecord{w.record(id)}}
+}
+
+func (w *recorderWorld) record(id string) ccaas.CallRecord {
 	at := time.Unix(100, 0).UTC()
 	return ccaas.CallRecord{ID: ccaas.CallID(id), Tenant: w.tenant, Direction: ccaas.DirInbound, Arrived: at, Ended: at.Add(time.Minute), EndReason: ccaas.EndCallerHangup,
 		Agents: []ccaas.CallAgent{{Agent: w.agent, Role: ccaas.PartAnswer, Offered: at, Left: at.Add(time.Minute), Outcome: ccaas.EndCallerHangup}}}
@@ -83,7 +87,7 @@ func (w *recorderWorld) stateRows(t *testing.T) []time.Time {
 // only the refused one is reported lost.
 func TestRecorderWritesAroundARefusedRow(t *testing.T) {
 	w := newRecorderWorld(t, nil)
-	if err := w.db.AppendCallRecords(context.Background(), []ccaas.CallRecord{w.call("c1-dup")}); err != nil {
+	if err := w.db.AppendCallRecords(context.Background(), []ccaas.CallRecord{w.record("c1-dup")}); err != nil {
 		t.Fatal(err)
 	}
 	// a disposition given again replaces the first; one naming another
@@ -92,10 +96,10 @@ func TestRecorderWritesAroundARefusedRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	disposition := func(ten ccaas.TenantID, code string) ccaas.Disposition {
-		return ccaas.Disposition{Tenant: ten, Call: "c1-a", Agent: w.agent, Code: code, At: time.Unix(100, 0).UTC()}
+	disposition := func(ten ccaas.TenantID, code string) ccaas.Records {
+		return ccaas.Records{Dispositions: []ccaas.Disposition{{Tenant: ten, Call: "c1-a", Agent: w.agent, Code: code, At: time.Unix(100, 0).UTC()}}}
 	}
-	for _, it := range []any{
+	for _, it := range []ccaas.Records{
 		w.change(w.agent, 1), w.change(999, 2), w.change(w.agent, 3),
 		w.call("c1-a"), w.call("c1-dup"), w.call("c1-b"),
 		disposition(w.tenant, "Sale"), disposition(other.ID, "Forged"), disposition(w.tenant, "Complaint"),
@@ -138,11 +142,11 @@ func (s *hangingStore) wait(ctx context.Context) error {
 	return nil
 }
 
-func (s *hangingStore) AppendStateLog(ctx context.Context, c []ccaas.StateChange) error {
+func (s *hangingStore) AppendRecords(ctx context.Context, r ccaas.Records) error {
 	if err := s.wait(ctx); err != nil {
 		return err
 	}
-	return s.Store.AppendStateLog(ctx, c)
+	return s.Store.AppendRecords(ctx, r)
 }
 
 func (s *hangingStore) set(hung bool) {

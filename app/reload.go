@@ -52,7 +52,9 @@ type msgReload struct {
 // reload applies a new configuration inside the tenant loop.
 func (t *tenant) reload(cfg ccaas.TenantConfig) {
 	t.cfg.Tenant, t.cfg.Settings, t.cfg.Reasons, t.cfg.Variables = cfg.Tenant, cfg.Settings, cfg.Reasons, cfg.Variables
+	t.cfg.Webhooks, t.cfg.Deleted = cfg.Webhooks, cfg.Deleted
 	t.log = t.app.log.With("tenant", cfg.Tenant.Domain)
+	t.setScreenPop(cfg)
 
 	// queues: update in place (waiting calls hold pointers to them), add new ones
 	keep := make(map[ccaas.QueueID]bool)

@@ -75,6 +75,10 @@ func (v *teamView) apply(events []event.Event) {
 			v.touchCall(e.Call)
 		case event.CallResumed:
 			v.touchCall(e.Call)
+		case event.RecordingPaused:
+			v.touchCall(e.Call)
+		case event.RecordingResumed:
+			v.touchCall(e.Call)
 		case event.CallQueued, event.CallTimedOut, event.CallTransferred:
 			v.queuesDirty = len(v.leaders) > 0
 		case event.CallEnded:
@@ -252,6 +256,12 @@ func teamAgentView(ag *agent) cti.TeamAgentView {
 		}
 		if c.held {
 			cv.HeldSince = timePtr(c.heldSince)
+		}
+		if r := c.rec; r != nil && (r.state == cti.RecPaused || r.state == cti.RecResuming) {
+			cv.RecordingPausedSince = timePtr(r.pausedAt)
+			if r.pausedBy != nil {
+				cv.RecordingPausedBy = r.pausedBy.cfg.Name
+			}
 		}
 		v.Call = cv
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/ccaas/ccaas/event"
 	"github.com/ccaas/ccaas/queue"
 	"github.com/ccaas/ccaas/queuelog"
+	"github.com/ccaas/ccaas/screenpop"
 	"github.com/ccaas/ccaas/wrapup"
 )
 
@@ -198,6 +199,13 @@ type call struct {
 	stasisAt time.Time // when the caller's StasisStart reached the app
 	queuedIn uint64    // the loop input in which the call first entered a queue
 	offers   int       // offers made so far
+	// recordings are those its agents may hear in their browser (its
+	// voicemail)
+	recordings []ccaas.RecordingID
+	// rec is the call's recording (recording.go), nil before one starts;
+	// recordOther is the tenant's mode for a call through no queue
+	rec         *callRecording
+	recordOther string
 }
 
 // legRecord is one agent's part in a call, for the call record.
@@ -234,10 +242,11 @@ type tenant struct {
 	// replies to the input's caller, sent once the projections have read
 	// its events (a logout's queue_log lines are written when it returns)
 	replies []func()
-	figures *figures       // counts for /metrics and the team view (stats.go)
-	team    *teamView      // the supervisors' view (team.go)
-	qlog    *queuelog.Book // the queue_log, if one is written
-	dir     *directory     // the agents' directory (directory.go)
+	figures *figures            // counts for /metrics and the team view (stats.go)
+	team    *teamView           // the supervisors' view (team.go)
+	qlog    *queuelog.Book      // the queue_log, if one is written
+	dir     *directory          // the agents' directory (directory.go)
+	pop     *screenpop.Template // the screen pop (screenpop.go); nil for none
 }
 
 func newTenant(a *App, cfg ccaas.TenantConfig) *tenant {
@@ -260,6 +269,7 @@ func newTenant(a *App, cfg ccaas.TenantConfig) *tenant {
 	}
 	t.team = newTeamView(t, t.figures)
 	t.dir = newDirectory(t, t.figures)
+	t.setScreenPop(cfg)
 	if a.cfg.QueueLog != nil {
 		t.qlog = queuelog.NewBook(cfg.Tenant.Domain, a.cfg.QueueLog)
 	}
@@ -354,7 +364,7 @@ func (t *tenant) publish() {
 	if t.qlog != nil {
 		t.qlog.Apply(t.events)
 	}
-	t.app.records.apply(t.cfg.Tenant.ID, t.events)
+	t.app.records.apply(t, t.events)
 	clear(t.events) // no projection keeps the list
 	t.events = t.events[:0]
 }
@@ -472,6 +482,10 @@ func (t *tenant) handle(m any) {
 		t.reply(m.done, nil)
 	case msgSeedDay:
 		t.team.seed(m)
+	case msgMayHear:
+		t.onMayHear(m)
+	case msgRecordingsDeleted:
+		t.recordingsDeleted(m.ids)
 	default:
 		t.log.Error("tenant loop: unknown input", "type", fmt.Sprintf("%T", m))
 	}
@@ -712,6 +726,10 @@ func (t *tenant) apply(ag *agent, cmd cti.Command, at time.Time) error {
 		return t.mute(ag, cmd.Call, cmd.Cmd == cti.CmdMute)
 	case cti.CmdDTMF:
 		return t.dtmf(ag, cmd.Call, cmd.Digits)
+	case cti.CmdStartRecording:
+		return t.startRecordingCmd(ag, cmd.Call)
+	case cti.CmdPauseRecording, cti.CmdResumeRecording:
+		return t.pauseRecording(ag, cmd.Call, cmd.Cmd == cti.CmdPauseRecording)
 	case cti.CmdMonitor, cti.CmdWhisper, cti.CmdBarge:
 		return t.watchCall(ag, cmd.Agent, cmd.Cmd)
 	case cti.CmdStopWatch:

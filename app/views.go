@@ -57,6 +57,8 @@ func callView(c *call, l *leg) *cti.CallView {
 		EndedAt:     timePtr(c.endedAt),
 		RingSeconds: int(c.ringTime() / time.Second),
 		EndReason:   c.endReason,
+		ScreenPop:   l.pop,
+		Recording:   c.recordingView(),
 	}
 	if c.held {
 		v.HeldSince = timePtr(c.heldSince)

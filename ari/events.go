@@ -47,6 +47,9 @@ const (
 	EventEndpointStateChange  = "EndpointStateChange"
 	EventContactStatusChange  = "ContactStatusChange"
 	EventPeerStatusChange     = "PeerStatusChange"
+	EventRecordingStarted     = "RecordingStarted"
+	EventRecordingFinished    = "RecordingFinished"
+	EventRecordingFailed      = "RecordingFailed"
 )
 
 // StasisStart: a channel entered our application.
@@ -224,6 +227,26 @@ type PeerStatusChange struct {
 	Peer     Peer     `json:"peer"`
 }
 
+// RecordingStarted: a live recording began writing (after a queued one
+// before it on the same channel ended).
+type RecordingStarted struct {
+	EventBase
+	Recording LiveRecording `json:"recording"`
+}
+
+// RecordingFinished: a live recording ended and is stored (state "done"),
+// with its Duration; the stored recording has the same name.
+type RecordingFinished struct {
+	EventBase
+	Recording LiveRecording `json:"recording"`
+}
+
+// RecordingFailed: a live recording could not go on; Recording.Cause says why.
+type RecordingFailed struct {
+	EventBase
+	Recording LiveRecording `json:"recording"`
+}
+
 // UnknownEvent is an event type we do not decode; Raw holds its JSON.
 type UnknownEvent struct {
 	EventBase
@@ -303,6 +326,12 @@ func newEvent(typ string) Event {
 		return &ContactStatusChange{}
 	case EventPeerStatusChange:
 		return &PeerStatusChange{}
+	case EventRecordingStarted:
+		return &RecordingStarted{}
+	case EventRecordingFinished:
+		return &RecordingFinished{}
+	case EventRecordingFailed:
+		return &RecordingFailed{}
 	}
 	return nil
 }

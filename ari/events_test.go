@@ -6,7 +6,7 @@ import (
 
 // eventScenarios are the fixtures that carry recorded events.
 func eventScenarios() []string {
-	return []string{"inbound-queue-call", "agent-line-drop", "customer-dtmf", "asterisk-restart"}
+	return []string{"inbound-queue-call", "agent-line-drop", "customer-dtmf", "asterisk-restart", "customer-recording"}
 }
 
 // TestDecodeRecordedEvents: every event a real Asterisk 22 sent in these

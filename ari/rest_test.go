@@ -513,6 +513,137 @@ func TestRESTAgainstTraces(t *testing.T) {
 			},
 			wantErr: ErrUnprocessable, wantMsg: "Event source was not subscribed to",
 		},
+		// recordings
+		{
+			name: "record a channel", scenario: "customer-recording", id: 2,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.RecordChannel(ctx, "1796661056.39", RecordRequest{Name: "vm-1", Format: "wav", MaxDurationSeconds: 30, IfExists: "fail", Beep: true, TerminateOn: "#"})
+			},
+			check: holds(func(r *LiveRecording) bool {
+				return *r == LiveRecording{Name: "vm-1", Format: "wav", State: RecordingStateQueued, TargetURI: "channel:1796661056.39"}
+			}),
+		},
+		{
+			name: "record a channel under a name taken", scenario: "customer-recording", id: 10,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.RecordChannel(ctx, "1796661056.39", RecordRequest{Name: "vm-1", Format: "wav", IfExists: "fail"})
+			},
+			wantErr: ErrConflict, wantMsg: "Recording 'vm-1' already exists and can not be overwritten",
+		},
+		{
+			name: "record in an unknown format", scenario: "customer-recording", id: 11,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.RecordChannel(ctx, "1796661056.39", RecordRequest{Name: "vm-bad", Format: "bogus"})
+			},
+			wantErr: ErrUnprocessable, wantMsg: "specified format is unknown on this system",
+		},
+		{
+			name: "record with a bad terminating key", scenario: "customer-recording", id: 14,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.RecordChannel(ctx, "1796661056.39", RecordRequest{Name: "vm-bad3", Format: "wav", TerminateOn: "x"})
+			},
+			wantErr: ErrBadRequest, wantMsg: "terminateOn invalid",
+		},
+		{
+			name: "record a gone channel", scenario: "customer-recording", id: 17,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.RecordChannel(ctx, "no-such-channel", RecordRequest{Name: "vm-bad6", Format: "wav"})
+			},
+			wantErr: ErrNotFound, wantMsg: "Channel not found",
+		},
+		{
+			name: "live recording", scenario: "customer-recording", id: 3,
+			call:  func(ctx context.Context, c *Client) (any, error) { return c.LiveRecording(ctx, "vm-1") },
+			check: holds(func(r *LiveRecording) bool { return r.State == RecordingStateRecording && r.Duration == nil }),
+		},
+		{
+			name: "pause a queued recording", scenario: "customer-recording", id: 22,
+			call:    func(ctx context.Context, c *Client) (any, error) { return nil, c.PauseRecording(ctx, "vm-3b") },
+			wantErr: ErrConflict, wantMsg: "Recording not in session",
+		},
+		{
+			name: "pause", scenario: "customer-recording", id: 23,
+			call: func(ctx context.Context, c *Client) (any, error) { return nil, c.PauseRecording(ctx, "vm-3") },
+		},
+		{
+			name: "unpause", scenario: "customer-recording", id: 26,
+			call: func(ctx context.Context, c *Client) (any, error) { return nil, c.UnpauseRecording(ctx, "vm-3") },
+		},
+		{
+			name: "mute", scenario: "customer-recording", id: 27,
+			call: func(ctx context.Context, c *Client) (any, error) { return nil, c.MuteRecording(ctx, "vm-3") },
+		},
+		{
+			name: "unmute", scenario: "customer-recording", id: 29,
+			call: func(ctx context.Context, c *Client) (any, error) { return nil, c.UnmuteRecording(ctx, "vm-3") },
+		},
+		{
+			name: "stop", scenario: "customer-recording", id: 30,
+			call: func(ctx context.Context, c *Client) (any, error) { return nil, c.StopRecording(ctx, "vm-3") },
+		},
+		{
+			name: "stop an ended recording", scenario: "customer-recording", id: 31,
+			call:    func(ctx context.Context, c *Client) (any, error) { return nil, c.StopRecording(ctx, "vm-3") },
+			wantErr: ErrNotFound, wantMsg: "Recording not found",
+		},
+		{
+			name: "cancel", scenario: "customer-recording", id: 35,
+			call: func(ctx context.Context, c *Client) (any, error) { return nil, c.CancelRecording(ctx, "vm-4") },
+		},
+		{
+			name: "record a bridge", scenario: "customer-recording", id: 44,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.RecordBridge(ctx, "rec-bridge-1", RecordRequest{Name: "call-rec-1", Format: "wav"})
+			},
+			check: holds(func(r *LiveRecording) bool { return r.TargetURI == "bridge:rec-bridge-1" }),
+		},
+		{
+			name: "record an unknown bridge", scenario: "customer-recording", id: 49,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.RecordBridge(ctx, "no-such-bridge", RecordRequest{Name: "call-rec-2", Format: "wav"})
+			},
+			wantErr: ErrNotFound, wantMsg: "Bridge not found",
+		},
+		{
+			name: "stored recordings", scenario: "customer-recording", id: 56,
+			call: func(ctx context.Context, c *Client) (any, error) { return c.StoredRecordings(ctx) },
+			check: holds(func(rs []StoredRecording) bool {
+				return len(rs) == 8 && rs[0] == StoredRecording{Name: "call-rec-1", Format: "wav"}
+			}),
+		},
+		{
+			name: "stored recording", scenario: "customer-recording", id: 55,
+			call:  func(ctx context.Context, c *Client) (any, error) { return c.StoredRecording(ctx, "vm-5") },
+			check: holds(func(r *StoredRecording) bool { return *r == StoredRecording{Name: "vm-5", Format: "wav"} }),
+		},
+		{
+			name: "copy a stored recording", scenario: "customer-recording", id: 38,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.CopyStoredRecording(ctx, "vm-1", "vm-1-copy")
+			},
+			check: holds(func(r *StoredRecording) bool { return r.Name == "vm-1-copy" }),
+		},
+		{
+			name: "copy onto a name taken", scenario: "customer-recording", id: 39,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.CopyStoredRecording(ctx, "vm-1", "vm-1-copy")
+			},
+			wantErr: ErrConflict, wantMsg: "A recording with the same name already exists on the system",
+		},
+		{
+			name: "delete a stored recording", scenario: "customer-recording", id: 57,
+			call: func(ctx context.Context, c *Client) (any, error) { return nil, c.DeleteStoredRecording(ctx, "vm-1") },
+		},
+		{
+			name: "delete a deleted recording", scenario: "customer-recording", id: 65,
+			call:    func(ctx context.Context, c *Client) (any, error) { return nil, c.DeleteStoredRecording(ctx, "vm-1") },
+			wantErr: ErrNotFound, wantMsg: "Recording not found",
+		},
+		{
+			name: "file of a deleted recording", scenario: "customer-recording", id: 66,
+			call:    func(ctx context.Context, c *Client) (any, error) { return c.StoredRecordingFile(ctx, "vm-1") },
+			wantErr: ErrNotFound, wantMsg: "Recording not found",
+		},
 		{
 			name: "get unknown playback", scenario: "errors", id: 58,
 			call:    func(ctx context.Context, c *Client) (any, error) { return c.GetPlayback(ctx, "no-such-playback") },

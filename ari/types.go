@@ -135,6 +135,45 @@ type Playback struct {
 	State        string `json:"state"`
 }
 
+// Recording states, as LiveRecording.State names them.
+const (
+	RecordingStateQueued    = "queued"    // asked for; it starts after the channel's earlier recordings
+	RecordingStateRecording = "recording" // under way
+	RecordingStatePaused    = "paused"
+	RecordingStateDone      = "done"     // stored (also after a stop, the hang-up of the channel, the terminating key or the maximum length)
+	RecordingStateFailed    = "failed"   // Cause says why; nothing is stored
+	RecordingStateCanceled  = "canceled" // stopped and thrown away
+)
+
+// LiveRecording is a recording in progress on a channel or a bridge, as POST
+// …/record answers it and the Recording* events carry it. Duration (whole
+// seconds of audio written) is set on RecordingFinished, also when it is 0.
+type LiveRecording struct {
+	Name            string `json:"name"`
+	Format          string `json:"format"`
+	State           string `json:"state"`
+	TargetURI       string `json:"target_uri"`
+	Duration        *int   `json:"duration,omitempty"`
+	TalkingDuration *int   `json:"talking_duration,omitempty"`
+	SilenceDuration *int   `json:"silence_duration,omitempty"`
+	Cause           string `json:"cause,omitempty"`
+}
+
+// Seconds is the recording's Duration, 0 when Asterisk did not say.
+func (r LiveRecording) Seconds() int {
+	if r.Duration == nil {
+		return 0
+	}
+	return *r.Duration
+}
+
+// StoredRecording is a finished recording kept by Asterisk (in its
+// recordings directory), which can be played, copied, fetched and deleted.
+type StoredRecording struct {
+	Name   string `json:"name"`
+	Format string `json:"format"`
+}
+
 // ConfigTuple is one attribute of a dynamic configuration object.
 type ConfigTuple struct {
 	Attribute string `json:"attribute"`

@@ -40,7 +40,8 @@ func DecodeCommand(data []byte) (Command, error) {
 	var err error
 	switch cmd.Cmd {
 	case CmdReady, CmdNotReady, CmdLogout, CmdCancelPending:
-	case CmdAnswer, CmdHangup, CmdHold, CmdResume, CmdMute, CmdUnmute, CmdConsultComplete, CmdConsultCancel, CmdConsultConference:
+	case CmdAnswer, CmdHangup, CmdHold, CmdResume, CmdMute, CmdUnmute, CmdConsultComplete, CmdConsultCancel, CmdConsultConference,
+		CmdStartRecording, CmdPauseRecording, CmdResumeRecording:
 		err = needs("a call", string(cmd.Call))
 	case CmdTransfer:
 		switch {

@@ -20,6 +20,8 @@ func TestDecodeCommand(t *testing.T) {
 		{name: "answer without call", in: `{"id":"2","cmd":"answer"}`, want: Command{ID: "2"}},
 		{name: "hangup without call", in: `{"cmd":"hangup"}`},
 		{name: "unknown cmd keeps id for the reply", in: `{"id":"3","cmd":"explode","number":"123"}`, want: Command{ID: "3"}},
+		{name: "pause recording", in: `{"id":"r","cmd":"pause_recording","call":"c1-x"}`, want: Command{ID: "r", Cmd: CmdPauseRecording, Call: "c1-x"}, valid: true},
+		{name: "resume recording without a call", in: `{"id":"r","cmd":"resume_recording"}`, want: Command{ID: "r"}},
 		{name: "dial", in: `{"cmd":"dial","number":"+4930123"}`, want: Command{Cmd: "dial", Number: "+4930123"}, valid: true},
 		{name: "dial without number", in: `{"id":"d","cmd":"dial"}`, want: Command{ID: "d"}},
 		{name: "transfer", in: `{"cmd":"transfer","call":"c1","target":"1002"}`, want: Command{Cmd: "transfer", Call: "c1", Target: "1002"}, valid: true},

@@ -162,6 +162,12 @@ type CallView struct {
 	// Disposition is what this agent may record of the call (its queue's
 	// wrapup codes) and what they recorded.
 	Disposition *DispositionView `json:"disposition"`
+	// ScreenPop is what the page opens for this call (the tenant's screen
+	// pop with the call's values), nil when there is none.
+	ScreenPop *ScreenPopView `json:"screenPop,omitempty"`
+	// Recording is the call's recording, nil when it is not and cannot be
+	// recorded.
+	Recording *RecordingView `json:"recording,omitempty"`
 }
 
 // AgentRef names another agent: name and extension, nothing else.
@@ -232,6 +238,35 @@ type DirectoryQueueView struct {
 	Name    string        `json:"name"`
 	Waiting int           `json:"waiting"`
 	Ready   int           `json:"ready"`
+}
+
+// RecordingView is a call's recording as its agents see it.
+type RecordingView struct {
+	// State: off (not recorded yet: an agent may start it), starting,
+	// recording, pausing, paused, resuming, failed (the call goes on
+	// unrecorded; it may be started again).
+	State         string     `json:"state"`
+	PausedBy      string     `json:"pausedBy,omitempty"`    // the agent who paused it (name)
+	PausedSince   *time.Time `json:"pausedSince,omitempty"` // when the current pause began
+	PausedSeconds int        `json:"pausedSeconds"`         // earlier pauses of this call
+}
+
+// States of a call's recording (RecordingView.State).
+const (
+	RecOff       = "off"
+	RecStarting  = "starting"
+	RecRecording = "recording"
+	RecPausing   = "pausing"
+	RecPaused    = "paused"
+	RecResuming  = "resuming"
+	RecFailed    = "failed"
+)
+
+// ScreenPopView is the address a page opens for a call, and when: "answer"
+// (once the agent's part is connected) or "offer".
+type ScreenPopView struct {
+	URL string `json:"url"`
+	On  string `json:"on"`
 }
 
 // CallerView is the customer's number and name (the number dialled, for
@@ -342,6 +377,11 @@ const (
 	CmdDisposition = "disposition"
 	// CmdEndWrapup ends wrapup early, where the tenant allows it.
 	CmdEndWrapup = "end_wrapup"
+	// The call's recording: start it (a queue that records on demand),
+	// pause it while a card number is read out, resume it.
+	CmdStartRecording  = "start_recording"
+	CmdPauseRecording  = "pause_recording"
+	CmdResumeRecording = "resume_recording"
 	// Supervisors' commands.
 	CmdMonitor       = "monitor" // listen to an agent's call
 	CmdWhisper       = "whisper" // speak to the agent only
@@ -385,6 +425,10 @@ type TeamCallView struct {
 	Held      bool         `json:"held"`
 	HeldSince *time.Time   `json:"heldSince"`
 	Consult   *ConsultView `json:"consult"` // a consultation about the call, as this agent sees it
+	// RecordingPausedBy and RecordingPausedSince: the call's recording is
+	// paused (a card number is being read out), by that agent, since then.
+	RecordingPausedBy    string     `json:"recordingPausedBy,omitempty"`
+	RecordingPausedSince *time.Time `json:"recordingPausedSince,omitempty"`
 }
 
 // TeamQueueView is one queue an agent of the supervisor's teams serves.

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -62,6 +63,22 @@ type AdminStore interface {
 	UnassignDIDs(ctx context.Context, tenant ccaas.TenantID, dids ...string) (queues []string, err error)
 	AssignedDIDs(ctx context.Context) (map[string]ccaas.TenantID, error)
 	report.Records // the reports' calls and state log
+	WebhookStore
+	CallRecordings(ctx context.Context, tenant ccaas.TenantID, from, to time.Time) ([]ccaas.CallRecordingRow, error)
+	CallRecord(ctx context.Context, tenant ccaas.TenantID, id ccaas.CallID) (ccaas.CallRecord, error)
+	Recording(ctx context.Context, tenant ccaas.TenantID, id ccaas.RecordingID) (ccaas.Recording, error)
+}
+
+// WebhookStore keeps a tenant's webhooks and shows their deliveries; every
+// method is scoped by the tenant (another's id is ccaas.ErrNotFound).
+type WebhookStore interface {
+	Webhooks(ctx context.Context, tenant ccaas.TenantID) ([]ccaas.Webhook, error)
+	Webhook(ctx context.Context, tenant ccaas.TenantID, id ccaas.WebhookID) (ccaas.Webhook, error)
+	CreateWebhook(ctx context.Context, w ccaas.Webhook) (ccaas.Webhook, error)
+	UpdateWebhook(ctx context.Context, w ccaas.Webhook) error
+	DeleteWebhook(ctx context.Context, tenant ccaas.TenantID, id ccaas.WebhookID) error
+	RecentDeliveries(ctx context.Context, tenant ccaas.TenantID, id ccaas.WebhookID, limit int) ([]ccaas.Delivery, error)
+	AppendRecords(ctx context.Context, r ccaas.Records) error
 }
 
 // Reloader applies a tenant's changed configuration to the running system
@@ -96,6 +113,11 @@ type admin struct {
 	css      []byte
 	dummy    func() []byte // a hash to compare against when the user is unknown
 	now      func() time.Time
+	// webhooks may go to these ranges besides public addresses; outboxWritten
+	// wakes the sender after a test event
+	webhookAllow  []netip.Prefix
+	outboxWritten func()
+	recordings    RecordingAudio
 }
 
 // registerAdmin adds the admin pages to e (nothing without a store); it
@@ -108,6 +130,7 @@ func (s *Server) registerAdmin(e *gin.Engine) *admin {
 	}
 	a := newAdmin(cfg.Store, cfg.Reloader, cfg.Logger, time.Now)
 	a.logins, a.checks, a.origins = s.logins, s.checks, s.origins
+	a.webhookAllow, a.outboxWritten, a.recordings = cfg.WebhookAllow, cfg.OutboxWritten, cfg.Recordings
 	if cfg.SessionMaxAge > 0 {
 		a.sessions.maxAge = cfg.SessionMaxAge
 	}
@@ -128,7 +151,7 @@ func newAdmin(store AdminStore, reloader Reloader, log *slog.Logger, now func() 
 		"label":    label,
 		"sentence": cti.Sentence,
 	}
-	for _, name := range []string{"login", "message", "agents", "agent", "queues", "queue", "variables", "reasons", "settings", "tenants", "tenant", "reports", "sessions"} {
+	for _, name := range []string{"login", "message", "agents", "agent", "queues", "queue", "variables", "reasons", "settings", "webhooks", "webhook", "tenants", "tenant", "reports", "sessions"} {
 		a.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html"))
 	}
 	css, err := templateFiles.ReadFile("templates/admin.css")
@@ -151,6 +174,7 @@ func (a *admin) routes(e *gin.Engine) {
 	r := a.signInRoutes(ad, kindTenantAdmin)
 	r.GET("/reports", a.reports)
 	r.GET("/reports/:table", a.reportCSV)
+	r.GET("/recordings/:id", a.recordingAudio)
 	t := r.Group("", a.adminOnly)
 	t.GET("/agents", a.withConfig(a.agents))
 	t.GET("/agents/new", a.withConfig(a.agentNew))
@@ -166,11 +190,18 @@ func (a *admin) routes(e *gin.Engine) {
 	t.POST("/queues/:id", a.guard, a.withConfig(a.queueUpdate))
 	t.POST("/queues/:id/delete", a.guard, a.withConfig(a.queueDelete))
 	t.GET("/variables", a.withConfig(a.variables))
-	t.POST("/variables", a.guard, a.variablesSave)
+	t.POST("/variables", a.guard, a.withConfig(a.variablesSave))
 	t.GET("/reasons", a.withConfig(a.reasons))
 	t.POST("/reasons", a.guard, a.reasonsSave)
 	t.GET("/settings", a.withConfig(a.settings))
 	t.POST("/settings", a.guard, a.withConfig(a.settingsSave))
+	t.GET("/webhooks", a.webhooks)
+	t.GET("/webhooks/new", a.webhookNew)
+	t.POST("/webhooks", a.guard, a.webhookCreate)
+	t.GET("/webhooks/:id", a.webhookEdit)
+	t.POST("/webhooks/:id", a.guard, a.webhookUpdate)
+	t.POST("/webhooks/:id/test", a.guard, a.webhookTest)
+	t.POST("/webhooks/:id/delete", a.guard, a.webhookDelete)
 
 	op := e.Group("/operator", securityHeaders(false))
 	op.GET("", redirectTo("/operator/tenants"))

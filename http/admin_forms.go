@@ -327,6 +327,10 @@ func ParseQueueForm(v url.Values, cfg ccaas.TenantConfig, self ccaas.QueueID) (c
 	e.check("announce", validate.Announce(q.AnnounceSeconds))
 	q.ServiceLevelSeconds = number(v, e, "service_level", ccaas.DefaultServiceLevelSeconds)
 	e.check("service_level", validate.ServiceLevel(q.ServiceLevelSeconds))
+	if q.Record = text(v, e, "record"); q.Record == "" {
+		q.Record = ccaas.RecordNever
+	}
+	e.check("record", validate.RecordMode(q.Record))
 	q.MaxWaitSeconds = number(v, e, "max_wait", 0)
 	e.check("max_wait", validate.MaxWait(q.MaxWaitSeconds))
 	q.Overflow = text(v, e, "overflow")
@@ -449,9 +453,10 @@ func ParseReasonsForm(v url.Values) ([]string, FormErrors) {
 	return out, nil
 }
 
-// ParseSettingsForm reads the tenant admin's switches into s (trunk and
-// caller id are the operator's and stay as they are).
-func ParseSettingsForm(v url.Values, s ccaas.Settings) (ccaas.Settings, FormErrors) {
+// ParseSettingsForm reads the tenant admin's switches and screen pop into s
+// (trunk and caller id are the operator's and stay as they are); the screen
+// pop may name the attached-data keys given.
+func ParseSettingsForm(v url.Values, s ccaas.Settings, keys []string) (ccaas.Settings, FormErrors) {
 	e := FormErrors{}
 	if tooBig(v, e) {
 		return ccaas.Settings{}, e
@@ -459,6 +464,18 @@ func ParseSettingsForm(v url.Values, s ccaas.Settings) (ccaas.Settings, FormErro
 	s.NotifyIncoming = checkbox(v, e, "notify_incoming")
 	s.AgentCallsNotReady = checkbox(v, e, "agent_calls_not_ready")
 	s.EndWrapupEarly = checkbox(v, e, "end_wrapup_early")
+	s.ScreenPopURL = text(v, e, "screen_pop_url")
+	e.check("screen_pop_url", validate.ScreenPop(s.ScreenPopURL, keys))
+	if s.ScreenPopOn = text(v, e, "screen_pop_on"); s.ScreenPopOn == "" {
+		s.ScreenPopOn = ccaas.ScreenPopOnAnswer
+	}
+	e.check("screen_pop_on", validate.ScreenPopOn(s.ScreenPopOn))
+	if s.RecordOther = text(v, e, "record_other"); s.RecordOther == "" {
+		s.RecordOther = ccaas.RecordNever
+	}
+	e.check("record_other", validate.RecordMode(s.RecordOther))
+	s.RecordingRetentionDays = number(v, e, "retention_days", s.RecordingRetentionDays) // empty: as it was
+	e.check("retention_days", validate.RetentionDays(s.RecordingRetentionDays))
 	if len(e) > 0 {
 		return ccaas.Settings{}, e
 	}

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ccaas/ccaas"
+	"github.com/ccaas/ccaas/screenpop"
 )
 
 // The fuzzers feed the admin form parsers any urlencoded body. Whatever comes
@@ -326,11 +327,13 @@ func FuzzParseReasonsForm(f *testing.F) {
 }
 
 func FuzzParseSettingsForm(f *testing.F) {
-	seed(f, "notify_incoming=on", "agent_calls_not_ready=on&notify_incoming=on", "notify_incoming=maybe", "notify_incoming=on&notify_incoming=on", "")
+	seed(f, "notify_incoming=on", "agent_calls_not_ready=on&notify_incoming=on", "notify_incoming=maybe", "notify_incoming=on&notify_incoming=on", "",
+		"screen_pop_url=https%3A%2F%2Fcrm.example%2F%3Fa%3D%7BAccount+number%7D&screen_pop_on=offer", "screen_pop_url=http%3A%2F%2Fcrm.example%2F%7Bcaller%7D",
+		"screen_pop_url=https%3A%2F%2F%7Bcaller%7D%2F&screen_pop_on=later")
 	f.Fuzz(func(t *testing.T, body string) {
 		v := fuzzValues(body)
 		old := ccaas.Settings{NotifyIncoming: true, Trunk: "itsp", CallerID: "Acme"}
-		s, errs := ParseSettingsForm(v, old)
+		s, errs := ParseSettingsForm(v, old, []string{"Account number"})
 		if !accepted(t, s, errs) {
 			return
 		}
@@ -342,6 +345,12 @@ func FuzzParseSettingsForm(f *testing.F) {
 		}
 		if s.NotifyIncoming != on("notify_incoming") || s.AgentCallsNotReady != on("agent_calls_not_ready") || s.Trunk != old.Trunk || s.CallerID != old.CallerID {
 			t.Fatalf("settings %+v from %v", s, v)
+		}
+		if s.ScreenPopOn != ccaas.ScreenPopOnAnswer && s.ScreenPopOn != ccaas.ScreenPopOnOffer {
+			t.Fatalf("accepted screen_pop_on=%q", s.ScreenPopOn)
+		}
+		if tpl, err := screenpop.Parse(s.ScreenPopURL, []string{"Account number"}); err != nil || (tpl == nil) != (s.ScreenPopURL == "") {
+			t.Fatalf("accepted screen_pop_url=%q: %v", s.ScreenPopURL, err)
 		}
 	})
 }

@@ -114,7 +114,7 @@ func queueValues(q ccaas.Queue, cfg ccaas.TenantConfig) url.Values {
 	v := url.Values{"name": {q.Name}, "did": slices.Clone(q.DIDs), "ring": {strconv.Itoa(q.RingSeconds)},
 		"priority": {strconv.Itoa(q.Priority)}, "strategy": {q.Strategy}, "moh": {q.MOHClass},
 		"announce": {strconv.Itoa(q.AnnounceSeconds)}, "max_wait": {strconv.Itoa(q.MaxWaitSeconds)}, "overflow": {q.Overflow},
-		"service_level": {strconv.Itoa(q.ServiceLevelSeconds)}, "wrapup_codes": {strings.Join(q.WrapupCodes, "\n")}}
+		"service_level": {strconv.Itoa(q.ServiceLevelSeconds)}, "wrapup_codes": {strings.Join(q.WrapupCodes, "\n")}, "record": {q.Record}}
 	if q.CodeRequired {
 		v.Set("code_required", "on")
 	}

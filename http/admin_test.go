@@ -101,7 +101,7 @@ func newAdminFixture(t *testing.T) *adminFixture {
 	must(err)
 	_, err = db.CreateOperator(ctx, ccaas.Operator{Username: "root", PasswordHash: string(hash)})
 	must(err)
-	f.srv = httptest.NewServer(New(Config{Store: db, Reloader: f.reload, Logger: slog.New(slog.DiscardHandler)}))
+	f.srv = httptest.NewServer(New(Config{Store: db, Reloader: f.reload, Logger: slog.New(slog.DiscardHandler), Recordings: storedAudio{db}}))
 	t.Cleanup(f.srv.Close)
 	return f
 }
@@ -515,6 +515,7 @@ func TestAdminCSRF(t *testing.T) {
 		"/admin/variables":                               {"key": {"Name"}, "variable": {"NAME"}},
 		"/admin/reasons":                                 {"reasons": {"coaching"}},
 		"/admin/settings":                                {"agent_calls_not_ready": {"on"}},
+		"/admin/webhooks":                                {"url": {"https://hooks.example.com/x"}, "secret": {"whsec-0123456789abcdef"}, "event": {"call.ended"}, "active": {"on"}},
 		"/admin/logout":                                  {},
 		"/operator/tenants":                              {"domain": {"new.example"}, "name": {"New"}},
 		"/operator/tenants/" + id(f.tA.ID):               {"name": {"Renamed"}},
@@ -717,12 +718,12 @@ func TestAdminChanges(t *testing.T) {
 	t.Run("create queue", func(t *testing.T) {
 		saved(t, a.post("/admin/queues", url.Values{"name": {"Support"}, "did": {"5550300", "+4930123"}, "ring": {"15"}, "priority": {"5"},
 			"strategy": {"round_robin"}, "moh": {"jazz"}, "announce": {"30"}, "max_wait": {"120"}, "overflow": {"queue"}, "overflow_target": {"Sales"},
-			"service_level": {"30"}, "member": {id(eve.ID), id(f.agentA.ID)}, "skill_a" + id(eve.ID): {"4"}}), "/admin/queues")
+			"service_level": {"30"}, "record": {"always"}, "member": {id(eve.ID), id(f.agentA.ID)}, "skill_a" + id(eve.ID): {"4"}}), "/admin/queues")
 		expectReload(t, tenantA)
 		qs := f.config(f.tA.ID).Queues
 		support = qs[len(qs)-1]
 		want := ccaas.Queue{ID: support.ID, TenantID: f.tA.ID, Name: "Support", RingSeconds: 15, MOHClass: "jazz", Priority: 5, Strategy: "round_robin",
-			MaxWaitSeconds: 120, Overflow: "queue", OverflowTarget: id(f.queueA.ID), AnnounceSeconds: 30, ServiceLevelSeconds: 30, DIDs: []string{"+4930123", "5550300"},
+			MaxWaitSeconds: 120, Overflow: "queue", OverflowTarget: id(f.queueA.ID), AnnounceSeconds: 30, ServiceLevelSeconds: 30, Record: ccaas.RecordAlways, DIDs: []string{"+4930123", "5550300"},
 			Members: []ccaas.Member{{Agent: f.agentA.ID, Skill: 1}, {Agent: eve.ID, Skill: 4}}}
 		if !reflect.DeepEqual(support, want) {
 			t.Fatalf("queue =\n%+v\nwant\n%+v", support, want)
@@ -841,8 +842,52 @@ func TestAdminChanges(t *testing.T) {
 		if !reflect.DeepEqual(cfg.Reasons, []string{"break", "lunch", "training", "back_office", "coaching"}) {
 			t.Fatalf("reasons = %+v", cfg.Reasons)
 		}
-		if !cfg.Settings.NotifyIncoming || cfg.Settings.AgentCallsNotReady || !cfg.Settings.EndWrapupEarly {
+		if !cfg.Settings.NotifyIncoming || cfg.Settings.AgentCallsNotReady || !cfg.Settings.EndWrapupEarly ||
+			cfg.Settings.RecordingRetentionDays != ccaas.DefaultRecordingRetentionDays {
 			t.Fatalf("settings = %+v", cfg.Settings)
+		}
+		// recordings are kept for 1 to 3650 days
+		saved(t, a.post("/admin/settings", url.Values{"notify_incoming": {"on"}, "retention_days": {"7"}}), "/admin/settings")
+		expectReload(t, []ccaas.TenantID{f.tA.ID})
+		if cfg := f.config(f.tA.ID); cfg.Settings.RecordingRetentionDays != 7 {
+			t.Fatalf("retention = %d, want 7", cfg.Settings.RecordingRetentionDays)
+		}
+		for _, bad := range []string{"0", "3651", "-1", "7 days", "<b>9</b>"} {
+			r := a.post("/admin/settings", url.Values{"notify_incoming": {"on"}, "retention_days": {bad}})
+			if r.status != 422 || !strings.Contains(r.body, `id="retention_days-error"`) || strings.Contains(r.body, "<b>9</b>") {
+				t.Errorf("retention %q: %d", bad, r.status)
+			}
+		}
+		expectReload(t, nil)
+		if cfg := f.config(f.tA.ID); cfg.Settings.RecordingRetentionDays != 7 {
+			t.Fatalf("a refused retention changed it to %d", cfg.Settings.RecordingRetentionDays)
+		}
+	})
+	t.Run("a screen pop names the attached data; a key it names stays", func(t *testing.T) {
+		const pop = "https://crm.example/search?phone={caller}&order={Order}"
+		saved(t, a.post("/admin/settings", url.Values{"screen_pop_url": {"  " + pop + " "}, "screen_pop_on": {"offer"}}), "/admin/settings")
+		expectReload(t, []ccaas.TenantID{f.tA.ID})
+		if s := f.config(f.tA.ID).Settings; s.ScreenPopURL != pop || s.ScreenPopOn != ccaas.ScreenPopOnOffer || s.NotifyIncoming {
+			t.Fatalf("settings = %+v", s)
+		}
+		page := a.get("/admin/settings").body
+		for _, want := range []string{strings.ReplaceAll(pop, "&", "&amp;"), `<option value="offer" selected>`, "<code>{Order}</code>", "<code>{caller}</code>"} {
+			if !strings.Contains(page, want) {
+				t.Fatalf("the settings page lacks %q", want)
+			}
+		}
+		r := a.post("/admin/variables", url.Values{"key": {"Customer"}, "variable": {"CUST_ID"}})
+		if r.status != 422 || !strings.Contains(r.body, "names a key this would remove") || !strings.Contains(r.body, "{Order}") {
+			t.Fatalf("removing the key the screen pop names = %d", r.status)
+		}
+		if got := f.config(f.tA.ID).Variables; len(got) != 2 {
+			t.Fatalf("variables = %+v", got)
+		}
+		saved(t, a.post("/admin/settings", url.Values{"screen_pop_url": {""}}), "/admin/settings")
+		saved(t, a.post("/admin/variables", url.Values{"key": {"Customer"}, "variable": {"CUST_ID"}}), "/admin/variables")
+		expectReload(t, []ccaas.TenantID{f.tA.ID, f.tA.ID})
+		if s := f.config(f.tA.ID).Settings; s.ScreenPopURL != "" || s.ScreenPopOn != ccaas.ScreenPopOnAnswer {
+			t.Fatalf("settings = %+v", s)
 		}
 	})
 	t.Run("a failed reload is told", func(t *testing.T) {
@@ -962,6 +1007,14 @@ func TestAdminRefusesBadValues(t *testing.T) {
 		{"a wrapup code with a tab", "/admin/queues", withValues(queue, "wrapup_codes", "Sale\tnow"), []string{"1 to 64 characters on one line"}},
 		{"51 wrapup codes", "/admin/queues", withValues(queue, "wrapup_codes", fiftyOneCodes()), []string{"At most 50 wrapup codes"}},
 		{"a required code without codes", "/admin/queues", withValues(queue, "code_required", "on"), []string{"A queue without wrapup codes cannot require one"}},
+		{"screen pop naming an unknown key", "/admin/settings", url.Values{"screen_pop_url": {"https://crm.example/?a={Account number}"}},
+			[]string{"Unknown name {Account number}: use {caller}", `value="https://crm.example/?a={Account number}"`}},
+		{"screen pop over http", "/admin/settings", url.Values{"screen_pop_url": {"http://crm.example/?p={caller}"}}, []string{"Https only (http only for this machine"}},
+		{"screen pop choosing the host", "/admin/settings", url.Values{"screen_pop_url": {"https://{caller}.example/"}}, []string{"Start with https://"}},
+		{"screen pop script", "/admin/settings", url.Values{"screen_pop_url": {"javascript:alert(1)//{caller}"}}, []string{"Start with https://"}},
+		{"screen pop at an unknown moment", "/admin/settings", url.Values{"screen_pop_on": {"hangup"}}, []string{"Answer or offer"}},
+		{"queue recording at an unknown moment", "/admin/queues", url.Values{"name": {"Rec"}, "ring": {"5"}, "strategy": {"longest_idle"}, "moh": {"default"},
+			"overflow": {"hangup"}, "record": {"sometimes<b>"}}, []string{"Never, always or demand"}},
 	}
 	before := f.config(f.tA.ID)
 	for _, tt := range tests {

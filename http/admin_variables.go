@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ccaas/ccaas"
+	"github.com/ccaas/ccaas/validate"
 )
 
 // The tenant admin's call variables: the attached data agents see.
@@ -37,7 +38,7 @@ func (a *admin) variables(c *gin.Context, cfg ccaas.TenantConfig) {
 	a.showVariables(c, http.StatusOK, keys, vars, FormErrors{})
 }
 
-func (a *admin) variablesSave(c *gin.Context) {
+func (a *admin) variablesSave(c *gin.Context, cfg ccaas.TenantConfig) {
 	v := c.Request.PostForm
 	again := func(errs FormErrors) {
 		a.showVariables(c, http.StatusUnprocessableEntity, v["key"], v["variable"], errs)
@@ -47,6 +48,20 @@ func (a *admin) variablesSave(c *gin.Context) {
 		again(errs)
 		return
 	}
+	// the screen pop may name only keys that exist
+	if err := validate.ScreenPop(cfg.Settings.ScreenPopURL, variableKeys(vars)); err != nil {
+		again(FormErrors{"": "the screen pop (on Settings) names a key this would remove (" + err.Error() + "); change the screen pop first"})
+		return
+	}
 	tenant := adminOf(c).Tenant
 	a.saved(c, tenant, a.store.SetCallVariables(c.Request.Context(), tenant, vars), again, "variables_saved", "/admin/variables", fmt.Sprintf("%d call variables saved.", len(vars)))
+}
+
+// variableKeys are the names agents see of vars, which a screen pop may use.
+func variableKeys(vars []ccaas.CallVariable) []string {
+	keys := make([]string, len(vars))
+	for i, v := range vars {
+		keys[i] = v.Key
+	}
+	return keys
 }

@@ -10,7 +10,7 @@ import "github.com/gin-gonic/gin"
 const (
 	policyBase   = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 	pagePolicy   = policyBase + "; script-src 'self'; connect-src 'self'; media-src 'self'" // the agent page: its modules, its API and sockets
-	adminPolicy  = policyBase                                                               // server-rendered, no script
+	adminPolicy  = policyBase + "; media-src 'self'"                                        // server-rendered, no script; the reports play recordings
 	referrerRule = "same-origin"
 )
 

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/event"
 )
@@ -35,6 +36,8 @@ type Metrics struct {
 	ctiClients   prometheus.Gauge
 	sipClients   prometheus.Gauge
 	lost         *prometheus.CounterVec
+	webhooks     *prometheus.CounterVec
+	recFailed    prometheus.Counter
 }
 
 // ariBuckets span a loopback round trip (~1 ms against a real Asterisk) to
@@ -73,15 +76,26 @@ func NewMetrics() *Metrics {
 	m.sipClients = ws.WithLabelValues("sip")
 	m.lost = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "ccaas_records_lost_total",
-		Help: "Rows the database refused for good or did not take before ccaas stopped, by kind (state_log, call_record); each is logged.",
+		Help: "Rows the database refused for good or did not take before ccaas stopped, by kind (state_log, call_record, webhook_event); each is logged.",
 	}, []string{"kind"})
-	for _, kind := range []string{app.RowStateLog, app.RowCallRecord} {
+	for _, kind := range []string{app.RowStateLog, app.RowCallRecord, app.RowDisposition, app.RowOutbox} {
 		m.lost.WithLabelValues(kind) // shown at 0 from the start
 	}
+	m.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ccaas_webhook_attempts_total",
+		Help: "Webhook delivery attempts by the delivery's state after them: delivered, pending (to be retried) or failed (given up after 24 hours).",
+	}, []string{"state"})
+	for _, state := range []string{ccaas.DeliveryDelivered, ccaas.DeliveryPending, ccaas.DeliveryFailed} {
+		m.webhooks.WithLabelValues(state)
+	}
+	m.recFailed = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "ccaas_call_recordings_failed_total",
+		Help: "Call recordings Asterisk could not start or stopped with a failure; the calls went on unrecorded, each is logged and marked on its call record.",
+	})
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.ariSeconds, m.phaseSeconds, m.events, ws, m.lost,
+		m.ariSeconds, m.phaseSeconds, m.events, ws, m.lost, m.webhooks, m.recFailed,
 	)
 	return m
 }
@@ -89,6 +103,14 @@ func NewMetrics() *Metrics {
 // LostRecords counts rows the recorder could not write; its signature is
 // app.Config.LostRecords.
 func (m *Metrics) LostRecords(kind string, n int) { m.lost.WithLabelValues(kind).Add(float64(n)) }
+
+// WebhookAttempt counts a webhook delivery attempt by the state it left the
+// delivery in; its signature is outbox.Config.Finished.
+func (m *Metrics) WebhookAttempt(state string) { m.webhooks.WithLabelValues(state).Inc() }
+
+// RecordingFailed counts a call recording that failed; its signature is
+// app.Config.RecordingFailed.
+func (m *Metrics) RecordingFailed() { m.recFailed.Inc() }
 
 // ObserveARI records one ARI request; its signature is ari.Config.Observe.
 func (m *Metrics) ObserveARI(method, route string, status int, d time.Duration) {

@@ -182,6 +182,7 @@ type reportPage struct {
 	Tables     []reportTable
 	Per        string // "hour" or "day"
 	CallsLink  template.URL
+	Recorded   *recordedCalls
 }
 
 func (a *admin) reports(c *gin.Context) {
@@ -214,6 +215,9 @@ func (a *admin) reports(c *gin.Context) {
 		data.Tables[i].Link = template.URL("/admin/reports/" + data.Tables[i].File + "?" + data.Query)
 	}
 	data.CallsLink = template.URL("/admin/reports/" + callsFile + "?" + data.Query)
+	if data.Recorded, ok = a.recordedCalls(c, q); !ok {
+		return
+	}
 	a.render(c, http.StatusOK, "reports", p)
 }
 

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/cti"
 	"github.com/ccaas/ccaas/static"
 )
@@ -35,6 +37,9 @@ type Agents interface {
 	Do(ctx context.Context, s *app.Session, cmd cti.Command) error
 	Logout(ctx context.Context, s *app.Session) error
 	Healthy() bool
+	// RecordingFile is one of the session's tenant's recordings with its
+	// audio, if the session's user may hear it (else app.ErrNoSuchRecording).
+	RecordingFile(ctx context.Context, s *app.Session, id ccaas.RecordingID) (ccaas.Recording, *ari.RecordingFile, error)
 }
 
 // Calls reads call records for the agent's own list.
@@ -74,6 +79,14 @@ type Config struct {
 	// when a reverse proxy in front of it ends TLS ("" when the server is
 	// reached directly): the origin pages must come from (origin.go).
 	PublicURL string
+	// Recordings give the admin pages the call recordings' audio (the
+	// reports' recorded calls); *app.App provides it. Nil: not listed.
+	Recordings RecordingAudio
+	// WebhookAllow are the private or loopback ranges the operator lets
+	// webhooks reach (none by default); OutboxWritten wakes the webhook
+	// sender after a test event is written (nil: it finds it by itself).
+	WebhookAllow  []netip.Prefix
+	OutboxWritten func()
 	// SessionMaxAge ends an admin session this long after its login
 	// (default 12 h; agents' sessions are the app's).
 	SessionMaxAge time.Duration
@@ -128,6 +141,7 @@ func New(cfg Config) *Server {
 	api.POST("/logout", s.withSession, s.logout)
 	api.GET("/me", s.withSession, s.me)
 	api.GET("/calls/recent", s.withSession, s.recentCalls)
+	api.GET("/recordings/:id", s.withSession, s.recording)
 	api.GET("/cti", s.cti)
 	e.GET("/sip", s.sipProxy)
 	api.POST("/demo/calls", s.withSession, s.demoCall)

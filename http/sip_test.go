@@ -15,6 +15,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/cti"
 )
 
@@ -128,6 +129,9 @@ func (f fakeAccounts) Detach(*app.Session, app.Sink)                        {}
 func (f fakeAccounts) Do(context.Context, *app.Session, cti.Command) error  { return nil }
 func (f fakeAccounts) Logout(context.Context, *app.Session) error           { return nil }
 func (f fakeAccounts) Healthy() bool                                        { return true }
+func (f fakeAccounts) RecordingFile(context.Context, *app.Session, ccaas.RecordingID) (ccaas.Recording, *ari.RecordingFile, error) {
+	return ccaas.Recording{}, nil, app.ErrNoSuchRecording
+}
 func (f fakeAccounts) SIPAccount(_ context.Context, s *app.Session) (string, string, error) {
 	return "ag1-0123456789abcdef", "secret", nil
 }

@@ -35,27 +35,33 @@ func insertWrapupCodes(ctx context.Context, tx *sqlx.Tx, q ccaas.Queue) error {
 // must be of the row's tenant: a row of another tenant's call is never
 // overwritten).
 func (d *DB) SetDispositions(ctx context.Context, ds []ccaas.Disposition) error {
-	return d.inTx(ctx, func(tx *sqlx.Tx) error {
-		stmt, err := tx.PreparexContext(ctx,
-			`INSERT INTO call_dispositions (call_id, agent_id, tenant_id, queue_id, code, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)
-			 ON CONFLICT (call_id, agent_id) DO UPDATE SET queue_id = excluded.queue_id, code = excluded.code, note = excluded.note, at = excluded.at
-			 WHERE call_dispositions.tenant_id = excluded.tenant_id`)
-		if err != nil {
+	return d.inTx(ctx, func(tx *sqlx.Tx) error { return setDispositions(ctx, tx, ds) })
+}
+
+// setDispositions saves dispositions in tx (SetDispositions, AppendRecords).
+func setDispositions(ctx context.Context, tx *sqlx.Tx, ds []ccaas.Disposition) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	stmt, err := tx.PreparexContext(ctx,
+		`INSERT INTO call_dispositions (call_id, agent_id, tenant_id, queue_id, code, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+		 ON CONFLICT (call_id, agent_id) DO UPDATE SET queue_id = excluded.queue_id, code = excluded.code, note = excluded.note, at = excluded.at
+		 WHERE call_dispositions.tenant_id = excluded.tenant_id`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, x := range ds {
+		var queue any
+		if x.Queue != 0 {
+			queue = x.Queue
+		}
+		res, err := stmt.ExecContext(ctx, x.Call, x.Agent, x.Tenant, queue, x.Code, x.Note, timeText(x.At))
+		if err := exactlyOne(res, err, fmt.Sprintf("disposition of call %s by agent %d", x.Call, x.Agent)); err != nil {
 			return err
 		}
-		defer stmt.Close()
-		for _, x := range ds {
-			var queue any
-			if x.Queue != 0 {
-				queue = x.Queue
-			}
-			res, err := stmt.ExecContext(ctx, x.Call, x.Agent, x.Tenant, queue, x.Code, x.Note, timeText(x.At))
-			if err := exactlyOne(res, err, fmt.Sprintf("disposition of call %s by agent %d", x.Call, x.Agent)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // dispositionRow is a row of call_dispositions as stored.

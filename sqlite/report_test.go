@@ -160,20 +160,7 @@ func TestReportQueriesUseIndexes(t *testing.T) {
 		// the calls of the period, then each one's dispositions by their key
 		reportDispositionsQuery: {"calls_tenant_arrived", "sqlite_autoindex_call_dispositions_1"},
 	} {
-		rows, err := w.db.db.Queryx(`EXPLAIN QUERY PLAN `+q, named(w.t1.ID, w.from, w.to)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, w.db, q, named(w.t1.ID, w.from, w.to)...)
 		for _, index := range indexes {
 			if !strings.Contains(strings.Join(plan, "\n"), index) {
 				t.Errorf("no use of %s:\n%s\nin %s", index, strings.Join(plan, "\n"), q)
@@ -185,4 +172,24 @@ func TestReportQueriesUseIndexes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// queryPlan is what EXPLAIN QUERY PLAN says of q, a step a line.
+func queryPlan(t *testing.T, db *DB, q string, args ...any) []string {
+	t.Helper()
+	rows, err := db.db.Queryx(`EXPLAIN QUERY PLAN `+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return plan
 }

@@ -141,7 +141,7 @@ func (d *DB) Tenants(ctx context.Context) ([]ccaas.Tenant, error) {
 	return ts, nil
 }
 
-const queueColumns = `id, tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds, code_required`
+const queueColumns = `id, tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds, code_required, record`
 
 const agentColumns = `id, tenant_id, username, name, extension, password_hash, role, wrapup_seconds, team`
 
@@ -185,7 +185,7 @@ func (d *DB) TenantConfig(ctx context.Context, tenant ccaas.TenantID) (ccaas.Ten
 			return cfg, fmt.Errorf("wrapup codes of queue %d: %w", q.ID, err)
 		}
 	}
-	if err := d.db.GetContext(ctx, &cfg.Settings, `SELECT notify_incoming, agent_calls_not_ready, trunk, caller_id, end_wrapup_early FROM tenants WHERE id = ?`, tenant); err != nil {
+	if err := d.db.GetContext(ctx, &cfg.Settings, `SELECT `+settingsColumns+` FROM tenants WHERE id = ?`, tenant); err != nil {
 		return cfg, fmt.Errorf("settings of tenant %d: %w", tenant, err)
 	}
 	if err := d.db.SelectContext(ctx, &cfg.Variables, `SELECT key_name, variable FROM call_variables WHERE tenant_id = ? ORDER BY position`, tenant); err != nil {
@@ -198,6 +198,12 @@ func (d *DB) TenantConfig(ctx context.Context, tenant ccaas.TenantID) (ccaas.Ten
 	cfg.Reasons = append(append([]string{}, ccaas.DefaultReasons...), own...)
 	if err := d.db.SelectContext(ctx, &cfg.DIDs, `SELECT did FROM tenant_dids WHERE tenant_id = ? ORDER BY did`, tenant); err != nil {
 		return cfg, fmt.Errorf("numbers of tenant %d: %w", tenant, err)
+	}
+	if cfg.Webhooks, err = d.Webhooks(ctx, tenant); err != nil {
+		return cfg, err
+	}
+	for i := range cfg.Webhooks {
+		cfg.Webhooks[i].Secret = ""
 	}
 	return cfg, nil
 }
@@ -328,11 +334,14 @@ func (d *DB) CreateQueue(ctx context.Context, q ccaas.Queue) (ccaas.Queue, error
 	if q.ServiceLevelSeconds == 0 {
 		q.ServiceLevelSeconds = ccaas.DefaultServiceLevelSeconds
 	}
+	if q.Record == "" {
+		q.Record = ccaas.RecordNever
+	}
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO queues (tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds, code_required)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			q.TenantID, q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds, q.CodeRequired)
+			`INSERT INTO queues (tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds, code_required, record)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			q.TenantID, q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds, q.CodeRequired, q.Record)
 		id, err := newID(res, err, "create queue "+q.Name)
 		if err != nil {
 			return err
@@ -367,20 +376,25 @@ const timeLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // AppendStateLog writes agent state changes in one transaction.
 func (d *DB) AppendStateLog(ctx context.Context, changes []ccaas.StateChange) error {
-	return d.inTx(ctx, func(tx *sqlx.Tx) error {
-		stmt, err := tx.PreparexContext(ctx,
-			`INSERT INTO agent_state_log (tenant_id, agent_id, at, from_state, to_state, reason, pending, cause, call_id, by_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, c := range changes {
-			if _, err := stmt.ExecContext(ctx, c.Tenant, c.Agent, c.At.UTC().Format(timeLayout), c.From, c.To, c.Reason, c.Pending, c.Cause, c.Call, c.By); err != nil {
-				return fmt.Errorf("append state log: %w", err)
-			}
-		}
+	return d.inTx(ctx, func(tx *sqlx.Tx) error { return appendStateLog(ctx, tx, changes) })
+}
+
+func appendStateLog(ctx context.Context, tx *sqlx.Tx, changes []ccaas.StateChange) error {
+	if len(changes) == 0 {
 		return nil
-	})
+	}
+	stmt, err := tx.PreparexContext(ctx,
+		`INSERT INTO agent_state_log (tenant_id, agent_id, at, from_state, to_state, reason, pending, cause, call_id, by_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, c := range changes {
+		if _, err := stmt.ExecContext(ctx, c.Tenant, c.Agent, c.At.UTC().Format(timeLayout), c.From, c.To, c.Reason, c.Pending, c.Cause, c.Call, c.By); err != nil {
+			return fmt.Errorf("append state log: %w", err)
+		}
+	}
+	return nil
 }
 
 // StateLog returns an agent's state changes in order.
@@ -410,10 +424,21 @@ func (d *DB) AddReason(ctx context.Context, tenant ccaas.TenantID, reason string
 	return nil
 }
 
-// SetSettings changes a tenant's switches and outbound calling.
+// settingsColumns are the columns of ccaas.Settings.
+const settingsColumns = `notify_incoming, agent_calls_not_ready, trunk, caller_id, screen_pop_url, screen_pop_on, recording_retention_days, record_other, end_wrapup_early`
+
+// SetSettings changes a tenant's switches, outbound calling and retention
+// (0 days keeps the current one).
 func (d *DB) SetSettings(ctx context.Context, tenant ccaas.TenantID, s ccaas.Settings) error {
-	_, err := d.db.ExecContext(ctx, `UPDATE tenants SET notify_incoming = ?, agent_calls_not_ready = ?, trunk = ?, caller_id = ?, end_wrapup_early = ? WHERE id = ?`,
-		s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, s.EndWrapupEarly, tenant)
+	if s.ScreenPopOn == "" {
+		s.ScreenPopOn = ccaas.ScreenPopOnAnswer
+	}
+	if s.RecordOther == "" {
+		s.RecordOther = ccaas.RecordNever
+	}
+	_, err := d.db.ExecContext(ctx, `UPDATE tenants SET notify_incoming = ?, agent_calls_not_ready = ?, trunk = ?, caller_id = ?, screen_pop_url = ?, screen_pop_on = ?,
+		recording_retention_days = CASE WHEN ? > 0 THEN ? ELSE recording_retention_days END, record_other = ?, end_wrapup_early = ? WHERE id = ?`,
+		s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, s.ScreenPopURL, s.ScreenPopOn, s.RecordingRetentionDays, s.RecordingRetentionDays, s.RecordOther, s.EndWrapupEarly, tenant)
 	if err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}
@@ -448,40 +473,48 @@ func timeText(t time.Time) string {
 
 // AppendCallRecords writes ended calls with their agents, in one transaction.
 func (d *DB) AppendCallRecords(ctx context.Context, calls []ccaas.CallRecord) error {
-	return d.inTx(ctx, func(tx *sqlx.Tx) error {
-		// prepared once per batch: preparing per row cost as much as the inserts
-		callStmt, err := tx.PreparexContext(ctx,
-			`INSERT INTO calls (id, tenant_id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at,
-			 wait_ms, talk_ms, hold_ms, transfers, joins, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer callStmt.Close()
-		agentStmt, err := tx.PreparexContext(ctx,
-			`INSERT INTO call_agents (call_id, seq, agent_id, role, offered_at, joined_at, left_at, hold_ms, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer agentStmt.Close()
-		for _, c := range calls {
-			var queue any
-			if c.Queue != 0 {
-				queue = c.Queue
-			}
-			if _, err := callStmt.ExecContext(ctx,
-				c.ID, c.Tenant, c.Direction, queue, c.QueueName, c.Number, c.Name, c.DID, timeText(c.Arrived), timeText(c.Answered), timeText(c.Ended),
-				c.Wait.Milliseconds(), c.Talk.Milliseconds(), c.Hold.Milliseconds(), c.Transfers, c.Joins, c.EndReason); err != nil {
-				return fmt.Errorf("call record %s: %w", c.ID, err)
-			}
-			for i, a := range c.Agents {
-				if _, err := agentStmt.ExecContext(ctx,
-					c.ID, i+1, a.Agent, a.Role, timeText(a.Offered), timeText(a.Joined), timeText(a.Left), a.Hold.Milliseconds(), a.Outcome); err != nil {
-					return fmt.Errorf("call record %s agent %d: %w", c.ID, a.Agent, err)
-				}
-			}
-		}
+	return d.inTx(ctx, func(tx *sqlx.Tx) error { return appendCallRecords(ctx, tx, calls) })
+}
+
+func appendCallRecords(ctx context.Context, tx *sqlx.Tx, calls []ccaas.CallRecord) error {
+	if len(calls) == 0 {
 		return nil
-	})
+	}
+	// prepared once per batch: preparing per row cost as much as the inserts
+	callStmt, err := tx.PreparexContext(ctx,
+		`INSERT INTO calls (id, tenant_id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at,
+		 wait_ms, talk_ms, hold_ms, transfers, joins, end_reason, recording_id, recording_failed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer callStmt.Close()
+	agentStmt, err := tx.PreparexContext(ctx,
+		`INSERT INTO call_agents (call_id, seq, agent_id, role, offered_at, joined_at, left_at, hold_ms, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer agentStmt.Close()
+	for _, c := range calls {
+		var queue any
+		if c.Queue != 0 {
+			queue = c.Queue
+		}
+		if _, err := callStmt.ExecContext(ctx,
+			c.ID, c.Tenant, c.Direction, queue, c.QueueName, c.Number, c.Name, c.DID, timeText(c.Arrived), timeText(c.Answered), timeText(c.Ended),
+			c.Wait.Milliseconds(), c.Talk.Milliseconds(), c.Hold.Milliseconds(), c.Transfers, c.Joins, c.EndReason, string(c.Recording), c.RecordingFailed); err != nil {
+			return fmt.Errorf("call record %s: %w", c.ID, err)
+		}
+		if err := appendCallRecording(ctx, tx, c); err != nil {
+			return err
+		}
+		for i, a := range c.Agents {
+			if _, err := agentStmt.ExecContext(ctx,
+				c.ID, i+1, a.Agent, a.Role, timeText(a.Offered), timeText(a.Joined), timeText(a.Left), a.Hold.Milliseconds(), a.Outcome); err != nil {
+				return fmt.Errorf("call record %s agent %d: %w", c.ID, a.Agent, err)
+			}
+		}
+	}
+	return nil
 }
 
 // RecentCalls returns an agent's latest calls, newest first, each with the
@@ -528,30 +561,33 @@ func (d *DB) RecentCalls(ctx context.Context, tenant ccaas.TenantID, agent ccaas
 
 // callRow is a row of calls as stored.
 type callRow struct {
-	ID        ccaas.CallID  `db:"id"`
-	Direction string        `db:"direction"`
-	Queue     sql.NullInt64 `db:"queue_id"`
-	QueueName string        `db:"queue_name"`
-	Number    string        `db:"number"`
-	Name      string        `db:"name"`
-	DID       string        `db:"did"`
-	Arrived   string        `db:"arrived_at"`
-	Answered  string        `db:"answered_at"`
-	Ended     string        `db:"ended_at"`
-	Wait      int64         `db:"wait_ms"`
-	Talk      int64         `db:"talk_ms"`
-	Hold      int64         `db:"hold_ms"`
-	Transfers int           `db:"transfers"`
-	Joins     int           `db:"joins"`
-	EndReason string        `db:"end_reason"`
+	ID              ccaas.CallID  `db:"id"`
+	Direction       string        `db:"direction"`
+	Queue           sql.NullInt64 `db:"queue_id"`
+	QueueName       string        `db:"queue_name"`
+	Number          string        `db:"number"`
+	Name            string        `db:"name"`
+	DID             string        `db:"did"`
+	Arrived         string        `db:"arrived_at"`
+	Answered        string        `db:"answered_at"`
+	Ended           string        `db:"ended_at"`
+	Wait            int64         `db:"wait_ms"`
+	Talk            int64         `db:"talk_ms"`
+	Hold            int64         `db:"hold_ms"`
+	Transfers       int           `db:"transfers"`
+	Joins           int           `db:"joins"`
+	EndReason       string        `db:"end_reason"`
+	Recording       string        `db:"recording_id"`
+	RecordingFailed bool          `db:"recording_failed"`
 }
 
-const callColumns = `id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at, wait_ms, talk_ms, hold_ms, transfers, joins, end_reason`
+const callColumns = `id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at, wait_ms, talk_ms, hold_ms, transfers, joins, end_reason, recording_id, recording_failed`
 
 func (r callRow) record(tenant ccaas.TenantID) ccaas.CallRecord {
 	return ccaas.CallRecord{ID: r.ID, Tenant: tenant, Direction: r.Direction, Queue: ccaas.QueueID(r.Queue.Int64), QueueName: r.QueueName,
 		Number: r.Number, Name: r.Name, DID: r.DID, Arrived: parseTime(r.Arrived), Answered: parseTime(r.Answered), Ended: parseTime(r.Ended),
-		Wait: ms(r.Wait), Talk: ms(r.Talk), Hold: ms(r.Hold), Transfers: r.Transfers, Joins: r.Joins, EndReason: r.EndReason}
+		Wait: ms(r.Wait), Talk: ms(r.Talk), Hold: ms(r.Hold), Transfers: r.Transfers, Joins: r.Joins, EndReason: r.EndReason,
+		Recording: ccaas.RecordingID(r.Recording), RecordingFailed: r.RecordingFailed}
 }
 
 // callAgentRow is a row of call_agents as stored.
@@ -596,8 +632,11 @@ func (d *DB) CallRecord(ctx context.Context, tenant ccaas.TenantID, id ccaas.Cal
 		r.Agents = append(r.Agents, a.agent())
 	}
 	ds, err := d.Dispositions(ctx, tenant, id)
+	if err != nil {
+		return r, err
+	}
 	r.Dispositions = ds
-	return r, err
+	return r, d.loadRecording(ctx, &r)
 }
 
 // CallRecords returns a tenant's calls that arrived in [from, to), with
@@ -798,11 +837,14 @@ func (d *DB) DeleteAgent(ctx context.Context, tenant ccaas.TenantID, id ccaas.Ag
 // UpdateQueue replaces a queue's settings, DIDs and members in one
 // transaction. Members must be agents of the queue's tenant.
 func (d *DB) UpdateQueue(ctx context.Context, q ccaas.Queue) error {
+	if q.Record == "" {
+		q.Record = ccaas.RecordNever
+	}
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx,
 			`UPDATE queues SET name = ?, ring_seconds = ?, moh_class = ?, priority = ?, strategy = ?, max_wait_seconds = ?,
-			 overflow = ?, overflow_target = ?, announce_seconds = ?, service_level_seconds = ?, code_required = ? WHERE tenant_id = ? AND id = ?`,
-			q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds, q.CodeRequired, q.TenantID, q.ID)
+			 overflow = ?, overflow_target = ?, announce_seconds = ?, service_level_seconds = ?, code_required = ?, record = ? WHERE tenant_id = ? AND id = ?`,
+			q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds, q.CodeRequired, q.Record, q.TenantID, q.ID)
 		if err := exactlyOne(res, err, fmt.Sprintf("update queue %d", q.ID)); err != nil {
 			return err
 		}

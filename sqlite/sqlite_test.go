@@ -88,6 +88,16 @@ func TestTenantConfigRoundTrip(t *testing.T) {
 	if byDomain, err := db.TenantByDomain(ctx, "ACME.example"); err != nil || byDomain.ID != ten.ID {
 		t.Fatalf("TenantByDomain is not case-insensitive: %+v %v", byDomain, err)
 	}
+	if s := cfg.Settings; s.ScreenPopURL != "" || s.ScreenPopOn != ccaas.ScreenPopOnAnswer {
+		t.Fatalf("a new tenant's screen pop = %+v", s)
+	}
+	want := ccaas.Settings{NotifyIncoming: true, Trunk: "itsp", CallerID: "Acme", ScreenPopURL: "https://crm.example/?p={caller}", ScreenPopOn: ccaas.ScreenPopOnOffer, RecordingRetentionDays: 30, RecordOther: ccaas.RecordAlways}
+	if err := db.SetSettings(ctx, ten.ID, want); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err := db.TenantConfig(ctx, ten.ID); err != nil || cfg.Settings != want {
+		t.Fatalf("settings = %+v, %v; want %+v", cfg.Settings, err, want)
+	}
 }
 
 func TestTenantIsolation(t *testing.T) {

@@ -35,6 +35,13 @@ const NOTICES = {
   barged: '(supervisor) joined the call',
   hold_failed: 'could not be put on hold: still on the line with you', resume_failed: 'could not be taken off hold: try Resume again',
   customer_left: 'hung up while on hold; you are still talking with your colleague',
+  recording_not_paused: 'could not pause the recording: it is still recording',
+  recording_not_resumed: 'could not resume the recording: it is still paused',
+};
+// The call's recording, as its badge says it (docs/cti-protocol.md, recording.state).
+const REC_LABELS = {
+  starting: 'Recording starts…', recording: 'Recording', pausing: 'Pausing recording…', paused: 'Recording paused',
+  resuming: 'Resuming recording…', failed: 'Not recorded: the recording failed',
 };
 const OFFER_TITLES = { transfer: 'Transferred call', conference: 'Conference invitation', callee: 'Call from a colleague', consult: 'Consultation' };
 // A recent call the agent never took shows how it ended instead of a duration.
@@ -277,6 +284,7 @@ const NEXT_FOCUS = {
   'btn-mute': 'btn-unmute', 'btn-unmute': 'btn-mute',
   'btn-consult': 'btn-consult-cancel', 'btn-consult-cancel': 'btn-hold', 'btn-consult-conference': 'btn-hangup',
   'btn-end-wrapup': 'btn-notready',
+  'btn-rec-start': 'btn-rec-pause', 'btn-rec-pause': 'btn-rec-resume', 'btn-rec-resume': 'btn-rec-pause',
 };
 let focused = null;    // the control that last had the focus
 let wantFocus = null;  // the control to focus once it shows (an action done by shortcut)
@@ -448,6 +456,8 @@ function renderCall(call) {
     setText($('call-by'), by ? `${by.name} (${by.extension})` : '');
     renderParties(call);
     renderData($('call-data'), call.data || []);
+    renderScreenPop(call);
+    renderRecording(call, connected);
     // A supervisor speaking to the agent alone lasts: shown for as long as it does.
     const coach = call.state === 'connected' && call.coach;
     $('call-coach').hidden = !coach;
@@ -649,6 +659,56 @@ function renderParties(call) {
   }));
 }
 
+// ---- screen pop -----------------------------------------------------------------
+
+// The tenant's screen pop (its CRM) opens once per call, in a tab named after the
+// agent so that every call reuses it, when the call is offered or answered (the
+// tenant's choice). The server fills the address in with the call's values, encoded.
+let poppedCall = null;
+
+function screenPopTab() { return `ccaas-screen-pop-${model.agent.id}`; }
+
+function screenPop(call) {
+  const pop = call && call.screenPop;
+  if (!model || !pop || poppedCall === call.id) return;
+  if (call.state !== (pop.on === 'offer' ? 'offered' : 'connected')) return;
+  poppedCall = call.id;
+  let tab = null;
+  try { tab = window.open(pop.url, screenPopTab()); } catch { tab = null; }
+  if (!tab) showMessage('The browser blocked the screen pop: allow pop-ups for this page, or use "Open screen pop".', true);
+}
+
+// renderRecording shows the call's recording: a badge, who paused it and for how
+// long (the card number is being read out), and the controls. Paused shows only
+// once the server says Asterisk paused it; until then the badge says "Pausing".
+function renderRecording(call, connected) {
+  const r = call && call.state !== 'ended' ? call.recording : null;
+  const st = r ? r.state : '';
+  const badge = $('call-rec');
+  badge.hidden = !r || st === 'off';
+  setText(badge, REC_LABELS[st] || '');
+  badge.classList.toggle('paused', st === 'paused' || st === 'resuming');
+  badge.classList.toggle('failed', st === 'failed');
+  const paused = st === 'paused' || st === 'resuming';
+  $('call-rec-paused').hidden = !paused;
+  setText($('call-rec-paused-text'), paused ? `Recording paused by ${r.pausedBy || 'an agent'}: card numbers are safe to read out. Resume when done.` : '');
+  $('btn-rec-start').hidden = !(connected && (st === 'off' || st === 'failed'));
+  // While Asterisk pauses (resumes) the button stays where it is, so the focus
+  // does not jump away before Resume (Pause) replaces it; a second click is refused.
+  $('btn-rec-pause').hidden = !(connected && (st === 'recording' || st === 'pausing'));
+  $('btn-rec-resume').hidden = !(connected && paused);
+}
+
+function renderScreenPop(call) {
+  const link = $('call-screenpop');
+  const url = call && call.state !== 'ended' && call.screenPop && call.screenPop.url;
+  $('screenpop-row').hidden = !url;
+  if (!url) return;
+  if (link.getAttribute('href') !== url) link.setAttribute('href', url);
+  link.target = screenPopTab();
+  link.title = `Opens ${new URL(url).host} in its own tab`;
+}
+
 // ---- recent calls ------------------------------------------------------------
 
 let recentTimer = null;
@@ -767,6 +827,8 @@ function tick() {
   const k = c && c.state !== 'ended' ? c.consult : null;
   setText($('leg-consult-timer'), k && k.since ? elapsed(k.since) : '');
   setText($('leg-customer-timer'), k && held ? elapsed(c.heldSince) : '');
+  const recPaused = !!c && c.state === 'connected' && !!c.recording && !!c.recording.pausedSince;
+  setText($('rec-pause-timer'), recPaused ? elapsed(c.recording.pausedSince) : '');
   team.tick();
 }
 setInterval(tick, 250); // a quarter second keeps the countdown close to the real end
@@ -881,6 +943,7 @@ function handle(msg) {
         agent: msg.agent, state: msg.state, line: msg.line, call: msg.call || null, reasons: msg.reasons || [],
         settings: msg.settings || { notifyIncoming: true },
       };
+      poppedCall = msg.call ? msg.call.id : null; // a reload does not open it again
       fillReasons(model.reasons);
       directory.reset();
       team.show(msg.team || null, msg.watch || null);
@@ -915,6 +978,7 @@ function handle(msg) {
       if (msg.call && !(before && before.id === msg.call.id)) showNotice('');
       const ended = msg.call && msg.call.state === 'ended';
       if (ended && !(before && before.id === msg.call.id && before.state === 'ended')) refreshRecent(msg.call);
+      screenPop(msg.call);
       break;
     }
     case 'notice': {
@@ -1087,6 +1151,9 @@ $('btn-hold').addEventListener('click', () => callCmd('hold'));
 $('btn-resume').addEventListener('click', () => callCmd('resume'));
 $('btn-mute').addEventListener('click', () => callCmd('mute'));
 $('btn-unmute').addEventListener('click', () => callCmd('unmute'));
+$('btn-rec-start').addEventListener('click', () => callCmd('start_recording'));
+$('btn-rec-pause').addEventListener('click', () => callCmd('pause_recording'));
+$('btn-rec-resume').addEventListener('click', () => callCmd('resume_recording'));
 $('transfer-form').addEventListener('submit', (ev) => { ev.preventDefault(); targetCmd('transfer', 'transfer-target', ['agent', 'queue']); });
 $('btn-consult').addEventListener('click', () => targetCmd('consult', 'transfer-target', ['agent', 'queue']));
 $('conference-form').addEventListener('submit', (ev) => { ev.preventDefault(); targetCmd('conference', 'conference-target', ['agent']); });

@@ -200,8 +200,18 @@ export class TeamPanel {
       state.append(ready, sel, nr, out);
       actions.append(state);
     }
+    const callCell = cell(callText, 'team-call');
+    if (c && c.recordingPausedSince) {
+      // a card number is being read out: who paused the recording, and for how long
+      const paused = document.createElement('span');
+      paused.className = 'team-rec-paused';
+      const t = document.createElement('span');
+      t.dataset.since = c.recordingPausedSince;
+      paused.append(`Recording paused by ${c.recordingPausedBy || 'an agent'} for `, t);
+      callCell.append(document.createElement('br'), paused);
+    }
     tr.append(cell(a.name), cell(a.extension, 'num'), state, cell(reason, 'meta'), time,
-      cell(callText, 'team-call'), callTime, actionsCell);
+      callCell, callTime, actionsCell);
     if (c && c.held) tr.classList.add('held');
     return tr;
   }

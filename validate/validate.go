@@ -18,6 +18,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/queue"
+	"github.com/ccaas/ccaas/screenpop"
 	"github.com/ccaas/ccaas/wrapup"
 )
 
@@ -131,6 +132,18 @@ func Note(s string) error {
 	}
 	return nil
 }
+
+// ScreenPop is a tenant's screen pop template (package screenpop) naming
+// only the builtin names and the tenant's attached-data keys; "" is none.
+func ScreenPop(template string, keys []string) error {
+	if _, err := screenpop.Parse(template, keys); err != nil {
+		return rule("%s", err)
+	}
+	return nil
+}
+
+// ScreenPopOn is when the screen pop opens.
+func ScreenPopOn(s string) error { return oneOf(s, ccaas.ScreenPopOnAnswer, ccaas.ScreenPopOnOffer) }
 
 // Name is a display name (already trimmed).
 func Name(s string) error { return oneLine(s, 1, MaxNameLength) }

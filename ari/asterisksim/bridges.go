@@ -250,6 +250,7 @@ func (s *Sim) deleteBridge(q *request) response {
 // destroyBridgeLocked empties and forgets a bridge; BridgeDestroyed goes to
 // the subscribed applications now, or later if a channel still pins it.
 func (s *Sim) destroyBridgeLocked(b *bridge) {
+	recorded := s.endBridgeRecordingsLocked(b)
 	for _, id := range slices.Clone(b.channels) {
 		if ch := s.channels[id]; ch != nil {
 			s.leaveBridgeLocked(ch)
@@ -266,6 +267,9 @@ func (s *Sim) destroyBridgeLocked(b *bridge) {
 		delete(a.bridges, b.id)
 	}
 	ev := &ari.BridgeDestroyed{EventBase: base(ari.EventBridgeDestroyed), Bridge: b.snapshot()}
+	if recorded {
+		return // its recorder holds it: Asterisk never reports it destroyed
+	}
 	if s.pinnedLocked(b.id) {
 		s.pending[b.id] = pendingDestroy{event: ev, apps: apps}
 		return

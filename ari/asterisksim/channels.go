@@ -34,6 +34,7 @@ type channel struct {
 	endpoint             string // "PJSIP/1001"; "" for snoops
 	pjsip                bool
 	webrtc               bool
+	local                bool // a Local channel's ;2 (its far end hangs up with cause 16)
 
 	app         string   // the Stasis application it is in, or will enter when answered
 	appArgs     []string // StasisStart args
@@ -280,10 +281,12 @@ func (s *Sim) hangupLocked(ch *channel, mode hangupMode, cause int) {
 	ch.gone = true
 	request := func() {
 		ev := &ari.ChannelHangupRequest{EventBase: base(ari.EventChannelHangupRequest), Channel: s.snapLocked(ch)}
-		switch mode {
-		case byARI:
+		switch {
+		case mode == byFarEnd && ch.local:
+			ev.Cause = causeNormal
+		case mode == byARI:
 			ev.Cause, ev.Soft = 32, true
-		case byShutdown:
+		case mode == byShutdown:
 			ev.Cause, ev.Soft = 4, true
 		}
 		s.emitChannelLocked(ev, ch)
@@ -311,6 +314,7 @@ func (s *Sim) hangupLocked(ch *channel, mode hangupMode, cause int) {
 	if mode != byTargetGone {
 		request()
 	}
+	s.endRecordingsLocked(ch)
 	s.endPlaybacksLocked(ch)
 	if ch.bridge != "" {
 		s.leaveBridgeLocked(ch)

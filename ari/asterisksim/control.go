@@ -16,6 +16,11 @@ type CallSpec struct {
 	From, Name, DID string            // caller number and name, the dialled number
 	Vars            map[string]string // set by dialplan Set() before Stasis (no ChannelVarset)
 	App             string            // default "ccaas"
+	// Local makes the customer a Local channel (Local/<DID>@from-pstn;2),
+	// as the real-Asterisk tests and the customer-recording trace make
+	// them: no SIP (no RTP quality variables when it ends), and its far end
+	// hangs up with cause 16.
+	Local bool
 }
 
 // PlaceCall makes a customer dial a DID: a dialplan channel from the trunk
@@ -40,21 +45,31 @@ func (s *Sim) PlaceCall(spec CallSpec) (string, error) {
 		return "", fmt.Errorf("place call to %s: %w: %s", spec.DID, ErrNoApp, app)
 	}
 	ep := s.endpoints[pstnEndpoint]
-	ch := s.newChannelLocked("", ep.tech, ep.resource)
+	var ch *channel
+	if spec.Local {
+		ch = s.newChannelLocked("", "Local", spec.DID+"@from-pstn")
+		ch.name += ";2"
+		ch.local = true
+	} else {
+		ch = s.newChannelLocked("", ep.tech, ep.resource)
+		ch.protocolID = fmt.Sprintf("%d-%d@192.0.2.1", s.seq, randUint32()%100000)
+		ch.endpoint, ch.pjsip = ep.name(), true
+		ep.channels = append(ep.channels, ch.id)
+	}
 	ch.kind = kindInbound
-	ch.protocolID = fmt.Sprintf("%d-%d@192.0.2.1", s.seq, randUint32()%100000)
 	ch.state = ari.StateRing
 	ch.caller = ari.CallerID{Name: spec.Name, Number: spec.From}
+	if spec.Local {
+		ch.connected = ch.caller // a Local channel's two halves are each other's connected line
+	}
 	ch.app, ch.appArgs = app, []string{"inbound", spec.DID}
 	ch.dialplan = ari.DialplanCEP{
 		Context: "from-pstn", Exten: spec.DID, Priority: int64(1 + len(spec.Vars)),
 		AppName: "Stasis", AppData: app + ",inbound," + spec.DID,
 	}
-	ch.endpoint, ch.pjsip = ep.name(), true
 	for k, v := range spec.Vars {
 		ch.vars[k] = v
 	}
-	ep.channels = append(ep.channels, ch.id)
 	s.announceLocked(ch, ep)
 	s.enterStasisLocked(ch)
 	return ch.id, nil
@@ -115,6 +130,7 @@ func (s *Sim) SendDTMF(channelID, digit string) error {
 	s.emitChannelLocked(&ari.ChannelDtmfReceived{
 		EventBase: base(ari.EventChannelDtmfReceived), Digit: digit, DurationMs: 100, Channel: s.snapLocked(ch),
 	}, ch)
+	s.recordingKeyLocked(ch, digit)
 	return nil
 }
 

@@ -257,6 +257,12 @@ func describe(ev ari.Event) string {
 		return fmt.Sprintf("ChannelDialplan %s %s", v.Channel.ID, v.DialplanApp)
 	case *ari.ChannelConnectedLine:
 		return "ChannelConnectedLine " + v.Channel.ID
+	case *ari.RecordingStarted:
+		return fmt.Sprintf("RecordingStarted %s %s %s", v.Recording.Name, v.Recording.TargetURI, v.Recording.State)
+	case *ari.RecordingFinished:
+		return fmt.Sprintf("RecordingFinished %s %s %s %ds", v.Recording.Name, v.Recording.TargetURI, v.Recording.State, v.Recording.Seconds())
+	case *ari.RecordingFailed:
+		return fmt.Sprintf("RecordingFailed %s %s %s (%s)", v.Recording.Name, v.Recording.TargetURI, v.Recording.State, v.Recording.Cause)
 	}
 	return ev.Base().Type
 }

@@ -20,27 +20,33 @@ type playback struct {
 	id, media, next string // next: the second media of a list, as Asterisk shows it
 	target, state   string
 	channel, bridge string // the target
-	endless         bool   // unknown media scheme: Asterisk never finishes it
+	endless         bool   // unknown media scheme or missing recording: Asterisk never finishes it
 }
 
 func (p *playback) snapshot() ari.Playback {
 	return ari.Playback{ID: p.id, MediaURI: p.media, NextMediaURI: p.next, TargetURI: p.target, Language: "en", State: p.state}
 }
 
-// mediaExists decides whether a media URI can be played. Every sound exists
-// except names starting with "no-such" or "nosuch"; recordings never exist
-// (nothing is recorded); tones, digits, numbers and characters always play.
-func mediaExists(media string) (exists, knownScheme bool) {
+// mediaLocked decides whether a media URI can be played and for how long.
+// Every sound exists except names starting with "no-such" or "nosuch"; a
+// recording plays for its length if it is stored; tones, digits, numbers
+// and characters always play. A sound that does not exist fails at once; a
+// recording that does not exist starts and never ends, as does an unknown
+// scheme (both as Asterisk 22).
+func (s *Sim) mediaLocked(media string) (exists, endless bool, d time.Duration) {
 	scheme, name, _ := strings.Cut(media, ":")
 	switch scheme {
 	case "sound":
-		return !strings.HasPrefix(name, "no-such") && !strings.HasPrefix(name, "nosuch"), true
+		return !strings.HasPrefix(name, "no-such") && !strings.HasPrefix(name, "nosuch"), false, playbackDuration
 	case "recording":
-		return false, true
+		if st := s.stored[name]; st != nil {
+			return true, false, time.Duration(st.seconds * float64(time.Second))
+		}
+		return false, true, 0
 	case "tone", "digits", "number", "characters":
-		return true, true
+		return true, false, playbackDuration
 	}
-	return false, false
+	return false, true, 0
 }
 
 func (s *Sim) playbackAppsLocked(p *playback) []string {
@@ -73,18 +79,18 @@ func (s *Sim) startPlaybackLocked(q *request, p *playback) response {
 	s.playbacks[p.id] = p
 	resp := response{status: http.StatusCreated, body: p.snapshot(), location: "/ari/playbacks/" + p.id}
 
-	exists, known := true, true
+	exists, endless, delay := true, false, time.Duration(0)
 	for _, m := range media {
-		e, k := mediaExists(m)
-		exists, known = exists && e, known && k
+		e, forever, d := s.mediaLocked(m)
+		exists, endless, delay = exists && e, endless || forever, delay+d
 	}
 	p.state = playPlaying
-	p.endless = !known
+	p.endless = endless
 	s.emitLocked(&ari.PlaybackStarted{EventBase: base(ari.EventPlaybackStarted), Playback: p.snapshot()}, s.playbackAppsLocked(p))
-	if !known {
+	if endless {
 		return resp
 	}
-	delay, final := time.Duration(len(media))*playbackDuration, playDone
+	final := playDone
 	if !exists {
 		delay, final = 0, playFailed
 	}

@@ -84,11 +84,14 @@ func (q *request) list(name string) []string {
 	return out
 }
 
-// response is what a handler answers; body nil means no body.
+// response is what a handler answers: body as JSON, or raw bytes of
+// contentType (a recording's file); neither means no body.
 type response struct {
-	status   int
-	body     any
-	location string
+	status      int
+	body        any
+	location    string
+	raw         []byte
+	contentType string
 }
 
 func okJSON(body any) response { return response{status: http.StatusOK, body: body} }
@@ -147,7 +150,7 @@ var routes = []route{
 	on("/channels/{channelId}/silence", map[string]handler{"POST": notImplemented, "DELETE": notImplemented}),
 	on("/channels/{channelId}/play", map[string]handler{"POST": (*Sim).playChannel}),
 	on("/channels/{channelId}/play/{playbackId}", map[string]handler{"POST": (*Sim).playChannel}),
-	on("/channels/{channelId}/record", map[string]handler{"POST": notImplemented}),
+	on("/channels/{channelId}/record", map[string]handler{"POST": (*Sim).recordChannel}),
 	on("/channels/{channelId}/variable", map[string]handler{"GET": (*Sim).getVariable, "POST": (*Sim).setVariable}),
 	on("/channels/{channelId}/variables", map[string]handler{"GET": notImplemented, "POST": notImplemented}),
 	on("/channels/{channelId}/snoop", map[string]handler{"POST": (*Sim).snoopChannel}),
@@ -167,7 +170,7 @@ var routes = []route{
 	on("/bridges/{bridgeId}/moh", map[string]handler{"POST": (*Sim).bridgeMOH, "DELETE": (*Sim).bridgeMOH}),
 	on("/bridges/{bridgeId}/play", map[string]handler{"POST": (*Sim).playBridge}),
 	on("/bridges/{bridgeId}/play/{playbackId}", map[string]handler{"POST": (*Sim).playBridge}),
-	on("/bridges/{bridgeId}/record", map[string]handler{"POST": notImplemented}),
+	on("/bridges/{bridgeId}/record", map[string]handler{"POST": (*Sim).recordBridge}),
 
 	on("/endpoints", map[string]handler{"GET": (*Sim).listEndpoints}),
 	on("/endpoints/sendMessage", map[string]handler{"PUT": notImplemented}),
@@ -185,9 +188,14 @@ var routes = []route{
 	on("/playbacks/{playbackId}", map[string]handler{"GET": (*Sim).getPlayback, "DELETE": (*Sim).stopPlayback}),
 	on("/playbacks/{playbackId}/control", map[string]handler{"POST": notImplemented}),
 
-	on("/recordings/stored", map[string]handler{"GET": notImplemented}),
-	on("/recordings/stored/{recordingName}", map[string]handler{"GET": notImplemented, "DELETE": notImplemented}),
-	on("/recordings/live/{recordingName}", map[string]handler{"GET": notImplemented, "DELETE": notImplemented}),
+	on("/recordings/stored", map[string]handler{"GET": (*Sim).listStored}),
+	on("/recordings/stored/{recordingName}", map[string]handler{"GET": (*Sim).getStored, "DELETE": (*Sim).deleteStored}),
+	on("/recordings/stored/{recordingName}/file", map[string]handler{"GET": (*Sim).storedFile}),
+	on("/recordings/stored/{recordingName}/copy", map[string]handler{"POST": (*Sim).copyStored}),
+	on("/recordings/live/{recordingName}", map[string]handler{"GET": (*Sim).getLiveRecording, "DELETE": (*Sim).cancelRecording}),
+	on("/recordings/live/{recordingName}/stop", map[string]handler{"POST": (*Sim).stopRecording}),
+	on("/recordings/live/{recordingName}/pause", map[string]handler{"POST": (*Sim).pauseRecording, "DELETE": (*Sim).pauseRecording}),
+	on("/recordings/live/{recordingName}/mute", map[string]handler{"POST": (*Sim).muteRecording, "DELETE": (*Sim).muteRecording}),
 	on("/sounds", map[string]handler{"GET": notImplemented}),
 	on("/sounds/{soundId}", map[string]handler{"GET": notImplemented}),
 	on("/deviceStates", map[string]handler{"GET": notImplemented}),
@@ -379,6 +387,12 @@ func parseRequest(hr *http.Request, params map[string]string) (*request, *respon
 func writeResponse(w http.ResponseWriter, resp response) {
 	if resp.location != "" {
 		w.Header().Set("Location", resp.location)
+	}
+	if resp.raw != nil {
+		w.Header().Set("Content-Type", resp.contentType)
+		w.WriteHeader(resp.status)
+		_, _ = w.Write(resp.raw)
+		return
 	}
 	if resp.body == nil {
 		w.WriteHeader(resp.status)

@@ -34,6 +34,7 @@ var (
 	ErrNoApp       = errors.New("asterisksim: no events socket connected for the application")
 	ErrNoChannel   = errors.New("asterisksim: no such channel")
 	ErrNoEndpoint  = errors.New("asterisksim: no such endpoint")
+	ErrNoRecording = errors.New("asterisksim: no such live recording")
 	ErrInvalidCall = errors.New("asterisksim: invalid call")
 	ErrClosed      = errors.New("asterisksim: closed")
 )
@@ -94,8 +95,13 @@ type Sim struct {
 	endpoints map[string]*endpoint // "PJSIP/1001"
 	apps      map[string]*app
 	playbacks map[string]*playback
-	sorcery   map[sorceryKey]*sorceryObject
-	globals   map[string]string
+	// recordings are the live ones; stored are the files, which a restart
+	// keeps (recordings.go)
+	recordings  map[string]*recording
+	stored      map[string]*stored
+	recorderSeq int
+	sorcery     map[sorceryKey]*sorceryObject
+	globals     map[string]string
 	// pending holds BridgeDestroyed events of bridges deleted while a
 	// channel that left them by a bare move still holds them (see bridges.go).
 	pending  map[string]pendingDestroy
@@ -140,6 +146,7 @@ func New(cfg Config) *Sim {
 		sessions:  make(map[*session]struct{}),
 		taps:      make(map[*tap]struct{}),
 		stop:      make(chan struct{}),
+		stored:    make(map[string]*stored),
 	}
 	s.resetLocked()
 	s.endpoints[pstnEndpoint] = &endpoint{
@@ -157,6 +164,7 @@ func (s *Sim) resetLocked() {
 	s.bridges = make(map[string]*bridge)
 	s.apps = make(map[string]*app)
 	s.playbacks = make(map[string]*playback)
+	s.recordings = make(map[string]*recording)
 	s.sorcery = make(map[sorceryKey]*sorceryObject)
 	s.globals = make(map[string]string)
 	s.pending = make(map[string]pendingDestroy)

@@ -185,6 +185,7 @@ var replays = []replay{
 	{name: "agent-hangup-first"},
 	{name: "customer-dtmf"},
 	{name: "asterisk-restart"},
+	{name: "customer-recording", vars: []string{"CCAAS_FirstName", "CCAAS_Account", "CCAAS_Note"}},
 }
 
 // replayLine is one line of a trace (format: testdata/traces/README.md),
@@ -285,8 +286,25 @@ func eventKey(ev ari.Event, m func(string) string) (key string, subjects []strin
 		return fmt.Sprintf("ChannelDialplan %s %s", m(v.Channel.ID), v.DialplanApp), []string{m(v.Channel.ID)}, true
 	case *ari.ChannelConnectedLine:
 		return "ChannelConnectedLine " + m(v.Channel.ID), []string{m(v.Channel.ID)}, true
+	case *ari.RecordingStarted:
+		return recordingKey("RecordingStarted", v.Recording, m)
+	case *ari.RecordingFinished:
+		return recordingKey("RecordingFinished", v.Recording, m)
+	case *ari.RecordingFailed:
+		return recordingKey("RecordingFailed", v.Recording, m)
 	}
 	return ev.Base().Type, nil, true
+}
+
+// recordingKey renders a Recording* event without its duration: the
+// trace's customer is a Local channel, which passes audio frames only while
+// there is audio, so its durations are not a real call's.
+func recordingKey(typ string, r ari.LiveRecording, m func(string) string) (string, []string, bool) {
+	k := fmt.Sprintf("%s %s %s %s", typ, r.Name, mapTarget(r.TargetURI, m), r.State)
+	if r.Cause != "" {
+		k += " (" + r.Cause + ")"
+	}
+	return k, []string{"recording:" + r.Name}, true
 }
 
 func sortedVars(vars map[string]string) string {
@@ -565,9 +583,9 @@ func (p *player) stimulus(i int) {
 		if len(v.Args) < 2 || v.Args[0] != "inbound" {
 			return
 		}
-		rec, caller, did := v.Channel.ID, v.Channel.Caller, v.Args[1]
+		rec, caller, did, local := v.Channel.ID, v.Channel.Caller, v.Args[1], strings.HasPrefix(v.Channel.Name, "Local/")
 		at(i, func() {
-			id, err := p.sim.PlaceCall(CallSpec{From: caller.Number, Name: caller.Name, DID: did, Vars: dialplanVars[did]})
+			id, err := p.sim.PlaceCall(CallSpec{From: caller.Number, Name: caller.Name, DID: did, Vars: dialplanVars[did], Local: local})
 			if err != nil {
 				p.problem("PlaceCall for %s: %v", rec, err)
 				return
@@ -575,7 +593,9 @@ func (p *player) stimulus(i int) {
 			p.learn(rec, id)
 		})
 	case *ari.ChannelHangupRequest:
-		if v.Cause != 0 || v.Soft || v.TechCause != 0 {
+		// the far end's BYE, or the far end of a Local channel hanging up
+		// (cause 16, not soft)
+		if v.Cause != 0 && !(v.Cause == causeNormal && strings.HasPrefix(v.Channel.Name, "Local/")) || v.Soft || v.TechCause != 0 {
 			return
 		}
 		rec := v.Channel.ID
@@ -1047,6 +1067,13 @@ func project(v any, m func(string) string) any {
 			return map[string]any{"channel_ids": ids("channel_ids"), "bridge_ids": ids("bridge_ids"), "endpoint_ids": ids("endpoint_ids")}
 		case x["attribute"] != nil:
 			return x
+		case x["target_uri"] != nil && x["format"] != nil:
+			// a live recording; its state in a create's answer races with
+			// RecordingStarted ("queued" or "recording")
+			target, _ := x["target_uri"].(string)
+			return map[string]any{"name": x["name"], "format": x["format"], "target_uri": mapTarget(target, m)}
+		case len(x) == 2 && x["name"] != nil && x["format"] != nil:
+			return x // a stored recording
 		case len(x) == 1 && x["value"] != nil:
 			return x
 		}

@@ -68,7 +68,10 @@ type agentClient struct {
 	state  string
 	lineUp bool
 	calls  map[string]*callRec // call id → the customer's call
-	closed chan struct{}
+	// hanging are the calls whose hang-up is planned: a call is connected
+	// once, however many call messages say so (a recording starting, a pause)
+	hanging map[string]bool
+	closed  chan struct{}
 
 	// a probe waiting for a message (see expect)
 	pmu    sync.Mutex
@@ -110,7 +113,7 @@ func (b *bench) login(ctx context.Context, tenant int, user string, work, superv
 	if err != nil {
 		return nil, fmt.Errorf("CTI socket of %s@%s: %w", user, t.domain, err)
 	}
-	a := &agentClient{b: b, tenant: tenant, user: user, conn: conn, work: work, calls: make(map[string]*callRec), closed: make(chan struct{}),
+	a := &agentClient{b: b, tenant: tenant, user: user, conn: conn, work: work, calls: make(map[string]*callRec), hanging: make(map[string]bool), closed: make(chan struct{}),
 		supervisor: supervisor, seen: make(map[int64]teamRow)}
 	go a.read()
 	return a, nil
@@ -231,12 +234,14 @@ func (a *agentClient) handle(m ctiMsg, now time.Time) {
 		r := a.calls[m.Call.ID]
 		switch m.Call.State {
 		case "connected":
-			if a.work && b.real == nil {
+			if a.work && b.real == nil && !a.hanging[m.Call.ID] {
+				a.hanging[m.Call.ID] = true
 				id := m.Call.ID
 				time.AfterFunc(jitter(b.opts.talk), func() { a.send(map[string]string{"cmd": "hangup", "call": id}) })
 			}
 		case "ended":
 			delete(a.calls, m.Call.ID)
+			delete(a.hanging, m.Call.ID)
 			if r != nil {
 				b.book.end(r, m.Call.EndReason, now)
 				if m.Call.EndReason != "agent_hangup" {

@@ -36,6 +36,9 @@ type bench struct {
 	meter  *ariMeter
 	ari    *ari.Client // the bench's own look at the simulator (leak checks)
 
+	hooks   *hookReceiver // -webhooks: the tenants' endpoint
+	hookSrv *http.Server
+
 	prod *product
 	web  string // http://host:port of the product
 	http *http.Client
@@ -97,7 +100,18 @@ func start(ctx context.Context, opts options, out io.Writer) (*bench, error) {
 	}()
 	db := filepath.Join(dir, "bench.db")
 	began := time.Now()
-	b.tenants, err = seed(ctx, db, opts.tenants, opts.agents, opts.wrapEvery, opts.wrapupSeconds, opts.ringSeconds, opts.supervisors)
+	hookURL := ""
+	if opts.webhooks {
+		b.hooks = &hookReceiver{}
+		hl, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		b.hookSrv = &http.Server{Handler: b.hooks, ReadHeaderTimeout: 10 * time.Second}
+		go b.hookSrv.Serve(hl)
+		hookURL = "http://" + hl.Addr().String() + "/hooks"
+	}
+	b.tenants, err = seed(ctx, db, opts.tenants, opts.agents, opts.wrapEvery, opts.wrapupSeconds, opts.ringSeconds, opts.supervisors, opts.record, hookURL)
 	if err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
 	}
@@ -133,7 +147,8 @@ func start(ctx context.Context, opts options, out io.Writer) (*bench, error) {
 		level = "error"
 	}
 	b.prod, err = startProduct(childConfig{DB: db, ARIURL: b.simURL, ARIUser: "ccaas", ARIPassword: password, App: "ccaas",
-		LogFile: logFile, LogLevel: level, CheckInvariants: opts.invariants, MaxCalls: opts.maxCalls, MaxTenantCalls: opts.maxTenantCall}, os.Stderr)
+		LogFile: logFile, LogLevel: level, CheckInvariants: opts.invariants, MaxCalls: opts.maxCalls, MaxTenantCalls: opts.maxTenantCall,
+		Webhooks: opts.webhooks}, os.Stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -160,6 +175,9 @@ func (b *bench) close() {
 	}
 	if b.sim != nil {
 		b.sim.Close()
+	}
+	if b.hookSrv != nil {
+		b.hookSrv.Close()
 	}
 	if b.simSrv != nil {
 		b.simSrv.Close()

@@ -43,6 +43,8 @@ type options struct {
 	wrapupSeconds   int
 	ringSeconds     int
 	supervisors     bool
+	record          bool // the queues record every call
+	webhooks        bool // every tenant has a webhook wanting every event
 
 	steps        []float64
 	stepDuration time.Duration
@@ -118,6 +120,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.wrapEvery, "wrap-every", o.wrapEvery, "every n-th agent has -wrapup seconds of wrapup (0: nobody)")
 	fs.IntVar(&o.wrapupSeconds, "wrapup", o.wrapupSeconds, "wrapup seconds of those agents")
 	fs.IntVar(&o.ringSeconds, "ring", o.ringSeconds, "queue ring time in seconds")
+	fs.BoolVar(&o.record, "record", false, "every tenant's queue records its calls (Asterisk's bridge recording, in the simulator)")
+	fs.BoolVar(&o.webhooks, "webhooks", false, "every tenant has a webhook for every event, posted to a receiver in the bench over loopback")
 	fs.BoolVar(&o.supervisors, "supervisors", o.supervisors, "a supervisor per tenant watches the team view (times state change → supervisor socket)")
 	steps := fs.String("steps", joinRates(o.steps), "rates of -find-max, calls per second")
 	fs.DurationVar(&o.stepDuration, "step", o.stepDuration, "time per -find-max step")

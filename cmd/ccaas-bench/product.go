@@ -11,6 +11,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"sync"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari"
 	cchttp "github.com/ccaas/ccaas/http"
+	"github.com/ccaas/ccaas/outbox"
 	"github.com/ccaas/ccaas/sqlite"
 )
 
@@ -50,6 +52,9 @@ type childConfig struct {
 	// MaxCalls, MaxTenantCalls: serve's --max-calls, --max-calls-per-tenant.
 	MaxCalls       int `json:"maxCalls,omitempty"`
 	MaxTenantCalls int `json:"maxTenantCalls,omitempty"`
+	// Webhooks runs the webhook sender, allowed to reach loopback (the
+	// bench's receiver), woken by the recorder as in serve.
+	Webhooks bool `json:"webhooks"`
 }
 
 // childReady is the child's one line on standard output once it serves.
@@ -112,6 +117,12 @@ func runProduct(stdin io.Reader, stdout io.Writer) error {
 	inv := &violations{}
 	acfg := app.Config{ARI: client, Store: db, Logger: log, Application: cfg.App, CountEvent: metrics.CountEvent, ObservePhase: metrics.ObservePhase,
 		LineFields: cfg.LineFields, LineAOR: cfg.LineAOR, MaxCalls: cfg.MaxCalls, MaxTenantCalls: cfg.MaxTenantCalls}
+	if cfg.Webhooks {
+		sender := outbox.New(outbox.Config{Store: db, Client: outbox.NewClient([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}), Log: log,
+			Finished: metrics.WebhookAttempt})
+		acfg.OutboxWritten = sender.Wake
+		go sender.Run(ctx)
+	}
 	if cfg.CheckInvariants {
 		acfg.CheckInvariants = inv.add
 	}

@@ -37,7 +37,7 @@ func (t *ccaasTarget) up(ctx context.Context) (linesReport, error) {
 		return linesReport{}, err
 	}
 	db := filepath.Join(dir, "bench.db")
-	tenants, err := seed(ctx, db, o.tenants, o.agents, 0, 0, o.ringSeconds, o.supervisors)
+	tenants, err := seed(ctx, db, o.tenants, o.agents, 0, 0, o.ringSeconds, o.supervisors, false, "")
 	if err != nil {
 		return linesReport{}, fmt.Errorf("seed: %w", err)
 	}

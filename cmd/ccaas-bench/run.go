@@ -242,6 +242,7 @@ func fixedRate(ctx context.Context, o options, out io.Writer) (stepResult, error
 	res := b.evaluate(*measured, prev)
 	fmt.Fprintln(out)
 	res.report(out)
+	b.reportStorage(out)
 	left, leftErr := b.waitClean(ctx, b.loggedIn(), 10*time.Second)
 	fmt.Fprintf(out, "after the run        %s\n", left)
 	if err := <-profiled; err != nil {

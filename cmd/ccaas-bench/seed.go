@@ -8,6 +8,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/sqlite"
+	"github.com/ccaas/ccaas/webhook"
 )
 
 // benchPassword is every seeded user's password.
@@ -36,7 +37,7 @@ type seedAgent struct {
 // the default cost, 2,000 logins would take minutes of CPU that has nothing
 // to do with what is measured. Every wrapEvery-th agent has wrapupSeconds
 // of wrapup (0 = none).
-func seed(ctx context.Context, path string, tenants, agents, wrapEvery, wrapupSeconds, ringSeconds int, supervisors bool) ([]seedTenant, error) {
+func seed(ctx context.Context, path string, tenants, agents, wrapEvery, wrapupSeconds, ringSeconds int, supervisors bool, record bool, webhookURL string) ([]seedTenant, error) {
 	db, err := sqlite.Open(ctx, path)
 	if err != nil {
 		return nil, err
@@ -84,9 +85,19 @@ func seed(ctx context.Context, path string, tenants, agents, wrapEvery, wrapupSe
 		if err := db.AssignDIDs(ctx, t.ID, st.did); err != nil {
 			return nil, err
 		}
+		mode := ccaas.RecordNever
+		if record {
+			mode = ccaas.RecordAlways
+		}
 		if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: t.ID, Name: "Support", RingSeconds: ringSeconds,
-			MOHClass: "default", DIDs: []string{st.did}, Members: members}); err != nil {
+			MOHClass: "default", DIDs: []string{st.did}, Members: members, Record: mode}); err != nil {
 			return nil, err
+		}
+		if webhookURL != "" {
+			if _, err := db.CreateWebhook(ctx, ccaas.Webhook{Tenant: t.ID, URL: webhookURL, Secret: "bench-secret-0123456789",
+				Events: webhook.Types, Active: true}); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, st)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/sqlite"
 	"github.com/ccaas/ccaas/validate"
+	"github.com/ccaas/ccaas/webhook"
 )
 
 // Admin commands write the configuration into the sqlite file; a running
@@ -28,13 +29,18 @@ const adminUsage = `usage:
   ccaas queue add  --domain D --name N --did NUMBER [--did …] [--member USER[:SKILL] …] [--ring S]
                    [--priority P] [--strategy longest_idle|round_robin|fewest_calls] [--moh CLASS]
                    [--max-wait S --overflow hangup|queue|extension --overflow-target QUEUE-NAME|EXTENSION]
-                   [--announce S] [--wrapup-code CODE …] [--require-code]
+                   [--announce S] [--wrapup-code CODE …] [--require-code] [--record never|always|demand]
   ccaas reason add --domain D --reason R
   ccaas tenant set --domain D [--notify on|off] [--agent-calls-not-ready on|off] [--end-wrapup-early on|off]
-                   [--trunk ENDPOINT] [--caller-id ID]
-                   [--did NUMBER …] [--remove-did NUMBER …]   (assign the numbers customers dial to the tenant,
+                   [--record-other never|always|demand] [--trunk ENDPOINT] [--caller-id ID]
+                   [--retention-days N] [--did NUMBER …] [--remove-did NUMBER …]   (assign the numbers customers dial to the tenant,
                    or take them away; a queue rings only numbers of its tenant)
   ccaas variable add --domain D --key "Shown name" --variable CHANNEL_VARIABLE   (at most 10 per tenant)
+  ccaas webhook add --domain D --url https://… [--event TYPE …] [--secret S] [--allow RANGES]
+                   (the events: call.queued, call.offered, call.answered, call.ended, agent.state_changed; default
+                   all; without --secret a new one is made and printed once; --allow as the server's --webhook-allow)
+  ccaas webhook list --domain D
+  ccaas webhook remove --domain D --id N
   ccaas operator add --username U   (a super admin of the web admin pages; password on standard input,
                    12 to 72 characters)
 Every command also takes --db FILE.
@@ -57,12 +63,15 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 func runAdmin(ctx context.Context, object string, args []string, db string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "add" && !(object == "tenant" && args[0] == "set")) {
+	if len(args) == 0 || (args[0] != "add" && !(object == "tenant" && args[0] == "set") && !(object == "webhook" && (args[0] == "list" || args[0] == "remove"))) {
 		fmt.Fprint(stderr, adminUsage)
 		return fmt.Errorf("%s: want \"%s add\"", object, object)
 	}
-	if args[0] == "set" {
+	switch args[0] {
+	case "set":
 		object = "tenant set"
+	case "list", "remove":
+		object += " " + args[0]
 	}
 	fs := flag.NewFlagSet("ccaas "+object+" "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -107,9 +116,13 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 		fs.IntVar(&q.AnnounceSeconds, "announce", 0, "announce the caller's position every so many seconds (0: never)")
 		fs.Var(&codes, "wrapup-code", "a wrapup code agents pick for a call, e.g. Sale (repeatable, in order, at most 50)")
 		fs.BoolVar(&q.CodeRequired, "require-code", false, "agents stay in wrapup until they give a wrapup code")
+		fs.StringVar(&q.Record, "record", ccaas.RecordNever, "record its calls: never, always (from the answer) or demand (when the agent starts it)")
 		cmd = func(ctx context.Context, d *sqlite.DB, t ccaas.Tenant) (string, error) {
 			if err := validate.Strategy(strategy); err != nil {
 				return "", flagErr("--strategy", err)
+			}
+			if err := validate.RecordMode(q.Record); err != nil {
+				return "", flagErr("--record", err)
 			}
 			q.Strategy = strategy
 			if err := wrapupCodes(&q, codes); err != nil {
@@ -123,6 +136,10 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 		endEarly := fs.String("end-wrapup-early", "", "on or off: agents may end their wrapup before its time")
 		trunk := fs.String("trunk", "", "PJSIP endpoint of the outbound trunk (pjsip.conf)")
 		callerID := fs.String("caller-id", "", `caller id of outbound calls, e.g. "Acme" <5550000>`)
+		screenPop := fs.String("screen-pop", "", `the address agents' pages open for a call, e.g. "https://crm.example/search?phone={caller}" ("" for none)`)
+		screenPopOn := fs.String("screen-pop-on", "", "answer or offer: when the screen pop opens")
+		recordOther := fs.String("record-other", "", "never, always or demand: recording of calls through no queue (outbound, between agents)")
+		retention := fs.Int("retention-days", 0, "keep recordings (voicemails) this many days, 1 to 3650 (0: as it is)")
 		var addDIDs, removeDIDs listFlag
 		fs.Var(&addDIDs, "did", "assign a number (DID) to the tenant (repeatable)")
 		fs.Var(&removeDIDs, "remove-did", "take a number away from the tenant and its queues (repeatable)")
@@ -173,12 +190,40 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 				}
 				s.CallerID = *callerID
 			}
+			if given(fs, "screen-pop") {
+				keys := make([]string, len(cfg.Variables))
+				for i, v := range cfg.Variables {
+					keys[i] = v.Key
+				}
+				if err := validate.ScreenPop(*screenPop, keys); err != nil {
+					return "", flagErr("--screen-pop", err)
+				}
+				s.ScreenPopURL = strings.TrimSpace(*screenPop)
+			}
+			if *screenPopOn != "" {
+				if err := validate.ScreenPopOn(*screenPopOn); err != nil {
+					return "", flagErr("--screen-pop-on", err)
+				}
+				s.ScreenPopOn = *screenPopOn
+			}
+			if *recordOther != "" {
+				if err := validate.RecordMode(*recordOther); err != nil {
+					return "", flagErr("--record-other", err)
+				}
+				s.RecordOther = *recordOther
+			}
+			if *retention != 0 {
+				if err := validate.RetentionDays(*retention); err != nil {
+					return "", flagErr("--retention-days", err)
+				}
+				s.RecordingRetentionDays = *retention
+			}
 			after, err := d.TenantConfig(ctx, t.ID)
 			if err != nil {
 				return "", err
 			}
-			msg := fmt.Sprintf("settings of %s: notify %v, agent calls reach Not Ready %v, end wrapup early %v, trunk %q, caller id %q, numbers %s",
-				t.Domain, s.NotifyIncoming, s.AgentCallsNotReady, s.EndWrapupEarly, s.Trunk, s.CallerID, strings.Join(after.DIDs, " "))
+			msg := fmt.Sprintf("settings of %s: notify %v, agent calls reach Not Ready %v, end wrapup early %v, trunk %q, caller id %q, recordings kept %d days, numbers %s, screen pop %q on %s",
+				t.Domain, s.NotifyIncoming, s.AgentCallsNotReady, s.EndWrapupEarly, s.Trunk, s.CallerID, s.RecordingRetentionDays, strings.Join(after.DIDs, " "), s.ScreenPopURL, s.ScreenPopOn)
 			if len(queues) > 0 {
 				msg += fmt.Sprintf(" (queue %s no longer rings %s)", strings.Join(queues, ", "), strings.Join(removeDIDs, ", "))
 			}
@@ -193,6 +238,39 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 				return "", err
 			}
 			return fmt.Sprintf("call variable %q (%s) added to %s", k, *variable, t.Domain), d.AddCallVariable(ctx, t.ID, ccaas.CallVariable{Key: k, Variable: *variable})
+		}
+	case "webhook":
+		var events listFlag
+		rawURL := fs.String("url", "", "the address events are posted to: https (http only to this machine)")
+		secret := fs.String("secret", "", "the secret that signs each delivery (default: a new one, printed)")
+		allow := fs.String("allow", "", "private or loopback ranges the address may be in (as the server's --webhook-allow)")
+		fs.Var(&events, "event", "an event type to send (repeatable; default all)")
+		cmd = func(ctx context.Context, d *sqlite.DB, t ccaas.Tenant) (string, error) {
+			return addWebhook(ctx, d, t, *rawURL, *secret, *allow, events)
+		}
+	case "webhook list":
+		cmd = func(ctx context.Context, d *sqlite.DB, t ccaas.Tenant) (string, error) {
+			hooks, err := d.Webhooks(ctx, t.ID)
+			var b strings.Builder
+			for _, h := range hooks {
+				on := "on"
+				if !h.Active {
+					on = "off"
+				}
+				fmt.Fprintf(&b, "%d\t%s\t%s\t%s\n", h.ID, on, h.URL, strings.Join(h.Events, ","))
+			}
+			return strings.TrimSuffix(b.String(), "\n"), err
+		}
+	case "webhook remove":
+		hookID := fs.Int64("id", 0, "the webhook's id (ccaas webhook list)")
+		cmd = func(ctx context.Context, d *sqlite.DB, t ccaas.Tenant) (string, error) {
+			if err := d.DeleteWebhook(ctx, t.ID, ccaas.WebhookID(*hookID)); err != nil {
+				if errors.Is(err, ccaas.ErrNotFound) {
+					return "", fmt.Errorf("--id %d: no such webhook of %s", *hookID, t.Domain)
+				}
+				return "", err
+			}
+			return fmt.Sprintf("webhook %d of %s removed (a running server applies it at its next restart)", *hookID, t.Domain), nil
 		}
 	case "operator":
 		username := fs.String("username", "", "login name")
@@ -242,6 +320,41 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 	}
 	fmt.Fprintln(stdout, msg)
 	return nil
+}
+
+// addWebhook registers a tenant's webhook with the rules of the admin page.
+func addWebhook(ctx context.Context, d *sqlite.DB, t ccaas.Tenant, rawURL, secret, allow string, events []string) (string, error) {
+	ranges, err := webhook.ParseAllow(allow)
+	if err != nil {
+		return "", flagErr("--allow", err)
+	}
+	if err := webhook.CheckTarget(strings.TrimSpace(rawURL), ranges); err != nil {
+		return "", flagErr("--url", err)
+	}
+	made := secret == ""
+	if made {
+		secret = webhook.NewSecret()
+	}
+	if err := webhook.CheckSecret(secret); err != nil {
+		return "", flagErr("--secret", err)
+	}
+	if len(events) == 0 {
+		events = webhook.Types
+	}
+	for i, e := range events {
+		if !slices.Contains(webhook.Types, e) || slices.Contains(events[:i], e) {
+			return "", fmt.Errorf("--event %q: one of %s, each once", e, strings.Join(webhook.Types, ", "))
+		}
+	}
+	h, err := d.CreateWebhook(ctx, ccaas.Webhook{Tenant: t.ID, URL: strings.TrimSpace(rawURL), Secret: secret, Events: events, Active: true})
+	if err != nil {
+		return "", err
+	}
+	msg := fmt.Sprintf("webhook %d of %s added: %s gets %s (a running server applies it at its next restart)", h.ID, t.Domain, h.URL, strings.Join(events, ", "))
+	if made {
+		msg += "\nits secret (keep it in the receiver; it is not shown again): " + secret
+	}
+	return msg, nil
 }
 
 func addAgent(ctx context.Context, d *sqlite.DB, t ccaas.Tenant, a ccaas.Agent, stdin io.Reader) (string, error) {
@@ -363,4 +476,11 @@ func readPassword(stdin io.Reader, rule func(string) error) (string, error) {
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), hashCost)
 	return string(hash), err
+}
+
+// given reports whether the command line set the flag (an empty value too).
+func given(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

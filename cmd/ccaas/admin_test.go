@@ -57,9 +57,15 @@ func TestAdminCommands(t *testing.T) {
 		{name: "bad end wrapup switch", args: []string{"tenant", "set", "--domain", "acme.example", "--end-wrapup-early", "yes"}, wantErr: "--end-wrapup-early: on or off"},
 		{name: "injected trunk", args: []string{"tenant", "set", "--domain", "acme.example", "--trunk", "x/sip:evil"}, wantErr: "--trunk"},
 		{name: "bad switch", args: []string{"tenant", "set", "--domain", "acme.example", "--notify", "maybe"}, wantErr: "on or off"},
+		{name: "retention", args: []string{"tenant", "set", "--domain", "acme.example", "--retention-days", "90"}},
+		{name: "bad retention", args: []string{"tenant", "set", "--domain", "acme.example", "--retention-days", "4000"}, wantErr: "--retention-days: 1 to 3650 days"},
 		{name: "variable", args: []string{"variable", "add", "--domain", "acme.example", "--key", "Customer <b>name</b>", "--variable", "CCAAS_FirstName"}},
 		{name: "bad variable", args: []string{"variable", "add", "--domain", "acme.example", "--key", "X", "--variable", "A(B)"}, wantErr: "--variable"},
 		{name: "duplicate variable", args: []string{"variable", "add", "--domain", "acme.example", "--key", "Y", "--variable", "CCAAS_FirstName"}, wantErr: "UNIQUE"},
+		{name: "screen pop of an unknown key", args: []string{"tenant", "set", "--domain", "acme.example", "--screen-pop", "https://crm.example/?a={Account}"}, wantErr: "--screen-pop: unknown name {Account}"},
+		{name: "screen pop over http", args: []string{"tenant", "set", "--domain", "acme.example", "--screen-pop", "http://crm.example/{caller}"}, wantErr: "https only"},
+		{name: "screen pop at an unknown moment", args: []string{"tenant", "set", "--domain", "acme.example", "--screen-pop-on", "later"}, wantErr: "--screen-pop-on"},
+		{name: "screen pop", args: []string{"tenant", "set", "--domain", "acme.example", "--screen-pop", "https://crm.example/?n={Customer <b>name</b>}&p={caller}", "--screen-pop-on", "offer"}},
 	}
 	for _, st := range steps {
 		args := append(st.args, "--db", db)
@@ -98,11 +104,61 @@ func TestAdminCommands(t *testing.T) {
 	if got := cfg.Reasons[len(cfg.Reasons)-1]; got != "coaching" {
 		t.Fatalf("reasons = %v", cfg.Reasons)
 	}
-	if s := cfg.Settings; s.NotifyIncoming || !s.AgentCallsNotReady || !s.EndWrapupEarly || s.Trunk != "itsp-1" || s.CallerID != `"Acme" <5550000>` {
+	if s := cfg.Settings; s.NotifyIncoming || !s.AgentCallsNotReady || !s.EndWrapupEarly || s.Trunk != "itsp-1" || s.CallerID != `"Acme" <5550000>` || s.RecordingRetentionDays != 90 {
 		t.Fatalf("settings = %+v", s)
 	}
 	if len(cfg.Variables) != 1 || cfg.Variables[0].Key != "Customer <b>name</b>" {
 		t.Fatalf("variables = %+v", cfg.Variables)
+	}
+	if s := cfg.Settings; s.ScreenPopURL != "https://crm.example/?n={Customer <b>name</b>}&p={caller}" || s.ScreenPopOn != "offer" || !s.AgentCallsNotReady {
+		t.Fatalf("screen pop = %+v", s)
+	}
+	// webhooks: the rules of the admin page; a made secret is printed once
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--url", "http://crm.example/h"}, "--url: https only"},
+		{[]string{"--url", "https://10.0.0.7/h"}, "--url: 10.0.0.7 is a private address"},
+		{[]string{"--url", "https://crm.example/h", "--event", "call.exploded"}, `--event "call.exploded"`},
+		{[]string{"--url", "https://crm.example/h", "--secret", "short"}, "--secret: 16 to 200"},
+		{[]string{"--url", "https://10.0.0.7/h", "--allow", "10.0.0.0/33"}, "--allow"},
+	} {
+		err := run(ctx, append(append([]string{"webhook", "add", "--domain", "acme.example"}, bad.args...), "--db", db), strings.NewReader(""), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Fatalf("webhook add %v: %v, want %q", bad.args, err, bad.want)
+		}
+	}
+	var out strings.Builder
+	if err := run(ctx, []string{"webhook", "add", "--domain", "acme.example", "--url", "https://10.0.0.7/h", "--allow", "10.0.0.0/8", "--event", "call.ended", "--db", db},
+		strings.NewReader(""), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	secret := regexp.MustCompile(`secret .*: (whsec_[0-9a-f]{32})\n`).FindStringSubmatch(out.String())
+	hooks, _ := d.Webhooks(ctx, ten.ID)
+	if secret == nil || len(hooks) != 1 || hooks[0].Secret != secret[1] || strings.Join(hooks[0].Events, " ") != "call.ended" {
+		t.Fatalf("webhook add printed %q; stored %+v", out.String(), hooks)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"webhook", "list", "--domain", "acme.example", "--db", db}, strings.NewReader(""), &out, io.Discard); err != nil ||
+		out.String() != "1\ton\thttps://10.0.0.7/h\tcall.ended\n" {
+		t.Fatalf("webhook list = %q, %v", out.String(), err)
+	}
+	if err := run(ctx, []string{"webhook", "remove", "--domain", "acme.example", "--id", "2", "--db", db}, strings.NewReader(""), io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "no such webhook") {
+		t.Fatalf("remove of an unknown webhook: %v", err)
+	}
+	if err := run(ctx, []string{"webhook", "remove", "--domain", "acme.example", "--id", "1", "--db", db}, strings.NewReader(""), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if hooks, _ := d.Webhooks(ctx, ten.ID); len(hooks) != 0 {
+		t.Fatalf("after remove %+v", hooks)
+	}
+	if err := run(ctx, []string{"tenant", "set", "--domain", "acme.example", "--screen-pop", "", "--db", db}, strings.NewReader(""), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, _ := d.TenantConfig(ctx, ten.ID); cfg.Settings.ScreenPopURL != "" || cfg.Settings.ScreenPopOn != "offer" {
+		t.Fatalf("screen pop removed = %+v", cfg.Settings)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ccaas/ccaas/app"
 	cchttp "github.com/ccaas/ccaas/http"
+	"github.com/ccaas/ccaas/webhook"
 )
 
 // config is every setting of the binary: defaults, then the environment,
@@ -44,6 +45,7 @@ type config struct {
 	// of this ccaas, or of one tenant, get busy (0: no limit).
 	MaxCalls       int
 	MaxTenantCalls int
+	WebhookAllow   string // private ranges webhooks may reach (webhook.ParseAllow)
 }
 
 func defaultConfig() config {
@@ -116,6 +118,8 @@ func (c *config) options() []option {
 			usage: "callers beyond this many concurrent calls get busy (0: no limit; docs/deploy.md)"},
 		{env: "CCAAS_MAX_CALLS_PER_TENANT", flag: "max-calls-per-tenant", count: &c.MaxTenantCalls,
 			usage: "callers beyond this many concurrent calls of their tenant get busy (0: no limit)"},
+		{env: "CCAAS_WEBHOOK_ALLOW", flag: "webhook-allow", text: &c.WebhookAllow,
+			usage: "address ranges inside private networks or this machine that webhooks may reach, e.g. 10.1.0.0/16,127.0.0.1 (default none)"},
 		{env: "CCAAS_DEMO_CALLERS_EVERY", flag: "callers-every", dur: &c.CallersEvery, scope: demoOnly,
 			usage: "mean time between simulated callers (0 turns them off)"},
 		{env: "CCAAS_ARI_URL", flag: "ari-url", text: &c.ARIURL, scope: serveOnly, usage: "Asterisk ARI base URL"},
@@ -213,6 +217,9 @@ func (c *config) validate(command string) error {
 		}
 		if c.LogFormat != "text" && c.LogFormat != "json" {
 			errs = append(errs, fmt.Errorf("--log-format %q: want text or json", c.LogFormat))
+		}
+		if _, err := webhook.ParseAllow(c.WebhookAllow); err != nil {
+			errs = append(errs, fmt.Errorf("--webhook-allow: %w", err))
 		}
 		if err := validMetricsToken(c.MetricsToken); err != nil {
 			errs = append(errs, err)

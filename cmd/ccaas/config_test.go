@@ -20,9 +20,9 @@ func TestOptions(t *testing.T) {
 	commands := map[string][]string{ // the flags each command takes
 		"migrate": {"db"},
 		"demo": {"db", "addr", "log-level", "log-format", "tls-cert", "tls-key", "queue-log", "metrics-token",
-			"session-idle", "session-max-age", "public-url", "max-calls", "max-calls-per-tenant", "callers-every"},
+			"session-idle", "session-max-age", "public-url", "max-calls", "max-calls-per-tenant", "callers-every", "webhook-allow"},
 		"serve": {"db", "addr", "log-level", "log-format", "tls-cert", "tls-key", "queue-log", "metrics-token",
-			"session-idle", "session-max-age", "public-url", "max-calls", "max-calls-per-tenant", "ari-url", "ari-user", "ari-password", "ari-app", "sip-ws-url"},
+			"session-idle", "session-max-age", "public-url", "max-calls", "max-calls-per-tenant", "ari-url", "ari-user", "ari-password", "ari-app", "sip-ws-url", "webhook-allow"},
 	}
 	for command, want := range commands {
 		c := defaultConfig()

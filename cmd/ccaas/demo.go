@@ -142,7 +142,7 @@ func seedDemo(ctx context.Context, path string) error {
 	if err := db.AssignDIDs(ctx, t.ID, demoDID); err != nil { // the operator's part
 		return err
 	}
-	if _, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: t.ID, Name: "Support", RingSeconds: 20, MOHClass: "default", DIDs: []string{demoDID}, Members: members,
+	if _, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: t.ID, Name: "Support", RingSeconds: 20, MOHClass: "default", Record: ccaas.RecordAlways, DIDs: []string{demoDID}, Members: members,
 		WrapupCodes: demoCodes}); err != nil {
 		return err
 	}

@@ -24,7 +24,9 @@ import (
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari"
 	cchttp "github.com/ccaas/ccaas/http"
+	"github.com/ccaas/ccaas/outbox"
 	"github.com/ccaas/ccaas/sqlite"
+	"github.com/ccaas/ccaas/webhook"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -45,7 +47,7 @@ func main() {
 }
 
 // adminCommands change the configuration in the database (admin.go).
-var adminCommands = []string{"tenant add", "tenant set", "agent add", "queue add", "reason add", "variable add", "operator add"}
+var adminCommands = []string{"tenant add", "tenant set", "agent add", "queue add", "reason add", "variable add", "webhook add", "webhook list", "webhook remove", "operator add"}
 
 var usage = `usage: ccaas <command> [flags]
 
@@ -68,7 +70,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cfg := defaultConfig()
 	cfg.fromEnv(os.Getenv)
 	switch args[0] {
-	case "tenant", "agent", "queue", "reason", "variable", "operator":
+	case "tenant", "agent", "queue", "reason", "variable", "operator", "webhook":
 		cfg.resolveDB(args[0], nil)
 		return runAdmin(ctx, args[0], args[1:], cfg.DB, stdin, stdout, stderr)
 	}
@@ -142,8 +144,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client
 	defer closeQueueLog() // after the app has stopped (it logs its agents out)
 	// against a real Asterisk the line waits for the browser phone to register;
 	// the simulator's phones answer by themselves
+	allow, _ := webhook.ParseAllow(cfg.WebhookAllow) // validated
+	sender := outbox.New(outbox.Config{Store: db, Client: outbox.NewClient(allow), Log: log.With("part", "webhooks"), Finished: metrics.WebhookAttempt})
 	a, err := app.New(app.Config{ARI: client, Store: db, Logger: log, Application: cfg.ARIApp, WaitForPhone: demo == nil,
 		QueueLog: queueLog, CountEvent: metrics.CountEvent, LostRecords: metrics.LostRecords, ObservePhase: metrics.ObservePhase,
+		OutboxWritten: sender.Wake, RecordingFailed: metrics.RecordingFailed,
 		SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMax, MaxCalls: cfg.MaxCalls, MaxTenantCalls: cfg.MaxTenantCalls})
 	if err != nil {
 		return err
@@ -163,7 +168,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	handler := cchttp.New(cchttp.Config{Agents: a, Calls: db, Demo: demo, Logger: log, Version: version, SIP: a, SIPUpstream: sipUpstream, Store: db, Reloader: a,
-		Metrics: metrics, Stats: a, MetricsToken: cfg.MetricsToken, PublicURL: cfg.PublicURL, SessionMaxAge: cfg.SessionMax})
+		Metrics: metrics, Stats: a, MetricsToken: cfg.MetricsToken, PublicURL: cfg.PublicURL, SessionMaxAge: cfg.SessionMax,
+		WebhookAllow: allow, OutboxWritten: sender.Wake, Recordings: a})
 	web := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -173,6 +179,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client
 	}
 	appDone := make(chan error, 1)
 	go func() { appDone <- a.Run(ctx) }()
+	senderDone := make(chan struct{})
+	go func() { defer close(senderDone); sender.Run(ctx) }()
 	go func() {
 		if err := client.RunEvents(ctx, a); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("ARI events stopped", "err", err)
@@ -196,6 +204,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, client *ari.Client
 	}
 	log.Info("shutting down")
 	<-appDone // ends every session (their sockets get "bye") before the web server goes
+	<-senderDone
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return web.Shutdown(shutdown)

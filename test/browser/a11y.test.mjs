@@ -181,7 +181,7 @@ test('every admin page, with a form with errors, and the reports', async () => {
     await adminLogin(page, '/admin/login', 'admin', 'admin-demo', 'demo.local');
     await page.waitForURL(/\/admin\/agents$/);
     await assertClean(page, 'agents');
-    for (const path of ['/admin/agents/new', '/admin/queues', '/admin/queues/new', '/admin/variables', '/admin/reasons', '/admin/settings', '/admin/sessions']) {
+    for (const path of ['/admin/agents/new', '/admin/queues', '/admin/queues/new', '/admin/variables', '/admin/reasons', '/admin/settings', '/admin/webhooks', '/admin/webhooks/new', '/admin/sessions']) {
       await page.goto(demo.base + path);
       await assertClean(page, path);
     }

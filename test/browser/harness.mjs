@@ -154,11 +154,13 @@ export async function placeCall(page, from) {
 // with a browser: call setUp in before() and tearDown in after().
 // KEEP_TMP=1 keeps the directory (screenshots, database).
 export class DemoFixture {
-  // args are more flags of `ccaas demo`
-  constructor(prefix, want = [], args = []) {
+  // args are more flags of `ccaas demo`, env more of its environment (its
+  // CCAAS_ settings)
+  constructor(prefix, want = [], args = [], env = {}) {
     this.prefix = prefix;
     this.want = want;
     this.args = args;
+    this.env = env;
   }
 
   async setUp() {
@@ -166,7 +168,7 @@ export class DemoFixture {
     const bin = await binary(this.dir, this.want);
     const port = await freePort();
     this.base = `http://127.0.0.1:${port}`;
-    this.server = new Server(bin, ['demo', '--addr', `127.0.0.1:${port}`, '--db', join(this.dir, 'ccaas.db'), '--callers-every', '0', ...this.args], { cwd: this.dir });
+    this.server = new Server(bin, ['demo', '--addr', `127.0.0.1:${port}`, '--db', join(this.dir, 'ccaas.db'), '--callers-every', '0', ...this.args], { cwd: this.dir, env: this.env });
     await this.server.healthy(`${this.base}/healthz`, 30_000);
     this.browser = await launch();
   }
@@ -197,8 +199,8 @@ export class DemoFixture {
 
 // useDemo gives a test file its DemoFixture: set up before the file's tests,
 // torn down after them.
-export function useDemo(prefix, want) {
-  const demo = new DemoFixture(prefix, want);
+export function useDemo(prefix, want, env) {
+  const demo = new DemoFixture(prefix, want, [], env);
   before(() => demo.setUp(), { timeout: 300_000 });
   after(() => demo.tearDown());
   return demo;

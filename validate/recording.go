@@ -1,0 +1,15 @@
+package validate
+
+import (
+	"slices"
+
+	"github.com/ccaas/ccaas"
+)
+
+// RecordMode is when a queue's calls are recorded.
+func RecordMode(s string) error {
+	if !slices.Contains(ccaas.RecordModes, s) {
+		return rule("never, always or demand (on the agent's demand)")
+	}
+	return nil
+}
