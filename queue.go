@@ -14,7 +14,7 @@ type Queue struct {
 	Strategy    string   `db:"strategy"` // longest_idle, round_robin or fewest_calls
 	// MaxWaitSeconds bounds the wait (0: no limit); then the call overflows.
 	MaxWaitSeconds int    `db:"max_wait_seconds"`
-	Overflow       string `db:"overflow"`        // hangup (politely), queue or extension
+	Overflow       string `db:"overflow"`        // hangup (politely), queue, extension or voicemail
 	OverflowTarget string `db:"overflow_target"` // the queue's id or the agent's extension
 	// AnnounceSeconds is how often a waiting caller hears their position (0: never).
 	AnnounceSeconds int `db:"announce_seconds"`
@@ -23,6 +23,7 @@ type Queue struct {
 	ServiceLevelSeconds int      `db:"service_level_seconds"`
 	DIDs                []string `db:"-"`
 	Members             []Member `db:"-"`
+	WaitingRules
 }
 
 // DefaultServiceLevelSeconds is a new queue's service-level target (the

@@ -11,4 +11,5 @@ type Store interface {
 	AppendStateLog(ctx context.Context, changes []StateChange) error
 	AppendCallRecords(ctx context.Context, calls []CallRecord) error
 	RecordingStore
+	WaitingStore
 }

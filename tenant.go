@@ -34,6 +34,9 @@ type Settings struct {
 	// RecordingRetentionDays: recordings are deleted this many days after
 	// they were made.
 	RecordingRetentionDays int `db:"recording_retention_days"`
+	// TimeZone is the IANA zone the queues' opening hours are in ("": the
+	// server's own).
+	TimeZone string `db:"time_zone"`
 }
 
 // DefaultReasons are the Not Ready reasons every tenant has.

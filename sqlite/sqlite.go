@@ -140,7 +140,7 @@ func (d *DB) Tenants(ctx context.Context) ([]ccaas.Tenant, error) {
 	return ts, nil
 }
 
-const queueColumns = `id, tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds`
+const queueColumns = `id, tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds, ` + waitingColumns
 
 const agentColumns = `id, tenant_id, username, name, extension, password_hash, role, wrapup_seconds, team`
 
@@ -324,11 +324,13 @@ func (d *DB) CreateQueue(ctx context.Context, q ccaas.Queue) (ccaas.Queue, error
 	if q.ServiceLevelSeconds == 0 {
 		q.ServiceLevelSeconds = ccaas.DefaultServiceLevelSeconds
 	}
+	q.WaitingRules = waitingDefaults(q.WaitingRules)
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO queues (tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			q.TenantID, q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds)
+			`INSERT INTO queues (tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds, `+waitingColumns+`)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, `+waitingPlaceholders+`)`,
+			append([]any{q.TenantID, q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds},
+				waitingValues(q.WaitingRules)...)...)
 		id, err := newID(res, err, "create queue "+q.Name)
 		if err != nil {
 			return err
@@ -407,14 +409,14 @@ func (d *DB) AddReason(ctx context.Context, tenant ccaas.TenantID, reason string
 }
 
 // settingsColumns are the columns of ccaas.Settings.
-const settingsColumns = `notify_incoming, agent_calls_not_ready, trunk, caller_id, recording_retention_days`
+const settingsColumns = `notify_incoming, agent_calls_not_ready, trunk, caller_id, recording_retention_days, time_zone`
 
 // SetSettings changes a tenant's switches, outbound calling and retention
 // (0 days keeps the current one).
 func (d *DB) SetSettings(ctx context.Context, tenant ccaas.TenantID, s ccaas.Settings) error {
 	_, err := d.db.ExecContext(ctx, `UPDATE tenants SET notify_incoming = ?, agent_calls_not_ready = ?, trunk = ?, caller_id = ?,
-		recording_retention_days = CASE WHEN ? > 0 THEN ? ELSE recording_retention_days END WHERE id = ?`,
-		s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, s.RecordingRetentionDays, s.RecordingRetentionDays, tenant)
+		recording_retention_days = CASE WHEN ? > 0 THEN ? ELSE recording_retention_days END, time_zone = ? WHERE id = ?`,
+		s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, s.RecordingRetentionDays, s.RecordingRetentionDays, s.TimeZone, tenant)
 	if err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}
@@ -453,7 +455,7 @@ func (d *DB) AppendCallRecords(ctx context.Context, calls []ccaas.CallRecord) er
 		// prepared once per batch: preparing per row cost as much as the inserts
 		callStmt, err := tx.PreparexContext(ctx,
 			`INSERT INTO calls (id, tenant_id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at,
-			 wait_ms, talk_ms, hold_ms, transfers, joins, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			 wait_ms, talk_ms, hold_ms, transfers, joins, end_reason, estimate_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -465,13 +467,16 @@ func (d *DB) AppendCallRecords(ctx context.Context, calls []ccaas.CallRecord) er
 		}
 		defer agentStmt.Close()
 		for _, c := range calls {
-			var queue any
+			var queue, estimate any
 			if c.Queue != 0 {
 				queue = c.Queue
 			}
+			if c.Estimated {
+				estimate = c.Estimate.Milliseconds()
+			}
 			if _, err := callStmt.ExecContext(ctx,
 				c.ID, c.Tenant, c.Direction, queue, c.QueueName, c.Number, c.Name, c.DID, timeText(c.Arrived), timeText(c.Answered), timeText(c.Ended),
-				c.Wait.Milliseconds(), c.Talk.Milliseconds(), c.Hold.Milliseconds(), c.Transfers, c.Joins, c.EndReason); err != nil {
+				c.Wait.Milliseconds(), c.Talk.Milliseconds(), c.Hold.Milliseconds(), c.Transfers, c.Joins, c.EndReason, estimate); err != nil {
 				return fmt.Errorf("call record %s: %w", c.ID, err)
 			}
 			for i, a := range c.Agents {
@@ -542,14 +547,16 @@ type callRow struct {
 	Transfers int           `db:"transfers"`
 	Joins     int           `db:"joins"`
 	EndReason string        `db:"end_reason"`
+	Estimate  sql.NullInt64 `db:"estimate_ms"`
 }
 
-const callColumns = `id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at, wait_ms, talk_ms, hold_ms, transfers, joins, end_reason`
+const callColumns = `id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at, wait_ms, talk_ms, hold_ms, transfers, joins, end_reason, estimate_ms`
 
 func (r callRow) record(tenant ccaas.TenantID) ccaas.CallRecord {
 	return ccaas.CallRecord{ID: r.ID, Tenant: tenant, Direction: r.Direction, Queue: ccaas.QueueID(r.Queue.Int64), QueueName: r.QueueName,
 		Number: r.Number, Name: r.Name, DID: r.DID, Arrived: parseTime(r.Arrived), Answered: parseTime(r.Answered), Ended: parseTime(r.Ended),
-		Wait: ms(r.Wait), Talk: ms(r.Talk), Hold: ms(r.Hold), Transfers: r.Transfers, Joins: r.Joins, EndReason: r.EndReason}
+		Wait: ms(r.Wait), Talk: ms(r.Talk), Hold: ms(r.Hold), Transfers: r.Transfers, Joins: r.Joins, EndReason: r.EndReason,
+		Estimate: ms(r.Estimate.Int64), Estimated: r.Estimate.Valid}
 }
 
 // callAgentRow is a row of call_agents as stored.
@@ -786,10 +793,12 @@ func (d *DB) DeleteAgent(ctx context.Context, tenant ccaas.TenantID, id ccaas.Ag
 // transaction. Members must be agents of the queue's tenant.
 func (d *DB) UpdateQueue(ctx context.Context, q ccaas.Queue) error {
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		args := []any{q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds}
+		args = append(append(args, waitingValues(waitingDefaults(q.WaitingRules))...), q.TenantID, q.ID)
 		res, err := tx.ExecContext(ctx,
 			`UPDATE queues SET name = ?, ring_seconds = ?, moh_class = ?, priority = ?, strategy = ?, max_wait_seconds = ?,
-			 overflow = ?, overflow_target = ?, announce_seconds = ?, service_level_seconds = ? WHERE tenant_id = ? AND id = ?`,
-			q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds, q.TenantID, q.ID)
+			 overflow = ?, overflow_target = ?, announce_seconds = ?, service_level_seconds = ?, `+waitingSet+` WHERE tenant_id = ? AND id = ?`,
+			args...)
 		if err := exactlyOne(res, err, fmt.Sprintf("update queue %d", q.ID)); err != nil {
 			return err
 		}
