@@ -944,16 +944,18 @@ func TestPositionAnnouncements(t *testing.T) {
 		time.Sleep(time.Millisecond) // the clock is fake: the second caller must come at a later time
 		second, _ := w.sim.PlaceCall(asterisksim.CallSpec{From: "2", DID: testDID})
 		want := map[string]string{"channel:" + first: "sound:queue-youarenext", "channel:" + second: "sound:queue-thereare"}
-		finished := map[string]bool{}
+		finished, started := map[string]bool{}, map[string]bool{}
 		timeout := time.After(waitFor)
 		for len(finished) < 2 {
 			select {
 			case ev := <-events:
 				switch e := ev.(type) {
 				case *ari.PlaybackStarted:
-					if m, ok := want[e.Playback.TargetURI]; ok && e.Playback.MediaURI != m {
+					// the first media of each caller's announcement
+					if m, ok := want[e.Playback.TargetURI]; ok && !started[e.Playback.TargetURI] && e.Playback.MediaURI != m {
 						t.Fatalf("%s heard %s, want %s", e.Playback.TargetURI, e.Playback.MediaURI, m)
 					}
+					started[e.Playback.TargetURI] = true
 				case *ari.PlaybackFinished:
 					if _, ok := want[e.Playback.TargetURI]; ok {
 						finished[e.Playback.TargetURI] = true
@@ -1508,4 +1510,23 @@ func TestAppRestartAdoptsCallersInOrder(t *testing.T) {
 			k.state(t, "ready")
 		}
 	})
+}
+
+// pending takes, without waiting, the first message already sent that
+// matches (the others are kept for next and find).
+func (s *sink) pending(match func(cti.Message) bool) (cti.Message, bool) {
+	for {
+		select {
+		case m := <-s.ch:
+			s.kept = append(s.kept, m)
+		default:
+			for i, m := range s.kept {
+				if match(m) {
+					s.kept = append(s.kept[:i:i], s.kept[i+1:]...)
+					return m, true
+				}
+			}
+			return cti.Message{}, false
+		}
+	}
 }

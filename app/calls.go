@@ -59,6 +59,9 @@ type leg struct {
 }
 
 func (t *tenant) onARI(ev ari.Event) {
+	if t.room.event(ev) {
+		return // a key pressed, a recording, a customer called back (room.go)
+	}
 	switch e := ev.(type) {
 	case *ari.StasisStart:
 		if _, ok := t.snoops[e.Channel.ID]; ok {
@@ -115,6 +118,9 @@ func dialFailure(cause int) string {
 func (t *tenant) channelGone(id, failure string) {
 	if c, ok := t.byChan[id]; ok {
 		delete(t.byChan, id)
+		if t.taskCustomerGone(c, id, failure) {
+			return // a customer called back who did not answer (tasks.go)
+		}
 		reason := ccaas.EndCallerHangup
 		if c.direction == ccaas.DirOutbound && !c.customerUp && failure != "" {
 			reason = failure
@@ -299,6 +305,9 @@ func (t *tenant) answer(ag *agent, id ccaas.CallID) error {
 // one being transferred). addChannel moves the line out of its home bridge by
 // itself, so answering a queue call is three quick requests.
 func (t *tenant) connect(c *call, l *leg) {
+	if t.connectTask(c, l) {
+		return // a callback or a voicemail (tasks.go)
+	}
 	ids := []string{l.ag.line.channel}
 	bringCustomer := c.customer != "" && c.customerUp && !c.customerIn && !c.held
 	if bringCustomer {
@@ -449,6 +458,9 @@ func (t *tenant) hangup(ag *agent, id ccaas.CallID) error {
 	if l.state == legOffered {
 		return fmt.Errorf("%w: the call is ringing; answer it first", ErrNotAllowed)
 	}
+	if t.hangupTask(c, l) {
+		return nil // a callback still ringing the customer (tasks.go)
+	}
 	if c.agentsWith(l) == 0 {
 		t.endCall(c, ccaas.EndAgentHangup)
 		return nil
@@ -495,7 +507,7 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 		rec.hold = c.holdSoFar(rec.leftAt) - l.holdAt
 	}
 	c.history = append(c.history, rec)
-	if l.state != legOffered && ag.line.state == lineUp {
+	if l.state != legOffered && ag.line.state == lineUp && c.bridge != "" {
 		home, lineCh, muted := ag.line.home, ag.line.channel, l.muted
 		t.execAfter([]*serial{&c.ops, &ag.line.ops}, "line home", func(ctx context.Context) error {
 			if muted {
@@ -518,7 +530,7 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 		return
 	}
 	var wrap time.Duration
-	if l.role == roleAnswer && l.state == legConnected && c.direction == ccaas.DirInbound && c.queue != nil && !c.direct {
+	if l.role == roleAnswer && l.state == legConnected && c.queueTask() && c.queue != nil && !c.direct {
 		wrap = time.Duration(ag.cfg.WrapupSeconds) * time.Second
 	}
 	trs, _ := ag.fsm.EndCall(t.now(), wrap)
@@ -557,6 +569,7 @@ func (t *tenant) end(c *call, reason string) {
 		c.held = false
 	}
 	t.emit(event.CallEnded{At: c.endedAt, Call: c.id, Reason: reason, Position: t.position(c), Record: c.record(t.cfg.Tenant.ID)})
+	t.taskEnded(c, reason)
 }
 
 // record builds a call's record when it ends.
@@ -566,6 +579,7 @@ func (c *call) record(tenant ccaas.TenantID) ccaas.CallRecord {
 		Number: c.caller.Number, Name: c.caller.Name, DID: c.did,
 		Arrived: c.arrived, Answered: c.answeredAt, Ended: c.endedAt,
 		Hold: c.holdTotal, Transfers: c.transfers, Joins: c.joins, EndReason: c.endReason,
+		Estimate: c.estimate, Estimated: c.estimated,
 	}
 	if c.queue != nil {
 		r.Queue, r.QueueName = c.queue.ID, c.queue.Name
@@ -594,6 +608,8 @@ func (t *tenant) callerGone(c *call, reason string) {
 		t.endCall(c, reason)
 	case callOffered, callConnected:
 		t.endCall(c, reason)
+	case callAside:
+		t.endCall(c, t.asideEndReason(c, reason))
 	case callEnded:
 		t.armCallTimers(c) // a goodbye's timer
 		delete(t.calls, c.id)
@@ -610,6 +626,9 @@ func (t *tenant) agentLost(c *call, l *leg, reason string) {
 	if !alone {
 		t.broadcast(c, l, "left")
 		return
+	}
+	if t.taskBack(c) {
+		return // a callback or voicemail goes back to its place (tasks.go)
 	}
 	if c.customer == "" {
 		t.endCall(c, reason)
@@ -634,6 +653,9 @@ func (t *tenant) backToQueueOrGoodbye(c *call) {
 // backToQueue puts a call at the head of its queue (it keeps its arrival
 // time) with music on hold.
 func (t *tenant) backToQueue(c *call) {
+	if t.taskBack(c) {
+		return
+	}
 	bridge := c.bridge
 	c.bridge, c.answeredAt, c.customerIn, c.held = "", time.Time{}, false, false
 	t.wait(c, c.queue)

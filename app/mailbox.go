@@ -64,6 +64,7 @@ const (
 	kindCustomer      = "cu" // a customer channel we originate (outbound calls)
 	kindSnoop         = "sn" // a supervisor's snoop on an agent's line
 	kindMonitorBridge = "mb" // a supervisor's line with a snoop
+	kindRecording     = "rc" // a recording (its name in Asterisk)
 )
 
 func newID(kind string, t ccaas.TenantID) string {
@@ -78,7 +79,7 @@ func tenantOfID(id string) (ccaas.TenantID, bool) {
 	}
 	kind := id[:i]
 	if kind != kindLine && kind != kindHomeBridge && kind != kindCallBridge && kind != kindCall && kind != kindEndpoint && kind != kindPlayback && kind != kindCustomer &&
-		kind != kindSnoop && kind != kindMonitorBridge {
+		kind != kindSnoop && kind != kindMonitorBridge && kind != kindRecording {
 		return 0, false
 	}
 	num, rest, ok := strings.Cut(id[i:], "-")

@@ -36,6 +36,9 @@ func (a *App) Reload(ctx context.Context, id ccaas.TenantID) error {
 	a.mu.Unlock()
 	if t == nil {
 		a.addTenant(cfg)
+		if err := a.loadTasks(ctx, a.tenant(id)); err != nil {
+			return fmt.Errorf("reload tenant %d: %w", id, err)
+		}
 		if running {
 			a.startLoop(a.tenant(id))
 		}
@@ -54,6 +57,7 @@ func (t *tenant) reload(cfg ccaas.TenantConfig) {
 	t.cfg.Tenant, t.cfg.Settings, t.cfg.Reasons, t.cfg.Variables = cfg.Tenant, cfg.Settings, cfg.Reasons, cfg.Variables
 	t.log = t.app.log.With("tenant", cfg.Tenant.Domain)
 
+	t.room.reload(cfg)
 	// queues: update in place (waiting calls hold pointers to them), add new ones
 	keep := make(map[ccaas.QueueID]bool)
 	t.dids = make(map[string]*ccaas.Queue)
@@ -75,8 +79,9 @@ func (t *tenant) reload(cfg ccaas.TenantConfig) {
 			continue
 		}
 		delete(t.queues, id)
+		t.room.queueRemoved(id)
 		for _, cid := range t.router.RemoveQueue(queue.ID(id)) {
-			if c := t.calls[ccaas.CallID(cid)]; c != nil {
+			if c := t.calls[ccaas.CallID(cid)]; c != nil && !t.taskQueueRemoved(c) {
 				t.log.Info("queue removed; waiting call ended politely", "queue", q.Name, "call", c.id)
 				t.goodbye(c, ccaas.EndFailed)
 			}
@@ -128,4 +133,5 @@ func (t *tenant) reload(cfg ccaas.TenantConfig) {
 		}
 	}
 	t.emit(event.Configured{At: t.now(), Config: cfg})
+	t.hoursChanged(true)
 }

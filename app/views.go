@@ -73,6 +73,7 @@ func callView(c *call, l *leg) *cti.CallView {
 	if s := c.coach(l.ag); s != nil {
 		v.Coach = s.cfg.Name
 	}
+	c.taskView(v)
 	return v
 }
 

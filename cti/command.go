@@ -32,7 +32,7 @@ func DecodeCommand(data []byte) (Command, error) {
 	var err error
 	switch cmd.Cmd {
 	case CmdReady, CmdNotReady, CmdLogout, CmdCancelPending:
-	case CmdAnswer, CmdHangup, CmdHold, CmdResume, CmdMute, CmdUnmute:
+	case CmdAnswer, CmdHangup, CmdHold, CmdResume, CmdMute, CmdUnmute, CmdCallback:
 		err = needs("a call", string(cmd.Call))
 	case CmdTransfer, CmdConference:
 		if err = needs("a call", string(cmd.Call)); err == nil {

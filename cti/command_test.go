@@ -47,6 +47,8 @@ func TestDecodeCommand(t *testing.T) {
 		{name: "id as a number", in: `{"id":5,"cmd":"ready"}`},
 		{name: "long id with a wrong type", in: `{"id":"` + longString(65) + `","cmd":1}`},
 		{name: "broken JSON after an id", in: `{"id":"10","cmd":`},
+		{name: "call back a voicemail", in: `{"id":"11","cmd":"callback","call":"c1-00"}`, want: Command{ID: "11", Cmd: "callback", Call: "c1-00"}, valid: true},
+		{name: "callback without call", in: `{"id":"12","cmd":"callback","number":"+4930"}`, want: Command{ID: "12"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,7 +90,7 @@ func FuzzDecodeCommand(f *testing.F) {
 	known := map[string]bool{CmdReady: true, CmdNotReady: true, CmdAnswer: true, CmdHangup: true, CmdLogout: true,
 		CmdCancelPending: true, CmdHold: true, CmdResume: true, CmdTransfer: true, CmdConference: true,
 		CmdDial: true, CmdMute: true, CmdUnmute: true, CmdDTMF: true, CmdMonitor: true, CmdWhisper: true, CmdBarge: true,
-		CmdStopWatch: true, CmdAgentReady: true, CmdAgentNotReady: true, CmdAgentLogout: true}
+		CmdStopWatch: true, CmdAgentReady: true, CmdAgentNotReady: true, CmdAgentLogout: true, CmdCallback: true}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cmd, err := DecodeCommand(data)
 		if err != nil {
