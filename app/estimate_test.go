@@ -47,7 +47,9 @@ func TestEstimatedWait(t *testing.T) {
 
 		time.Sleep(55 * time.Second) // a call of 55 s
 		w.sim.Hangup(firstCust)
-		k.next(t, "the first call ended", func(m cti.Message) bool { return m.Type == cti.MsgCall && m.Call.ID == first && m.Call.State == "ended" })
+		k.next(t, "the first call ended", func(m cti.Message) bool {
+			return m.Type == cti.MsgCall && m.Call.ID == first && m.Call.State == "ended"
+		})
 		offer := offerOf(t, k) // the second caller, who heard 3 minutes
 		ok(t, w, s, k, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 		third := w.caller("+4930403")

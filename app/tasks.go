@@ -401,4 +401,3 @@ func (t *tenant) callBack(ag *agent, id ccaas.CallID) error {
 	t.send(ag, cti.Message{Type: cti.MsgCall, Call: callView(c, l)})
 	return nil
 }
-

@@ -22,12 +22,12 @@ import (
 // voicemailTask is a message being left (leaving), or one that waits for
 // an agent.
 type voicemailTask struct {
-	vm        ccaas.Voicemail
-	leaving   bool   // the caller is hearing the prompt or being recorded
-	recording string // the recording's name while it is made
-	call      *call  // the task's call, once stored
-	calledBack bool  // an agent reached the caller on it
-	ops       serial // its store writes, in order
+	vm         ccaas.Voicemail
+	leaving    bool   // the caller is hearing the prompt or being recorded
+	recording  string // the recording's name while it is made
+	call       *call  // the task's call, once stored
+	calledBack bool   // an agent reached the caller on it
+	ops        serial // its store writes, in order
 }
 
 // leaveMessage takes a caller out of the queue to leave a message: the

@@ -255,7 +255,7 @@ func TestVoicemailExpires(t *testing.T) {
 		cust := w.caller("+4930651")
 		leaveMessage(t, w, ear, cust, 2*time.Second)
 		kc.find(t, "listed", func(m cti.Message) bool { return m.Type == cti.MsgTeam && len(m.Team.Voicemails) == 1 })
-		time.Sleep(31 * 24 * time.Hour) // past the default 30 days; the hourly sweep runs meanwhile
+		time.Sleep(31 * 24 * time.Hour)    // past the default 30 days; the hourly sweep runs meanwhile
 		_, _, snap := w.loginWith("carol") // her session expired meanwhile
 		if snap.Team == nil || snap.Team.Voicemails == nil || len(snap.Team.Voicemails) != 0 {
 			t.Errorf("carol's list after the retention: %+v", snap.Team)
