@@ -46,6 +46,8 @@ func nobodyAnswers(cfg ccaas.TenantConfig, q *ccaas.Queue) string {
 			wait = strings.Replace(wait, "then ", "then move to ", 1)
 		case q.Overflow == ccaas.OverflowExtension:
 			wait += "ring extension " + q.OverflowTarget
+		case q.Overflow == ccaas.OverflowVoicemail:
+			wait += "may leave a message"
 		default:
 			wait += "hear goodbye and are hung up"
 		}
@@ -68,6 +70,8 @@ func overflowText(cfg ccaas.TenantConfig, q ccaas.Queue) string {
 		return fmt.Sprintf("after %d s: to %s", q.MaxWaitSeconds, target)
 	case ccaas.OverflowExtension:
 		return fmt.Sprintf("after %d s: to extension %s", q.MaxWaitSeconds, q.OverflowTarget)
+	case ccaas.OverflowVoicemail:
+		return fmt.Sprintf("after %d s: leave a message", q.MaxWaitSeconds)
 	}
 	return fmt.Sprintf("after %d s: hang up politely", q.MaxWaitSeconds)
 }
@@ -114,21 +118,39 @@ func queueValues(q ccaas.Queue, cfg ccaas.TenantConfig) url.Values {
 	v := url.Values{"name": {q.Name}, "did": slices.Clone(q.DIDs), "ring": {strconv.Itoa(q.RingSeconds)},
 		"priority": {strconv.Itoa(q.Priority)}, "strategy": {q.Strategy}, "moh": {q.MOHClass},
 		"announce": {strconv.Itoa(q.AnnounceSeconds)}, "max_wait": {strconv.Itoa(q.MaxWaitSeconds)}, "overflow": {q.Overflow},
-		"service_level": {strconv.Itoa(q.ServiceLevelSeconds)}}
-	switch q.Overflow {
-	case ccaas.OverflowQueue:
-		if id, ok := parseID(q.OverflowTarget); ok {
-			if t := queueByID(cfg, ccaas.QueueID(id)); t != nil {
-				v.Set("overflow_target", t.Name)
-			}
-		}
-	case ccaas.OverflowExtension:
-		v.Set("overflow_target", q.OverflowTarget)
+		"service_level": {strconv.Itoa(q.ServiceLevelSeconds)},
+		"hours": {q.Hours}, "hours_exceptions": {q.HoursExceptions}, "closed_action": {q.ClosedAction},
+		"callback_after": {strconv.Itoa(q.CallbackAfterSeconds)}, "callback_above": {strconv.Itoa(q.CallbackAboveSeconds)},
+		"callback_attempts": {strconv.Itoa(q.CallbackAttempts)}, "callback_retry": {strconv.Itoa(q.CallbackRetrySeconds)},
+		"voicemail_max": {strconv.Itoa(q.VoicemailMaxSeconds)}}
+	v.Set("overflow_target", targetText(cfg, q.Overflow, q.OverflowTarget))
+	v.Set("closed_target", targetText(cfg, q.ClosedAction, q.ClosedTarget))
+	if q.AnnounceEstimate {
+		v.Set("announce_estimate", "on")
+	}
+	if q.VoicemailKey {
+		v.Set("voicemail_key", "on")
 	}
 	for _, m := range q.Members {
 		addChoice(v, "member", "skill_a", int64(m.Agent), m.Skill)
 	}
 	return v
+}
+
+// targetText is an overflow's or closed action's target as the form shows
+// it: the queue's name, the extension.
+func targetText(cfg ccaas.TenantConfig, kind, target string) string {
+	switch kind {
+	case ccaas.OverflowQueue:
+		if id, ok := parseID(target); ok {
+			if t := queueByID(cfg, ccaas.QueueID(id)); t != nil {
+				return t.Name
+			}
+		}
+	case ccaas.OverflowExtension:
+		return target
+	}
+	return ""
 }
 
 func (a *admin) showQueue(c *gin.Context, status int, cfg ccaas.TenantConfig, id ccaas.QueueID, v url.Values, errs FormErrors) {
@@ -165,7 +187,9 @@ func (a *admin) showQueue(c *gin.Context, status int, cfg ccaas.TenantConfig, id
 }
 
 func (a *admin) queueNew(c *gin.Context, cfg ccaas.TenantConfig) {
-	a.showQueue(c, http.StatusOK, cfg, 0, queueValues(ccaas.Queue{RingSeconds: 20, ServiceLevelSeconds: ccaas.DefaultServiceLevelSeconds, Strategy: "longest_idle", MOHClass: "default", Overflow: ccaas.OverflowHangup}, cfg), FormErrors{})
+	a.showQueue(c, http.StatusOK, cfg, 0, queueValues(ccaas.Queue{RingSeconds: 20, ServiceLevelSeconds: ccaas.DefaultServiceLevelSeconds, Strategy: "longest_idle", MOHClass: "default", Overflow: ccaas.OverflowHangup,
+		WaitingRules: ccaas.WaitingRules{ClosedAction: ccaas.OverflowHangup, CallbackAttempts: ccaas.DefaultCallbackAttempts,
+			CallbackRetrySeconds: ccaas.DefaultCallbackRetrySeconds, VoicemailMaxSeconds: ccaas.DefaultVoicemailMaxSeconds}}, cfg), FormErrors{})
 }
 
 func (a *admin) queueCreate(c *gin.Context, cfg ccaas.TenantConfig) {

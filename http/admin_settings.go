@@ -11,8 +11,8 @@ import (
 )
 
 // The tenant admin's settings: the incoming-call notification, whether
-// agent-to-agent calls reach Not Ready agents, and how long recordings are
-// kept (the trunk is the operator's).
+// agent-to-agent calls reach Not Ready agents, how long recordings are
+// kept, the time zone of the queues' opening hours (the trunk is the operator's).
 
 func (a *admin) showSettings(c *gin.Context, status int, s ccaas.Settings, v url.Values, errs FormErrors) {
 	p := a.newPage(c, "Settings", "settings")
@@ -21,7 +21,7 @@ func (a *admin) showSettings(c *gin.Context, status int, s ccaas.Settings, v url
 }
 
 func settingsValues(s ccaas.Settings) url.Values {
-	return url.Values{"retention_days": {strconv.Itoa(s.RecordingRetentionDays)}}
+	return url.Values{"retention_days": {strconv.Itoa(s.RecordingRetentionDays)}, "time_zone": {s.TimeZone}}
 }
 
 func (a *admin) settings(c *gin.Context, cfg ccaas.TenantConfig) {
