@@ -119,7 +119,7 @@ func queueValues(q ccaas.Queue, cfg ccaas.TenantConfig) url.Values {
 		"priority": {strconv.Itoa(q.Priority)}, "strategy": {q.Strategy}, "moh": {q.MOHClass},
 		"announce": {strconv.Itoa(q.AnnounceSeconds)}, "max_wait": {strconv.Itoa(q.MaxWaitSeconds)}, "overflow": {q.Overflow},
 		"service_level": {strconv.Itoa(q.ServiceLevelSeconds)},
-		"hours": {q.Hours}, "hours_exceptions": {q.HoursExceptions}, "closed_action": {q.ClosedAction},
+		"hours":         {q.Hours}, "hours_exceptions": {q.HoursExceptions}, "closed_action": {q.ClosedAction},
 		"callback_after": {strconv.Itoa(q.CallbackAfterSeconds)}, "callback_above": {strconv.Itoa(q.CallbackAboveSeconds)},
 		"callback_attempts": {strconv.Itoa(q.CallbackAttempts)}, "callback_retry": {strconv.Itoa(q.CallbackRetrySeconds)},
 		"voicemail_max": {strconv.Itoa(q.VoicemailMaxSeconds)}}
