@@ -25,6 +25,28 @@ function clock(s) {
   return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
+// hoursText is a queue's opening hours now: "open until 18:00", "closed
+// until Mon 08:00" (a later day names it), or "open" / "closed" when that
+// does not change within a year.
+function hoursText(h) {
+  const state = h && h.open ? 'open' : 'closed';
+  if (!h || !h.until) return state;
+  const until = new Date(h.until), now = new Date();
+  const time = until.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  if (until.toDateString() === now.toDateString()) return `${state} until ${time}`;
+  const day = until.getTime() - now.getTime() < 6 * 86400000
+    ? until.toLocaleDateString([], { weekday: 'short' })
+    : until.toLocaleDateString([], { day: 'numeric', month: 'short' });
+  return `${state} until ${day} ${time}`;
+}
+
+// waitText is an estimated wait as a caller hears it: about N minutes,
+// rounded up, never 0; "–" without an estimate (nobody works in the queue).
+function waitText(seconds) {
+  if (seconds == null) return '–';
+  return `about ${Math.max(1, Math.ceil(seconds / 60))} min`;
+}
+
 function since(t) { return t ? clock((Date.now() - Date.parse(t)) / 1000) : ''; }
 
 function cell(text, cls) {
@@ -131,15 +153,25 @@ export class TeamPanel {
       const tr = document.createElement('tr');
       tr.dataset.queue = q.name;
       const d = q.today || {};
+      const name = cell('', 'team-queue-name');
+      const title = document.createElement('span');
+      title.className = 'queue-name';
+      title.textContent = q.name;
+      const hours = document.createElement('span');
+      hours.className = q.hours && q.hours.open ? 'queue-hours' : 'queue-hours closed';
+      hours.textContent = hoursText(q.hours);
+      name.append(title, document.createElement('br'), hours);
+      const tasks = cell(`${q.callbacks || 0} / ${q.voicemails || 0}`, 'num');
+      tasks.title = `${q.callbacks || 0} callbacks and ${q.voicemails || 0} voicemails waiting`;
       tr.append(
-        cell(q.name), cell(String(q.waiting), q.waiting ? 'num alert' : 'num'), cell('', 'num oldest'),
+        name, cell(String(q.waiting), q.waiting ? 'num alert' : 'num'), cell('', 'num oldest'), cell(waitText(q.estimatedWaitSeconds), 'num estimate'), tasks,
         cell(String(q.ready), 'num'), cell(String(q.busy), 'num'), cell(String(q.notReady), 'num'),
         cell(String(d.offered || 0), 'num'), cell(String(d.answered || 0), 'num'), cell(String(d.abandoned || 0), 'num'),
         cell(d.serviceLevel == null ? '–' : `${Math.round(d.serviceLevel)}%`, 'num'),
         cell(d.ahtSeconds == null ? '–' : clock(d.ahtSeconds), 'num'),
       );
       tr.children[2].dataset.since = q.oldest || '';
-      tr.children[9].title = `answered within ${d.targetSeconds || 0} s`;
+      tr.children[11].title = `answered within ${d.targetSeconds || 0} s`;
       return tr;
     }));
     $('team-queues-empty').hidden = qrows.length > 0;
