@@ -13,7 +13,8 @@ import (
 // TestEstimatedWait: a caller entering a queue that announces it hears
 // "about N minutes" from their place, the members working and the queue's
 // average handle time (3 minutes before its first call, then learnt from
-// the calls); with the position announcements too; the estimate at entry is
+// the calls), nothing when a Ready agent takes them at once; with the
+// position announcements too; the estimate at entry is
 // on the call record; nobody working means no estimate. The supervisors'
 // row and /metrics show the wait a caller entering now would hear.
 func TestEstimatedWait(t *testing.T) {
@@ -35,6 +36,11 @@ func TestEstimatedWait(t *testing.T) {
 		h := ear.waitFor(second, "sound:ccaas/wait-about")
 		if h.next != "number:3" {
 			t.Errorf("heard %+v, want about 3 minutes (position 1 of 1 working agent, 3 minutes a call)", h)
+		}
+		for _, p := range ear.heard {
+			if p.target == "channel:"+firstCust {
+				t.Errorf("the caller alice took at once heard %+v; a wait of 0 is not announced", p)
+			}
 		}
 		_, kc, snap := w.loginWith("carol")
 		if q := snap.Team.Queues[0]; q.EstimatedWaitSeconds == nil || *q.EstimatedWaitSeconds != 360 {

@@ -45,6 +45,9 @@ type realWorld struct {
 	ari      *ari.Client // the app's client (app "ccaas")
 	cust     *ari.Client // the test's client (app "ccaas-test"): customers' far ends
 	agents   map[string]ccaas.Agent
+	db       *sqlite.DB
+	tenant   ccaas.Tenant
+	phone    string // the SIP contact of the SIPp phone that answers every call
 	startApp func()
 	stopApp  func()
 }
@@ -66,7 +69,9 @@ func freeUDPPort(t *testing.T) int {
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
-func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
+// newRealWorld is a tenant whose queue Support (realDID; alice and bob)
+// has the waiting rules given, if any.
+func newRealWorld(t *testing.T, wrapupSeconds int, rules ...ccaas.WaitingRules) *realWorld {
 	url := os.Getenv("CCAAS_TEST_ARI_URL")
 	if url == "" {
 		t.Skip("CCAAS_TEST_ARI_URL is not set: no real Asterisk to test against")
@@ -92,8 +97,8 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &realWorld{t: t, cust: cust, agents: map[string]ccaas.Agent{}}
 	ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
+	w := &realWorld{t: t, cust: cust, agents: map[string]ccaas.Agent{}, db: db, tenant: ten, phone: fmt.Sprintf("sip:line@127.0.0.1:%d", port)}
 	var members []ccaas.Member
 	for i, name := range []string{"alice", "bob"} {
 		hash, _ := bcrypt.GenerateFromPassword([]byte(name+"-pw"), bcrypt.MinCost)
@@ -120,7 +125,11 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 	if err := db.AssignDIDs(ctx, ten.ID, realDID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{realDID}, Members: members}); err != nil {
+	support := ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{realDID}, Members: members}
+	if len(rules) > 0 {
+		support.WaitingRules = rules[0]
+	}
+	if _, err := db.CreateQueue(ctx, support); err != nil {
 		t.Fatal(err)
 	}
 	// startApp runs one process of the app; restartApp stops it and starts
@@ -138,7 +147,7 @@ func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
 				{Attribute: "allow", Value: "ulaw"},
 				{Attribute: "direct_media", Value: "no"},
 			},
-			LineAOR:         []ari.ConfigTuple{{Attribute: "contact", Value: fmt.Sprintf("sip:line@127.0.0.1:%d", port)}},
+			LineAOR:         []ari.ConfigTuple{{Attribute: "contact", Value: w.phone}},
 			CheckInvariants: func(err error) { t.Errorf("invariant broken: %v", err) },
 		})
 		if err != nil {

@@ -207,7 +207,7 @@ func (t *tenant) entered(c *call, q *ccaas.Queue, entering bool) bool {
 		c.estimate, c.estimated = wait, true
 	}
 	var media []string
-	if q.AnnounceEstimate && ok {
+	if q.AnnounceEstimate && ok && wait > 0 { // 0: a Ready agent takes the call now
 		media = append(media, waitMedia(wait)...)
 	}
 	if q.CallbackAboveSeconds > 0 && ok && wait > time.Duration(q.CallbackAboveSeconds)*time.Second {
@@ -237,7 +237,7 @@ func waitMedia(d time.Duration) []string {
 func (t *tenant) roomAnnouncement(c *call) []string {
 	var media []string
 	if c.queue != nil && c.queue.AnnounceEstimate {
-		if wait, ok := t.estimateFor(c); ok {
+		if wait, ok := t.estimateFor(c); ok && wait > 0 {
 			media = append(media, waitMedia(wait)...)
 		}
 	}
