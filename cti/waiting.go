@@ -31,6 +31,9 @@ type VoicemailView struct {
 	URL       string            `json:"url"`
 	Seconds   int               `json:"seconds"`
 	LeftAt    time.Time         `json:"leftAt"`
+	// CalledBack: the agent called the caller back and reached them; the
+	// call is a conversation with them from then on.
+	CalledBack bool `json:"calledBack"`
 }
 
 // HoursView is whether a queue is open now, and until when (nil: no change

@@ -90,7 +90,7 @@ export class TeamPanel {
     this.agents.clear();
     this.queues.clear();
     if (!team) return;
-    this.apply({ agents: team.agents, queues: team.queues });
+    this.apply({ agents: team.agents, queues: team.queues, voicemails: team.voicemails || [] });
     this.setWatch(watch || null);
   }
 
@@ -104,6 +104,7 @@ export class TeamPanel {
       this.agents.set(a.id, a);
     }
     for (const q of team.queues || []) this.queues.set(q.id, q);
+    if (team.voicemails) this.renderVoicemails(team.voicemails); // null: unchanged
     if (full) { this.render(); return; }
     for (const a of team.agents || []) {
       const old = $('team-agents').querySelector(`tr[data-id="${a.id}"]`);
@@ -175,6 +176,32 @@ export class TeamPanel {
       return tr;
     }));
     $('team-queues-empty').hidden = qrows.length > 0;
+  }
+
+  // renderVoicemails lists the voicemails of the supervisor's queues that nobody has
+  // closed, oldest first, each playable (the app serves the recording to this session).
+  renderVoicemails(list) {
+    $('team-voicemails').replaceChildren(...list.map((v) => {
+      const tr = document.createElement('tr');
+      tr.dataset.voicemail = v.id;
+      const caller = v.caller || {};
+      const left = new Date(v.leftAt).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
+      const play = document.createElement('td');
+      if (v.url) {
+        const audio = document.createElement('audio');
+        audio.controls = true;
+        audio.preload = 'none';
+        audio.src = v.url;
+        audio.setAttribute('aria-label', `Message from ${caller.number || 'an unknown number'}`);
+        play.append(audio);
+      } else {
+        play.textContent = 'deleted (retention)';
+      }
+      tr.append(cell(v.queue), cell(caller.name ? `${caller.number} (${caller.name})` : caller.number || 'Unknown number'),
+        cell(left), cell(clock(v.seconds), 'num'), cell(v.agent || 'waiting'), play);
+      return tr;
+    }));
+    $('team-voicemails-empty').hidden = list.length > 0;
   }
 
   agentRow(a) {
