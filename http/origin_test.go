@@ -77,7 +77,10 @@ func TestOriginRule(t *testing.T) {
 // fakeDemo counts what the demo controls were asked to do.
 type fakeDemo struct{ calls, hangups atomic.Int64 }
 
-func (d *fakeDemo) PlaceCall(string, string, string) (string, error) { d.calls.Add(1); return "ch-1", nil }
+func (d *fakeDemo) PlaceCall(string, string, string) (string, error) {
+	d.calls.Add(1)
+	return "ch-1", nil
+}
 func (d *fakeDemo) HangupCustomer(context.Context, *app.Session) error {
 	d.hangups.Add(1)
 	return nil
