@@ -12,6 +12,7 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -107,6 +108,20 @@ func (w *realWorld) recordOf(number, direction string) ccaas.CallRecord {
 	return found
 }
 
+// press has the customer press a key, once their far end is in the test's
+// application (it enters when the app answers the call).
+func (w *realWorld) press(far, digit string) {
+	w.t.Helper()
+	var err error
+	pollLong(w.t, "the customer pressed "+digit, func() bool {
+		err = w.cust.SendDTMF(context.Background(), far, digit)
+		return err == nil || !errors.Is(err, ari.ErrConflict)
+	})
+	if err != nil {
+		w.t.Fatalf("press %s: %v", digit, err)
+	}
+}
+
 func (w *realWorld) gone(far string) func() bool {
 	return func() bool { _, err := w.cust.GetChannel(context.Background(), far); return err != nil }
 }
@@ -170,13 +185,9 @@ func TestRealAsteriskCallbackKeepsItsPlace(t *testing.T) {
 
 	far := w.call("+4930621")
 	log.waitFor(t, "ccaas/callback-offer")
-	if err := w.cust.SendDTMF(ctx, far, "1"); err != nil {
-		t.Fatal(err)
-	}
+	w.press(far, "1")
 	log.waitFor(t, "ccaas/callback-number")
-	if err := w.cust.SendDTMF(ctx, far, "1"); err != nil {
-		t.Fatal(err)
-	}
+	w.press(far, "1")
 	pollLong(t, "the caller hung up after the confirmation", w.gone(far))
 	cbs, err := w.db.OpenCallbacks(ctx, w.tenant.ID)
 	if err != nil || len(cbs) != 1 || cbs[0].Number != "+4930621" || cbs[0].State != ccaas.CallbackWaiting {
@@ -231,4 +242,70 @@ func (w *realWorld) realTrunk(t *testing.T, name string) {
 	if err := w.app.Reload(ctx, w.tenant.ID); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestRealAsteriskVoicemail: behind a busy agent, a caller of a queue that
+// takes messages hears so, presses 2, speaks after the beep (the ARI
+// recording of their channel) and ends with #; the voicemail is a row with
+// its recording stored in Asterisk before they hear thanks and are hung up.
+// Alice, free again, is offered the voicemail, takes it and closes it.
+func TestRealAsteriskVoicemail(t *testing.T) {
+	w := newRealWorld(t, 0, realRules(ccaas.WaitingRules{VoicemailKey: true}))
+	ctx := context.Background()
+	log := markLog(t)
+	sa, ka := w.login("alice")
+	busy := w.call("+4930630")
+	w.answer(sa, ka)
+	w.bridged(t, 2)
+
+	far := w.call("+4930631")
+	log.waitFor(t, "ccaas/voicemail-offer")
+	w.press(far, "2")
+	log.waitFor(t, "ccaas/voicemail-intro")
+	// the message: a tone the customer's side sends for 3 s (a Local
+	// channel sends no audio of its own, and a silent recording lasts 0 s)
+	pb, err := w.cust.Play(ctx, far, ari.PlayRequest{Media: []string{"tone:440"}})
+	if err != nil {
+		t.Fatalf("the customer speaks: %v", err)
+	}
+	time.Sleep(3 * time.Second)
+	w.cust.StopPlayback(ctx, pb.ID)
+	w.press(far, "#")
+	var vm ccaas.Voicemail
+	pollLong(t, "the voicemail stored", func() bool {
+		vms, err := w.db.OpenVoicemails(ctx, w.tenant.ID)
+		if err != nil || len(vms) != 1 {
+			return false
+		}
+		vm = vms[0]
+		return true
+	})
+	if vm.Number != "+4930631" || vm.Seconds < 1 || vm.Recording == "" || vm.QueueName != "Support" {
+		t.Fatalf("the voicemail %+v", vm)
+	}
+	pollLong(t, "the caller hung up after the thanks", w.gone(far))
+	log.waitFor(t, "ccaas/voicemail-thanks")
+	f, err := w.ari.StoredRecordingFile(ctx, string(vm.Recording))
+	if err != nil || f.ContentType != "audio/wav" || len(f.Data) <= 44 {
+		t.Fatalf("the message's file in Asterisk: %v, %+v", err, f)
+	}
+
+	if err := w.cust.Hangup(ctx, busy, ""); err != nil {
+		t.Fatal(err)
+	}
+	ka.call(t, "ended")
+	ka.state(t, "ready")
+	offer := ka.next(t, "the voicemail's offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
+	if offer.Call.Direction != ccaas.DirVoicemail || offer.Call.Voicemail == nil || offer.Call.Voicemail.ID != vm.ID {
+		t.Fatalf("offered %+v", offer.Call)
+	}
+	w.app.Command(sa, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+	ka.call(t, "connected")
+	w.app.Command(sa, cti.Command{Cmd: cti.CmdHangup, Call: offer.Call.ID})
+	ka.call(t, "ended")
+	pollLong(t, "the voicemail closed", func() bool {
+		vms, _ := w.db.OpenVoicemails(ctx, w.tenant.ID)
+		return len(vms) == 0
+	})
+	w.ari.DeleteStoredRecording(ctx, string(vm.Recording)) // the retention's job, not this test's
 }
