@@ -29,7 +29,7 @@ import (
 // package report.
 
 // reportTables are the CSV files, by the name in their URL.
-var reportTables = []string{"queues.csv", "agents.csv", "states.csv"}
+var reportTables = []string{"queues.csv", "agents.csv", "states.csv", "callbacks.csv"}
 
 // maxZoneName bounds ?tz= (the longest IANA names have about 30 characters).
 const maxZoneName = 64
@@ -461,7 +461,23 @@ func reportTablesOf(r report.Report) []reportTable {
 			cellDur(t.Connecting), cellDur(t.Talking), cellDur(t.Wrapup),
 		}})
 	}
-	return []reportTable{queues, agents, states}
+	callbacks := reportTable{Title: "Callbacks", File: reportTables[3], Empty: "No caller asked to be called back in this period.",
+		Columns: []reportColumn{
+			{"Queue", "queue", ""},
+			{"Requested", "requested", "callers who asked to be called back, keeping their place (counted in the day they asked)"},
+			{"Reached", "reached", "an agent talked to the customer"},
+			{"Failed", "failed", "every attempt busy or unanswered, the number failed, or the queue was deleted"},
+			{"Waiting", "waiting", "not done yet: waiting for their turn or a retry"},
+			{"Waiting time saved", "saved_s", "from the request to the first dial, for the callbacks an agent took: time the callers did not spend on hold"},
+			{"Avg saved", "saved_avg_s", "per callback an agent took"},
+		}}
+	for _, cb := range r.Callbacks {
+		callbacks.Rows = append(callbacks.Rows, reportRow{Values: []cell{
+			cellText(cb.Name), cellCount(cb.Requested), cellCount(cb.Reached), cellCount(cb.Failed), cellCount(cb.Open),
+			cellDur(cb.Saved), cellAvg(cb.SavedAvg(), cb.Dialled),
+		}})
+	}
+	return []reportTable{queues, agents, states, callbacks}
 }
 
 // ---- charts: bars sized by CSS classes (the page's CSP allows no inline

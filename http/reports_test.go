@@ -67,6 +67,16 @@ func newReportFixture(t *testing.T) *reportFixture {
 		answered(f.tA.ID, "A3", f.queueA, f.lee.ID, "11:00:00", "11:00:40", "11:01:40"),
 		answered(f.tB.ID, "B1", f.queueB, f.agentB.ID, "10:15:00", "10:15:05", "10:45:05"),
 	}))
+	// callbacks: A's Sales has one reached (5 minutes saved) and one still
+	// waiting; B's must not show in A's report
+	for _, cb := range []ccaas.Callback{
+		{ID: "K1", Tenant: f.tA.ID, Queue: f.queueA.ID, QueueName: "Sales", Call: "A9", Number: "+4930111", Arrived: at("10:39:00"), Requested: at("10:40:00"),
+			State: ccaas.CallbackReached, Attempts: 1, FirstDialled: at("10:45:00"), Reached: at("10:45:20"), Ended: at("10:48:00"), Agent: f.agentA.ID},
+		{ID: "K2", Tenant: f.tA.ID, Queue: f.queueA.ID, QueueName: "Sales", Call: "A8", Number: "+4930222", Arrived: at("10:50:00"), Requested: at("10:51:00"), State: ccaas.CallbackWaiting},
+		{ID: "KB", Tenant: f.tB.ID, Queue: f.queueB.ID, QueueName: f.queueB.Name, Call: "B9", Number: "+4930333", Arrived: at("10:50:00"), Requested: at("10:51:00"), State: ccaas.CallbackFailed},
+	} {
+		must(f.db.CreateCallback(ctx, cb))
+	}
 	row := func(ten ccaas.TenantID, ag ccaas.AgentID, hms, from, to, call string) ccaas.StateChange {
 		return ccaas.StateChange{Tenant: ten, Agent: ag, At: at(hms), From: from, To: to, Call: ccaas.CallID(call)}
 	}
@@ -162,6 +172,8 @@ func TestReportCSV(t *testing.T) {
 		{"admin queues", admin, "queues", wantQueuesCSV},
 		{"admin agents", admin, "agents", wantAgentsCSV},
 		{"admin states", admin, "states", wantStatesCSV},
+		{"admin callbacks", admin, "callbacks", "queue,requested,reached,failed,waiting,saved_s,saved_avg_s\nSales,2,1,0,1,300.0,300.0\n"},
+		{"supervisor callbacks", sup, "callbacks", "queue,requested,reached,failed,waiting,saved_s,saved_avg_s\nSales,2,1,0,1,300.0,300.0\n"},
 		// a supervisor of North sees every queue, but only Sam among the agents
 		{"supervisor queues", sup, "queues", wantQueuesCSV},
 		{"supervisor agents", sup, "agents", onlyRows(wantAgentsCSV, "Sam")},

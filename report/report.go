@@ -42,6 +42,8 @@ type Input struct {
 	Deleted []ccaas.Agent
 	// Calls are the tenant's calls that arrived in the period.
 	Calls []ccaas.CallRecord
+	// Callbacks are the tenant's callbacks requested in the period.
+	Callbacks []ccaas.Callback
 	// States are the tenant's state-log rows in the order they were written:
 	// every agent's last row before the period (the state they were in at
 	// its start), every row in the period, and the rows after it that belong
@@ -222,6 +224,23 @@ type StateRow struct {
 	StateTimes
 }
 
+// CallbackRow is a queue's callbacks requested in the period: how many,
+// how many reached the customer, failed (every attempt unanswered, or the
+// number failed; a callback whose queue was deleted counts as failed) or
+// still wait, and the waiting time the callers saved: for each callback an
+// agent took, the time from the request to that agent's first dial, which
+// the caller would have spent on hold keeping their place.
+type CallbackRow struct {
+	Queue                            ccaas.QueueID
+	Name                             string
+	Requested, Reached, Failed, Open int
+	Dialled                          int // callbacks an agent took (dialled at least once)
+	Saved                            time.Duration
+}
+
+// SavedAvg is the waiting time saved per callback an agent took.
+func (r CallbackRow) SavedAvg() time.Duration { return avg(r.Saved, r.Dialled) }
+
 // Traffic is the calls of all queues in one bucket (the page's chart).
 type Traffic struct {
 	Bucket                       Bucket
@@ -232,12 +251,13 @@ type Traffic struct {
 // name), each group's buckets in order (only buckets with something to
 // show) followed by the group's Total row.
 type Report struct {
-	Period  Period
-	Buckets []Bucket
-	Traffic []Traffic // every bucket, also the empty ones
-	Queues  []QueueRow
-	Agents  []AgentRow
-	States  []StateRow
+	Period    Period
+	Buckets   []Bucket
+	Traffic   []Traffic // every bucket, also the empty ones
+	Queues    []QueueRow
+	Agents    []AgentRow
+	States    []StateRow
+	Callbacks []CallbackRow // by queue name, over the whole period
 }
 
 type key[ID comparable] struct {
@@ -280,8 +300,15 @@ func Compute(in Input) Report {
 		if b < 0 {
 			continue
 		}
-		calls[c.ID] = callInfo{bucket: b, queue: c.Queue}
-		if c.Queue != 0 {
+		// a callback or a voicemail is a task of its queue, not a call
+		// offered to it (the caller's call was): only the agents count it
+		task := c.Direction == ccaas.DirCallback || c.Direction == ccaas.DirVoicemail
+		if task {
+			calls[c.ID] = callInfo{bucket: b}
+		} else {
+			calls[c.ID] = callInfo{bucket: b, queue: c.Queue}
+		}
+		if c.Queue != 0 && !task {
 			if _, ok := queueNames[c.Queue]; !ok {
 				queueNames[c.Queue] = cmp.Or(c.QueueName, "queue #"+strconv.FormatInt(int64(c.Queue), 10)) // a deleted queue keeps its name
 			}
@@ -358,6 +385,7 @@ func Compute(in Input) Report {
 		}
 	}
 
+	r.Callbacks = callbackRows(in.Callbacks, queueNames)
 	r.Queues = rows(queues, func(id ccaas.QueueID) string { return queueNames[id] },
 		func(f *QueueFigures) bool { return f.Offered > 0 },
 		func(id ccaas.QueueID, name string, b Bucket, total bool, f QueueFigures) QueueRow {
@@ -374,6 +402,41 @@ func Compute(in Input) Report {
 			return StateRow{Agent: id, Name: name, Bucket: b, Total: total, StateTimes: s}
 		}, bs, (*StateTimes).add)
 	return r
+}
+
+// callbackRows counts the callbacks per queue.
+func callbackRows(cbs []ccaas.Callback, names map[ccaas.QueueID]string) []CallbackRow {
+	byQueue := map[ccaas.QueueID]*CallbackRow{}
+	for _, cb := range cbs {
+		row := byQueue[cb.Queue]
+		if row == nil {
+			name, ok := names[cb.Queue]
+			if !ok {
+				name = cmp.Or(cb.QueueName, "queue #"+strconv.FormatInt(int64(cb.Queue), 10))
+			}
+			row = &CallbackRow{Queue: cb.Queue, Name: name}
+			byQueue[cb.Queue] = row
+		}
+		row.Requested++
+		switch cb.State {
+		case ccaas.CallbackReached:
+			row.Reached++
+		case ccaas.CallbackFailed, ccaas.CallbackCancelled:
+			row.Failed++
+		default:
+			row.Open++
+		}
+		if !cb.FirstDialled.IsZero() {
+			row.Dialled++
+			row.Saved += max(cb.FirstDialled.Sub(cb.Requested), 0)
+		}
+	}
+	out := make([]CallbackRow, 0, len(byQueue))
+	for _, row := range byQueue {
+		out = append(out, *row)
+	}
+	slices.SortFunc(out, func(a, b CallbackRow) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Queue, b.Queue)) })
+	return out
 }
 
 // addCall counts one call of a queue.
