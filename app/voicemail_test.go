@@ -100,6 +100,10 @@ func TestVoicemailByKey(t *testing.T) {
 			return m.Type == cti.MsgTeam && len(m.Team.Voicemails) == 1 && m.Team.Voicemails[0].Agent == "Alice"
 		})
 
+		// hostile: a call that is not hers (another tenant's id alike), an
+		// id with a dial string in it
+		refused(t, w, s, k, cti.Command{Cmd: cti.CmdCallback, Call: "c99-0a1b2c3d4e5f6a7b"}, cti.CodeNoSuchCall, "")
+		refused(t, w, s, k, cti.Command{Cmd: cti.CmdCallback, Call: "PJSIP/+491@pstn"}, cti.CodeNoSuchCall, "")
 		ok(t, w, s, k, cti.Command{Cmd: cti.CmdCallback, Call: offer.ID})
 		k.call(t, "connecting")
 		k.call(t, "connected")
