@@ -415,9 +415,10 @@ func reportTablesOf(r report.Report) []reportTable {
 			{"Wrapup", "wrapup_s", ""}, {"Avg wrapup", "wrapup_avg_s", "per answered call"},
 			{"AHT", "aht_s", "average handling time: (talk + hold + wrapup) ÷ answered"},
 			{"Transfers", "transfers", "blind transfers"},
+			{"Estimate error", "estimate_error_avg_s", "for answered callers told an estimated wait as they entered: the average difference, either way, between what they were told and their wait"},
 		},
 		Parts: []reportPart{
-			{"Calls", []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 18}},
+			{"Calls", []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 18, 19}},
 			{"Handling time", []int{0, 1, 11, 12, 13, 14, 15, 16, 17}},
 		}}
 	for _, q := range r.Queues {
@@ -428,6 +429,7 @@ func reportTablesOf(r report.Report) []reportTable {
 			cellDur(f.Target), cellPct(f.ServiceLevel(), f.Offered), cellAvg(f.ASA(), f.Answered),
 			cellDur(f.Talk), cellAvg(f.TalkAvg(), f.Answered), cellDur(f.Hold), cellAvg(f.HoldAvg(), f.Answered),
 			cellDur(f.Wrapup), cellAvg(f.WrapupAvg(), f.Answered), cellAvg(f.AHT(), f.Answered), cellCount(f.Transfers),
+			cellAvg(f.EstimateErrorAvg(), f.Estimated),
 		}})
 	}
 	agents := reportTable{Title: "Agents", File: reportTables[1], Empty: "No agent took part in a call in this period.",

@@ -61,8 +61,10 @@ func newReportFixture(t *testing.T) *reportFixture {
 			Wait: ans.Sub(a), Talk: end.Sub(ans), EndReason: "agent_hangup",
 			Agents: []ccaas.CallAgent{{Agent: ag, Role: "answer", Offered: ans.Add(-5 * time.Second), Joined: ans, Left: end, Outcome: "agent_hangup"}}}
 	}
+	a1 := answered(f.tA.ID, "A1", f.queueA, f.agentA.ID, "10:00:00", "10:00:10", "10:02:10")
+	a1.Estimate, a1.Estimated = time.Minute, true // told about 1 minute, waited 10 s: 50 s off
 	must(f.db.AppendCallRecords(ctx, []ccaas.CallRecord{
-		answered(f.tA.ID, "A1", f.queueA, f.agentA.ID, "10:00:00", "10:00:10", "10:02:10"),
+		a1,
 		{ID: "A2", Tenant: f.tA.ID, Direction: "inbound", Queue: f.queueA.ID, QueueName: "Sales", Arrived: at("10:30:00"), Ended: at("10:30:30"), Wait: 30 * time.Second, EndReason: "caller_hangup"},
 		answered(f.tA.ID, "A3", f.queueA, f.lee.ID, "11:00:00", "11:00:40", "11:01:40"),
 		answered(f.tB.ID, "B1", f.queueB, f.agentB.ID, "10:15:00", "10:15:05", "10:45:05"),
@@ -120,10 +122,10 @@ var (
 	// 11:00: A3: offered 1, answered 1, not in target (40 s) → 0 %, ASA 40 s, talk 60 s, AHT 60 s.
 	// Total: 3 offered, 2 answered, 1 in target → 33.3 %; ASA (10+40)/2 = 25 s; talk 180 s
 	// → 90 s; wrapup 30 s → 15 s; AHT (180+30)/2 = 105 s.
-	wantQueuesCSV = `queue,period,offered,answered,abandoned,abandon_wait_avg_s,abandon_wait_max_s,unanswered,service_level_target_s,service_level_pct,asa_s,talk_s,talk_avg_s,hold_s,hold_avg_s,wrapup_s,wrapup_avg_s,aht_s,transfers
-Sales,2026-03-09 10:00,2,1,1,30.0,30.0,0,20.0,50.0,10.0,120.0,120.0,0.0,0.0,30.0,30.0,150.0,0
-Sales,2026-03-09 11:00,1,1,0,,,0,20.0,0.0,40.0,60.0,60.0,0.0,0.0,0.0,0.0,60.0,0
-Sales,Total,3,2,1,30.0,30.0,0,20.0,33.3,25.0,180.0,90.0,0.0,0.0,30.0,15.0,105.0,0
+	wantQueuesCSV = `queue,period,offered,answered,abandoned,abandon_wait_avg_s,abandon_wait_max_s,unanswered,service_level_target_s,service_level_pct,asa_s,talk_s,talk_avg_s,hold_s,hold_avg_s,wrapup_s,wrapup_avg_s,aht_s,transfers,estimate_error_avg_s
+Sales,2026-03-09 10:00,2,1,1,30.0,30.0,0,20.0,50.0,10.0,120.0,120.0,0.0,0.0,30.0,30.0,150.0,0,50.0
+Sales,2026-03-09 11:00,1,1,0,,,0,20.0,0.0,40.0,60.0,60.0,0.0,0.0,0.0,0.0,60.0,0,
+Sales,Total,3,2,1,30.0,30.0,0,20.0,33.3,25.0,180.0,90.0,0.0,0.0,30.0,15.0,105.0,0,50.0
 `
 	wantAgentsCSV = `agent,period,answered,other_calls,talk_s,hold_s,wrapup_s,transfers,missed
 Lee,2026-03-09 11:00,1,0,60.0,0.0,0.0,0,0
@@ -196,7 +198,7 @@ func TestReportCSV(t *testing.T) {
 	t.Run("per day in another zone", func(t *testing.T) {
 		// in New York (UTC-4 on 2026-03-09) all of A's calls are on the 9th, 06:00-07:00 local
 		r := admin.get("/admin/reports/queues.csv?from=2026-03-09&to=2026-03-10&by=day&tz=America/New_York")
-		want := "Sales,2026-03-09,3,2,1,30.0,30.0,0,20.0,33.3,25.0,180.0,90.0,0.0,0.0,30.0,15.0,105.0,0\n"
+		want := "Sales,2026-03-09,3,2,1,30.0,30.0,0,20.0,33.3,25.0,180.0,90.0,0.0,0.0,30.0,15.0,105.0,0,50.0\n"
 		if r.status != 200 || !strings.Contains(r.body, want) || strings.Count(r.body, "\n") != 3 {
 			t.Fatalf("queues.csv = %d\n%s", r.status, r.body)
 		}

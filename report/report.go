@@ -86,7 +86,16 @@ type QueueFigures struct {
 	Wrapup time.Duration
 	// Transfers: blind transfers made on these calls.
 	Transfers int
+	// Estimated: answered calls whose caller was told an estimated wait as
+	// they entered; EstimateError the total difference, either way, between
+	// what they were told and the wait they had (how good the estimates were).
+	Estimated     int
+	EstimateError time.Duration
 }
+
+// EstimateErrorAvg is the average difference between the wait callers were
+// told and the wait they had.
+func (f QueueFigures) EstimateErrorAvg() time.Duration { return avg(f.EstimateError, f.Estimated) }
 
 // ServiceLevel is InService ÷ Offered in percent: answered within the target
 // among all offered calls, abandoned and unanswered ones included (0 when
@@ -124,6 +133,8 @@ func (f *QueueFigures) add(o QueueFigures) {
 	f.Hold += o.Hold
 	f.Wrapup += o.Wrapup
 	f.Transfers += o.Transfers
+	f.Estimated += o.Estimated
+	f.EstimateError += o.EstimateError
 }
 
 // AgentFigures are an agent's call figures for one bucket (or the whole
@@ -452,6 +463,10 @@ func addCall(f *QueueFigures, c ccaas.CallRecord) {
 		}
 		f.Talk += c.Talk
 		f.Hold += c.Hold
+		if c.Estimated {
+			f.Estimated++
+			f.EstimateError += (c.Estimate - c.Wait).Abs()
+		}
 	case c.EndReason == ccaas.EndCallerHangup:
 		f.Abandoned++
 		f.AbandonWait += c.Wait
