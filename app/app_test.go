@@ -1457,24 +1457,7 @@ func TestAppRestartAdoptsCallersInOrder(t *testing.T) {
 		alice, _ := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: passwordHash("alice")})
 		db.AssignDIDs(ctx, ten.ID, testDID)
 		db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID}, Members: []ccaas.Member{member(alice, 1)}})
-		start := func() (*app.App, func()) {
-			tr := &http.Transport{DialContext: srv.Listener.DialContext}
-			client, _ := ari.New(ari.Config{URL: srv.URL + "/ari", HTTPClient: &http.Client{Transport: tr}, Username: "ccaas", Password: "ccaas", Application: "ccaas", Logger: quiet})
-			a, err := app.New(app.Config{ARI: client, Store: db, Logger: quiet, CheckInvariants: func(err error) { t.Errorf("invariant: %v", err) }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := a.Load(ctx); err != nil {
-				t.Fatal(err)
-			}
-			runCtx, cancel := context.WithCancel(ctx)
-			var wg sync.WaitGroup
-			wg.Add(2)
-			go func() { defer wg.Done(); a.Run(runCtx) }()
-			go func() { defer wg.Done(); client.RunEvents(runCtx, a) }()
-			waitUntil(t, "connected", client.Connected)
-			return a, func() { cancel(); wg.Wait(); tr.CloseIdleConnections() }
-		}
+		start := func() (*app.App, func()) { return runApp(t, ctx, srv, db) }
 
 		_, stopFirst := start()
 		for _, from := range []string{"100", "200", "300"} {
@@ -1529,4 +1512,28 @@ func (s *sink) pending(match func(cti.Message) bool) (cti.Message, bool) {
 			return cti.Message{}, false
 		}
 	}
+}
+
+// runApp starts one process of the app on db against the simulator srv
+// serves; stop ends it, and another started on the same database is a
+// restart of ccaas.
+func runApp(t *testing.T, ctx context.Context, srv *memnet.Server, db *sqlite.DB) (*app.App, func()) {
+	t.Helper()
+	tr := &http.Transport{DialContext: srv.Listener.DialContext}
+	quiet := slog.New(slog.DiscardHandler)
+	client, _ := ari.New(ari.Config{URL: srv.URL + "/ari", HTTPClient: &http.Client{Transport: tr}, Username: "ccaas", Password: "ccaas", Application: "ccaas", Logger: quiet})
+	a, err := app.New(app.Config{ARI: client, Store: db, Logger: quiet, CheckInvariants: func(err error) { t.Errorf("invariant: %v", err) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a.Run(runCtx) }()
+	go func() { defer wg.Done(); client.RunEvents(runCtx, a) }()
+	waitUntil(t, "connected", client.Connected)
+	return a, func() { cancel(); wg.Wait(); tr.CloseIdleConnections() }
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
-	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/ari/asterisksim"
 	"github.com/ccaas/ccaas/cti"
 	"github.com/ccaas/ccaas/internal/memnet"
@@ -289,24 +287,7 @@ func TestCallbackSurvivesRestart(t *testing.T) {
 		q := callbackQueue
 		q.TenantID, q.Name, q.RingSeconds, q.DIDs, q.Members = ten.ID, "Support", 30, []string{testDID}, []ccaas.Member{member(alice, 1)}
 		db.CreateQueue(ctx, q)
-		start := func() (*app.App, func()) {
-			tr := &http.Transport{DialContext: srv.Listener.DialContext}
-			client, _ := ari.New(ari.Config{URL: srv.URL + "/ari", HTTPClient: &http.Client{Transport: tr}, Username: "ccaas", Password: "ccaas", Application: "ccaas", Logger: quiet})
-			a, err := app.New(app.Config{ARI: client, Store: db, Logger: quiet, CheckInvariants: func(err error) { t.Errorf("invariant: %v", err) }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := a.Load(ctx); err != nil {
-				t.Fatal(err)
-			}
-			runCtx, cancel := context.WithCancel(ctx)
-			var wg sync.WaitGroup
-			wg.Add(2)
-			go func() { defer wg.Done(); a.Run(runCtx) }()
-			go func() { defer wg.Done(); client.RunEvents(runCtx, a) }()
-			waitUntil(t, "connected", client.Connected)
-			return a, func() { cancel(); wg.Wait(); tr.CloseIdleConnections() }
-		}
+		start := func() (*app.App, func()) { return runApp(t, ctx, srv, db) }
 		_, stopFirst := start()
 		events, stopEvents := sim.Subscribe()
 		ear := &ear{t: t, events: events, stop: stopEvents}

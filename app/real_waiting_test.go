@@ -80,7 +80,7 @@ func (l *asteriskLog) waitFor(t *testing.T, words ...string) {
 
 // pollLong is pollUntil for what takes a real Asterisk longer (a goodbye,
 // a prompt).
-func pollLong(t *testing.T, what string, cond func() bool) {
+func pollLong(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
@@ -94,18 +94,7 @@ func pollLong(t *testing.T, what string, cond func() bool) {
 // recordOf waits for the record of the call from number.
 func (w *realWorld) recordOf(number, direction string) ccaas.CallRecord {
 	w.t.Helper()
-	var found ccaas.CallRecord
-	pollLong(w.t, "the "+direction+" call record of "+number, func() bool {
-		recs, _ := w.db.CallRecords(context.Background(), w.tenant.ID, time.Time{}, time.Now().Add(time.Hour))
-		for _, r := range recs {
-			if r.Number == number && r.Direction == direction {
-				found = r
-				return true
-			}
-		}
-		return false
-	})
-	return found
+	return recordFrom(w.t, w.db, w.tenant.ID, number, direction, pollLong)
 }
 
 // press has the customer press a key, once their far end is in the test's

@@ -138,9 +138,15 @@ func (w *world) caller(from string) string {
 // recordOf finds the record of the call whose caller was number.
 func (w *world) recordOf(number, direction string) ccaas.CallRecord {
 	w.t.Helper()
+	return recordFrom(w.t, w.db, w.tenant.ID, number, direction, waitUntil)
+}
+
+// recordFrom waits, with wait, for the record of a call from number.
+func recordFrom(t testing.TB, db *sqlite.DB, tenant ccaas.TenantID, number, direction string, wait func(testing.TB, string, func() bool)) ccaas.CallRecord {
+	t.Helper()
 	var found ccaas.CallRecord
-	waitUntil(w.t, "the "+direction+" call record of "+number, func() bool {
-		recs, _ := w.db.CallRecords(context.Background(), w.tenant.ID, time.Time{}, time.Now().Add(time.Hour))
+	wait(t, "the "+direction+" call record of "+number, func() bool {
+		recs, _ := db.CallRecords(context.Background(), tenant, time.Time{}, time.Now().Add(time.Hour))
 		for _, r := range recs {
 			if r.Number == number && r.Direction == direction {
 				found = r

@@ -113,30 +113,14 @@ func (d *DB) UpdateCallback(ctx context.Context, cb ccaas.Callback) error {
 
 // OpenCallbacks are a tenant's callbacks still waiting, oldest first.
 func (d *DB) OpenCallbacks(ctx context.Context, tenant ccaas.TenantID) ([]ccaas.Callback, error) {
-	var rows []callbackRow
-	if err := d.db.SelectContext(ctx, &rows, `SELECT `+callbackColumns+` FROM callbacks WHERE tenant_id = ? AND state = ? ORDER BY arrived_at, id`,
-		tenant, ccaas.CallbackWaiting); err != nil {
-		return nil, fmt.Errorf("open callbacks: %w", err)
-	}
-	out := make([]ccaas.Callback, len(rows))
-	for i, r := range rows {
-		out[i] = r.callback()
-	}
-	return out, nil
+	return selectAs(ctx, d, "open callbacks", callbackRow.callback,
+		`SELECT `+callbackColumns+` FROM callbacks WHERE tenant_id = ? AND state = ? ORDER BY arrived_at, id`, tenant, ccaas.CallbackWaiting)
 }
 
 // Callbacks are a tenant's callbacks requested in [from, to), in order
 // (reports).
 func (d *DB) Callbacks(ctx context.Context, tenant ccaas.TenantID, from, to time.Time) ([]ccaas.Callback, error) {
-	var rows []callbackRow
-	if err := d.db.SelectContext(ctx, &rows, reportCallbacksQuery, named(tenant, from, to)...); err != nil {
-		return nil, fmt.Errorf("callbacks: %w", err)
-	}
-	out := make([]ccaas.Callback, len(rows))
-	for i, r := range rows {
-		out[i] = r.callback()
-	}
-	return out, nil
+	return selectAs(ctx, d, "callbacks", callbackRow.callback, reportCallbacksQuery, named(tenant, from, to)...)
 }
 
 const reportCallbacksQuery = `SELECT ` + callbackColumns + ` FROM callbacks
@@ -196,31 +180,28 @@ func (d *DB) UpdateVoicemail(ctx context.Context, vm ccaas.Voicemail) error {
 
 // OpenVoicemails are a tenant's voicemails nobody closed, oldest first.
 func (d *DB) OpenVoicemails(ctx context.Context, tenant ccaas.TenantID) ([]ccaas.Voicemail, error) {
-	var rows []voicemailRow
-	if err := d.db.SelectContext(ctx, &rows, `SELECT `+voicemailColumns+` FROM voicemails WHERE tenant_id = ? AND state = ? ORDER BY arrived_at, id`,
-		tenant, ccaas.VoicemailNew); err != nil {
-		return nil, fmt.Errorf("open voicemails: %w", err)
-	}
-	out := make([]ccaas.Voicemail, len(rows))
-	for i, r := range rows {
-		out[i] = r.voicemail()
-	}
-	return out, nil
+	return selectAs(ctx, d, "open voicemails", voicemailRow.voicemail,
+		`SELECT `+voicemailColumns+` FROM voicemails WHERE tenant_id = ? AND state = ? ORDER BY arrived_at, id`, tenant, ccaas.VoicemailNew)
 }
 
 // Voicemails are a tenant's voicemails left in [from, to), in order
 // (reports).
 func (d *DB) Voicemails(ctx context.Context, tenant ccaas.TenantID, from, to time.Time) ([]ccaas.Voicemail, error) {
-	var rows []voicemailRow
-	if err := d.db.SelectContext(ctx, &rows, reportVoicemailsQuery, named(tenant, from, to)...); err != nil {
-		return nil, fmt.Errorf("voicemails: %w", err)
-	}
-	out := make([]ccaas.Voicemail, len(rows))
-	for i, r := range rows {
-		out[i] = r.voicemail()
-	}
-	return out, nil
+	return selectAs(ctx, d, "voicemails", voicemailRow.voicemail, reportVoicemailsQuery, named(tenant, from, to)...)
 }
 
 const reportVoicemailsQuery = `SELECT ` + voicemailColumns + ` FROM voicemails
 	WHERE tenant_id = :tenant AND left_at >= :from AND left_at < :to ORDER BY left_at, id`
+
+// selectAs runs a query of rows R and converts each to a T.
+func selectAs[R, T any](ctx context.Context, d *DB, what string, conv func(R) T, query string, args ...any) ([]T, error) {
+	var rows []R
+	if err := d.db.SelectContext(ctx, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = conv(r)
+	}
+	return out, nil
+}
