@@ -1358,26 +1358,8 @@ func TestAppRestartKeepsWaitingCallers(t *testing.T) {
 		db.AssignDIDs(ctx, ten.ID, testDID)
 		db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID}, Members: []ccaas.Member{member(alice, 1)}})
 
-		// start runs one process of the app until stop is called
-		start := func() (*app.App, func()) {
-			// each process has its own connections
-			tr := &http.Transport{DialContext: srv.Listener.DialContext}
-			client, _ := ari.New(ari.Config{URL: srv.URL + "/ari", HTTPClient: &http.Client{Transport: tr}, Username: "ccaas", Password: "ccaas", Application: "ccaas", Logger: quiet})
-			a, err := app.New(app.Config{ARI: client, Store: db, Logger: quiet, CheckInvariants: func(err error) { t.Errorf("invariant: %v", err) }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := a.Load(ctx); err != nil {
-				t.Fatal(err)
-			}
-			runCtx, cancel := context.WithCancel(ctx)
-			var wg sync.WaitGroup
-			wg.Add(2)
-			go func() { defer wg.Done(); a.Run(runCtx) }()
-			go func() { defer wg.Done(); client.RunEvents(runCtx, a) }()
-			waitUntil(t, "connected", client.Connected)
-			return a, func() { cancel(); wg.Wait(); tr.CloseIdleConnections() }
-		}
+		// start runs one process of the app (its own connections) until stop is called
+		start := func() (*app.App, func()) { return runApp(t, ctx, srv, db) }
 		loginReady := func(a *app.App) (*app.Session, *sink) {
 			s, err := a.Login(ctx, testDomain, "alice", "alice-pw")
 			if err != nil {
