@@ -111,8 +111,5 @@ func (t *tenant) hoursChanged(all bool) {
 	r.hoursTimer = time.AfterFunc(next.Sub(now)+time.Millisecond, func() { t.inbox.post(msgHoursTimer{gen: gen}) })
 }
 
-// queueByID is one of the tenant's queues, nil if none.
-func (t *tenant) queueByID(id ccaas.QueueID) *ccaas.Queue { return t.queues[id] }
-
 // waitingIn counts the callers waiting in queue q (not its tasks).
 func (t *tenant) waitingIn(q ccaas.QueueID) int { return t.router.Waiting(queue.ID(q)) }
