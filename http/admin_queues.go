@@ -19,6 +19,7 @@ import (
 type queueRow struct {
 	ccaas.Queue
 	OverflowText string
+	HoursText    string
 	MemberNames  []string
 }
 
@@ -76,12 +77,32 @@ func overflowText(cfg ccaas.TenantConfig, q ccaas.Queue) string {
 	return fmt.Sprintf("after %d s: hang up politely", q.MaxWaitSeconds)
 }
 
+// hoursText sums up a queue's opening hours and closed action for the list.
+func hoursText(cfg ccaas.TenantConfig, q ccaas.Queue) string {
+	if q.Hours == "" && q.HoursExceptions == "" {
+		return "open all week"
+	}
+	closed := "hear that it is closed"
+	switch q.ClosedAction {
+	case ccaas.OverflowVoicemail:
+		closed = "may leave a message"
+	case ccaas.OverflowExtension:
+		closed = "ring extension " + q.ClosedTarget
+	case ccaas.OverflowQueue:
+		closed = "go to a removed queue"
+		if name := targetText(cfg, q.ClosedAction, q.ClosedTarget); name != "" {
+			closed = "go to queue " + name
+		}
+	}
+	return "opening hours set; while closed, callers " + closed
+}
+
 func (a *admin) queues(c *gin.Context, cfg ccaas.TenantConfig) {
 	data := queuesPage{Rows: make([]queueRow, len(cfg.Queues))}
 	var unserved []string
 	for i, q := range cfg.Queues {
 		row := &data.Rows[i]
-		*row = queueRow{Queue: q, OverflowText: overflowText(cfg, q)}
+		*row = queueRow{Queue: q, OverflowText: overflowText(cfg, q), HoursText: hoursText(cfg, q)}
 		for _, m := range q.Members {
 			if ag := agentByID(cfg, m.Agent); ag != nil {
 				row.MemberNames = append(row.MemberNames, fmt.Sprintf("%s (%d)", ag.Username, m.Skill))

@@ -737,6 +737,10 @@ func TestAdminChanges(t *testing.T) {
 			!strings.Contains(page, `id="voicemail_key" name="voicemail_key" checked`) {
 			t.Fatalf("the edit page lacks the waiting rules: %s", page)
 		}
+		if list := a.get("/admin/queues").body; !strings.Contains(list, "<td>opening hours set; while closed, callers go to queue Sales</td>") ||
+			!strings.Contains(list, "<td>open all week</td>") {
+			t.Fatalf("the list does not sum up the opening hours: %s", list)
+		}
 		for _, path := range []string{"/admin/queues", "/admin/queues/" + id(support.ID)} {
 			if page := a.get(path).body; strings.Contains(page, "Nobody can answer the calls of queue Support") {
 				t.Fatalf("%s warns about a queue with members", path)

@@ -75,6 +75,8 @@ test('an admin closes a queue for the day; the team view says until when, and th
     await admin.click('main form.card button[type=submit]');
     await admin.waitForURL(/\/admin\/queues$/);
     await text(admin, 'p.flash', 'Queue Support saved.');
+    await text(admin, 'main table tbody tr:first-child td:nth-child(7)', 'opening hours set; while closed, callers hear that it is closed');
+    await assertClean(admin, 'queues list with opening hours');
     await editSupport(admin);
     assert.equal(await admin.inputValue('#hours_exceptions'), `${today()} closed # inventory`);
     assert.equal(await admin.isChecked('#announce_estimate'), true);
