@@ -29,7 +29,7 @@ import (
 // package report.
 
 // reportTables are the CSV files, by the name in their URL.
-var reportTables = []string{"queues.csv", "agents.csv", "states.csv", "callbacks.csv"}
+var reportTables = []string{"queues.csv", "agents.csv", "states.csv", "callbacks.csv", "voicemails.csv"}
 
 // maxZoneName bounds ?tz= (the longest IANA names have about 30 characters).
 const maxZoneName = 64
@@ -479,7 +479,23 @@ func reportTablesOf(r report.Report) []reportTable {
 			cellDur(cb.Saved), cellAvg(cb.SavedAvg(), cb.Dialled),
 		}})
 	}
-	return []reportTable{queues, agents, states, callbacks}
+	voicemails := reportTable{Title: "Voicemails", File: reportTables[4], Empty: "No caller left a message in this period.",
+		Columns: []reportColumn{
+			{"Queue", "queue", ""},
+			{"Left", "left", "messages callers left for the queue (counted in the day they left them)"},
+			{"Called back", "called_back", "an agent called the caller back and reached them"},
+			{"Closed", "closed", "an agent listened and closed it without reaching the caller"},
+			{"Expired", "expired", "deleted after your retention before anyone closed it"},
+			{"Waiting", "waiting", "nobody has closed it yet"},
+			{"Avg time to handle", "handle_wait_avg_s", "from the message to its closing, for those called back or closed"},
+		}}
+	for _, vm := range r.Voicemails {
+		voicemails.Rows = append(voicemails.Rows, reportRow{Values: []cell{
+			cellText(vm.Name), cellCount(vm.Left), cellCount(vm.CalledBack), cellCount(vm.Closed), cellCount(vm.Expired), cellCount(vm.Open),
+			cellAvg(vm.HandleWaitAvg(), vm.CalledBack+vm.Closed),
+		}})
+	}
+	return []reportTable{queues, agents, states, callbacks, voicemails}
 }
 
 // ---- charts: bars sized by CSS classes (the page's CSP allows no inline

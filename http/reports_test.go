@@ -79,6 +79,19 @@ func newReportFixture(t *testing.T) *reportFixture {
 	} {
 		must(f.db.CreateCallback(ctx, cb))
 	}
+	// voicemails: A's Sales has one called back 10 minutes after it was
+	// left and one nobody closed; B's must not show in A's report
+	for _, vm := range []ccaas.Voicemail{
+		{ID: "V1", Tenant: f.tA.ID, Queue: f.queueA.ID, QueueName: "Sales", Call: "A7", Number: "+4930444", Arrived: at("10:19:00"), Left: at("10:20:00"),
+			Recording: "r-v1", Seconds: 12, State: ccaas.VoicemailCalledBack, Agent: f.agentA.ID, Closed: at("10:30:00")},
+		{ID: "V2", Tenant: f.tA.ID, Queue: f.queueA.ID, QueueName: "Sales", Call: "A6", Number: "+4930555", Arrived: at("10:21:00"), Left: at("10:22:00"),
+			Recording: "r-v2", Seconds: 5, State: ccaas.VoicemailNew},
+		{ID: "VB", Tenant: f.tB.ID, Queue: f.queueB.ID, QueueName: f.queueB.Name, Call: "B8", Number: "+4930666", Arrived: at("10:21:00"), Left: at("10:22:00"),
+			Recording: "r-vb", Seconds: 5, State: ccaas.VoicemailClosed, Closed: at("10:23:00")},
+	} {
+		must(f.db.CreateVoicemail(ctx, vm, ccaas.Recording{ID: vm.Recording, Tenant: vm.Tenant, Kind: ccaas.RecordingVoicemail, Call: vm.Call,
+			Format: "wav", Seconds: vm.Seconds, Created: vm.Left}))
+	}
 	row := func(ten ccaas.TenantID, ag ccaas.AgentID, hms, from, to, call string) ccaas.StateChange {
 		return ccaas.StateChange{Tenant: ten, Agent: ag, At: at(hms), From: from, To: to, Call: ccaas.CallID(call)}
 	}
@@ -176,6 +189,7 @@ func TestReportCSV(t *testing.T) {
 		{"admin states", admin, "states", wantStatesCSV},
 		{"admin callbacks", admin, "callbacks", "queue,requested,reached,failed,waiting,saved_s,saved_avg_s\nSales,2,1,0,1,300.0,300.0\n"},
 		{"supervisor callbacks", sup, "callbacks", "queue,requested,reached,failed,waiting,saved_s,saved_avg_s\nSales,2,1,0,1,300.0,300.0\n"},
+		{"admin voicemails", admin, "voicemails", "queue,left,called_back,closed,expired,waiting,handle_wait_avg_s\nSales,2,1,0,0,1,600.0\n"},
 		// a supervisor of North sees every queue, but only Sam among the agents
 		{"supervisor queues", sup, "queues", wantQueuesCSV},
 		{"supervisor agents", sup, "agents", onlyRows(wantAgentsCSV, "Sam")},

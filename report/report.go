@@ -42,8 +42,10 @@ type Input struct {
 	Deleted []ccaas.Agent
 	// Calls are the tenant's calls that arrived in the period.
 	Calls []ccaas.CallRecord
-	// Callbacks are the tenant's callbacks requested in the period.
-	Callbacks []ccaas.Callback
+	// Callbacks are the tenant's callbacks requested in the period, and
+	// Voicemails its voicemails left in it.
+	Callbacks  []ccaas.Callback
+	Voicemails []ccaas.Voicemail
 	// States are the tenant's state-log rows in the order they were written:
 	// every agent's last row before the period (the state they were in at
 	// its start), every row in the period, and the rows after it that belong
@@ -252,6 +254,22 @@ type CallbackRow struct {
 // SavedAvg is the waiting time saved per callback an agent took.
 func (r CallbackRow) SavedAvg() time.Duration { return avg(r.Saved, r.Dialled) }
 
+// VoicemailRow is a queue's voicemails left in the period: how many, how
+// many an agent called back (and reached) or closed, how many the
+// retention deleted before anyone closed them, and how many still wait; and
+// how long those handled waited for it (left to closed).
+type VoicemailRow struct {
+	Queue                                   ccaas.QueueID
+	Name                                    string
+	Left, CalledBack, Closed, Expired, Open int
+	HandleWait                              time.Duration // left to closed, over CalledBack + Closed
+}
+
+// HandleWaitAvg is how long a handled voicemail waited, on average.
+func (r VoicemailRow) HandleWaitAvg() time.Duration {
+	return avg(r.HandleWait, r.CalledBack+r.Closed)
+}
+
 // Traffic is the calls of all queues in one bucket (the page's chart).
 type Traffic struct {
 	Bucket                       Bucket
@@ -262,13 +280,14 @@ type Traffic struct {
 // name), each group's buckets in order (only buckets with something to
 // show) followed by the group's Total row.
 type Report struct {
-	Period    Period
-	Buckets   []Bucket
-	Traffic   []Traffic // every bucket, also the empty ones
-	Queues    []QueueRow
-	Agents    []AgentRow
-	States    []StateRow
-	Callbacks []CallbackRow // by queue name, over the whole period
+	Period     Period
+	Buckets    []Bucket
+	Traffic    []Traffic // every bucket, also the empty ones
+	Queues     []QueueRow
+	Agents     []AgentRow
+	States     []StateRow
+	Callbacks  []CallbackRow  // by queue name, over the whole period
+	Voicemails []VoicemailRow // by queue name, over the whole period
 }
 
 type key[ID comparable] struct {
@@ -397,6 +416,7 @@ func Compute(in Input) Report {
 	}
 
 	r.Callbacks = callbackRows(in.Callbacks, queueNames)
+	r.Voicemails = voicemailRows(in.Voicemails, queueNames)
 	r.Queues = rows(queues, func(id ccaas.QueueID) string { return queueNames[id] },
 		func(f *QueueFigures) bool { return f.Offered > 0 },
 		func(id ccaas.QueueID, name string, b Bucket, total bool, f QueueFigures) QueueRow {
@@ -421,11 +441,7 @@ func callbackRows(cbs []ccaas.Callback, names map[ccaas.QueueID]string) []Callba
 	for _, cb := range cbs {
 		row := byQueue[cb.Queue]
 		if row == nil {
-			name, ok := names[cb.Queue]
-			if !ok {
-				name = cmp.Or(cb.QueueName, "queue #"+strconv.FormatInt(int64(cb.Queue), 10))
-			}
-			row = &CallbackRow{Queue: cb.Queue, Name: name}
+			row = &CallbackRow{Queue: cb.Queue, Name: queueName(names, cb.Queue, cb.QueueName)}
 			byQueue[cb.Queue] = row
 		}
 		row.Requested++
@@ -442,11 +458,56 @@ func callbackRows(cbs []ccaas.Callback, names map[ccaas.QueueID]string) []Callba
 			row.Saved += max(cb.FirstDialled.Sub(cb.Requested), 0)
 		}
 	}
-	out := make([]CallbackRow, 0, len(byQueue))
-	for _, row := range byQueue {
-		out = append(out, *row)
+	return byName(byQueue, func(r *CallbackRow) (string, ccaas.QueueID) { return r.Name, r.Queue })
+}
+
+// voicemailRows counts the voicemails per queue.
+func voicemailRows(vms []ccaas.Voicemail, names map[ccaas.QueueID]string) []VoicemailRow {
+	byQueue := map[ccaas.QueueID]*VoicemailRow{}
+	for _, vm := range vms {
+		row := byQueue[vm.Queue]
+		if row == nil {
+			row = &VoicemailRow{Queue: vm.Queue, Name: queueName(names, vm.Queue, vm.QueueName)}
+			byQueue[vm.Queue] = row
+		}
+		row.Left++
+		switch vm.State {
+		case ccaas.VoicemailCalledBack:
+			row.CalledBack++
+		case ccaas.VoicemailClosed:
+			row.Closed++
+		case ccaas.VoicemailExpired:
+			row.Expired++
+		default:
+			row.Open++
+		}
+		if (vm.State == ccaas.VoicemailCalledBack || vm.State == ccaas.VoicemailClosed) && !vm.Closed.IsZero() {
+			row.HandleWait += max(vm.Closed.Sub(vm.Left), 0)
+		}
 	}
-	slices.SortFunc(out, func(a, b CallbackRow) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Queue, b.Queue)) })
+	return byName(byQueue, func(r *VoicemailRow) (string, ccaas.QueueID) { return r.Name, r.Queue })
+}
+
+// queueName is a queue's name in the report: its current name, else the
+// one recorded (a deleted queue), else its id.
+func queueName(names map[ccaas.QueueID]string, id ccaas.QueueID, recorded string) string {
+	if name, ok := names[id]; ok {
+		return name
+	}
+	return cmp.Or(recorded, "queue #"+strconv.FormatInt(int64(id), 10))
+}
+
+// byName lists the rows by name (then id).
+func byName[R any](rows map[ccaas.QueueID]*R, key func(*R) (string, ccaas.QueueID)) []R {
+	out := make([]R, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(a, b R) int {
+		an, aid := key(&a)
+		bn, bid := key(&b)
+		return cmp.Or(cmp.Compare(an, bn), cmp.Compare(aid, bid))
+	})
 	return out
 }
 

@@ -488,3 +488,37 @@ func TestCallbacks(t *testing.T) {
 		t.Errorf("the agent who called back: %+v", a.AgentFigures)
 	}
 }
+
+// TestVoicemails: a queue's voicemails of the period by what became of them,
+// with how long the handled ones waited to be closed.
+func TestVoicemails(t *testing.T) {
+	loc := time.FixedZone("UTC+1", 3600)
+	p, err := ParsePeriod("2026-03-09", "2026-03-09", Day, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(hms string) time.Time {
+		tm, _ := time.ParseInLocation("2006-01-02 15:04:05", "2026-03-09 "+hms, loc)
+		return tm
+	}
+	vm := func(state, left, closed string) ccaas.Voicemail {
+		v := ccaas.Voicemail{Queue: 1, State: state, Left: at(left)}
+		if closed != "" {
+			v.Closed = at(closed)
+		}
+		return v
+	}
+	r := Compute(Input{Period: p, Queues: []ccaas.Queue{{ID: 1, Name: "Sales"}}, Voicemails: []ccaas.Voicemail{
+		vm(ccaas.VoicemailCalledBack, "10:00:00", "10:10:00"), // 10 min
+		vm(ccaas.VoicemailClosed, "10:00:00", "10:02:00"),     // 2 min
+		vm(ccaas.VoicemailExpired, "10:00:00", "12:00:00"),    // not handled: no time
+		vm(ccaas.VoicemailNew, "11:00:00", ""),
+	}})
+	want := []VoicemailRow{{Queue: 1, Name: "Sales", Left: 4, CalledBack: 1, Closed: 1, Expired: 1, Open: 1, HandleWait: 12 * time.Minute}}
+	if !reflect.DeepEqual(r.Voicemails, want) {
+		t.Fatalf("voicemails\n%+v\nwant\n%+v", r.Voicemails, want)
+	}
+	if got := want[0].HandleWaitAvg(); got != 6*time.Minute {
+		t.Errorf("average time to handle %v, want 6m", got)
+	}
+}
