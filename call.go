@@ -36,6 +36,11 @@ type CallRecord struct {
 	RecordingSeconds int
 	RecordingPauses  []RecordingPause
 	RecordingFailed  bool
+	// Estimate is the wait the caller was told (or would have been) as
+	// they entered their first queue; Estimated is false when there was
+	// none (nobody worked in the queue).
+	Estimate  time.Duration
+	Estimated bool
 }
 
 // CallAgent is one agent's part in a call.
@@ -51,9 +56,11 @@ type CallAgent struct {
 
 // Call directions.
 const (
-	DirInbound  = "inbound"  // a customer called
-	DirOutbound = "outbound" // an agent dialled a number out through the trunk
-	DirInternal = "internal" // an agent called another agent's extension
+	DirInbound   = "inbound"   // a customer called
+	DirOutbound  = "outbound"  // an agent dialled a number out through the trunk
+	DirInternal  = "internal"  // an agent called another agent's extension
+	DirCallback  = "callback"  // the app dialled a customer who asked a queue to call them back
+	DirVoicemail = "voicemail" // a message a caller left for a queue, handled by an agent
 )
 
 // End reasons: why a call, or one agent's part in it, ended
@@ -71,6 +78,9 @@ const (
 	// EndConsultEnded: the agent who consulted this one went back to their
 	// caller (the consultation was cancelled).
 	EndConsultEnded = "consult_ended"
+	EndClosed       = "closed"    // the queue was closed: the caller heard so and was hung up
+	EndCallback     = "callback"  // the caller asked to be called back and hung up (a callback keeps their place)
+	EndVoicemail    = "voicemail" // the caller left a message
 )
 
 // Parts an agent can have in a call (CallAgent.Role).

@@ -14,7 +14,7 @@ type Queue struct {
 	Strategy    string   `db:"strategy"` // longest_idle, round_robin or fewest_calls
 	// MaxWaitSeconds bounds the wait (0: no limit); then the call overflows.
 	MaxWaitSeconds int    `db:"max_wait_seconds"`
-	Overflow       string `db:"overflow"`        // hangup (politely), queue or extension
+	Overflow       string `db:"overflow"`        // hangup (politely), queue, extension or voicemail
 	OverflowTarget string `db:"overflow_target"` // the queue's id or the agent's extension
 	// AnnounceSeconds is how often a waiting caller hears their position (0: never).
 	AnnounceSeconds int `db:"announce_seconds"`
@@ -31,6 +31,7 @@ type Queue struct {
 	// after a call of the queue until they gave one.
 	WrapupCodes  []string `db:"-"`
 	CodeRequired bool     `db:"code_required"`
+	WaitingRules
 }
 
 // MaxWrapupCodes is how many wrapup codes a queue may have.

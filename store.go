@@ -12,4 +12,5 @@ type Store interface {
 	// events that report them in one transaction.
 	AppendRecords(ctx context.Context, r Records) error
 	RecordingStore
+	WaitingStore
 }

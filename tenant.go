@@ -43,6 +43,9 @@ type Settings struct {
 	// RecordOther says when calls through no queue are recorded (an
 	// agent's outbound calls, calls between agents): a ccaas.Record… mode.
 	RecordOther string `db:"record_other"`
+	// TimeZone is the IANA zone the queues' opening hours are in ("": the
+	// server's own).
+	TimeZone string `db:"time_zone"`
 }
 
 // When the screen pop opens (Settings.ScreenPopOn).

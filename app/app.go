@@ -46,6 +46,8 @@ type ARI interface {
 	Unmute(ctx context.Context, id, direction string) error
 	SendDTMF(ctx context.Context, id, dtmf string) error
 	Play(ctx context.Context, channelID string, req ari.PlayRequest) (*ari.Playback, error)
+	BridgePlay(ctx context.Context, bridgeID string, req ari.PlayRequest) (*ari.Playback, error)
+	RecordChannel(ctx context.Context, channelID string, req ari.RecordRequest) (*ari.LiveRecording, error)
 	StopPlayback(ctx context.Context, id string) error
 	RecordBridge(ctx context.Context, bridgeID string, req ari.RecordRequest) (*ari.LiveRecording, error)
 	PauseRecording(ctx context.Context, name string) error
@@ -325,6 +327,9 @@ func (a *App) Load(ctx context.Context) error {
 			return fmt.Errorf("load tenant %s: %w", t.Domain, err)
 		}
 		a.addTenant(cfg)
+		if err := a.loadTasks(ctx, a.tenant(t.ID)); err != nil {
+			return fmt.Errorf("load the callbacks and voicemails of tenant %s: %w", t.Domain, err)
+		}
 	}
 	return nil
 }

@@ -63,6 +63,9 @@ type leg struct {
 }
 
 func (t *tenant) onARI(ev ari.Event, at time.Time) {
+	if t.room.event(ev) {
+		return // a key pressed, a recording, a customer called back (room.go)
+	}
 	switch e := ev.(type) {
 	case *ari.StasisStart:
 		if _, ok := t.snoops[e.Channel.ID]; ok {
@@ -121,6 +124,9 @@ func dialFailure(cause int) string {
 func (t *tenant) channelGone(id, failure string) {
 	if c, ok := t.byChan[id]; ok {
 		delete(t.byChan, id)
+		if t.taskCustomerGone(c, id, failure) {
+			return // a customer called back who did not answer (tasks.go)
+		}
 		reason := ccaas.EndCallerHangup
 		if c.direction == ccaas.DirOutbound && !c.customerUp && failure != "" {
 			reason = failure
@@ -390,6 +396,9 @@ func (t *tenant) answer(ag *agent, id ccaas.CallID, at time.Time) error {
 // and either order ends with the customer in the bridge and the music off):
 // answering a queue call costs one round trip.
 func (t *tenant) connect(c *call, l *leg) {
+	if t.connectTask(c, l) {
+		return // a callback or a voicemail (tasks.go)
+	}
 	ids := []string{l.ag.line.channel}
 	bringCustomer := c.customer != "" && c.customerUp && !c.customerIn && !c.held
 	if bringCustomer {
@@ -570,6 +579,9 @@ func (t *tenant) hangup(ag *agent, id ccaas.CallID) error {
 		t.consultHangup(c, l)
 		return nil
 	}
+	if t.hangupTask(c, l) {
+		return nil // a callback still ringing the customer (tasks.go)
+	}
 	if c.agentsWith(l) == 0 {
 		t.endCall(c, ccaas.EndAgentHangup)
 		return nil
@@ -615,7 +627,7 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 		ag.lastCall, ag.lastQueue = o.call, queueID(o.queue)
 	}
 	t.partEnded(c, l, reason)
-	if l.state != legOffered && ag.line.state == lineUp {
+	if l.state != legOffered && ag.line.state == lineUp && c.bridge != "" {
 		bridge, lineCh, muted := c.bridge, ag.line.channel, l.muted
 		t.execAfter([]*serial{&c.ops, &ag.line.ops}, "line out of the call", func(ctx context.Context) error {
 			if muted {
@@ -694,6 +706,7 @@ func (t *tenant) end(c *call, reason string) {
 		c.held = false
 	}
 	t.emit(event.CallEnded{At: c.endedAt, Call: c.id, Reason: reason, Position: t.position(c), Record: c.record(t.cfg.Tenant.ID)})
+	t.taskEnded(c, reason)
 }
 
 // record builds a call's record when it ends.
@@ -703,6 +716,7 @@ func (c *call) record(tenant ccaas.TenantID) ccaas.CallRecord {
 		Number: c.caller.Number, Name: c.caller.Name, DID: c.did,
 		Arrived: c.arrived, Answered: c.answeredAt, Ended: c.endedAt,
 		Hold: c.holdTotal, Transfers: c.transfers, Joins: c.joins, EndReason: c.endReason,
+		Estimate: c.estimate, Estimated: c.estimated,
 	}
 	if c.queue != nil {
 		r.Queue, r.QueueName = c.queue.ID, c.queue.Name
@@ -735,6 +749,8 @@ func (t *tenant) callerGone(c *call, reason string) {
 		t.endCall(c, reason)
 	case callOffered, callConnected:
 		t.endCall(c, reason)
+	case callAside:
+		t.endCall(c, t.asideEndReason(c, reason))
 	case callEnded:
 		t.armCallTimers(c) // a goodbye's timer
 		delete(t.calls, c.id)
@@ -754,6 +770,9 @@ func (t *tenant) agentLost(c *call, l *leg, reason string) {
 	if !alone {
 		t.broadcast(c, l, "left")
 		return
+	}
+	if t.taskBack(c) {
+		return // a callback or voicemail goes back to its place (tasks.go)
 	}
 	if c.customer == "" {
 		t.endCall(c, reason)
@@ -778,6 +797,9 @@ func (t *tenant) backToQueueOrGoodbye(c *call) {
 // backToQueue puts a call at the head of its queue (it keeps its arrival
 // time) with music on hold.
 func (t *tenant) backToQueue(c *call) {
+	if t.taskBack(c) {
+		return
+	}
 	bridge := c.bridge
 	c.bridge, c.prepared, c.answeredAt, c.customerIn, c.held = "", nil, time.Time{}, false, false
 	t.wait(c, c.queue)

@@ -341,12 +341,13 @@ type owed struct {
 }
 
 // wraps reports whether the part of leg l in call c ends in wrapup: an
-// inbound queue call the agent answered from the queue and talked in.
+// queue call (a caller, a callback, a voicemail) the agent answered from
+// the queue and talked in.
 func (l *leg) wraps(c *call) bool {
 	if l.owed != nil {
 		return l.owed.wrapup
 	}
-	return l.role == roleAnswer && l.state == legConnected && c.direction == ccaas.DirInbound && c.queue != nil && !c.direct
+	return l.role == roleAnswer && l.state == legConnected && c.queueTask() && c.queue != nil && !c.direct
 }
 
 // consultView is the consultation about call c as the agent of leg l sees

@@ -27,7 +27,7 @@ var ignoredEvents = []string{
 	ari.EventChannelVarset, ari.EventChannelConnectedLine, ari.EventChannelStateChange,
 	ari.EventChannelEnteredBridge, ari.EventChannelLeftBridge, ari.EventChannelHangupRequest,
 	ari.EventBridgeCreated, ari.EventBridgeDestroyed, ari.EventChannelCreated, ari.EventChannelDialplan,
-	ari.EventDial, ari.EventPlaybackStarted, ari.EventEndpointStateChange, ari.EventPeerStatusChange,
+	ari.EventDial, ari.EventPlaybackStarted, ari.EventPlaybackContinuing, ari.EventEndpointStateChange, ari.EventPeerStatusChange,
 }
 
 // filterEvents asks Asterisk to hold back the ignored events. It is set on
@@ -100,6 +100,12 @@ func (a *App) route(ev ari.Event) (ccaas.TenantID, bool) {
 		return a.channelTenant(e.Channel.ID)
 	case *ari.PlaybackFinished:
 		return tenantOfID(e.Playback.ID)
+	case *ari.ChannelDtmfReceived:
+		return a.channelTenant(e.Channel.ID)
+	case *ari.RecordingStarted:
+		return tenantOfID(e.Recording.Name)
+	case *ari.RecordingFinished:
+		return tenantOfID(e.Recording.Name)
 	case *ari.RecordingFailed:
 		return tenantOfID(e.Recording.Name)
 	case *ari.ContactStatusChange:

@@ -109,7 +109,7 @@ func (t *tenant) recount() TenantStats {
 			qs = byQueue[c.queue.ID] // nil for a queue removed since
 		}
 		switch {
-		case c.state == callConnected:
+		case c.talking():
 			s.Talking++
 			if qs != nil {
 				qs.Talking++
@@ -131,6 +131,9 @@ func (t *tenant) recount() TenantStats {
 // inQueue: the call waits in its queue, or the queue is offering it to an
 // agent (and takes it back if the offer is not answered).
 func inQueue(c *call) bool {
+	if c.callback != nil || c.isVoicemail() {
+		return false // a task of the queue, not a caller in it
+	}
 	switch c.state {
 	case callWaiting:
 		return true

@@ -65,7 +65,7 @@ const (
 	kindCustomer      = "cu" // a customer channel we originate (outbound calls)
 	kindSnoop         = "sn" // a supervisor's snoop on an agent's line
 	kindMonitorBridge = "mb" // a supervisor's line with a snoop
-	kindRecording     = "rc" // a call's recording (the stored recording's name)
+	kindRecording     = "rc" // a recording (its name in Asterisk): a call's, a voicemail
 )
 
 func newID(kind string, t ccaas.TenantID) string {

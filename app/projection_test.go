@@ -1,6 +1,7 @@
 package app
 
 import (
+	"log/slog"
 	"maps"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/cti"
 	"github.com/ccaas/ccaas/event"
+	"github.com/ccaas/ccaas/queue"
 	"github.com/ccaas/ccaas/wrapup"
 )
 
@@ -117,8 +119,9 @@ func (s *teamSink) Close()             {}
 
 func TestTeamViewFromEvents(t *testing.T) {
 	now := sec(0)
-	ten := &tenant{app: &App{now: func() time.Time { return now }}, cfg: config,
+	ten := &tenant{app: &App{now: func() time.Time { return now }}, cfg: config, log: slog.New(slog.DiscardHandler), router: queue.NewRouter(),
 		agents: map[ccaas.AgentID]*agent{}, queues: map[ccaas.QueueID]*ccaas.Queue{sales.ID: &sales}, calls: map[ccaas.CallID]*call{}}
+	ten.room = newWaitingRoom(ten, config)
 	for _, ag := range config.Agents {
 		ten.agents[ag.ID] = &agent{cfg: ag}
 	}

@@ -49,6 +49,7 @@ type realWorld struct {
 	agents   map[string]ccaas.Agent
 	db       *sqlite.DB
 	tenant   ccaas.Tenant
+	phone    string // the SIP contact of the SIPp phone that answers every call
 	startApp func()
 	stopApp  func()
 }
@@ -72,17 +73,20 @@ func freeUDPPort(t *testing.T) int {
 
 // realOpts change a real world's app.
 type realOpts struct {
-	wrapupSeconds int     // alice's
-	maxCalls      int     // app.Config.MaxCalls
-	lineRetryRate float64 // app.Config.LineRetryRate
+	wrapupSeconds int                  // alice's
+	maxCalls      int                  // app.Config.MaxCalls
+	lineRetryRate float64              // app.Config.LineRetryRate
+	rules         []ccaas.WaitingRules // queue Support's waiting rules, if any
 }
 
-func newRealWorld(t *testing.T, wrapupSeconds int) *realWorld {
-	return newRealWorldWith(t, realOpts{wrapupSeconds: wrapupSeconds})
+// newRealWorld is a tenant whose queue Support (realDID; alice and bob)
+// has the waiting rules given, if any.
+func newRealWorld(t *testing.T, wrapupSeconds int, rules ...ccaas.WaitingRules) *realWorld {
+	return newRealWorldWith(t, realOpts{wrapupSeconds: wrapupSeconds, rules: rules})
 }
 
 func newRealWorldWith(t *testing.T, opts realOpts) *realWorld {
-	wrapupSeconds := opts.wrapupSeconds
+	wrapupSeconds, rules := opts.wrapupSeconds, opts.rules
 	url := os.Getenv("CCAAS_TEST_ARI_URL")
 	if url == "" {
 		t.Skip("CCAAS_TEST_ARI_URL is not set: no real Asterisk to test against")
@@ -108,9 +112,9 @@ func newRealWorldWith(t *testing.T, opts realOpts) *realWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &realWorld{t: t, cust: cust, agents: map[string]ccaas.Agent{}, ends: &endCauses{causes: map[string]int{}}, db: db}
 	ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
-	w.tenant = ten
+	w := &realWorld{t: t, cust: cust, agents: map[string]ccaas.Agent{}, ends: &endCauses{causes: map[string]int{}}, db: db, tenant: ten,
+		phone: fmt.Sprintf("sip:line@127.0.0.1:%d", port)}
 	var members []ccaas.Member
 	for i, name := range []string{"alice", "bob"} {
 		hash, _ := bcrypt.GenerateFromPassword([]byte(name+"-pw"), bcrypt.MinCost)
@@ -137,7 +141,11 @@ func newRealWorldWith(t *testing.T, opts realOpts) *realWorld {
 	if err := db.AssignDIDs(ctx, ten.ID, realDID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{realDID}, Members: members}); err != nil {
+	support := ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{realDID}, Members: members}
+	if len(rules) > 0 {
+		support.WaitingRules = rules[0]
+	}
+	if _, err := db.CreateQueue(ctx, support); err != nil {
 		t.Fatal(err)
 	}
 	// startApp runs one process of the app; restartApp stops it and starts
@@ -155,7 +163,7 @@ func newRealWorldWith(t *testing.T, opts realOpts) *realWorld {
 				{Attribute: "allow", Value: "ulaw"},
 				{Attribute: "direct_media", Value: "no"},
 			},
-			LineAOR:         []ari.ConfigTuple{{Attribute: "contact", Value: fmt.Sprintf("sip:line@127.0.0.1:%d", port)}},
+			LineAOR:         []ari.ConfigTuple{{Attribute: "contact", Value: w.phone}},
 			CheckInvariants: func(err error) { t.Errorf("invariant broken: %v", err) },
 			MaxCalls:        opts.maxCalls,
 			LineRetryRate:   opts.lineRetryRate,

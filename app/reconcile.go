@@ -223,6 +223,7 @@ func (t *tenant) adoptCaller(m adoptee) {
 	for _, v := range t.cfg.Variables {
 		c.data = append(c.data, cti.DataItem{Key: v.Key, Value: m.channel.ChannelVars[v.Variable]})
 	}
+	c.adopted = true // already waiting: not a new entry into the queue
 	t.calls[c.id] = c
 	t.byChan[c.customer] = c
 	t.log.Info("caller from before a restart queued again", "call", c.id, "caller", c.caller.Number, "waiting since", arrived)

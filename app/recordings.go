@@ -170,6 +170,7 @@ type msgRecordingsDeleted struct{ ids []ccaas.RecordingID }
 // recordingsDeleted: the sweep deleted these recordings; nobody is offered
 // them any more.
 func (t *tenant) recordingsDeleted(ids []ccaas.RecordingID) {
+	t.voicemailsDeleted(ids)
 	for _, c := range t.calls {
 		c.recordings = slices.DeleteFunc(c.recordings, func(id ccaas.RecordingID) bool { return slices.Contains(ids, id) })
 	}

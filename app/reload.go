@@ -36,6 +36,9 @@ func (a *App) Reload(ctx context.Context, id ccaas.TenantID) error {
 	a.mu.Unlock()
 	if t == nil {
 		a.addTenant(cfg)
+		if err := a.loadTasks(ctx, a.tenant(id)); err != nil {
+			return fmt.Errorf("reload tenant %d: %w", id, err)
+		}
 		if running {
 			a.startLoop(a.tenant(id))
 		}
@@ -56,6 +59,7 @@ func (t *tenant) reload(cfg ccaas.TenantConfig) {
 	t.log = t.app.log.With("tenant", cfg.Tenant.Domain)
 	t.setScreenPop(cfg)
 
+	t.room.reload(cfg)
 	// queues: update in place (waiting calls hold pointers to them), add new ones
 	keep := make(map[ccaas.QueueID]bool)
 	t.dids = make(map[string]*ccaas.Queue)
@@ -77,8 +81,9 @@ func (t *tenant) reload(cfg ccaas.TenantConfig) {
 			continue
 		}
 		delete(t.queues, id)
+		t.room.queueRemoved(id)
 		for _, cid := range t.router.RemoveQueue(queue.ID(id)) {
-			if c := t.calls[ccaas.CallID(cid)]; c != nil {
+			if c := t.calls[ccaas.CallID(cid)]; c != nil && !t.taskQueueRemoved(c) {
 				t.log.Info("queue removed; waiting call ended politely", "queue", q.Name, "call", c.id)
 				t.goodbye(c, ccaas.EndFailed)
 			}
@@ -131,4 +136,5 @@ func (t *tenant) reload(cfg ccaas.TenantConfig) {
 	}
 	t.codesChanged() // a wrapup waiting for a code nobody can give any more ends (disposition.go)
 	t.emit(event.Configured{At: t.now(), Config: cfg})
+	t.hoursChanged(true)
 }

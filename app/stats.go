@@ -48,6 +48,14 @@ type QueueStats struct {
 	Talking int
 	// Members counts the queue's members by state, like TenantStats.Agents.
 	Members map[string]int
+	// Open: the queue's opening hours say it is open now.
+	Open bool
+	// EstimatedWait is the wait a caller entering now would be told;
+	// Estimated is false when nobody works in the queue.
+	EstimatedWait time.Duration
+	Estimated     bool
+	// Callbacks and Voicemails count those not done yet.
+	Callbacks, Voicemails int
 }
 
 // AgentStates are the state names TenantStats.Agents and QueueStats.Members
@@ -160,6 +168,8 @@ func (f *figures) apply(events []event.Event) {
 			f.stopTalking(e.Call)
 		case event.CallTimedOut:
 			f.stopWaiting(e.Call)
+		case event.CallLeftWithKey:
+			f.stopWaiting(e.Call)
 		case event.CallEnded:
 			if p := f.calls[e.Call]; p != nil {
 				f.leave(e.Call)
@@ -167,6 +177,15 @@ func (f *figures) apply(events []event.Event) {
 			}
 		case event.CallRefused:
 			f.refused[e.Reason]++
+		case event.CallbackDialled:
+			// a queue's callback: its talk counts for the queue
+			f.place(ccaas.CallID(e.Callback)).queue = e.Queue
+		case event.VoicemailLeft:
+			f.place(ccaas.CallID(e.Voicemail.ID)).queue = e.Voicemail.Queue
+		case event.VoicemailClosed:
+			if p := f.calls[ccaas.CallID(e.Voicemail.ID)]; p != nil && !p.talking {
+				delete(f.calls, ccaas.CallID(e.Voicemail.ID))
+			}
 		}
 	}
 }

@@ -32,6 +32,10 @@ type teamView struct {
 	shown   map[*agent]map[ccaas.QueueID]bool
 	today   map[ccaas.QueueID]*queueDay
 	wrapups map[ccaas.AgentID]wrapupSpan // running wrapups
+	// the voicemails' list (team_room.go): changed since the last
+	// flush, and what each supervisor was sent last
+	voicemailsDirty bool
+	voicemailsSent  map[*agent]string
 }
 
 // wrapupSpan is a wrapup under way: its time adds to the handle time of the
@@ -44,11 +48,12 @@ type wrapupSpan struct {
 func newTeamView(t *tenant, f *figures) *teamView {
 	return &teamView{t: t, figures: f, leaders: make(map[*agent]bool), dirty: make(map[ccaas.AgentID]bool),
 		queueSent: make(map[ccaas.QueueID]cti.TeamQueueView), shown: make(map[*agent]map[ccaas.QueueID]bool), today: make(map[ccaas.QueueID]*queueDay),
-		wrapups: make(map[ccaas.AgentID]wrapupSpan)}
+		wrapups: make(map[ccaas.AgentID]wrapupSpan), voicemailsSent: make(map[*agent]string)}
 }
 
 func (v *teamView) apply(events []event.Event) {
 	for _, ev := range events {
+		v.applyRoom(ev)
 		switch e := ev.(type) {
 		case event.Configured:
 			v.configured()
@@ -121,6 +126,7 @@ func (v *teamView) attach(ag *agent) {
 func (v *teamView) detach(ag *agent) {
 	delete(v.leaders, ag)
 	delete(v.shown, ag)
+	delete(v.voicemailsSent, ag)
 }
 
 // flush sends the supervisors what changed since the last flush.
@@ -138,7 +144,7 @@ func (v *teamView) flush() {
 			}
 		}
 	}
-	if len(v.dirty) == 0 && len(changedQueues) == 0 {
+	if len(v.dirty) == 0 && len(changedQueues) == 0 && !v.voicemailsDirty {
 		return
 	}
 	dirty := make([]*agent, 0, len(v.dirty))
@@ -148,6 +154,8 @@ func (v *teamView) flush() {
 		}
 	}
 	clear(v.dirty)
+	checkVoicemails := v.voicemailsDirty
+	v.voicemailsDirty = false
 	for sup := range v.leaders {
 		var tv cti.TeamView
 		for _, ag := range dirty {
@@ -160,7 +168,10 @@ func (v *teamView) flush() {
 				tv.Queues = append(tv.Queues, q)
 			}
 		}
-		if len(tv.Agents) > 0 || len(tv.Queues) > 0 {
+		if checkVoicemails {
+			tv.Voicemails = v.voicemailsChanged(sup)
+		}
+		if len(tv.Agents) > 0 || len(tv.Queues) > 0 || tv.Voicemails != nil {
 			sup.sink.Send(cti.Message{Type: cti.MsgTeam, Team: &tv})
 		}
 	}
@@ -205,6 +216,8 @@ func (v *teamView) snapshot(sup *agent) *cti.TeamView {
 			tv.Queues = append(tv.Queues, q)
 		}
 	}
+	tv.Voicemails = v.voicemailsFor(sup)
+	v.voicemailsSent[sup] = voicemailsKey(tv.Voicemails)
 	return tv
 }
 
@@ -285,6 +298,7 @@ func (v *teamView) queueViews() []cti.TeamQueueView {
 		if d := v.today[qs.Queue]; d != nil && d.day == today {
 			row.Today = d.view(target)
 		}
+		v.t.fillQueueRow(&row)
 		out = append(out, row)
 	}
 	return out
@@ -297,7 +311,8 @@ func sameQueueView(a, b cti.TeamQueueView) bool {
 		a.Ready == b.Ready && a.Busy == b.Busy && a.NotReady == b.NotReady &&
 		a.Today.Offered == b.Today.Offered && a.Today.Answered == b.Today.Answered && a.Today.Abandoned == b.Today.Abandoned &&
 		a.Today.Refused == b.Today.Refused &&
-		a.Today.TargetSeconds == b.Today.TargetSeconds && eqFloat(a.Today.ServiceLevel, b.Today.ServiceLevel) && eqFloat(a.Today.AHTSeconds, b.Today.AHTSeconds)
+		a.Today.TargetSeconds == b.Today.TargetSeconds && eqFloat(a.Today.ServiceLevel, b.Today.ServiceLevel) && eqFloat(a.Today.AHTSeconds, b.Today.AHTSeconds) &&
+		sameRoomRow(a, b)
 }
 
 // queueDay counts a queue's calls of one day, as the reports define them.

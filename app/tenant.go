@@ -148,9 +148,10 @@ const (
 	callOffered                    // an agent is being rung and no agent is connected
 	callConnected                  // at least one agent is connected (or connecting, or dialling)
 	callEnded
+	callAside // out of its queue for a while: the caller leaves a message; a callback waits to be dialled again
 )
 
-var callStateNames = [...]string{"arriving", "waiting", "offered", "connected", "ended"}
+var callStateNames = [...]string{"arriving", "waiting", "offered", "connected", "ended", "aside"}
 
 func (s callState) String() string { return callStateNames[s] }
 
@@ -206,6 +207,19 @@ type call struct {
 	// recordOther is the tenant's mode for a call through no queue
 	rec         *callRecording
 	recordOther string
+
+	// the caller's side (room.go): the wait told at entry, the menu the
+	// waiting caller is in, the callback or voicemail the call carries to
+	// an agent (or the message being left); adopted: found waiting after a
+	// restart, so not entering its queue
+	estimate        time.Duration
+	estimated       bool
+	menu            *menu
+	callbackOffered bool     // "press 1" was offered: the caller may ask for a callback
+	pendingPrompt   []string // to play once the current playback ends
+	callback        *callbackTask
+	voicemail       *voicemailTask
+	adopted         bool
 }
 
 // legRecord is one agent's part in a call, for the call record.
@@ -242,6 +256,7 @@ type tenant struct {
 	// replies to the input's caller, sent once the projections have read
 	// its events (a logout's queue_log lines are written when it returns)
 	replies []func()
+	room    *waitingRoom        // opening hours, estimates, callbacks and voicemails (room.go)
 	figures *figures            // counts for /metrics and the team view (stats.go)
 	team    *teamView           // the supervisors' view (team.go)
 	qlog    *queuelog.Book      // the queue_log, if one is written
@@ -270,6 +285,7 @@ func newTenant(a *App, cfg ccaas.TenantConfig) *tenant {
 	t.team = newTeamView(t, t.figures)
 	t.dir = newDirectory(t, t.figures)
 	t.setScreenPop(cfg)
+	t.room = newWaitingRoom(t, cfg)
 	if a.cfg.QueueLog != nil {
 		t.qlog = queuelog.NewBook(cfg.Tenant.Domain, a.cfg.QueueLog)
 	}
@@ -293,6 +309,7 @@ func newTenant(a *App, cfg ccaas.TenantConfig) *tenant {
 	}
 	// the loop has not started: the projections learn the configuration here
 	t.emit(event.Configured{At: t.now(), Config: cfg})
+	t.hoursChanged(true)
 	t.publish()
 	return t
 }
@@ -359,6 +376,7 @@ func (t *tenant) publish() {
 		return
 	}
 	t.figures.apply(t.events)
+	t.room.apply(t.events)
 	t.team.apply(t.events)
 	t.dir.apply(t.events)
 	if t.qlog != nil {
@@ -423,6 +441,7 @@ func (t *tenant) handle(m any) {
 		t.reply(m.done, nil)
 	case msgQueryStats:
 		*m.out = t.figures.stats()
+		t.fillStats(m.out)
 		t.reply(m.done, nil)
 	case msgSessionTimer:
 		ag := t.agentOf(m.s)
@@ -482,6 +501,8 @@ func (t *tenant) handle(m any) {
 		t.reply(m.done, nil)
 	case msgSeedDay:
 		t.team.seed(m)
+	case loopMsg:
+		m.handleIn(t)
 	case msgMayHear:
 		t.onMayHear(m)
 	case msgRecordingsDeleted:
@@ -730,6 +751,8 @@ func (t *tenant) apply(ag *agent, cmd cti.Command, at time.Time) error {
 		return t.startRecordingCmd(ag, cmd.Call)
 	case cti.CmdPauseRecording, cti.CmdResumeRecording:
 		return t.pauseRecording(ag, cmd.Call, cmd.Cmd == cti.CmdPauseRecording)
+	case cti.CmdCallback:
+		return t.callBack(ag, cmd.Call)
 	case cti.CmdMonitor, cti.CmdWhisper, cti.CmdBarge:
 		return t.watchCall(ag, cmd.Agent, cmd.Cmd)
 	case cti.CmdStopWatch:

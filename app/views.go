@@ -88,6 +88,7 @@ func callView(c *call, l *leg) *cti.CallView {
 			v.Disposition = dispositionView(l.ag, l.owed.call, l.owed.queue)
 		}
 	}
+	c.taskView(v)
 	return v
 }
 

@@ -48,6 +48,10 @@ func (t *tenant) position(c *call) int {
 // wait puts a call in queue q (at its place by arrival time) with the
 // queue's music and timers.
 func (t *tenant) wait(c *call, q *ccaas.Queue) {
+	entering := (c.queue != q || c.enteredQueue.IsZero()) && !c.adopted
+	if entering && t.closedAt(c, q) {
+		return // the queue is closed: its closed action instead (hours.go)
+	}
 	moved := c.queue != nil && c.queue != q
 	if c.queue != q || c.enteredQueue.IsZero() {
 		c.queue, c.enteredQueue = q, t.now()
@@ -60,6 +64,9 @@ func (t *tenant) wait(c *call, q *ccaas.Queue) {
 	t.emit(event.CallQueued{At: t.now(), Call: c.id, Queue: q.ID, QueueName: q.Name, Number: c.caller.Number, Name: c.caller.Name,
 		Position: t.position(c), Entered: c.enteredQueue})
 	t.armCallTimers(c)
+	if t.entered(c, q, entering) {
+		return // an announcement plays first; music after it (room.go)
+	}
 	if moved {
 		t.startMusic(c, "music of the new queue", nil)
 	}
@@ -85,6 +92,7 @@ func (t *tenant) armCallTimers(c *call) {
 	if q.AnnounceSeconds > 0 {
 		c.timers = append(c.timers, t.callTimer(c, time.Duration(q.AnnounceSeconds)*time.Second, timerAnnounce))
 	}
+	t.armRoomTimers(c)
 }
 
 func (t *tenant) callTimer(c *call, d time.Duration, what callTimer) *time.Timer {
@@ -109,6 +117,8 @@ func (t *tenant) onCallTimer(m msgCallTimer) {
 		}
 	case timerGoodbye:
 		t.hangupCustomer(c)
+	default:
+		t.onRoomTimer(c, m.what)
 	}
 }
 
@@ -140,6 +150,9 @@ func (t *tenant) overflow(c *call) {
 			}
 			c.direct = false
 		}
+	case ccaas.OverflowVoicemail:
+		t.leaveMessage(c, q)
+		return
 	}
 	t.goodbye(c, ccaas.EndMaxWait)
 }
@@ -165,14 +178,14 @@ func (t *tenant) byExtension(ext string) *agent {
 // their music resumes (on PlaybackFinished).
 func (t *tenant) announcePosition(c *call) {
 	pos, ok := t.router.Position(queue.CallID(c.id))
-	if !ok || c.playback != "" {
+	if !ok || c.playback != "" || c.menu != nil {
 		return
 	}
 	media := mediaYouAreNext
 	if pos > 1 {
 		media = []string{"sound:queue-thereare", "number:" + strconv.Itoa(pos-1), "sound:queue-callswaiting"}
 	}
-	t.play(c, media)
+	t.play(c, append(media, t.roomAnnouncement(c)...))
 }
 
 func (t *tenant) play(c *call, media []string) {
@@ -201,6 +214,9 @@ func (t *tenant) playbackDone(id string) {
 		return
 	}
 	c.playback = ""
+	if t.roomPlaybackDone(c) {
+		return // a menu's prompt: the menu goes on (menu.go)
+	}
 	switch c.state {
 	case callWaiting, callOffered:
 		// offered: an agent became Ready during the announcement; the caller
@@ -216,6 +232,11 @@ func (t *tenant) playbackDone(id string) {
 // goodbye ends a call the contact center cannot take: a short message, then
 // the caller is hung up.
 func (t *tenant) goodbye(c *call, reason string) {
+	t.goodbyeWith(c, reason, mediaGoodbye)
+}
+
+// goodbyeWith is goodbye with another message.
+func (t *tenant) goodbyeWith(c *call, reason string, media []string) {
 	t.router.Remove(queue.CallID(c.id))
 	t.end(c, reason)
 	t.armCallTimers(c)
@@ -234,7 +255,7 @@ func (t *tenant) goodbye(c *call, reason string) {
 			return ignoreGone(t.app.ari.DestroyBridge(ctx, bridge))
 		}, nil)
 	}
-	t.play(c, mediaGoodbye)
+	t.play(c, media)
 	c.timers = append(c.timers, t.callTimer(c, goodbyeGrace, timerGoodbye))
 	t.log.Info("call ended politely", "call", c.id, "reason", reason)
 }

@@ -43,6 +43,7 @@ const (
 	EventBridgeDestroyed      = "BridgeDestroyed"
 	EventDial                 = "Dial"
 	EventPlaybackStarted      = "PlaybackStarted"
+	EventPlaybackContinuing   = "PlaybackContinuing"
 	EventPlaybackFinished     = "PlaybackFinished"
 	EventEndpointStateChange  = "EndpointStateChange"
 	EventContactStatusChange  = "ContactStatusChange"
@@ -201,6 +202,13 @@ type PlaybackStarted struct {
 	Playback Playback `json:"playback"`
 }
 
+// PlaybackContinuing: a playback of several media finished one and goes
+// on with the next (Playback.NextMediaURI); a PlaybackStarted follows.
+type PlaybackContinuing struct {
+	EventBase
+	Playback Playback `json:"playback"`
+}
+
 // PlaybackFinished: a playback ended (state "done" or "failed").
 type PlaybackFinished struct {
 	EventBase
@@ -318,6 +326,8 @@ func newEvent(typ string) Event {
 		return &Dial{}
 	case EventPlaybackStarted:
 		return &PlaybackStarted{}
+	case EventPlaybackContinuing:
+		return &PlaybackContinuing{}
 	case EventPlaybackFinished:
 		return &PlaybackFinished{}
 	case EventEndpointStateChange:

@@ -41,7 +41,7 @@ func DecodeCommand(data []byte) (Command, error) {
 	switch cmd.Cmd {
 	case CmdReady, CmdNotReady, CmdLogout, CmdCancelPending:
 	case CmdAnswer, CmdHangup, CmdHold, CmdResume, CmdMute, CmdUnmute, CmdConsultComplete, CmdConsultCancel, CmdConsultConference,
-		CmdStartRecording, CmdPauseRecording, CmdResumeRecording:
+		CmdStartRecording, CmdPauseRecording, CmdResumeRecording, CmdCallback:
 		err = needs("a call", string(cmd.Call))
 	case CmdTransfer:
 		switch {

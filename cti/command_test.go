@@ -70,6 +70,8 @@ func TestDecodeCommand(t *testing.T) {
 		{name: "a note far too long", in: `{"id":"l","cmd":"disposition","call":"c1","note":"` + longString(8001) + `"}`, want: Command{ID: "l"}},
 		{name: "a code far too long", in: `{"cmd":"disposition","call":"c1","code":"` + longString(257) + `"}`},
 		{name: "a note as a number", in: `{"id":"k","cmd":"disposition","call":"c1","note":5}`, want: Command{ID: "k"}},
+		{name: "call back a voicemail", in: `{"id":"11","cmd":"callback","call":"c1-00"}`, want: Command{ID: "11", Cmd: "callback", Call: "c1-00"}, valid: true},
+		{name: "callback without call", in: `{"id":"12","cmd":"callback","number":"+4930"}`, want: Command{ID: "12"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,7 +117,7 @@ func FuzzDecodeCommand(f *testing.F) {
 		CmdDial: true, CmdMute: true, CmdUnmute: true, CmdDTMF: true, CmdMonitor: true, CmdWhisper: true, CmdBarge: true,
 		CmdStopWatch: true, CmdAgentReady: true, CmdAgentNotReady: true, CmdAgentLogout: true,
 		CmdConsult: true, CmdConsultComplete: true, CmdConsultCancel: true, CmdConsultConference: true,
-		CmdDirectoryOpen: true, CmdDirectoryClose: true, CmdDisposition: true, CmdEndWrapup: true}
+		CmdDirectoryOpen: true, CmdDirectoryClose: true, CmdDisposition: true, CmdEndWrapup: true, CmdCallback: true}
 	// the commands about no call
 	callless := map[string]bool{CmdDial: true, CmdReady: true, CmdNotReady: true, CmdLogout: true, CmdCancelPending: true,
 		CmdStopWatch: true, CmdAgentReady: true, CmdAgentNotReady: true, CmdAgentLogout: true, CmdMonitor: true, CmdWhisper: true, CmdBarge: true,

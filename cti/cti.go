@@ -168,6 +168,10 @@ type CallView struct {
 	// Recording is the call's recording, nil when it is not and cannot be
 	// recorded.
 	Recording *RecordingView `json:"recording,omitempty"`
+	// Callback and Voicemail are the task a queue offers besides a call
+	// (direction "callback" or "voicemail"; cti/waiting.go).
+	Callback  *CallbackView  `json:"callback,omitempty"`
+	Voicemail *VoicemailView `json:"voicemail,omitempty"`
 }
 
 // AgentRef names another agent: name and extension, nothing else.
@@ -400,6 +404,10 @@ type TeamView struct {
 	// Full: this team message replaces the whole view (after an admin
 	// changed teams or roles), rows not in it are gone.
 	Full bool `json:"full,omitempty"`
+	// Voicemails, when not null, is the whole list of the voicemails of the
+	// supervisor's queues that nobody has closed, oldest first (null: as
+	// before).
+	Voicemails []TeamVoicemailView `json:"voicemails"`
 }
 
 // TeamAgentView is one agent of the supervisor's teams.
@@ -441,6 +449,15 @@ type TeamQueueView struct {
 	Busy     int           `json:"busy"`     // members offered, on a call or in wrapup
 	NotReady int           `json:"notReady"` // members logged in and Not Ready
 	Today    QueueDay      `json:"today"`
+	// Hours: open now, and until when (the queue's opening hours).
+	Hours HoursView `json:"hours"`
+	// EstimatedWaitSeconds is the wait a caller entering now would be told
+	// (nil: no estimate, nobody works in the queue).
+	EstimatedWaitSeconds *int `json:"estimatedWaitSeconds"`
+	// Callbacks and Voicemails count the callbacks and voicemails waiting
+	// in the queue (besides the callers in Waiting).
+	Callbacks  int `json:"callbacks"`
+	Voicemails int `json:"voicemails"`
 }
 
 // QueueDay are a queue's figures of the day so far (server's local day).

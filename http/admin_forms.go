@@ -334,32 +334,12 @@ func ParseQueueForm(v url.Values, cfg ccaas.TenantConfig, self ccaas.QueueID) (c
 	q.MaxWaitSeconds = number(v, e, "max_wait", 0)
 	e.check("max_wait", validate.MaxWait(q.MaxWaitSeconds))
 	q.Overflow = text(v, e, "overflow")
-	target := text(v, e, "overflow_target")
-	switch q.Overflow {
-	case ccaas.OverflowHangup: // a target left in the field means nothing then
-	case ccaas.OverflowQueue:
-		switch t := queueByName(cfg, target); {
-		case t == nil:
-			e.add("overflow_target", "the name of another queue of yours")
-		case t.ID == self:
-			e.add("overflow_target", "a queue cannot overflow into itself")
-		default:
-			q.OverflowTarget = strconv.FormatInt(int64(t.ID), 10)
-		}
-	case ccaas.OverflowExtension:
-		if err := validate.Extension(target); err != nil {
-			e.add("overflow_target", "the agent's extension: "+err.Error())
-		} else if agentByExtension(cfg, target) == nil {
-			e.add("overflow_target", "no agent has extension "+target)
-		} else {
-			q.OverflowTarget = target
-		}
-	default:
-		e.check("overflow", validate.Overflow(q.Overflow))
-	}
+	e.check("overflow", validate.Overflow(q.Overflow))
+	q.OverflowTarget = targetOf(e, cfg, self, q.Overflow, "overflow_target", text(v, e, "overflow_target"))
 	if q.Overflow != ccaas.OverflowHangup && q.MaxWaitSeconds == 0 && e["overflow"] == "" {
 		e.add("max_wait", "set a maximum wait: the call overflows after it")
 	}
+	q.WaitingRules = parseWaitingRules(v, e, cfg, self)
 	chosen := skills(v, e, "member", "skill_a", func(id int64) bool { return agentByID(cfg, ccaas.AgentID(id)) != nil })
 	for _, a := range cfg.Agents { // in the tenant's order
 		if skill, ok := chosen[int64(a.ID)]; ok {
@@ -375,6 +355,67 @@ func ParseQueueForm(v url.Values, cfg ccaas.TenantConfig, self ccaas.QueueID) (c
 		return ccaas.Queue{}, e
 	}
 	return q, nil
+}
+
+// targetOf reads where an overflow or the closed action sends a caller:
+// another queue of the tenant by its name (kept as its id), or an agent's
+// extension; "" for hangup and voicemail (a target left in the field means
+// nothing then).
+func targetOf(e FormErrors, cfg ccaas.TenantConfig, self ccaas.QueueID, kind, field, target string) string {
+	switch kind {
+	case ccaas.OverflowQueue:
+		switch t := queueByName(cfg, target); {
+		case t == nil:
+			e.add(field, "the name of another queue of yours")
+		case t.ID == self:
+			e.add(field, "a queue cannot send its callers to itself")
+		default:
+			return strconv.FormatInt(int64(t.ID), 10)
+		}
+	case ccaas.OverflowExtension:
+		if err := validate.Extension(target); err != nil {
+			e.add(field, "the agent's extension: "+err.Error())
+		} else if agentByExtension(cfg, target) == nil {
+			e.add(field, "no agent has extension "+target)
+		} else {
+			return target
+		}
+	}
+	return ""
+}
+
+// parseWaitingRules reads what a queue's callers get besides music: its
+// opening hours and closed action, the estimate, callbacks and voicemail.
+func parseWaitingRules(v url.Values, e FormErrors, cfg ccaas.TenantConfig, self ccaas.QueueID) ccaas.WaitingRules {
+	w := ccaas.WaitingRules{
+		// the schedule's lines as typed; the browser sends CRLF
+		Hours:           strings.ReplaceAll(text(v, e, "hours"), "\r\n", "\n"),
+		HoursExceptions: strings.ReplaceAll(text(v, e, "hours_exceptions"), "\r\n", "\n"),
+		ClosedAction:    text(v, e, "closed_action"),
+	}
+	if err := validate.Hours(w.Hours, ""); err != nil {
+		e.check("hours", err)
+	} else {
+		e.check("hours_exceptions", validate.Hours("", w.HoursExceptions))
+	}
+	if w.ClosedAction == "" {
+		w.ClosedAction = ccaas.OverflowHangup
+	}
+	e.check("closed_action", validate.ClosedAction(w.ClosedAction))
+	w.ClosedTarget = targetOf(e, cfg, self, w.ClosedAction, "closed_target", text(v, e, "closed_target"))
+	w.AnnounceEstimate = checkbox(v, e, "announce_estimate")
+	w.CallbackAfterSeconds = number(v, e, "callback_after", 0)
+	e.check("callback_after", validate.CallbackSeconds(w.CallbackAfterSeconds))
+	w.CallbackAboveSeconds = number(v, e, "callback_above", 0)
+	e.check("callback_above", validate.CallbackSeconds(w.CallbackAboveSeconds))
+	w.CallbackAttempts = number(v, e, "callback_attempts", ccaas.DefaultCallbackAttempts)
+	e.check("callback_attempts", validate.CallbackAttempts(w.CallbackAttempts))
+	w.CallbackRetrySeconds = number(v, e, "callback_retry", ccaas.DefaultCallbackRetrySeconds)
+	e.check("callback_retry", validate.CallbackRetry(w.CallbackRetrySeconds))
+	w.VoicemailKey = checkbox(v, e, "voicemail_key")
+	w.VoicemailMaxSeconds = number(v, e, "voicemail_max", ccaas.DefaultVoicemailMaxSeconds)
+	e.check("voicemail_max", validate.VoicemailSeconds(w.VoicemailMaxSeconds))
+	return w
 }
 
 // ParseVariablesForm reads the call variables: rows of key and variable, in
@@ -476,6 +517,8 @@ func ParseSettingsForm(v url.Values, s ccaas.Settings, keys []string) (ccaas.Set
 	e.check("record_other", validate.RecordMode(s.RecordOther))
 	s.RecordingRetentionDays = number(v, e, "retention_days", s.RecordingRetentionDays) // empty: as it was
 	e.check("retention_days", validate.RetentionDays(s.RecordingRetentionDays))
+	s.TimeZone = text(v, e, "time_zone")
+	e.check("time_zone", validate.TimeZone(s.TimeZone))
 	if len(e) > 0 {
 		return ccaas.Settings{}, e
 	}

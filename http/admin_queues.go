@@ -19,6 +19,7 @@ import (
 type queueRow struct {
 	ccaas.Queue
 	OverflowText string
+	HoursText    string
 	MemberNames  []string
 }
 
@@ -46,6 +47,8 @@ func nobodyAnswers(cfg ccaas.TenantConfig, q *ccaas.Queue) string {
 			wait = strings.Replace(wait, "then ", "then move to ", 1)
 		case q.Overflow == ccaas.OverflowExtension:
 			wait += "ring extension " + q.OverflowTarget
+		case q.Overflow == ccaas.OverflowVoicemail:
+			wait += "may leave a message"
 		default:
 			wait += "hear goodbye and are hung up"
 		}
@@ -68,8 +71,30 @@ func overflowText(cfg ccaas.TenantConfig, q ccaas.Queue) string {
 		return fmt.Sprintf("after %d s: to %s", q.MaxWaitSeconds, target)
 	case ccaas.OverflowExtension:
 		return fmt.Sprintf("after %d s: to extension %s", q.MaxWaitSeconds, q.OverflowTarget)
+	case ccaas.OverflowVoicemail:
+		return fmt.Sprintf("after %d s: leave a message", q.MaxWaitSeconds)
 	}
 	return fmt.Sprintf("after %d s: hang up politely", q.MaxWaitSeconds)
+}
+
+// hoursText sums up a queue's opening hours and closed action for the list.
+func hoursText(cfg ccaas.TenantConfig, q ccaas.Queue) string {
+	if q.Hours == "" && q.HoursExceptions == "" {
+		return "open all week"
+	}
+	closed := "hear that it is closed"
+	switch q.ClosedAction {
+	case ccaas.OverflowVoicemail:
+		closed = "may leave a message"
+	case ccaas.OverflowExtension:
+		closed = "ring extension " + q.ClosedTarget
+	case ccaas.OverflowQueue:
+		closed = "go to a removed queue"
+		if name := targetText(cfg, q.ClosedAction, q.ClosedTarget); name != "" {
+			closed = "go to queue " + name
+		}
+	}
+	return "opening hours set; while closed, callers " + closed
 }
 
 func (a *admin) queues(c *gin.Context, cfg ccaas.TenantConfig) {
@@ -77,7 +102,7 @@ func (a *admin) queues(c *gin.Context, cfg ccaas.TenantConfig) {
 	var unserved []string
 	for i, q := range cfg.Queues {
 		row := &data.Rows[i]
-		*row = queueRow{Queue: q, OverflowText: overflowText(cfg, q)}
+		*row = queueRow{Queue: q, OverflowText: overflowText(cfg, q), HoursText: hoursText(cfg, q)}
 		for _, m := range q.Members {
 			if ag := agentByID(cfg, m.Agent); ag != nil {
 				row.MemberNames = append(row.MemberNames, fmt.Sprintf("%s (%d)", ag.Username, m.Skill))
@@ -114,24 +139,42 @@ func queueValues(q ccaas.Queue, cfg ccaas.TenantConfig) url.Values {
 	v := url.Values{"name": {q.Name}, "did": slices.Clone(q.DIDs), "ring": {strconv.Itoa(q.RingSeconds)},
 		"priority": {strconv.Itoa(q.Priority)}, "strategy": {q.Strategy}, "moh": {q.MOHClass},
 		"announce": {strconv.Itoa(q.AnnounceSeconds)}, "max_wait": {strconv.Itoa(q.MaxWaitSeconds)}, "overflow": {q.Overflow},
-		"service_level": {strconv.Itoa(q.ServiceLevelSeconds)}, "wrapup_codes": {strings.Join(q.WrapupCodes, "\n")}, "record": {q.Record}}
+		"service_level": {strconv.Itoa(q.ServiceLevelSeconds)}, "wrapup_codes": {strings.Join(q.WrapupCodes, "\n")}, "record": {q.Record},
+		"hours": {q.Hours}, "hours_exceptions": {q.HoursExceptions}, "closed_action": {q.ClosedAction},
+		"callback_after": {strconv.Itoa(q.CallbackAfterSeconds)}, "callback_above": {strconv.Itoa(q.CallbackAboveSeconds)},
+		"callback_attempts": {strconv.Itoa(q.CallbackAttempts)}, "callback_retry": {strconv.Itoa(q.CallbackRetrySeconds)},
+		"voicemail_max": {strconv.Itoa(q.VoicemailMaxSeconds)}}
 	if q.CodeRequired {
 		v.Set("code_required", "on")
 	}
-	switch q.Overflow {
-	case ccaas.OverflowQueue:
-		if id, ok := parseID(q.OverflowTarget); ok {
-			if t := queueByID(cfg, ccaas.QueueID(id)); t != nil {
-				v.Set("overflow_target", t.Name)
-			}
-		}
-	case ccaas.OverflowExtension:
-		v.Set("overflow_target", q.OverflowTarget)
+	v.Set("overflow_target", targetText(cfg, q.Overflow, q.OverflowTarget))
+	v.Set("closed_target", targetText(cfg, q.ClosedAction, q.ClosedTarget))
+	if q.AnnounceEstimate {
+		v.Set("announce_estimate", "on")
+	}
+	if q.VoicemailKey {
+		v.Set("voicemail_key", "on")
 	}
 	for _, m := range q.Members {
 		addChoice(v, "member", "skill_a", int64(m.Agent), m.Skill)
 	}
 	return v
+}
+
+// targetText is an overflow's or closed action's target as the form shows
+// it: the queue's name, the extension.
+func targetText(cfg ccaas.TenantConfig, kind, target string) string {
+	switch kind {
+	case ccaas.OverflowQueue:
+		if id, ok := parseID(target); ok {
+			if t := queueByID(cfg, ccaas.QueueID(id)); t != nil {
+				return t.Name
+			}
+		}
+	case ccaas.OverflowExtension:
+		return target
+	}
+	return ""
 }
 
 func (a *admin) showQueue(c *gin.Context, status int, cfg ccaas.TenantConfig, id ccaas.QueueID, v url.Values, errs FormErrors) {
@@ -168,7 +211,9 @@ func (a *admin) showQueue(c *gin.Context, status int, cfg ccaas.TenantConfig, id
 }
 
 func (a *admin) queueNew(c *gin.Context, cfg ccaas.TenantConfig) {
-	a.showQueue(c, http.StatusOK, cfg, 0, queueValues(ccaas.Queue{RingSeconds: 20, ServiceLevelSeconds: ccaas.DefaultServiceLevelSeconds, Strategy: "longest_idle", MOHClass: "default", Overflow: ccaas.OverflowHangup}, cfg), FormErrors{})
+	a.showQueue(c, http.StatusOK, cfg, 0, queueValues(ccaas.Queue{RingSeconds: 20, ServiceLevelSeconds: ccaas.DefaultServiceLevelSeconds, Strategy: "longest_idle", MOHClass: "default", Overflow: ccaas.OverflowHangup,
+		WaitingRules: ccaas.WaitingRules{ClosedAction: ccaas.OverflowHangup, CallbackAttempts: ccaas.DefaultCallbackAttempts,
+			CallbackRetrySeconds: ccaas.DefaultCallbackRetrySeconds, VoicemailMaxSeconds: ccaas.DefaultVoicemailMaxSeconds}}, cfg), FormErrors{})
 }
 
 func (a *admin) queueCreate(c *gin.Context, cfg ccaas.TenantConfig) {

@@ -12,8 +12,9 @@ import (
 )
 
 // The tenant admin's settings: the incoming-call notification, whether
-// agent-to-agent calls reach Not Ready agents, the screen pop, and how long
-// recordings are kept (the trunk is the operator's).
+// agent-to-agent calls reach Not Ready agents, the screen pop, how long
+// recordings are kept, the time zone of the queues' opening hours (the
+// trunk is the operator's).
 
 // settingsPage is what the settings template shows: the settings, and the
 // names a screen pop may use.
@@ -31,7 +32,7 @@ func (a *admin) showSettings(c *gin.Context, status int, cfg ccaas.TenantConfig,
 }
 
 func settingsValues(s ccaas.Settings) url.Values {
-	return url.Values{"retention_days": {strconv.Itoa(s.RecordingRetentionDays)}}
+	return url.Values{"retention_days": {strconv.Itoa(s.RecordingRetentionDays)}, "time_zone": {s.TimeZone}}
 }
 
 func (a *admin) settings(c *gin.Context, cfg ccaas.TenantConfig) {

@@ -718,18 +718,29 @@ func TestAdminChanges(t *testing.T) {
 	t.Run("create queue", func(t *testing.T) {
 		saved(t, a.post("/admin/queues", url.Values{"name": {"Support"}, "did": {"5550300", "+4930123"}, "ring": {"15"}, "priority": {"5"},
 			"strategy": {"round_robin"}, "moh": {"jazz"}, "announce": {"30"}, "max_wait": {"120"}, "overflow": {"queue"}, "overflow_target": {"Sales"},
-			"service_level": {"30"}, "record": {"always"}, "member": {id(eve.ID), id(f.agentA.ID)}, "skill_a" + id(eve.ID): {"4"}}), "/admin/queues")
+			"service_level": {"30"}, "record": {"always"}, "member": {id(eve.ID), id(f.agentA.ID)}, "skill_a" + id(eve.ID): {"4"},
+			"hours": {"mon-fri 08:00-18:00\r\nsat closed"}, "hours_exceptions": {"2026-12-25 closed"}, "closed_action": {"queue"}, "closed_target": {"Sales"},
+			"announce_estimate": {"on"}, "callback_after": {"60"}, "callback_attempts": {"2"}, "callback_retry": {"120"}, "voicemail_key": {"on"}, "voicemail_max": {"90"}}), "/admin/queues")
 		expectReload(t, tenantA)
 		qs := f.config(f.tA.ID).Queues
 		support = qs[len(qs)-1]
 		want := ccaas.Queue{ID: support.ID, TenantID: f.tA.ID, Name: "Support", RingSeconds: 15, MOHClass: "jazz", Priority: 5, Strategy: "round_robin",
 			MaxWaitSeconds: 120, Overflow: "queue", OverflowTarget: id(f.queueA.ID), AnnounceSeconds: 30, ServiceLevelSeconds: 30, Record: ccaas.RecordAlways, DIDs: []string{"+4930123", "5550300"},
-			Members: []ccaas.Member{{Agent: f.agentA.ID, Skill: 1}, {Agent: eve.ID, Skill: 4}}}
+			Members: []ccaas.Member{{Agent: f.agentA.ID, Skill: 1}, {Agent: eve.ID, Skill: 4}},
+			WaitingRules: ccaas.WaitingRules{Hours: "mon-fri 08:00-18:00\nsat closed", HoursExceptions: "2026-12-25 closed", ClosedAction: "queue", ClosedTarget: id(f.queueA.ID),
+				AnnounceEstimate: true, CallbackAfterSeconds: 60, CallbackAttempts: 2, CallbackRetrySeconds: 120, VoicemailKey: true, VoicemailMaxSeconds: 90}}
 		if !reflect.DeepEqual(support, want) {
 			t.Fatalf("queue =\n%+v\nwant\n%+v", support, want)
 		}
 		if page := a.get("/admin/queues/" + id(support.ID)).body; !strings.Contains(page, `value="Sales"`) {
 			t.Fatalf("the overflow target is not shown by name: %s", page)
+		} else if !strings.Contains(page, "mon-fri 08:00-18:00\nsat closed</textarea>") || !strings.Contains(page, `id="closed_target" name="closed_target" value="Sales"`) ||
+			!strings.Contains(page, `id="voicemail_key" name="voicemail_key" checked`) {
+			t.Fatalf("the edit page lacks the waiting rules: %s", page)
+		}
+		if list := a.get("/admin/queues").body; !strings.Contains(list, "<td>opening hours set; while closed, callers go to queue Sales</td>") ||
+			!strings.Contains(list, "<td>open all week</td>") {
+			t.Fatalf("the list does not sum up the opening hours: %s", list)
 		}
 		for _, path := range []string{"/admin/queues", "/admin/queues/" + id(support.ID)} {
 			if page := a.get(path).body; strings.Contains(page, "Nobody can answer the calls of queue Support") {
@@ -847,10 +858,10 @@ func TestAdminChanges(t *testing.T) {
 			t.Fatalf("settings = %+v", cfg.Settings)
 		}
 		// recordings are kept for 1 to 3650 days
-		saved(t, a.post("/admin/settings", url.Values{"notify_incoming": {"on"}, "retention_days": {"7"}}), "/admin/settings")
+		saved(t, a.post("/admin/settings", url.Values{"notify_incoming": {"on"}, "retention_days": {"7"}, "time_zone": {"Europe/Berlin"}}), "/admin/settings")
 		expectReload(t, []ccaas.TenantID{f.tA.ID})
-		if cfg := f.config(f.tA.ID); cfg.Settings.RecordingRetentionDays != 7 {
-			t.Fatalf("retention = %d, want 7", cfg.Settings.RecordingRetentionDays)
+		if cfg := f.config(f.tA.ID); cfg.Settings.RecordingRetentionDays != 7 || cfg.Settings.TimeZone != "Europe/Berlin" {
+			t.Fatalf("retention = %d, want 7; zone %q", cfg.Settings.RecordingRetentionDays, cfg.Settings.TimeZone)
 		}
 		for _, bad := range []string{"0", "3651", "-1", "7 days", "<b>9</b>"} {
 			r := a.post("/admin/settings", url.Values{"notify_incoming": {"on"}, "retention_days": {bad}})
@@ -995,7 +1006,15 @@ func TestAdminRefusesBadValues(t *testing.T) {
 		{"unknown strategy", "/admin/queues", withValues(queue, "strategy", "random"), []string{"Strategy: longest_idle, round_robin or fewest_calls"}},
 		{"overflow without maximum wait", "/admin/queues", withValues(withValues(queue, "overflow", "queue"), "overflow_target", "Sales"), []string{"Set a maximum wait"}},
 		{"overflow to nowhere", "/admin/queues", withValues(withValues(withValues(queue, "overflow", "extension"), "overflow_target", "4444"), "max_wait", "30"), []string{"No agent has extension 4444"}},
-		{"unknown overflow", "/admin/queues", withValues(queue, "overflow", "voicemail"), []string{"Hangup, queue or extension"}},
+		{"unknown overflow", "/admin/queues", withValues(queue, "overflow", "menu"), []string{"Hangup, queue, extension or voicemail"}},
+		{"hours that do not parse", "/admin/queues", withValues(queue, "hours", "mon-fri 08:00-12:00\nsomeday 25:00-26:00"), []string{`id="hours-error"`, "line 2"}},
+		{"HTML in the hours", "/admin/queues", withValues(queue, "hours", "<script>alert(1)</script>"), []string{`id="hours-error"`, "&lt;script&gt;"}},
+		{"exception on no date", "/admin/queues", withValues(queue, "hours_exceptions", "2026-02-30 closed"), []string{`id="hours_exceptions-error"`}},
+		{"closed to nowhere", "/admin/queues", withValues(withValues(queue, "closed_action", "extension"), "closed_target", "1;Dial(Local/x)"), []string{`id="closed_target-error"`, "The agent&#39;s extension"}},
+		{"closed action unknown", "/admin/queues", withValues(queue, "closed_action", "open"), []string{`id="closed_action-error"`}},
+		{"no callback attempts", "/admin/queues", withValues(queue, "callback_attempts", "0"), []string{`id="callback_attempts-error"`, "1 to 10"}},
+		{"endless message", "/admin/queues", withValues(queue, "voicemail_max", "100000"), []string{`id="voicemail_max-error"`, "5 to 600 seconds"}},
+		{"time zone a path", "/admin/settings", url.Values{"retention_days": {"30"}, "time_zone": {"../../etc/passwd"}}, []string{`id="time_zone-error"`, "A time zone name like Europe/Berlin"}},
 		{"bad MOH class", "/admin/queues", withValues(queue, "moh", "../../etc"), []string{"A music on hold class"}},
 		{"name sent twice", "/admin/queues", twice, []string{"Sent more than once"}},
 		{"default reason", "/admin/reasons", url.Values{"reasons": {"lunch"}}, []string{"there already for every tenant"}},

@@ -162,6 +162,14 @@ var (
 		"Agents with a session.", []string{"tenant"}, nil)
 	descRefused = prometheus.NewDesc("ccaas_calls_refused_total",
 		"Callers refused with busy as they arrived because ccaas was at its limit of concurrent calls: reason node (--max-calls) or tenant (--max-calls-per-tenant).", []string{"tenant", "reason"}, nil)
+	descOpen = prometheus.NewDesc("ccaas_queue_open",
+		"1 while the queue's opening hours say it is open, else 0.", []string{"tenant", "queue"}, nil)
+	descEstimate = prometheus.NewDesc("ccaas_queue_estimated_wait_seconds",
+		"The wait a caller entering the queue now would be told; absent while nobody works in the queue.", []string{"tenant", "queue"}, nil)
+	descCallbacks = prometheus.NewDesc("ccaas_queue_callbacks_waiting",
+		"Callbacks of the queue not done yet (waiting for their turn or for a retry).", []string{"tenant", "queue"}, nil)
+	descVoicemails = prometheus.NewDesc("ccaas_queue_voicemails_waiting",
+		"Voicemails left for the queue that nobody has closed.", []string{"tenant", "queue"}, nil)
 	descComplete = prometheus.NewDesc("ccaas_stats_complete",
 		"1 if every tenant's event loop answered this scrape in time, else 0 (the figures of the others are still given).", nil, nil)
 )
@@ -175,7 +183,8 @@ type statsCollector struct {
 }
 
 func (sc statsCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descWaiting, descTalking, descQueueTalking, descAgents, descQueueAgents, descLoggedIn, descRefused, descComplete} {
+	for _, d := range []*prometheus.Desc{descWaiting, descTalking, descQueueTalking, descAgents, descQueueAgents, descLoggedIn, descRefused,
+		descOpen, descEstimate, descCallbacks, descVoicemails, descComplete} {
 		ch <- d
 	}
 }
@@ -190,17 +199,18 @@ func (sc statsCollector) Collect(ch chan<- prometheus.Metric) {
 		sc.log.Warn("metrics: tenant figures incomplete", "err", err)
 	}
 	ch <- prometheus.MustNewConstMetric(descComplete, prometheus.GaugeValue, complete)
-	metric := func(kind prometheus.ValueType, d *prometheus.Desc, v int, labels ...string) {
+	metric := func(kind prometheus.ValueType, d *prometheus.Desc, v float64, labels ...string) {
 		for i, l := range labels {
 			// names come from admins: keep the exposition valid whatever they typed
 			labels[i] = strings.ToValidUTF8(l, "\uFFFD")
 		}
-		ch <- prometheus.MustNewConstMetric(d, kind, float64(v), labels...)
+		ch <- prometheus.MustNewConstMetric(d, kind, v, labels...)
 	}
-	gauge := func(d *prometheus.Desc, v int, labels ...string) { metric(prometheus.GaugeValue, d, v, labels...) }
+	value := func(d *prometheus.Desc, v float64, labels ...string) { metric(prometheus.GaugeValue, d, v, labels...) }
+	gauge := func(d *prometheus.Desc, v int, labels ...string) { value(d, float64(v), labels...) }
 	for _, ts := range stats {
 		for _, reason := range []string{event.RefusedNode, event.RefusedTenant} {
-			metric(prometheus.CounterValue, descRefused, ts.Refused[reason], ts.Domain, reason)
+			metric(prometheus.CounterValue, descRefused, float64(ts.Refused[reason]), ts.Domain, reason)
 		}
 		gauge(descTalking, ts.Talking, ts.Domain)
 		gauge(descLoggedIn, ts.LoggedIn, ts.Domain)
@@ -210,6 +220,16 @@ func (sc statsCollector) Collect(ch chan<- prometheus.Metric) {
 		for _, q := range ts.Queues {
 			gauge(descWaiting, q.Waiting, ts.Domain, q.Name)
 			gauge(descQueueTalking, q.Talking, ts.Domain, q.Name)
+			open := 0
+			if q.Open {
+				open = 1
+			}
+			gauge(descOpen, open, ts.Domain, q.Name)
+			if q.Estimated {
+				value(descEstimate, q.EstimatedWait.Seconds(), ts.Domain, q.Name)
+			}
+			gauge(descCallbacks, q.Callbacks, ts.Domain, q.Name)
+			gauge(descVoicemails, q.Voicemails, ts.Domain, q.Name)
 			for _, state := range app.AgentStates {
 				gauge(descQueueAgents, q.Members[state], ts.Domain, q.Name, state)
 			}

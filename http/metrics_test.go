@@ -129,7 +129,7 @@ func TestMetricsFigures(t *testing.T) {
 		{Domain: "acme.example", Talking: 3, LoggedIn: 4, Agents: states("talking", 3, "ready", 1, "logged_out", 2),
 			Refused: map[string]int{event.RefusedNode: 7, event.RefusedTenant: 0},
 			Queues: []app.QueueStats{
-				{Name: "Support", Waiting: 2, Talking: 1, Members: states("talking", 1, "ready", 1)},
+				{Name: "Support", Waiting: 2, Talking: 1, Members: states("talking", 1, "ready", 1), Open: true, EstimatedWait: 90 * time.Second, Estimated: true, Callbacks: 3, Voicemails: 1},
 				{Name: hostileQueue, Waiting: 5, Talking: 2, Members: states("talking", 2)},
 			}},
 		{Domain: "other.example", Agents: states("logged_out", 1), Queues: []app.QueueStats{{Name: "Support", Members: states("logged_out", 1)}}},
@@ -168,6 +168,11 @@ func TestMetricsFigures(t *testing.T) {
 		`ccaas_queue_calls_talking{queue="Support",tenant="acme.example"}`:                        1,
 		`ccaas_queue_agents{queue="Support",state="ready",tenant="acme.example"}`:                 1,
 		`ccaas_queue_agents{queue="Support",state="offered",tenant="acme.example"}`:               0,
+		`ccaas_queue_open{queue="Support",tenant="acme.example"}`:                                 1,
+		fmt.Sprintf(`ccaas_queue_open{queue=%q,tenant="acme.example"}`, hostile):                  0,
+		`ccaas_queue_estimated_wait_seconds{queue="Support",tenant="acme.example"}`:               90,
+		`ccaas_queue_callbacks_waiting{queue="Support",tenant="acme.example"}`:                    3,
+		`ccaas_queue_voicemails_waiting{queue="Support",tenant="acme.example"}`:                   1,
 		`ccaas_ari_request_seconds_count{code="204",method="POST",route="/channels/{id}/answer"}`: 2,
 		`ccaas_ari_request_seconds_count{code="error",method="DELETE",route="/channels/{id}"}`:    1,
 		`ccaas_ari_events_total{type="StasisStart"}`:                                              3,
@@ -200,6 +205,10 @@ func TestMetricsFigures(t *testing.T) {
 	}
 	if n != 3*len(app.AgentStates) {
 		t.Errorf("%d ccaas_queue_agents series, want %d", n, 3*len(app.AgentStates))
+	}
+	// no estimate while nobody works in the queue: no series rather than a 0
+	if _, ok := got[fmt.Sprintf(`ccaas_queue_estimated_wait_seconds{queue=%q,tenant="acme.example"}`, hostile)]; ok {
+		t.Error("an estimate for a queue nobody works in")
 	}
 	if _, ok := got[`go_goroutines{}`]; !ok {
 		t.Error("no Go collector")

@@ -77,7 +77,10 @@ func TestOriginRule(t *testing.T) {
 // fakeDemo counts what the demo controls were asked to do.
 type fakeDemo struct{ calls, hangups atomic.Int64 }
 
-func (d *fakeDemo) PlaceCall(string, string) (string, error) { d.calls.Add(1); return "ch-1", nil }
+func (d *fakeDemo) PlaceCall(string, string, string) (string, error) {
+	d.calls.Add(1)
+	return "ch-1", nil
+}
 func (d *fakeDemo) HangupCustomer(context.Context, *app.Session) error {
 	d.hangups.Add(1)
 	return nil
@@ -173,6 +176,20 @@ func TestForeignOriginsAreRefused(t *testing.T) {
 			}
 		})
 	}
+	t.Run("demo callers press only keys", func(t *testing.T) {
+		before := demo.calls.Load()
+		for _, body := range []string{`{"keys":"1;Dial(Local/x)"}`, `{"keys":"<b>2</b>"}`, `{"keys":"` + strings.Repeat("1", 25) + `"}`, `{"keys":2}`} {
+			if st := post("/api/demo/calls", "application/json", body)(own, "same-origin"); st != http.StatusBadRequest {
+				t.Errorf("%s: status %d, want 400", body, st)
+			}
+		}
+		if st := post("/api/demo/calls", "application/json", `{"keys":"20#"}`)(own, "same-origin"); st != http.StatusCreated {
+			t.Errorf("keys 20#: status %d, want 201", st)
+		}
+		if n := demo.calls.Load() - before; n != 1 {
+			t.Errorf("%d calls placed, want the one with valid keys", n)
+		}
+	})
 	t.Run("demo calls need a session", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/demo/calls", strings.NewReader(`{}`))
 		req.Header.Set("Content-Type", "application/json")

@@ -31,7 +31,7 @@ import (
 
 // reportTables are the CSV files of the page's tables, by the name in their
 // URL; callsFile is the export of the call records (a file only).
-var reportTables = []string{"queues.csv", "agents.csv", "states.csv", "codes.csv"}
+var reportTables = []string{"queues.csv", "agents.csv", "states.csv", "codes.csv", "callbacks.csv", "voicemails.csv"}
 
 // maxZoneName bounds ?tz= (the longest IANA names have about 30 characters).
 const maxZoneName = 64
@@ -432,9 +432,10 @@ func reportTablesOf(r report.Report) []reportTable {
 			{"Wrapup", "wrapup_s", ""}, {"Avg wrapup", "wrapup_avg_s", "per answered call"},
 			{"AHT", "aht_s", "average handling time: (talk + hold + wrapup) ÷ answered"},
 			{"Transfers", "transfers", "blind transfers"},
+			{"Estimate error", "estimate_error_avg_s", "for answered callers told an estimated wait as they entered: the average difference, either way, between what they were told and their wait"},
 		},
 		Parts: []reportPart{
-			{"Calls", []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 18}},
+			{"Calls", []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 18, 19}},
 			{"Handling time", []int{0, 1, 11, 12, 13, 14, 15, 16, 17}},
 		}}
 	for _, q := range r.Queues {
@@ -445,6 +446,7 @@ func reportTablesOf(r report.Report) []reportTable {
 			cellDur(f.Target), cellPct(f.ServiceLevel(), f.Offered), cellAvg(f.ASA(), f.Answered),
 			cellDur(f.Talk), cellAvg(f.TalkAvg(), f.Answered), cellDur(f.Hold), cellAvg(f.HoldAvg(), f.Answered),
 			cellDur(f.Wrapup), cellAvg(f.WrapupAvg(), f.Answered), cellAvg(f.AHT(), f.Answered), cellCount(f.Transfers),
+			cellAvg(f.EstimateErrorAvg(), f.Estimated),
 		}})
 	}
 	agents := reportTable{Title: "Agents", File: reportTables[1], Empty: "No agent took part in a call in this period.",
@@ -490,7 +492,39 @@ func reportTablesOf(r report.Report) []reportTable {
 		}
 		codes.Rows = append(codes.Rows, reportRow{Total: c.Total, Values: []cell{cellText(c.QueueName), cellText(c.Code), cellText(who), cellCount(c.Calls)}})
 	}
-	return []reportTable{queues, agents, states, codes}
+	callbacks := reportTable{Title: "Callbacks", File: reportTables[4], Empty: "No caller asked to be called back in this period.",
+		Columns: []reportColumn{
+			{"Queue", "queue", ""},
+			{"Requested", "requested", "callers who asked to be called back, keeping their place (counted in the day they asked)"},
+			{"Reached", "reached", "an agent talked to the customer"},
+			{"Failed", "failed", "every attempt busy or unanswered, the number failed, or the queue was deleted"},
+			{"Waiting", "waiting", "not done yet: waiting for their turn or a retry"},
+			{"Waiting time saved", "saved_s", "from the request to the first dial, for the callbacks an agent took: time the callers did not spend on hold"},
+			{"Avg saved", "saved_avg_s", "per callback an agent took"},
+		}}
+	for _, cb := range r.Callbacks {
+		callbacks.Rows = append(callbacks.Rows, reportRow{Values: []cell{
+			cellText(cb.Name), cellCount(cb.Requested), cellCount(cb.Reached), cellCount(cb.Failed), cellCount(cb.Open),
+			cellDur(cb.Saved), cellAvg(cb.SavedAvg(), cb.Dialled),
+		}})
+	}
+	voicemails := reportTable{Title: "Voicemails", File: reportTables[5], Empty: "No caller left a message in this period.",
+		Columns: []reportColumn{
+			{"Queue", "queue", ""},
+			{"Left", "left", "messages callers left for the queue (counted in the day they left them)"},
+			{"Called back", "called_back", "an agent called the caller back and reached them"},
+			{"Closed", "closed", "an agent listened and closed it without reaching the caller"},
+			{"Expired", "expired", "deleted after your retention before anyone closed it"},
+			{"Waiting", "waiting", "nobody has closed it yet"},
+			{"Avg time to handle", "handle_wait_avg_s", "from the message to its closing, for those called back or closed"},
+		}}
+	for _, vm := range r.Voicemails {
+		voicemails.Rows = append(voicemails.Rows, reportRow{Values: []cell{
+			cellText(vm.Name), cellCount(vm.Left), cellCount(vm.CalledBack), cellCount(vm.Closed), cellCount(vm.Expired), cellCount(vm.Open),
+			cellAvg(vm.HandleWaitAvg(), vm.CalledBack+vm.Closed),
+		}})
+	}
+	return []reportTable{queues, agents, states, codes, callbacks, voicemails}
 }
 
 // ---- charts: bars sized by CSS classes (the page's CSP allows no inline

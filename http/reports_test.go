@@ -61,12 +61,37 @@ func newReportFixture(t *testing.T) *reportFixture {
 			Wait: ans.Sub(a), Talk: end.Sub(ans), EndReason: "agent_hangup",
 			Agents: []ccaas.CallAgent{{Agent: ag, Role: "answer", Offered: ans.Add(-5 * time.Second), Joined: ans, Left: end, Outcome: "agent_hangup"}}}
 	}
+	a1 := answered(f.tA.ID, "A1", f.queueA, f.agentA.ID, "10:00:00", "10:00:10", "10:02:10")
+	a1.Estimate, a1.Estimated = time.Minute, true // told about 1 minute, waited 10 s: 50 s off
 	must(f.db.AppendCallRecords(ctx, []ccaas.CallRecord{
-		answered(f.tA.ID, "A1", f.queueA, f.agentA.ID, "10:00:00", "10:00:10", "10:02:10"),
+		a1,
 		{ID: "A2", Tenant: f.tA.ID, Direction: "inbound", Queue: f.queueA.ID, QueueName: "Sales", Arrived: at("10:30:00"), Ended: at("10:30:30"), Wait: 30 * time.Second, EndReason: "caller_hangup"},
 		answered(f.tA.ID, "A3", f.queueA, f.lee.ID, "11:00:00", "11:00:40", "11:01:40"),
 		answered(f.tB.ID, "B1", f.queueB, f.agentB.ID, "10:15:00", "10:15:05", "10:45:05"),
 	}))
+	// callbacks: A's Sales has one reached (5 minutes saved) and one still
+	// waiting; B's must not show in A's report
+	for _, cb := range []ccaas.Callback{
+		{ID: "K1", Tenant: f.tA.ID, Queue: f.queueA.ID, QueueName: "Sales", Call: "A9", Number: "+4930111", Arrived: at("10:39:00"), Requested: at("10:40:00"),
+			State: ccaas.CallbackReached, Attempts: 1, FirstDialled: at("10:45:00"), Reached: at("10:45:20"), Ended: at("10:48:00"), Agent: f.agentA.ID},
+		{ID: "K2", Tenant: f.tA.ID, Queue: f.queueA.ID, QueueName: "Sales", Call: "A8", Number: "+4930222", Arrived: at("10:50:00"), Requested: at("10:51:00"), State: ccaas.CallbackWaiting},
+		{ID: "KB", Tenant: f.tB.ID, Queue: f.queueB.ID, QueueName: f.queueB.Name, Call: "B9", Number: "+4930333", Arrived: at("10:50:00"), Requested: at("10:51:00"), State: ccaas.CallbackFailed},
+	} {
+		must(f.db.CreateCallback(ctx, cb))
+	}
+	// voicemails: A's Sales has one called back 10 minutes after it was
+	// left and one nobody closed; B's must not show in A's report
+	for _, vm := range []ccaas.Voicemail{
+		{ID: "V1", Tenant: f.tA.ID, Queue: f.queueA.ID, QueueName: "Sales", Call: "A7", Number: "+4930444", Arrived: at("10:19:00"), Left: at("10:20:00"),
+			Recording: "r-v1", Seconds: 12, State: ccaas.VoicemailCalledBack, Agent: f.agentA.ID, Closed: at("10:30:00")},
+		{ID: "V2", Tenant: f.tA.ID, Queue: f.queueA.ID, QueueName: "Sales", Call: "A6", Number: "+4930555", Arrived: at("10:21:00"), Left: at("10:22:00"),
+			Recording: "r-v2", Seconds: 5, State: ccaas.VoicemailNew},
+		{ID: "VB", Tenant: f.tB.ID, Queue: f.queueB.ID, QueueName: f.queueB.Name, Call: "B8", Number: "+4930666", Arrived: at("10:21:00"), Left: at("10:22:00"),
+			Recording: "r-vb", Seconds: 5, State: ccaas.VoicemailClosed, Closed: at("10:23:00")},
+	} {
+		must(f.db.CreateVoicemail(ctx, vm, ccaas.Recording{ID: vm.Recording, Tenant: vm.Tenant, Kind: ccaas.RecordingVoicemail, Call: vm.Call,
+			Format: "wav", Seconds: vm.Seconds, Created: vm.Left}))
+	}
 	row := func(ten ccaas.TenantID, ag ccaas.AgentID, hms, from, to, call string) ccaas.StateChange {
 		return ccaas.StateChange{Tenant: ten, Agent: ag, At: at(hms), From: from, To: to, Call: ccaas.CallID(call)}
 	}
@@ -115,10 +140,10 @@ var (
 	// 11:00: A3: offered 1, answered 1, not in target (40 s) → 0 %, ASA 40 s, talk 60 s, AHT 60 s.
 	// Total: 3 offered, 2 answered, 1 in target → 33.3 %; ASA (10+40)/2 = 25 s; talk 180 s
 	// → 90 s; wrapup 30 s → 15 s; AHT (180+30)/2 = 105 s.
-	wantQueuesCSV = `queue,period,offered,answered,abandoned,abandon_wait_avg_s,abandon_wait_max_s,unanswered,service_level_target_s,service_level_pct,asa_s,talk_s,talk_avg_s,hold_s,hold_avg_s,wrapup_s,wrapup_avg_s,aht_s,transfers
-Sales,2026-03-09 10:00,2,1,1,30.0,30.0,0,20.0,50.0,10.0,120.0,120.0,0.0,0.0,30.0,30.0,150.0,0
-Sales,2026-03-09 11:00,1,1,0,,,0,20.0,0.0,40.0,60.0,60.0,0.0,0.0,0.0,0.0,60.0,0
-Sales,Total,3,2,1,30.0,30.0,0,20.0,33.3,25.0,180.0,90.0,0.0,0.0,30.0,15.0,105.0,0
+	wantQueuesCSV = `queue,period,offered,answered,abandoned,abandon_wait_avg_s,abandon_wait_max_s,unanswered,service_level_target_s,service_level_pct,asa_s,talk_s,talk_avg_s,hold_s,hold_avg_s,wrapup_s,wrapup_avg_s,aht_s,transfers,estimate_error_avg_s
+Sales,2026-03-09 10:00,2,1,1,30.0,30.0,0,20.0,50.0,10.0,120.0,120.0,0.0,0.0,30.0,30.0,150.0,0,50.0
+Sales,2026-03-09 11:00,1,1,0,,,0,20.0,0.0,40.0,60.0,60.0,0.0,0.0,0.0,0.0,60.0,0,
+Sales,Total,3,2,1,30.0,30.0,0,20.0,33.3,25.0,180.0,90.0,0.0,0.0,30.0,15.0,105.0,0,50.0
 `
 	wantAgentsCSV = `agent,period,answered,other_calls,talk_s,hold_s,wrapup_s,transfers,missed
 Lee,2026-03-09 11:00,1,0,60.0,0.0,0.0,0,0
@@ -187,6 +212,9 @@ func TestReportCSV(t *testing.T) {
 		{"admin states", admin, "states", wantStatesCSV},
 		{"admin codes", admin, "codes", wantCodesCSV},
 		{"admin calls", admin, "calls", wantCallsCSV},
+		{"admin callbacks", admin, "callbacks", "queue,requested,reached,failed,waiting,saved_s,saved_avg_s\nSales,2,1,0,1,300.0,300.0\n"},
+		{"supervisor callbacks", sup, "callbacks", "queue,requested,reached,failed,waiting,saved_s,saved_avg_s\nSales,2,1,0,1,300.0,300.0\n"},
+		{"admin voicemails", admin, "voicemails", "queue,left,called_back,closed,expired,waiting,handle_wait_avg_s\nSales,2,1,0,0,1,600.0\n"},
 		// a supervisor of North sees every queue, but only Sam among the agents
 		{"supervisor queues", sup, "queues", wantQueuesCSV},
 		{"supervisor agents", sup, "agents", onlyRows(wantAgentsCSV, "Sam")},
@@ -213,7 +241,7 @@ func TestReportCSV(t *testing.T) {
 	t.Run("per day in another zone", func(t *testing.T) {
 		// in New York (UTC-4 on 2026-03-09) all of A's calls are on the 9th, 06:00-07:00 local
 		r := admin.get("/admin/reports/queues.csv?from=2026-03-09&to=2026-03-10&by=day&tz=America/New_York")
-		want := "Sales,2026-03-09,3,2,1,30.0,30.0,0,20.0,33.3,25.0,180.0,90.0,0.0,0.0,30.0,15.0,105.0,0\n"
+		want := "Sales,2026-03-09,3,2,1,30.0,30.0,0,20.0,33.3,25.0,180.0,90.0,0.0,0.0,30.0,15.0,105.0,0,50.0\n"
 		if r.status != 200 || !strings.Contains(r.body, want) || strings.Count(r.body, "\n") != 3 {
 			t.Fatalf("queues.csv = %d\n%s", r.status, r.body)
 		}

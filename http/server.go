@@ -49,8 +49,10 @@ type Calls interface {
 
 // Demo is the simulated world of `ccaas demo`: customers who call and hang up.
 type Demo interface {
-	// PlaceCall makes a simulated customer call a DID ("" for the demo queue's).
-	PlaceCall(did, from string) (channel string, err error)
+	// PlaceCall makes a simulated customer call a DID ("" for the demo queue's);
+	// while they wait they press keys, one every two seconds (a callback, a
+	// message).
+	PlaceCall(did, from, keys string) (channel string, err error)
 	// HangupCustomer makes the customer on the session's current call hang up.
 	HangupCustomer(ctx context.Context, s *app.Session) error
 }

@@ -107,6 +107,8 @@ func (b *Book) Apply(events []event.Event) {
 			b.abandoned(e)
 		case event.CallTimedOut:
 			b.timedOut(e)
+		case event.CallLeftWithKey:
+			b.leftWithKey(e)
 		case event.CallEnded:
 			b.ended(e)
 		}
@@ -265,6 +267,20 @@ func (b *Book) timedOut(e event.CallTimedOut) {
 	}
 	c.state = done
 	b.line(e.At, string(e.Call), c.name, None, "EXITWITHTIMEOUT", itoa(e.Position), itoa(c.opos), secondsBetween(c.entered, e.At))
+}
+
+// leftWithKey: the caller pressed a key to leave the queue (for a callback
+// or to leave a message), as app_queue writes for a caller leaving with a
+// key of its context.
+//
+//	EXITWITHKEY|key|position|origposition|waittime
+func (b *Book) leftWithKey(e event.CallLeftWithKey) {
+	c := b.call(e.Call)
+	if c.state != queued {
+		return
+	}
+	c.state = done
+	b.line(e.At, string(e.Call), c.name, None, "EXITWITHKEY", e.Key, itoa(e.Position), itoa(c.opos), secondsBetween(c.entered, e.At))
 }
 
 // ended: the call ended. Whatever left it in a queue until now (its queue

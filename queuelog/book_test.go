@@ -211,6 +211,29 @@ func TestBook(t *testing.T) {
 			},
 		},
 		{
+			name: "a caller leaves with a key, for a callback or a message",
+			events: []event.Event{
+				enters(10, sales, "Sales", 2),
+				event.CallLeftWithKey{At: at(55), Call: call1, Key: "1", Position: 1},
+				event.CallEnded{At: at(70), Call: call1, Reason: ccaas.EndCallback},
+			},
+			want: []string{
+				"1700000010|c1-0000000000000001|Sales@acme.example|NONE|ENTERQUEUE||+4930123|2|Jane",
+				"1700000055|c1-0000000000000001|Sales@acme.example|NONE|EXITWITHKEY|1|1|2|45",
+			},
+		},
+		{
+			name: "a queue's tasks (a callback, a voicemail) and a call that met a closed queue write nothing",
+			events: []event.Event{
+				event.CallArrivedClosed{At: at(1), Call: call1, Queue: sales, QueueName: "Sales", Action: ccaas.OverflowHangup},
+				event.CallEnded{At: at(2), Call: call1, Reason: ccaas.EndClosed},
+				event.CallOffered{At: at(3), Call: "c1-00000000000000cb", Agent: aliceByQueue},
+				event.CallConnected{At: at(5), Call: "c1-00000000000000cb", Agent: aliceByQueue},
+				event.AgentLeftCall{At: at(9), Call: "c1-00000000000000cb", Agent: aliceByQueue, Reason: ccaas.EndAgentHangup},
+				event.CallEnded{At: at(9), Call: "c1-00000000000000cb", Reason: ccaas.EndAgentHangup},
+			},
+		},
+		{
 			name: "calls that never saw a queue write nothing",
 			events: []event.Event{
 				event.CallDialled{At: at(1), Call: call1, Agent: alice, Number: "+4930999"},

@@ -42,6 +42,10 @@ type Input struct {
 	Deleted []ccaas.Agent
 	// Calls are the tenant's calls that arrived in the period.
 	Calls []ccaas.CallRecord
+	// Callbacks are the tenant's callbacks requested in the period, and
+	// Voicemails its voicemails left in it.
+	Callbacks  []ccaas.Callback
+	Voicemails []ccaas.Voicemail
 	// States are the tenant's state-log rows in the order they were written:
 	// every agent's last row before the period (the state they were in at
 	// its start), every row in the period, and the rows after it that belong
@@ -84,7 +88,16 @@ type QueueFigures struct {
 	Wrapup time.Duration
 	// Transfers: blind transfers made on these calls.
 	Transfers int
+	// Estimated: answered calls whose caller was told an estimated wait as
+	// they entered; EstimateError the total difference, either way, between
+	// what they were told and the wait they had (how good the estimates were).
+	Estimated     int
+	EstimateError time.Duration
 }
+
+// EstimateErrorAvg is the average difference between the wait callers were
+// told and the wait they had.
+func (f QueueFigures) EstimateErrorAvg() time.Duration { return avg(f.EstimateError, f.Estimated) }
 
 // ServiceLevel is InService ÷ Offered in percent: answered within the target
 // among all offered calls, abandoned and unanswered ones included (0 when
@@ -122,6 +135,8 @@ func (f *QueueFigures) add(o QueueFigures) {
 	f.Hold += o.Hold
 	f.Wrapup += o.Wrapup
 	f.Transfers += o.Transfers
+	f.Estimated += o.Estimated
+	f.EstimateError += o.EstimateError
 }
 
 // AgentFigures are an agent's call figures for one bucket (or the whole
@@ -222,6 +237,39 @@ type StateRow struct {
 	StateTimes
 }
 
+// CallbackRow is a queue's callbacks requested in the period: how many,
+// how many reached the customer, failed (every attempt unanswered, or the
+// number failed; a callback whose queue was deleted counts as failed) or
+// still wait, and the waiting time the callers saved: for each callback an
+// agent took, the time from the request to that agent's first dial, which
+// the caller would have spent on hold keeping their place.
+type CallbackRow struct {
+	Queue                            ccaas.QueueID
+	Name                             string
+	Requested, Reached, Failed, Open int
+	Dialled                          int // callbacks an agent took (dialled at least once)
+	Saved                            time.Duration
+}
+
+// SavedAvg is the waiting time saved per callback an agent took.
+func (r CallbackRow) SavedAvg() time.Duration { return avg(r.Saved, r.Dialled) }
+
+// VoicemailRow is a queue's voicemails left in the period: how many, how
+// many an agent called back (and reached) or closed, how many the
+// retention deleted before anyone closed them, and how many still wait; and
+// how long those handled waited for it (left to closed).
+type VoicemailRow struct {
+	Queue                                   ccaas.QueueID
+	Name                                    string
+	Left, CalledBack, Closed, Expired, Open int
+	HandleWait                              time.Duration // left to closed, over CalledBack + Closed
+}
+
+// HandleWaitAvg is how long a handled voicemail waited, on average.
+func (r VoicemailRow) HandleWaitAvg() time.Duration {
+	return avg(r.HandleWait, r.CalledBack+r.Closed)
+}
+
 // Traffic is the calls of all queues in one bucket (the page's chart).
 type Traffic struct {
 	Bucket                       Bucket
@@ -244,6 +292,8 @@ type Report struct {
 	// export of the call records; AgentNames names their agents.
 	Calls      []ccaas.CallRecord
 	AgentNames map[ccaas.AgentID]string
+	Callbacks  []CallbackRow  // by queue name, over the whole period
+	Voicemails []VoicemailRow // by queue name, over the whole period
 }
 
 type key[ID comparable] struct {
@@ -286,9 +336,16 @@ func Compute(in Input) Report {
 		if b < 0 {
 			continue
 		}
-		calls[c.ID] = callInfo{bucket: b, queue: c.Queue}
+		// a callback or a voicemail is a task of its queue, not a call
+		// offered to it (the caller's call was): only the agents count it
+		task := c.Direction == ccaas.DirCallback || c.Direction == ccaas.DirVoicemail
+		if task {
+			calls[c.ID] = callInfo{bucket: b}
+		} else {
+			calls[c.ID] = callInfo{bucket: b, queue: c.Queue}
+		}
 		r.Calls = append(r.Calls, c)
-		if c.Queue != 0 {
+		if c.Queue != 0 && !task {
 			if _, ok := queueNames[c.Queue]; !ok {
 				queueNames[c.Queue] = cmp.Or(c.QueueName, "queue #"+strconv.FormatInt(int64(c.Queue), 10)) // a deleted queue keeps its name
 			}
@@ -365,6 +422,8 @@ func Compute(in Input) Report {
 		}
 	}
 
+	r.Callbacks = callbackRows(in.Callbacks, queueNames)
+	r.Voicemails = voicemailRows(in.Voicemails, queueNames)
 	r.Queues = rows(queues, func(id ccaas.QueueID) string { return queueNames[id] },
 		func(f *QueueFigures) bool { return f.Offered > 0 },
 		func(id ccaas.QueueID, name string, b Bucket, total bool, f QueueFigures) QueueRow {
@@ -389,6 +448,82 @@ func Compute(in Input) Report {
 // after a deleted agent's.
 func (r Report) AgentName(id ccaas.AgentID) string { return agentName(r.AgentNames, id) }
 
+// callbackRows counts the callbacks per queue.
+func callbackRows(cbs []ccaas.Callback, names map[ccaas.QueueID]string) []CallbackRow {
+	byQueue := map[ccaas.QueueID]*CallbackRow{}
+	for _, cb := range cbs {
+		row := byQueue[cb.Queue]
+		if row == nil {
+			row = &CallbackRow{Queue: cb.Queue, Name: queueName(names, cb.Queue, cb.QueueName)}
+			byQueue[cb.Queue] = row
+		}
+		row.Requested++
+		switch cb.State {
+		case ccaas.CallbackReached:
+			row.Reached++
+		case ccaas.CallbackFailed, ccaas.CallbackCancelled:
+			row.Failed++
+		default:
+			row.Open++
+		}
+		if !cb.FirstDialled.IsZero() {
+			row.Dialled++
+			row.Saved += max(cb.FirstDialled.Sub(cb.Requested), 0)
+		}
+	}
+	return byName(byQueue, func(r *CallbackRow) (string, ccaas.QueueID) { return r.Name, r.Queue })
+}
+
+// voicemailRows counts the voicemails per queue.
+func voicemailRows(vms []ccaas.Voicemail, names map[ccaas.QueueID]string) []VoicemailRow {
+	byQueue := map[ccaas.QueueID]*VoicemailRow{}
+	for _, vm := range vms {
+		row := byQueue[vm.Queue]
+		if row == nil {
+			row = &VoicemailRow{Queue: vm.Queue, Name: queueName(names, vm.Queue, vm.QueueName)}
+			byQueue[vm.Queue] = row
+		}
+		row.Left++
+		switch vm.State {
+		case ccaas.VoicemailCalledBack:
+			row.CalledBack++
+		case ccaas.VoicemailClosed:
+			row.Closed++
+		case ccaas.VoicemailExpired:
+			row.Expired++
+		default:
+			row.Open++
+		}
+		if (vm.State == ccaas.VoicemailCalledBack || vm.State == ccaas.VoicemailClosed) && !vm.Closed.IsZero() {
+			row.HandleWait += max(vm.Closed.Sub(vm.Left), 0)
+		}
+	}
+	return byName(byQueue, func(r *VoicemailRow) (string, ccaas.QueueID) { return r.Name, r.Queue })
+}
+
+// queueName is a queue's name in the report: its current name, else the
+// one recorded (a deleted queue), else its id.
+func queueName(names map[ccaas.QueueID]string, id ccaas.QueueID, recorded string) string {
+	if name, ok := names[id]; ok {
+		return name
+	}
+	return cmp.Or(recorded, "queue #"+strconv.FormatInt(int64(id), 10))
+}
+
+// byName lists the rows by name (then id).
+func byName[R any](rows map[ccaas.QueueID]*R, key func(*R) (string, ccaas.QueueID)) []R {
+	out := make([]R, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(a, b R) int {
+		an, aid := key(&a)
+		bn, bid := key(&b)
+		return cmp.Or(cmp.Compare(an, bn), cmp.Compare(aid, bid))
+	})
+	return out
+}
+
 // addCall counts one call of a queue.
 func addCall(f *QueueFigures, c ccaas.CallRecord) {
 	f.Offered++
@@ -402,6 +537,10 @@ func addCall(f *QueueFigures, c ccaas.CallRecord) {
 		}
 		f.Talk += c.Talk
 		f.Hold += c.Hold
+		if c.Estimated {
+			f.Estimated++
+			f.EstimateError += (c.Estimate - c.Wait).Abs()
+		}
 	case c.EndReason == ccaas.EndCallerHangup:
 		f.Abandoned++
 		f.AbandonWait += c.Wait

@@ -433,3 +433,92 @@ func checkRows[R any](t *testing.T, what string, got, want []R) {
 		}
 	}
 }
+
+// TestCallbacks: a queue's callbacks of the period, counted by what became
+// of them, with the waiting time the callers saved (request to the first
+// dial of those an agent took); the callback's own call record counts for
+// its agent, never as a call offered to the queue (the caller's call was).
+func TestCallbacks(t *testing.T) {
+	loc := time.FixedZone("UTC+1", 3600)
+	p, err := ParsePeriod("2026-03-09", "2026-03-09", Day, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(hms string) time.Time {
+		tm, _ := time.ParseInLocation("2006-01-02 15:04:05", "2026-03-09 "+hms, loc)
+		return tm
+	}
+	const sales, gone ccaas.QueueID = 1, 9
+	cb := func(id string, q ccaas.QueueID, state, requested, dialled string) ccaas.Callback {
+		c := ccaas.Callback{ID: ccaas.CallbackID(id), Queue: q, QueueName: "Old queue", State: state, Requested: at(requested)}
+		if dialled != "" {
+			c.FirstDialled = at(dialled)
+		}
+		return c
+	}
+	in := Input{Period: p, Queues: []ccaas.Queue{{ID: sales, Name: "Sales", ServiceLevelSeconds: 20}},
+		Callbacks: []ccaas.Callback{
+			cb("k1", sales, ccaas.CallbackReached, "10:00:00", "10:05:00"), // 5 min saved
+			cb("k2", sales, ccaas.CallbackFailed, "10:01:00", "10:02:00"),  // 1 min saved, never reached
+			cb("k3", sales, ccaas.CallbackWaiting, "10:02:00", ""),         // still waits
+			cb("k4", gone, ccaas.CallbackCancelled, "11:00:00", ""),        // its queue was deleted
+		},
+		Calls: []ccaas.CallRecord{
+			{ID: "c1", Direction: ccaas.DirInbound, Queue: sales, Arrived: at("09:59:30"), Ended: at("10:00:00"), EndReason: ccaas.EndCallback, Wait: 30 * time.Second},
+			{ID: "k1", Direction: ccaas.DirCallback, Queue: sales, Arrived: at("09:59:30"), Answered: at("10:05:10"), Ended: at("10:08:10"), Talk: 3 * time.Minute,
+				Agents: []ccaas.CallAgent{{Agent: 1, Role: ccaas.PartAnswer, Offered: at("10:05:00"), Joined: at("10:05:10"), Left: at("10:08:10")}}},
+		},
+	}
+	r := Compute(in)
+	want := []CallbackRow{
+		{Queue: gone, Name: "Old queue", Requested: 1, Failed: 1},
+		{Queue: sales, Name: "Sales", Requested: 3, Reached: 1, Failed: 1, Open: 1, Dialled: 2, Saved: 6 * time.Minute},
+	}
+	if !reflect.DeepEqual(r.Callbacks, want) {
+		t.Fatalf("callbacks\n%+v\nwant\n%+v", r.Callbacks, want)
+	}
+	if got := want[1].SavedAvg(); got != 3*time.Minute {
+		t.Errorf("saved per callback taken %v, want 3m", got)
+	}
+	total := r.Queues[len(r.Queues)-1]
+	if total.Name != "Sales" || total.Offered != 1 || total.Answered != 0 || total.Unanswered != 1 {
+		t.Errorf("Sales' calls %+v, want the caller's call only (offered, left for a callback)", total.QueueFigures)
+	}
+	if a := r.Agents[len(r.Agents)-1]; a.Answered != 1 || a.Talk != 3*time.Minute {
+		t.Errorf("the agent who called back: %+v", a.AgentFigures)
+	}
+}
+
+// TestVoicemails: a queue's voicemails of the period by what became of them,
+// with how long the handled ones waited to be closed.
+func TestVoicemails(t *testing.T) {
+	loc := time.FixedZone("UTC+1", 3600)
+	p, err := ParsePeriod("2026-03-09", "2026-03-09", Day, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(hms string) time.Time {
+		tm, _ := time.ParseInLocation("2006-01-02 15:04:05", "2026-03-09 "+hms, loc)
+		return tm
+	}
+	vm := func(state, left, closed string) ccaas.Voicemail {
+		v := ccaas.Voicemail{Queue: 1, State: state, Left: at(left)}
+		if closed != "" {
+			v.Closed = at(closed)
+		}
+		return v
+	}
+	r := Compute(Input{Period: p, Queues: []ccaas.Queue{{ID: 1, Name: "Sales"}}, Voicemails: []ccaas.Voicemail{
+		vm(ccaas.VoicemailCalledBack, "10:00:00", "10:10:00"), // 10 min
+		vm(ccaas.VoicemailClosed, "10:00:00", "10:02:00"),     // 2 min
+		vm(ccaas.VoicemailExpired, "10:00:00", "12:00:00"),    // not handled: no time
+		vm(ccaas.VoicemailNew, "11:00:00", ""),
+	}})
+	want := []VoicemailRow{{Queue: 1, Name: "Sales", Left: 4, CalledBack: 1, Closed: 1, Expired: 1, Open: 1, HandleWait: 12 * time.Minute}}
+	if !reflect.DeepEqual(r.Voicemails, want) {
+		t.Fatalf("voicemails\n%+v\nwant\n%+v", r.Voicemails, want)
+	}
+	if got := want[0].HandleWaitAvg(); got != 6*time.Minute {
+		t.Errorf("average time to handle %v, want 6m", got)
+	}
+}

@@ -77,10 +77,15 @@ func (d *DB) ExpiredRecordings(ctx context.Context, now time.Time, limit int) ([
 }
 
 // DeleteRecordings forgets a tenant's recordings; ids of another tenant or
-// already gone are left alone.
+// already gone are left alone. A voicemail whose recording goes, and that
+// nobody closed, has expired.
 func (d *DB) DeleteRecordings(ctx context.Context, tenant ccaas.TenantID, ids []ccaas.RecordingID) error {
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
 		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `UPDATE voicemails SET state = ? WHERE tenant_id = ? AND recording_id = ? AND state = ?`,
+				ccaas.VoicemailExpired, tenant, id, ccaas.VoicemailNew); err != nil {
+				return fmt.Errorf("expire voicemail of recording %s: %w", id, err)
+			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM recordings WHERE tenant_id = ? AND id = ?`, tenant, id); err != nil {
 				return fmt.Errorf("delete recording %s: %w", id, err)
 			}

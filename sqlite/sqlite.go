@@ -141,7 +141,7 @@ func (d *DB) Tenants(ctx context.Context) ([]ccaas.Tenant, error) {
 	return ts, nil
 }
 
-const queueColumns = `id, tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds, code_required, record`
+const queueColumns = `id, tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds, code_required, record, ` + waitingColumns
 
 const agentColumns = `id, tenant_id, username, name, extension, password_hash, role, wrapup_seconds, team`
 
@@ -337,11 +337,13 @@ func (d *DB) CreateQueue(ctx context.Context, q ccaas.Queue) (ccaas.Queue, error
 	if q.Record == "" {
 		q.Record = ccaas.RecordNever
 	}
+	q.WaitingRules = waitingDefaults(q.WaitingRules)
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO queues (tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds, code_required, record)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			q.TenantID, q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds, q.CodeRequired, q.Record)
+			`INSERT INTO queues (tenant_id, name, ring_seconds, moh_class, priority, strategy, max_wait_seconds, overflow, overflow_target, announce_seconds, service_level_seconds, code_required, record, `+waitingColumns+`)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, `+waitingPlaceholders+`)`,
+			append([]any{q.TenantID, q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds, q.CodeRequired, q.Record},
+				waitingValues(q.WaitingRules)...)...)
 		id, err := newID(res, err, "create queue "+q.Name)
 		if err != nil {
 			return err
@@ -425,7 +427,7 @@ func (d *DB) AddReason(ctx context.Context, tenant ccaas.TenantID, reason string
 }
 
 // settingsColumns are the columns of ccaas.Settings.
-const settingsColumns = `notify_incoming, agent_calls_not_ready, trunk, caller_id, screen_pop_url, screen_pop_on, recording_retention_days, record_other, end_wrapup_early`
+const settingsColumns = `notify_incoming, agent_calls_not_ready, trunk, caller_id, screen_pop_url, screen_pop_on, recording_retention_days, record_other, end_wrapup_early, time_zone`
 
 // SetSettings changes a tenant's switches, outbound calling and retention
 // (0 days keeps the current one).
@@ -437,8 +439,8 @@ func (d *DB) SetSettings(ctx context.Context, tenant ccaas.TenantID, s ccaas.Set
 		s.RecordOther = ccaas.RecordNever
 	}
 	_, err := d.db.ExecContext(ctx, `UPDATE tenants SET notify_incoming = ?, agent_calls_not_ready = ?, trunk = ?, caller_id = ?, screen_pop_url = ?, screen_pop_on = ?,
-		recording_retention_days = CASE WHEN ? > 0 THEN ? ELSE recording_retention_days END, record_other = ?, end_wrapup_early = ? WHERE id = ?`,
-		s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, s.ScreenPopURL, s.ScreenPopOn, s.RecordingRetentionDays, s.RecordingRetentionDays, s.RecordOther, s.EndWrapupEarly, tenant)
+		recording_retention_days = CASE WHEN ? > 0 THEN ? ELSE recording_retention_days END, record_other = ?, end_wrapup_early = ?, time_zone = ? WHERE id = ?`,
+		s.NotifyIncoming, s.AgentCallsNotReady, s.Trunk, s.CallerID, s.ScreenPopURL, s.ScreenPopOn, s.RecordingRetentionDays, s.RecordingRetentionDays, s.RecordOther, s.EndWrapupEarly, s.TimeZone, tenant)
 	if err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}
@@ -483,7 +485,7 @@ func appendCallRecords(ctx context.Context, tx *sqlx.Tx, calls []ccaas.CallRecor
 	// prepared once per batch: preparing per row cost as much as the inserts
 	callStmt, err := tx.PreparexContext(ctx,
 		`INSERT INTO calls (id, tenant_id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at,
-		 wait_ms, talk_ms, hold_ms, transfers, joins, end_reason, recording_id, recording_failed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		 wait_ms, talk_ms, hold_ms, transfers, joins, end_reason, recording_id, recording_failed, estimate_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -495,13 +497,16 @@ func appendCallRecords(ctx context.Context, tx *sqlx.Tx, calls []ccaas.CallRecor
 	}
 	defer agentStmt.Close()
 	for _, c := range calls {
-		var queue any
+		var queue, estimate any
 		if c.Queue != 0 {
 			queue = c.Queue
 		}
+		if c.Estimated {
+			estimate = c.Estimate.Milliseconds()
+		}
 		if _, err := callStmt.ExecContext(ctx,
 			c.ID, c.Tenant, c.Direction, queue, c.QueueName, c.Number, c.Name, c.DID, timeText(c.Arrived), timeText(c.Answered), timeText(c.Ended),
-			c.Wait.Milliseconds(), c.Talk.Milliseconds(), c.Hold.Milliseconds(), c.Transfers, c.Joins, c.EndReason, string(c.Recording), c.RecordingFailed); err != nil {
+			c.Wait.Milliseconds(), c.Talk.Milliseconds(), c.Hold.Milliseconds(), c.Transfers, c.Joins, c.EndReason, string(c.Recording), c.RecordingFailed, estimate); err != nil {
 			return fmt.Errorf("call record %s: %w", c.ID, err)
 		}
 		if err := appendCallRecording(ctx, tx, c); err != nil {
@@ -579,15 +584,17 @@ type callRow struct {
 	EndReason       string        `db:"end_reason"`
 	Recording       string        `db:"recording_id"`
 	RecordingFailed bool          `db:"recording_failed"`
+	Estimate        sql.NullInt64 `db:"estimate_ms"`
 }
 
-const callColumns = `id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at, wait_ms, talk_ms, hold_ms, transfers, joins, end_reason, recording_id, recording_failed`
+const callColumns = `id, direction, queue_id, queue_name, number, name, did, arrived_at, answered_at, ended_at, wait_ms, talk_ms, hold_ms, transfers, joins, end_reason, recording_id, recording_failed, estimate_ms`
 
 func (r callRow) record(tenant ccaas.TenantID) ccaas.CallRecord {
 	return ccaas.CallRecord{ID: r.ID, Tenant: tenant, Direction: r.Direction, Queue: ccaas.QueueID(r.Queue.Int64), QueueName: r.QueueName,
 		Number: r.Number, Name: r.Name, DID: r.DID, Arrived: parseTime(r.Arrived), Answered: parseTime(r.Answered), Ended: parseTime(r.Ended),
 		Wait: ms(r.Wait), Talk: ms(r.Talk), Hold: ms(r.Hold), Transfers: r.Transfers, Joins: r.Joins, EndReason: r.EndReason,
-		Recording: ccaas.RecordingID(r.Recording), RecordingFailed: r.RecordingFailed}
+		Recording: ccaas.RecordingID(r.Recording), RecordingFailed: r.RecordingFailed,
+		Estimate: ms(r.Estimate.Int64), Estimated: r.Estimate.Valid}
 }
 
 // callAgentRow is a row of call_agents as stored.
@@ -841,10 +848,12 @@ func (d *DB) UpdateQueue(ctx context.Context, q ccaas.Queue) error {
 		q.Record = ccaas.RecordNever
 	}
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		args := []any{q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds, q.CodeRequired, q.Record}
+		args = append(append(args, waitingValues(waitingDefaults(q.WaitingRules))...), q.TenantID, q.ID)
 		res, err := tx.ExecContext(ctx,
 			`UPDATE queues SET name = ?, ring_seconds = ?, moh_class = ?, priority = ?, strategy = ?, max_wait_seconds = ?,
-			 overflow = ?, overflow_target = ?, announce_seconds = ?, service_level_seconds = ?, code_required = ?, record = ? WHERE tenant_id = ? AND id = ?`,
-			q.Name, q.RingSeconds, q.MOHClass, q.Priority, q.Strategy, q.MaxWaitSeconds, q.Overflow, q.OverflowTarget, q.AnnounceSeconds, q.ServiceLevelSeconds, q.CodeRequired, q.Record, q.TenantID, q.ID)
+			 overflow = ?, overflow_target = ?, announce_seconds = ?, service_level_seconds = ?, code_required = ?, record = ?, `+waitingSet+` WHERE tenant_id = ? AND id = ?`,
+			args...)
 		if err := exactlyOne(res, err, fmt.Sprintf("update queue %d", q.ID)); err != nil {
 			return err
 		}

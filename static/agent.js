@@ -25,13 +25,13 @@ const END_REASONS = {
   busy: 'busy', no_answer: 'no answer', max_wait: 'maximum wait reached',
   consult_ended: 'consultation ended',
 };
-const DIRECTIONS = { inbound: 'Inbound', outbound: 'Outbound', internal: 'Internal' };
+const DIRECTIONS = { inbound: 'Inbound', outbound: 'Outbound', internal: 'Internal', callback: 'Callback (the customer asked to be called back)', voicemail: 'Voicemail' };
 // How this agent came to the call, when it is not the plain way.
 const ROLE_NOTES = { transfer: 'transferred to you', conference: 'conference invitation', callee: 'a colleague calls', consult: 'a colleague consults you' };
 // An invited agent's part is named like the agent's own state: Offered.
 const PARTY_STATES = { offered: 'Offered', connecting: 'Connecting', connected: 'Connected' };
 const NOTICES = {
-  joined: 'joined the call', left: 'left the call', no_answer: 'did not answer',
+  joined: 'joined the call', left: 'left the call', no_answer: 'did not answer', busy: 'is busy: try again later, or close the voicemail',
   barged: '(supervisor) joined the call',
   hold_failed: 'could not be put on hold: still on the line with you', resume_failed: 'could not be taken off hold: try Resume again',
   customer_left: 'hung up while on hold; you are still talking with your colleague',
@@ -44,6 +44,8 @@ const REC_LABELS = {
   resuming: 'Resuming recording…', failed: 'Not recorded: the recording failed',
 };
 const OFFER_TITLES = { transfer: 'Transferred call', conference: 'Conference invitation', callee: 'Call from a colleague', consult: 'Consultation' };
+// A queue's tasks besides calls are offered under their own title.
+const TASK_TITLES = { callback: 'Callback to', voicemail: 'Voicemail from' };
 // A recent call the agent never took shows how it ended instead of a duration.
 const UNTAKEN = { withdrawn: 'missed', no_answer: 'no answer', busy: 'busy', failed: 'failed' };
 const KEY_MAX = 15; // attached data keys longer than this are cut, with the whole key on hover
@@ -442,7 +444,7 @@ function renderCall(call) {
     if (call.state === 'ended' && call.endReason) label += ` (${endText(call)})`;
     setText(cs, label);
     const dir = call.direction || 'inbound';
-    setText($('call-caller-label'), dir === 'outbound' ? 'Dialled' : dir === 'internal' ? 'Colleague' : 'Caller');
+    setText($('call-caller-label'), dir === 'outbound' ? 'Dialled' : dir === 'internal' ? 'Colleague' : dir === 'callback' ? 'Customer' : 'Caller');
     setText($('call-caller'), callerText(call));
     let dirText = DIRECTIONS[dir] || words(dir);
     const note = roleNote(call);
@@ -463,6 +465,13 @@ function renderCall(call) {
     $('call-coach').hidden = !coach;
     setText($('call-coach'), coach ? `${call.coach} (supervisor) is speaking to you; the caller cannot hear them.` : '');
 
+    // A voicemail: the message to play, and Call back, until the agent reached the caller.
+    const vm = call.voicemail;
+    const listening = connected && !!vm && !vm.calledBack;
+    $('voicemail-block').hidden = !(vm && (connected || call.state === 'connecting'));
+    if (vm) renderVoicemail(vm, listening);
+    setText($('btn-hangup'), listening ? 'Close voicemail' : 'Hang up');
+
     const held = connected && !!call.held;
     $('call-held').hidden = !held;
     $('call-muted').hidden = !(connected && call.muted);
@@ -473,11 +482,11 @@ function renderCall(call) {
     renderConsult(call, consult);
     // Hold and tones need a customer: calls between agents have none.
     const customer = dir !== 'internal';
-    $('btn-hold').hidden = !(connected && customer && !call.held) || !!consult;
+    $('btn-hold').hidden = !(connected && customer && !call.held && !listening) || !!consult;
     $('btn-resume').hidden = !held || !!consult;
-    $('btn-mute').hidden = !(connected && !call.muted);
-    $('btn-unmute').hidden = !(connected && !!call.muted);
-    $('call-actions').hidden = !connected || !!consult;
+    $('btn-mute').hidden = !(connected && !call.muted && !listening);
+    $('btn-unmute').hidden = !(connected && !!call.muted && !listening);
+    $('call-actions').hidden = !connected || listening || !!consult;
     const hangTitle = consult && consult.role === 'consulting'
       ? `Hang up: ${consult.name} ${consult.state === 'connected' ? 'keeps' : 'gets'} the caller` : '';
     if ($('btn-hangup').title !== hangTitle) $('btn-hangup').title = hangTitle;
@@ -503,7 +512,7 @@ function renderCall(call) {
   const notify = offered && model.settings.notifyIncoming !== false;
   $('notification').hidden = !notify;
   if (notify) {
-    setText($('notif-title'), OFFER_TITLES[call.role] || 'Incoming call');
+    setText($('notif-title'), TASK_TITLES[call.direction] || OFFER_TITLES[call.role] || 'Incoming call');
     setText($('notif-caller'), (call.caller && call.caller.number) || 'Unknown number');
     setText($('notif-name'), (call.caller && call.caller.name) || '');
     let from = call.queue ? `Queue: ${call.queue.name}` : 'Direct call';
@@ -586,6 +595,24 @@ function roleNote(call) {
   return call.transferredBy ? ROLE_NOTES.transfer : '';
 }
 
+// renderVoicemail shows the message of the voicemail the agent handles: a player of
+// its recording (served by the app to this session only), how long it is and when it
+// was left, and Call back while the caller is not on the line.
+function renderVoicemail(vm, listening) {
+  const audio = $('voicemail-audio');
+  const src = vm.url || '';
+  if (audio.dataset.src !== src) {
+    audio.dataset.src = src;
+    if (src) audio.src = src; else audio.removeAttribute('src');
+  }
+  audio.hidden = !src;
+  const left = vm.leftAt ? new Date(vm.leftAt).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' }) : '';
+  setText($('voicemail-meta'), src
+    ? `Message of ${vm.seconds} s, left ${left}.`
+    : `The recording of this message was deleted (your tenant keeps recordings for a limited time). Left ${left}.`);
+  $('btn-callback').hidden = !listening;
+}
+
 function endText(call) {
   // Between agents the call ends when either hangs up: "you" may not be true.
   if (call.endReason === 'agent_hangup' && call.direction === 'internal') return 'hung up';
@@ -626,7 +653,8 @@ function renderParties(call) {
     let st = 'Connected';
     if (call.held) st = 'On hold';
     else if (call.state === 'offered') st = 'Waiting';
-    else if (call.state === 'connecting') st = call.direction === 'outbound' ? 'Ringing' : 'Connecting';
+    else if (call.state === 'connecting') st = ['outbound', 'callback', 'voicemail'].includes(call.direction) ? 'Ringing' : 'Connecting';
+    else if (call.voicemail && !call.voicemail.calledBack) st = 'Left a message';
     rows.push({ cls: 'party customer', name: c.name || 'Customer', ext: c.number || '', state: st, data: st.toLowerCase().replace(' ', '_') });
   }
   for (const p of parties) {
@@ -1147,6 +1175,7 @@ $('btn-logout').addEventListener('click', () => send('logout'));
 $('btn-answer').addEventListener('click', answer);
 $('notif-answer').addEventListener('click', answer);
 $('btn-hangup').addEventListener('click', () => callCmd('hangup'));
+$('btn-callback').addEventListener('click', () => callCmd('callback'));
 $('btn-hold').addEventListener('click', () => callCmd('hold'));
 $('btn-resume').addEventListener('click', () => callCmd('resume'));
 $('btn-mute').addEventListener('click', () => callCmd('mute'));

@@ -25,6 +25,28 @@ function clock(s) {
   return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
+// hoursText is a queue's opening hours now: "open until 18:00", "closed
+// until Mon 08:00" (a later day names it), or "open" / "closed" when that
+// does not change within a year.
+function hoursText(h) {
+  const state = h && h.open ? 'open' : 'closed';
+  if (!h || !h.until) return state;
+  const until = new Date(h.until), now = new Date();
+  const time = until.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  if (until.toDateString() === now.toDateString()) return `${state} until ${time}`;
+  const day = until.getTime() - now.getTime() < 6 * 86400000
+    ? until.toLocaleDateString([], { weekday: 'short' })
+    : until.toLocaleDateString([], { day: 'numeric', month: 'short' });
+  return `${state} until ${day} ${time}`;
+}
+
+// waitText is an estimated wait as a caller hears it: about N minutes,
+// rounded up, never 0; "–" without an estimate (nobody works in the queue).
+function waitText(seconds) {
+  if (seconds == null) return '–';
+  return `about ${Math.max(1, Math.ceil(seconds / 60))} min`;
+}
+
 function since(t) { return t ? clock((Date.now() - Date.parse(t)) / 1000) : ''; }
 
 function cell(text, cls) {
@@ -68,7 +90,7 @@ export class TeamPanel {
     this.agents.clear();
     this.queues.clear();
     if (!team) return;
-    this.apply({ agents: team.agents, queues: team.queues });
+    this.apply({ agents: team.agents, queues: team.queues, voicemails: team.voicemails || [] });
     this.setWatch(watch || null);
   }
 
@@ -82,6 +104,7 @@ export class TeamPanel {
       this.agents.set(a.id, a);
     }
     for (const q of team.queues || []) this.queues.set(q.id, q);
+    if (team.voicemails) this.renderVoicemails(team.voicemails); // null: unchanged
     if (full) { this.render(); return; }
     for (const a of team.agents || []) {
       const old = $('team-agents').querySelector(`tr[data-id="${a.id}"]`);
@@ -131,8 +154,18 @@ export class TeamPanel {
       const tr = document.createElement('tr');
       tr.dataset.queue = q.name;
       const d = q.today || {};
+      const name = cell('', 'team-queue-name');
+      const title = document.createElement('span');
+      title.className = 'queue-name';
+      title.textContent = q.name;
+      const hours = document.createElement('span');
+      hours.className = q.hours && q.hours.open ? 'queue-hours' : 'queue-hours closed';
+      hours.textContent = hoursText(q.hours);
+      name.append(title, document.createElement('br'), hours);
+      const tasks = cell(`${q.callbacks || 0} / ${q.voicemails || 0}`, 'num');
+      tasks.title = `${q.callbacks || 0} callbacks and ${q.voicemails || 0} voicemails waiting`;
       tr.append(
-        cell(q.name), cell(String(q.waiting), q.waiting ? 'num alert' : 'num'), cell('', 'num oldest'),
+        name, cell(String(q.waiting), q.waiting ? 'num alert' : 'num'), cell('', 'num oldest'), cell(waitText(q.estimatedWaitSeconds), 'num estimate'), tasks,
         cell(String(q.ready), 'num'), cell(String(q.busy), 'num'), cell(String(q.notReady), 'num'),
         cell(String(d.offered || 0), 'num'), cell(String(d.answered || 0), 'num'), cell(String(d.abandoned || 0), 'num'),
         cell(String(d.refused || 0), d.refused ? 'num alert refused' : 'num refused'),
@@ -140,11 +173,37 @@ export class TeamPanel {
         cell(d.ahtSeconds == null ? '–' : clock(d.ahtSeconds), 'num'),
       );
       tr.children[2].dataset.since = q.oldest || '';
-      if (d.refused) tr.children[9].title = `${d.refused} callers got busy today: the contact center was at its limit of calls at once`;
-      tr.children[10].title = `answered within ${d.targetSeconds || 0} s`;
+      if (d.refused) tr.children[11].title = `${d.refused} callers got busy today: the contact center was at its limit of calls at once`;
+      tr.children[12].title = `answered within ${d.targetSeconds || 0} s`;
       return tr;
     }));
     $('team-queues-empty').hidden = qrows.length > 0;
+  }
+
+  // renderVoicemails lists the voicemails of the supervisor's queues that nobody has
+  // closed, oldest first, each playable (the app serves the recording to this session).
+  renderVoicemails(list) {
+    $('team-voicemails').replaceChildren(...list.map((v) => {
+      const tr = document.createElement('tr');
+      tr.dataset.voicemail = v.id;
+      const caller = v.caller || {};
+      const left = new Date(v.leftAt).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
+      const play = document.createElement('td');
+      if (v.url) {
+        const audio = document.createElement('audio');
+        audio.controls = true;
+        audio.preload = 'none';
+        audio.src = v.url;
+        audio.setAttribute('aria-label', `Message from ${caller.number || 'an unknown number'}`);
+        play.append(audio);
+      } else {
+        play.textContent = 'deleted (retention)';
+      }
+      tr.append(cell(v.queue), cell(caller.name ? `${caller.number} (${caller.name})` : caller.number || 'Unknown number'),
+        cell(left), cell(clock(v.seconds), 'num'), cell(v.agent || 'waiting'), play);
+      return tr;
+    }));
+    $('team-voicemails-empty').hidden = list.length > 0;
   }
 
   agentRow(a) {

@@ -13,10 +13,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
+	_ "time/tzdata" // tenants' zones, also on a machine without tzdata
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/ccaas/ccaas"
+	"github.com/ccaas/ccaas/hours"
 	"github.com/ccaas/ccaas/queue"
 	"github.com/ccaas/ccaas/screenpop"
 	"github.com/ccaas/ccaas/wrapup"
@@ -221,7 +224,7 @@ func Strategy(s string) error {
 
 // Overflow is what happens after a queue's maximum wait.
 func Overflow(s string) error {
-	return oneOf(s, ccaas.OverflowHangup, ccaas.OverflowQueue, ccaas.OverflowExtension)
+	return oneOf(s, ccaas.OverflowHangup, ccaas.OverflowQueue, ccaas.OverflowExtension, ccaas.OverflowVoicemail)
 }
 
 // MOHClass is a music on hold class of musiconhold.conf.
@@ -306,3 +309,65 @@ func printable(s string) bool {
 	}
 	return true
 }
+
+// Limits of a queue's waiting rules.
+const (
+	MaxHoursLength      = 4000 // the weekly schedule or its exceptions, in characters
+	MaxCallbackSeconds  = 86400
+	MaxCallbackAttempts = 10
+	MinCallbackRetry    = 10
+	MaxCallbackRetry    = 86400
+	MinVoicemailSeconds = 5
+	MaxVoicemailSeconds = 600
+	maxZoneName         = 64
+)
+
+// Hours checks a queue's opening hours in the text form of package hours;
+// the error names the line that is wrong.
+func Hours(weekly, exceptions string) error {
+	if len(weekly) > MaxHoursLength || len(exceptions) > MaxHoursLength {
+		return rule("at most %d characters", MaxHoursLength)
+	}
+	if _, err := hours.Parse(weekly, exceptions); err != nil {
+		return ruleError(err.Error())
+	}
+	return nil
+}
+
+// ClosedAction is what a caller gets while a queue is closed.
+func ClosedAction(s string) error {
+	return oneOf(s, ccaas.OverflowHangup, ccaas.OverflowVoicemail, ccaas.OverflowQueue, ccaas.OverflowExtension)
+}
+
+// CallbackSeconds is a wait after which (or an estimate above which) a
+// callback is offered; 0: not for that reason.
+func CallbackSeconds(n int) error { return Between(n, 0, MaxCallbackSeconds, "seconds") }
+
+// CallbackAttempts is how many times a customer is dialled.
+func CallbackAttempts(n int) error { return Between(n, 1, MaxCallbackAttempts, "") }
+
+// CallbackRetry is the delay before a customer who did not answer is dialled again.
+func CallbackRetry(n int) error { return Between(n, MinCallbackRetry, MaxCallbackRetry, "seconds") }
+
+// VoicemailSeconds is a message's maximum length.
+func VoicemailSeconds(n int) error {
+	return Between(n, MinVoicemailSeconds, MaxVoicemailSeconds, "seconds")
+}
+
+// TimeZone is a tenant's IANA time zone (empty: the server's): a name of
+// letters, digits and / _ + - that the zone database knows.
+func TimeZone(s string) error {
+	if s == "" {
+		return nil
+	}
+	bad := rule("a time zone name like Europe/Berlin, or empty for the server's zone")
+	if len(s) > maxZoneName || strings.HasPrefix(s, "/") || strings.Contains(s, "..") || !zoneRE.MatchString(s) {
+		return bad
+	}
+	if _, err := time.LoadLocation(s); err != nil {
+		return bad
+	}
+	return nil
+}
+
+var zoneRE = regexp.MustCompile(`^[A-Za-z0-9/_+-]+$`)

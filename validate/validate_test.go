@@ -28,7 +28,11 @@ func TestRules(t *testing.T) {
 		{"admin password", AdminPassword, []string{"correct-horse-battery", "Zq7-kt3w-Pm2x"}, []string{"a-long-pass", "Zq7-kt3w", "winniethepooh", "WinnieThePooh", "Password2024!", "qwerty123456", "baseball-1999", strings.Repeat("p", 73)}},
 		{"role", Role, []string{"agent", "supervisor", "admin"}, []string{"", "Admin", "root"}},
 		{"strategy", Strategy, []string{"longest_idle", "round_robin", "fewest_calls"}, []string{"", "random"}},
-		{"overflow", Overflow, []string{"hangup", "queue", "extension"}, []string{"", "voicemail"}},
+		{"overflow", Overflow, []string{"hangup", "queue", "extension", "voicemail"}, []string{"", "Voicemail", "menu"}},
+		{"closed action", ClosedAction, []string{"hangup", "queue", "extension", "voicemail"}, []string{"", "open"}},
+		{"time zone", TimeZone, []string{"", "UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires"}, []string{"Mars/Olympus", "../../etc/passwd", "/etc/localtime", "Europe/Berlin\x00", "<b>", strings.Repeat("A", 65)}},
+		{"hours", func(s string) error { return Hours(s, "") }, []string{"", "mon-fri 08:00-12:00 13:00-18:00\nsat closed", "daily 22:00-06:00"}, []string{"mon 25:00-26:00", "someday 08:00-09:00", "mon-fri 8-12; DROP", strings.Repeat("#", 4001)}},
+		{"hours exceptions", func(s string) error { return Hours("", s) }, []string{"", "2026-12-25 closed"}, []string{"2026-02-30 closed", "christmas closed"}},
 		{"MOH class", MOHClass, []string{"default", "jazz-2"}, []string{"", "../../etc", "a b"}},
 		{"wrapup code", WrapupCode, []string{"Sale", "Wrong number", "<b>Complaint</b>", strings.Repeat("é", 64)}, []string{"", "a\nb", "a\tb", strings.Repeat("a", 65), "\xff"}},
 		{"note", Note, []string{"", "Wants the yearly plan.", "line one\nline two", "<script>alert(1)</script>", strings.Repeat("ü", 2000)},
@@ -63,6 +67,10 @@ func TestNumbers(t *testing.T) {
 		{"announce", Announce, 0, 3600, "0 to 3600 seconds"},
 		{"priority", Priority, -100, 100, "-100 to 100"},
 		{"skill", Skill, 1, 100, "1 to 100"},
+		{"callback seconds", CallbackSeconds, 0, 86400, "0 to 86400 seconds"},
+		{"callback attempts", CallbackAttempts, 1, 10, "1 to 10"},
+		{"callback retry", CallbackRetry, 10, 86400, "10 to 86400 seconds"},
+		{"voicemail seconds", VoicemailSeconds, 5, 600, "5 to 600 seconds"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,43 +10,61 @@ import (
 
 // Playback states.
 const (
-	playQueued  = "queued"
-	playPlaying = "playing"
-	playDone    = "done"
-	playFailed  = "failed"
+	playQueued     = "queued"
+	playPlaying    = "playing"
+	playContinuing = "continuing"
+	playDone       = "done"
+	playFailed     = "failed"
 )
 
 type playback struct {
-	id, media, next string // next: the second media of a list, as Asterisk shows it
+	id, media, next string   // the media playing and the one after it, as Asterisk shows them
+	list            []string // every media of the playback, in order
+	index           int      // of the media playing in list
 	target, state   string
 	channel, bridge string // the target
-	endless         bool   // unknown media scheme or missing recording: Asterisk never finishes it
+	endless         bool   // its last media cannot be played at all: Asterisk never finishes it
 }
 
 func (p *playback) snapshot() ari.Playback {
 	return ari.Playback{ID: p.id, MediaURI: p.media, NextMediaURI: p.next, TargetURI: p.target, Language: "en", State: p.state}
 }
 
-// mediaLocked decides whether a media URI can be played and for how long.
-// Every sound exists except names starting with "no-such" or "nosuch"; a
-// recording plays for its length if it is stored; tones, digits, numbers
-// and characters always play. A sound that does not exist fails at once; a
-// recording that does not exist starts and never ends, as does an unknown
-// scheme (both as Asterisk 22).
-func (s *Sim) mediaLocked(media string) (exists, endless bool, d time.Duration) {
+// How a media plays.
+type mediaPlay int
+
+const (
+	mediaPlays   mediaPlay = iota // for its length, then done
+	mediaFails                    // at once (a sound file that does not exist)
+	mediaSkipped                  // not at all: no final update, the next media starts
+	mediaForever                  // until stopped or hung up (a tone)
+)
+
+// mediaLocked decides how a media URI plays and for how long. Every sound
+// exists except names starting with "no-such" or "nosuch"; a recording
+// plays for its length if it is stored; digits, numbers and characters
+// always play; a tone plays until it is stopped. As Asterisk 22
+// (res_stasis_playback.c), a sound that does not exist fails at once, and a
+// recording that is not stored or an unknown scheme is skipped.
+func (s *Sim) mediaLocked(media string) (mediaPlay, time.Duration) {
 	scheme, name, _ := strings.Cut(media, ":")
 	switch scheme {
 	case "sound":
-		return !strings.HasPrefix(name, "no-such") && !strings.HasPrefix(name, "nosuch"), false, playbackDuration
+		if strings.HasPrefix(name, "no-such") || strings.HasPrefix(name, "nosuch") {
+			return mediaFails, 0
+		}
+		return mediaPlays, playbackDuration
 	case "recording":
 		if st := s.stored[name]; st != nil {
-			return true, false, time.Duration(st.seconds * float64(time.Second))
+			return mediaPlays, time.Duration(st.seconds * float64(time.Second))
 		}
-		return false, true, 0
-	case "tone", "digits", "number", "characters":
-		return true, false, playbackDuration
+		return mediaSkipped, 0
+	case "digits", "number", "characters":
+		return mediaPlays, playbackDuration
+	case "tone":
+		return mediaForever, 0
 	}
-	return false, true, 0
+	return mediaSkipped, 0
 }
 
 func (s *Sim) playbackAppsLocked(p *playback) []string {
@@ -59,10 +77,14 @@ func (s *Sim) playbackAppsLocked(p *playback) []string {
 	return s.bridgeAppsLocked(p.bridge)
 }
 
-// startPlaybackLocked answers 201 "queued", then PlaybackStarted at once and
-// PlaybackFinished ("done", or "failed" for missing media) shortly after. A
-// playback with an unknown scheme starts and never finishes. A list of media
-// plays as one playback (without PlaybackContinuing events).
+// startPlaybackLocked answers 201 "queued", then plays the media of the
+// list one after the other as Asterisk 22 does (play_on_channel): each
+// starts with PlaybackStarted (media_uri the one playing, next_media_uri
+// the one after it); each but the last ends with PlaybackContinuing; the
+// last ends with PlaybackFinished, "failed" if it could not be played. A
+// media that cannot be played at all (a recording not stored, an unknown
+// scheme) gets no final event: the next one starts, and a playback whose
+// last media is one never finishes.
 func (s *Sim) startPlaybackLocked(q *request, p *playback) response {
 	if p.id == "" {
 		p.id = q.str("playbackId")
@@ -70,36 +92,61 @@ func (s *Sim) startPlaybackLocked(q *request, p *playback) response {
 	if p.id == "" {
 		p.id = newUUID()
 	}
-	media := q.list("media")
-	p.media = media[0]
-	if len(media) > 1 {
-		p.next = media[1]
-	}
+	p.list = q.list("media")
+	p.index = -1
+	p.showLocked(0)
 	p.state = playQueued
 	s.playbacks[p.id] = p
 	resp := response{status: http.StatusCreated, body: p.snapshot(), location: "/ari/playbacks/" + p.id}
-
-	exists, endless, delay := true, false, time.Duration(0)
-	for _, m := range media {
-		e, forever, d := s.mediaLocked(m)
-		exists, endless, delay = exists && e, endless || forever, delay+d
-	}
-	p.state = playPlaying
-	p.endless = endless
-	s.emitLocked(&ari.PlaybackStarted{EventBase: base(ari.EventPlaybackStarted), Playback: p.snapshot()}, s.playbackAppsLocked(p))
-	if endless {
-		return resp
-	}
-	final := playDone
-	if !exists {
-		delay, final = 0, playFailed
-	}
-	s.afterLocked(delay, func() {
-		if s.playbacks[p.id] == p && p.state == playPlaying {
-			s.finishPlaybackLocked(p, final)
-		}
-	})
+	s.playNextLocked(p)
 	return resp
+}
+
+// showLocked makes media i the one the playback shows.
+func (p *playback) showLocked(i int) {
+	p.media, p.next = p.list[i], ""
+	if i+1 < len(p.list) {
+		p.next = p.list[i+1]
+	}
+}
+
+// playNextLocked starts the playback's next media.
+func (s *Sim) playNextLocked(p *playback) {
+	for {
+		p.index++
+		p.showLocked(p.index)
+		p.state = playPlaying
+		s.emitLocked(&ari.PlaybackStarted{EventBase: base(ari.EventPlaybackStarted), Playback: p.snapshot()}, s.playbackAppsLocked(p))
+		how, d := s.mediaLocked(p.media)
+		last := p.index == len(p.list)-1
+		switch how {
+		case mediaSkipped:
+			if last {
+				p.endless = true
+				return
+			}
+			continue
+		case mediaForever:
+			return
+		}
+		index := p.index
+		s.afterLocked(d, func() {
+			if s.playbacks[p.id] != p || p.state != playPlaying || p.index != index {
+				return
+			}
+			switch {
+			case !last:
+				p.state = playContinuing
+				s.emitLocked(&ari.PlaybackContinuing{EventBase: base(ari.EventPlaybackContinuing), Playback: p.snapshot()}, s.playbackAppsLocked(p))
+				s.playNextLocked(p)
+			case how == mediaFails:
+				s.finishPlaybackLocked(p, playFailed)
+			default:
+				s.finishPlaybackLocked(p, playDone)
+			}
+		})
+		return
+	}
 }
 
 func (s *Sim) finishPlaybackLocked(p *playback, state string) {

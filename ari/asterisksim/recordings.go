@@ -543,3 +543,15 @@ func wavFile(segs []segment) []byte {
 	}
 	return b.Bytes()
 }
+
+// LiveRecordings lists the live recordings, in the order they were asked
+// for.
+func (s *Sim) LiveRecordings() []ari.LiveRecording {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []ari.LiveRecording
+	for _, r := range byOrder(s.recordings, func(r *recording) int { return r.order }) {
+		out = append(out, r.snapshot())
+	}
+	return out
+}

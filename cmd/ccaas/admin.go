@@ -28,11 +28,17 @@ const adminUsage = `usage:
                    12 or more for an admin, not one of the most common passwords)
   ccaas queue add  --domain D --name N --did NUMBER [--did …] [--member USER[:SKILL] …] [--ring S]
                    [--priority P] [--strategy longest_idle|round_robin|fewest_calls] [--moh CLASS]
-                   [--max-wait S --overflow hangup|queue|extension --overflow-target QUEUE-NAME|EXTENSION]
+                   [--max-wait S --overflow hangup|queue|extension|voicemail --overflow-target QUEUE-NAME|EXTENSION]
                    [--announce S] [--wrapup-code CODE …] [--require-code] [--record never|always|demand]
+                   [waiting rules, as for queue set]
+  ccaas queue set  --domain D --name N   (changes only the waiting rules given:)
+                   [--hours "mon-fri 08:00-12:00 13:00-18:00; sat 09:00-13:00"] [--hours-exceptions "2026-12-25 closed"]
+                   [--closed hangup|voicemail|queue|extension --closed-target QUEUE-NAME|EXTENSION]
+                   [--announce-estimate on|off] [--callback-after S] [--callback-above S] [--callback-attempts N]
+                   [--callback-retry S] [--voicemail-key on|off] [--voicemail-max S]
   ccaas reason add --domain D --reason R
   ccaas tenant set --domain D [--notify on|off] [--agent-calls-not-ready on|off] [--end-wrapup-early on|off]
-                   [--record-other never|always|demand] [--trunk ENDPOINT] [--caller-id ID]
+                   [--record-other never|always|demand] [--trunk ENDPOINT] [--caller-id ID] [--time-zone ZONE]
                    [--retention-days N] [--did NUMBER …] [--remove-did NUMBER …]   (assign the numbers customers dial to the tenant,
                    or take them away; a queue rings only numbers of its tenant)
   ccaas variable add --domain D --key "Shown name" --variable CHANNEL_VARIABLE   (at most 10 per tenant)
@@ -63,14 +69,14 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 func runAdmin(ctx context.Context, object string, args []string, db string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "add" && !(object == "tenant" && args[0] == "set") && !(object == "webhook" && (args[0] == "list" || args[0] == "remove"))) {
+	settable := object == "tenant" || object == "queue"
+	listable := object == "webhook"
+	if len(args) == 0 || (args[0] != "add" && !(settable && args[0] == "set") && !(listable && (args[0] == "list" || args[0] == "remove"))) {
 		fmt.Fprint(stderr, adminUsage)
 		return fmt.Errorf("%s: want \"%s add\"", object, object)
 	}
 	switch args[0] {
-	case "set":
-		object = "tenant set"
-	case "list", "remove":
+	case "set", "list", "remove":
 		object += " " + args[0]
 	}
 	fs := flag.NewFlagSet("ccaas "+object+" "+args[0], flag.ContinueOnError)
@@ -117,6 +123,7 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 		fs.Var(&codes, "wrapup-code", "a wrapup code agents pick for a call, e.g. Sale (repeatable, in order, at most 50)")
 		fs.BoolVar(&q.CodeRequired, "require-code", false, "agents stay in wrapup until they give a wrapup code")
 		fs.StringVar(&q.Record, "record", ccaas.RecordNever, "record its calls: never, always (from the answer) or demand (when the agent starts it)")
+		waiting := addWaitingFlags(fs)
 		cmd = func(ctx context.Context, d *sqlite.DB, t ccaas.Tenant) (string, error) {
 			if err := validate.Strategy(strategy); err != nil {
 				return "", flagErr("--strategy", err)
@@ -128,7 +135,16 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 			if err := wrapupCodes(&q, codes); err != nil {
 				return "", err
 			}
+			if err := waiting.apply(ctx, d, t, 0, &q.WaitingRules, true); err != nil {
+				return "", err
+			}
 			return addQueue(ctx, d, t, q, dids, members, overflowTarget)
+		}
+	case "queue set":
+		name := fs.String("name", "", "the queue's name")
+		waiting := addWaitingFlags(fs)
+		cmd = func(ctx context.Context, d *sqlite.DB, t ccaas.Tenant) (string, error) {
+			return setQueue(ctx, d, t, *name, waiting)
 		}
 	case "tenant set":
 		notify := fs.String("notify", "", "on or off: agents' pages show the incoming-call notification")
@@ -140,6 +156,7 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 		screenPopOn := fs.String("screen-pop-on", "", "answer or offer: when the screen pop opens")
 		recordOther := fs.String("record-other", "", "never, always or demand: recording of calls through no queue (outbound, between agents)")
 		retention := fs.Int("retention-days", 0, "keep recordings (voicemails) this many days, 1 to 3650 (0: as it is)")
+		zone := fs.String("time-zone", "", "the IANA zone of the queues' opening hours, e.g. Europe/Berlin (\"\": as it is; \"server\": the server's)")
 		var addDIDs, removeDIDs listFlag
 		fs.Var(&addDIDs, "did", "assign a number (DID) to the tenant (repeatable)")
 		fs.Var(&removeDIDs, "remove-did", "take a number away from the tenant and its queues (repeatable)")
@@ -218,12 +235,22 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 				}
 				s.RecordingRetentionDays = *retention
 			}
+			switch *zone {
+			case "":
+			case "server":
+				s.TimeZone = ""
+			default:
+				if err := validate.TimeZone(*zone); err != nil {
+					return "", flagErr("--time-zone", err)
+				}
+				s.TimeZone = *zone
+			}
 			after, err := d.TenantConfig(ctx, t.ID)
 			if err != nil {
 				return "", err
 			}
-			msg := fmt.Sprintf("settings of %s: notify %v, agent calls reach Not Ready %v, end wrapup early %v, trunk %q, caller id %q, recordings kept %d days, numbers %s, screen pop %q on %s",
-				t.Domain, s.NotifyIncoming, s.AgentCallsNotReady, s.EndWrapupEarly, s.Trunk, s.CallerID, s.RecordingRetentionDays, strings.Join(after.DIDs, " "), s.ScreenPopURL, s.ScreenPopOn)
+			msg := fmt.Sprintf("settings of %s: notify %v, agent calls reach Not Ready %v, end wrapup early %v, trunk %q, caller id %q, recordings kept %d days, time zone %q, numbers %s, screen pop %q on %s",
+				t.Domain, s.NotifyIncoming, s.AgentCallsNotReady, s.EndWrapupEarly, s.Trunk, s.CallerID, s.RecordingRetentionDays, s.TimeZone, strings.Join(after.DIDs, " "), s.ScreenPopURL, s.ScreenPopOn)
 			if len(queues) > 0 {
 				msg += fmt.Sprintf(" (queue %s no longer rings %s)", strings.Join(queues, ", "), strings.Join(removeDIDs, ", "))
 			}
@@ -393,7 +420,7 @@ func addQueue(ctx context.Context, d *sqlite.DB, t ccaas.Tenant, q ccaas.Queue, 
 		errs = append(errs, errors.New("--overflow: set --max-wait too, the call overflows after it"))
 	}
 	switch q.Overflow {
-	case ccaas.OverflowHangup:
+	case ccaas.OverflowHangup, ccaas.OverflowVoicemail:
 	case ccaas.OverflowExtension:
 		if err := validate.Extension(overflowTarget); err != nil {
 			errs = append(errs, errors.New("--overflow-target: the agent's extension"))
@@ -406,7 +433,7 @@ func addQueue(ctx context.Context, d *sqlite.DB, t ccaas.Tenant, q ccaas.Queue, 
 		}
 		q.OverflowTarget = strconv.FormatInt(int64(target.ID), 10)
 	default:
-		errs = append(errs, errors.New("--overflow: hangup, queue or extension"))
+		errs = append(errs, errors.New("--overflow: hangup, queue, extension or voicemail"))
 	}
 	for _, m := range members {
 		user, skillText, hasSkill := strings.Cut(m, ":")

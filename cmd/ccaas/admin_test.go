@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/sqlite"
 )
 
@@ -46,6 +47,16 @@ func TestAdminCommands(t *testing.T) {
 		{name: "unknown overflow queue", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Q", "--did", "1", "--max-wait", "9", "--overflow", "queue", "--overflow-target", "Nope"}, wantErr: "no such queue"},
 		{name: "unknown member", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Q2", "--did", "2", "--member", "ghost"}, wantErr: "no such agent"},
 		{name: "bad strategy", args: []string{"queue", "add", "--domain", "acme.example", "--name", "Q3", "--did", "3", "--strategy", "random"}, wantErr: "strategy"},
+		{name: "opening hours", args: []string{"queue", "set", "--domain", "acme.example", "--name", "Support", "--hours", "mon-fri 08:00-12:00 13:00-18:00; sat 09:00-13:00",
+			"--hours-exceptions", "2026-12-25 closed", "--closed", "queue", "--closed-target", "Sales", "--announce-estimate", "on", "--callback-above", "300", "--voicemail-key", "on"}},
+		{name: "hours that do not parse", args: []string{"queue", "set", "--domain", "acme.example", "--name", "Support", "--hours", "mon-fri 08:00-12:00; someday 25:00"}, wantErr: `--hours: opening hours: weekly schedule, line 2 ("someday 25:00")`},
+		{name: "closed to an injected extension", args: []string{"queue", "set", "--domain", "acme.example", "--name", "Support", "--closed", "extension", "--closed-target", "1;Dial(Local/x)"}, wantErr: "--closed-target: the agent's extension"},
+		{name: "closed into itself", args: []string{"queue", "set", "--domain", "acme.example", "--name", "Support", "--closed", "queue", "--closed-target", "Support"}, wantErr: "itself"},
+		{name: "set a queue of nobody", args: []string{"queue", "set", "--domain", "acme.example", "--name", "Ghost", "--voicemail-key", "on"}, wantErr: "no such queue"},
+		{name: "too many attempts", args: []string{"queue", "set", "--domain", "acme.example", "--name", "Support", "--callback-attempts", "11"}, wantErr: "--callback-attempts: 1 to 10"},
+		{name: "bad estimate switch", args: []string{"queue", "set", "--domain", "acme.example", "--name", "Support", "--announce-estimate", "yes"}, wantErr: "on or off"},
+		{name: "time zone", args: []string{"tenant", "set", "--domain", "acme.example", "--time-zone", "Europe/Berlin"}},
+		{name: "time zone a path", args: []string{"tenant", "set", "--domain", "acme.example", "--time-zone", "../../etc/passwd"}, wantErr: "--time-zone"},
 		{name: "reason", args: []string{"reason", "add", "--domain", "acme.example", "--reason", "coaching"}},
 		{name: "bad reason", args: []string{"reason", "add", "--domain", "acme.example", "--reason", "Coffee Break!"}, wantErr: "--reason"},
 		{name: "operator", args: []string{"operator", "add", "--username", "root"}, stdin: "operator-password\n"},
@@ -98,13 +109,22 @@ func TestAdminCommands(t *testing.T) {
 	if support.Priority != 5 || support.MaxWaitSeconds != 120 || support.Overflow != "queue" || support.OverflowTarget != "1" || support.AnnounceSeconds != 30 || len(support.DIDs) != 2 {
 		t.Fatalf("support = %+v", support)
 	}
+	// queue set changed only the rules it was given; the refused ones changed nothing
+	if want := (ccaas.WaitingRules{Hours: "mon-fri 08:00-12:00 13:00-18:00\nsat 09:00-13:00", HoursExceptions: "2026-12-25 closed", ClosedAction: "queue", ClosedTarget: "1",
+		AnnounceEstimate: true, CallbackAboveSeconds: 300, CallbackAttempts: 3, CallbackRetrySeconds: 300, VoicemailKey: true, VoicemailMaxSeconds: 120}); support.WaitingRules != want {
+		t.Fatalf("support's waiting rules = %+v\nwant %+v", support.WaitingRules, want)
+	}
+	if sales.ClosedAction != "hangup" || sales.CallbackAttempts != 3 || sales.VoicemailMaxSeconds != 120 {
+		t.Fatalf("sales' waiting rules = %+v", sales.WaitingRules)
+	}
 	if !slices.Equal(cfg.DIDs, []string{"+4930555", "1", "2", "3", "5550100", "5550101"}) {
 		t.Fatalf("numbers = %v", cfg.DIDs)
 	}
 	if got := cfg.Reasons[len(cfg.Reasons)-1]; got != "coaching" {
 		t.Fatalf("reasons = %v", cfg.Reasons)
 	}
-	if s := cfg.Settings; s.NotifyIncoming || !s.AgentCallsNotReady || !s.EndWrapupEarly || s.Trunk != "itsp-1" || s.CallerID != `"Acme" <5550000>` || s.RecordingRetentionDays != 90 {
+	if s := cfg.Settings; s.NotifyIncoming || !s.AgentCallsNotReady || !s.EndWrapupEarly || s.Trunk != "itsp-1" || s.CallerID != `"Acme" <5550000>` ||
+		s.RecordingRetentionDays != 90 || s.TimeZone != "Europe/Berlin" {
 		t.Fatalf("settings = %+v", s)
 	}
 	if len(cfg.Variables) != 1 || cfg.Variables[0].Key != "Customer <b>name</b>" {

@@ -142,12 +142,19 @@ func seedDemo(ctx context.Context, path string) error {
 	if err := db.AssignDIDs(ctx, t.ID, demoDID); err != nil { // the operator's part
 		return err
 	}
+	// callers hear their estimated wait, are offered a callback when it is
+	// over two minutes, and may leave a message (2); every call is recorded
 	if _, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: t.ID, Name: "Support", RingSeconds: 20, MOHClass: "default", Record: ccaas.RecordAlways, DIDs: []string{demoDID}, Members: members,
-		WrapupCodes: demoCodes}); err != nil {
+		WrapupCodes: demoCodes,
+		WaitingRules: ccaas.WaitingRules{ClosedAction: ccaas.OverflowHangup, AnnounceEstimate: true, CallbackAboveSeconds: 120,
+			CallbackAttempts: ccaas.DefaultCallbackAttempts, CallbackRetrySeconds: ccaas.DefaultCallbackRetrySeconds,
+			VoicemailKey: true, VoicemailMaxSeconds: ccaas.DefaultVoicemailMaxSeconds}}); err != nil {
 		return err
 	}
 	// a second queue, without a number of its own: calls reach it by transfer
-	if _, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: t.ID, Name: demoBilling, RingSeconds: 20, MOHClass: "default", Members: members[1:]}); err != nil {
+	if _, err = db.CreateQueue(ctx, ccaas.Queue{TenantID: t.ID, Name: demoBilling, RingSeconds: 20, MOHClass: "default", Members: members[1:],
+		WaitingRules: ccaas.WaitingRules{ClosedAction: ccaas.OverflowHangup, CallbackAttempts: ccaas.DefaultCallbackAttempts,
+			CallbackRetrySeconds: ccaas.DefaultCallbackRetrySeconds, VoicemailMaxSeconds: ccaas.DefaultVoicemailMaxSeconds}}); err != nil {
 		return err
 	}
 	// the simulator's trunk endpoint takes outbound calls
@@ -219,18 +226,41 @@ type demoWorld struct {
 func randomCaller() string { return fmt.Sprintf("+4930%07d", rand.IntN(10_000_000)) }
 
 // PlaceCall implements cchttp.Demo.
-func (w *demoWorld) PlaceCall(did, from string) (string, error) {
+func (w *demoWorld) PlaceCall(did, from, keys string) (string, error) {
 	if did == "" {
 		did = demoDID
 	}
 	if from == "" {
 		from = randomCaller()
 	}
-	return w.sim.PlaceCall(asterisksim.CallSpec{From: from, Name: "Demo caller", DID: did, Vars: map[string]string{
+	ch, err := w.sim.PlaceCall(asterisksim.CallSpec{From: from, Name: "Demo caller", DID: did, Vars: map[string]string{
 		"CCAAS_FirstName": demoNames[rand.IntN(len(demoNames))],
 		"CCAAS_Account":   fmt.Sprintf("ACC-%06d", rand.IntN(1_000_000)),
 		"CCAAS_Note":      demoReasons[rand.IntN(len(demoReasons))],
 	}})
+	if err == nil && keys != "" {
+		go w.press(ch, keys)
+	}
+	return ch, err
+}
+
+// keyGap is the time between the keys a simulated caller presses: the
+// prompts they answer have played by then (the simulator's are short).
+const keyGap = 2 * time.Second
+
+// press has a simulated caller press keys, one every keyGap, while their
+// call lasts.
+func (w *demoWorld) press(ch, keys string) {
+	for _, k := range keys {
+		time.Sleep(keyGap)
+		if _, ok := w.sim.Channel(ch); !ok {
+			return
+		}
+		if err := w.sim.SendDTMF(ch, string(k)); err != nil {
+			w.log.Warn("demo caller could not press a key", "key", string(k), "err", err)
+			return
+		}
+	}
 }
 
 // HangupCustomer implements cchttp.Demo.
@@ -245,6 +275,19 @@ func (w *demoWorld) HangupCustomer(ctx context.Context, s *app.Session) error {
 	return w.sim.Hangup(ch)
 }
 
+// demoKeysNowAndThen is what a trickling caller presses: now and then they
+// ask for a callback (1, then 1 to confirm their number, where one is
+// offered) or leave a message (2, then # after a few seconds of talking).
+func demoKeysNowAndThen() string {
+	switch rand.IntN(10) {
+	case 0:
+		return "11"
+	case 1:
+		return "2" + "0000" + "#" // the zeros: a few seconds of message
+	}
+	return ""
+}
+
 // trickle places a simulated caller about every mean interval.
 func (w *demoWorld) trickle(ctx context.Context, mean time.Duration) {
 	for {
@@ -254,7 +297,7 @@ func (w *demoWorld) trickle(ctx context.Context, mean time.Duration) {
 			return
 		case <-time.After(wait):
 		}
-		ch, err := w.PlaceCall("", "")
+		ch, err := w.PlaceCall("", "", demoKeysNowAndThen())
 		if err != nil {
 			w.log.Warn("demo caller could not call", "err", err)
 			continue

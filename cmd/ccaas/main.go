@@ -47,7 +47,7 @@ func main() {
 }
 
 // adminCommands change the configuration in the database (admin.go).
-var adminCommands = []string{"tenant add", "tenant set", "agent add", "queue add", "reason add", "variable add", "webhook add", "webhook list", "webhook remove", "operator add"}
+var adminCommands = []string{"tenant add", "tenant set", "agent add", "queue add", "queue set", "reason add", "variable add", "webhook add", "webhook list", "webhook remove", "operator add"}
 
 var usage = `usage: ccaas <command> [flags]
 

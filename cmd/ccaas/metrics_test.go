@@ -55,6 +55,7 @@ func TestDemoMetrics(t *testing.T) {
 		qTalking  = `ccaas_queue_calls_talking{queue="Support",tenant="demo.local"}`
 		loggedIn  = `ccaas_agents_logged_in{tenant="demo.local"}`
 		ctiSocket = `ccaas_websocket_clients{kind="cti"}`
+		estimate  = `ccaas_queue_estimated_wait_seconds{queue="Support",tenant="demo.local"}`
 		answers   = `ccaas_ari_request_seconds_count{code="204",method="POST",route="/channels/{id}/answer"}`
 	)
 	is := func(what, key string, want float64) {
@@ -94,6 +95,11 @@ func TestDemoMetrics(t *testing.T) {
 		t.Fatalf("demo call: %d %s", code, body)
 	}
 	is("one caller, nobody Ready", waiting, 1)
+	// bob works in Support (Not Ready: he takes no calls): no estimate yet
+	if _, ok := func() (float64, bool) { _, m := scrape(t, base, ""); v, ok := m[estimate]; return v, ok }(); ok {
+		t.Fatalf("%s given while nobody takes Support's calls", estimate)
+	}
+	is("Support is open all week", `ccaas_queue_open{queue="Support",tenant="demo.local"}`, 1)
 	if n := metric(talking); n != 0 {
 		t.Fatalf("talking %v before anyone answered", n)
 	}
@@ -103,6 +109,9 @@ func TestDemoMetrics(t *testing.T) {
 	ws.send(`{"id":"2","cmd":"answer","call":"` + offer.sub("call")["id"].(string) + `"}`)
 	ws.next("connected", isCall("connected"))
 	is("answered: nobody waits", waiting, 0)
+	// bob talks: the next caller waits for his call, 3 minutes before any
+	// call of the queue ended (the estimate's prior)
+	is("bob busy: a caller would wait for his call", estimate, 180)
 	is("answered: one call talking", talking, 1)
 	is("answered: through Support", qTalking, 1)
 	is("bob talks", `ccaas_agents{state="talking",tenant="demo.local"}`, 1)

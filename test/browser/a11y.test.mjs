@@ -151,6 +151,33 @@ test('the team view with a call', async () => {
   }
 });
 
+test('the waiting room: a voicemail listed for the supervisor, offered and played', async () => {
+  const carol = await open();
+  const alice = await open();
+  try {
+    await login(carol, 'carol', 'carol-demo', 'demo.local');
+    await login(alice, 'alice', 'alice-demo', 'demo.local');
+    // a caller presses 2 and leaves a message (the demo's queue takes them)
+    const status = await carol.evaluate(async () => (await fetch('/api/demo/calls', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ from: '+4930700900', keys: '20#' }),
+    })).status);
+    assert.equal(status, 201);
+    await text(carol, '#team-voicemails tr:first-child td:nth-child(2)', /^\+4930700900/, 20_000);
+    await assertClean(carol, 'team view with the voicemails list');
+    await alice.click('#btn-ready'); // the voicemail is offered at once
+    await visible(alice, '#notification');
+    await text(alice, '#notif-title', 'Voicemail from');
+    await assertClean(alice, 'a voicemail offered');
+    await alice.click('#notif-answer');
+    await visible(alice, '#voicemail-block');
+    await assertClean(alice, 'a voicemail to play');
+    await alice.click('#btn-hangup');
+    await text(alice, '#call-state', /^Ended/);
+  } finally {
+    for (const p of [carol, alice]) await p.context().close();
+  }
+});
+
 // adminLogin signs in on an admin or operator login page.
 async function adminLogin(page, path, user, password, domain) {
   await page.goto(demo.base + path);

@@ -27,8 +27,8 @@ test('a caller beyond the limit of calls gets busy and the team view counts it',
     await login(carol, 'carol', 'carol-demo', 'demo.local');
     await carol.locator('#team-panel').waitFor({ state: 'visible', timeout: WAIT });
     const loggedIn = carol.console.length; // what the login page logs is not this test's
-    await text(carol, `${support} td:nth-child(10)`, '0');
-    assert.equal(await carol.locator(`${support} td:nth-child(10)`).getAttribute('class'), 'num refused');
+    await text(carol, `${support} td:nth-child(12)`, '0');
+    assert.equal(await carol.locator(`${support} td:nth-child(12)`).getAttribute('class'), 'num refused');
 
     const call = (from) => carol.evaluate(async (from) => (await fetch('/api/demo/calls', {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ did: '5550001', from }),
@@ -37,13 +37,13 @@ test('a caller beyond the limit of calls gets busy and the team view counts it',
     assert.equal(await call('+4930100'), 201);
     await text(carol, `${support} td:nth-child(2)`, '1'); // waiting
     assert.equal(await call('+4930101'), 201);
-    await text(carol, `${support} td:nth-child(10)`, '1');
-    const refused = carol.locator(`${support} td:nth-child(10)`);
+    await text(carol, `${support} td:nth-child(12)`, '1');
+    const refused = carol.locator(`${support} td:nth-child(12)`);
     assert.equal(await refused.getAttribute('class'), 'num alert refused');
     assert.match(await refused.getAttribute('title'), /1 callers got busy today: the contact center was at its limit of calls at once/);
-    assert.equal(await carol.locator('.team-queues-table th:nth-child(10)').textContent(), 'Refused');
+    assert.equal(await carol.locator('.team-queues-table th:nth-child(12)').textContent(), 'Refused');
     await text(carol, `${support} td:nth-child(2)`, '1'); // the first still waits
-    await text(carol, `${support} td:nth-child(7)`, '0'); // a refused caller is no offered call
+    await text(carol, `${support} td:nth-child(9)`, '0'); // a refused caller is no offered call
 
     const overflow = await carol.evaluate(() => {
       const t = document.querySelector('.team-queues-table');

@@ -38,7 +38,7 @@ test('the team view follows agents live; monitor, barge and state changes work f
     await carol.locator('#team-panel').waitFor({ state: 'visible', timeout: WAIT });
     await text(carol, `${row('alice')} .team-state`, 'Logged out');
     await text(carol, `${row('bob')} .team-state`, 'Logged out');
-    await text(carol, '#team-queues tr[data-queue="Support"] td:nth-child(1)', 'Support');
+    await text(carol, '#team-queues tr[data-queue="Support"] .queue-name', 'Support');
     const loaded = carol.requests.length;
 
     // Alice logs in and goes Ready: Carol's page follows without asking the server
@@ -46,7 +46,7 @@ test('the team view follows agents live; monitor, barge and state changes work f
     await text(carol, `${row('alice')} .team-state`, 'Not Ready');
     await alice.click('#btn-ready');
     await text(carol, `${row('alice')} .team-state`, 'Ready');
-    await text(carol, '#team-queues tr[data-queue="Support"] td:nth-child(4)', '1'); // Ready
+    await text(carol, '#team-queues tr[data-queue="Support"] td:nth-child(6)', '1'); // Ready
 
     // a customer calls; Alice answers
     const status = await alice.evaluate(async () => (await fetch('/api/demo/calls', {
@@ -79,9 +79,9 @@ test('the team view follows agents live; monitor, barge and state changes work f
     // Alice hangs up: wrapup, and the queue's figures of the day
     await alice.click('#btn-hangup');
     await text(carol, `${row('alice')} .team-state`, 'Wrapup');
-    await text(carol, '#team-queues tr[data-queue="Support"] td:nth-child(8)', '1'); // answered
-    await text(carol, '#team-queues tr[data-queue="Support"] td:nth-child(10)', '0'); // refused
-    await text(carol, '#team-queues tr[data-queue="Support"] td:nth-child(11)', '100%');
+    await text(carol, '#team-queues tr[data-queue="Support"] td:nth-child(10)', '1'); // answered
+    await text(carol, '#team-queues tr[data-queue="Support"] td:nth-child(12)', '0'); // refused
+    await text(carol, '#team-queues tr[data-queue="Support"] td:nth-child(13)', '100%');
 
     // Bob logs in; Carol makes him Ready, then logs him out
     bob = await open('bob', 'bob-demo');
@@ -139,14 +139,14 @@ test('a queue without members: the admin pages warn, and the supervisor sees its
     // Carol leads team Support, whose agents are not members of Orphans: she sees its caller wait
     carol = await open('carol', 'carol-demo');
     await carol.locator('#team-panel').waitFor({ state: 'visible', timeout: WAIT });
-    await text(carol, '#team-queues tr[data-queue="Support"] td:nth-child(1)', 'Support');
+    await text(carol, '#team-queues tr[data-queue="Support"] .queue-name', 'Support');
     assert.equal(await carol.locator('#team-queues tr[data-queue="Orphans"]').count(), 0);
     const status = await carol.evaluate(async () => (await fetch('/api/demo/calls', {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ did: '5550999', from: '+4930888' }),
     })).status);
     assert.equal(status, 201);
     await text(carol, '#team-queues tr[data-queue="Orphans"] td:nth-child(2)', '1'); // waiting
-    await text(carol, '#team-queues tr[data-queue="Orphans"] td:nth-child(4)', '0'); // nobody Ready
+    await text(carol, '#team-queues tr[data-queue="Orphans"] td:nth-child(6)', '0'); // nobody Ready
     for (const p of [admin, carol]) assert.deepEqual(p.errors, []);
   } finally {
     await context.close();
