@@ -109,6 +109,31 @@ type AgentStateData struct {
 	Call    ccaas.CallID `json:"call,omitempty"`    // the call it belongs to (an offer, a call, its wrapup)
 }
 
+// CallbackData is the data of callback.queued and callback.ended: the
+// callback as it stands.
+type CallbackData struct {
+	Callback  ccaas.CallbackID `json:"callback"`
+	Call      ccaas.CallID     `json:"call"` // the call on which the caller asked
+	Queue     Queue            `json:"queue"`
+	Caller    Caller           `json:"caller"` // the number dialled back
+	Requested time.Time        `json:"requested"`
+	State     string           `json:"state"`    // waiting, reached, failed, cancelled
+	Attempts  int              `json:"attempts"` // dials so far
+	Retry     *time.Time       `json:"retry"`    // callback.ended of a failed attempt: when it is dialled again
+}
+
+// VoicemailData is the data of voicemail.left and voicemail.closed.
+type VoicemailData struct {
+	Voicemail ccaas.VoicemailID `json:"voicemail"`
+	Call      ccaas.CallID      `json:"call"` // the call on which it was left
+	Queue     Queue             `json:"queue"`
+	Caller    Caller            `json:"caller"`
+	Left      time.Time         `json:"left"`
+	Seconds   int               `json:"seconds"`
+	State     string            `json:"state"` // new, closed, called_back, expired
+	Agent     *Agent            `json:"agent"` // who closed or called it back; null if nobody did
+}
+
 // TestData is the data of a test event.
 type TestData struct {
 	Message string `json:"message"`
@@ -147,11 +172,42 @@ func Of(ev event.Event, names Names) (Happening, bool) {
 		return Happening{Type: AgentStateChanged, Key: "agent:" + strconv.FormatInt(int64(e.Agent), 10), At: e.At, Data: AgentStateData{
 			Agent: Agent{ID: e.Agent, Username: e.Username}, From: e.From.String(), To: e.To.String(),
 			Reason: e.Reason, Pending: e.Pending, By: e.By, Call: e.Call}}, true
+	case event.CallbackQueued:
+		return callbackHappening(CallbackQueued, e.At, e.Callback, time.Time{}), true
+	case event.CallbackEnded:
+		return callbackHappening(CallbackEnded, e.At, e.Callback, e.Retry), true
+	case event.VoicemailLeft:
+		return voicemailHappening(VoicemailLeft, e.At, e.Voicemail, names), true
+	case event.VoicemailClosed:
+		return voicemailHappening(VoicemailClosed, e.At, e.Voicemail, names), true
 	}
 	return Happening{}, false
 }
 
 func callKey(id ccaas.CallID) string { return "call:" + string(id) }
+
+// callbackHappening: a callback's events are in order per callback.
+func callbackHappening(typ string, at time.Time, cb ccaas.Callback, retry time.Time) Happening {
+	d := CallbackData{Callback: cb.ID, Call: cb.Call, Queue: Queue{ID: cb.Queue, Name: cb.QueueName},
+		Caller: Caller{Number: cb.Number, Name: cb.Name}, Requested: cb.Requested.UTC(), State: cb.State, Attempts: cb.Attempts}
+	if typ == CallbackEnded && cb.State == ccaas.CallbackWaiting {
+		d.Retry = when(retry)
+	}
+	return Happening{Type: typ, Key: "callback:" + string(cb.ID), At: at, Data: d}
+}
+
+// voicemailHappening: a voicemail's events are in order per voicemail.
+func voicemailHappening(typ string, at time.Time, vm ccaas.Voicemail, names Names) Happening {
+	d := VoicemailData{Voicemail: vm.ID, Call: vm.Call, Queue: Queue{ID: vm.Queue, Name: vm.QueueName},
+		Caller: Caller{Number: vm.Number, Name: vm.Name}, Left: vm.Left.UTC(), Seconds: vm.Seconds, State: vm.State}
+	if vm.Agent != 0 {
+		d.Agent = &Agent{ID: vm.Agent}
+		if names != nil {
+			d.Agent.Username = names(vm.Agent)
+		}
+	}
+	return Happening{Type: typ, Key: "voicemail:" + string(vm.ID), At: at, Data: d}
+}
 
 // Record is a call record as call.ended reports it.
 func Record(r ccaas.CallRecord, names Names) CallRecord {

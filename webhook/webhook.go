@@ -27,19 +27,28 @@ const (
 	CallAnswered      = "call.answered"       // an agent is connected to the call (each agent who joins)
 	CallEnded         = "call.ended"          // the call is over for everyone: its record
 	AgentStateChanged = "agent.state_changed" // an agent's state changed
+	CallbackQueued    = "callback.queued"     // a callback waits in its queue: requested, or again after an attempt
+	CallbackEnded     = "callback.ended"      // a callback is done, or an attempt failed and it waits for a retry
+	VoicemailLeft     = "voicemail.left"      // a caller's message waits in its queue
+	VoicemailClosed   = "voicemail.closed"    // an agent closed a voicemail, or the retention deleted it
 	Test              = "test"                // sent from the admin page
 )
 
 // Types are the event types an admin may choose, in the order the admin
 // page lists them; Labels names them there.
 var (
-	Types  = []string{CallQueued, CallOffered, CallAnswered, CallEnded, AgentStateChanged}
+	Types = []string{CallQueued, CallOffered, CallAnswered, CallEnded, AgentStateChanged,
+		CallbackQueued, CallbackEnded, VoicemailLeft, VoicemailClosed}
 	Labels = map[string]string{
 		CallQueued:        "Call queued",
 		CallOffered:       "Call offered to an agent",
 		CallAnswered:      "Call answered",
 		CallEnded:         "Call ended, with its record",
 		AgentStateChanged: "Agent state changed",
+		CallbackQueued:    "Callback waiting in its queue",
+		CallbackEnded:     "Callback done, or waiting for a retry",
+		VoicemailLeft:     "Voicemail left",
+		VoicemailClosed:   "Voicemail closed",
 		Test:              "Test event",
 	}
 )

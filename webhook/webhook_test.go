@@ -173,6 +173,14 @@ func TestCheckSecret(t *testing.T) {
 // events share one, so they are delivered in order) and its JSON.
 func TestOf(t *testing.T) {
 	at := time.Date(2026, 11, 24, 13, 5, 6, 500e6, time.UTC)
+	callback := func(state string, attempts int) ccaas.Callback {
+		return ccaas.Callback{ID: "cb1-a", Tenant: 1, Queue: 1, QueueName: "Support", Call: "c1-a", Number: "+4930123", Name: "Jane <b>",
+			Requested: at.Add(-time.Minute), State: state, Attempts: attempts}
+	}
+	voicemail := func(state string, agent ccaas.AgentID) ccaas.Voicemail {
+		return ccaas.Voicemail{ID: "vm1-a", Tenant: 1, Queue: 1, QueueName: "Support", Call: "c1-a", Number: "+4930123",
+			Left: at.Add(-time.Minute), Seconds: 14, State: state, Agent: agent}
+	}
 	names := func(id ccaas.AgentID) string { return map[ccaas.AgentID]string{12: "alice", 13: "bob"}[id] }
 	alice := event.Agent{ID: 12, Username: "alice", Part: ccaas.PartAnswer, ByQueue: true}
 	for _, tc := range []struct {
@@ -208,6 +216,23 @@ func TestOf(t *testing.T) {
 		{ev: event.AgentChanged{Agent: 13, Username: "bob", Transition: wrapup.Transition{From: wrapup.Ready, To: wrapup.NotReady, Reason: "break", At: at}},
 			typ: "agent.state_changed", key: "agent:13",
 			wantJSON: `{"agent":{"id":13,"username":"bob"},"from":"ready","to":"not_ready","reason":"break"}`},
+		{ev: event.CallbackQueued{At: at, Callback: callback(ccaas.CallbackWaiting, 0)}, typ: "callback.queued", key: "callback:cb1-a",
+			wantJSON: `{"callback":"cb1-a","call":"c1-a","queue":{"id":1,"name":"Support"},"caller":{"number":"+4930123","name":"Jane <b>"},` +
+				`"requested":"2026-11-24T13:04:06.5Z","state":"waiting","attempts":0,"retry":null}`},
+		// an attempt that failed: dialled again at Retry
+		{ev: event.CallbackEnded{At: at, Callback: callback(ccaas.CallbackWaiting, 1), Retry: at.Add(5 * time.Minute)}, typ: "callback.ended", key: "callback:cb1-a",
+			wantJSON: `{"callback":"cb1-a","call":"c1-a","queue":{"id":1,"name":"Support"},"caller":{"number":"+4930123","name":"Jane <b>"},` +
+				`"requested":"2026-11-24T13:04:06.5Z","state":"waiting","attempts":1,"retry":"2026-11-24T13:10:06.5Z"}`},
+		{ev: event.CallbackEnded{At: at, Callback: callback(ccaas.CallbackReached, 2)}, typ: "callback.ended", key: "callback:cb1-a",
+			wantJSON: `{"callback":"cb1-a","call":"c1-a","queue":{"id":1,"name":"Support"},"caller":{"number":"+4930123","name":"Jane <b>"},` +
+				`"requested":"2026-11-24T13:04:06.5Z","state":"reached","attempts":2,"retry":null}`},
+		{ev: event.VoicemailLeft{At: at, Voicemail: voicemail(ccaas.VoicemailNew, 0)}, typ: "voicemail.left", key: "voicemail:vm1-a",
+			wantJSON: `{"voicemail":"vm1-a","call":"c1-a","queue":{"id":1,"name":"Support"},"caller":{"number":"+4930123","name":""},` +
+				`"left":"2026-11-24T13:04:06.5Z","seconds":14,"state":"new","agent":null}`},
+		{ev: event.VoicemailClosed{At: at, Voicemail: voicemail(ccaas.VoicemailCalledBack, 13)}, typ: "voicemail.closed", key: "voicemail:vm1-a",
+			wantJSON: `{"voicemail":"vm1-a","call":"c1-a","queue":{"id":1,"name":"Support"},"caller":{"number":"+4930123","name":""},` +
+				`"left":"2026-11-24T13:04:06.5Z","seconds":14,"state":"called_back","agent":{"id":13,"username":"bob"}}`},
+		{ev: event.VoicemailFailed{At: at, Call: "c1-a", Queue: 1, Cause: "disk"}, notAnEvent: true},
 		{ev: event.CallHeld{At: at, Call: "c1-a"}, notAnEvent: true},
 		{ev: event.LineChanged{At: at, Agent: 12, State: "up"}, notAnEvent: true},
 	} {
