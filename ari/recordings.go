@@ -167,6 +167,10 @@ func (c *Client) StoredRecordingFile(ctx context.Context, name string) (*Recordi
 		return nil, fmt.Errorf("ari GET %s: %w", p, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
+	if resp.ContentLength > MaxRecordingBytes { // said before it is read: refused without reading it
+		c.observed(r, resp.StatusCode, start)
+		return nil, fmt.Errorf("ari GET %s: %w: a file of %d bytes, over %d", p, ErrBadResponse, resp.ContentLength, MaxRecordingBytes)
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxRecordingBytes+1))
 	c.observed(r, resp.StatusCode, start)
 	if err != nil {
