@@ -192,16 +192,3 @@ func (d *DB) Voicemails(ctx context.Context, tenant ccaas.TenantID, from, to tim
 
 const reportVoicemailsQuery = `SELECT ` + voicemailColumns + ` FROM voicemails
 	WHERE tenant_id = :tenant AND left_at >= :from AND left_at < :to ORDER BY left_at, id`
-
-// selectAs runs a query of rows R and converts each to a T.
-func selectAs[R, T any](ctx context.Context, d *DB, what string, conv func(R) T, query string, args ...any) ([]T, error) {
-	var rows []R
-	if err := d.db.SelectContext(ctx, &rows, query, args...); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	out := make([]T, len(rows))
-	for i, r := range rows {
-		out[i] = conv(r)
-	}
-	return out, nil
-}
