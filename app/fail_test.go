@@ -489,17 +489,8 @@ func TestARIFailureAgentSide(t *testing.T) {
 				cust := w.place(t, "100")
 				offer := offerIn(t, k)
 				w.onMusic(t, cust)
-				w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 				// never into a bridge whose creation failed (a late one is swept)
-				endedWith(t, k, "failed")
-				k.state(t, "ready")
-				w.onMusic(t, cust)
-				if m := offerIn(t, k); m.Call.ID != offer.Call.ID {
-					t.Fatalf("offered %s, want the same call %s", m.Call.ID, offer.Call.ID)
-				}
-				w.answerAndTalk(t, s, k, offer, cust)
-				w.sim.Hangup(cust)
-				endedWith(t, k, "caller_hangup")
+				w.answerFailsThenConnects(t, s, k, offer, cust)
 			},
 		},
 		{
@@ -637,6 +628,24 @@ func TestARIFailureAgentSide(t *testing.T) {
 	})
 }
 
+// answerFailsThenConnects: the agent's Answer of offer fails (the fault is
+// armed): their call ends "failed", they are Ready again, and the customer,
+// back on music, is offered the same call, which connects this time; then
+// the customer hangs up.
+func (w *world) answerFailsThenConnects(t *testing.T, s *app.Session, k *sink, offer cti.Message, cust string) {
+	t.Helper()
+	w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+	endedWith(t, k, "failed")
+	k.state(t, "ready")
+	w.onMusic(t, cust)
+	if m := offerIn(t, k); m.Call.ID != offer.Call.ID {
+		t.Fatalf("offered %s, want the same call %s", m.Call.ID, offer.Call.ID)
+	}
+	w.answerAndTalk(t, s, k, offer, cust)
+	w.sim.Hangup(cust)
+	endedWith(t, k, "caller_hangup")
+}
+
 // answerFails: the agent's call ends "failed" and they are Ready again; the
 // customer waits with music at the head of the queue (before a caller who
 // came later) and is offered again.
@@ -649,16 +658,7 @@ func answerFails(t *testing.T, w *world, arm func() *asterisksim.Injected) {
 	later := w.place(t, "101")
 	w.onMusic(t, later)
 	arm()
-	w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-	endedWith(t, k, "failed")
-	k.state(t, "ready")
-	w.onMusic(t, cust)
-	if m := offerIn(t, k); m.Call.ID != offer.Call.ID {
-		t.Fatalf("offered %s, want the same call %s", m.Call.ID, offer.Call.ID)
-	}
-	w.answerAndTalk(t, s, k, offer, cust)
-	w.sim.Hangup(cust)
-	endedWith(t, k, "caller_hangup")
+	w.answerFailsThenConnects(t, s, k, offer, cust)
 	w.sim.Hangup(later)
 	w.hungUp(t, later)
 }
