@@ -1156,19 +1156,7 @@ func TestReloadStartsNewTenant(t *testing.T) {
 		if err := w.app.Reload(ctx, ten.ID); err != nil {
 			t.Fatal(err)
 		}
-		s, err := w.app.Login(ctx, "new.example", "carol", "carol-pw")
-		if err != nil {
-			t.Fatal(err)
-		}
-		k := newSink()
-		if err := w.app.Attach(ctx, s, k); err != nil {
-			t.Fatal(err)
-		}
-		if snap := k.next(t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot }); snap.Line.State != "up" {
-			k.next(t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
-		}
-		w.app.Command(s, cti.Command{Cmd: cti.CmdReady})
-		k.state(t, "ready")
+		_, k := loginReady(t, w.app, "new.example", "carol", "carol-pw")
 		w.sim.PlaceCall(asterisksim.CallSpec{From: "1", DID: "5559000"})
 		k.next(t, "offer in the new tenant", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 	})
@@ -1374,37 +1362,14 @@ func TestHungDiskDoesNotHoldCalls(t *testing.T) {
 func TestAppRestartKeepsWaitingCallers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
-		quiet := slog.New(slog.DiscardHandler)
-		sim := asterisksim.New(asterisksim.Config{AutoAnswerPushed: true, Logger: quiet})
-		srv := memnet.NewServer("asterisk.test:8088", sim)
-		defer srv.Close()
-		defer sim.Close()
-		db := openDB(t, "restart.db")
-		defer db.Close()
-		ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
-		alice, _ := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: passwordHash("alice")})
-		db.AssignDIDs(ctx, ten.ID, testDID)
-		db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID}, Members: []ccaas.Member{member(alice, 1)}})
+		sim, srv := servedSim(t, asterisksim.Config{AutoAnswerPushed: true})
+		db, _ := restartStore(t, ccaas.Queue{})
 
 		// start runs one process of the app (its own connections) until stop is called
 		start := func() (*app.App, func()) { return runApp(t, ctx, srv, db) }
-		loginReady := func(a *app.App) (*app.Session, *sink) {
-			s, err := a.Login(ctx, testDomain, "alice", "alice-pw")
-			if err != nil {
-				t.Fatal(err)
-			}
-			k := newSink()
-			a.Attach(ctx, s, k)
-			if snap := k.next(t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot }); snap.Line.State != "up" {
-				k.next(t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
-			}
-			a.Command(s, cti.Command{Cmd: cti.CmdReady})
-			k.state(t, "ready")
-			return s, k
-		}
 
 		first, stopFirst := start()
-		s, k := loginReady(first)
+		s, k := loginReady(t, first, testDomain, "alice", "alice-pw")
 		talking, _ := sim.PlaceCall(asterisksim.CallSpec{From: "100", DID: testDID})
 		offer := k.next(t, "offer", func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 		first.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
@@ -1435,7 +1400,7 @@ func TestAppRestartKeepsWaitingCallers(t *testing.T) {
 			return true
 		})
 		// alice logs in again: the callers come in their original order
-		s2, k2 := loginReady(second)
+		s2, k2 := loginReady(t, second, testDomain, "alice", "alice-pw")
 		for _, want := range []string{"100", "200", "300"} {
 			m := k2.next(t, "offer "+want, func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 			if m.Call.Caller.Number != want {
@@ -1456,17 +1421,8 @@ func TestAppRestartKeepsWaitingCallers(t *testing.T) {
 func TestAppRestartAdoptsCallersInOrder(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
-		quiet := slog.New(slog.DiscardHandler)
-		sim := asterisksim.New(asterisksim.Config{AutoAnswerPushed: true, Logger: quiet, ListNewestFirst: true})
-		srv := memnet.NewServer("asterisk.test:8088", sim)
-		defer srv.Close()
-		defer sim.Close()
-		db := openDB(t, "restart.db")
-		defer db.Close()
-		ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
-		alice, _ := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: passwordHash("alice")})
-		db.AssignDIDs(ctx, ten.ID, testDID)
-		db.CreateQueue(ctx, ccaas.Queue{TenantID: ten.ID, Name: "Support", RingSeconds: 30, DIDs: []string{testDID}, Members: []ccaas.Member{member(alice, 1)}})
+		sim, srv := servedSim(t, asterisksim.Config{AutoAnswerPushed: true, ListNewestFirst: true})
+		db, _ := restartStore(t, ccaas.Queue{})
 		start := func() (*app.App, func()) { return runApp(t, ctx, srv, db) }
 
 		_, stopFirst := start()
@@ -1481,17 +1437,7 @@ func TestAppRestartAdoptsCallersInOrder(t *testing.T) {
 		sim.Inject(asterisksim.Fault{Method: "GET", Path: "/channels", Delay: 2 * time.Second})
 		second, stopSecond := start()
 		defer stopSecond()
-		s, err := second.Login(ctx, testDomain, "alice", "alice-pw")
-		if err != nil {
-			t.Fatal(err)
-		}
-		k := newSink()
-		second.Attach(ctx, s, k)
-		if snap := k.next(t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot }); snap.Line.State != "up" {
-			k.next(t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
-		}
-		second.Command(s, cti.Command{Cmd: cti.CmdReady})
-		k.state(t, "ready")
+		s, k := loginReady(t, second, testDomain, "alice", "alice-pw")
 		for _, want := range []string{"100", "200", "300"} {
 			m := k.next(t, "offer "+want, func(m cti.Message) bool { return m.Type == cti.MsgOffer })
 			if m.Call.Caller.Number != want {
@@ -1522,6 +1468,62 @@ func (s *sink) pending(match func(cti.Message) bool) (cti.Message, bool) {
 			return cti.Message{}, false
 		}
 	}
+}
+
+// servedSim starts a simulator served in memory, for the tests that run
+// the app themselves (runApp) rather than in a world; both close when the
+// test ends. A nil Logger is a quiet one.
+func servedSim(t testing.TB, cfg asterisksim.Config) (*asterisksim.Sim, *memnet.Server) {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	sim := asterisksim.New(cfg)
+	srv := memnet.NewServer("asterisk.test:8088", sim)
+	t.Cleanup(func() {
+		srv.Close()
+		sim.Close()
+	})
+	return sim, srv
+}
+
+// restartStore is the store the restart tests run one process after
+// another on: tenant Acme, whose alice is the one member of "Support" (q
+// with its name, ring time and DID filled in).
+func restartStore(t testing.TB, q ccaas.Queue) (*sqlite.DB, ccaas.TenantID) {
+	t.Helper()
+	ctx := context.Background()
+	db := openDB(t, "restart.db")
+	t.Cleanup(func() { db.Close() })
+	ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
+	alice, _ := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: passwordHash("alice")})
+	db.AssignDIDs(ctx, ten.ID, testDID)
+	q.TenantID, q.Name, q.RingSeconds, q.DIDs, q.Members = ten.ID, "Support", 30, []string{testDID}, []ccaas.Member{member(alice, 1)}
+	if _, err := db.CreateQueue(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	return db, ten.ID
+}
+
+// loginReady logs an agent in on a process of the app, waits for their
+// line and makes them Ready: an agent back after a restart or a reload.
+func loginReady(t testing.TB, a *app.App, domain, username, password string) (*app.Session, *sink) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := a.Login(ctx, domain, username, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := newSink()
+	if err := a.Attach(ctx, s, k); err != nil {
+		t.Fatal(err)
+	}
+	if snap := k.next(t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot }); snap.Line.State != "up" {
+		k.next(t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
+	}
+	a.Command(s, cti.Command{Cmd: cti.CmdReady})
+	k.state(t, "ready")
+	return s, k
 }
 
 // runApp starts one process of the app on db against the simulator srv

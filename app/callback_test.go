@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +13,6 @@ import (
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari/asterisksim"
 	"github.com/ccaas/ccaas/cti"
-	"github.com/ccaas/ccaas/internal/memnet"
 	"github.com/ccaas/ccaas/sqlite"
 )
 
@@ -35,13 +33,17 @@ func askCallback(t *testing.T, w *world, ear *ear, cust, number string) {
 	ear.waitFor(cust, "sound:ccaas/callback-thanks")
 }
 
-func (w *world) openCallbacks() []ccaas.Callback {
+func (w *world) openCallbacks() []ccaas.Callback { return openInStore(w, w.db.OpenCallbacks) }
+
+// openInStore is what the store keeps open for the world's tenant: its
+// callbacks or its voicemails.
+func openInStore[T any](w *world, open func(context.Context, ccaas.TenantID) ([]T, error)) []T {
 	w.t.Helper()
-	cbs, err := w.db.OpenCallbacks(context.Background(), w.tenant.ID)
+	items, err := open(context.Background(), w.tenant.ID)
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	return cbs
+	return items
 }
 
 // TestCallbackKeepsItsPlace: a caller who waited 30 s is offered a
@@ -273,20 +275,9 @@ func TestCallbackNotStoredKeepsTheCaller(t *testing.T) {
 func TestCallbackSurvivesRestart(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
-		quiet := slog.New(slog.DiscardHandler)
-		sim := asterisksim.New(asterisksim.Config{AutoAnswerPushed: true, Logger: quiet})
-		srv := memnet.NewServer("asterisk.test:8088", sim)
-		defer srv.Close()
-		defer sim.Close()
-		db := openDB(t, "restart.db")
-		defer db.Close()
-		ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})
-		db.SetSettings(ctx, ten.ID, ccaas.Settings{Trunk: "pstn"})
-		alice, _ := db.CreateAgent(ctx, ccaas.Agent{TenantID: ten.ID, Username: "alice", Name: "Alice", Extension: "1001", PasswordHash: passwordHash("alice")})
-		db.AssignDIDs(ctx, ten.ID, testDID)
-		q := callbackQueue
-		q.TenantID, q.Name, q.RingSeconds, q.DIDs, q.Members = ten.ID, "Support", 30, []string{testDID}, []ccaas.Member{member(alice, 1)}
-		db.CreateQueue(ctx, q)
+		sim, srv := servedSim(t, asterisksim.Config{AutoAnswerPushed: true})
+		db, tenant := restartStore(t, callbackQueue)
+		db.SetSettings(ctx, tenant, ccaas.Settings{Trunk: "pstn"})
 		start := func() (*app.App, func()) { return runApp(t, ctx, srv, db) }
 		_, stopFirst := start()
 		events, stopEvents := sim.Subscribe()
@@ -299,17 +290,7 @@ func TestCallbackSurvivesRestart(t *testing.T) {
 
 		second, stopSecond := start()
 		defer stopSecond()
-		s, err := second.Login(ctx, testDomain, "alice", "alice-pw")
-		if err != nil {
-			t.Fatal(err)
-		}
-		k := newSink()
-		second.Attach(ctx, s, k)
-		if snap := k.next(t, "snapshot", func(m cti.Message) bool { return m.Type == cti.MsgSnapshot }); snap.Line.State != "up" {
-			k.next(t, "line up", func(m cti.Message) bool { return m.Type == cti.MsgLine && m.Line.State == "up" })
-		}
-		second.Command(s, cti.Command{Cmd: cti.CmdReady})
-		k.state(t, "ready")
+		_, k := loginReady(t, second, testDomain, "alice", "alice-pw")
 		if offer := offerOf(t, k); offer.Call.Direction != ccaas.DirCallback || offer.Call.Caller.Number != "+4930541" {
 			t.Fatalf("after the restart offered %+v", offer.Call)
 		}

@@ -90,6 +90,15 @@ func (w *world) onMusic(t *testing.T, cust string) {
 	})
 }
 
+// answerAndTalk: the agent answers the offer, is connected, and talks to
+// the caller cust.
+func (w *world) answerAndTalk(t *testing.T, s *app.Session, k *sink, offer cti.Message, cust string) {
+	t.Helper()
+	w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+	k.call(t, "connected")
+	w.talking(t, cust)
+}
+
 // talking waits until the customer is bridged with an agent and hears no music.
 func (w *world) talking(t *testing.T, cust string) {
 	t.Helper()
@@ -198,9 +207,7 @@ func (w *world) serves(t *testing.T, s *app.Session, k *sink, from string) {
 	if offer.Call.Caller.Number != from {
 		t.Fatalf("offered the call of %q, want the new caller %q", offer.Call.Caller.Number, from)
 	}
-	w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-	k.call(t, "connected")
-	w.talking(t, cust)
+	w.answerAndTalk(t, s, k, offer, cust)
 	w.sim.Hangup(cust)
 	endedWith(t, k, "caller_hangup")
 }
@@ -336,9 +343,7 @@ func TestARIFailureCustomerSide(t *testing.T) {
 					t.Fatalf("data %+v, want Account shown empty", offer.Call.Data)
 				}
 				w.onMusic(t, cust)
-				w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-				k.call(t, "connected")
-				w.talking(t, cust)
+				w.answerAndTalk(t, s, k, offer, cust)
 				w.sim.Hangup(cust)
 				endedWith(t, k, "caller_hangup")
 			},
@@ -355,9 +360,7 @@ func TestARIFailureCustomerSide(t *testing.T) {
 				w.onMusic(t, cust)
 				w.ready(s, k)
 				offer := offerIn(t, k)
-				w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-				k.call(t, "connected")
-				w.talking(t, cust)
+				w.answerAndTalk(t, s, k, offer, cust)
 				w.sim.Hangup(cust)
 				endedWith(t, k, "caller_hangup")
 			},
@@ -486,19 +489,8 @@ func TestARIFailureAgentSide(t *testing.T) {
 				cust := w.place(t, "100")
 				offer := offerIn(t, k)
 				w.onMusic(t, cust)
-				w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
 				// never into a bridge whose creation failed (a late one is swept)
-				endedWith(t, k, "failed")
-				k.state(t, "ready")
-				w.onMusic(t, cust)
-				if m := offerIn(t, k); m.Call.ID != offer.Call.ID {
-					t.Fatalf("offered %s, want the same call %s", m.Call.ID, offer.Call.ID)
-				}
-				w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-				k.call(t, "connected")
-				w.talking(t, cust)
-				w.sim.Hangup(cust)
-				endedWith(t, k, "caller_hangup")
+				w.answerFailsThenConnects(t, s, k, offer, cust)
 			},
 		},
 		{
@@ -636,6 +628,24 @@ func TestARIFailureAgentSide(t *testing.T) {
 	})
 }
 
+// answerFailsThenConnects: the agent's Answer of offer fails (the fault is
+// armed): their call ends "failed", they are Ready again, and the customer,
+// back on music, is offered the same call, which connects this time; then
+// the customer hangs up.
+func (w *world) answerFailsThenConnects(t *testing.T, s *app.Session, k *sink, offer cti.Message, cust string) {
+	t.Helper()
+	w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
+	endedWith(t, k, "failed")
+	k.state(t, "ready")
+	w.onMusic(t, cust)
+	if m := offerIn(t, k); m.Call.ID != offer.Call.ID {
+		t.Fatalf("offered %s, want the same call %s", m.Call.ID, offer.Call.ID)
+	}
+	w.answerAndTalk(t, s, k, offer, cust)
+	w.sim.Hangup(cust)
+	endedWith(t, k, "caller_hangup")
+}
+
 // answerFails: the agent's call ends "failed" and they are Ready again; the
 // customer waits with music at the head of the queue (before a caller who
 // came later) and is offered again.
@@ -648,18 +658,7 @@ func answerFails(t *testing.T, w *world, arm func() *asterisksim.Injected) {
 	later := w.place(t, "101")
 	w.onMusic(t, later)
 	arm()
-	w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-	endedWith(t, k, "failed")
-	k.state(t, "ready")
-	w.onMusic(t, cust)
-	if m := offerIn(t, k); m.Call.ID != offer.Call.ID {
-		t.Fatalf("offered %s, want the same call %s", m.Call.ID, offer.Call.ID)
-	}
-	w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-	k.call(t, "connected")
-	w.talking(t, cust)
-	w.sim.Hangup(cust)
-	endedWith(t, k, "caller_hangup")
+	w.answerFailsThenConnects(t, s, k, offer, cust)
 	w.sim.Hangup(later)
 	w.hungUp(t, later)
 }
@@ -713,9 +712,7 @@ func TestAnnouncementEndingDuringOffer(t *testing.T) {
 		offer := offerIn(t, k)
 		waitUntil(t, "the announcement started", func() bool { return f.Held() == 0 })
 		w.onMusic(t, cust)
-		w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-		k.call(t, "connected")
-		w.talking(t, cust)
+		w.answerAndTalk(t, s, k, offer, cust)
 		w.sim.Hangup(cust)
 		endedWith(t, k, "caller_hangup")
 		w.noLeaks(t)

@@ -16,7 +16,6 @@ import (
 	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/ari/asterisksim"
 	"github.com/ccaas/ccaas/cti"
-	"github.com/ccaas/ccaas/internal/memnet"
 )
 
 // crowd is n more agents of the tenant (a01 … ), each with the password
@@ -155,11 +154,8 @@ func (s *sink) isClosed() bool {
 func TestShutdownTearsDownLines(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
+		sim, srv := servedSim(t, asterisksim.Config{AutoAnswerPushed: true})
 		quiet := slog.New(slog.DiscardHandler)
-		sim := asterisksim.New(asterisksim.Config{AutoAnswerPushed: true, Logger: quiet})
-		srv := memnet.NewServer("asterisk.test:8088", sim)
-		defer srv.Close()
-		defer sim.Close()
 		db := openDB(t, "shutdown.db")
 		defer db.Close()
 		ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: testDomain, Name: "Acme"})

@@ -8,7 +8,6 @@ import (
 
 	"github.com/ccaas/ccaas/app"
 	"github.com/ccaas/ccaas/ari/asterisksim"
-	"github.com/ccaas/ccaas/cti"
 )
 
 // phases collects what app.Config.ObservePhase is told.
@@ -32,20 +31,26 @@ func (p *phases) of(phase string) []time.Duration {
 	return append([]time.Duration(nil), p.got[phase]...)
 }
 
+// phaseWorld is a world whose app tells p the phases it times, with alice
+// logged in.
+func phaseWorld(t *testing.T, p *phases) (*world, *app.Session, *sink) {
+	t.Helper()
+	w := newWorld(t, worldOpts{observePhase: p.observe})
+	s, k := w.login("alice")
+	return w, s, k
+}
+
 // TestPhasesOfAQueueCall: a caller who finds an agent Ready is timed from
 // StasisStart to the offer, and the agent's Answer to the connection.
 func TestPhasesOfAQueueCall(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var p phases
-		w := newWorld(t, worldOpts{observePhase: p.observe})
-		s, k := w.login("alice")
+		w, s, k := phaseWorld(t, &p)
 		w.ready(s, k)
 		answer := w.sim.Inject(asterisksim.Fault{Method: "POST", Path: "/bridges/*/addChannel", Delay: 20 * time.Millisecond})
 		cust := w.place(t, "100")
 		offer := offerIn(t, k)
-		w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-		k.call(t, "connected")
-		w.talking(t, cust)
+		w.answerAndTalk(t, s, k, offer, cust)
 		if answer.Hits() != 1 {
 			t.Fatalf("addChannel made %d times, want 1", answer.Hits())
 		}
@@ -68,8 +73,7 @@ func TestPhasesOfAQueueCall(t *testing.T) {
 func TestOfferedWhileAsteriskAnswersTheCaller(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var p phases
-		w := newWorld(t, worldOpts{observePhase: p.observe})
-		s, k := w.login("alice")
+		w, s, k := phaseWorld(t, &p)
 		w.ready(s, k)
 		answer := w.sim.Inject(asterisksim.Fault{Method: "POST", Path: "/channels/*/answer", Delay: 100 * time.Millisecond})
 		music := w.sim.Inject(asterisksim.Fault{Method: "POST", Path: "/channels/*/moh", Count: -1})
@@ -81,9 +85,7 @@ func TestOfferedWhileAsteriskAnswersTheCaller(t *testing.T) {
 			t.Fatalf("offered after Asterisk answered the caller (answers held: %d)", answer.Held())
 		}
 		waitUntil(t, "the call bridge made while the offer rings", func() bool { return bridges.Hits() == 1 })
-		w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-		k.call(t, "connected")
-		w.talking(t, cust)
+		w.answerAndTalk(t, s, k, offer, cust)
 		if music.Hits() != 0 || bridges.Hits() != 1 {
 			t.Errorf("music started %d times, bridges made %d times; want 0 and 1", music.Hits(), bridges.Hits())
 		}
@@ -105,17 +107,14 @@ func TestOfferedWhileAsteriskAnswersTheCaller(t *testing.T) {
 func TestAnswerAfterMusic(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var p phases
-		w := newWorld(t, worldOpts{observePhase: p.observe})
-		s, k := w.login("alice")
+		w, s, k := phaseWorld(t, &p)
 		cust := w.place(t, "100") // nobody Ready: waits with music
 		w.onMusic(t, cust)
 		time.Sleep(3 * time.Second)
 		w.ready(s, k)
 		offer := offerIn(t, k)
 		w.onMusic(t, cust)
-		w.app.Command(s, cti.Command{Cmd: cti.CmdAnswer, Call: offer.Call.ID})
-		k.call(t, "connected")
-		w.talking(t, cust)
+		w.answerAndTalk(t, s, k, offer, cust)
 		if got := p.of(app.PhaseOffer); len(got) != 0 {
 			t.Errorf("StasisStart → offer %v for a caller who waited in the queue, want none", got)
 		}

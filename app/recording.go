@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -239,24 +238,5 @@ func (rec *callRecording) addTo(r *ccaas.CallRecord, end time.Time) {
 // admin, or a supervisor of an agent on the call); another tenant's is
 // ErrNoSuchRecording.
 func (a *App) RecordingAudio(ctx context.Context, tenant ccaas.TenantID, id ccaas.RecordingID) (ccaas.Recording, *ari.RecordingFile, error) {
-	if id == "" || len(id) > maxRecordingID {
-		return ccaas.Recording{}, nil, ErrNoSuchRecording
-	}
-	rec, err := a.store.Recording(ctx, tenant, id)
-	if errors.Is(err, ccaas.ErrNotFound) {
-		return rec, nil, ErrNoSuchRecording
-	}
-	if err != nil {
-		return rec, nil, fmt.Errorf("recording %s: %w", id, err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, a.cfg.RequestTimeout)
-	defer cancel()
-	f, err := a.ari.StoredRecordingFile(ctx, string(id))
-	if errors.Is(err, ari.ErrNotFound) {
-		return rec, nil, ErrNoSuchRecording
-	}
-	if err != nil {
-		return rec, nil, fmt.Errorf("recording %s: %w", id, err)
-	}
-	return rec, f, nil
+	return a.recordingWithAudio(ctx, tenant, id, nil)
 }

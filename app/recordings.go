@@ -36,26 +36,42 @@ const maxRecordingID = 64
 // of the task they are handling (a voicemail). Anything else, another
 // tenant's recording above all, is ErrNoSuchRecording.
 func (a *App) RecordingFile(ctx context.Context, s *Session, id ccaas.RecordingID) (ccaas.Recording, *ari.RecordingFile, error) {
+	return a.recordingWithAudio(ctx, s.Tenant, id, func(rec ccaas.Recording) error {
+		t := a.tenant(s.Tenant)
+		if t == nil {
+			return ErrNoSession
+		}
+		var may bool
+		if err := t.ask(ctx, func(done chan error) any { return msgMayHear{s: s, rec: rec, out: &may, done: done} }); err != nil {
+			return err
+		}
+		if !may {
+			return ErrNoSuchRecording
+		}
+		return nil
+	})
+}
+
+// recordingWithAudio is the one path from a recording's id to its record
+// and audio, for the agents' page (RecordingFile) and the admin pages
+// (RecordingAudio): the store's record, then allowed (nil allows anyone)
+// before Asterisk is asked for the file. Unknown ids and missing files are
+// ErrNoSuchRecording.
+func (a *App) recordingWithAudio(ctx context.Context, tenant ccaas.TenantID, id ccaas.RecordingID, allowed func(ccaas.Recording) error) (ccaas.Recording, *ari.RecordingFile, error) {
 	if id == "" || len(id) > maxRecordingID {
 		return ccaas.Recording{}, nil, ErrNoSuchRecording
 	}
-	rec, err := a.store.Recording(ctx, s.Tenant, id)
+	rec, err := a.store.Recording(ctx, tenant, id)
 	if errors.Is(err, ccaas.ErrNotFound) {
 		return rec, nil, ErrNoSuchRecording
 	}
 	if err != nil {
 		return rec, nil, fmt.Errorf("recording %s: %w", id, err)
 	}
-	t := a.tenant(s.Tenant)
-	if t == nil {
-		return rec, nil, ErrNoSession
-	}
-	var may bool
-	if err := t.ask(ctx, func(done chan error) any { return msgMayHear{s: s, rec: rec, out: &may, done: done} }); err != nil {
-		return rec, nil, err
-	}
-	if !may {
-		return rec, nil, ErrNoSuchRecording
+	if allowed != nil {
+		if err := allowed(rec); err != nil {
+			return rec, nil, err
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.RequestTimeout)
 	defer cancel()

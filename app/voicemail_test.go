@@ -40,14 +40,7 @@ func leaveMessage(t *testing.T, w *world, ear *ear, cust string, d time.Duration
 	return name
 }
 
-func (w *world) openVoicemails() []ccaas.Voicemail {
-	w.t.Helper()
-	vms, err := w.db.OpenVoicemails(context.Background(), w.tenant.ID)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return vms
-}
+func (w *world) openVoicemails() []ccaas.Voicemail { return openInStore(w, w.db.OpenVoicemails) }
 
 // TestVoicemailByKey: a waiting caller presses 2 and leaves a message (the
 // row is written before they hear thanks); it waits in the queue, listed

@@ -79,5 +79,5 @@ func (c *Client) BridgeStopMOH(ctx context.Context, bridgeID string) error {
 // BridgePlay plays media to every member of a bridge (e.g. a beep when a
 // conference participant joins).
 func (c *Client) BridgePlay(ctx context.Context, bridgeID string, req PlayRequest) (*Playback, error) {
-	return c.play(ctx, "/bridges/%s/play", bridgeID, req)
+	return startOn[Playback](ctx, c, "/bridges/%s/play", bridgeID, req)
 }

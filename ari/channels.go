@@ -192,20 +192,7 @@ func (r PlayRequest) values() (url.Values, error) {
 // before the media does; an unknown sound still answers 201 and then finishes
 // with state "failed".
 func (c *Client) Play(ctx context.Context, channelID string, req PlayRequest) (*Playback, error) {
-	return c.play(ctx, "/channels/%s/play", channelID, req)
-}
-
-// play starts media on the channel or bridge at pattern.
-func (c *Client) play(ctx context.Context, pattern, id string, req PlayRequest) (*Playback, error) {
-	p, err := resourcePath(pattern, id)
-	if err != nil {
-		return nil, err
-	}
-	q, err := req.values()
-	if err != nil {
-		return nil, err
-	}
-	return postOne[Playback](ctx, c, p, q, nil)
+	return startOn[Playback](ctx, c, "/channels/%s/play", channelID, req)
 }
 
 // SnoopRequest describes a snoop channel for supervision: Spy is the

@@ -303,6 +303,20 @@ func postOne[T any](ctx context.Context, c *Client, path string, query url.Value
 	return &v, nil
 }
 
+// startOn starts a playback or a recording on the channel or bridge at
+// pattern: the id and the request are checked before anything is sent.
+func startOn[T any](ctx context.Context, c *Client, pattern, id string, req interface{ values() (url.Values, error) }) (*T, error) {
+	p, err := resourcePath(pattern, id)
+	if err != nil {
+		return nil, err
+	}
+	q, err := req.values()
+	if err != nil {
+		return nil, err
+	}
+	return postOne[T](ctx, c, p, q, nil)
+}
+
 // getList GETs a collection.
 func getList[T any](ctx context.Context, c *Client, path string) ([]T, error) {
 	var vs []T

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -24,7 +25,7 @@ type RecordRequest struct {
 	TerminateOn        string // none, any, *, # : the far end's key that stops a channel recording
 }
 
-func (r RecordRequest) values() (map[string][]string, error) {
+func (r RecordRequest) values() (url.Values, error) {
 	if r.Name == "" || r.Format == "" {
 		return nil, fmt.Errorf("%w: a recording needs a name and a format", ErrInvalidRequest)
 	}
@@ -47,25 +48,13 @@ func (r RecordRequest) values() (map[string][]string, error) {
 // ErrUnprocessable. While an earlier recording of the channel runs, the
 // new one waits for it.
 func (c *Client) RecordChannel(ctx context.Context, channelID string, req RecordRequest) (*LiveRecording, error) {
-	return c.record(ctx, "/channels/%s/record", channelID, req)
+	return startOn[LiveRecording](ctx, c, "/channels/%s/record", channelID, req)
 }
 
 // RecordBridge starts recording a bridge's mix (Asterisk adds a recorder
 // channel to it). Events as RecordChannel.
 func (c *Client) RecordBridge(ctx context.Context, bridgeID string, req RecordRequest) (*LiveRecording, error) {
-	return c.record(ctx, "/bridges/%s/record", bridgeID, req)
-}
-
-func (c *Client) record(ctx context.Context, pattern, id string, req RecordRequest) (*LiveRecording, error) {
-	p, err := resourcePath(pattern, id)
-	if err != nil {
-		return nil, err
-	}
-	q, err := req.values()
-	if err != nil {
-		return nil, err
-	}
-	return postOne[LiveRecording](ctx, c, p, q, nil)
+	return startOn[LiveRecording](ctx, c, "/bridges/%s/record", bridgeID, req)
 }
 
 // LiveRecording returns a recording in progress; ErrNotFound once it ended.

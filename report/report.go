@@ -19,6 +19,7 @@ package report
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -450,55 +451,45 @@ func (r Report) AgentName(id ccaas.AgentID) string { return agentName(r.AgentNam
 
 // callbackRows counts the callbacks per queue.
 func callbackRows(cbs []ccaas.Callback, names map[ccaas.QueueID]string) []CallbackRow {
-	byQueue := map[ccaas.QueueID]*CallbackRow{}
-	for _, cb := range cbs {
-		row := byQueue[cb.Queue]
-		if row == nil {
-			row = &CallbackRow{Queue: cb.Queue, Name: queueName(names, cb.Queue, cb.QueueName)}
-			byQueue[cb.Queue] = row
-		}
-		row.Requested++
-		switch cb.State {
-		case ccaas.CallbackReached:
-			row.Reached++
-		case ccaas.CallbackFailed, ccaas.CallbackCancelled:
-			row.Failed++
-		default:
-			row.Open++
-		}
-		if !cb.FirstDialled.IsZero() {
-			row.Dialled++
-			row.Saved += max(cb.FirstDialled.Sub(cb.Requested), 0)
-		}
-	}
-	return byName(byQueue, func(r *CallbackRow) (string, ccaas.QueueID) { return r.Name, r.Queue })
+	return perQueue(cbs, names, func(cb ccaas.Callback) (ccaas.QueueID, string) { return cb.Queue, cb.QueueName },
+		func(id ccaas.QueueID, name string) CallbackRow { return CallbackRow{Queue: id, Name: name} },
+		func(row *CallbackRow, cb ccaas.Callback) {
+			row.Requested++
+			switch cb.State {
+			case ccaas.CallbackReached:
+				row.Reached++
+			case ccaas.CallbackFailed, ccaas.CallbackCancelled:
+				row.Failed++
+			default:
+				row.Open++
+			}
+			if !cb.FirstDialled.IsZero() {
+				row.Dialled++
+				row.Saved += max(cb.FirstDialled.Sub(cb.Requested), 0)
+			}
+		})
 }
 
 // voicemailRows counts the voicemails per queue.
 func voicemailRows(vms []ccaas.Voicemail, names map[ccaas.QueueID]string) []VoicemailRow {
-	byQueue := map[ccaas.QueueID]*VoicemailRow{}
-	for _, vm := range vms {
-		row := byQueue[vm.Queue]
-		if row == nil {
-			row = &VoicemailRow{Queue: vm.Queue, Name: queueName(names, vm.Queue, vm.QueueName)}
-			byQueue[vm.Queue] = row
-		}
-		row.Left++
-		switch vm.State {
-		case ccaas.VoicemailCalledBack:
-			row.CalledBack++
-		case ccaas.VoicemailClosed:
-			row.Closed++
-		case ccaas.VoicemailExpired:
-			row.Expired++
-		default:
-			row.Open++
-		}
-		if (vm.State == ccaas.VoicemailCalledBack || vm.State == ccaas.VoicemailClosed) && !vm.Closed.IsZero() {
-			row.HandleWait += max(vm.Closed.Sub(vm.Left), 0)
-		}
-	}
-	return byName(byQueue, func(r *VoicemailRow) (string, ccaas.QueueID) { return r.Name, r.Queue })
+	return perQueue(vms, names, func(vm ccaas.Voicemail) (ccaas.QueueID, string) { return vm.Queue, vm.QueueName },
+		func(id ccaas.QueueID, name string) VoicemailRow { return VoicemailRow{Queue: id, Name: name} },
+		func(row *VoicemailRow, vm ccaas.Voicemail) {
+			row.Left++
+			switch vm.State {
+			case ccaas.VoicemailCalledBack:
+				row.CalledBack++
+			case ccaas.VoicemailClosed:
+				row.Closed++
+			case ccaas.VoicemailExpired:
+				row.Expired++
+			default:
+				row.Open++
+			}
+			if (vm.State == ccaas.VoicemailCalledBack || vm.State == ccaas.VoicemailClosed) && !vm.Closed.IsZero() {
+				row.HandleWait += max(vm.Closed.Sub(vm.Left), 0)
+			}
+		})
 }
 
 // queueName is a queue's name in the report: its current name, else the
@@ -510,17 +501,35 @@ func queueName(names map[ccaas.QueueID]string, id ccaas.QueueID, recorded string
 	return cmp.Or(recorded, "queue #"+strconv.FormatInt(int64(id), 10))
 }
 
-// byName lists the rows by name (then id).
-func byName[R any](rows map[ccaas.QueueID]*R, key func(*R) (string, ccaas.QueueID)) []R {
-	out := make([]R, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, *r)
+// perQueue sums items up in one row per queue, listed by the queues'
+// names (then ids), so that callbacks and voicemails line up with the
+// other per-queue tables: queueOf says an item's queue and the name it
+// recorded, newRow starts a queue's row, count adds an item to it.
+func perQueue[T, R any](items []T, names map[ccaas.QueueID]string, queueOf func(T) (ccaas.QueueID, string),
+	newRow func(ccaas.QueueID, string) R, count func(*R, T)) []R {
+	type queueRow struct {
+		id   ccaas.QueueID
+		name string
+		row  R
 	}
-	slices.SortFunc(out, func(a, b R) int {
-		an, aid := key(&a)
-		bn, bid := key(&b)
-		return cmp.Or(cmp.Compare(an, bn), cmp.Compare(aid, bid))
+	byQueue := map[ccaas.QueueID]*queueRow{}
+	for _, it := range items {
+		id, recorded := queueOf(it)
+		q := byQueue[id]
+		if q == nil {
+			q = &queueRow{id: id, name: queueName(names, id, recorded)}
+			q.row = newRow(id, q.name)
+			byQueue[id] = q
+		}
+		count(&q.row, it)
+	}
+	sorted := slices.SortedFunc(maps.Values(byQueue), func(a, b *queueRow) int {
+		return cmp.Or(cmp.Compare(a.name, b.name), cmp.Compare(a.id, b.id))
 	})
+	out := make([]R, len(sorted))
+	for i, q := range sorted {
+		out[i] = q.row
+	}
 	return out
 }
 

@@ -434,20 +434,27 @@ func checkRows[R any](t *testing.T, what string, got, want []R) {
 	}
 }
 
-// TestCallbacks: a queue's callbacks of the period, counted by what became
-// of them, with the waiting time the callers saved (request to the first
-// dial of those an agent took); the callback's own call record counts for
-// its agent, never as a call offered to the queue (the caller's call was).
-func TestCallbacks(t *testing.T) {
+// oneDay is the period of the waiting room's report tests, 9 March 2026
+// in UTC+1, and at, a time of that day ("10:05:00").
+func oneDay(t *testing.T) (Period, func(hms string) time.Time) {
+	t.Helper()
 	loc := time.FixedZone("UTC+1", 3600)
 	p, err := ParsePeriod("2026-03-09", "2026-03-09", Day, loc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := func(hms string) time.Time {
+	return p, func(hms string) time.Time {
 		tm, _ := time.ParseInLocation("2006-01-02 15:04:05", "2026-03-09 "+hms, loc)
 		return tm
 	}
+}
+
+// TestCallbacks: a queue's callbacks of the period, counted by what became
+// of them, with the waiting time the callers saved (request to the first
+// dial of those an agent took); the callback's own call record counts for
+// its agent, never as a call offered to the queue (the caller's call was).
+func TestCallbacks(t *testing.T) {
+	p, at := oneDay(t)
 	const sales, gone ccaas.QueueID = 1, 9
 	cb := func(id string, q ccaas.QueueID, state, requested, dialled string) ccaas.Callback {
 		c := ccaas.Callback{ID: ccaas.CallbackID(id), Queue: q, QueueName: "Old queue", State: state, Requested: at(requested)}
@@ -492,15 +499,7 @@ func TestCallbacks(t *testing.T) {
 // TestVoicemails: a queue's voicemails of the period by what became of them,
 // with how long the handled ones waited to be closed.
 func TestVoicemails(t *testing.T) {
-	loc := time.FixedZone("UTC+1", 3600)
-	p, err := ParsePeriod("2026-03-09", "2026-03-09", Day, loc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := func(hms string) time.Time {
-		tm, _ := time.ParseInLocation("2006-01-02 15:04:05", "2026-03-09 "+hms, loc)
-		return tm
-	}
+	p, at := oneDay(t)
 	vm := func(state, left, closed string) ccaas.Voicemail {
 		v := ccaas.Voicemail{Queue: 1, State: state, Left: at(left)}
 		if closed != "" {

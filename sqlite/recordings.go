@@ -64,16 +64,8 @@ const expiredQuery = `SELECT r.id, r.tenant_id, r.kind, r.call_id, r.format, r.s
 // ExpiredRecordings lists up to limit recordings, of every tenant, older
 // at now than their tenant's retention, oldest first.
 func (d *DB) ExpiredRecordings(ctx context.Context, now time.Time, limit int) ([]ccaas.Recording, error) {
-	var rows []recordingRow
-	err := d.db.SelectContext(ctx, &rows, expiredQuery, sql.Named("now", now.UTC().Format("2006-01-02 15:04:05.000")), sql.Named("limit", limit))
-	if err != nil {
-		return nil, fmt.Errorf("expired recordings: %w", err)
-	}
-	out := make([]ccaas.Recording, len(rows))
-	for i, r := range rows {
-		out[i] = r.recording()
-	}
-	return out, nil
+	return selectAs(ctx, d, "expired recordings", recordingRow.recording, expiredQuery,
+		sql.Named("now", now.UTC().Format("2006-01-02 15:04:05.000")), sql.Named("limit", limit))
 }
 
 // DeleteRecordings forgets a tenant's recordings; ids of another tenant or

@@ -77,21 +77,7 @@ func TestRecordings(t *testing.T) {
 // recordings through their index, never scanning the table.
 func TestExpiredRecordingsUseIndex(t *testing.T) {
 	db := openTest(t)
-	rows, err := db.db.Queryx(`EXPLAIN QUERY PLAN `+expiredQuery, "2026-12-24 12:00:00.000", 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	text := strings.Join(plan, "\n")
+	text := strings.Join(queryPlan(t, db, expiredQuery, "2026-12-24 12:00:00.000", 10), "\n")
 	if !strings.Contains(text, "SEARCH r USING INDEX recordings_tenant_created (tenant_id=? AND created_at<?)") || strings.Contains(text, "SCAN r") {
 		t.Errorf("plan:\n%s", text)
 	}

@@ -952,3 +952,16 @@ func (d *DB) OperatorByUsername(ctx context.Context, username string) (ccaas.Ope
 	}
 	return o, nil
 }
+
+// selectAs runs a query of rows R and converts each to a T.
+func selectAs[R, T any](ctx context.Context, d *DB, what string, conv func(R) T, query string, args ...any) ([]T, error) {
+	var rows []R
+	if err := d.db.SelectContext(ctx, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = conv(r)
+	}
+	return out, nil
+}

@@ -60,6 +60,20 @@ func parseData(s string) []ccaas.DataItem {
 	return d
 }
 
+// The waiting room's two lists, callbacks and voicemails, are read alike:
+// a tenant's open ones oldest first (what the app holds at start), and for
+// the reports those whose time (a callback's request, a voicemail's
+// message) falls in a period.
+
+func openQuery(table, columns string) string {
+	return `SELECT ` + columns + ` FROM ` + table + ` WHERE tenant_id = ? AND state = ? ORDER BY arrived_at, id`
+}
+
+func periodQuery(table, columns, at string) string {
+	return `SELECT ` + columns + ` FROM ` + table + `
+	WHERE tenant_id = :tenant AND ` + at + ` >= :from AND ` + at + ` < :to ORDER BY ` + at + `, id`
+}
+
 // Callbacks.
 
 type callbackRow struct {
@@ -113,8 +127,7 @@ func (d *DB) UpdateCallback(ctx context.Context, cb ccaas.Callback) error {
 
 // OpenCallbacks are a tenant's callbacks still waiting, oldest first.
 func (d *DB) OpenCallbacks(ctx context.Context, tenant ccaas.TenantID) ([]ccaas.Callback, error) {
-	return selectAs(ctx, d, "open callbacks", callbackRow.callback,
-		`SELECT `+callbackColumns+` FROM callbacks WHERE tenant_id = ? AND state = ? ORDER BY arrived_at, id`, tenant, ccaas.CallbackWaiting)
+	return selectAs(ctx, d, "open callbacks", callbackRow.callback, openQuery("callbacks", callbackColumns), tenant, ccaas.CallbackWaiting)
 }
 
 // Callbacks are a tenant's callbacks requested in [from, to), in order
@@ -123,8 +136,7 @@ func (d *DB) Callbacks(ctx context.Context, tenant ccaas.TenantID, from, to time
 	return selectAs(ctx, d, "callbacks", callbackRow.callback, reportCallbacksQuery, named(tenant, from, to)...)
 }
 
-const reportCallbacksQuery = `SELECT ` + callbackColumns + ` FROM callbacks
-	WHERE tenant_id = :tenant AND requested_at >= :from AND requested_at < :to ORDER BY requested_at, id`
+var reportCallbacksQuery = periodQuery("callbacks", callbackColumns, "requested_at")
 
 // Voicemails.
 
@@ -180,8 +192,7 @@ func (d *DB) UpdateVoicemail(ctx context.Context, vm ccaas.Voicemail) error {
 
 // OpenVoicemails are a tenant's voicemails nobody closed, oldest first.
 func (d *DB) OpenVoicemails(ctx context.Context, tenant ccaas.TenantID) ([]ccaas.Voicemail, error) {
-	return selectAs(ctx, d, "open voicemails", voicemailRow.voicemail,
-		`SELECT `+voicemailColumns+` FROM voicemails WHERE tenant_id = ? AND state = ? ORDER BY arrived_at, id`, tenant, ccaas.VoicemailNew)
+	return selectAs(ctx, d, "open voicemails", voicemailRow.voicemail, openQuery("voicemails", voicemailColumns), tenant, ccaas.VoicemailNew)
 }
 
 // Voicemails are a tenant's voicemails left in [from, to), in order
@@ -190,18 +201,4 @@ func (d *DB) Voicemails(ctx context.Context, tenant ccaas.TenantID, from, to tim
 	return selectAs(ctx, d, "voicemails", voicemailRow.voicemail, reportVoicemailsQuery, named(tenant, from, to)...)
 }
 
-const reportVoicemailsQuery = `SELECT ` + voicemailColumns + ` FROM voicemails
-	WHERE tenant_id = :tenant AND left_at >= :from AND left_at < :to ORDER BY left_at, id`
-
-// selectAs runs a query of rows R and converts each to a T.
-func selectAs[R, T any](ctx context.Context, d *DB, what string, conv func(R) T, query string, args ...any) ([]T, error) {
-	var rows []R
-	if err := d.db.SelectContext(ctx, &rows, query, args...); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	out := make([]T, len(rows))
-	for i, r := range rows {
-		out[i] = conv(r)
-	}
-	return out, nil
-}
+var reportVoicemailsQuery = periodQuery("voicemails", voicemailColumns, "left_at")

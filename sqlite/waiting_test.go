@@ -198,21 +198,7 @@ func TestWaitingQueriesUseIndexes(t *testing.T) {
 		strings.NewReplacer(":tenant", "1", ":from", "'a'", ":to", "'b'").Replace(reportCallbacksQuery):                   "callbacks_requested",
 		strings.NewReplacer(":tenant", "1", ":from", "'a'", ":to", "'b'").Replace(reportVoicemailsQuery):                  "voicemails_left",
 	} {
-		rows, err := db.db.Queryx(`EXPLAIN QUERY PLAN ` + q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		if text := strings.Join(plan, "\n"); !strings.Contains(text, "SEARCH") || !strings.Contains(text, index) {
+		if text := strings.Join(queryPlan(t, db, q), "\n"); !strings.Contains(text, "SEARCH") || !strings.Contains(text, index) {
 			t.Errorf("plan of %s:\n%s", index, text)
 		}
 	}

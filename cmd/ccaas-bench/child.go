@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,6 +27,28 @@ type product struct {
 // until it serves.
 func startProduct(cfg childConfig, stderr io.Writer) (*product, error) {
 	return startChild("product", cfg, stderr)
+}
+
+// childStarts is a child's side of startChild: it reads the child's
+// configuration, the first line of standard input, and the context it
+// returns ends when the parent closes the rest of standard input to stop
+// the child, or dies.
+func childStarts[C any](role string, stdin io.Reader) (C, context.Context, context.CancelFunc, error) {
+	var cfg C
+	in := bufio.NewReader(stdin)
+	line, err := in.ReadBytes('\n')
+	if err != nil {
+		return cfg, nil, nil, fmt.Errorf("%s: read config: %w", role, err)
+	}
+	if err := json.Unmarshal(line, &cfg); err != nil {
+		return cfg, nil, nil, fmt.Errorf("%s: config: %w", role, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		io.Copy(io.Discard, in)
+		cancel()
+	}()
+	return cfg, ctx, cancel, nil
 }
 
 // startChild starts this executable again in a role (the product, or the

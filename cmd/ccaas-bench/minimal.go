@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -72,18 +71,11 @@ type minimalCall struct {
 
 // runMinimal is the child process of the minimal app.
 func runMinimal(stdin io.Reader, stdout io.Writer) error {
-	in := bufio.NewReader(stdin)
-	b, err := in.ReadBytes('\n')
+	cfg, ctx, cancel, err := childStarts[minimalConfig]("minimal", stdin)
 	if err != nil {
-		return fmt.Errorf("minimal: read config: %w", err)
+		return err
 	}
-	var cfg minimalConfig
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		return fmt.Errorf("minimal: config: %w", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() { io.Copy(io.Discard, in); cancel() }()
 	log := slog.New(slog.DiscardHandler)
 	client, err := ari.New(ari.Config{URL: cfg.ARIURL, Username: cfg.ARIUser, Password: cfg.ARIPassword,
 		Application: minimalApp, Logger: log, HTTPClient: &http.Client{Transport: ariTransport()}})

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -68,22 +67,11 @@ type childReady struct {
 // which serve writes only when asked), plus a control server on another
 // loopback port that only the bench talks to.
 func runProduct(stdin io.Reader, stdout io.Writer) error {
-	in := bufio.NewReader(stdin)
-	line, err := in.ReadBytes('\n')
+	cfg, ctx, cancel, err := childStarts[childConfig]("product", stdin)
 	if err != nil {
-		return fmt.Errorf("product: read config: %w", err)
+		return err
 	}
-	var cfg childConfig
-	if err := json.Unmarshal(line, &cfg); err != nil {
-		return fmt.Errorf("product: config: %w", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() {
-		// the parent closes our stdin to stop us, or dies
-		io.Copy(io.Discard, in)
-		cancel()
-	}()
 
 	logOut := io.Discard
 	if cfg.LogFile != "" {

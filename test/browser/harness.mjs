@@ -141,6 +141,20 @@ export async function login(page, username, password, domain) {
   }
 }
 
+// adminLogin signs the demo's admin in on page, showing the admin login
+// form, and waits for the admin pages (they open on the agents list).
+export async function adminLogin(page) {
+  await page.fill('#username', 'admin');
+  await page.fill('#password', 'admin-demo');
+  await page.fill('#domain', 'demo.local');
+  await page.click('main form button[type=submit]');
+  await page.waitForURL(/\/admin\/agents$/);
+}
+
+// refusedPage is assertClean's option for a page the server answered with
+// an error status (a refused form: 422): the browser logs it, as expected.
+export const refusedPage = (status) => ({ allowConsole: [new RegExp(`Failed to load resource: the server responded with a status of ${status}`)] });
+
 // placeCall has a simulated customer call the demo queue (its DID 5550001)
 // from a known number, through the page's demo controls.
 export async function placeCall(page, from) {

@@ -5,7 +5,7 @@
 // seeking in it. Meanwhile her supervisor's team view shows the pause.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { login, placeCall, useDemo, WAIT } from './harness.mjs';
+import { adminLogin, login, placeCall, useDemo, WAIT } from './harness.mjs';
 import { assertClean } from './clean.mjs';
 
 const demo = useDemo('ccaas-recording-');
@@ -46,11 +46,7 @@ test('an agent pauses the recording for a card number; an admin plays it back', 
     await text(alice, '#call-state', /^Ended/);
     assert.equal(await alice.isVisible('#call-rec'), false);
 
-    await admin.fill('#username', 'admin');
-    await admin.fill('#password', 'admin-demo');
-    await admin.fill('#domain', 'demo.local');
-    await admin.click('main form button[type=submit]');
-    await admin.waitForURL(/\/admin\/agents$/);
+    await adminLogin(admin);
     await admin.getByRole('link', { name: 'Reports' }).click();
     await text(admin, '#recordings-table', /\+4930700301/);
     await text(admin, '#recordings-table', /paused it at \d\d:\d\d:\d\d for 0:0\d/);

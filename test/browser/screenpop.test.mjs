@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { login, placeCall, useDemo, WAIT } from './harness.mjs';
+import { adminLogin, login, placeCall, refusedPage, useDemo, WAIT } from './harness.mjs';
 import { assertClean } from './clean.mjs';
 
 const demo = useDemo('ccaas-screenpop-');
@@ -26,8 +26,6 @@ before(async () => {
   crmBase = `http://127.0.0.1:${crm.address().port}`;
 });
 after(() => new Promise((r) => crm.close(r)));
-
-const refusedPage = (status) => ({ allowConsole: [new RegExp(`Failed to load resource: the server responded with a status of ${status}`)] });
 
 // setScreenPop saves the tenant's screen pop on the admin settings page.
 async function setScreenPop(admin, template, on) {
@@ -52,11 +50,7 @@ test('the screen pop opens with encoded values, in one tab per agent', async () 
   const admin = await demo.open('/admin/login');
   const alice = await demo.open();
   try {
-    await admin.fill('#username', 'admin');
-    await admin.fill('#password', 'admin-demo');
-    await admin.fill('#domain', 'demo.local');
-    await admin.click('main form button[type=submit]');
-    await admin.waitForURL(/\/admin\/agents$/);
+    await adminLogin(admin);
 
     // a template naming a key the tenant does not have is refused, kept in the form
     await admin.goto(demo.base + '/admin/settings');

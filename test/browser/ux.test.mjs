@@ -5,7 +5,7 @@
 // Run with `npm run test:browser` (make test does).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { login, placeCall, useDemo, watch, WAIT } from './harness.mjs';
+import { adminLogin, login, placeCall, useDemo, watch, WAIT } from './harness.mjs';
 import { assertClean } from './clean.mjs';
 
 const demo = useDemo('ccaas-ux-');
@@ -285,11 +285,7 @@ test('an agent an admin removes is told so on the login form', async () => {
   const agent = await open();
   try {
     await admin.goto(demo.base + '/admin/login');
-    await admin.fill('#username', 'admin');
-    await admin.fill('#password', 'admin-demo');
-    await admin.fill('#domain', 'demo.local');
-    await admin.click('main form button[type=submit]');
-    await admin.waitForURL(/\/admin\/agents$/);
+    await adminLogin(admin);
     await admin.goto(demo.base + '/admin/agents/new');
     for (const [f, v] of Object.entries({ username: 'dora', name: 'Dora Diaz', extension: '1009', password: 'dora-password', password2: 'dora-password' })) await admin.fill(`#${f}`, v);
     await admin.click('main form.card button[type=submit]');

@@ -9,7 +9,7 @@
 // and talks to the customer the app dialled.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useDemo, login } from './harness.mjs';
+import { adminLogin, useDemo, login } from './harness.mjs';
 import { assertClean } from './clean.mjs';
 
 const demo = useDemo('ccaas-waiting-');
@@ -34,11 +34,7 @@ async function call(page, from, keys) {
 
 async function adminPage() {
   const admin = await demo.open('/admin/login');
-  await admin.fill('#username', 'admin');
-  await admin.fill('#password', 'admin-demo');
-  await admin.fill('#domain', 'demo.local');
-  await admin.click('main form button[type=submit]');
-  await admin.waitForURL(/\/admin\/agents$/);
+  await adminLogin(admin);
   return admin;
 }
 

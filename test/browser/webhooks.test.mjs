@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { login, placeCall, useDemo, WAIT } from './harness.mjs';
+import { adminLogin, login, placeCall, refusedPage, useDemo, WAIT } from './harness.mjs';
 import { assertClean } from './clean.mjs';
 
 const demo = useDemo('ccaas-webhooks-', [], { CCAAS_WEBHOOK_ALLOW: '127.0.0.1' });
@@ -37,8 +37,6 @@ before(async () => {
 });
 after(() => new Promise((r) => receiver.close(r)));
 
-const refusedPage = (status) => ({ allowConsole: [new RegExp(`Failed to load resource: the server responded with a status of ${status}`)] });
-
 async function until(what, cond) {
   const deadline = Date.now() + WAIT;
   while (!cond()) {
@@ -52,11 +50,7 @@ test('an admin registers a webhook and it gets signed events in order', async ()
   const admin = await demo.open('/admin/login');
   const alice = await demo.open();
   try {
-    await admin.fill('#username', 'admin');
-    await admin.fill('#password', 'admin-demo');
-    await admin.fill('#domain', 'demo.local');
-    await admin.click('main form button[type=submit]');
-    await admin.waitForURL(/\/admin\/agents$/);
+    await adminLogin(admin);
     await admin.getByRole('link', { name: 'Webhooks' }).click();
     await text(admin, 'main', /No webhooks yet/);
     await assertClean(admin, 'webhooks, none yet');
