@@ -427,33 +427,18 @@ func (t *tenant) connect(c *call, l *leg) {
 				return err
 			}
 		}
-		var stop func(context.Context) error
+		ops := []func(context.Context) error{func(ctx context.Context) error { return a.AddChannel(ctx, bridge, ids...) }}
 		switch {
 		case playback != "":
-			stop = func(ctx context.Context) error { return ignoreGone(a.StopPlayback(ctx, playback)) }
+			ops = append(ops, func(ctx context.Context) error { return ignoreGone(a.StopPlayback(ctx, playback)) })
 		case stopMusic:
-			stop = func(ctx context.Context) error { return ignoreGone(a.StopMOH(ctx, customer)) }
+			ops = append(ops, func(ctx context.Context) error { return ignoreGone(a.StopMOH(ctx, customer)) })
 		}
-		return alongside(ctx, stop, func(ctx context.Context) error { return a.AddChannel(ctx, bridge, ids...) })
+		return together(ctx, ops...)
 	}, func(err error) { t.joined(c, l, gen, bringCustomer, err) })
 	if bringCustomer {
 		c.customerIn = true
 	}
-}
-
-// alongside runs side (if any) and main at once and returns the first
-// error of the two (main's if both fail).
-func alongside(ctx context.Context, side, main func(context.Context) error) error {
-	if side == nil {
-		return main(ctx)
-	}
-	sideErr := make(chan error, 1)
-	go func() { sideErr <- side(ctx) }()
-	err := main(ctx)
-	if serr := <-sideErr; err == nil {
-		err = serr
-	}
-	return err
 }
 
 // sweepBridge: a bridge whose creation got no answer (a timeout, a broken
