@@ -604,13 +604,8 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 	now := t.now().UTC()
 	v.EndedAt = &now
 	t.send(ag, cti.Message{Type: cti.MsgCall, Call: v})
-	ag.call, ag.leg, ag.lastCall, ag.lastQueue = nil, nil, c.id, 0
-	if c.queue != nil {
-		ag.lastQueue = c.queue.ID
-	}
-	if o := l.owed; o != nil { // its wrapup is the owed call's (consult.go)
-		ag.lastCall, ag.lastQueue = o.call, queueID(o.queue)
-	}
+	last, q := dispositionOf(c, l) // after a consultation, the wrapup is the owed call's (consult.go)
+	ag.call, ag.leg, ag.lastCall, ag.lastQueue = nil, nil, last, queueID(q)
 	t.partEnded(c, l, reason)
 	if l.state != legOffered && ag.line.state == lineUp && c.bridge != "" {
 		bridge, lineCh, muted := c.bridge, ag.line.channel, l.muted
