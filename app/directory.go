@@ -135,7 +135,7 @@ func (d *directory) everything() *cti.DirectoryView {
 // queueRows are every queue's row, by name, from the figures /metrics
 // shows (the team view counts alike).
 func (d *directory) queueRows() []cti.DirectoryQueueView {
-	stats := d.figures.stats().Queues // ordered by name
+	stats := d.figures.queueStats() // ordered by name
 	out := make([]cti.DirectoryQueueView, 0, len(stats))
 	for _, qs := range stats {
 		out = append(out, cti.DirectoryQueueView{ID: qs.Queue, Name: qs.Name, Waiting: qs.Waiting, Ready: qs.Members[wrapup.Ready.String()]})
