@@ -681,10 +681,7 @@ func (t *tenant) endCall(c *call, reason string) {
 func (t *tenant) end(c *call, reason string) {
 	c.ends++
 	c.state, c.endedAt, c.endReason = callEnded, t.now(), reason
-	if c.held {
-		c.holdTotal += c.endedAt.Sub(c.heldSince)
-		c.held = false
-	}
+	c.endHold(c.endedAt)
 	t.emit(event.CallEnded{At: c.endedAt, Call: c.id, Reason: reason, Position: t.position(c), Record: c.record(t.cfg.Tenant.ID)})
 	t.taskEnded(c, reason)
 }
@@ -926,6 +923,12 @@ func (c *call) holdSoFar(now time.Time) time.Duration {
 		return c.holdTotal + now.Sub(c.heldSince)
 	}
 	return c.holdTotal
+}
+
+// endHold counts a hold that ends now without bringing the customer back
+// (the call ends or moves on): the hold's time is added, and it is over.
+func (c *call) endHold(now time.Time) {
+	c.holdTotal, c.held = c.holdSoFar(now), false
 }
 
 // part names an agent's leg for the events.

@@ -202,10 +202,7 @@ func (t *tenant) consultHangup(c *call, l *leg) {
 	}
 	c.consult = nil
 	t.emit(event.ConsultEnded{At: t.now(), Call: c.id, From: l.ag.cfg.ID, To: k.ag.cfg.ID, Outcome: event.ConsultBlind})
-	if c.held { // the customer goes on hearing music, now waiting for the colleague
-		c.holdTotal += t.now().Sub(c.heldSince)
-		c.held = false
-	}
+	c.endHold(t.now()) // the customer goes on hearing music, now waiting for the colleague
 	c.transfers++
 	c.transferredBy = &cti.AgentRef{Name: l.ag.cfg.Name, Extension: l.ag.cfg.Extension}
 	k.role = roleTransfer
@@ -232,10 +229,7 @@ func (t *tenant) consultAgentLost(c *call, l *leg, reason string) bool {
 	}
 	c.consult = nil
 	t.emit(event.ConsultEnded{At: t.now(), Call: c.id, From: l.ag.cfg.ID, To: k.ag.cfg.ID, Outcome: event.ConsultAgentLost})
-	if c.held {
-		c.holdTotal += t.now().Sub(c.heldSince)
-		c.held = false
-	}
+	c.endHold(t.now())
 	t.release(c, k, ccaas.EndWithdrawn)
 	return false
 }

@@ -233,10 +233,7 @@ func (t *tenant) transfer(ag *agent, id ccaas.CallID, ext string) error {
 	}
 	// the customer waits with music, out of the bridge
 	wasIn := c.customerIn
-	if c.held {
-		c.holdTotal += t.now().Sub(c.heldSince)
-		c.held = false
-	}
+	c.endHold(t.now())
 	c.customerIn = false
 	bridge, customer := c.bridge, c.customer
 	t.startMusic(c, "customer waits for transfer", func(ctx context.Context) error {
