@@ -925,6 +925,17 @@ func (c *call) holdSoFar(now time.Time) time.Duration {
 	return c.holdTotal
 }
 
+// invited is the part of an agent being offered the call (invited to a
+// conference, or consulted), if any: a call has one at a time.
+func (c *call) invited() *leg {
+	for _, l := range c.legs {
+		if l.state == legOffered {
+			return l
+		}
+	}
+	return nil
+}
+
 // endHold counts a hold that ends now without bringing the customer back
 // (the call ends or moves on): the hold's time is added, and it is over.
 func (c *call) endHold(now time.Time) {

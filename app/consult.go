@@ -47,10 +47,8 @@ func (t *tenant) consult(ag *agent, id ccaas.CallID, ext string) error {
 	case c.agentsWith(l) > 0:
 		return fmt.Errorf("%w: a consultation is for a call you are alone on with the customer", ErrNotAllowed)
 	}
-	for _, o := range c.legs {
-		if o != l && o.state == legOffered {
-			return fmt.Errorf("%w: %s (%s) is being invited to this call; consult once they have answered or the invitation has ended", ErrNotAllowed, o.ag.cfg.Name, o.ag.cfg.Extension)
-		}
+	if o := c.invited(); o != nil {
+		return fmt.Errorf("%w: %s (%s) is being invited to this call; consult once they have answered or the invitation has ended", ErrNotAllowed, o.ag.cfg.Name, o.ag.cfg.Extension)
 	}
 	to, err := t.target(ag, ext)
 	if err != nil {
