@@ -57,7 +57,9 @@ func (d *directory) apply(events []event.Event) {
 			d.full = true
 		case event.AgentChanged:
 			d.dirty[e.Agent] = true
-			d.queues = true // Ready members
+			if e.From == wrapup.Ready || e.To == wrapup.Ready {
+				d.queues = true // a queue row counts the Ready members
+			}
 		case event.CallQueued, event.CallOffered, event.CallConnected, event.CallTimedOut, event.CallTransferred, event.CallEnded:
 			d.queues = true // callers waiting
 		}
