@@ -427,33 +427,18 @@ func (t *tenant) connect(c *call, l *leg) {
 				return err
 			}
 		}
-		var stop func(context.Context) error
+		ops := []func(context.Context) error{func(ctx context.Context) error { return a.AddChannel(ctx, bridge, ids...) }}
 		switch {
 		case playback != "":
-			stop = func(ctx context.Context) error { return ignoreGone(a.StopPlayback(ctx, playback)) }
+			ops = append(ops, func(ctx context.Context) error { return ignoreGone(a.StopPlayback(ctx, playback)) })
 		case stopMusic:
-			stop = func(ctx context.Context) error { return ignoreGone(a.StopMOH(ctx, customer)) }
+			ops = append(ops, func(ctx context.Context) error { return ignoreGone(a.StopMOH(ctx, customer)) })
 		}
-		return alongside(ctx, stop, func(ctx context.Context) error { return a.AddChannel(ctx, bridge, ids...) })
+		return together(ctx, ops...)
 	}, func(err error) { t.joined(c, l, gen, bringCustomer, err) })
 	if bringCustomer {
 		c.customerIn = true
 	}
-}
-
-// alongside runs side (if any) and main at once and returns the first
-// error of the two (main's if both fail).
-func alongside(ctx context.Context, side, main func(context.Context) error) error {
-	if side == nil {
-		return main(ctx)
-	}
-	sideErr := make(chan error, 1)
-	go func() { sideErr <- side(ctx) }()
-	err := main(ctx)
-	if serr := <-sideErr; err == nil {
-		err = serr
-	}
-	return err
 }
 
 // sweepBridge: a bridge whose creation got no answer (a timeout, a broken
@@ -619,13 +604,8 @@ func (t *tenant) release(c *call, l *leg, reason string) {
 	now := t.now().UTC()
 	v.EndedAt = &now
 	t.send(ag, cti.Message{Type: cti.MsgCall, Call: v})
-	ag.call, ag.leg, ag.lastCall, ag.lastQueue = nil, nil, c.id, 0
-	if c.queue != nil {
-		ag.lastQueue = c.queue.ID
-	}
-	if o := l.owed; o != nil { // its wrapup is the owed call's (consult.go)
-		ag.lastCall, ag.lastQueue = o.call, queueID(o.queue)
-	}
+	last, q := dispositionOf(c, l) // after a consultation, the wrapup is the owed call's (consult.go)
+	ag.call, ag.leg, ag.lastCall, ag.lastQueue = nil, nil, last, queueID(q)
 	t.partEnded(c, l, reason)
 	if l.state != legOffered && ag.line.state == lineUp && c.bridge != "" {
 		bridge, lineCh, muted := c.bridge, ag.line.channel, l.muted
@@ -701,10 +681,7 @@ func (t *tenant) endCall(c *call, reason string) {
 func (t *tenant) end(c *call, reason string) {
 	c.ends++
 	c.state, c.endedAt, c.endReason = callEnded, t.now(), reason
-	if c.held {
-		c.holdTotal += c.endedAt.Sub(c.heldSince)
-		c.held = false
-	}
+	c.endHold(c.endedAt)
 	t.emit(event.CallEnded{At: c.endedAt, Call: c.id, Reason: reason, Position: t.position(c), Record: c.record(t.cfg.Tenant.ID)})
 	t.taskEnded(c, reason)
 }
@@ -946,6 +923,23 @@ func (c *call) holdSoFar(now time.Time) time.Duration {
 		return c.holdTotal + now.Sub(c.heldSince)
 	}
 	return c.holdTotal
+}
+
+// invited is the part of an agent being offered the call (invited to a
+// conference, or consulted), if any: a call has one at a time.
+func (c *call) invited() *leg {
+	for _, l := range c.legs {
+		if l.state == legOffered {
+			return l
+		}
+	}
+	return nil
+}
+
+// endHold counts a hold that ends now without bringing the customer back
+// (the call ends or moves on): the hold's time is added, and it is over.
+func (c *call) endHold(now time.Time) {
+	c.holdTotal, c.held = c.holdSoFar(now), false
 }
 
 // part names an agent's leg for the events.

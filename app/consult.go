@@ -47,10 +47,8 @@ func (t *tenant) consult(ag *agent, id ccaas.CallID, ext string) error {
 	case c.agentsWith(l) > 0:
 		return fmt.Errorf("%w: a consultation is for a call you are alone on with the customer", ErrNotAllowed)
 	}
-	for _, o := range c.legs {
-		if o != l && o.state == legOffered {
-			return fmt.Errorf("%w: %s (%s) is being invited to this call; consult once they have answered or the invitation has ended", ErrNotAllowed, o.ag.cfg.Name, o.ag.cfg.Extension)
-		}
+	if o := c.invited(); o != nil {
+		return fmt.Errorf("%w: %s (%s) is being invited to this call; consult once they have answered or the invitation has ended", ErrNotAllowed, o.ag.cfg.Name, o.ag.cfg.Extension)
 	}
 	to, err := t.target(ag, ext)
 	if err != nil {
@@ -202,10 +200,7 @@ func (t *tenant) consultHangup(c *call, l *leg) {
 	}
 	c.consult = nil
 	t.emit(event.ConsultEnded{At: t.now(), Call: c.id, From: l.ag.cfg.ID, To: k.ag.cfg.ID, Outcome: event.ConsultBlind})
-	if c.held { // the customer goes on hearing music, now waiting for the colleague
-		c.holdTotal += t.now().Sub(c.heldSince)
-		c.held = false
-	}
+	c.endHold(t.now()) // the customer goes on hearing music, now waiting for the colleague
 	c.transfers++
 	c.transferredBy = &cti.AgentRef{Name: l.ag.cfg.Name, Extension: l.ag.cfg.Extension}
 	k.role = roleTransfer
@@ -232,10 +227,7 @@ func (t *tenant) consultAgentLost(c *call, l *leg, reason string) bool {
 	}
 	c.consult = nil
 	t.emit(event.ConsultEnded{At: t.now(), Call: c.id, From: l.ag.cfg.ID, To: k.ag.cfg.ID, Outcome: event.ConsultAgentLost})
-	if c.held {
-		c.holdTotal += t.now().Sub(c.heldSince)
-		c.held = false
-	}
+	c.endHold(t.now())
 	t.release(c, k, ccaas.EndWithdrawn)
 	return false
 }

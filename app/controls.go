@@ -233,10 +233,7 @@ func (t *tenant) transfer(ag *agent, id ccaas.CallID, ext string) error {
 	}
 	// the customer waits with music, out of the bridge
 	wasIn := c.customerIn
-	if c.held {
-		c.holdTotal += t.now().Sub(c.heldSince)
-		c.held = false
-	}
+	c.endHold(t.now())
 	c.customerIn = false
 	bridge, customer := c.bridge, c.customer
 	t.startMusic(c, "customer waits for transfer", func(ctx context.Context) error {
@@ -271,10 +268,8 @@ func (t *tenant) transferable(c *call, l *leg) error {
 	if c.agentsWith(l) > 0 {
 		return fmt.Errorf("%w: transfer is for a call you are alone on; to leave the customer with the others in the conference, hang up", ErrNotAllowed)
 	}
-	for _, o := range c.legs {
-		if o != l && o.state == legOffered {
-			return fmt.Errorf("%w: %s (%s) is being invited to this call; transfer once they have answered or the invitation has ended", ErrNotAllowed, o.ag.cfg.Name, o.ag.cfg.Extension)
-		}
+	if o := c.invited(); o != nil {
+		return fmt.Errorf("%w: %s (%s) is being invited to this call; transfer once they have answered or the invitation has ended", ErrNotAllowed, o.ag.cfg.Name, o.ag.cfg.Extension)
 	}
 	return nil
 }
@@ -289,10 +284,8 @@ func (t *tenant) conference(ag *agent, id ccaas.CallID, ext string) error {
 	if c.consult != nil {
 		return t.consultBusy(c, l)
 	}
-	for _, o := range c.legs {
-		if o.state == legOffered {
-			return fmt.Errorf("%w: %s is already being called", ErrNotAllowed, o.ag.cfg.Name)
-		}
+	if o := c.invited(); o != nil {
+		return fmt.Errorf("%w: %s is already being called", ErrNotAllowed, o.ag.cfg.Name)
 	}
 	to, err := t.target(ag, ext)
 	if err != nil {

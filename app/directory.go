@@ -57,7 +57,9 @@ func (d *directory) apply(events []event.Event) {
 			d.full = true
 		case event.AgentChanged:
 			d.dirty[e.Agent] = true
-			d.queues = true // Ready members
+			if e.From == wrapup.Ready || e.To == wrapup.Ready {
+				d.queues = true // a queue row counts the Ready members
+			}
 		case event.CallQueued, event.CallOffered, event.CallConnected, event.CallTimedOut, event.CallTransferred, event.CallEnded:
 			d.queues = true // callers waiting
 		}
@@ -135,7 +137,7 @@ func (d *directory) everything() *cti.DirectoryView {
 // queueRows are every queue's row, by name, from the figures /metrics
 // shows (the team view counts alike).
 func (d *directory) queueRows() []cti.DirectoryQueueView {
-	stats := d.figures.stats().Queues // ordered by name
+	stats := d.figures.queueStats() // ordered by name
 	out := make([]cti.DirectoryQueueView, 0, len(stats))
 	for _, qs := range stats {
 		out = append(out, cti.DirectoryQueueView{ID: qs.Queue, Name: qs.Name, Waiting: qs.Waiting, Ready: qs.Members[wrapup.Ready.String()]})

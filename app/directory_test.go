@@ -77,9 +77,9 @@ func TestDirectory(t *testing.T) {
 			t.Fatalf("bob = %+v", a)
 		}
 		ok(t, w, sa, ka, cti.Command{Cmd: cti.CmdNotReady, Reason: "lunch"})
-		nextDirectory(t, ka, "alice at lunch", func(m cti.Message) bool {
+		nextDirectory(t, ka, "alice at lunch, the queue without a Ready member", func(m cti.Message) bool {
 			a, ok := directoryRow(m, "1001")
-			return ok && a.Presence == cti.PresenceNotReady && a.Reason == "lunch"
+			return ok && a.Presence == cti.PresenceNotReady && a.Reason == "lunch" && len(m.Directory.Queues) == 1 && m.Directory.Queues[0].Ready == 0
 		})
 		w.ready(sb, kb)
 		nextDirectory(t, ka, "bob ready, the queue with a Ready member", func(m cti.Message) bool {

@@ -154,7 +154,9 @@ func (r *recorder) flush() {
 		return
 	}
 	r.kept = r.write(units)
-	if r.app.cfg.OutboxWritten != nil && len(r.kept) < len(units) {
+	// the kept units are the last ones: the sender is woken for the
+	// webhook events among those written, not for every write
+	if r.app.cfg.OutboxWritten != nil && hasOutbox(units[:len(units)-len(r.kept)]) {
 		r.app.cfg.OutboxWritten()
 	}
 	if over := len(r.kept) - maxKept; over > 0 {
@@ -162,6 +164,16 @@ func (r *recorder) flush() {
 		r.lostUnits(r.kept[:over])
 		r.kept = append([]ccaas.Records(nil), r.kept[over:]...)
 	}
+}
+
+// hasOutbox reports whether a unit has a webhook event.
+func hasOutbox(units []ccaas.Records) bool {
+	for _, u := range units {
+		if len(u.Outbox) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // write appends units in one transaction. If the store refuses it, each

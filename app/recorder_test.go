@@ -11,6 +11,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/sqlite"
+	"github.com/ccaas/ccaas/webhook"
 )
 
 // recorderWorld is a recorder writing to a real database with one tenant
@@ -192,4 +193,30 @@ func TestRecorderKeepsRowsThroughAHungDisk(t *testing.T) {
 			t.Fatalf("lost %v, want the row still kept at the stop", w.lost)
 		}
 	})
+}
+
+// TestRecorderWakesTheSenderForWebhookEventsOnly: a write wakes the webhook
+// sender (Config.OutboxWritten) when it wrote webhook events, and not for
+// the state log and call records every call brings.
+func TestRecorderWakesTheSenderForWebhookEventsOnly(t *testing.T) {
+	w := newRecorderWorld(t, nil)
+	var wakes int
+	w.rec.app.cfg.OutboxWritten = func() { wakes++ }
+	w.rec.inbox.post(w.change(w.agent, 1))
+	w.rec.inbox.post(w.call("c2-a"))
+	w.rec.flush()
+	if wakes != 0 {
+		t.Fatalf("woken %d times by rows without webhook events", wakes)
+	}
+	hook, err := w.db.CreateWebhook(context.Background(), ccaas.Webhook{Tenant: w.tenant, URL: "http://crm.example/hooks",
+		Secret: "whsec-recorder-test-0123456789", Events: webhook.Types, Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.rec.inbox.post(ccaas.Records{Outbox: []ccaas.OutboxEvent{{ID: webhook.NewEventID(), Tenant: w.tenant, Type: webhook.CallEnded,
+		Key: "call:c2-b", At: time.Unix(100, 0).UTC(), Body: []byte(`{}`), Webhooks: []ccaas.WebhookID{hook.ID}}}})
+	w.rec.flush()
+	if wakes != 1 || len(w.rec.kept) != 0 {
+		t.Fatalf("woken %d times after a webhook event was written (%d units kept), want once", wakes, len(w.rec.kept))
+	}
 }

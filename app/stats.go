@@ -293,6 +293,15 @@ func (f *figures) stats() TenantStats {
 	for st, n := range f.byState {
 		s.Agents[wrapup.State(st).String()] = n
 	}
+	s.Queues = f.queueStats()
+	return s
+}
+
+// queueStats are the queues' figures of stats, by name: all the team
+// view's and the directory's rows need, after every batch of inputs that
+// moved them.
+func (f *figures) queueStats() []QueueStats {
+	var out []QueueStats
 	for id, q := range f.queues {
 		qs := QueueStats{Queue: id, Name: q.name, Members: zeroStates(), Waiting: len(q.waiting), Talking: q.talking}
 		for _, m := range q.members {
@@ -305,10 +314,10 @@ func (f *figures) stats() TenantStats {
 				qs.Oldest = at
 			}
 		}
-		s.Queues = append(s.Queues, qs)
+		out = append(out, qs)
 	}
-	slices.SortFunc(s.Queues, func(x, y QueueStats) int { return strings.Compare(x.Name, y.Name) })
-	return s
+	slices.SortFunc(out, func(x, y QueueStats) int { return strings.Compare(x.Name, y.Name) })
+	return out
 }
 
 func zeroStates() map[string]int {

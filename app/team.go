@@ -284,7 +284,7 @@ func teamAgentView(ag *agent) cti.TeamAgentView {
 // queueViews computes every queue's row from the figures /metrics shows, so
 // the team view and the metrics count alike.
 func (v *teamView) queueViews() []cti.TeamQueueView {
-	stats := v.figures.stats().Queues
+	stats := v.figures.queueStats()
 	slices.SortFunc(stats, func(a, b QueueStats) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
 	out := make([]cti.TeamQueueView, 0, len(stats))
 	today := v.day()

@@ -130,11 +130,10 @@ type agent struct {
 	stateBy   string        // the supervisor who made the current state, for the screens
 	timer     *time.Timer   // fires at the state machine's next deadline
 	timerGen  uint64        // bumps on every re-arm; stale timer messages are dropped
-	// the session's lifetime: its timers, whether its page ever attached a
-	// socket, and whether it is past its maximum age (it ends when the
-	// agent is next free)
+	// the session's lifetime: its timers, and whether its page ever
+	// attached a socket (tenant.expired: past its maximum age)
 	idleTimer, ageTimer *time.Timer
-	attached, expired   bool
+	attached            bool
 	// given is the agent's disposition of their current or last call
 	// (disposition.go)
 	given *ccaas.Disposition
@@ -249,10 +248,13 @@ type tenant struct {
 	snoops    map[string]*agent // snoop channel → the supervisor listening through it
 
 	// events of the input being handled; the projections read them after it
-	events   []event.Event
-	inputs   uint64 // inputs handled so far
-	counted  int    // len(calls) as App.calls last counted it
-	refusing bool   // callers are being refused (Config.MaxCalls): logged once
+	events  []event.Event
+	inputs  uint64 // inputs handled so far
+	counted int    // len(calls) as App.calls last counted it
+	// expired are the agents whose session is past its maximum age: it
+	// ends when they are next free (expireSessions, after every input)
+	expired  map[*agent]bool
+	refusing bool // callers are being refused (Config.MaxCalls): logged once
 	// replies to the input's caller, sent once the projections have read
 	// its events (a logout's queue_log lines are written when it returns)
 	replies []func()
@@ -280,6 +282,7 @@ func newTenant(a *App, cfg ccaas.TenantConfig) *tenant {
 
 		playbacks: make(map[string]*call),
 		snoops:    make(map[string]*agent),
+		expired:   make(map[*agent]bool),
 		figures:   newFigures(),
 	}
 	t.team = newTeamView(t, t.figures)
@@ -448,7 +451,7 @@ func (t *tenant) handle(m any) {
 		switch {
 		case ag == nil:
 		case m.maxAge:
-			ag.expired = true // expireSessions ends it once the agent is free
+			t.expired[ag] = true // expireSessions ends it once the agent is free
 		case !ag.attached:
 			t.log.Info("session ended: its page never connected", "agent", ag.cfg.Username, "after", t.app.cfg.SessionIdle)
 			t.endSession(ag, cti.ByeExpired)
@@ -578,7 +581,8 @@ func (t *tenant) login(s *Session) error {
 	}
 	ag.session = s
 	t.app.setSession(s)
-	ag.attached, ag.expired = false, false
+	ag.attached = false
+	delete(t.expired, ag)
 	ag.idleTimer = time.AfterFunc(t.app.cfg.SessionIdle, func() { t.inbox.post(msgSessionTimer{s: s}) })
 	ag.ageTimer = time.AfterFunc(t.app.cfg.SessionMaxAge, func() { t.inbox.post(msgSessionTimer{s: s, maxAge: true}) })
 	t.log.Info("agent logged in", "agent", ag.cfg.Username)
@@ -604,10 +608,11 @@ func (t *tenant) attach(s *Session, sink Sink) error {
 }
 
 // expireSessions ends the sessions past their maximum age whose agent is
-// free: not on a call, an offer or in wrapup.
+// free: not on a call, an offer or in wrapup. It runs after every input, so
+// it looks at those sessions only, not at every agent.
 func (t *tenant) expireSessions() {
-	for _, ag := range t.agents {
-		if ag.expired && ag.session != nil && ag.call == nil && !ag.fsm.Busy() {
+	for ag := range t.expired {
+		if ag.session != nil && ag.call == nil && !ag.fsm.Busy() {
 			t.log.Info("session ended: its maximum age passed", "agent", ag.cfg.Username, "max_age", t.app.cfg.SessionMaxAge)
 			t.endSession(ag, cti.ByeExpired)
 		}
@@ -658,7 +663,8 @@ func (t *tenant) endSession(ag *agent, reason string) {
 			tm.Stop()
 		}
 	}
-	ag.idleTimer, ag.ageTimer, ag.expired = nil, nil, false
+	ag.idleTimer, ag.ageTimer = nil, nil
+	delete(t.expired, ag)
 	t.log.Info("agent logged out", "agent", ag.cfg.Username, "reason", reason)
 }
 

@@ -33,10 +33,7 @@ func (t *tenant) transferToQueue(ag *agent, id ccaas.CallID, qid ccaas.QueueID) 
 	case c.queue == q:
 		return fmt.Errorf("%w: the call came through %s already; pick another queue", ErrNotAllowed, q.Name)
 	}
-	if c.held {
-		c.holdTotal += t.now().Sub(c.heldSince)
-		c.held = false
-	}
+	c.endHold(t.now())
 	c.transfers++
 	c.transferredBy = &cti.AgentRef{Name: ag.cfg.Name, Extension: ag.cfg.Extension}
 	t.log.Info("transfer to a queue", "call", c.id, "from", ag.cfg.Username, "queue", q.Name)

@@ -83,10 +83,8 @@ func callView(c *call, l *leg) *cti.CallView {
 		v.TransferredBy = by
 	}
 	if l.state != legOffered {
-		v.Disposition = dispositionView(l.ag, c.id, c.queue)
-		if l.owed != nil {
-			v.Disposition = dispositionView(l.ag, l.owed.call, l.owed.queue)
-		}
+		call, q := dispositionOf(c, l)
+		v.Disposition = dispositionView(l.ag, call, q)
 	}
 	c.taskView(v)
 	return v
