@@ -59,7 +59,8 @@ type waitingRoom struct {
 	// call control's: the tenant's zone and each queue's opening hours
 	loc        *time.Location
 	schedules  map[ccaas.QueueID]hours.Schedule
-	open       map[ccaas.QueueID]bool // as last told (QueueHoursChanged)
+	open       map[ccaas.QueueID]bool      // as last told (QueueHoursChanged)
+	until      map[ccaas.QueueID]time.Time // each queue's next change, as of the last hoursChanged
 	hoursTimer *time.Timer
 	hoursGen   uint64
 	// recordings being made (messages), by name
@@ -77,6 +78,7 @@ type waitingRoom struct {
 
 func newWaitingRoom(t *tenant, cfg ccaas.TenantConfig) *waitingRoom {
 	r := &waitingRoom{t: t, schedules: make(map[ccaas.QueueID]hours.Schedule), open: make(map[ccaas.QueueID]bool),
+		until:      make(map[ccaas.QueueID]time.Time),
 		recordings: make(map[string]*call), callbacks: make(map[ccaas.CallbackID]*callbackTask),
 		voicemails: make(map[ccaas.VoicemailID]*voicemailTask), handles: newHandleTimes(),
 		openCallbacks: make(map[ccaas.QueueID]int), openVoicemails: make(map[ccaas.QueueID]int)}
@@ -306,4 +308,5 @@ func (t *tenant) roomPlaybackDone(c *call) bool {
 func (r *waitingRoom) queueRemoved(id ccaas.QueueID) {
 	delete(r.schedules, id)
 	delete(r.open, id)
+	delete(r.until, id)
 }

@@ -41,7 +41,7 @@ func (t *tenant) fillQueueRow(row *cti.TeamQueueView) {
 	if q == nil {
 		return
 	}
-	open, until := t.queueHours(q.ID)
+	open, until := t.hoursNow(q.ID)
 	row.Hours = cti.HoursView{Open: open, Until: timePtr(until)}
 	if wait, ok := t.estimateAt(q, t.waitingIn(q.ID)+1); ok {
 		secs := int(wait / time.Second)
