@@ -220,6 +220,32 @@ func TestCallbackNumberKeyedIn(t *testing.T) {
 	})
 }
 
+// TestCallbackMenuKeysKeepOneWait: each digit keyed in restarts the wait
+// for the next; a caller keying digits without end holds one timer for it,
+// not one per key.
+func TestCallbackMenuKeysKeepOneWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, _ := roomWorld(t, callbackQueue)
+		ear := w.ear()
+		cust, err := w.sim.PlaceCall(asterisksim.CallSpec{From: "anonymous", DID: testDID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ear.waitFor(cust, "sound:ccaas/callback-offer")
+		w.sim.SendDTMF(cust, "1")
+		ear.waitFor(cust, "sound:ccaas/callback-enter")
+		synctest.Wait()
+		before := app.CallTimers(w.app, w.tenant.ID)
+		for range 50 {
+			w.sim.SendDTMF(cust, "5")
+			synctest.Wait()
+		}
+		if after := app.CallTimers(w.app, w.tenant.ID); after > before+1 {
+			t.Fatalf("the call holds %d timers after 50 digits, %d before them", after, before)
+		}
+	})
+}
+
 // failingStore refuses callbacks (a full disk) until told otherwise.
 type failingStore struct {
 	ccaas.Store

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,12 +21,13 @@ import (
 // menu is the callback menu of a waiting caller.
 type menu struct {
 	step     menuStep
-	number   string // the caller's own number, offered for confirmation
-	digits   string // keyed in so far
-	refused  int    // numbers keyed in and refused
-	silences int    // prompts not answered
-	gen      uint64 // bumps with every prompt: a stale timeout is dropped
-	playing  bool   // a prompt plays: a key stops it
+	number   string      // the caller's own number, offered for confirmation
+	digits   string      // keyed in so far
+	refused  int         // numbers keyed in and refused
+	silences int         // prompts not answered
+	gen      uint64      // bumps with every prompt: a stale timeout is dropped
+	playing  bool        // a prompt plays: a key stops it
+	timer    *time.Timer // the wait for the next key, one of the call's timers
 }
 
 type menuStep int
@@ -158,7 +160,16 @@ func (t *tenant) menuWait(c *call) {
 	m := c.menu
 	m.gen++
 	id, gen := c.id, m.gen
-	c.timers = append(c.timers, time.AfterFunc(menuTimeout, func() { t.inbox.post(msgMenuTimer{call: id, gen: gen}) }))
+	old := m.timer
+	m.timer = time.AfterFunc(menuTimeout, func() { t.inbox.post(msgMenuTimer{call: id, gen: gen}) })
+	// the new wait replaces the last among the call's timers: a caller
+	// keying digits without end must not pile up timers
+	if i := slices.Index(c.timers, old); old != nil && i >= 0 {
+		old.Stop()
+		c.timers[i] = m.timer
+		return
+	}
+	c.timers = append(c.timers, m.timer)
 }
 
 type msgMenuTimer struct {
