@@ -116,10 +116,16 @@ func (t *tenant) startCallbackMenu(c *call) {
 	c.menu = m
 	if n := c.caller.Number; dialNumberRE.MatchString(n) {
 		m.step, m.number = stepConfirm, n
-		t.menuPlay(c, []string{promptCallbackNumber, "digits:" + strings.TrimPrefix(n, "+"), promptCallbackConfirm})
+		t.menuPlay(c, confirmMedia(n))
 		return
 	}
 	t.menuPlay(c, promptCallbackEnter)
+}
+
+// confirmMedia is "we will call you back at <number>: press 1 to confirm,
+// 2 for another number".
+func confirmMedia(number string) []string {
+	return []string{promptCallbackNumber, "digits:" + strings.TrimPrefix(number, "+"), promptCallbackConfirm}
 }
 
 // menuPlay plays a prompt of the menu; the wait for a key starts when it
@@ -127,11 +133,10 @@ func (t *tenant) startCallbackMenu(c *call) {
 func (t *tenant) menuPlay(c *call, media []string) {
 	m := c.menu
 	m.gen++
-	m.playing = true
 	if c.playback != "" {
 		t.stopPrompt(c)
-		m.playing = true
 	}
+	m.playing = true
 	t.play(c, media)
 }
 
@@ -203,7 +208,7 @@ func (t *tenant) menuTimedOut(c *call) {
 		return
 	}
 	if m.step == stepConfirm {
-		t.menuPlay(c, []string{promptCallbackNumber, "digits:" + strings.TrimPrefix(m.number, "+"), promptCallbackConfirm})
+		t.menuPlay(c, confirmMedia(m.number))
 		return
 	}
 	t.menuPlay(c, promptCallbackEnter)
