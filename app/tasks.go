@@ -369,7 +369,7 @@ func (c *call) taskView(v *cti.CallView) {
 		vm := c.voicemail.vm
 		vv := &cti.VoicemailView{ID: vm.ID, Recording: string(vm.Recording), Seconds: vm.Seconds, LeftAt: vm.Left.UTC(), CalledBack: c.voicemail.calledBack}
 		if vm.Recording != "" && len(c.recordings) > 0 {
-			vv.URL = "/api/recordings/" + string(vm.Recording)
+			vv.URL = recordingURL(vm.Recording)
 		}
 		v.Voicemail = vv
 	}

@@ -70,7 +70,7 @@ func (v *teamView) voicemailsFor(sup *agent) []cti.TeamVoicemailView {
 		row := cti.TeamVoicemailView{ID: vm.ID, Queue: vm.QueueName, Caller: cti.CallerView{Number: vm.Number, Name: vm.Name},
 			LeftAt: vm.Left.UTC(), Seconds: vm.Seconds}
 		if vm.Recording != "" {
-			row.URL = "/api/recordings/" + string(vm.Recording)
+			row.URL = recordingURL(vm.Recording)
 		}
 		if c := task.call; c != nil {
 			for _, l := range c.legs {
