@@ -8,6 +8,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/cti"
+	"github.com/ccaas/ccaas/estimate"
 	"github.com/ccaas/ccaas/event"
 )
 
@@ -35,7 +36,8 @@ func (v *teamView) applyRoom(ev event.Event) {
 	}
 }
 
-// fillQueueRow adds the room's part to a queue's row.
+// fillQueueRow adds the room's part to a queue's row, whose members are
+// counted already.
 func (t *tenant) fillQueueRow(row *cti.TeamQueueView) {
 	q := t.queues[row.ID]
 	if q == nil {
@@ -43,7 +45,9 @@ func (t *tenant) fillQueueRow(row *cti.TeamQueueView) {
 	}
 	open, until := t.hoursNow(q.ID)
 	row.Hours = cti.HoursView{Open: open, Until: timePtr(until)}
-	if wait, ok := t.estimateAt(q, t.waitingIn(q.ID)+1); ok {
+	// the row counts its members as queueStaff does (Busy: offered, on a
+	// call or in wrapup), from the figures: no second pass over them
+	if wait, ok := estimate.Wait(t.waitingIn(q.ID)+1, row.Ready, row.Ready+row.Busy, t.room.handles.average(q.ID)); ok {
 		secs := int(wait / time.Second)
 		row.EstimatedWaitSeconds = &secs
 	}
