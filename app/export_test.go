@@ -26,7 +26,7 @@ func TestDummyHashCost(t *testing.T) {
 func CallTimers(a *App, tenant ccaas.TenantID) int {
 	t := a.tenant(tenant)
 	out := make(chan int)
-	t.inbox.post(msgRun{run: func() {
+	t.inbox.post(msgDone{then: func() {
 		n := 0
 		for _, c := range t.calls {
 			n += len(c.timers)

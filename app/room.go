@@ -115,13 +115,8 @@ const storeTimeout = 10 * time.Second
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // loopMsg is an input of the tenant loop that handles itself: the room's
-// timers and the results of its store writes.
+// timers.
 type loopMsg interface{ handleIn(t *tenant) }
-
-// msgRun runs a function in the loop (a store write's result).
-type msgRun struct{ run func() }
-
-func (m msgRun) handleIn(*tenant) { m.run() }
 
 // store runs a store write outside the loop, after the earlier ones of the
 // same serial, and brings its error back into the loop.
@@ -134,7 +129,7 @@ func (t *tenant) store(s *serial, what string, op func(ctx context.Context, st c
 			t.log.Error("store write failed", "op", what, "err", err)
 		}
 		if then != nil {
-			t.inbox.post(msgRun{run: func() { then(err) }})
+			t.inbox.post(msgDone{then: func() { then(err) }})
 		}
 	}, s)
 }
