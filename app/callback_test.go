@@ -323,6 +323,54 @@ func TestCallbackSurvivesRestart(t *testing.T) {
 	})
 }
 
+// gatedStore holds a callback's write until the gate opens.
+type gatedStore struct {
+	ccaas.Store
+	entered, gate chan struct{}
+}
+
+func (s *gatedStore) CreateCallback(ctx context.Context, cb ccaas.Callback) error {
+	s.entered <- struct{}{}
+	<-s.gate
+	return s.Store.CreateCallback(ctx, cb)
+}
+
+// TestStopWaitsForCallbackWrite: a callback being written when ccaas stops
+// is written before Run returns (and the store is closed after it).
+func TestStopWaitsForCallbackWrite(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		sim, srv := servedSim(t, asterisksim.Config{AutoAnswerPushed: true})
+		db, tenant := restartStore(t, callbackQueue)
+		db.SetSettings(ctx, tenant, ccaas.Settings{Trunk: "pstn"})
+		store := &gatedStore{Store: db, entered: make(chan struct{}, 1), gate: make(chan struct{})}
+		_, stop := runApp(t, ctx, srv, store)
+		events, stopEvents := sim.Subscribe()
+		defer stopEvents()
+		ear := &ear{t: t, events: events, stop: stopEvents}
+		cust, _ := sim.PlaceCall(asterisksim.CallSpec{From: "+4930542", DID: testDID})
+		ear.waitFor(cust, "sound:ccaas/callback-offer")
+		sim.SendDTMF(cust, "1")
+		ear.waitFor(cust, "sound:ccaas/callback-number")
+		sim.SendDTMF(cust, "1")
+		<-store.entered
+		stopped := make(chan struct{})
+		go func() { stop(); close(stopped) }()
+		synctest.Wait()
+		select {
+		case <-stopped:
+			close(store.gate)
+			t.Fatal("Run returned with a callback's write under way")
+		default:
+		}
+		close(store.gate)
+		<-stopped
+		if cbs, _ := db.OpenCallbacks(ctx, tenant); len(cbs) != 1 {
+			t.Fatalf("callbacks in the store after the stop: %+v", cbs)
+		}
+	})
+}
+
 // TestCallbackOfferedAboveTheEstimate: a queue that offers callbacks when
 // the wait exceeds 2 minutes offers it at entry to a caller told 3, not to
 // one told 1; the callback carries the data the IVR attached, as is.

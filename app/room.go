@@ -119,9 +119,13 @@ func itoa(n int) string { return strconv.Itoa(n) }
 type loopMsg interface{ handleIn(t *tenant) }
 
 // store runs a store write outside the loop, after the earlier ones of the
-// same serial, and brings its error back into the loop.
+// same serial, and brings its error back into the loop. It counts among the
+// operations Run waits for when it stops, so that no write meets a closed
+// store.
 func (t *tenant) store(s *serial, what string, op func(ctx context.Context, st ccaas.Store) error, then func(err error)) {
+	t.app.ops.Add(1)
 	runAfter(func() {
+		defer t.app.ops.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		err := op(ctx, t.app.store)
 		cancel()
