@@ -1529,7 +1529,7 @@ func loginReady(t testing.TB, a *app.App, domain, username, password string) (*a
 // runApp starts one process of the app on db against the simulator srv
 // serves; stop ends it, and another started on the same database is a
 // restart of ccaas.
-func runApp(t *testing.T, ctx context.Context, srv *memnet.Server, db *sqlite.DB) (*app.App, func()) {
+func runApp(t *testing.T, ctx context.Context, srv *memnet.Server, db ccaas.Store) (*app.App, func()) {
 	t.Helper()
 	tr := &http.Transport{DialContext: srv.Listener.DialContext}
 	quiet := slog.New(slog.DiscardHandler)

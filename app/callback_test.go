@@ -220,6 +220,32 @@ func TestCallbackNumberKeyedIn(t *testing.T) {
 	})
 }
 
+// TestCallbackMenuKeysKeepOneWait: each digit keyed in restarts the wait
+// for the next; a caller keying digits without end holds one timer for it,
+// not one per key.
+func TestCallbackMenuKeysKeepOneWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, _ := roomWorld(t, callbackQueue)
+		ear := w.ear()
+		cust, err := w.sim.PlaceCall(asterisksim.CallSpec{From: "anonymous", DID: testDID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ear.waitFor(cust, "sound:ccaas/callback-offer")
+		w.sim.SendDTMF(cust, "1")
+		ear.waitFor(cust, "sound:ccaas/callback-enter")
+		synctest.Wait()
+		before := app.CallTimers(w.app, w.tenant.ID)
+		for range 50 {
+			w.sim.SendDTMF(cust, "5")
+			synctest.Wait()
+		}
+		if after := app.CallTimers(w.app, w.tenant.ID); after > before+1 {
+			t.Fatalf("the call holds %d timers after 50 digits, %d before them", after, before)
+		}
+	})
+}
+
 // failingStore refuses callbacks (a full disk) until told otherwise.
 type failingStore struct {
 	ccaas.Store
@@ -293,6 +319,54 @@ func TestCallbackSurvivesRestart(t *testing.T) {
 		_, k := loginReady(t, second, testDomain, "alice", "alice-pw")
 		if offer := offerOf(t, k); offer.Call.Direction != ccaas.DirCallback || offer.Call.Caller.Number != "+4930541" {
 			t.Fatalf("after the restart offered %+v", offer.Call)
+		}
+	})
+}
+
+// gatedStore holds a callback's write until the gate opens.
+type gatedStore struct {
+	ccaas.Store
+	entered, gate chan struct{}
+}
+
+func (s *gatedStore) CreateCallback(ctx context.Context, cb ccaas.Callback) error {
+	s.entered <- struct{}{}
+	<-s.gate
+	return s.Store.CreateCallback(ctx, cb)
+}
+
+// TestStopWaitsForCallbackWrite: a callback being written when ccaas stops
+// is written before Run returns (and the store is closed after it).
+func TestStopWaitsForCallbackWrite(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		sim, srv := servedSim(t, asterisksim.Config{AutoAnswerPushed: true})
+		db, tenant := restartStore(t, callbackQueue)
+		db.SetSettings(ctx, tenant, ccaas.Settings{Trunk: "pstn"})
+		store := &gatedStore{Store: db, entered: make(chan struct{}, 1), gate: make(chan struct{})}
+		_, stop := runApp(t, ctx, srv, store)
+		events, stopEvents := sim.Subscribe()
+		defer stopEvents()
+		ear := &ear{t: t, events: events, stop: stopEvents}
+		cust, _ := sim.PlaceCall(asterisksim.CallSpec{From: "+4930542", DID: testDID})
+		ear.waitFor(cust, "sound:ccaas/callback-offer")
+		sim.SendDTMF(cust, "1")
+		ear.waitFor(cust, "sound:ccaas/callback-number")
+		sim.SendDTMF(cust, "1")
+		<-store.entered
+		stopped := make(chan struct{})
+		go func() { stop(); close(stopped) }()
+		synctest.Wait()
+		select {
+		case <-stopped:
+			close(store.gate)
+			t.Fatal("Run returned with a callback's write under way")
+		default:
+		}
+		close(store.gate)
+		<-stopped
+		if cbs, _ := db.OpenCallbacks(ctx, tenant); len(cbs) != 1 {
+			t.Fatalf("callbacks in the store after the stop: %+v", cbs)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"testing"
 
+	"github.com/ccaas/ccaas"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -19,4 +20,18 @@ func TestDummyHashCost(t *testing.T) {
 	if productionDummyHashCost != bcrypt.DefaultCost {
 		t.Fatalf("the unknown-user dummy has cost %d, want bcrypt's default %d, the cost of stored hashes", productionDummyHashCost, bcrypt.DefaultCost)
 	}
+}
+
+// CallTimers counts the timers the tenant's calls hold, read in its loop.
+func CallTimers(a *App, tenant ccaas.TenantID) int {
+	t := a.tenant(tenant)
+	out := make(chan int)
+	t.inbox.post(msgDone{then: func() {
+		n := 0
+		for _, c := range t.calls {
+			n += len(c.timers)
+		}
+		out <- n
+	}})
+	return <-out
 }

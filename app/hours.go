@@ -29,6 +29,16 @@ func (t *tenant) queueHours(q ccaas.QueueID) (bool, time.Time) {
 	return s.Open(t.now(), t.room.loc), until
 }
 
+// hoursNow is queue q's open state and next change as the last
+// hoursChanged found them: they hold until its timer, so the team view's
+// rows read them instead of walking the schedule on every flush.
+func (t *tenant) hoursNow(q ccaas.QueueID) (bool, time.Time) {
+	if open, ok := t.room.open[q]; ok {
+		return open, t.room.until[q]
+	}
+	return t.queueHours(q)
+}
+
 // closedAt applies queue q's closed action to a call entering it while it
 // is closed, and reports whether it did.
 func (t *tenant) closedAt(c *call, q *ccaas.Queue) bool {
@@ -86,6 +96,7 @@ func (t *tenant) hoursChanged(all bool) {
 	var next time.Time
 	for id := range t.queues {
 		open, until := t.queueHours(id)
+		r.until[id] = until
 		if was, known := r.open[id]; all || !known || was != open {
 			r.open[id] = open
 			t.emit(event.QueueHoursChanged{At: now, Queue: id, Open: open, Until: until})
@@ -97,6 +108,7 @@ func (t *tenant) hoursChanged(all bool) {
 	for id := range r.open {
 		if t.queues[id] == nil {
 			delete(r.open, id)
+			delete(r.until, id)
 		}
 	}
 	if r.hoursTimer != nil {

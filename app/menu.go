@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,12 +21,13 @@ import (
 // menu is the callback menu of a waiting caller.
 type menu struct {
 	step     menuStep
-	number   string // the caller's own number, offered for confirmation
-	digits   string // keyed in so far
-	refused  int    // numbers keyed in and refused
-	silences int    // prompts not answered
-	gen      uint64 // bumps with every prompt: a stale timeout is dropped
-	playing  bool   // a prompt plays: a key stops it
+	number   string      // the caller's own number, offered for confirmation
+	digits   string      // keyed in so far
+	refused  int         // numbers keyed in and refused
+	silences int         // prompts not answered
+	gen      uint64      // bumps with every prompt: a stale timeout is dropped
+	playing  bool        // a prompt plays: a key stops it
+	timer    *time.Timer // the wait for the next key, one of the call's timers
 }
 
 type menuStep int
@@ -114,10 +116,16 @@ func (t *tenant) startCallbackMenu(c *call) {
 	c.menu = m
 	if n := c.caller.Number; dialNumberRE.MatchString(n) {
 		m.step, m.number = stepConfirm, n
-		t.menuPlay(c, []string{promptCallbackNumber, "digits:" + strings.TrimPrefix(n, "+"), promptCallbackConfirm})
+		t.menuPlay(c, confirmMedia(n))
 		return
 	}
 	t.menuPlay(c, promptCallbackEnter)
+}
+
+// confirmMedia is "we will call you back at <number>: press 1 to confirm,
+// 2 for another number".
+func confirmMedia(number string) []string {
+	return []string{promptCallbackNumber, "digits:" + strings.TrimPrefix(number, "+"), promptCallbackConfirm}
 }
 
 // menuPlay plays a prompt of the menu; the wait for a key starts when it
@@ -125,11 +133,10 @@ func (t *tenant) startCallbackMenu(c *call) {
 func (t *tenant) menuPlay(c *call, media []string) {
 	m := c.menu
 	m.gen++
-	m.playing = true
 	if c.playback != "" {
 		t.stopPrompt(c)
-		m.playing = true
 	}
+	m.playing = true
 	t.play(c, media)
 }
 
@@ -158,7 +165,16 @@ func (t *tenant) menuWait(c *call) {
 	m := c.menu
 	m.gen++
 	id, gen := c.id, m.gen
-	c.timers = append(c.timers, time.AfterFunc(menuTimeout, func() { t.inbox.post(msgMenuTimer{call: id, gen: gen}) }))
+	old := m.timer
+	m.timer = time.AfterFunc(menuTimeout, func() { t.inbox.post(msgMenuTimer{call: id, gen: gen}) })
+	// the new wait replaces the last among the call's timers: a caller
+	// keying digits without end must not pile up timers
+	if i := slices.Index(c.timers, old); old != nil && i >= 0 {
+		old.Stop()
+		c.timers[i] = m.timer
+		return
+	}
+	c.timers = append(c.timers, m.timer)
 }
 
 type msgMenuTimer struct {
@@ -192,7 +208,7 @@ func (t *tenant) menuTimedOut(c *call) {
 		return
 	}
 	if m.step == stepConfirm {
-		t.menuPlay(c, []string{promptCallbackNumber, "digits:" + strings.TrimPrefix(m.number, "+"), promptCallbackConfirm})
+		t.menuPlay(c, confirmMedia(m.number))
 		return
 	}
 	t.menuPlay(c, promptCallbackEnter)

@@ -85,6 +85,10 @@ func (a *App) recordingWithAudio(ctx context.Context, tenant ccaas.TenantID, id 
 	return rec, f, nil
 }
 
+// recordingURL is where the pages fetch a recording's audio (the HTTP
+// layer serves it through RecordingFile).
+func recordingURL(id ccaas.RecordingID) string { return "/api/recordings/" + string(id) }
+
 type msgMayHear struct {
 	s    *Session
 	rec  ccaas.Recording

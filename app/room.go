@@ -59,7 +59,8 @@ type waitingRoom struct {
 	// call control's: the tenant's zone and each queue's opening hours
 	loc        *time.Location
 	schedules  map[ccaas.QueueID]hours.Schedule
-	open       map[ccaas.QueueID]bool // as last told (QueueHoursChanged)
+	open       map[ccaas.QueueID]bool      // as last told (QueueHoursChanged)
+	until      map[ccaas.QueueID]time.Time // each queue's next change, as of the last hoursChanged
 	hoursTimer *time.Timer
 	hoursGen   uint64
 	// recordings being made (messages), by name
@@ -77,6 +78,7 @@ type waitingRoom struct {
 
 func newWaitingRoom(t *tenant, cfg ccaas.TenantConfig) *waitingRoom {
 	r := &waitingRoom{t: t, schedules: make(map[ccaas.QueueID]hours.Schedule), open: make(map[ccaas.QueueID]bool),
+		until:      make(map[ccaas.QueueID]time.Time),
 		recordings: make(map[string]*call), callbacks: make(map[ccaas.CallbackID]*callbackTask),
 		voicemails: make(map[ccaas.VoicemailID]*voicemailTask), handles: newHandleTimes(),
 		openCallbacks: make(map[ccaas.QueueID]int), openVoicemails: make(map[ccaas.QueueID]int)}
@@ -113,18 +115,17 @@ const storeTimeout = 10 * time.Second
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // loopMsg is an input of the tenant loop that handles itself: the room's
-// timers and the results of its store writes.
+// timers.
 type loopMsg interface{ handleIn(t *tenant) }
 
-// msgRun runs a function in the loop (a store write's result).
-type msgRun struct{ run func() }
-
-func (m msgRun) handleIn(*tenant) { m.run() }
-
 // store runs a store write outside the loop, after the earlier ones of the
-// same serial, and brings its error back into the loop.
+// same serial, and brings its error back into the loop. It counts among the
+// operations Run waits for when it stops, so that no write meets a closed
+// store.
 func (t *tenant) store(s *serial, what string, op func(ctx context.Context, st ccaas.Store) error, then func(err error)) {
+	t.app.ops.Add(1)
 	runAfter(func() {
+		defer t.app.ops.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		err := op(ctx, t.app.store)
 		cancel()
@@ -132,7 +133,7 @@ func (t *tenant) store(s *serial, what string, op func(ctx context.Context, st c
 			t.log.Error("store write failed", "op", what, "err", err)
 		}
 		if then != nil {
-			t.inbox.post(msgRun{run: func() { then(err) }})
+			t.inbox.post(msgDone{then: func() { then(err) }})
 		}
 	}, s)
 }
@@ -306,4 +307,5 @@ func (t *tenant) roomPlaybackDone(c *call) bool {
 func (r *waitingRoom) queueRemoved(id ccaas.QueueID) {
 	delete(r.schedules, id)
 	delete(r.open, id)
+	delete(r.until, id)
 }

@@ -117,9 +117,7 @@ func (t *tenant) customerAnswered(c *call, channel string) {
 		return
 	}
 	c.customerUp = true
-	ring := c.playback
-	c.playback = ""
-	delete(t.playbacks, ring)
+	ring := t.forgetRing(c)
 	bridge := c.bridge
 	t.exec(&c.ops, "bring the customer in", func(ctx context.Context) error {
 		if ring != "" {
@@ -198,11 +196,7 @@ func (t *tenant) customerNotReached(c *call, channel, reason string) {
 		return
 	}
 	t.log.Info("customer called back not reached", "call", c.id, "reason", reason)
-	ring, bridge := c.playback, c.bridge
-	if ring != "" {
-		c.playback = ""
-		delete(t.playbacks, ring)
-	}
+	ring, bridge := t.forgetRing(c), c.bridge
 	c.customer, c.customerUp, c.customerIn = "", false, false
 	if c.callback != nil {
 		for len(c.legs) > 0 {
@@ -238,6 +232,18 @@ func (t *tenant) customerNotReached(c *call, channel, reason string) {
 	t.customerNotice(c, kind)
 }
 
+// forgetRing forgets the ring tone a task's agent hears (its playback's
+// events are no longer the call's) and returns its id, for dropBridge to
+// stop it.
+func (t *tenant) forgetRing(c *call) string {
+	ring := c.playback
+	if ring != "" {
+		c.playback = ""
+		delete(t.playbacks, ring)
+	}
+	return ring
+}
+
 // dropBridge stops the ring tone and destroys a task's bridge (after the
 // line left it).
 func (t *tenant) dropBridge(c *call, bridge, ring string) {
@@ -260,9 +266,7 @@ func (t *tenant) hangupTask(c *call, l *leg) bool {
 	}
 	customer := c.customer
 	delete(t.byChan, customer)
-	t.exec(&c.ops, "hang up the customer being called back", func(ctx context.Context) error {
-		return ignoreGone(t.app.ari.Hangup(ctx, customer, ""))
-	}, nil)
+	t.hangupCustomer(c)
 	t.customerNotReached(c, customer, ccaas.EndNoAnswer)
 	return true
 }
@@ -285,20 +289,14 @@ func (t *tenant) taskBack(c *call) bool {
 	for len(c.legs) > 0 {
 		t.release(c, c.legs[0], ccaas.EndWithdrawn)
 	}
-	if customer := c.customer; customer != "" {
-		delete(t.byChan, customer)
-		t.exec(&c.ops, "hang up the customer being called back", func(ctx context.Context) error {
-			return ignoreGone(t.app.ari.Hangup(ctx, customer, ""))
-		}, nil)
+	if c.customer != "" {
+		delete(t.byChan, c.customer)
+		t.hangupCustomer(c)
 		if c.callback != nil {
 			c.callback.cb.Attempts-- // the agent, not the customer, ended it
 		}
 	}
-	ring, bridge := c.playback, c.bridge
-	if ring != "" {
-		c.playback = ""
-		delete(t.playbacks, ring)
-	}
+	ring, bridge := t.forgetRing(c), c.bridge
 	c.customer, c.customerUp, c.customerIn, c.bridge = "", false, false, ""
 	t.dropBridge(c, bridge, ring)
 	t.enqueueTask(c)
@@ -371,7 +369,7 @@ func (c *call) taskView(v *cti.CallView) {
 		vm := c.voicemail.vm
 		vv := &cti.VoicemailView{ID: vm.ID, Recording: string(vm.Recording), Seconds: vm.Seconds, LeftAt: vm.Left.UTC(), CalledBack: c.voicemail.calledBack}
 		if vm.Recording != "" && len(c.recordings) > 0 {
-			vv.URL = "/api/recordings/" + string(vm.Recording)
+			vv.URL = recordingURL(vm.Recording)
 		}
 		v.Voicemail = vv
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/cti"
+	"github.com/ccaas/ccaas/estimate"
 	"github.com/ccaas/ccaas/event"
 )
 
@@ -35,15 +36,18 @@ func (v *teamView) applyRoom(ev event.Event) {
 	}
 }
 
-// fillQueueRow adds the room's part to a queue's row.
+// fillQueueRow adds the room's part to a queue's row, whose members are
+// counted already.
 func (t *tenant) fillQueueRow(row *cti.TeamQueueView) {
 	q := t.queues[row.ID]
 	if q == nil {
 		return
 	}
-	open, until := t.queueHours(q.ID)
+	open, until := t.hoursNow(q.ID)
 	row.Hours = cti.HoursView{Open: open, Until: timePtr(until)}
-	if wait, ok := t.estimateAt(q, t.waitingIn(q.ID)+1); ok {
+	// the row counts its members as queueStaff does (Busy: offered, on a
+	// call or in wrapup), from the figures: no second pass over them
+	if wait, ok := estimate.Wait(t.waitingIn(q.ID)+1, row.Ready, row.Ready+row.Busy, t.room.handles.average(q.ID)); ok {
 		secs := int(wait / time.Second)
 		row.EstimatedWaitSeconds = &secs
 	}
@@ -70,7 +74,7 @@ func (v *teamView) voicemailsFor(sup *agent) []cti.TeamVoicemailView {
 		row := cti.TeamVoicemailView{ID: vm.ID, Queue: vm.QueueName, Caller: cti.CallerView{Number: vm.Number, Name: vm.Name},
 			LeftAt: vm.Left.UTC(), Seconds: vm.Seconds}
 		if vm.Recording != "" {
-			row.URL = "/api/recordings/" + string(vm.Recording)
+			row.URL = recordingURL(vm.Recording)
 		}
 		if c := task.call; c != nil {
 			for _, l := range c.legs {

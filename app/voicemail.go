@@ -107,9 +107,7 @@ func (t *tenant) messageRecorded(c *call, rec ari.LiveRecording) {
 	name := rec.Name
 	if rec.Seconds() < minMessage {
 		t.log.Info("empty message dropped", "call", c.id)
-		t.exec(&serial{}, "delete empty message", func(ctx context.Context) error {
-			return ignoreGone(t.app.ari.DeleteStoredRecording(ctx, name))
-		}, nil)
+		t.deleteMessage(name, "delete empty message")
 		c.voicemail = nil
 		t.backFromMessage(c, promptVoicemailEmpty)
 		return
@@ -122,9 +120,7 @@ func (t *tenant) messageRecorded(c *call, rec ari.LiveRecording) {
 	t.store(&task.ops, "create voicemail", func(ctx context.Context, st ccaas.Store) error { return st.CreateVoicemail(ctx, vm, recording) }, func(err error) {
 		if err != nil {
 			t.log.Error("message recorded but not stored; it is deleted", "call", c.id, "recording", name)
-			t.exec(&serial{}, "delete unstored message", func(ctx context.Context) error {
-				return ignoreGone(t.app.ari.DeleteStoredRecording(ctx, name))
-			}, nil)
+			t.deleteMessage(name, "delete unstored message")
 			c.voicemail = nil
 			t.backFromMessage(c, promptVoicemailFailed)
 			return
@@ -137,6 +133,14 @@ func (t *tenant) messageRecorded(c *call, rec ari.LiveRecording) {
 			t.goodbyeWith(c, ccaas.EndVoicemail, promptVoicemailThanks)
 		}
 	})
+}
+
+// deleteMessage deletes a message's recording in Asterisk that no
+// voicemail keeps.
+func (t *tenant) deleteMessage(name, what string) {
+	t.exec(&serial{}, what, func(ctx context.Context) error {
+		return ignoreGone(t.app.ari.DeleteStoredRecording(ctx, name))
+	}, nil)
 }
 
 // asideEndReason is why a call out of its queue ends when its caller hangs
