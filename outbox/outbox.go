@@ -304,8 +304,11 @@ func NewClient(allow []netip.Prefix) *http.Client {
 			DialContext:           dialer.DialContext,
 			TLSHandshakeTimeout:   10 * time.Second,
 			ResponseHeaderTimeout: DefaultTimeout,
-			MaxIdleConnsPerHost:   4,
-			IdleConnTimeout:       90 * time.Second,
+			// a batch posts to an endpoint at once; keeping its connections
+			// lets the next batch reuse them instead of dialling (and
+			// shaking hands over TLS) again on the calls' cores
+			MaxIdleConnsPerHost: DefaultBatch,
+			IdleConnTimeout:     90 * time.Second,
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
