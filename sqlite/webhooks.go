@@ -220,17 +220,30 @@ func (d *DB) NextDue(ctx context.Context) (time.Time, error) {
 // (delivered or failed) makes the next pending one of its webhook and key
 // due at once.
 func (d *DB) FinishAttempt(ctx context.Context, a ccaas.Attempt) error {
-	return d.inTx(ctx, func(tx *sqlx.Tx) error { return finishAttempt(ctx, tx, a) })
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		f, err := prepareFinish(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer f.close()
+		return f.finish(ctx, a)
+	})
 }
 
 // FinishAttempts keeps the outcomes of a sender's batch in one transaction
-// (at load, a transaction per delivery was what held the sender back). An
-// attempt whose delivery is no longer pending (another sender kept it, its
-// webhook was deleted) is left out; it is not an error.
+// (at load, a transaction per delivery was what held the sender back), its
+// two statements prepared once for the batch. An attempt whose delivery is
+// no longer pending (another sender kept it, its webhook was deleted) is
+// left out; it is not an error.
 func (d *DB) FinishAttempts(ctx context.Context, as []ccaas.Attempt) error {
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		f, err := prepareFinish(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer f.close()
 		for _, a := range as {
-			if err := finishAttempt(ctx, tx, a); err != nil && !errors.Is(err, ccaas.ErrNotFound) {
+			if err := f.finish(ctx, a); err != nil && !errors.Is(err, ccaas.ErrNotFound) {
 				return err
 			}
 		}
@@ -238,29 +251,47 @@ func (d *DB) FinishAttempts(ctx context.Context, as []ccaas.Attempt) error {
 	})
 }
 
-func finishAttempt(ctx context.Context, tx *sqlx.Tx, a ccaas.Attempt) error {
-	{
-		var next any
-		if a.State == ccaas.DeliveryPending {
-			next = a.NextAt.UTC().Format(timeLayout)
-		}
-		attempted := 0
-		if a.Attempted {
-			attempted = 1
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET state = ?, next_at = ?, attempts = attempts + ?,
-			last_at = CASE WHEN ? THEN ? ELSE last_at END, last_status = CASE WHEN ? THEN ? ELSE last_status END,
-			last_error = CASE WHEN ? THEN ? ELSE last_error END WHERE id = ? AND state = 'pending'`,
-			a.State, next, attempted, attempted, timeText(a.At), attempted, a.Status, attempted, a.Error, a.Delivery)
-		if err := exactlyOne(res, err, fmt.Sprintf("delivery %d", a.Delivery)); err != nil {
-			return err
-		}
-		if a.State == ccaas.DeliveryPending {
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, nextOfKeyQuery, a.At.UTC().Format(timeLayout), a.Webhook, a.Key)
+// finisher keeps attempts' outcomes in a transaction.
+type finisher struct{ outcome, nextOfKey *sqlx.Stmt }
+
+func prepareFinish(ctx context.Context, tx *sqlx.Tx) (finisher, error) {
+	outcome, err := tx.PreparexContext(ctx, `UPDATE webhook_deliveries SET state = ?, next_at = ?, attempts = attempts + ?,
+		last_at = CASE WHEN ? THEN ? ELSE last_at END, last_status = CASE WHEN ? THEN ? ELSE last_status END,
+		last_error = CASE WHEN ? THEN ? ELSE last_error END WHERE id = ? AND state = 'pending'`)
+	if err != nil {
+		return finisher{}, err
+	}
+	nextOfKey, err := tx.PreparexContext(ctx, nextOfKeyQuery)
+	if err != nil {
+		outcome.Close()
+		return finisher{}, err
+	}
+	return finisher{outcome: outcome, nextOfKey: nextOfKey}, nil
+}
+
+func (f finisher) close() {
+	f.outcome.Close()
+	f.nextOfKey.Close()
+}
+
+func (f finisher) finish(ctx context.Context, a ccaas.Attempt) error {
+	var next any
+	if a.State == ccaas.DeliveryPending {
+		next = a.NextAt.UTC().Format(timeLayout)
+	}
+	attempted := 0
+	if a.Attempted {
+		attempted = 1
+	}
+	res, err := f.outcome.ExecContext(ctx, a.State, next, attempted, attempted, timeText(a.At), attempted, a.Status, attempted, a.Error, a.Delivery)
+	if err := exactlyOne(res, err, fmt.Sprintf("delivery %d", a.Delivery)); err != nil {
 		return err
 	}
+	if a.State == ccaas.DeliveryPending {
+		return nil
+	}
+	_, err = f.nextOfKey.ExecContext(ctx, a.At.UTC().Format(timeLayout), a.Webhook, a.Key)
+	return err
 }
 
 // PruneDeliveries removes deliveries that are done and were made before
