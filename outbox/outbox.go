@@ -122,6 +122,11 @@ func (s *Sender) Run(ctx context.Context) {
 		if n == s.cfg.Batch {
 			continue // more may be due
 		}
+		select {
+		case <-s.wake:
+			continue // rows written meanwhile (at load, nearly always): no need to ask when the next is due
+		default:
+		}
 		wait := s.cfg.Poll
 		if next, err := s.cfg.Store.NextDue(ctx); err == nil && !next.IsZero() {
 			wait = min(wait, max(time.Until(next), 0))
