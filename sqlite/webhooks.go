@@ -79,15 +79,8 @@ const webhookColumns = `id, tenant_id, url, secret, events, active, created_at`
 
 // Webhooks are a tenant's webhooks, with their secrets, oldest first.
 func (d *DB) Webhooks(ctx context.Context, tenant ccaas.TenantID) ([]ccaas.Webhook, error) {
-	var rows []webhookRow
-	if err := d.db.SelectContext(ctx, &rows, `SELECT `+webhookColumns+` FROM webhooks WHERE tenant_id = ? ORDER BY id`, tenant); err != nil {
-		return nil, fmt.Errorf("webhooks of tenant %d: %w", tenant, err)
-	}
-	out := make([]ccaas.Webhook, len(rows))
-	for i, r := range rows {
-		out[i] = r.webhook()
-	}
-	return out, nil
+	return selectAs(ctx, d, fmt.Sprintf("webhooks of tenant %d", tenant), webhookRow.webhook,
+		`SELECT `+webhookColumns+` FROM webhooks WHERE tenant_id = ? ORDER BY id`, tenant)
 }
 
 // Webhook is one of a tenant's webhooks; another tenant's is ErrNotFound.
@@ -166,21 +159,9 @@ const deliveryColumns = `d.id, d.webhook_id, d.tenant_id, d.event_id, d.type, d.
 // RecentDeliveries are a webhook's last deliveries, newest first (without
 // the endpoint's secret).
 func (d *DB) RecentDeliveries(ctx context.Context, tenant ccaas.TenantID, id ccaas.WebhookID, limit int) ([]ccaas.Delivery, error) {
-	var rows []deliveryRow
-	err := d.db.SelectContext(ctx, &rows, `SELECT `+deliveryColumns+`, '' AS url, '' AS secret FROM webhook_deliveries d
+	return selectAs(ctx, d, fmt.Sprintf("deliveries of webhook %d", id), deliveryRow.delivery,
+		`SELECT `+deliveryColumns+`, '' AS url, '' AS secret FROM webhook_deliveries d
 		WHERE d.webhook_id = ? AND d.tenant_id = ? ORDER BY d.id DESC LIMIT ?`, id, tenant, limit)
-	if err != nil {
-		return nil, fmt.Errorf("deliveries of webhook %d: %w", id, err)
-	}
-	return deliveries(rows), nil
-}
-
-func deliveries(rows []deliveryRow) []ccaas.Delivery {
-	out := make([]ccaas.Delivery, len(rows))
-	for i, r := range rows {
-		out[i] = r.delivery()
-	}
-	return out
 }
 
 // The sender's queries, through the outbox's partial indexes (only pending
@@ -197,12 +178,7 @@ const (
 // webhooks), the longest due first, with their endpoint's address and
 // secret; at most one per webhook and key, so that a key's go in order.
 func (d *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]ccaas.Delivery, error) {
-	var rows []deliveryRow
-	err := d.db.SelectContext(ctx, &rows, dueQuery, now.UTC().Format(timeLayout), limit)
-	if err != nil {
-		return nil, fmt.Errorf("due deliveries: %w", err)
-	}
-	return deliveries(rows), nil
+	return selectAs(ctx, d, "due deliveries", deliveryRow.delivery, dueQuery, now.UTC().Format(timeLayout), limit)
 }
 
 // NextDue is when the earliest pending delivery is due (zero if none is).
