@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -36,13 +37,13 @@ func appendCallRecording(ctx context.Context, tx *sqlx.Tx, c ccaas.CallRecord) e
 // MaxCallRecordings bounds the recorded calls one query lists.
 const MaxCallRecordings = 500
 
-const callRecordingsQuery = `SELECT ` + callColumnsOf + `, r.seconds AS rec_seconds, r.created_at AS rec_created
+var callRecordingsQuery = `SELECT ` + callColumnsOf + `, r.seconds AS rec_seconds, r.created_at AS rec_created
 	FROM calls c JOIN recordings r ON r.id = c.recording_id AND r.tenant_id = c.tenant_id
 	WHERE c.tenant_id = ? AND c.arrived_at >= ? AND c.arrived_at < ? AND c.recording_id != '' ORDER BY c.arrived_at DESC, c.id LIMIT ?`
 
-// callColumnsOf are callColumns of the table named c.
-const callColumnsOf = `c.id, c.direction, c.queue_id, c.queue_name, c.number, c.name, c.did, c.arrived_at, c.answered_at, c.ended_at, c.wait_ms, c.talk_ms,
-	c.hold_ms, c.transfers, c.joins, c.end_reason, c.recording_id, c.recording_failed`
+// callColumnsOf are callColumns of the table named c (made of them, so that
+// a column added to the calls is read here too).
+var callColumnsOf = "c." + strings.ReplaceAll(callColumns, ", ", ", c.")
 
 // CallRecordings are a tenant's recorded calls that arrived in [from, to),
 // newest first (at most MaxCallRecordings), each with its agents and the
