@@ -60,12 +60,9 @@ func (d *DB) CallRecordings(ctx context.Context, tenant ccaas.TenantID, from, to
 	out := make([]ccaas.CallRecordingRow, len(rows))
 	for i, r := range rows {
 		rec := r.callRow.record(tenant)
-		var agents []callAgentRow
-		if err := d.db.SelectContext(ctx, &agents, `SELECT `+callAgentColumns+` FROM call_agents a WHERE a.call_id = ? ORDER BY a.seq`, rec.ID); err != nil {
-			return nil, fmt.Errorf("agents of call %s: %w", rec.ID, err)
-		}
-		for _, a := range agents {
-			rec.Agents = append(rec.Agents, a.agent())
+		var err error
+		if rec.Agents, err = d.callAgents(ctx, rec.ID); err != nil {
+			return nil, err
 		}
 		if err := d.loadRecording(ctx, &rec); err != nil {
 			return nil, err
