@@ -21,9 +21,9 @@ func appendCallRecording(ctx context.Context, tx *sqlx.Tx, c ccaas.CallRecord) e
 	if made.IsZero() {
 		made = c.Arrived
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO recordings (id, tenant_id, kind, call_id, format, seconds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		c.Recording, c.Tenant, ccaas.RecordingCall, c.ID, "wav", c.RecordingSeconds, timeText(made)); err != nil {
-		return fmt.Errorf("recording of call %s: %w", c.ID, err)
+	if err := insertRecording(ctx, tx, ccaas.Recording{ID: c.Recording, Tenant: c.Tenant, Kind: ccaas.RecordingCall, Call: c.ID, Format: "wav",
+		Seconds: c.RecordingSeconds, Created: made}); err != nil {
+		return fmt.Errorf("call %s: %w", c.ID, err)
 	}
 	for i, p := range c.RecordingPauses {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO recording_pauses (call_id, seq, agent_id, paused_at, resumed_at) VALUES (?, ?, ?, ?, ?)`,
