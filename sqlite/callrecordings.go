@@ -41,9 +41,14 @@ var callRecordingsQuery = `SELECT ` + callColumnsOf + `, r.seconds AS rec_second
 	FROM calls c JOIN recordings r ON r.id = c.recording_id AND r.tenant_id = c.tenant_id
 	WHERE c.tenant_id = ? AND c.arrived_at >= ? AND c.arrived_at < ? AND c.recording_id != '' ORDER BY c.arrived_at DESC, c.id LIMIT ?`
 
-// callColumnsOf are callColumns of the table named c (made of them, so that
-// a column added to the calls is read here too).
-var callColumnsOf = "c." + strings.ReplaceAll(callColumns, ", ", ", c.")
+// callColumnsOf are callColumns of the table named c.
+var callColumnsOf = columnsOf("c", callColumns)
+
+// columnsOf are columns (as "a, b, c") of the table named alias in a join:
+// made of the one list, so that a column added to it is read there too.
+func columnsOf(alias, columns string) string {
+	return alias + "." + strings.ReplaceAll(columns, ", ", ", "+alias+".")
+}
 
 // CallRecordings are a tenant's recorded calls that arrived in [from, to),
 // newest first (at most MaxCallRecordings), each with its agents and the
