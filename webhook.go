@@ -2,6 +2,7 @@ package ccaas
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -22,15 +23,7 @@ type Webhook struct {
 
 // Wants reports whether the endpoint takes events of type typ now.
 func (w Webhook) Wants(typ string) bool {
-	if !w.Active {
-		return false
-	}
-	for _, e := range w.Events {
-		if e == typ {
-			return true
-		}
-	}
-	return false
+	return w.Active && slices.Contains(w.Events, typ)
 }
 
 // OutboxEvent is one event to deliver to some of a tenant's webhooks: a row

@@ -122,6 +122,11 @@ func (s *Sender) Run(ctx context.Context) {
 		if n == s.cfg.Batch {
 			continue // more may be due
 		}
+		select {
+		case <-s.wake:
+			continue // rows written meanwhile (at load, nearly always): no need to ask when the next is due
+		default:
+		}
 		wait := s.cfg.Poll
 		if next, err := s.cfg.Store.NextDue(ctx); err == nil && !next.IsZero() {
 			wait = min(wait, max(time.Until(next), 0))
@@ -304,8 +309,11 @@ func NewClient(allow []netip.Prefix) *http.Client {
 			DialContext:           dialer.DialContext,
 			TLSHandshakeTimeout:   10 * time.Second,
 			ResponseHeaderTimeout: DefaultTimeout,
-			MaxIdleConnsPerHost:   4,
-			IdleConnTimeout:       90 * time.Second,
+			// a batch posts to an endpoint at once; keeping its connections
+			// lets the next batch reuse them instead of dialling (and
+			// shaking hands over TLS) again on the calls' cores
+			MaxIdleConnsPerHost: DefaultBatch,
+			IdleConnTimeout:     90 * time.Second,
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}

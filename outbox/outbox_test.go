@@ -372,3 +372,63 @@ func TestPrivateTargetsRefused(t *testing.T) {
 		t.Fatal("a mapped loopback address is allowed")
 	}
 }
+
+// TestConnectionsReused: a batch's deliveries to one endpoint go over
+// connections the next batch reuses (a TLS handshake per delivery would
+// cost the calls' cores), not over new ones beyond the first batch's.
+func TestConnectionsReused(t *testing.T) {
+	const n = 16
+	var mu sync.Mutex
+	arrived, gate := 0, make(chan struct{})
+	conns := 0
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		g := gate
+		if arrived++; arrived%n == 0 { // the batch is all in flight at once
+			close(gate)
+			gate = make(chan struct{})
+		}
+		mu.Unlock()
+		<-g
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "o.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ten, _ := db.CreateTenant(ctx, ccaas.Tenant{Domain: "t.example", Name: "T"})
+	hook, err := db.CreateWebhook(ctx, ccaas.Webhook{Tenant: ten.ID, URL: srv.URL, Secret: secret, Events: []string{webhook.Test}, Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender := outbox.New(outbox.Config{Store: db, Client: outbox.NewClient([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")})})
+	for round := range 2 {
+		var rows []ccaas.OutboxEvent
+		for i := range n {
+			o, _ := webhook.Outbox(ten, webhook.TestHappening(time.Now(), strconv.Itoa(round*n+i)), []ccaas.WebhookID{hook.ID})
+			rows = append(rows, o)
+		}
+		if err := db.AppendRecords(ctx, ccaas.Records{Outbox: rows}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := sender.SendDue(ctx); got != n || err != nil {
+			t.Fatalf("round %d: SendDue = %d, %v", round, got, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if conns != n {
+		t.Fatalf("%d connections for two batches of %d deliveries, want %d", conns, n, n)
+	}
+}

@@ -3,7 +3,6 @@ package report
 import (
 	"cmp"
 	"slices"
-	"strconv"
 
 	"github.com/ccaas/ccaas"
 )
@@ -37,12 +36,11 @@ func codeRows(calls []ccaas.CallRecord, queues []ccaas.Queue, queueNames map[cca
 			if d.Code == "" || d.Queue == 0 {
 				continue
 			}
-			if _, ok := queueNames[d.Queue]; !ok {
-				queueNames[d.Queue] = "queue #" + strconv.FormatInt(int64(d.Queue), 10) // a deleted queue
-				if d.Queue == c.Queue && c.QueueName != "" {
-					queueNames[d.Queue] = c.QueueName
-				}
+			recorded := "" // the name a deleted queue had, if it was the call's
+			if d.Queue == c.Queue {
+				recorded = c.QueueName
 			}
+			queueNames[d.Queue] = queueName(queueNames, d.Queue, recorded)
 			k := codeKey{d.Queue, d.Code}
 			if counts[k] == nil {
 				counts[k] = map[ccaas.AgentID]int{}

@@ -347,9 +347,7 @@ func Compute(in Input) Report {
 		}
 		r.Calls = append(r.Calls, c)
 		if c.Queue != 0 && !task {
-			if _, ok := queueNames[c.Queue]; !ok {
-				queueNames[c.Queue] = cmp.Or(c.QueueName, "queue #"+strconv.FormatInt(int64(c.Queue), 10)) // a deleted queue keeps its name
-			}
+			queueNames[c.Queue] = queueName(queueNames, c.Queue, c.QueueName) // a deleted queue keeps its name
 			target, ok := targets[c.Queue]
 			if !ok {
 				target = ccaas.DefaultServiceLevelSeconds * time.Second

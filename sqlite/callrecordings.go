@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -20,9 +21,9 @@ func appendCallRecording(ctx context.Context, tx *sqlx.Tx, c ccaas.CallRecord) e
 	if made.IsZero() {
 		made = c.Arrived
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO recordings (id, tenant_id, kind, call_id, format, seconds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		c.Recording, c.Tenant, ccaas.RecordingCall, c.ID, "wav", c.RecordingSeconds, timeText(made)); err != nil {
-		return fmt.Errorf("recording of call %s: %w", c.ID, err)
+	if err := insertRecording(ctx, tx, ccaas.Recording{ID: c.Recording, Tenant: c.Tenant, Kind: ccaas.RecordingCall, Call: c.ID, Format: "wav",
+		Seconds: c.RecordingSeconds, Created: made}); err != nil {
+		return fmt.Errorf("call %s: %w", c.ID, err)
 	}
 	for i, p := range c.RecordingPauses {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO recording_pauses (call_id, seq, agent_id, paused_at, resumed_at) VALUES (?, ?, ?, ?, ?)`,
@@ -36,13 +37,18 @@ func appendCallRecording(ctx context.Context, tx *sqlx.Tx, c ccaas.CallRecord) e
 // MaxCallRecordings bounds the recorded calls one query lists.
 const MaxCallRecordings = 500
 
-const callRecordingsQuery = `SELECT ` + callColumnsOf + `, r.seconds AS rec_seconds, r.created_at AS rec_created
+var callRecordingsQuery = `SELECT ` + callColumnsOf + `, r.seconds AS rec_seconds, r.created_at AS rec_created
 	FROM calls c JOIN recordings r ON r.id = c.recording_id AND r.tenant_id = c.tenant_id
 	WHERE c.tenant_id = ? AND c.arrived_at >= ? AND c.arrived_at < ? AND c.recording_id != '' ORDER BY c.arrived_at DESC, c.id LIMIT ?`
 
 // callColumnsOf are callColumns of the table named c.
-const callColumnsOf = `c.id, c.direction, c.queue_id, c.queue_name, c.number, c.name, c.did, c.arrived_at, c.answered_at, c.ended_at, c.wait_ms, c.talk_ms,
-	c.hold_ms, c.transfers, c.joins, c.end_reason, c.recording_id, c.recording_failed`
+var callColumnsOf = columnsOf("c", callColumns)
+
+// columnsOf are columns (as "a, b, c") of the table named alias in a join:
+// made of the one list, so that a column added to it is read there too.
+func columnsOf(alias, columns string) string {
+	return alias + "." + strings.ReplaceAll(columns, ", ", ", "+alias+".")
+}
 
 // CallRecordings are a tenant's recorded calls that arrived in [from, to),
 // newest first (at most MaxCallRecordings), each with its agents and the
@@ -59,12 +65,9 @@ func (d *DB) CallRecordings(ctx context.Context, tenant ccaas.TenantID, from, to
 	out := make([]ccaas.CallRecordingRow, len(rows))
 	for i, r := range rows {
 		rec := r.callRow.record(tenant)
-		var agents []callAgentRow
-		if err := d.db.SelectContext(ctx, &agents, `SELECT `+callAgentColumns+` FROM call_agents a WHERE a.call_id = ? ORDER BY a.seq`, rec.ID); err != nil {
-			return nil, fmt.Errorf("agents of call %s: %w", rec.ID, err)
-		}
-		for _, a := range agents {
-			rec.Agents = append(rec.Agents, a.agent())
+		var err error
+		if rec.Agents, err = d.callAgents(ctx, rec.ID); err != nil {
+			return nil, err
 		}
 		if err := d.loadRecording(ctx, &rec); err != nil {
 			return nil, err

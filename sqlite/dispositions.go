@@ -84,15 +84,8 @@ func (r dispositionRow) disposition() ccaas.Disposition {
 // Dispositions returns the dispositions of one of the tenant's calls, by
 // agent; none for another tenant's call.
 func (d *DB) Dispositions(ctx context.Context, tenant ccaas.TenantID, call ccaas.CallID) ([]ccaas.Disposition, error) {
-	var rows []dispositionRow
-	if err := d.db.SelectContext(ctx, &rows, `SELECT `+dispositionColumns+` FROM call_dispositions d WHERE d.call_id = ? AND d.tenant_id = ? ORDER BY d.agent_id`, call, tenant); err != nil {
-		return nil, fmt.Errorf("dispositions of call %s: %w", call, err)
-	}
-	out := make([]ccaas.Disposition, len(rows))
-	for i, r := range rows {
-		out[i] = r.disposition()
-	}
-	return out, nil
+	return selectAs(ctx, d, fmt.Sprintf("dispositions of call %s", call), dispositionRow.disposition,
+		`SELECT `+dispositionColumns+` FROM call_dispositions d WHERE d.call_id = ? AND d.tenant_id = ? ORDER BY d.agent_id`, call, tenant)
 }
 
 // reportDispositionsQuery reads the dispositions of the calls that arrived

@@ -56,7 +56,7 @@ func (d *DB) Recording(ctx context.Context, tenant ccaas.TenantID, id ccaas.Reco
 // each tenant (a small table) the cutoff is now less the tenant's days,
 // written as the stored times are (sortable UTC text), so its recordings
 // are searched through the index, not scanned.
-const expiredQuery = `SELECT r.id, r.tenant_id, r.kind, r.call_id, r.format, r.seconds, r.created_at
+var expiredQuery = `SELECT ` + columnsOf("r", recordingColumns) + `
 	FROM tenants t CROSS JOIN recordings r ON r.tenant_id = t.id
 	 AND r.created_at < strftime('%Y-%m-%dT%H:%M:%fZ', :now, '-' || t.recording_retention_days || ' days')
 	ORDER BY r.created_at LIMIT :limit`

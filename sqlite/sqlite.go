@@ -631,12 +631,9 @@ func (d *DB) CallRecord(ctx context.Context, tenant ccaas.TenantID, id ccaas.Cal
 		return ccaas.CallRecord{}, notFound(err, "call "+string(id))
 	}
 	r := row.record(tenant)
-	var agents []callAgentRow
-	if err := d.db.SelectContext(ctx, &agents, `SELECT `+callAgentColumns+` FROM call_agents a WHERE a.call_id = ? ORDER BY a.seq`, id); err != nil {
+	var err error
+	if r.Agents, err = d.callAgents(ctx, id); err != nil {
 		return r, err
-	}
-	for _, a := range agents {
-		r.Agents = append(r.Agents, a.agent())
 	}
 	ds, err := d.Dispositions(ctx, tenant, id)
 	if err != nil {
@@ -644,6 +641,20 @@ func (d *DB) CallRecord(ctx context.Context, tenant ccaas.TenantID, id ccaas.Cal
 	}
 	r.Dispositions = ds
 	return r, d.loadRecording(ctx, &r)
+}
+
+// callAgents are a call's agents in the order they came to it (nil for
+// none).
+func (d *DB) callAgents(ctx context.Context, id ccaas.CallID) ([]ccaas.CallAgent, error) {
+	var rows []callAgentRow
+	if err := d.db.SelectContext(ctx, &rows, `SELECT `+callAgentColumns+` FROM call_agents a WHERE a.call_id = ? ORDER BY a.seq`, id); err != nil {
+		return nil, fmt.Errorf("agents of call %s: %w", id, err)
+	}
+	var out []ccaas.CallAgent
+	for _, a := range rows {
+		out = append(out, a.agent())
+	}
+	return out, nil
 }
 
 // CallRecords returns a tenant's calls that arrived in [from, to), with

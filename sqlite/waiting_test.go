@@ -173,7 +173,8 @@ func TestCallEstimateRoundTrip(t *testing.T) {
 	ten := createTenant(t, db, "acme.example", "Acme")
 	at := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 	calls := []ccaas.CallRecord{
-		{ID: "c1-00000000000000e1", Tenant: ten.ID, Direction: ccaas.DirInbound, Arrived: at, Ended: at.Add(time.Minute), EndReason: "caller_hangup", Estimate: 90 * time.Second, Estimated: true},
+		{ID: "c1-00000000000000e1", Tenant: ten.ID, Direction: ccaas.DirInbound, Arrived: at, Ended: at.Add(time.Minute), EndReason: "caller_hangup", Estimate: 90 * time.Second, Estimated: true,
+			Recording: "rec-e1"},
 		{ID: "c1-00000000000000e2", Tenant: ten.ID, Direction: ccaas.DirInbound, Arrived: at, Ended: at.Add(time.Minute), EndReason: "caller_hangup", Estimated: true},
 		{ID: "c1-00000000000000e3", Tenant: ten.ID, Direction: ccaas.DirInbound, Arrived: at, Ended: at.Add(time.Minute), EndReason: "caller_hangup"},
 	}
@@ -185,6 +186,11 @@ func TestCallEstimateRoundTrip(t *testing.T) {
 		if err != nil || got.Estimate != want.Estimate || got.Estimated != want.Estimated {
 			t.Errorf("%s: %v %v %v, want %v %v", want.ID, got.Estimate, got.Estimated, err, want.Estimate, want.Estimated)
 		}
+	}
+	// the recorded calls' list reads the same columns
+	recorded, err := db.CallRecordings(ctx, ten.ID, at, at.Add(time.Hour))
+	if err != nil || len(recorded) != 1 || recorded[0].Call.Estimate != calls[0].Estimate || !recorded[0].Call.Estimated {
+		t.Errorf("recorded calls: %+v, %v; want %s with its estimate %v", recorded, err, calls[0].ID, calls[0].Estimate)
 	}
 }
 

@@ -79,15 +79,8 @@ const webhookColumns = `id, tenant_id, url, secret, events, active, created_at`
 
 // Webhooks are a tenant's webhooks, with their secrets, oldest first.
 func (d *DB) Webhooks(ctx context.Context, tenant ccaas.TenantID) ([]ccaas.Webhook, error) {
-	var rows []webhookRow
-	if err := d.db.SelectContext(ctx, &rows, `SELECT `+webhookColumns+` FROM webhooks WHERE tenant_id = ? ORDER BY id`, tenant); err != nil {
-		return nil, fmt.Errorf("webhooks of tenant %d: %w", tenant, err)
-	}
-	out := make([]ccaas.Webhook, len(rows))
-	for i, r := range rows {
-		out[i] = r.webhook()
-	}
-	return out, nil
+	return selectAs(ctx, d, fmt.Sprintf("webhooks of tenant %d", tenant), webhookRow.webhook,
+		`SELECT `+webhookColumns+` FROM webhooks WHERE tenant_id = ? ORDER BY id`, tenant)
 }
 
 // Webhook is one of a tenant's webhooks; another tenant's is ErrNotFound.
@@ -166,21 +159,9 @@ const deliveryColumns = `d.id, d.webhook_id, d.tenant_id, d.event_id, d.type, d.
 // RecentDeliveries are a webhook's last deliveries, newest first (without
 // the endpoint's secret).
 func (d *DB) RecentDeliveries(ctx context.Context, tenant ccaas.TenantID, id ccaas.WebhookID, limit int) ([]ccaas.Delivery, error) {
-	var rows []deliveryRow
-	err := d.db.SelectContext(ctx, &rows, `SELECT `+deliveryColumns+`, '' AS url, '' AS secret FROM webhook_deliveries d
+	return selectAs(ctx, d, fmt.Sprintf("deliveries of webhook %d", id), deliveryRow.delivery,
+		`SELECT `+deliveryColumns+`, '' AS url, '' AS secret FROM webhook_deliveries d
 		WHERE d.webhook_id = ? AND d.tenant_id = ? ORDER BY d.id DESC LIMIT ?`, id, tenant, limit)
-	if err != nil {
-		return nil, fmt.Errorf("deliveries of webhook %d: %w", id, err)
-	}
-	return deliveries(rows), nil
-}
-
-func deliveries(rows []deliveryRow) []ccaas.Delivery {
-	out := make([]ccaas.Delivery, len(rows))
-	for i, r := range rows {
-		out[i] = r.delivery()
-	}
-	return out
 }
 
 // The sender's queries, through the outbox's partial indexes (only pending
@@ -197,12 +178,7 @@ const (
 // webhooks), the longest due first, with their endpoint's address and
 // secret; at most one per webhook and key, so that a key's go in order.
 func (d *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]ccaas.Delivery, error) {
-	var rows []deliveryRow
-	err := d.db.SelectContext(ctx, &rows, dueQuery, now.UTC().Format(timeLayout), limit)
-	if err != nil {
-		return nil, fmt.Errorf("due deliveries: %w", err)
-	}
-	return deliveries(rows), nil
+	return selectAs(ctx, d, "due deliveries", deliveryRow.delivery, dueQuery, now.UTC().Format(timeLayout), limit)
 }
 
 // NextDue is when the earliest pending delivery is due (zero if none is).
@@ -220,17 +196,30 @@ func (d *DB) NextDue(ctx context.Context) (time.Time, error) {
 // (delivered or failed) makes the next pending one of its webhook and key
 // due at once.
 func (d *DB) FinishAttempt(ctx context.Context, a ccaas.Attempt) error {
-	return d.inTx(ctx, func(tx *sqlx.Tx) error { return finishAttempt(ctx, tx, a) })
+	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		f, err := prepareFinish(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer f.close()
+		return f.finish(ctx, a)
+	})
 }
 
 // FinishAttempts keeps the outcomes of a sender's batch in one transaction
-// (at load, a transaction per delivery was what held the sender back). An
-// attempt whose delivery is no longer pending (another sender kept it, its
-// webhook was deleted) is left out; it is not an error.
+// (at load, a transaction per delivery was what held the sender back), its
+// two statements prepared once for the batch. An attempt whose delivery is
+// no longer pending (another sender kept it, its webhook was deleted) is
+// left out; it is not an error.
 func (d *DB) FinishAttempts(ctx context.Context, as []ccaas.Attempt) error {
 	return d.inTx(ctx, func(tx *sqlx.Tx) error {
+		f, err := prepareFinish(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer f.close()
 		for _, a := range as {
-			if err := finishAttempt(ctx, tx, a); err != nil && !errors.Is(err, ccaas.ErrNotFound) {
+			if err := f.finish(ctx, a); err != nil && !errors.Is(err, ccaas.ErrNotFound) {
 				return err
 			}
 		}
@@ -238,29 +227,47 @@ func (d *DB) FinishAttempts(ctx context.Context, as []ccaas.Attempt) error {
 	})
 }
 
-func finishAttempt(ctx context.Context, tx *sqlx.Tx, a ccaas.Attempt) error {
-	{
-		var next any
-		if a.State == ccaas.DeliveryPending {
-			next = a.NextAt.UTC().Format(timeLayout)
-		}
-		attempted := 0
-		if a.Attempted {
-			attempted = 1
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET state = ?, next_at = ?, attempts = attempts + ?,
-			last_at = CASE WHEN ? THEN ? ELSE last_at END, last_status = CASE WHEN ? THEN ? ELSE last_status END,
-			last_error = CASE WHEN ? THEN ? ELSE last_error END WHERE id = ? AND state = 'pending'`,
-			a.State, next, attempted, attempted, timeText(a.At), attempted, a.Status, attempted, a.Error, a.Delivery)
-		if err := exactlyOne(res, err, fmt.Sprintf("delivery %d", a.Delivery)); err != nil {
-			return err
-		}
-		if a.State == ccaas.DeliveryPending {
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, nextOfKeyQuery, a.At.UTC().Format(timeLayout), a.Webhook, a.Key)
+// finisher keeps attempts' outcomes in a transaction.
+type finisher struct{ outcome, nextOfKey *sqlx.Stmt }
+
+func prepareFinish(ctx context.Context, tx *sqlx.Tx) (finisher, error) {
+	outcome, err := tx.PreparexContext(ctx, `UPDATE webhook_deliveries SET state = ?, next_at = ?, attempts = attempts + ?,
+		last_at = CASE WHEN ? THEN ? ELSE last_at END, last_status = CASE WHEN ? THEN ? ELSE last_status END,
+		last_error = CASE WHEN ? THEN ? ELSE last_error END WHERE id = ? AND state = 'pending'`)
+	if err != nil {
+		return finisher{}, err
+	}
+	nextOfKey, err := tx.PreparexContext(ctx, nextOfKeyQuery)
+	if err != nil {
+		outcome.Close()
+		return finisher{}, err
+	}
+	return finisher{outcome: outcome, nextOfKey: nextOfKey}, nil
+}
+
+func (f finisher) close() {
+	f.outcome.Close()
+	f.nextOfKey.Close()
+}
+
+func (f finisher) finish(ctx context.Context, a ccaas.Attempt) error {
+	var next any
+	if a.State == ccaas.DeliveryPending {
+		next = a.NextAt.UTC().Format(timeLayout)
+	}
+	attempted := 0
+	if a.Attempted {
+		attempted = 1
+	}
+	res, err := f.outcome.ExecContext(ctx, a.State, next, attempted, attempted, timeText(a.At), attempted, a.Status, attempted, a.Error, a.Delivery)
+	if err := exactlyOne(res, err, fmt.Sprintf("delivery %d", a.Delivery)); err != nil {
 		return err
 	}
+	if a.State == ccaas.DeliveryPending {
+		return nil
+	}
+	_, err = f.nextOfKey.ExecContext(ctx, a.At.UTC().Format(timeLayout), a.Webhook, a.Key)
+	return err
 }
 
 // PruneDeliveries removes deliveries that are done and were made before

@@ -13,3 +13,8 @@ func RecordMode(s string) error {
 	}
 	return nil
 }
+
+// RetentionDays is how many days a tenant keeps its recordings.
+func RetentionDays(n int) error {
+	return Between(n, 1, ccaas.MaxRecordingRetentionDays, "days")
+}
