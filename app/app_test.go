@@ -1549,3 +1549,23 @@ func runApp(t *testing.T, ctx context.Context, srv *memnet.Server, db ccaas.Stor
 	waitUntil(t, "connected", client.Connected)
 	return a, func() { cancel(); wg.Wait(); tr.CloseIdleConnections() }
 }
+
+// TestAnnouncementsKeepOneTimer: each position announcement arms the next;
+// a caller waiting through many of them holds one timer for it, not one per
+// announcement.
+func TestAnnouncementsKeepOneTimer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOpts{queues: queueWith(func(q *ccaas.Queue) { q.AnnounceSeconds = 1 })})
+		if _, err := w.sim.PlaceCall(asterisksim.CallSpec{From: "1", DID: testDID}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1500 * time.Millisecond) // the first announcement
+		synctest.Wait()
+		before := app.CallTimers(w.app, w.tenant.ID)
+		time.Sleep(50 * time.Second) // fifty more
+		synctest.Wait()
+		if after := app.CallTimers(w.app, w.tenant.ID); after > before {
+			t.Fatalf("the call holds %d timers after fifty announcements, %d after the first", after, before)
+		}
+	})
+}

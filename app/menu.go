@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 
@@ -167,14 +166,7 @@ func (t *tenant) menuWait(c *call) {
 	id, gen := c.id, m.gen
 	old := m.timer
 	m.timer = time.AfterFunc(menuTimeout, func() { t.inbox.post(msgMenuTimer{call: id, gen: gen}) })
-	// the new wait replaces the last among the call's timers: a caller
-	// keying digits without end must not pile up timers
-	if i := slices.Index(c.timers, old); old != nil && i >= 0 {
-		old.Stop()
-		c.timers[i] = m.timer
-		return
-	}
-	c.timers = append(c.timers, m.timer)
+	c.replaceTimer(old, m.timer) // a caller keying digits without end holds one wait
 }
 
 type msgMenuTimer struct {

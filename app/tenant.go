@@ -185,7 +185,8 @@ type call struct {
 	visited      map[ccaas.QueueID]bool
 	playback     string // the announcement or goodbye playing to the caller
 	timers       []*time.Timer
-	timerGen     uint64 // bumps whenever the timers are re-armed; stale timer messages are dropped
+	announce     *time.Timer // the next position announcement, one of timers
+	timerGen     uint64      // bumps whenever the timers are re-armed; stale timer messages are dropped
 	ops          serial
 	bridgeOps    serial          // creating the call's bridge while the first offer rings
 	prepared     *preparedBridge // that bridge, when one was made so

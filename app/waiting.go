@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
@@ -78,7 +79,7 @@ func (t *tenant) armCallTimers(c *call) {
 	for _, tm := range c.timers {
 		tm.Stop()
 	}
-	c.timers = c.timers[:0]
+	c.timers, c.announce = c.timers[:0], nil
 	c.timerGen++
 	if c.state != callWaiting {
 		return
@@ -90,9 +91,23 @@ func (t *tenant) armCallTimers(c *call) {
 		c.timers = append(c.timers, t.callTimer(c, max(at.Sub(now), 0), timerMaxWait))
 	}
 	if q.AnnounceSeconds > 0 {
-		c.timers = append(c.timers, t.callTimer(c, time.Duration(q.AnnounceSeconds)*time.Second, timerAnnounce))
+		c.announce = t.callTimer(c, time.Duration(q.AnnounceSeconds)*time.Second, timerAnnounce)
+		c.timers = append(c.timers, c.announce)
 	}
 	t.armRoomTimers(c)
+}
+
+// replaceTimer puts tm among the call's timers in the place of old (stopped),
+// or adds it: a timer that is armed again and again (the next position
+// announcement, the callback menu's wait for a key) holds one place however
+// long the caller waits.
+func (c *call) replaceTimer(old, tm *time.Timer) {
+	if i := slices.Index(c.timers, old); old != nil && i >= 0 {
+		old.Stop()
+		c.timers[i] = tm
+		return
+	}
+	c.timers = append(c.timers, tm)
 }
 
 func (t *tenant) callTimer(c *call, d time.Duration, what callTimer) *time.Timer {
@@ -113,7 +128,9 @@ func (t *tenant) onCallTimer(m msgCallTimer) {
 	case timerAnnounce:
 		if c.state == callWaiting {
 			t.announcePosition(c)
-			c.timers = append(c.timers, t.callTimer(c, time.Duration(c.queue.AnnounceSeconds)*time.Second, timerAnnounce))
+			next := t.callTimer(c, time.Duration(c.queue.AnnounceSeconds)*time.Second, timerAnnounce)
+			c.replaceTimer(c.announce, next) // a caller waiting an hour holds one announcement timer
+			c.announce = next
 		}
 	case timerGoodbye:
 		t.hangupCustomer(c)
