@@ -7,14 +7,10 @@
 import { Phone } from './phone.js';
 import { TeamPanel } from './team.js';
 import { Directory } from './directory.js';
-import { words, clock } from './text.js';
+import { STATE_LABELS, words, clock } from './text.js';
 
 const $ = (id) => document.getElementById(id);
 
-const STATE_LABELS = {
-  logged_out: 'Logged out', not_ready: 'Not Ready', ready: 'Ready', offered: 'Offered',
-  connecting: 'Connecting', talking: 'Talking', wrapup: 'Wrapup',
-};
 // Not Ready reasons the page knows by name; a tenant's own reasons are shown as sent.
 const REASON_LABELS = {
   login: 'login', break: 'break', lunch: 'lunch', training: 'training', missed_call: 'missed call',

@@ -3,13 +3,8 @@
 // changed rows arrive), and the supervisor's listening in ("watch"). All text
 // goes in through textContent: names, numbers and reasons are never markup.
 
-import { words, clock } from './text.js';
+import { STATE_LABELS, words, clock } from './text.js';
 
-// The agent page's names of the states (agent.js).
-const STATE_LABELS = {
-  logged_out: 'Logged out', not_ready: 'Not Ready', ready: 'Ready', offered: 'Offered',
-  connecting: 'Connecting', talking: 'Talking', wrapup: 'Wrapup',
-};
 const MODES = { monitor: 'Listening', whisper: 'Whispering to', barge: 'In the call with' };
 const WATCH_ENDS = {
   stopped: 'You stopped listening.', call_ended: 'The call ended.', line_lost: 'Your phone line dropped.',

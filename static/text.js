@@ -1,6 +1,13 @@
 // The words the agent page, the team panel and the directory share, so that
 // the three say a state or a duration the same way.
 
+// STATE_LABELS are the names of an agent's states, on their own page and
+// in their supervisor's team panel.
+export const STATE_LABELS = {
+  logged_out: 'Logged out', not_ready: 'Not Ready', ready: 'Ready', offered: 'Offered',
+  connecting: 'Connecting', talking: 'Talking', wrapup: 'Wrapup',
+};
+
 // words shows a protocol value nobody named yet ("call_ended" -> "call ended").
 export function words(s) { return String(s || '').replace(/_/g, ' '); }
 
