@@ -43,8 +43,11 @@ func nobodyAnswers(cfg ccaas.TenantConfig, q *ccaas.Queue) string {
 		case q.MaxWaitSeconds == 0:
 			wait = "until they hang up: it has no maximum wait"
 		case q.Overflow == ccaas.OverflowQueue:
-			wait += strings.TrimPrefix(overflowText(cfg, *q), fmt.Sprintf("after %d s: to ", q.MaxWaitSeconds))
-			wait = strings.Replace(wait, "then ", "then move to ", 1)
+			target := "a removed queue"
+			if t := targetText(cfg, q.Overflow, q.OverflowTarget); t != "" {
+				target = "queue " + t
+			}
+			wait += "move to " + target
 		case q.Overflow == ccaas.OverflowExtension:
 			wait += "ring extension " + q.OverflowTarget
 		case q.Overflow == ccaas.OverflowVoicemail:
