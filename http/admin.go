@@ -480,6 +480,23 @@ func (a *admin) idOf(c *gin.Context) (int64, bool) {
 	return id, ok
 }
 
+// byURL loads the record the URL's id names with load, which looks in the
+// session tenant's own (or, for the operator, the tenants); a malformed id
+// or one load does not find is answered as not found.
+func byURL[T any](a *admin, c *gin.Context, load func(ctx context.Context, id int64) (T, error)) (T, bool) {
+	var zero T
+	id, ok := a.idOf(c)
+	if !ok {
+		return zero, false
+	}
+	v, err := load(c.Request.Context(), id)
+	if err != nil {
+		a.failed(c, err)
+		return zero, false
+	}
+	return v, true
+}
+
 // withoutPasswords is the form to show again: passwords are never sent back.
 func withoutPasswords(v url.Values) url.Values {
 	v = maps.Clone(v)

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -112,16 +113,9 @@ func (a *admin) agentCreate(c *gin.Context, cfg ccaas.TenantConfig) {
 
 // agentByURL finds the agent named by the URL among the session tenant's own.
 func (a *admin) agentByURL(c *gin.Context) (ccaas.Agent, bool) {
-	id, ok := a.idOf(c)
-	if !ok {
-		return ccaas.Agent{}, false
-	}
-	ag, err := a.store.Agent(c.Request.Context(), adminOf(c).Tenant, ccaas.AgentID(id))
-	if err != nil {
-		a.failed(c, err)
-		return ag, false
-	}
-	return ag, true
+	return byURL(a, c, func(ctx context.Context, id int64) (ccaas.Agent, error) {
+		return a.store.Agent(ctx, adminOf(c).Tenant, ccaas.AgentID(id))
+	})
 }
 
 func (a *admin) agentEdit(c *gin.Context, cfg ccaas.TenantConfig) {

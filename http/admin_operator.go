@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -117,16 +118,9 @@ func (a *admin) othersDIDs(c *gin.Context, tenant ccaas.TenantID, dids []string)
 }
 
 func (a *admin) tenantByURL(c *gin.Context) (ccaas.TenantConfig, bool) {
-	id, ok := a.idOf(c)
-	if !ok {
-		return ccaas.TenantConfig{}, false
-	}
-	cfg, err := a.store.TenantConfig(c.Request.Context(), ccaas.TenantID(id))
-	if err != nil {
-		a.failed(c, err)
-		return cfg, false
-	}
-	return cfg, true
+	return byURL(a, c, func(ctx context.Context, id int64) (ccaas.TenantConfig, error) {
+		return a.store.TenantConfig(ctx, ccaas.TenantID(id))
+	})
 }
 
 func (a *admin) tenantEdit(c *gin.Context) {

@@ -43,8 +43,7 @@ func nobodyAnswers(cfg ccaas.TenantConfig, q *ccaas.Queue) string {
 		case q.MaxWaitSeconds == 0:
 			wait = "until they hang up: it has no maximum wait"
 		case q.Overflow == ccaas.OverflowQueue:
-			wait += strings.TrimPrefix(overflowText(cfg, *q), fmt.Sprintf("after %d s: to ", q.MaxWaitSeconds))
-			wait = strings.Replace(wait, "then ", "then move to ", 1)
+			wait += "move to " + queueTargetText(cfg, q.OverflowTarget)
 		case q.Overflow == ccaas.OverflowExtension:
 			wait += "ring extension " + q.OverflowTarget
 		case q.Overflow == ccaas.OverflowVoicemail:
@@ -62,13 +61,7 @@ func overflowText(cfg ccaas.TenantConfig, q ccaas.Queue) string {
 	}
 	switch q.Overflow {
 	case ccaas.OverflowQueue:
-		target := "a removed queue"
-		if id, ok := parseID(q.OverflowTarget); ok {
-			if t := queueByID(cfg, ccaas.QueueID(id)); t != nil {
-				target = "queue " + t.Name
-			}
-		}
-		return fmt.Sprintf("after %d s: to %s", q.MaxWaitSeconds, target)
+		return fmt.Sprintf("after %d s: to %s", q.MaxWaitSeconds, queueTargetText(cfg, q.OverflowTarget))
 	case ccaas.OverflowExtension:
 		return fmt.Sprintf("after %d s: to extension %s", q.MaxWaitSeconds, q.OverflowTarget)
 	case ccaas.OverflowVoicemail:
@@ -89,10 +82,7 @@ func hoursText(cfg ccaas.TenantConfig, q ccaas.Queue) string {
 	case ccaas.OverflowExtension:
 		closed = "ring extension " + q.ClosedTarget
 	case ccaas.OverflowQueue:
-		closed = "go to a removed queue"
-		if name := targetText(cfg, q.ClosedAction, q.ClosedTarget); name != "" {
-			closed = "go to queue " + name
-		}
+		closed = "go to " + queueTargetText(cfg, q.ClosedTarget)
 	}
 	return "opening hours set; while closed, callers " + closed
 }
@@ -175,6 +165,15 @@ func targetText(cfg ccaas.TenantConfig, kind, target string) string {
 		return target
 	}
 	return ""
+}
+
+// queueTargetText names the queue an overflow or closed action sends callers
+// to in a sentence: "queue Sales", or "a removed queue".
+func queueTargetText(cfg ccaas.TenantConfig, target string) string {
+	if name := targetText(cfg, ccaas.OverflowQueue, target); name != "" {
+		return "queue " + name
+	}
+	return "a removed queue"
 }
 
 func (a *admin) showQueue(c *gin.Context, status int, cfg ccaas.TenantConfig, id ccaas.QueueID, v url.Values, errs FormErrors) {

@@ -1,11 +1,9 @@
 package http
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -220,18 +218,11 @@ func (a *admin) recordingAudio(c *gin.Context) {
 		a.failed(c, err)
 		return
 	}
-	h := c.Writer.Header()
-	h.Set("Content-Type", f.ContentType)
-	if f.ContentType == "" {
-		h.Set("Content-Type", "audio/"+rec.Format)
-	}
-	h.Set("Cache-Control", "private, no-store")
 	disposition := "inline"
 	if c.Query("download") == "1" {
 		disposition = "attachment"
 	}
-	h.Set("Content-Disposition", fmt.Sprintf("%s; filename=%q", disposition, rec.Kind+"-"+string(rec.ID)+"."+rec.Format))
 	a.audit(c, "recording_played", "recording", string(rec.ID), "call", string(rec.Call))
 	c.Abort()
-	http.ServeContent(c.Writer, c.Request, "", rec.Created, bytes.NewReader(f.Data))
+	serveRecording(c, rec, f, disposition)
 }

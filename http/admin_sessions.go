@@ -44,13 +44,14 @@ func (a *admin) sessionsEnd(c *gin.Context) {
 		a.sessions.setFlash(me.ID, "That session had already ended.", false)
 	case all:
 		a.audit(c, "sessions_ended", "count", n)
-		a.sessions.setFlash(me.ID, fmt.Sprintf("Your %d other sessions have ended: whoever used them must log in again.", n), false)
+		msg := fmt.Sprintf("Your %d other sessions have ended: whoever used them must log in again.", n)
+		if n == 1 {
+			msg = "Your other session has ended: whoever used it must log in again."
+		}
+		a.sessions.setFlash(me.ID, msg, false)
 	default:
 		a.audit(c, "session_ended", "session", ref)
 		a.sessions.setFlash(me.ID, "The session has ended: whoever used it must log in again.", false)
-	}
-	if n == 1 && all {
-		a.sessions.setFlash(me.ID, "Your other session has ended: whoever used it must log in again.", false)
 	}
 	c.Redirect(http.StatusSeeOther, sessionsPath(me.Kind))
 }

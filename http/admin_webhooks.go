@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/netip"
@@ -155,16 +156,9 @@ func (a *admin) webhookCreate(c *gin.Context) {
 // webhookOf loads the webhook the URL names; another tenant's or a
 // malformed id is answered as not found.
 func (a *admin) webhookOf(c *gin.Context) (ccaas.Webhook, bool) {
-	id, ok := a.idOf(c)
-	if !ok {
-		return ccaas.Webhook{}, false
-	}
-	w, err := a.store.Webhook(c.Request.Context(), adminOf(c).Tenant, ccaas.WebhookID(id))
-	if err != nil {
-		a.failed(c, err)
-		return w, false
-	}
-	return w, true
+	return byURL(a, c, func(ctx context.Context, id int64) (ccaas.Webhook, error) {
+		return a.store.Webhook(ctx, adminOf(c).Tenant, ccaas.WebhookID(id))
+	})
 }
 
 func (a *admin) webhookEdit(c *gin.Context) {

@@ -31,6 +31,7 @@ func TestSecurityHeaders(t *testing.T) {
 		{"/phone.js", 200, true},
 		{"/team.js", 200, true},
 		{"/directory.js", 200, true},
+		{"/text.js", 200, true},
 		{"/no-such-file.js", 404, true},
 		{"/api/info", 200, true},
 		{"/api/me", 401, true},

@@ -76,7 +76,7 @@ func NewMetrics() *Metrics {
 	m.sipClients = ws.WithLabelValues("sip")
 	m.lost = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "ccaas_records_lost_total",
-		Help: "Rows the database refused for good or did not take before ccaas stopped, by kind (state_log, call_record, webhook_event); each is logged.",
+		Help: "Rows the database refused for good or did not take before ccaas stopped, by kind (state_log, call_record, disposition, webhook_event); each is logged.",
 	}, []string{"kind"})
 	for _, kind := range []string{app.RowStateLog, app.RowCallRecord, app.RowDisposition, app.RowOutbox} {
 		m.lost.WithLabelValues(kind) // shown at 0 from the start

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ccaas/ccaas"
 	"github.com/ccaas/ccaas/app"
+	"github.com/ccaas/ccaas/ari"
 )
 
 // GET /api/recordings/{id}: a recording's audio (a voicemail) for the
@@ -28,12 +29,19 @@ func (s *Server) recording(c *gin.Context) {
 		s.failErr(c, err)
 		return
 	}
+	serveRecording(c, rec, f, "inline")
+}
+
+// serveRecording answers with a recording's audio, named for a download
+// (disposition "attachment") or for a player ("inline"). Range requests are
+// served, so a player can seek.
+func serveRecording(c *gin.Context, rec ccaas.Recording, f *ari.RecordingFile, disposition string) {
 	h := c.Writer.Header()
 	h.Set("Content-Type", f.ContentType)
 	if f.ContentType == "" {
 		h.Set("Content-Type", "audio/"+rec.Format)
 	}
 	h.Set("Cache-Control", "private, no-store") // customers' voices stay off shared caches and disks
-	h.Set("Content-Disposition", fmt.Sprintf("inline; filename=%q", rec.Kind+"-"+string(rec.ID)+"."+rec.Format))
+	h.Set("Content-Disposition", fmt.Sprintf("%s; filename=%q", disposition, rec.Kind+"-"+string(rec.ID)+"."+rec.Format))
 	http.ServeContent(c.Writer, c.Request, "", rec.Created, bytes.NewReader(f.Data))
 }

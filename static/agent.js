@@ -7,13 +7,10 @@
 import { Phone } from './phone.js';
 import { TeamPanel } from './team.js';
 import { Directory } from './directory.js';
+import { STATE_LABELS, words, clock } from './text.js';
 
 const $ = (id) => document.getElementById(id);
 
-const STATE_LABELS = {
-  logged_out: 'Logged out', not_ready: 'Not Ready', ready: 'Ready', offered: 'Offered',
-  connecting: 'Connecting', talking: 'Talking', wrapup: 'Wrapup',
-};
 // Not Ready reasons the page knows by name; a tenant's own reasons are shown as sent.
 const REASON_LABELS = {
   login: 'login', break: 'break', lunch: 'lunch', training: 'training', missed_call: 'missed call',
@@ -92,8 +89,6 @@ let dispoSent = null;   // the id of the disposition command under way
 
 // ---- helpers -------------------------------------------------------------
 
-function words(s) { return String(s || '').replace(/_/g, ' '); }
-
 function reasonText(r) {
   return Object.hasOwn(REASON_LABELS, r) ? REASON_LABELS[r] : String(r);
 }
@@ -145,11 +140,6 @@ function store(key, value) {
 function setText(el, text) {
   // Only touch the DOM on change, so observers see real transitions.
   if (el.textContent !== text) el.textContent = text;
-}
-
-function clock(s) {
-  const h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60, sec = String(s % 60).padStart(2, '0');
-  return h ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
 
 function elapsed(since) {

@@ -10,14 +10,14 @@
 // picked until the agent picks: Enter on the field with no active option
 // submits what was typed (an extension, a number).
 
+import { words } from './text.js';
+
 const PRESENCE = {
   ready: 'Ready', not_ready: 'Not Ready', on_call: 'On a call', wrapup: 'Wrapup', logged_out: 'Logged out',
 };
 const MAX_SHOWN = 30;
 
 const $ = (id) => document.getElementById(id);
-
-function words(s) { return String(s || '').replace(/_/g, ' '); }
 
 // presenceText is what an agent's row says of them ("Not Ready (lunch)").
 export function presenceText(a) {

@@ -3,7 +3,8 @@
 // the one binary serves it: "/" is index.html, then /agent.js, /agent.css
 // /phone.js (the browser phone), /team.js (the supervisor's team panel),
 // /directory.js (the directory under the transfer, conference and dial
-// fields) and /favicon.svg (the icon of every page, the admin pages' too).
+// fields), /text.js (the words those three share) and /favicon.svg (the
+// icon of every page, the admin pages' too).
 //
 // vendor/ holds third-party JavaScript that make bundles from npm packages
 // (package-lock.json) before it builds, runs or tests: today
@@ -17,5 +18,5 @@ import "embed"
 
 // Files is the agent page, served at the root of the web server.
 //
-//go:embed index.html agent.js agent.css phone.js team.js directory.js favicon.svg vendor
+//go:embed index.html agent.js agent.css phone.js team.js directory.js text.js favicon.svg vendor
 var Files embed.FS

@@ -3,11 +3,8 @@
 // changed rows arrive), and the supervisor's listening in ("watch"). All text
 // goes in through textContent: names, numbers and reasons are never markup.
 
-// The agent page's names of the states (agent.js).
-const STATE_LABELS = {
-  logged_out: 'Logged out', not_ready: 'Not Ready', ready: 'Ready', offered: 'Offered',
-  connecting: 'Connecting', talking: 'Talking', wrapup: 'Wrapup',
-};
+import { STATE_LABELS, words, clock } from './text.js';
+
 const MODES = { monitor: 'Listening', whisper: 'Whispering to', barge: 'In the call with' };
 const WATCH_ENDS = {
   stopped: 'You stopped listening.', call_ended: 'The call ended.', line_lost: 'Your phone line dropped.',
@@ -15,15 +12,6 @@ const WATCH_ENDS = {
 };
 
 const $ = (id) => document.getElementById(id);
-
-function words(s) { return String(s || '').replace(/_/g, ' '); }
-
-function clock(s) {
-  s = Math.max(0, Math.floor(s));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-  const mm = String(m).padStart(h ? 2 : 1, '0'), ss = String(sec).padStart(2, '0');
-  return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
-}
 
 // hoursText is a queue's opening hours now: "open until 18:00", "closed
 // until Mon 08:00" (a later day names it), or "open" / "closed" when that

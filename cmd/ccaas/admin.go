@@ -185,14 +185,11 @@ func runAdmin(ctx context.Context, object string, args []string, db string, stdi
 				flag, value string
 				dst         *bool
 			}{{"--notify", *notify, &s.NotifyIncoming}, {"--agent-calls-not-ready", *agentCalls, &s.AgentCallsNotReady}, {"--end-wrapup-early", *endEarly, &s.EndWrapupEarly}} {
-				switch sw.value {
-				case "":
-				case "on":
-					*sw.dst = true
-				case "off":
-					*sw.dst = false
-				default:
-					return "", fmt.Errorf("%s: on or off", sw.flag)
+				if sw.value == "" {
+					continue
+				}
+				if err := onOff(sw.flag, sw.value, sw.dst); err != nil {
+					return "", err
 				}
 			}
 			if *trunk != "" {
@@ -503,6 +500,19 @@ func readPassword(stdin io.Reader, rule func(string) error) (string, error) {
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), hashCost)
 	return string(hash), err
+}
+
+// onOff sets *dst from an on/off flag's value.
+func onOff(flag, value string, dst *bool) error {
+	switch value {
+	case "on":
+		*dst = true
+	case "off":
+		*dst = false
+	default:
+		return fmt.Errorf("%s: on or off", flag)
+	}
+	return nil
 }
 
 // given reports whether the command line set the flag (an empty value too).

@@ -44,20 +44,8 @@ func addWaitingFlags(fs *flag.FlagSet) *waitingFlags {
 // apply puts the flags given (all of them when all) on the rules and checks
 // them; self is the queue's own id (0 for a new one).
 func (w *waitingFlags) apply(ctx context.Context, d *sqlite.DB, t ccaas.Tenant, self ccaas.QueueID, r *ccaas.WaitingRules, all bool) error {
-	given := map[string]bool{}
-	w.fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	set := func(name string) bool { return all || given[name] }
+	set := func(name string) bool { return all || given(w.fs, name) }
 	var errs []error
-	onOff := func(name, value string, dst *bool) {
-		switch value {
-		case "on":
-			*dst = true
-		case "off":
-			*dst = false
-		default:
-			errs = append(errs, fmt.Errorf("--%s: on or off", name))
-		}
-	}
 	if set("hours") {
 		r.Hours = scheduleLines(w.hours)
 	}
@@ -82,10 +70,10 @@ func (w *waitingFlags) apply(ctx context.Context, d *sqlite.DB, t ccaas.Tenant, 
 		r.ClosedTarget = target
 	}
 	if set("announce-estimate") {
-		onOff("announce-estimate", w.announceEstimate, &r.AnnounceEstimate)
+		errs = append(errs, onOff("--announce-estimate", w.announceEstimate, &r.AnnounceEstimate))
 	}
 	if set("voicemail-key") {
-		onOff("voicemail-key", w.voicemailKey, &r.VoicemailKey)
+		errs = append(errs, onOff("--voicemail-key", w.voicemailKey, &r.VoicemailKey))
 	}
 	for _, n := range []struct {
 		name  string
