@@ -3,10 +3,12 @@ package app_test
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/ccaas/ccaas"
+	"github.com/ccaas/ccaas/ari"
 	"github.com/ccaas/ccaas/cti"
 )
 
@@ -60,6 +62,13 @@ func TestRealAsteriskCallRecordingPaused(t *testing.T) {
 		t.Fatalf("pause %+v", p)
 	}
 	t.Cleanup(func() { w.ari.DeleteStoredRecording(context.Background(), string(rec.Recording)) })
+	// the bridge's recording ends when the bridge goes, after the call's
+	// record: its file is whole once Asterisk no longer has it live (read
+	// before, it was 2 s of the 4 now and then)
+	pollUntil(t, "the recording no longer live", func() bool {
+		_, err := w.ari.LiveRecording(ctx, string(rec.Recording))
+		return errors.Is(err, ari.ErrNotFound)
+	})
 	var data []byte
 	pollUntil(t, "Asterisk stored the recording", func() bool {
 		_, f, err := w.app.RecordingAudio(ctx, w.tenant.ID, rec.Recording)
