@@ -56,7 +56,8 @@ type msgReload struct {
 func (t *tenant) reload(cfg ccaas.TenantConfig) {
 	t.cfg.Tenant, t.cfg.Settings, t.cfg.Reasons, t.cfg.Variables = cfg.Tenant, cfg.Settings, cfg.Reasons, cfg.Variables
 	t.cfg.Webhooks, t.cfg.Deleted = cfg.Webhooks, cfg.Deleted
-	t.log = t.app.log.With("tenant", cfg.Tenant.Domain)
+	// t.log stays: a tenant's domain never changes, and operations running
+	// outside the loop log with it (making a new one here raced with them)
 	t.setScreenPop(cfg)
 
 	t.room.reload(cfg)
